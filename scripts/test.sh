@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Every test: all Bazel tests (unit tests, IR filetests, the spec suite) and a
+# short fuzzing smoke run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export KILN_TESTSUITE=$(scripts/testsuite_dir.sh)
+bazel test --test_env=KILN_TESTSUITE //...
+if [[ -x fuzz/run_fuzz.sh ]]; then
+  fuzz/run_fuzz.sh "${KILN_FUZZ_SECONDS:-30}"
+fi
