@@ -1,0 +1,766 @@
+#include "wasm/decoder.h"
+
+#include <string>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "wasm/leb128.h"
+#include "wasm/limits.h"
+#include "wasm/name_section.h"
+#include "wasm/opcodes.h"
+#include "wasm/status_macros.h"
+#include "wasm/validator.h"
+
+namespace kiln::wasm {
+namespace {
+
+constexpr const char* kSectionEof = "unexpected end of section or function";
+
+enum SectionId : uint8_t {
+  kCustomSection = 0,
+  kTypeSection = 1,
+  kImportSection = 2,
+  kFunctionSection = 3,
+  kTableSection = 4,
+  kMemorySection = 5,
+  kGlobalSection = 6,
+  kExportSection = 7,
+  kStartSection = 8,
+  kElementSection = 9,
+  kCodeSection = 10,
+  kDataSection = 11,
+  kDataCountSection = 12,
+};
+
+// Position of each section id in the required order.
+int SectionOrder(uint8_t id) {
+  switch (id) {
+    case kTypeSection: return 1;
+    case kImportSection: return 2;
+    case kFunctionSection: return 3;
+    case kTableSection: return 4;
+    case kMemorySection: return 5;
+    case kGlobalSection: return 6;
+    case kExportSection: return 7;
+    case kStartSection: return 8;
+    case kElementSection: return 9;
+    case kDataCountSection: return 10;
+    case kCodeSection: return 11;
+    case kDataSection: return 12;
+    default: return 0;
+  }
+}
+
+class ModuleDecoder {
+ public:
+  ModuleDecoder(ModuleInfo* m, const DecodeOptions& options)
+      : m_(m), options_(options) {}
+
+  absl::Status Decode();
+
+ private:
+  // Reads a vector count, checking it against an implementation limit and
+  // against the bytes left (each element takes at least `min_elem_size`
+  // bytes), before anything is allocated.
+  absl::StatusOr<uint32_t> Count(Reader& r, uint64_t limit, const char* what,
+                                 size_t min_elem_size = 1);
+  absl::StatusOr<ValType> ReadValType(Reader& r);
+  absl::StatusOr<ValType> ReadRefType(Reader& r);
+  absl::StatusOr<Limits> ReadLimits(Reader& r, uint64_t max_allowed_u32);
+  absl::StatusOr<TableType> ReadTableType(Reader& r);
+  absl::StatusOr<MemoryType> ReadMemoryType(Reader& r);
+  absl::StatusOr<GlobalType> ReadGlobalType(Reader& r);
+  absl::StatusOr<ConstExpr> ReadConstExpr(Reader& r, ValType expected);
+
+  absl::Status DecodeTypeSection(Reader& r);
+  absl::Status DecodeImportSection(Reader& r);
+  absl::Status DecodeFunctionSection(Reader& r);
+  absl::Status DecodeTableSection(Reader& r);
+  absl::Status DecodeMemorySection(Reader& r);
+  absl::Status DecodeGlobalSection(Reader& r);
+  absl::Status DecodeExportSection(Reader& r);
+  absl::Status DecodeStartSection(Reader& r);
+  absl::Status DecodeElementSection(Reader& r);
+  absl::Status DecodeDataCountSection(Reader& r);
+  absl::Status DecodeCodeSection(Reader& r);
+  absl::Status DecodeDataSection(Reader& r);
+  absl::Status DecodeCustomSection(Reader& r, size_t section_start);
+
+  ModuleInfo* m_;
+  DecodeOptions options_;
+  uint32_t num_declared_functions_ = 0;  // From the function section.
+  bool saw_code_section_ = false;
+  bool saw_data_section_ = false;
+  uint64_t total_elem_items_ = 0;
+};
+
+absl::StatusOr<uint32_t> ModuleDecoder::Count(Reader& r, uint64_t limit,
+                                              const char* what,
+                                              size_t min_elem_size) {
+  size_t at = r.offset();
+  KILN_ASSIGN_OR_RETURN(uint32_t n, r.U32());
+  if (n > limit) {
+    return ErrorAt(at, absl::StrFormat("too many %s: %u (limit %u)", what, n,
+                                       limit));
+  }
+  // Each element occupies at least min_elem_size bytes; a count that cannot
+  // fit is malformed (and must not drive an allocation).
+  if (static_cast<uint64_t>(n) * min_elem_size > r.remaining()) {
+    return ErrorAt(at, kSectionEof);
+  }
+  return n;
+}
+
+absl::StatusOr<ValType> ModuleDecoder::ReadValType(Reader& r) {
+  size_t at = r.offset();
+  KILN_ASSIGN_OR_RETURN(uint8_t b, r.U8());
+  std::optional<ValType> t = ValTypeFromByte(b);
+  if (!t) return ErrorAt(at, "malformed value type");
+  return *t;
+}
+
+absl::StatusOr<ValType> ModuleDecoder::ReadRefType(Reader& r) {
+  size_t at = r.offset();
+  KILN_ASSIGN_OR_RETURN(uint8_t b, r.U8());
+  std::optional<ValType> t = ValTypeFromByte(b);
+  if (!t || !IsRefType(*t)) return ErrorAt(at, "malformed reference type");
+  return *t;
+}
+
+absl::StatusOr<Limits> ModuleDecoder::ReadLimits(Reader& r, uint64_t) {
+  size_t at = r.offset();
+  KILN_ASSIGN_OR_RETURN(uint8_t flags, r.U8());
+  if (flags > 1) return ErrorAt(at, "integer too large");
+  Limits l;
+  KILN_ASSIGN_OR_RETURN(l.min, r.U32());
+  if (flags & 1) {
+    KILN_ASSIGN_OR_RETURN(uint32_t max, r.U32());
+    l.max = max;
+  }
+  return l;
+}
+
+absl::StatusOr<TableType> ModuleDecoder::ReadTableType(Reader& r) {
+  TableType t;
+  KILN_ASSIGN_OR_RETURN(t.elem_type, ReadRefType(r));
+  size_t at = r.offset();
+  KILN_ASSIGN_OR_RETURN(t.limits, ReadLimits(r, 0));
+  if (t.limits.max && t.limits.min > *t.limits.max) {
+    return ErrorAt(at, "size minimum must not be greater than maximum");
+  }
+  if (t.limits.min > kMaxTableSize) {
+    return ErrorAt(at, absl::StrFormat(
+                           "table size must be at most %u elements (got %u)",
+                           kMaxTableSize, t.limits.min));
+  }
+  return t;
+}
+
+absl::StatusOr<MemoryType> ModuleDecoder::ReadMemoryType(Reader& r) {
+  MemoryType t;
+  size_t at = r.offset();
+  KILN_ASSIGN_OR_RETURN(t.limits, ReadLimits(r, 0));
+  if (t.limits.min > kMaxMemoryPages ||
+      (t.limits.max && *t.limits.max > kMaxMemoryPages)) {
+    return ErrorAt(at, "memory size must be at most 65536 pages (4GiB)");
+  }
+  if (t.limits.max && t.limits.min > *t.limits.max) {
+    return ErrorAt(at, "size minimum must not be greater than maximum");
+  }
+  return t;
+}
+
+absl::StatusOr<GlobalType> ModuleDecoder::ReadGlobalType(Reader& r) {
+  GlobalType g;
+  KILN_ASSIGN_OR_RETURN(g.type, ReadValType(r));
+  size_t at = r.offset();
+  KILN_ASSIGN_OR_RETURN(uint8_t mut, r.U8());
+  if (mut > 1) return ErrorAt(at, "malformed mutability");
+  g.mutable_ = mut == 1;
+  return g;
+}
+
+absl::StatusOr<ConstExpr> ModuleDecoder::ReadConstExpr(Reader& r,
+                                                       ValType expected) {
+  ConstExpr e;
+  int depth = 0;  // Values on the operand stack.
+  bool mismatch = false;
+  ValType top = ValType::kI32;
+  for (;;) {
+    size_t at = r.offset();
+    KILN_ASSIGN_OR_RETURN(uint8_t b, r.U8());
+    uint32_t code = b;
+    uint8_t prefix = 0;
+    if (IsPrefixByte(b)) {
+      prefix = b;
+      KILN_ASSIGN_OR_RETURN(code, r.U32());
+    }
+    Opcode op = LookupOpcode(prefix, code);
+    if (op == Opcode::kInvalid) return ErrorAt(at, "illegal opcode");
+    ConstExpr v;
+    switch (op) {
+      case Opcode::kEnd:
+        if (depth != 1 || mismatch || top != expected) {
+          std::string got = depth == 0 ? "[]" : ValTypeName(top);
+          if (depth > 1) got = absl::StrCat(depth, " values");
+          return ErrorAt(at, absl::StrCat("type mismatch: expected ",
+                                          ValTypeName(expected), ", got ",
+                                          got));
+        }
+        return e;
+      case Opcode::kI32Const: {
+        KILN_ASSIGN_OR_RETURN(int32_t x, r.S32());
+        v = ConstExpr::I32(x);
+        break;
+      }
+      case Opcode::kI64Const: {
+        KILN_ASSIGN_OR_RETURN(int64_t x, r.S64());
+        v.kind = ConstExpr::Kind::kI64Const;
+        v.type = ValType::kI64;
+        v.bits = static_cast<uint64_t>(x);
+        break;
+      }
+      case Opcode::kF32Const: {
+        KILN_ASSIGN_OR_RETURN(uint32_t x, r.F32Bits());
+        v.kind = ConstExpr::Kind::kF32Const;
+        v.type = ValType::kF32;
+        v.bits = x;
+        break;
+      }
+      case Opcode::kF64Const: {
+        KILN_ASSIGN_OR_RETURN(uint64_t x, r.F64Bits());
+        v.kind = ConstExpr::Kind::kF64Const;
+        v.type = ValType::kF64;
+        v.bits = x;
+        break;
+      }
+      case Opcode::kV128Const: {
+        KILN_ASSIGN_OR_RETURN(absl::Span<const uint8_t> x, r.Bytes(16));
+        v.kind = ConstExpr::Kind::kV128Const;
+        v.type = ValType::kV128;
+        std::memcpy(v.v128.data(), x.data(), 16);
+        break;
+      }
+      case Opcode::kRefNull: {
+        KILN_ASSIGN_OR_RETURN(ValType t, ReadRefType(r));
+        v = ConstExpr::RefNull(t);
+        break;
+      }
+      case Opcode::kRefFunc: {
+        size_t iat = r.offset();
+        KILN_ASSIGN_OR_RETURN(uint32_t f, r.U32());
+        if (f >= m_->functions.size()) {
+          return ErrorAt(iat, absl::StrCat("unknown function ", f));
+        }
+        m_->declared_functions[f] = true;
+        v = ConstExpr::RefFunc(f);
+        break;
+      }
+      case Opcode::kGlobalGet: {
+        size_t iat = r.offset();
+        KILN_ASSIGN_OR_RETURN(uint32_t g, r.U32());
+        if (g >= m_->num_imported_globals) {
+          return ErrorAt(iat, absl::StrCat("unknown global ", g));
+        }
+        if (m_->globals[g].type.mutable_) {
+          return ErrorAt(at, "constant expression required");
+        }
+        v.kind = ConstExpr::Kind::kGlobalGet;
+        v.type = m_->globals[g].type.type;
+        v.index = g;
+        break;
+      }
+      default:
+        return ErrorAt(at, "constant expression required");
+    }
+    ++depth;
+    if (depth > 1) mismatch = true;
+    top = v.type;
+    e = v;
+  }
+}
+
+absl::Status ModuleDecoder::DecodeTypeSection(Reader& r) {
+  KILN_ASSIGN_OR_RETURN(uint32_t n, Count(r, kMaxTypes, "types", 3));
+  m_->types.reserve(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    size_t at = r.offset();
+    KILN_ASSIGN_OR_RETURN(uint8_t form, r.U8());
+    if (form != 0x60) return ErrorAt(at, "integer representation too long");
+    FuncType ft;
+    KILN_ASSIGN_OR_RETURN(uint32_t np, Count(r, kMaxParams, "params"));
+    ft.params.reserve(np);
+    for (uint32_t k = 0; k < np; ++k) {
+      KILN_ASSIGN_OR_RETURN(ValType t, ReadValType(r));
+      ft.params.push_back(t);
+    }
+    KILN_ASSIGN_OR_RETURN(uint32_t nr, Count(r, kMaxResults, "results"));
+    ft.results.reserve(nr);
+    for (uint32_t k = 0; k < nr; ++k) {
+      KILN_ASSIGN_OR_RETURN(ValType t, ReadValType(r));
+      ft.results.push_back(t);
+    }
+    m_->types.push_back(std::move(ft));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ModuleDecoder::DecodeImportSection(Reader& r) {
+  KILN_ASSIGN_OR_RETURN(uint32_t n, Count(r, kMaxImports, "imports", 4));
+  m_->imports.reserve(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    Import imp;
+    KILN_ASSIGN_OR_RETURN(imp.module, r.Name());
+    KILN_ASSIGN_OR_RETURN(imp.name, r.Name());
+    size_t at = r.offset();
+    KILN_ASSIGN_OR_RETURN(uint8_t kind, r.U8());
+    switch (kind) {
+      case 0: {
+        imp.kind = ExternKind::kFunction;
+        size_t tat = r.offset();
+        KILN_ASSIGN_OR_RETURN(imp.func_type_index, r.U32());
+        if (imp.func_type_index >= m_->types.size()) {
+          return ErrorAt(tat, absl::StrCat("unknown type ",
+                                           imp.func_type_index));
+        }
+        if (m_->functions.size() >= kMaxFunctions) {
+          return ErrorAt(at, "too many functions");
+        }
+        Function f;
+        f.type_index = imp.func_type_index;
+        f.imported = true;
+        f.import_index = i;
+        m_->functions.push_back(f);
+        ++m_->num_imported_functions;
+        break;
+      }
+      case 1: {
+        imp.kind = ExternKind::kTable;
+        KILN_ASSIGN_OR_RETURN(imp.table, ReadTableType(r));
+        if (m_->tables.size() >= kMaxTables) {
+          return ErrorAt(at, "too many tables");
+        }
+        m_->tables.push_back(Table{imp.table, true});
+        ++m_->num_imported_tables;
+        break;
+      }
+      case 2: {
+        imp.kind = ExternKind::kMemory;
+        KILN_ASSIGN_OR_RETURN(imp.memory, ReadMemoryType(r));
+        if (!m_->memories.empty()) return ErrorAt(at, "multiple memories");
+        m_->memories.push_back(Memory{imp.memory, true});
+        ++m_->num_imported_memories;
+        break;
+      }
+      case 3: {
+        imp.kind = ExternKind::kGlobal;
+        KILN_ASSIGN_OR_RETURN(imp.global, ReadGlobalType(r));
+        if (m_->globals.size() >= kMaxGlobals) {
+          return ErrorAt(at, "too many globals");
+        }
+        Global g;
+        g.type = imp.global;
+        g.imported = true;
+        m_->globals.push_back(g);
+        ++m_->num_imported_globals;
+        break;
+      }
+      default:
+        return ErrorAt(at, "malformed import kind");
+    }
+    m_->imports.push_back(std::move(imp));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ModuleDecoder::DecodeFunctionSection(Reader& r) {
+  KILN_ASSIGN_OR_RETURN(
+      uint32_t n, Count(r, kMaxFunctions - m_->functions.size(), "functions"));
+  m_->functions.reserve(m_->functions.size() + n);
+  num_declared_functions_ = n;
+  for (uint32_t i = 0; i < n; ++i) {
+    size_t at = r.offset();
+    Function f;
+    KILN_ASSIGN_OR_RETURN(f.type_index, r.U32());
+    if (f.type_index >= m_->types.size()) {
+      return ErrorAt(at, absl::StrCat("unknown type ", f.type_index));
+    }
+    m_->functions.push_back(f);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ModuleDecoder::DecodeTableSection(Reader& r) {
+  KILN_ASSIGN_OR_RETURN(
+      uint32_t n, Count(r, kMaxTables - m_->tables.size(), "tables", 3));
+  m_->tables.reserve(m_->tables.size() + n);
+  for (uint32_t i = 0; i < n; ++i) {
+    KILN_ASSIGN_OR_RETURN(TableType t, ReadTableType(r));
+    m_->tables.push_back(Table{t, false});
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ModuleDecoder::DecodeMemorySection(Reader& r) {
+  size_t at = r.offset();
+  KILN_ASSIGN_OR_RETURN(uint32_t n, Count(r, 1 << 20, "memories", 2));
+  for (uint32_t i = 0; i < n; ++i) {
+    KILN_ASSIGN_OR_RETURN(MemoryType t, ReadMemoryType(r));
+    if (!m_->memories.empty()) return ErrorAt(at, "multiple memories");
+    m_->memories.push_back(Memory{t, false});
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ModuleDecoder::DecodeGlobalSection(Reader& r) {
+  KILN_ASSIGN_OR_RETURN(
+      uint32_t n, Count(r, kMaxGlobals - m_->globals.size(), "globals", 4));
+  m_->globals.reserve(m_->globals.size() + n);
+  for (uint32_t i = 0; i < n; ++i) {
+    Global g;
+    KILN_ASSIGN_OR_RETURN(g.type, ReadGlobalType(r));
+    KILN_ASSIGN_OR_RETURN(g.init, ReadConstExpr(r, g.type.type));
+    m_->globals.push_back(std::move(g));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ModuleDecoder::DecodeExportSection(Reader& r) {
+  KILN_ASSIGN_OR_RETURN(uint32_t n, Count(r, kMaxExports, "exports", 3));
+  m_->exports.reserve(n);
+  absl::flat_hash_set<std::string_view> names;
+  names.reserve(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    Export e;
+    size_t name_at = r.offset();
+    KILN_ASSIGN_OR_RETURN(e.name, r.Name());
+    size_t at = r.offset();
+    KILN_ASSIGN_OR_RETURN(uint8_t kind, r.U8());
+    size_t iat = r.offset();
+    KILN_ASSIGN_OR_RETURN(e.index, r.U32());
+    switch (kind) {
+      case 0:
+        e.kind = ExternKind::kFunction;
+        if (e.index >= m_->functions.size())
+          return ErrorAt(iat, absl::StrCat("unknown function ", e.index));
+        m_->declared_functions[e.index] = true;
+        break;
+      case 1:
+        e.kind = ExternKind::kTable;
+        if (e.index >= m_->tables.size())
+          return ErrorAt(iat, absl::StrCat("unknown table ", e.index));
+        break;
+      case 2:
+        e.kind = ExternKind::kMemory;
+        if (e.index >= m_->memories.size())
+          return ErrorAt(iat, absl::StrCat("unknown memory ", e.index));
+        break;
+      case 3:
+        e.kind = ExternKind::kGlobal;
+        if (e.index >= m_->globals.size())
+          return ErrorAt(iat, absl::StrCat("unknown global ", e.index));
+        break;
+      default:
+        return ErrorAt(at, "malformed export kind");
+    }
+    m_->exports.push_back(std::move(e));
+    (void)name_at;
+  }
+  // Names point into the exports vector, which no longer reallocates.
+  for (const Export& e : m_->exports) {
+    if (!names.insert(e.name).second) {
+      return ErrorAt(r.offset(),
+                     absl::StrCat("duplicate export name \"", e.name, "\""));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ModuleDecoder::DecodeStartSection(Reader& r) {
+  size_t at = r.offset();
+  KILN_ASSIGN_OR_RETURN(uint32_t f, r.U32());
+  if (f >= m_->functions.size()) {
+    return ErrorAt(at, absl::StrCat("unknown function ", f));
+  }
+  const FuncType& t = m_->func_type(f);
+  if (!t.params.empty() || !t.results.empty()) {
+    return ErrorAt(at, absl::StrCat("start function must have type [] -> [], "
+                                    "got ",
+                                    t.ToString()));
+  }
+  m_->start = f;
+  return absl::OkStatus();
+}
+
+absl::Status ModuleDecoder::DecodeElementSection(Reader& r) {
+  KILN_ASSIGN_OR_RETURN(uint32_t n,
+                        Count(r, kMaxElemSegments, "element segments", 2));
+  m_->elem_segments.reserve(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    ElemSegment seg;
+    size_t at = r.offset();
+    KILN_ASSIGN_OR_RETURN(uint32_t flags, r.U32());
+    if (flags > 7) return ErrorAt(at, "malformed elements segment kind");
+    const bool passive_or_declarative = flags & 1;
+    const bool explicit_table = flags & 2;
+    const bool uses_exprs = flags & 4;
+    if (passive_or_declarative) {
+      seg.mode = explicit_table ? SegmentMode::kDeclarative
+                                : SegmentMode::kPassive;
+    } else {
+      seg.mode = SegmentMode::kActive;
+      if (explicit_table) {
+        size_t tat = r.offset();
+        KILN_ASSIGN_OR_RETURN(seg.table_index, r.U32());
+        if (seg.table_index >= m_->tables.size())
+          return ErrorAt(tat, absl::StrCat("unknown table ", seg.table_index));
+      } else if (m_->tables.empty()) {
+        return ErrorAt(at, "unknown table 0");
+      }
+      KILN_ASSIGN_OR_RETURN(seg.offset, ReadConstExpr(r, ValType::kI32));
+    }
+    // Element type / kind.
+    if (passive_or_declarative || explicit_table) {
+      if (uses_exprs) {
+        KILN_ASSIGN_OR_RETURN(seg.elem_type, ReadRefType(r));
+      } else {
+        size_t kat = r.offset();
+        KILN_ASSIGN_OR_RETURN(uint8_t kind, r.U8());
+        if (kind != 0) return ErrorAt(kat, "malformed element kind");
+        seg.elem_type = ValType::kFuncRef;
+      }
+    }
+    size_t cat = r.offset();
+    KILN_ASSIGN_OR_RETURN(uint32_t count, Count(r, kMaxElemItemsTotal,
+                                                "element items"));
+    total_elem_items_ += count;
+    if (total_elem_items_ > kMaxElemItemsTotal) {
+      return ErrorAt(cat, "too many element items in total");
+    }
+    seg.items.reserve(count);
+    for (uint32_t k = 0; k < count; ++k) {
+      if (uses_exprs) {
+        KILN_ASSIGN_OR_RETURN(ConstExpr e, ReadConstExpr(r, seg.elem_type));
+        seg.items.push_back(e);
+      } else {
+        size_t fat = r.offset();
+        KILN_ASSIGN_OR_RETURN(uint32_t f, r.U32());
+        if (f >= m_->functions.size())
+          return ErrorAt(fat, absl::StrCat("unknown function ", f));
+        m_->declared_functions[f] = true;
+        seg.items.push_back(ConstExpr::RefFunc(f));
+      }
+    }
+    if (seg.mode == SegmentMode::kActive &&
+        m_->tables[seg.table_index].type.elem_type != seg.elem_type) {
+      return ErrorAt(at, absl::StrCat(
+                             "type mismatch: element segment of type ",
+                             ValTypeName(seg.elem_type), " for table of type ",
+                             ValTypeName(
+                                 m_->tables[seg.table_index].type.elem_type)));
+    }
+    m_->elem_segments.push_back(std::move(seg));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ModuleDecoder::DecodeDataCountSection(Reader& r) {
+  size_t at = r.offset();
+  KILN_ASSIGN_OR_RETURN(uint32_t n, r.U32());
+  if (n > kMaxDataSegments) {
+    return ErrorAt(at, absl::StrFormat("too many data segments: %u (limit %u)",
+                                       n, kMaxDataSegments));
+  }
+  m_->data_count = n;
+  return absl::OkStatus();
+}
+
+absl::Status ModuleDecoder::DecodeCodeSection(Reader& r) {
+  saw_code_section_ = true;
+  size_t at = r.offset();
+  KILN_ASSIGN_OR_RETURN(uint32_t n, r.U32());
+  if (n != num_declared_functions_) {
+    return ErrorAt(at,
+                   "function and code section have inconsistent lengths");
+  }
+  if (n > r.remaining()) return ErrorAt(at, kSectionEof);
+  for (uint32_t i = 0; i < n; ++i) {
+    size_t sat = r.offset();
+    KILN_ASSIGN_OR_RETURN(uint32_t size, r.U32());
+    if (size > kMaxFunctionBodySize) {
+      return ErrorAt(sat, absl::StrFormat(
+                              "function body too large: %u bytes (limit %u)",
+                              size, kMaxFunctionBodySize));
+    }
+    if (size > r.remaining()) return ErrorAt(sat, "length out of bounds");
+    Function& f = m_->functions[m_->num_imported_functions + i];
+    f.body_offset = static_cast<uint32_t>(r.offset());
+    f.body_size = size;
+    KILN_RETURN_IF_ERROR(r.Skip(size));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ModuleDecoder::DecodeDataSection(Reader& r) {
+  saw_data_section_ = true;
+  size_t at = r.offset();
+  KILN_ASSIGN_OR_RETURN(uint32_t n, Count(r, kMaxDataSegments,
+                                          "data segments", 2));
+  if (m_->data_count && *m_->data_count != n) {
+    return ErrorAt(at,
+                   "data count and data section have inconsistent lengths");
+  }
+  m_->data_segments.reserve(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    DataSegment d;
+    size_t fat = r.offset();
+    KILN_ASSIGN_OR_RETURN(uint32_t flags, r.U32());
+    switch (flags) {
+      case 0:
+      case 2: {
+        d.mode = SegmentMode::kActive;
+        if (flags == 2) {
+          size_t mat = r.offset();
+          KILN_ASSIGN_OR_RETURN(d.memory_index, r.U32());
+          if (d.memory_index >= m_->memories.size())
+            return ErrorAt(mat,
+                           absl::StrCat("unknown memory ", d.memory_index));
+        } else if (m_->memories.empty()) {
+          return ErrorAt(fat, "unknown memory 0");
+        }
+        KILN_ASSIGN_OR_RETURN(d.offset, ReadConstExpr(r, ValType::kI32));
+        break;
+      }
+      case 1:
+        d.mode = SegmentMode::kPassive;
+        break;
+      default:
+        return ErrorAt(fat, "malformed data segment kind");
+    }
+    KILN_ASSIGN_OR_RETURN(absl::Span<const uint8_t> bytes, r.LengthPrefixed());
+    d.data_offset = static_cast<uint32_t>(bytes.data() - m_->bytes.data());
+    d.data_size = static_cast<uint32_t>(bytes.size());
+    m_->data_segments.push_back(d);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ModuleDecoder::DecodeCustomSection(Reader& r,
+                                                size_t section_start) {
+  if (m_->custom_sections.size() >= kMaxCustomSections) {
+    return ErrorAt(section_start, "too many custom sections");
+  }
+  CustomSection c;
+  KILN_ASSIGN_OR_RETURN(c.name, r.Name());
+  c.data_offset = static_cast<uint32_t>(r.offset());
+  c.data_size = static_cast<uint32_t>(r.remaining());
+  if (c.name == "name") {
+    // Custom sections are never validated; a broken name section is ignored.
+    ParseNameSection(r.rest(), r.offset(), m_).IgnoreError();
+  }
+  m_->custom_sections.push_back(std::move(c));
+  return absl::OkStatus();
+}
+
+absl::Status ModuleDecoder::Decode() {
+  const std::vector<uint8_t>& bytes = m_->bytes;
+  Reader r(absl::MakeConstSpan(bytes), 0, "unexpected end");
+  if (bytes.size() < 4) return ErrorAt(bytes.size(), "unexpected end");
+  static constexpr uint8_t kMagic[4] = {0x00, 0x61, 0x73, 0x6d};
+  if (std::memcmp(bytes.data(), kMagic, 4) != 0) {
+    return ErrorAt(0, "magic header not detected");
+  }
+  if (bytes.size() < 8) return ErrorAt(bytes.size(), "unexpected end");
+  static constexpr uint8_t kVersion[4] = {0x01, 0x00, 0x00, 0x00};
+  if (std::memcmp(bytes.data() + 4, kVersion, 4) != 0) {
+    return ErrorAt(4, "unknown binary version");
+  }
+  KILN_RETURN_IF_ERROR(r.Skip(8));
+
+  int last_order = 0;
+  while (!r.at_end()) {
+    size_t section_start = r.offset();
+    KILN_ASSIGN_OR_RETURN(uint8_t id, r.U8());
+    if (id > kDataCountSection) {
+      return ErrorAt(section_start, "malformed section id");
+    }
+    size_t size_at = r.offset();
+    KILN_ASSIGN_OR_RETURN(uint32_t size, r.U32());
+    if (size > r.remaining()) {
+      return ErrorAt(size_at, "length out of bounds");
+    }
+    if (id != kCustomSection) {
+      int order = SectionOrder(id);
+      if (order <= last_order) {
+        return ErrorAt(section_start, "unexpected content after last section");
+      }
+      last_order = order;
+    }
+    Reader s(r.rest().subspan(0, size), r.offset(), kSectionEof);
+    KILN_RETURN_IF_ERROR(r.Skip(size));
+    switch (id) {
+      case kCustomSection:
+        KILN_RETURN_IF_ERROR(DecodeCustomSection(s, section_start));
+        continue;  // The name parser need not consume the whole payload.
+      case kTypeSection: KILN_RETURN_IF_ERROR(DecodeTypeSection(s)); break;
+      case kImportSection: KILN_RETURN_IF_ERROR(DecodeImportSection(s)); break;
+      case kFunctionSection:
+        KILN_RETURN_IF_ERROR(DecodeFunctionSection(s));
+        m_->declared_functions.assign(m_->functions.size(), false);
+        break;
+      case kTableSection: KILN_RETURN_IF_ERROR(DecodeTableSection(s)); break;
+      case kMemorySection: KILN_RETURN_IF_ERROR(DecodeMemorySection(s)); break;
+      case kGlobalSection: KILN_RETURN_IF_ERROR(DecodeGlobalSection(s)); break;
+      case kExportSection: KILN_RETURN_IF_ERROR(DecodeExportSection(s)); break;
+      case kStartSection: KILN_RETURN_IF_ERROR(DecodeStartSection(s)); break;
+      case kElementSection:
+        KILN_RETURN_IF_ERROR(DecodeElementSection(s));
+        break;
+      case kDataCountSection:
+        KILN_RETURN_IF_ERROR(DecodeDataCountSection(s));
+        break;
+      case kCodeSection: KILN_RETURN_IF_ERROR(DecodeCodeSection(s)); break;
+      case kDataSection: KILN_RETURN_IF_ERROR(DecodeDataSection(s)); break;
+    }
+    if (!s.at_end()) return ErrorAt(s.offset(), "section size mismatch");
+    // Sections before the function section may leave declared_functions
+    // sized for imports only.
+    if (m_->declared_functions.size() != m_->functions.size()) {
+      m_->declared_functions.resize(m_->functions.size(), false);
+    }
+  }
+  if (!saw_code_section_ && num_declared_functions_ != 0) {
+    return ErrorAt(r.offset(),
+                   "function and code section have inconsistent lengths");
+  }
+  if (!saw_data_section_ && m_->data_count && *m_->data_count != 0) {
+    return ErrorAt(r.offset(),
+                   "data count and data section have inconsistent lengths");
+  }
+  if (options_.validate_function_bodies) {
+    for (uint32_t f = m_->num_imported_functions; f < m_->functions.size();
+         ++f) {
+      KILN_RETURN_IF_ERROR(ValidateFunction(*m_, f));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ModuleInfo>> DecodeModule(
+    absl::Span<const uint8_t> bytes, const DecodeOptions& options) {
+  if (bytes.size() > kMaxModuleSize) {
+    return ErrorAt(0, absl::StrFormat("module too large: %u bytes (limit %u)",
+                                      bytes.size(), kMaxModuleSize));
+  }
+  auto m = std::make_unique<ModuleInfo>();
+  m->bytes.assign(bytes.begin(), bytes.end());
+  ModuleDecoder d(m.get(), options);
+  KILN_RETURN_IF_ERROR(d.Decode());
+  return m;
+}
+
+}  // namespace kiln::wasm

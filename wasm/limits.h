@@ -1,0 +1,33 @@
+// Implementation limits (the JS-API limits), checked before allocating.
+#ifndef KILN_WASM_LIMITS_H_
+#define KILN_WASM_LIMITS_H_
+
+#include <cstddef>
+#include <cstdint>
+
+namespace kiln::wasm {
+
+inline constexpr size_t kMaxModuleSize = size_t{1} << 30;  // 1 GiB
+inline constexpr uint32_t kMaxTypes = 1000000;
+inline constexpr uint32_t kMaxFunctions = 1000000;
+inline constexpr uint32_t kMaxImports = 100000;
+inline constexpr uint32_t kMaxExports = 100000;
+inline constexpr uint32_t kMaxGlobals = 1000000;
+inline constexpr uint32_t kMaxDataSegments = 100000;
+inline constexpr uint32_t kMaxTables = 100000;
+inline constexpr uint32_t kMaxElemSegments = 10000000;
+inline constexpr uint64_t kMaxElemItemsTotal = 10000000;
+inline constexpr uint32_t kMaxMemoryPages = 65536;
+inline constexpr uint32_t kMaxTableSize = 10000000;  // initial size
+inline constexpr uint32_t kMaxLocals = 50000;
+inline constexpr uint32_t kMaxFunctionBodySize = 7654321;
+inline constexpr uint32_t kMaxParams = 1000;
+inline constexpr uint32_t kMaxResults = 1000;
+inline constexpr uint32_t kMaxBrTableSize = 65520;
+inline constexpr uint32_t kMaxControlDepth = 100000;
+inline constexpr uint32_t kMaxSelectTypes = 1;  // 2.0: at most one type
+inline constexpr uint32_t kMaxCustomSections = 100000;
+
+}  // namespace kiln::wasm
+
+#endif  // KILN_WASM_LIMITS_H_
