@@ -1,0 +1,99 @@
+#include "runtime/memory/linear_memory.h"
+
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace kiln::runtime {
+
+absl::StatusOr<std::unique_ptr<LinearMemory>> LinearMemory::Create(
+    uint64_t min_pages, std::optional<uint64_t> max_pages,
+    const Options& options) {
+  if (options.reservation_bytes % kWasmPageSize != 0 ||
+      options.reservation_bytes > kReservationBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "LinearMemory::Create: reservation of ", options.reservation_bytes,
+        " bytes is not a multiple of 64 KiB up to 4 GiB"));
+  }
+  if (options.guard_bytes % 4096 != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "LinearMemory::Create: guard of ", options.guard_bytes,
+        " bytes is not a multiple of 4 KiB"));
+  }
+  if (min_pages > kMaxPages) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("LinearMemory::Create: minimum of ", min_pages,
+                     " pages exceeds 65536"));
+  }
+  if (max_pages.has_value() && (*max_pages < min_pages || *max_pages > kMaxPages)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "LinearMemory::Create: maximum of ", *max_pages,
+        " pages is below the minimum ", min_pages, " or above 65536"));
+  }
+  const uint64_t reservation_pages = options.reservation_bytes / kWasmPageSize;
+  if (min_pages > reservation_pages) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "LinearMemory::Create: minimum of ", min_pages,
+        " pages does not fit the reservation of ", reservation_pages,
+        " pages"));
+  }
+
+  const uint64_t total = options.reservation_bytes + options.guard_bytes;
+  void* p = total == 0 ? nullptr
+                       : mmap(nullptr, total, PROT_NONE,
+                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "LinearMemory::Create: reserving ", total,
+        " bytes of address space failed: ", std::strerror(errno)));
+  }
+  std::unique_ptr<LinearMemory> memory(new LinearMemory());
+  memory->base_ = static_cast<uint8_t*>(p);
+  memory->min_pages_ = min_pages;
+  memory->max_pages_ = max_pages;
+  memory->reservation_bytes_ = options.reservation_bytes;
+  memory->guard_bytes_ = options.guard_bytes;
+  memory->limit_pages_ =
+      std::min({max_pages.value_or(kMaxPages), kMaxPages, reservation_pages});
+  memory->definition_.base = memory->base_;
+  if (min_pages > 0 && memory->Grow(min_pages) < 0) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "LinearMemory::Create: committing ", min_pages, " pages failed"));
+  }
+  return memory;
+}
+
+LinearMemory::~LinearMemory() {
+  if (base_ != nullptr) munmap(base_, reservation_bytes_ + guard_bytes_);
+}
+
+int64_t LinearMemory::Grow(uint64_t delta_pages) {
+  const uint64_t old_pages = size_pages();
+  if (delta_pages == 0) return static_cast<int64_t>(old_pages);
+  if (delta_pages > limit_pages_ - old_pages) return -1;
+  const uint64_t delta_bytes = delta_pages * kWasmPageSize;
+  if (mprotect(base_ + size_bytes_, delta_bytes, PROT_READ | PROT_WRITE) != 0) {
+    return -1;
+  }
+  size_bytes_ += delta_bytes;
+  PublishLength();
+  return static_cast<int64_t>(old_pages);
+}
+
+void LinearMemory::BindDefinition(abi::VMMemoryDefinition* target) {
+  bound_ = target;
+  PublishLength();
+}
+
+void LinearMemory::PublishLength() {
+  definition_.base = base_;
+  definition_.length = size_bytes_;
+  if (bound_ != nullptr) *bound_ = definition_;
+}
+
+}  // namespace kiln::runtime

@@ -1,0 +1,115 @@
+// LinearMemory: a wasm linear memory (memory32) backed by one fixed virtual
+// reservation, so its base never moves and compiled code can elide bounds
+// checks.
+//
+// Layout of the reservation (defaults):
+//
+//   base                       base + length        base + 4 GiB   + 2 GiB
+//   | read-write (committed)   | PROT_NONE ...      | guard, PROT_NONE     |
+//
+// Everything past `length` is PROT_NONE, so an access at
+//   base + zext(i32 index) + offset,   with offset + access_size <= kGuardBytes
+// either hits committed memory or faults (SIGSEGV). The backend's rule:
+// omit the bounds check when the static offset plus the access size is at
+// most `guard_bytes()` (and the reservation is `kReservationBytes`);
+// otherwise emit an explicit check against VMMemoryDefinition::length.
+// Faults are turned into TrapCode::kMemoryOutOfBounds by the trap handler
+// via the function's trap table (runtime/code/code_registry.h).
+//
+// Growing commits pages with mprotect; fresh pages read as zero (they are
+// untouched anonymous memory). Destroying the memory unmaps everything.
+// Not thread-safe: a store is used by one thread at a time.
+#ifndef KILN_RUNTIME_MEMORY_LINEAR_MEMORY_H_
+#define KILN_RUNTIME_MEMORY_LINEAR_MEMORY_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include "absl/status/statusor.h"
+#include "runtime/abi/vm_offsets.h"
+
+namespace kiln::runtime {
+
+class LinearMemory {
+ public:
+  static constexpr uint64_t kWasmPageSize = 65536;
+  // memory32: at most 2^16 pages (4 GiB).
+  static constexpr uint64_t kMaxPages = 65536;
+  static constexpr uint64_t kReservationBytes = uint64_t{4} << 30;
+  static constexpr uint64_t kGuardBytes = uint64_t{2} << 30;
+
+  struct Options {
+    // Bytes of address space reserved for the memory's own pages; it can
+    // never grow past this. Must be a multiple of the wasm page size.
+    uint64_t reservation_bytes = kReservationBytes;
+    // PROT_NONE bytes after the reservation.
+    uint64_t guard_bytes = kGuardBytes;
+  };
+
+  // Reserves the address space and commits `min_pages`. `max_pages`, if
+  // set, must be >= min_pages and <= kMaxPages. Fails (with a message
+  // naming the sizes) if the limits are invalid or mmap/mprotect fails.
+  static absl::StatusOr<std::unique_ptr<LinearMemory>> Create(
+      uint64_t min_pages, std::optional<uint64_t> max_pages,
+      const Options& options);
+  static absl::StatusOr<std::unique_ptr<LinearMemory>> Create(
+      uint64_t min_pages, std::optional<uint64_t> max_pages = std::nullopt) {
+    return Create(min_pages, max_pages, Options{});
+  }
+
+  LinearMemory(const LinearMemory&) = delete;
+  LinearMemory& operator=(const LinearMemory&) = delete;
+  ~LinearMemory();
+
+  // memory.grow: adds `delta_pages` zeroed pages. Returns the old size in
+  // pages, or -1 if the result would exceed the maximum (declared maximum,
+  // kMaxPages, or the reservation) or the kernel refuses. Grow(0) returns
+  // the current size.
+  int64_t Grow(uint64_t delta_pages);
+
+  uint8_t* base() const { return base_; }
+  uint64_t size_bytes() const { return size_bytes_; }
+  uint64_t size_pages() const { return size_bytes_ / kWasmPageSize; }
+  uint64_t min_pages() const { return min_pages_; }
+  std::optional<uint64_t> max_pages() const { return max_pages_; }
+  // The effective maximum: min(declared max, kMaxPages, reservation).
+  uint64_t limit_pages() const { return limit_pages_; }
+  uint64_t reservation_bytes() const { return reservation_bytes_; }
+  uint64_t guard_bytes() const { return guard_bytes_; }
+
+  // True if `addr` is inside the reservation or its guard (committed or
+  // not). Async-signal-safe.
+  bool ContainsAddress(uintptr_t addr) const {
+    const uintptr_t begin = reinterpret_cast<uintptr_t>(base_);
+    return addr >= begin && addr - begin < reservation_bytes_ + guard_bytes_;
+  }
+
+  // The {base, length} pair compiled code reads. LinearMemory keeps it
+  // current; its address is stable for the memory's lifetime, so it can be
+  // what a VMMemoryImport points to.
+  const abi::VMMemoryDefinition& definition() const { return definition_; }
+
+  // Also keeps `*target` current (e.g. the VMMemoryDefinition inline in the
+  // owning instance's VMContext); writes it immediately. nullptr unbinds.
+  void BindDefinition(abi::VMMemoryDefinition* target);
+
+ private:
+  LinearMemory() = default;
+  void PublishLength();
+
+  uint8_t* base_ = nullptr;
+  uint64_t size_bytes_ = 0;
+  uint64_t min_pages_ = 0;
+  std::optional<uint64_t> max_pages_;
+  uint64_t limit_pages_ = 0;
+  uint64_t reservation_bytes_ = 0;
+  uint64_t guard_bytes_ = 0;
+  abi::VMMemoryDefinition definition_{};
+  abi::VMMemoryDefinition* bound_ = nullptr;
+};
+
+}  // namespace kiln::runtime
+
+#endif  // KILN_RUNTIME_MEMORY_LINEAR_MEMORY_H_
