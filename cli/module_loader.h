@@ -1,0 +1,23 @@
+// Loading a module file for the CLI: binary .wasm as is, WebAssembly text
+// (.wat/.wast, or any file that does not start with the binary magic)
+// through wabt's text parser.
+#ifndef KILN_CLI_MODULE_LOADER_H_
+#define KILN_CLI_MODULE_LOADER_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace kiln::cli {
+
+absl::StatusOr<std::string> ReadFileToString(const std::string& path);
+
+// The binary encoding of the module in `path`. Text is recognised by the
+// extension (.wat, .wast) or by the absence of the "\0asm" magic.
+absl::StatusOr<std::vector<uint8_t>> LoadModuleBinary(const std::string& path);
+
+}  // namespace kiln::cli
+
+#endif  // KILN_CLI_MODULE_LOADER_H_

@@ -1,0 +1,106 @@
+// `kiln wast FILE...`: runs spec-suite scripts (see wast_runner.h).
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "cli/subcommand.h"
+#include "cli/wast_runner.h"
+#include "wasm/decoder.h"
+
+namespace kiln::cli {
+namespace {
+
+constexpr std::string_view kHelp =
+    R"(Usage: kiln wast [--verbose] FILE...
+
+Runs WebAssembly spec-test scripts (.wast). wabt parses each script; every
+module is decoded and validated by Kiln:
+  module              must decode and validate
+  assert_malformed    must be rejected (by wabt's text parser for quoted
+                      text, else by Kiln's decoder)
+  assert_invalid      must be rejected by Kiln's validator
+  assert_unlinkable,
+  assert_uninstantiable  the module must validate; the command is skipped
+Commands that execute code (invoke, get, register, assert_return,
+assert_trap, assert_exhaustion) are skipped until an engine is wired in.
+
+Prints failures as FILE:LINE, a line per file, and a final line
+"N passed, N failed, N skipped". Exits 1 if anything failed.
+
+Options:
+  -v, --verbose   print every command's verdict
+  -h, --help      this text
+)";
+
+std::string_view Basename(std::string_view path) {
+  size_t slash = path.find_last_of('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+absl::Status KilnValidate(absl::Span<const uint8_t> bytes) {
+  return kiln::wasm::DecodeModule(bytes).status();
+}
+
+int Run(const std::vector<std::string_view>& args) {
+  WastOptions options;
+  std::vector<std::string> files;
+  bool options_done = false;
+  for (std::string_view arg : args) {
+    if (!options_done && arg == "--") {
+      options_done = true;
+    } else if (!options_done && (arg == "-v" || arg == "--verbose")) {
+      options.verbose = true;
+    } else if (!options_done && arg.size() > 1 && arg[0] == '-') {
+      std::fprintf(stderr, "kiln wast: unknown option '%.*s'\n%.*s",
+                   static_cast<int>(arg.size()), arg.data(),
+                   static_cast<int>(kHelp.size()), kHelp.data());
+      return 2;
+    } else {
+      files.emplace_back(arg);
+    }
+  }
+  if (files.empty()) {
+    std::fprintf(stderr, "kiln wast: no script given\n%.*s",
+                 static_cast<int>(kHelp.size()), kHelp.data());
+    return 2;
+  }
+
+  WastRunner runner(&KilnValidate, /*engine=*/nullptr, options);
+  int passed = 0, failed = 0, skipped = 0;
+  for (const std::string& file : files) {
+    WastFileReport report = runner.RunFile(file);
+    for (const std::string& line : report.log) {
+      std::printf("%s\n", line.c_str());
+    }
+    for (const WastFailure& failure : report.failures) {
+      std::printf("%s:%d: %s: %s\n", file.c_str(), failure.line,
+                  failure.command.c_str(), failure.message.c_str());
+    }
+    std::string_view base = Basename(file);
+    std::printf("%.*s: %d passed, %d failed, %d skipped\n",
+                static_cast<int>(base.size()), base.data(), report.passed,
+                report.failed, report.skipped);
+    std::fflush(stdout);
+    passed += report.passed;
+    failed += report.failed;
+    skipped += report.skipped;
+  }
+  std::printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
+  return failed == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+const Subcommand& WastSubcommand() {
+  static const Subcommand kSubcommand = {
+      .name = "wast",
+      .summary = "run WebAssembly spec-test scripts (.wast)",
+      .help = kHelp,
+      .run = &Run,
+  };
+  return kSubcommand;
+}
+
+}  // namespace kiln::cli

@@ -1,0 +1,65 @@
+// Runs .wast spec scripts against Kiln: wabt parses the script, Kiln's decoder
+// and validator judge every module, and an optional WastEngine runs the
+// execution commands (skipped without one).
+#ifndef KILN_CLI_WAST_RUNNER_H_
+#define KILN_CLI_WAST_RUNNER_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/types/span.h"
+#include "cli/wast_engine.h"
+
+namespace kiln::cli {
+
+struct WastFailure {
+  int line = 0;         // 1-based line in the script, 0 if unknown
+  std::string command;  // e.g. "assert_invalid"
+  std::string message;
+};
+
+struct WastFileReport {
+  std::string path;
+  int passed = 0;
+  int failed = 0;
+  int skipped = 0;
+  std::vector<WastFailure> failures;
+  // One line per command when WastOptions::verbose is set.
+  std::vector<std::string> log;
+};
+
+struct WastOptions {
+  bool verbose = false;
+};
+
+// Decodes and validates a binary module; OK means Kiln accepts it.
+using ModuleValidator =
+    std::function<absl::Status(absl::Span<const uint8_t> bytes)>;
+
+class WastRunner {
+ public:
+  // `engine` may be null: then every command that needs execution is
+  // counted as skipped. The runner does not own the engine.
+  WastRunner(ModuleValidator validator, WastEngine* engine = nullptr,
+             WastOptions options = {});
+
+  // Reads and runs one script file.
+  WastFileReport RunFile(const std::string& path) const;
+
+  // Runs script text; `path` names it in reports and wabt's errors.
+  WastFileReport RunScript(const std::string& path,
+                           std::string_view text) const;
+
+ private:
+  ModuleValidator validator_;
+  WastEngine* engine_;
+  WastOptions options_;
+};
+
+}  // namespace kiln::cli
+
+#endif  // KILN_CLI_WAST_RUNNER_H_
