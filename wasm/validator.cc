@@ -1,11 +1,13 @@
 #include "wasm/validator.h"
 
+#include "wasm/function_body_decoder.h"
+
 namespace kiln::wasm {
 
 absl::Status ValidateFunction(const ModuleInfo& module, uint32_t func_index) {
-  (void)module;
-  (void)func_index;
-  return absl::OkStatus();  // TODO: FunctionBodyDecoder.
+  NullInterface iface;
+  FunctionBodyDecoder<NullInterface> decoder(module, func_index, &iface);
+  return decoder.Decode();
 }
 
 }  // namespace kiln::wasm
