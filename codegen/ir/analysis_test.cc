@@ -1,0 +1,63 @@
+#include "codegen/ir/cfg.h"
+#include "codegen/ir/dominator_tree.h"
+#include "codegen/ir/parser.h"
+#include "gtest/gtest.h"
+
+namespace kiln::ir {
+namespace {
+
+TEST(AnalysisTest, DiamondWithLoop) {
+  auto f = ParseFunction(R"(function %f(i32) {
+block0(v0: i32):
+    jump block1
+block1:
+    brif v0, block2, block3
+block2:
+    jump block4
+block3:
+    jump block4
+block4:
+    brif v0, block1, block5
+block5:
+    return
+block6:
+    jump block4
+})");
+  ASSERT_TRUE(f.ok()) << f.status();
+  ControlFlowGraph cfg(*f);
+  EXPECT_EQ(cfg.preds(Block(1)).size(), 2u);
+  EXPECT_EQ(cfg.preds(Block(4)).size(), 3u);  // block2, block3, block6.
+  ASSERT_EQ(cfg.succs(Block(4)).size(), 2u);
+  EXPECT_EQ(cfg.succs(Block(4))[0], Block(1));
+
+  DominatorTree dt(*f, cfg);
+  EXPECT_EQ(dt.idom(Block(1)), Block(0));
+  EXPECT_EQ(dt.idom(Block(2)), Block(1));
+  EXPECT_EQ(dt.idom(Block(4)), Block(1));
+  EXPECT_EQ(dt.idom(Block(5)), Block(4));
+  EXPECT_TRUE(dt.Dominates(Block(1), Block(5)));
+  EXPECT_FALSE(dt.Dominates(Block(2), Block(4)));
+  EXPECT_TRUE(dt.Dominates(Block(4), Block(4)));
+  EXPECT_FALSE(dt.StrictlyDominates(Block(4), Block(4)));
+  EXPECT_FALSE(dt.IsReachable(Block(6)));
+  EXPECT_FALSE(dt.Dominates(Block(0), Block(6)));
+  EXPECT_EQ(dt.rpo().size(), 6u);
+  EXPECT_EQ(dt.rpo()[0], Block(0));
+  EXPECT_EQ(dt.preorder().size(), 6u);
+}
+
+TEST(AnalysisTest, SameTargetTwiceIsOneEdge) {
+  auto f = ParseFunction(R"(function %f(i32) {
+block0(v0: i32):
+    brif v0, block1, block1
+block1:
+    return
+})");
+  ASSERT_TRUE(f.ok()) << f.status();
+  ControlFlowGraph cfg(*f);
+  EXPECT_EQ(cfg.preds(Block(1)).size(), 1u);
+  EXPECT_EQ(cfg.succs(Block(0)).size(), 1u);
+}
+
+}  // namespace
+}  // namespace kiln::ir

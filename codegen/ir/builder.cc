@@ -1,0 +1,248 @@
+#include "codegen/ir/builder.h"
+
+#include <cassert>
+#include <cstring>
+
+namespace kiln::ir {
+
+Block FunctionBuilder::CreateBlock() {
+  Block b = f_->CreateBlock();
+  EnsureBlockTables(b);
+  return b;
+}
+
+void FunctionBuilder::EnsureBlockTables(Block b) {
+  if (b.index >= sealed_.size()) {
+    sealed_.resize(b.index + 1, 0);
+    preds_.resize(b.index + 1);
+    incomplete_.resize(b.index + 1);
+  }
+}
+
+void FunctionBuilder::AppendEntryParams(Block entry) {
+  for (Type t : f_->signature().params) f_->AppendBlockParam(entry, t);
+}
+
+void FunctionBuilder::SwitchToBlock(Block b) {
+  EnsureBlockTables(b);
+  if (!f_->IsBlockInLayout(b)) f_->AppendBlock(b);
+  cur_ = b;
+}
+
+bool FunctionBuilder::IsFilled() const {
+  if (!cur_.valid()) return false;
+  Inst last = f_->last_inst(cur_);
+  return last.valid() && IsTerminator(f_->opcode(last));
+}
+
+Inst FunctionBuilder::Insert(Inst i) {
+  assert(cur_.valid() && "SwitchToBlock first");
+  f_->MakeResults(i);
+  f_->AppendInst(cur_, i);
+  if (IsBranch(f_->opcode(i))) {
+    for (const BlockCall& bc : f_->block_calls(i)) {
+      EnsureBlockTables(bc.block);
+      // A brif to the same block twice is one predecessor entry.
+      bool seen = false;
+      for (const Pred& p : preds_[bc.block.index]) {
+        if (p.inst == i) seen = true;
+      }
+      if (!seen) preds_[bc.block.index].push_back({cur_, i});
+    }
+  }
+  return i;
+}
+
+Inst FunctionBuilder::Emit(Opcode op, Type ctrl, absl::Span<const Value> args,
+                           absl::Span<const BlockCallSpec> targets) {
+  return Insert(f_->CreateInst(op, ctrl, args, targets));
+}
+
+Value FunctionBuilder::Iconst(Type t, int64_t v) {
+  Inst i = f_->CreateInst(Opcode::kIconst, t, {});
+  f_->mutable_inst(i).imm =
+      TypeBits(t) == 32 ? static_cast<int64_t>(static_cast<int32_t>(v)) : v;
+  return f_->first_result(Insert(i));
+}
+
+Value FunctionBuilder::F32constBits(uint32_t bits) {
+  Inst i = f_->CreateInst(Opcode::kF32const, Type::kInvalid, {});
+  f_->mutable_inst(i).imm = bits;
+  return f_->first_result(Insert(i));
+}
+
+Value FunctionBuilder::F64constBits(uint64_t bits) {
+  Inst i = f_->CreateInst(Opcode::kF64const, Type::kInvalid, {});
+  f_->mutable_inst(i).imm = static_cast<int64_t>(bits);
+  return f_->first_result(Insert(i));
+}
+
+Value FunctionBuilder::F32const(float v) {
+  uint32_t bits;
+  std::memcpy(&bits, &v, 4);
+  return F32constBits(bits);
+}
+
+Value FunctionBuilder::F64const(double v) {
+  uint64_t bits;
+  std::memcpy(&bits, &v, 8);
+  return F64constBits(bits);
+}
+
+Inst FunctionBuilder::Call(FuncRef fn, absl::Span<const Value> args) {
+  Inst i = f_->CreateInst(Opcode::kCall, Type::kInvalid, args);
+  f_->mutable_inst(i).ref = fn.index;
+  return Insert(i);
+}
+
+Inst FunctionBuilder::CallIndirect(SigRef sig, Value callee,
+                                   absl::Span<const Value> args) {
+  std::vector<Value> all;
+  all.reserve(args.size() + 1);
+  all.push_back(callee);
+  all.insert(all.end(), args.begin(), args.end());
+  Inst i = f_->CreateInst(Opcode::kCallIndirect, Type::kInvalid, all);
+  f_->mutable_inst(i).ref = sig.index;
+  return Insert(i);
+}
+
+Inst FunctionBuilder::Trap(TrapCode code) {
+  Inst i = f_->CreateInst(Opcode::kTrap, Type::kInvalid, {});
+  f_->mutable_inst(i).code = static_cast<uint8_t>(code);
+  return Insert(i);
+}
+
+Inst FunctionBuilder::Jump(Block dest, absl::Span<const Value> args) {
+  BlockCallSpec t[] = {{dest, args}};
+  return Emit(Opcode::kJump, Type::kInvalid, {}, t);
+}
+
+Inst FunctionBuilder::Brif(Value c, Block then_block,
+                           absl::Span<const Value> then_args, Block else_block,
+                           absl::Span<const Value> else_args) {
+  BlockCallSpec t[] = {{then_block, then_args}, {else_block, else_args}};
+  return Emit(Opcode::kBrif, Type::kInvalid, {c}, t);
+}
+
+Inst FunctionBuilder::BrTable(Value index, Block default_block,
+                              absl::Span<const Block> table) {
+  std::vector<BlockCallSpec> t;
+  t.reserve(table.size() + 1);
+  t.push_back({default_block, {}});
+  for (Block b : table) t.push_back({b, {}});
+  return Emit(Opcode::kBrTable, Type::kInvalid, {index}, t);
+}
+
+Inst FunctionBuilder::Return(absl::Span<const Value> values) {
+  return Emit(Opcode::kReturn, Type::kInvalid, values);
+}
+
+// --- Variables ----------------------------------------------------------
+
+Variable FunctionBuilder::DeclareVar(Type t) {
+  var_types_.push_back(t);
+  return Variable(var_types_.size() - 1);
+}
+
+void FunctionBuilder::DefVar(Variable var, Value v) {
+  assert(cur_.valid());
+  defs_[Key(var, cur_)] = v;
+}
+
+Value FunctionBuilder::UseVar(Variable var) {
+  assert(cur_.valid());
+  return UseVarIn(var, cur_);
+}
+
+Value FunctionBuilder::ZeroValue(Type t, Block b) {
+  Inst i;
+  switch (t) {
+    case Type::kF32:
+      i = f_->CreateInst(Opcode::kF32const, Type::kInvalid, {});
+      break;
+    case Type::kF64:
+      i = f_->CreateInst(Opcode::kF64const, Type::kInvalid, {});
+      break;
+    default:
+      i = f_->CreateInst(Opcode::kIconst, t, {});
+      break;
+  }
+  Value v = f_->MakeResults(i);
+  Inst first = f_->first_inst(b);
+  if (first.valid()) {
+    f_->InsertInstBefore(first, i);
+  } else {
+    f_->AppendInst(b, i);
+  }
+  return v;
+}
+
+Value FunctionBuilder::UseVarIn(Variable var, Block b) {
+  EnsureBlockTables(b);
+  // Walk up single-predecessor chains iteratively; they can be long.
+  std::vector<Block> chain;
+  Value v;
+  while (true) {
+    auto it = defs_.find(Key(var, b));
+    if (it != defs_.end()) {
+      v = it->second;
+      break;
+    }
+    if (!sealed_[b.index]) {
+      // Predecessors may still appear: placeholder param, filled at seal.
+      v = f_->AppendBlockParam(b, var_types_[var.index]);
+      incomplete_[b.index].push_back({var, v});
+      defs_[Key(var, b)] = v;
+      break;
+    }
+    const auto& preds = preds_[b.index];
+    if (preds.size() == 1) {
+      chain.push_back(b);
+      b = preds[0].block;
+      EnsureBlockTables(b);
+      continue;
+    }
+    if (preds.empty()) {
+      // Entry or unreachable block: the variable was never assigned.
+      v = ZeroValue(var_types_[var.index], b);
+      defs_[Key(var, b)] = v;
+      break;
+    }
+    // Define the param before visiting preds, to break cycles.
+    v = f_->AppendBlockParam(b, var_types_[var.index]);
+    defs_[Key(var, b)] = v;
+    AddPredecessorArgs(var, b, v);
+    break;
+  }
+  for (Block c : chain) defs_[Key(var, c)] = v;
+  return v;
+}
+
+void FunctionBuilder::AddPredecessorArgs(Variable var, Block b, Value param) {
+  (void)param;
+  // Copy: UseVarIn may add predecessors' tables (not to b's list itself,
+  // but it may resize the outer vector).
+  std::vector<Pred> preds = preds_[b.index];
+  for (const Pred& p : preds) {
+    Value a = UseVarIn(var, p.block);
+    auto calls = f_->block_calls(p.inst);
+    for (uint32_t k = 0; k < calls.size(); ++k) {
+      if (calls[k].block == b) f_->AppendBlockCallArg(p.inst, k, a);
+    }
+  }
+}
+
+void FunctionBuilder::SealBlock(Block b) {
+  EnsureBlockTables(b);
+  if (sealed_[b.index]) return;
+  sealed_[b.index] = 1;
+  auto pending = std::move(incomplete_[b.index]);
+  incomplete_[b.index].clear();
+  for (auto& [var, param] : pending) AddPredecessorArgs(var, b, param);
+}
+
+void FunctionBuilder::SealAllBlocks() {
+  for (uint32_t i = 0; i < f_->num_blocks(); ++i) SealBlock(Block(i));
+}
+
+}  // namespace kiln::ir

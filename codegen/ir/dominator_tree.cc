@@ -1,0 +1,96 @@
+#include "codegen/ir/dominator_tree.h"
+
+#include <utility>
+
+namespace kiln::ir {
+
+void DominatorTree::Compute(const Function& f, const ControlFlowGraph& cfg) {
+  const uint32_t n = f.num_blocks();
+  rpo_number_.assign(n, kUnreached);
+  rpo_.clear();
+  idom_.assign(n, Block());
+  children_.assign(n, {});
+  preorder_.clear();
+  pre_.assign(n, 0);
+  post_.assign(n, 0);
+  Block entry = f.entry_block();
+  if (!entry.valid()) return;
+
+  // Iterative DFS post-order (no recursion: wasm functions can be deep).
+  std::vector<Block> post;
+  std::vector<uint8_t> visited(n, 0);
+  std::vector<std::pair<Block, uint32_t>> stack;
+  stack.push_back({entry, 0});
+  visited[entry.index] = 1;
+  while (!stack.empty()) {
+    auto& [b, next] = stack.back();
+    auto succs = cfg.succs(b);
+    if (next < succs.size()) {
+      Block s = succs[next++];
+      if (!visited[s.index]) {
+        visited[s.index] = 1;
+        stack.push_back({s, 0});
+      }
+    } else {
+      post.push_back(b);
+      stack.pop_back();
+    }
+  }
+  rpo_.assign(post.rbegin(), post.rend());
+  for (uint32_t i = 0; i < rpo_.size(); ++i) rpo_number_[rpo_[i].index] = i;
+
+  // idom by RPO numbers; entry dominates itself during the iteration.
+  std::vector<uint32_t> idom(n, kUnreached);
+  idom[entry.index] = 0;
+  auto intersect = [&](uint32_t a, uint32_t b) {
+    while (a != b) {
+      while (a > b) a = idom[rpo_[a].index];
+      while (b > a) b = idom[rpo_[b].index];
+    }
+    return a;
+  };
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    for (uint32_t i = 1; i < rpo_.size(); ++i) {
+      Block b = rpo_[i];
+      uint32_t new_idom = kUnreached;
+      for (const BlockPredecessor& p : cfg.preds(b)) {
+        uint32_t pn = rpo_number_[p.block.index];
+        if (pn == kUnreached || idom[p.block.index] == kUnreached) continue;
+        new_idom = new_idom == kUnreached ? pn : intersect(pn, new_idom);
+      }
+      if (new_idom != idom[b.index]) {
+        idom[b.index] = new_idom;
+        changed = true;
+      }
+    }
+  }
+  for (uint32_t i = 1; i < rpo_.size(); ++i) {
+    Block b = rpo_[i];
+    Block d = rpo_[idom[b.index]];
+    idom_[b.index] = d;
+    children_[d.index].push_back(b);
+  }
+
+  // Pre/post numbering of the tree for O(1) Dominates.
+  uint32_t counter = 0;
+  std::vector<std::pair<Block, uint32_t>> st;
+  st.push_back({entry, 0});
+  pre_[entry.index] = counter++;
+  preorder_.push_back(entry);
+  while (!st.empty()) {
+    auto& [b, next] = st.back();
+    if (next < children_[b.index].size()) {
+      Block c = children_[b.index][next++];
+      pre_[c.index] = counter++;
+      preorder_.push_back(c);
+      st.push_back({c, 0});
+    } else {
+      post_[b.index] = counter++;
+      st.pop_back();
+    }
+  }
+}
+
+}  // namespace kiln::ir

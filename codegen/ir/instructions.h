@@ -1,0 +1,138 @@
+// Opcodes (generated from opcodes.def), instruction formats, condition
+// codes, memory flags and trap code names.
+#ifndef KILN_CODEGEN_IR_INSTRUCTIONS_H_
+#define KILN_CODEGEN_IR_INSTRUCTIONS_H_
+
+#include <cstdint>
+#include <optional>
+#include "absl/strings/string_view.h"
+
+#include "codegen/ir/types.h"
+#include "runtime/abi/trap_code.h"
+
+namespace kiln::ir {
+
+using TrapCode = ::kiln::abi::TrapCode;
+
+enum class Opcode : uint8_t {
+#define KILN_IR_OPCODE(name, text, format, result, operands, flags) k##name,
+#include "codegen/ir/opcodes.def"
+#undef KILN_IR_OPCODE
+};
+
+inline constexpr int kNumOpcodes = 0
+#define KILN_IR_OPCODE(name, text, format, result, operands, flags) +1
+#include "codegen/ir/opcodes.def"
+#undef KILN_IR_OPCODE
+    ;
+
+// Which operands and immediates an instruction carries; drives the printer,
+// parser and verifier.
+enum class InstFormat : uint8_t {
+  kUnaryImm,      // iconst.T imm
+  kUnaryIeee32,   // f32const imm
+  kUnaryIeee64,   // f64const imm
+  kUnary,         // op[.T] x
+  kBinary,        // op x, y
+  kBinaryImm,     // op x, imm
+  kTernary,       // op c, x, y
+  kIntCompare,    // icmp cc, x, y
+  kFloatCompare,  // fcmp cc, x, y
+  kLoad,          // load.T flags p+off
+  kStore,         // store flags x, p+off
+  kHeapLoad,      // heap_load.T base, index+off
+  kHeapStore,     // heap_store x, base, index+off
+  kCall,          // call fnN(args)
+  kCallIndirect,  // call_indirect sigN, callee(args)
+  kTrap,          // trap code
+  kCondTrap,      // trapz x, code
+  kJump,          // jump blockN(args)
+  kBrif,          // brif c, blockN(args), blockM(args)
+  kBrTable,       // br_table i, blockD, [blockA, blockB]
+  kReturn,        // return args
+};
+
+enum class ResultRule : uint8_t {
+  kNone,
+  kCtrl,        // One result of the controlling type (the ".T" suffix).
+  kSameAsArg0,  // One result, type of the first operand.
+  kSameAsArg1,  // One result, type of the second operand (select).
+  kI32,
+  kF32,
+  kF64,
+  kCall,  // The signature's results.
+};
+
+enum class TypeClass : uint8_t { kNone, kInt, kFloat, kAny };
+
+enum OpFlag : uint8_t {
+  kPure = 0,
+  kCanTrap = 1 << 0,
+  kSideEffects = 1 << 1,
+  kReadsMemory = 1 << 2,
+  kTerminator = 1 << 3,
+  kBranch = 1 << 4,
+  kCall = 1 << 5,
+  kReturn = 1 << 6,
+};
+
+struct OpcodeInfo {
+  absl::string_view name;
+  InstFormat format;
+  ResultRule result;
+  TypeClass operands;
+  uint8_t flags;
+};
+
+const OpcodeInfo& GetOpcodeInfo(Opcode op);
+inline absl::string_view OpcodeName(Opcode op) { return GetOpcodeInfo(op).name; }
+std::optional<Opcode> ParseOpcode(absl::string_view name);
+
+inline bool IsTerminator(Opcode op) {
+  return GetOpcodeInfo(op).flags & kTerminator;
+}
+inline bool IsBranch(Opcode op) { return GetOpcodeInfo(op).flags & kBranch; }
+inline bool CanTrap(Opcode op) { return GetOpcodeInfo(op).flags & kCanTrap; }
+inline bool HasSideEffects(Opcode op) {
+  return GetOpcodeInfo(op).flags & kSideEffects;
+}
+inline bool ReadsMemory(Opcode op) {
+  return GetOpcodeInfo(op).flags & kReadsMemory;
+}
+inline bool IsCall(Opcode op) { return GetOpcodeInfo(op).flags & kCall; }
+
+// Integer condition codes. s = signed, u = unsigned.
+enum class IntCC : uint8_t { kEq, kNe, kSlt, kSle, kSgt, kSge, kUlt, kUle, kUgt, kUge };
+absl::string_view IntCCName(IntCC cc);
+std::optional<IntCC> ParseIntCC(absl::string_view s);
+IntCC InverseIntCC(IntCC cc);  // !(a cc b) == (a inv b)
+IntCC SwapIntCC(IntCC cc);     // (a cc b) == (b swap a)
+
+// Float condition codes with the semantics wasm needs: eq, lt, le, gt, ge
+// and ord are false when either operand is NaN; ne and uno are true.
+enum class FloatCC : uint8_t { kEq, kNe, kLt, kLe, kGt, kGe, kOrd, kUno };
+absl::string_view FloatCCName(FloatCC cc);
+std::optional<FloatCC> ParseFloatCC(absl::string_view s);
+
+// Flags on raw-pointer loads and stores.
+enum MemFlag : uint8_t {
+  kMemNone = 0,
+  kMemNotrap = 1 << 0,    // Cannot fault (e.g. VMContext fields).
+  kMemAligned = 1 << 1,   // Naturally aligned.
+  kMemReadonly = 1 << 2,  // Never written while the function runs.
+};
+inline constexpr int kNumMemFlags = 3;
+absl::string_view MemFlagName(int bit_index);  // "notrap", "aligned", ...
+std::optional<MemFlag> ParseMemFlag(absl::string_view s);
+
+// Text names of trap codes: the snake_case of abi::TrapCodeName
+// ("integer_division_by_zero", "unreachable_code_reached").
+absl::string_view TrapCodeTextName(TrapCode code);
+std::optional<TrapCode> ParseTrapCode(absl::string_view s);
+
+// Bytes accessed by a heap load/store (the memory width, not the type).
+int HeapAccessBytes(Opcode op, Type ctrl_type);
+
+}  // namespace kiln::ir
+
+#endif  // KILN_CODEGEN_IR_INSTRUCTIONS_H_
