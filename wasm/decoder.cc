@@ -1,5 +1,7 @@
 #include "wasm/decoder.h"
 
+#include <algorithm>
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -105,12 +107,15 @@ absl::StatusOr<uint32_t> ModuleDecoder::Count(Reader& r, uint64_t limit,
     return ErrorAt(at, absl::StrFormat("too many %s: %u (limit %u)", what, n,
                                        limit));
   }
-  // Each element occupies at least min_elem_size bytes; a count that cannot
-  // fit is malformed (and must not drive an allocation).
-  if (static_cast<uint64_t>(n) * min_elem_size > r.remaining()) {
-    return ErrorAt(at, kSectionEof);
-  }
+  (void)min_elem_size;
   return n;
+}
+
+// Capacity to reserve for `n` elements of at least `min_elem_size` bytes
+// each: never more than the remaining bytes can hold, so a hostile count
+// cannot drive a large allocation (decoding then fails at the real end).
+size_t SafeCapacity(uint32_t n, const Reader& r, size_t min_elem_size) {
+  return std::min<size_t>(n, r.remaining() / min_elem_size);
 }
 
 absl::StatusOr<ValType> ModuleDecoder::ReadValType(Reader& r) {
@@ -131,7 +136,9 @@ absl::StatusOr<ValType> ModuleDecoder::ReadRefType(Reader& r) {
 
 absl::StatusOr<Limits> ModuleDecoder::ReadLimits(Reader& r, uint64_t) {
   size_t at = r.offset();
+  // The flags are a 1-bit LEB128 value.
   KILN_ASSIGN_OR_RETURN(uint8_t flags, r.U8());
+  if (flags & 0x80) return ErrorAt(at, "integer representation too long");
   if (flags > 1) return ErrorAt(at, "integer too large");
   Limits l;
   KILN_ASSIGN_OR_RETURN(l.min, r.U32());
@@ -284,20 +291,20 @@ absl::StatusOr<ConstExpr> ModuleDecoder::ReadConstExpr(Reader& r,
 
 absl::Status ModuleDecoder::DecodeTypeSection(Reader& r) {
   KILN_ASSIGN_OR_RETURN(uint32_t n, Count(r, kMaxTypes, "types", 3));
-  m_->types.reserve(n);
+  m_->types.reserve(SafeCapacity(n, r, 3));
   for (uint32_t i = 0; i < n; ++i) {
     size_t at = r.offset();
     KILN_ASSIGN_OR_RETURN(uint8_t form, r.U8());
     if (form != 0x60) return ErrorAt(at, "integer representation too long");
     FuncType ft;
     KILN_ASSIGN_OR_RETURN(uint32_t np, Count(r, kMaxParams, "params"));
-    ft.params.reserve(np);
+    ft.params.reserve(SafeCapacity(np, r, 1));
     for (uint32_t k = 0; k < np; ++k) {
       KILN_ASSIGN_OR_RETURN(ValType t, ReadValType(r));
       ft.params.push_back(t);
     }
     KILN_ASSIGN_OR_RETURN(uint32_t nr, Count(r, kMaxResults, "results"));
-    ft.results.reserve(nr);
+    ft.results.reserve(SafeCapacity(nr, r, 1));
     for (uint32_t k = 0; k < nr; ++k) {
       KILN_ASSIGN_OR_RETURN(ValType t, ReadValType(r));
       ft.results.push_back(t);
@@ -309,7 +316,7 @@ absl::Status ModuleDecoder::DecodeTypeSection(Reader& r) {
 
 absl::Status ModuleDecoder::DecodeImportSection(Reader& r) {
   KILN_ASSIGN_OR_RETURN(uint32_t n, Count(r, kMaxImports, "imports", 4));
-  m_->imports.reserve(n);
+  m_->imports.reserve(SafeCapacity(n, r, 4));
   for (uint32_t i = 0; i < n; ++i) {
     Import imp;
     KILN_ASSIGN_OR_RETURN(imp.module, r.Name());
@@ -378,7 +385,7 @@ absl::Status ModuleDecoder::DecodeImportSection(Reader& r) {
 absl::Status ModuleDecoder::DecodeFunctionSection(Reader& r) {
   KILN_ASSIGN_OR_RETURN(
       uint32_t n, Count(r, kMaxFunctions - m_->functions.size(), "functions"));
-  m_->functions.reserve(m_->functions.size() + n);
+  m_->functions.reserve(m_->functions.size() + SafeCapacity(n, r, 1));
   num_declared_functions_ = n;
   for (uint32_t i = 0; i < n; ++i) {
     size_t at = r.offset();
@@ -395,7 +402,7 @@ absl::Status ModuleDecoder::DecodeFunctionSection(Reader& r) {
 absl::Status ModuleDecoder::DecodeTableSection(Reader& r) {
   KILN_ASSIGN_OR_RETURN(
       uint32_t n, Count(r, kMaxTables - m_->tables.size(), "tables", 3));
-  m_->tables.reserve(m_->tables.size() + n);
+  m_->tables.reserve(m_->tables.size() + SafeCapacity(n, r, 3));
   for (uint32_t i = 0; i < n; ++i) {
     KILN_ASSIGN_OR_RETURN(TableType t, ReadTableType(r));
     m_->tables.push_back(Table{t, false});
@@ -417,7 +424,7 @@ absl::Status ModuleDecoder::DecodeMemorySection(Reader& r) {
 absl::Status ModuleDecoder::DecodeGlobalSection(Reader& r) {
   KILN_ASSIGN_OR_RETURN(
       uint32_t n, Count(r, kMaxGlobals - m_->globals.size(), "globals", 4));
-  m_->globals.reserve(m_->globals.size() + n);
+  m_->globals.reserve(m_->globals.size() + SafeCapacity(n, r, 4));
   for (uint32_t i = 0; i < n; ++i) {
     Global g;
     KILN_ASSIGN_OR_RETURN(g.type, ReadGlobalType(r));
@@ -429,9 +436,9 @@ absl::Status ModuleDecoder::DecodeGlobalSection(Reader& r) {
 
 absl::Status ModuleDecoder::DecodeExportSection(Reader& r) {
   KILN_ASSIGN_OR_RETURN(uint32_t n, Count(r, kMaxExports, "exports", 3));
-  m_->exports.reserve(n);
+  m_->exports.reserve(SafeCapacity(n, r, 3));
   absl::flat_hash_set<std::string_view> names;
-  names.reserve(n);
+  
   for (uint32_t i = 0; i < n; ++i) {
     Export e;
     size_t name_at = r.offset();
@@ -497,7 +504,7 @@ absl::Status ModuleDecoder::DecodeStartSection(Reader& r) {
 absl::Status ModuleDecoder::DecodeElementSection(Reader& r) {
   KILN_ASSIGN_OR_RETURN(uint32_t n,
                         Count(r, kMaxElemSegments, "element segments", 2));
-  m_->elem_segments.reserve(n);
+  m_->elem_segments.reserve(SafeCapacity(n, r, 2));
   for (uint32_t i = 0; i < n; ++i) {
     ElemSegment seg;
     size_t at = r.offset();
@@ -539,7 +546,7 @@ absl::Status ModuleDecoder::DecodeElementSection(Reader& r) {
     if (total_elem_items_ > kMaxElemItemsTotal) {
       return ErrorAt(cat, "too many element items in total");
     }
-    seg.items.reserve(count);
+    seg.items.reserve(SafeCapacity(count, r, 1));
     for (uint32_t k = 0; k < count; ++k) {
       if (uses_exprs) {
         KILN_ASSIGN_OR_RETURN(ConstExpr e, ReadConstExpr(r, seg.elem_type));
@@ -612,7 +619,7 @@ absl::Status ModuleDecoder::DecodeDataSection(Reader& r) {
     return ErrorAt(at,
                    "data count and data section have inconsistent lengths");
   }
-  m_->data_segments.reserve(n);
+  m_->data_segments.reserve(SafeCapacity(n, r, 2));
   for (uint32_t i = 0; i < n; ++i) {
     DataSegment d;
     size_t fat = r.offset();

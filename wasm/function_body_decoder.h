@@ -846,13 +846,21 @@ absl::Status FunctionBodyDecoder<I>::DecodeSimple(Opcode op,
       if (info.imm == ImmKind::kMemoryInit) {
         KILN_FBD_RETURN_IF_ERROR(ReadZeroByte());
       }
-      if (!module_.data_count) return Error("data count section required");
       if (info.imm == ImmKind::kMemoryInit) {
         KILN_FBD_RETURN_IF_ERROR(CheckMemory(0));
       }
-      if (idx0 >= *module_.data_count) {
+      // Without a data count section, fall back to the number of data
+      // segments (known when the whole module is decoded before bodies
+      // are validated) so an out-of-range index reports the validation
+      // error; an in-range index still requires the data count section.
+      uint32_t num_data =
+          module_.data_count
+              ? *module_.data_count
+              : static_cast<uint32_t>(module_.data_segments.size());
+      if (idx0 >= num_data) {
         return Error(absl::StrCat("unknown data segment ", idx0));
       }
+      if (!module_.data_count) return Error("data count section required");
       break;
     }
     case ImmKind::kTableInit:
