@@ -5,17 +5,16 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
 #include "cli/wabt_bridge.h"
 
 namespace kiln::cli {
 
 absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open file"));
+  if (!in) return absl::NotFoundError("cannot open file");
   std::stringstream buffer;
   buffer << in.rdbuf();
-  if (in.bad()) return absl::DataLossError(absl::StrCat(path, ": read error"));
+  if (in.bad()) return absl::DataLossError("read error");
   return buffer.str();
 }
 
@@ -25,12 +24,7 @@ absl::StatusOr<std::vector<uint8_t>> LoadModuleBinary(const std::string& path) {
   bool is_text = absl::EndsWith(path, ".wat") || absl::EndsWith(path, ".wast") ||
                  !absl::StartsWith(*contents, absl::string_view("\0asm", 4));
   if (!is_text) return std::vector<uint8_t>(contents->begin(), contents->end());
-  absl::StatusOr<std::vector<uint8_t>> binary = WatToBinary(path, *contents);
-  if (!binary.ok()) {
-    return absl::Status(binary.status().code(),
-                        absl::StrCat(path, ": ", binary.status().message()));
-  }
-  return binary;
+  return WatToBinary(path, *contents);
 }
 
 }  // namespace kiln::cli

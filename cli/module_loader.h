@@ -15,7 +15,8 @@ namespace kiln::cli {
 absl::StatusOr<std::string> ReadFileToString(const std::string& path);
 
 // The binary encoding of the module in `path`. Text is recognised by the
-// extension (.wat, .wast) or by the absence of the "\0asm" magic.
+// extension (.wat, .wast) or by the absence of the "\0asm" magic. Error
+// messages do not repeat `path` (text errors carry wabt's "path:line:col").
 absl::StatusOr<std::vector<uint8_t>> LoadModuleBinary(const std::string& path);
 
 }  // namespace kiln::cli

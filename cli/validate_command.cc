@@ -49,8 +49,8 @@ int Run(const std::vector<std::string_view>& args) {
   for (const std::string& file : files) {
     absl::StatusOr<std::vector<uint8_t>> bytes = LoadModuleBinary(file);
     if (!bytes.ok()) {
-      // The loader's messages already start with the file name.
-      std::printf("%s\n", std::string(bytes.status().message()).c_str());
+      std::printf("%s: %s\n", file.c_str(),
+                  std::string(bytes.status().message()).c_str());
       exit_code = 1;
       continue;
     }

@@ -52,6 +52,15 @@ absl::StatusOr<std::vector<uint8_t>> ScriptModuleBinary(
   return absl::InternalError("unknown script module type");
 }
 
+const char* FormName(const wabt::ScriptModule& module) {
+  switch (module.type()) {
+    case wabt::ScriptModuleType::Text: return "text module";
+    case wabt::ScriptModuleType::Binary: return "binary module";
+    case wabt::ScriptModuleType::Quoted: return "quoted text module";
+  }
+  return "module";
+}
+
 std::string_view ModuleName(const wabt::Command& command) {
   if (auto* c = wabt::dyn_cast<wabt::ModuleCommand>(&command)) {
     return c->module.name;
@@ -189,7 +198,8 @@ class ScriptRun {
     absl::Status status = validator_(*bytes);
     if (status.ok()) {
       return Fail(absl::StrCat("expected a malformed module (", Quote(expected),
-                               "), Kiln's decoder accepted it"));
+                               "), Kiln's decoder accepted the ",
+                               FormName(module)));
     }
     return Pass(absl::StrCat("rejected by Kiln: ", status.message()));
   }
@@ -205,7 +215,8 @@ class ScriptRun {
     absl::Status status = validator_(*bytes);
     if (status.ok()) {
       return Fail(absl::StrCat("expected an invalid module (", Quote(expected),
-                               "), Kiln's validator accepted it"));
+                               "), Kiln's validator accepted the ",
+                               FormName(module)));
     }
     return Pass(absl::StrCat("rejected by Kiln: ", status.message()));
   }
