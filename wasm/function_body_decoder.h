@@ -34,18 +34,29 @@
 //       `locals` are all locals, parameters first.
 //   void FinishFunction(absl::Span<const Value> returns);
 //       After the final `end`, with the returned values (if reachable).
-// Control (always called, reachable or not):
-//   void Block(const BlockType& bt, ControlFrame* block);
-//   void Loop(const BlockType& bt, ControlFrame* loop);
-//   void If(const BlockType& bt, const Value& cond, ControlFrame* if_block);
-//       `cond` is a default Value if the `if` is unreachable.
-//   void Else(ControlFrame* if_block, absl::Span<const Value> then_results);
-//       `then_results` is empty if the end of the then-arm is unreachable.
-//   void End(ControlFrame* block, absl::Span<const Value> results);
-//       Fallthrough `results` (empty if the end is unreachable). Not called
+// Control (always called, reachable or not; ControlFrame::reachable says
+// whether the frame was entered from reachable code, and its `payload` is
+// the Interface's Control):
+//   void Block(const BlockType& bt, absl::Span<Value> params,
+//              ControlFrame* block);
+//   void Loop(const BlockType& bt, absl::Span<Value> params,
+//             ControlFrame* loop);
+//   void If(const BlockType& bt, const Value& cond, absl::Span<Value> params,
+//           ControlFrame* if_block);
+//       `params` are the block's parameter values, which stay on the stack
+//       inside the block; the interface may replace them (e.g. with loop
+//       header phis). `cond` is a default Value if unreachable.
+//   void Else(ControlFrame* if_block, absl::Span<const Value> then_results,
+//             absl::Span<Value> else_params);
+//       `then_results`: fallthrough values of the then-arm (empty if its
+//       end is unreachable). The interface writes the else-arm's parameter
+//       values into `else_params` (typically those it saw in If).
+//   void End(ControlFrame* block, absl::Span<const Value> results,
+//            absl::Span<Value> merged);
+//       `results`: fallthrough values (empty if the end is unreachable).
+//       The interface writes the values of the block's results after the
+//       block (e.g. the merge block's parameters) into `merged`. Not called
 //       for the function's outermost block (see FinishFunction).
-//   For block/loop/if the block's parameters stay on the value stack and
-//   are visible to the interface as ControlFrame::params(decoder).
 // Branches (reachable only):
 //   void Br(uint32_t depth, ControlFrame* target,
 //           absl::Span<const Value> args);
@@ -297,6 +308,9 @@ class FunctionBodyDecoder {
     return absl::MakeConstSpan(stack_values_.data() + stack_values_.size() - n,
                                n);
   }
+  absl::Span<Value> TopMutableValues(uint32_t n) {
+    return absl::MakeSpan(stack_values_.data() + stack_values_.size() - n, n);
+  }
   // Pops one value of any type; returns its type (bottom if polymorphic).
   absl::Status PopAny(ValType* t);
   // Pops a value of a specific type.
@@ -336,6 +350,7 @@ class FunctionBodyDecoder {
   std::vector<ControlFrame> control_;
   std::vector<uint32_t> br_table_depths_;
   std::vector<Value> call_results_;
+  std::vector<Value> scratch_;
 };
 
 // An Interface whose hooks do nothing: the validator.
@@ -347,15 +362,15 @@ struct NullInterface {
   void StartFunction(const FuncType&, absl::Span<const ValType>, Control*) {}
   void FinishFunction(absl::Span<const Value>) {}
   template <class F>
-  void Block(const BlockType&, F*) {}
+  void Block(const BlockType&, absl::Span<Value>, F*) {}
   template <class F>
-  void Loop(const BlockType&, F*) {}
+  void Loop(const BlockType&, absl::Span<Value>, F*) {}
   template <class F>
-  void If(const BlockType&, const Value&, F*) {}
+  void If(const BlockType&, const Value&, absl::Span<Value>, F*) {}
   template <class F>
-  void Else(F*, absl::Span<const Value>) {}
+  void Else(F*, absl::Span<const Value>, absl::Span<Value>) {}
   template <class F>
-  void End(F*, absl::Span<const Value>) {}
+  void End(F*, absl::Span<const Value>, absl::Span<Value>) {}
   template <class F>
   void Br(uint32_t, F*, absl::Span<const Value>) {}
   template <class F>
@@ -676,18 +691,16 @@ absl::Status FunctionBodyDecoder<I>::DecodeEnd() {
   }
   KILN_FBD_RETURN_IF_ERROR(CheckEndOfBlock(c));
   uint32_t n = c.type.num_results();
-  if (reachable()) {
-    iface_->End(&c, TopValues(n));
-  } else {
-    iface_->End(&c, {});
-  }
-  // Replace whatever is above the base with the block's results.
-  uint32_t base = c.stack_base;
-  ControlFrame done = c;
+  const bool live = reachable();
+  // Save the fallthrough values, then replace everything above the base
+  // with the block's results (whose values the interface provides).
+  if (live) scratch_.assign(TopValues(n).begin(), TopValues(n).end());
+  PopN(static_cast<uint32_t>(stack_types_.size()) - c.stack_base);
+  for (uint32_t i = 0; i < n; ++i) Push(c.type.result(i));
+  iface_->End(&c, live ? absl::MakeConstSpan(scratch_)
+                       : absl::Span<const Value>(),
+              TopMutableValues(n));
   control_.pop_back();
-  PopN(static_cast<uint32_t>(stack_types_.size()) - base);
-  for (uint32_t i = 0; i < n; ++i) Push(done.type.result(i));
-  (void)done;
   return absl::OkStatus();
 }
 
@@ -1011,12 +1024,13 @@ absl::Status FunctionBodyDecoder<I>::DecodeInstruction(
                                       : ControlKind::kIf,
                 bt);
       ControlFrame* f = &control_.back();
+      absl::Span<Value> params = TopMutableValues(np);
       if (op == Opcode::kBlock) {
-        iface_->Block(bt, f);
+        iface_->Block(bt, params, f);
       } else if (op == Opcode::kLoop) {
-        iface_->Loop(bt, f);
+        iface_->Loop(bt, params, f);
       } else {
-        iface_->If(bt, cond, f);
+        iface_->If(bt, cond, params, f);
       }
       return absl::OkStatus();
     }
@@ -1025,17 +1039,17 @@ absl::Status FunctionBodyDecoder<I>::DecodeInstruction(
       if (c.kind != ControlKind::kIf) return Error("else without matching if");
       KILN_FBD_RETURN_IF_ERROR(CheckEndOfBlock(c));
       uint32_t n = c.type.num_results();
-      if (reachable()) {
-        iface_->Else(&c, TopValues(n));
-      } else {
-        iface_->Else(&c, {});
-      }
+      const bool live = reachable();
+      if (live) scratch_.assign(TopValues(n).begin(), TopValues(n).end());
       PopN(static_cast<uint32_t>(stack_types_.size()) - c.stack_base);
-      for (uint32_t i = 0; i < c.type.num_params(); ++i) {
-        Push(c.type.param(i));
-      }
+      uint32_t np = c.type.num_params();
+      for (uint32_t i = 0; i < np; ++i) Push(c.type.param(i));
       c.kind = ControlKind::kElse;
       c.unreachable = false;
+      iface_->Else(&c,
+                   live ? absl::MakeConstSpan(scratch_)
+                        : absl::Span<const Value>(),
+                   TopMutableValues(np));
       return absl::OkStatus();
     }
     case Opcode::kEnd:
