@@ -1,0 +1,231 @@
+#include "runtime/traps/entry.h"
+
+#include <asmjit/x86.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+#include "absl/base/call_once.h"
+#include "absl/strings/str_cat.h"
+#include "runtime/code/asmjit_code.h"
+#include "runtime/code/code_memory.h"
+#include "runtime/traps/call_thread_state.h"
+#include "runtime/traps/signal_handlers.h"
+
+namespace kiln::runtime {
+namespace {
+
+// kiln_enter(EntryFrame*, fn, a0, a1, a2, a3) -> 1 returned / 0 trapped.
+using EnterFn = int (*)(EntryFrame*, const void*, uint64_t, uint64_t,
+                        uint64_t, uint64_t);
+// kiln_unwind(entry_sp): resumes at the trap landing. Never returns.
+using UnwindFn = void (*)(uintptr_t);
+
+struct Trampolines {
+  std::unique_ptr<CodeMemory> code;
+  EnterFn enter = nullptr;
+  UnwindFn unwind = nullptr;
+  uintptr_t landing = 0;
+};
+
+absl::StatusOr<Trampolines> GenerateTrampolines() {
+  using namespace asmjit;
+  using namespace asmjit::x86;
+  CodeHolder code;
+  code.init(Environment::host());
+  Assembler a(&code);
+  Label epilogue = a.newLabel();
+  Label landing = a.newLabel();
+  Label unwind = a.newLabel();
+
+  // --- enter
+  a.push(rbp);
+  a.mov(rbp, rsp);
+  a.push(rbx);
+  a.push(r12);
+  a.push(r13);
+  a.push(r14);
+  a.push(r15);
+  a.push(rdi);  // the EntryFrame; rsp is now 16-byte aligned
+  a.mov(ptr(rdi, kEntryFrameEntrySp), rsp);
+  a.mov(ptr(rdi, kEntryFrameEntryFp), rbp);
+  a.mov(rax, rsi);
+  a.mov(rdi, rdx);
+  a.mov(rsi, rcx);
+  a.mov(rdx, r8);
+  a.mov(rcx, r9);
+  a.call(rax);
+  a.mov(rdi, ptr(rsp));
+  a.mov(ptr(rdi, kEntryFrameRetRax), rax);
+  a.mov(ptr(rdi, kEntryFrameRetRdx), rdx);
+  a.movdqu(ptr(rdi, kEntryFrameRetXmm0), xmm0);
+  a.mov(eax, 1);
+  a.bind(epilogue);
+  a.add(rsp, 8);
+  a.pop(r15);
+  a.pop(r14);
+  a.pop(r13);
+  a.pop(r12);
+  a.pop(rbx);
+  a.pop(rbp);
+  a.ret();
+
+  // --- trap landing: entered with rsp = EntryFrame::entry_sp.
+  a.align(AlignMode::kCode, 16);
+  a.bind(landing);
+  a.xor_(eax, eax);
+  a.jmp(epilogue);
+
+  // --- unwind(entry_sp)
+  a.align(AlignMode::kCode, 16);
+  a.bind(unwind);
+  a.mov(rsp, rdi);
+  a.jmp(landing);
+
+  auto memory = PublishAsmjitCode(code);
+  if (!memory.ok()) return memory.status();
+  Trampolines t;
+  const uintptr_t base = (*memory)->start();
+  t.enter = reinterpret_cast<EnterFn>(base);
+  t.landing = base + code.labelOffsetFromBase(landing);
+  t.unwind = reinterpret_cast<UnwindFn>(base + code.labelOffsetFromBase(unwind));
+  t.code = *std::move(memory);
+  return t;
+}
+
+absl::once_flag g_init_once;
+absl::Status* g_init_status = nullptr;
+Trampolines* g_trampolines = nullptr;
+
+void DoInit() {
+  absl::Status status = InstallSignalHandlers();
+  if (status.ok()) {
+    auto t = GenerateTrampolines();
+    if (t.ok()) {
+      g_trampolines = new Trampolines(*std::move(t));
+      SetTrapLandingPc(g_trampolines->landing);
+    } else {
+      status = t.status();
+    }
+  }
+  g_init_status = new absl::Status(std::move(status));
+}
+
+// Per-thread one-time setup (alternate signal stack).
+bool EnsureThreadReady() {
+  thread_local bool ready = false;
+  if (ready) return true;
+  absl::Status status = InitTrapHandling();
+  if (status.ok()) status = EnsureSignalStack();
+  if (!status.ok()) {
+    std::fprintf(stderr, "kiln: cannot enter wasm: %s\n",
+                 status.ToString().c_str());
+    std::abort();
+  }
+  ready = true;
+  return true;
+}
+
+Trap MakeTrap(const TrapRecord& record) {
+  Trap trap;
+  trap.code = record.code;
+  trap.signal = record.signal;
+  trap.pc = record.pc;
+  trap.fault_address = record.fault_address;
+  trap.backtrace = SymbolizeBacktrace(
+      absl::Span<const uintptr_t>(record.frames, record.num_frames),
+      record.first_frame_exact);
+  trap.backtrace_truncated = record.truncated;
+  return trap;
+}
+
+}  // namespace
+
+absl::Status InitTrapHandling() {
+  absl::call_once(g_init_once, DoInit);
+  return *g_init_status;
+}
+
+bool InWasmActivation() { return CurrentEntryFrame() != nullptr; }
+
+std::optional<Trap> EnterWasm(WasmCall& call) {
+  EnsureThreadReady();
+  EntryFrame frame;
+  frame.prev = CurrentEntryFrame();
+  frame.limits = call.limits;
+  if (abi::VMRuntimeLimits* limits = call.limits) {
+    frame.saved_stack_limit = limits->stack_limit;
+    frame.saved_exit_fp = limits->last_wasm_exit_fp;
+    frame.saved_exit_pc = limits->last_wasm_exit_pc;
+    if (limits->stack_limit == abi::kStackLimitUnset) {
+      limits->stack_limit = ComputeStackLimitHere(call.max_wasm_stack);
+      limits->last_wasm_entry_sp =
+          reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+    }
+    limits->last_wasm_exit_fp = 0;
+    limits->last_wasm_exit_pc = 0;
+  }
+  SetCurrentEntryFrame(&frame);
+  const int returned =
+      g_trampolines->enter(&frame, call.fn, call.args[0], call.args[1],
+                           call.args[2], call.args[3]);
+  SetCurrentEntryFrame(frame.prev);
+  if (abi::VMRuntimeLimits* limits = call.limits) {
+    if (frame.saved_stack_limit == abi::kStackLimitUnset) {
+      limits->last_wasm_entry_sp = 0;
+    }
+    limits->stack_limit = frame.saved_stack_limit;
+    limits->last_wasm_exit_fp = frame.saved_exit_fp;
+    limits->last_wasm_exit_pc = frame.saved_exit_pc;
+  }
+  if (returned) {
+    call.ret_rax = frame.ret_rax;
+    call.ret_rdx = frame.ret_rdx;
+    std::memcpy(call.ret_xmm0, frame.ret_xmm0, sizeof(call.ret_xmm0));
+    return std::nullopt;
+  }
+  return MakeTrap(frame.trap);
+}
+
+// Kept out of line with a real frame so the walk below starts from a
+// well-formed frame chain.
+[[noreturn]] __attribute__((noinline)) void RaiseTrap(abi::TrapCode code) {
+  EntryFrame* entry = CurrentEntryFrame();
+  if (entry == nullptr) {
+    std::fprintf(stderr,
+                 "kiln: RaiseTrap(%s) called with no wasm activation on this "
+                 "thread\n",
+                 std::string(abi::TrapMessage(code)).c_str());
+    std::abort();
+  }
+  TrapRecord& trap = entry->trap;
+  trap.code = code;
+  trap.trapped = true;
+  trap.signal = 0;
+  trap.pc = 0;
+  trap.fault_address = 0;
+  trap.first_frame_exact = false;
+  trap.truncated = false;
+  trap.num_frames = 0;
+  const auto here = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+  trap.fp = here;
+  const abi::VMRuntimeLimits* limits = entry->limits;
+  if (limits != nullptr && limits->last_wasm_exit_fp > here &&
+      limits->last_wasm_exit_fp < entry->entry_fp) {
+    // The backend recorded where wasm called out: start there.
+    trap.frames[trap.num_frames++] = limits->last_wasm_exit_pc;
+    CollectWasmReturnAddresses(limits->last_wasm_exit_fp, here,
+                               entry->entry_fp,
+                               absl::Span<uintptr_t>(trap.frames),
+                               &trap.num_frames, &trap.truncated);
+  } else {
+    CollectWasmReturnAddresses(here, here, entry->entry_fp,
+                               absl::Span<uintptr_t>(trap.frames),
+                               &trap.num_frames, &trap.truncated);
+  }
+  g_trampolines->unwind(entry->entry_sp);
+  __builtin_unreachable();
+}
+
+}  // namespace kiln::runtime

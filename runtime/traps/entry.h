@@ -1,0 +1,160 @@
+// Calling into wasm and trapping out of it.
+//
+// EnterWasm runs a native function as a wasm activation on this thread:
+//
+//   host C++ ── EnterWasm ── entry trampoline ── fn (compiled wasm) ── ...
+//                  ▲  pushes an EntryFrame      saves rbx, rbp, r12-r15,
+//                  │  (per-thread stack)        stores rsp in the EntryFrame,
+//                  │                            calls fn(args[0..3])
+//                  └── returns nullopt (normal return) or the Trap
+//
+// A trap -- a fault at a trap site (see signal_handlers.h) or RaiseTrap
+// from host code called by wasm -- resumes at the trampoline's trap
+// landing with rsp = EntryFrame::entry_sp; the landing restores the
+// callee-saved registers and returns "trapped". Nested entries (host -> wasm
+// -> host -> wasm) each push their own EntryFrame; a trap unwinds to the
+// innermost one only.
+//
+// The entry trampoline's machine contract (x86-64 System V), for backends
+// that want to know: kiln_enter(EntryFrame* rdi, fn rsi, a0 rdx, a1 rcx,
+// a2 r8, a3 r9) calls fn(a0, a1, a2, a3) with a 16-byte aligned stack,
+// stores rax, rdx and xmm0 into the EntryFrame, and returns 1 in eax, or 0
+// when it arrived through the trap landing.
+#ifndef KILN_RUNTIME_TRAPS_ENTRY_H_
+#define KILN_RUNTIME_TRAPS_ENTRY_H_
+
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <type_traits>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "runtime/abi/trap_code.h"
+#include "runtime/abi/vm_offsets.h"
+#include "runtime/traps/backtrace.h"
+#include "runtime/traps/stack_limit.h"
+
+namespace kiln::runtime {
+
+// A trap that ended a wasm activation.
+struct Trap {
+  abi::TrapCode code;
+  int signal = 0;               // SIGSEGV etc., 0 for RaiseTrap
+  uintptr_t pc = 0;             // faulting pc (0 for RaiseTrap)
+  uintptr_t fault_address = 0;  // for SIGSEGV/SIGBUS
+  // Innermost first. For a fault, backtrace[0] is the faulting function.
+  // Covers the innermost activation only (up to its EntryFrame).
+  std::vector<WasmFrame> backtrace;
+  bool backtrace_truncated = false;
+};
+
+// Installs the signal handlers and generates the entry trampoline; call
+// once at engine creation (idempotent, thread-safe). EnterWasm calls it
+// too and aborts if it fails, so call it first to get the error as a Status.
+absl::Status InitTrapHandling();
+
+// One call into wasm.
+struct WasmCall {
+  // Native entry with the System V ABI, taking up to four integer/pointer
+  // arguments (typically callee VMContext*, caller VMContext*, then the
+  // wasm arguments or a pointer to an argument/result array).
+  const void* fn = nullptr;
+  uint64_t args[4] = {0, 0, 0, 0};
+  // The store's limits. On the outermost entry for this store
+  // (stack_limit == kStackLimitUnset) EnterWasm sets stack_limit from
+  // ComputeStackLimit(max_wasm_stack) and restores it afterwards; nested
+  // entries keep the outer limit. It also saves, clears and restores
+  // last_wasm_exit_fp/pc. May be null (no stack limit handling).
+  abi::VMRuntimeLimits* limits = nullptr;
+  size_t max_wasm_stack = kDefaultMaxWasmStack;
+
+  // Results of a normal return.
+  uint64_t ret_rax = 0;
+  uint64_t ret_rdx = 0;
+  uint8_t ret_xmm0[16] = {};
+};
+
+// Runs `call` as a wasm activation. Returns nullopt when fn returned
+// normally (results in call.ret_*), or the trap. No allocation and no
+// system call on the normal path after the first call on a thread.
+std::optional<Trap> EnterWasm(WasmCall& call);
+
+// Typed convenience over EnterWasm: calls fn(args...) where every argument
+// is an integer or pointer (at most four) and the result is void, an
+// integer, a pointer, float or double.
+template <typename R, typename... A, typename... Args>
+std::optional<Trap> CallWasm(R (*fn)(A...), R* result,
+                             abi::VMRuntimeLimits* limits, Args... args);
+template <typename... A, typename... Args>
+std::optional<Trap> CallWasmVoid(void (*fn)(A...),
+                                 abi::VMRuntimeLimits* limits, Args... args);
+
+// Raises `code` from host code (a host function or builtin called by
+// wasm): unwinds straight to the innermost EnterWasm, which returns the
+// trap. Frames between here and there are discarded WITHOUT running
+// destructors: call it only from a boundary function with no live C++
+// objects that own resources (destroy them first, then raise). Aborts if no
+// wasm activation is active on this thread. The backtrace starts at
+// VMRuntimeLimits::last_wasm_exit_fp/pc if the backend recorded them,
+// otherwise it walks the frame pointers of the host frames (host code
+// built without frame pointers may then lose wasm frames).
+[[noreturn]] void RaiseTrap(abi::TrapCode code);
+
+// True if a wasm activation is active on this thread.
+bool InWasmActivation();
+
+// --- Implementation of the templates.
+namespace internal {
+template <typename T>
+uint64_t ToArg(T v) {
+  static_assert(std::is_integral_v<T> || std::is_pointer_v<T> ||
+                    std::is_enum_v<T>,
+                "CallWasm passes integers and pointers only");
+  if constexpr (std::is_pointer_v<T>) {
+    return reinterpret_cast<uint64_t>(v);
+  } else {
+    return static_cast<uint64_t>(v);
+  }
+}
+}  // namespace internal
+
+template <typename R, typename... A, typename... Args>
+std::optional<Trap> CallWasm(R (*fn)(A...), R* result,
+                             abi::VMRuntimeLimits* limits, Args... args) {
+  static_assert(sizeof...(A) <= 4 && sizeof...(A) == sizeof...(Args));
+  WasmCall call;
+  call.fn = reinterpret_cast<const void*>(fn);
+  call.limits = limits;
+  int i = 0;
+  ((call.args[i++] = internal::ToArg(static_cast<A>(args))), ...);
+  (void)i;
+  std::optional<Trap> trap = EnterWasm(call);
+  if (!trap.has_value() && result != nullptr) {
+    if constexpr (std::is_floating_point_v<R>) {
+      std::memcpy(result, call.ret_xmm0, sizeof(R));
+    } else if constexpr (std::is_pointer_v<R>) {
+      *result = reinterpret_cast<R>(call.ret_rax);
+    } else {
+      *result = static_cast<R>(call.ret_rax);
+    }
+  }
+  return trap;
+}
+
+template <typename... A, typename... Args>
+std::optional<Trap> CallWasmVoid(void (*fn)(A...),
+                                 abi::VMRuntimeLimits* limits, Args... args) {
+  static_assert(sizeof...(A) <= 4 && sizeof...(A) == sizeof...(Args));
+  WasmCall call;
+  call.fn = reinterpret_cast<const void*>(fn);
+  call.limits = limits;
+  int i = 0;
+  ((call.args[i++] = internal::ToArg(static_cast<A>(args))), ...);
+  (void)i;
+  return EnterWasm(call);
+}
+
+}  // namespace kiln::runtime
+
+#endif  // KILN_RUNTIME_TRAPS_ENTRY_H_

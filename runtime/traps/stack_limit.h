@@ -1,0 +1,40 @@
+// The stack limit compiled code checks in its prologue.
+//
+// Stack overflow in wasm is detected explicitly: every function prologue
+// compares rsp (minus its frame size) with VMRuntimeLimits::stack_limit and
+// traps StackOverflow below it (see runtime/abi/vm_offsets.h). EnterWasm sets
+// that limit on the outermost entry of a store from ComputeStackLimit.
+#ifndef KILN_RUNTIME_TRAPS_STACK_LIMIT_H_
+#define KILN_RUNTIME_TRAPS_STACK_LIMIT_H_
+
+#include <cstddef>
+#include <cstdint>
+
+namespace kiln::runtime {
+
+// Default budget of stack for one outermost wasm activation.
+inline constexpr size_t kDefaultMaxWasmStack = size_t{1} << 20;  // 1 MiB
+// Stack kept free below the wasm limit for host functions and builtins
+// called from wasm near the limit (their own frames are not checked).
+inline constexpr size_t kHostStackReserve = size_t{128} << 10;   // 128 KiB
+
+struct StackBounds {
+  uintptr_t low = 0;   // lowest usable address (above any guard page)
+  uintptr_t high = 0;  // one past the highest address
+};
+
+// The calling thread's stack, from pthread_getattr_np, cached per thread.
+// Not async-signal-safe (the first call per thread may read /proc).
+StackBounds CurrentThreadStackBounds();
+
+// The limit for a wasm activation starting at stack pointer `sp`:
+//   max(sp - max_wasm_stack, bounds.low + kHostStackReserve)
+// (never above sp). Wasm may use [limit, sp).
+uintptr_t ComputeStackLimit(uintptr_t sp, size_t max_wasm_stack);
+
+// ComputeStackLimit for the caller's current stack pointer.
+uintptr_t ComputeStackLimitHere(size_t max_wasm_stack = kDefaultMaxWasmStack);
+
+}  // namespace kiln::runtime
+
+#endif  // KILN_RUNTIME_TRAPS_STACK_LIMIT_H_
