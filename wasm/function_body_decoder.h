@@ -130,8 +130,14 @@
 //                     absl::Span<const Value> args,
 //                     absl::Span<Value> results);
 //
-// NullInterface (below) implements every hook as an empty inline function;
-// derive from it to implement only some hooks.
+// BaseInterface<Value, Control> (below) implements every hook as an empty
+// inline function; derive from it to implement only some hooks.
+// NullInterface = BaseInterface<> is the validator.
+//
+// Usage:
+//   MyInterface iface(...);
+//   FunctionBodyDecoder<MyInterface> d(module, func_index, &iface);
+//   absl::Status s = d.Decode();
 #ifndef KILN_WASM_FUNCTION_BODY_DECODER_H_
 #define KILN_WASM_FUNCTION_BODY_DECODER_H_
 
@@ -353,11 +359,16 @@ class FunctionBodyDecoder {
   std::vector<Value> scratch_;
 };
 
-// An Interface whose hooks do nothing: the validator.
-struct NullInterface {
-  struct Value {};
-  struct Control {};
-  using Frame = FunctionBodyDecoder<NullInterface>::ControlFrame;
+struct EmptyValue {};
+struct EmptyControl {};
+
+// An Interface whose hooks all do nothing. Derive from it (with your Value
+// and Control types) and define only the hooks you need; the derived hooks
+// hide the base ones.
+template <class V = EmptyValue, class C = EmptyControl>
+struct BaseInterface {
+  using Value = V;
+  using Control = C;
 
   void StartFunction(const FuncType&, absl::Span<const ValType>, Control*) {}
   void FinishFunction(absl::Span<const Value>) {}
@@ -426,6 +437,9 @@ struct NullInterface {
   void CallIndirect(uint32_t, uint32_t, const FuncType&, const Value&,
                     absl::Span<const Value>, absl::Span<Value>) {}
 };
+
+// The validator's interface.
+struct NullInterface : BaseInterface<> {};
 
 // ---------------------------------------------------------------------------
 // Implementation
