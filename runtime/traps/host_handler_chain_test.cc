@@ -120,5 +120,35 @@ TEST_F(HostHandlerChainTest, WasmTrapsDoNotReachTheHost) {
   EXPECT_EQ(g_fpe_seen.load(), fpe_before);
 }
 
+int64_t HostTouchesProtectedPage(uint64_t) {
+  volatile char* p = g_page;
+  p[100] = 7;
+  return p[100];
+}
+
+TEST_F(HostHandlerChainTest, HostFaultDuringWasmCallStillReachesHost) {
+  mprotect(g_page, g_page_size, PROT_NONE);
+  const int segv_before = g_segv_seen.load();
+  testing::TestModule m;
+  Assembler& a = m.a();
+  m.BeginFunction(0);  // (host_fn) -> host_fn(0)
+  a.push(rbp);
+  a.mov(rbp, rsp);
+  a.mov(rax, rdi);
+  a.xor_(edi, edi);
+  a.call(rax);
+  a.pop(rbp);
+  a.ret();
+  m.EndFunction();
+  ASSERT_TRUE(m.Finish().ok());
+  abi::VMRuntimeLimits limits;
+  int64_t r = 0;
+  auto trap = CallWasm(m.Function<int64_t (*)(void*)>(0), &r, &limits,
+                       reinterpret_cast<void*>(&HostTouchesProtectedPage));
+  EXPECT_FALSE(trap.has_value());
+  EXPECT_EQ(r, 7);
+  EXPECT_EQ(g_segv_seen.load(), segv_before + 1);
+}
+
 }  // namespace
 }  // namespace kiln::runtime

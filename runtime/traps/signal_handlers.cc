@@ -64,6 +64,9 @@ void ChainToPrevious(int sig, siginfo_t* info, void* context) {
 bool HandleWasmTrap(int sig, siginfo_t* info, ucontext_t* uc) {
   EntryFrame* entry = CurrentEntryFrame();
   if (entry == nullptr) return false;
+  // Only faults the kernel raised for an instruction (si_code > 0), not a
+  // signal some thread sent with kill/raise/sigqueue (si_code <= 0).
+  if (info == nullptr || info->si_code <= 0) return false;
   const uintptr_t landing = TrapLandingPc();
   if (landing == 0) return false;
   greg_t* regs = uc->uc_mcontext.gregs;
