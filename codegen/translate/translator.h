@@ -1,0 +1,100 @@
+// WebAssembly function body -> IR (ir::Function), built in the same walk
+// as validation (wasm::FunctionBodyDecoder<Translator>).
+//
+// IR conventions (the contract with the backend, codegen/isa/x64/abi.h):
+//
+//  * Signature of a translated function (and of every call):
+//      params  = [i64 callee_vmctx, i64 caller_vmctx, wasm params...]
+//      results = [wasm results...]
+//    Reference types (funcref, externref) are i64 pointers (0 = null).
+//    Multi-value results stay as several IR results: the IR has no stack
+//    slots, so the return area is the backend's job. With more than one
+//    result the backend passes a return-area pointer as an extra last
+//    integer argument at call sites (allocated in the caller's frame) and
+//    lowers `return` to stores at [ptr + 8*k]; the IR never mentions it.
+//  * Hidden args at calls: direct call to a defined function passes
+//    (own vmctx, own vmctx); to an import (VMFunctionImport.vmctx, own
+//    vmctx) through call_indirect on VMFunctionImport.code; call_indirect
+//    through a table passes (VMFuncRef.vmctx, own vmctx).
+//  * Builtins (runtime/abi/builtins.def) are call_indirect through
+//    [[vmctx + VMOffsets::kBuiltins] + 8*id] with the builtin's C signature
+//    (first arg: own vmctx); Ptr -> i64, I32 -> i32.
+//  * Locals are SSA variables (FunctionBuilder); nothing goes to memory.
+//  * Linear memory: heap_* ops on (base, i32 index, u32 offset). The base
+//    is loaded from the VMContext once per function (memory 0 defined:
+//    [vmctx + 48]; imported: [[vmctx + ImportedMemoryFrom(0)] + 0]) and
+//    reloaded after anything that can grow memory only if the memory can
+//    move (never with the default 4 GiB reservation). When offset + access
+//    size > TranslateOptions::memory_guard_bytes an explicit bounds check
+//    against VMMemoryDefinition::length is emitted before the access.
+//
+// Not supported: SIMD (v128) -> absl::StatusCode::kUnimplemented naming the
+// function and opcode; multiple memories (wasm 2.0 has one).
+#ifndef KILN_CODEGEN_TRANSLATE_TRANSLATOR_H_
+#define KILN_CODEGEN_TRANSLATE_TRANSLATOR_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/types/span.h"
+#include "codegen/ir/function.h"
+#include "wasm/module_info.h"
+
+namespace kiln::translate {
+
+struct TranslateOptions {
+  // Bytes of PROT_NONE guard after the 4 GiB reservation
+  // (runtime::LinearMemory::kGuardBytes). Accesses with static
+  // offset + size <= this need no explicit bounds check. 0 = always check.
+  uint64_t memory_guard_bytes = uint64_t{2} << 30;
+  // Funcref table slots carry abi::kFuncRefInitBit when initialized; a
+  // slot without it is resolved through the TableGetLazyInit builtin (then
+  // the bit is masked off). false: slots hold plain VMFuncRef* (or null).
+  bool funcref_table_init_bit = true;
+};
+
+// The IR signature of a wasm function type (hidden args first).
+ir::Signature IrSignature(const wasm::FuncType& type);
+
+// Per-module state shared by all function translations (read-only after
+// construction; safe to share across threads).
+class ModuleEnv;
+
+// Translates defined functions. Reuses its buffers across calls; one per
+// thread.
+class FunctionTranslator {
+ public:
+  FunctionTranslator(const wasm::ModuleInfo& module,
+                     const TranslateOptions& options);
+  ~FunctionTranslator();
+  FunctionTranslator(const FunctionTranslator&) = delete;
+  FunctionTranslator& operator=(const FunctionTranslator&) = delete;
+
+  // Translates defined function `func_index` into `*out` (which is
+  // overwritten). Body bytes come from module.bytes, or from `body` if
+  // non-empty (`body_offset` is its offset in the module, for errors and
+  // source locations).
+  absl::Status Translate(uint32_t func_index, ir::Function* out);
+  absl::Status Translate(uint32_t func_index, absl::Span<const uint8_t> body,
+                         size_t body_offset, ir::Function* out);
+
+  // Wasm byte offset (in the module) of the instruction that produced IR
+  // instruction i of the last translated function (0 if unknown). Kept
+  // beside the IR until the IR carries source locations itself.
+  absl::Span<const uint32_t> inst_wasm_offsets() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Name used for function `func_index` in IR text: the name section's name
+// if any, else "f<index>".
+std::string FunctionName(const wasm::ModuleInfo& module, uint32_t func_index);
+
+}  // namespace kiln::translate
+
+#endif  // KILN_CODEGEN_TRANSLATE_TRANSLATOR_H_
