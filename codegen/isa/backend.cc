@@ -1,0 +1,18 @@
+#include "codegen/isa/backend.h"
+
+#include <asmjit/core.h>
+
+namespace kiln::isa {
+
+CpuFeatures CpuFeatures::Host() {
+  const asmjit::CpuInfo& info = asmjit::CpuInfo::host();
+  using X = asmjit::CpuFeatures::X86;
+  CpuFeatures c;
+  c.sse41 = info.hasFeature(X::kSSE4_1);
+  c.popcnt = info.hasFeature(X::kPOPCNT);
+  c.lzcnt = info.hasFeature(X::kLZCNT);
+  c.bmi1 = info.hasFeature(X::kBMI);
+  return c;
+}
+
+}  // namespace kiln::isa

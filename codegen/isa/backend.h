@@ -1,0 +1,96 @@
+// The backend interface the engine/translator call: compile one IR function
+// to machine code for one ISA. ISA-specific code lives in codegen/isa/<isa>/;
+// an aarch64 backend implements the same interface.
+#ifndef KILN_CODEGEN_ISA_BACKEND_H_
+#define KILN_CODEGEN_ISA_BACKEND_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "runtime/abi/trap_code.h"
+
+namespace kiln::ir {
+class Function;
+}
+
+namespace kiln::isa {
+
+// Code offset of a faulting instruction (or ud2) and why it traps.
+struct TrapSite {
+  uint32_t code_offset = 0;
+  abi::TrapCode code = abi::TrapCode::kUnreachableCodeReached;
+  friend bool operator==(const TrapSite& a, const TrapSite& b) {
+    return a.code_offset == b.code_offset && a.code == b.code;
+  }
+};
+
+enum class RelocTarget : uint8_t {
+  kWasmFunction,  // index = function index in the module
+  kBuiltin,       // index = runtime builtin (libcall) id
+};
+
+// A PC-relative 32-bit field to patch at `offset`:
+//   *(int32_t*)(code + offset) = target - (code + offset) + addend
+// (x64 call rel32: addend = -4).
+struct Relocation {
+  uint32_t offset = 0;
+  RelocTarget target = RelocTarget::kWasmFunction;
+  uint32_t index = 0;
+  int32_t addend = -4;
+};
+
+// Code offset -> wasm bytecode offset, sorted by code offset.
+struct SourceLoc {
+  uint32_t code_offset = 0;
+  uint32_t wasm_offset = 0;
+};
+
+struct CompiledFunction {
+  std::vector<uint8_t> code;
+  std::vector<TrapSite> traps;  // sorted by code_offset
+  std::vector<Relocation> relocations;
+  uint32_t frame_size = 0;  // bytes below the saved frame pointer
+  std::vector<SourceLoc> source_map;  // empty: the IR has no source locations yet
+  // Statistics.
+  uint32_t num_spill_slots = 0;
+};
+
+struct CpuFeatures {
+  bool sse41 = false;   // roundss/roundsd (required for floor/ceil/trunc/nearest)
+  bool popcnt = false;  // else a bit-twiddling sequence
+  bool lzcnt = false;   // else bsr + cmov
+  bool bmi1 = false;    // tzcnt; else bsf + cmov
+  static CpuFeatures Host();
+  static CpuFeatures Baseline() { return CpuFeatures(); }  // plain x86-64
+  static CpuFeatures All() { return {true, true, true, true}; }
+};
+
+struct CompileContext {
+  // Byte offset of the stack limit in the callee VMContext (VMOffsets); the
+  // prologue traps with StackOverflow when rsp would go below it.
+  int32_t stack_limit_offset = 0;
+  bool stack_check = true;
+  CpuFeatures features = CpuFeatures::Host();
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string_view name() const = 0;
+  virtual absl::StatusOr<CompiledFunction> Compile(const ir::Function& func,
+                                                   const CompileContext& ctx) const = 0;
+  // The lowered machine code before register allocation, for debugging.
+  virtual absl::StatusOr<std::string> DumpVCode(const ir::Function& func,
+                                                const CompileContext& ctx) const = 0;
+};
+
+// x86-64 System V with Kiln's hidden VMContext arguments (see x64/abi.h).
+std::unique_ptr<Backend> CreateX64Backend();
+
+}  // namespace kiln::isa
+
+#endif  // KILN_CODEGEN_ISA_BACKEND_H_

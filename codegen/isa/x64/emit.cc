@@ -1,0 +1,842 @@
+#include "codegen/isa/x64/emit.h"
+
+#include <asmjit/x86.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <functional>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "codegen/isa/x64/abi.h"
+
+namespace kiln::isa::x64 {
+namespace {
+
+namespace ax = asmjit::x86;
+using asmjit::Imm;
+using asmjit::Label;
+using InstId = ax::Inst::Id;
+
+class ErrorCollector : public asmjit::ErrorHandler {
+ public:
+  void handleError(asmjit::Error err, const char* message, asmjit::BaseEmitter*) override {
+    if (error == asmjit::kErrorOk) {
+      error = err;
+      text = message;
+    }
+  }
+  asmjit::Error error = asmjit::kErrorOk;
+  std::string text;
+};
+
+ax::Gp GpOf(int hw, int size) {
+  switch (size) {
+    case 1: return ax::gpb(hw);
+    case 2: return ax::gpw(hw);
+    case 4: return ax::gpd(hw);
+    default: return ax::gpq(hw);
+  }
+}
+
+InstId AluId(AluOp op) {
+  switch (op) {
+    case AluOp::kAdd: return ax::Inst::kIdAdd;
+    case AluOp::kSub: return ax::Inst::kIdSub;
+    case AluOp::kAnd: return ax::Inst::kIdAnd;
+    case AluOp::kOr: return ax::Inst::kIdOr;
+    case AluOp::kXor: return ax::Inst::kIdXor;
+    case AluOp::kImul: return ax::Inst::kIdImul;
+  }
+  return ax::Inst::kIdNone;
+}
+
+InstId ShiftId(ShiftOp op) {
+  switch (op) {
+    case ShiftOp::kShl: return ax::Inst::kIdShl;
+    case ShiftOp::kShr: return ax::Inst::kIdShr;
+    case ShiftOp::kSar: return ax::Inst::kIdSar;
+    case ShiftOp::kRol: return ax::Inst::kIdRol;
+    case ShiftOp::kRor: return ax::Inst::kIdRor;
+  }
+  return ax::Inst::kIdNone;
+}
+
+InstId SseId(SseOp op, int size) {
+  const bool d = size == 8;
+  switch (op) {
+    case SseOp::kAdd: return d ? ax::Inst::kIdAddsd : ax::Inst::kIdAddss;
+    case SseOp::kSub: return d ? ax::Inst::kIdSubsd : ax::Inst::kIdSubss;
+    case SseOp::kMul: return d ? ax::Inst::kIdMulsd : ax::Inst::kIdMulss;
+    case SseOp::kDiv: return d ? ax::Inst::kIdDivsd : ax::Inst::kIdDivss;
+    case SseOp::kMin: return d ? ax::Inst::kIdMinsd : ax::Inst::kIdMinss;
+    case SseOp::kMax: return d ? ax::Inst::kIdMaxsd : ax::Inst::kIdMaxss;
+    case SseOp::kAnd: return d ? ax::Inst::kIdAndpd : ax::Inst::kIdAndps;
+    case SseOp::kAndn: return d ? ax::Inst::kIdAndnpd : ax::Inst::kIdAndnps;
+    case SseOp::kOr: return d ? ax::Inst::kIdOrpd : ax::Inst::kIdOrps;
+    case SseOp::kXor: return d ? ax::Inst::kIdXorpd : ax::Inst::kIdXorps;
+  }
+  return ax::Inst::kIdNone;
+}
+
+ax::CondCode CC(uint8_t c) { return static_cast<ax::CondCode>(c & 15); }
+
+class Emitter {
+ public:
+  Emitter(const MachFunction& f, const regalloc::Output& ra, const CompileContext& ctx)
+      : f_(f), vc_(f.vcode), ra_(ra), ctx_(ctx) {}
+
+  absl::StatusOr<CompiledFunction> Run() {
+    code_.init(asmjit::Environment(asmjit::Arch::kX64));
+    code_.setErrorHandler(&errors_);
+    ax::Assembler a(&code_);
+    a_ = &a;
+    ComputeFrame();
+    const uint32_t nb = vc_.num_blocks();
+    block_labels_.resize(nb);
+    for (uint32_t b = 0; b < nb; ++b) block_labels_[b] = a.newLabel();
+    edge_labels_.assign(vc_.num_edges(), Label());
+    for (uint32_t e = 0; e < vc_.num_edges(); ++e) {
+      if (!ra_.EdgeMoves(e).empty()) edge_labels_[e] = a.newLabel();
+    }
+    EmitPrologue();
+    size_t edit = 0;
+    for (uint32_t b = 0; b < nb; ++b) {
+      cur_block_ = b;
+      a.bind(block_labels_[b]);
+      const VCode::Block& blk = vc_.block(b);
+      for (uint32_t i = blk.inst_begin; i < blk.inst_end; ++i) {
+        while (edit < ra_.edits.size() && ra_.edits[edit].pos <= 2 * i) {
+          EmitMove(ra_.edits[edit++].move);
+        }
+        EmitInst(i);
+        while (edit < ra_.edits.size() && ra_.edits[edit].pos <= 2 * i + 1) {
+          EmitMove(ra_.edits[edit++].move);
+        }
+      }
+    }
+    // Out-of-line edge stubs.
+    for (uint32_t b = 0; b < nb; ++b) {
+      auto succs = vc_.succs(b);
+      for (uint32_t k = 0; k < succs.size(); ++k) {
+        uint32_t e = vc_.edge_index(b, k);
+        if (!edge_labels_[e].isValid()) continue;
+        a.bind(edge_labels_[e]);
+        for (const regalloc::Move& m : ra_.EdgeMoves(e)) EmitMove(m);
+        a.jmp(block_labels_[succs[k].block]);
+      }
+    }
+    // Trap stubs, one per trap code.
+    for (int c = 0; c < abi::kNumTrapCodes; ++c) {
+      if (!trap_labels_[c].isValid()) continue;
+      a.bind(trap_labels_[c]);
+      AddTrap(static_cast<abi::TrapCode>(c));
+      a.ud2();
+    }
+    for (auto& [label, emit] : late_data_) emit();
+    if (errors_.error != asmjit::kErrorOk) {
+      return absl::InternalError(absl::StrCat("x64 emit (", f_.name, "): asmjit: ",
+                                              errors_.text));
+    }
+    code_.flatten();
+    code_.resolveUnresolvedLinks();
+    if (errors_.error != asmjit::kErrorOk) {
+      return absl::InternalError(absl::StrCat("x64 emit (", f_.name, "): asmjit: ",
+                                              errors_.text));
+    }
+    asmjit::CodeBuffer& buf = code_.textSection()->buffer();
+    out_.code.assign(buf.data(), buf.data() + buf.size());
+    out_.frame_size = frame_size_;
+    out_.num_spill_slots = ra_.num_spill_slots;
+    std::sort(out_.traps.begin(), out_.traps.end(),
+              [](const TrapSite& x, const TrapSite& y) { return x.code_offset < y.code_offset; });
+    return std::move(out_);
+  }
+
+ private:
+  void ComputeFrame() {
+    RegSet used = ra_.used_regs & CalleeSaved();
+    for (int r = 0; r < 16; ++r) {
+      if (used.Contains(GprReg(r))) saved_.push_back(r);
+    }
+    csr_bytes_ = 8 * static_cast<uint32_t>(saved_.size());
+    uint32_t total = csr_bytes_ + 8 * ra_.num_spill_slots + vc_.outgoing_args_size;
+    frame_size_ = (total + 15) & ~15u;
+  }
+
+  int32_t SlotOffset(uint32_t slot) const {
+    return -static_cast<int32_t>(csr_bytes_ + 8 * (slot + 1));
+  }
+  ax::Mem SlotMem(uint32_t slot) const { return ax::qword_ptr(ax::rbp, SlotOffset(slot)); }
+
+  void EmitPrologue() {
+    ax::Assembler& a = *a_;
+    a.push(ax::rbp);
+    a.mov(ax::rbp, ax::rsp);
+    if (frame_size_ > 0) a.sub(ax::rsp, frame_size_);
+    if (ctx_.stack_check) {
+      a.cmp(ax::rsp, ax::qword_ptr(ax::rdi, ctx_.stack_limit_offset));
+      a.jb(TrapLabel(abi::TrapCode::kStackOverflow));
+    }
+    for (size_t k = 0; k < saved_.size(); ++k) {
+      a.mov(ax::qword_ptr(ax::rbp, -8 * static_cast<int32_t>(k + 1)), ax::gpq(saved_[k]));
+    }
+  }
+
+  void EmitEpilogue() {
+    ax::Assembler& a = *a_;
+    for (size_t k = 0; k < saved_.size(); ++k) {
+      a.mov(ax::gpq(saved_[k]), ax::qword_ptr(ax::rbp, -8 * static_cast<int32_t>(k + 1)));
+    }
+    a.leave();
+    a.ret();
+  }
+
+  Label TrapLabel(abi::TrapCode code) {
+    Label& l = trap_labels_[static_cast<int>(code)];
+    if (!l.isValid()) l = a_->newLabel();
+    return l;
+  }
+
+  void AddTrap(abi::TrapCode code) {
+    out_.traps.push_back(TrapSite{static_cast<uint32_t>(a_->offset()), code});
+  }
+  void MaybeTrap(const Inst& inst) {
+    if (inst.trap != kNoTrap) AddTrap(static_cast<abi::TrapCode>(inst.trap));
+  }
+
+  void EmitMove(const regalloc::Move& m) {
+    ax::Assembler& a = *a_;
+    const bool fl = m.cls == RegClass::kFloat;
+    if (m.from.is_reg() && m.to.is_reg()) {
+      if (m.from == m.to) return;
+      if (fl) {
+        a.movaps(ax::xmm(m.to.reg().hw()), ax::xmm(m.from.reg().hw()));
+      } else {
+        a.mov(ax::gpq(m.to.reg().hw()), ax::gpq(m.from.reg().hw()));
+      }
+    } else if (m.from.is_stack() && m.to.is_reg()) {
+      if (fl) {
+        a.movsd(ax::xmm(m.to.reg().hw()), SlotMem(m.from.slot()));
+      } else {
+        a.mov(ax::gpq(m.to.reg().hw()), SlotMem(m.from.slot()));
+      }
+    } else if (m.from.is_reg() && m.to.is_stack()) {
+      if (fl) {
+        a.movsd(SlotMem(m.to.slot()), ax::xmm(m.from.reg().hw()));
+      } else {
+        a.mov(SlotMem(m.to.slot()), ax::gpq(m.from.reg().hw()));
+      }
+    } else if (m.from.is_stack() && m.to.is_stack()) {
+      if (m.from == m.to) return;
+      a.push(SlotMem(m.from.slot()));
+      a.pop(SlotMem(m.to.slot()));
+    }
+  }
+
+  // Operand accessors for instruction i.
+  isa::Allocation Al(uint32_t i, int slot) const {
+    return ra_.allocs[vc_.inst(i).op_begin + slot];
+  }
+  ax::Gp G(uint32_t i, int slot, int size) const { return GpOf(Al(i, slot).reg().hw(), size); }
+  ax::Xmm X(uint32_t i, int slot) const { return ax::xmm(Al(i, slot).reg().hw()); }
+  ax::Mem M(uint32_t i, const Inst& inst, int size) const {
+    ax::Gp base;
+    switch (inst.mem.base) {
+      case kBaseRsp: base = ax::rsp; break;
+      case kBaseRbp: base = ax::rbp; break;
+      default: base = ax::gpq(Al(i, inst.mem.base).reg().hw()); break;
+    }
+    if (inst.mem.index >= 0) {
+      return ax::ptr(base, ax::gpq(Al(i, inst.mem.index).reg().hw()), inst.mem.shift,
+                     inst.mem.disp, size);
+    }
+    return ax::ptr(base, inst.mem.disp, size);
+  }
+
+  Label EdgeTarget(uint32_t k) {
+    uint32_t e = vc_.edge_index(cur_block_, k);
+    if (edge_labels_[e].isValid()) return edge_labels_[e];
+    return block_labels_[vc_.succs(cur_block_)[k].block];
+  }
+  bool EdgeFallsThrough(uint32_t k) {
+    uint32_t e = vc_.edge_index(cur_block_, k);
+    return !edge_labels_[e].isValid() && vc_.succs(cur_block_)[k].block == cur_block_ + 1;
+  }
+
+  void EmitJcc(uint8_t cc, Label target) {
+    ax::Assembler& a = *a_;
+    if (cc == kCondFEq) {
+      Label skip = a.newLabel();
+      a.jp(skip);
+      a.je(target);
+      a.bind(skip);
+    } else if (cc == kCondFNe) {
+      a.jp(target);
+      a.jne(target);
+    } else {
+      a.j(CC(cc), target);
+    }
+  }
+
+  void EmitLoad(LoadKind k, uint32_t i, const Inst& inst) {
+    ax::Assembler& a = *a_;
+    MaybeTrap(inst);
+    switch (k) {
+      case LoadKind::kI32: a.mov(G(i, 0, 4), M(i, inst, 4)); break;
+      case LoadKind::kI64: a.mov(G(i, 0, 8), M(i, inst, 8)); break;
+      case LoadKind::kU8: a.movzx(G(i, 0, 4), M(i, inst, 1)); break;
+      case LoadKind::kS8x32: a.movsx(G(i, 0, 4), M(i, inst, 1)); break;
+      case LoadKind::kS8x64: a.movsx(G(i, 0, 8), M(i, inst, 1)); break;
+      case LoadKind::kU16: a.movzx(G(i, 0, 4), M(i, inst, 2)); break;
+      case LoadKind::kS16x32: a.movsx(G(i, 0, 4), M(i, inst, 2)); break;
+      case LoadKind::kS16x64: a.movsx(G(i, 0, 8), M(i, inst, 2)); break;
+      case LoadKind::kS32x64: a.movsxd(G(i, 0, 8), M(i, inst, 4)); break;
+      case LoadKind::kF32: a.movss(X(i, 0), M(i, inst, 4)); break;
+      case LoadKind::kF64: a.movsd(X(i, 0), M(i, inst, 8)); break;
+    }
+  }
+
+  void EmitExt(LoadKind k, uint32_t i) {
+    ax::Assembler& a = *a_;
+    switch (k) {
+      case LoadKind::kI32: a.mov(G(i, 1, 4), G(i, 0, 4)); break;
+      case LoadKind::kI64: if (Al(i, 0) != Al(i, 1)) a.mov(G(i, 1, 8), G(i, 0, 8)); break;
+      case LoadKind::kU8: a.movzx(G(i, 1, 4), G(i, 0, 1)); break;
+      case LoadKind::kS8x32: a.movsx(G(i, 1, 4), G(i, 0, 1)); break;
+      case LoadKind::kS8x64: a.movsx(G(i, 1, 8), G(i, 0, 1)); break;
+      case LoadKind::kU16: a.movzx(G(i, 1, 4), G(i, 0, 2)); break;
+      case LoadKind::kS16x32: a.movsx(G(i, 1, 4), G(i, 0, 2)); break;
+      case LoadKind::kS16x64: a.movsx(G(i, 1, 8), G(i, 0, 2)); break;
+      case LoadKind::kS32x64: a.movsxd(G(i, 1, 8), G(i, 0, 4)); break;
+      default: break;
+    }
+  }
+
+  void EmitStore(StoreKind k, uint32_t i, const Inst& inst) {
+    ax::Assembler& a = *a_;
+    MaybeTrap(inst);
+    switch (k) {
+      case StoreKind::kI8: a.mov(M(i, inst, 1), G(i, 0, 1)); break;
+      case StoreKind::kI16: a.mov(M(i, inst, 2), G(i, 0, 2)); break;
+      case StoreKind::kI32: a.mov(M(i, inst, 4), G(i, 0, 4)); break;
+      case StoreKind::kI64: a.mov(M(i, inst, 8), G(i, 0, 8)); break;
+      case StoreKind::kF32: a.movss(M(i, inst, 4), X(i, 0)); break;
+      case StoreKind::kF64: a.movsd(M(i, inst, 8), X(i, 0)); break;
+    }
+  }
+
+  void MovImm(const ax::Gp& dst64, int64_t imm, int size) {
+    ax::Assembler& a = *a_;
+    ax::Gp d32 = ax::gpd(dst64.id());
+    if (imm == 0) {
+      a.xor_(d32, d32);
+    } else if (size == 4 || (imm > 0 && imm <= 0xffffffffll)) {
+      a.mov(d32, Imm(static_cast<uint32_t>(imm)));
+    } else {
+      a.mov(dst64, Imm(imm));
+    }
+  }
+
+  void LoadFloatConst(const ax::Xmm& dst, const ax::Gp& tmp, uint64_t bits, int size) {
+    ax::Assembler& a = *a_;
+    if (bits == 0) {
+      a.xorps(dst, dst);
+      return;
+    }
+    MovImm(ax::gpq(tmp.id()), static_cast<int64_t>(bits), size);
+    if (size == 4) {
+      a.movd(dst, ax::gpd(tmp.id()));
+    } else {
+      a.movq(dst, ax::gpq(tmp.id()));
+    }
+  }
+
+  void EmitDiv(uint32_t i, const Inst& inst) {
+    ax::Assembler& a = *a_;
+    const int sz = inst.size;
+    const auto kind = static_cast<DivKind>(inst.sub);
+    ax::Gp divisor = G(i, 1, sz);
+    ax::Gp rax = GpOf(kRax, sz), rdx = GpOf(kRdx, sz);
+    Label done = a.newLabel();
+    const bool checks = inst.imm != 0;
+    if (kind == DivKind::kUdiv || kind == DivKind::kUrem) {
+      a.xor_(ax::edx, ax::edx);
+      AddTrap(abi::TrapCode::kIntegerDivisionByZero);
+      a.div(rdx, rax, divisor);
+    } else {
+      if (checks) {
+        Label normal = a.newLabel();
+        a.cmp(divisor, -1);
+        a.jne(normal);
+        if (kind == DivKind::kSdiv) {
+          a.neg(rax);  // -x; overflows exactly for INT_MIN
+          a.jo(TrapLabel(abi::TrapCode::kIntegerOverflow));
+        } else {
+          a.xor_(ax::edx, ax::edx);  // x % -1 == 0
+        }
+        a.jmp(done);
+        a.bind(normal);
+      }
+      if (sz == 8) {
+        a.cqo(ax::rdx, ax::rax);
+      } else {
+        a.cdq(ax::edx, ax::eax);
+      }
+      AddTrap(abi::TrapCode::kIntegerDivisionByZero);
+      a.idiv(rdx, rax, divisor);
+    }
+    a.bind(done);
+  }
+
+  // Float -> int with wasm semantics. Operands: r0 src xmm, r1 dst gpr,
+  // r2/r3 xmm temps, r4 gpr temp.
+  void EmitCvtFloatToInt(uint32_t i, const Inst& inst) {
+    ax::Assembler& a = *a_;
+    const int isz = inst.size;
+    const int fsz = static_cast<int>(inst.imm);
+    const auto kind = static_cast<FloatToIntKind>(inst.sub);
+    ax::Xmm src = X(i, 0), t1 = X(i, 2), t2 = X(i, 3);
+    ax::Gp dst = G(i, 1, isz), dst64 = G(i, 1, 8), dst32 = G(i, 1, 4);
+    ax::Gp tg = G(i, 4, 8);
+    auto cvtt = [&](const ax::Gp& d, const ax::Xmm& s) {
+      if (fsz == 4) a.cvttss2si(d, s); else a.cvttsd2si(d, s);
+    };
+    auto ucomis = [&](const ax::Xmm& x, const ax::Xmm& y) {
+      if (fsz == 4) a.ucomiss(x, y); else a.ucomisd(x, y);
+    };
+    auto sub = [&](const ax::Xmm& x, const ax::Xmm& y) {
+      if (fsz == 4) a.subss(x, y); else a.subsd(x, y);
+    };
+    // 2^63 as a float of the source width.
+    const uint64_t two63 = fsz == 4 ? 0x5F000000u : 0x43E0000000000000ull;
+    Label done = a.newLabel();
+    switch (kind) {
+      case FloatToIntKind::kSigned:
+        if (isz == 4) {
+          ucomis(src, src);
+          a.jp(TrapLabel(abi::TrapCode::kBadConversionToInteger));
+          cvtt(dst64, src);
+          a.movsxd(tg, dst32);
+          a.cmp(tg, dst64);
+          a.jne(TrapLabel(abi::TrapCode::kIntegerOverflow));
+        } else {
+          cvtt(dst64, src);
+          a.cmp(dst64, 1);
+          a.jno(done);
+          ucomis(src, src);
+          a.jp(TrapLabel(abi::TrapCode::kBadConversionToInteger));
+          // dst == INT64_MIN: valid only for src == -2^63 exactly.
+          LoadFloatConst(t1, tg, fsz == 4 ? 0xDF000000u : 0xC3E0000000000000ull, fsz);
+          ucomis(src, t1);
+          a.jne(TrapLabel(abi::TrapCode::kIntegerOverflow));
+        }
+        break;
+      case FloatToIntKind::kSignedSat: {
+        cvtt(dst, src);
+        a.cmp(dst, 1);
+        a.jno(done);
+        Label not_nan = a.newLabel();
+        ucomis(src, src);
+        a.jnp(not_nan);
+        a.xor_(dst32, dst32);
+        a.jmp(done);
+        a.bind(not_nan);
+        a.xorps(t1, t1);
+        ucomis(t1, src);
+        a.jae(done);  // src <= 0: keep INT_MIN
+        a.not_(dst);  // INT_MIN -> INT_MAX
+        break;
+      }
+      case FloatToIntKind::kUnsigned:
+        ucomis(src, src);
+        a.jp(TrapLabel(abi::TrapCode::kBadConversionToInteger));
+        if (isz == 4) {
+          cvtt(dst64, src);
+          a.mov(tg, dst64);
+          a.shr(tg, 32);
+          a.jnz(TrapLabel(abi::TrapCode::kIntegerOverflow));
+        } else {
+          Label large = a.newLabel();
+          LoadFloatConst(t1, tg, two63, fsz);
+          ucomis(src, t1);
+          a.jae(large);
+          cvtt(dst64, src);
+          a.test(dst64, dst64);
+          a.js(TrapLabel(abi::TrapCode::kIntegerOverflow));
+          a.jmp(done);
+          a.bind(large);
+          a.movaps(t2, src);
+          sub(t2, t1);
+          cvtt(dst64, t2);
+          a.test(dst64, dst64);
+          a.js(TrapLabel(abi::TrapCode::kIntegerOverflow));
+          a.btc(dst64, 63);
+        }
+        break;
+      case FloatToIntKind::kUnsignedSat: {
+        Label zero = a.newLabel();
+        a.xorps(t1, t1);
+        ucomis(src, t1);
+        a.jbe(zero);  // src <= 0 or NaN
+        if (isz == 4) {
+          cvtt(dst64, src);  // >= 2^63 gives INT64_MIN
+          a.mov(ax::gpd(tg.id()), -1);
+          a.test(dst64, dst64);
+          a.cmovs(dst64, tg);
+          a.cmp(dst64, tg);
+          a.cmova(dst64, tg);
+        } else {
+          Label large = a.newLabel();
+          LoadFloatConst(t1, tg, two63, fsz);
+          ucomis(src, t1);
+          a.jae(large);
+          cvtt(dst64, src);
+          a.jmp(done);
+          a.bind(large);
+          a.movaps(t2, src);
+          sub(t2, t1);
+          cvtt(dst64, t2);
+          Label sat = a.newLabel();
+          a.test(dst64, dst64);
+          a.js(sat);
+          a.btc(dst64, 63);
+          a.jmp(done);
+          a.bind(sat);
+          a.mov(dst64, -1);
+        }
+        a.jmp(done);
+        a.bind(zero);
+        a.xor_(dst32, dst32);
+        break;
+      }
+    }
+    a.bind(done);
+  }
+
+  void EmitInst(uint32_t i) {
+    ax::Assembler& a = *a_;
+    const Inst& inst = f_.insts[i];
+    const int sz = inst.size;
+    switch (inst.op) {
+      case Op::kArgs:
+        break;
+      case Op::kMovRR:
+        if (Al(i, 0) != Al(i, 1)) a.mov(G(i, 1, sz), G(i, 0, sz));
+        break;
+      case Op::kMovImm:
+        MovImm(G(i, 0, 8), inst.imm, sz);
+        break;
+      case Op::kLoad:
+        EmitLoad(static_cast<LoadKind>(inst.sub), i, inst);
+        break;
+      case Op::kStore:
+        EmitStore(static_cast<StoreKind>(inst.sub), i, inst);
+        break;
+      case Op::kStoreImm:
+        MaybeTrap(inst);
+        a.mov(M(i, inst, sz), Imm(inst.imm));
+        break;
+      case Op::kLea:
+        a.lea(G(i, 0, sz), M(i, inst, 0));
+        break;
+      case Op::kAluRR:
+        a.emit(AluId(static_cast<AluOp>(inst.sub)), G(i, 0, sz), G(i, 1, sz));
+        break;
+      case Op::kAluRI:
+        a.emit(AluId(static_cast<AluOp>(inst.sub)), G(i, 0, sz), Imm(inst.imm));
+        break;
+      case Op::kAluRM:
+        MaybeTrap(inst);
+        a.emit(AluId(static_cast<AluOp>(inst.sub)), G(i, 0, sz), M(i, inst, sz));
+        break;
+      case Op::kImul3:
+        a.imul(G(i, 1, sz), G(i, 0, sz), Imm(inst.imm));
+        break;
+      case Op::kCmpRR:
+        if (inst.sub == 0) a.cmp(G(i, 0, sz), G(i, 1, sz)); else a.test(G(i, 0, sz), G(i, 1, sz));
+        break;
+      case Op::kCmpRI:
+        if (inst.sub == 0) a.cmp(G(i, 0, sz), Imm(inst.imm)); else a.test(G(i, 0, sz), Imm(inst.imm));
+        break;
+      case Op::kCmpRM:
+        MaybeTrap(inst);
+        a.cmp(G(i, 0, sz), M(i, inst, sz));
+        break;
+      case Op::kShiftRC:
+        a.emit(ShiftId(static_cast<ShiftOp>(inst.sub)), G(i, 0, sz), ax::cl);
+        break;
+      case Op::kShiftRI:
+        a.emit(ShiftId(static_cast<ShiftOp>(inst.sub)), G(i, 0, sz), Imm(inst.imm));
+        break;
+      case Op::kUnary:
+        if (inst.sub == 0) a.neg(G(i, 0, sz)); else a.not_(G(i, 0, sz));
+        break;
+      case Op::kExt:
+        EmitExt(static_cast<LoadKind>(inst.sub), i);
+        break;
+      case Op::kDiv:
+        EmitDiv(i, inst);
+        break;
+      case Op::kSetcc: {
+        ax::Gp d8 = G(i, 0, 1);
+        if (inst.cc == kCondFEq || inst.cc == kCondFNe) {
+          ax::Gp t8 = G(i, 1, 1);
+          if (inst.cc == kCondFEq) {
+            a.setnp(t8);
+            a.sete(d8);
+            a.and_(d8, t8);
+          } else {
+            a.setp(t8);
+            a.setne(d8);
+            a.or_(d8, t8);
+          }
+        } else {
+          a.set(CC(inst.cc), d8);
+        }
+        a.movzx(G(i, 0, 4), d8);
+        break;
+      }
+      case Op::kCmov:
+        a.cmov(CC(inst.cc), G(i, 0, sz), G(i, 1, sz));
+        break;
+      case Op::kXmmCmov: {
+        Label skip = a.newLabel();
+        EmitJcc(InvertCond(static_cast<Cond>(inst.cc)), skip);
+        a.movaps(X(i, 0), X(i, 1));
+        a.bind(skip);
+        break;
+      }
+      case Op::kJmp:
+        if (!EdgeFallsThrough(0)) a.jmp(EdgeTarget(0));
+        break;
+      case Op::kJcc: {
+        const Cond cc = static_cast<Cond>(inst.cc);
+        if (EdgeFallsThrough(0) && cc != kCondFEq && cc != kCondFNe) {
+          EmitJcc(InvertCond(cc), EdgeTarget(1));
+        } else {
+          EmitJcc(cc, EdgeTarget(0));
+          if (!EdgeFallsThrough(1)) a.jmp(EdgeTarget(1));
+        }
+        break;
+      }
+      case Op::kBrTable: {
+        const uint32_t n = static_cast<uint32_t>(vc_.succs(cur_block_).size()) - 1;
+        ax::Gp idx = G(i, 0, 4), t1 = G(i, 1, 8), t2 = G(i, 2, 8);
+        a.cmp(idx, n);
+        a.jae(EdgeTarget(0));
+        Label table = a.newLabel();
+        a.lea(t1, ax::ptr(table));
+        a.mov(ax::gpd(t2.id()), idx);
+        a.movsxd(t2, ax::dword_ptr(t1, t2, 2));
+        a.add(t1, t2);
+        a.jmp(t1);
+        std::vector<Label> targets;
+        for (uint32_t k = 1; k <= n; ++k) targets.push_back(EdgeTarget(k));
+        late_data_.push_back({table, [this, table, targets] {
+          a_->align(asmjit::AlignMode::kData, 4);
+          a_->bind(table);
+          for (const Label& t : targets) a_->embedLabelDelta(t, table, 4);
+        }});
+        break;
+      }
+      case Op::kRet:
+        EmitEpilogue();
+        break;
+      case Op::kTrap:
+        AddTrap(static_cast<abi::TrapCode>(inst.imm));
+        a.ud2();
+        break;
+      case Op::kTrapIf:
+        EmitJcc(inst.cc, TrapLabel(static_cast<abi::TrapCode>(inst.imm)));
+        break;
+      case Op::kCallKnown: {
+        static const uint8_t kCall[5] = {0xE8, 0, 0, 0, 0};
+        a.embed(kCall, 5);
+        Relocation r;
+        r.offset = static_cast<uint32_t>(a.offset() - 4);
+        r.target = inst.sub == static_cast<uint8_t>(RelocKind::kBuiltin)
+                       ? RelocTarget::kBuiltin
+                       : RelocTarget::kWasmFunction;
+        r.index = static_cast<uint32_t>(inst.imm);
+        r.addend = -4;
+        out_.relocations.push_back(r);
+        break;
+      }
+      case Op::kCallInd:
+        a.call(G(i, 0, 8));
+        break;
+      case Op::kBitCount: {
+        const InstId id = inst.sub == 0 ? ax::Inst::kIdLzcnt
+                          : inst.sub == 1 ? ax::Inst::kIdTzcnt
+                                          : ax::Inst::kIdPopcnt;
+        a.emit(id, G(i, 1, sz), G(i, 0, sz));
+        break;
+      }
+      case Op::kBitScan: {
+        ax::Gp d = G(i, 1, sz), t = G(i, 2, sz);
+        const int bits = 8 * sz;
+        if (inst.sub == 0) {
+          a.bsr(d, G(i, 0, sz));
+          a.mov(ax::gpd(t.id()), 2 * bits - 1);
+          a.cmovz(d, t);
+          a.xor_(d, bits - 1);
+        } else {
+          a.bsf(d, G(i, 0, sz));
+          a.mov(ax::gpd(t.id()), bits);
+          a.cmovz(d, t);
+        }
+        break;
+      }
+      case Op::kPopcntSoft: {
+        ax::Gp x = G(i, 1, sz), t1 = G(i, 2, sz), t2 = G(i, 3, sz);
+        const bool q = sz == 8;
+        auto k = [&](uint64_t v) { MovImm(ax::gpq(t2.id()), q ? int64_t(v) : int64_t(v & 0xffffffffu), sz); };
+        a.mov(x, G(i, 0, sz));
+        a.mov(t1, x);
+        a.shr(t1, 1);
+        k(0x5555555555555555ull);
+        a.and_(t1, t2);
+        a.sub(x, t1);
+        a.mov(t1, x);
+        k(0x3333333333333333ull);
+        a.and_(t1, t2);
+        a.shr(x, 2);
+        a.and_(x, t2);
+        a.add(x, t1);
+        a.mov(t1, x);
+        a.shr(t1, 4);
+        a.add(x, t1);
+        k(0x0f0f0f0f0f0f0f0full);
+        a.and_(x, t2);
+        k(0x0101010101010101ull);
+        a.imul(x, t2);
+        a.shr(x, 8 * sz - 8);
+        break;
+      }
+      case Op::kXmmMov:
+        if (Al(i, 0) != Al(i, 1)) a.movaps(X(i, 1), X(i, 0));
+        break;
+      case Op::kXmmRR:
+        a.emit(SseId(static_cast<SseOp>(inst.sub), sz), X(i, 0), X(i, 1));
+        break;
+      case Op::kXmmRM: {
+        MaybeTrap(inst);
+        a.emit(SseId(static_cast<SseOp>(inst.sub), sz), X(i, 0), M(i, inst, sz));
+        break;
+      }
+      case Op::kXmmSqrt:
+        if (sz == 4) a.sqrtss(X(i, 1), X(i, 0)); else a.sqrtsd(X(i, 1), X(i, 0));
+        break;
+      case Op::kXmmRound:
+        if (sz == 4) a.roundss(X(i, 1), X(i, 0), Imm(inst.imm));
+        else a.roundsd(X(i, 1), X(i, 0), Imm(inst.imm));
+        break;
+      case Op::kUcomis:
+        if (sz == 4) a.ucomiss(X(i, 0), X(i, 1)); else a.ucomisd(X(i, 0), X(i, 1));
+        break;
+      case Op::kCvtIntToFloat: {
+        ax::Xmm d = X(i, 1);
+        a.xorps(d, d);
+        if (sz == 4) a.cvtsi2ss(d, G(i, 0, inst.sub)); else a.cvtsi2sd(d, G(i, 0, inst.sub));
+        break;
+      }
+      case Op::kCvtU64ToFloat: {
+        ax::Gp s = G(i, 0, 8), t1 = G(i, 2, 8), t2 = G(i, 3, 8);
+        ax::Xmm d = X(i, 1);
+        Label large = a.newLabel(), done = a.newLabel();
+        a.xorps(d, d);
+        a.test(s, s);
+        a.js(large);
+        if (sz == 4) a.cvtsi2ss(d, s); else a.cvtsi2sd(d, s);
+        a.jmp(done);
+        a.bind(large);
+        a.mov(t1, s);
+        a.shr(t1, 1);
+        a.mov(t2, s);
+        a.and_(t2, 1);
+        a.or_(t1, t2);
+        if (sz == 4) {
+          a.cvtsi2ss(d, t1);
+          a.addss(d, d);
+        } else {
+          a.cvtsi2sd(d, t1);
+          a.addsd(d, d);
+        }
+        a.bind(done);
+        break;
+      }
+      case Op::kCvtFloatFloat:
+        if (sz == 8) a.cvtss2sd(X(i, 1), X(i, 0)); else a.cvtsd2ss(X(i, 1), X(i, 0));
+        break;
+      case Op::kCvtFloatToInt:
+        EmitCvtFloatToInt(i, inst);
+        break;
+      case Op::kMovToXmm:
+        if (sz == 4) a.movd(X(i, 1), G(i, 0, 4)); else a.movq(X(i, 1), G(i, 0, 8));
+        break;
+      case Op::kMovFromXmm:
+        if (sz == 4) a.movd(G(i, 1, 4), X(i, 0)); else a.movq(G(i, 1, 8), X(i, 0));
+        break;
+      case Op::kXmmConst:
+        LoadFloatConst(X(i, 0), G(i, 1, 8), static_cast<uint64_t>(inst.imm), sz);
+        break;
+      case Op::kXmmMinMax: {
+        ax::Xmm lhs = X(i, 0), dst = X(i, 1);
+        const bool d = sz == 8;
+        Label do_minmax = a.newLabel(), nan = a.newLabel(), done = a.newLabel();
+        if (d) a.ucomisd(lhs, dst); else a.ucomiss(lhs, dst);
+        a.jne(do_minmax);
+        a.jp(nan);
+        // Equal (possibly +0 / -0): min ors the sign bits, max ands them.
+        if (inst.sub == 0) a.orps(dst, lhs); else a.andps(dst, lhs);
+        a.jmp(done);
+        a.bind(nan);
+        if (d) a.addsd(dst, lhs); else a.addss(dst, lhs);
+        a.jmp(done);
+        a.bind(do_minmax);
+        a.emit(SseId(inst.sub == 0 ? SseOp::kMin : SseOp::kMax, sz), dst, lhs);
+        a.bind(done);
+        break;
+      }
+    }
+  }
+
+  const MachFunction& f_;
+  const VCode& vc_;
+  const regalloc::Output& ra_;
+  const CompileContext& ctx_;
+  asmjit::CodeHolder code_;
+  ErrorCollector errors_;
+  ax::Assembler* a_ = nullptr;
+  std::vector<Label> block_labels_;
+  std::vector<Label> edge_labels_;
+  std::array<Label, abi::kNumTrapCodes> trap_labels_;
+  std::vector<std::pair<Label, std::function<void()>>> late_data_;
+  std::vector<int> saved_;
+  uint32_t csr_bytes_ = 0;
+  uint32_t frame_size_ = 0;
+  uint32_t cur_block_ = 0;
+  CompiledFunction out_;
+};
+
+}  // namespace
+
+absl::StatusOr<CompiledFunction> Emit(const MachFunction& f, const regalloc::Output& ra,
+                                      const CompileContext& ctx) {
+  Emitter e(f, ra, ctx);
+  return e.Run();
+}
+
+absl::StatusOr<CompiledFunction> AllocateAndEmit(const MachFunction& f,
+                                                 const CompileContext& ctx) {
+  absl::StatusOr<regalloc::Output> ra = regalloc::Allocate(f.vcode, MachineEnv());
+  if (!ra.ok()) {
+    return absl::Status(ra.status().code(),
+                        absl::StrCat("compiling ", f.name, ": ", ra.status().message()));
+  }
+  return Emit(f, *ra, ctx);
+}
+
+}  // namespace kiln::isa::x64
