@@ -37,17 +37,16 @@ bool FunctionBuilder::IsFilled() const {
 
 Inst FunctionBuilder::Insert(Inst i) {
   assert(cur_.valid() && "SwitchToBlock first");
+  f_->mutable_inst(i).srcloc = srcloc_;
   f_->MakeResults(i);
   f_->AppendInst(cur_, i);
   if (IsBranch(f_->opcode(i))) {
     for (const BlockCall& bc : f_->block_calls(i)) {
       EnsureBlockTables(bc.block);
-      // A brif to the same block twice is one predecessor entry.
-      bool seen = false;
-      for (const Pred& p : preds_[bc.block.index]) {
-        if (p.inst == i) seen = true;
-      }
-      if (!seen) preds_[bc.block.index].push_back({cur_, i});
+      // A branch naming the same block twice is one predecessor entry (its
+      // calls are processed together, so a duplicate is the last entry).
+      auto& preds = preds_[bc.block.index];
+      if (preds.empty() || preds.back().inst != i) preds.push_back({cur_, i});
     }
   }
   return i;

@@ -65,6 +65,10 @@ class FunctionBuilder {
 
   Function& func() { return *f_; }
 
+  // Source location (wasm bytecode offset) given to the instructions
+  // created from now on; kNoSrcLoc to clear.
+  void SetSrcLoc(uint32_t wasm_offset) { srcloc_ = wasm_offset; }
+
   // --- Blocks ---------------------------------------------------------
   Block CreateBlock();
   Value AppendBlockParam(Block b, Type t) { return f_->AppendBlockParam(b, t); }
@@ -212,6 +216,7 @@ class FunctionBuilder {
 
   Function* f_;
   Block cur_;
+  uint32_t srcloc_ = kNoSrcLoc;
   std::vector<uint8_t> sealed_;
   std::vector<std::vector<Pred>> preds_;
   std::vector<std::vector<std::pair<Variable, Value>>> incomplete_;

@@ -9,8 +9,9 @@ SigRef Function::DeclareSignature(Signature sig) {
   return SigRef(sigs_.size() - 1);
 }
 
-FuncRef Function::DeclareFunction(uint32_t func_index, SigRef sig) {
-  funcs_.push_back({func_index, sig});
+FuncRef Function::DeclareFunction(uint32_t func_index, SigRef sig,
+                                  ExtFuncKind kind) {
+  funcs_.push_back({func_index, sig, kind});
   return FuncRef(funcs_.size() - 1);
 }
 

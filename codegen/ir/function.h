@@ -31,11 +31,20 @@ struct Signature {
   }
 };
 
-// A function callable with `call`: a wasm function index and its signature.
+// What a `call` reaches: a wasm function of the module (by function index;
+// the backend emits a relocation against it) or a runtime builtin (libcall
+// id, also a relocation). Text: "fn0 = func 3 sig0", "fn1 = builtin 2 sig1".
+enum class ExtFuncKind : uint8_t { kWasm, kBuiltin };
+
 struct ExtFuncData {
-  uint32_t func_index = 0;
+  uint32_t func_index = 0;  // Wasm function index or builtin id.
   SigRef sig;
+  ExtFuncKind kind = ExtFuncKind::kWasm;
 };
+
+// Source location of an instruction: the wasm bytecode offset it came from
+// (for trap tables and backtraces); kNoSrcLoc if none.
+inline constexpr uint32_t kNoSrcLoc = ~0u;
 
 enum class ValueDefKind : uint8_t { kNone, kResult, kParam };
 
@@ -74,6 +83,8 @@ struct InstData {
   int64_t imm = 0;
   // FuncRef (call) or SigRef (call_indirect) index.
   uint32_t ref = 0;
+  // Wasm bytecode offset (kNoSrcLoc if none).
+  uint32_t srcloc = kNoSrcLoc;
   // Layout: the block it is in (none when not inserted) and neighbours.
   Block block;
   Inst prev;
@@ -108,7 +119,8 @@ class Function {
 
   // --- Preamble -------------------------------------------------------
   SigRef DeclareSignature(Signature sig);
-  FuncRef DeclareFunction(uint32_t func_index, SigRef sig);
+  FuncRef DeclareFunction(uint32_t func_index, SigRef sig,
+                          ExtFuncKind kind = ExtFuncKind::kWasm);
   uint32_t num_signatures() const { return sigs_.size(); }
   uint32_t num_ext_funcs() const { return funcs_.size(); }
   const Signature& sig(SigRef s) const { return sigs_[s.index]; }

@@ -345,8 +345,11 @@ class Parser {
         }
         Bump();
         if (auto s = Expect('='); !s.ok()) return s;
-        if (tok_.kind != Tok::kIdent || tok_.text != "func") {
-          return Error("expected 'func'");
+        ExtFuncKind kind = ExtFuncKind::kWasm;
+        if (tok_.kind == Tok::kIdent && tok_.text == "builtin") {
+          kind = ExtFuncKind::kBuiltin;
+        } else if (tok_.kind != Tok::kIdent || tok_.text != "func") {
+          return Error("expected 'func' or 'builtin'");
         }
         Bump();
         auto idx = ParseInt();
@@ -358,7 +361,7 @@ class Parser {
                                     tok_.text, "'"));
         }
         Bump();
-        f.DeclareFunction(static_cast<uint32_t>(*idx), SigRef(*sn));
+        f.DeclareFunction(static_cast<uint32_t>(*idx), SigRef(*sn), kind);
       } else {
         break;
       }
@@ -411,6 +414,17 @@ class Parser {
 
   absl::Status ParseInst(Block cur) {
     Function& f = *f_;
+    uint32_t srcloc = kNoSrcLoc;
+    if (IsPunct('@')) {
+      Bump();
+      uint64_t loc = 0;
+      if ((tok_.kind != Tok::kNumber && tok_.kind != Tok::kIdent) ||
+          !absl::SimpleHexAtoi(tok_.text, &loc) || loc >= kNoSrcLoc) {
+        return Error(absl::StrCat("bad source location '@", tok_.text, "'"));
+      }
+      srcloc = static_cast<uint32_t>(loc);
+      Bump();
+    }
     // Results.
     std::vector<std::pair<Value, Token>> results;
     if (tok_.kind == Tok::kIdent && EntityNumber(tok_.text, "v")) {
@@ -653,6 +667,7 @@ class Parser {
     d.imm = imm;
     d.code = code;
     d.ref = ref;
+    d.srcloc = srcloc;
     uint32_t expected = f.ExpectedNumResults(inst);
     if (results.size() != expected) {
       return Error(op_tok, absl::StrCat("'", info.name, "' has ", expected,

@@ -118,6 +118,27 @@ block0:
   EXPECT_EQ(f->inst(Inst(0)).imm, 0x80000000);
 }
 
+TEST(ParserTest, SourceLocationsAndBuiltins) {
+  const char* text = R"(function %s(i64, i64, i32) -> i32 {
+    sig0 = (i64, i32) -> i32
+    fn0 = builtin 2 sig0
+
+block0(v0: i64, v1: i64, v2: i32):
+    @001a v3 = call fn0(v0, v2)
+    @a0ff trapz v3, integer_division_by_zero
+    return v3
+}
+)";
+  auto f = ParseFunction(text);
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(PrintFunction(*f), text);
+  EXPECT_EQ(f->ext_func(FuncRef(0)).kind, ExtFuncKind::kBuiltin);
+  EXPECT_EQ(f->inst(Inst(0)).srcloc, 0x1au);
+  EXPECT_EQ(f->inst(Inst(1)).srcloc, 0xa0ffu);
+  EXPECT_EQ(f->inst(Inst(2)).srcloc, kNoSrcLoc);
+  EXPECT_TRUE(VerifyFunction(*f).ok()) << VerifyFunction(*f);
+}
+
 TEST(ParserTest, MultipleFunctions) {
   auto fs = ParseFunctions(
       "function %a() {\nblock0:\n return\n}\nfunction %b() {\nblock0:\n "

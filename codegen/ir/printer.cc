@@ -217,14 +217,20 @@ std::string PrintFunction(const Function& f) {
   }
   for (uint32_t k = 0; k < f.num_ext_funcs(); ++k) {
     const ExtFuncData& e = f.ext_func(FuncRef(k));
-    absl::StrAppend(&out, "    fn", k, " = func ", e.func_index, " sig",
+    absl::StrAppend(&out, "    fn", k, " = ",
+                    e.kind == ExtFuncKind::kBuiltin ? "builtin " : "func ",
+                    e.func_index, " sig",
                     e.sig.index, "\n");
   }
   if (f.num_signatures() + f.num_ext_funcs() > 0) out.push_back('\n');
   for (Block b : f.blocks()) {
     absl::StrAppend(&out, PrintBlockHeader(f, b), ":\n");
     for (Inst i : f.insts(b)) {
-      absl::StrAppend(&out, "    ", PrintInst(f, i), "\n");
+      out.append("    ");
+      if (uint32_t loc = f.inst(i).srcloc; loc != kNoSrcLoc) {
+        absl::StrAppend(&out, absl::StrFormat("@%04x ", loc));
+      }
+      absl::StrAppend(&out, PrintInst(f, i), "\n");
     }
   }
   out.append("}\n");
