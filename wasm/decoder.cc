@@ -295,7 +295,7 @@ absl::Status ModuleDecoder::DecodeTypeSection(Reader& r) {
   for (uint32_t i = 0; i < n; ++i) {
     size_t at = r.offset();
     KILN_ASSIGN_OR_RETURN(uint8_t form, r.U8());
-    if (form != 0x60) return ErrorAt(at, "integer representation too long");
+    if (form != 0x60) return ErrorAt(at, "malformed function type");
     FuncType ft;
     KILN_ASSIGN_OR_RETURN(uint32_t np, Count(r, kMaxParams, "params"));
     ft.params.reserve(SafeCapacity(np, r, 1));
