@@ -122,7 +122,11 @@ absl::StatusOr<ValType> ModuleDecoder::ReadValType(Reader& r) {
   size_t at = r.offset();
   KILN_ASSIGN_OR_RETURN(uint8_t b, r.U8());
   std::optional<ValType> t = ValTypeFromByte(b);
-  if (!t) return ErrorAt(at, "malformed value type");
+  if (!t) {
+    // Types are signed 7-bit LEB128 values.
+    if (b & 0x80) return ErrorAt(at, "integer representation too long");
+    return ErrorAt(at, "malformed value type");
+  }
   return *t;
 }
 
@@ -295,6 +299,8 @@ absl::Status ModuleDecoder::DecodeTypeSection(Reader& r) {
   for (uint32_t i = 0; i < n; ++i) {
     size_t at = r.offset();
     KILN_ASSIGN_OR_RETURN(uint8_t form, r.U8());
+    // The form is a signed 7-bit LEB128 value (-0x20).
+    if (form & 0x80) return ErrorAt(at, "integer representation too long");
     if (form != 0x60) return ErrorAt(at, "malformed function type");
     FuncType ft;
     KILN_ASSIGN_OR_RETURN(uint32_t np, Count(r, kMaxParams, "params"));
