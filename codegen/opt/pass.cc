@@ -10,6 +10,7 @@
 #include "codegen/opt/const_fold.h"
 #include "codegen/opt/dce.h"
 #include "codegen/opt/gvn.h"
+#include "codegen/opt/simplify_params.h"
 
 namespace kiln::opt {
 namespace {
@@ -29,6 +30,7 @@ const Entry kPasses[] = {
     {"const_fold", &Make<ConstFoldPass>},
     {"dce", &Make<DcePass>},
     {"gvn", &Make<GvnPass>},
+    {"simplify_params", &Make<SimplifyParamsPass>},
 };
 
 }  // namespace
@@ -47,6 +49,7 @@ std::vector<absl::string_view> PassNames() {
 }
 
 void AddDefaultPipeline(PassManager& pm) {
+  pm.Add(std::make_unique<SimplifyParamsPass>());
   pm.Add(std::make_unique<ConstFoldPass>());
   pm.Add(std::make_unique<GvnPass>());
   pm.Add(std::make_unique<DcePass>());
