@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
   for (const auto& e : fs::recursive_directory_iterator(
            root, fs::directory_options::follow_directory_symlink)) {
     if (e.path().extension() != ".kir") continue;
-    std::string rel = fs::relative(e.path(), root).string();
+    std::string rel = e.path().lexically_relative(root).string();
     if (!filters.empty() &&
         std::none_of(filters.begin(), filters.end(), [&](const std::string& f) {
           return absl::StrContains(rel, f);
@@ -81,7 +81,7 @@ int main(int argc, char** argv) {
   }
   int failed = 0, blessed = 0;
   for (const fs::path& p : files) {
-    std::string rel = fs::relative(p, root).string();
+    std::string rel = p.lexically_relative(root).string();
     std::string text;
     if (!ReadFile(p, &text)) {
       std::cerr << "FAIL " << rel << ": cannot read\n";
