@@ -1,0 +1,108 @@
+#include "runtime/vm/table.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace kiln::runtime {
+
+absl::StatusOr<std::unique_ptr<Table>> Table::Create(
+    wasm::ValType elem_type, uint32_t min, std::optional<uint32_t> max,
+    void* init, bool init_bit) {
+  if (!wasm::IsRefType(elem_type)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Table::Create: element type ",
+                     wasm::ValTypeName(elem_type), " is not a reference type"));
+  }
+  if (max.has_value() && *max < min) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Table::Create: maximum ", *max, " is below the minimum ", min));
+  }
+  if (min > kMaxElements) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "Table::Create: ", min, " elements exceed the limit of ",
+        kMaxElements));
+  }
+  std::unique_ptr<Table> table(new Table());
+  table->elem_type_ = elem_type;
+  table->init_bit_ = init_bit;
+  table->max_ = max;
+  table->limit_ = std::min<uint64_t>(max.value_or(kMaxElements), kMaxElements);
+  // Small bounded tables never move.
+  if (table->limit_ <= 4096) table->slots_.reserve(table->limit_);
+  table->slots_.assign(min, table->Encode(init));
+  table->Publish();
+  return table;
+}
+
+bool Table::Get(uint32_t index, void** out) const {
+  if (index >= slots_.size()) return false;
+  *out = Decode(slots_[index]);
+  return true;
+}
+
+bool Table::Set(uint32_t index, void* value) {
+  if (index >= slots_.size()) return false;
+  slots_[index] = Encode(value);
+  return true;
+}
+
+int64_t Table::Grow(uint32_t delta, void* init) {
+  const uint64_t old_size = slots_.size();
+  if (delta == 0) return static_cast<int64_t>(old_size);
+  if (old_size + delta > limit_) return -1;
+  slots_.resize(old_size + delta, Encode(init));
+  Publish();
+  return static_cast<int64_t>(old_size);
+}
+
+bool Table::Fill(uint32_t dst, void* value, uint32_t len) {
+  if (uint64_t{dst} + len > slots_.size()) return false;
+  std::fill_n(slots_.begin() + dst, len, Encode(value));
+  return true;
+}
+
+bool Table::Copy(Table& dst_table, uint32_t dst, const Table& src_table,
+                 uint32_t src, uint32_t len) {
+  if (uint64_t{dst} + len > dst_table.slots_.size() ||
+      uint64_t{src} + len > src_table.slots_.size()) {
+    return false;
+  }
+  if (len == 0) return true;
+  if (dst_table.Encode(nullptr) == src_table.Encode(nullptr)) {
+    std::memmove(dst_table.slots_.data() + dst, src_table.slots_.data() + src,
+                 len * sizeof(uintptr_t));
+  } else {  // different encodings: decode and re-encode, overlap-safe
+    for (uint32_t i = 0; i < len; ++i) {
+      const uint32_t k = (dst <= src) ? i : len - 1 - i;
+      dst_table.slots_[dst + k] =
+          dst_table.Encode(src_table.Decode(src_table.slots_[src + k]));
+    }
+  }
+  return true;
+}
+
+bool Table::Init(uint32_t dst, absl::Span<void* const> items, uint32_t src,
+                 uint32_t len) {
+  if (uint64_t{src} + len > items.size() ||
+      uint64_t{dst} + len > slots_.size()) {
+    return false;
+  }
+  for (uint32_t i = 0; i < len; ++i) slots_[dst + i] = Encode(items[src + i]);
+  return true;
+}
+
+void Table::BindDefinition(abi::VMTableDefinition* target) {
+  bound_ = target;
+  Publish();
+}
+
+void Table::Publish() {
+  definition_.base = reinterpret_cast<void**>(slots_.data());
+  definition_.size = slots_.size();
+  if (bound_ != nullptr) *bound_ = definition_;
+}
+
+}  // namespace kiln::runtime

@@ -1,0 +1,96 @@
+// Table: a wasm table of references, with the VMTableDefinition compiled
+// code reads.
+//
+// Slot encoding (what compiled code sees at VMTableDefinition::base):
+//   externref tables: the reference pointer itself (null = 0).
+//   funcref tables:   VMFuncRef* (null = 0); with `init_bit` set (the
+//     default, matching translate::TranslateOptions::funcref_table_init_bit)
+//     every initialised slot also carries abi::kFuncRefInitBit, so an
+//     initialised null is 1. Compiled code masks the bit off; a slot
+//     without it goes through the TableGetLazyInit builtin.
+// Get/Set take and return decoded pointers. Grow may move the slots; the
+// definition (and any bound copy in a VMContext) is updated.
+// Not thread-safe (one store, one thread at a time).
+#ifndef KILN_RUNTIME_VM_TABLE_H_
+#define KILN_RUNTIME_VM_TABLE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "runtime/abi/vm_offsets.h"
+#include "wasm/types.h"
+
+namespace kiln::runtime {
+
+class Table {
+ public:
+  // Implementation limit on elements (wasm allows up to 2^32 - 1).
+  static constexpr uint64_t kMaxElements = 10'000'000;
+
+  // A table of `elem_type` (kFuncRef or kExternRef) with `min` elements set
+  // to `init`, growing up to `max` (or kMaxElements).
+  static absl::StatusOr<std::unique_ptr<Table>> Create(
+      wasm::ValType elem_type, uint32_t min, std::optional<uint32_t> max,
+      void* init = nullptr, bool init_bit = true);
+
+  Table(const Table&) = delete;
+  Table& operator=(const Table&) = delete;
+
+  wasm::ValType elem_type() const { return elem_type_; }
+  uint32_t size() const { return static_cast<uint32_t>(slots_.size()); }
+  std::optional<uint32_t> max() const { return max_; }
+  bool uses_init_bit() const { return init_bit_; }
+
+  // Bounds-checked element access; false if index >= size().
+  bool Get(uint32_t index, void** out) const;
+  bool Set(uint32_t index, void* value);
+  // The encoded slot (for TableGetLazyInit). index < size().
+  uintptr_t raw_slot(uint32_t index) const { return slots_[index]; }
+
+  // table.grow: returns the old size, or -1 if the new size would exceed
+  // the maximum.
+  int64_t Grow(uint32_t delta, void* init);
+  // table.fill / table.copy / table.init: false (and no effect) when out of
+  // bounds. Copy handles overlap (dst may be src).
+  bool Fill(uint32_t dst, void* value, uint32_t len);
+  static bool Copy(Table& dst_table, uint32_t dst, const Table& src_table,
+                   uint32_t src, uint32_t len);
+  bool Init(uint32_t dst, absl::Span<void* const> items, uint32_t src,
+            uint32_t len);
+
+  const abi::VMTableDefinition& definition() const { return definition_; }
+  // Keeps `*target` (e.g. in the owning VMContext) equal to definition().
+  void BindDefinition(abi::VMTableDefinition* target);
+
+  uintptr_t Encode(void* value) const {
+    auto v = reinterpret_cast<uintptr_t>(value);
+    return (elem_type_ == wasm::ValType::kFuncRef && init_bit_)
+               ? v | abi::kFuncRefInitBit
+               : v;
+  }
+  void* Decode(uintptr_t slot) const {
+    return reinterpret_cast<void*>(
+        elem_type_ == wasm::ValType::kFuncRef ? slot & ~abi::kFuncRefInitBit
+                                              : slot);
+  }
+
+ private:
+  Table() = default;
+  void Publish();
+
+  wasm::ValType elem_type_ = wasm::ValType::kFuncRef;
+  bool init_bit_ = true;
+  std::optional<uint32_t> max_;
+  uint64_t limit_ = 0;
+  std::vector<uintptr_t> slots_;
+  abi::VMTableDefinition definition_{};
+  abi::VMTableDefinition* bound_ = nullptr;
+};
+
+}  // namespace kiln::runtime
+
+#endif  // KILN_RUNTIME_VM_TABLE_H_
