@@ -662,9 +662,7 @@ absl::Status ModuleDecoder::DecodeDataSection(Reader& r) {
 
 absl::Status ModuleDecoder::DecodeCustomSection(Reader& r,
                                                 size_t section_start) {
-  if (m_->custom_sections.size() >= kMaxCustomSections) {
-    return ErrorAt(section_start, "too many custom sections");
-  }
+  (void)section_start;
   CustomSection c;
   KILN_ASSIGN_OR_RETURN(c.name, r.Name());
   c.data_offset = static_cast<uint32_t>(r.offset());
@@ -673,7 +671,11 @@ absl::Status ModuleDecoder::DecodeCustomSection(Reader& r,
     // Custom sections are never validated; a broken name section is ignored.
     ParseNameSection(r.rest(), r.offset(), m_).IgnoreError();
   }
-  m_->custom_sections.push_back(std::move(c));
+  // Custom sections never make a module invalid: past the limit they are
+  // just not recorded.
+  if (m_->custom_sections.size() < kMaxCustomSections) {
+    m_->custom_sections.push_back(std::move(c));
+  }
   return absl::OkStatus();
 }
 

@@ -188,6 +188,7 @@ enum class ControlKind : uint8_t { kFunction, kBlock, kLoop, kIf, kElse };
 
 // Internal "bottom" type of the polymorphic stack (never a real ValType).
 inline constexpr ValType kBottomType = static_cast<ValType>(0);
+inline constexpr ValType kI32Type = ValType::kI32;
 
 template <class Interface>
 class FunctionBodyDecoder {
@@ -1015,7 +1016,7 @@ absl::Status FunctionBodyDecoder<I>::DecodeInstruction(
       }
       Value cond{};
       if (op == Opcode::kIf) {
-        KILN_FBD_RETURN_IF_ERROR(EnsureArgs(1, nullptr));
+        KILN_FBD_RETURN_IF_ERROR(EnsureArgs(1, &kI32Type));
         if (stack_types_.back() != ValType::kI32 &&
             stack_types_.back() != kBottomType) {
           return TypeMismatch(ValType::kI32, stack_types_.back());
@@ -1075,7 +1076,7 @@ absl::Status FunctionBodyDecoder<I>::DecodeInstruction(
       if (depth >= control_.size()) return Error("unknown label");
       Value cond{};
       if (op == Opcode::kBrIf) {
-        KILN_FBD_RETURN_IF_ERROR(EnsureArgs(1, nullptr));
+        KILN_FBD_RETURN_IF_ERROR(EnsureArgs(1, &kI32Type));
         if (stack_types_.back() != ValType::kI32 &&
             stack_types_.back() != kBottomType) {
           return TypeMismatch(ValType::kI32, stack_types_.back());
@@ -1134,7 +1135,7 @@ absl::Status FunctionBodyDecoder<I>::DecodeInstruction(
       }
       Value callee_index{};
       if (op == Opcode::kCallIndirect) {
-        KILN_FBD_RETURN_IF_ERROR(EnsureArgs(1, nullptr));
+        KILN_FBD_RETURN_IF_ERROR(EnsureArgs(1, &kI32Type));
         if (stack_types_.back() != ValType::kI32 &&
             stack_types_.back() != kBottomType) {
           return TypeMismatch(ValType::kI32, stack_types_.back());
