@@ -1,0 +1,133 @@
+#include "runtime/vm/builtins.h"
+
+#include <cstdint>
+
+#include "runtime/abi/builtins.h"
+#include "runtime/abi/trap_code.h"
+#include "runtime/traps/entry.h"
+#include "runtime/vm/instance.h"
+
+namespace kiln::runtime {
+namespace {
+
+using abi::TrapCode;
+
+Instance* Self(void* vmctx) { return Instance::FromVMContext(vmctx); }
+
+// Raises if `trap` is set. Takes the code by value so no object with a
+// destructor is alive in the caller when it unwinds.
+inline void MaybeRaise(std::optional<TrapCode> trap) {
+  if (trap.has_value()) RaiseTrap(*trap);
+}
+
+uint32_t MemoryGrow(void* vmctx, uint32_t memory_index, uint32_t delta) {
+  return static_cast<uint32_t>(Self(vmctx)->MemoryGrow(memory_index, delta));
+}
+void MemoryFill(void* vmctx, uint32_t memory_index, uint32_t dst,
+                uint32_t value, uint32_t len) {
+  MaybeRaise(Self(vmctx)->MemoryFill(memory_index, dst,
+                                     static_cast<uint8_t>(value), len));
+}
+void MemoryCopy(void* vmctx, uint32_t dst_memory, uint32_t src_memory,
+                uint32_t dst, uint32_t src, uint32_t len) {
+  MaybeRaise(Self(vmctx)->MemoryCopy(dst_memory, src_memory, dst, src, len));
+}
+void MemoryInit(void* vmctx, uint32_t memory_index, uint32_t data_index,
+                uint32_t dst, uint32_t src, uint32_t len) {
+  MaybeRaise(Self(vmctx)->MemoryInit(memory_index, data_index, dst, src, len));
+}
+void DataDrop(void* vmctx, uint32_t data_index) {
+  Self(vmctx)->DataDrop(data_index);
+}
+void* TableGet(void* vmctx, uint32_t table_index, uint32_t index) {
+  void* value = nullptr;
+  MaybeRaise(Self(vmctx)->TableGet(table_index, index, &value));
+  return value;
+}
+void TableSet(void* vmctx, uint32_t table_index, uint32_t index, void* value) {
+  MaybeRaise(Self(vmctx)->TableSet(table_index, index, value));
+}
+uint32_t TableGrow(void* vmctx, uint32_t table_index, uint32_t delta,
+                   void* init) {
+  return static_cast<uint32_t>(Self(vmctx)->TableGrow(table_index, delta, init));
+}
+void TableFill(void* vmctx, uint32_t table_index, uint32_t dst, void* value,
+               uint32_t len) {
+  MaybeRaise(Self(vmctx)->TableFill(table_index, dst, value, len));
+}
+void TableCopy(void* vmctx, uint32_t dst_table, uint32_t src_table,
+               uint32_t dst, uint32_t src, uint32_t len) {
+  MaybeRaise(Self(vmctx)->TableCopy(dst_table, src_table, dst, src, len));
+}
+void TableInit(void* vmctx, uint32_t table_index, uint32_t elem_index,
+               uint32_t dst, uint32_t src, uint32_t len) {
+  MaybeRaise(Self(vmctx)->TableInit(table_index, elem_index, dst, src, len));
+}
+uint32_t TableSize(void* vmctx, uint32_t table_index) {
+  return Self(vmctx)->table(table_index)->size();
+}
+void ElemDrop(void* vmctx, uint32_t elem_index) {
+  Self(vmctx)->ElemDrop(elem_index);
+}
+void* RefFunc(void* vmctx, uint32_t func_index) {
+  return Self(vmctx)->func_ref(func_index);
+}
+// Tables are filled eagerly, so every slot is initialised; this only
+// decodes (and would resolve a lazily-initialised slot in the future).
+void* TableGetLazyInit(void* vmctx, uint32_t table_index, uint32_t index) {
+  Table* table = Self(vmctx)->table(table_index);
+  if (index >= table->size()) RaiseTrap(TrapCode::kTableOutOfBounds);
+  void* value = table->Decode(table->raw_slot(index));
+  table->Set(index, value);  // mark initialised
+  return value;
+}
+void RaiseTrapBuiltin(void* vmctx, uint32_t trap_code) {
+  (void)vmctx;
+  const std::optional<TrapCode> code =
+      abi::TrapCodeFromInt(static_cast<int>(trap_code));
+  RaiseTrap(code.value_or(TrapCode::kUnreachableCodeReached));
+}
+
+// The .def's machine types as C types: each row's signature becomes a
+// function pointer type the implementation must convert to exactly.
+namespace sig {
+using Ptr = void*;
+using I32 = uint32_t;
+using I64 = uint64_t;
+using Void = void;
+}  // namespace sig
+
+#define KILN_BUILTIN_IMPL_RaiseTrap RaiseTrapBuiltin
+#define KILN_BUILTIN_IMPL(name) KILN_BUILTIN_IMPL_##name
+
+}  // namespace
+
+const void* const* BuiltinTable() {
+  using namespace sig;
+  static const void* const kTable[] = {
+#define KILN_BUILTIN_IMPL_MemoryGrow MemoryGrow
+#define KILN_BUILTIN_IMPL_MemoryFill MemoryFill
+#define KILN_BUILTIN_IMPL_MemoryCopy MemoryCopy
+#define KILN_BUILTIN_IMPL_MemoryInit MemoryInit
+#define KILN_BUILTIN_IMPL_DataDrop DataDrop
+#define KILN_BUILTIN_IMPL_TableGet TableGet
+#define KILN_BUILTIN_IMPL_TableSet TableSet
+#define KILN_BUILTIN_IMPL_TableGrow TableGrow
+#define KILN_BUILTIN_IMPL_TableFill TableFill
+#define KILN_BUILTIN_IMPL_TableCopy TableCopy
+#define KILN_BUILTIN_IMPL_TableInit TableInit
+#define KILN_BUILTIN_IMPL_TableSize TableSize
+#define KILN_BUILTIN_IMPL_ElemDrop ElemDrop
+#define KILN_BUILTIN_IMPL_RefFunc RefFunc
+#define KILN_BUILTIN_IMPL_TableGetLazyInit TableGetLazyInit
+#define KILN_BUILTIN(name, result, params) \
+  reinterpret_cast<const void*>(           \
+      static_cast<result(*) params>(&KILN_BUILTIN_IMPL(name))),
+#include "runtime/abi/builtins.def"
+#undef KILN_BUILTIN
+  };
+  static_assert(sizeof(kTable) / sizeof(kTable[0]) == abi::kNumBuiltins);
+  return kTable;
+}
+
+}  // namespace kiln::runtime

@@ -1,0 +1,388 @@
+#include "runtime/vm/instance.h"
+
+#include <cstring>
+#include <new>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "runtime/vm/builtins.h"
+
+namespace kiln::runtime {
+
+using abi::TrapCode;
+
+abi::VMOffsetsCounts InstanceCountsFor(const wasm::ModuleInfo& module) {
+  abi::VMOffsetsCounts c;
+  c.num_imported_functions = module.num_imported_functions;
+  c.num_imported_tables = module.num_imported_tables;
+  c.num_imported_memories = module.num_imported_memories;
+  c.num_imported_globals = module.num_imported_globals;
+  c.num_defined_tables =
+      static_cast<uint32_t>(module.tables.size()) - module.num_imported_tables;
+  c.num_defined_memories = static_cast<uint32_t>(module.memories.size()) -
+                           module.num_imported_memories;
+  c.num_defined_globals =
+      static_cast<uint32_t>(module.globals.size()) - module.num_imported_globals;
+  c.num_func_refs = static_cast<uint32_t>(module.functions.size());
+  c.num_data_segments = static_cast<uint32_t>(module.data_segments.size());
+  c.num_elem_segments = static_cast<uint32_t>(module.elem_segments.size());
+  return c;
+}
+
+Instance* Instance::FromVMContext(const void* vmctx) {
+  return static_cast<Instance*>(
+      static_cast<const abi::VMContextHeader*>(vmctx)->instance);
+}
+
+Instance::~Instance() {
+  if (vmctx_ != nullptr) {
+    ::operator delete(vmctx_, std::align_val_t{16});
+  }
+}
+
+absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
+    const InstanceConfig& config) {
+  const wasm::ModuleInfo* module = config.module;
+  if (module == nullptr || config.limits == nullptr) {
+    return absl::InvalidArgumentError(
+        "Instance::Create: module and limits are required");
+  }
+  const uint32_t num_defined_functions =
+      static_cast<uint32_t>(module->functions.size()) -
+      module->num_imported_functions;
+  auto count_error = [](const char* what, size_t want, size_t got) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Instance::Create: expected ", want, " ", what, ", got ",
+                     got));
+  };
+  if (config.type_ids.size() != module->types.size()) {
+    return count_error("type ids", module->types.size(), config.type_ids.size());
+  }
+  if (config.function_code.size() != num_defined_functions) {
+    return count_error("defined function code pointers", num_defined_functions,
+                       config.function_code.size());
+  }
+  if (config.imported_functions.size() != module->num_imported_functions) {
+    return count_error("imported functions", module->num_imported_functions,
+                       config.imported_functions.size());
+  }
+  if (config.imported_tables.size() != module->num_imported_tables) {
+    return count_error("imported tables", module->num_imported_tables,
+                       config.imported_tables.size());
+  }
+  if (config.imported_memories.size() != module->num_imported_memories) {
+    return count_error("imported memories", module->num_imported_memories,
+                       config.imported_memories.size());
+  }
+  if (config.imported_globals.size() != module->num_imported_globals) {
+    return count_error("imported globals", module->num_imported_globals,
+                       config.imported_globals.size());
+  }
+
+  std::unique_ptr<Instance> instance(new Instance());
+  instance->module_ = module;
+  instance->offsets_ = abi::VMOffsets(InstanceCountsFor(*module));
+  const abi::VMOffsets& o = instance->offsets_;
+  instance->vmctx_ = ::operator new(o.size(), std::align_val_t{16});
+  std::memset(instance->vmctx_, 0, o.size());
+
+  auto* header = static_cast<abi::VMContextHeader*>(instance->vmctx_);
+  header->magic = abi::kVMContextMagic;
+  header->runtime_limits = config.limits;
+  header->store = config.store;
+  header->type_ids = config.type_ids.data();
+  header->builtins = BuiltinTable();
+  header->instance = instance.get();
+
+  // Imports.
+  for (uint32_t i = 0; i < module->num_imported_functions; ++i) {
+    auto* slot = reinterpret_cast<abi::VMFunctionImport*>(
+        instance->At(o.ImportedFunction(i)));
+    slot->code = config.imported_functions[i].code;
+    slot->vmctx = config.imported_functions[i].vmctx;
+  }
+  for (uint32_t i = 0; i < module->num_imported_tables; ++i) {
+    Table* table = config.imported_tables[i].table;
+    if (table == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("Instance::Create: imported table ", i, " is null"));
+    }
+    auto* slot =
+        reinterpret_cast<abi::VMTableImport*>(instance->At(o.ImportedTable(i)));
+    slot->from = const_cast<abi::VMTableDefinition*>(&table->definition());
+    slot->vmctx = config.imported_tables[i].vmctx;
+    instance->tables_.push_back(table);
+  }
+  for (uint32_t i = 0; i < module->num_imported_memories; ++i) {
+    LinearMemory* memory = config.imported_memories[i].memory;
+    if (memory == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("Instance::Create: imported memory ", i, " is null"));
+    }
+    auto* slot = reinterpret_cast<abi::VMMemoryImport*>(
+        instance->At(o.ImportedMemory(i)));
+    slot->from = const_cast<abi::VMMemoryDefinition*>(&memory->definition());
+    slot->vmctx = config.imported_memories[i].vmctx;
+    instance->memories_.push_back(memory);
+  }
+  for (uint32_t i = 0; i < module->num_imported_globals; ++i) {
+    abi::VMGlobalDefinition* def = config.imported_globals[i].definition;
+    if (def == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("Instance::Create: imported global ", i, " is null"));
+    }
+    reinterpret_cast<abi::VMGlobalImport*>(instance->At(o.ImportedGlobal(i)))
+        ->from = def;
+    instance->globals_.push_back(def);
+  }
+
+  // Funcrefs: one per function.
+  for (uint32_t f = 0; f < module->functions.size(); ++f) {
+    auto* ref = reinterpret_cast<abi::VMFuncRef*>(instance->At(o.FuncRef(f)));
+    if (f < module->num_imported_functions) {
+      ref->code = config.imported_functions[f].code;
+      ref->vmctx = config.imported_functions[f].vmctx;
+      ref->type_id = config.imported_functions[f].type_id;
+    } else {
+      ref->code = config.function_code[f - module->num_imported_functions];
+      ref->vmctx = instance->vmctx_;
+      ref->type_id = config.type_ids[module->functions[f].type_index];
+    }
+  }
+
+  // Defined memories.
+  for (uint32_t i = module->num_imported_memories; i < module->memories.size();
+       ++i) {
+    const wasm::Limits& limits = module->memories[i].type.limits;
+    auto memory = LinearMemory::Create(
+        limits.min,
+        limits.max.has_value() ? std::optional<uint64_t>(*limits.max)
+                               : std::nullopt,
+        config.memory_options);
+    if (!memory.ok()) {
+      return absl::Status(memory.status().code(),
+                          absl::StrCat("Instance::Create: memory ", i, ": ",
+                                       memory.status().message()));
+    }
+    const uint32_t defined = i - module->num_imported_memories;
+    (*memory)->BindDefinition(reinterpret_cast<abi::VMMemoryDefinition*>(
+        instance->At(o.DefinedMemory(defined))));
+    instance->memories_.push_back(memory->get());
+    instance->owned_memories_.push_back(*std::move(memory));
+  }
+
+  // Defined tables (initialised to null; wasm 2.0 has no table initializer
+  // expressions).
+  for (uint32_t i = module->num_imported_tables; i < module->tables.size();
+       ++i) {
+    const wasm::TableType& type = module->tables[i].type;
+    auto table = Table::Create(type.elem_type, type.limits.min,
+                               type.limits.max, nullptr,
+                               config.funcref_table_init_bit);
+    if (!table.ok()) {
+      return absl::Status(table.status().code(),
+                          absl::StrCat("Instance::Create: table ", i, ": ",
+                                       table.status().message()));
+    }
+    const uint32_t defined = i - module->num_imported_tables;
+    (*table)->BindDefinition(reinterpret_cast<abi::VMTableDefinition*>(
+        instance->At(o.DefinedTable(defined))));
+    instance->tables_.push_back(table->get());
+    instance->owned_tables_.push_back(*std::move(table));
+  }
+
+  // Defined globals, in order (an initializer may read earlier globals).
+  for (uint32_t i = module->num_imported_globals; i < module->globals.size();
+       ++i) {
+    auto* def = reinterpret_cast<abi::VMGlobalDefinition*>(instance->At(
+        o.DefinedGlobal(i - module->num_imported_globals)));
+    instance->globals_.push_back(def);
+    instance->EvalConstExpr(module->globals[i].init, def);
+  }
+  return instance;
+}
+
+abi::VMFuncRef* Instance::func_ref(uint32_t func_index) const {
+  return reinterpret_cast<abi::VMFuncRef*>(At(offsets_.FuncRef(func_index)));
+}
+
+void Instance::EvalConstExpr(const wasm::ConstExpr& expr,
+                             abi::VMGlobalDefinition* out) const {
+  std::memset(out->storage, 0, sizeof(out->storage));
+  using Kind = wasm::ConstExpr::Kind;
+  switch (expr.kind) {
+    case Kind::kI32Const:
+    case Kind::kF32Const: {
+      const auto v = static_cast<uint32_t>(expr.bits);
+      std::memcpy(out->storage, &v, 4);
+      break;
+    }
+    case Kind::kI64Const:
+    case Kind::kF64Const:
+      std::memcpy(out->storage, &expr.bits, 8);
+      break;
+    case Kind::kV128Const:
+      std::memcpy(out->storage, expr.v128.data(), 16);
+      break;
+    case Kind::kRefNull:
+    case Kind::kRefFunc: {
+      void* ref = EvalRef(expr);
+      std::memcpy(out->storage, &ref, sizeof(ref));
+      break;
+    }
+    case Kind::kGlobalGet:
+      std::memcpy(out->storage, globals_[expr.index]->storage, 16);
+      break;
+  }
+}
+
+void* Instance::EvalRef(const wasm::ConstExpr& expr) const {
+  switch (expr.kind) {
+    case wasm::ConstExpr::Kind::kRefFunc:
+      return func_ref(expr.index);
+    case wasm::ConstExpr::Kind::kGlobalGet: {
+      void* ref;
+      std::memcpy(&ref, globals_[expr.index]->storage, sizeof(ref));
+      return ref;
+    }
+    default:
+      return nullptr;  // ref.null (validation rules out anything else)
+  }
+}
+
+std::optional<TrapCode> Instance::Initialize() {
+  using wasm::SegmentMode;
+  for (uint32_t i = 0; i < module_->elem_segments.size(); ++i) {
+    const wasm::ElemSegment& seg = module_->elem_segments[i];
+    if (seg.mode == SegmentMode::kActive) {
+      abi::VMGlobalDefinition offset;
+      EvalConstExpr(seg.offset, &offset);
+      uint32_t dst;
+      std::memcpy(&dst, offset.storage, 4);
+      if (auto trap = TableInit(seg.table_index, i, dst, 0,
+                                static_cast<uint32_t>(seg.items.size()))) {
+        return trap;
+      }
+    }
+    if (seg.mode != SegmentMode::kPassive) ElemDrop(i);
+  }
+  for (uint32_t i = 0; i < module_->data_segments.size(); ++i) {
+    const wasm::DataSegment& seg = module_->data_segments[i];
+    if (seg.mode != SegmentMode::kActive) continue;
+    abi::VMGlobalDefinition offset;
+    EvalConstExpr(seg.offset, &offset);
+    uint32_t dst;
+    std::memcpy(&dst, offset.storage, 4);
+    if (auto trap = MemoryInit(seg.memory_index, i, dst, 0, seg.data_size)) {
+      return trap;
+    }
+    DataDrop(i);
+  }
+  return std::nullopt;
+}
+
+int32_t Instance::MemoryGrow(uint32_t memory_index, uint32_t delta_pages) {
+  return static_cast<int32_t>(memories_[memory_index]->Grow(delta_pages));
+}
+
+std::optional<TrapCode> Instance::MemoryFill(uint32_t memory_index,
+                                             uint32_t dst, uint8_t value,
+                                             uint32_t len) {
+  LinearMemory* m = memories_[memory_index];
+  if (uint64_t{dst} + len > m->size_bytes()) return TrapCode::kMemoryOutOfBounds;
+  std::memset(m->base() + dst, value, len);
+  return std::nullopt;
+}
+
+std::optional<TrapCode> Instance::MemoryCopy(uint32_t dst_memory,
+                                             uint32_t src_memory, uint32_t dst,
+                                             uint32_t src, uint32_t len) {
+  LinearMemory* d = memories_[dst_memory];
+  LinearMemory* s = memories_[src_memory];
+  if (uint64_t{dst} + len > d->size_bytes() ||
+      uint64_t{src} + len > s->size_bytes()) {
+    return TrapCode::kMemoryOutOfBounds;
+  }
+  std::memmove(d->base() + dst, s->base() + src, len);
+  return std::nullopt;
+}
+
+std::optional<TrapCode> Instance::MemoryInit(uint32_t memory_index,
+                                             uint32_t data_index, uint32_t dst,
+                                             uint32_t src, uint32_t len) {
+  LinearMemory* m = memories_[memory_index];
+  absl::Span<const uint8_t> data;
+  if (!data_dropped(data_index)) {
+    data = module_->DataBytes(module_->data_segments[data_index]);
+  }
+  if (uint64_t{src} + len > data.size() ||
+      uint64_t{dst} + len > m->size_bytes()) {
+    return TrapCode::kMemoryOutOfBounds;
+  }
+  if (len > 0) std::memcpy(m->base() + dst, data.data() + src, len);
+  return std::nullopt;
+}
+
+void Instance::DataDrop(uint32_t data_index) {
+  *At(offsets_.DataDropped(data_index)) = 1;
+}
+
+std::optional<TrapCode> Instance::TableGet(uint32_t table_index,
+                                           uint32_t index, void** out) {
+  if (!tables_[table_index]->Get(index, out)) return TrapCode::kTableOutOfBounds;
+  return std::nullopt;
+}
+
+std::optional<TrapCode> Instance::TableSet(uint32_t table_index,
+                                           uint32_t index, void* value) {
+  if (!tables_[table_index]->Set(index, value)) {
+    return TrapCode::kTableOutOfBounds;
+  }
+  return std::nullopt;
+}
+
+int32_t Instance::TableGrow(uint32_t table_index, uint32_t delta, void* init) {
+  return static_cast<int32_t>(tables_[table_index]->Grow(delta, init));
+}
+
+std::optional<TrapCode> Instance::TableFill(uint32_t table_index,
+                                            uint32_t dst, void* value,
+                                            uint32_t len) {
+  if (!tables_[table_index]->Fill(dst, value, len)) {
+    return TrapCode::kTableOutOfBounds;
+  }
+  return std::nullopt;
+}
+
+std::optional<TrapCode> Instance::TableCopy(uint32_t dst_table,
+                                            uint32_t src_table, uint32_t dst,
+                                            uint32_t src, uint32_t len) {
+  if (!Table::Copy(*tables_[dst_table], dst, *tables_[src_table], src, len)) {
+    return TrapCode::kTableOutOfBounds;
+  }
+  return std::nullopt;
+}
+
+std::optional<TrapCode> Instance::TableInit(uint32_t table_index,
+                                            uint32_t elem_index, uint32_t dst,
+                                            uint32_t src, uint32_t len) {
+  Table* table = tables_[table_index];
+  const std::vector<wasm::ConstExpr>* items = nullptr;
+  if (!elem_dropped(elem_index)) {
+    items = &module_->elem_segments[elem_index].items;
+  }
+  const uint64_t num_items = items == nullptr ? 0 : items->size();
+  if (uint64_t{src} + len > num_items || uint64_t{dst} + len > table->size()) {
+    return TrapCode::kTableOutOfBounds;
+  }
+  for (uint32_t i = 0; i < len; ++i) {
+    table->Set(dst + i, EvalRef((*items)[src + i]));
+  }
+  return std::nullopt;
+}
+
+void Instance::ElemDrop(uint32_t elem_index) {
+  *At(offsets_.ElemDropped(elem_index)) = 1;
+}
+
+}  // namespace kiln::runtime

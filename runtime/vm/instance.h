@@ -1,0 +1,157 @@
+// Instance: the runtime side of one instantiated module -- its VMContext,
+// its defined memories, tables and globals, and the operations the builtins
+// (libcalls) perform on them.
+//
+// The engine resolves imports, interns signatures and publishes code; it
+// then fills an InstanceConfig and calls Create, then Initialize (active
+// segments), then runs the start function through EnterWasm.
+//
+// VMContext layout: VMOffsets(InstanceCountsFor(module)). Compiled code only
+// uses offsets below func_refs_begin(), which depend only on the import /
+// definition counts, so they agree with compiler::VMContextCountsFor. The
+// funcref region has one VMFuncRef per function (funcref index == function
+// index); ref.func and tables point there.
+#ifndef KILN_RUNTIME_VM_INSTANCE_H_
+#define KILN_RUNTIME_VM_INSTANCE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "runtime/abi/trap_code.h"
+#include "runtime/abi/vm_offsets.h"
+#include "runtime/memory/linear_memory.h"
+#include "runtime/vm/table.h"
+#include "wasm/module_info.h"
+
+namespace kiln::runtime {
+
+struct ImportedFunction {
+  const void* code = nullptr;  // wasm calling convention
+  void* vmctx = nullptr;       // callee VMContext (or host context)
+  uint32_t type_id = 0;        // engine-wide signature id
+};
+struct ImportedTable {
+  Table* table = nullptr;
+  void* vmctx = nullptr;  // owner's VMContext (may be null for host tables)
+};
+struct ImportedMemory {
+  LinearMemory* memory = nullptr;
+  void* vmctx = nullptr;
+};
+struct ImportedGlobal {
+  abi::VMGlobalDefinition* definition = nullptr;
+};
+
+struct InstanceConfig {
+  const wasm::ModuleInfo* module = nullptr;  // must outlive the instance
+  // Module type index -> engine signature id (stored in the VMContext
+  // header; must outlive the instance).
+  absl::Span<const uint32_t> type_ids;
+  // Code address of each defined function, in order (function index
+  // module->num_imported_functions + i).
+  absl::Span<const void* const> function_code;
+  // One entry per import of each kind, in import order.
+  absl::Span<const ImportedFunction> imported_functions;
+  absl::Span<const ImportedTable> imported_tables;
+  absl::Span<const ImportedMemory> imported_memories;
+  absl::Span<const ImportedGlobal> imported_globals;
+  // Shared by every instance of the store (required).
+  abi::VMRuntimeLimits* limits = nullptr;
+  void* store = nullptr;
+  LinearMemory::Options memory_options;
+  // Must match translate::TranslateOptions::funcref_table_init_bit.
+  bool funcref_table_init_bit = true;
+};
+
+// The VMContext counts the runtime lays out for `module`.
+abi::VMOffsetsCounts InstanceCountsFor(const wasm::ModuleInfo& module);
+
+class Instance {
+ public:
+  // Allocates the VMContext, links imports, creates defined memories and
+  // tables, evaluates global initializers and fills funcrefs. Errors name
+  // the import / definition. Does not run segments or the start function.
+  static absl::StatusOr<std::unique_ptr<Instance>> Create(
+      const InstanceConfig& config);
+  ~Instance();
+  Instance(const Instance&) = delete;
+  Instance& operator=(const Instance&) = delete;
+
+  // Applies active element then data segments in order, dropping active
+  // and declarative segments. Returns the trap (TableOutOfBounds /
+  // MemoryOutOfBounds) of the first segment out of bounds; earlier segments
+  // keep their effect (wasm 2.0 semantics).
+  std::optional<abi::TrapCode> Initialize();
+
+  void* vmctx() const { return vmctx_; }
+  const abi::VMOffsets& offsets() const { return offsets_; }
+  const wasm::ModuleInfo& module() const { return *module_; }
+  // The instance owning `vmctx` (from its header).
+  static Instance* FromVMContext(const void* vmctx);
+
+  // Index spaces (imports first).
+  LinearMemory* memory(uint32_t index) const { return memories_[index]; }
+  Table* table(uint32_t index) const { return tables_[index]; }
+  abi::VMGlobalDefinition* global(uint32_t index) const {
+    return globals_[index];
+  }
+  abi::VMFuncRef* func_ref(uint32_t func_index) const;
+  uint32_t num_memories() const { return static_cast<uint32_t>(memories_.size()); }
+  uint32_t num_tables() const { return static_cast<uint32_t>(tables_.size()); }
+
+  // --- Operations behind the builtins (runtime/vm/builtins.h). Each
+  // returns the trap code instead of raising it.
+  int32_t MemoryGrow(uint32_t memory_index, uint32_t delta_pages);
+  std::optional<abi::TrapCode> MemoryFill(uint32_t memory_index, uint32_t dst,
+                                          uint8_t value, uint32_t len);
+  std::optional<abi::TrapCode> MemoryCopy(uint32_t dst_memory, uint32_t src_memory,
+                                          uint32_t dst, uint32_t src,
+                                          uint32_t len);
+  std::optional<abi::TrapCode> MemoryInit(uint32_t memory_index,
+                                          uint32_t data_index, uint32_t dst,
+                                          uint32_t src, uint32_t len);
+  void DataDrop(uint32_t data_index);
+  std::optional<abi::TrapCode> TableGet(uint32_t table_index, uint32_t index,
+                                        void** out);
+  std::optional<abi::TrapCode> TableSet(uint32_t table_index, uint32_t index,
+                                        void* value);
+  int32_t TableGrow(uint32_t table_index, uint32_t delta, void* init);
+  std::optional<abi::TrapCode> TableFill(uint32_t table_index, uint32_t dst,
+                                         void* value, uint32_t len);
+  std::optional<abi::TrapCode> TableCopy(uint32_t dst_table, uint32_t src_table,
+                                         uint32_t dst, uint32_t src,
+                                         uint32_t len);
+  std::optional<abi::TrapCode> TableInit(uint32_t table_index,
+                                         uint32_t elem_index, uint32_t dst,
+                                         uint32_t src, uint32_t len);
+  void ElemDrop(uint32_t elem_index);
+
+ private:
+  Instance() = default;
+  uint8_t* At(uint32_t offset) const {
+    return static_cast<uint8_t*>(vmctx_) + offset;
+  }
+  bool data_dropped(uint32_t i) const { return *At(offsets_.DataDropped(i)); }
+  bool elem_dropped(uint32_t i) const { return *At(offsets_.ElemDropped(i)); }
+  // The value of a constant expression, into 16 bytes of storage.
+  void EvalConstExpr(const wasm::ConstExpr& expr,
+                     abi::VMGlobalDefinition* out) const;
+  void* EvalRef(const wasm::ConstExpr& expr) const;
+
+  const wasm::ModuleInfo* module_ = nullptr;
+  abi::VMOffsets offsets_{abi::VMOffsetsCounts{}};
+  void* vmctx_ = nullptr;
+  std::vector<std::unique_ptr<LinearMemory>> owned_memories_;
+  std::vector<std::unique_ptr<Table>> owned_tables_;
+  std::vector<LinearMemory*> memories_;
+  std::vector<Table*> tables_;
+  std::vector<abi::VMGlobalDefinition*> globals_;
+};
+
+}  // namespace kiln::runtime
+
+#endif  // KILN_RUNTIME_VM_INSTANCE_H_
