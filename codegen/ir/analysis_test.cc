@@ -1,6 +1,7 @@
 #include "codegen/ir/cfg.h"
 #include "codegen/ir/dominator_tree.h"
 #include "codegen/ir/parser.h"
+#include "codegen/ir/use_counts.h"
 #include "gtest/gtest.h"
 
 namespace kiln::ir {
@@ -57,6 +58,29 @@ block1:
   ControlFlowGraph cfg(*f);
   EXPECT_EQ(cfg.preds(Block(1)).size(), 1u);
   EXPECT_EQ(cfg.succs(Block(0)).size(), 1u);
+}
+
+TEST(AnalysisTest, UseCounts) {
+  auto f = ParseFunction(R"(function %f(i32) -> i32 {
+block0(v0: i32):
+    v1 = iadd v0, v0
+    brif v1, block1(v1), block1(v0)
+block1(v2: i32):
+    return v2
+})");
+  ASSERT_TRUE(f.ok()) << f.status();
+  UseCounts uses(*f);
+  EXPECT_EQ(uses.count(Value(0)), 3u);
+  EXPECT_EQ(uses.count(Value(1)), 2u);
+  EXPECT_EQ(uses.count(Value(2)), 1u);
+}
+
+TEST(AnalysisTest, HugeIdsAreRejected) {
+  auto f = ParseFunction("function %f() {\nblock0:\n    v4000000000 = iconst.i32 0\n    return\n}\n");
+  EXPECT_FALSE(f.ok());
+  f = ParseFunction("function %f() -> i64 {\nblock0:\n    v0 = iconst.i64 -9223372036854775808\n    return v0\n}\n");
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(f->inst(Inst(0)).imm, INT64_MIN);
 }
 
 }  // namespace

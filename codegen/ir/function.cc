@@ -73,6 +73,21 @@ void Function::AppendBlock(Block b) {
   last_block_ = b;
 }
 
+void Function::InsertBlockAfter(Block after, Block b) {
+  BlockData& bd = blocks_[b.index];
+  assert(!bd.in_layout);
+  BlockData& ad = blocks_[after.index];
+  bd.in_layout = true;
+  bd.prev = after;
+  bd.next = ad.next;
+  if (ad.next.valid()) {
+    blocks_[ad.next.index].prev = b;
+  } else {
+    last_block_ = b;
+  }
+  ad.next = b;
+}
+
 void Function::RemoveBlock(Block b) {
   BlockData& bd = blocks_[b.index];
   if (!bd.in_layout) return;

@@ -144,6 +144,7 @@ class Function {
 
   // --- Layout ---------------------------------------------------------
   void AppendBlock(Block b);
+  void InsertBlockAfter(Block after, Block b);
   void RemoveBlock(Block b);  // Unlinks b (its instructions stay in it).
   bool IsBlockInLayout(Block b) const {
     return b.valid() && b.index < blocks_.size() && blocks_[b.index].in_layout;

@@ -118,8 +118,8 @@ std::optional<uint32_t> EntityNumber(absl::string_view text,
   for (char c : digits) {
     if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
     uint64_t next = uint64_t{n} * 10 + (c - '0');
-    // Keep ids small enough that the dense tables stay sane.
-    if (next >= (1u << 24)) return std::nullopt;
+    // Cap ids: a hostile "v4000000000" must not size the dense tables.
+    if (next >= (1u << 20)) return std::nullopt;
     n = static_cast<uint32_t>(next);
   }
   return n;
@@ -198,7 +198,9 @@ class Parser {
     }
     if (!ok) return Error(absl::StrCat("bad integer '", tok_.text, "'"));
     Bump();
-    return neg ? -static_cast<int64_t>(u) : static_cast<int64_t>(u);
+    // Two's complement wrap: -9223372036854775808 and 0xffffffffffffffff
+    // both read back.
+    return static_cast<int64_t>(neg ? 0 - u : u);
   }
 
   absl::StatusOr<uint64_t> ParseFloatBits(bool is64) {

@@ -11,6 +11,7 @@
 #include "codegen/opt/dce.h"
 #include "codegen/opt/gvn.h"
 #include "codegen/opt/simplify_params.h"
+#include "codegen/opt/split_critical_edges.h"
 
 namespace kiln::opt {
 namespace {
@@ -31,6 +32,7 @@ const Entry kPasses[] = {
     {"dce", &Make<DcePass>},
     {"gvn", &Make<GvnPass>},
     {"simplify_params", &Make<SimplifyParamsPass>},
+    {"split_critical_edges", &Make<SplitCriticalEdgesPass>},
 };
 
 }  // namespace
