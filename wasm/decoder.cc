@@ -755,10 +755,7 @@ absl::Status ModuleDecoder::Decode() {
                    "data count and data section have inconsistent lengths");
   }
   if (options_.validate_function_bodies) {
-    for (uint32_t f = m_->num_imported_functions; f < m_->functions.size();
-         ++f) {
-      KILN_RETURN_IF_ERROR(ValidateFunction(*m_, f));
-    }
+    KILN_RETURN_IF_ERROR(ValidateAllFunctions(*m_));
   }
   return absl::OkStatus();
 }

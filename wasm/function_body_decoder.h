@@ -225,7 +225,7 @@ class FunctionBodyDecoder {
                       Interface* iface)
       : module_(module),
         func_index_(func_index),
-        sig_(module.func_type(func_index)),
+        sig_(&module.func_type(func_index)),
         reader_(body, body_offset, "unexpected end of section or function"),
         iface_(iface) {}
 
@@ -237,6 +237,25 @@ class FunctionBodyDecoder {
   }
 
   absl::Status Decode();
+
+  // Re-targets the decoder at another function of the same module, keeping
+  // the buffers' capacity (a validator or translator reuses one decoder for
+  // all functions of a module).
+  void Reset(uint32_t func_index, absl::Span<const uint8_t> body,
+             size_t body_offset) {
+    func_index_ = func_index;
+    sig_ = &module_.func_type(func_index);
+    reader_ = Reader(body, body_offset, "unexpected end of section or function");
+    pc_ = 0;
+    locals_.clear();
+    stack_types_.clear();
+    stack_values_.clear();
+    control_.clear();
+  }
+  void Reset(uint32_t func_index) {
+    Reset(func_index, module_.FunctionBody(func_index),
+          module_.functions[func_index].body_offset);
+  }
 
   // Accessors for interfaces.
   const ModuleInfo& module() const { return module_; }
@@ -345,7 +364,7 @@ class FunctionBodyDecoder {
 
   const ModuleInfo& module_;
   uint32_t func_index_;
-  const FuncType& sig_;
+  const FuncType* sig_;
   Reader reader_;
   Interface* iface_;
   size_t pc_ = 0;
@@ -461,7 +480,7 @@ struct NullInterface : BaseInterface<> {};
 
 template <class I>
 absl::Status FunctionBodyDecoder<I>::DecodeLocals() {
-  locals_.assign(sig_.params.begin(), sig_.params.end());
+  locals_.assign(sig_->params.begin(), sig_->params.end());
   size_t at = reader_.offset();
   uint32_t groups;
   KILN_FBD_READ(groups, reader_.U32());
@@ -645,7 +664,7 @@ template <class I>
 absl::Status FunctionBodyDecoder<I>::Decode() {
   KILN_FBD_RETURN_IF_ERROR(DecodeLocals());
   // The function's outermost block: [] -> [results].
-  function_block_sig_.results = sig_.results;
+  function_block_sig_.results = sig_->results;
   {
     ControlFrame f;
     f.kind = ControlKind::kFunction;
@@ -654,7 +673,7 @@ absl::Status FunctionBodyDecoder<I>::Decode() {
     f.start_offset = reader_.offset();
     control_.push_back(f);
   }
-  iface_->StartFunction(sig_, locals_, &control_.back().payload);
+  iface_->StartFunction(*sig_, locals_, &control_.back().payload);
 
   while (!reader_.at_end()) {
     pc_ = reader_.offset();
@@ -1104,9 +1123,9 @@ absl::Status FunctionBodyDecoder<I>::DecodeInstruction(
       return DecodeBrTable();
     }
     case Opcode::kReturn: {
-      uint32_t n = static_cast<uint32_t>(sig_.results.size());
-      KILN_FBD_RETURN_IF_ERROR(EnsureArgs(n, sig_.results.data()));
-      KILN_FBD_RETURN_IF_ERROR(CheckTop(n, sig_.results.data()));
+      uint32_t n = static_cast<uint32_t>(sig_->results.size());
+      KILN_FBD_RETURN_IF_ERROR(EnsureArgs(n, sig_->results.data()));
+      KILN_FBD_RETURN_IF_ERROR(CheckTop(n, sig_->results.data()));
       if (live) iface_->Return(TopValues(n));
       SetUnreachable();
       return absl::OkStatus();

@@ -297,6 +297,26 @@ TEST(ValidatorExtraTest, MultiValueBlockTypes) {
   EXPECT_THAT(r4.status().message(), HasSubstr("type mismatch"));
 }
 
+TEST(ValidatorExtraTest, ReusedDecoderAcrossFunctions) {
+  // Three functions of different types; the decoder is reused (Reset) for
+  // each, so state from one must not leak into the next.
+  Bytes types = Section(1, Vec({FuncTypeBytes({kI32}, {kI32}),
+                                FuncTypeBytes({}, {kI64, kI64}),
+                                FuncTypeBytes({}, {})}));
+  Bytes funcs = Section(3, Vec({Leb(0), Leb(1), Leb(2)}));
+  Bytes f0 = Body({0x01, 0x03, kF32}, {0x20, 0, 0x02, 0x40, kEnd, kEnd});
+  Bytes f1 = Body({0}, {0x42, 1, 0x42, 2, kEnd});
+  Bytes ok2 = Body({0}, {kEnd});
+  Bytes bad2 = Body({0}, {0x20, 0, 0x1a, kEnd});  // no locals in f2
+  auto good = DecodeModule(Cat({Header(), types, funcs,
+                                Section(10, Vec({f0, f1, ok2}))}));
+  EXPECT_TRUE(good.ok()) << good.status();
+  auto bad = DecodeModule(Cat({Header(), types, funcs,
+                               Section(10, Vec({f0, f1, bad2}))}));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("unknown local 0"));
+}
+
 TEST(ValidatorExtraTest, GlobalImmutable) {
   Bytes m = Cat({Header(), Section(1, Vec({FuncTypeBytes({}, {})})),
                  Section(3, Vec({Leb(0)})),
