@@ -110,6 +110,11 @@ class Emitter {
         while (edit < ra_.edits.size() && ra_.edits[edit].pos <= 2 * i) {
           EmitMove(ra_.edits[edit++].move);
         }
+        if (!f_.srclocs.empty() && f_.srclocs[i] != ~0u && f_.srclocs[i] != last_srcloc_) {
+          last_srcloc_ = f_.srclocs[i];
+          out_.source_map.push_back(
+              SourceLoc{static_cast<uint32_t>(a.offset()), last_srcloc_});
+        }
         EmitInst(i);
         while (edit < ra_.edits.size() && ra_.edits[edit].pos <= 2 * i + 1) {
           EmitMove(ra_.edits[edit++].move);
@@ -421,6 +426,7 @@ class Emitter {
           a.movsxd(tg, dst32);
           a.cmp(tg, dst64);
           a.jne(TrapLabel(abi::TrapCode::kIntegerOverflow));
+          a.mov(dst32, dst32);  // i32 values keep their upper 32 bits zero
         } else {
           cvtt(dst64, src);
           a.cmp(dst64, 1);
@@ -818,6 +824,7 @@ class Emitter {
   uint32_t csr_bytes_ = 0;
   uint32_t frame_size_ = 0;
   uint32_t cur_block_ = 0;
+  uint32_t last_srcloc_ = ~0u;
   CompiledFunction out_;
 };
 

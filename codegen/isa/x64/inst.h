@@ -104,6 +104,8 @@ struct Inst {
 struct MachFunction {
   VCode vcode;
   std::vector<Inst> insts;  // parallel to vcode instructions
+  // Wasm bytecode offset per instruction (~0u: none); empty if unknown.
+  std::vector<uint32_t> srclocs;
   std::string name;
 };
 

@@ -1,0 +1,934 @@
+#include "codegen/isa/x64/lower.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "codegen/ir/instructions.h"
+#include "codegen/ir/printer.h"
+#include "codegen/isa/x64/abi.h"
+
+namespace kiln::isa::x64 {
+namespace {
+
+using ir::Opcode;
+using ir::Type;
+using ir::Value;
+
+int Sz(Type t) { return ir::TypeBits(t) == 64 ? 8 : 4; }
+
+Cond IntCond(ir::IntCC cc) {
+  switch (cc) {
+    case ir::IntCC::kEq: return kCondE;
+    case ir::IntCC::kNe: return kCondNE;
+    case ir::IntCC::kSlt: return kCondL;
+    case ir::IntCC::kSle: return kCondLE;
+    case ir::IntCC::kSgt: return kCondG;
+    case ir::IntCC::kSge: return kCondGE;
+    case ir::IntCC::kUlt: return kCondB;
+    case ir::IntCC::kUle: return kCondBE;
+    case ir::IntCC::kUgt: return kCondA;
+    case ir::IntCC::kUge: return kCondAE;
+  }
+  return kCondE;
+}
+
+// ucomis operand order and the resulting condition for a wasm float compare.
+struct FloatCmp {
+  bool swap;
+  Cond cond;
+};
+FloatCmp FloatCond(ir::FloatCC cc) {
+  switch (cc) {
+    case ir::FloatCC::kEq: return {false, kCondFEq};
+    case ir::FloatCC::kNe: return {false, kCondFNe};
+    case ir::FloatCC::kLt: return {true, kCondA};
+    case ir::FloatCC::kLe: return {true, kCondAE};
+    case ir::FloatCC::kGt: return {false, kCondA};
+    case ir::FloatCC::kGe: return {false, kCondAE};
+    case ir::FloatCC::kOrd: return {false, kCondNP};
+    case ir::FloatCC::kUno: return {false, kCondP};
+  }
+  return {false, kCondFEq};
+}
+
+LoadKind LoadKindFor(Type t) {
+  switch (t) {
+    case Type::kI32: return LoadKind::kI32;
+    case Type::kF32: return LoadKind::kF32;
+    case Type::kF64: return LoadKind::kF64;
+    default: return LoadKind::kI64;
+  }
+}
+StoreKind StoreKindFor(Type t) {
+  switch (t) {
+    case Type::kI32: return StoreKind::kI32;
+    case Type::kF32: return StoreKind::kF32;
+    case Type::kF64: return StoreKind::kF64;
+    default: return StoreKind::kI64;
+  }
+}
+
+bool FitsImm32(int64_t v) { return v >= INT32_MIN && v <= INT32_MAX; }
+
+struct ArgLoc {
+  bool in_reg = true;
+  PReg reg;
+  int32_t stack_offset = 0;  // from the first stack argument
+};
+
+// System V assignment of `types` (plus an optional trailing pointer).
+std::vector<ArgLoc> AssignArgs(absl::Span<const Type> types, bool ret_ptr, int* num_stack) {
+  std::vector<ArgLoc> locs;
+  int next_int = 0, next_float = 0, stack = 0;
+  auto assign = [&](bool is_float) {
+    ArgLoc l;
+    if (!is_float && next_int < kNumIntArgRegs) {
+      l.reg = GprReg(kIntArgRegs[next_int++]);
+    } else if (is_float && next_float < kNumFloatArgRegs) {
+      l.reg = XmmReg(next_float++);
+    } else {
+      l.in_reg = false;
+      l.stack_offset = 8 * stack++;
+    }
+    locs.push_back(l);
+  };
+  for (Type t : types) assign(ir::IsFloat(t));
+  if (ret_ptr) assign(false);
+  *num_stack = stack;
+  return locs;
+}
+
+class Lowerer {
+ public:
+  Lowerer(const ir::Function& f, const CompileContext& ctx, MachFunction* mf)
+      : f_(f), ctx_(ctx), mf_(mf), b_(mf) {}
+
+  absl::Status Run() {
+    mf_->name = f_.name();
+    const ir::Block entry = f_.entry_block();
+    if (!entry.valid()) return Err("function has no blocks");
+    for (ir::Block blk : f_.blocks()) {
+      vblock_.resize(f_.num_blocks(), ~0u);
+      vblock_[blk.index] = static_cast<uint32_t>(order_.size());
+      order_.push_back(blk);
+    }
+    vblock_.resize(f_.num_blocks(), ~0u);
+    value_vreg_.assign(f_.num_values(), kInvalidVReg);
+    Analyze();
+    VCode& vc = mf_->vcode;
+    vc.DeclareBlocks(static_cast<uint32_t>(order_.size()));
+    for (size_t k = 1; k < order_.size(); ++k) {
+      for (Value p : f_.block_params(order_[k])) vc.AddBlockParam(static_cast<uint32_t>(k), V(p));
+    }
+    for (size_t k = 0; k < order_.size(); ++k) {
+      vc.StartBlock(static_cast<uint32_t>(k));
+      if (k == 0) LowerEntry();
+      for (ir::Inst i : f_.insts(order_[k])) {
+        if (sunk_[i.index] || dead_[i.index]) continue;
+        cur_srcloc_ = f_.inst(i).srcloc;
+        absl::Status st = LowerInst(i);
+        if (!st.ok()) return st;
+      }
+      vc.EndBlock();
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  absl::Status Err(absl::string_view msg) {
+    return absl::InvalidArgumentError(absl::StrCat("x64 lowering of ", f_.name(), ": ", msg));
+  }
+
+  VReg V(Value v) {
+    VReg& r = value_vreg_[v.index];
+    if (r == kInvalidVReg) {
+      r = mf_->vcode.NewVReg(ir::IsFloat(f_.value_type(v)) ? RegClass::kFloat : RegClass::kInt);
+    }
+    return r;
+  }
+  Type T(Value v) const { return f_.value_type(v); }
+  ir::Inst DefInst(Value v) const {
+    const ir::ValueData& d = f_.value(v);
+    return d.kind == ir::ValueDefKind::kResult ? ir::Inst(d.def) : ir::Inst();
+  }
+  bool ConstOf(Value v, int64_t* out) const {
+    ir::Inst d = DefInst(v);
+    if (!d.valid() || f_.opcode(d) != Opcode::kIconst) return false;
+    int64_t imm = f_.inst(d).imm;
+    if (T(v) == Type::kI32) imm = static_cast<int32_t>(imm);
+    *out = imm;
+    return true;
+  }
+  bool Imm32Of(Value v, int32_t* out) const {
+    int64_t c;
+    if (!ConstOf(v, &c) || !FitsImm32(c)) return false;
+    *out = static_cast<int32_t>(c);
+    return true;
+  }
+
+  // ---- analysis: use counts, dead code, fusion decisions ----
+  void Analyze() {
+    const uint32_t ni = f_.num_insts(), nv = f_.num_values();
+    total_uses_.assign(nv, 0);
+    sunk_.assign(ni, 0);
+    dead_.assign(ni, 0);
+    imm_mask_.assign(ni, 0);
+    mem_arg_.assign(ni, -1);
+    lea_arg_.assign(ni, -1);
+    pos_.assign(ni, 0);
+    barriers_before_.assign(ni, 0);
+    for (ir::Block blk : order_) {
+      uint32_t pos = 0, barriers = 0;
+      for (ir::Inst i : f_.insts(blk)) {
+        pos_[i.index] = pos++;
+        barriers_before_[i.index] = barriers;
+        const uint8_t fl = ir::GetOpcodeInfo(f_.opcode(i)).flags;
+        if (fl & (ir::kCanTrap | ir::kSideEffects | ir::kCall)) ++barriers;
+        for (Value a : f_.args(i)) ++total_uses_[a.index];
+        for (const ir::BlockCall& bc : f_.block_calls(i)) {
+          for (Value a : f_.List(bc.args)) ++total_uses_[a.index];
+        }
+      }
+    }
+    reg_uses_ = total_uses_;
+    for (size_t k = order_.size(); k-- > 0;) {
+      std::vector<ir::Inst> insts;
+      for (ir::Inst i : f_.insts(order_[k])) insts.push_back(i);
+      for (size_t j = insts.size(); j-- > 0;) AnalyzeInst(insts[j]);
+    }
+  }
+
+  bool SingleUseInBlock(Value v, ir::Inst user, Opcode want, ir::Inst* prod) const {
+    ir::Inst d = DefInst(v);
+    if (!d.valid() || f_.opcode(d) != want || total_uses_[v.index] != 1) return false;
+    if (f_.inst_block(d) != f_.inst_block(user) || sunk_[d.index]) return false;
+    *prod = d;
+    return true;
+  }
+
+  void FoldImm(ir::Inst i, int k) {
+    int32_t imm;
+    if (Imm32Of(f_.args(i)[k], &imm)) {
+      imm_mask_[i.index] |= 1 << k;
+      --reg_uses_[f_.args(i)[k].index];
+    }
+  }
+
+  void Sink(ir::Inst prod) {
+    sunk_[prod.index] = 1;
+    --reg_uses_[f_.first_result(prod).index];
+  }
+
+  bool TryFoldLoad(ir::Inst i, int k) {
+    Value a = f_.args(i)[k];
+    ir::Inst p;
+    if (!SingleUseInBlock(a, i, Opcode::kHeapLoad, &p)) return false;
+    if (f_.inst(p).ctrl_type != T(f_.first_result(i))) return false;
+    if (barriers_before_[i.index] != barriers_before_[p.index] + 1) return false;
+    if (f_.inst(p).imm > INT32_MAX) return false;
+    mem_arg_[i.index] = static_cast<int8_t>(k);
+    Sink(p);
+    return true;
+  }
+
+  void AnalyzeInst(ir::Inst i) {
+    if (sunk_[i.index]) return;
+    const Opcode op = f_.opcode(i);
+    const uint8_t fl = ir::GetOpcodeInfo(op).flags;
+    if ((fl & (ir::kCanTrap | ir::kSideEffects | ir::kTerminator | ir::kCall)) == 0) {
+      bool used = false;
+      for (Value r : f_.results(i)) used |= reg_uses_[r.index] > 0;
+      if (!used) {
+        dead_[i.index] = 1;
+        for (Value a : f_.args(i)) --reg_uses_[a.index];
+        return;
+      }
+    }
+    auto args = f_.args(i);
+    switch (op) {
+      case Opcode::kIadd: case Opcode::kIsub: case Opcode::kImul:
+      case Opcode::kBand: case Opcode::kBor: case Opcode::kBxor: {
+        const bool commutative = op != Opcode::kIsub;
+        int32_t imm;
+        if (Imm32Of(args[1], &imm)) {
+          FoldImm(i, 1);
+          break;
+        }
+        if (op == Opcode::kIadd) {
+          for (int k : {1, 0}) {
+            ir::Inst p;
+            if (SingleUseInBlock(args[k], i, Opcode::kIshlImm, &p) &&
+                f_.inst(p).imm >= 1 && f_.inst(p).imm <= 3) {
+              lea_arg_[i.index] = static_cast<int8_t>(k);
+              Sink(p);
+              break;
+            }
+          }
+          if (lea_arg_[i.index] >= 0) break;
+        }
+        if (!TryFoldLoad(i, 1) && commutative) TryFoldLoad(i, 0);
+        break;
+      }
+      case Opcode::kFadd: case Opcode::kFmul:
+        if (!TryFoldLoad(i, 1)) TryFoldLoad(i, 0);
+        break;
+      case Opcode::kFsub: case Opcode::kFdiv:
+        TryFoldLoad(i, 1);
+        break;
+      case Opcode::kIshl: case Opcode::kUshr: case Opcode::kSshr:
+      case Opcode::kRotl: case Opcode::kRotr:
+      case Opcode::kIcmp:
+        FoldImm(i, 1);
+        break;
+      case Opcode::kHeapStore: case Opcode::kHeapIstore8: case Opcode::kHeapIstore16:
+      case Opcode::kHeapIstore32:
+        if (ir::IsInt(T(args[0]))) FoldImm(i, 0);
+        break;
+      case Opcode::kBrif: case Opcode::kTrapz: case Opcode::kTrapnz: case Opcode::kSelect: {
+        ir::Inst p;
+        if (SingleUseInBlock(args[0], i, Opcode::kIcmp, &p)) {
+          Sink(p);
+          FoldImm(p, 1);
+        } else if (op != Opcode::kSelect &&
+                   SingleUseInBlock(args[0], i, Opcode::kFcmp, &p)) {
+          Sink(p);
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  // ---- emission helpers ----
+  void Mark() {
+    while (mf_->srclocs.size() < mf_->insts.size()) mf_->srclocs.push_back(cur_srcloc_);
+  }
+
+  void Copy(VReg src, VReg dst) {
+    if (mf_->vcode.vreg_class(src) == RegClass::kFloat) {
+      b_.XmmMov(src, dst);
+    } else {
+      b_.MovRR(src, dst, 8);
+    }
+  }
+
+  // Heap address [base + index + offset].
+  Addr HeapAddr(Value base, Value index, int64_t offset) {
+    Addr a;
+    a.base = V(base);
+    if (offset <= INT32_MAX) {
+      a.index = V(index);
+      a.disp = static_cast<int32_t>(offset);
+    } else {
+      VReg t = b_.NewInt();
+      b_.MovImm(t, offset, 8);
+      b_.AluRR(AluOp::kAdd, t, V(index), 8);
+      a.index = t;
+    }
+    return a;
+  }
+
+  // Sets flags for an integer compare (sunk icmp) and returns the condition.
+  Cond EmitIcmp(ir::Inst cmp) {
+    auto args = f_.args(cmp);
+    const int sz = Sz(T(args[0]));
+    if (imm_mask_[cmp.index] & 2) {
+      int32_t imm;
+      Imm32Of(args[1], &imm);
+      if (imm == 0 && (f_.inst(cmp).code == static_cast<uint8_t>(ir::IntCC::kEq) ||
+                       f_.inst(cmp).code == static_cast<uint8_t>(ir::IntCC::kNe))) {
+        b_.Test(V(args[0]), V(args[0]), sz);
+      } else {
+        b_.CmpImm(V(args[0]), imm, sz);
+      }
+    } else {
+      b_.Cmp(V(args[0]), V(args[1]), sz);
+    }
+    return IntCond(static_cast<ir::IntCC>(f_.inst(cmp).code));
+  }
+  Cond EmitFcmp(ir::Inst cmp) {
+    auto args = f_.args(cmp);
+    FloatCmp fc = FloatCond(static_cast<ir::FloatCC>(f_.inst(cmp).code));
+    const int sz = Sz(T(args[0]));
+    if (fc.swap) {
+      b_.Ucomis(V(args[1]), V(args[0]), sz);
+    } else {
+      b_.Ucomis(V(args[0]), V(args[1]), sz);
+    }
+    return fc.cond;
+  }
+  // Flags for "c != 0" where c may be a sunk compare.
+  Cond EmitCondition(Value c) {
+    ir::Inst d = DefInst(c);
+    if (d.valid() && sunk_[d.index]) {
+      return f_.opcode(d) == Opcode::kIcmp ? EmitIcmp(d) : EmitFcmp(d);
+    }
+    b_.Test(V(c), V(c), Sz(T(c)));
+    return kCondNE;
+  }
+
+  void LowerEntry() {
+    const ir::Signature& sig = f_.signature();
+    auto params = f_.block_params(f_.entry_block());
+    const bool multi = sig.results.size() > 1;
+    int nstack = 0;
+    std::vector<ArgLoc> locs = AssignArgs(sig.params, multi, &nstack);
+    std::vector<VReg> defs;
+    std::vector<PReg> regs;
+    std::vector<std::pair<VReg, VReg>> zext;  // (tmp, dst) for i32 params
+    for (size_t k = 0; k < locs.size(); ++k) {
+      VReg dst;
+      bool is_i32 = false;
+      if (k < params.size()) {
+        dst = V(params[k]);
+        is_i32 = T(params[k]) == Type::kI32;
+      } else {
+        dst = ret_ptr_ = b_.NewInt();
+      }
+      if (!locs[k].in_reg) continue;
+      if (is_i32) {
+        VReg t = b_.NewInt();
+        zext.push_back({t, dst});
+        dst = t;
+      }
+      defs.push_back(dst);
+      regs.push_back(locs[k].reg);
+    }
+    b_.Args(defs, regs);
+    for (auto [t, dst] : zext) b_.Ext(LoadKind::kI32, t, dst);
+    for (size_t k = 0; k < locs.size(); ++k) {
+      if (locs[k].in_reg) continue;
+      Addr a;
+      a.special_base = kBaseRbp;
+      a.disp = 16 + locs[k].stack_offset;
+      if (k < params.size()) {
+        b_.Load(LoadKindFor(T(params[k])), V(params[k]), a);
+      } else {
+        b_.Load(LoadKind::kI64, ret_ptr_, a);
+      }
+    }
+    Mark();
+  }
+
+  absl::Status LowerCall(ir::Inst i) {
+    const Opcode op = f_.opcode(i);
+    const ir::Signature* sig = f_.CallSignature(i);
+    if (sig == nullptr) return Err("call without signature");
+    auto all_args = f_.args(i);
+    absl::Span<const Value> args =
+        op == Opcode::kCallIndirect ? all_args.subspan(1) : all_args;
+    auto results = f_.results(i);
+    const bool multi = results.size() > 1;
+    int nstack = 0;
+    std::vector<ArgLoc> locs = AssignArgs(sig->params, multi, &nstack);
+    const int32_t ret_area = 8 * nstack;
+    uint32_t outgoing = 8 * nstack + (multi ? 8 * static_cast<uint32_t>(results.size()) : 0);
+    outgoing = (outgoing + 15) & ~15u;
+    mf_->vcode.outgoing_args_size = std::max(mf_->vcode.outgoing_args_size, outgoing);
+    std::vector<VReg> arg_vregs;
+    std::vector<PReg> arg_regs;
+    for (size_t k = 0; k < locs.size(); ++k) {
+      VReg v;
+      Type t = Type::kI64;
+      if (k < args.size()) {
+        v = V(args[k]);
+        t = T(args[k]);
+      } else {
+        v = b_.NewInt();
+        Addr a;
+        a.special_base = kBaseRsp;
+        a.disp = ret_area;
+        b_.Lea(v, a);
+      }
+      if (locs[k].in_reg) {
+        arg_vregs.push_back(v);
+        arg_regs.push_back(locs[k].reg);
+      } else {
+        Addr a;
+        a.special_base = kBaseRsp;
+        a.disp = locs[k].stack_offset;
+        b_.Store(t == Type::kI32 ? StoreKind::kI64 : StoreKindFor(t), v, a);
+      }
+    }
+    std::vector<VReg> rets;
+    std::vector<PReg> ret_regs;
+    VReg zext_tmp = kInvalidVReg;
+    if (results.size() == 1) {
+      Type t = T(results[0]);
+      VReg r = V(results[0]);
+      if (t == Type::kI32) {
+        zext_tmp = b_.NewInt();
+        r = zext_tmp;
+      }
+      rets.push_back(r);
+      ret_regs.push_back(ir::IsFloat(t) ? XmmReg(0) : GprReg(kRax));
+    }
+    if (op == Opcode::kCall) {
+      const ir::ExtFuncData& ext = f_.ext_func(ir::FuncRef(f_.inst(i).ref));
+      b_.CallKnown(ext.kind == ir::ExtFuncKind::kBuiltin ? RelocKind::kBuiltin
+                                                         : RelocKind::kWasmFunction,
+                   ext.func_index, arg_vregs, arg_regs, rets, ret_regs, CallClobbers());
+    } else {
+      b_.CallInd(V(all_args[0]), arg_vregs, arg_regs, rets, ret_regs, CallClobbers());
+    }
+    if (zext_tmp != kInvalidVReg) b_.Ext(LoadKind::kI32, zext_tmp, V(results[0]));
+    if (multi) {
+      for (size_t k = 0; k < results.size(); ++k) {
+        Addr a;
+        a.special_base = kBaseRsp;
+        a.disp = ret_area + 8 * static_cast<int32_t>(k);
+        b_.Load(LoadKindFor(T(results[k])), V(results[k]), a);
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // dst = a op b for the integer ALU ops.
+  void LowerIntBinary(ir::Inst i, AluOp alu) {
+    auto args = f_.args(i);
+    Value res = f_.first_result(i);
+    const int sz = Sz(T(res));
+    VReg dst = V(res);
+    const int mem = mem_arg_[i.index];
+    if (imm_mask_[i.index] & 2) {
+      int32_t imm;
+      Imm32Of(args[1], &imm);
+      if (alu == AluOp::kImul) {
+        b_.Imul3(dst, V(args[0]), imm, sz);
+      } else if (alu == AluOp::kAdd && reg_uses_[args[0].index] > 1) {
+        b_.Lea(dst, Addr{V(args[0]), kInvalidVReg, 0, imm}, sz);
+      } else {
+        b_.MovRR(V(args[0]), dst, 8);
+        b_.AluRI(alu, dst, imm, sz);
+      }
+      return;
+    }
+    if (lea_arg_[i.index] >= 0) {
+      const int k = lea_arg_[i.index];
+      ir::Inst shl = DefInst(args[k]);
+      Addr a{V(args[1 - k]), V(f_.args(shl)[0]), static_cast<uint8_t>(f_.inst(shl).imm), 0};
+      b_.Lea(dst, a, sz);
+      return;
+    }
+    if (mem >= 0) {
+      ir::Inst ld = DefInst(args[mem]);
+      auto largs = f_.args(ld);
+      Addr a = HeapAddr(largs[0], largs[1], f_.inst(ld).imm);
+      b_.MovRR(V(args[1 - mem]), dst, 8);
+      b_.AluRM(alu, dst, a, sz, static_cast<uint8_t>(abi::TrapCode::kMemoryOutOfBounds));
+      return;
+    }
+    if (alu == AluOp::kAdd && reg_uses_[args[0].index] > 1 && reg_uses_[args[1].index] > 1) {
+      // Both operands stay live: three-operand add.
+      b_.Lea(dst, Addr{V(args[0]), V(args[1]), 0, 0}, sz);
+      return;
+    }
+    b_.MovRR(V(args[0]), dst, 8);
+    b_.AluRR(alu, dst, V(args[1]), sz);
+  }
+
+  void LowerShift(ir::Inst i, ShiftOp sh) {
+    auto args = f_.args(i);
+    Value res = f_.first_result(i);
+    const int sz = Sz(T(res));
+    VReg dst = V(res);
+    b_.MovRR(V(args[0]), dst, 8);
+    if (imm_mask_[i.index] & 2) {
+      int32_t imm;
+      Imm32Of(args[1], &imm);
+      b_.ShiftRI(sh, dst, static_cast<uint8_t>(imm & (8 * sz - 1)), sz);
+    } else {
+      b_.ShiftRC(sh, dst, V(args[1]), sz);
+    }
+  }
+
+  void LowerShiftImm(ir::Inst i, ShiftOp sh) {
+    Value res = f_.first_result(i);
+    const int sz = Sz(T(res));
+    VReg dst = V(res);
+    b_.MovRR(V(f_.args(i)[0]), dst, 8);
+    b_.ShiftRI(sh, dst, static_cast<uint8_t>(f_.inst(i).imm & (8 * sz - 1)), sz);
+  }
+
+  void LowerFloatBinary(ir::Inst i, SseOp op) {
+    auto args = f_.args(i);
+    Value res = f_.first_result(i);
+    const int sz = Sz(T(res));
+    VReg dst = V(res);
+    const int mem = mem_arg_[i.index];
+    if (mem >= 0) {
+      ir::Inst ld = DefInst(args[mem]);
+      auto largs = f_.args(ld);
+      Addr a = HeapAddr(largs[0], largs[1], f_.inst(ld).imm);
+      b_.XmmMov(V(args[1 - mem]), dst);
+      b_.XmmRM(op, dst, a, sz, static_cast<uint8_t>(abi::TrapCode::kMemoryOutOfBounds));
+      return;
+    }
+    b_.XmmMov(V(args[0]), dst);
+    b_.XmmRR(op, dst, V(args[1]), sz);
+  }
+
+  absl::Status LowerInst(ir::Inst i) {
+    const Opcode op = f_.opcode(i);
+    const ir::InstData& d = f_.inst(i);
+    auto args = f_.args(i);
+    Value res = f_.first_result(i);
+    const uint8_t oob = static_cast<uint8_t>(abi::TrapCode::kMemoryOutOfBounds);
+    switch (op) {
+      case Opcode::kIconst:
+        b_.MovImm(V(res), T(res) == Type::kI32 ? static_cast<uint32_t>(d.imm) : d.imm, Sz(T(res)));
+        break;
+      case Opcode::kF32const:
+        b_.XmmConst(V(res), static_cast<uint32_t>(d.imm), 4);
+        break;
+      case Opcode::kF64const:
+        b_.XmmConst(V(res), static_cast<uint64_t>(d.imm), 8);
+        break;
+      case Opcode::kIadd: LowerIntBinary(i, AluOp::kAdd); break;
+      case Opcode::kIsub: LowerIntBinary(i, AluOp::kSub); break;
+      case Opcode::kImul: LowerIntBinary(i, AluOp::kImul); break;
+      case Opcode::kBand: LowerIntBinary(i, AluOp::kAnd); break;
+      case Opcode::kBor: LowerIntBinary(i, AluOp::kOr); break;
+      case Opcode::kBxor: LowerIntBinary(i, AluOp::kXor); break;
+      case Opcode::kIaddImm: case Opcode::kImulImm: case Opcode::kBandImm:
+      case Opcode::kBorImm: case Opcode::kBxorImm: {
+        const int sz = Sz(T(res));
+        int64_t imm = d.imm;
+        if (sz == 4) imm = static_cast<int32_t>(imm);
+        VReg dst = V(res);
+        VReg a = V(args[0]);
+        AluOp alu = op == Opcode::kIaddImm   ? AluOp::kAdd
+                    : op == Opcode::kImulImm ? AluOp::kImul
+                    : op == Opcode::kBandImm ? AluOp::kAnd
+                    : op == Opcode::kBorImm  ? AluOp::kOr
+                                             : AluOp::kXor;
+        if (!FitsImm32(imm)) {
+          VReg t = b_.NewInt();
+          b_.MovImm(t, imm, 8);
+          b_.MovRR(a, dst, 8);
+          b_.AluRR(alu, dst, t, sz);
+        } else if (alu == AluOp::kImul) {
+          b_.Imul3(dst, a, static_cast<int32_t>(imm), sz);
+        } else if (alu == AluOp::kAdd && reg_uses_[args[0].index] > 1) {
+          b_.Lea(dst, Addr{a, kInvalidVReg, 0, static_cast<int32_t>(imm)}, sz);
+        } else {
+          b_.MovRR(a, dst, 8);
+          b_.AluRI(alu, dst, static_cast<int32_t>(imm), sz);
+        }
+        break;
+      }
+      case Opcode::kIshlImm: LowerShiftImm(i, ShiftOp::kShl); break;
+      case Opcode::kUshrImm: LowerShiftImm(i, ShiftOp::kShr); break;
+      case Opcode::kSshrImm: LowerShiftImm(i, ShiftOp::kSar); break;
+      case Opcode::kIshl: LowerShift(i, ShiftOp::kShl); break;
+      case Opcode::kUshr: LowerShift(i, ShiftOp::kShr); break;
+      case Opcode::kSshr: LowerShift(i, ShiftOp::kSar); break;
+      case Opcode::kRotl: LowerShift(i, ShiftOp::kRol); break;
+      case Opcode::kRotr: LowerShift(i, ShiftOp::kRor); break;
+      case Opcode::kSdiv: case Opcode::kUdiv: case Opcode::kSrem: case Opcode::kUrem: {
+        const DivKind k = op == Opcode::kSdiv   ? DivKind::kSdiv
+                          : op == Opcode::kUdiv ? DivKind::kUdiv
+                          : op == Opcode::kSrem ? DivKind::kSrem
+                                                : DivKind::kUrem;
+        int64_t c;
+        const bool checks = !(ConstOf(args[1], &c) && c != -1);
+        b_.Div(k, V(args[0]), V(args[1]), V(res), Sz(T(res)), checks);
+        break;
+      }
+      case Opcode::kClz: case Opcode::kCtz: case Opcode::kPopcnt: {
+        const int sz = Sz(T(res));
+        if (op == Opcode::kClz) {
+          if (ctx_.features.lzcnt) b_.BitCount(0, V(args[0]), V(res), sz);
+          else b_.BitScan(0, V(args[0]), V(res), sz);
+        } else if (op == Opcode::kCtz) {
+          if (ctx_.features.bmi1) b_.BitCount(1, V(args[0]), V(res), sz);
+          else b_.BitScan(1, V(args[0]), V(res), sz);
+        } else {
+          if (ctx_.features.popcnt) b_.BitCount(2, V(args[0]), V(res), sz);
+          else b_.PopcntSoft(V(args[0]), V(res), sz);
+        }
+        break;
+      }
+      case Opcode::kSextend8:
+        b_.Ext(T(res) == Type::kI32 ? LoadKind::kS8x32 : LoadKind::kS8x64, V(args[0]), V(res));
+        break;
+      case Opcode::kSextend16:
+        b_.Ext(T(res) == Type::kI32 ? LoadKind::kS16x32 : LoadKind::kS16x64, V(args[0]), V(res));
+        break;
+      case Opcode::kSextend32:
+      case Opcode::kSextend:
+        b_.Ext(LoadKind::kS32x64, V(args[0]), V(res));
+        break;
+      case Opcode::kUextend:
+        b_.MovRR(V(args[0]), V(res), 8);  // upper half already zero
+        break;
+      case Opcode::kIreduce:
+        b_.Ext(LoadKind::kI32, V(args[0]), V(res));
+        break;
+      case Opcode::kIcmp: {
+        Cond cc = EmitIcmp(i);
+        b_.Setcc(cc, V(res));
+        break;
+      }
+      case Opcode::kFcmp: {
+        Cond cc = EmitFcmp(i);
+        b_.Setcc(cc, V(res));
+        break;
+      }
+      case Opcode::kFadd: LowerFloatBinary(i, SseOp::kAdd); break;
+      case Opcode::kFsub: LowerFloatBinary(i, SseOp::kSub); break;
+      case Opcode::kFmul: LowerFloatBinary(i, SseOp::kMul); break;
+      case Opcode::kFdiv: LowerFloatBinary(i, SseOp::kDiv); break;
+      case Opcode::kFmin: case Opcode::kFmax: {
+        VReg dst = V(res);
+        b_.XmmMov(V(args[1]), dst);
+        b_.XmmMinMax(op == Opcode::kFmax, V(args[0]), dst, Sz(T(res)));
+        break;
+      }
+      case Opcode::kFabs: case Opcode::kFneg: {
+        const int sz = Sz(T(res));
+        const uint64_t sign = sz == 4 ? 0x80000000ull : 0x8000000000000000ull;
+        VReg mask = b_.NewFloat();
+        b_.XmmConst(mask, op == Opcode::kFabs ? (sz == 4 ? 0x7fffffffull : ~sign) : sign, sz);
+        VReg dst = V(res);
+        b_.XmmMov(V(args[0]), dst);
+        b_.XmmRR(op == Opcode::kFabs ? SseOp::kAnd : SseOp::kXor, dst, mask, sz);
+        break;
+      }
+      case Opcode::kFcopysign: {
+        // (x & ~sign) | (y & sign)
+        const int sz = Sz(T(res));
+        const uint64_t sign = sz == 4 ? 0x80000000ull : 0x8000000000000000ull;
+        VReg mask = b_.NewFloat(), ysign = b_.NewFloat();
+        b_.XmmConst(mask, sign, sz);
+        b_.XmmMov(V(args[1]), ysign);
+        b_.XmmRR(SseOp::kAnd, ysign, mask, sz);
+        b_.XmmRR(SseOp::kAndn, mask, V(args[0]), sz);  // mask = ~sign & x
+        b_.XmmRR(SseOp::kOr, mask, ysign, sz);
+        b_.XmmMov(mask, V(res));
+        break;
+      }
+      case Opcode::kSqrt:
+        b_.XmmSqrt(V(args[0]), V(res), Sz(T(res)));
+        break;
+      case Opcode::kCeil: case Opcode::kFloor: case Opcode::kTrunc: case Opcode::kNearest: {
+        if (!ctx_.features.sse41) {
+          return absl::UnimplementedError(absl::StrCat(
+              "x64 lowering of ", f_.name(), ": ", ir::OpcodeName(op), " needs SSE4.1"));
+        }
+        const int mode = op == Opcode::kNearest ? 0 : op == Opcode::kFloor ? 1
+                         : op == Opcode::kCeil  ? 2 : 3;
+        b_.XmmRound(V(args[0]), V(res), Sz(T(res)), mode | 8);
+        break;
+      }
+      case Opcode::kFcvtToSint: case Opcode::kFcvtToUint:
+      case Opcode::kFcvtToSintSat: case Opcode::kFcvtToUintSat: {
+        const FloatToIntKind k = op == Opcode::kFcvtToSint      ? FloatToIntKind::kSigned
+                                 : op == Opcode::kFcvtToUint    ? FloatToIntKind::kUnsigned
+                                 : op == Opcode::kFcvtToSintSat ? FloatToIntKind::kSignedSat
+                                                                : FloatToIntKind::kUnsignedSat;
+        b_.CvtFloatToInt(k, V(args[0]), Sz(T(args[0])), V(res), Sz(T(res)));
+        break;
+      }
+      case Opcode::kFcvtFromSint:
+        b_.CvtIntToFloat(V(args[0]), Sz(T(args[0])), V(res), Sz(T(res)));
+        break;
+      case Opcode::kFcvtFromUint:
+        if (T(args[0]) == Type::kI32) {
+          b_.CvtIntToFloat(V(args[0]), 8, V(res), Sz(T(res)));  // zero-extended
+        } else {
+          b_.CvtU64ToFloat(V(args[0]), V(res), Sz(T(res)));
+        }
+        break;
+      case Opcode::kFpromote:
+        b_.CvtFloatFloat(V(args[0]), V(res), 8);
+        break;
+      case Opcode::kFdemote:
+        b_.CvtFloatFloat(V(args[0]), V(res), 4);
+        break;
+      case Opcode::kBitcast:
+        if (ir::IsFloat(T(res))) {
+          b_.MovToXmm(V(args[0]), V(res), Sz(T(res)));
+        } else {
+          b_.MovFromXmm(V(args[0]), V(res), Sz(T(res)));
+        }
+        break;
+      case Opcode::kSelect: {
+        VReg dst = V(res);
+        const bool fl = ir::IsFloat(T(res));
+        Copy(V(args[2]), dst);
+        Cond cc = EmitCondition(args[0]);
+        if (fl) {
+          b_.XmmCmov(cc, dst, V(args[1]));
+        } else {
+          b_.Cmov(cc, dst, V(args[1]), Sz(T(res)));
+        }
+        break;
+      }
+      case Opcode::kLoad: {
+        Addr a{V(args[0]), kInvalidVReg, 0, static_cast<int32_t>(d.imm)};
+        b_.Load(LoadKindFor(d.ctrl_type), V(res), a,
+                (d.code & ir::kMemNotrap) ? kNoTrap : oob);
+        break;
+      }
+      case Opcode::kStore: {
+        Addr a{V(args[1]), kInvalidVReg, 0, static_cast<int32_t>(d.imm)};
+        b_.Store(StoreKindFor(T(args[0])), V(args[0]), a,
+                 (d.code & ir::kMemNotrap) ? kNoTrap : oob);
+        break;
+      }
+      case Opcode::kHeapLoad: case Opcode::kHeapUload8: case Opcode::kHeapSload8:
+      case Opcode::kHeapUload16: case Opcode::kHeapSload16: case Opcode::kHeapUload32:
+      case Opcode::kHeapSload32: {
+        const bool i64 = d.ctrl_type == Type::kI64;
+        LoadKind k;
+        switch (op) {
+          case Opcode::kHeapUload8: k = LoadKind::kU8; break;
+          case Opcode::kHeapSload8: k = i64 ? LoadKind::kS8x64 : LoadKind::kS8x32; break;
+          case Opcode::kHeapUload16: k = LoadKind::kU16; break;
+          case Opcode::kHeapSload16: k = i64 ? LoadKind::kS16x64 : LoadKind::kS16x32; break;
+          case Opcode::kHeapUload32: k = LoadKind::kI32; break;
+          case Opcode::kHeapSload32: k = LoadKind::kS32x64; break;
+          default: k = LoadKindFor(d.ctrl_type); break;
+        }
+        b_.Load(k, V(res), HeapAddr(args[0], args[1], d.imm), oob);
+        break;
+      }
+      case Opcode::kHeapStore: case Opcode::kHeapIstore8: case Opcode::kHeapIstore16:
+      case Opcode::kHeapIstore32: {
+        StoreKind k = op == Opcode::kHeapIstore8    ? StoreKind::kI8
+                      : op == Opcode::kHeapIstore16 ? StoreKind::kI16
+                      : op == Opcode::kHeapIstore32 ? StoreKind::kI32
+                                                    : StoreKindFor(T(args[0]));
+        Addr a = HeapAddr(args[1], args[2], d.imm);
+        if (imm_mask_[i.index] & 1) {
+          int32_t imm;
+          Imm32Of(args[0], &imm);
+          const int size = k == StoreKind::kI8 ? 1 : k == StoreKind::kI16 ? 2
+                           : k == StoreKind::kI32 ? 4 : 8;
+          b_.StoreImm(size, imm, a, oob);
+        } else {
+          b_.Store(k, V(args[0]), a, oob);
+        }
+        break;
+      }
+      case Opcode::kCall: case Opcode::kCallIndirect: {
+        absl::Status st = LowerCall(i);
+        if (!st.ok()) return st;
+        break;
+      }
+      case Opcode::kTrap:
+        b_.Trap(static_cast<abi::TrapCode>(d.code));
+        break;
+      case Opcode::kTrapz: case Opcode::kTrapnz: {
+        Cond cc = EmitCondition(args[0]);
+        b_.TrapIf(op == Opcode::kTrapz ? InvertCond(cc) : cc, static_cast<abi::TrapCode>(d.code));
+        break;
+      }
+      case Opcode::kJump: {
+        const ir::BlockCall& bc = f_.block_calls(i)[0];
+        if (bc.block == f_.entry_block()) return Err("branch to the entry block");
+        std::vector<VReg> a;
+        for (Value v : f_.List(bc.args)) a.push_back(V(v));
+        b_.Jmp(vblock_[bc.block.index], a);
+        break;
+      }
+      case Opcode::kBrif: {
+        auto calls = f_.block_calls(i);
+        if (calls[0].block == f_.entry_block() || calls[1].block == f_.entry_block()) {
+          return Err("branch to the entry block");
+        }
+        Cond cc = EmitCondition(args[0]);
+        std::vector<VReg> ta, ea;
+        for (Value v : f_.List(calls[0].args)) ta.push_back(V(v));
+        for (Value v : f_.List(calls[1].args)) ea.push_back(V(v));
+        b_.Jcc(cc, vblock_[calls[0].block.index], ta, vblock_[calls[1].block.index], ea);
+        break;
+      }
+      case Opcode::kBrTable: {
+        auto calls = f_.block_calls(i);
+        std::vector<uint32_t> targets;
+        for (size_t k = 1; k < calls.size(); ++k) {
+          if (calls[k].args.size != 0) return Err("br_table target with arguments");
+          targets.push_back(vblock_[calls[k].block.index]);
+        }
+        if (calls[0].args.size != 0) return Err("br_table default with arguments");
+        b_.BrTable(V(args[0]), vblock_[calls[0].block.index], targets);
+        break;
+      }
+      case Opcode::kReturn: {
+        if (args.size() == 1) {
+          b_.Ret({V(args[0])}, {ir::IsFloat(T(args[0])) ? XmmReg(0) : GprReg(kRax)});
+        } else {
+          for (size_t k = 0; k < args.size(); ++k) {
+            Addr a{ret_ptr_, kInvalidVReg, 0, 8 * static_cast<int32_t>(k)};
+            b_.Store(StoreKindFor(T(args[k])), V(args[k]), a);
+          }
+          b_.Ret({}, {});
+        }
+        break;
+      }
+      default:
+        return absl::UnimplementedError(absl::StrCat("x64 lowering of ", f_.name(),
+                                                     ": opcode ", ir::OpcodeName(op)));
+    }
+    Mark();
+    return absl::OkStatus();
+  }
+
+  const ir::Function& f_;
+  const CompileContext& ctx_;
+  MachFunction* mf_;
+  Builder b_;
+  std::vector<ir::Block> order_;
+  std::vector<uint32_t> vblock_;
+  std::vector<VReg> value_vreg_;
+  std::vector<uint32_t> total_uses_, reg_uses_;
+  std::vector<uint8_t> sunk_, dead_, imm_mask_;
+  std::vector<int8_t> mem_arg_, lea_arg_;
+  std::vector<uint32_t> pos_, barriers_before_;
+  VReg ret_ptr_ = kInvalidVReg;
+  uint32_t cur_srcloc_ = ~0u;
+};
+
+}  // namespace
+
+absl::StatusOr<MachFunction> Lower(const ir::Function& f, const CompileContext& ctx) {
+  MachFunction mf;
+  Lowerer l(f, ctx, &mf);
+  absl::Status st = l.Run();
+  if (!st.ok()) return st;
+  return mf;
+}
+
+std::string PrintMachFunction(const MachFunction& f) {
+  std::string s;
+  const VCode& vc = f.vcode;
+  for (uint32_t b = 0; b < vc.num_blocks(); ++b) {
+    absl::StrAppend(&s, "block", b);
+    auto params = vc.params(b);
+    if (!params.empty()) {
+      absl::StrAppend(&s, "(");
+      for (size_t k = 0; k < params.size(); ++k) {
+        absl::StrAppend(&s, k ? ", " : "", "v", params[k]);
+      }
+      absl::StrAppend(&s, ")");
+    }
+    absl::StrAppend(&s, ":\n");
+    for (uint32_t i = vc.block(b).inst_begin; i < vc.block(b).inst_end; ++i) {
+      absl::StrAppend(&s, "  ", InstToString(f, i), "\n");
+    }
+    for (const VCode::Edge& e : vc.succs(b)) {
+      absl::StrAppend(&s, "  -> block", e.block, "(");
+      auto args = vc.edge_args(e);
+      for (size_t k = 0; k < args.size(); ++k) absl::StrAppend(&s, k ? ", " : "", "v", args[k]);
+      absl::StrAppend(&s, ")\n");
+    }
+  }
+  return s;
+}
+
+}  // namespace kiln::isa::x64
