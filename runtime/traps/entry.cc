@@ -2,6 +2,7 @@
 
 #include <asmjit/x86.h>
 
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -16,11 +17,17 @@
 namespace kiln::runtime {
 namespace {
 
-// kiln_enter(EntryFrame*, fn, a0, a1, a2, a3) -> 1 returned / 0 trapped.
-using EnterFn = int (*)(EntryFrame*, const void*, uint64_t, uint64_t,
-                        uint64_t, uint64_t);
+// kiln_enter(EntryFrame*, const WasmCall*) -> 1 returned / 0 trapped.
+using EnterFn = int (*)(EntryFrame*, const WasmCall*);
 // kiln_unwind(entry_sp): resumes at the trap landing. Never returns.
 using UnwindFn = void (*)(uintptr_t);
+
+// WasmCall fields the trampoline reads.
+constexpr int32_t kCallFn = offsetof(WasmCall, fn);
+constexpr int32_t kCallArgs = offsetof(WasmCall, args);
+constexpr int32_t kCallFloatArgs = offsetof(WasmCall, float_args);
+constexpr int32_t kCallStackArgs = offsetof(WasmCall, stack_args);
+constexpr int32_t kCallNumStackArgs = offsetof(WasmCall, num_stack_args);
 
 struct Trampolines {
   std::unique_ptr<CodeMemory> code;
@@ -38,8 +45,12 @@ absl::StatusOr<Trampolines> GenerateTrampolines() {
   Label epilogue = a.newLabel();
   Label landing = a.newLabel();
   Label unwind = a.newLabel();
+  Label copy_loop = a.newLabel();
+  Label copy_done = a.newLabel();
 
-  // --- enter
+  // --- enter(EntryFrame* rdi, const WasmCall* rsi)
+  // Frame: [rbp] caller rbp, rbp-8..-40 rbx r12 r13 r14 r15, rbp-48 the
+  // EntryFrame*; entry_sp = rbp - 48 (16-byte aligned).
   a.push(rbp);
   a.mov(rbp, rsp);
   a.push(rbx);
@@ -47,21 +58,42 @@ absl::StatusOr<Trampolines> GenerateTrampolines() {
   a.push(r13);
   a.push(r14);
   a.push(r15);
-  a.push(rdi);  // the EntryFrame; rsp is now 16-byte aligned
+  a.push(rdi);
   a.mov(ptr(rdi, kEntryFrameEntrySp), rsp);
   a.mov(ptr(rdi, kEntryFrameEntryFp), rbp);
-  a.mov(rax, rsi);
-  a.mov(rdi, rdx);
-  a.mov(rsi, rcx);
-  a.mov(rdx, r8);
-  a.mov(rcx, r9);
-  a.call(rax);
-  a.mov(rdi, ptr(rsp));
-  a.mov(ptr(rdi, kEntryFrameRetRax), rax);
-  a.mov(ptr(rdi, kEntryFrameRetRdx), rdx);
-  a.movdqu(ptr(rdi, kEntryFrameRetXmm0), xmm0);
+  a.mov(r13, rdi);  // EntryFrame*, callee-saved across the call
+  a.mov(r12, rsi);  // WasmCall*
+  // Stack arguments: reserve 16-byte aligned space and copy them.
+  a.mov(rcx, ptr(r12, kCallNumStackArgs));
+  a.lea(rax, ptr(rcx, rcx, 0));  // rax = round_up(8 * n, 16)
+  a.shl(rax, 2);
+  a.add(rax, 15);
+  a.and_(rax, -16);
+  a.sub(rsp, rax);
+  a.mov(rsi, ptr(r12, kCallStackArgs));
+  a.xor_(eax, eax);
+  a.bind(copy_loop);
+  a.cmp(rax, rcx);
+  a.jae(copy_done);
+  a.mov(rdx, ptr(rsi, rax, 3));
+  a.mov(ptr(rsp, rax, 3), rdx);
+  a.inc(rax);
+  a.jmp(copy_loop);
+  a.bind(copy_done);
+  // Register arguments.
+  const Xmm xmms[] = {xmm0, xmm1, xmm2, xmm3, xmm4, xmm5, xmm6, xmm7};
+  for (int i = 0; i < 8; ++i) {
+    a.movq(xmms[i], ptr(r12, kCallFloatArgs + 8 * i));
+  }
+  const Gp gprs[] = {rdi, rsi, rdx, rcx, r8, r9};
+  for (int i = 0; i < 6; ++i) a.mov(gprs[i], ptr(r12, kCallArgs + 8 * i));
+  a.call(ptr(r12, kCallFn));
+  a.mov(ptr(r13, kEntryFrameRetRax), rax);
+  a.mov(ptr(r13, kEntryFrameRetRdx), rdx);
+  a.movdqu(ptr(r13, kEntryFrameRetXmm0), xmm0);
   a.mov(eax, 1);
-  a.bind(epilogue);
+  a.lea(rsp, ptr(rbp, -48));  // drop the stack arguments
+  a.bind(epilogue);           // rsp = entry_sp
   a.add(rsp, 8);
   a.pop(r15);
   a.pop(r14);
@@ -167,9 +199,7 @@ std::optional<Trap> EnterWasm(WasmCall& call) {
     limits->last_wasm_exit_pc = 0;
   }
   SetCurrentEntryFrame(&frame);
-  const int returned =
-      g_trampolines->enter(&frame, call.fn, call.args[0], call.args[1],
-                           call.args[2], call.args[3]);
+  const int returned = g_trampolines->enter(&frame, &call);
   SetCurrentEntryFrame(frame.prev);
   if (abi::VMRuntimeLimits* limits = call.limits) {
     if (frame.saved_stack_limit == abi::kStackLimitUnset) {

@@ -5,7 +5,7 @@
 //   host C++ ── EnterWasm ── entry trampoline ── fn (compiled wasm) ── ...
 //                  ▲  pushes an EntryFrame      saves rbx, rbp, r12-r15,
 //                  │  (per-thread stack)        stores rsp in the EntryFrame,
-//                  │                            calls fn(args[0..3])
+//                  │                            calls fn(args...)   
 //                  └── returns nullopt (normal return) or the Trap
 //
 // A trap -- a fault at a trap site (see signal_handlers.h) or RaiseTrap
@@ -15,11 +15,12 @@
 // -> host -> wasm) each push their own EntryFrame; a trap unwinds to the
 // innermost one only.
 //
-// The entry trampoline's machine contract (x86-64 System V), for backends
-// that want to know: kiln_enter(EntryFrame* rdi, fn rsi, a0 rdx, a1 rcx,
-// a2 r8, a3 r9) calls fn(a0, a1, a2, a3) with a 16-byte aligned stack,
-// stores rax, rdx and xmm0 into the EntryFrame, and returns 1 in eax, or 0
-// when it arrived through the trap landing.
+// The entry trampoline's machine contract (x86-64 System V):
+// kiln_enter(EntryFrame* rdi, const WasmCall* rsi) saves rbx, rbp, r12-r15,
+// records rsp/rbp in the EntryFrame, copies the stack arguments, loads
+// rdi..r9 and xmm0..xmm7 from the WasmCall, calls fn with a 16-byte aligned
+// stack, stores rax, rdx and xmm0 into the EntryFrame and returns 1 in eax;
+// it returns 0 when it arrived through the trap landing.
 #ifndef KILN_RUNTIME_TRAPS_ENTRY_H_
 #define KILN_RUNTIME_TRAPS_ENTRY_H_
 
@@ -54,13 +55,18 @@ struct Trap {
 // too and aborts if it fails, so call it first to get the error as a Status.
 absl::Status InitTrapHandling();
 
-// One call into wasm.
+// One call into wasm: a native function with the System V ABI and only
+// scalar parameters (integers/pointers in GPRs, f32/f64 in XMM registers,
+// the rest on the stack in order) -- i.e. any compiled wasm function, whose
+// first two arguments are the callee and caller VMContext*.
 struct WasmCall {
-  // Native entry with the System V ABI, taking up to four integer/pointer
-  // arguments (typically callee VMContext*, caller VMContext*, then the
-  // wasm arguments or a pointer to an argument/result array).
   const void* fn = nullptr;
-  uint64_t args[4] = {0, 0, 0, 0};
+  uint64_t args[6] = {};        // rdi, rsi, rdx, rcx, r8, r9
+  uint64_t float_args[8] = {};  // xmm0..xmm7 (f32 in the low 32 bits)
+  // Stack arguments, stack_args[0] at the lowest address (8 bytes each).
+  const uint64_t* stack_args = nullptr;
+  uint64_t num_stack_args = 0;
+
   // The store's limits. On the outermost entry for this store
   // (stack_limit == kStackLimitUnset) EnterWasm sets stack_limit from
   // ComputeStackLimit(max_wasm_stack) and restores it afterwards; nested
@@ -80,9 +86,10 @@ struct WasmCall {
 // system call on the normal path after the first call on a thread.
 std::optional<Trap> EnterWasm(WasmCall& call);
 
-// Typed convenience over EnterWasm: calls fn(args...) where every argument
-// is an integer or pointer (at most four) and the result is void, an
-// integer, a pointer, float or double.
+// Typed convenience over EnterWasm: calls fn(args...) where every
+// argument is an integer, enum, pointer, float or double (any number: the
+// ones that do not fit in registers go on the stack) and the result is
+// void, an integer, a pointer, float or double. `result` may be null.
 template <typename R, typename... A, typename... Args>
 std::optional<Trap> CallWasm(R (*fn)(A...), R* result,
                              abi::VMRuntimeLimits* limits, Args... args);
@@ -106,30 +113,67 @@ bool InWasmActivation();
 
 // --- Implementation of the templates.
 namespace internal {
-template <typename T>
-uint64_t ToArg(T v) {
-  static_assert(std::is_integral_v<T> || std::is_pointer_v<T> ||
-                    std::is_enum_v<T>,
-                "CallWasm passes integers and pointers only");
-  if constexpr (std::is_pointer_v<T>) {
-    return reinterpret_cast<uint64_t>(v);
-  } else {
-    return static_cast<uint64_t>(v);
+
+template <size_t N>
+struct ArgPacker {
+  WasmCall* call;
+  uint64_t stack[N == 0 ? 1 : N];
+  int num_gpr = 0;
+  int num_xmm = 0;
+
+  template <typename T>
+  void Add(T v) {
+    if constexpr (std::is_floating_point_v<T>) {
+      static_assert(sizeof(T) == 4 || sizeof(T) == 8, "f32 or f64 only");
+      uint64_t bits = 0;
+      std::memcpy(&bits, &v, sizeof(T));
+      if (num_xmm < 8) {
+        call->float_args[num_xmm++] = bits;
+      } else {
+        stack[call->num_stack_args++] = bits;
+      }
+    } else {
+      static_assert(std::is_integral_v<T> || std::is_pointer_v<T> ||
+                        std::is_enum_v<T>,
+                    "CallWasm passes scalars only");
+      uint64_t bits;
+      if constexpr (std::is_pointer_v<T>) {
+        bits = reinterpret_cast<uint64_t>(v);
+      } else if constexpr (std::is_signed_v<T> || std::is_enum_v<T>) {
+        bits = static_cast<uint64_t>(static_cast<int64_t>(v));
+      } else {
+        bits = static_cast<uint64_t>(v);
+      }
+      if (num_gpr < 6) {
+        call->args[num_gpr++] = bits;
+      } else {
+        stack[call->num_stack_args++] = bits;
+      }
+    }
   }
+};
+
+template <typename... A, typename... Args>
+std::optional<Trap> Call(const void* fn, WasmCall& call,
+                         abi::VMRuntimeLimits* limits, Args... args) {
+  static_assert(sizeof...(A) == sizeof...(Args),
+                "CallWasm: argument count does not match the function");
+  call.fn = fn;
+  call.limits = limits;
+  ArgPacker<sizeof...(A)> packer{&call, {}};
+  (packer.Add(static_cast<A>(args)), ...);
+  call.stack_args = packer.stack;
+  return EnterWasm(call);
 }
+
 }  // namespace internal
 
 template <typename R, typename... A, typename... Args>
 std::optional<Trap> CallWasm(R (*fn)(A...), R* result,
                              abi::VMRuntimeLimits* limits, Args... args) {
-  static_assert(sizeof...(A) <= 4 && sizeof...(A) == sizeof...(Args));
   WasmCall call;
-  call.fn = reinterpret_cast<const void*>(fn);
-  call.limits = limits;
-  int i = 0;
-  ((call.args[i++] = internal::ToArg(static_cast<A>(args))), ...);
-  (void)i;
-  std::optional<Trap> trap = EnterWasm(call);
+  std::optional<Trap> trap = internal::Call<A...>(
+      reinterpret_cast<const void*>(fn), call, limits, args...);
   if (!trap.has_value() && result != nullptr) {
     if constexpr (std::is_floating_point_v<R>) {
       std::memcpy(result, call.ret_xmm0, sizeof(R));
@@ -145,14 +189,9 @@ std::optional<Trap> CallWasm(R (*fn)(A...), R* result,
 template <typename... A, typename... Args>
 std::optional<Trap> CallWasmVoid(void (*fn)(A...),
                                  abi::VMRuntimeLimits* limits, Args... args) {
-  static_assert(sizeof...(A) <= 4 && sizeof...(A) == sizeof...(Args));
   WasmCall call;
-  call.fn = reinterpret_cast<const void*>(fn);
-  call.limits = limits;
-  int i = 0;
-  ((call.args[i++] = internal::ToArg(static_cast<A>(args))), ...);
-  (void)i;
-  return EnterWasm(call);
+  return internal::Call<A...>(reinterpret_cast<const void*>(fn), call, limits,
+                              args...);
 }
 
 }  // namespace kiln::runtime

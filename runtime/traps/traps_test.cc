@@ -427,6 +427,36 @@ TEST_F(TrapsTest, FaultAtNonTrapSiteInWasmIsNotATrap) {
       ::testing::KilledBySignal(SIGSEGV), "");
 }
 
+// Any scalar signature: registers and stack arguments, as a C++ function.
+double Mix(int64_t i0, double d0, int32_t i1, float f1, int64_t i2, double d2,
+           int64_t i3, double d3, int64_t i4, double d4, int64_t i5, double d5,
+           int64_t i6, double d6, int64_t i7, double d7, int64_t i8, double d8,
+           double d9, uint8_t u) {
+  return i0 + d0 * 2 + i1 * 3 + f1 * 4 + i2 * 5 + d2 * 6 + i3 * 7 + d3 * 8 +
+         i4 * 9 + d4 * 10 + i5 * 11 + d5 * 12 + i6 * 13 + d6 * 14 + i7 * 15 +
+         d7 * 16 + i8 * 17 + d8 * 18 + d9 * 19 + u * 20;
+}
+
+float HalfOf(float x) { return x / 2; }
+int32_t Negate(int32_t x) { return -x; }
+
+TEST(CallWasmTest, RegisterAndStackArguments) {
+  ASSERT_TRUE(InitTrapHandling().ok());
+  abi::VMRuntimeLimits limits;
+  double r = 0;
+  ASSERT_FALSE(CallWasm(&Mix, &r, &limits, 1, 1.0, -1, 1.5f, 1, 1.0, 1, 1.0,
+                        1, 1.0, 1, 1.0, 1, 1.0, 1, 1.0, 1, 1.0, 1.0, 255)
+                   .has_value());
+  EXPECT_EQ(r, Mix(1, 1.0, -1, 1.5f, 1, 1.0, 1, 1.0, 1, 1.0, 1, 1.0, 1, 1.0,
+                   1, 1.0, 1, 1.0, 1.0, 255));
+  float f = 0;
+  ASSERT_FALSE(CallWasm(&HalfOf, &f, &limits, 3.0f).has_value());
+  EXPECT_EQ(f, 1.5f);
+  int32_t n = 0;
+  ASSERT_FALSE(CallWasm(&Negate, &n, &limits, 7).has_value());
+  EXPECT_EQ(n, -7);
+}
+
 TEST(StackLimitTest, LimitIsBelowSpAndAboveStackBottom) {
   const StackBounds bounds = CurrentThreadStackBounds();
   const auto here = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
