@@ -52,7 +52,9 @@ TEST(ConstFoldTest, IntegerWasmSemantics) {
   EXPECT_EQ(Fold1(Opcode::kCtz, Type::kInvalid, Type::kI64, 0), 64u);
   EXPECT_EQ(Fold1(Opcode::kPopcnt, Type::kInvalid, Type::kI32, 0xff00ff), 16u);
   EXPECT_EQ(Fold1(Opcode::kSextend8, Type::kInvalid, Type::kI32, 0x80),
-            ~uint64_t{0} << 7);
+            0xffffff80u);
+  EXPECT_EQ(Fold1(Opcode::kSextend16, Type::kInvalid, Type::kI64, 0x8000),
+            ~uint64_t{0} << 15);
 }
 
 TEST(ConstFoldTest, FloatWasmSemantics) {
@@ -65,9 +67,11 @@ TEST(ConstFoldTest, FloatWasmSemantics) {
             std::nullopt);
   EXPECT_EQ(Fold2(Opcode::kFmin, Type::kF32, 0x7fc00000, F32(1.0f)),
             std::nullopt);
-  // fneg/fabs/fcopysign are bit operations, NaN included.
+  // fneg/fabs/fcopysign are bit operations (but NaN results stay unfolded).
+  EXPECT_EQ(Fold1(Opcode::kFneg, Type::kInvalid, Type::kF32, F32(1.0f)),
+            F32(-1.0f));
   EXPECT_EQ(Fold1(Opcode::kFneg, Type::kInvalid, Type::kF32, 0x7fc00001),
-            0xffc00001u);
+            std::nullopt);
   EXPECT_EQ(Fold2(Opcode::kFcopysign, Type::kF32, F32(2.0f), F32(-1.0f)),
             F32(-2.0f));
   EXPECT_EQ(Fold1(Opcode::kNearest, Type::kInvalid, Type::kF64, F64(2.5)),
