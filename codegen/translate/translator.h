@@ -19,6 +19,8 @@
 //  * Builtins (runtime/abi/builtins.def) are call_indirect through
 //    [[vmctx + VMOffsets::kBuiltins] + 8*id] with the builtin's C signature
 //    (first arg: own vmctx); Ptr -> i64, I32 -> i32.
+//  * Every instruction carries its wasm byte offset (module-relative) as
+//    its IR source location (InstData::srcloc).
 //  * Locals are SSA variables (FunctionBuilder); nothing goes to memory.
 //  * Linear memory: heap_* ops on (base, i32 index, u32 offset). The base
 //    is loaded from the VMContext once per function (memory 0 defined:
@@ -41,6 +43,7 @@
 #include "absl/status/status.h"
 #include "absl/types/span.h"
 #include "codegen/ir/function.h"
+#include "runtime/abi/vm_offsets.h"
 #include "wasm/module_info.h"
 
 namespace kiln::translate {
@@ -59,9 +62,11 @@ struct TranslateOptions {
 // The IR signature of a wasm function type (hidden args first).
 ir::Signature IrSignature(const wasm::FuncType& type);
 
-// Per-module state shared by all function translations (read-only after
-// construction; safe to share across threads).
-class ModuleEnv;
+// The VMContext counts the translated code assumes (VMOffsets input).
+// Translated code only uses offsets below VMOffsets::func_refs_begin();
+// num_func_refs is the number of declared_functions (ref.func goes through
+// the RefFunc builtin).
+abi::VMOffsetsCounts ModuleVMContextCounts(const wasm::ModuleInfo& module);
 
 // Translates defined functions. Reuses its buffers across calls; one per
 // thread.
@@ -80,11 +85,6 @@ class FunctionTranslator {
   absl::Status Translate(uint32_t func_index, ir::Function* out);
   absl::Status Translate(uint32_t func_index, absl::Span<const uint8_t> body,
                          size_t body_offset, ir::Function* out);
-
-  // Wasm byte offset (in the module) of the instruction that produced IR
-  // instruction i of the last translated function (0 if unknown). Kept
-  // beside the IR until the IR carries source locations itself.
-  absl::Span<const uint32_t> inst_wasm_offsets() const;
 
  private:
   struct Impl;

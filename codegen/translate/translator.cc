@@ -1,0 +1,1168 @@
+#include "codegen/translate/translator.h"
+
+#include <cstring>
+#include <optional>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "codegen/ir/builder.h"
+#include "codegen/ir/instructions.h"
+#include "codegen/opt/unreachable.h"
+#include "runtime/abi/builtins.h"
+#include "runtime/abi/trap_code.h"
+#include "runtime/abi/vm_offsets.h"
+#include "wasm/function_body_decoder.h"
+#include "wasm/opcodes.h"
+
+namespace kiln::translate {
+namespace {
+
+using abi::BuiltinId;
+using abi::TrapCode;
+using abi::VMOffsets;
+using ir::Block;
+using ir::FloatCC;
+using ir::IntCC;
+using ir::Type;
+using wasm::ValType;
+
+constexpr Type kPtr = ir::kPointerType;
+
+// Flags for VMContext fields that never change while code runs.
+constexpr uint8_t kRO = ir::kMemNotrap | ir::kMemAligned | ir::kMemReadonly;
+// Flags for VMContext fields that may change (lengths, globals, table bases).
+constexpr uint8_t kRW = ir::kMemNotrap | ir::kMemAligned;
+
+// IR type of a wasm value type; kInvalid for v128 (unsupported).
+Type IrType(ValType t) {
+  switch (t) {
+    case ValType::kI32: return Type::kI32;
+    case ValType::kI64: return Type::kI64;
+    case ValType::kF32: return Type::kF32;
+    case ValType::kF64: return Type::kF64;
+    case ValType::kFuncRef:
+    case ValType::kExternRef: return kPtr;
+    default: return Type::kInvalid;
+  }
+}
+
+bool HasV128(const wasm::FuncType& t) {
+  for (ValType v : t.params) if (v == ValType::kV128) return true;
+  for (ValType v : t.results) if (v == ValType::kV128) return true;
+  return false;
+}
+
+Type BuiltinIrType(abi::BuiltinType t) {
+  switch (t) {
+    case abi::BuiltinType::kI32: return Type::kI32;
+    case abi::BuiltinType::kI64:
+    case abi::BuiltinType::kPtr: return Type::kI64;
+    default: return Type::kInvalid;
+  }
+}
+
+}  // namespace
+
+ir::Signature IrSignature(const wasm::FuncType& type) {
+  ir::Signature s;
+  s.params.reserve(type.params.size() + 2);
+  s.params.push_back(kPtr);  // callee vmctx
+  s.params.push_back(kPtr);  // caller vmctx
+  for (ValType v : type.params) s.params.push_back(IrType(v));
+  for (ValType v : type.results) s.results.push_back(IrType(v));
+  return s;
+}
+
+std::string FunctionName(const wasm::ModuleInfo& module, uint32_t func_index) {
+  (void)module;
+  return absl::StrCat("f", func_index);
+}
+
+// ---------------------------------------------------------------------------
+// The decoder interface.
+// ---------------------------------------------------------------------------
+
+struct ControlPayload {
+  // block / if: the block after `end` (params = results).
+  // loop: the loop header (params = loop params).
+  Block target;
+  // if: the else arm.
+  Block else_block;
+  // if: where its params are saved in Translator::saved_params_.
+  uint32_t saved_start = 0;
+};
+
+class Translator
+    : public wasm::BaseInterface<ir::Value, ControlPayload> {
+ public:
+  using Value = ir::Value;
+  using Control = ControlPayload;
+  using Decoder = wasm::FunctionBodyDecoder<Translator>;
+  using Frame = Decoder::ControlFrame;
+
+  Translator(const wasm::ModuleInfo& module, const VMOffsets& offsets,
+             const TranslateOptions& options,
+             const std::vector<ir::Signature>& type_sigs)
+      : module_(module),
+        offsets_(offsets),
+        options_(options),
+        type_sigs_(type_sigs) {}
+
+  void Reset(ir::Function* f, uint32_t func_index, Decoder* decoder) {
+    f_ = f;
+    b_.emplace(f);
+    func_index_ = func_index;
+    decoder_ = decoder;
+    status_ = absl::OkStatus();
+    locals_.clear();
+    saved_params_.clear();
+    scratch_.clear();
+    vmctx_ = heap_base_ = memdef_ = type_ids_ = builtins_ = ir::Value();
+    entry_ = ir::Block();
+    func_refs_.clear();
+    sig_refs_.clear();
+    builtin_sigs_.clear();
+  }
+  absl::Status status() const { return status_; }
+
+  // --- Function -------------------------------------------------------
+  void StartFunction(const wasm::FuncType& sig,
+                     absl::Span<const ValType> locals, Control*) {
+    entry_ = b_->CreateBlock();
+    b_->AppendEntryParams(entry_);
+    b_->SwitchToBlock(entry_);
+    b_->SealBlock(entry_);
+    if (HasV128(sig)) {
+      Unsupported("v128 in the function signature");
+      return;
+    }
+    absl::Span<const ir::Value> params = f_->block_params(entry_);
+    vmctx_ = params[0];
+    locals_.reserve(locals.size());
+    for (size_t i = 0; i < locals.size(); ++i) {
+      Type t = IrType(locals[i]);
+      if (t == Type::kInvalid) {
+        Unsupported("v128 local");
+        return;
+      }
+      ir::Variable v = b_->DeclareVar(t);
+      locals_.push_back(v);
+      // Params are defined; other locals read as zero through the
+      // builder's "never assigned" rule (a constant only where used).
+      if (i < sig.params.size()) b_->DefVar(v, params[i + 2]);
+    }
+  }
+
+  void FinishFunction(absl::Span<const Value> returns) {
+    if (!ok()) return;
+    SetLoc();
+    if (!b_->IsFilled() && decoder_->control_at(0).reachable &&
+        !decoder_->control_at(0).unreachable) {
+      b_->Return(returns);
+    }
+    // Blocks created for dead code after a never-reached merge may be left
+    // without a terminator; end them.
+    for (ir::Block blk : f_->blocks()) {
+      ir::Inst last = f_->last_inst(blk);
+      if (!last.valid() || !ir::IsTerminator(f_->opcode(last))) {
+        b_->SwitchToBlock(blk);
+        b_->Trap(TrapCode::kUnreachableCodeReached);
+      }
+    }
+    b_->SealAllBlocks();
+  }
+
+  // --- Control --------------------------------------------------------
+  void Block(const wasm::BlockType& bt, absl::Span<Value>, Frame* frame) {
+    if (!ok() || !frame->reachable) return;
+    if (!CheckBlockType(bt)) return;
+    frame->payload.target = NewBlockWithResults(bt);
+  }
+
+  void Loop(const wasm::BlockType& bt, absl::Span<Value> params,
+            Frame* frame) {
+    if (!ok() || !frame->reachable) return;
+    if (!CheckBlockType(bt)) return;
+    SetLoc();
+    ir::Block header = b_->CreateBlock();
+    for (uint32_t i = 0; i < bt.num_params(); ++i) {
+      b_->AppendBlockParam(header, IrType(bt.param(i)));
+    }
+    b_->Jump(header, params);
+    b_->SwitchToBlock(header);
+    absl::Span<const ir::Value> hp = f_->block_params(header);
+    for (size_t i = 0; i < params.size(); ++i) params[i] = hp[i];
+    frame->payload.target = header;
+  }
+
+  void If(const wasm::BlockType& bt, const Value& cond,
+          absl::Span<Value> params, Frame* frame) {
+    if (!ok() || !frame->reachable) return;
+    if (!CheckBlockType(bt)) return;
+    SetLoc();
+    Control& c = frame->payload;
+    c.target = NewBlockWithResults(bt);
+    ir::Block then_block = b_->CreateBlock();
+    c.else_block = b_->CreateBlock();
+    c.saved_start = static_cast<uint32_t>(saved_params_.size());
+    saved_params_.insert(saved_params_.end(), params.begin(), params.end());
+    b_->Brif(cond, then_block, {}, c.else_block, {});
+    b_->SealBlock(then_block);
+    b_->SealBlock(c.else_block);
+    b_->SwitchToBlock(then_block);
+  }
+
+  void Else(Frame* frame, absl::Span<const Value> then_results,
+            absl::Span<Value> else_params) {
+    if (!ok() || !frame->reachable) return;
+    SetLoc();
+    Control& c = frame->payload;
+    if (!b_->IsFilled()) b_->Jump(c.target, then_results);
+    b_->SwitchToBlock(c.else_block);
+    for (size_t i = 0; i < else_params.size(); ++i) {
+      else_params[i] = saved_params_[c.saved_start + i];
+    }
+    c.else_block = ir::Block();  // consumed
+  }
+
+  void End(Frame* frame, absl::Span<const Value> results,
+           absl::Span<Value> merged) {
+    if (!ok() || !frame->reachable) return;
+    SetLoc();
+    Control& c = frame->payload;
+    const bool live = !frame->unreachable && !b_->IsFilled();
+    if (frame->kind == wasm::ControlKind::kLoop) {
+      b_->SealBlock(c.target);
+      if (live) {
+        for (size_t i = 0; i < merged.size(); ++i) merged[i] = results[i];
+        return;
+      }
+      // The loop never falls through: what follows is dead.
+      ir::Block dead = b_->CreateBlock();
+      for (size_t i = 0; i < merged.size(); ++i) {
+        merged[i] =
+            b_->AppendBlockParam(dead, IrType(frame->type.result(i)));
+      }
+      b_->SwitchToBlock(dead);
+      b_->SealBlock(dead);
+      return;
+    }
+    if (live) b_->Jump(c.target, results);
+    if (frame->kind == wasm::ControlKind::kIf) {
+      // No else arm: the else edge carries the params through.
+      b_->SwitchToBlock(c.else_block);
+      b_->Jump(c.target,
+               absl::MakeConstSpan(saved_params_.data() + c.saved_start,
+                                   frame->type.num_params()));
+    }
+    if (frame->kind == wasm::ControlKind::kIf ||
+        frame->kind == wasm::ControlKind::kElse) {
+      saved_params_.resize(c.saved_start);
+    }
+    b_->SwitchToBlock(c.target);
+    b_->SealBlock(c.target);
+    absl::Span<const ir::Value> mp = f_->block_params(c.target);
+    for (size_t i = 0; i < merged.size(); ++i) merged[i] = mp[i];
+  }
+
+  // --- Branches -------------------------------------------------------
+  void Br(uint32_t, Frame* target, absl::Span<const Value> args) {
+    if (!ok()) return;
+    SetLoc();
+    if (target->kind == wasm::ControlKind::kFunction) {
+      b_->Return(args);
+    } else {
+      b_->Jump(target->payload.target, args);
+    }
+  }
+
+  void BrIf(uint32_t, Frame* target, const Value& cond,
+            absl::Span<const Value> args) {
+    if (!ok()) return;
+    SetLoc();
+    ir::Block cont = b_->CreateBlock();
+    if (target->kind == wasm::ControlKind::kFunction) {
+      ir::Block ret = b_->CreateBlock();
+      b_->Brif(cond, ret, {}, cont, {});
+      b_->SealBlock(ret);
+      b_->SwitchToBlock(ret);
+      b_->Return(args);
+    } else {
+      b_->Brif(cond, target->payload.target, args, cont, {});
+    }
+    b_->SealBlock(cont);
+    b_->SwitchToBlock(cont);
+  }
+
+  void BrTable(absl::Span<const uint32_t> depths, const Value& index,
+               absl::Span<const Value> args) {
+    if (!ok()) return;
+    SetLoc();
+    // Every edge goes through its own block (one per distinct target): a
+    // br_table target must not take block arguments, and any merge block
+    // may still gain variable parameters.
+    size_t depth_count = decoder_->control_depth();
+    if (edge_for_depth_.size() < depth_count) {
+      edge_for_depth_.resize(depth_count);
+    }
+    table_scratch_.clear();
+    ir::Block def;
+    for (size_t k = 0; k < depths.size(); ++k) {
+      uint32_t d = depths[k];
+      ir::Block& e = edge_for_depth_[d];
+      if (!e.valid()) e = b_->CreateBlock();
+      if (k + 1 == depths.size()) {
+        def = e;
+      } else {
+        table_scratch_.push_back(e);
+      }
+    }
+    b_->BrTable(index, def, table_scratch_);
+    for (uint32_t d : depths) {
+      ir::Block& e = edge_for_depth_[d];
+      if (!e.valid()) continue;
+      b_->SealBlock(e);
+      b_->SwitchToBlock(e);
+      Frame& t = decoder_->control_at(d);
+      if (t.kind == wasm::ControlKind::kFunction) {
+        b_->Return(args);
+      } else {
+        b_->Jump(t.payload.target, args);
+      }
+      e = ir::Block();
+    }
+  }
+
+  void Return(absl::Span<const Value> values) {
+    if (!ok()) return;
+    SetLoc();
+    b_->Return(values);
+  }
+
+  void Unreachable() {
+    if (!ok()) return;
+    SetLoc();
+    b_->Trap(TrapCode::kUnreachableCodeReached);
+  }
+
+  // --- Parametric, variables -----------------------------------------
+  void Select(ValType type, const Value& a, const Value& b_val,
+              const Value& cond, Value* result) {
+    if (!ok()) return;
+    if (type == ValType::kV128) return Unsupported("select on v128");
+    SetLoc();
+    *result = b_->Select(cond, a, b_val);
+  }
+  void LocalGet(uint32_t local, Value* result) {
+    if (!ok()) return;
+    SetLoc();
+    *result = b_->UseVar(locals_[local]);
+  }
+  void LocalSet(uint32_t local, const Value& v) {
+    if (!ok()) return;
+    b_->DefVar(locals_[local], v);
+  }
+  void LocalTee(uint32_t local, const Value& v, Value* result) {
+    if (!ok()) return;
+    b_->DefVar(locals_[local], v);
+    *result = v;
+  }
+  void GlobalGet(uint32_t global, Value* result) {
+    if (!ok()) return;
+    SetLoc();
+    const wasm::Global& g = module_.globals[global];
+    Type t = IrType(g.type.type);
+    if (t == Type::kInvalid) return Unsupported("v128 global");
+    int32_t off = 0;
+    ir::Value p = GlobalAddr(global, &off);
+    *result = b_->Load(t, g.type.mutable_ ? kRW : kRO, p, off);
+  }
+  void GlobalSet(uint32_t global, const Value& v) {
+    if (!ok()) return;
+    SetLoc();
+    const wasm::Global& g = module_.globals[global];
+    if (IrType(g.type.type) == Type::kInvalid) {
+      return Unsupported("v128 global");
+    }
+    int32_t off = 0;
+    ir::Value p = GlobalAddr(global, &off);
+    b_->Store(kRW, v, p, off);
+  }
+
+  // --- Constants ------------------------------------------------------
+  void I32Const(int32_t v, Value* result) {
+    if (!ok()) return;
+    SetLoc();
+    *result = b_->Iconst(Type::kI32, v);
+  }
+  void I64Const(int64_t v, Value* result) {
+    if (!ok()) return;
+    SetLoc();
+    *result = b_->Iconst(Type::kI64, v);
+  }
+  void F32Const(uint32_t bits, Value* result) {
+    if (!ok()) return;
+    SetLoc();
+    *result = b_->F32constBits(bits);
+  }
+  void F64Const(uint64_t bits, Value* result) {
+    if (!ok()) return;
+    SetLoc();
+    *result = b_->F64constBits(bits);
+  }
+  void V128Const(const uint8_t*, Value*) { UnsupportedOp(); }
+  void SimdLaneOp(wasm::Opcode, uint8_t, absl::Span<const Value>, Value*) {
+    UnsupportedOp();
+  }
+  void Shuffle(const uint8_t*, const Value&, const Value&, Value*) {
+    UnsupportedOp();
+  }
+  void LoadLane(wasm::Opcode, const wasm::MemArg&, uint8_t, const Value&,
+                const Value&, Value*) {
+    UnsupportedOp();
+  }
+  void StoreLane(wasm::Opcode, const wasm::MemArg&, uint8_t, const Value&,
+                 const Value&) {
+    UnsupportedOp();
+  }
+
+  void NumericOp(wasm::Opcode op, absl::Span<const Value> args,
+                 Value* result);
+
+  // --- Memory ---------------------------------------------------------
+  void Load(wasm::Opcode op, const wasm::MemArg& m, const Value& addr,
+            Value* result);
+  void Store(wasm::Opcode op, const wasm::MemArg& m, const Value& addr,
+             const Value& v);
+
+  void MemorySize(uint32_t, Value* result) {
+    if (!ok()) return;
+    SetLoc();
+    ir::Value len = b_->Load(Type::kI64, kRW, MemoryDefinition(),
+                             VMOffsets::kMemoryDefinitionLength);
+    *result = b_->Ireduce(Type::kI32, b_->UshrImm(len, 16));
+  }
+  void MemoryGrow(uint32_t memory, const Value& delta, Value* result) {
+    if (!ok()) return;
+    SetLoc();
+    ir::Value mem = b_->Iconst(Type::kI32, memory);
+    *result = CallBuiltin(BuiltinId::kMemoryGrow, {mem, delta});
+    // The base never moves with the 4 GiB reservation
+    // (runtime/memory/linear_memory.h), so the cached base stays valid.
+  }
+  void MemoryInit(uint32_t segment, uint32_t memory, const Value& dst,
+                  const Value& src, const Value& size) {
+    if (!ok()) return;
+    SetLoc();
+    ir::Value mem = b_->Iconst(Type::kI32, memory);
+    ir::Value seg = b_->Iconst(Type::kI32, segment);
+    CallBuiltin(BuiltinId::kMemoryInit, {mem, seg, dst, src, size});
+  }
+  void DataDrop(uint32_t segment) {
+    if (!ok()) return;
+    SetLoc();
+    CallBuiltin(BuiltinId::kDataDrop, {b_->Iconst(Type::kI32, segment)});
+  }
+  void MemoryCopy(uint32_t dst_memory, uint32_t src_memory, const Value& dst,
+                  const Value& src, const Value& size) {
+    if (!ok()) return;
+    SetLoc();
+    ir::Value dm = b_->Iconst(Type::kI32, dst_memory);
+    ir::Value sm = src_memory == dst_memory ? dm
+                                            : b_->Iconst(Type::kI32, src_memory);
+    CallBuiltin(BuiltinId::kMemoryCopy, {dm, sm, dst, src, size});
+  }
+  void MemoryFill(uint32_t memory, const Value& dst, const Value& value,
+                  const Value& size) {
+    if (!ok()) return;
+    SetLoc();
+    ir::Value mem = b_->Iconst(Type::kI32, memory);
+    CallBuiltin(BuiltinId::kMemoryFill, {mem, dst, value, size});
+  }
+
+  // --- Tables and references -----------------------------------------
+  void TableGet(uint32_t table, const Value& index, Value* result) {
+    if (!ok()) return;
+    SetLoc();
+    *result = CallBuiltin(BuiltinId::kTableGet,
+                          {b_->Iconst(Type::kI32, table), index});
+  }
+  void TableSet(uint32_t table, const Value& index, const Value& v) {
+    if (!ok()) return;
+    SetLoc();
+    CallBuiltin(BuiltinId::kTableSet,
+                {b_->Iconst(Type::kI32, table), index, v});
+  }
+  void TableSize(uint32_t table, Value* result) {
+    if (!ok()) return;
+    SetLoc();
+    ir::Value size = b_->Load(Type::kI64, kRW, TableDefinition(table),
+                              VMOffsets::kTableDefinitionSize);
+    *result = b_->Ireduce(Type::kI32, size);
+  }
+  void TableGrow(uint32_t table, const Value& init, const Value& delta,
+                 Value* result) {
+    if (!ok()) return;
+    SetLoc();
+    *result = CallBuiltin(BuiltinId::kTableGrow,
+                          {b_->Iconst(Type::kI32, table), delta, init});
+  }
+  void TableFill(uint32_t table, const Value& index, const Value& v,
+                 const Value& size) {
+    if (!ok()) return;
+    SetLoc();
+    CallBuiltin(BuiltinId::kTableFill,
+                {b_->Iconst(Type::kI32, table), index, v, size});
+  }
+  void TableInit(uint32_t segment, uint32_t table, const Value& dst,
+                 const Value& src, const Value& size) {
+    if (!ok()) return;
+    SetLoc();
+    CallBuiltin(BuiltinId::kTableInit,
+                {b_->Iconst(Type::kI32, table),
+                 b_->Iconst(Type::kI32, segment), dst, src, size});
+  }
+  void ElemDrop(uint32_t segment) {
+    if (!ok()) return;
+    SetLoc();
+    CallBuiltin(BuiltinId::kElemDrop, {b_->Iconst(Type::kI32, segment)});
+  }
+  void TableCopy(uint32_t dst_table, uint32_t src_table, const Value& dst,
+                 const Value& src, const Value& size) {
+    if (!ok()) return;
+    SetLoc();
+    ir::Value dt = b_->Iconst(Type::kI32, dst_table);
+    ir::Value st =
+        src_table == dst_table ? dt : b_->Iconst(Type::kI32, src_table);
+    CallBuiltin(BuiltinId::kTableCopy, {dt, st, dst, src, size});
+  }
+  void RefNull(ValType, Value* result) {
+    if (!ok()) return;
+    SetLoc();
+    *result = b_->Iconst(kPtr, 0);
+  }
+  void RefIsNull(const Value& v, Value* result) {
+    if (!ok()) return;
+    SetLoc();
+    *result = b_->Icmp(IntCC::kEq, v, b_->Iconst(kPtr, 0));
+  }
+  void RefFunc(uint32_t function, Value* result) {
+    if (!ok()) return;
+    SetLoc();
+    *result = CallBuiltin(BuiltinId::kRefFunc,
+                          {b_->Iconst(Type::kI32, function)});
+  }
+
+  // --- Calls ----------------------------------------------------------
+  void Call(uint32_t function, const wasm::FuncType& sig,
+            absl::Span<const Value> args, absl::Span<Value> results);
+  void CallIndirect(uint32_t type_index, uint32_t table,
+                    const wasm::FuncType& sig, const Value& index,
+                    absl::Span<const Value> args, absl::Span<Value> results);
+
+ private:
+  bool ok() const { return status_.ok(); }
+  void SetLoc() { b_->SetSrcLoc(static_cast<uint32_t>(decoder_->pc())); }
+  void Unsupported(absl::string_view what) {
+    if (!ok()) return;
+    status_ = absl::UnimplementedError(absl::StrFormat(
+        "function %u at offset 0x%x: %s is not supported (SIMD)",
+        func_index_, decoder_->pc(), what));
+  }
+  void UnsupportedOp() {
+    if (!ok()) return;
+    const uint8_t* p = module_.bytes.data() + decoder_->pc();
+    std::string name;
+    // Name the opcode from the bytes at pc (prefix + LEB code).
+    if (decoder_->pc() < module_.bytes.size() &&
+        wasm::IsPrefixByte(p[0])) {
+      uint32_t code = 0, shift = 0;
+      size_t k = 1;
+      while (decoder_->pc() + k < module_.bytes.size() && shift < 35) {
+        code |= uint32_t{p[k] & 0x7fu} << shift;
+        shift += 7;
+        if (!(p[k++] & 0x80)) break;
+      }
+      wasm::Opcode op = wasm::LookupOpcode(p[0], code);
+      name = op == wasm::Opcode::kInvalid
+                 ? absl::StrFormat("opcode 0x%02x 0x%x", p[0], code)
+                 : std::string(wasm::GetOpcodeInfo(op).name);
+    } else {
+      name = "a SIMD opcode";
+    }
+    Unsupported(name);
+  }
+  bool CheckBlockType(const wasm::BlockType& bt) {
+    for (uint32_t i = 0; i < bt.num_params(); ++i) {
+      if (bt.param(i) == ValType::kV128) {
+        Unsupported("v128 block type");
+        return false;
+      }
+    }
+    for (uint32_t i = 0; i < bt.num_results(); ++i) {
+      if (bt.result(i) == ValType::kV128) {
+        Unsupported("v128 block type");
+        return false;
+      }
+    }
+    return true;
+  }
+  ir::Block NewBlockWithResults(const wasm::BlockType& bt) {
+    ir::Block blk = b_->CreateBlock();
+    for (uint32_t i = 0; i < bt.num_results(); ++i) {
+      b_->AppendBlockParam(blk, IrType(bt.result(i)));
+    }
+    return blk;
+  }
+
+  // Inserts a load of a never-changing VMContext field at the top of the
+  // entry block (so it dominates every use) and returns its value.
+  ir::Value EntryLoad(ir::Value ptr, int32_t off) {
+    ir::Inst i = f_->CreateInst(ir::Opcode::kLoad, kPtr, {ptr});
+    f_->mutable_inst(i).code = kRO;
+    f_->mutable_inst(i).imm = off;
+    ir::Value v = f_->MakeResults(i);
+    // After the loads already hoisted (keep them in creation order, so a
+    // load of `ptr` comes after the definition of `ptr`).
+    if (last_entry_load_.valid()) {
+      ir::Inst next = f_->next_inst(last_entry_load_);
+      if (next.valid()) {
+        f_->InsertInstBefore(next, i);
+      } else {
+        f_->AppendInst(entry_, i);
+      }
+    } else {
+      ir::Inst first = f_->first_inst(entry_);
+      if (first.valid()) {
+        f_->InsertInstBefore(first, i);
+      } else {
+        f_->AppendInst(entry_, i);
+      }
+    }
+    last_entry_load_ = i;
+    return v;
+  }
+
+  // The VMMemoryDefinition* of memory 0 (the VMContext itself plus an
+  // offset for a defined memory: returned as (ptr, offset) via *off).
+  ir::Value MemoryDefinitionPtr(int32_t* off) {
+    if (module_.num_imported_memories == 0) {
+      *off = static_cast<int32_t>(offsets_.DefinedMemory(0));
+      return vmctx_;
+    }
+    if (!memdef_.valid()) {
+      memdef_ = EntryLoad(vmctx_, offsets_.ImportedMemoryFrom(0));
+    }
+    *off = 0;
+    return memdef_;
+  }
+  // A pointer p such that [p + kMemoryDefinitionLength] is the length.
+  ir::Value MemoryDefinition() {
+    int32_t off;
+    ir::Value p = MemoryDefinitionPtr(&off);
+    if (off == 0) return p;
+    return b_->IaddImm(p, off);
+  }
+  ir::Value HeapBase() {
+    if (!heap_base_.valid()) {
+      int32_t off;
+      ir::Value p = MemoryDefinitionPtr(&off);
+      heap_base_ = EntryLoad(p, off + VMOffsets::kMemoryDefinitionBase);
+    }
+    return heap_base_;
+  }
+  // A pointer to table `t`'s VMTableDefinition.
+  ir::Value TableDefinition(uint32_t t) {
+    if (t < module_.num_imported_tables) {
+      return b_->Load(kPtr, kRO, vmctx_, offsets_.ImportedTableFrom(t));
+    }
+    return b_->IaddImm(
+        vmctx_, offsets_.DefinedTable(t - module_.num_imported_tables));
+  }
+  ir::Value GlobalAddr(uint32_t g, int32_t* off) {
+    if (g < module_.num_imported_globals) {
+      *off = 0;
+      return b_->Load(kPtr, kRO, vmctx_, offsets_.ImportedGlobal(g));
+    }
+    *off = static_cast<int32_t>(
+        offsets_.DefinedGlobal(g - module_.num_imported_globals));
+    return vmctx_;
+  }
+  ir::Value TypeIds() {
+    if (!type_ids_.valid()) type_ids_ = EntryLoad(vmctx_, VMOffsets::kTypeIds);
+    return type_ids_;
+  }
+  ir::Value Builtins() {
+    if (!builtins_.valid()) {
+      builtins_ = EntryLoad(vmctx_, VMOffsets::kBuiltins);
+    }
+    return builtins_;
+  }
+
+  ir::SigRef SigForType(uint32_t type_index) {
+    for (auto& [t, s] : sig_refs_) {
+      if (t == type_index) return s;
+    }
+    ir::SigRef s = f_->DeclareSignature(type_sigs_[type_index]);
+    sig_refs_.push_back({type_index, s});
+    return s;
+  }
+  ir::Value CallBuiltin(BuiltinId id, std::initializer_list<ir::Value> args) {
+    const abi::BuiltinSignature& bs = abi::GetBuiltinSignature(id);
+    ir::SigRef sig;
+    for (auto& [i, s] : builtin_sigs_) {
+      if (i == id) sig = s;
+    }
+    if (!sig.valid()) {
+      ir::Signature s;
+      for (int k = 0; k < bs.num_params; ++k) {
+        s.params.push_back(BuiltinIrType(bs.params[k]));
+      }
+      if (bs.result != abi::BuiltinType::kVoid) {
+        s.results.push_back(BuiltinIrType(bs.result));
+      }
+      sig = f_->DeclareSignature(std::move(s));
+      builtin_sigs_.push_back({id, sig});
+    }
+    ir::Value fn = b_->Load(kPtr, kRO, Builtins(),
+                            static_cast<int32_t>(static_cast<uint32_t>(id) * 8));
+    scratch_.clear();
+    scratch_.push_back(vmctx_);
+    scratch_.insert(scratch_.end(), args.begin(), args.end());
+    ir::Inst call = b_->CallIndirect(sig, fn, scratch_);
+    return f_->first_result(call);
+  }
+
+  // Explicit bounds check for accesses the guard region does not cover.
+  void BoundsCheck(ir::Value index, uint64_t offset, int bytes) {
+    ir::Value len = b_->Load(Type::kI64, kRW, MemoryDefinition(),
+                             VMOffsets::kMemoryDefinitionLength);
+    ir::Value idx = b_->Uextend(Type::kI64, index);
+    uint64_t end = offset + static_cast<uint64_t>(bytes);
+    ir::Value last = b_->Iadd(idx, b_->Iconst(Type::kI64, end));
+    ir::Value oob = b_->Icmp(IntCC::kUgt, last, len);
+    b_->Trapnz(oob, TrapCode::kMemoryOutOfBounds);
+  }
+  bool NeedsBoundsCheck(uint32_t offset, int bytes) const {
+    return uint64_t{offset} + static_cast<uint64_t>(bytes) >
+           options_.memory_guard_bytes;
+  }
+
+  void EmitCallResults(ir::Inst call, absl::Span<Value> results) {
+    absl::Span<const ir::Value> r = f_->results(call);
+    for (size_t i = 0; i < results.size(); ++i) results[i] = r[i];
+  }
+
+  const wasm::ModuleInfo& module_;
+  const VMOffsets& offsets_;
+  const TranslateOptions& options_;
+  const std::vector<ir::Signature>& type_sigs_;
+
+  ir::Function* f_ = nullptr;
+  std::optional<ir::FunctionBuilder> b_;
+  uint32_t func_index_ = 0;
+  Decoder* decoder_ = nullptr;
+  absl::Status status_;
+  ir::Block entry_;
+  ir::Inst last_entry_load_;
+  ir::Value vmctx_, heap_base_, memdef_, type_ids_, builtins_;
+
+  // Reused across functions.
+  std::vector<ir::Variable> locals_;
+  std::vector<ir::Value> saved_params_;
+  std::vector<ir::Value> scratch_;
+  std::vector<ir::Block> edge_for_depth_;
+  std::vector<ir::Block> table_scratch_;
+  std::vector<std::pair<uint32_t, ir::FuncRef>> func_refs_;
+  std::vector<std::pair<uint32_t, ir::SigRef>> sig_refs_;
+  std::vector<std::pair<BuiltinId, ir::SigRef>> builtin_sigs_;
+
+  friend class FunctionTranslator;
+};
+
+// ---------------------------------------------------------------------------
+// Numeric operators.
+// ---------------------------------------------------------------------------
+
+void Translator::NumericOp(wasm::Opcode op, absl::Span<const Value> args,
+                           Value* result) {
+  if (!ok()) return;
+  SetLoc();
+  using O = wasm::Opcode;
+  auto& b = *b_;
+  const ir::Value x = args.empty() ? ir::Value() : args[0];
+  const ir::Value y = args.size() > 1 ? args[1] : ir::Value();
+  ir::Value r;
+  switch (op) {
+    // Comparisons.
+    case O::kI32Eqz: r = b.Icmp(IntCC::kEq, x, b.Iconst(Type::kI32, 0)); break;
+    case O::kI64Eqz: r = b.Icmp(IntCC::kEq, x, b.Iconst(Type::kI64, 0)); break;
+#define KILN_ICMP(I32, I64, cc)                    \
+  case O::k##I32:                                  \
+  case O::k##I64: r = b.Icmp(IntCC::cc, x, y); break;
+    KILN_ICMP(I32Eq, I64Eq, kEq)
+    KILN_ICMP(I32Ne, I64Ne, kNe)
+    KILN_ICMP(I32LtS, I64LtS, kSlt)
+    KILN_ICMP(I32LtU, I64LtU, kUlt)
+    KILN_ICMP(I32GtS, I64GtS, kSgt)
+    KILN_ICMP(I32GtU, I64GtU, kUgt)
+    KILN_ICMP(I32LeS, I64LeS, kSle)
+    KILN_ICMP(I32LeU, I64LeU, kUle)
+    KILN_ICMP(I32GeS, I64GeS, kSge)
+    KILN_ICMP(I32GeU, I64GeU, kUge)
+#undef KILN_ICMP
+#define KILN_FCMP(F32, F64, cc)                    \
+  case O::k##F32:                                  \
+  case O::k##F64: r = b.Fcmp(FloatCC::cc, x, y); break;
+    KILN_FCMP(F32Eq, F64Eq, kEq)
+    KILN_FCMP(F32Ne, F64Ne, kNe)
+    KILN_FCMP(F32Lt, F64Lt, kLt)
+    KILN_FCMP(F32Gt, F64Gt, kGt)
+    KILN_FCMP(F32Le, F64Le, kLe)
+    KILN_FCMP(F32Ge, F64Ge, kGe)
+#undef KILN_FCMP
+#define KILN_BIN2(A, B, ir_op)                     \
+  case O::k##A:                                    \
+  case O::k##B: r = b.ir_op(x, y); break;
+#define KILN_UN2(A, B, ir_op)                      \
+  case O::k##A:                                    \
+  case O::k##B: r = b.ir_op(x); break;
+    // Integer arithmetic.
+    KILN_UN2(I32Clz, I64Clz, Clz)
+    KILN_UN2(I32Ctz, I64Ctz, Ctz)
+    KILN_UN2(I32Popcnt, I64Popcnt, Popcnt)
+    KILN_BIN2(I32Add, I64Add, Iadd)
+    KILN_BIN2(I32Sub, I64Sub, Isub)
+    KILN_BIN2(I32Mul, I64Mul, Imul)
+    KILN_BIN2(I32DivS, I64DivS, Sdiv)
+    KILN_BIN2(I32DivU, I64DivU, Udiv)
+    KILN_BIN2(I32RemS, I64RemS, Srem)
+    KILN_BIN2(I32RemU, I64RemU, Urem)
+    KILN_BIN2(I32And, I64And, Band)
+    KILN_BIN2(I32Or, I64Or, Bor)
+    KILN_BIN2(I32Xor, I64Xor, Bxor)
+    KILN_BIN2(I32Shl, I64Shl, Ishl)
+    KILN_BIN2(I32ShrS, I64ShrS, Sshr)
+    KILN_BIN2(I32ShrU, I64ShrU, Ushr)
+    KILN_BIN2(I32Rotl, I64Rotl, Rotl)
+    KILN_BIN2(I32Rotr, I64Rotr, Rotr)
+    // Float arithmetic.
+    KILN_UN2(F32Abs, F64Abs, Fabs)
+    KILN_UN2(F32Neg, F64Neg, Fneg)
+    KILN_UN2(F32Ceil, F64Ceil, Ceil)
+    KILN_UN2(F32Floor, F64Floor, Floor)
+    KILN_UN2(F32Trunc, F64Trunc, Trunc)
+    KILN_UN2(F32Nearest, F64Nearest, Nearest)
+    KILN_UN2(F32Sqrt, F64Sqrt, Sqrt)
+    KILN_BIN2(F32Add, F64Add, Fadd)
+    KILN_BIN2(F32Sub, F64Sub, Fsub)
+    KILN_BIN2(F32Mul, F64Mul, Fmul)
+    KILN_BIN2(F32Div, F64Div, Fdiv)
+    KILN_BIN2(F32Min, F64Min, Fmin)
+    KILN_BIN2(F32Max, F64Max, Fmax)
+    KILN_BIN2(F32Copysign, F64Copysign, Fcopysign)
+    // Sign extension within a width.
+    KILN_UN2(I32Extend8S, I64Extend8S, Sextend8)
+    KILN_UN2(I32Extend16S, I64Extend16S, Sextend16)
+    case O::kI64Extend32S: r = b.Sextend32(x); break;
+#undef KILN_BIN2
+#undef KILN_UN2
+    // Conversions.
+    case O::kI32WrapI64: r = b.Ireduce(Type::kI32, x); break;
+    case O::kI64ExtendI32S: r = b.Sextend(Type::kI64, x); break;
+    case O::kI64ExtendI32U: r = b.Uextend(Type::kI64, x); break;
+    case O::kI32TruncF32S:
+    case O::kI32TruncF64S: r = b.FcvtToSint(Type::kI32, x); break;
+    case O::kI32TruncF32U:
+    case O::kI32TruncF64U: r = b.FcvtToUint(Type::kI32, x); break;
+    case O::kI64TruncF32S:
+    case O::kI64TruncF64S: r = b.FcvtToSint(Type::kI64, x); break;
+    case O::kI64TruncF32U:
+    case O::kI64TruncF64U: r = b.FcvtToUint(Type::kI64, x); break;
+    case O::kI32TruncSatF32S:
+    case O::kI32TruncSatF64S: r = b.FcvtToSintSat(Type::kI32, x); break;
+    case O::kI32TruncSatF32U:
+    case O::kI32TruncSatF64U: r = b.FcvtToUintSat(Type::kI32, x); break;
+    case O::kI64TruncSatF32S:
+    case O::kI64TruncSatF64S: r = b.FcvtToSintSat(Type::kI64, x); break;
+    case O::kI64TruncSatF32U:
+    case O::kI64TruncSatF64U: r = b.FcvtToUintSat(Type::kI64, x); break;
+    case O::kF32ConvertI32S:
+    case O::kF32ConvertI64S: r = b.FcvtFromSint(Type::kF32, x); break;
+    case O::kF32ConvertI32U:
+    case O::kF32ConvertI64U: r = b.FcvtFromUint(Type::kF32, x); break;
+    case O::kF64ConvertI32S:
+    case O::kF64ConvertI64S: r = b.FcvtFromSint(Type::kF64, x); break;
+    case O::kF64ConvertI32U:
+    case O::kF64ConvertI64U: r = b.FcvtFromUint(Type::kF64, x); break;
+    case O::kF32DemoteF64: r = b.Fdemote(Type::kF32, x); break;
+    case O::kF64PromoteF32: r = b.Fpromote(Type::kF64, x); break;
+    case O::kI32ReinterpretF32: r = b.Bitcast(Type::kI32, x); break;
+    case O::kI64ReinterpretF64: r = b.Bitcast(Type::kI64, x); break;
+    case O::kF32ReinterpretI32: r = b.Bitcast(Type::kF32, x); break;
+    case O::kF64ReinterpretI64: r = b.Bitcast(Type::kF64, x); break;
+    default:
+      UnsupportedOp();
+      if (ok()) {
+        status_ = absl::UnimplementedError(absl::StrFormat(
+            "function %u at offset 0x%x: opcode %s is not supported",
+            func_index_, decoder_->pc(), wasm::GetOpcodeInfo(op).name));
+      }
+      return;
+  }
+  *result = r;
+}
+
+// ---------------------------------------------------------------------------
+// Linear memory.
+// ---------------------------------------------------------------------------
+
+void Translator::Load(wasm::Opcode op, const wasm::MemArg& m,
+                      const Value& addr, Value* result) {
+  if (!ok()) return;
+  SetLoc();
+  using O = wasm::Opcode;
+  auto& b = *b_;
+  int bytes = 0;
+  switch (op) {
+    case O::kI32Load8S: case O::kI32Load8U: case O::kI64Load8S:
+    case O::kI64Load8U: bytes = 1; break;
+    case O::kI32Load16S: case O::kI32Load16U: case O::kI64Load16S:
+    case O::kI64Load16U: bytes = 2; break;
+    case O::kI32Load: case O::kF32Load: case O::kI64Load32S:
+    case O::kI64Load32U: bytes = 4; break;
+    case O::kI64Load: case O::kF64Load: bytes = 8; break;
+    default: return UnsupportedOp();
+  }
+  if (NeedsBoundsCheck(m.offset, bytes)) BoundsCheck(addr, m.offset, bytes);
+  ir::Value base = HeapBase();
+  const uint32_t off = m.offset;
+  switch (op) {
+    case O::kI32Load: *result = b.HeapLoad(Type::kI32, base, addr, off); break;
+    case O::kI64Load: *result = b.HeapLoad(Type::kI64, base, addr, off); break;
+    case O::kF32Load: *result = b.HeapLoad(Type::kF32, base, addr, off); break;
+    case O::kF64Load: *result = b.HeapLoad(Type::kF64, base, addr, off); break;
+    case O::kI32Load8S: *result = b.HeapSload8(Type::kI32, base, addr, off); break;
+    case O::kI32Load8U: *result = b.HeapUload8(Type::kI32, base, addr, off); break;
+    case O::kI32Load16S: *result = b.HeapSload16(Type::kI32, base, addr, off); break;
+    case O::kI32Load16U: *result = b.HeapUload16(Type::kI32, base, addr, off); break;
+    case O::kI64Load8S: *result = b.HeapSload8(Type::kI64, base, addr, off); break;
+    case O::kI64Load8U: *result = b.HeapUload8(Type::kI64, base, addr, off); break;
+    case O::kI64Load16S: *result = b.HeapSload16(Type::kI64, base, addr, off); break;
+    case O::kI64Load16U: *result = b.HeapUload16(Type::kI64, base, addr, off); break;
+    case O::kI64Load32S: *result = b.HeapSload32(Type::kI64, base, addr, off); break;
+    case O::kI64Load32U: *result = b.HeapUload32(Type::kI64, base, addr, off); break;
+    default: break;
+  }
+}
+
+void Translator::Store(wasm::Opcode op, const wasm::MemArg& m,
+                       const Value& addr, const Value& v) {
+  if (!ok()) return;
+  SetLoc();
+  using O = wasm::Opcode;
+  auto& b = *b_;
+  int bytes = 0;
+  switch (op) {
+    case O::kI32Store8: case O::kI64Store8: bytes = 1; break;
+    case O::kI32Store16: case O::kI64Store16: bytes = 2; break;
+    case O::kI32Store: case O::kF32Store: case O::kI64Store32: bytes = 4; break;
+    case O::kI64Store: case O::kF64Store: bytes = 8; break;
+    default: return UnsupportedOp();
+  }
+  if (NeedsBoundsCheck(m.offset, bytes)) BoundsCheck(addr, m.offset, bytes);
+  ir::Value base = HeapBase();
+  const uint32_t off = m.offset;
+  switch (op) {
+    case O::kI32Store: case O::kI64Store: case O::kF32Store:
+    case O::kF64Store: b.HeapStore(v, base, addr, off); break;
+    case O::kI32Store8: case O::kI64Store8: b.HeapIstore8(v, base, addr, off); break;
+    case O::kI32Store16: case O::kI64Store16: b.HeapIstore16(v, base, addr, off); break;
+    case O::kI64Store32: b.HeapIstore32(v, base, addr, off); break;
+    default: break;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Calls.
+// ---------------------------------------------------------------------------
+
+void Translator::Call(uint32_t function, const wasm::FuncType& sig,
+                      absl::Span<const Value> args,
+                      absl::Span<Value> results) {
+  if (!ok()) return;
+  if (HasV128(sig)) return Unsupported("call with v128 in the signature");
+  SetLoc();
+  const wasm::Function& fn = module_.functions[function];
+  scratch_.clear();
+  ir::Inst call;
+  if (fn.imported) {
+    // VMFunctionImport {code, vmctx}: indexes among imported functions are
+    // the function indexes (imports come first).
+    ir::Value code =
+        b_->Load(kPtr, kRO, vmctx_, offsets_.ImportedFunctionCode(function));
+    ir::Value callee_vmctx =
+        b_->Load(kPtr, kRO, vmctx_, offsets_.ImportedFunctionVmctx(function));
+    scratch_.push_back(callee_vmctx);
+    scratch_.push_back(vmctx_);
+    scratch_.insert(scratch_.end(), args.begin(), args.end());
+    call = b_->CallIndirect(SigForType(fn.type_index), code, scratch_);
+  } else {
+    ir::FuncRef ref;
+    for (auto& [i, r] : func_refs_) {
+      if (i == function) ref = r;
+    }
+    if (!ref.valid()) {
+      ref = f_->DeclareFunction(function, SigForType(fn.type_index));
+      func_refs_.push_back({function, ref});
+    }
+    scratch_.push_back(vmctx_);
+    scratch_.push_back(vmctx_);
+    scratch_.insert(scratch_.end(), args.begin(), args.end());
+    call = b_->Call(ref, scratch_);
+  }
+  EmitCallResults(call, results);
+}
+
+void Translator::CallIndirect(uint32_t type_index, uint32_t table,
+                              const wasm::FuncType& sig, const Value& index,
+                              absl::Span<const Value> args,
+                              absl::Span<Value> results) {
+  if (!ok()) return;
+  if (HasV128(sig)) return Unsupported("call_indirect with v128");
+  SetLoc();
+  auto& b = *b_;
+  // Bounds check against the table's current size.
+  ir::Value def = TableDefinition(table);
+  ir::Value size =
+      b.Load(Type::kI64, kRW, def, VMOffsets::kTableDefinitionSize);
+  ir::Value idx = b.Uextend(Type::kI64, index);
+  b.Trapnz(b.Icmp(IntCC::kUge, idx, size),
+           TrapCode::kIndirectCallOutOfBounds);
+  ir::Value base = b.Load(kPtr, kRW, def, VMOffsets::kTableDefinitionBase);
+  ir::Value slot_addr = b.Iadd(base, b.IshlImm(idx, 3));
+  ir::Value slot = b.Load(kPtr, kRW, slot_addr, 0);
+  ir::Value funcref = slot;
+  if (options_.funcref_table_init_bit) {
+    // Slots holding their final value carry kFuncRefInitBit; others are
+    // resolved (and filled in) by the runtime.
+    ir::Block slow = b.CreateBlock();
+    ir::Block join = b.CreateBlock();
+    ir::Value joined = b.AppendBlockParam(join, kPtr);
+    ir::Value tagged = b.BandImm(slot, abi::kFuncRefInitBit);
+    ir::Value untagged =
+        b.BandImm(slot, ~static_cast<int64_t>(abi::kFuncRefInitBit));
+    b.Brif(tagged, join, {untagged}, slow, {});
+    b.SealBlock(slow);
+    b.SwitchToBlock(slow);
+    ir::Value resolved = CallBuiltin(
+        BuiltinId::kTableGetLazyInit, {b.Iconst(Type::kI32, table), index});
+    b.Jump(join, {resolved});
+    b.SealBlock(join);
+    b.SwitchToBlock(join);
+    funcref = joined;
+  }
+  b.Trapz(funcref, TrapCode::kIndirectCallToNull);
+  // One integer compare of engine-wide signature ids.
+  ir::Value expected = b.Load(Type::kI32, kRO, TypeIds(),
+                              static_cast<int32_t>(type_index * 4));
+  ir::Value actual =
+      b.Load(Type::kI32, kRO, funcref, VMOffsets::kFuncRefTypeId);
+  b.Trapnz(b.Icmp(IntCC::kNe, actual, expected), TrapCode::kBadSignature);
+  ir::Value code = b.Load(kPtr, kRO, funcref, VMOffsets::kFuncRefCode);
+  ir::Value callee_vmctx =
+      b.Load(kPtr, kRO, funcref, VMOffsets::kFuncRefVmctx);
+  scratch_.clear();
+  scratch_.push_back(callee_vmctx);
+  scratch_.push_back(vmctx_);
+  scratch_.insert(scratch_.end(), args.begin(), args.end());
+  ir::Inst call = b.CallIndirect(SigForType(type_index), code, scratch_);
+  EmitCallResults(call, results);
+}
+
+// ---------------------------------------------------------------------------
+// FunctionTranslator
+// ---------------------------------------------------------------------------
+
+abi::VMOffsetsCounts ModuleVMContextCounts(const wasm::ModuleInfo& m) {
+  abi::VMOffsetsCounts c;
+  c.num_imported_functions = m.num_imported_functions;
+  c.num_imported_tables = m.num_imported_tables;
+  c.num_imported_memories = m.num_imported_memories;
+  c.num_imported_globals = m.num_imported_globals;
+  c.num_defined_tables =
+      static_cast<uint32_t>(m.tables.size()) - m.num_imported_tables;
+  c.num_defined_memories =
+      static_cast<uint32_t>(m.memories.size()) - m.num_imported_memories;
+  c.num_defined_globals =
+      static_cast<uint32_t>(m.globals.size()) - m.num_imported_globals;
+  uint32_t refs = 0;
+  for (bool d : m.declared_functions) refs += d ? 1 : 0;
+  c.num_func_refs = refs;
+  c.num_data_segments = static_cast<uint32_t>(m.data_segments.size());
+  c.num_elem_segments = static_cast<uint32_t>(m.elem_segments.size());
+  return c;
+}
+
+struct FunctionTranslator::Impl {
+  Impl(const wasm::ModuleInfo& m, const TranslateOptions& o)
+      : module(m),
+        options(o),
+        offsets(ModuleVMContextCounts(m)),
+        translator(m, offsets, options, type_sigs) {
+    type_sigs.reserve(m.types.size());
+    for (const wasm::FuncType& t : m.types) type_sigs.push_back(IrSignature(t));
+  }
+
+  const wasm::ModuleInfo& module;
+  TranslateOptions options;
+  VMOffsets offsets;
+  std::vector<ir::Signature> type_sigs;
+  Translator translator;
+};
+
+FunctionTranslator::FunctionTranslator(const wasm::ModuleInfo& module,
+                                       const TranslateOptions& options)
+    : impl_(std::make_unique<Impl>(module, options)) {}
+
+FunctionTranslator::~FunctionTranslator() = default;
+
+absl::Status FunctionTranslator::Translate(uint32_t func_index,
+                                           ir::Function* out) {
+  const wasm::Function& fn = impl_->module.functions[func_index];
+  return Translate(func_index, impl_->module.FunctionBody(func_index),
+                   fn.body_offset, out);
+}
+
+absl::Status FunctionTranslator::Translate(uint32_t func_index,
+                                           absl::Span<const uint8_t> body,
+                                           size_t body_offset,
+                                           ir::Function* out) {
+  const wasm::ModuleInfo& m = impl_->module;
+  if (func_index >= m.functions.size() || m.functions[func_index].imported) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "function ", func_index, " is not a defined function"));
+  }
+  const wasm::Function& fn = m.functions[func_index];
+  *out = ir::Function(FunctionName(m, func_index),
+                      impl_->type_sigs[fn.type_index]);
+  Translator& t = impl_->translator;
+  wasm::FunctionBodyDecoder<Translator> decoder(m, func_index, body,
+                                                body_offset, &t);
+  t.Reset(out, func_index, &decoder);
+  t.last_entry_load_ = ir::Inst();
+  absl::Status s = decoder.Decode();
+  if (!s.ok()) {
+    return absl::Status(s.code(), absl::StrCat("function ", func_index, ": ",
+                                               s.message()));
+  }
+  if (!t.status().ok()) return t.status();
+  // Dead code after never-reached merges leaves blocks without
+  // predecessors; drop them so the function verifies.
+  opt::RemoveUnreachableBlocks(*out);
+  return absl::OkStatus();
+}
+
+}  // namespace kiln::translate

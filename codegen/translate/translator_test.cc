@@ -1,0 +1,79 @@
+#include "codegen/translate/translator.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "codegen/ir/printer.h"
+#include "codegen/ir/verifier.h"
+#include "codegen/translate/test_util.h"
+#include "gtest/gtest.h"
+
+namespace kiln::translate {
+namespace {
+
+// Translates every defined function of `wat`; returns their IR text (each
+// verified) or the first error.
+absl::StatusOr<std::string> TranslateWat(std::string_view wat,
+                                         TranslateOptions options = {}) {
+  auto module = testing::WatToModule(wat);
+  if (!module.ok()) return module.status();
+  FunctionTranslator t(**module, options);
+  std::string out;
+  for (uint32_t i = (*module)->num_imported_functions;
+       i < (*module)->functions.size(); ++i) {
+    ir::Function f;
+    absl::Status s = t.Translate(i, &f);
+    if (!s.ok()) return s;
+    std::string text = ir::PrintFunction(f);
+    absl::Status v = ir::VerifyFunction(f);
+    if (!v.ok()) {
+      return absl::InternalError(absl::StrCat(v.message(), "\n", text));
+    }
+    out += text;
+  }
+  return out;
+}
+
+TEST(TranslatorTest, Dump) {
+  auto r = TranslateWat(R"(
+    (module
+      (type $t (func (param i32) (result i32)))
+      (import "env" "h" (func $h (param i32) (result i32)))
+      (memory 1)
+      (global $g (mut i32) (i32.const 0))
+      (table 2 funcref)
+      (func $sum (param $n i32) (result i32) (local $s i32)
+        (block $done
+          (loop $top
+            (br_if $done (i32.eqz (local.get $n)))
+            (local.set $s (i32.add (local.get $s) (local.get $n)))
+            (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+            (br $top)))
+        (local.get $s))
+      (func $mem (param i32) (result i64)
+        (i32.store offset=4 (local.get 0) (i32.const 7))
+        (i64.load32_u offset=8 (local.get 0)))
+      (func $calls (param i32) (result i32)
+        (call $h (local.get 0))
+        (call_indirect (type $t) (i32.const 1))
+        (call $sum))
+      (func $multi (param i32) (result i32 i64)
+        (local.get 0) (i64.const 5))
+      (func $sw (param i32) (result i32)
+        (block $x (block $y (br_table $x $y $x (local.get 0)))
+          (return (i32.const 2)))
+        (block $a (result i32)
+          (drop (block $b (result i32)
+            (br_table $a $b $a (i32.const 10) (local.get 0))))
+          (i32.const 3)))
+      (func $ifs (param i32) (result i32)
+        (if (result i32) (local.get 0)
+          (then (global.get $g))
+          (else (memory.grow (i32.const 1)))))
+    ))");
+  ASSERT_TRUE(r.ok()) << r.status();
+  std::cout << *r;
+}
+
+}  // namespace
+}  // namespace kiln::translate
