@@ -28,7 +28,8 @@ output_base=${KILN_FUZZ_OUTPUT_BASE:-$HOME/.cache/kiln-fuzz-output}
 artifacts=${KILN_FUZZ_ARTIFACTS:-/tmp/kiln-fuzz-crashes}
 rss_mb=${KILN_FUZZ_RSS_MB:-2048}
 
-bazel_fuzz() { bazel --output_base="$output_base" "$@"; }
+# The clang build's Bazel server exits a few minutes after its last command.
+bazel_fuzz() { bazel --output_base="$output_base" --max_idle_secs=300 "$@"; }
 
 echo "run_fuzz: building //fuzz:decode_fuzzer with clang (output base $output_base)"
 bazel_fuzz build --config=fuzz //fuzz:decode_fuzzer
@@ -66,7 +67,7 @@ status=0
   "$corpus" "$seeds" >"$log" 2>&1 || status=$?
 
 # libFuzzer's progress lines are long; keep the interesting part.
-grep -E '^(INFO: seed|#[0-9]+ +(INITED|DONE)|stat::|==[0-9]+==|SUMMARY|decode_fuzzer:|artifact_prefix|Test unit written|    #[0-9]+ )' "$log" | tail -n 60 || true
+grep -E '^(INFO: seed|#[0-9]+[[:space:]]+(INITED|DONE)|stat::|==[0-9]+==|SUMMARY|decode_fuzzer:|artifact_prefix|Test unit written|    #[0-9]+ )' "$log" | tail -n 60 || true
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 if [[ $status -ne 0 ]]; then
   tail -n 40 "$log"
