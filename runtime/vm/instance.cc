@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <new>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -27,6 +28,29 @@ abi::VMOffsetsCounts InstanceCountsFor(const wasm::ModuleInfo& module) {
   c.num_data_segments = static_cast<uint32_t>(module.data_segments.size());
   c.num_elem_segments = static_cast<uint32_t>(module.elem_segments.size());
   return c;
+}
+
+absl::StatusOr<std::unique_ptr<MemoryImage>> MemoryImageForModule(
+    const wasm::ModuleInfo& module) {
+  if (module.memories.empty() || module.num_imported_memories > 0) {
+    return std::unique_ptr<MemoryImage>();
+  }
+  const uint64_t min_bytes =
+      uint64_t{module.memories[0].type.limits.min} * LinearMemory::kWasmPageSize;
+  std::vector<MemoryImage::Segment> segments;
+  for (const wasm::DataSegment& seg : module.data_segments) {
+    if (seg.mode != wasm::SegmentMode::kActive) continue;
+    if (seg.memory_index != 0 ||
+        seg.offset.kind != wasm::ConstExpr::Kind::kI32Const) {
+      return std::unique_ptr<MemoryImage>();
+    }
+    const uint64_t offset = static_cast<uint32_t>(seg.offset.bits);
+    if (offset + seg.data_size > min_bytes) {
+      return std::unique_ptr<MemoryImage>();  // traps at instantiation
+    }
+    segments.push_back({offset, module.DataBytes(seg)});
+  }
+  return MemoryImage::Create(segments, min_bytes);
 }
 
 Instance* Instance::FromVMContext(const void* vmctx) {
@@ -165,6 +189,12 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
                                        memory.status().message()));
     }
     const uint32_t defined = i - module->num_imported_memories;
+    if (i == 0 && config.memory_image != nullptr) {
+      if (absl::Status s = config.memory_image->MapInto(**memory); !s.ok()) {
+        return s;
+      }
+      instance->data_from_image_ = true;
+    }
     (*memory)->BindDefinition(reinterpret_cast<abi::VMMemoryDefinition*>(
         instance->At(o.DefinedMemory(defined))));
     instance->memories_.push_back(memory->get());
@@ -269,6 +299,10 @@ std::optional<TrapCode> Instance::Initialize() {
   for (uint32_t i = 0; i < module_->data_segments.size(); ++i) {
     const wasm::DataSegment& seg = module_->data_segments[i];
     if (seg.mode != SegmentMode::kActive) continue;
+    if (data_from_image_) {  // already in memory, and cannot trap
+      DataDrop(i);
+      continue;
+    }
     abi::VMGlobalDefinition offset;
     EvalConstExpr(seg.offset, &offset);
     uint32_t dst;

@@ -24,6 +24,7 @@
 #include "runtime/abi/trap_code.h"
 #include "runtime/abi/vm_offsets.h"
 #include "runtime/memory/linear_memory.h"
+#include "runtime/memory/memory_image.h"
 #include "runtime/vm/table.h"
 #include "wasm/module_info.h"
 
@@ -65,7 +66,18 @@ struct InstanceConfig {
   LinearMemory::Options memory_options;
   // Must match translate::TranslateOptions::funcref_table_init_bit.
   bool funcref_table_init_bit = true;
+  // From MemoryImageForModule(*module) (built once per module), or null.
+  // When set, Create maps it into defined memory 0 and Initialize only
+  // drops the active data segments instead of copying them.
+  const MemoryImage* memory_image = nullptr;
 };
+
+// The copy-on-write image of `module`'s active data segments, or null when
+// the module does not qualify: it must define memory 0 (not import it) and
+// every active data segment must have an i32.const offset and fit in the
+// memory's minimum size (so none can trap at instantiation).
+absl::StatusOr<std::unique_ptr<MemoryImage>> MemoryImageForModule(
+    const wasm::ModuleInfo& module);
 
 // The VMContext counts the runtime lays out for `module`.
 abi::VMOffsetsCounts InstanceCountsFor(const wasm::ModuleInfo& module);
@@ -150,6 +162,7 @@ class Instance {
   std::vector<LinearMemory*> memories_;
   std::vector<Table*> tables_;
   std::vector<abi::VMGlobalDefinition*> globals_;
+  bool data_from_image_ = false;
 };
 
 }  // namespace kiln::runtime

@@ -253,6 +253,43 @@ TEST_F(InstanceTest, BuiltinsRaiseTrapsThroughEnterWasm) {
   EXPECT_EQ(trap->code, TrapCode::kBadSignature);
 }
 
+TEST(InstanceImageTest, ImageGivesSameMemoryAsSegments) {
+  ASSERT_TRUE(InitTrapHandling().ok());
+  wasm::ModuleInfo module = MakeModule();
+  auto image = MemoryImageForModule(module);
+  ASSERT_TRUE(image.ok()) << image.status();
+  ASSERT_NE(*image, nullptr);
+  std::vector<ImportedFunction> imports = {
+      ImportedFunction{reinterpret_cast<const void*>(&FakeCode), nullptr, 1}};
+  std::vector<const void*> code = {nullptr, nullptr};
+  uint32_t type_ids[1] = {1};
+  abi::VMRuntimeLimits limits;
+  InstanceConfig config;
+  config.module = &module;
+  config.type_ids = type_ids;
+  config.function_code = code;
+  config.imported_functions = imports;
+  config.limits = &limits;
+  config.memory_image = image->get();
+  for (int i = 0; i < 3; ++i) {
+    auto instance = Instance::Create(config);
+    ASSERT_TRUE(instance.ok()) << instance.status();
+    ASSERT_EQ((*instance)->Initialize(), std::nullopt);
+    uint8_t* mem = (*instance)->memory(0)->base();
+    EXPECT_EQ(std::memcmp(mem + 8, "hi", 2), 0);
+    EXPECT_EQ(mem[10], 0);
+    mem[8] = 'H';  // copy-on-write: the next instance still sees "hi"
+    EXPECT_EQ(*(static_cast<uint8_t*>((*instance)->vmctx()) +
+                (*instance)->offsets().DataDropped(0)),
+              1);
+  }
+  // A segment that would trap disqualifies the module.
+  module.data_segments[0].offset = ConstExpr::I32(65535);
+  auto none = MemoryImageForModule(module);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(*none, nullptr);
+}
+
 TEST(InstanceCreateTest, ChecksConfigCounts) {
   wasm::ModuleInfo module = MakeModule();
   abi::VMRuntimeLimits limits;
