@@ -159,6 +159,9 @@ struct ModuleInfo {
   absl::flat_hash_map<uint32_t, absl::flat_hash_map<uint32_t, std::string>>
       local_names;
 
+  uint32_t num_defined_functions() const {
+    return static_cast<uint32_t>(functions.size()) - num_imported_functions;
+  }
   const FuncType& func_type(uint32_t func_index) const {
     return types[functions[func_index].type_index];
   }

@@ -1,10 +1,16 @@
 #include "wasm/validator.h"
 
+#include "absl/strings/str_cat.h"
 #include "wasm/function_body_decoder.h"
 
 namespace kiln::wasm {
 
 absl::Status ValidateFunction(const ModuleInfo& module, uint32_t func_index) {
+  if (func_index >= module.functions.size() ||
+      module.functions[func_index].imported) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "function ", func_index, " is not a defined function of the module"));
+  }
   NullInterface iface;
   FunctionBodyDecoder<NullInterface> decoder(module, func_index, &iface);
   return decoder.Decode();

@@ -398,6 +398,7 @@ TEST(FunctionBodyDecoderTest, ValidateFunctionDirectly) {
   ASSERT_TRUE(m.ok());
   absl::Status s = ValidateFunction(**m, 0);
   EXPECT_THAT(s.message(), HasSubstr("type mismatch"));
+  EXPECT_FALSE(ValidateFunction(**m, 5).ok());
 }
 
 }  // namespace
