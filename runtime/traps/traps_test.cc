@@ -5,6 +5,9 @@
 #include <cmath>
 #include <cstring>
 #include <thread>
+#include <vector>
+
+#include "runtime/code/code_registry.h"
 
 #include "gtest/gtest.h"
 #include "runtime/abi/trap_code.h"
@@ -405,6 +408,49 @@ TEST_F(TrapsTest, TrapsOnOtherThreads) {
   }
   for (std::thread& t : threads) t.join();
   EXPECT_EQ(good.load(), 4);
+  ExpectHealthy();
+}
+
+// Traps on several threads while other code ranges are registered and
+// unregistered: the handler's lock-free registry reads stay consistent.
+TEST_F(TrapsTest, TrapsDuringRegistryChurn) {
+  std::atomic<bool> stop{false};
+  std::thread churn([&] {
+    std::vector<CodeRange> ranges(16);
+    for (size_t i = 0; i < ranges.size(); ++i) {
+      ranges[i].start = 0x10000000 + i * 0x10000;
+      ranges[i].end = ranges[i].start + 0x1000;
+    }
+    while (!stop.load()) {
+      for (CodeRange& r : ranges) {
+        if (!CodeRegistry::Global().Register(&r).ok()) std::abort();
+      }
+      for (CodeRange& r : ranges) CodeRegistry::Global().Unregister(&r);
+    }
+  });
+  std::vector<std::thread> threads;
+  std::atomic<int> good{0};
+  for (int t = 0; t < 2; ++t) {
+    threads.emplace_back([&] {
+      abi::VMRuntimeLimits limits;
+      for (int i = 0; i < 2000; ++i) {
+        int64_t r;
+        auto trap = CallWasm(module_->Function<I64Fn>(kCallsUnreachable), &r,
+                             &limits, static_cast<void*>(vmctx_),
+                             static_cast<void*>(vmctx_), uint64_t{0},
+                             uint64_t{0});
+        if (!trap || trap->code != TrapCode::kUnreachableCodeReached ||
+            trap->backtrace.size() != 2) {
+          return;
+        }
+      }
+      good.fetch_add(1);
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  stop.store(true);
+  churn.join();
+  EXPECT_EQ(good.load(), 2);
   ExpectHealthy();
 }
 
