@@ -57,6 +57,11 @@
 //       The interface writes the values of the block's results after the
 //       block (e.g. the merge block's parameters) into `merged`. Not called
 //       for the function's outermost block (see FinishFunction).
+//   In Else and End, whether the fallthrough (end of the then-arm, end of
+//   the block) is reachable is `frame->reachable && !frame->unreachable`
+//   (needed when there are no result values). In End, frame->kind is kIf
+//   for an `if` without `else` (the implicit else passes the if's params
+//   through as results) and kElse after an else.
 // Branches (reachable only):
 //   void Br(uint32_t depth, ControlFrame* target,
 //           absl::Span<const Value> args);
@@ -1078,12 +1083,13 @@ absl::Status FunctionBodyDecoder<I>::DecodeInstruction(
       PopN(static_cast<uint32_t>(stack_types_.size()) - c.stack_base);
       uint32_t np = c.type.num_params();
       for (uint32_t i = 0; i < np; ++i) Push(c.type.param(i));
-      c.kind = ControlKind::kElse;
-      c.unreachable = false;
+      // The hook still sees the then-arm's reachability in the frame.
       iface_->Else(&c,
                    live ? absl::MakeConstSpan(scratch_)
                         : absl::Span<const Value>(),
                    TopMutableValues(np));
+      c.kind = ControlKind::kElse;
+      c.unreachable = false;
       return absl::OkStatus();
     }
     case Opcode::kEnd:
