@@ -32,7 +32,9 @@ void AppendOffset(std::string* out, int64_t off) {
   if (off < 0) absl::StrAppend(out, off);
 }
 
-std::string F32Text(uint32_t bits) {
+}  // namespace
+
+std::string FormatF32Bits(uint32_t bits) {
   float x;
   std::memcpy(&x, &bits, 4);
   // NaNs (payloads) and infinities print as raw bits; finite values as
@@ -41,14 +43,12 @@ std::string F32Text(uint32_t bits) {
   return absl::StrFormat("%.9g", x);
 }
 
-std::string F64Text(uint64_t bits) {
+std::string FormatF64Bits(uint64_t bits) {
   double x;
   std::memcpy(&x, &bits, 8);
   if (!std::isfinite(x)) return absl::StrFormat("0x%016x", bits);
   return absl::StrFormat("%.17g", x);
 }
-
-}  // namespace
 
 std::string ValueName(Value v) {
   return v.valid() ? absl::StrCat("v", v.index) : "v?";
@@ -111,10 +111,10 @@ std::string PrintInst(const Function& f, Inst i) {
       absl::StrAppend(&out, " ", d.imm);
       break;
     case InstFormat::kUnaryIeee32:
-      absl::StrAppend(&out, " ", F32Text(static_cast<uint32_t>(d.imm)));
+      absl::StrAppend(&out, " ", FormatF32Bits(static_cast<uint32_t>(d.imm)));
       break;
     case InstFormat::kUnaryIeee64:
-      absl::StrAppend(&out, " ", F64Text(static_cast<uint64_t>(d.imm)));
+      absl::StrAppend(&out, " ", FormatF64Bits(static_cast<uint64_t>(d.imm)));
       break;
     case InstFormat::kUnary:
     case InstFormat::kBinary:

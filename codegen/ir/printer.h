@@ -34,6 +34,10 @@ std::string PrintSignature(const Signature& sig);
 // "block1(v5: i32)" (the header without the colon).
 std::string PrintBlockHeader(const Function& f, Block b);
 std::string ValueName(Value v);  // "v3" ("v?" for none)
+// Float constants as the text format writes them: decimal that reads back
+// bit-exactly, raw bits (0x7fc00000) for NaNs and infinities.
+std::string FormatF32Bits(uint32_t bits);
+std::string FormatF64Bits(uint64_t bits);
 std::string BlockName(Block b);  // "block2"
 
 }  // namespace kiln::ir

@@ -1,0 +1,176 @@
+#include "codegen/ir/interpreter.h"
+
+#include <cstring>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "codegen/ir/eval.h"
+#include "codegen/ir/printer.h"
+
+namespace kiln::ir {
+namespace {
+
+uint64_t Canonical(Type t, uint64_t bits) {
+  return TypeBits(t) == 32 ? bits & 0xffffffffu : bits;
+}
+
+}  // namespace
+
+absl::StatusOr<InterpOutcome> Interpret(const Function& f,
+                                        absl::Span<const uint64_t> args,
+                                        const InterpOptions& options) {
+  Block block = f.entry_block();
+  if (!block.valid()) return absl::InvalidArgumentError("function has no blocks");
+  if (args.size() != f.signature().params.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("expected ", f.signature().params.size(),
+                     " arguments, got ", args.size()));
+  }
+  std::vector<uint64_t> vals(f.num_values(), 0);
+  std::vector<uint64_t> incoming(args.begin(), args.end());
+  uint64_t fuel = options.fuel;
+  auto unsupported = [&](Inst i, absl::string_view why) {
+    return absl::UnimplementedError(
+        absl::StrCat("interpreter: ", PrintInst(f, i), ": ", why));
+  };
+  while (true) {
+    // Block parameters take the incoming arguments (copied first, so
+    // swaps through parameters work).
+    auto params = f.block_params(block);
+    for (size_t k = 0; k < params.size(); ++k) {
+      vals[params[k].index] = Canonical(f.value_type(params[k]), incoming[k]);
+    }
+    Block next;
+    for (Inst i : f.insts(block)) {
+      if (fuel-- == 0) {
+        return absl::ResourceExhaustedError("interpreter: out of fuel");
+      }
+      const InstData& d = f.inst(i);
+      const OpcodeInfo& info = GetOpcodeInfo(d.opcode);
+      auto a = f.args(i);
+      auto arg = [&](size_t k) { return vals[a[k].index]; };
+      auto set = [&](uint64_t bits) {
+        Value r = f.first_result(i);
+        vals[r.index] = Canonical(f.value_type(r), bits);
+      };
+      auto trap = [&](TrapCode c) {
+        InterpOutcome o;
+        o.trapped = true;
+        o.trap = c;
+        return o;
+      };
+      auto take = [&](const BlockCall& bc) {
+        incoming.clear();
+        for (Value v : f.List(bc.args)) incoming.push_back(vals[v.index]);
+        next = bc.block;
+      };
+      switch (info.format) {
+        case InstFormat::kUnaryImm:
+        case InstFormat::kUnaryIeee32:
+        case InstFormat::kUnaryIeee64:
+          set(static_cast<uint64_t>(d.imm));
+          break;
+        case InstFormat::kUnary:
+        case InstFormat::kBinary:
+        case InstFormat::kBinaryImm:
+        case InstFormat::kTernary:
+        case InstFormat::kIntCompare:
+        case InstFormat::kFloatCompare: {
+          uint64_t in[3] = {0, 0, 0};
+          for (size_t k = 0; k < a.size() && k < 3; ++k) in[k] = arg(k);
+          Type arg_type = f.value_type(a[d.opcode == Opcode::kSelect ? 1 : 0]);
+          EvalResult r = Evaluate(d.opcode, d.ctrl_type, arg_type, d.code,
+                                  d.imm, in, static_cast<int>(a.size()));
+          if (r.kind == EvalResult::kTrap) return trap(r.trap);
+          if (r.kind != EvalResult::kValue) return unsupported(i, "no semantics");
+          set(r.bits);
+          break;
+        }
+        case InstFormat::kHeapLoad:
+        case InstFormat::kHeapStore: {
+          if (!options.heap) return unsupported(i, "no heap given");
+          const bool store = info.format == InstFormat::kHeapStore;
+          const size_t first = store ? 1 : 0;
+          const uint64_t addr = (arg(first + 1) & 0xffffffffu) +
+                                static_cast<uint64_t>(d.imm);
+          const int bytes = HeapAccessBytes(d.opcode, d.ctrl_type);
+          if (addr + bytes > options.heap->size()) {
+            return trap(TrapCode::kMemoryOutOfBounds);
+          }
+          uint8_t* p = options.heap->data() + addr;
+          if (store) {
+            uint64_t v = arg(0);
+            std::memcpy(p, &v, bytes);  // Little endian host.
+            break;
+          }
+          uint64_t v = 0;
+          std::memcpy(&v, p, bytes);
+          bool sign = d.opcode == Opcode::kHeapSload8 ||
+                      d.opcode == Opcode::kHeapSload16 ||
+                      d.opcode == Opcode::kHeapSload32;
+          if (sign && bytes < 8) {
+            const int shift = 64 - 8 * bytes;
+            v = static_cast<uint64_t>(static_cast<int64_t>(v << shift) >> shift);
+          }
+          set(v);
+          break;
+        }
+        case InstFormat::kLoad:
+        case InstFormat::kStore:
+          return unsupported(i, "raw pointer memory");
+        case InstFormat::kCall:
+        case InstFormat::kCallIndirect: {
+          if (!options.call_handler) return unsupported(i, "no call handler");
+          std::vector<uint64_t> call_args;
+          size_t k0 = info.format == InstFormat::kCallIndirect ? 1 : 0;
+          for (size_t k = k0; k < a.size(); ++k) call_args.push_back(arg(k));
+          auto out = options.call_handler(f, i, call_args);
+          if (!out.ok()) return out.status();
+          if (out->trapped) return *out;
+          auto res = f.results(i);
+          if (out->results.size() != res.size()) {
+            return unsupported(i, "call handler returned the wrong arity");
+          }
+          for (size_t k = 0; k < res.size(); ++k) {
+            vals[res[k].index] = Canonical(f.value_type(res[k]), out->results[k]);
+          }
+          break;
+        }
+        case InstFormat::kTrap:
+          return trap(static_cast<TrapCode>(d.code));
+        case InstFormat::kCondTrap: {
+          bool zero = Canonical(f.value_type(a[0]), arg(0)) == 0;
+          if (zero == (d.opcode == Opcode::kTrapz)) {
+            return trap(static_cast<TrapCode>(d.code));
+          }
+          break;
+        }
+        case InstFormat::kJump:
+          take(f.block_calls(i)[0]);
+          break;
+        case InstFormat::kBrif:
+          take(f.block_calls(i)[arg(0) != 0 ? 0 : 1]);
+          break;
+        case InstFormat::kBrTable: {
+          auto calls = f.block_calls(i);
+          uint64_t idx = arg(0) & 0xffffffffu;
+          take(idx + 1 < calls.size() ? calls[idx + 1] : calls[0]);
+          break;
+        }
+        case InstFormat::kReturn: {
+          InterpOutcome o;
+          for (size_t k = 0; k < a.size(); ++k) o.results.push_back(arg(k));
+          return o;
+        }
+      }
+      if (next.valid()) break;
+    }
+    if (!next.valid()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "interpreter: ", BlockName(block), " fell off its end"));
+    }
+    block = next;
+  }
+}
+
+}  // namespace kiln::ir
