@@ -67,6 +67,9 @@ int Run(const std::vector<std::string_view>& args) {
     return 2;
   }
 
+  // The execution engine plugs in here: pass a WastEngine (wast_engine.h)
+  // and the runner executes invoke/get/register/assert_return/assert_trap/
+  // assert_exhaustion and judges assert_unlinkable/assert_uninstantiable.
   WastRunner runner(&KilnValidate, /*engine=*/nullptr, options);
   int passed = 0, failed = 0, skipped = 0;
   for (const std::string& file : files) {
