@@ -135,6 +135,18 @@
 //                     absl::Span<const Value> args,
 //                     absl::Span<Value> results);
 //
+// Notes for implementers:
+//  * ControlFrame is FunctionBodyDecoder<YourInterface>::ControlFrame,
+//    which needs YourInterface complete; declare the control hooks as
+//    templates over the frame type (template <class Frame> void End(Frame*
+//    ...)) or define them after the class.
+//  * An interface that needs more context keeps a pointer to its decoder:
+//    decoder.pc() is the module offset of the current instruction (source
+//    locations), decoder.control_at(depth) the frame of a br_table target,
+//    decoder.locals() the local types.
+//  * One decoder can translate all functions of a module: Reset(func_index)
+//    then Decode() again (buffers keep their capacity).
+//
 // BaseInterface<Value, Control> (below) implements every hook as an empty
 // inline function; derive from it to implement only some hooks.
 // NullInterface = BaseInterface<> is the validator.
