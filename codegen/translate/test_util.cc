@@ -47,7 +47,7 @@ absl::StatusOr<std::vector<uint8_t>> WatToWasm(std::string_view wat) {
   wabt::WriteBinaryOptions options;
   options.features = features;
   options.canonicalize_lebs = true;
-  options.write_debug_names = false;
+  options.write_debug_names = true;
   if (wabt::Failed(wabt::WriteBinaryModule(&stream, module.get(), options))) {
     return absl::InternalError("wabt could not write the binary");
   }

@@ -1,0 +1,243 @@
+#include "codegen/compiler/compiler.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <memory>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
+#include "codegen/ir/function.h"
+#include "codegen/ir/verifier.h"
+#include "codegen/opt/pass.h"
+
+namespace kiln::compiler {
+namespace {
+
+// Names a function in errors: "function 7 ($main)".
+std::string Describe(const wasm::ModuleInfo& m, uint32_t func_index) {
+  const std::string* name = m.FunctionName(func_index);
+  return name ? absl::StrCat("function ", func_index, " ($", *name, ")")
+              : absl::StrCat("function ", func_index);
+}
+
+absl::Status Annotate(const wasm::ModuleInfo& m, uint32_t func_index,
+                      const absl::Status& s) {
+  absl::string_view msg = s.message();
+  // The translator already prefixes "function N"; name it once.
+  std::string prefix = absl::StrCat("function ", func_index);
+  if (msg.substr(0, prefix.size()) == prefix) msg.remove_prefix(prefix.size());
+  while (!msg.empty() && (msg[0] == ':' || msg[0] == ' ')) msg.remove_prefix(1);
+  return absl::Status(s.code(),
+                      absl::StrCat(Describe(m, func_index), ": ", msg));
+}
+
+// Per-thread compilation state, reused across functions.
+struct Worker {
+  Worker(const wasm::ModuleInfo& m, const CompileOptions& o)
+      : translator(m, o.translate), passes(o.verify) {
+    if (o.optimize) opt::AddDefaultPipeline(passes);
+  }
+  translate::FunctionTranslator translator;
+  opt::PassManager passes;
+};
+
+absl::StatusOr<isa::CompiledFunction> CompileOne(
+    const wasm::ModuleInfo& m, absl::Span<const uint8_t> module_bytes,
+    uint32_t func_index, Worker& w, const isa::Backend* backend,
+    const isa::CompileContext& ctx, const CompileOptions& o) {
+  ir::Function f;
+  absl::Status s;
+  if (m.bytes.empty()) {
+    const wasm::Function& fn = m.functions[func_index];
+    if (uint64_t{fn.body_offset} + fn.body_size > module_bytes.size()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          Describe(m, func_index), ": body outside the module bytes"));
+    }
+    s = w.translator.Translate(
+        func_index, module_bytes.subspan(fn.body_offset, fn.body_size),
+        fn.body_offset, &f);
+  } else {
+    s = w.translator.Translate(func_index, &f);
+  }
+  if (!s.ok()) return Annotate(m, func_index, s);
+  if (o.verify) {
+    s = ir::VerifyFunction(f);
+    if (!s.ok()) {
+      return absl::InternalError(absl::StrCat(
+          Describe(m, func_index), ": translated IR does not verify: ",
+          s.message()));
+    }
+  }
+  s = w.passes.Run(f);
+  if (!s.ok()) {
+    return absl::InternalError(
+        absl::StrCat(Describe(m, func_index), ": ", s.message()));
+  }
+  if (o.on_ir) o.on_ir(func_index, f);
+  if (o.skip_codegen) return isa::CompiledFunction();
+  absl::StatusOr<isa::CompiledFunction> c = backend->Compile(f, ctx);
+  if (!c.ok()) return Annotate(m, func_index, c.status());
+  return c;
+}
+
+}  // namespace
+
+abi::VMOffsetsCounts VMContextCountsFor(const wasm::ModuleInfo& module) {
+  return translate::ModuleVMContextCounts(module);
+}
+
+absl::StatusOr<CompiledModule> CompileModule(
+    const wasm::ModuleInfo& module, absl::Span<const uint8_t> module_bytes,
+    const CompileOptions& options) {
+  std::unique_ptr<isa::Backend> owned_backend;
+  const isa::Backend* backend = options.backend;
+  if (!backend && !options.skip_codegen) {
+    owned_backend = isa::CreateX64Backend();
+    backend = owned_backend.get();
+  }
+  isa::CompileContext ctx;
+  // The stack limit lives in VMRuntimeLimits (through the header pointer);
+  // the backend's prologue reads it (codegen/isa/x64/emit.h).
+  ctx.stack_limit_offset = abi::VMOffsets::kRuntimeLimits;
+  ctx.stack_check = options.stack_check;
+  ctx.features = options.features;
+
+  const uint32_t first = module.num_imported_functions;
+  const uint32_t count = static_cast<uint32_t>(module.functions.size()) - first;
+  std::vector<isa::CompiledFunction> compiled(count);
+  std::vector<absl::Status> errors;
+
+  int threads = options.num_threads;
+  if (threads <= 0) {
+    threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }
+  threads = static_cast<int>(std::min<uint32_t>(threads, std::max(count, 1u)));
+
+  if (threads <= 1) {
+    Worker w(module, options);
+    for (uint32_t i = 0; i < count; ++i) {
+      absl::StatusOr<isa::CompiledFunction> c =
+          CompileOne(module, module_bytes, first + i, w, backend, ctx, options);
+      if (!c.ok()) return c.status();
+      compiled[i] = *std::move(c);
+    }
+  } else {
+    // Work stealing over function indexes, largest-first would be better
+    // for balance; functions in order keep it simple and deterministic.
+    std::atomic<uint32_t> next{0};
+    std::atomic<bool> failed{false};
+    std::vector<absl::Status> status(count);
+    auto work = [&] {
+      Worker w(module, options);
+      while (!failed.load(std::memory_order_relaxed)) {
+        uint32_t i = next.fetch_add(1);
+        if (i >= count) break;
+        absl::StatusOr<isa::CompiledFunction> c = CompileOne(
+            module, module_bytes, first + i, w, backend, ctx, options);
+        if (!c.ok()) {
+          status[i] = c.status();
+          failed.store(true);
+          break;
+        }
+        compiled[i] = *std::move(c);
+      }
+    };
+    std::vector<std::thread> pool;
+    for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+    for (std::thread& t : pool) t.join();
+    // Report the lowest-numbered failure (deterministic for one bad
+    // function).
+    for (const absl::Status& s : status) {
+      if (!s.ok()) return s;
+    }
+  }
+
+  // Link: concatenate (16-byte aligned), rebase traps and source maps,
+  // resolve direct calls between defined functions.
+  CompiledModule out;
+  out.num_imported_functions = first;
+  out.vmctx_counts = VMContextCountsFor(module);
+  if (options.skip_codegen) return out;
+  size_t total = 0, ntraps = 0, nlocs = 0;
+  for (const isa::CompiledFunction& c : compiled) {
+    total = (total + kFunctionAlignment - 1) & ~size_t{kFunctionAlignment - 1};
+    total += c.code.size();
+    ntraps += c.traps.size();
+    nlocs += c.source_map.size();
+  }
+  if (total > UINT32_MAX) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("compiled code is too large (", total, " bytes)"));
+  }
+  out.code.reserve(total);
+  out.traps.reserve(ntraps);
+  out.source_map.reserve(nlocs);
+  out.functions.resize(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    const isa::CompiledFunction& c = compiled[i];
+    size_t aligned = (out.code.size() + kFunctionAlignment - 1) &
+                     ~size_t{kFunctionAlignment - 1};
+    out.code.resize(aligned, 0xCC);
+    const uint32_t base = static_cast<uint32_t>(aligned);
+    CompiledFunctionInfo& info = out.functions[i];
+    info.func_index = first + i;
+    info.code_offset = base;
+    info.code_size = static_cast<uint32_t>(c.code.size());
+    info.frame_size = c.frame_size;
+    out.code.insert(out.code.end(), c.code.begin(), c.code.end());
+    info.traps_begin = static_cast<uint32_t>(out.traps.size());
+    for (const isa::TrapSite& t : c.traps) {
+      out.traps.push_back({base + t.code_offset, t.code});
+    }
+    info.traps_end = static_cast<uint32_t>(out.traps.size());
+    info.source_map_begin = static_cast<uint32_t>(out.source_map.size());
+    for (const isa::SourceLoc& l : c.source_map) {
+      out.source_map.push_back({base + l.code_offset, l.wasm_offset});
+    }
+    info.source_map_end = static_cast<uint32_t>(out.source_map.size());
+  }
+  // Backends report traps sorted per function; functions are laid out in
+  // order, so the concatenation is sorted. Keep it robust anyway.
+  if (!std::is_sorted(out.traps.begin(), out.traps.end(),
+                      [](const TrapEntry& a, const TrapEntry& b) {
+                        return a.code_offset < b.code_offset;
+                      })) {
+    return absl::InternalError("backend returned an unsorted trap table");
+  }
+  for (uint32_t i = 0; i < count; ++i) {
+    const uint32_t base = out.functions[i].code_offset;
+    for (const isa::Relocation& r : compiled[i].relocations) {
+      const uint32_t at = base + r.offset;
+      if (uint64_t{at} + 4 > out.code.size()) {
+        return absl::InternalError(absl::StrCat(
+            Describe(module, first + i), ": relocation outside its code"));
+      }
+      if (r.target == isa::RelocTarget::kWasmFunction && r.index >= first &&
+          r.index < module.functions.size()) {
+        const int64_t target = out.functions[r.index - first].code_offset;
+        const int64_t value = target - int64_t{at} + r.addend;
+        const int32_t v32 = static_cast<int32_t>(value);
+        std::memcpy(out.code.data() + at, &v32, 4);
+        continue;
+      }
+      BlobRelocation br;
+      br.offset = at;
+      br.kind = r.target == isa::RelocTarget::kWasmFunction
+                    ? RelocKind::kWasmFunction
+                    : RelocKind::kBuiltin;
+      br.index = r.index;
+      br.addend = r.addend;
+      out.relocations.push_back(br);
+    }
+  }
+  return out;
+}
+
+}  // namespace kiln::compiler
