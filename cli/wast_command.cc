@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
+#include "cli/kiln_wast_engine.h"
 #include "cli/subcommand.h"
 #include "cli/wast_runner.h"
 #include "wasm/decoder.h"
@@ -21,10 +22,11 @@ module is decoded and validated by Kiln:
   assert_malformed    must be rejected (by wabt's text parser for quoted
                       text, else by Kiln's decoder)
   assert_invalid      must be rejected by Kiln's validator
-  assert_unlinkable,
-  assert_uninstantiable  the module must validate; the command is skipped
+  assert_unlinkable     must validate, then fail to link
+  assert_uninstantiable must validate, then trap while instantiating
 Commands that execute code (invoke, get, register, assert_return,
-assert_trap, assert_exhaustion) are skipped until an engine is wired in.
+assert_trap, assert_exhaustion) run on Kiln's engine with the standard
+"spectest" host module.
 
 Prints failures as FILE:LINE, a line per file, and a final line
 "N passed, N failed, N skipped". Exits 1 if anything failed.
@@ -70,7 +72,8 @@ int Run(const std::vector<std::string_view>& args) {
   // The execution engine plugs in here: pass a WastEngine (wast_engine.h)
   // and the runner executes invoke/get/register/assert_return/assert_trap/
   // assert_exhaustion and judges assert_unlinkable/assert_uninstantiable.
-  WastRunner runner(&KilnValidate, /*engine=*/nullptr, options);
+  KilnWastEngine engine;
+  WastRunner runner(&KilnValidate, &engine, options);
   int passed = 0, failed = 0, skipped = 0;
   for (const std::string& file : files) {
     WastFileReport report = runner.RunFile(file);

@@ -1,0 +1,65 @@
+#include "engine/engine.h"
+
+#include "absl/strings/str_cat.h"
+#include "engine/internal.h"
+#include "runtime/traps/entry.h"
+
+namespace kiln {
+
+uint32_t SignatureRegistry::Intern(const wasm::FuncType& type) {
+  absl::MutexLock lock(&mu_);
+  auto it = ids_.find(type);
+  if (it != ids_.end()) return it->second;
+  const uint32_t id = static_cast<uint32_t>(types_.size());
+  types_.push_back(type);
+  ids_.emplace(type, id);
+  return id;
+}
+
+const wasm::FuncType& SignatureRegistry::Lookup(uint32_t id) const {
+  absl::MutexLock lock(&mu_);
+  return types_[id];
+}
+
+size_t SignatureRegistry::size() const {
+  absl::MutexLock lock(&mu_);
+  return types_.size();
+}
+
+Engine::Engine(const Config& config)
+    : impl_(std::make_shared<internal::EngineImpl>()) {
+  impl_->config = config;
+  impl_->init_status = runtime::InitTrapHandling();
+}
+
+const Config& Engine::config() const { return impl_->config; }
+SignatureRegistry& Engine::signatures() const { return impl_->signatures; }
+absl::Status Engine::init_status() const { return impl_->init_status; }
+
+absl::StatusOr<trampolines::ArrayCallFn> Engine::ArrayCallTrampoline(
+    uint32_t sig) const {
+  absl::MutexLock lock(&impl_->mu);
+  auto it = impl_->array_calls.find(sig);
+  if (it == impl_->array_calls.end()) {
+    absl::StatusOr<trampolines::Trampoline> t =
+        trampolines::CompileArrayCall(impl_->signatures.Lookup(sig));
+    if (!t.ok()) return t.status();
+    it = impl_->array_calls.emplace(sig, *std::move(t)).first;
+  }
+  return reinterpret_cast<trampolines::ArrayCallFn>(
+      const_cast<void*>(it->second.entry));
+}
+
+absl::StatusOr<const void*> Engine::WasmToHostTrampoline(uint32_t sig) const {
+  absl::MutexLock lock(&impl_->mu);
+  auto it = impl_->host_calls.find(sig);
+  if (it == impl_->host_calls.end()) {
+    absl::StatusOr<trampolines::Trampoline> t = trampolines::CompileWasmToHost(
+        impl_->signatures.Lookup(sig), &internal::HostDispatch);
+    if (!t.ok()) return t.status();
+    it = impl_->host_calls.emplace(sig, *std::move(t)).first;
+  }
+  return it->second.entry;
+}
+
+}  // namespace kiln

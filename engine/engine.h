@@ -1,0 +1,83 @@
+// Config and Engine: compiler settings, the signature registry and the
+// per-signature trampolines. An Engine is a cheap, shareable handle;
+// modules and stores keep it alive. Thread-safe.
+#ifndef KILN_ENGINE_ENGINE_H_
+#define KILN_ENGINE_ENGINE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "codegen/trampolines/trampolines.h"
+#include "runtime/traps/stack_limit.h"
+#include "wasm/types.h"
+
+namespace kiln {
+
+struct Config {
+  // Run the optimization passes (const_fold, dce, gvn).
+  bool optimize = true;
+  // Run the IR verifier after every pass (slow; for debugging).
+  bool verify = false;
+  // Threads for compiling one module's functions (0 = all cores).
+  int compile_threads = 1;
+  // Stack budget of one outermost call into wasm.
+  size_t max_wasm_stack = runtime::kDefaultMaxWasmStack;
+};
+
+// Every function type the engine has seen, interned to a dense id. Two
+// types are equal exactly when their ids are; call_indirect and import
+// checks compare ids.
+class SignatureRegistry {
+ public:
+  uint32_t Intern(const wasm::FuncType& type) ABSL_LOCKS_EXCLUDED(mu_);
+  // The type of `id` (an id Intern returned). The reference is stable.
+  const wasm::FuncType& Lookup(uint32_t id) const ABSL_LOCKS_EXCLUDED(mu_);
+  size_t size() const ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<wasm::FuncType, uint32_t> ids_ ABSL_GUARDED_BY(mu_);
+  std::deque<wasm::FuncType> types_ ABSL_GUARDED_BY(mu_);
+};
+
+namespace internal {
+struct EngineImpl;
+}
+
+class Engine {
+ public:
+  // Installs the trap handlers (once per process) on first use.
+  explicit Engine(const Config& config = Config());
+
+  const Config& config() const;
+  SignatureRegistry& signatures() const;
+
+  // The array-call (host -> wasm) trampoline of signature `sig`, generated
+  // once per engine.
+  absl::StatusOr<trampolines::ArrayCallFn> ArrayCallTrampoline(
+      uint32_t sig) const;
+  // The wasm-to-host trampoline of `sig` that ends in the engine's host
+  // dispatcher.
+  absl::StatusOr<const void*> WasmToHostTrampoline(uint32_t sig) const;
+
+  // Status of the one-time trap handler installation.
+  absl::Status init_status() const;
+
+  internal::EngineImpl* impl() const { return impl_.get(); }
+  friend bool operator==(const Engine& a, const Engine& b) {
+    return a.impl_ == b.impl_;
+  }
+
+ private:
+  std::shared_ptr<internal::EngineImpl> impl_;
+};
+
+}  // namespace kiln
+
+#endif  // KILN_ENGINE_ENGINE_H_

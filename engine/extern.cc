@@ -1,0 +1,165 @@
+#include "engine/extern.h"
+
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "engine/internal.h"
+
+namespace kiln {
+namespace internal {
+
+void StoreGlobal(abi::VMGlobalDefinition* def, const Val& value) {
+  std::memset(def->storage, 0, sizeof(def->storage));
+  ValRaw raw = value.ToRaw();
+  const size_t n = value.type() == ValType::kI32 || value.type() == ValType::kF32
+                       ? 4
+                       : 8;
+  std::memcpy(def->storage, &raw, n);
+}
+
+Val LoadGlobal(const abi::VMGlobalDefinition* def, ValType type) {
+  ValRaw raw{};
+  std::memcpy(&raw, def->storage, sizeof(raw));
+  return Val::FromRaw(type, raw);
+}
+
+}  // namespace internal
+
+// --- Memory
+
+absl::StatusOr<Memory> Memory::New(StoreOpaque& store, const MemoryType& type) {
+  std::optional<uint64_t> max;
+  if (type.limits.max.has_value()) max = *type.limits.max;
+  absl::StatusOr<std::unique_ptr<runtime::LinearMemory>> mem =
+      runtime::LinearMemory::Create(type.limits.min, max);
+  if (!mem.ok()) return mem.status();
+  runtime::LinearMemory* raw = mem->get();
+  store.impl().memories.push_back(*std::move(mem));
+  return Memory(raw);
+}
+
+MemoryType Memory::type(const StoreOpaque&) const {
+  MemoryType t;
+  t.limits.min = static_cast<uint32_t>(memory_->size_pages());
+  if (memory_->max_pages().has_value()) {
+    t.limits.max = static_cast<uint32_t>(*memory_->max_pages());
+  }
+  return t;
+}
+
+uint8_t* Memory::data(const StoreOpaque&) const { return memory_->base(); }
+uint64_t Memory::data_size(const StoreOpaque&) const {
+  return memory_->size_bytes();
+}
+uint32_t Memory::size(const StoreOpaque&) const {
+  return static_cast<uint32_t>(memory_->size_pages());
+}
+
+absl::StatusOr<uint32_t> Memory::Grow(StoreOpaque&, uint32_t delta) const {
+  int64_t old = memory_->Grow(delta);
+  if (old < 0) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("memory cannot grow by ", delta, " pages"));
+  }
+  return static_cast<uint32_t>(old);
+}
+
+// --- Table
+
+namespace {
+absl::Status CheckRef(ValType elem, const Val& v) {
+  if (v.type() != elem) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("value of type ", wasm::ValTypeName(v.type()),
+                     " for a table of ", wasm::ValTypeName(elem)));
+  }
+  return absl::OkStatus();
+}
+}  // namespace
+
+absl::StatusOr<Table> Table::New(StoreOpaque& store, const TableType& type,
+                                 const Val& init) {
+  absl::Status s = CheckRef(type.elem_type, init);
+  if (!s.ok()) return s;
+  absl::StatusOr<std::unique_ptr<runtime::Table>> t = runtime::Table::Create(
+      type.elem_type, type.limits.min, type.limits.max, init.ToRaw().ref,
+      internal::kFuncRefTableInitBit);
+  if (!t.ok()) return t.status();
+  runtime::Table* raw = t->get();
+  store.impl().tables.push_back(*std::move(t));
+  return Table(raw);
+}
+
+TableType Table::type(const StoreOpaque&) const {
+  TableType t;
+  t.elem_type = table_->elem_type();
+  t.limits.min = table_->size();
+  t.limits.max = table_->max();
+  return t;
+}
+
+uint32_t Table::size(const StoreOpaque&) const { return table_->size(); }
+
+std::optional<Val> Table::Get(StoreOpaque&, uint32_t index) const {
+  void* p = nullptr;
+  if (!table_->Get(index, &p)) return std::nullopt;
+  ValRaw raw = ValRaw::Ref(p);
+  return Val::FromRaw(table_->elem_type(), raw);
+}
+
+absl::Status Table::Set(StoreOpaque&, uint32_t index, const Val& value) const {
+  absl::Status s = CheckRef(table_->elem_type(), value);
+  if (!s.ok()) return s;
+  if (!table_->Set(index, value.ToRaw().ref)) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "table index ", index, " out of bounds (size ", table_->size(), ")"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint32_t> Table::Grow(StoreOpaque&, uint32_t delta,
+                                     const Val& init) const {
+  absl::Status s = CheckRef(table_->elem_type(), init);
+  if (!s.ok()) return s;
+  int64_t old = table_->Grow(delta, init.ToRaw().ref);
+  if (old < 0) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("table cannot grow by ", delta, " elements"));
+  }
+  return static_cast<uint32_t>(old);
+}
+
+// --- Global
+
+absl::StatusOr<Global> Global::New(StoreOpaque& store, const GlobalType& type,
+                                   const Val& value) {
+  if (value.type() != type.type) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("global of type ", wasm::ValTypeName(type.type),
+                     " initialised with ", wasm::ValTypeName(value.type())));
+  }
+  auto def = std::make_unique<abi::VMGlobalDefinition>();
+  internal::StoreGlobal(def.get(), value);
+  abi::VMGlobalDefinition* raw = def.get();
+  store.impl().globals.push_back(std::move(def));
+  return Global(raw, type);
+}
+
+Val Global::Get(const StoreOpaque&) const {
+  return internal::LoadGlobal(def_, type_.type);
+}
+
+absl::Status Global::Set(StoreOpaque&, const Val& value) const {
+  if (!type_.mutable_) {
+    return absl::FailedPreconditionError("global is immutable");
+  }
+  if (value.type() != type_.type) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("global of type ", wasm::ValTypeName(type_.type),
+                     " set to ", wasm::ValTypeName(value.type())));
+  }
+  internal::StoreGlobal(def_, value);
+  return absl::OkStatus();
+}
+
+}  // namespace kiln

@@ -1,0 +1,108 @@
+// Engine internals shared by the engine/*.cc files. Not part of the API.
+#ifndef KILN_ENGINE_INTERNAL_H_
+#define KILN_ENGINE_INTERNAL_H_
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "codegen/trampolines/trampolines.h"
+#include "engine/engine.h"
+#include "engine/func.h"
+#include "engine/module.h"
+#include "engine/store.h"
+#include "engine/trap.h"
+#include "runtime/abi/vm_offsets.h"
+#include "runtime/code/code_memory.h"
+#include "runtime/code/code_registry.h"
+#include "runtime/memory/linear_memory.h"
+#include "runtime/traps/entry.h"
+#include "runtime/vm/instance.h"
+#include "runtime/vm/table.h"
+#include "wasm/module_info.h"
+
+namespace kiln::internal {
+
+// Funcref table slots carry abi::kFuncRefInitBit (must agree with the
+// translator's TranslateOptions::funcref_table_init_bit).
+inline constexpr bool kFuncRefTableInitBit = true;
+
+struct EngineImpl {
+  Config config;
+  SignatureRegistry signatures;
+  absl::Status init_status;
+  absl::Mutex mu;
+  absl::flat_hash_map<uint32_t, trampolines::Trampoline> array_calls
+      ABSL_GUARDED_BY(mu);
+  absl::flat_hash_map<uint32_t, trampolines::Trampoline> host_calls
+      ABSL_GUARDED_BY(mu);
+};
+
+struct ModuleImpl {
+  explicit ModuleImpl(Engine e) : engine(std::move(e)) {}
+  ~ModuleImpl() { registration.Reset(); }
+
+  Engine engine;
+  std::unique_ptr<wasm::ModuleInfo> info;
+  std::vector<uint32_t> type_ids;
+  std::unique_ptr<runtime::CodeMemory> code;
+  std::vector<runtime::FunctionRange> ranges;
+  std::vector<runtime::TrapSite> traps;
+  runtime::CodeRange range;
+  runtime::ScopedCodeRegistration registration;
+  std::vector<const void*> function_code;
+  absl::flat_hash_map<std::string, uint32_t> exports;
+};
+
+// The "VMContext" of a host function: a distinct magic in the first word.
+inline constexpr uint32_t kHostFuncMagic = 0x54534f48;  // "HOST"
+
+struct HostFuncData {
+  uint32_t magic = kHostFuncMagic;
+  uint32_t reserved = 0;
+  StoreOpaque* store = nullptr;
+  HostCallback callback;
+  abi::VMFuncRef funcref{};
+};
+
+inline bool IsHostContext(const void* vmctx) {
+  return *static_cast<const uint32_t*>(vmctx) == kHostFuncMagic;
+}
+
+struct InstanceData {
+  Module module;
+  std::unique_ptr<runtime::Instance> instance;
+};
+
+struct StoreImpl {
+  std::vector<std::unique_ptr<InstanceData>> instances;
+  std::deque<HostFuncData> host_funcs;
+  std::vector<std::unique_ptr<runtime::LinearMemory>> memories;
+  std::vector<std::unique_ptr<runtime::Table>> tables;
+  std::vector<std::unique_ptr<abi::VMGlobalDefinition>> globals;
+  // Set by a host function that trapped, consumed by the Func::Call that
+  // entered wasm.
+  std::optional<Trap> pending_trap;
+};
+
+// runtime::Trap -> Trap with symbolized frames.
+Trap ConvertTrap(const runtime::Trap& trap);
+
+// The engine's wasm-to-host dispatcher (see trampolines.h).
+void HostDispatch(void* host_ctx, void* caller_vmctx, uint8_t* values);
+
+// Runs a host function's callback on raw values; nullopt or the trap.
+std::optional<Trap> InvokeHost(HostFuncData& data, ValRaw* values);
+
+// Value <-> 16-byte global storage.
+void StoreGlobal(abi::VMGlobalDefinition* def, const Val& value);
+Val LoadGlobal(const abi::VMGlobalDefinition* def, ValType type);
+
+}  // namespace kiln::internal
+
+#endif  // KILN_ENGINE_INTERNAL_H_

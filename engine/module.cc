@@ -1,0 +1,157 @@
+#include "engine/module.h"
+
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "codegen/compiler/compiler.h"
+#include "engine/internal.h"
+#include "wabt/binary-writer.h"
+#include "wabt/resolve-names.h"
+#include "wabt/stream.h"
+#include "wabt/wast-lexer.h"
+#include "wabt/wast-parser.h"
+#include "wasm/decoder.h"
+
+namespace kiln {
+namespace {
+
+wabt::Features Wasm2Features() {
+  wabt::Features features;
+  features.enable_mutable_globals();
+  features.enable_sat_float_to_int();
+  features.enable_sign_extension();
+  features.enable_multi_value();
+  features.enable_bulk_memory();
+  features.enable_reference_types();
+  features.enable_simd();
+  return features;
+}
+
+std::string FormatErrors(const wabt::Errors& errors) {
+  std::string out;
+  for (const wabt::Error& e : errors) {
+    if (!out.empty()) out += "; ";
+    absl::StrAppend(&out, e.loc.line, ":", e.loc.first_column, ": ", e.message);
+  }
+  return out.empty() ? "(no message)" : out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<uint8_t>> Module::WatToBinary(
+    std::string_view text) {
+  wabt::Errors errors;
+  std::unique_ptr<wabt::WastLexer> lexer = wabt::WastLexer::CreateBufferLexer(
+      "<wat>", text.data(), text.size(), &errors);
+  wabt::WastParseOptions parse_options(Wasm2Features());
+  std::unique_ptr<wabt::Module> module;
+  wabt::Result result =
+      wabt::ParseWatModule(lexer.get(), &module, &errors, &parse_options);
+  if (wabt::Succeeded(result) && module != nullptr) {
+    result = wabt::ResolveNamesModule(module.get(), &errors);
+  }
+  if (wabt::Failed(result) || module == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("malformed text: ", FormatErrors(errors)));
+  }
+  wabt::MemoryStream stream;
+  wabt::WriteBinaryOptions options;
+  options.features = Wasm2Features();
+  options.canonicalize_lebs = true;
+  options.relocatable = false;
+  options.write_debug_names = true;  // keep names for backtraces
+  if (wabt::Failed(wabt::WriteBinaryModule(&stream, module.get(), options))) {
+    return absl::InternalError("wabt could not write the module's binary");
+  }
+  return std::move(stream.output_buffer().data);
+}
+
+absl::StatusOr<Module> Module::FromWat(const Engine& engine,
+                                       std::string_view text) {
+  absl::StatusOr<std::vector<uint8_t>> bytes = WatToBinary(text);
+  if (!bytes.ok()) return bytes.status();
+  return FromBinary(engine, *bytes);
+}
+
+absl::StatusOr<Module> Module::FromBinary(const Engine& engine,
+                                          absl::Span<const uint8_t> bytes) {
+  if (!engine.init_status().ok()) return engine.init_status();
+  absl::StatusOr<std::unique_ptr<wasm::ModuleInfo>> info =
+      wasm::DecodeModule(bytes);
+  if (!info.ok()) return info.status();
+
+  const Config& config = engine.config();
+  compiler::CompileOptions options;
+  options.optimize = config.optimize;
+  options.verify = config.verify;
+  options.num_threads = config.compile_threads;
+  options.translate.funcref_table_init_bit = internal::kFuncRefTableInitBit;
+  options.translate.memory_guard_bytes = runtime::LinearMemory::kGuardBytes;
+  absl::StatusOr<compiler::CompiledModule> compiled =
+      compiler::CompileModule(**info, {}, options);
+  if (!compiled.ok()) return compiled.status();
+
+  auto impl = std::make_shared<internal::ModuleImpl>(engine);
+  impl->info = *std::move(info);
+  const wasm::ModuleInfo& m = *impl->info;
+  impl->type_ids.reserve(m.types.size());
+  for (const wasm::FuncType& t : m.types) {
+    impl->type_ids.push_back(engine.signatures().Intern(t));
+  }
+  for (uint32_t i = 0; i < m.exports.size(); ++i) {
+    impl->exports.emplace(m.exports[i].name, i);
+  }
+
+  if (!compiled->relocations.empty()) {
+    return absl::UnimplementedError(absl::StrCat(
+        "module has ", compiled->relocations.size(),
+        " unresolved relocations; the engine expects none"));
+  }
+  const uint32_t num_defined =
+      static_cast<uint32_t>(m.functions.size()) - m.num_imported_functions;
+  if (compiled->functions.size() != num_defined) {
+    return absl::InternalError(
+        absl::StrCat("compiler returned ", compiled->functions.size(),
+                     " functions, the module defines ", num_defined));
+  }
+  if (!compiled->code.empty()) {
+    absl::StatusOr<std::unique_ptr<runtime::CodeMemory>> code =
+        runtime::CodeMemory::CreateFrom(compiled->code);
+    if (!code.ok()) return code.status();
+    impl->code = *std::move(code);
+    const uint8_t* base = impl->code->base();
+    impl->ranges.reserve(num_defined);
+    impl->function_code.reserve(num_defined);
+    for (const compiler::CompiledFunctionInfo& f : compiled->functions) {
+      impl->ranges.push_back(
+          {f.code_offset, f.code_offset + f.code_size, f.func_index});
+      impl->function_code.push_back(base + f.code_offset);
+    }
+    impl->traps.reserve(compiled->traps.size());
+    for (const compiler::TrapEntry& t : compiled->traps) {
+      impl->traps.push_back({t.code_offset, t.code});
+    }
+    impl->range.start = impl->code->start();
+    impl->range.end = impl->code->start() + compiled->code.size();
+    impl->range.owner = impl.get();
+    impl->range.functions = impl->ranges;
+    impl->range.trap_sites = impl->traps;
+    absl::Status status = impl->registration.Register(&impl->range);
+    if (!status.ok()) return status;
+  }
+  return Module(std::move(impl));
+}
+
+const Engine& Module::engine() const { return impl_->engine; }
+const wasm::ModuleInfo& Module::info() const { return *impl_->info; }
+uint32_t Module::type_id(uint32_t type_index) const {
+  return impl_->type_ids[type_index];
+}
+std::optional<uint32_t> Module::FindExport(std::string_view name) const {
+  auto it = impl_->exports.find(absl::string_view(name.data(), name.size()));
+  if (it == impl_->exports.end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace kiln

@@ -1,0 +1,58 @@
+// Module: a decoded, validated and compiled wasm module. Its code is
+// published W^X and registered for trap lookup; instances in any store of
+// the same engine share it. A cheap, shareable handle.
+#ifndef KILN_ENGINE_MODULE_H_
+#define KILN_ENGINE_MODULE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "engine/engine.h"
+#include "wasm/module_info.h"
+
+namespace kiln {
+
+namespace internal {
+struct ModuleImpl;
+}
+
+class Module {
+ public:
+  // Decodes, validates and compiles a binary module. Errors: decoding /
+  // validation (kInvalidArgument, with the byte offset), unsupported
+  // features (kUnimplemented, e.g. SIMD), resource limits.
+  static absl::StatusOr<Module> FromBinary(const Engine& engine,
+                                           absl::Span<const uint8_t> bytes);
+  // Parses WebAssembly text (libwabt), then FromBinary.
+  static absl::StatusOr<Module> FromWat(const Engine& engine,
+                                        std::string_view text);
+  // Text to binary only (libwabt, WebAssembly 2.0 features).
+  static absl::StatusOr<std::vector<uint8_t>> WatToBinary(
+      std::string_view text);
+
+  const Engine& engine() const;
+  const wasm::ModuleInfo& info() const;
+  // The module's name from the name section, if any.
+  const std::optional<std::string>& name() const { return info().module_name; }
+  // Engine signature id of the module's type `type_index`.
+  uint32_t type_id(uint32_t type_index) const;
+  // Index of the export called `name`, or nullopt.
+  std::optional<uint32_t> FindExport(std::string_view name) const;
+
+  internal::ModuleImpl* impl() const { return impl_.get(); }
+
+ private:
+  explicit Module(std::shared_ptr<internal::ModuleImpl> impl)
+      : impl_(std::move(impl)) {}
+  std::shared_ptr<internal::ModuleImpl> impl_;
+};
+
+}  // namespace kiln
+
+#endif  // KILN_ENGINE_MODULE_H_

@@ -1,0 +1,65 @@
+#include "engine/val.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "engine/func.h"
+
+namespace kiln {
+
+Val Val::FuncRef(std::optional<Func> f) {
+  Val x(ValType::kFuncRef);
+  if (f.has_value()) x.ref_ = const_cast<abi::VMFuncRef*>(f->raw());
+  return x;
+}
+
+std::optional<Func> Val::funcref() const {
+  if (type_ != ValType::kFuncRef || ref_ == nullptr) return std::nullopt;
+  return Func::FromRaw(static_cast<const abi::VMFuncRef*>(ref_));
+}
+
+ValRaw Val::ToRaw() const {
+  switch (type_) {
+    case ValType::kI32: return ValRaw::I32(i32());
+    case ValType::kF32: return ValRaw::F32Bits(f32_bits());
+    case ValType::kFuncRef:
+    case ValType::kExternRef: return ValRaw::Ref(ref_);
+    default: return ValRaw::I64(static_cast<int64_t>(bits_));
+  }
+}
+
+Val Val::FromRaw(ValType type, const ValRaw& raw) {
+  switch (type) {
+    case ValType::kI32: return I32(raw.i32);
+    case ValType::kI64: return I64(raw.i64);
+    case ValType::kF32: return F32Bits(raw.f32);
+    case ValType::kF64: return F64Bits(raw.f64);
+    case ValType::kFuncRef: {
+      Val x(ValType::kFuncRef);
+      x.ref_ = raw.ref;
+      return x;
+    }
+    case ValType::kExternRef: return ExternRef(raw.ref);
+    case ValType::kV128: break;
+  }
+  Val x(ValType::kV128);
+  return x;
+}
+
+std::string Val::ToString() const {
+  switch (type_) {
+    case ValType::kI32: return absl::StrCat("i32:", i32());
+    case ValType::kI64: return absl::StrCat("i64:", i64());
+    case ValType::kF32: return absl::StrCat("f32:", f32());
+    case ValType::kF64: return absl::StrCat("f64:", f64());
+    case ValType::kFuncRef:
+      return ref_ == nullptr ? "funcref:null"
+                             : absl::StrFormat("funcref:%p", ref_);
+    case ValType::kExternRef:
+      return ref_ == nullptr ? "externref:null"
+                             : absl::StrFormat("externref:%p", ref_);
+    case ValType::kV128: return "v128";
+  }
+  return "?";
+}
+
+}  // namespace kiln
