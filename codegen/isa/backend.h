@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "runtime/abi/trap_code.h"
+#include "runtime/abi/vm_offsets.h"
 
 namespace kiln::ir {
 class Function;
@@ -70,9 +71,18 @@ struct CpuFeatures {
 };
 
 struct CompileContext {
-  // Byte offset of the stack limit in the callee VMContext (VMOffsets); the
-  // prologue traps with StackOverflow when rsp would go below it.
-  int32_t stack_limit_offset = 0;
+  // Where the prologue finds the stack limit. It traps with StackOverflow
+  // when rsp (after allocating the frame) is below it:
+  //   indirect (default, VMOffsets layout: the limit lives in the store's
+  //   VMRuntimeLimits, reached through the VMContext header):
+  //     mov r11, [vmctx + stack_limit_offset]
+  //     cmp rsp, [r11 + stack_limit_field_offset]
+  //   direct:
+  //     cmp rsp, [vmctx + stack_limit_offset]
+  //   jb  <ud2, trap entry StackOverflow>
+  int32_t stack_limit_offset = abi::VMOffsets::kRuntimeLimits;
+  bool stack_limit_indirect = true;
+  int32_t stack_limit_field_offset = abi::VMOffsets::kRuntimeLimitsStackLimit;
   bool stack_check = true;
   CpuFeatures features = CpuFeatures::Host();
 };

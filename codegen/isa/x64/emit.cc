@@ -181,7 +181,12 @@ class Emitter {
     a.mov(ax::rbp, ax::rsp);
     if (frame_size_ > 0) a.sub(ax::rsp, frame_size_);
     if (ctx_.stack_check) {
-      a.cmp(ax::rsp, ax::qword_ptr(ax::rdi, ctx_.stack_limit_offset));
+      if (ctx_.stack_limit_indirect) {
+        a.mov(ax::r11, ax::qword_ptr(ax::rdi, ctx_.stack_limit_offset));
+        a.cmp(ax::rsp, ax::qword_ptr(ax::r11, ctx_.stack_limit_field_offset));
+      } else {
+        a.cmp(ax::rsp, ax::qword_ptr(ax::rdi, ctx_.stack_limit_offset));
+      }
       a.jb(TrapLabel(abi::TrapCode::kStackOverflow));
     }
     for (size_t k = 0; k < saved_.size(); ++k) {

@@ -11,6 +11,11 @@
 //   [rbp - csr - 8*(s+1)] spill slot s
 //   [rsp + ...]           outgoing stack arguments
 // frame_size (rbp - rsp) is a multiple of 16, so calls see an aligned stack.
+//
+// Prologue: push rbp; mov rbp, rsp; sub rsp, frame_size; the stack-limit
+// check (see CompileContext; uses r11, the reserved scratch register, and
+// rdi, the callee VMContext, before anything else touches them); then
+// callee-saved registers are stored. Epilogue: reload them; leave; ret.
 #ifndef KILN_CODEGEN_ISA_X64_EMIT_H_
 #define KILN_CODEGEN_ISA_X64_EMIT_H_
 

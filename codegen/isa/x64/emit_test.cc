@@ -191,6 +191,7 @@ template <typename Fn>
 Fn Compile(const MachFunction& f, CompiledFunction* out = nullptr) {
   CompileContext ctx;
   ctx.stack_limit_offset = 0;
+  ctx.stack_limit_indirect = false;
   absl::StatusOr<CompiledFunction> c = AllocateAndEmit(f, ctx);
   EXPECT_TRUE(c.ok()) << c.status();
   if (!c.ok()) return nullptr;

@@ -25,7 +25,6 @@ namespace {
 absl::StatusOr<std::string> RunCompile(absl::string_view options, absl::string_view input) {
   CompileContext ctx;
   ctx.features = CpuFeatures::All();
-  ctx.stack_limit_offset = 0;
   bool vcode = false;
   for (absl::string_view opt : absl::StrSplit(options, absl::ByAnyChar(", "), absl::SkipEmpty())) {
     if (opt == "baseline") {

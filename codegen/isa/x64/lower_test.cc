@@ -35,6 +35,7 @@ Compiled CompileIr(const char* text, CpuFeatures features = CpuFeatures::Host(),
   if (!f.ok()) return c;
   CompileContext ctx;
   ctx.stack_limit_offset = 0;
+  ctx.stack_limit_indirect = false;
   ctx.features = features;
   std::unique_ptr<Backend> be = CreateX64Backend();
   absl::StatusOr<CompiledFunction> cf = be->Compile(*f, ctx);
@@ -400,6 +401,28 @@ block0(v0: i64, v1: i64, v2: i32, v3: i32, v4: f32):
   testing::FakeVmctx high;
   high.stack_limit = ~0ull;  // every stack pointer is below the limit
   EXPECT_EQ(RunForTrap(c, [&] { fn(&high, &high, 1, 1, 0); }), abi::TrapCode::kStackOverflow);
+}
+
+TEST(X64LowerTest, StackLimitThroughRuntimeLimits) {
+  // Default CompileContext: the limit is read through [vmctx + 8].
+  absl::StatusOr<ir::Function> f = ir::ParseFunction(R"(function %id(i64, i64, i32) -> i32 {
+block0(v0: i64, v1: i64, v2: i32):
+    return v2
+}
+)");
+  ASSERT_TRUE(f.ok());
+  CompileContext ctx;
+  absl::StatusOr<CompiledFunction> cf = CreateX64Backend()->Compile(*f, ctx);
+  ASSERT_TRUE(cf.ok()) << cf.status();
+  Compiled c;
+  c.cf = *cf;
+  c.code = testing::MakeExecutable(cf->code);
+  auto fn = c.As<int32_t (*)(void*, void*, int32_t)>();
+  uint64_t limits[4] = {0, 0, 0, 0};
+  uint64_t vm[8] = {0, reinterpret_cast<uint64_t>(limits), 0, 0, 0, 0, 0, 0};
+  EXPECT_EQ(RunForTrap(c, [&] { EXPECT_EQ(fn(vm, vm, 42), 42); }), std::nullopt);
+  limits[0] = ~0ull;
+  EXPECT_EQ(RunForTrap(c, [&] { fn(vm, vm, 42); }), abi::TrapCode::kStackOverflow);
 }
 
 TEST(X64LowerTest, HeapOutOfBoundsFaultIsInTrapTable) {
