@@ -11,9 +11,10 @@ namespace {
 
 using SubcommandFn = const Subcommand& (*)();
 
-constexpr std::array<SubcommandFn, 2> kSubcommands = {
+constexpr std::array<SubcommandFn, 3> kSubcommands = {
     &WastSubcommand,
     &ValidateSubcommand,
+    &CompileSubcommand,
 };
 
 void PrintUsage(std::FILE* out) {

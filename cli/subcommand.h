@@ -21,6 +21,7 @@ struct Subcommand {
 
 const Subcommand& WastSubcommand();
 const Subcommand& ValidateSubcommand();
+const Subcommand& CompileSubcommand();  // compile_command.cc
 
 // True if `args` asks for help (-h or --help anywhere).
 bool WantsHelp(const std::vector<std::string_view>& args);

@@ -1,0 +1,226 @@
+// `kiln compile [--emit=ir|asm|none] FILE`: compiles a module with the
+// optimizing compiler and prints the optimized IR or the disassembled
+// machine code (annotated with wasm offsets and trap sites).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "cli/module_loader.h"
+#include "cli/subcommand.h"
+#include "codegen/compiler/compiler.h"
+#include "codegen/disasm/disasm.h"
+#include "codegen/ir/function.h"
+#include "codegen/ir/printer.h"
+#include "runtime/abi/trap_code.h"
+#include "wasm/decoder.h"
+
+namespace kiln::cli {
+namespace {
+
+constexpr std::string_view kHelp =
+    R"(Usage: kiln compile [OPTIONS] FILE
+
+Compiles every defined function of a WebAssembly module (binary .wasm or
+text .wat) with Kiln's optimizing compiler (translate -> const_fold, gvn,
+dce -> x86-64) and prints the result.
+
+Options:
+  --emit=asm      disassembled machine code per function, annotated with
+                  the wasm byte offset of each instruction ("; @0x1a3")
+                  and trap sites ("; trap: ...") (default)
+  --emit=ir       each function's IR after optimization
+  --emit=none     print nothing (with --stats: measure compile speed)
+  --func=N        only print function N (function index space)
+  --no-opt        skip the optimization passes
+  --verify        run the IR verifier after translation and every pass
+  --threads=N     compile on N threads (0 = all cores; default 1)
+  --stats         print sizes and compile throughput to stderr
+  -h, --help      this text
+)";
+
+absl::string_view AV(std::string_view s) {
+  return absl::string_view(s.data(), s.size());
+}
+
+int Usage(std::string_view error) {
+  std::fprintf(stderr, "kiln compile: %.*s\n%.*s",
+               static_cast<int>(error.size()), error.data(),
+               static_cast<int>(kHelp.size()), kHelp.data());
+  return 2;
+}
+
+std::string FunctionTitle(const wasm::ModuleInfo& m, uint32_t f) {
+  const std::string* name = m.FunctionName(f);
+  return name ? absl::StrCat("function ", f, " ($", *name, ")")
+              : absl::StrCat("function ", f);
+}
+
+void PrintAsm(const wasm::ModuleInfo& m, const compiler::CompiledModule& cm,
+              const compiler::CompiledFunctionInfo& f, std::string* out) {
+  absl::StrAppendFormat(out, "; %s: %u bytes at 0x%x, frame %u\n",
+                        FunctionTitle(m, f.func_index), f.code_size,
+                        f.code_offset, f.frame_size);
+  absl::Span<const uint8_t> code =
+      absl::MakeConstSpan(cm.code).subspan(f.code_offset, f.code_size);
+  std::vector<disasm::DisasmLine> lines = disasm::DisassembleX64(code, 0);
+  uint32_t sm = f.source_map_begin;
+  uint32_t tr = f.traps_begin;
+  uint32_t last_wasm = ~0u;
+  for (const disasm::DisasmLine& l : lines) {
+    const uint32_t at = f.code_offset + l.offset;
+    const uint32_t end = at + l.length;
+    // The source location in effect at this instruction: the last map
+    // entry at or before it.
+    uint32_t wasm_offset = ~0u;
+    while (sm < f.source_map_end && cm.source_map[sm].code_offset <= at) {
+      wasm_offset = cm.source_map[sm].wasm_offset;
+      ++sm;
+    }
+    if (wasm_offset == ~0u && sm > f.source_map_begin) {
+      wasm_offset = cm.source_map[sm - 1].wasm_offset;
+    }
+    std::string note;
+    if (wasm_offset != ~0u && wasm_offset != last_wasm) {
+      absl::StrAppendFormat(&note, "@0x%x", wasm_offset);
+      last_wasm = wasm_offset;
+    }
+    while (tr < f.traps_end && cm.traps[tr].code_offset < end) {
+      if (cm.traps[tr].code_offset >= at) {
+        absl::StrAppend(&note, note.empty() ? "" : " ", "trap: ",
+                        AV(abi::TrapCodeName(cm.traps[tr].code)));
+      }
+      ++tr;
+    }
+    if (note.empty()) {
+      absl::StrAppendFormat(out, "  %04x: %s\n", l.offset, l.text);
+    } else {
+      absl::StrAppendFormat(out, "  %04x: %-40s ; %s\n", l.offset, l.text,
+                            note);
+    }
+  }
+  out->push_back('\n');
+}
+
+int Run(const std::vector<std::string_view>& args) {
+  std::string emit = "asm";
+  std::string file;
+  int64_t only_func = -1;
+  compiler::CompileOptions options;
+  bool stats = false;
+  for (std::string_view arg : args) {
+    if (arg.substr(0, 7) == "--emit=") {
+      emit = std::string(arg.substr(7));
+      if (emit != "asm" && emit != "ir" && emit != "none") {
+        return Usage("unknown --emit value (ir, asm or none)");
+      }
+    } else if (arg.substr(0, 7) == "--func=") {
+      if (!absl::SimpleAtoi(AV(arg.substr(7)), &only_func) || only_func < 0) {
+        return Usage("--func needs a function index");
+      }
+    } else if (arg.substr(0, 10) == "--threads=") {
+      int n;
+      if (!absl::SimpleAtoi(AV(arg.substr(10)), &n) || n < 0) {
+        return Usage("--threads needs a number");
+      }
+      options.num_threads = n;
+    } else if (arg == "--no-opt") {
+      options.optimize = false;
+    } else if (arg == "--verify") {
+      options.verify = true;
+    } else if (arg == "--stats") {
+      stats = true;
+    } else if (arg.size() > 1 && arg[0] == '-') {
+      return Usage(absl::StrCat("unknown option '", AV(arg), "'"));
+    } else if (file.empty()) {
+      file = std::string(arg);
+    } else {
+      return Usage("more than one module given");
+    }
+  }
+  if (file.empty()) return Usage("no module given");
+
+  absl::StatusOr<std::vector<uint8_t>> bytes = LoadModuleBinary(file);
+  if (!bytes.ok()) {
+    std::fprintf(stderr, "%s: %s\n", file.c_str(),
+                 std::string(bytes.status().message()).c_str());
+    return 1;
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  auto module = wasm::DecodeModule(*bytes);
+  if (!module.ok()) {
+    std::fprintf(stderr, "%s: %s\n", file.c_str(),
+                 std::string(module.status().message()).c_str());
+    return 1;
+  }
+  auto t1 = std::chrono::steady_clock::now();
+  const wasm::ModuleInfo& m = **module;
+
+  std::mutex mu;
+  std::map<uint32_t, std::string> ir_text;
+  if (emit == "ir") {
+    options.skip_codegen = true;
+    options.on_ir = [&](uint32_t f, const ir::Function& func) {
+      if (only_func >= 0 && f != only_func) return;
+      std::string text = absl::StrCat("; ", FunctionTitle(m, f), "\n",
+                                      ir::PrintFunction(func), "\n");
+      std::lock_guard<std::mutex> lock(mu);
+      ir_text[f] = std::move(text);
+    };
+  }
+  auto cm = compiler::CompileModule(m, {}, options);
+  auto t2 = std::chrono::steady_clock::now();
+  if (!cm.ok()) {
+    std::fprintf(stderr, "%s: %s\n", file.c_str(),
+                 std::string(cm.status().message()).c_str());
+    return 1;
+  }
+  std::string out;
+  if (emit == "ir") {
+    for (auto& [f, text] : ir_text) out += text;
+  } else if (emit == "asm") {
+    for (const compiler::CompiledFunctionInfo& f : cm->functions) {
+      if (only_func >= 0 && f.func_index != only_func) continue;
+      PrintAsm(m, *cm, f, &out);
+    }
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  if (stats) {
+    double decode_s = std::chrono::duration<double>(t1 - t0).count();
+    double compile_s = std::chrono::duration<double>(t2 - t1).count();
+    size_t code_bytes = 0;
+    for (const auto& f : m.functions) code_bytes += f.body_size;
+    std::fprintf(stderr,
+                 "%s: %zu bytes (%zu in %zu function bodies), %zu bytes of "
+                 "machine code, %zu trap sites\n"
+                 "decode+validate %.3f ms; compile %.3f ms = %.2f MB/s of "
+                 "module (%.2f MB/s of code section)\n",
+                 file.c_str(), bytes->size(), code_bytes,
+                 cm->functions.size(), cm->code.size(), cm->traps.size(),
+                 decode_s * 1e3, compile_s * 1e3,
+                 bytes->size() / compile_s / 1e6,
+                 code_bytes / compile_s / 1e6);
+  }
+  return 0;
+}
+
+}  // namespace
+
+const Subcommand& CompileSubcommand() {
+  static const Subcommand kSubcommand = {
+      .name = "compile",
+      .summary = "compile a module; print its optimized IR or machine code",
+      .help = kHelp,
+      .run = &Run,
+  };
+  return kSubcommand;
+}
+
+}  // namespace kiln::cli
