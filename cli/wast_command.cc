@@ -14,7 +14,7 @@ namespace kiln::cli {
 namespace {
 
 constexpr std::string_view kHelp =
-    R"(Usage: kiln wast [--verbose] FILE...
+    R"(Usage: kiln wast [--verbose] [--check-messages] FILE...
 
 Runs WebAssembly spec-test scripts (.wast). wabt parses each script; every
 module is decoded and validated by Kiln:
@@ -32,8 +32,11 @@ Prints failures as FILE:LINE, a line per file, and a final line
 "N passed, N failed, N skipped". Exits 1 if anything failed.
 
 Options:
-  -v, --verbose   print every command's verdict
-  -h, --help      this text
+  -v, --verbose       print every command's verdict
+  --check-messages    also list rejections whose error message lacks the
+                      text the assertion expects (informational: does not
+                      count as a failure)
+  -h, --help          this text
 )";
 
 std::string_view Basename(std::string_view path) {
@@ -54,6 +57,8 @@ int Run(const std::vector<std::string_view>& args) {
       options_done = true;
     } else if (!options_done && (arg == "-v" || arg == "--verbose")) {
       options.verbose = true;
+    } else if (!options_done && arg == "--check-messages") {
+      options.check_messages = true;
     } else if (!options_done && arg.size() > 1 && arg[0] == '-') {
       std::fprintf(stderr, "kiln wast: unknown option '%.*s'\n%.*s",
                    static_cast<int>(arg.size()), arg.data(),
@@ -75,6 +80,7 @@ int Run(const std::vector<std::string_view>& args) {
   KilnWastEngine engine;
   WastRunner runner(&KilnValidate, &engine, options);
   int passed = 0, failed = 0, skipped = 0;
+  size_t mismatches = 0;
   for (const std::string& file : files) {
     WastFileReport report = runner.RunFile(file);
     for (const std::string& line : report.log) {
@@ -84,14 +90,27 @@ int Run(const std::vector<std::string_view>& args) {
       std::printf("%s:%d: %s: %s\n", file.c_str(), failure.line,
                   failure.command.c_str(), failure.message.c_str());
     }
+    for (const WastFailure& mismatch : report.message_mismatches) {
+      std::printf("%s:%d: %s: message mismatch: %s\n", file.c_str(),
+                  mismatch.line, mismatch.command.c_str(),
+                  mismatch.message.c_str());
+    }
     std::string_view base = Basename(file);
-    std::printf("%.*s: %d passed, %d failed, %d skipped\n",
+    std::printf("%.*s: %d passed, %d failed, %d skipped",
                 static_cast<int>(base.size()), base.data(), report.passed,
                 report.failed, report.skipped);
+    if (options.check_messages) {
+      std::printf(", %zu message mismatches", report.message_mismatches.size());
+      mismatches += report.message_mismatches.size();
+    }
+    std::printf("\n");
     std::fflush(stdout);
     passed += report.passed;
     failed += report.failed;
     skipped += report.skipped;
+  }
+  if (options.check_messages) {
+    std::printf("%zu message mismatches (informational)\n", mismatches);
   }
   std::printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
   return failed == 0 ? 0 : 1;

@@ -7,7 +7,9 @@
 #include <utility>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "cli/wabt_bridge.h"
 #include "cli/wast_commands.h"
 #include "cli/wast_values.h"
@@ -23,6 +25,8 @@ enum class Verdict { kPass, kFail, kSkip };
 struct Outcome {
   Verdict verdict;
   std::string message;  // why it failed, or a note for --verbose
+  // A rejection whose message lacks the expected text: "expected ..., got".
+  std::string message_mismatch;
 };
 
 Outcome Pass(std::string note = "") { return {Verdict::kPass, std::move(note)}; }
@@ -201,7 +205,7 @@ class ScriptRun {
                                "), Kiln's decoder accepted the ",
                                FormName(module)));
     }
-    return Pass(absl::StrCat("rejected by Kiln: ", status.message()));
+    return Rejected(expected, status);
   }
 
   Outcome RunAssertInvalid(const wabt::ScriptModule& module,
@@ -218,7 +222,7 @@ class ScriptRun {
                                "), Kiln's validator accepted the ",
                                FormName(module)));
     }
-    return Pass(absl::StrCat("rejected by Kiln: ", status.message()));
+    return Rejected(expected, status);
   }
 
   Outcome RunAssertNotInstantiable(CommandKind kind,
@@ -247,6 +251,18 @@ class ScriptRun {
     return Pass(absl::StrCat("instantiation failed: ", status.message()));
   }
 
+  static Outcome Rejected(const std::string& expected,
+                          const absl::Status& status) {
+    std::string message(status.message());
+    Outcome outcome = Pass(absl::StrCat("rejected by Kiln: ", message));
+    if (!ErrorMatchesExpected(expected, message)) {
+      outcome.message_mismatch =
+          absl::StrCat("expected ", Quote(expected), ", Kiln said ",
+                       Quote(message));
+    }
+    return outcome;
+  }
+
   absl::StatusOr<WastInvokeOutcome> RunAction(const wabt::Action& action) {
     std::string module = VarModuleName(action.module_var);
     if (auto* get = wabt::dyn_cast<wabt::GetAction>(&action)) {
@@ -272,6 +288,16 @@ class ScriptRun {
 };
 
 }  // namespace
+
+bool ErrorMatchesExpected(const std::string& expected,
+                          const std::string& message) {
+  absl::string_view text = message;
+  if (absl::ConsumePrefix(&text, "at byte ")) {
+    size_t colon = text.find(": ");
+    if (colon != absl::string_view::npos) text.remove_prefix(colon + 2);
+  }
+  return absl::StrContains(text, expected);
+}
 
 WastRunner::WastRunner(ModuleValidator validator, WastEngine* engine,
                        WastOptions options)
@@ -324,6 +350,10 @@ WastFileReport WastRunner::RunScript(const std::string& path,
     }
     if (outcome.verdict == Verdict::kFail) {
       report.failures.push_back({line, name, outcome.message});
+    }
+    if (options_.check_messages && !outcome.message_mismatch.empty()) {
+      report.message_mismatches.push_back(
+          {line, name, outcome.message_mismatch});
     }
     if (options_.verbose) {
       const char* verdict = outcome.verdict == Verdict::kPass   ? "pass"

@@ -30,11 +30,22 @@ struct WastFileReport {
   std::vector<WastFailure> failures;
   // One line per command when WastOptions::verbose is set.
   std::vector<std::string> log;
+  // With WastOptions::check_messages: rejections (passes) whose error text
+  // does not contain the script's expected text. Not failures.
+  std::vector<WastFailure> message_mismatches;
 };
 
 struct WastOptions {
   bool verbose = false;
+  // Compare Kiln's error message with the text an assert_malformed /
+  // assert_invalid expects (WastFileReport::message_mismatches).
+  bool check_messages = false;
 };
+
+// True if Kiln's error `message`, without its leading "at byte 0x..: ",
+// contains the `expected` text of an assertion.
+bool ErrorMatchesExpected(const std::string& expected,
+                          const std::string& message);
 
 // Decodes and validates a binary module; OK means Kiln accepts it.
 using ModuleValidator =

@@ -228,6 +228,29 @@ TEST(WastRunnerTest, EngineJudgesUnlinkable) {
   EXPECT_EQ(report.failed, 1);
 }
 
+TEST(WastRunnerTest, ErrorMatchesExpected) {
+  EXPECT_TRUE(ErrorMatchesExpected("type mismatch",
+                                   "at byte 0x1a: type mismatch: expected i32"));
+  EXPECT_TRUE(ErrorMatchesExpected("unknown memory", "unknown memory 0"));
+  EXPECT_FALSE(ErrorMatchesExpected("at byte", "at byte 0x1: unexpected end"));
+  EXPECT_FALSE(ErrorMatchesExpected("section size mismatch",
+                                    "at byte 0x1a: END opcode expected"));
+}
+
+TEST(WastRunnerTest, CheckMessagesListsMismatchesWithoutFailing) {
+  WastRunner runner(&RejectAll, nullptr, WastOptions{.check_messages = true});
+  WastFileReport report = runner.RunScript("m.wast", R"wast(
+(assert_invalid (module (func (result i32))) "type mismatch")
+(assert_invalid (module (func (result i32))) "rejected")
+)wast");
+  EXPECT_EQ(report.passed, 2);
+  EXPECT_EQ(report.failed, 0);
+  ASSERT_EQ(report.message_mismatches.size(), 1u);
+  EXPECT_EQ(report.message_mismatches[0].line, 2);
+  EXPECT_THAT(report.message_mismatches[0].message,
+              HasSubstr("expected \"type mismatch\""));
+}
+
 wabt::Const F32Nan(wabt::ExpectedNan kind) {
   wabt::Const c;
   c.set_f32(kind);
