@@ -1,6 +1,7 @@
 // Traps end to end: generated code that faults, registered with trap
 // tables, entered through EnterWasm.
 #include <signal.h>
+#include <sys/mman.h>
 
 #include <cmath>
 #include <cstring>
@@ -451,6 +452,43 @@ TEST_F(TrapsTest, TrapsDuringRegistryChurn) {
   stop.store(true);
   churn.join();
   EXPECT_EQ(good.load(), 2);
+  ExpectHealthy();
+}
+
+// A fault with an unusable stack pointer (as on real stack exhaustion): the
+// kernel can only deliver the signal on the alternate signal stack that
+// EnterWasm installed.
+TEST_F(TrapsTest, FaultWithUnusableStackRunsOnAltStack) {
+  testing::TestModule m;
+  Assembler& a = m.a();
+  m.BeginFunction(0);  // (vmctx, caller, bad_sp)
+  a.push(rbp);
+  a.mov(rbp, rsp);
+  a.mov(rsp, rdx);
+  m.TrapHere(TrapCode::kStackOverflow);
+  a.push(rax);  // faults: [bad_sp - 8] is PROT_NONE
+  a.mov(rsp, rbp);
+  a.pop(rbp);
+  a.ret();
+  m.EndFunction();
+  ASSERT_TRUE(m.Finish().ok());
+  const size_t page = 4096;
+  void* guard = mmap(nullptr, 4 * page, PROT_NONE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(guard, MAP_FAILED);
+  const uint64_t bad_sp = reinterpret_cast<uint64_t>(guard) + 2 * page;
+  for (int i = 0; i < 3; ++i) {
+    int64_t r;
+    auto trap = CallWasm(m.Function<I64Fn>(0), &r, &limits_,
+                         static_cast<void*>(vmctx_), static_cast<void*>(vmctx_),
+                         bad_sp, uint64_t{0});
+    ASSERT_TRUE(trap.has_value());
+    EXPECT_EQ(trap->code, TrapCode::kStackOverflow);
+    EXPECT_EQ(trap->fault_address, bad_sp - 8);
+    ASSERT_GE(trap->backtrace.size(), 1u);
+    EXPECT_EQ(trap->backtrace[0].owner, &m);
+  }
+  munmap(guard, 4 * page);
   ExpectHealthy();
 }
 
