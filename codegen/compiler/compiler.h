@@ -40,12 +40,9 @@ struct CompileOptions {
   // (isa::CreateX64Backend()).
   const isa::Backend* backend = nullptr;
   isa::CpuFeatures features = isa::CpuFeatures::Host();
-  // Prologue stack-limit check. The ABI keeps the limit behind a pointer
-  // (VMContextHeader::runtime_limits -> VMRuntimeLimits::stack_limit), but
-  // the x64 prologue currently compares rsp with [vmctx + offset] directly
-  // (isa::CompileContext::stack_limit_offset), which would compare against
-  // the pointer itself. Off until the backend loads through the pointer.
-  bool stack_check = false;
+  // Prologue stack-limit check against VMRuntimeLimits::stack_limit,
+  // reached through VMContextHeader::runtime_limits.
+  bool stack_check = true;
   // Run const_fold, dce, gvn.
   bool optimize = true;
   // Run the IR verifier after translation and after every pass.
