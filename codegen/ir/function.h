@@ -261,6 +261,11 @@ class Function {
   const ValueData& value(Value v) const { return values_[v.index]; }
   Type value_type(Value v) const { return values_[v.index].type; }
   void set_value_type(Value v, Type t) { values_[v.index].type = t; }
+  // The instruction defining `v`, or none for block parameters.
+  Inst DefiningInst(Value v) const {
+    const ValueData& d = values_[v.index];
+    return d.kind == ValueDefKind::kResult ? Inst(d.def) : Inst();
+  }
   bool IsValueDefined(Value v) const {
     return v.valid() && v.index < values_.size() &&
            values_[v.index].kind != ValueDefKind::kNone;
