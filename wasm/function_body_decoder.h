@@ -163,6 +163,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
@@ -286,7 +287,7 @@ class FunctionBodyDecoder {
   absl::Span<const ValType> stack_types() const { return stack_types_; }
   absl::Span<Value> stack_values() { return absl::MakeSpan(stack_values_); }
   // Whether the current code is reachable (instruction hooks are called).
-  bool reachable() const {
+  ABSL_ATTRIBUTE_ALWAYS_INLINE bool reachable() const {
     const ControlFrame& c = control_.back();
     return c.reachable && !c.unreachable;
   }
@@ -327,23 +328,49 @@ class FunctionBodyDecoder {
   }
 
   // Operand stack. Pop/Push in types; values mirror types.
-  void Push(ValType t) {
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void Push(ValType t) {
     stack_types_.push_back(t);
     stack_values_.emplace_back();
   }
-  Value* PushResult(ValType t) {
+  ABSL_ATTRIBUTE_ALWAYS_INLINE Value* PushResult(ValType t) {
     Push(t);
     return &stack_values_.back();
   }
   // Ensures the top `n` slots above the current frame's base exist,
   // materializing bottom slots in unreachable code. Errors otherwise.
-  absl::Status EnsureArgs(uint32_t n, const ValType* expected);
+  ABSL_ATTRIBUTE_ALWAYS_INLINE absl::Status EnsureArgs(
+      uint32_t n, const ValType* expected) {
+    if (stack_types_.size() - control_.back().stack_base >= n) {
+      return absl::OkStatus();
+    }
+    return EnsureArgsSlow(n, expected);
+  }
+  absl::Status EnsureArgsSlow(uint32_t n, const ValType* expected);
   // Checks the top n slots against `types` (types[0] deepest), after
   // EnsureArgs. Does not pop.
-  absl::Status CheckTop(uint32_t n, const ValType* types);
+  ABSL_ATTRIBUTE_ALWAYS_INLINE absl::Status CheckTop(uint32_t n,
+                                                     const ValType* types) {
+    return CheckTopFn(n, [types](uint32_t i) { return types[i]; });
+  }
   template <typename TypeAt>
-  absl::Status CheckTopFn(uint32_t n, TypeAt type_at);
-  void PopN(uint32_t n) {
+  ABSL_ATTRIBUTE_ALWAYS_INLINE absl::Status CheckTopFn(uint32_t n,
+                                                       TypeAt type_at) {
+    const ControlFrame& c = control_.back();
+    const size_t size = stack_types_.size();
+    const uint32_t avail = static_cast<uint32_t>(size) - c.stack_base;
+    for (uint32_t k = 0; k < n; ++k) {
+      // k-th from the top corresponds to type n-1-k.
+      ValType want = type_at(n - 1 - k);
+      if (k >= avail) {
+        if (c.unreachable) continue;
+        return TypeMismatchEmpty(want);
+      }
+      ValType got = stack_types_[size - 1 - k];
+      if (got != want && got != kBottomType) return TypeMismatch(want, got);
+    }
+    return absl::OkStatus();
+  }
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void PopN(uint32_t n) {
     stack_types_.resize(stack_types_.size() - n);
     stack_values_.resize(stack_values_.size() - n);
   }
@@ -580,11 +607,10 @@ absl::Status FunctionBodyDecoder<I>::ReadZeroByte() {
 }
 
 template <class I>
-absl::Status FunctionBodyDecoder<I>::EnsureArgs(uint32_t n,
-                                                const ValType* expected) {
+absl::Status FunctionBodyDecoder<I>::EnsureArgsSlow(uint32_t n,
+                                                    const ValType* expected) {
   const ControlFrame& c = control_.back();
   uint32_t avail = static_cast<uint32_t>(stack_types_.size()) - c.stack_base;
-  if (avail >= n) return absl::OkStatus();
   if (!c.unreachable) {
     // Report the first missing operand (the deepest one not present).
     if (!expected) return Error("type mismatch: expected a value, got nothing");
@@ -596,30 +622,6 @@ absl::Status FunctionBodyDecoder<I>::EnsureArgs(uint32_t n,
   stack_values_.insert(stack_values_.begin() + c.stack_base, missing,
                        Value{});
   return absl::OkStatus();
-}
-
-template <class I>
-template <typename TypeAt>
-absl::Status FunctionBodyDecoder<I>::CheckTopFn(uint32_t n, TypeAt type_at) {
-  const ControlFrame& c = control_.back();
-  uint32_t avail = static_cast<uint32_t>(stack_types_.size()) - c.stack_base;
-  for (uint32_t k = 0; k < n; ++k) {
-    // k-th from the top corresponds to types[n-1-k].
-    ValType want = type_at(n - 1 - k);
-    if (k >= avail) {
-      if (c.unreachable) continue;
-      return TypeMismatchEmpty(want);
-    }
-    ValType got = stack_types_[stack_types_.size() - 1 - k];
-    if (got != want && got != kBottomType) return TypeMismatch(want, got);
-  }
-  return absl::OkStatus();
-}
-
-template <class I>
-absl::Status FunctionBodyDecoder<I>::CheckTop(uint32_t n,
-                                              const ValType* types) {
-  return CheckTopFn(n, [types](uint32_t i) { return types[i]; });
 }
 
 template <class I>
@@ -694,7 +696,7 @@ absl::Status FunctionBodyDecoder<I>::Decode() {
 
   while (!reader_.at_end()) {
     pc_ = reader_.offset();
-    uint8_t b = *reader_.U8();
+    uint8_t b = reader_.NextByteUnchecked();
     uint32_t code = b;
     uint8_t prefix = 0;
     if (IsPrefixByte(b)) {

@@ -60,6 +60,8 @@ class Reader {
     if (pos_ == end_) return Error(eof_);
     return *pos_++;
   }
+  // Reads a byte; the caller has checked !at_end().
+  uint8_t NextByteUnchecked() { return *pos_++; }
   // Peek without consuming; false at end.
   bool Peek(uint8_t* b) const {
     if (pos_ == end_) return false;
