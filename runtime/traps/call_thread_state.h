@@ -69,10 +69,19 @@ static_assert(offsetof(EntryFrame, ret_rax) == kEntryFrameRetRax);
 static_assert(offsetof(EntryFrame, ret_rdx) == kEntryFrameRetRdx);
 static_assert(offsetof(EntryFrame, ret_xmm0) == kEntryFrameRetXmm0);
 
+namespace internal {
+// initial-exec: reading it in a signal handler never calls __tls_get_addr
+// (which may allocate on first use in a dlopen'ed library).
+extern __attribute__((tls_model("initial-exec"))) thread_local EntryFrame*
+    tls_current_entry;
+}  // namespace internal
+
 // The innermost active entry on this thread, or nullptr when no wasm
 // activation is on the stack. Async-signal-safe.
-EntryFrame* CurrentEntryFrame();
-void SetCurrentEntryFrame(EntryFrame* frame);
+inline EntryFrame* CurrentEntryFrame() { return internal::tls_current_entry; }
+inline void SetCurrentEntryFrame(EntryFrame* frame) {
+  internal::tls_current_entry = frame;
+}
 
 // Address of the trap landing pad in the entry trampoline: resuming there
 // with rsp = EntryFrame::entry_sp makes the trampoline return "trapped".

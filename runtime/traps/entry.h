@@ -5,7 +5,7 @@
 //   host C++ ── EnterWasm ── entry trampoline ── fn (compiled wasm) ── ...
 //                  ▲  pushes an EntryFrame      saves rbx, rbp, r12-r15,
 //                  │  (per-thread stack)        stores rsp in the EntryFrame,
-//                  │                            calls fn(args...)   
+//                  │                            calls fn(args...)
 //                  └── returns nullopt (normal return) or the Trap
 //
 // A trap -- a fault at a trap site (see signal_handlers.h) or RaiseTrap

@@ -6,9 +6,12 @@
 
 namespace kiln::runtime {
 
-StackBounds CurrentThreadStackBounds() {
-  thread_local StackBounds cached;
-  if (cached.high != 0) return cached;
+namespace internal {
+
+thread_local StackBounds tls_stack_bounds;
+
+StackBounds QueryThreadStackBounds() {
+  StackBounds cached;
   pthread_attr_t attr;
   if (pthread_getattr_np(pthread_self(), &attr) == 0) {
     void* addr = nullptr;
@@ -29,6 +32,8 @@ StackBounds CurrentThreadStackBounds() {
   }
   return cached;
 }
+
+}  // namespace internal
 
 uintptr_t ComputeStackLimit(uintptr_t sp, size_t max_wasm_stack) {
   const StackBounds bounds = CurrentThreadStackBounds();

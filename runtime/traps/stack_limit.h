@@ -23,9 +23,19 @@ struct StackBounds {
   uintptr_t high = 0;  // one past the highest address
 };
 
+namespace internal {
+StackBounds QueryThreadStackBounds();
+extern thread_local StackBounds tls_stack_bounds;
+}  // namespace internal
+
 // The calling thread's stack, from pthread_getattr_np, cached per thread.
 // Not async-signal-safe (the first call per thread may read /proc).
-StackBounds CurrentThreadStackBounds();
+inline StackBounds CurrentThreadStackBounds() {
+  if (internal::tls_stack_bounds.high == 0) {
+    internal::tls_stack_bounds = internal::QueryThreadStackBounds();
+  }
+  return internal::tls_stack_bounds;
+}
 
 // The limit for a wasm activation starting at stack pointer `sp`:
 //   max(sp - max_wasm_stack, bounds.low + kHostStackReserve)
