@@ -151,7 +151,11 @@ class Allocator {
     for (uint32_t b = 0; b < nb; ++b) {
       const size_t base = size_t{b} * words;
       const VCode::Block& blk = code_.block(b);
-      for (VReg p : code_.params(b)) set(kill, base, p);
+      // Spilled vregs live in their slots; after the rewrite they only
+      // appear as block params / edge args and take no part in liveness.
+      for (VReg p : code_.params(b)) {
+        if (!spilled_[p]) set(kill, base, p);
+      }
       for (uint32_t i = blk.inst_begin; i < blk.inst_end; ++i) {
         const VCode::InstInfo& info = code_.inst(i);
         for (uint32_t k = info.op_begin; k < info.op_begin + info.op_count; ++k) {
@@ -167,7 +171,7 @@ class Allocator {
       }
       for (const VCode::Edge& e : code_.succs(b)) {
         for (VReg a : code_.edge_args(e)) {
-          if (!test(kill, base, a)) set(gen, base, a);
+          if (!spilled_[a] && !test(kill, base, a)) set(gen, base, a);
         }
       }
     }
@@ -219,6 +223,7 @@ class Allocator {
         if (i + 1 == blk.inst_end) {
           for (const VCode::Edge& e : code_.succs(b)) {
             for (VReg a : code_.edge_args(e)) {
+              if (spilled_[a]) continue;
               AddRange(a, bfrom, 2 * i + 1);
               set(live, 0, a);
               weight_[a] += lw;
@@ -265,6 +270,7 @@ class Allocator {
         }
       }
       for (VReg p : code_.params(b)) {
+        if (spilled_[p]) continue;
         if (test(live, 0, p)) {
           ranges_[p].back().from = bfrom;
         } else {

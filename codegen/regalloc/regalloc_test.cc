@@ -201,3 +201,35 @@ TEST(RegallocTest, UseBeforeDefIsAnError) {
 
 }  // namespace
 }  // namespace kiln::regalloc
+
+namespace kiln::regalloc {
+namespace {
+
+TEST(RegallocTest, SpilledValueOnlyPassedOnEdge) {
+  // v is defined, lives across a call that clobbers every float register,
+  // then is passed twice on an edge: it is spilled and reaches the block
+  // parameters from its slot.
+  VCode c;
+  VReg v = c.NewVReg(RegClass::kFloat), p = c.NewVReg(RegClass::kFloat),
+       q = c.NewVReg(RegClass::kFloat);
+  c.DeclareBlocks(2);
+  c.AddBlockParam(1, p);
+  c.AddBlockParam(1, q);
+  c.StartBlock(0);
+  c.AddInst({Operand::Def(v)});
+  RegSet clobbers;
+  clobbers.Add(PReg::Float(0));
+  clobbers.Add(PReg::Float(1));
+  c.AddInst({}, VCode::kIsCall, clobbers);
+  c.AddInst({}, VCode::kIsTerminator);
+  c.AddEdge(1, {v, v});
+  c.EndBlock();
+  c.StartBlock(1);
+  c.AddInst({Operand::Use(p), Operand::Use(q)}, VCode::kIsTerminator);
+  c.EndBlock();
+  Output out = AllocOk(c, ToyEnv());
+  EXPECT_EQ(out.num_spill_slots, 1u);
+}
+
+}  // namespace
+}  // namespace kiln::regalloc

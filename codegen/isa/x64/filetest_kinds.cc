@@ -50,7 +50,10 @@ absl::StatusOr<std::string> RunCompile(absl::string_view options, absl::string_v
       absl::StrAppend(&out, "vcode:\n", *vc, "code:\n");
     }
     absl::StatusOr<CompiledFunction> c = backend->Compile(f, ctx);
-    if (!c.ok()) return c.status();
+    if (!c.ok()) {
+      absl::StrAppend(&out, "error: ", c.status().message(), "\n");
+      continue;
+    }
     absl::StrAppend(&out, disasm::FormatX64(c->code));
     for (const TrapSite& t : c->traps) {
       absl::StrAppendFormat(&out, "  trap %04x: %s\n", t.code_offset,
