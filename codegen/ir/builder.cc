@@ -176,51 +176,91 @@ Value FunctionBuilder::ZeroValue(Type t, Block b) {
   return v;
 }
 
-Value FunctionBuilder::UseVarIn(Variable var, Block b) {
-  EnsureBlockTables(b);
-  // Walk up single-predecessor chains iteratively; they can be long.
+// Braun et al.'s recursive lookup, run on explicit stacks: the recursion
+// depth would be the number of merge points between a use and its
+// definition, which a large wasm function can make deep enough to
+// overflow the native stack.
+Value FunctionBuilder::UseVarIn(Variable var, Block start) {
+  struct Frame {
+    bool finish;  // false: look up var in `block`; true: add pred args.
+    Block block;
+    Value param;
+  };
+  std::vector<Frame> calls = {{false, start, Value()}};
+  std::vector<Value> results;
   std::vector<Block> chain;
-  Value v;
-  while (true) {
-    auto it = defs_.find(Key(var, b));
-    if (it != defs_.end()) {
-      v = it->second;
-      break;
-    }
-    if (!sealed_[b.index]) {
-      // Predecessors may still appear: placeholder param, filled at seal.
-      v = f_->AppendBlockParam(b, var_types_[var.index]);
-      incomplete_[b.index].push_back({var, v});
-      defs_[Key(var, b)] = v;
-      break;
-    }
-    const auto& preds = preds_[b.index];
-    if (preds.size() == 1) {
-      chain.push_back(b);
-      b = preds[0].block;
-      EnsureBlockTables(b);
+  const Type type = var_types_[var.index];
+  while (!calls.empty()) {
+    Frame fr = calls.back();
+    calls.pop_back();
+    if (fr.finish) {
+      // The top results are the predecessors' values, in pred order.
+      const auto& preds = preds_[fr.block.index];
+      const size_t base = results.size() - preds.size();
+      for (size_t k = 0; k < preds.size(); ++k) {
+        Inst inst = preds[k].inst;
+        auto calls_of = f_->block_calls(inst);
+        for (uint32_t c = 0; c < calls_of.size(); ++c) {
+          if (calls_of[c].block == fr.block) {
+            f_->AppendBlockCallArg(inst, c, results[base + k]);
+          }
+        }
+      }
+      results.resize(base);
+      results.push_back(fr.param);
       continue;
     }
-    if (preds.empty()) {
-      // Entry or unreachable block: the variable was never assigned.
-      v = ZeroValue(var_types_[var.index], b);
+    // Walk up single-predecessor chains.
+    Block b = fr.block;
+    chain.clear();
+    Value v;
+    bool pending = false;
+    while (true) {
+      EnsureBlockTables(b);
+      auto it = defs_.find(Key(var, b));
+      if (it != defs_.end()) {
+        v = it->second;
+        break;
+      }
+      if (!sealed_[b.index]) {
+        // Predecessors may still appear: placeholder param, filled at seal.
+        v = f_->AppendBlockParam(b, type);
+        incomplete_[b.index].push_back({var, v});
+        defs_[Key(var, b)] = v;
+        break;
+      }
+      const auto& preds = preds_[b.index];
+      if (preds.size() == 1) {
+        chain.push_back(b);
+        b = preds[0].block;
+        continue;
+      }
+      if (preds.empty()) {
+        // Entry or unreachable block: the variable was never assigned.
+        v = ZeroValue(type, b);
+        defs_[Key(var, b)] = v;
+        break;
+      }
+      // A merge: define the param first (breaks cycles), then look the
+      // variable up in every predecessor and pass the results.
+      v = f_->AppendBlockParam(b, type);
       defs_[Key(var, b)] = v;
+      calls.push_back({true, b, v});
+      for (size_t k = preds.size(); k-- > 0;) {
+        calls.push_back({false, preds[k].block, Value()});
+      }
+      pending = true;
       break;
     }
-    // Define the param before visiting preds, to break cycles.
-    v = f_->AppendBlockParam(b, var_types_[var.index]);
-    defs_[Key(var, b)] = v;
-    AddPredecessorArgs(var, b, v);
-    break;
+    for (Block c : chain) defs_[Key(var, c)] = v;
+    if (!pending) results.push_back(v);
   }
-  for (Block c : chain) defs_[Key(var, c)] = v;
-  return v;
+  return results.back();
 }
 
 void FunctionBuilder::AddPredecessorArgs(Variable var, Block b, Value param) {
   (void)param;
-  // Copy: UseVarIn may add predecessors' tables (not to b's list itself,
-  // but it may resize the outer vector).
+  // Copy: UseVarIn may grow the tables.
   std::vector<Pred> preds = preds_[b.index];
   for (const Pred& p : preds) {
     Value a = UseVarIn(var, p.block);

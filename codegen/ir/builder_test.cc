@@ -157,5 +157,36 @@ block2:
 )");
 }
 
+// 200k if/else diamonds between a definition and its use: the variable
+// lookup must not recurse once per merge.
+TEST(BuilderTest, DeepMergeChainsDoNotRecurse) {
+  Function f("deep", Sig({Type::kI32}, {Type::kI32}));
+  FunctionBuilder b(&f);
+  Block entry = b.CreateBlock();
+  b.AppendEntryParams(entry);
+  b.SwitchToBlock(entry);
+  b.SealBlock(entry);
+  Variable x = b.DeclareVar(Type::kI32);
+  b.DefVar(x, f.block_params(entry)[0]);
+  Value c = f.block_params(entry)[0];
+  constexpr int kDiamonds = 200000;
+  for (int k = 0; k < kDiamonds; ++k) {
+    Block t = b.CreateBlock(), e = b.CreateBlock(), j = b.CreateBlock();
+    b.Brif(c, t, {}, e, {});
+    b.SealBlock(t);
+    b.SealBlock(e);
+    b.SwitchToBlock(t);
+    b.Jump(j);
+    b.SwitchToBlock(e);
+    b.Jump(j);
+    b.SwitchToBlock(j);
+    b.SealBlock(j);
+  }
+  b.Return({b.UseVar(x)});
+  // One param per join: the builder does no trivial-param removal.
+  EXPECT_EQ(f.block_params(b.current_block()).size(), 1u);
+  EXPECT_TRUE(VerifyFunction(f).ok()) << VerifyFunction(f);
+}
+
 }  // namespace
 }  // namespace kiln::ir
