@@ -83,6 +83,15 @@ inline void SetCurrentEntryFrame(EntryFrame* frame) {
   internal::tls_current_entry = frame;
 }
 
+// The outermost active entry's trampoline frame pointer: a backtrace walk
+// stops there, so it covers every activation on this thread (through the
+// host frames between nested entries when those keep frame pointers).
+// `frame` must be the current (innermost) entry. Async-signal-safe.
+inline uintptr_t OutermostEntryFp(const EntryFrame* frame) {
+  while (frame->prev != nullptr) frame = frame->prev;
+  return frame->entry_fp;
+}
+
 // Address of the trap landing pad in the entry trampoline: resuming there
 // with rsp = EntryFrame::entry_sp makes the trampoline return "trapped".
 // 0 until the trampolines are generated.

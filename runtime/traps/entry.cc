@@ -241,16 +241,16 @@ std::optional<Trap> EnterWasm(WasmCall& call) {
   const auto here = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
   trap.fp = here;
   const abi::VMRuntimeLimits* limits = entry->limits;
+  const uintptr_t stop = OutermostEntryFp(entry);
   if (limits != nullptr && limits->last_wasm_exit_fp > here &&
       limits->last_wasm_exit_fp < entry->entry_fp) {
     // The backend recorded where wasm called out: start there.
     trap.frames[trap.num_frames++] = limits->last_wasm_exit_pc;
-    CollectWasmReturnAddresses(limits->last_wasm_exit_fp, here,
-                               entry->entry_fp,
+    CollectWasmReturnAddresses(limits->last_wasm_exit_fp, here, stop,
                                absl::Span<uintptr_t>(trap.frames),
                                &trap.num_frames, &trap.truncated);
   } else {
-    CollectWasmReturnAddresses(here, here, entry->entry_fp,
+    CollectWasmReturnAddresses(here, here, stop,
                                absl::Span<uintptr_t>(trap.frames),
                                &trap.num_frames, &trap.truncated);
   }

@@ -13,7 +13,7 @@
 // landing with rsp = EntryFrame::entry_sp; the landing restores the
 // callee-saved registers and returns "trapped". Nested entries (host -> wasm
 // -> host -> wasm) each push their own EntryFrame; a trap unwinds to the
-// innermost one only.
+// innermost one only (its backtrace still lists the outer wasm frames).
 //
 // The entry trampoline's machine contract (x86-64 System V):
 // kiln_enter(EntryFrame* rdi, const WasmCall* rsi) saves rbx, rbp, r12-r15,
@@ -45,7 +45,8 @@ struct Trap {
   uintptr_t pc = 0;             // faulting pc (0 for RaiseTrap)
   uintptr_t fault_address = 0;  // for SIGSEGV/SIGBUS
   // Innermost first. For a fault, backtrace[0] is the faulting function.
-  // Covers the innermost activation only (up to its EntryFrame).
+  // Covers every wasm activation on this thread (nested entries too), as
+  // far as the host frames between them keep frame pointers.
   std::vector<WasmFrame> backtrace;
   bool backtrace_truncated = false;
 };

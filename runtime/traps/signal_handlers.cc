@@ -92,7 +92,7 @@ bool HandleWasmTrap(int sig, siginfo_t* info, ucontext_t* uc) {
   trap.truncated = false;
   trap.frames[0] = pc;
   trap.num_frames = 1;
-  CollectWasmReturnAddresses(fp, sp, entry->entry_fp,
+  CollectWasmReturnAddresses(fp, sp, OutermostEntryFp(entry),
                              absl::Span<uintptr_t>(trap.frames),
                              &trap.num_frames, &trap.truncated);
 

@@ -316,8 +316,12 @@ int64_t HostCallsBackIntoWasm(void*, void*, uint64_t arg) {
   int64_t result = 0;
   {
     std::optional<Trap> inner = g_test->CallForHost(kUnreachable, &result);
+    // The backtrace reaches through this host frame into the outer
+    // activation: [kUnreachable, kCallHost].
     if (!inner.has_value() || inner->code != TrapCode::kUnreachableCodeReached ||
-        inner->backtrace.size() != 1) {
+        inner->backtrace.size() != 2 ||
+        inner->backtrace[0].func_index != kUnreachable ||
+        inner->backtrace[1].func_index != kCallHost) {
       return -1;
     }
   }
