@@ -1,6 +1,7 @@
 #include "cli/wast_runner.h"
 
 #include <fstream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -88,7 +89,12 @@ class ScriptRun {
 
   Outcome Run(const wabt::Command& command) {
     CommandKind kind = ClassifyCommand(command);
-    if (kind == CommandKind::kModule) return RunModule(command);
+    if (kind == CommandKind::kModule) {
+      Outcome outcome = RunModule(command);
+      NoteModule(std::string(ModuleName(command)), CommandLine(command),
+                 outcome.verdict != Verdict::kFail);
+      return outcome;
+    }
     if (kind == CommandKind::kAssertMalformed) {
       auto* c = wabt::cast<wabt::AssertMalformedCommand>(&command);
       return RunAssertMalformed(*c->module, c->text);
@@ -108,8 +114,10 @@ class ScriptRun {
     switch (kind) {
       case CommandKind::kRegister: {
         auto* c = wabt::cast<wabt::RegisterCommand>(&command);
-        absl::Status status =
-            engine_->Register(c->module_name, VarModuleName(c->var));
+        absl::Status status = CheckModuleUsable(VarModuleName(c->var));
+        if (status.ok()) {
+          status = engine_->Register(c->module_name, VarModuleName(c->var));
+        }
         if (!status.ok()) return Fail(absl::StrCat("register failed: ", status.ToString()));
         return Pass();
       }
@@ -263,8 +271,37 @@ class ScriptRun {
     return outcome;
   }
 
+  // Remembers whether the module defined at `line` is usable, so commands
+  // on a module that failed report that instead of running against an
+  // older module.
+  void NoteModule(const std::string& name, int line, bool ok) {
+    current_failed_line_ = ok ? 0 : line;
+    if (name.empty()) return;
+    if (ok) {
+      failed_named_.erase(name);
+    } else {
+      failed_named_[name] = line;
+    }
+  }
+
+  absl::Status CheckModuleUsable(const std::string& module) const {
+    if (module.empty()) {
+      if (current_failed_line_ == 0) return absl::OkStatus();
+      return absl::FailedPreconditionError(
+          absl::StrCat("the module defined at line ", current_failed_line_,
+                       " failed"));
+    }
+    auto it = failed_named_.find(module);
+    if (it == failed_named_.end()) return absl::OkStatus();
+    return absl::FailedPreconditionError(absl::StrCat(
+        "module ", module, " (defined at line ", it->second, ") failed"));
+  }
+
   absl::StatusOr<WastInvokeOutcome> RunAction(const wabt::Action& action) {
     std::string module = VarModuleName(action.module_var);
+    if (absl::Status usable = CheckModuleUsable(module); !usable.ok()) {
+      return usable;
+    }
     if (auto* get = wabt::dyn_cast<wabt::GetAction>(&action)) {
       absl::StatusOr<WastValue> value = engine_->Get(module, get->name);
       if (!value.ok()) return value.status();
@@ -285,6 +322,8 @@ class ScriptRun {
   const std::string& path_;
   const ModuleValidator& validator_;
   WastEngine* engine_;
+  int current_failed_line_ = 0;  // 0: the current module (if any) is fine
+  std::map<std::string, int> failed_named_;
 };
 
 }  // namespace

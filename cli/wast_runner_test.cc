@@ -213,6 +213,43 @@ TEST(WastRunnerTest, EngineRunsExecutionCommands) {
   EXPECT_THAT(engine.calls, ::testing::Contains("invoke $m missing ()"));
 }
 
+TEST(WastRunnerTest, CommandsOnAFailedModuleDoNotReachTheEngine) {
+  // An engine on which module $b fails to instantiate.
+  struct FailSecond : RecordingEngine {
+    absl::Status Instantiate(absl::Span<const uint8_t> bytes,
+                             std::string_view name) override {
+      RecordingEngine::Instantiate(bytes, name).IgnoreError();
+      if (name == "$b") return absl::NotFoundError("unknown import");
+      return absl::OkStatus();
+    }
+  } failing;
+  WastInvokeOutcome one;
+  one.results.push_back({WastValueType::kI32, {1, 0}, false});
+  failing.outcomes["one"] = one;
+  WastRunner runner(&AcceptAll, &failing);
+  WastFileReport report = runner.RunScript("f.wast", R"wast((module $a)
+(assert_return (invoke "one") (i32.const 1))
+(module $b)
+(assert_return (invoke "one") (i32.const 1))
+(assert_return (invoke $a "one") (i32.const 1))
+(assert_return (invoke $b "one") (i32.const 1))
+(register "b" $b)
+)wast");
+  EXPECT_EQ(report.passed, 3);
+  EXPECT_EQ(report.failed, 4);
+  ASSERT_EQ(report.failures.size(), 4u);
+  EXPECT_EQ(report.failures[0].line, 3);
+  EXPECT_THAT(report.failures[1].message,
+              HasSubstr("the module defined at line 3 failed"));
+  EXPECT_THAT(report.failures[2].message,
+              HasSubstr("module $b (defined at line 3) failed"));
+  EXPECT_EQ(report.failures[3].command, "register");
+  // The engine saw only the calls on usable modules.
+  EXPECT_THAT(failing.calls, ::testing::Contains("invoke $a one ()"));
+  EXPECT_THAT(failing.calls,
+              ::testing::Not(::testing::Contains("invoke $b one ()")));
+}
+
 TEST(WastRunnerTest, EngineJudgesUnlinkable) {
   RecordingEngine engine;
   engine.fail_instantiate = true;

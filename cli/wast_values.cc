@@ -82,7 +82,12 @@ std::string FormatConst(const wabt::Const& c) {
   if (!value.ok()) return "?";
   std::string text = FormatValue(*value);
   if (c.type() == wabt::Type::V128) {
-    for (int i = 0; i < 4; ++i) {
+    // Only float lanes carry NaN patterns (wabt leaves the flags of lanes
+    // beyond an f64x2's two uninitialized).
+    int lanes = c.lane_type() == wabt::Type::F32   ? 4
+                : c.lane_type() == wabt::Type::F64 ? 2
+                                                   : 0;
+    for (int i = 0; i < lanes; ++i) {
       if (c.is_expected_nan(i)) {
         absl::StrAppend(&text, " (lane ", i, " nan:",
                         c.expected_nan(i) == wabt::ExpectedNan::Canonical
