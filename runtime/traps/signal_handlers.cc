@@ -110,6 +110,9 @@ void KilnSignalHandler(int sig, siginfo_t* info, void* context) {
 }
 
 absl::Status DoInstall() {
+  // Create the registry now: its first use must not be inside the handler
+  // (function-local static initialisation allocates).
+  (void)CodeRegistry::Global();
   struct sigaction action;
   std::memset(&action, 0, sizeof(action));
   action.sa_sigaction = KilnSignalHandler;
