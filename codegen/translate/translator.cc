@@ -92,6 +92,8 @@ struct ControlPayload {
   Block else_block;
   // if: where its params are saved in Translator::saved_params_.
   uint32_t saved_start = 0;
+  // block / if: some branch or fallthrough targets `target`.
+  bool reached = false;
 };
 
 class Translator
@@ -116,6 +118,7 @@ class Translator
     func_index_ = func_index;
     decoder_ = decoder;
     status_ = absl::OkStatus();
+    dead_code_ = false;
     locals_.clear();
     saved_params_.clear();
     scratch_.clear();
@@ -141,6 +144,7 @@ class Translator
     absl::Span<const ir::Value> params = f_->block_params(entry_);
     vmctx_ = params[0];
     locals_.reserve(locals.size());
+    local_cache_.assign(locals.size(), LocalCacheEntry());
     for (size_t i = 0; i < locals.size(); ++i) {
       Type t = IrType(locals[i]);
       if (t == Type::kInvalid) {
@@ -164,7 +168,7 @@ class Translator
     }
     // Blocks created for dead code after a never-reached merge may be left
     // without a terminator; end them.
-    for (ir::Block blk : f_->blocks()) {
+    if (dead_code_) for (ir::Block blk : f_->blocks()) {
       ir::Inst last = f_->last_inst(blk);
       if (!last.valid() || !ir::IsTerminator(f_->opcode(last))) {
         b_->SwitchToBlock(blk);
@@ -219,7 +223,10 @@ class Translator
     if (!ok() || !frame->reachable) return;
     SetLoc();
     Control& c = frame->payload;
-    if (!b_->IsFilled()) b_->Jump(c.target, then_results);
+    if (!b_->IsFilled()) {
+      b_->Jump(c.target, then_results);
+      c.reached = true;
+    }
     b_->SwitchToBlock(c.else_block);
     for (size_t i = 0; i < else_params.size(); ++i) {
       else_params[i] = saved_params_[c.saved_start + i];
@@ -240,6 +247,7 @@ class Translator
         return;
       }
       // The loop never falls through: what follows is dead.
+      dead_code_ = true;
       ir::Block dead = b_->CreateBlock();
       for (size_t i = 0; i < merged.size(); ++i) {
         merged[i] =
@@ -249,8 +257,12 @@ class Translator
       b_->SealBlock(dead);
       return;
     }
-    if (live) b_->Jump(c.target, results);
+    if (live) {
+      b_->Jump(c.target, results);
+      c.reached = true;
+    }
     if (frame->kind == wasm::ControlKind::kIf) {
+      c.reached = true;
       // No else arm: the else edge carries the params through.
       b_->SwitchToBlock(c.else_block);
       b_->Jump(c.target,
@@ -261,6 +273,7 @@ class Translator
         frame->kind == wasm::ControlKind::kElse) {
       saved_params_.resize(c.saved_start);
     }
+    if (!c.reached) dead_code_ = true;
     b_->SwitchToBlock(c.target);
     b_->SealBlock(c.target);
     absl::Span<const ir::Value> mp = f_->block_params(c.target);
@@ -275,6 +288,7 @@ class Translator
       b_->Return(args);
     } else {
       b_->Jump(target->payload.target, args);
+      target->payload.reached = true;
     }
   }
 
@@ -291,6 +305,7 @@ class Translator
       b_->Return(args);
     } else {
       b_->Brif(cond, target->payload.target, args, cont, {});
+      target->payload.reached = true;
     }
     b_->SealBlock(cont);
     b_->SwitchToBlock(cont);
@@ -330,6 +345,7 @@ class Translator
         b_->Return(args);
       } else {
         b_->Jump(t.payload.target, args);
+        t.payload.reached = true;
       }
       e = ir::Block();
     }
@@ -355,18 +371,31 @@ class Translator
     SetLoc();
     *result = b_->Select(cond, a, b_val);
   }
+  // The builder resolves a variable with hash lookups (and walks up
+  // predecessors); remember each local's value in the current block so
+  // repeated gets in one block cost one compare. Values of resolved
+  // variables never change afterwards, so the cache cannot go stale.
   void LocalGet(uint32_t local, Value* result) {
     if (!ok()) return;
+    const uint32_t cur = b_->current_block().index;
+    LocalCacheEntry& e = local_cache_[local];
+    if (e.block == cur) {
+      *result = e.value;
+      return;
+    }
     SetLoc();
     *result = b_->UseVar(locals_[local]);
+    e = {cur, *result};
   }
   void LocalSet(uint32_t local, const Value& v) {
     if (!ok()) return;
     b_->DefVar(locals_[local], v);
+    local_cache_[local] = {b_->current_block().index, v};
   }
   void LocalTee(uint32_t local, const Value& v, Value* result) {
     if (!ok()) return;
     b_->DefVar(locals_[local], v);
+    local_cache_[local] = {b_->current_block().index, v};
     *result = v;
   }
   void GlobalGet(uint32_t global, Value* result) {
@@ -765,12 +794,19 @@ class Translator
   uint32_t func_index_ = 0;
   Decoder* decoder_ = nullptr;
   absl::Status status_;
+  // Some block may have no predecessors (code after a never-reached end).
+  bool dead_code_ = false;
   ir::Block entry_;
   ir::Inst last_entry_load_;
   ir::Value vmctx_, heap_base_, memdef_, type_ids_, builtins_;
 
   // Reused across functions.
   std::vector<ir::Variable> locals_;
+  struct LocalCacheEntry {
+    uint32_t block = ~0u;
+    ir::Value value;
+  };
+  std::vector<LocalCacheEntry> local_cache_;
   std::vector<ir::Value> saved_params_;
   std::vector<ir::Value> scratch_;
   std::vector<ir::Block> edge_for_depth_;
@@ -1161,7 +1197,7 @@ absl::Status FunctionTranslator::Translate(uint32_t func_index,
   if (!t.status().ok()) return t.status();
   // Dead code after never-reached merges leaves blocks without
   // predecessors; drop them so the function verifies.
-  opt::RemoveUnreachableBlocks(*out);
+  if (t.dead_code_) opt::RemoveUnreachableBlocks(*out);
   return absl::OkStatus();
 }
 

@@ -75,5 +75,44 @@ TEST(TranslatorTest, Dump) {
   std::cout << *r;
 }
 
+TEST(TranslatorTest, DeadCodeAfterNeverReachedEnd) {
+  auto r = TranslateWat(R"(
+    (module
+      (func (param i32) (result i32)
+        (block $b (result i32) (return (i32.const 1)))
+        (i32.add (local.get 0)))
+      (func (param i32) (result i32)
+        (loop $l (br $l))
+        (i32.const 5))
+      (func (param i32) (result i32)
+        (if (result i32) (local.get 0)
+          (then (unreachable))
+          (else (return (i32.const 3))))
+        (drop) (i32.const 4)))
+  )");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(*r, R"(function %f0(i64, i64, i32) -> i32 {
+block0(v0: i64, v1: i64, v2: i32):
+    @001d v4 = iconst.i32 1
+    @001f return v4
+}
+function %f1(i64, i64, i32) -> i32 {
+block0(v0: i64, v1: i64, v2: i32):
+    @0027 jump block1
+block1:
+    @0029 jump block1
+}
+function %f2(i64, i64, i32) -> i32 {
+block0(v0: i64, v1: i64, v2: i32):
+    @0033 brif v2, block2, block3
+block2:
+    @0035 trap unreachable_code_reached
+block3:
+    @0037 v4 = iconst.i32 3
+    @0039 return v4
+}
+)");
+}
+
 }  // namespace
 }  // namespace kiln::translate
