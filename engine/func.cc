@@ -95,7 +95,11 @@ Result<void> CallWasmRaw(StoreOpaque& store, trampolines::ArrayCallFn tramp,
   call.max_wasm_stack = store.engine().config().max_wasm_stack;
   std::optional<runtime::Trap> trap = runtime::EnterWasm(call);
   if (!trap.has_value()) return Result<void>();
-  Trap converted = ConvertTrap(*trap);
+  return TakeTrap(store, *trap);
+}
+
+Trap TakeTrap(StoreOpaque& store, const runtime::Trap& trap) {
+  Trap converted = ConvertTrap(trap);
   std::optional<Trap>& pending = store.impl().pending_trap;
   if (pending.has_value()) {
     Trap host = std::move(*pending);

@@ -16,6 +16,7 @@
 #include "engine/trap.h"
 #include "engine/val.h"
 #include "runtime/abi/vm_offsets.h"
+#include "runtime/traps/entry.h"
 
 namespace kiln {
 
@@ -108,6 +109,15 @@ struct ResultTypes<std::tuple<Rs...>> {
     return std::tuple<Rs...>(FromRaw<Rs>(v[I])...);
   }
 };
+// The Trap for a runtime trap of a call on `store` (a pending host trap
+// wins, with the wasm backtrace).
+Trap TakeTrap(StoreOpaque& store, const runtime::Trap& trap);
+
+template <typename T>
+struct IsTuple : std::false_type {};
+template <typename... T>
+struct IsTuple<std::tuple<T...>> : std::true_type {};
+
 absl::Status CheckTypedSignature(const FuncType& actual,
                                  const std::vector<ValType>& params,
                                  const std::vector<ValType>& results);
@@ -115,8 +125,11 @@ absl::Status CheckTypedSignature(const FuncType& actual,
 
 // A function with static type R(A...). A is int32_t, uint32_t, int64_t,
 // uint64_t, float or double; R is one of those, void, or a std::tuple of
-// them (multi-value). Calls go straight through the signature's array-call
-// trampoline with the values on the stack: no boxing, no allocation.
+// them (multi-value). With zero or one result a call enters the compiled
+// code directly (EnterWasm places the arguments in registers / stack slots
+// per the System V convention): no trampoline, no boxing, no allocation.
+// Multi-value calls go through the signature's array-call trampoline with
+// the values on the stack; host functions run their callback directly.
 template <typename Sig>
 class TypedFunc;
 
@@ -140,6 +153,9 @@ class TypedFunc<R(A...)> {
   }
 
   Result<R> Call(StoreOpaque& store, A... args) const {
+    if constexpr (!internal::IsTuple<R>::value) {
+      if (tramp_ != nullptr) return CallDirect(store, args...);
+    }
     constexpr size_t kSlots =
         std::max<size_t>({sizeof...(A), internal::ResultTypes<R>::kCount, 1});
     ValRaw values[kSlots] = {};
@@ -161,6 +177,30 @@ class TypedFunc<R(A...)> {
   const Func& func() const { return func_; }
 
  private:
+  Result<R> CallDirect(StoreOpaque& store, A... args) const {
+    const abi::VMFuncRef* ref = func_.raw();
+    runtime::WasmCall call;
+    call.fn = ref->code;
+    call.limits = store.runtime_limits();
+    call.max_wasm_stack = store.engine().config().max_wasm_stack;
+    runtime::internal::ArgPacker<sizeof...(A) + 2> packer{&call, {}};
+    packer.Add(ref->vmctx);
+    packer.Add(ref->vmctx);
+    (packer.Add(args), ...);
+    call.stack_args = packer.stack;
+    std::optional<runtime::Trap> trap = runtime::EnterWasm(call);
+    if (trap.has_value()) return internal::TakeTrap(store, *trap);
+    if constexpr (std::is_void_v<R>) {
+      return Result<void>();
+    } else if constexpr (std::is_floating_point_v<R>) {
+      R r;
+      std::memcpy(&r, call.ret_xmm0, sizeof(R));
+      return r;
+    } else {
+      return static_cast<R>(call.ret_rax);
+    }
+  }
+
   TypedFunc(Func func, trampolines::ArrayCallFn tramp)
       : func_(func), tramp_(tramp) {}
   Func func_;

@@ -82,6 +82,15 @@ TEST_F(EngineTest, MultiValueAndFloats) {
                Val::I32(4)});
   ASSERT_TRUE(m.ok()) << m.status();
   EXPECT_EQ((*m)[0].f64(), 1.5 + 2.25 + 7);
+
+  // The typed fast path (direct entry, two int args on the stack).
+  auto typed = inst.GetTypedFunc<double(float, double, int32_t, int64_t, float,
+                                        double, int32_t, int64_t, int32_t,
+                                        int32_t)>(store_, "mix");
+  ASSERT_TRUE(typed.ok()) << typed.status();
+  Result<double> d = typed->Call(store_, 1.5f, 2.25, 0, 0, 0.f, 0.0, 0, 0, 3, 4);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(*d, 1.5 + 2.25 + 7);
 }
 
 struct TrapCase {
