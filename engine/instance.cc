@@ -123,6 +123,7 @@ Result<Instance> Instance::Create(StoreOpaque& store, const Module& module,
   config.limits = store.runtime_limits();
   config.store = &store;
   config.funcref_table_init_bit = internal::kFuncRefTableInitBit;
+  config.memory_image = m->memory_image.get();
   absl::StatusOr<std::unique_ptr<runtime::Instance>> rt =
       runtime::Instance::Create(config);
   if (!rt.ok()) return rt.status();

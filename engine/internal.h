@@ -57,6 +57,9 @@ struct ModuleImpl {
   runtime::ScopedCodeRegistration registration;
   std::vector<const void*> function_code;
   absl::flat_hash_map<std::string, uint32_t> exports;
+  // Copy-on-write image of memory 0's initial contents (null when the
+  // module does not qualify, see runtime::MemoryImageForModule).
+  std::unique_ptr<runtime::MemoryImage> memory_image;
 };
 
 // The "VMContext" of a host function: a distinct magic in the first word.

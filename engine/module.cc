@@ -103,6 +103,11 @@ absl::StatusOr<Module> Module::FromBinary(const Engine& engine,
     impl->exports.emplace(m.exports[i].name, i);
   }
 
+  // Best effort: without an image, instantiation copies the segments.
+  absl::StatusOr<std::unique_ptr<runtime::MemoryImage>> image =
+      runtime::MemoryImageForModule(m);
+  if (image.ok()) impl->memory_image = *std::move(image);
+
   if (!compiled->relocations.empty()) {
     return absl::UnimplementedError(absl::StrCat(
         "module has ", compiled->relocations.size(),
