@@ -98,6 +98,22 @@ absl::Status CheckAllocation(const VCode& code, const MachineEnv& env, const Out
                 have == kUnknown ? std::string("unknown") : absl::StrCat("v", have)));
           }
         }
+        // Operand constraints within the instruction.
+        for (uint32_t d = info.op_begin; d < info.op_begin + info.op_count; ++d) {
+          if (ops[d].kind == OperandKind::kUse) continue;
+          for (uint32_t u = info.op_begin; u < info.op_begin + info.op_count; ++u) {
+            if (u == d || ops[u].vreg == ops[d].vreg || out.allocs[u] != out.allocs[d]) continue;
+            const bool early_def =
+                ops[d].kind == OperandKind::kMod || ops[d].pos == isa::OperandPos::kEarly;
+            const bool late_use =
+                ops[u].kind == OperandKind::kMod || ops[u].pos == isa::OperandPos::kLate;
+            if (ops[u].kind != OperandKind::kUse || early_def || late_use) {
+              return absl::InternalError(absl::StrCat(
+                  "checker: inst", i, " v", ops[d].vreg, " and v", ops[u].vreg,
+                  " share ", out.allocs[d].ToString(), " but must not"));
+            }
+          }
+        }
         for (uint64_t m = info.clobbers.bits(); m != 0; m &= m - 1) {
           s.at(Allocation::Reg(isa::PReg::FromIndex(__builtin_ctzll(m)))) = kUnknown;
         }
