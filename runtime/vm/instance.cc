@@ -1,5 +1,6 @@
 #include "runtime/vm/instance.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <new>
 #include <vector>
@@ -59,9 +60,7 @@ Instance* Instance::FromVMContext(const void* vmctx) {
 }
 
 Instance::~Instance() {
-  if (vmctx_ != nullptr) {
-    ::operator delete(vmctx_, std::align_val_t{16});
-  }
+  std::free(vmctx_);
 }
 
 absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
@@ -107,8 +106,21 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
   instance->module_ = module;
   instance->offsets_ = abi::VMOffsets(InstanceCountsFor(*module));
   const abi::VMOffsets& o = instance->offsets_;
-  instance->vmctx_ = ::operator new(o.size(), std::align_val_t{16});
-  std::memset(instance->vmctx_, 0, o.size());
+  // calloc: glibc hands out fresh (already zero) pages for large blocks
+  // without writing them; its alignment (16) is what the VMContext needs.
+  instance->vmctx_ = std::calloc(1, o.size());
+  if (instance->vmctx_ == nullptr ||
+      reinterpret_cast<uintptr_t>(instance->vmctx_) % 16 != 0) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "Instance::Create: cannot allocate a VMContext of ", o.size(),
+        " bytes"));
+  }
+  instance->function_code_ = config.function_code.data();
+  instance->type_ids_ = config.type_ids.data();
+  instance->import_type_ids_.reserve(config.imported_functions.size());
+  for (const ImportedFunction& f : config.imported_functions) {
+    instance->import_type_ids_.push_back(f.type_id);
+  }
 
   auto* header = static_cast<abi::VMContextHeader*>(instance->vmctx_);
   header->magic = abi::kVMContextMagic;
@@ -158,20 +170,6 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
     reinterpret_cast<abi::VMGlobalImport*>(instance->At(o.ImportedGlobal(i)))
         ->from = def;
     instance->globals_.push_back(def);
-  }
-
-  // Funcrefs: one per function.
-  for (uint32_t f = 0; f < module->functions.size(); ++f) {
-    auto* ref = reinterpret_cast<abi::VMFuncRef*>(instance->At(o.FuncRef(f)));
-    if (f < module->num_imported_functions) {
-      ref->code = config.imported_functions[f].code;
-      ref->vmctx = config.imported_functions[f].vmctx;
-      ref->type_id = config.imported_functions[f].type_id;
-    } else {
-      ref->code = config.function_code[f - module->num_imported_functions];
-      ref->vmctx = instance->vmctx_;
-      ref->type_id = config.type_ids[module->functions[f].type_index];
-    }
   }
 
   // Defined memories.
@@ -233,7 +231,23 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
 }
 
 abi::VMFuncRef* Instance::func_ref(uint32_t func_index) const {
-  return reinterpret_cast<abi::VMFuncRef*>(At(offsets_.FuncRef(func_index)));
+  auto* ref =
+      reinterpret_cast<abi::VMFuncRef*>(At(offsets_.FuncRef(func_index)));
+  // Filled once vmctx is set (an import with a null vmctx is refilled,
+  // idempotently, on every call).
+  if (ref->vmctx != nullptr) return ref;
+  if (func_index < module_->num_imported_functions) {
+    const auto* import = reinterpret_cast<const abi::VMFunctionImport*>(
+        At(offsets_.ImportedFunction(func_index)));
+    ref->code = import->code;
+    ref->type_id = import_type_ids_[func_index];
+    ref->vmctx = import->vmctx;
+  } else {
+    ref->code = function_code_[func_index - module_->num_imported_functions];
+    ref->type_id = type_ids_[module_->functions[func_index].type_index];
+    ref->vmctx = vmctx_;
+  }
+  return ref;
 }
 
 void Instance::EvalConstExpr(const wasm::ConstExpr& expr,

@@ -10,7 +10,9 @@
 // uses offsets below func_refs_begin(), which depend only on the import /
 // definition counts, so they agree with compiler::VMContextCountsFor. The
 // funcref region has one VMFuncRef per function (funcref index == function
-// index); ref.func and tables point there.
+// index); ref.func and tables point there. Entries are filled on first use
+// (func_ref), and the VMContext comes from calloc (fresh zero pages for big
+// blocks), so instantiation does not touch memory per function.
 #ifndef KILN_RUNTIME_VM_INSTANCE_H_
 #define KILN_RUNTIME_VM_INSTANCE_H_
 
@@ -111,6 +113,8 @@ class Instance {
   abi::VMGlobalDefinition* global(uint32_t index) const {
     return globals_[index];
   }
+  // The funcref of function `func_index` (filled on first use). Every
+  // pointer to a VMFuncRef of this instance must come from here.
   abi::VMFuncRef* func_ref(uint32_t func_index) const;
   uint32_t num_memories() const { return static_cast<uint32_t>(memories_.size()); }
   uint32_t num_tables() const { return static_cast<uint32_t>(tables_.size()); }
@@ -162,6 +166,9 @@ class Instance {
   std::vector<LinearMemory*> memories_;
   std::vector<Table*> tables_;
   std::vector<abi::VMGlobalDefinition*> globals_;
+  const void* const* function_code_ = nullptr;  // defined functions
+  std::vector<uint32_t> import_type_ids_;
+  const uint32_t* type_ids_ = nullptr;
   bool data_from_image_ = false;
 };
 

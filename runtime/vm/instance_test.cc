@@ -290,6 +290,34 @@ TEST(InstanceImageTest, ImageGivesSameMemoryAsSegments) {
   EXPECT_EQ(*none, nullptr);
 }
 
+TEST(InstanceCreateTest, FuncRefsAreFilledOnFirstUse) {
+  wasm::ModuleInfo module;
+  module.types.push_back(wasm::FuncType{});
+  module.types.push_back(wasm::FuncType{{ValType::kI32}, {}});
+  const uint32_t n = 100000;
+  std::vector<const void*> code(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    module.functions.push_back({i % 2, false, 0, 0, 0});
+    code[i] = reinterpret_cast<const void*>(uintptr_t{0x1000} + 16 * i);
+  }
+  uint32_t type_ids[2] = {10, 11};
+  abi::VMRuntimeLimits limits;
+  InstanceConfig config;
+  config.module = &module;
+  config.type_ids = type_ids;
+  config.function_code = code;
+  config.limits = &limits;
+  auto instance = Instance::Create(config);
+  ASSERT_TRUE(instance.ok()) << instance.status();
+  EXPECT_GE((*instance)->offsets().size(), n * 24);
+  abi::VMFuncRef* ref = (*instance)->func_ref(n - 1);
+  EXPECT_EQ(ref->code, code[n - 1]);
+  EXPECT_EQ(ref->type_id, 11u);
+  EXPECT_EQ(ref->vmctx, (*instance)->vmctx());
+  EXPECT_EQ((*instance)->func_ref(n - 1), ref);  // stable identity
+  EXPECT_EQ((*instance)->func_ref(4)->type_id, 10u);
+}
+
 TEST(InstanceCreateTest, ChecksConfigCounts) {
   wasm::ModuleInfo module = MakeModule();
   abi::VMRuntimeLimits limits;
