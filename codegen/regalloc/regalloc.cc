@@ -222,11 +222,20 @@ class Allocator {
       for (uint32_t i = blk.inst_end; i-- > blk.inst_begin;) {
         if (i + 1 == blk.inst_end) {
           for (const VCode::Edge& e : code_.succs(b)) {
-            for (VReg a : code_.edge_args(e)) {
+            auto params = code_.params(e.block);
+            auto args = code_.edge_args(e);
+            for (size_t j = 0; j < args.size(); ++j) {
+              VReg a = args[j];
               if (spilled_[a]) continue;
               AddRange(a, bfrom, 2 * i + 1);
               set(live, 0, a);
               weight_[a] += lw;
+              // Coalescing hint: a block parameter prefers the register of
+              // an argument passed to it (and vice versa).
+              if (j < params.size()) {
+                if (partner_[params[j]] == kInvalidVReg) partner_[params[j]] = a;
+                if (partner_[a] == kInvalidVReg) partner_[a] = params[j];
+              }
             }
           }
         }
