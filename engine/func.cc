@@ -33,7 +33,8 @@ Trap ConvertTrap(const runtime::Trap& trap) {
   return Trap(trap.code, std::move(frames));
 }
 
-std::optional<Trap> InvokeHost(HostFuncData& data, ValRaw* values) {
+std::optional<Trap> InvokeHost(HostFuncData& data, void* caller_vmctx,
+                               ValRaw* values) {
   StoreOpaque& store = *data.store;
   const FuncType& type =
       store.engine().signatures().Lookup(data.funcref.type_id);
@@ -46,7 +47,8 @@ std::optional<Trap> InvokeHost(HostFuncData& data, ValRaw* values) {
   for (ValType t : type.results) results.push_back(Val::Default(t));
   std::optional<Trap> trap;
   try {
-    trap = data.callback(store, params, absl::MakeSpan(results));
+    Caller caller(store, caller_vmctx);
+    trap = data.callback(caller, params, absl::MakeSpan(results));
   } catch (const std::exception& e) {
     return Trap::Host(absl::StrCat("host function threw: ", e.what()));
   } catch (...) {
@@ -68,8 +70,9 @@ std::optional<Trap> InvokeHost(HostFuncData& data, ValRaw* values) {
 namespace {
 // Everything with a destructor lives and dies in here, so that
 // HostDispatch can RaiseTrap afterwards.
-std::optional<TrapCode> DispatchImpl(HostFuncData* data, ValRaw* values) {
-  std::optional<Trap> trap = InvokeHost(*data, values);
+std::optional<TrapCode> DispatchImpl(HostFuncData* data, void* caller_vmctx,
+                                     ValRaw* values) {
+  std::optional<Trap> trap = InvokeHost(*data, caller_vmctx, values);
   if (!trap.has_value()) return std::nullopt;
   TrapCode code = trap->code();
   data->store->impl().pending_trap = std::move(trap);
@@ -77,9 +80,14 @@ std::optional<TrapCode> DispatchImpl(HostFuncData* data, ValRaw* values) {
 }
 }  // namespace
 
-void HostDispatch(void* host_ctx, void* /*caller_vmctx*/, uint8_t* values) {
-  std::optional<TrapCode> code = DispatchImpl(
-      static_cast<HostFuncData*>(host_ctx), reinterpret_cast<ValRaw*>(values));
+void HostDispatch(void* host_ctx, void* caller_vmctx, uint8_t* values) {
+  // A host function calling another directly passes its own context.
+  if (caller_vmctx != nullptr && IsHostContext(caller_vmctx)) {
+    caller_vmctx = nullptr;
+  }
+  std::optional<TrapCode> code =
+      DispatchImpl(static_cast<HostFuncData*>(host_ctx), caller_vmctx,
+                   reinterpret_cast<ValRaw*>(values));
   if (code.has_value()) runtime::RaiseTrap(*code);
 }
 
@@ -125,6 +133,14 @@ absl::Status CheckTypedSignature(const FuncType& actual,
 
 }  // namespace internal
 
+std::optional<Extern> Caller::GetExport(std::string_view name) const {
+  if (caller_vmctx_ == nullptr) return std::nullopt;
+  auto& by_vmctx = store_->impl().by_vmctx;
+  auto it = by_vmctx.find(caller_vmctx_);
+  if (it == by_vmctx.end()) return std::nullopt;
+  return internal::InstanceExport(*it->second, name);
+}
+
 absl::StatusOr<Func> Func::New(StoreOpaque& store, const FuncType& type,
                                HostCallback callback) {
   const uint32_t id = store.engine().signatures().Intern(type);
@@ -148,7 +164,7 @@ bool Func::is_host() const { return internal::IsHostContext(ref_->vmctx); }
 Result<void> Func::CallRaw(StoreOpaque& store, ValRaw* values) const {
   if (is_host()) {
     auto* data = static_cast<internal::HostFuncData*>(ref_->vmctx);
-    std::optional<Trap> trap = internal::InvokeHost(*data, values);
+    std::optional<Trap> trap = internal::InvokeHost(*data, nullptr, values);
     if (trap.has_value()) return *std::move(trap);
     return Result<void>();
   }

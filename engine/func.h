@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <vector>
@@ -20,11 +21,32 @@
 
 namespace kiln {
 
+class Extern;
+
+// What a host function sees of its caller: the store (and its data) and,
+// when called from wasm, the calling instance's exports (e.g. its memory).
+class Caller {
+ public:
+  Caller(StoreOpaque& store, void* caller_vmctx)
+      : store_(&store), caller_vmctx_(caller_vmctx) {}
+  StoreOpaque& store() { return *store_; }
+  // The data of a Store<T> (T must be the store's type).
+  template <typename T>
+  T& data() { return static_cast<Store<T>&>(*store_).data(); }
+  // Export `name` of the calling wasm instance; nullopt when there is no
+  // such export or the host function was called from C++.
+  std::optional<Extern> GetExport(std::string_view name) const;
+
+ private:
+  StoreOpaque* store_;
+  void* caller_vmctx_;
+};
+
 // A host function body: reads params, writes results (already sized and
 // typed with zero values). Return a Trap to trap; exceptions are caught
 // and become traps.
 using HostCallback = std::function<std::optional<Trap>(
-    StoreOpaque& store, absl::Span<const Val> params, absl::Span<Val> results)>;
+    Caller& caller, absl::Span<const Val> params, absl::Span<Val> results)>;
 
 class Func {
  public:

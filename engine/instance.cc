@@ -132,6 +132,7 @@ Result<Instance> Instance::Create(StoreOpaque& store, const Module& module,
       internal::InstanceData{module, *std::move(rt)});
   internal::InstanceData* raw = data.get();
   store.impl().instances.push_back(std::move(data));
+  store.impl().by_vmctx.emplace(raw->instance->vmctx(), raw);
 
   if (std::optional<TrapCode> trap = raw->instance->Initialize()) {
     return Trap(*trap);
@@ -146,12 +147,13 @@ Result<Instance> Instance::Create(StoreOpaque& store, const Module& module,
   return Instance(raw);
 }
 
-std::optional<Extern> Instance::GetExport(StoreOpaque&,
-                                          std::string_view name) const {
-  std::optional<uint32_t> index = data_->module.FindExport(name);
+namespace internal {
+std::optional<Extern> InstanceExport(InstanceData& data,
+                                     std::string_view name) {
+  std::optional<uint32_t> index = data.module.FindExport(name);
   if (!index.has_value()) return std::nullopt;
-  const wasm::Export& e = data_->module.info().exports[*index];
-  runtime::Instance& rt = *data_->instance;
+  const wasm::Export& e = data.module.info().exports[*index];
+  runtime::Instance& rt = *data.instance;
   switch (e.kind) {
     case wasm::ExternKind::kFunction:
       return Extern(Func::FromRaw(rt.func_ref(e.index)));
@@ -161,9 +163,15 @@ std::optional<Extern> Instance::GetExport(StoreOpaque&,
       return Extern(Memory::FromRaw(rt.memory(e.index)));
     case wasm::ExternKind::kGlobal:
       return Extern(Global::FromRaw(rt.global(e.index),
-                                    data_->module.info().globals[e.index].type));
+                                    data.module.info().globals[e.index].type));
   }
   return std::nullopt;
+}
+}  // namespace internal
+
+std::optional<Extern> Instance::GetExport(StoreOpaque&,
+                                          std::string_view name) const {
+  return internal::InstanceExport(*data_, name);
 }
 
 std::optional<Func> Instance::GetFunc(StoreOpaque& store,

@@ -13,6 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "codegen/trampolines/trampolines.h"
 #include "engine/engine.h"
+#include "engine/extern.h"
 #include "engine/func.h"
 #include "engine/module.h"
 #include "engine/store.h"
@@ -40,6 +41,11 @@ struct EngineImpl {
   absl::flat_hash_map<uint32_t, trampolines::Trampoline> array_calls
       ABSL_GUARDED_BY(mu);
   absl::flat_hash_map<uint32_t, trampolines::Trampoline> host_calls
+      ABSL_GUARDED_BY(mu);
+  // Wasm-to-host trampolines ending in internal::HostArrayDispatch (the
+  // engine-owned HostFuncs of FuncNew / FuncNewUnchecked, engine/host_func.h),
+  // by signature id.
+  absl::flat_hash_map<uint32_t, trampolines::Trampoline> host_array_calls
       ABSL_GUARDED_BY(mu);
 };
 
@@ -82,8 +88,13 @@ struct InstanceData {
   std::unique_ptr<runtime::Instance> instance;
 };
 
+// Export `name` of an instance.
+std::optional<Extern> InstanceExport(InstanceData& data, std::string_view name);
+
 struct StoreImpl {
   std::vector<std::unique_ptr<InstanceData>> instances;
+  // VMContext -> instance, for Caller::GetExport.
+  absl::flat_hash_map<const void*, InstanceData*> by_vmctx;
   std::deque<HostFuncData> host_funcs;
   std::vector<std::unique_ptr<runtime::LinearMemory>> memories;
   std::vector<std::unique_ptr<runtime::Table>> tables;
@@ -91,6 +102,9 @@ struct StoreImpl {
   // Set by a host function that trapped, consumed by the Func::Call that
   // entered wasm.
   std::optional<Trap> pending_trap;
+  // Engine-owned HostFuncs (engine/host_func.h) materialized in this store:
+  // HostFuncState* -> its HostFuncCtx here (made on first use).
+  absl::flat_hash_map<const void*, std::shared_ptr<void>> host_func_contexts;
 };
 
 // runtime::Trap -> Trap with symbolized frames.
@@ -100,7 +114,9 @@ Trap ConvertTrap(const runtime::Trap& trap);
 void HostDispatch(void* host_ctx, void* caller_vmctx, uint8_t* values);
 
 // Runs a host function's callback on raw values; nullopt or the trap.
-std::optional<Trap> InvokeHost(HostFuncData& data, ValRaw* values);
+// `caller_vmctx` is the calling wasm instance's VMContext or null.
+std::optional<Trap> InvokeHost(HostFuncData& data, void* caller_vmctx,
+                               ValRaw* values);
 
 // Value <-> 16-byte global storage.
 void StoreGlobal(abi::VMGlobalDefinition* def, const Val& value);

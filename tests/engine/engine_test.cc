@@ -181,7 +181,7 @@ INSTANTIATE_TEST_SUITE_P(
 TEST_F(EngineTest, HostFunctionsBothWays) {
   absl::StatusOr<Func> host = Func::New(
       store_, FuncType{{ValType::kI32, ValType::kF64}, {ValType::kI64}},
-      [](StoreOpaque&, absl::Span<const Val> params,
+      [](Caller&, absl::Span<const Val> params,
          absl::Span<Val> results) -> std::optional<Trap> {
         if (params[0].i32() < 0) return Trap::Host("negative");
         results[0] = Val::I64(params[0].i32() * 10 +
@@ -220,7 +220,7 @@ TEST_F(EngineTest, HostFunctionsBothWays) {
 TEST_F(EngineTest, ImportTypeChecks) {
   absl::StatusOr<Func> host = Func::New(
       store_, FuncType{{ValType::kI32}, {}},
-      [](StoreOpaque&, absl::Span<const Val>, absl::Span<Val>)
+      [](Caller&, absl::Span<const Val>, absl::Span<Val>)
           -> std::optional<Trap> { return std::nullopt; });
   ASSERT_TRUE(host.ok());
   Module m = Compile(R"((module (import "env" "f" (func (param i64)))))");
@@ -378,6 +378,55 @@ TEST(ValTest, RoundTrips) {
   EXPECT_EQ(Val::FromRaw(ValType::kExternRef, Val::ExternRef(&x).ToRaw()).externref(), &x);
   EXPECT_TRUE(Val::NullFuncRef().is_null_ref());
   EXPECT_FALSE(Val::NullFuncRef().funcref().has_value());
+}
+
+}  // namespace
+}  // namespace kiln
+
+namespace kiln {
+namespace {
+
+TEST(CallerTest, HostSeesCallerMemoryAndStoreData) {
+  Engine engine;
+  Store<int> store(engine, 0);
+  absl::StatusOr<Func> sum = Func::New(
+      store, FuncType{{ValType::kI32, ValType::kI32}, {ValType::kI32}},
+      [](Caller& caller, absl::Span<const Val> params,
+         absl::Span<Val> results) -> std::optional<Trap> {
+        ++caller.data<int>();
+        std::optional<Extern> mem = caller.GetExport("mem");
+        if (!mem.has_value() || mem->memory() == nullptr) {
+          return Trap::Host("no memory export");
+        }
+        const uint8_t* bytes = mem->memory()->data(caller.store());
+        int32_t total = 0;
+        for (int32_t i = 0; i < params[1].i32(); ++i) {
+          total += bytes[params[0].i32() + i];
+        }
+        results[0] = Val::I32(total);
+        return std::nullopt;
+      });
+  ASSERT_TRUE(sum.ok());
+  absl::StatusOr<Module> m = Module::FromWat(engine, R"(
+    (module
+      (import "env" "sum" (func $sum (param i32 i32) (result i32)))
+      (memory (export "mem") 1)
+      (data (i32.const 8) "\01\02\03\04")
+      (func (export "run") (result i32) (call $sum (i32.const 8) (i32.const 4))))
+  )");
+  ASSERT_TRUE(m.ok()) << m.status();
+  Result<Instance> inst = Instance::Create(store, *m, {Extern(*sum)});
+  ASSERT_TRUE(inst.ok()) << inst.status();
+  auto run = inst->GetTypedFunc<int32_t()>(store, "run");
+  ASSERT_TRUE(run.ok());
+  Result<int32_t> r = run->Call(store);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(*r, 10);
+  EXPECT_EQ(store.data(), 1);
+  // Called from C++ there is no calling instance.
+  Result<std::vector<Val>> direct = sum->Call(store, {Val::I32(0), Val::I32(1)});
+  ASSERT_TRUE(direct.is_trap());
+  EXPECT_EQ(direct.trap().message(), "no memory export");
 }
 
 }  // namespace
