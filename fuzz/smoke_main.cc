@@ -39,6 +39,6 @@ int main() {
       }
     }
   }
-  std::printf("decode_fuzzer_smoke_test: %d inputs\n", runs);
+  std::printf("fuzz smoke test: %d inputs\n", runs);
   return 0;
 }
