@@ -469,8 +469,10 @@ class Translator
   void MemorySize(uint32_t, Value* result) {
     if (!ok()) return;
     SetLoc();
-    ir::Value len = b_->Load(Type::kI64, kRW, MemoryDefinition(),
-                             VMOffsets::kMemoryDefinitionLength);
+    int32_t moff;
+    ir::Value mdef = MemoryDefinitionPtr(&moff);
+    ir::Value len = b_->Load(Type::kI64, kRW, mdef,
+                             moff + VMOffsets::kMemoryDefinitionLength);
     *result = b_->Ireduce(Type::kI32, b_->UshrImm(len, 16));
   }
   void MemoryGrow(uint32_t memory, const Value& delta, Value* result) {
@@ -527,8 +529,10 @@ class Translator
   void TableSize(uint32_t table, Value* result) {
     if (!ok()) return;
     SetLoc();
-    ir::Value size = b_->Load(Type::kI64, kRW, TableDefinition(table),
-                              VMOffsets::kTableDefinitionSize);
+    int32_t toff;
+    ir::Value tdef = TableDefinition(table, &toff);
+    ir::Value size = b_->Load(Type::kI64, kRW, tdef,
+                              toff + VMOffsets::kTableDefinitionSize);
     *result = b_->Ireduce(Type::kI32, size);
   }
   void TableGrow(uint32_t table, const Value& init, const Value& delta,
@@ -687,13 +691,6 @@ class Translator
     *off = 0;
     return memdef_;
   }
-  // A pointer p such that [p + kMemoryDefinitionLength] is the length.
-  ir::Value MemoryDefinition() {
-    int32_t off;
-    ir::Value p = MemoryDefinitionPtr(&off);
-    if (off == 0) return p;
-    return b_->IaddImm(p, off);
-  }
   ir::Value HeapBase() {
     if (!heap_base_.valid()) {
       int32_t off;
@@ -702,13 +699,15 @@ class Translator
     }
     return heap_base_;
   }
-  // A pointer to table `t`'s VMTableDefinition.
-  ir::Value TableDefinition(uint32_t t) {
+  // Table `t`'s VMTableDefinition is at [returned pointer + *off].
+  ir::Value TableDefinition(uint32_t t, int32_t* off) {
     if (t < module_.num_imported_tables) {
+      *off = 0;
       return b_->Load(kPtr, kRO, vmctx_, offsets_.ImportedTableFrom(t));
     }
-    return b_->IaddImm(
-        vmctx_, offsets_.DefinedTable(t - module_.num_imported_tables));
+    *off = static_cast<int32_t>(
+        offsets_.DefinedTable(t - module_.num_imported_tables));
+    return vmctx_;
   }
   ir::Value GlobalAddr(uint32_t g, int32_t* off) {
     if (g < module_.num_imported_globals) {
@@ -766,8 +765,10 @@ class Translator
 
   // Explicit bounds check for accesses the guard region does not cover.
   void BoundsCheck(ir::Value index, uint64_t offset, int bytes) {
-    ir::Value len = b_->Load(Type::kI64, kRW, MemoryDefinition(),
-                             VMOffsets::kMemoryDefinitionLength);
+    int32_t moff;
+    ir::Value mdef = MemoryDefinitionPtr(&moff);
+    ir::Value len = b_->Load(Type::kI64, kRW, mdef,
+                             moff + VMOffsets::kMemoryDefinitionLength);
     ir::Value idx = b_->Uextend(Type::kI64, index);
     uint64_t end = offset + static_cast<uint64_t>(bytes);
     ir::Value last = b_->Iadd(idx, b_->Iconst(Type::kI64, end));
@@ -1071,13 +1072,15 @@ void Translator::CallIndirect(uint32_t type_index, uint32_t table,
   SetLoc();
   auto& b = *b_;
   // Bounds check against the table's current size.
-  ir::Value def = TableDefinition(table);
+  int32_t toff;
+  ir::Value def = TableDefinition(table, &toff);
   ir::Value size =
-      b.Load(Type::kI64, kRW, def, VMOffsets::kTableDefinitionSize);
+      b.Load(Type::kI64, kRW, def, toff + VMOffsets::kTableDefinitionSize);
   ir::Value idx = b.Uextend(Type::kI64, index);
   b.Trapnz(b.Icmp(IntCC::kUge, idx, size),
            TrapCode::kIndirectCallOutOfBounds);
-  ir::Value base = b.Load(kPtr, kRW, def, VMOffsets::kTableDefinitionBase);
+  ir::Value base =
+      b.Load(kPtr, kRW, def, toff + VMOffsets::kTableDefinitionBase);
   ir::Value slot_addr = b.Iadd(base, b.IshlImm(idx, 3));
   ir::Value slot = b.Load(kPtr, kRW, slot_addr, 0);
   ir::Value funcref = slot;
