@@ -383,6 +383,7 @@ class Lowerer {
       VReg dst;
       bool is_i32 = false;
       if (k < params.size()) {
+        if (total_uses_[params[k].index] == 0) continue;  // unused parameter
         dst = V(params[k]);
         is_i32 = T(params[k]) == Type::kI32;
       } else {
@@ -401,6 +402,7 @@ class Lowerer {
     for (auto [t, dst] : zext) b_.Ext(LoadKind::kI32, t, dst);
     for (size_t k = 0; k < locs.size(); ++k) {
       if (locs[k].in_reg) continue;
+      if (k < params.size() && total_uses_[params[k].index] == 0) continue;
       Addr a;
       a.special_base = kBaseRbp;
       a.disp = 16 + locs[k].stack_offset;
