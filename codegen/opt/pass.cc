@@ -10,6 +10,7 @@
 #include "codegen/opt/const_fold.h"
 #include "codegen/opt/dce.h"
 #include "codegen/opt/gvn.h"
+#include "codegen/opt/simplify_cfg.h"
 #include "codegen/opt/simplify_params.h"
 #include "codegen/opt/split_critical_edges.h"
 
@@ -31,6 +32,7 @@ const Entry kPasses[] = {
     {"const_fold", &Make<ConstFoldPass>},
     {"dce", &Make<DcePass>},
     {"gvn", &Make<GvnPass>},
+    {"simplify_cfg", &Make<SimplifyCfgPass>},
     {"simplify_params", &Make<SimplifyParamsPass>},
     {"split_critical_edges", &Make<SplitCriticalEdgesPass>},
 };

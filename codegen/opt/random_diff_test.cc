@@ -10,7 +10,9 @@
 #include "codegen/ir/interpreter.h"
 #include "codegen/ir/printer.h"
 #include "codegen/ir/verifier.h"
+#include "codegen/opt/dce.h"
 #include "codegen/opt/pass.h"
+#include "codegen/opt/simplify_cfg.h"
 #include "codegen/opt/split_critical_edges.h"
 #include "gtest/gtest.h"
 
@@ -276,6 +278,8 @@ TEST(RandomDiffTest, OptimizationsPreserveBehaviour) {
     ir::Function g = f;
     PassManager pm(/*verify_each=*/true);
     AddDefaultPipeline(pm);
+    pm.Add(std::make_unique<SimplifyCfgPass>());
+    pm.Add(std::make_unique<DcePass>());
     pm.Add(std::make_unique<SplitCriticalEdgesPass>());
     absl::Status s = pm.Run(g);
     ASSERT_TRUE(s.ok()) << "seed " << seed << ": " << s << "\n"
