@@ -62,8 +62,13 @@ class Lexer {
       }
       t.kind = Tok::kNumber;
     } else if (c == '%') {
+      // Function names may carry wasm name-section text ("$fac-rec"):
+      // anything up to whitespace or the signature's '('.
       Advance();
-      while (pos_ < s_.size() && is_ident(s_[pos_])) Advance();
+      while (pos_ < s_.size() && s_[pos_] != '(' && s_[pos_] != ';' &&
+             !std::isspace(static_cast<unsigned char>(s_[pos_]))) {
+        Advance();
+      }
       t.kind = Tok::kName;
     } else if (c == '-' && pos_ + 1 < s_.size() && s_[pos_ + 1] == '>') {
       Advance();

@@ -139,6 +139,12 @@ block0(v0: i64, v1: i64, v2: i32):
   EXPECT_TRUE(VerifyFunction(*f).ok()) << VerifyFunction(*f);
 }
 
+TEST(ParserTest, FunctionNamesWithPunctuation) {
+  auto f = ParseFunction("function %$fac-rec.1(i32) {\nblock0(v0: i32):\n    return\n}\n");
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(f->name(), "$fac-rec.1");
+}
+
 TEST(ParserTest, MultipleFunctions) {
   auto fs = ParseFunctions(
       "function %a() {\nblock0:\n return\n}\nfunction %b() {\nblock0:\n "
