@@ -13,10 +13,11 @@ uint32_t SignatureRegistry::Intern(const wasm::FuncType& type) {
   const uint32_t id = static_cast<uint32_t>(types_.size());
   types_.push_back(type);
   ids_.emplace(type, id);
+  by_id_.Set(id, &types_.back());
   return id;
 }
 
-const wasm::FuncType& SignatureRegistry::Lookup(uint32_t id) const {
+const wasm::FuncType& SignatureRegistry::LookupSlow(uint32_t id) const {
   absl::MutexLock lock(&mu_);
   return types_[id];
 }
@@ -38,6 +39,9 @@ absl::Status Engine::init_status() const { return impl_->init_status; }
 
 absl::StatusOr<trampolines::ArrayCallFn> Engine::ArrayCallTrampoline(
     uint32_t sig) const {
+  if (const void* fast = impl_->array_call_table.Get(sig)) {
+    return reinterpret_cast<trampolines::ArrayCallFn>(const_cast<void*>(fast));
+  }
   absl::MutexLock lock(&impl_->mu);
   auto it = impl_->array_calls.find(sig);
   if (it == impl_->array_calls.end()) {
@@ -45,6 +49,7 @@ absl::StatusOr<trampolines::ArrayCallFn> Engine::ArrayCallTrampoline(
         trampolines::CompileArrayCall(impl_->signatures.Lookup(sig));
     if (!t.ok()) return t.status();
     it = impl_->array_calls.emplace(sig, *std::move(t)).first;
+    impl_->array_call_table.Set(sig, it->second.entry);
   }
   return reinterpret_cast<trampolines::ArrayCallFn>(
       const_cast<void*>(it->second.entry));

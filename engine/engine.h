@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "codegen/trampolines/trampolines.h"
+#include "engine/id_table.h"
 #include "runtime/traps/stack_limit.h"
 #include "wasm/types.h"
 
@@ -37,11 +38,18 @@ class SignatureRegistry {
  public:
   uint32_t Intern(const wasm::FuncType& type) ABSL_LOCKS_EXCLUDED(mu_);
   // The type of `id` (an id Intern returned). The reference is stable.
-  const wasm::FuncType& Lookup(uint32_t id) const ABSL_LOCKS_EXCLUDED(mu_);
+  // Lock-free.
+  const wasm::FuncType& Lookup(uint32_t id) const ABSL_LOCKS_EXCLUDED(mu_) {
+    if (const wasm::FuncType* t = by_id_.Get(id)) return *t;
+    return LookupSlow(id);
+  }
   size_t size() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
+  const wasm::FuncType& LookupSlow(uint32_t id) const ABSL_LOCKS_EXCLUDED(mu_);
+
   mutable absl::Mutex mu_;
+  internal::IdTable<wasm::FuncType> by_id_;
   absl::flat_hash_map<wasm::FuncType, uint32_t> ids_ ABSL_GUARDED_BY(mu_);
   std::deque<wasm::FuncType> types_ ABSL_GUARDED_BY(mu_);
 };
@@ -59,7 +67,7 @@ class Engine {
   SignatureRegistry& signatures() const;
 
   // The array-call (host -> wasm) trampoline of signature `sig`, generated
-  // once per engine.
+  // once per engine (lock-free after that).
   absl::StatusOr<trampolines::ArrayCallFn> ArrayCallTrampoline(
       uint32_t sig) const;
   // The wasm-to-host trampoline of `sig` that ends in the engine's host

@@ -15,6 +15,7 @@
 #include "engine/engine.h"
 #include "engine/extern.h"
 #include "engine/func.h"
+#include "engine/id_table.h"
 #include "engine/module.h"
 #include "engine/store.h"
 #include "engine/trap.h"
@@ -40,6 +41,8 @@ struct EngineImpl {
   absl::Mutex mu;
   absl::flat_hash_map<uint32_t, trampolines::Trampoline> array_calls
       ABSL_GUARDED_BY(mu);
+  // sig -> array-call entry, read without the lock.
+  IdTable<void> array_call_table;
   absl::flat_hash_map<uint32_t, trampolines::Trampoline> host_calls
       ABSL_GUARDED_BY(mu);
   // Wasm-to-host trampolines ending in internal::HostArrayDispatch (the

@@ -1,0 +1,278 @@
+#include "engine/host_func.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/container/inlined_vector.h"
+#include "absl/strings/str_cat.h"
+#include "engine/internal.h"
+#include "runtime/traps/entry.h"
+
+namespace kiln {
+namespace internal {
+
+TrapCode SetHostTrap(StoreOpaque& store, std::string message) {
+  store.impl().pending_trap = Trap::Host(std::move(message));
+  return TrapCode::kHostError;
+}
+
+TrapCode SetHostTrapFromStatus(StoreOpaque& store, const absl::Status& status) {
+  return SetHostTrap(store, std::string(status.message()));
+}
+
+TrapCode SetHostTrapFromException(StoreOpaque& store, const char* what) {
+  return SetHostTrap(store, what != nullptr
+                                ? absl::StrCat("host function threw: ", what)
+                                : "host function threw an exception");
+}
+
+void RaiseHostTrap(StoreOpaque& store, TrapCode code, uintptr_t wasm_fp,
+                   uintptr_t wasm_pc) {
+  abi::VMRuntimeLimits* limits = store.runtime_limits();
+  // EnterWasm restores these when it returns.
+  limits->last_wasm_exit_fp = wasm_fp;
+  limits->last_wasm_exit_pc = wasm_pc;
+  runtime::RaiseTrap(code);
+}
+
+namespace {
+std::optional<TrapCode> DispatchArray(HostFuncCtx* ctx, void* caller_vmctx,
+                                      ValRaw* values) {
+  return ctx->state->array_fn(*ctx->state, *ctx->store, caller_vmctx, values);
+}
+}  // namespace
+
+void HostArrayDispatch(void* host_ctx, void* caller_vmctx, uint8_t* values) {
+  std::optional<TrapCode> code =
+      DispatchArray(static_cast<HostFuncCtx*>(host_ctx), caller_vmctx,
+                    reinterpret_cast<ValRaw*>(values));
+  if (ABSL_PREDICT_FALSE(code.has_value())) runtime::RaiseTrap(*code);
+}
+
+absl::StatusOr<const void*> HostArrayTrampoline(const Engine& engine,
+                                                uint32_t sig) {
+  EngineImpl* impl = engine.impl();
+  const FuncType& type = impl->signatures.Lookup(sig);
+  absl::MutexLock lock(&impl->mu);
+  auto it = impl->host_array_calls.find(sig);
+  if (it == impl->host_array_calls.end()) {
+    absl::StatusOr<trampolines::Trampoline> t =
+        trampolines::CompileWasmToHost(type, &HostArrayDispatch);
+    if (!t.ok()) return t.status();
+    it = impl->host_array_calls.emplace(sig, *std::move(t)).first;
+  }
+  return it->second.entry;
+}
+
+absl::Status UnsupportedV128(const FuncType& type) {
+  for (ValType t : type.params) {
+    if (t == ValType::kV128) {
+      return absl::UnimplementedError(absl::StrCat(
+          "host function ", type.ToString(), ": v128 is not supported"));
+    }
+  }
+  for (ValType t : type.results) {
+    if (t == ValType::kV128) {
+      return absl::UnimplementedError(absl::StrCat(
+          "host function ", type.ToString(), ": v128 is not supported"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+// Everything with a destructor lives in here; the trap code goes back to
+// HostArrayDispatch, which raises it.
+std::optional<TrapCode> RunFuncNew(const HostFuncState& state,
+                                   StoreOpaque& store, void* caller_vmctx,
+                                   ValRaw* values) {
+  const FuncType& type = state.type;
+  absl::InlinedVector<Val, 8> params;
+  params.reserve(type.params.size());
+  for (size_t i = 0; i < type.params.size(); ++i) {
+    params.push_back(Val::FromRaw(type.params[i], values[i]));
+  }
+  absl::InlinedVector<Val, 4> results;
+  for (ValType t : type.results) results.push_back(Val::Default(t));
+  auto& fn = *static_cast<HostFuncNewFn*>(state.callable.get());
+  absl::Status status;
+  try {
+    Caller caller(store, caller_vmctx);
+    status = fn(caller, params, absl::MakeSpan(results));
+  } catch (const std::exception& e) {
+    return SetHostTrapFromException(store, e.what());
+  } catch (...) {
+    return SetHostTrapFromException(store, nullptr);
+  }
+  if (!status.ok()) return SetHostTrapFromStatus(store, status);
+  for (size_t k = 0; k < type.results.size(); ++k) {
+    if (results[k].type() != type.results[k]) {
+      return SetHostTrap(
+          store, absl::StrCat("host function result ", k, " has type ",
+                              wasm::ValTypeName(results[k].type()),
+                              ", expected ", wasm::ValTypeName(type.results[k])));
+    }
+    values[k] = results[k].ToRaw();
+  }
+  return std::nullopt;
+}
+}  // namespace
+
+std::optional<TrapCode> InvokeFuncNew(const HostFuncState& state,
+                                      StoreOpaque& store, void* caller_vmctx,
+                                      ValRaw* values) {
+  return RunFuncNew(state, store, caller_vmctx, values);
+}
+
+std::optional<TrapCode> InvokeFuncNewUnchecked(const HostFuncState& state,
+                                               StoreOpaque& store,
+                                               void* caller_vmctx,
+                                               ValRaw* values) {
+  auto& fn = *static_cast<HostFuncUncheckedFn*>(state.callable.get());
+  const size_t n = std::max<size_t>(
+      {state.type.params.size(), state.type.results.size(), 1});
+  absl::Status status;
+  try {
+    Caller caller(store, caller_vmctx);
+    status = fn(caller, absl::MakeSpan(values, n));
+  } catch (const std::exception& e) {
+    return SetHostTrapFromException(store, e.what());
+  } catch (...) {
+    return SetHostTrapFromException(store, nullptr);
+  }
+  if (ABSL_PREDICT_FALSE(!status.ok())) {
+    return SetHostTrapFromStatus(store, status);
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<std::shared_ptr<const HostFuncState>> MakeArrayHostFunc(
+    const Engine& engine, const FuncType& type, std::shared_ptr<void> callable,
+    HostArrayFn fn) {
+  if (absl::Status s = UnsupportedV128(type); !s.ok()) return s;
+  auto state = std::make_shared<HostFuncState>();
+  state->engine = engine;
+  state->type = type;
+  state->type_id = engine.signatures().Intern(type);
+  absl::StatusOr<const void*> code = HostArrayTrampoline(engine, state->type_id);
+  if (!code.ok()) return code.status();
+  state->code = *code;
+  state->callable = std::move(callable);
+  state->array_fn = fn;
+  return std::shared_ptr<const HostFuncState>(std::move(state));
+}
+
+absl::StatusOr<std::shared_ptr<const HostFuncState>> MakeWrapHostFunc(
+    const Engine& engine, FuncType type, std::shared_ptr<void> callable,
+    const void* code) {
+  auto state = std::make_shared<HostFuncState>();
+  state->engine = engine;
+  state->type_id = engine.signatures().Intern(type);
+  state->type = std::move(type);
+  state->code = code;
+  state->callable = std::move(callable);
+  return std::shared_ptr<const HostFuncState>(std::move(state));
+}
+
+StoreOpaque* FuncStore(const Func& func) {
+  const void* vmctx = func.raw()->vmctx;
+  if (vmctx == nullptr) return nullptr;
+  const uint32_t magic = *static_cast<const uint32_t*>(vmctx);
+  if (magic == abi::kVMContextMagic) {
+    return static_cast<StoreOpaque*>(
+        static_cast<const abi::VMContextHeader*>(vmctx)->store);
+  }
+  if (magic == kHostFuncCtxMagic) {
+    return static_cast<const HostFuncCtx*>(vmctx)->store;
+  }
+  if (magic == kHostFuncMagic) {
+    return static_cast<const HostFuncData*>(vmctx)->store;
+  }
+  return nullptr;
+}
+
+bool StoreOwns(StoreOpaque& store, const Extern& ext) {
+  StoreImpl& impl = store.impl();
+  if (const Func* f = ext.func()) return FuncStore(*f) == &store;
+  if (const Memory* m = ext.memory()) {
+    for (const auto& own : impl.memories) {
+      if (own.get() == m->raw()) return true;
+    }
+    for (const auto& inst : impl.instances) {
+      for (uint32_t i = 0; i < inst->instance->num_memories(); ++i) {
+        if (inst->instance->memory(i) == m->raw()) return true;
+      }
+    }
+    return false;
+  }
+  if (const Table* t = ext.table()) {
+    for (const auto& own : impl.tables) {
+      if (own.get() == t->raw()) return true;
+    }
+    for (const auto& inst : impl.instances) {
+      for (uint32_t i = 0; i < inst->instance->num_tables(); ++i) {
+        if (inst->instance->table(i) == t->raw()) return true;
+      }
+    }
+    return false;
+  }
+  const Global* g = ext.global();
+  for (const auto& own : impl.globals) {
+    if (own.get() == g->raw()) return true;
+  }
+  for (const auto& inst : impl.instances) {
+    const uint32_t n =
+        static_cast<uint32_t>(inst->instance->module().globals.size());
+    for (uint32_t i = 0; i < n; ++i) {
+      if (inst->instance->global(i) == g->raw()) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace internal
+
+absl::StatusOr<HostFunc> HostFunc::New(const Engine& engine,
+                                       const FuncType& type, HostFuncNewFn fn) {
+  absl::StatusOr<std::shared_ptr<const internal::HostFuncState>> s =
+      internal::MakeArrayHostFunc(
+          engine, type, std::make_shared<HostFuncNewFn>(std::move(fn)),
+          &internal::InvokeFuncNew);
+  if (!s.ok()) return s.status();
+  return HostFunc(*std::move(s));
+}
+
+absl::StatusOr<HostFunc> HostFunc::NewUnchecked(const Engine& engine,
+                                                const FuncType& type,
+                                                HostFuncUncheckedFn fn) {
+  absl::StatusOr<std::shared_ptr<const internal::HostFuncState>> s =
+      internal::MakeArrayHostFunc(
+          engine, type, std::make_shared<HostFuncUncheckedFn>(std::move(fn)),
+          &internal::InvokeFuncNewUnchecked);
+  if (!s.ok()) return s.status();
+  return HostFunc(*std::move(s));
+}
+
+absl::StatusOr<Func> HostFunc::IntoFunc(StoreOpaque& store) const {
+  if (!(store.engine() == state_->engine)) {
+    return absl::InvalidArgumentError(
+        "the host function and the store belong to different engines");
+  }
+  auto& contexts = store.impl().host_func_contexts;
+  auto [it, inserted] = contexts.try_emplace(state_.get());
+  if (inserted) {
+    auto ctx = std::make_shared<internal::HostFuncCtx>();
+    ctx->store = &store;
+    ctx->callable = state_->callable.get();
+    ctx->state = state_.get();
+    ctx->funcref.code = state_->code;
+    ctx->funcref.vmctx = ctx.get();
+    ctx->funcref.type_id = state_->type_id;
+    ctx->keep_alive = state_;
+    it->second = std::move(ctx);
+  }
+  return Func::FromRaw(
+      &static_cast<internal::HostFuncCtx*>(it->second.get())->funcref);
+}
+
+}  // namespace kiln
