@@ -26,7 +26,9 @@ module is decoded and validated by Kiln:
   assert_uninstantiable must validate, then trap while instantiating
 Commands that execute code (invoke, get, register, assert_return,
 assert_trap, assert_exhaustion) run on Kiln's engine with the standard
-"spectest" host module.
+"spectest" host module. A module the engine reports as not implemented
+(e.g. SIMD before the compiler supports it) is skipped, and so are the
+commands that use it; the count is printed before the final line.
 
 Prints failures as FILE:LINE, a line per file, and a final line
 "N passed, N failed, N skipped". Exits 1 if anything failed.
@@ -81,6 +83,7 @@ int Run(const std::vector<std::string_view>& args) {
   WastRunner runner(&KilnValidate, &engine, options);
   int passed = 0, failed = 0, skipped = 0;
   size_t mismatches = 0;
+  int not_implemented = 0;
   for (const std::string& file : files) {
     WastFileReport report = runner.RunFile(file);
     for (const std::string& line : report.log) {
@@ -108,9 +111,14 @@ int Run(const std::vector<std::string_view>& args) {
     passed += report.passed;
     failed += report.failed;
     skipped += report.skipped;
+    not_implemented += report.skipped_not_implemented;
   }
   if (options.check_messages) {
     std::printf("%zu message mismatches (informational)\n", mismatches);
+  }
+  if (not_implemented > 0) {
+    std::printf("%d skipped as not implemented in Kiln yet (see --verbose)\n",
+                not_implemented);
   }
   std::printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
   return failed == 0 ? 0 : 1;

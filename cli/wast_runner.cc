@@ -34,6 +34,17 @@ Outcome Pass(std::string note = "") { return {Verdict::kPass, std::move(note)}; 
 Outcome Fail(std::string why) { return {Verdict::kFail, std::move(why)}; }
 Outcome Skip(std::string why) { return {Verdict::kSkip, std::move(why)}; }
 
+constexpr char kNotImplemented[] = "not implemented: ";
+
+// An engine error: kUnimplemented (a feature Kiln's engine lacks, e.g.
+// SIMD) skips the command, anything else fails it.
+Outcome EngineError(const absl::Status& status, const std::string& context) {
+  if (absl::IsUnimplemented(status)) {
+    return Skip(absl::StrCat(kNotImplemented, status.message()));
+  }
+  return Fail(absl::StrCat(context, status.ToString()));
+}
+
 std::string Quote(const std::string& text) { return absl::StrCat("\"", text, "\""); }
 
 // The binary of a script module. kInvalidArgument: a quoted module's text is
@@ -92,7 +103,9 @@ class ScriptRun {
     if (kind == CommandKind::kModule) {
       Outcome outcome = RunModule(command);
       NoteModule(std::string(ModuleName(command)), CommandLine(command),
-                 outcome.verdict != Verdict::kFail);
+                 outcome.verdict == Verdict::kFail   ? ModuleState::kFailed
+                 : outcome.verdict == Verdict::kSkip ? ModuleState::kSkipped
+                                                     : ModuleState::kOk);
       return outcome;
     }
     if (kind == CommandKind::kAssertMalformed) {
@@ -118,20 +131,20 @@ class ScriptRun {
         if (status.ok()) {
           status = engine_->Register(c->module_name, VarModuleName(c->var));
         }
-        if (!status.ok()) return Fail(absl::StrCat("register failed: ", status.ToString()));
+        if (!status.ok()) return EngineError(status, "register failed: ");
         return Pass();
       }
       case CommandKind::kAction: {
         auto* c = wabt::cast<wabt::ActionCommand>(&command);
         absl::StatusOr<WastInvokeOutcome> outcome = RunAction(*c->action);
-        if (!outcome.ok()) return Fail(outcome.status().ToString());
+        if (!outcome.ok()) return EngineError(outcome.status(), "");
         if (outcome->trap) return Fail(absl::StrCat("trapped: ", *outcome->trap));
         return Pass();
       }
       case CommandKind::kAssertReturn: {
         auto* c = wabt::cast<wabt::AssertReturnCommand>(&command);
         absl::StatusOr<WastInvokeOutcome> outcome = RunAction(*c->action);
-        if (!outcome.ok()) return Fail(outcome.status().ToString());
+        if (!outcome.ok()) return EngineError(outcome.status(), "");
         if (outcome->trap) {
           return Fail(absl::StrCat("expected ", FormatExpectation(*c->expected),
                                    ", trapped: ", *outcome->trap));
@@ -156,7 +169,7 @@ class ScriptRun {
           text = &c->text;
         }
         absl::StatusOr<WastInvokeOutcome> outcome = RunAction(*action);
-        if (!outcome.ok()) return Fail(outcome.status().ToString());
+        if (!outcome.ok()) return EngineError(outcome.status(), "");
         if (!outcome->trap) {
           return Fail(absl::StrCat("expected trap ", Quote(*text), ", got ",
                                    FormatValues(outcome->results)));
@@ -189,7 +202,7 @@ class ScriptRun {
     if (engine_ == nullptr) return Pass();
     status = engine_->Instantiate(*bytes, ModuleName(command));
     if (!status.ok()) {
-      return Fail(absl::StrCat("instantiation failed: ", status.message()));
+      return EngineError(status, "instantiation failed: ");
     }
     return Pass();
   }
@@ -250,6 +263,7 @@ class ScriptRun {
       return Skip("module validated; linking needs an execution engine");
     }
     status = engine_->Instantiate(*bytes, "");
+    if (absl::IsUnimplemented(status)) return EngineError(status, "");
     if (status.ok()) {
       return Fail(kind == CommandKind::kAssertUnlinkable
                       ? "expected a link error, the module instantiated"
@@ -274,27 +288,43 @@ class ScriptRun {
   // Remembers whether the module defined at `line` is usable, so commands
   // on a module that failed report that instead of running against an
   // older module.
-  void NoteModule(const std::string& name, int line, bool ok) {
-    current_failed_line_ = ok ? 0 : line;
+  enum class ModuleState { kOk, kFailed, kSkipped };
+  struct ModuleRecord {
+    ModuleState state = ModuleState::kOk;
+    int line = 0;
+  };
+
+  void NoteModule(const std::string& name, int line, ModuleState state) {
+    current_ = {state, line};
     if (name.empty()) return;
-    if (ok) {
-      failed_named_.erase(name);
+    if (state == ModuleState::kOk) {
+      unusable_named_.erase(name);
     } else {
-      failed_named_[name] = line;
+      unusable_named_[name] = {state, line};
     }
   }
 
+  // OK, or why the module cannot be used: FailedPrecondition when it
+  // failed, Unimplemented when it was skipped (so the command is skipped).
   absl::Status CheckModuleUsable(const std::string& module) const {
-    if (module.empty()) {
-      if (current_failed_line_ == 0) return absl::OkStatus();
-      return absl::FailedPreconditionError(
-          absl::StrCat("the module defined at line ", current_failed_line_,
-                       " failed"));
+    ModuleRecord record = current_;
+    std::string what = "the module defined at line ";
+    if (!module.empty()) {
+      auto it = unusable_named_.find(module);
+      record = it == unusable_named_.end() ? ModuleRecord{} : it->second;
+      what = absl::StrCat("module ", module, " defined at line ");
     }
-    auto it = failed_named_.find(module);
-    if (it == failed_named_.end()) return absl::OkStatus();
-    return absl::FailedPreconditionError(absl::StrCat(
-        "module ", module, " (defined at line ", it->second, ") failed"));
+    switch (record.state) {
+      case ModuleState::kOk:
+        return absl::OkStatus();
+      case ModuleState::kFailed:
+        return absl::FailedPreconditionError(
+            absl::StrCat(what, record.line, " failed"));
+      case ModuleState::kSkipped:
+        return absl::UnimplementedError(
+            absl::StrCat(what, record.line, " was skipped"));
+    }
+    return absl::OkStatus();
   }
 
   absl::StatusOr<WastInvokeOutcome> RunAction(const wabt::Action& action) {
@@ -322,8 +352,8 @@ class ScriptRun {
   const std::string& path_;
   const ModuleValidator& validator_;
   WastEngine* engine_;
-  int current_failed_line_ = 0;  // 0: the current module (if any) is fine
-  std::map<std::string, int> failed_named_;
+  ModuleRecord current_;  // the module an action without a name refers to
+  std::map<std::string, ModuleRecord> unusable_named_;
 };
 
 }  // namespace
@@ -385,7 +415,12 @@ WastFileReport WastRunner::RunScript(const std::string& path,
     switch (outcome.verdict) {
       case Verdict::kPass: ++report.passed; break;
       case Verdict::kFail: ++report.failed; break;
-      case Verdict::kSkip: ++report.skipped; break;
+      case Verdict::kSkip:
+        ++report.skipped;
+        if (absl::StartsWith(outcome.message, kNotImplemented)) {
+          ++report.skipped_not_implemented;
+        }
+        break;
     }
     if (outcome.verdict == Verdict::kFail) {
       report.failures.push_back({line, name, outcome.message});

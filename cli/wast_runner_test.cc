@@ -242,12 +242,40 @@ TEST(WastRunnerTest, CommandsOnAFailedModuleDoNotReachTheEngine) {
   EXPECT_THAT(report.failures[1].message,
               HasSubstr("the module defined at line 3 failed"));
   EXPECT_THAT(report.failures[2].message,
-              HasSubstr("module $b (defined at line 3) failed"));
+              HasSubstr("module $b defined at line 3 failed"));
   EXPECT_EQ(report.failures[3].command, "register");
   // The engine saw only the calls on usable modules.
   EXPECT_THAT(failing.calls, ::testing::Contains("invoke $a one ()"));
   EXPECT_THAT(failing.calls,
               ::testing::Not(::testing::Contains("invoke $b one ()")));
+}
+
+TEST(WastRunnerTest, UnimplementedModulesAreSkippedWithTheirCommands) {
+  struct NoSimd : RecordingEngine {
+    absl::Status Instantiate(absl::Span<const uint8_t> bytes,
+                             std::string_view name) override {
+      RecordingEngine::Instantiate(bytes, name).IgnoreError();
+      if (name == "$simd") return absl::UnimplementedError("v128 (SIMD)");
+      return absl::OkStatus();
+    }
+  } engine;
+  WastInvokeOutcome one;
+  one.results.push_back({WastValueType::kI32, {1, 0}, false});
+  engine.outcomes["one"] = one;
+  WastRunner runner(&AcceptAll, &engine, WastOptions{.verbose = true});
+  WastFileReport report = runner.RunScript("s.wast", R"wast((module $simd)
+(assert_return (invoke "one") (i32.const 1))
+(register "s" $simd)
+(module $ok)
+(assert_return (invoke "one") (i32.const 1))
+(assert_return (invoke $simd "one") (i32.const 1))
+)wast");
+  EXPECT_EQ(report.passed, 2);
+  EXPECT_EQ(report.failed, 0);
+  EXPECT_EQ(report.skipped, 4);
+  EXPECT_EQ(report.skipped_not_implemented, 4);
+  EXPECT_EQ(report.log[0], "s.wast:1: module: skip: not implemented: v128 (SIMD)");
+  EXPECT_THAT(report.log[5], HasSubstr("module $simd defined at line 1 was skipped"));
 }
 
 TEST(WastRunnerTest, EngineJudgesUnlinkable) {
