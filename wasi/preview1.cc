@@ -1,0 +1,1210 @@
+// wasi_snapshot_preview1 over POSIX (see preview1.h).
+#include "wasi/preview1.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "wasi/path.h"
+#include "wasi/types.h"
+
+namespace kiln::wasi::preview1 {
+namespace {
+
+constexpr uint32_t kMaxIovs = 1024;  // IOV_MAX; more is a short transfer
+
+// Looks up `fd` and checks that it has all of `needed` rights.
+Errno GetFd(WasiCtx& ctx, u32 fd, Rights needed, FdEntry** out) {
+  FdEntry* e = ctx.Get(fd);
+  if (e == nullptr) return Errno::kBadf;
+  if ((e->base & needed) != needed) return Errno::kNotcapable;
+  *out = e;
+  return Errno::kSuccess;
+}
+
+// Reads the guest's iovec array into host iovecs, checking every buffer.
+Errno GatherIovs(M mem, u32 iovs, u32 iovs_len, std::vector<iovec>* out) {
+  if (!mem.InBounds(iovs, uint64_t{iovs_len} * kIovecSize)) {
+    return Errno::kFault;
+  }
+  const u32 n = std::min(iovs_len, kMaxIovs);
+  out->clear();
+  out->reserve(n);
+  for (u32 i = 0; i < n; ++i) {
+    u32 buf = 0, len = 0;
+    mem.Load(uint64_t{iovs} + i * kIovecSize, &buf);
+    mem.Load(uint64_t{iovs} + i * kIovecSize + 4, &len);
+    uint8_t* p = mem.Slice(buf, len);
+    if (p == nullptr) return Errno::kFault;
+    out->push_back(iovec{p, len});
+  }
+  return Errno::kSuccess;
+}
+
+bool ReadPath(M mem, u32 path, u32 len, std::string* out) {
+  std::string_view v;
+  if (!mem.ReadString(path, len, &v)) return false;
+  *out = std::string(v);
+  return true;
+}
+
+uint64_t ToNs(const timespec& ts) {
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull +
+         static_cast<uint64_t>(ts.tv_nsec);
+}
+
+bool HostClock(u32 id, clockid_t* out) {
+  switch (id) {
+    case kClockRealtime: *out = CLOCK_REALTIME; return true;
+    case kClockMonotonic: *out = CLOCK_MONOTONIC; return true;
+    case kClockProcessCputime: *out = CLOCK_PROCESS_CPUTIME_ID; return true;
+    case kClockThreadCputime: *out = CLOCK_THREAD_CPUTIME_ID; return true;
+    default: return false;
+  }
+}
+
+Filetype ModeFiletype(mode_t mode) {
+  switch (mode & S_IFMT) {
+    case S_IFBLK: return Filetype::kBlockDevice;
+    case S_IFCHR: return Filetype::kCharacterDevice;
+    case S_IFDIR: return Filetype::kDirectory;
+    case S_IFREG: return Filetype::kRegularFile;
+    case S_IFLNK: return Filetype::kSymbolicLink;
+    case S_IFSOCK: return Filetype::kSocketStream;
+    default: return Filetype::kUnknown;
+  }
+}
+
+Errno StoreFilestat(M mem, u32 out, const struct stat& st) {
+  uint8_t buf[kFilestatSize] = {};
+  uint64_t dev = st.st_dev, ino = st.st_ino, nlink = st.st_nlink,
+           size = static_cast<uint64_t>(st.st_size);
+  uint64_t atim = ToNs(st.st_atim), mtim = ToNs(st.st_mtim),
+           ctim = ToNs(st.st_ctim);
+  std::memcpy(buf + 0, &dev, 8);
+  std::memcpy(buf + 8, &ino, 8);
+  buf[16] = static_cast<uint8_t>(ModeFiletype(st.st_mode));
+  std::memcpy(buf + 24, &nlink, 8);
+  std::memcpy(buf + 32, &size, 8);
+  std::memcpy(buf + 40, &atim, 8);
+  std::memcpy(buf + 48, &mtim, 8);
+  std::memcpy(buf + 56, &ctim, 8);
+  return mem.Write(out, buf, sizeof(buf)) ? Errno::kSuccess : Errno::kFault;
+}
+
+// The two timespecs of utimensat/futimens for WASI fst_flags.
+Errno TimesFor(u64 atim, u64 mtim, u32 fst, timespec ts[2]) {
+  if (fst & ~0xfu) return Errno::kInval;
+  if ((fst & kFstflagAtim) && (fst & kFstflagAtimNow)) return Errno::kInval;
+  if ((fst & kFstflagMtim) && (fst & kFstflagMtimNow)) return Errno::kInval;
+  auto one = [](u64 t, bool set, bool now, timespec* out) {
+    if (now) {
+      out->tv_sec = 0;
+      out->tv_nsec = UTIME_NOW;
+    } else if (set) {
+      out->tv_sec = static_cast<time_t>(t / 1000000000ull);
+      out->tv_nsec = static_cast<long>(t % 1000000000ull);
+    } else {
+      out->tv_sec = 0;
+      out->tv_nsec = UTIME_OMIT;
+    }
+  };
+  one(atim, fst & kFstflagAtim, fst & kFstflagAtimNow, &ts[0]);
+  one(mtim, fst & kFstflagMtim, fst & kFstflagMtimNow, &ts[1]);
+  return Errno::kSuccess;
+}
+
+std::string ProcFdPath(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+
+// Directory fd with `needed` rights plus its path argument.
+Errno DirAndPath(WasiCtx& ctx, M mem, u32 fd, Rights needed, u32 path,
+                 u32 path_len, FdEntry** dir, std::string* p) {
+  Errno err = GetFd(ctx, fd, needed, dir);
+  if (err != Errno::kSuccess) return err;
+  if ((*dir)->filetype != Filetype::kDirectory) return Errno::kNotdir;
+  if (!ReadPath(mem, path, path_len, p)) return Errno::kFault;
+  return Errno::kSuccess;
+}
+
+// For the last component "." or "..": resolve the whole path (so an
+// escape is still kNotcapable) and then fail with `err`.
+Errno SpecialName(int dirfd, const std::string& path, Errno err) {
+  UniqueFd fd;
+  Errno e = OpenBeneath(dirfd, path, O_PATH | O_DIRECTORY, 0, true, &fd);
+  return e != Errno::kSuccess ? e : err;
+}
+
+Errno SockCheck(WasiCtx& ctx, u32 fd) {
+  FdEntry* e = ctx.Get(fd);
+  if (e == nullptr) return Errno::kBadf;
+  if (e->filetype != Filetype::kSocketStream &&
+      e->filetype != Filetype::kSocketDgram) {
+    return Errno::kNotsock;
+  }
+  return Errno::kNotsup;
+}
+
+}  // namespace
+
+Errno ArgsSizesGet(WasiCtx& ctx, M mem, u32 argc_out, u32 buf_size_out) {
+  uint64_t size = 0;
+  for (const std::string& a : ctx.args()) size += a.size() + 1;
+  if (size > std::numeric_limits<u32>::max()) return Errno::kOverflow;
+  if (!mem.Store<u32>(argc_out, static_cast<u32>(ctx.args().size())) ||
+      !mem.Store<u32>(buf_size_out, static_cast<u32>(size))) {
+    return Errno::kFault;
+  }
+  return Errno::kSuccess;
+}
+
+namespace {
+Errno PutStrings(M mem, const std::vector<std::string>& strs, u32 ptrs,
+                 u32 buf) {
+  uint64_t total = 0;
+  for (const std::string& s : strs) total += s.size() + 1;
+  if (!mem.InBounds(ptrs, uint64_t{strs.size()} * 4) ||
+      !mem.InBounds(buf, total)) {
+    return Errno::kFault;
+  }
+  uint64_t at = buf;
+  for (size_t i = 0; i < strs.size(); ++i) {
+    mem.Store<u32>(uint64_t{ptrs} + 4 * i, static_cast<u32>(at));
+    mem.Write(at, strs[i].c_str(), strs[i].size() + 1);
+    at += strs[i].size() + 1;
+  }
+  return Errno::kSuccess;
+}
+}  // namespace
+
+Errno ArgsGet(WasiCtx& ctx, M mem, u32 argv, u32 argv_buf) {
+  return PutStrings(mem, ctx.args(), argv, argv_buf);
+}
+
+Errno EnvironSizesGet(WasiCtx& ctx, M mem, u32 count_out, u32 buf_size_out) {
+  uint64_t size = 0;
+  for (const std::string& a : ctx.env()) size += a.size() + 1;
+  if (size > std::numeric_limits<u32>::max()) return Errno::kOverflow;
+  if (!mem.Store<u32>(count_out, static_cast<u32>(ctx.env().size())) ||
+      !mem.Store<u32>(buf_size_out, static_cast<u32>(size))) {
+    return Errno::kFault;
+  }
+  return Errno::kSuccess;
+}
+
+Errno EnvironGet(WasiCtx& ctx, M mem, u32 environ, u32 environ_buf) {
+  return PutStrings(mem, ctx.env(), environ, environ_buf);
+}
+
+Errno ClockResGet(WasiCtx&, M mem, u32 clock_id, u32 res_out) {
+  clockid_t id;
+  if (!HostClock(clock_id, &id)) return Errno::kInval;
+  timespec ts;
+  if (clock_getres(id, &ts) != 0) return LastHostErrno();
+  return mem.Store<u64>(res_out, ToNs(ts)) ? Errno::kSuccess : Errno::kFault;
+}
+
+Errno ClockTimeGet(WasiCtx&, M mem, u32 clock_id, u64, u32 time_out) {
+  clockid_t id;
+  if (!HostClock(clock_id, &id)) return Errno::kInval;
+  timespec ts;
+  if (clock_gettime(id, &ts) != 0) return LastHostErrno();
+  return mem.Store<u64>(time_out, ToNs(ts)) ? Errno::kSuccess : Errno::kFault;
+}
+
+Errno FdAdvise(WasiCtx& ctx, M, u32 fd, u64 offset, u64 len, u32 advice) {
+  FdEntry* e;
+  if (Errno err = GetFd(ctx, fd, rights::kFdAdvise, &e); err != Errno::kSuccess) {
+    return err;
+  }
+  static constexpr int kHost[] = {POSIX_FADV_NORMAL, POSIX_FADV_SEQUENTIAL,
+                                  POSIX_FADV_RANDOM, POSIX_FADV_WILLNEED,
+                                  POSIX_FADV_DONTNEED, POSIX_FADV_NOREUSE};
+  if (advice > 5) return Errno::kInval;
+  if (offset > static_cast<u64>(std::numeric_limits<off_t>::max()) ||
+      len > static_cast<u64>(std::numeric_limits<off_t>::max())) {
+    return Errno::kInval;
+  }
+  int r = posix_fadvise(e->host_fd, static_cast<off_t>(offset),
+                        static_cast<off_t>(len), kHost[advice]);
+  return r == 0 ? Errno::kSuccess : FromHostErrno(r);
+}
+
+Errno FdAllocate(WasiCtx& ctx, M, u32 fd, u64 offset, u64 len) {
+  FdEntry* e;
+  if (Errno err = GetFd(ctx, fd, rights::kFdAllocate, &e); err != Errno::kSuccess) {
+    return err;
+  }
+  constexpr u64 kMax = static_cast<u64>(std::numeric_limits<off_t>::max());
+  if (offset > kMax || len > kMax || offset + len > kMax) return Errno::kInval;
+  if (len == 0) return Errno::kInval;
+  int r = posix_fallocate(e->host_fd, static_cast<off_t>(offset),
+                          static_cast<off_t>(len));
+  return r == 0 ? Errno::kSuccess : FromHostErrno(r);
+}
+
+Errno FdClose(WasiCtx& ctx, M, u32 fd) { return ctx.Close(fd); }
+
+Errno FdDatasync(WasiCtx& ctx, M, u32 fd) {
+  FdEntry* e;
+  if (Errno err = GetFd(ctx, fd, rights::kFdDatasync, &e); err != Errno::kSuccess) {
+    return err;
+  }
+  return fdatasync(e->host_fd) == 0 ? Errno::kSuccess : LastHostErrno();
+}
+
+Errno FdSync(WasiCtx& ctx, M, u32 fd) {
+  FdEntry* e;
+  if (Errno err = GetFd(ctx, fd, rights::kFdSync, &e); err != Errno::kSuccess) {
+    return err;
+  }
+  return fsync(e->host_fd) == 0 ? Errno::kSuccess : LastHostErrno();
+}
+
+Errno FdFdstatGet(WasiCtx& ctx, M mem, u32 fd, u32 stat_out) {
+  FdEntry* e = ctx.Get(fd);
+  if (e == nullptr) return Errno::kBadf;
+  int fl = fcntl(e->host_fd, F_GETFL);
+  if (fl < 0) return LastHostErrno();
+  uint16_t flags = 0;
+  if (fl & O_APPEND) flags |= kFdflagAppend;
+  if (fl & O_NONBLOCK) flags |= kFdflagNonblock;
+  if ((fl & O_SYNC) == O_SYNC) {
+    flags |= kFdflagSync;
+  } else if (fl & O_DSYNC) {
+    flags |= kFdflagDsync;
+  }
+  uint8_t buf[kFdstatSize] = {};
+  buf[0] = static_cast<uint8_t>(e->filetype);
+  std::memcpy(buf + 2, &flags, 2);
+  std::memcpy(buf + 8, &e->base, 8);
+  std::memcpy(buf + 16, &e->inheriting, 8);
+  return mem.Write(stat_out, buf, sizeof(buf)) ? Errno::kSuccess : Errno::kFault;
+}
+
+Errno FdFdstatSetFlags(WasiCtx& ctx, M, u32 fd, u32 flags) {
+  FdEntry* e;
+  if (Errno err = GetFd(ctx, fd, rights::kFdFdstatSetFlags, &e);
+      err != Errno::kSuccess) {
+    return err;
+  }
+  if (flags & ~0x1fu) return Errno::kInval;
+  if (flags & (kFdflagDsync | kFdflagRsync | kFdflagSync)) {
+    return Errno::kNotsup;  // Linux cannot change these after open
+  }
+  int fl = fcntl(e->host_fd, F_GETFL);
+  if (fl < 0) return LastHostErrno();
+  fl &= ~(O_APPEND | O_NONBLOCK);
+  if (flags & kFdflagAppend) fl |= O_APPEND;
+  if (flags & kFdflagNonblock) fl |= O_NONBLOCK;
+  return fcntl(e->host_fd, F_SETFL, fl) == 0 ? Errno::kSuccess : LastHostErrno();
+}
+
+Errno FdFdstatSetRights(WasiCtx& ctx, M, u32 fd, u64 base, u64 inheriting) {
+  FdEntry* e = ctx.Get(fd);
+  if (e == nullptr) return Errno::kBadf;
+  // Rights can only be dropped.
+  if ((base & ~e->base) != 0 || (inheriting & ~e->inheriting) != 0) {
+    return Errno::kNotcapable;
+  }
+  e->base = base;
+  e->inheriting = inheriting;
+  return Errno::kSuccess;
+}
+
+Errno FdFilestatGet(WasiCtx& ctx, M mem, u32 fd, u32 stat_out) {
+  FdEntry* e;
+  if (Errno err = GetFd(ctx, fd, rights::kFdFilestatGet, &e);
+      err != Errno::kSuccess) {
+    return err;
+  }
+  struct stat st;
+  if (fstat(e->host_fd, &st) != 0) return LastHostErrno();
+  return StoreFilestat(mem, stat_out, st);
+}
+
+Errno FdFilestatSetSize(WasiCtx& ctx, M, u32 fd, u64 size) {
+  FdEntry* e;
+  if (Errno err = GetFd(ctx, fd, rights::kFdFilestatSetSize, &e);
+      err != Errno::kSuccess) {
+    return err;
+  }
+  if (size > static_cast<u64>(std::numeric_limits<off_t>::max())) {
+    return Errno::kInval;
+  }
+  return ftruncate(e->host_fd, static_cast<off_t>(size)) == 0 ? Errno::kSuccess
+                                                              : LastHostErrno();
+}
+
+Errno FdFilestatSetTimes(WasiCtx& ctx, M, u32 fd, u64 atim, u64 mtim,
+                         u32 fst_flags) {
+  FdEntry* e;
+  if (Errno err = GetFd(ctx, fd, rights::kFdFilestatSetTimes, &e);
+      err != Errno::kSuccess) {
+    return err;
+  }
+  timespec ts[2];
+  if (Errno err = TimesFor(atim, mtim, fst_flags, ts); err != Errno::kSuccess) {
+    return err;
+  }
+  return futimens(e->host_fd, ts) == 0 ? Errno::kSuccess : LastHostErrno();
+}
+
+Errno FdPread(WasiCtx& ctx, M mem, u32 fd, u32 iovs, u32 iovs_len,
+              u64 offset, u32 nread_out) {
+  FdEntry* e;
+  if (Errno err = GetFd(ctx, fd, rights::kFdRead | rights::kFdSeek, &e);
+      err != Errno::kSuccess) {
+    return err;
+  }
+  if (!mem.InBounds(nread_out, 4)) return Errno::kFault;
+  std::vector<iovec> v;
+  if (Errno err = GatherIovs(mem, iovs, iovs_len, &v); err != Errno::kSuccess) {
+    return err;
+  }
+  if (offset > static_cast<u64>(std::numeric_limits<off_t>::max())) {
+    return Errno::kInval;
+  }
+  ssize_t n;
+  do {
+    n = preadv(e->host_fd, v.data(), static_cast<int>(v.size()),
+               static_cast<off_t>(offset));
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return LastHostErrno();
+  mem.Store<u32>(nread_out, static_cast<u32>(n));
+  return Errno::kSuccess;
+}
+
+Errno FdPwrite(WasiCtx& ctx, M mem, u32 fd, u32 iovs, u32 iovs_len,
+               u64 offset, u32 nwritten_out) {
+  FdEntry* e;
+  if (Errno err = GetFd(ctx, fd, rights::kFdWrite | rights::kFdSeek, &e);
+      err != Errno::kSuccess) {
+    return err;
+  }
+  if (!mem.InBounds(nwritten_out, 4)) return Errno::kFault;
+  std::vector<iovec> v;
+  if (Errno err = GatherIovs(mem, iovs, iovs_len, &v); err != Errno::kSuccess) {
+    return err;
+  }
+  if (offset > static_cast<u64>(std::numeric_limits<off_t>::max())) {
+    return Errno::kInval;
+  }
+  ssize_t n;
+  do {
+    n = pwritev(e->host_fd, v.data(), static_cast<int>(v.size()),
+                static_cast<off_t>(offset));
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return LastHostErrno();
+  mem.Store<u32>(nwritten_out, static_cast<u32>(n));
+  return Errno::kSuccess;
+}
+
+Errno FdRead(WasiCtx& ctx, M mem, u32 fd, u32 iovs, u32 iovs_len,
+             u32 nread_out) {
+  FdEntry* e;
+  if (Errno err = GetFd(ctx, fd, rights::kFdRead, &e); err != Errno::kSuccess) {
+    return err;
+  }
+  if (!mem.InBounds(nread_out, 4)) return Errno::kFault;
+  std::vector<iovec> v;
+  if (Errno err = GatherIovs(mem, iovs, iovs_len, &v); err != Errno::kSuccess) {
+    return err;
+  }
+  ssize_t n;
+  do {
+    n = readv(e->host_fd, v.data(), static_cast<int>(v.size()));
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return LastHostErrno();
+  mem.Store<u32>(nread_out, static_cast<u32>(n));
+  return Errno::kSuccess;
+}
+
+Errno FdWrite(WasiCtx& ctx, M mem, u32 fd, u32 iovs, u32 iovs_len,
+              u32 nwritten_out) {
+  FdEntry* e;
+  if (Errno err = GetFd(ctx, fd, rights::kFdWrite, &e); err != Errno::kSuccess) {
+    return err;
+  }
+  if (!mem.InBounds(nwritten_out, 4)) return Errno::kFault;
+  std::vector<iovec> v;
+  if (Errno err = GatherIovs(mem, iovs, iovs_len, &v); err != Errno::kSuccess) {
+    return err;
+  }
+  ssize_t n;
+  do {
+    n = writev(e->host_fd, v.data(), static_cast<int>(v.size()));
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return LastHostErrno();
+  mem.Store<u32>(nwritten_out, static_cast<u32>(n));
+  return Errno::kSuccess;
+}
+
+Errno FdPrestatGet(WasiCtx& ctx, M mem, u32 fd, u32 prestat_out) {
+  FdEntry* e = ctx.Get(fd);
+  if (e == nullptr || !e->preopen_name.has_value()) return Errno::kBadf;
+  uint8_t buf[kPrestatSize] = {};
+  buf[0] = kPreopentypeDir;
+  u32 len = static_cast<u32>(e->preopen_name->size());
+  std::memcpy(buf + 4, &len, 4);
+  return mem.Write(prestat_out, buf, sizeof(buf)) ? Errno::kSuccess
+                                                  : Errno::kFault;
+}
+
+Errno FdPrestatDirName(WasiCtx& ctx, M mem, u32 fd, u32 path, u32 path_len) {
+  FdEntry* e = ctx.Get(fd);
+  if (e == nullptr || !e->preopen_name.has_value()) return Errno::kBadf;
+  const std::string& name = *e->preopen_name;
+  if (path_len < name.size()) return Errno::kNametoolong;
+  return mem.Write(path, name.data(), name.size()) ? Errno::kSuccess
+                                                   : Errno::kFault;
+}
+
+Errno FdReaddir(WasiCtx& ctx, M mem, u32 fd, u32 buf, u32 buf_len,
+                u64 cookie, u32 bufused_out) {
+  FdEntry* e;
+  if (Errno err = GetFd(ctx, fd, rights::kFdReaddir, &e); err != Errno::kSuccess) {
+    return err;
+  }
+  if (e->filetype != Filetype::kDirectory) return Errno::kNotdir;
+  if (!mem.InBounds(buf, buf_len) || !mem.InBounds(bufused_out, 4)) {
+    return Errno::kFault;
+  }
+  // A fresh stream over the directory: cookies are positions in the
+  // listing (entry i has d_next = i + 1), stable while the directory is
+  // unchanged.
+  int dfd = openat(e->host_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return LastHostErrno();
+  DIR* dir = fdopendir(dfd);
+  if (dir == nullptr) {
+    Errno err = LastHostErrno();
+    close(dfd);
+    return err;
+  }
+  u64 index = 0;
+  u64 used = 0;
+  errno = 0;
+  while (used < buf_len) {
+    struct dirent* d = readdir(dir);
+    if (d == nullptr) break;
+    if (index++ < cookie) continue;
+    const size_t namlen = std::strlen(d->d_name);
+    Filetype type;
+    switch (d->d_type) {
+      case DT_BLK: type = Filetype::kBlockDevice; break;
+      case DT_CHR: type = Filetype::kCharacterDevice; break;
+      case DT_DIR: type = Filetype::kDirectory; break;
+      case DT_REG: type = Filetype::kRegularFile; break;
+      case DT_LNK: type = Filetype::kSymbolicLink; break;
+      case DT_SOCK: type = Filetype::kSocketStream; break;
+      case DT_UNKNOWN: {
+        struct stat st;
+        type = fstatat(e->host_fd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0
+                   ? ModeFiletype(st.st_mode)
+                   : Filetype::kUnknown;
+        break;
+      }
+      default: type = Filetype::kUnknown; break;
+    }
+    uint8_t head[kDirentSize] = {};
+    u64 next = index;
+    u64 ino = d->d_ino;
+    u32 nl = static_cast<u32>(namlen);
+    std::memcpy(head + 0, &next, 8);
+    std::memcpy(head + 8, &ino, 8);
+    std::memcpy(head + 16, &nl, 4);
+    head[20] = static_cast<uint8_t>(type);
+    // Entries are cut at the end of the buffer; the guest sees a full
+    // buffer and asks again with a larger one or the last whole cookie.
+    u64 n = std::min<u64>(kDirentSize, buf_len - used);
+    mem.Write(uint64_t{buf} + used, head, n);
+    used += n;
+    n = std::min<u64>(namlen, buf_len - used);
+    mem.Write(uint64_t{buf} + used, d->d_name, n);
+    used += n;
+  }
+  closedir(dir);
+  mem.Store<u32>(bufused_out, static_cast<u32>(used));
+  return Errno::kSuccess;
+}
+
+Errno FdRenumber(WasiCtx& ctx, M, u32 fd, u32 to) {
+  return ctx.Renumber(fd, to);
+}
+
+Errno FdSeek(WasiCtx& ctx, M mem, u32 fd, u64 offset, u32 whence,
+             u32 newoffset_out) {
+  // A pure "where am I" needs only kFdTell; anything else seeks.
+  const Rights needed = (offset == 0 && whence == kWhenceCur)
+                            ? rights::kFdTell
+                            : rights::kFdSeek | rights::kFdTell;
+  FdEntry* e;
+  if (Errno err = GetFd(ctx, fd, needed, &e); err != Errno::kSuccess) {
+    return err;
+  }
+  int w;
+  switch (whence) {
+    case kWhenceSet: w = SEEK_SET; break;
+    case kWhenceCur: w = SEEK_CUR; break;
+    case kWhenceEnd: w = SEEK_END; break;
+    default: return Errno::kInval;
+  }
+  if (!mem.InBounds(newoffset_out, 8)) return Errno::kFault;
+  off_t r = lseek(e->host_fd, static_cast<off_t>(offset), w);
+  if (r < 0) return LastHostErrno();
+  mem.Store<u64>(newoffset_out, static_cast<u64>(r));
+  return Errno::kSuccess;
+}
+
+Errno FdTell(WasiCtx& ctx, M mem, u32 fd, u32 offset_out) {
+  FdEntry* e;
+  if (Errno err = GetFd(ctx, fd, rights::kFdTell, &e); err != Errno::kSuccess) {
+    return err;
+  }
+  if (!mem.InBounds(offset_out, 8)) return Errno::kFault;
+  off_t r = lseek(e->host_fd, 0, SEEK_CUR);
+  if (r < 0) return LastHostErrno();
+  mem.Store<u64>(offset_out, static_cast<u64>(r));
+  return Errno::kSuccess;
+}
+
+Errno PathCreateDirectory(WasiCtx& ctx, M mem, u32 fd, u32 path,
+                          u32 path_len) {
+  FdEntry* dir;
+  std::string p;
+  if (Errno err = DirAndPath(ctx, mem, fd, rights::kPathCreateDirectory, path,
+                             path_len, &dir, &p);
+      err != Errno::kSuccess) {
+    return err;
+  }
+  ParentAndName pn;
+  if (Errno err = OpenParent(dir->host_fd, p, &pn); err != Errno::kSuccess) {
+    return err;
+  }
+  if (pn.special) return SpecialName(dir->host_fd, p, Errno::kExist);
+  return mkdirat(pn.parent.get(), pn.name.c_str(), 0777) == 0 ? Errno::kSuccess
+                                                              : LastHostErrno();
+}
+
+Errno PathFilestatGet(WasiCtx& ctx, M mem, u32 fd, u32 flags, u32 path,
+                      u32 path_len, u32 stat_out) {
+  FdEntry* dir;
+  std::string p;
+  if (Errno err = DirAndPath(ctx, mem, fd, rights::kPathFilestatGet, path,
+                             path_len, &dir, &p);
+      err != Errno::kSuccess) {
+    return err;
+  }
+  if (!mem.InBounds(stat_out, kFilestatSize)) return Errno::kFault;
+  UniqueFd f;
+  if (Errno err = OpenBeneath(dir->host_fd, p, O_PATH, 0,
+                              flags & kLookupSymlinkFollow, &f);
+      err != Errno::kSuccess) {
+    return err;
+  }
+  struct stat st;
+  if (fstat(f.get(), &st) != 0) return LastHostErrno();
+  return StoreFilestat(mem, stat_out, st);
+}
+
+Errno PathFilestatSetTimes(WasiCtx& ctx, M mem, u32 fd, u32 flags, u32 path,
+                           u32 path_len, u64 atim, u64 mtim, u32 fst_flags) {
+  FdEntry* dir;
+  std::string p;
+  if (Errno err = DirAndPath(ctx, mem, fd, rights::kPathFilestatSetTimes, path,
+                             path_len, &dir, &p);
+      err != Errno::kSuccess) {
+    return err;
+  }
+  timespec ts[2];
+  if (Errno err = TimesFor(atim, mtim, fst_flags, ts); err != Errno::kSuccess) {
+    return err;
+  }
+  const bool follow = flags & kLookupSymlinkFollow;
+  UniqueFd f;
+  if (Errno err = OpenBeneath(dir->host_fd, p, O_PATH, 0, follow, &f);
+      err != Errno::kSuccess) {
+    return err;
+  }
+  struct stat st;
+  if (fstat(f.get(), &st) != 0) return LastHostErrno();
+  if (S_ISLNK(st.st_mode)) {
+    // The link itself (not followed): through its parent.
+    ParentAndName pn;
+    if (Errno err = OpenParent(dir->host_fd, p, &pn); err != Errno::kSuccess) {
+      return err;
+    }
+    return utimensat(pn.parent.get(), pn.name.c_str(), ts,
+                     AT_SYMLINK_NOFOLLOW) == 0
+               ? Errno::kSuccess
+               : LastHostErrno();
+  }
+  // The resolved file, through its O_PATH descriptor.
+  return utimensat(AT_FDCWD, ProcFdPath(f.get()).c_str(), ts, 0) == 0
+             ? Errno::kSuccess
+             : LastHostErrno();
+}
+
+Errno PathLink(WasiCtx& ctx, M mem, u32 old_fd, u32 old_flags, u32 old_path,
+               u32 old_path_len, u32 new_fd, u32 new_path, u32 new_path_len) {
+  FdEntry* old_dir;
+  FdEntry* new_dir;
+  std::string op, np;
+  if (Errno err = DirAndPath(ctx, mem, old_fd, rights::kPathLinkSource,
+                             old_path, old_path_len, &old_dir, &op);
+      err != Errno::kSuccess) {
+    return err;
+  }
+  if (Errno err = DirAndPath(ctx, mem, new_fd, rights::kPathLinkTarget,
+                             new_path, new_path_len, &new_dir, &np);
+      err != Errno::kSuccess) {
+    return err;
+  }
+  ParentAndName to;
+  if (Errno err = OpenParent(new_dir->host_fd, np, &to); err != Errno::kSuccess) {
+    return err;
+  }
+  if (to.special) return SpecialName(new_dir->host_fd, np, Errno::kExist);
+  if (old_flags & kLookupSymlinkFollow) {
+    UniqueFd f;
+    if (Errno err = OpenBeneath(old_dir->host_fd, op, O_PATH, 0, true, &f);
+        err != Errno::kSuccess) {
+      return err;
+    }
+    return linkat(AT_FDCWD, ProcFdPath(f.get()).c_str(), to.parent.get(),
+                  to.name.c_str(), AT_SYMLINK_FOLLOW) == 0
+               ? Errno::kSuccess
+               : LastHostErrno();
+  }
+  ParentAndName from;
+  if (Errno err = OpenParent(old_dir->host_fd, op, &from); err != Errno::kSuccess) {
+    return err;
+  }
+  if (from.special) return SpecialName(old_dir->host_fd, op, Errno::kPerm);
+  return linkat(from.parent.get(), from.name.c_str(), to.parent.get(),
+                to.name.c_str(), 0) == 0
+             ? Errno::kSuccess
+             : LastHostErrno();
+}
+
+Errno PathOpen(WasiCtx& ctx, M mem, u32 dirfd, u32 dirflags, u32 path,
+               u32 path_len, u32 oflags, u64 rights_base,
+               u64 rights_inheriting, u32 fdflags, u32 fd_out) {
+  Rights needed = rights::kPathOpen;
+  if (oflags & kOflagCreat) needed |= rights::kPathCreateFile;
+  if (oflags & kOflagTrunc) needed |= rights::kPathFilestatSetSize;
+  FdEntry* dir;
+  std::string p;
+  if (Errno err = DirAndPath(ctx, mem, dirfd, needed, path, path_len, &dir, &p);
+      err != Errno::kSuccess) {
+    return err;
+  }
+  if (oflags & ~0xfu) return Errno::kInval;
+  if (fdflags & ~0x1fu) return Errno::kInval;
+  if (!mem.InBounds(fd_out, 4)) return Errno::kFault;
+  // The new descriptor may only have rights the directory passes on.
+  if ((rights_base & ~dir->inheriting) != 0 ||
+      (rights_inheriting & ~dir->inheriting) != 0) {
+    return Errno::kNotcapable;
+  }
+  const bool read = rights_base & (rights::kFdRead | rights::kFdReaddir);
+  const bool write =
+      rights_base & (rights::kFdWrite | rights::kFdAllocate |
+                     rights::kFdFilestatSetSize);
+  int flags = 0;
+  if (oflags & kOflagDirectory) {
+    if (oflags & (kOflagCreat | kOflagTrunc)) return Errno::kInval;
+    flags = O_RDONLY | O_DIRECTORY;
+  } else if (write) {
+    flags = read ? O_RDWR : O_WRONLY;
+  } else {
+    flags = O_RDONLY;
+  }
+  if (oflags & kOflagCreat) flags |= O_CREAT;
+  if (oflags & kOflagExcl) flags |= O_EXCL;
+  if (oflags & kOflagTrunc) flags |= O_TRUNC;
+  if (fdflags & kFdflagAppend) flags |= O_APPEND;
+  if (fdflags & kFdflagNonblock) flags |= O_NONBLOCK;
+  if (fdflags & kFdflagDsync) flags |= O_DSYNC;
+  if (fdflags & kFdflagRsync) flags |= O_RSYNC;
+  if (fdflags & kFdflagSync) flags |= O_SYNC;
+  UniqueFd f;
+  if (Errno err = OpenBeneath(dir->host_fd, p, flags, 0666,
+                              dirflags & kLookupSymlinkFollow, &f);
+      err != Errno::kSuccess) {
+    return err;
+  }
+  FdEntry e;
+  e.filetype = HostFiletype(f.get());
+  e.host_fd = f.release();
+  e.owned = true;
+  e.base = rights_base;
+  e.inheriting = rights_inheriting;
+  u32 fd;
+  if (Errno err = ctx.Insert(std::move(e), &fd); err != Errno::kSuccess) {
+    return err;
+  }
+  mem.Store<u32>(fd_out, fd);
+  return Errno::kSuccess;
+}
+
+Errno PathReadlink(WasiCtx& ctx, M mem, u32 fd, u32 path, u32 path_len,
+                   u32 buf, u32 buf_len, u32 bufused_out) {
+  FdEntry* dir;
+  std::string p;
+  if (Errno err = DirAndPath(ctx, mem, fd, rights::kPathReadlink, path,
+                             path_len, &dir, &p);
+      err != Errno::kSuccess) {
+    return err;
+  }
+  uint8_t* out = mem.Slice(buf, buf_len);
+  if (out == nullptr || !mem.InBounds(bufused_out, 4)) return Errno::kFault;
+  ParentAndName pn;
+  if (Errno err = OpenParent(dir->host_fd, p, &pn); err != Errno::kSuccess) {
+    return err;
+  }
+  if (pn.special) return SpecialName(dir->host_fd, p, Errno::kInval);
+  // Read into a host buffer first: the result is truncated to buf_len.
+  std::string target(PATH_MAX, '\0');
+  ssize_t n = readlinkat(pn.parent.get(), pn.name.c_str(), target.data(),
+                         target.size());
+  if (n < 0) return LastHostErrno();
+  const u32 copy = static_cast<u32>(std::min<uint64_t>(n, buf_len));
+  if (copy != 0) std::memcpy(out, target.data(), copy);
+  mem.Store<u32>(bufused_out, copy);
+  return Errno::kSuccess;
+}
+
+Errno PathRemoveDirectory(WasiCtx& ctx, M mem, u32 fd, u32 path,
+                          u32 path_len) {
+  FdEntry* dir;
+  std::string p;
+  if (Errno err = DirAndPath(ctx, mem, fd, rights::kPathRemoveDirectory, path,
+                             path_len, &dir, &p);
+      err != Errno::kSuccess) {
+    return err;
+  }
+  ParentAndName pn;
+  if (Errno err = OpenParent(dir->host_fd, p, &pn); err != Errno::kSuccess) {
+    return err;
+  }
+  if (pn.special) {
+    return SpecialName(dir->host_fd, p,
+                       pn.name[0] == '.' && (pn.name == "." || pn.name == "./")
+                           ? Errno::kInval
+                           : Errno::kNotempty);
+  }
+  return unlinkat(pn.parent.get(), pn.name.c_str(), AT_REMOVEDIR) == 0
+             ? Errno::kSuccess
+             : LastHostErrno();
+}
+
+Errno PathRename(WasiCtx& ctx, M mem, u32 fd, u32 old_path, u32 old_path_len,
+                 u32 new_fd, u32 new_path, u32 new_path_len) {
+  FdEntry* old_dir;
+  FdEntry* new_dir;
+  std::string op, np;
+  if (Errno err = DirAndPath(ctx, mem, fd, rights::kPathRenameSource, old_path,
+                             old_path_len, &old_dir, &op);
+      err != Errno::kSuccess) {
+    return err;
+  }
+  if (Errno err = DirAndPath(ctx, mem, new_fd, rights::kPathRenameTarget,
+                             new_path, new_path_len, &new_dir, &np);
+      err != Errno::kSuccess) {
+    return err;
+  }
+  ParentAndName from, to;
+  if (Errno err = OpenParent(old_dir->host_fd, op, &from); err != Errno::kSuccess) {
+    return err;
+  }
+  if (Errno err = OpenParent(new_dir->host_fd, np, &to); err != Errno::kSuccess) {
+    return err;
+  }
+  if (from.special) return SpecialName(old_dir->host_fd, op, Errno::kBusy);
+  if (to.special) return SpecialName(new_dir->host_fd, np, Errno::kBusy);
+  return renameat(from.parent.get(), from.name.c_str(), to.parent.get(),
+                  to.name.c_str()) == 0
+             ? Errno::kSuccess
+             : LastHostErrno();
+}
+
+Errno PathSymlink(WasiCtx& ctx, M mem, u32 old_path, u32 old_path_len,
+                  u32 fd, u32 new_path, u32 new_path_len) {
+  FdEntry* dir;
+  std::string np;
+  if (Errno err = DirAndPath(ctx, mem, fd, rights::kPathSymlink, new_path,
+                             new_path_len, &dir, &np);
+      err != Errno::kSuccess) {
+    return err;
+  }
+  std::string target;
+  if (!ReadPath(mem, old_path, old_path_len, &target)) return Errno::kFault;
+  if (target.find('\0') != std::string::npos) return Errno::kIlseq;
+  // An absolute target could only ever point outside the sandbox.
+  if (!target.empty() && target[0] == '/') return Errno::kNotcapable;
+  ParentAndName pn;
+  if (Errno err = OpenParent(dir->host_fd, np, &pn); err != Errno::kSuccess) {
+    return err;
+  }
+  if (pn.special) return SpecialName(dir->host_fd, np, Errno::kExist);
+  return symlinkat(target.c_str(), pn.parent.get(), pn.name.c_str()) == 0
+             ? Errno::kSuccess
+             : LastHostErrno();
+}
+
+Errno PathUnlinkFile(WasiCtx& ctx, M mem, u32 fd, u32 path, u32 path_len) {
+  FdEntry* dir;
+  std::string p;
+  if (Errno err = DirAndPath(ctx, mem, fd, rights::kPathUnlinkFile, path,
+                             path_len, &dir, &p);
+      err != Errno::kSuccess) {
+    return err;
+  }
+  ParentAndName pn;
+  if (Errno err = OpenParent(dir->host_fd, p, &pn); err != Errno::kSuccess) {
+    return err;
+  }
+  if (pn.special) return SpecialName(dir->host_fd, p, Errno::kIsdir);
+  return unlinkat(pn.parent.get(), pn.name.c_str(), 0) == 0 ? Errno::kSuccess
+                                                            : LastHostErrno();
+}
+
+Errno PollOneoff(WasiCtx& ctx, M mem, u32 in, u32 out, u32 nsubscriptions,
+                 u32 nevents_out) {
+  if (nsubscriptions == 0) return Errno::kInval;
+  if (!mem.InBounds(in, uint64_t{nsubscriptions} * kSubscriptionSize) ||
+      !mem.InBounds(out, uint64_t{nsubscriptions} * kEventSize) ||
+      !mem.InBounds(nevents_out, 4)) {
+    return Errno::kFault;
+  }
+  struct Event {
+    u64 userdata = 0;
+    uint16_t error;
+    uint8_t type;
+    u64 nbytes;
+    uint16_t flags;
+  };
+  std::vector<Event> ready;
+  struct FdSub {
+    u64 userdata = 0;
+    uint8_t type;
+    FdEntry* entry;
+  };
+  std::vector<FdSub> fd_subs;
+  std::vector<pollfd> pfds;
+  struct ClockSub {
+    u64 userdata = 0;
+    u64 deadline_ns;  // relative to `start` on CLOCK_MONOTONIC
+  };
+  std::vector<ClockSub> clocks;
+  timespec start_ts;
+  clock_gettime(CLOCK_MONOTONIC, &start_ts);
+  const u64 start = ToNs(start_ts);
+  for (u32 i = 0; i < nsubscriptions; ++i) {
+    const uint64_t s = uint64_t{in} + uint64_t{i} * kSubscriptionSize;
+    u64 userdata = 0;
+    uint8_t tag = 0;
+    mem.Load(s, &userdata);
+    mem.Load(s + 8, &tag);
+    if (tag == kEventClock) {
+      u32 id = 0;
+      u64 timeout = 0;
+      uint16_t flags = 0;
+      mem.Load(s + 16, &id);
+      mem.Load(s + 24, &timeout);
+      mem.Load(s + 40, &flags);
+      clockid_t cid;
+      if (!HostClock(id, &cid)) {
+        ready.push_back({userdata, static_cast<uint16_t>(Errno::kInval),
+                         kEventClock, 0, 0});
+        continue;
+      }
+      u64 rel = timeout;
+      if (flags & kSubclockAbstime) {
+        timespec now;
+        clock_gettime(cid, &now);
+        const u64 n = ToNs(now);
+        rel = timeout > n ? timeout - n : 0;
+      }
+      clocks.push_back({userdata, rel});
+    } else if (tag == kEventFdRead || tag == kEventFdWrite) {
+      u32 fd = 0;
+      mem.Load(s + 16, &fd);
+      FdEntry* e = ctx.Get(fd);
+      if (e == nullptr) {
+        ready.push_back(
+            {userdata, static_cast<uint16_t>(Errno::kBadf), tag, 0, 0});
+        continue;
+      }
+      if ((e->base & rights::kPollFdReadwrite) == 0) {
+        ready.push_back(
+            {userdata, static_cast<uint16_t>(Errno::kNotcapable), tag, 0, 0});
+        continue;
+      }
+      fd_subs.push_back({userdata, tag, e});
+      pfds.push_back(pollfd{e->host_fd,
+                            static_cast<short>(tag == kEventFdRead ? POLLIN
+                                                                   : POLLOUT),
+                            0});
+    } else {
+      return Errno::kInval;
+    }
+  }
+  // Wait only if nothing is ready yet: until the earliest clock, or for
+  // ever when there is no clock.
+  u64 wait_ns = std::numeric_limits<u64>::max();
+  for (const ClockSub& c : clocks) wait_ns = std::min(wait_ns, c.deadline_ns);
+  if (!ready.empty()) wait_ns = 0;
+  int n_ready = 0;
+  if (!pfds.empty()) {
+    int timeout_ms =
+        wait_ns == std::numeric_limits<u64>::max()
+            ? -1
+            : static_cast<int>(std::min<u64>((wait_ns + 999999) / 1000000,
+                                             INT_MAX));
+    int r;
+    do {
+      r = poll(pfds.data(), pfds.size(), timeout_ms);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) return LastHostErrno();
+    n_ready = r;
+  } else if (wait_ns != 0 && wait_ns != std::numeric_limits<u64>::max()) {
+    timespec req{static_cast<time_t>(wait_ns / 1000000000ull),
+                 static_cast<long>(wait_ns % 1000000000ull)};
+    while (nanosleep(&req, &req) != 0 && errno == EINTR) {
+    }
+  }
+  for (size_t i = 0; i < pfds.size() && n_ready > 0; ++i) {
+    const short re = pfds[i].revents;
+    if (re == 0) continue;
+    Event ev{fd_subs[i].userdata, 0, fd_subs[i].type, 0, 0};
+    if (re & POLLNVAL) ev.error = static_cast<uint16_t>(Errno::kBadf);
+    if (re & POLLHUP) ev.flags |= kEventRwHangup;
+    if (fd_subs[i].type == kEventFdRead && ev.error == 0) {
+      int avail = 0;
+      if (fd_subs[i].entry->filetype == Filetype::kRegularFile) {
+        struct stat st;
+        off_t pos = lseek(pfds[i].fd, 0, SEEK_CUR);
+        if (fstat(pfds[i].fd, &st) == 0 && pos >= 0 && st.st_size > pos) {
+          ev.nbytes = static_cast<u64>(st.st_size - pos);
+        }
+      } else if (ioctl(pfds[i].fd, FIONREAD, &avail) == 0 && avail > 0) {
+        ev.nbytes = static_cast<u64>(avail);
+      }
+    }
+    ready.push_back(ev);
+  }
+  timespec now_ts;
+  clock_gettime(CLOCK_MONOTONIC, &now_ts);
+  const u64 elapsed = ToNs(now_ts) - start;
+  const bool any_fd_ready = !ready.empty();
+  for (const ClockSub& c : clocks) {
+    // With no fd ready the wait ended at the earliest deadline.
+    if (c.deadline_ns <= elapsed ||
+        (!any_fd_ready && c.deadline_ns == wait_ns)) {
+      ready.push_back({c.userdata, 0, kEventClock, 0, 0});
+    }
+  }
+  u32 count = 0;
+  for (const Event& ev : ready) {
+    if (count == nsubscriptions) break;
+    uint8_t buf[kEventSize] = {};
+    std::memcpy(buf + 0, &ev.userdata, 8);
+    std::memcpy(buf + 8, &ev.error, 2);
+    buf[10] = ev.type;
+    std::memcpy(buf + 16, &ev.nbytes, 8);
+    std::memcpy(buf + 24, &ev.flags, 2);
+    mem.Write(uint64_t{out} + uint64_t{count} * kEventSize, buf, sizeof(buf));
+    ++count;
+  }
+  mem.Store<u32>(nevents_out, count);
+  return Errno::kSuccess;
+}
+
+void ProcExit(WasiCtx& ctx, M, u32 code) { ctx.set_exit_code(code); }
+
+Errno ProcRaise(WasiCtx&, M, u32) { return Errno::kNosys; }
+
+Errno SchedYield(WasiCtx&, M) {
+  sched_yield();
+  return Errno::kSuccess;
+}
+
+Errno RandomGet(WasiCtx&, M mem, u32 buf, u32 buf_len) {
+  uint8_t* p = mem.Slice(buf, buf_len);
+  if (p == nullptr) return Errno::kFault;
+  size_t done = 0;
+  while (done < buf_len) {
+    ssize_t n = getrandom(p + done, buf_len - done, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return LastHostErrno();
+    }
+    done += static_cast<size_t>(n);
+  }
+  return Errno::kSuccess;
+}
+
+Errno SockAccept(WasiCtx& ctx, M, u32 fd, u32, u32) {
+  return SockCheck(ctx, fd);
+}
+Errno SockRecv(WasiCtx& ctx, M, u32 fd, u32, u32, u32, u32, u32) {
+  return SockCheck(ctx, fd);
+}
+Errno SockSend(WasiCtx& ctx, M, u32 fd, u32, u32, u32, u32) {
+  return SockCheck(ctx, fd);
+}
+Errno SockShutdown(WasiCtx& ctx, M, u32 fd, u32) { return SockCheck(ctx, fd); }
+
+namespace {
+
+// Raw-argument thunks: `a[k]` is argument k (i32 zero-extended).
+#define KILN_A32(k) static_cast<u32>(a[k])
+#define KILN_THUNK(body)                                             \
+  [](WasiCtx& c, M m, const uint64_t* a) -> uint32_t {               \
+    (void)a;                                                         \
+    return static_cast<uint32_t>(body);                              \
+  }
+
+constexpr Function kFunctions[] = {
+    {"args_get", "ii", true, KILN_THUNK(ArgsGet(c, m, KILN_A32(0), KILN_A32(1)))},
+    {"args_sizes_get", "ii", true,
+     KILN_THUNK(ArgsSizesGet(c, m, KILN_A32(0), KILN_A32(1)))},
+    {"environ_get", "ii", true,
+     KILN_THUNK(EnvironGet(c, m, KILN_A32(0), KILN_A32(1)))},
+    {"environ_sizes_get", "ii", true,
+     KILN_THUNK(EnvironSizesGet(c, m, KILN_A32(0), KILN_A32(1)))},
+    {"clock_res_get", "ii", true,
+     KILN_THUNK(ClockResGet(c, m, KILN_A32(0), KILN_A32(1)))},
+    {"clock_time_get", "iIi", true,
+     KILN_THUNK(ClockTimeGet(c, m, KILN_A32(0), a[1], KILN_A32(2)))},
+    {"fd_advise", "iIIi", true,
+     KILN_THUNK(FdAdvise(c, m, KILN_A32(0), a[1], a[2], KILN_A32(3)))},
+    {"fd_allocate", "iII", true,
+     KILN_THUNK(FdAllocate(c, m, KILN_A32(0), a[1], a[2]))},
+    {"fd_close", "i", true, KILN_THUNK(FdClose(c, m, KILN_A32(0)))},
+    {"fd_datasync", "i", true, KILN_THUNK(FdDatasync(c, m, KILN_A32(0)))},
+    {"fd_fdstat_get", "ii", true,
+     KILN_THUNK(FdFdstatGet(c, m, KILN_A32(0), KILN_A32(1)))},
+    {"fd_fdstat_set_flags", "ii", true,
+     KILN_THUNK(FdFdstatSetFlags(c, m, KILN_A32(0), KILN_A32(1) & 0xffff))},
+    {"fd_fdstat_set_rights", "iII", true,
+     KILN_THUNK(FdFdstatSetRights(c, m, KILN_A32(0), a[1], a[2]))},
+    {"fd_filestat_get", "ii", true,
+     KILN_THUNK(FdFilestatGet(c, m, KILN_A32(0), KILN_A32(1)))},
+    {"fd_filestat_set_size", "iI", true,
+     KILN_THUNK(FdFilestatSetSize(c, m, KILN_A32(0), a[1]))},
+    {"fd_filestat_set_times", "iIIi", true,
+     KILN_THUNK(FdFilestatSetTimes(c, m, KILN_A32(0), a[1], a[2],
+                                   KILN_A32(3) & 0xffff))},
+    {"fd_pread", "iiiIi", true,
+     KILN_THUNK(FdPread(c, m, KILN_A32(0), KILN_A32(1), KILN_A32(2), a[3],
+                        KILN_A32(4)))},
+    {"fd_prestat_get", "ii", true,
+     KILN_THUNK(FdPrestatGet(c, m, KILN_A32(0), KILN_A32(1)))},
+    {"fd_prestat_dir_name", "iii", true,
+     KILN_THUNK(FdPrestatDirName(c, m, KILN_A32(0), KILN_A32(1), KILN_A32(2)))},
+    {"fd_pwrite", "iiiIi", true,
+     KILN_THUNK(FdPwrite(c, m, KILN_A32(0), KILN_A32(1), KILN_A32(2), a[3],
+                         KILN_A32(4)))},
+    {"fd_read", "iiii", true,
+     KILN_THUNK(FdRead(c, m, KILN_A32(0), KILN_A32(1), KILN_A32(2),
+                       KILN_A32(3)))},
+    {"fd_readdir", "iiiIi", true,
+     KILN_THUNK(FdReaddir(c, m, KILN_A32(0), KILN_A32(1), KILN_A32(2), a[3],
+                          KILN_A32(4)))},
+    {"fd_renumber", "ii", true,
+     KILN_THUNK(FdRenumber(c, m, KILN_A32(0), KILN_A32(1)))},
+    {"fd_seek", "iIii", true,
+     KILN_THUNK(FdSeek(c, m, KILN_A32(0), a[1], KILN_A32(2) & 0xff,
+                       KILN_A32(3)))},
+    {"fd_sync", "i", true, KILN_THUNK(FdSync(c, m, KILN_A32(0)))},
+    {"fd_tell", "ii", true, KILN_THUNK(FdTell(c, m, KILN_A32(0), KILN_A32(1)))},
+    {"fd_write", "iiii", true,
+     KILN_THUNK(FdWrite(c, m, KILN_A32(0), KILN_A32(1), KILN_A32(2),
+                        KILN_A32(3)))},
+    {"path_create_directory", "iii", true,
+     KILN_THUNK(PathCreateDirectory(c, m, KILN_A32(0), KILN_A32(1),
+                                    KILN_A32(2)))},
+    {"path_filestat_get", "iiiii", true,
+     KILN_THUNK(PathFilestatGet(c, m, KILN_A32(0), KILN_A32(1), KILN_A32(2),
+                                KILN_A32(3), KILN_A32(4)))},
+    {"path_filestat_set_times", "iiiiIIi", true,
+     KILN_THUNK(PathFilestatSetTimes(c, m, KILN_A32(0), KILN_A32(1),
+                                     KILN_A32(2), KILN_A32(3), a[4], a[5],
+                                     KILN_A32(6) & 0xffff))},
+    {"path_link", "iiiiiii", true,
+     KILN_THUNK(PathLink(c, m, KILN_A32(0), KILN_A32(1), KILN_A32(2),
+                         KILN_A32(3), KILN_A32(4), KILN_A32(5), KILN_A32(6)))},
+    {"path_open", "iiiiiIIii", true,
+     KILN_THUNK(PathOpen(c, m, KILN_A32(0), KILN_A32(1), KILN_A32(2),
+                         KILN_A32(3), KILN_A32(4) & 0xffff, a[5], a[6],
+                         KILN_A32(7) & 0xffff, KILN_A32(8)))},
+    {"path_readlink", "iiiiii", true,
+     KILN_THUNK(PathReadlink(c, m, KILN_A32(0), KILN_A32(1), KILN_A32(2),
+                             KILN_A32(3), KILN_A32(4), KILN_A32(5)))},
+    {"path_remove_directory", "iii", true,
+     KILN_THUNK(PathRemoveDirectory(c, m, KILN_A32(0), KILN_A32(1),
+                                    KILN_A32(2)))},
+    {"path_rename", "iiiiii", true,
+     KILN_THUNK(PathRename(c, m, KILN_A32(0), KILN_A32(1), KILN_A32(2),
+                           KILN_A32(3), KILN_A32(4), KILN_A32(5)))},
+    {"path_symlink", "iiiii", true,
+     KILN_THUNK(PathSymlink(c, m, KILN_A32(0), KILN_A32(1), KILN_A32(2),
+                            KILN_A32(3), KILN_A32(4)))},
+    {"path_unlink_file", "iii", true,
+     KILN_THUNK(PathUnlinkFile(c, m, KILN_A32(0), KILN_A32(1), KILN_A32(2)))},
+    {"poll_oneoff", "iiii", true,
+     KILN_THUNK(PollOneoff(c, m, KILN_A32(0), KILN_A32(1), KILN_A32(2),
+                           KILN_A32(3)))},
+    {"proc_exit", "i", false,
+     [](WasiCtx& c, M m, const uint64_t* a) -> uint32_t {
+       ProcExit(c, m, static_cast<u32>(a[0]));
+       return 0;
+     }},
+    {"proc_raise", "i", true, KILN_THUNK(ProcRaise(c, m, KILN_A32(0) & 0xff))},
+    {"sched_yield", "", true, KILN_THUNK(SchedYield(c, m))},
+    {"random_get", "ii", true,
+     KILN_THUNK(RandomGet(c, m, KILN_A32(0), KILN_A32(1)))},
+    {"sock_accept", "iii", true,
+     KILN_THUNK(SockAccept(c, m, KILN_A32(0), KILN_A32(1), KILN_A32(2)))},
+    {"sock_recv", "iiiiii", true,
+     KILN_THUNK(SockRecv(c, m, KILN_A32(0), KILN_A32(1), KILN_A32(2),
+                         KILN_A32(3), KILN_A32(4), KILN_A32(5)))},
+    {"sock_send", "iiiii", true,
+     KILN_THUNK(SockSend(c, m, KILN_A32(0), KILN_A32(1), KILN_A32(2),
+                         KILN_A32(3), KILN_A32(4)))},
+    {"sock_shutdown", "ii", true,
+     KILN_THUNK(SockShutdown(c, m, KILN_A32(0), KILN_A32(1) & 0xff))},
+};
+
+#undef KILN_THUNK
+#undef KILN_A32
+
+}  // namespace
+
+absl::Span<const Function> Functions() { return kFunctions; }
+
+const Function* FindFunction(std::string_view name) {
+  for (const Function& f : kFunctions) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+}  // namespace kiln::wasi::preview1

@@ -1,0 +1,85 @@
+// WasiCtx: the state a WASI preview1 guest sees: arguments, environment,
+// the descriptor table (stdio, preopened directories, opened files) with
+// the rights of each descriptor, and the exit code once proc_exit ran.
+#ifndef KILN_WASI_WASI_CTX_H_
+#define KILN_WASI_WASI_CTX_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "wasi/errno.h"
+#include "wasi/types.h"
+
+namespace kiln::wasi {
+
+struct FdEntry {
+  int host_fd = -1;
+  bool owned = true;  // close host_fd when the entry goes away
+  Filetype filetype = Filetype::kUnknown;
+  Rights base = 0;
+  Rights inheriting = 0;
+  // Set for preopened directories: the name the guest sees.
+  std::optional<std::string> preopen_name;
+};
+
+class WasiCtx {
+ public:
+  WasiCtx() = default;
+  ~WasiCtx();
+  WasiCtx(const WasiCtx&) = delete;
+  WasiCtx& operator=(const WasiCtx&) = delete;
+
+  // argv[0] is the program name the guest sees.
+  void set_args(std::vector<std::string> args) { args_ = std::move(args); }
+  // "NAME=VALUE" strings.
+  void set_env(std::vector<std::string> env) { env_ = std::move(env); }
+  const std::vector<std::string>& args() const { return args_; }
+  const std::vector<std::string>& env() const { return env_; }
+
+  // Guest fds 0, 1, 2 become the host's 0, 1, 2 (not closed by the ctx).
+  void InheritStdio();
+  // Guest fd `guest_fd` (0..2) becomes `host_fd`; `owned` closes it later.
+  absl::Status SetStdio(uint32_t guest_fd, int host_fd, bool owned);
+  // Opens the host directory `host_path` and gives it to the guest as the
+  // preopen `guest_path` at the next free descriptor (3, 4, ... after
+  // stdio). Errors name the host path.
+  absl::Status PreopenDir(const std::string& host_path,
+                          const std::string& guest_path);
+
+  // The entry of `fd`, or nullptr.
+  FdEntry* Get(uint32_t fd);
+  // Puts `entry` at the lowest free descriptor >= `min_fd`; kNfile when
+  // the table is full.
+  Errno Insert(FdEntry entry, uint32_t* fd, uint32_t min_fd = 0);
+  // Removes `fd` (closing its host fd if owned).
+  Errno Close(uint32_t fd);
+  // Moves `from` over `to` (closing what `to` held).
+  Errno Renumber(uint32_t from, uint32_t to);
+
+  // Set by proc_exit; the call that ran it then ends with a trap the
+  // embedder recognizes by this being set.
+  const std::optional<uint32_t>& exit_code() const { return exit_code_; }
+  void set_exit_code(uint32_t code) { exit_code_ = code; }
+
+  // Upper bound on descriptors (guards the table against a guest that
+  // opens without closing).
+  static constexpr uint32_t kMaxFds = 1u << 16;
+
+ private:
+  void Release(FdEntry& entry);
+
+  std::vector<std::string> args_;
+  std::vector<std::string> env_;
+  std::vector<std::optional<FdEntry>> fds_;
+  std::optional<uint32_t> exit_code_;
+};
+
+// The WASI file type of a host fd (from fstat; sockets by SO_TYPE).
+Filetype HostFiletype(int host_fd);
+
+}  // namespace kiln::wasi
+
+#endif  // KILN_WASI_WASI_CTX_H_
