@@ -39,7 +39,14 @@ struct Key {
 };
 
 bool Eligible(const ir::Function& f, Inst i) {
-  const ir::OpcodeInfo& info = ir::GetOpcodeInfo(f.opcode(i));
+  const ir::InstData& d = f.inst(i);
+  if (d.opcode == Opcode::kLoad) {
+    // Memory that never changes while the function runs and cannot fault
+    // (VMContext fields such as the heap base) reads the same every time.
+    constexpr uint8_t kStable = ir::kMemReadonly | ir::kMemNotrap;
+    return (d.code & kStable) == kStable;
+  }
+  const ir::OpcodeInfo& info = ir::GetOpcodeInfo(d.opcode);
   if (info.flags & (ir::kSideEffects | ir::kReadsMemory | ir::kTerminator |
                     ir::kCall)) {
     return false;

@@ -4,7 +4,8 @@
 // operands as one in a dominating position is removed and its result
 // replaced by the earlier one. Trapping arithmetic (sdiv, fcvt_to_sint)
 // qualifies too: if the dominating copy did not trap, this one cannot.
-// Memory reads, calls and side effects never merge. Commutative integer
+// Calls, side effects and memory reads never merge, except raw loads
+// marked both readonly and notrap (VMContext fields). Commutative integer
 // operations are matched with their operands in either order.
 #ifndef KILN_CODEGEN_OPT_GVN_H_
 #define KILN_CODEGEN_OPT_GVN_H_
