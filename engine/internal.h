@@ -94,14 +94,16 @@ struct InstanceData {
 // Export `name` of an instance.
 std::optional<Extern> InstanceExport(InstanceData& data, std::string_view name);
 
+// Members are destroyed bottom-up: instances (which may point at host
+// objects) go first.
 struct StoreImpl {
-  std::vector<std::unique_ptr<InstanceData>> instances;
-  // VMContext -> instance, for Caller::GetExport.
-  absl::flat_hash_map<const void*, InstanceData*> by_vmctx;
   std::deque<HostFuncData> host_funcs;
   std::vector<std::unique_ptr<runtime::LinearMemory>> memories;
   std::vector<std::unique_ptr<runtime::Table>> tables;
   std::vector<std::unique_ptr<abi::VMGlobalDefinition>> globals;
+  // VMContext -> instance, for Caller::GetExport.
+  absl::flat_hash_map<const void*, InstanceData*> by_vmctx;
+  std::vector<std::unique_ptr<InstanceData>> instances;
   // Set by a host function that trapped, consumed by the Func::Call that
   // entered wasm.
   std::optional<Trap> pending_trap;
