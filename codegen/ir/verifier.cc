@@ -149,7 +149,7 @@ class Verifier {
     }
     const ValueData& d = f_.value(v);
     if (d.kind == ValueDefKind::kResult &&
-        !f_.inst_block(Inst(d.def)).valid()) {
+        !f_.IsBlockInLayout(f_.inst_block(Inst(d.def)))) {
       return InstError(b, i, absl::StrCat("operand ", ValueName(v),
                                           " is defined by a removed instruction"));
     }
