@@ -11,7 +11,8 @@ namespace {
 
 using SubcommandFn = const Subcommand& (*)();
 
-constexpr std::array<SubcommandFn, 3> kSubcommands = {
+constexpr std::array<SubcommandFn, 4> kSubcommands = {
+    &RunSubcommand,
     &WastSubcommand,
     &ValidateSubcommand,
     &CompileSubcommand,

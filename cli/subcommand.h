@@ -22,6 +22,7 @@ struct Subcommand {
 const Subcommand& WastSubcommand();
 const Subcommand& ValidateSubcommand();
 const Subcommand& CompileSubcommand();  // compile_command.cc
+const Subcommand& RunSubcommand();      // run_command.cc
 
 // True if `args` asks for help (-h or --help anywhere).
 bool WantsHelp(const std::vector<std::string_view>& args);

@@ -1,0 +1,308 @@
+// `kiln run [OPTIONS] FILE [ARGS...]`: runs a WASI command (or calls one
+// export with --invoke) with wasi_snapshot_preview1 provided.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "cli/module_loader.h"
+#include "cli/subcommand.h"
+#include "engine/kiln.h"
+#include "wasi/host.h"
+#include "wasi/wasi_ctx.h"
+
+namespace kiln::cli {
+namespace {
+
+constexpr std::string_view kHelp =
+    R"(Usage: kiln run [OPTIONS] FILE [ARGS...]
+
+Compiles and runs a WebAssembly module (binary .wasm or text .wat) with
+WASI preview1 (wasi_snapshot_preview1): calls its "_start" export (a WASI
+command) with ARGS as its arguments (argv[0] is FILE), or, with --invoke,
+calls one export with ARGS as wasm values and prints the results, one per
+line.
+
+Options:
+  --dir HOST[::GUEST]   give the guest the host directory HOST, named GUEST
+                        (default: HOST). Repeatable. The guest sees nothing
+                        of the file system outside these directories.
+  --env NAME=VALUE      set a guest environment variable (NAME alone takes
+                        the host's value). Repeatable.
+  --invoke NAME         call export NAME instead of _start (a reactor's
+                        _initialize runs first); ARGS are its parameters
+                        (integers, or floats for f32/f64)
+  -O0                   no optimization passes
+  -O2                   optimize (default)
+  -h, --help            this text
+
+Exit status:
+  the guest's exit code (proc_exit, or 0 when _start returns);
+  134 when the guest traps (the trap and its backtrace go to stderr);
+  1 when the module cannot be loaded, compiled, linked or called;
+  2 for a usage error.
+)";
+
+constexpr int kTrapExit = 134;
+constexpr int kErrorExit = 1;
+
+int Usage(std::string_view error) {
+  std::fprintf(stderr, "kiln run: %.*s\n\n%.*s", static_cast<int>(error.size()),
+               error.data(), static_cast<int>(kHelp.size()), kHelp.data());
+  return 2;
+}
+
+int Fail(const std::string& what) {
+  std::fprintf(stderr, "kiln run: %s\n", what.c_str());
+  return kErrorExit;
+}
+
+struct Options {
+  std::vector<std::pair<std::string, std::string>> dirs;  // host, guest
+  std::vector<std::string> env;
+  std::optional<std::string> invoke;
+  bool optimize = true;
+  std::string file;
+  std::vector<std::string> args;
+};
+
+// Parses `--opt VALUE` and `--opt=VALUE`.
+bool TakeValue(const std::vector<std::string_view>& args, size_t* i,
+               std::string_view opt, std::string* value) {
+  std::string_view a = args[*i];
+  if (a == opt) {
+    if (*i + 1 >= args.size()) return false;
+    *value = std::string(args[++*i]);
+    return true;
+  }
+  if (a.size() > opt.size() && a.substr(0, opt.size()) == opt &&
+      a[opt.size()] == '=') {
+    *value = std::string(a.substr(opt.size() + 1));
+    return true;
+  }
+  return false;
+}
+
+bool ParseVal(ValType type, const std::string& text, Val* out) {
+  switch (type) {
+    case ValType::kI32: {
+      int64_t v;
+      if (!absl::SimpleAtoi(text, &v) || v < INT32_MIN || v > UINT32_MAX) {
+        return false;
+      }
+      *out = Val::I32(static_cast<int32_t>(static_cast<uint32_t>(v)));
+      return true;
+    }
+    case ValType::kI64: {
+      int64_t v;
+      uint64_t u;
+      if (absl::SimpleAtoi(text, &v)) {
+        *out = Val::I64(v);
+      } else if (absl::SimpleAtoi(text, &u)) {
+        *out = Val::I64(static_cast<int64_t>(u));
+      } else {
+        return false;
+      }
+      return true;
+    }
+    case ValType::kF32: {
+      float v;
+      if (!absl::SimpleAtof(text, &v)) return false;
+      *out = Val::F32(v);
+      return true;
+    }
+    case ValType::kF64: {
+      double v;
+      if (!absl::SimpleAtod(text, &v)) return false;
+      *out = Val::F64(v);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+std::string FormatVal(const Val& v) {
+  switch (v.type()) {
+    case ValType::kI32: return absl::StrCat(v.i32());
+    case ValType::kI64: return absl::StrCat(v.i64());
+    case ValType::kF32: {
+      char buf[64];
+      std::snprintf(buf, sizeof(buf), "%.9g", v.f32());
+      return buf;
+    }
+    case ValType::kF64: {
+      char buf[64];
+      std::snprintf(buf, sizeof(buf), "%.17g", v.f64());
+      return buf;
+    }
+    default: return v.ToString();
+  }
+}
+
+// The exit status for a call that trapped: the guest's exit code after
+// proc_exit, else the trap on stderr and kTrapExit.
+int TrapExit(const Trap& trap, const wasi::WasiCtx& ctx,
+             const std::string& file) {
+  if (ctx.exit_code().has_value()) {
+    return static_cast<int>(*ctx.exit_code() & 0xff);
+  }
+  std::fprintf(stderr, "kiln run: %s: wasm trap: %s\n", file.c_str(),
+               trap.ToString().c_str());
+  return kTrapExit;
+}
+
+int Run(const std::vector<std::string_view>& args) {
+  Options o;
+  size_t i = 0;
+  for (; i < args.size(); ++i) {
+    std::string_view a = args[i];
+    std::string value;
+    if (a == "--") {
+      ++i;
+      break;
+    } else if (a == "-O0") {
+      o.optimize = false;
+    } else if (a == "-O2" || a == "-O1" || a == "-O3") {
+      o.optimize = true;
+    } else if (a.substr(0, 5) == "--dir") {
+      if (!TakeValue(args, &i, "--dir", &value) || value.empty()) {
+        return Usage("--dir needs HOST[::GUEST]");
+      }
+      size_t sep = value.find("::");
+      if (sep == std::string::npos) {
+        o.dirs.emplace_back(value, value);
+      } else {
+        o.dirs.emplace_back(value.substr(0, sep), value.substr(sep + 2));
+      }
+    } else if (a.substr(0, 5) == "--env") {
+      if (!TakeValue(args, &i, "--env", &value) || value.empty()) {
+        return Usage("--env needs NAME=VALUE");
+      }
+      if (value.find('=') == std::string::npos) {
+        const char* host = std::getenv(value.c_str());
+        if (host == nullptr) continue;
+        value = absl::StrCat(value, "=", host);
+      }
+      o.env.push_back(value);
+    } else if (a.substr(0, 8) == "--invoke") {
+      if (!TakeValue(args, &i, "--invoke", &value)) {
+        return Usage("--invoke needs a function name");
+      }
+      o.invoke = value;
+    } else if (a.size() > 1 && a[0] == '-') {
+      return Usage(absl::StrCat("unknown option '", std::string(a), "'"));
+    } else {
+      break;
+    }
+  }
+  if (i >= args.size()) return Usage("no module file");
+  o.file = std::string(args[i++]);
+  for (; i < args.size(); ++i) o.args.emplace_back(args[i]);
+
+  absl::StatusOr<std::vector<uint8_t>> bytes = LoadModuleBinary(o.file);
+  if (!bytes.ok()) {
+    return Fail(absl::StrCat(o.file, ": ", bytes.status().message()));
+  }
+  Config config;
+  config.optimize = o.optimize;
+  Engine engine(config);
+  if (!engine.init_status().ok()) {
+    return Fail(std::string(engine.init_status().message()));
+  }
+  absl::StatusOr<Module> module = Module::FromBinary(engine, *bytes);
+  if (!module.ok()) {
+    return Fail(absl::StrCat(o.file, ": ", module.status().message()));
+  }
+
+  wasi::WasiCtx ctx;
+  ctx.InheritStdio();
+  std::vector<std::string> argv = {o.file};
+  if (!o.invoke.has_value()) {
+    argv.insert(argv.end(), o.args.begin(), o.args.end());
+  }
+  ctx.set_args(std::move(argv));
+  ctx.set_env(o.env);
+  for (const auto& [host, guest] : o.dirs) {
+    absl::Status s = ctx.PreopenDir(host, guest);
+    if (!s.ok()) return Fail(absl::StrCat("--dir: ", s.message()));
+  }
+
+  Store<> store(engine);
+  absl::StatusOr<std::vector<Extern>> imports =
+      wasi::WasiImports(store, *module, &ctx);
+  if (!imports.ok()) {
+    return Fail(absl::StrCat(o.file, ": ", imports.status().message()));
+  }
+  Result<Instance> instance = Instance::Create(store, *module, *imports);
+  if (instance.is_trap()) return TrapExit(instance.trap(), ctx, o.file);
+  if (!instance.ok()) {
+    return Fail(absl::StrCat(o.file, ": ", instance.status().message()));
+  }
+
+  if (o.invoke.has_value()) {
+    if (std::optional<Func> init = instance->GetFunc(store, "_initialize")) {
+      Result<std::vector<Val>> r = init->Call(store, {});
+      if (r.is_trap()) return TrapExit(r.trap(), ctx, o.file);
+      if (!r.ok()) return Fail(std::string(r.status().message()));
+    }
+    std::optional<Func> f = instance->GetFunc(store, *o.invoke);
+    if (!f.has_value()) {
+      return Fail(absl::StrCat(o.file, ": no exported function \"", *o.invoke,
+                               "\""));
+    }
+    const FuncType& type = f->type(store);
+    if (o.args.size() != type.params.size()) {
+      return Fail(absl::StrCat(*o.invoke, " takes ", type.params.size(),
+                               " arguments ", type.ToString(), ", got ",
+                               o.args.size()));
+    }
+    std::vector<Val> params;
+    for (size_t k = 0; k < o.args.size(); ++k) {
+      Val v;
+      if (!ParseVal(type.params[k], o.args[k], &v)) {
+        return Fail(absl::StrCat("argument ", k + 1, " '", o.args[k],
+                                 "' is not a valid ",
+                                 wasm::ValTypeName(type.params[k])));
+      }
+      params.push_back(v);
+    }
+    Result<std::vector<Val>> r = f->Call(store, params);
+    if (r.is_trap()) return TrapExit(r.trap(), ctx, o.file);
+    if (!r.ok()) return Fail(std::string(r.status().message()));
+    for (const Val& v : *r) std::printf("%s\n", FormatVal(v).c_str());
+    std::fflush(stdout);
+    return 0;
+  }
+
+  std::optional<Func> start = instance->GetFunc(store, "_start");
+  if (!start.has_value()) start = instance->GetFunc(store, "");
+  if (!start.has_value()) {
+    return Fail(absl::StrCat(
+        o.file, ": no \"_start\" export (a WASI command); use --invoke NAME"));
+  }
+  Result<std::vector<Val>> r = start->Call(store, {});
+  std::fflush(stdout);
+  if (r.is_trap()) return TrapExit(r.trap(), ctx, o.file);
+  if (!r.ok()) return Fail(std::string(r.status().message()));
+  return 0;
+}
+
+}  // namespace
+
+const Subcommand& RunSubcommand() {
+  static const Subcommand kSub = {
+      "run", "run a WASI program or call an export", kHelp, &Run};
+  return kSub;
+}
+
+}  // namespace kiln::cli
