@@ -72,14 +72,12 @@ void ElemDrop(void* vmctx, uint32_t elem_index) {
 void* RefFunc(void* vmctx, uint32_t func_index) {
   return Self(vmctx)->func_ref(func_index);
 }
-// Tables are filled eagerly, so every slot is initialised; this only
-// decodes (and would resolve a lazily-initialised slot in the future).
+// Compiled code found a slot without the init bit: resolve it (lazy
+// tables) and return the decoded value.
 void* TableGetLazyInit(void* vmctx, uint32_t table_index, uint32_t index) {
   Table* table = Self(vmctx)->table(table_index);
   if (index >= table->size()) RaiseTrap(TrapCode::kTableOutOfBounds);
-  void* value = table->Decode(table->raw_slot(index));
-  table->Set(index, value);  // mark initialised
-  return value;
+  return table->ResolveSlot(index);
 }
 void RaiseTrapBuiltin(void* vmctx, uint32_t trap_code) {
   (void)vmctx;

@@ -31,6 +31,49 @@ abi::VMOffsetsCounts InstanceCountsFor(const wasm::ModuleInfo& module) {
   return c;
 }
 
+std::unique_ptr<TableImages> TableImagesForModule(
+    const wasm::ModuleInfo& module) {
+  auto images = std::make_unique<TableImages>();
+  images->tables.resize(module.tables.size() - module.num_imported_tables);
+  for (const wasm::ElemSegment& seg : module.elem_segments) {
+    if (seg.mode != wasm::SegmentMode::kActive) continue;
+    if (seg.table_index < module.num_imported_tables ||
+        seg.table_index >= module.tables.size() ||
+        seg.offset.kind != wasm::ConstExpr::Kind::kI32Const) {
+      return nullptr;
+    }
+    const wasm::TableType& type = module.tables[seg.table_index].type;
+    const uint64_t offset = static_cast<uint32_t>(seg.offset.bits);
+    if (type.elem_type != wasm::ValType::kFuncRef ||
+        offset + seg.items.size() > type.limits.min) {
+      return nullptr;
+    }
+    std::vector<uint32_t>& image =
+        images->tables[seg.table_index - module.num_imported_tables];
+    if (image.size() < offset + seg.items.size()) {
+      image.resize(offset + seg.items.size(), 0);
+    }
+    for (size_t k = 0; k < seg.items.size(); ++k) {
+      const wasm::ConstExpr& item = seg.items[k];
+      if (item.kind == wasm::ConstExpr::Kind::kRefFunc) {
+        image[offset + k] = item.index + 1;
+      } else if (item.kind == wasm::ConstExpr::Kind::kRefNull) {
+        image[offset + k] = 0;
+      } else {
+        return nullptr;  // global.get: value known only per instance
+      }
+    }
+  }
+  return images;
+}
+
+void* Instance::ResolveLazySlot(void* ctx, uint32_t index) {
+  const auto* lazy = static_cast<const LazyTable*>(ctx);
+  if (index >= lazy->image->size()) return nullptr;
+  const uint32_t f = (*lazy->image)[index];
+  return f == 0 ? nullptr : lazy->instance->func_ref(f - 1);
+}
+
 absl::StatusOr<std::unique_ptr<MemoryImage>> MemoryImageForModule(
     const wasm::ModuleInfo& module) {
   if (module.memories.empty() || module.num_imported_memories > 0) {
@@ -199,6 +242,15 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
     instance->owned_memories_.push_back(*std::move(memory));
   }
 
+  const bool lazy_tables =
+      config.table_images != nullptr && config.funcref_table_init_bit &&
+      config.table_images->tables.size() ==
+          module->tables.size() - module->num_imported_tables;
+  if (lazy_tables) {
+    instance->lazy_tables_ = std::make_unique<LazyTable[]>(
+        config.table_images->tables.size());
+    instance->elems_from_image_ = true;
+  }
   // Defined tables (initialised to null; wasm 2.0 has no table initializer
   // expressions).
   for (uint32_t i = module->num_imported_tables; i < module->tables.size();
@@ -213,6 +265,15 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
                                        table.status().message()));
     }
     const uint32_t defined = i - module->num_imported_tables;
+    if (lazy_tables && type.elem_type == wasm::ValType::kFuncRef) {
+      LazyTable& lazy = instance->lazy_tables_[defined];
+      lazy.instance = instance.get();
+      lazy.image = &config.table_images->tables[defined];
+      if (absl::Status s = (*table)->MakeLazy(&ResolveLazySlot, &lazy);
+          !s.ok()) {
+        return s;
+      }
+    }
     (*table)->BindDefinition(reinterpret_cast<abi::VMTableDefinition*>(
         instance->At(o.DefinedTable(defined))));
     instance->tables_.push_back(table->get());
@@ -298,7 +359,7 @@ std::optional<TrapCode> Instance::Initialize() {
   using wasm::SegmentMode;
   for (uint32_t i = 0; i < module_->elem_segments.size(); ++i) {
     const wasm::ElemSegment& seg = module_->elem_segments[i];
-    if (seg.mode == SegmentMode::kActive) {
+    if (seg.mode == SegmentMode::kActive && !elems_from_image_) {
       abi::VMGlobalDefinition offset;
       EvalConstExpr(seg.offset, &offset);
       uint32_t dst;

@@ -49,6 +49,19 @@ struct ImportedGlobal {
   abi::VMGlobalDefinition* definition = nullptr;
 };
 
+// The initial contents of a module's defined funcref tables, built once per
+// module, so instances can fill tables lazily (Table::MakeLazy) instead of
+// applying active element segments. Built only when every active element
+// segment targets a defined funcref table, has an i32.const offset, fits the
+// table's minimum size and holds only ref.func / ref.null items (then none
+// can trap and applying them in order equals the image).
+struct TableImages {
+  // Indexed by defined-table index: slot -> function index + 1 (0 = null).
+  std::vector<std::vector<uint32_t>> tables;
+};
+std::unique_ptr<TableImages> TableImagesForModule(
+    const wasm::ModuleInfo& module);
+
 struct InstanceConfig {
   const wasm::ModuleInfo* module = nullptr;  // must outlive the instance
   // Module type index -> engine signature id (stored in the VMContext
@@ -72,6 +85,10 @@ struct InstanceConfig {
   // When set, Create maps it into defined memory 0 and Initialize only
   // drops the active data segments instead of copying them.
   const MemoryImage* memory_image = nullptr;
+  // From TableImagesForModule(*module), or null. When set (and
+  // funcref_table_init_bit), defined funcref tables are lazy and Initialize
+  // only drops the active element segments.
+  const TableImages* table_images = nullptr;
 };
 
 // The copy-on-write image of `module`'s active data segments, or null when
@@ -170,6 +187,13 @@ class Instance {
   std::vector<uint32_t> import_type_ids_;
   const uint32_t* type_ids_ = nullptr;
   bool data_from_image_ = false;
+  bool elems_from_image_ = false;
+  struct LazyTable {
+    const Instance* instance;
+    const std::vector<uint32_t>* image;
+  };
+  std::unique_ptr<LazyTable[]> lazy_tables_;
+  static void* ResolveLazySlot(void* ctx, uint32_t index);
 };
 
 }  // namespace kiln::runtime

@@ -290,6 +290,76 @@ TEST(InstanceImageTest, ImageGivesSameMemoryAsSegments) {
   EXPECT_EQ(*none, nullptr);
 }
 
+TEST(InstanceImageTest, LazyTablesResolveFromTheImage) {
+  ASSERT_TRUE(InitTrapHandling().ok());
+  wasm::ModuleInfo module = MakeModule();
+  std::unique_ptr<TableImages> images = TableImagesForModule(module);
+  ASSERT_NE(images, nullptr);
+  ASSERT_EQ(images->tables.size(), 1u);
+  EXPECT_EQ(images->tables[0], (std::vector<uint32_t>{0, 2, 3}));
+  std::vector<ImportedFunction> imports = {
+      ImportedFunction{reinterpret_cast<const void*>(&FakeCode), &imports, 1}};
+  std::vector<const void*> code = {reinterpret_cast<const void*>(0x10),
+                                   reinterpret_cast<const void*>(0x20)};
+  uint32_t type_ids[1] = {1};
+  abi::VMRuntimeLimits limits;
+  InstanceConfig config;
+  config.module = &module;
+  config.type_ids = type_ids;
+  config.function_code = code;
+  config.imported_functions = imports;
+  config.limits = &limits;
+  config.table_images = images.get();
+  auto created = Instance::Create(config);
+  ASSERT_TRUE(created.ok()) << created.status();
+  Instance& instance = **created;
+  ASSERT_EQ(instance.Initialize(), std::nullopt);
+  Table* table = instance.table(0);
+  EXPECT_TRUE(table->lazy());
+  for (uint32_t i = 0; i < 4; ++i) EXPECT_EQ(table->raw_slot(i), 0u) << i;
+  EXPECT_EQ(*(static_cast<uint8_t*>(instance.vmctx()) +
+              instance.offsets().ElemDropped(0)),
+            1);
+
+  // Compiled code's path: a slot without the init bit -> TableGetLazyInit.
+  auto lazy_init = reinterpret_cast<void* (*)(void*, uint32_t, uint32_t)>(
+      const_cast<void*>(
+          BuiltinTable()[static_cast<int>(BuiltinId::kTableGetLazyInit)]));
+  void* v = nullptr;
+  ASSERT_FALSE(
+      CallWasm(lazy_init, &v, &limits, instance.vmctx(), 0u, 1u).has_value());
+  EXPECT_EQ(v, instance.func_ref(1));
+  EXPECT_EQ(table->raw_slot(1),
+            reinterpret_cast<uintptr_t>(instance.func_ref(1)) |
+                abi::kFuncRefInitBit);
+  auto trap = CallWasm(lazy_init, &v, &limits, instance.vmctx(), 0u, 4u);
+  ASSERT_TRUE(trap.has_value());
+  EXPECT_EQ(trap->code, TrapCode::kTableOutOfBounds);
+
+  // Runtime reads resolve too; same results as the eager path.
+  EXPECT_EQ(instance.TableGet(0, 2, &v), std::nullopt);
+  EXPECT_EQ(v, instance.func_ref(2));
+  EXPECT_EQ(instance.TableGet(0, 0, &v), std::nullopt);
+  EXPECT_EQ(v, nullptr);
+  EXPECT_EQ(instance.TableGet(0, 3, &v), std::nullopt);
+  EXPECT_EQ(v, nullptr);
+  // table.copy materialises its source; passive table.init still works.
+  EXPECT_EQ(instance.TableCopy(0, 0, 2, 1, 2), std::nullopt);  // [n,1,1,2]
+  EXPECT_EQ(instance.TableGet(0, 3, &v), std::nullopt);
+  EXPECT_EQ(v, instance.func_ref(2));
+  EXPECT_EQ(instance.TableInit(0, 1, 0, 0, 1), std::nullopt);
+  EXPECT_EQ(instance.TableGet(0, 0, &v), std::nullopt);
+  EXPECT_EQ(v, instance.func_ref(0));
+
+  // Not eligible: an item that reads a global; an offset past the minimum.
+  wasm::ModuleInfo with_global = MakeModule();
+  with_global.elem_segments[0].items[0].kind = ConstExpr::Kind::kGlobalGet;
+  EXPECT_EQ(TableImagesForModule(with_global), nullptr);
+  wasm::ModuleInfo too_far = MakeModule();
+  too_far.elem_segments[0].offset = ConstExpr::I32(3);
+  EXPECT_EQ(TableImagesForModule(too_far), nullptr);
+}
+
 TEST(InstanceCreateTest, FuncRefsAreFilledOnFirstUse) {
   wasm::ModuleInfo module;
   module.types.push_back(wasm::FuncType{});

@@ -37,9 +37,30 @@ absl::StatusOr<std::unique_ptr<Table>> Table::Create(
   return table;
 }
 
+absl::Status Table::MakeLazy(LazyResolver resolver, void* ctx) {
+  if (elem_type_ != wasm::ValType::kFuncRef || !init_bit_ ||
+      resolver == nullptr) {
+    return absl::FailedPreconditionError(
+        "Table::MakeLazy: only funcref tables with the init bit can be lazy");
+  }
+  resolver_ = resolver;
+  resolver_ctx_ = ctx;
+  std::fill(slots_.begin(), slots_.end(), uintptr_t{0});
+  return absl::OkStatus();
+}
+
+void* Table::ResolveSlot(uint32_t index) const {
+  uintptr_t raw = slots_[index];
+  if (raw == 0 && resolver_ != nullptr) {
+    raw = Encode(resolver_(resolver_ctx_, index));
+    slots_[index] = raw;
+  }
+  return Decode(raw);
+}
+
 bool Table::Get(uint32_t index, void** out) const {
   if (index >= slots_.size()) return false;
-  *out = Decode(slots_[index]);
+  *out = ResolveSlot(index);
   return true;
 }
 
@@ -71,6 +92,9 @@ bool Table::Copy(Table& dst_table, uint32_t dst, const Table& src_table,
     return false;
   }
   if (len == 0) return true;
+  if (src_table.lazy()) {  // materialise the source range first
+    for (uint32_t i = 0; i < len; ++i) src_table.ResolveSlot(src + i);
+  }
   if (dst_table.Encode(nullptr) == src_table.Encode(nullptr)) {
     std::memmove(dst_table.slots_.data() + dst, src_table.slots_.data() + src,
                  len * sizeof(uintptr_t));

@@ -10,6 +10,11 @@
 //     without it goes through the TableGetLazyInit builtin.
 // Get/Set take and return decoded pointers. Grow may move the slots; the
 // definition (and any bound copy in a VMContext) is updated.
+//
+// Lazy tables (MakeLazy): every slot starts as raw 0, "uninitialised"; its
+// value comes from a resolver the first time anything reads it (Get, Copy,
+// ResolveSlot, or compiled code through the TableGetLazyInit builtin, which
+// it calls for any slot without the init bit). Writes just overwrite.
 // Not thread-safe (one store, one thread at a time).
 #ifndef KILN_RUNTIME_VM_TABLE_H_
 #define KILN_RUNTIME_VM_TABLE_H_
@@ -44,6 +49,16 @@ class Table {
   uint32_t size() const { return static_cast<uint32_t>(slots_.size()); }
   std::optional<uint32_t> max() const { return max_; }
   bool uses_init_bit() const { return init_bit_; }
+
+  using LazyResolver = void* (*)(void* ctx, uint32_t index);
+  // Makes the table lazy (see above): all current slots become
+  // uninitialised and are resolved by resolver(ctx, index) on first read.
+  // Only funcref tables that use the init bit can be lazy.
+  absl::Status MakeLazy(LazyResolver resolver, void* ctx);
+  bool lazy() const { return resolver_ != nullptr; }
+  // The decoded value of slot `index` (< size()), initialising it first if
+  // it is uninitialised.
+  void* ResolveSlot(uint32_t index) const;
 
   // Bounds-checked element access; false if index >= size().
   bool Get(uint32_t index, void** out) const;
@@ -86,7 +101,10 @@ class Table {
   bool init_bit_ = true;
   std::optional<uint32_t> max_;
   uint64_t limit_ = 0;
-  std::vector<uintptr_t> slots_;
+  // mutable: resolving a lazy slot on read is logically const.
+  mutable std::vector<uintptr_t> slots_;
+  LazyResolver resolver_ = nullptr;
+  void* resolver_ctx_ = nullptr;
   abi::VMTableDefinition definition_{};
   abi::VMTableDefinition* bound_ = nullptr;
 };

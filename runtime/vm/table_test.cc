@@ -75,6 +75,47 @@ TEST(TableTest, FillCopyInitBounds) {
   EXPECT_FALSE(Table::Copy(table, 0, table, 4, 3));
 }
 
+void* ResolveOddIndices(void* ctx, uint32_t index) {
+  ++*static_cast<int*>(ctx);
+  return index % 2 ? P(0x100 * (index + 1)) : nullptr;
+}
+
+TEST(TableTest, LazySlotsResolveOnFirstRead) {
+  auto t = Table::Create(wasm::ValType::kFuncRef, 8, 16);
+  ASSERT_TRUE(t.ok());
+  Table& table = **t;
+  int calls = 0;
+  ASSERT_TRUE(table.MakeLazy(&ResolveOddIndices, &calls).ok());
+  EXPECT_TRUE(table.lazy());
+  EXPECT_EQ(table.raw_slot(3), 0u);  // uninitialised: no init bit
+  void* v;
+  ASSERT_TRUE(table.Get(3, &v));
+  EXPECT_EQ(v, P(0x400));
+  EXPECT_EQ(table.raw_slot(3), 0x401u);
+  ASSERT_TRUE(table.Get(3, &v));
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(table.ResolveSlot(2), nullptr);
+  EXPECT_EQ(table.raw_slot(2), abi::kFuncRefInitBit);
+  EXPECT_EQ(calls, 2);
+  // Writes overwrite without resolving.
+  ASSERT_TRUE(table.Set(5, P(0x50)));
+  ASSERT_TRUE(table.Get(5, &v));
+  EXPECT_EQ(v, P(0x50));
+  EXPECT_EQ(calls, 2);
+  // Copy resolves its source range: [0, 2) <- [6, 8).
+  ASSERT_TRUE(Table::Copy(table, 0, table, 6, 2));
+  ASSERT_TRUE(table.Get(0, &v));
+  EXPECT_EQ(v, nullptr);
+  ASSERT_TRUE(table.Get(1, &v));
+  EXPECT_EQ(v, P(0x800));
+  // Grown slots are initialised.
+  EXPECT_EQ(table.Grow(1, P(0x90)), 8);
+  EXPECT_EQ(table.raw_slot(8), 0x91u);
+  auto externs = Table::Create(wasm::ValType::kExternRef, 1, std::nullopt);
+  ASSERT_TRUE(externs.ok());
+  EXPECT_FALSE((*externs)->MakeLazy(&ResolveOddIndices, &calls).ok());
+}
+
 TEST(TableTest, InvalidArguments) {
   EXPECT_FALSE(Table::Create(wasm::ValType::kI32, 0, std::nullopt).ok());
   EXPECT_FALSE(Table::Create(wasm::ValType::kFuncRef, 5, 4).ok());
