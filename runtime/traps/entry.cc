@@ -14,6 +14,10 @@
 #include "runtime/traps/call_thread_state.h"
 #include "runtime/traps/signal_handlers.h"
 
+#if !defined(__x86_64__) || !defined(__linux__)
+#error "runtime/traps supports x86-64 Linux only (trampolines, ucontext)"
+#endif
+
 namespace kiln::runtime {
 namespace {
 

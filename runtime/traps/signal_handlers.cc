@@ -15,6 +15,10 @@
 #include "runtime/traps/backtrace.h"
 #include "runtime/traps/call_thread_state.h"
 
+#if !defined(__x86_64__) || !defined(__linux__)
+#error "runtime/traps supports x86-64 Linux only (trampolines, ucontext)"
+#endif
+
 namespace kiln::runtime {
 namespace {
 
