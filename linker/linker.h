@@ -1,0 +1,261 @@
+// Linker<T>: name-based import resolution over the two-level namespace
+// (module, name), with store-independent host functions.
+//
+// Definitions are keyed by interned strings,
+// absl::flat_hash_map<ImportKey{module_id, name_id}, Definition>, where a
+// Definition is an Extern owned by a store or an engine-owned HostFunc
+// (engine/host_func.h). One Linker, built once, instantiates modules into
+// many stores on many threads: the const members (InstantiatePre,
+// Instantiate, Get...) only read the Linker; host functions are
+// materialized into each store on first use.
+//
+// The API and semantics follow wasmtime's Linker (2022): shadowing,
+// unknown imports as traps, Command / Reactor modules (WASI), aliases,
+// default exports, InstancePre. Misuse that wasmtime answers with a panic
+// (a store or an instance from another engine or store) is an error status.
+#ifndef KILN_LINKER_LINKER_H_
+#define KILN_LINKER_LINKER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "engine/engine.h"
+#include "engine/extern.h"
+#include "engine/func.h"
+#include "engine/host_func.h"
+#include "engine/instance.h"
+#include "engine/module.h"
+#include "engine/store.h"
+#include "engine/trap.h"
+#include "wasm/module_info.h"
+
+namespace kiln {
+
+// A (module, name) pair of interned string ids. One-level names
+// (DefineName) use kOneLevel as the name.
+struct ImportKey {
+  static constexpr uint32_t kOneLevel = ~uint32_t{0};
+  uint32_t module_id = 0;
+  uint32_t name_id = 0;
+
+  friend bool operator==(const ImportKey& a, const ImportKey& b) {
+    return a.module_id == b.module_id && a.name_id == b.name_id;
+  }
+  template <typename H>
+  friend H AbslHashValue(H h, const ImportKey& k) {
+    return H::combine(std::move(h), k.module_id, k.name_id);
+  }
+};
+
+// What a name is bound to.
+struct Definition {
+  std::variant<Extern, HostFunc> item;
+  // The store an Extern belongs to, when known (null: checked against the
+  // instantiating store when used). Null for HostFuncs.
+  StoreOpaque* store = nullptr;
+
+  wasm::ExternKind kind() const;
+  // Signature id of a function definition.
+  uint32_t func_type_id() const;
+};
+
+// One definition as iteration reports it.
+struct LinkerItem {
+  std::string module;
+  std::string name;
+  Extern item;
+};
+
+// Imports resolved and type-checked once; Instantiate many times, into any
+// store of the engine when no import belongs to a store.
+class InstancePreBase {
+ public:
+  const Module& module() const { return state_->module; }
+  // Instantiates into `store`. Errors: another engine, an import owned by
+  // another store; traps of segments or the start function.
+  Result<Instance> Instantiate(StoreOpaque& store) const;
+
+ private:
+  friend class LinkerBase;
+  struct Item {
+    Definition def;
+    std::string module;
+    std::string name;
+  };
+  struct State {
+    Module module;
+    std::vector<Item> items;  // in the module's import order
+  };
+  explicit InstancePreBase(std::shared_ptr<const State> s)
+      : state_(std::move(s)) {}
+  std::shared_ptr<const State> state_;
+};
+
+template <typename T = void>
+class InstancePre : public InstancePreBase {
+ public:
+  explicit InstancePre(InstancePreBase base)
+      : InstancePreBase(std::move(base)) {}
+  Result<Instance> Instantiate(Store<T>& store) const {
+    return InstancePreBase::Instantiate(store);
+  }
+};
+
+// The part of Linker<T> that does not depend on T.
+class LinkerBase {
+ public:
+  explicit LinkerBase(const Engine& engine);
+
+  const Engine& engine() const { return engine_; }
+
+  // A second definition of one module::name is an error unless shadowing
+  // is allowed; then the latest wins.
+  LinkerBase& AllowShadowing(bool allow) {
+    allow_shadowing_ = allow;
+    return *this;
+  }
+  // Command modules (Module()) may export non-functions.
+  LinkerBase& AllowUnknownExports(bool allow) {
+    allow_unknown_exports_ = allow;
+    return *this;
+  }
+
+  // Every function import of `module` not yet defined becomes a host
+  // function that traps with "unknown import: `m::n` has not been defined".
+  absl::Status DefineUnknownImportsAsTraps(const kiln::Module& module);
+
+  // Defines module::name. With a store, the item must belong to it;
+  // without, functions are placed by their context and other items are
+  // checked against the instantiating store later.
+  absl::Status Define(StoreOpaque& store, std::string_view module,
+                      std::string_view name, const Extern& item);
+  absl::Status Define(std::string_view module, std::string_view name,
+                      const Extern& item);
+  absl::Status Define(std::string_view module, std::string_view name,
+                      const HostFunc& func);
+  // One-level name (module-linking style).
+  absl::Status DefineName(StoreOpaque& store, std::string_view name,
+                          const Extern& item);
+  absl::Status DefineName(std::string_view name, const Extern& item);
+
+  // FuncNew / FuncNewUnchecked: engine-owned host functions of `type`
+  // reached through the engine's per-signature trampolines.
+  absl::Status FuncNew(std::string_view module, std::string_view name,
+                       const FuncType& type, HostFuncNewFn fn);
+  absl::Status FuncNewUnchecked(std::string_view module, std::string_view name,
+                                const FuncType& type, HostFuncUncheckedFn fn);
+  // FuncWrap: see engine/host_func.h.
+  template <typename F>
+  absl::Status FuncWrap(std::string_view module, std::string_view name,
+                        F&& f) {
+    absl::StatusOr<HostFunc> h = HostFunc::Wrap(engine_, std::forward<F>(f));
+    if (!h.ok()) return h.status();
+    return Define(module, name, *h);
+  }
+
+  // Defines every export of `instance` under `module_name`.
+  absl::Status Instance(StoreOpaque& store, std::string_view module_name,
+                        const kiln::Instance& instance);
+  // Commands and Reactors (WASI): see the .cc file.
+  absl::Status Module(StoreOpaque& store, std::string_view module_name,
+                      const kiln::Module& module);
+
+  // as_module::as_name names what module::name names.
+  absl::Status Alias(std::string_view module, std::string_view name,
+                     std::string_view as_module, std::string_view as_name);
+  // Every module::x also as as_module::x.
+  absl::Status AliasModule(std::string_view module,
+                           std::string_view as_module);
+
+  absl::StatusOr<InstancePreBase> InstantiatePreBase(
+      StoreOpaque& store, const kiln::Module& module) const;
+  Result<kiln::Instance> Instantiate(StoreOpaque& store,
+                                     const kiln::Module& module) const;
+
+  // module::name in `store` (host functions materialized). NotFound when
+  // undefined; an error when it belongs to another store.
+  absl::StatusOr<Extern> Get(StoreOpaque& store, std::string_view module,
+                             std::string_view name) const;
+  absl::StatusOr<Extern> GetByImport(StoreOpaque& store,
+                                     const wasm::Import& import) const;
+  absl::StatusOr<Extern> GetName(StoreOpaque& store,
+                                 std::string_view name) const;
+  // The export named "" of `module`, else "_start", else a function that
+  // does nothing. An error when that export is not a function.
+  absl::StatusOr<Func> GetDefault(StoreOpaque& store,
+                                  std::string_view module) const;
+
+  // Every definition usable in `store` (host functions materialized there;
+  // items of other stores left out).
+  std::vector<LinkerItem> Iter(StoreOpaque& store) const;
+  // Every definition, without a store.
+  void ForEachDefinition(
+      const std::function<void(std::string_view module, std::string_view name,
+                               const Definition& def)>& fn) const;
+  size_t size() const { return map_.size(); }
+
+ private:
+  uint32_t Intern(std::string_view s);
+  std::optional<uint32_t> FindId(std::string_view s) const;
+  std::optional<ImportKey> FindKey(std::string_view module,
+                                   std::string_view name) const;
+  const Definition* Find(std::string_view module, std::string_view name) const;
+  absl::Status Insert(std::string_view module, std::string_view name,
+                      Definition def);
+  absl::Status InsertKey(ImportKey key, Definition def);
+  absl::StatusOr<Extern> Materialize(StoreOpaque& store, const Definition& def,
+                                     std::string_view what) const;
+  absl::Status CommandModule(StoreOpaque& store, std::string_view module_name,
+                             const kiln::Module& module);
+  std::string KeyName(ImportKey key) const;
+
+  Engine engine_;
+  bool allow_shadowing_ = false;
+  bool allow_unknown_exports_ = false;
+  absl::flat_hash_map<std::string, uint32_t> string_ids_;
+  std::vector<std::string> strings_;
+  absl::flat_hash_map<ImportKey, Definition> map_;
+  // GetDefault's function that does nothing.
+  std::optional<HostFunc> nop_;
+};
+
+// Linker<T>: a LinkerBase whose stores are Store<T>. Copyable (copies share
+// the HostFuncs).
+template <typename T = void>
+class Linker : public LinkerBase {
+ public:
+  explicit Linker(const Engine& engine) : LinkerBase(engine) {}
+
+  Linker& AllowShadowing(bool allow) {
+    LinkerBase::AllowShadowing(allow);
+    return *this;
+  }
+  Linker& AllowUnknownExports(bool allow) {
+    LinkerBase::AllowUnknownExports(allow);
+    return *this;
+  }
+
+  absl::StatusOr<InstancePre<T>> InstantiatePre(
+      Store<T>& store, const kiln::Module& module) const {
+    absl::StatusOr<InstancePreBase> pre =
+        LinkerBase::InstantiatePreBase(store, module);
+    if (!pre.ok()) return pre.status();
+    return InstancePre<T>(*std::move(pre));
+  }
+};
+
+}  // namespace kiln
+
+#endif  // KILN_LINKER_LINKER_H_
