@@ -69,6 +69,8 @@ class Allocator {
     cls_.resize(nv);
     for (VReg v = 0; v < nv; ++v) cls_[v] = code_.vreg_class(v);
     tiny_.assign(nv, 0);
+    region_.assign(nv, 0);
+    reload_inst_.assign(nv, ~0u);
     spilled_.assign(nv, 0);
     slot_.assign(nv, -1);
     ComputeLoopDepth();
@@ -88,8 +90,20 @@ class Allocator {
   }
 
  private:
+  VReg NewRegion(RegClass cls, int32_t slot, uint32_t reload_inst) {
+    cls_.push_back(cls);
+    tiny_.push_back(0);
+    region_.push_back(1);
+    reload_inst_.push_back(reload_inst);
+    spilled_.push_back(0);
+    slot_.push_back(slot);
+    return static_cast<VReg>(cls_.size() - 1);
+  }
+
   VReg NewTiny(RegClass cls, int32_t slot) {
     cls_.push_back(cls);
+    region_.push_back(0);
+    reload_inst_.push_back(~0u);
     tiny_.push_back(1);
     spilled_.push_back(0);
     slot_.push_back(slot);
@@ -160,12 +174,12 @@ class Allocator {
         const VCode::InstInfo& info = code_.inst(i);
         for (uint32_t k = info.op_begin; k < info.op_begin + info.op_count; ++k) {
           VReg v = op_vreg_[k];
-          if (tiny_[v] || !IsUse(ops[k].kind)) continue;
+          if (tiny_[v] || region_[v] || !IsUse(ops[k].kind)) continue;
           if (!test(kill, base, v)) set(gen, base, v);
         }
         for (uint32_t k = info.op_begin; k < info.op_begin + info.op_count; ++k) {
           VReg v = op_vreg_[k];
-          if (tiny_[v] || !IsDef(ops[k].kind)) continue;
+          if (tiny_[v] || region_[v] || !IsDef(ops[k].kind)) continue;
           set(kill, base, v);
         }
       }
@@ -271,6 +285,14 @@ class Allocator {
                              ? 2 * i + 2 : 2 * i + 1;
           AddRange(v, bfrom, end);
           set(live, 0, v);
+        }
+        // Region vregs start with a reload just before their first use.
+        for (uint32_t k = kb; k < ke; ++k) {
+          VReg v = op_vreg_[k];
+          if (region_[v] && reload_inst_[v] == i && test(live, 0, v)) {
+            ranges_[v].back().from = 2 * i;
+            clear(live, 0, v);
+          }
         }
         if ((info.flags & VCode::kIsMove) && info.op_count == 2) {
           VReg src = op_vreg_[kb], dst = op_vreg_[kb + 1];
@@ -481,9 +503,55 @@ class Allocator {
         ++num_spilled_;
       }
     }
-    for (size_t k = 0; k < op_vreg_.size(); ++k) {
-      VReg v = op_vreg_[k];
-      if (spilled_[v] && !tiny_[v]) op_vreg_[k] = NewTiny(cls_[v], slot_[v]);
+    // Spilled vregs from earlier passes' regions: spill everywhere (one
+    // short-lived vreg per operand). Others: split into per-region vregs
+    // (a region is a stretch of a block between calls), reloaded once at
+    // the region's first use and stored after every def.
+    const std::vector<Operand>& ops = code_.all_operands();
+    std::vector<VReg> region_of(nv, kInvalidVReg);
+    std::vector<VReg> touched;
+    auto reset = [&] {
+      for (VReg v : touched) region_of[v] = kInvalidVReg;
+      touched.clear();
+    };
+    for (uint32_t b = 0; b < code_.num_blocks(); ++b) {
+      reset();
+      const VCode::Block& blk = code_.block(b);
+      for (uint32_t i = blk.inst_begin; i < blk.inst_end; ++i) {
+        const VCode::InstInfo& info = code_.inst(i);
+        const uint32_t kb = info.op_begin, ke = info.op_begin + info.op_count;
+        for (uint32_t k = kb; k < ke; ++k) {
+          VReg v = op_vreg_[k];
+          if (!spilled_[v] || tiny_[v] || v >= nv) continue;
+          if (region_[v]) {
+            op_vreg_[k] = NewTiny(cls_[v], slot_[v]);
+            continue;
+          }
+          if (!IsUse(ops[k].kind)) continue;
+          if (region_of[v] == kInvalidVReg) {
+            region_of[v] = NewRegion(cls_[v], slot_[v], i);
+            touched.push_back(v);
+          }
+          op_vreg_[k] = region_of[v];
+        }
+        // Defs start a new region value (a Mod keeps its region vreg).
+        std::vector<std::pair<VReg, VReg>> defs;
+        for (uint32_t k = kb; k < ke; ++k) {
+          VReg v = op_vreg_[k];
+          if (ops[k].kind != OperandKind::kDef || v >= nv || !spilled_[v] || tiny_[v] ||
+              region_[v]) {
+            continue;
+          }
+          VReg r = NewRegion(cls_[v], slot_[v], ~0u);
+          op_vreg_[k] = r;
+          defs.push_back({v, r});
+        }
+        if ((info.flags & VCode::kIsCall) || !info.clobbers.empty()) reset();
+        for (auto [v, r] : defs) {
+          if (region_of[v] == kInvalidVReg) touched.push_back(v);
+          region_of[v] = r;
+        }
+      }
     }
   }
 
@@ -505,6 +573,14 @@ class Allocator {
     out->num_spill_slots = num_slots_;
     out->num_spilled_vregs = num_spilled_;
     out->allocs.resize(ops.size());
+    emitted_.assign(cls_.size(), 0);
+    last_def_.assign(cls_.size(), 0);
+    for (uint32_t i = 0; i < code_.num_insts(); ++i) {
+      const VCode::InstInfo& info = code_.inst(i);
+      for (uint32_t k = info.op_begin; k < info.op_begin + info.op_count; ++k) {
+        if (IsDef(ops[k].kind)) last_def_[op_vreg_[k]] = i;
+      }
+    }
     out->vreg_locs.resize(code_.num_vregs());
     for (VReg v = 0; v < code_.num_vregs(); ++v) out->vreg_locs[v] = Loc(v);
     for (VReg v = 0; v < cls_.size(); ++v) {
@@ -535,7 +611,16 @@ class Allocator {
                                : Loc(v);
           if (ops[k].fixed >= 0) out->used_regs.Add(PReg::FromIndex(ops[k].fixed));
         }
-        // Before: reloads, then moves into fixed registers.
+        // Before: region reloads, tiny reloads, then moves into fixed
+        // registers.
+        for (uint32_t k = kb; k < ke; ++k) {
+          VReg v = op_vreg_[k];
+          if (region_[v] && reload_inst_[v] == i && !spilled_[v] && emitted_[v] != 2 * i + 1) {
+            emitted_[v] = 2 * i + 1;
+            AddEdit(out, 2 * i, Allocation::Stack(static_cast<uint32_t>(slot_[v])), Loc(v),
+                    cls_[v]);
+          }
+        }
         for (uint32_t k = kb; k < ke; ++k) {
           VReg v = op_vreg_[k];
           if (tiny_[v] && IsUse(ops[k].kind)) {
@@ -561,6 +646,17 @@ class Allocator {
           if (ops[k].fixed >= 0 && IsDef(ops[k].kind)) {
             VReg v = op_vreg_[k];
             AddEdit(out, 2 * i + 1, out->allocs[k], Loc(v), cls_[v]);
+          }
+        }
+        for (uint32_t k = kb; k < ke; ++k) {
+          VReg v = op_vreg_[k];
+          // Only the region's last def needs storing: the slot is read
+          // after the region (past a call, on an edge), never inside it.
+          if (region_[v] && IsDef(ops[k].kind) && !spilled_[v] && last_def_[v] == i &&
+              emitted_[v] != 2 * i + 2) {
+            emitted_[v] = 2 * i + 2;
+            AddEdit(out, 2 * i + 1, Loc(v), Allocation::Stack(static_cast<uint32_t>(slot_[v])),
+                    cls_[v]);
           }
         }
         for (uint32_t k = kb; k < ke; ++k) {
@@ -593,6 +689,10 @@ class Allocator {
   std::vector<VReg> op_vreg_;
   std::vector<RegClass> cls_;
   std::vector<uint8_t> tiny_;
+  std::vector<uint8_t> region_;        // split child of a spilled vreg
+  std::vector<uint32_t> reload_inst_;  // region: reloaded before this inst
+  std::vector<uint32_t> emitted_;      // output: last edit point per vreg
+  std::vector<uint32_t> last_def_;     // output: last defining inst per vreg
   std::vector<uint8_t> spilled_;
   std::vector<int32_t> slot_;
   std::vector<float> loop_weight_;
