@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Usage: fuzz/run_fuzz.sh SECONDS
+# Usage: fuzz/run_fuzz.sh SECONDS [TARGET]
 #
-# Builds //fuzz:decode_fuzzer with clang (libFuzzer + AddressSanitizer, the
+# TARGET is decode_fuzzer (default: DecodeModule, decode + validate) or
+# compile_fuzzer (decode, then the optimizing compiler on valid modules).
+#
+# Builds //fuzz:TARGET with clang (libFuzzer + AddressSanitizer, the
 # `fuzz` config in .bazelrc, in its own Bazel output base so the default gcc
 # build is untouched), seeds a corpus with every module of the spec suite
-# (extracted by wast2json into a temporary directory), and fuzzes
-# kiln::wasm::DecodeModule for SECONDS. Fails on a crash, leak, timeout,
+# (extracted by wast2json into a temporary directory), and fuzzes for
+# SECONDS. Fails on a crash, leak, timeout,
 # out-of-memory or invariant violation; the reproducer is written to
 # $KILN_FUZZ_ARTIFACTS (default /tmp/kiln-fuzz-crashes/).
 #
@@ -17,11 +20,16 @@
 #   KILN_FUZZ_RSS_MB      -rss_limit_mb (default 2048)
 set -euo pipefail
 
-if [[ $# -ne 1 || ! "$1" =~ ^[0-9]+$ ]]; then
-  echo "usage: $0 SECONDS" >&2
+if [[ $# -lt 1 || $# -gt 2 || ! "$1" =~ ^[0-9]+$ ]]; then
+  echo "usage: $0 SECONDS [decode_fuzzer|compile_fuzzer]" >&2
   exit 2
 fi
 seconds=$1
+target=${2:-decode_fuzzer}
+case "$target" in
+  decode_fuzzer | compile_fuzzer) ;;
+  *) echo "run_fuzz: unknown target '$target'" >&2; exit 2 ;;
+esac
 cd "$(dirname "$0")/.."
 
 output_base=${KILN_FUZZ_OUTPUT_BASE:-$HOME/.cache/kiln-fuzz-output}
@@ -31,9 +39,9 @@ rss_mb=${KILN_FUZZ_RSS_MB:-2048}
 # The clang build's Bazel server exits a few minutes after its last command.
 bazel_fuzz() { bazel --output_base="$output_base" --max_idle_secs=300 "$@"; }
 
-echo "run_fuzz: building //fuzz:decode_fuzzer with clang (output base $output_base)"
-bazel_fuzz build --config=fuzz //fuzz:decode_fuzzer
-fuzzer="$(bazel_fuzz info --config=fuzz bazel-bin 2>/dev/null)/fuzz/decode_fuzzer"
+echo "run_fuzz: building //fuzz:$target with clang (output base $output_base)"
+bazel_fuzz build --config=fuzz "//fuzz:$target"
+fuzzer="$(bazel_fuzz info --config=fuzz bazel-bin 2>/dev/null)/fuzz/$target"
 [[ -x "$fuzzer" ]] || { echo "run_fuzz: $fuzzer was not built" >&2; exit 1; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/kiln-fuzz.XXXXXX")
@@ -63,11 +71,11 @@ echo "run_fuzz: $(find "$seeds" -type f | wc -l) seed modules; fuzzing for ${sec
 log="$work/fuzz.log"
 status=0
 "$fuzzer" -max_total_time="$seconds" -rss_limit_mb="$rss_mb" -timeout=10 \
-  -print_final_stats=1 -artifact_prefix="$artifacts/" \
+  -print_final_stats=1 -artifact_prefix="$artifacts/$target-" \
   "$corpus" "$seeds" >"$log" 2>&1 || status=$?
 
 # libFuzzer's progress lines are long; keep the interesting part.
-grep -E '^(INFO: seed|#[0-9]+[[:space:]]+(INITED|DONE)|stat::|==[0-9]+==|SUMMARY|decode_fuzzer:|artifact_prefix|Test unit written|    #[0-9]+ )' "$log" | tail -n 60 || true
+grep -E '^(INFO: seed|#[0-9]+[[:space:]]+(INITED|DONE)|stat::|==[0-9]+==|SUMMARY|(decode|compile)_fuzzer:|artifact_prefix|Test unit written|    #[0-9]+ )' "$log" | tail -n 60 || true
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 if [[ $status -ne 0 ]]; then
   tail -n 40 "$log"
@@ -75,4 +83,4 @@ if [[ $status -ne 0 ]]; then
   echo "run_fuzz: replay one with: $fuzzer $artifacts/<file>" >&2
   exit 1
 fi
-echo "run_fuzz: OK: ${execs:-?} executions in ${seconds}s, no crash"
+echo "run_fuzz: OK: $target: ${execs:-?} executions in ${seconds}s, no crash"
