@@ -116,8 +116,27 @@ absl::StatusOr<InterpOutcome> Interpret(const Function& f,
           break;
         }
         case InstFormat::kLoad:
-        case InstFormat::kStore:
-          return unsupported(i, "raw pointer memory");
+        case InstFormat::kStore: {
+          if (!options.raw_memory) return unsupported(i, "no raw memory given");
+          const bool store = info.format == InstFormat::kStore;
+          const uint64_t addr = arg(store ? 1 : 0) + static_cast<uint64_t>(d.imm);
+          const Type t = store ? f.value_type(a[0]) : d.ctrl_type;
+          const uint64_t bytes = TypeBits(t) / 8;
+          if (addr > options.raw_memory->size() ||
+              options.raw_memory->size() - addr < bytes) {
+            return unsupported(i, "raw address outside the simulated memory");
+          }
+          uint8_t* p = options.raw_memory->data() + addr;
+          if (store) {
+            uint64_t v = arg(0);
+            std::memcpy(p, &v, bytes);
+          } else {
+            uint64_t v = 0;
+            std::memcpy(&v, p, bytes);
+            set(v);
+          }
+          break;
+        }
         case InstFormat::kCall:
         case InstFormat::kCallIndirect: {
           if (!options.call_handler) return unsupported(i, "no call handler");

@@ -7,7 +7,9 @@
 // Values are held as uint64 bits (i32 and f32 zero-extended). Heap
 // accesses address `heap` at zext(index) + offset (the base operand is
 // ignored) and trap with MemoryOutOfBounds past its end. Raw pointer
-// load/store are not supported. Calls go to `call_handler`.
+// load/store address `raw_memory` at pointer + offset (a simulated
+// VMContext: pass 0 for vmctx arguments); outside it they are an error.
+// Calls go to `call_handler`.
 #ifndef KILN_CODEGEN_IR_INTERPRETER_H_
 #define KILN_CODEGEN_IR_INTERPRETER_H_
 
@@ -33,6 +35,7 @@ struct InterpOutcome {
 
 struct InterpOptions {
   std::vector<uint8_t>* heap = nullptr;
+  std::vector<uint8_t>* raw_memory = nullptr;
   // For call / call_indirect (args exclude call_indirect's code pointer).
   std::function<absl::StatusOr<InterpOutcome>(
       const Function& f, Inst call, absl::Span<const uint64_t> args)>
