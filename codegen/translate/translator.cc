@@ -94,6 +94,9 @@ struct ControlPayload {
   uint32_t saved_start = 0;
   // block / if: some branch or fallthrough targets `target`.
   bool reached = false;
+  // Local-value cache state at the construct's start (see LocalGet).
+  uint64_t start_epoch = 0;
+  uint32_t log_start = 0;
 };
 
 class Translator
@@ -145,6 +148,8 @@ class Translator
     vmctx_ = params[0];
     locals_.reserve(locals.size());
     local_cache_.assign(locals.size(), LocalCacheEntry());
+    set_log_.clear();
+    ++epoch_;
     for (size_t i = 0; i < locals.size(); ++i) {
       Type t = IrType(locals[i]);
       if (t == Type::kInvalid) {
@@ -171,7 +176,7 @@ class Translator
     if (dead_code_) for (ir::Block blk : f_->blocks()) {
       ir::Inst last = f_->last_inst(blk);
       if (!last.valid() || !ir::IsTerminator(f_->opcode(last))) {
-        b_->SwitchToBlock(blk);
+        Enter(blk);
         b_->Trap(TrapCode::kUnreachableCodeReached);
       }
     }
@@ -183,6 +188,7 @@ class Translator
     if (!ok() || !frame->reachable) return;
     if (!CheckBlockType(bt)) return;
     frame->payload.target = NewBlockWithResults(bt);
+    MarkConstructStart(frame->payload);
   }
 
   void Loop(const wasm::BlockType& bt, absl::Span<Value> params,
@@ -195,7 +201,8 @@ class Translator
       b_->AppendBlockParam(header, IrType(bt.param(i)));
     }
     b_->Jump(header, params);
-    b_->SwitchToBlock(header);
+    MarkConstructStart(frame->payload);
+    Enter(header);
     absl::Span<const ir::Value> hp = f_->block_params(header);
     for (size_t i = 0; i < params.size(); ++i) params[i] = hp[i];
     frame->payload.target = header;
@@ -211,11 +218,12 @@ class Translator
     ir::Block then_block = b_->CreateBlock();
     c.else_block = b_->CreateBlock();
     c.saved_start = static_cast<uint32_t>(saved_params_.size());
+    MarkConstructStart(c);
     saved_params_.insert(saved_params_.end(), params.begin(), params.end());
     b_->Brif(cond, then_block, {}, c.else_block, {});
     b_->SealBlock(then_block);
     b_->SealBlock(c.else_block);
-    b_->SwitchToBlock(then_block);
+    Enter(then_block, /*straight_line=*/true);
   }
 
   void Else(Frame* frame, absl::Span<const Value> then_results,
@@ -228,6 +236,7 @@ class Translator
       c.reached = true;
     }
     b_->SwitchToBlock(c.else_block);
+    RestoreConstructStart(c);
     for (size_t i = 0; i < else_params.size(); ++i) {
       else_params[i] = saved_params_[c.saved_start + i];
     }
@@ -253,7 +262,7 @@ class Translator
         merged[i] =
             b_->AppendBlockParam(dead, IrType(frame->type.result(i)));
       }
-      b_->SwitchToBlock(dead);
+      Enter(dead);
       b_->SealBlock(dead);
       return;
     }
@@ -264,7 +273,7 @@ class Translator
     if (frame->kind == wasm::ControlKind::kIf) {
       c.reached = true;
       // No else arm: the else edge carries the params through.
-      b_->SwitchToBlock(c.else_block);
+      Enter(c.else_block);
       b_->Jump(c.target,
                absl::MakeConstSpan(saved_params_.data() + c.saved_start,
                                    frame->type.num_params()));
@@ -275,6 +284,7 @@ class Translator
     }
     if (!c.reached) dead_code_ = true;
     b_->SwitchToBlock(c.target);
+    RestoreConstructStart(c);
     b_->SealBlock(c.target);
     absl::Span<const ir::Value> mp = f_->block_params(c.target);
     for (size_t i = 0; i < merged.size(); ++i) merged[i] = mp[i];
@@ -301,14 +311,14 @@ class Translator
       ir::Block ret = b_->CreateBlock();
       b_->Brif(cond, ret, {}, cont, {});
       b_->SealBlock(ret);
-      b_->SwitchToBlock(ret);
+      Enter(ret);
       b_->Return(args);
     } else {
       b_->Brif(cond, target->payload.target, args, cont, {});
       target->payload.reached = true;
     }
     b_->SealBlock(cont);
-    b_->SwitchToBlock(cont);
+    Enter(cont, /*straight_line=*/true);
   }
 
   void BrTable(absl::Span<const uint32_t> depths, const Value& index,
@@ -339,7 +349,7 @@ class Translator
       ir::Block& e = edge_for_depth_[d];
       if (!e.valid()) continue;
       b_->SealBlock(e);
-      b_->SwitchToBlock(e);
+      Enter(e);
       Frame& t = decoder_->control_at(d);
       if (t.kind == wasm::ControlKind::kFunction) {
         b_->Return(args);
@@ -372,30 +382,34 @@ class Translator
     *result = b_->Select(cond, a, b_val);
   }
   // The builder resolves a variable with hash lookups (and walks up
-  // predecessors); remember each local's value in the current block so
-  // repeated gets in one block cost one compare. Values of resolved
-  // variables never change afterwards, so the cache cannot go stale.
+  // predecessors, memoizing in every block it passes); remember each
+  // local's current value while control stays on a straight path: in one
+  // block, and into a block whose only predecessor is the current block
+  // (after br_if, into an if's then-arm, the join of call_indirect's lazy
+  // path). Any other block entry starts a new epoch. Resolved values never
+  // change afterwards, so an entry of the current epoch cannot go stale.
   void LocalGet(uint32_t local, Value* result) {
     if (!ok()) return;
-    const uint32_t cur = b_->current_block().index;
     LocalCacheEntry& e = local_cache_[local];
-    if (e.block == cur) {
+    if (e.epoch == epoch_) {
       *result = e.value;
       return;
     }
     SetLoc();
     *result = b_->UseVar(locals_[local]);
-    e = {cur, *result};
+    e = {epoch_, *result};
   }
   void LocalSet(uint32_t local, const Value& v) {
     if (!ok()) return;
     b_->DefVar(locals_[local], v);
-    local_cache_[local] = {b_->current_block().index, v};
+    local_cache_[local] = {epoch_, v};
+    set_log_.push_back(local);
   }
   void LocalTee(uint32_t local, const Value& v, Value* result) {
     if (!ok()) return;
     b_->DefVar(locals_[local], v);
-    local_cache_[local] = {b_->current_block().index, v};
+    local_cache_[local] = {epoch_, v};
+    set_log_.push_back(local);
     *result = v;
   }
   void GlobalGet(uint32_t global, Value* result) {
@@ -597,6 +611,33 @@ class Translator
 
  private:
   bool ok() const { return status_.ok(); }
+  // Enters `b`. Local values stay cached only for a straight-line
+  // continuation (b's single predecessor is the current block).
+  void Enter(ir::Block b, bool straight_line = false) {
+    if (!straight_line) ++epoch_;
+    b_->SwitchToBlock(b);
+  }
+  // Merges after a block/if (and the else arm) see the values the locals
+  // had at the construct's start, except for locals assigned inside it:
+  // every path to the merge comes from the start without assigning them.
+  // So the cache returns to the start's epoch and forgets the assigned
+  // locals (set_log_ records assignments in order). Entries made inside
+  // the construct under other epochs do not match again.
+  void MarkConstructStart(Control& c) {
+    c.start_epoch = epoch_;
+    c.log_start = static_cast<uint32_t>(set_log_.size());
+  }
+  void RestoreConstructStart(const Control& c) {
+    const size_t n = set_log_.size() - c.log_start;
+    if (n > 4 * local_cache_.size() + 64) {
+      ++epoch_;  // Cheaper to forget everything.
+      return;
+    }
+    epoch_ = c.start_epoch;
+    for (size_t i = c.log_start; i < set_log_.size(); ++i) {
+      local_cache_[set_log_[i]].epoch = 0;
+    }
+  }
   void SetLoc() { b_->SetSrcLoc(static_cast<uint32_t>(decoder_->pc())); }
   void Unsupported(absl::string_view what) {
     if (!ok()) return;
@@ -804,10 +845,12 @@ class Translator
   // Reused across functions.
   std::vector<ir::Variable> locals_;
   struct LocalCacheEntry {
-    uint32_t block = ~0u;
+    uint64_t epoch = 0;
     ir::Value value;
   };
   std::vector<LocalCacheEntry> local_cache_;
+  uint64_t epoch_ = 1;  // never reset, so old entries never match
+  std::vector<uint32_t> set_log_;
   std::vector<ir::Value> saved_params_;
   std::vector<ir::Value> scratch_;
   std::vector<ir::Block> edge_for_depth_;
@@ -1095,12 +1138,14 @@ void Translator::CallIndirect(uint32_t type_index, uint32_t table,
         b.BandImm(slot, ~static_cast<int64_t>(abi::kFuncRefInitBit));
     b.Brif(tagged, join, {untagged}, slow, {});
     b.SealBlock(slow);
-    b.SwitchToBlock(slow);
+    // No local changes on either path and everything before dominates the
+    // join: the cached local values stay valid.
+    Enter(slow, /*straight_line=*/true);
     ir::Value resolved = CallBuiltin(
         BuiltinId::kTableGetLazyInit, {b.Iconst(Type::kI32, table), index});
     b.Jump(join, {resolved});
     b.SealBlock(join);
-    b.SwitchToBlock(join);
+    Enter(join, /*straight_line=*/true);
     funcref = joined;
   }
   b.Trapz(funcref, TrapCode::kIndirectCallToNull);
