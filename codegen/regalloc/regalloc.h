@@ -15,10 +15,14 @@
 //     order. With no free register, the interval with the lowest spill weight
 //     (occurrences weighted 10^loop-depth / length) among the candidate and
 //     the intervals occupying the cheapest register is spilled.
-//  5. A spilled vreg gets a stack slot and each of its operands is rewritten
-//     to a fresh "tiny" vreg living only at that instruction (reload before,
-//     store after). Tiny intervals are never spilled; the pass repeats until
-//     nothing new spills (usually 1-2 passes).
+//  5. A spilled vreg gets a stack slot and is split into "region" vregs, one
+//     per call-free stretch of a block that uses it: reloaded once before
+//     the region's first use, stored once after the region's last def (the
+//     slot is what calls, edges and later regions see). A region vreg that
+//     spills again falls back to spill-everywhere: each operand becomes a
+//     "tiny" vreg living only at that instruction (reload before, store
+//     after). Tiny intervals are never spilled; the pass repeats until
+//     nothing new spills (usually 2-3 passes).
 //  6. Resolution: fixed-operand moves around instructions, reload/spill
 //     edits, and block-parameter moves per CFG edge, sequentialized as
 //     parallel moves with cycles broken through a reserved scratch register.
