@@ -361,8 +361,14 @@ class Verifier {
         return ExpectType(b, i, 2, f_.value_type(args[1]));
       case InstFormat::kLoad:
         if (!IsValidType(ctrl)) return ctrl_error("a value type");
+        if (d.imm != static_cast<int32_t>(d.imm)) {
+          return InstError(b, i, "offset does not fit in 32 bits (signed)");
+        }
         return ExpectType(b, i, 0, kPointerType);
       case InstFormat::kStore:
+        if (d.imm != static_cast<int32_t>(d.imm)) {
+          return InstError(b, i, "offset does not fit in 32 bits (signed)");
+        }
         if (auto s = ExpectClass(b, i, 0, TypeClass::kAny); !s.ok()) return s;
         return ExpectType(b, i, 1, kPointerType);
       case InstFormat::kHeapLoad:

@@ -196,5 +196,15 @@ block0(v0: i64, v1: i32):
             "invalid, expected i64");
 }
 
+TEST(VerifierTest, RawOffsetRange) {
+  EXPECT_EQ(VerifyText(R"(function %f(i64) {
+block0(v0: i64):
+    v1 = load.i64 notrap v0+2147483648
+    return
+})"),
+            "block0: v1 = load.i64 notrap v0+2147483648: offset does not fit "
+            "in 32 bits (signed)");
+}
+
 }  // namespace
 }  // namespace kiln::ir
