@@ -1,6 +1,8 @@
 #include "engine/host_func.h"
 
 #include <algorithm>
+#include <new>
+#include <type_traits>
 #include <utility>
 
 #include "absl/container/inlined_vector.h"
@@ -83,36 +85,80 @@ absl::Status UnsupportedV128(const FuncType& type) {
 namespace {
 // Everything with a destructor lives in here; the trap code goes back to
 // HostArrayDispatch, which raises it.
+inline Val ParamFromRaw(ValType t, const ValRaw& raw) {
+  switch (t) {
+    case ValType::kI32: return Val::I32(raw.i32);
+    case ValType::kI64: return Val::I64(raw.i64);
+    case ValType::kF32: return Val::F32Bits(raw.f32);
+    case ValType::kF64: return Val::F64Bits(raw.f64);
+    default: return Val::FromRaw(t, raw);
+  }
+}
+
+inline void ResultToRaw(const Val& v, ValRaw* out) {
+  switch (v.type()) {
+    case ValType::kI32: out->i64 = static_cast<uint32_t>(v.i32()); break;
+    case ValType::kI64: out->i64 = v.i64(); break;
+    case ValType::kF32: out->i64 = v.f32_bits(); break;
+    case ValType::kF64: out->f64 = v.f64_bits(); break;
+    default: *out = v.ToRaw(); break;
+  }
+}
+
+// Everything with a destructor lives in here; the trap code goes back to
+// HostArrayDispatch, which raises it.
 std::optional<TrapCode> RunFuncNew(const HostFuncState& state,
                                    StoreOpaque& store, void* caller_vmctx,
                                    ValRaw* values) {
   const FuncType& type = state.type;
-  absl::InlinedVector<Val, 8> params;
-  params.reserve(type.params.size());
-  for (size_t i = 0; i < type.params.size(); ++i) {
-    params.push_back(Val::FromRaw(type.params[i], values[i]));
+  const size_t np = type.params.size();
+  const size_t nr = type.results.size();
+  // Small signatures use uninitialized stack storage (no allocation); Vals
+  // are built in place (a Val built elsewhere and copied in costs a
+  // store-forwarding stall per value).
+  static_assert(std::is_trivially_destructible_v<Val>);
+  constexpr size_t kInline = 8;
+  alignas(Val) unsigned char inline_params[kInline * sizeof(Val)];
+  alignas(Val) unsigned char inline_results[kInline * sizeof(Val)];
+  std::vector<Val> heap_params, heap_results;
+  Val* params = reinterpret_cast<Val*>(inline_params);
+  Val* results = reinterpret_cast<Val*>(inline_results);
+  if (ABSL_PREDICT_FALSE(np > kInline)) {
+    heap_params.resize(np);
+    params = heap_params.data();
   }
-  absl::InlinedVector<Val, 4> results;
-  for (ValType t : type.results) results.push_back(Val::Default(t));
+  if (ABSL_PREDICT_FALSE(nr > kInline)) {
+    heap_results.resize(nr);
+    results = heap_results.data();
+  }
+  for (size_t i = 0; i < np; ++i) {
+    ::new (&params[i]) Val(ParamFromRaw(type.params[i], values[i]));
+  }
+  for (size_t k = 0; k < nr; ++k) {
+    ::new (&results[k]) Val(Val::Default(type.results[k]));
+  }
   auto& fn = *static_cast<HostFuncNewFn*>(state.callable.get());
   absl::Status status;
   try {
     Caller caller(store, caller_vmctx);
-    status = fn(caller, params, absl::MakeSpan(results));
+    status = fn(caller, absl::Span<const Val>(params, np),
+                absl::Span<Val>(results, nr));
   } catch (const std::exception& e) {
     return SetHostTrapFromException(store, e.what());
   } catch (...) {
     return SetHostTrapFromException(store, nullptr);
   }
-  if (!status.ok()) return SetHostTrapFromStatus(store, status);
-  for (size_t k = 0; k < type.results.size(); ++k) {
-    if (results[k].type() != type.results[k]) {
+  if (ABSL_PREDICT_FALSE(!status.ok())) {
+    return SetHostTrapFromStatus(store, status);
+  }
+  for (size_t k = 0; k < nr; ++k) {
+    if (ABSL_PREDICT_FALSE(results[k].type() != type.results[k])) {
       return SetHostTrap(
           store, absl::StrCat("host function result ", k, " has type ",
                               wasm::ValTypeName(results[k].type()),
                               ", expected ", wasm::ValTypeName(type.results[k])));
     }
-    values[k] = results[k].ToRaw();
+    ResultToRaw(results[k], &values[k]);
   }
   return std::nullopt;
 }
@@ -150,8 +196,7 @@ absl::StatusOr<std::shared_ptr<const HostFuncState>> MakeArrayHostFunc(
     const Engine& engine, const FuncType& type, std::shared_ptr<void> callable,
     HostArrayFn fn) {
   if (absl::Status s = UnsupportedV128(type); !s.ok()) return s;
-  auto state = std::make_shared<HostFuncState>();
-  state->engine = engine;
+  auto state = std::make_shared<HostFuncState>(engine);
   state->type = type;
   state->type_id = engine.signatures().Intern(type);
   absl::StatusOr<const void*> code = HostArrayTrampoline(engine, state->type_id);
@@ -165,8 +210,7 @@ absl::StatusOr<std::shared_ptr<const HostFuncState>> MakeArrayHostFunc(
 absl::StatusOr<std::shared_ptr<const HostFuncState>> MakeWrapHostFunc(
     const Engine& engine, FuncType type, std::shared_ptr<void> callable,
     const void* code) {
-  auto state = std::make_shared<HostFuncState>();
-  state->engine = engine;
+  auto state = std::make_shared<HostFuncState>(engine);
   state->type_id = engine.signatures().Intern(type);
   state->type = std::move(type);
   state->code = code;

@@ -99,6 +99,8 @@ using HostArrayFn = std::optional<TrapCode> (*)(const HostFuncState& state,
 
 // The engine-owned part, shared by every store.
 struct HostFuncState {
+  // (Engine has no cheap default: its default constructor makes an engine.)
+  explicit HostFuncState(const Engine& e) : engine(e) {}
   Engine engine;
   FuncType type;
   uint32_t type_id = 0;
