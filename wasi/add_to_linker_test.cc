@@ -1,0 +1,113 @@
+// wasi::AddToLinker through the Linker: per-store contexts, proc_exit,
+// memory that grows between calls.
+#include "wasi/add_to_linker.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "engine/kiln.h"
+#include "linker/linker.h"
+#include "wasi/wasi_ctx.h"
+
+namespace kiln::wasi {
+namespace {
+
+struct Host {
+  std::unique_ptr<WasiCtx> wasi;
+};
+
+constexpr char kWat[] = R"(
+(module
+  (import "wasi_snapshot_preview1" "args_sizes_get"
+    (func $args_sizes_get (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "random_get"
+    (func $random_get (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  ;; argc * 1000 + size of the argument strings
+  (func (export "args") (result i32)
+    (drop (call $args_sizes_get (i32.const 0) (i32.const 4)))
+    (i32.add (i32.mul (i32.load (i32.const 0)) (i32.const 1000))
+             (i32.load (i32.const 4))))
+  ;; random_get into the page just grown: 0 once it exists, 21 before
+  (func (export "random_high") (result i32)
+    (call $random_get (i32.const 70000) (i32.const 16)))
+  (func (export "grow") (drop (memory.grow (i32.const 1))))
+  (func (export "bye") (param i32) (call $exit (local.get 0))))
+)";
+
+std::unique_ptr<WasiCtx> CtxWithArgs(std::vector<std::string> args) {
+  auto ctx = std::make_unique<WasiCtx>();
+  ctx->set_args(std::move(args));
+  return ctx;
+}
+
+TEST(AddToLinkerTest, PerStoreContexts) {
+  Engine engine;
+  absl::StatusOr<Module> module = Module::FromWat(engine, kWat);
+  ASSERT_TRUE(module.ok()) << module.status();
+  Linker<Host> linker(engine);
+  ASSERT_TRUE(AddToLinker(linker, [](Host& h) -> WasiCtx& { return *h.wasi; }).ok());
+
+  Store<Host> a(engine, Host{CtxWithArgs({"prog", "x"})});
+  Store<Host> b(engine, Host{CtxWithArgs({"p", "yy", "zzz"})});
+  Result<Instance> ia = linker.Instantiate(a, *module);
+  Result<Instance> ib = linker.Instantiate(b, *module);
+  ASSERT_TRUE(ia.ok()) << ia.status();
+  ASSERT_TRUE(ib.ok()) << ib.status();
+  auto args_a = ia->GetTypedFunc<int32_t()>(a, "args");
+  auto args_b = ib->GetTypedFunc<int32_t()>(b, "args");
+  ASSERT_TRUE(args_a.ok() && args_b.ok());
+  EXPECT_EQ(*args_a->Call(a), 2 * 1000 + 7);
+  EXPECT_EQ(*args_b->Call(b), 3 * 1000 + 9);
+
+  // proc_exit: a trap, with the code in that store's context only.
+  auto bye = ib->GetTypedFunc<void(int32_t)>(b, "bye");
+  ASSERT_TRUE(bye.ok());
+  Result<void> r = bye->Call(b, 17);
+  ASSERT_TRUE(r.is_trap());
+  EXPECT_NE(r.trap().message().find("proc_exit(17)"), std::string::npos)
+      << r.trap().message();
+  EXPECT_EQ(b.data().wasi->exit_code(), 17u);
+  EXPECT_FALSE(a.data().wasi->exit_code().has_value());
+}
+
+TEST(AddToLinkerTest, SharedContextAndGrowingMemory) {
+  Engine engine;
+  absl::StatusOr<Module> module = Module::FromWat(engine, kWat);
+  ASSERT_TRUE(module.ok()) << module.status();
+  WasiCtx ctx;
+  Linker<> linker(engine);
+  ASSERT_TRUE(AddToLinker(linker, &ctx).ok());
+  Store<> store(engine);
+  Result<Instance> inst = linker.Instantiate(store, *module);
+  ASSERT_TRUE(inst.ok()) << inst.status();
+  auto high = inst->GetTypedFunc<int32_t()>(store, "random_high");
+  auto grow = inst->GetTypedFunc<void()>(store, "grow");
+  ASSERT_TRUE(high.ok() && grow.ok());
+  EXPECT_EQ(*high->Call(store), 21);  // EFAULT: past the one page
+  ASSERT_TRUE(grow->Call(store).ok());
+  EXPECT_EQ(*high->Call(store), 0);
+}
+
+TEST(AddToLinkerTest, WrongSignatureIsALinkError) {
+  Engine engine;
+  absl::StatusOr<Module> module = Module::FromWat(engine, R"(
+    (module (import "wasi_snapshot_preview1" "fd_write"
+              (func (param i32) (result i32))))
+  )");
+  ASSERT_TRUE(module.ok());
+  WasiCtx ctx;
+  Linker<> linker(engine);
+  ASSERT_TRUE(AddToLinker(linker, &ctx).ok());
+  Store<> store(engine);
+  Result<Instance> inst = linker.Instantiate(store, *module);
+  EXPECT_TRUE(inst.is_error());
+  EXPECT_NE(inst.status().message().find("fd_write"), std::string::npos)
+      << inst.status();
+}
+
+}  // namespace
+}  // namespace kiln::wasi
