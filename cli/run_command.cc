@@ -17,7 +17,8 @@
 #include "cli/module_loader.h"
 #include "cli/subcommand.h"
 #include "engine/kiln.h"
-#include "wasi/host.h"
+#include "linker/linker.h"
+#include "wasi/add_to_linker.h"
 #include "wasi/wasi_ctx.h"
 
 namespace kiln::cli {
@@ -237,13 +238,11 @@ int Run(const std::vector<std::string_view>& args) {
     if (!s.ok()) return Fail(absl::StrCat("--dir: ", s.message()));
   }
 
+  Linker<> linker(engine);
+  absl::Status defined = wasi::AddToLinker(linker, &ctx);
+  if (!defined.ok()) return Fail(std::string(defined.message()));
   Store<> store(engine);
-  absl::StatusOr<std::vector<Extern>> imports =
-      wasi::WasiImports(store, *module, &ctx);
-  if (!imports.ok()) {
-    return Fail(absl::StrCat(o.file, ": ", imports.status().message()));
-  }
-  Result<Instance> instance = Instance::Create(store, *module, *imports);
+  Result<Instance> instance = linker.Instantiate(store, *module);
   if (instance.is_trap()) return TrapExit(instance.trap(), ctx, o.file);
   if (!instance.ok()) {
     return Fail(absl::StrCat(o.file, ": ", instance.status().message()));
