@@ -11,7 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "codegen/ir/function.h"
+#include "codegen/ir/printer.h"
+#include "codegen/ir/verifier.h"
 #include "codegen/isa/backend.h"
 #include "codegen/opt/pass.h"
 #include "codegen/translate/translator.h"
@@ -32,6 +35,13 @@ int main(int argc, char** argv) {
   int repeat = argc > 2 ? std::atoi(argv[2]) : 1;
   // KILN_BENCH_TRANSLATE_ONLY=1: stop after translation (for profiling).
   const bool translate_only = std::getenv("KILN_BENCH_TRANSLATE_ONLY") != nullptr;
+  // KILN_BENCH_DUMP=N: print function N's IR (translated, then optimized)
+  // and verify it.
+  const char* dump_env = std::getenv("KILN_BENCH_DUMP");
+  const long dump = dump_env ? std::atol(dump_env) : -1;
+  // KILN_BENCH_VERIFY=1: verify every function after translation and after
+  // the passes (counted as failures).
+  const bool verify_all = std::getenv("KILN_BENCH_VERIFY") != nullptr;
   std::ifstream in(argv[1], std::ios::binary);
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
                              std::istreambuf_iterator<char>());
@@ -66,8 +76,28 @@ int main(int argc, char** argv) {
         continue;
       }
       insts += func.num_insts();
+      if (verify_all) {
+        absl::Status v = kiln::ir::VerifyFunction(func);
+        if (!v.ok()) {
+          if (first_error.empty()) {
+            first_error = absl::StrCat("f", f, " after translation: ", v.message());
+          }
+          ++failed;
+          continue;
+        }
+      }
+      if (static_cast<long>(f) == dump) {
+        std::printf("%s", kiln::ir::PrintFunction(func).c_str());
+        absl::Status v = kiln::ir::VerifyFunction(func);
+        std::printf("verify: %s\n", v.ToString().c_str());
+      }
       if (translate_only) continue;
       (void)pm.Run(func);
+      if (static_cast<long>(f) == dump) {
+        std::printf("%s", kiln::ir::PrintFunction(func).c_str());
+        absl::Status v = kiln::ir::VerifyFunction(func);
+        std::printf("verify: %s\n", v.ToString().c_str());
+      }
       auto c = Clock::now();
       t_opt += c - b;
       auto out = backend->Compile(func, ctx);

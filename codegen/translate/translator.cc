@@ -148,7 +148,7 @@ class Translator
     vmctx_ = params[0];
     locals_.reserve(locals.size());
     local_cache_.assign(locals.size(), LocalCacheEntry());
-    set_log_.clear();
+    touch_log_.clear();
     ++epoch_;
     for (size_t i = 0; i < locals.size(); ++i) {
       Type t = IrType(locals[i]);
@@ -398,18 +398,21 @@ class Translator
     SetLoc();
     *result = b_->UseVar(locals_[local]);
     e = {epoch_, *result};
+    // The value may be a parameter of a merge inside an enclosing
+    // construct, which does not dominate that construct's own merge.
+    touch_log_.push_back(local);
   }
   void LocalSet(uint32_t local, const Value& v) {
     if (!ok()) return;
     b_->DefVar(locals_[local], v);
     local_cache_[local] = {epoch_, v};
-    set_log_.push_back(local);
+    touch_log_.push_back(local);
   }
   void LocalTee(uint32_t local, const Value& v, Value* result) {
     if (!ok()) return;
     b_->DefVar(locals_[local], v);
     local_cache_[local] = {epoch_, v};
-    set_log_.push_back(local);
+    touch_log_.push_back(local);
     *result = v;
   }
   void GlobalGet(uint32_t global, Value* result) {
@@ -620,22 +623,24 @@ class Translator
   // Merges after a block/if (and the else arm) see the values the locals
   // had at the construct's start, except for locals assigned inside it:
   // every path to the merge comes from the start without assigning them.
-  // So the cache returns to the start's epoch and forgets the assigned
-  // locals (set_log_ records assignments in order). Entries made inside
-  // the construct under other epochs do not match again.
+  // So the cache returns to the start's epoch and forgets every local
+  // touched (assigned, or first read) inside the construct (touch_log_
+  // records both in order): what survives was cached before the start,
+  // whose block dominates the merge. Entries made inside the construct
+  // under other epochs do not match again.
   void MarkConstructStart(Control& c) {
     c.start_epoch = epoch_;
-    c.log_start = static_cast<uint32_t>(set_log_.size());
+    c.log_start = static_cast<uint32_t>(touch_log_.size());
   }
   void RestoreConstructStart(const Control& c) {
-    const size_t n = set_log_.size() - c.log_start;
+    const size_t n = touch_log_.size() - c.log_start;
     if (n > 4 * local_cache_.size() + 64) {
       ++epoch_;  // Cheaper to forget everything.
       return;
     }
     epoch_ = c.start_epoch;
-    for (size_t i = c.log_start; i < set_log_.size(); ++i) {
-      local_cache_[set_log_[i]].epoch = 0;
+    for (size_t i = c.log_start; i < touch_log_.size(); ++i) {
+      local_cache_[touch_log_[i]].epoch = 0;
     }
   }
   void SetLoc() { b_->SetSrcLoc(static_cast<uint32_t>(decoder_->pc())); }
@@ -850,7 +855,7 @@ class Translator
   };
   std::vector<LocalCacheEntry> local_cache_;
   uint64_t epoch_ = 1;  // never reset, so old entries never match
-  std::vector<uint32_t> set_log_;
+  std::vector<uint32_t> touch_log_;
   std::vector<ir::Value> saved_params_;
   std::vector<ir::Value> scratch_;
   std::vector<ir::Block> edge_for_depth_;

@@ -114,5 +114,28 @@ block3:
 )");
 }
 
+// A local first read after an inner merge resolves to that merge's
+// parameter, which must not be reused after the outer construct (an early
+// br_if skips the inner merge).
+TEST(TranslatorTest, LocalCacheRespectsDominance) {
+  auto r = TranslateWat(R"(
+    (module
+      (func (param i32 i32) (result i32)
+        (block $c
+          (br_if $c (local.get 0))
+          (if (local.get 0) (then (nop)) (else (nop)))
+          (drop (local.get 1)))
+        (local.get 1))
+      (func (param i32 i32) (result i32)
+        (block $c
+          (if (local.get 0) (then (local.set 1 (i32.const 9))))
+          (drop (local.get 1))
+          (br_if $c (local.get 0))
+          (local.set 1 (i32.const 3)))
+        (local.get 1)))
+  )");
+  ASSERT_TRUE(r.ok()) << r.status();
+}
+
 }  // namespace
 }  // namespace kiln::translate
