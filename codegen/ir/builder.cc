@@ -181,17 +181,17 @@ Value FunctionBuilder::ZeroValue(Type t, Block b) {
 // definition, which a large wasm function can make deep enough to
 // overflow the native stack.
 Value FunctionBuilder::UseVarIn(Variable var, Block start) {
-  struct Frame {
-    bool finish;  // false: look up var in `block`; true: add pred args.
-    Block block;
-    Value param;
-  };
-  std::vector<Frame> calls = {{false, start, Value()}};
-  std::vector<Value> results;
-  std::vector<Block> chain;
+  // Never nested: SealBlock calls this in sequence, and it does not call
+  // itself, so the member scratch stacks are safe to reuse.
+  auto& calls = lookup_calls_;
+  auto& results = lookup_results_;
+  auto& chain = lookup_chain_;
+  calls.clear();
+  results.clear();
+  calls.push_back({false, start, Value()});
   const Type type = var_types_[var.index];
   while (!calls.empty()) {
-    Frame fr = calls.back();
+    LookupFrame fr = calls.back();
     calls.pop_back();
     if (fr.finish) {
       // The top results are the predecessors' values, in pred order.

@@ -213,6 +213,15 @@ class FunctionBuilder {
     Block block;
     Inst inst;
   };
+  // Scratch stacks of UseVarIn, kept to avoid allocating per lookup.
+  struct LookupFrame {
+    bool finish;  // false: look up the variable in `block`; true: add args.
+    Block block;
+    Value param;
+  };
+  std::vector<LookupFrame> lookup_calls_;
+  std::vector<Value> lookup_results_;
+  std::vector<Block> lookup_chain_;
 
   Function* f_;
   Block cur_;

@@ -28,15 +28,24 @@ class ControlFlowGraph {
   // One entry per distinct (block, branch) edge source; a brif whose two
   // targets are the same block appears once.
   absl::Span<const BlockPredecessor> preds(Block b) const {
-    return preds_[b.index];
+    return absl::MakeConstSpan(preds_.data() + pred_start_[b.index],
+                               pred_start_[b.index + 1] - pred_start_[b.index]);
   }
   // Distinct successors in terminator order.
-  absl::Span<const Block> succs(Block b) const { return succs_[b.index]; }
-  uint32_t num_blocks() const { return succs_.size(); }
+  absl::Span<const Block> succs(Block b) const {
+    return absl::MakeConstSpan(succs_.data() + succ_start_[b.index],
+                               succ_start_[b.index + 1] - succ_start_[b.index]);
+  }
+  uint32_t num_blocks() const {
+    return succ_start_.empty() ? 0 : succ_start_.size() - 1;
+  }
 
  private:
-  std::vector<std::vector<BlockPredecessor>> preds_;
-  std::vector<std::vector<Block>> succs_;
+  // Compressed rows (offsets per block index, one flat array each): two
+  // allocations per analysis instead of two per block.
+  std::vector<uint32_t> pred_start_, succ_start_;
+  std::vector<BlockPredecessor> preds_;
+  std::vector<Block> succs_;
 };
 
 }  // namespace kiln::ir

@@ -9,7 +9,8 @@ void DominatorTree::Compute(const Function& f, const ControlFlowGraph& cfg) {
   rpo_number_.assign(n, kUnreached);
   rpo_.clear();
   idom_.assign(n, Block());
-  children_.assign(n, {});
+  child_start_.assign(n + 1, 0);
+  children_.clear();
   preorder_.clear();
   pre_.assign(n, 0);
   post_.assign(n, 0);
@@ -66,11 +67,21 @@ void DominatorTree::Compute(const Function& f, const ControlFlowGraph& cfg) {
       }
     }
   }
+  std::vector<uint32_t> cursor(n + 1, 0);
   for (uint32_t i = 1; i < rpo_.size(); ++i) {
     Block b = rpo_[i];
     Block d = rpo_[idom[b.index]];
     idom_[b.index] = d;
-    children_[d.index].push_back(b);
+    ++cursor[d.index];
+  }
+  for (uint32_t i = 0; i < n; ++i) {
+    child_start_[i + 1] = child_start_[i] + cursor[i];
+    cursor[i] = child_start_[i];
+  }
+  children_.resize(child_start_[n]);
+  for (uint32_t i = 1; i < rpo_.size(); ++i) {  // RPO order within a node.
+    Block b = rpo_[i];
+    children_[cursor[idom_[b.index].index]++] = b;
   }
 
   // Pre/post numbering of the tree for O(1) Dominates.
@@ -81,8 +92,9 @@ void DominatorTree::Compute(const Function& f, const ControlFlowGraph& cfg) {
   preorder_.push_back(entry);
   while (!st.empty()) {
     auto& [b, next] = st.back();
-    if (next < children_[b.index].size()) {
-      Block c = children_[b.index][next++];
+    auto kids = children(b);
+    if (next < kids.size()) {
+      Block c = kids[next++];
       pre_[c.index] = counter++;
       preorder_.push_back(c);
       st.push_back({c, 0});

@@ -38,7 +38,10 @@ class DominatorTree {
   // Reachable blocks in reverse post-order (entry first).
   absl::Span<const Block> rpo() const { return rpo_; }
   // Dominator tree children, in RPO order.
-  absl::Span<const Block> children(Block b) const { return children_[b.index]; }
+  absl::Span<const Block> children(Block b) const {
+    return absl::MakeConstSpan(children_.data() + child_start_[b.index],
+                               child_start_[b.index + 1] - child_start_[b.index]);
+  }
   // Blocks in dominator-tree pre-order (entry first).
   absl::Span<const Block> preorder() const { return preorder_; }
 
@@ -47,7 +50,8 @@ class DominatorTree {
   std::vector<uint32_t> rpo_number_;
   std::vector<Block> rpo_;
   std::vector<Block> idom_;
-  std::vector<std::vector<Block>> children_;
+  std::vector<uint32_t> child_start_;  // Compressed rows by block index.
+  std::vector<Block> children_;
   std::vector<Block> preorder_;
   std::vector<uint32_t> pre_, post_;
 };
