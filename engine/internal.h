@@ -11,6 +11,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
+#include "codegen/compiler/compiled_module.h"
+#include "codegen/compiler/compiler.h"
 #include "codegen/trampolines/trampolines.h"
 #include "engine/engine.h"
 #include "engine/extern.h"
@@ -69,7 +71,28 @@ struct ModuleImpl {
   // Copy-on-write image of memory 0's initial contents (null when the
   // module does not qualify, see runtime::MemoryImageForModule).
   std::unique_ptr<runtime::MemoryImage> memory_image;
+  // Precompiled modules (engine/serialize.cc): the compiler's metadata
+  // (functions, traps, source map; `code` left empty) for Module::Serialize,
+  // and, when the code was mapped executable straight from a .cwasm file,
+  // the mapping that owns it (then `code` is null).
+  std::shared_ptr<const compiler::CompiledModule> compiled;
+  std::shared_ptr<const void> code_mapping;
+  const uint8_t* code_base = nullptr;
+  size_t code_size = 0;
 };
+
+// The compiler options `config` implies (Module::FromBinary; the
+// precompiled-module target in engine/serialize.cc is derived from them).
+compiler::CompileOptions CompileOptionsFor(const Config& config);
+
+// Builds a Module from a decoded module and its compiled metadata (`meta`,
+// code empty) plus the code blob: `code` is copied into fresh W^X code
+// memory, unless `mapping` is set, in which case `code` is already
+// executable and `mapping` keeps it alive.
+absl::StatusOr<Module> ModuleFromCompiled(
+    const Engine& engine, std::unique_ptr<wasm::ModuleInfo> info,
+    compiler::CompiledModule meta, absl::Span<const uint8_t> code,
+    std::shared_ptr<const void> mapping);
 
 // The "VMContext" of a host function: a distinct magic in the first word.
 inline constexpr uint32_t kHostFuncMagic = 0x54534f48;  // "HOST"

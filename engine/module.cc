@@ -74,26 +74,24 @@ absl::StatusOr<Module> Module::FromWat(const Engine& engine,
   return FromBinary(engine, *bytes);
 }
 
-absl::StatusOr<Module> Module::FromBinary(const Engine& engine,
-                                          absl::Span<const uint8_t> bytes) {
-  if (!engine.init_status().ok()) return engine.init_status();
-  absl::StatusOr<std::unique_ptr<wasm::ModuleInfo>> info =
-      wasm::DecodeModule(bytes);
-  if (!info.ok()) return info.status();
+namespace internal {
 
-  const Config& config = engine.config();
+compiler::CompileOptions CompileOptionsFor(const Config& config) {
   compiler::CompileOptions options;
   options.optimize = config.optimize;
   options.verify = config.verify;
   options.num_threads = config.compile_threads;
   options.translate.funcref_table_init_bit = internal::kFuncRefTableInitBit;
   options.translate.memory_guard_bytes = runtime::LinearMemory::kGuardBytes;
-  absl::StatusOr<compiler::CompiledModule> compiled =
-      compiler::CompileModule(**info, {}, options);
-  if (!compiled.ok()) return compiled.status();
+  return options;
+}
 
+absl::StatusOr<Module> ModuleFromCompiled(
+    const Engine& engine, std::unique_ptr<wasm::ModuleInfo> info,
+    compiler::CompiledModule meta, absl::Span<const uint8_t> code,
+    std::shared_ptr<const void> mapping) {
   auto impl = std::make_shared<internal::ModuleImpl>(engine);
-  impl->info = *std::move(info);
+  impl->info = std::move(info);
   const wasm::ModuleInfo& m = *impl->info;
   impl->type_ids.reserve(m.types.size());
   for (const wasm::FuncType& t : m.types) {
@@ -108,44 +106,73 @@ absl::StatusOr<Module> Module::FromBinary(const Engine& engine,
       runtime::MemoryImageForModule(m);
   if (image.ok()) impl->memory_image = *std::move(image);
 
-  if (!compiled->relocations.empty()) {
+  if (!meta.relocations.empty()) {
     return absl::UnimplementedError(absl::StrCat(
-        "module has ", compiled->relocations.size(),
+        "module has ", meta.relocations.size(),
         " unresolved relocations; the engine expects none"));
   }
   const uint32_t num_defined =
       static_cast<uint32_t>(m.functions.size()) - m.num_imported_functions;
-  if (compiled->functions.size() != num_defined) {
+  if (meta.functions.size() != num_defined) {
     return absl::InternalError(
-        absl::StrCat("compiler returned ", compiled->functions.size(),
+        absl::StrCat("compiler returned ", meta.functions.size(),
                      " functions, the module defines ", num_defined));
   }
-  if (!compiled->code.empty()) {
-    absl::StatusOr<std::unique_ptr<runtime::CodeMemory>> code =
-        runtime::CodeMemory::CreateFrom(compiled->code);
-    if (!code.ok()) return code.status();
-    impl->code = *std::move(code);
-    const uint8_t* base = impl->code->base();
+  if (!code.empty()) {
+    const uint8_t* base = code.data();
+    if (mapping == nullptr) {
+      absl::StatusOr<std::unique_ptr<runtime::CodeMemory>> memory =
+          runtime::CodeMemory::CreateFrom(code);
+      if (!memory.ok()) return memory.status();
+      impl->code = *std::move(memory);
+      base = impl->code->base();
+    } else {
+      impl->code_mapping = std::move(mapping);
+    }
+    impl->code_base = base;
+    impl->code_size = code.size();
     impl->ranges.reserve(num_defined);
     impl->function_code.reserve(num_defined);
-    for (const compiler::CompiledFunctionInfo& f : compiled->functions) {
+    for (const compiler::CompiledFunctionInfo& f : meta.functions) {
       impl->ranges.push_back(
           {f.code_offset, f.code_offset + f.code_size, f.func_index});
       impl->function_code.push_back(base + f.code_offset);
     }
-    impl->traps.reserve(compiled->traps.size());
-    for (const compiler::TrapEntry& t : compiled->traps) {
+    impl->traps.reserve(meta.traps.size());
+    for (const compiler::TrapEntry& t : meta.traps) {
       impl->traps.push_back({t.code_offset, t.code});
     }
-    impl->range.start = impl->code->start();
-    impl->range.end = impl->code->start() + compiled->code.size();
+    impl->range.start = reinterpret_cast<uintptr_t>(base);
+    impl->range.end = impl->range.start + code.size();
     impl->range.owner = impl.get();
     impl->range.functions = impl->ranges;
     impl->range.trap_sites = impl->traps;
     absl::Status status = impl->registration.Register(&impl->range);
     if (!status.ok()) return status;
   }
+  meta.code.clear();
+  meta.code.shrink_to_fit();
+  impl->compiled =
+      std::make_shared<const compiler::CompiledModule>(std::move(meta));
   return Module(std::move(impl));
+}
+
+}  // namespace internal
+
+absl::StatusOr<Module> Module::FromBinary(const Engine& engine,
+                                          absl::Span<const uint8_t> bytes) {
+  if (!engine.init_status().ok()) return engine.init_status();
+  absl::StatusOr<std::unique_ptr<wasm::ModuleInfo>> info =
+      wasm::DecodeModule(bytes);
+  if (!info.ok()) return info.status();
+
+  absl::StatusOr<compiler::CompiledModule> compiled = compiler::CompileModule(
+      **info, {}, internal::CompileOptionsFor(engine.config()));
+  if (!compiled.ok()) return compiled.status();
+  std::vector<uint8_t> code = std::move(compiled->code);
+  compiled->code.clear();
+  return internal::ModuleFromCompiled(engine, *std::move(info),
+                                      *std::move(compiled), code, nullptr);
 }
 
 const Engine& Module::engine() const { return impl_->engine; }

@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "codegen/compiler/compiled_module.h"
 #include "engine/engine.h"
 #include "wasm/module_info.h"
 
@@ -20,6 +21,13 @@ namespace kiln {
 
 namespace internal {
 struct ModuleImpl;
+}
+class Module;
+namespace internal {
+absl::StatusOr<Module> ModuleFromCompiled(
+    const Engine& engine, std::unique_ptr<wasm::ModuleInfo> info,
+    compiler::CompiledModule meta, absl::Span<const uint8_t> code,
+    std::shared_ptr<const void> mapping);
 }
 
 class Module {
@@ -36,6 +44,22 @@ class Module {
   static absl::StatusOr<std::vector<uint8_t>> WatToBinary(
       std::string_view text);
 
+  // Precompiled modules (engine/serialize.cc, format in engine/serialize.h).
+  // Serialize: the compiled code and metadata plus the module's bytes, as a
+  // .cwasm artifact for this engine's target.
+  absl::StatusOr<std::vector<uint8_t>> Serialize() const;
+  // Loads an artifact from Serialize without compiling. The artifact must
+  // come from the same Kiln version, ISA, CPU features (a subset of the
+  // host's) and code-changing Config options; anything else (or a
+  // truncated / corrupted artifact) is an error naming what differs. An
+  // artifact is TRUSTED input: its machine code runs as is.
+  static absl::StatusOr<Module> Deserialize(const Engine& engine,
+                                            absl::Span<const uint8_t> bytes);
+  // Deserialize from a file, mapping the code section executable straight
+  // from a private file mapping (no copy) where the file system allows it.
+  static absl::StatusOr<Module> DeserializeFile(const Engine& engine,
+                                                const std::string& path);
+
   const Engine& engine() const;
   const wasm::ModuleInfo& info() const;
   // The module's name from the name section, if any.
@@ -48,6 +72,10 @@ class Module {
   internal::ModuleImpl* impl() const { return impl_.get(); }
 
  private:
+  friend absl::StatusOr<Module> internal::ModuleFromCompiled(
+      const Engine& engine, std::unique_ptr<wasm::ModuleInfo> info,
+      compiler::CompiledModule meta, absl::Span<const uint8_t> code,
+      std::shared_ptr<const void> mapping);
   explicit Module(std::shared_ptr<internal::ModuleImpl> impl)
       : impl_(std::move(impl)) {}
   std::shared_ptr<internal::ModuleImpl> impl_;

@@ -1,0 +1,152 @@
+// Precompiled modules (.cwasm): Module::Serialize / Module::Deserialize /
+// Module::DeserializeFile are declared in engine/module.h and implemented in
+// engine/serialize.cc. This header exposes the artifact format for tools
+// (`kiln objdump`, tests): parsing and checking an artifact without loading
+// it, and writing one for an explicit target (to test mismatches).
+//
+// A .cwasm is TRUSTED input, like wasmtime's: its machine code runs as is.
+// The loader checks the header, the compatibility fields, checksums and
+// every offset and length (so a truncated, corrupted or foreign file is a
+// clear error, never undefined behaviour), but it cannot tell a malicious
+// artifact with correct checksums from a good one. Only load artifacts you
+// (or your build) produced.
+//
+// Layout (all integers little-endian):
+//   0   char[8]  magic "KILNCWSM"
+//   8   u32      format version (kArtifactFormatVersion)
+//   12  u32      header size (kArtifactHeaderSize)
+//   16  u64      file size (the whole artifact)
+//   24  u64      header checksum: xxHash64 of bytes [0, header size) with
+//                this field read as zero
+//   32  u64      body checksum: xxHash64 of bytes [header size, file size)
+//   40  u64      compatibility hash: xxHash64 of the target description
+//                (the fields at 48.. below); a cache key for "same target"
+//   48  u32      ISA (1 = x86-64)
+//   52  u32      CPU features the code uses (bit set, kFeature*)
+//   56  u32      code-changing options (kOption*)
+//   60  u32      number of sections
+//   64  u64      memory guard bytes the code assumes (bounds checks elided)
+//   72  u64      ABI fingerprint (VMContext layout, builtins, trap codes)
+//   80  char[48] Kiln version string, NUL padded
+//   128 section table: per section {u32 kind, u32 reserved, u64 offset,
+//                u64 size}; kArtifactMaxSections entries (unused: kind 0)
+//   then the sections, each 8-byte aligned; the code section last, at an
+//   offset that is a multiple of kArtifactCodeAlignment so that a file
+//   mapping of the artifact can make it executable in place.
+// Sections: kWasm (the original module bytes), kFunctions (per defined
+// function: func_index, code_offset, code_size, frame_size, traps_begin,
+// traps_end, source_map_begin, source_map_end as u32), kTraps ({u32
+// code_offset, u32 trap code}), kSourceMap ({u32 code_offset, u32
+// wasm_offset}), kCode (the position-independent code blob).
+#ifndef KILN_ENGINE_SERIALIZE_H_
+#define KILN_ENGINE_SERIALIZE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "codegen/compiler/compiled_module.h"
+#include "engine/engine.h"
+#include "engine/module.h"
+
+namespace kiln::serialize {
+
+// The version string artifacts record; an artifact from another version is
+// rejected.
+inline constexpr char kKilnVersion[] = "kiln 0.1.0-dev";
+inline constexpr char kArtifactMagic[8] = {'K', 'I', 'L', 'N',
+                                           'C', 'W', 'S', 'M'};
+inline constexpr uint32_t kArtifactFormatVersion = 1;
+inline constexpr uint32_t kArtifactHeaderSize = 512;
+inline constexpr uint32_t kArtifactMaxSections = 8;
+inline constexpr uint32_t kArtifactCodeAlignment = 4096;  // x86-64 page
+inline constexpr uint32_t kIsaX64 = 1;
+
+// CPU feature bits (what codegen/isa CpuFeatures the code was compiled for).
+inline constexpr uint32_t kFeatureSse41 = 1u << 0;
+inline constexpr uint32_t kFeaturePopcnt = 1u << 1;
+inline constexpr uint32_t kFeatureLzcnt = 1u << 2;
+inline constexpr uint32_t kFeatureBmi1 = 1u << 3;
+// Code-changing options.
+inline constexpr uint32_t kOptionOptimize = 1u << 0;
+inline constexpr uint32_t kOptionStackCheck = 1u << 1;
+inline constexpr uint32_t kOptionFuncRefInitBit = 1u << 2;
+
+enum class SectionKind : uint32_t {
+  kNone = 0,
+  kWasm = 1,
+  kFunctions = 2,
+  kTraps = 3,
+  kSourceMap = 4,
+  kCode = 5,
+};
+
+// Everything about the producer that must agree with the loader.
+struct Target {
+  std::string version = kKilnVersion;
+  uint32_t isa = kIsaX64;
+  uint32_t features = 0;
+  uint32_t options = 0;
+  uint64_t memory_guard_bytes = 0;
+  uint64_t abi_fingerprint = 0;
+
+  // What `engine` compiles for (and so what it can load).
+  static Target ForEngine(const Engine& engine);
+  // "x86-64 [sse4.1 popcnt lzcnt bmi1], optimize, stack-check, ..." for
+  // messages and objdump.
+  std::string ToString() const;
+  uint64_t Hash() const;
+};
+
+// Names of the bits in `features` ("sse4.1 popcnt lzcnt bmi1"), unknown
+// bits as "bit31".
+std::string FeatureNames(uint32_t features);
+
+// A parsed and bounds-checked artifact. Spans point into the parsed bytes.
+struct ArtifactView {
+  uint32_t format_version = 0;
+  uint64_t compat_hash = 0;
+  Target target;
+  absl::Span<const uint8_t> wasm;
+  // Metadata; `compiled.code` stays empty (see `code`).
+  compiler::CompiledModule compiled;
+  absl::Span<const uint8_t> code;
+  uint64_t code_file_offset = 0;  // offset of `code` in the artifact
+};
+
+// Parses `bytes`: magic, format version, sizes, checksums (unless
+// `verify_checksums` is false), the section table and every per-function
+// offset, trap and source map entry. Does not check the target against an
+// engine (see CheckCompatible). Errors: kInvalidArgument ("not a Kiln
+// precompiled module", "truncated", "corrupted: ... checksum mismatch",
+// "... out of bounds"), kFailedPrecondition (format version).
+absl::StatusOr<ArtifactView> ParseArtifact(absl::Span<const uint8_t> bytes,
+                                           bool verify_checksums = true);
+
+// kFailedPrecondition naming the first thing that differs between the
+// artifact's target and what `engine` needs (Kiln version, ISA, CPU
+// features the host lacks, options, guard size, ABI).
+absl::Status CheckCompatible(const Target& artifact, const Engine& engine);
+
+// True if `bytes` starts with the artifact magic.
+bool IsArtifact(absl::Span<const uint8_t> bytes);
+
+// Writes an artifact for `target` (normally Target::ForEngine). Tests use
+// other targets to produce mismatched artifacts.
+std::vector<uint8_t> WriteArtifact(const Target& target,
+                                   absl::Span<const uint8_t> wasm,
+                                   const compiler::CompiledModule& compiled,
+                                   absl::Span<const uint8_t> code);
+
+// Module::Serialize with an explicit target (tests).
+absl::StatusOr<std::vector<uint8_t>> SerializeForTarget(const Module& module,
+                                                        const Target& target);
+
+// xxHash64 (the reference algorithm), seed 0 by default.
+uint64_t XxHash64(absl::Span<const uint8_t> data, uint64_t seed = 0);
+
+}  // namespace kiln::serialize
+
+#endif  // KILN_ENGINE_SERIALIZE_H_
