@@ -217,7 +217,8 @@ class Allocator {
       }
     }
 
-    ranges_.assign(nv, {});
+    for (std::vector<Range>& r : ranges_) r.clear();  // keep capacity across passes
+    ranges_.resize(nv);
     weight_.assign(nv, 0);
     hint_.assign(nv, -1);
     partner_.assign(nv, kInvalidVReg);
@@ -376,8 +377,14 @@ class Allocator {
     const uint32_t start = ranges_[v].front().from, end = ranges_[v].back().to;
     auto it = std::partition_point(blocks.begin(), blocks.end(),
                                    [&](const FixedBlock& b) { return b.from + 2 <= start; });
+    // Blocks are sorted by start and v's ranges too: one merged walk.
+    const std::vector<Range>& r = ranges_[v];
+    size_t j = 0;
     for (; it != blocks.end() && it->from < end; ++it) {
-      if (it->owner != v && OverlapsRange(v, it->from, it->to)) return true;
+      if (it->owner == v) continue;
+      while (j < r.size() && r[j].to <= it->from) ++j;
+      if (j == r.size()) return false;
+      if (r[j].from < it->to) return true;
     }
     return false;
   }
