@@ -59,7 +59,7 @@ int Main(int argc, char** argv) {
     const Subcommand& sub = fn();
     if (sub.name != name) continue;
     std::vector<std::string_view> rest(args.begin() + 1, args.end());
-    if (WantsHelp(rest)) {
+    if (!sub.handles_help && WantsHelp(rest)) {
       std::fwrite(sub.help.data(), 1, sub.help.size(), stdout);
       return 0;
     }

@@ -171,6 +171,9 @@ int Run(const std::vector<std::string_view>& args) {
     if (a == "--") {
       ++i;
       break;
+    } else if (a == "-h" || a == "--help") {
+      std::fwrite(kHelp.data(), 1, kHelp.size(), stdout);
+      return 0;
     } else if (a == "-O0") {
       o.optimize = false;
     } else if (a == "-O2" || a == "-O1" || a == "-O3") {
@@ -300,7 +303,8 @@ int Run(const std::vector<std::string_view>& args) {
 
 const Subcommand& RunSubcommand() {
   static const Subcommand kSub = {
-      "run", "run a WASI program or call an export", kHelp, &Run};
+      "run", "run a WASI program or call an export", kHelp, &Run,
+      /*handles_help=*/true};
   return kSub;
 }
 

@@ -17,6 +17,9 @@ struct Subcommand {
   std::string_view help;     // full usage text, shown by `kiln NAME --help`
   // Runs with the arguments after the subcommand name; returns the exit code.
   int (*run)(const std::vector<std::string_view>& args);
+  // True if `run` handles -h/--help itself (e.g. `kiln run`, whose
+  // arguments after FILE belong to the guest).
+  bool handles_help = false;
 };
 
 const Subcommand& WastSubcommand();
