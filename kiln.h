@@ -3,5 +3,6 @@
 #define KILN_KILN_H_
 
 #include "engine/kiln.h"  // IWYU pragma: export
+#include "linker/linker.h"  // IWYU pragma: export
 
 #endif  // KILN_KILN_H_
