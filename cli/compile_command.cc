@@ -2,7 +2,9 @@
 // optimizing compiler and prints the optimized IR or the disassembled
 // machine code (annotated with wasm offsets and trap sites).
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -13,12 +15,14 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "cli/asm_printer.h"
 #include "cli/module_loader.h"
 #include "cli/subcommand.h"
 #include "codegen/compiler/compiler.h"
 #include "codegen/disasm/disasm.h"
 #include "codegen/ir/function.h"
 #include "codegen/ir/printer.h"
+#include "engine/kiln.h"
 #include "runtime/abi/trap_code.h"
 #include "wasm/decoder.h"
 
@@ -27,12 +31,18 @@ namespace {
 
 constexpr std::string_view kHelp =
     R"(Usage: kiln compile [OPTIONS] FILE
+       kiln compile [--no-opt] [--threads=N] FILE -o FILE.cwasm
 
 Compiles every defined function of a WebAssembly module (binary .wasm or
 text .wat) with Kiln's optimizing compiler (translate -> const_fold, gvn,
-dce -> x86-64) and prints the result.
+dce -> x86-64) and prints the result, or, with -o, writes a precompiled
+module that `kiln run` (and Module::DeserializeFile) loads without
+compiling. A .cwasm only loads into the same Kiln version on a CPU with the
+features it was compiled for, with the same --no-opt setting; it is trusted
+input (its machine code runs as is).
 
 Options:
+  -o, --output FILE  write a precompiled module (.cwasm) to FILE
   --emit=asm      disassembled machine code per function, annotated with
                   the wasm byte offset of each instruction ("; @0x1a3")
                   and trap sites ("; trap: ...") (default)
@@ -57,56 +67,46 @@ int Usage(std::string_view error) {
   return 2;
 }
 
-std::string FunctionTitle(const wasm::ModuleInfo& m, uint32_t f) {
-  const std::string* name = m.FunctionName(f);
-  return name ? absl::StrCat("function ", f, " ($", *name, ")")
-              : absl::StrCat("function ", f);
-}
-
-void PrintAsm(const wasm::ModuleInfo& m, const compiler::CompiledModule& cm,
-              const compiler::CompiledFunctionInfo& f, std::string* out) {
-  absl::StrAppendFormat(out, "; %s: %u bytes at 0x%x, frame %u\n",
-                        FunctionTitle(m, f.func_index), f.code_size,
-                        f.code_offset, f.frame_size);
-  absl::Span<const uint8_t> code =
-      absl::MakeConstSpan(cm.code).subspan(f.code_offset, f.code_size);
-  std::vector<disasm::DisasmLine> lines = disasm::DisassembleX64(code, 0);
-  uint32_t sm = f.source_map_begin;
-  uint32_t tr = f.traps_begin;
-  uint32_t last_wasm = ~0u;
-  for (const disasm::DisasmLine& l : lines) {
-    const uint32_t at = f.code_offset + l.offset;
-    const uint32_t end = at + l.length;
-    // The source location in effect at this instruction: the last map
-    // entry at or before it.
-    uint32_t wasm_offset = ~0u;
-    while (sm < f.source_map_end && cm.source_map[sm].code_offset <= at) {
-      wasm_offset = cm.source_map[sm].wasm_offset;
-      ++sm;
-    }
-    if (wasm_offset == ~0u && sm > f.source_map_begin) {
-      wasm_offset = cm.source_map[sm - 1].wasm_offset;
-    }
-    std::string note;
-    if (wasm_offset != ~0u && wasm_offset != last_wasm) {
-      absl::StrAppendFormat(&note, "@0x%x", wasm_offset);
-      last_wasm = wasm_offset;
-    }
-    while (tr < f.traps_end && cm.traps[tr].code_offset < end) {
-      if (cm.traps[tr].code_offset >= at) {
-        absl::StrAppend(&note, note.empty() ? "" : " ", "trap: ",
-                        AV(abi::TrapCodeName(cm.traps[tr].code)));
-      }
-      ++tr;
-    }
-    if (note.empty()) {
-      absl::StrAppendFormat(out, "  %04x: %s\n", l.offset, l.text);
-    } else {
-      absl::StrAppendFormat(out, "  %04x: %-40s ; %s\n", l.offset, l.text,
-                            note);
-    }
+// `kiln compile FILE -o OUT`: compiles with the engine's settings and
+// writes Module::Serialize's artifact (written to OUT.tmp, then renamed).
+int WritePrecompiled(const std::string& file, const std::string& output,
+                     const compiler::CompileOptions& options) {
+  absl::StatusOr<std::vector<uint8_t>> bytes = LoadModuleBinary(file);
+  if (!bytes.ok()) {
+    std::fprintf(stderr, "%s: %s\n", file.c_str(),
+                 std::string(bytes.status().message()).c_str());
+    return 1;
   }
-  out->push_back('\n');
+  Config config;
+  config.optimize = options.optimize;
+  config.verify = options.verify;
+  config.compile_threads = options.num_threads;
+  Engine engine(config);
+  absl::StatusOr<Module> module = Module::FromBinary(engine, *bytes);
+  if (!module.ok()) {
+    std::fprintf(stderr, "%s: %s\n", file.c_str(),
+                 std::string(module.status().message()).c_str());
+    return 1;
+  }
+  absl::StatusOr<std::vector<uint8_t>> artifact = module->Serialize();
+  if (!artifact.ok()) {
+    std::fprintf(stderr, "%s: %s\n", file.c_str(),
+                 std::string(artifact.status().message()).c_str());
+    return 1;
+  }
+  const std::string tmp = output + ".tmp";
+  std::FILE* out = std::fopen(tmp.c_str(), "wb");
+  bool ok = out != nullptr &&
+            std::fwrite(artifact->data(), 1, artifact->size(), out) ==
+                artifact->size();
+  if (out != nullptr) ok = std::fclose(out) == 0 && ok;
+  if (!ok || std::rename(tmp.c_str(), output.c_str()) != 0) {
+    std::fprintf(stderr, "%s: cannot write: %s\n", output.c_str(),
+                 std::strerror(errno));
+    std::remove(tmp.c_str());
+    return 1;
+  }
+  return 0;
 }
 
 int Run(const std::vector<std::string_view>& args) {
@@ -115,8 +115,17 @@ int Run(const std::vector<std::string_view>& args) {
   int64_t only_func = -1;
   compiler::CompileOptions options;
   bool stats = false;
-  for (std::string_view arg : args) {
-    if (arg.substr(0, 7) == "--emit=") {
+  std::string output;  // -o: write a precompiled module (.cwasm)
+  bool emit_given = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    if (arg == "-o" || arg == "--output") {
+      if (i + 1 >= args.size()) return Usage("-o needs a file name");
+      output = std::string(args[++i]);
+    } else if (arg.substr(0, 9) == "--output=") {
+      output = std::string(arg.substr(9));
+    } else if (arg.substr(0, 7) == "--emit=") {
+      emit_given = true;
       emit = std::string(arg.substr(7));
       if (emit != "asm" && emit != "ir" && emit != "none") {
         return Usage("unknown --emit value (ir, asm or none)");
@@ -146,6 +155,10 @@ int Run(const std::vector<std::string_view>& args) {
     }
   }
   if (file.empty()) return Usage("no module given");
+  if (!output.empty()) {
+    if (emit_given) return Usage("-o cannot be combined with --emit");
+    return WritePrecompiled(file, output, options);
+  }
 
   absl::StatusOr<std::vector<uint8_t>> bytes = LoadModuleBinary(file);
   if (!bytes.ok()) {
@@ -154,7 +167,11 @@ int Run(const std::vector<std::string_view>& args) {
     return 1;
   }
   auto t0 = std::chrono::steady_clock::now();
-  auto module = wasm::DecodeModule(*bytes);
+  // CompileModule validates every body in the walk that translates it, so
+  // the decoder need not validate them first.
+  wasm::DecodeOptions decode_options;
+  decode_options.validate_function_bodies = false;
+  auto module = wasm::DecodeModule(*bytes, decode_options);
   if (!module.ok()) {
     std::fprintf(stderr, "%s: %s\n", file.c_str(),
                  std::string(module.status().message()).c_str());
@@ -188,7 +205,7 @@ int Run(const std::vector<std::string_view>& args) {
   } else if (emit == "asm") {
     for (const compiler::CompiledFunctionInfo& f : cm->functions) {
       if (only_func >= 0 && f.func_index != only_func) continue;
-      PrintAsm(m, *cm, f, &out);
+      PrintAsm(m, *cm, cm->code, f, &out);
     }
   }
   std::fwrite(out.data(), 1, out.size(), stdout);
@@ -200,7 +217,7 @@ int Run(const std::vector<std::string_view>& args) {
     std::fprintf(stderr,
                  "%s: %zu bytes (%zu in %zu function bodies), %zu bytes of "
                  "machine code, %zu trap sites\n"
-                 "decode+validate %.3f ms; compile %.3f ms = %.2f MB/s of "
+                 "decode %.3f ms; validate+compile %.3f ms = %.2f MB/s of "
                  "module (%.2f MB/s of code section)\n",
                  file.c_str(), bytes->size(), code_bytes,
                  cm->functions.size(), cm->code.size(), cm->traps.size(),

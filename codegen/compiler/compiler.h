@@ -65,6 +65,12 @@ struct CompileOptions {
   bool skip_codegen = false;
 };
 
+// Every function body is validated in the same walk that translates it, so
+// a module decoded with DecodeOptions::validate_function_bodies = false is
+// fully validated by a successful CompileModule (errors name the function
+// and byte offset; with several threads the lowest-numbered failing
+// function is reported).
+//
 // `module_bytes` is unused when `module` owns its bytes (ModuleInfo::bytes,
 // always the case for modules from wasm::DecodeModule); pass {} then. If
 // `module.bytes` is empty, function bodies are read from `module_bytes`.
