@@ -42,7 +42,8 @@ features it was compiled for, with the same --no-opt setting; it is trusted
 input (its machine code runs as is).
 
 Options:
-  -o, --output FILE  write a precompiled module (.cwasm) to FILE
+  -o FILE         write a precompiled module (.cwasm) to FILE instead of
+                  printing (also --output FILE, --output=FILE)
   --emit=asm      disassembled machine code per function, annotated with
                   the wasm byte offset of each instruction ("; @0x1a3")
                   and trap sites ("; trap: ...") (default)

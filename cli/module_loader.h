@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "engine/module.h"
 
 namespace kiln::cli {
 
@@ -18,6 +19,19 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path);
 // extension (.wat, .wast) or by the absence of the "\0asm" magic. Error
 // messages do not repeat `path` (text errors carry wabt's "path:line:col").
 absl::StatusOr<std::vector<uint8_t>> LoadModuleBinary(const std::string& path);
+
+// True if the file at `path` starts with the precompiled-module magic
+// "KILNCWSM" (engine/serialize.h).
+bool IsPrecompiledFile(const std::string& path);
+
+// A module ready to instantiate, from any form `kiln` accepts: a
+// precompiled .cwasm (recognised by its magic, whatever the extension;
+// mapped with Module::DeserializeFile, no compilation; it must match
+// `engine`'s Kiln version, CPU features and Config), else binary .wasm or
+// text .wat compiled for `engine`. Errors do not repeat `path`; decode
+// errors name the byte offset ("at byte 0x1a: ...").
+absl::StatusOr<Module> LoadModule(const Engine& engine,
+                                  const std::string& path);
 
 }  // namespace kiln::cli
 
