@@ -146,46 +146,89 @@ class Allocator {
   absl::Status BuildIntervals() {
     const uint32_t nv = static_cast<uint32_t>(cls_.size());
     const uint32_t nb = code_.num_blocks();
-    const uint32_t words = (nv + 63) / 64;
-    auto bit = [](std::vector<uint64_t>& s, size_t base, VReg v) -> uint64_t& {
-      return s[base + v / 64];
-    };
-    (void)bit;
-    std::vector<uint64_t> gen(size_t{nb} * words, 0), kill(size_t{nb} * words, 0);
-    auto test = [&](const std::vector<uint64_t>& s, size_t base, VReg v) {
+    const std::vector<Operand>& ops = code_.all_operands();
+    auto test = [](const std::vector<uint64_t>& s, size_t base, uint32_t v) {
       return (s[base + v / 64] >> (v % 64)) & 1;
     };
-    auto set = [&](std::vector<uint64_t>& s, size_t base, VReg v) {
+    auto set = [](std::vector<uint64_t>& s, size_t base, uint32_t v) {
       s[base + v / 64] |= uint64_t{1} << (v % 64);
     };
-    auto clear = [&](std::vector<uint64_t>& s, size_t base, VReg v) {
+    auto clear = [](std::vector<uint64_t>& s, size_t base, uint32_t v) {
       s[base + v / 64] &= ~(uint64_t{1} << (v % 64));
     };
-    const std::vector<Operand>& ops = code_.all_operands();
+    // Spilled vregs live in their slots; after the rewrite they only appear
+    // as block params / edge args and take no part in liveness. Tiny and
+    // region vregs are block-local.
+    auto tracked = [&](VReg v) { return !tiny_[v] && !region_[v] && !spilled_[v]; };
+
+    // 1. Global vregs: used in a block before (or without) a def there.
+    //    Only they get bits in the per-block sets, which keeps the
+    //    dataflow's memory proportional to blocks x cross-block values.
+    std::vector<uint32_t> def_stamp(nv, 0);
+    std::vector<uint32_t> gidx(nv, ~0u);
+    std::vector<VReg> globals;
+    auto upward_use = [&](VReg v, uint32_t b) {
+      if (def_stamp[v] != b + 1 && gidx[v] == ~0u) {
+        gidx[v] = static_cast<uint32_t>(globals.size());
+        globals.push_back(v);
+      }
+    };
+    for (uint32_t b = 0; b < nb; ++b) {
+      const VCode::Block& blk = code_.block(b);
+      for (VReg p : code_.params(b)) def_stamp[p] = b + 1;
+      for (uint32_t i = blk.inst_begin; i < blk.inst_end; ++i) {
+        const VCode::InstInfo& info = code_.inst(i);
+        for (uint32_t k = info.op_begin; k < info.op_begin + info.op_count; ++k) {
+          VReg v = op_vreg_[k];
+          if (tracked(v) && IsUse(ops[k].kind)) upward_use(v, b);
+        }
+        for (uint32_t k = info.op_begin; k < info.op_begin + info.op_count; ++k) {
+          VReg v = op_vreg_[k];
+          if (tracked(v) && IsDef(ops[k].kind)) def_stamp[v] = b + 1;
+        }
+      }
+      for (const VCode::Edge& e : code_.succs(b)) {
+        for (VReg a : code_.edge_args(e)) {
+          if (tracked(a)) upward_use(a, b);
+        }
+      }
+    }
+    const uint32_t ng = static_cast<uint32_t>(globals.size());
+    const uint32_t words = (ng + 63) / 64;
+    // 4 arrays of nb x words; refuse absurd inputs instead of exhausting
+    // memory (about 256 MiB at the limit).
+    constexpr uint64_t kMaxWords = uint64_t{8} << 20;
+    if (uint64_t{nb} * words > kMaxWords) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "regalloc: function too large (", nb, " blocks x ", ng, " values live across blocks)"));
+    }
+
+    // 2. gen/kill over global indices, then the backward fixpoint.
+    std::vector<uint64_t> gen(size_t{nb} * words, 0), kill(size_t{nb} * words, 0);
     for (uint32_t b = 0; b < nb; ++b) {
       const size_t base = size_t{b} * words;
       const VCode::Block& blk = code_.block(b);
-      // Spilled vregs live in their slots; after the rewrite they only
-      // appear as block params / edge args and take no part in liveness.
       for (VReg p : code_.params(b)) {
-        if (!spilled_[p]) set(kill, base, p);
+        if (tracked(p) && gidx[p] != ~0u) set(kill, base, gidx[p]);
       }
       for (uint32_t i = blk.inst_begin; i < blk.inst_end; ++i) {
         const VCode::InstInfo& info = code_.inst(i);
         for (uint32_t k = info.op_begin; k < info.op_begin + info.op_count; ++k) {
           VReg v = op_vreg_[k];
-          if (tiny_[v] || region_[v] || !IsUse(ops[k].kind)) continue;
-          if (!test(kill, base, v)) set(gen, base, v);
+          if (!tracked(v) || gidx[v] == ~0u || !IsUse(ops[k].kind)) continue;
+          if (!test(kill, base, gidx[v])) set(gen, base, gidx[v]);
         }
         for (uint32_t k = info.op_begin; k < info.op_begin + info.op_count; ++k) {
           VReg v = op_vreg_[k];
-          if (tiny_[v] || region_[v] || !IsDef(ops[k].kind)) continue;
-          set(kill, base, v);
+          if (!tracked(v) || gidx[v] == ~0u || !IsDef(ops[k].kind)) continue;
+          set(kill, base, gidx[v]);
         }
       }
       for (const VCode::Edge& e : code_.succs(b)) {
         for (VReg a : code_.edge_args(e)) {
-          if (!spilled_[a] && !test(kill, base, a)) set(gen, base, a);
+          if (tracked(a) && gidx[a] != ~0u && !test(kill, base, gidx[a])) {
+            set(gen, base, gidx[a]);
+          }
         }
       }
     }
@@ -210,7 +253,7 @@ class Allocator {
     if (nb > 0) {
       for (uint32_t w = 0; w < words; ++w) {
         if (live_in[w] != 0) {
-          VReg v = w * 64 + __builtin_ctzll(live_in[w]);
+          VReg v = globals[w * 64 + __builtin_ctzll(live_in[w])];
           return absl::InvalidArgumentError(
               absl::StrCat("regalloc: v", v, " is used before it is defined"));
         }
@@ -222,16 +265,16 @@ class Allocator {
     weight_.assign(nv, 0);
     hint_.assign(nv, -1);
     partner_.assign(nv, kInvalidVReg);
-    std::vector<uint64_t> live(words);
+    std::vector<uint64_t> live((nv + 63) / 64);
     for (uint32_t b = nb; b-- > 0;) {
       const VCode::Block& blk = code_.block(b);
       const uint32_t bfrom = 2 * blk.inst_begin, bto = 2 * blk.inst_end;
       const float lw = loop_weight_[b];
-      std::copy(live_out.begin() + size_t{b} * words,
-                live_out.begin() + size_t{b + 1} * words, live.begin());
       for (uint32_t w = 0; w < words; ++w) {
-        for (uint64_t m = live[w]; m != 0; m &= m - 1) {
-          AddRange(w * 64 + __builtin_ctzll(m), bfrom, bto);
+        for (uint64_t m = live_out[size_t{b} * words + w]; m != 0; m &= m - 1) {
+          VReg v = globals[w * 64 + __builtin_ctzll(m)];
+          set(live, 0, v);
+          AddRange(v, bfrom, bto);
         }
       }
       for (uint32_t i = blk.inst_end; i-- > blk.inst_begin;) {
@@ -310,6 +353,13 @@ class Allocator {
         }
         clear(live, 0, p);
         weight_[p] += lw;
+      }
+      // What is still live is exactly this block's live-in set (global
+      // vregs): clear it for the next block without touching every word.
+      for (uint32_t w = 0; w < words; ++w) {
+        for (uint64_t m = live_in[size_t{b} * words + w]; m != 0; m &= m - 1) {
+          clear(live, 0, globals[w * 64 + __builtin_ctzll(m)]);
+        }
       }
     }
     for (VReg v = 0; v < nv; ++v) {
