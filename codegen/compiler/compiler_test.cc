@@ -12,6 +12,7 @@
 #include "codegen/ir/printer.h"
 #include "codegen/translate/test_util.h"
 #include "gtest/gtest.h"
+#include "runtime/abi/builtins.h"
 #include "runtime/abi/vm_offsets.h"
 
 namespace kiln::compiler {
@@ -189,6 +190,180 @@ TEST(CompilerTest, RunsCompiledCode) {
   EXPECT_EQ(heap[104], 7);
   EXPECT_EQ(static_cast<int32_t>(exe.Get<I_II>(3)(vmctx, vmctx, -9, 2)), -4);
   EXPECT_EQ(exe.Get<I_I>(5)(vmctx, vmctx, 6), 42u);
+}
+
+// A richer module run on a hand-built instance: tables, call_indirect,
+// imports, globals, builtins, multi-value, br_table, conversions.
+constexpr char kFeatures[] = R"(
+  (module
+    (type $ii (func (param i32) (result i32)))
+    (type $v (func))
+    (import "env" "host" (func $host (param i32) (result i32)))
+    (memory 1)
+    (table 4 funcref)
+    (global $g (mut i64) (i64.const 7))
+    (elem (i32.const 0) $double $inc)
+    (func $double (param i32) (result i32) (i32.mul (local.get 0) (i32.const 2)))
+    (func $inc (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+    (func $ind (param i32 i32) (result i32)
+      (call_indirect (type $ii) (local.get 1) (local.get 0)))
+    (func $callhost (param i32) (result i32)
+      (i32.add (call $host (local.get 0)) (i32.const 1)))
+    (func $sw (param i32) (result i32)
+      (block $d (block $c (block $b (block $a
+        (br_table $a $b $c $d (local.get 0)))
+        (return (i32.const 10)))
+        (return (i32.const 11)))
+        (return (i32.const 12)))
+      (i32.const 13))
+    (func $pair (param i32) (result i32 i64 f64)
+      (local.get 0) (i64.const -5) (f64.const 2.5))
+    (func $usepair (param i32) (result f64)
+      (local f64)
+      (call $pair (local.get 0))
+      (local.set 1)
+      (f64.convert_i64_s) (local.get 1) (f64.add) (local.set 1)
+      (f64.convert_i32_u) (local.get 1) (f64.add))
+    (func $glob (result i64)
+      (global.set $g (i64.add (global.get $g) (i64.const 1)))
+      (global.get $g))
+    (func $grow (param i32) (result i32)
+      (i32.add (memory.grow (local.get 0)) (i32.mul (memory.size) (i32.const 1000))))
+    (func $conv (param f64) (result i32)
+      (i32.add (i32.trunc_sat_f64_s (local.get 0))
+               (i32.extend8_s (i32.const 0xff))))
+    (func $fact (param i64) (result i64)
+      (if (result i64) (i64.le_s (local.get 0) (i64.const 1))
+        (then (i64.const 1))
+        (else (i64.mul (local.get 0)
+                       (call $fact (i64.sub (local.get 0) (i64.const 1)))))))
+    (func $loopsel (param i32) (result i32) (local $acc i32)
+      (loop $l
+        (local.set $acc (i32.add (local.get $acc)
+          (select (local.get 0) (i32.const 100) (i32.rem_u (local.get 0) (i32.const 2)))))
+        (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+      (local.get $acc))
+  ))";
+
+struct Instance {
+  abi::VMOffsets offsets{abi::VMOffsetsCounts{}};
+  alignas(16) uint8_t vmctx[4096] = {};
+  abi::VMRuntimeLimits limits;
+  std::vector<const void*> builtins;
+  std::vector<uint32_t> type_ids;
+  std::vector<uint8_t> heap;
+  uint64_t heap_pages = 1;
+  std::vector<abi::VMFuncRef> funcrefs;
+  std::vector<void*> table;
+};
+
+Instance* g_instance = nullptr;
+
+uint32_t BuiltinMemoryGrow(void* vmctx, uint32_t mem, uint32_t delta) {
+  Instance* in = g_instance;
+  EXPECT_EQ(vmctx, in->vmctx);
+  EXPECT_EQ(mem, 0u);
+  uint64_t old = in->heap_pages;
+  if (old + delta > in->heap.size() / 65536) return ~0u;
+  in->heap_pages += delta;
+  auto* def = reinterpret_cast<abi::VMMemoryDefinition*>(
+      in->vmctx + in->offsets.DefinedMemory(0));
+  def->length = in->heap_pages * 65536;
+  return static_cast<uint32_t>(old);
+}
+
+void* BuiltinTableGetLazyInit(void*, uint32_t table, uint32_t index) {
+  EXPECT_EQ(table, 0u);
+  uintptr_t slot = reinterpret_cast<uintptr_t>(g_instance->table[index]);
+  return reinterpret_cast<void*>(slot & ~abi::kFuncRefInitBit);
+}
+
+uint32_t HostImport(void* callee_vmctx, void* caller_vmctx, uint32_t x) {
+  EXPECT_EQ(callee_vmctx, reinterpret_cast<void*>(0x1234));
+  EXPECT_EQ(caller_vmctx, g_instance->vmctx);
+  return x * 10;
+}
+
+TEST(CompilerTest, RunsFeatures) {
+  auto m = translate::testing::WatToModule(kFeatures);
+  ASSERT_TRUE(m.ok()) << m.status();
+  CompileOptions opts;
+  opts.verify = true;
+  auto cm = CompileModule(**m, {}, opts);
+  ASSERT_TRUE(cm.ok()) << cm.status();
+  Executable exe(*cm);
+
+  Instance in;
+  g_instance = &in;
+  in.offsets = abi::VMOffsets(cm->vmctx_counts);
+  ASSERT_LE(in.offsets.size(), sizeof(in.vmctx));
+  uint8_t* vmctx = in.vmctx;
+  in.limits.stack_limit = 0;
+  auto* header = reinterpret_cast<abi::VMContextHeader*>(vmctx);
+  header->magic = abi::kVMContextMagic;
+  header->runtime_limits = &in.limits;
+  in.builtins.assign(abi::kNumBuiltins, nullptr);
+  in.builtins[static_cast<uint32_t>(abi::BuiltinId::kMemoryGrow)] =
+      reinterpret_cast<const void*>(&BuiltinMemoryGrow);
+  in.builtins[static_cast<uint32_t>(abi::BuiltinId::kTableGetLazyInit)] =
+      reinterpret_cast<const void*>(&BuiltinTableGetLazyInit);
+  header->builtins = in.builtins.data();
+  in.type_ids = {100, 101};
+  header->type_ids = in.type_ids.data();
+  // Memory: 1 page committed, room for 3.
+  in.heap.assign(3 * 65536, 0);
+  auto* memdef = reinterpret_cast<abi::VMMemoryDefinition*>(
+      vmctx + in.offsets.DefinedMemory(0));
+  memdef->base = in.heap.data();
+  memdef->length = 65536;
+  // Import 0.
+  auto* imp = reinterpret_cast<abi::VMFunctionImport*>(
+      vmctx + in.offsets.ImportedFunction(0));
+  imp->code = reinterpret_cast<const void*>(&HostImport);
+  imp->vmctx = reinterpret_cast<void*>(0x1234);
+  // Global 0 = 7.
+  int64_t seven = 7;
+  std::memcpy(vmctx + in.offsets.DefinedGlobal(0), &seven, 8);
+  // Table: [ $double (tagged), $inc (untagged: lazy path), null, null ].
+  in.funcrefs.resize(2);
+  for (int k = 0; k < 2; ++k) {
+    in.funcrefs[k].code = exe.Get<const void*>(1 + k);
+    in.funcrefs[k].vmctx = vmctx;
+    in.funcrefs[k].type_id = 100;
+  }
+  in.table = {reinterpret_cast<void*>(
+                  reinterpret_cast<uintptr_t>(&in.funcrefs[0]) |
+                  abi::kFuncRefInitBit),
+              &in.funcrefs[1], nullptr, nullptr};
+  auto* tdef = reinterpret_cast<abi::VMTableDefinition*>(
+      vmctx + in.offsets.DefinedTable(0));
+  tdef->base = in.table.data();
+  tdef->size = in.table.size();
+
+  using I_I = uint32_t (*)(void*, void*, uint32_t);
+  using I_II = uint32_t (*)(void*, void*, uint32_t, uint32_t);
+  using D_I = double (*)(void*, void*, uint32_t);
+  using L_V = int64_t (*)(void*, void*);
+  using L_L = int64_t (*)(void*, void*, int64_t);
+  using I_D = uint32_t (*)(void*, void*, double);
+  EXPECT_EQ(exe.Get<I_II>(3)(vmctx, vmctx, 0, 21), 42u);  // $double
+  EXPECT_EQ(exe.Get<I_II>(3)(vmctx, vmctx, 1, 21), 22u);  // $inc, lazy
+  EXPECT_EQ(exe.Get<I_I>(4)(vmctx, vmctx, 4), 41u);
+  EXPECT_EQ(exe.Get<I_I>(5)(vmctx, vmctx, 0), 10u);
+  EXPECT_EQ(exe.Get<I_I>(5)(vmctx, vmctx, 2), 12u);
+  EXPECT_EQ(exe.Get<I_I>(5)(vmctx, vmctx, 3), 13u);
+  EXPECT_EQ(exe.Get<I_I>(5)(vmctx, vmctx, 99), 13u);
+  EXPECT_DOUBLE_EQ(exe.Get<D_I>(7)(vmctx, vmctx, 4), 2.5 - 5 + 4);
+  EXPECT_EQ(exe.Get<L_V>(8)(vmctx, vmctx), 8);
+  EXPECT_EQ(exe.Get<L_V>(8)(vmctx, vmctx), 9);
+  EXPECT_EQ(exe.Get<I_I>(9)(vmctx, vmctx, 1), 1u + 2000u);
+  EXPECT_EQ(exe.Get<I_I>(9)(vmctx, vmctx, 5), ~0u + 2000u);
+  EXPECT_EQ(exe.Get<I_D>(10)(vmctx, vmctx, 1e12), 0x7fffffffu - 1);
+  EXPECT_EQ(exe.Get<I_D>(10)(vmctx, vmctx, -3.9), static_cast<uint32_t>(-4));
+  EXPECT_EQ(exe.Get<L_L>(11)(vmctx, vmctx, 10), 3628800);
+  // 5 + 100 + 3 + 100 + 1 = 209
+  EXPECT_EQ(exe.Get<I_I>(12)(vmctx, vmctx, 5), 209u);
+  g_instance = nullptr;
 }
 
 }  // namespace
