@@ -513,6 +513,25 @@ TEST(LinkerTest, Iteration) {
   EXPECT_TRUE(*f1->func() == *f2->func());
 }
 
+int64_t PlainTriple(int64_t x) { return 3 * x; }
+
+TEST(LinkerTest, FunctionPointerAndGetByImport) {
+  Engine engine;
+  Store<> store(engine);
+  Linker<> linker(engine);
+  EXPECT_OK(linker.FuncWrap("m", "triple", &PlainTriple));
+  Module module = Compile(engine, R"(
+    (module (import "m" "triple" (func (param i64) (result i64)))))");
+  absl::StatusOr<Extern> e = linker.GetByImport(store, module.info().imports[0]);
+  ASSERT_OK(e);
+  auto typed = TypedFunc<int64_t(int64_t)>::Create(store, *e->func());
+  ASSERT_OK(typed);
+  EXPECT_EQ(*typed->Call(store, 14), 42);
+  EXPECT_FALSE(linker.Get(store, "m", "missing").ok());
+  EXPECT_EQ(linker.Get(store, "m", "missing").status().message(),
+            "no item named `m::missing` defined");
+}
+
 // ---------------------------------------------------------------------------
 // Host functions: ABI coverage, Caller, traps, exceptions, re-entrancy.
 
