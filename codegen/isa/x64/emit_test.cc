@@ -335,3 +335,60 @@ TEST(X64RunTest, WasmFloatMinMax) {
 
 }  // namespace
 }  // namespace kiln::isa::x64
+
+namespace kiln::isa::x64 {
+namespace {
+
+TEST(X64RunTest, ManyValuesLiveAcrossALoopAndCalls) {
+  // 3000 values live across a loop with a call in it; summed at the end.
+  constexpr int kN = 3000;
+  MachFunction f;
+  f.name = "stress";
+  Builder b(&f);
+  VCode& vc = f.vcode;
+  vc.DeclareBlocks(3);
+  VReg i1 = b.NewInt();
+  vc.AddBlockParam(1, i1);
+  vc.StartBlock(0);
+  VReg vmctx = b.NewInt(), fp = b.NewInt(), n = b.NewInt();
+  b.Args({vmctx, fp, n}, {GprReg(kRdi), GprReg(kRsi), GprReg(kRdx)});
+  std::vector<VReg> t;
+  for (int k = 0; k < kN; ++k) {
+    VReg v = b.NewInt();
+    b.Imul3(v, n, k + 1);
+    t.push_back(v);
+  }
+  VReg zero = b.NewInt();
+  b.MovImm(zero, 0);
+  b.Jmp(1, {zero});
+  vc.EndBlock();
+  vc.StartBlock(1);
+  VReg r = b.NewInt(), i2 = b.NewInt();
+  b.CallInd(fp, {i1, i1}, {GprReg(kRdi), GprReg(kRsi)}, {r}, {GprReg(kRax)}, CallClobbers());
+  b.MovRR(i1, i2);
+  b.AluRI(AluOp::kAdd, i2, 1);
+  b.CmpImm(i2, 3);
+  b.Jcc(kCondL, 1, {i2}, 2, {});
+  vc.EndBlock();
+  vc.StartBlock(2);
+  VReg acc = b.NewInt();
+  b.MovImm(acc, 0);
+  for (int k = 0; k < kN; ++k) {
+    VReg next = b.NewInt();
+    b.MovRR(acc, next);
+    b.AluRR(AluOp::kAdd, next, t[k]);
+    acc = next;
+  }
+  b.Ret({acc}, {GprReg(kRax)});
+  vc.EndBlock();
+  CompiledFunction c;
+  auto fn = Compile<int64_t (*)(void*, void*, int64_t)>(f, &c);
+  ASSERT_NE(fn, nullptr);
+  testing::FakeVmctx ctx;
+  EXPECT_EQ(fn(&ctx, reinterpret_cast<void*>(&KilnTestCallee), 2),
+            int64_t{2} * kN * (kN + 1) / 2);
+  EXPECT_GT(c.num_spill_slots, 1000u);
+}
+
+}  // namespace
+}  // namespace kiln::isa::x64
