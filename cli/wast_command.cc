@@ -35,9 +35,9 @@ Prints failures as FILE:LINE, a line per file, and a final line
 
 Options:
   -v, --verbose       print every command's verdict
-  --check-messages    also list rejections whose error message lacks the
-                      text the assertion expects (informational: does not
-                      count as a failure)
+  --check-messages    also list passing assertions whose error or trap
+                      message lacks the text the script expects
+                      (informational: does not count as a failure)
   -h, --help          this text
 )";
 

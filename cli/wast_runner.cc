@@ -118,7 +118,12 @@ class ScriptRun {
     }
     if (kind == CommandKind::kAssertUnlinkable ||
         kind == CommandKind::kAssertUninstantiable) {
-      return RunAssertNotInstantiable(kind, *CommandScriptModule(command));
+      const std::string& text =
+          kind == CommandKind::kAssertUnlinkable
+              ? wabt::cast<wabt::AssertUnlinkableCommand>(&command)->text
+              : wabt::cast<wabt::AssertUninstantiableCommand>(&command)->text;
+      return RunAssertNotInstantiable(kind, *CommandScriptModule(command),
+                                      text);
     }
     if (kind == CommandKind::kAssertException) {
       return Skip("exception handling is not part of WebAssembly 2.0");
@@ -174,7 +179,8 @@ class ScriptRun {
           return Fail(absl::StrCat("expected trap ", Quote(*text), ", got ",
                                    FormatValues(outcome->results)));
         }
-        return Pass(absl::StrCat("trapped: ", *outcome->trap));
+        return WithMessageCheck(Pass(absl::StrCat("trapped: ", *outcome->trap)),
+                                *text, *outcome->trap);
       }
       default:
         return Skip("unhandled command");
@@ -247,7 +253,8 @@ class ScriptRun {
   }
 
   Outcome RunAssertNotInstantiable(CommandKind kind,
-                                   const wabt::ScriptModule& module) {
+                                   const wabt::ScriptModule& module,
+                                   const std::string& expected) {
     absl::StatusOr<std::vector<uint8_t>> bytes =
         ScriptModuleBinary(path_, module);
     if (!bytes.ok()) {
@@ -270,13 +277,22 @@ class ScriptRun {
                       : "expected a trap while instantiating, the module "
                         "instantiated");
     }
-    return Pass(absl::StrCat("instantiation failed: ", status.message()));
+    return WithMessageCheck(
+        Pass(absl::StrCat("instantiation failed: ", status.message())),
+        expected, std::string(status.message()));
   }
 
   static Outcome Rejected(const std::string& expected,
                           const absl::Status& status) {
     std::string message(status.message());
-    Outcome outcome = Pass(absl::StrCat("rejected by Kiln: ", message));
+    return WithMessageCheck(Pass(absl::StrCat("rejected by Kiln: ", message)),
+                            expected, message);
+  }
+
+  // Notes (for --check-messages) when Kiln's message lacks the text the
+  // script expects.
+  static Outcome WithMessageCheck(Outcome outcome, const std::string& expected,
+                                  const std::string& message) {
     if (!ErrorMatchesExpected(expected, message)) {
       outcome.message_mismatch =
           absl::StrCat("expected ", Quote(expected), ", Kiln said ",

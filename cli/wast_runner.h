@@ -33,15 +33,16 @@ struct WastFileReport {
   std::vector<WastFailure> failures;
   // One line per command when WastOptions::verbose is set.
   std::vector<std::string> log;
-  // With WastOptions::check_messages: rejections (passes) whose error text
-  // does not contain the script's expected text. Not failures.
+  // With WastOptions::check_messages: passing assertions (malformed,
+  // invalid, unlinkable, uninstantiable, trap, exhaustion) whose error or
+  // trap text does not contain the script's expected text. Not failures.
   std::vector<WastFailure> message_mismatches;
 };
 
 struct WastOptions {
   bool verbose = false;
-  // Compare Kiln's error message with the text an assert_malformed /
-  // assert_invalid expects (WastFileReport::message_mismatches).
+  // Compare Kiln's error and trap messages with the text the assertions
+  // expect (WastFileReport::message_mismatches).
   bool check_messages = false;
 };
 
