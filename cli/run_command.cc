@@ -25,13 +25,17 @@ namespace kiln::cli {
 namespace {
 
 constexpr std::string_view kHelp =
-    R"(Usage: kiln run [OPTIONS] FILE [ARGS...]
+    R"(Usage: kiln run [OPTIONS] FILE.wasm|FILE.wat|FILE.cwasm [ARGS...]
 
-Compiles and runs a WebAssembly module (binary .wasm or text .wat) with
-WASI preview1 (wasi_snapshot_preview1): calls its "_start" export (a WASI
-command) with ARGS as its arguments (argv[0] is FILE), or, with --invoke,
-calls one export with ARGS as wasm values and prints the results, one per
-line.
+Runs a WebAssembly module with WASI preview1 (wasi_snapshot_preview1):
+calls its "_start" export (a WASI command) with ARGS as its arguments
+(argv[0] is FILE), or, with --invoke, calls one export with ARGS as wasm
+values and prints the results, one per line.
+
+FILE is binary .wasm or text .wat (compiled now), or a .cwasm written by
+`kiln compile FILE -o FILE.cwasm` (recognised by its magic; starts
+without compiling). A .cwasm must come from the same Kiln build, CPU
+features and -O level, and is trusted input: load only files you made.
 
 Options:
   --dir HOST[::GUEST]   give the guest the host directory HOST, named GUEST
@@ -213,17 +217,15 @@ int Run(const std::vector<std::string_view>& args) {
   o.file = std::string(args[i++]);
   for (; i < args.size(); ++i) o.args.emplace_back(args[i]);
 
-  absl::StatusOr<std::vector<uint8_t>> bytes = LoadModuleBinary(o.file);
-  if (!bytes.ok()) {
-    return Fail(absl::StrCat(o.file, ": ", bytes.status().message()));
-  }
   Config config;
   config.optimize = o.optimize;
   Engine engine(config);
   if (!engine.init_status().ok()) {
     return Fail(std::string(engine.init_status().message()));
   }
-  absl::StatusOr<Module> module = Module::FromBinary(engine, *bytes);
+  // .cwasm (precompiled, by its magic): mapped without compiling; else
+  // .wasm / .wat compiled now.
+  absl::StatusOr<Module> module = LoadModule(engine, o.file);
   if (!module.ok()) {
     return Fail(absl::StrCat(o.file, ": ", module.status().message()));
   }
