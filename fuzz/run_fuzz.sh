@@ -37,6 +37,8 @@ artifacts=${KILN_FUZZ_ARTIFACTS:-/tmp/kiln-fuzz-crashes}
 rss_mb=${KILN_FUZZ_RSS_MB:-2048}
 
 # The clang build's Bazel server exits a few minutes after its last command.
+# (`build:fuzz --symlink_prefix=/` in .bazelrc keeps this build from
+# repointing the workspace's bazel-* links at its output base.)
 bazel_fuzz() { bazel --output_base="$output_base" --max_idle_secs=300 "$@"; }
 
 echo "run_fuzz: building //fuzz:$target with clang (output base $output_base)"
