@@ -116,6 +116,7 @@ class Lowerer {
     }
     vblock_.resize(f_.num_blocks(), ~0u);
     value_vreg_.assign(f_.num_values(), kInvalidVReg);
+    const_block_.assign(f_.num_values(), 0);
     Analyze();
     VCode& vc = mf_->vcode;
     vc.DeclareBlocks(static_cast<uint32_t>(order_.size()));
@@ -124,10 +125,16 @@ class Lowerer {
     }
     for (size_t k = 0; k < order_.size(); ++k) {
       vc.StartBlock(static_cast<uint32_t>(k));
+      cur_block_ = static_cast<uint32_t>(k);
       if (k == 0) LowerEntry();
       for (ir::Inst i : f_.insts(order_[k])) {
         if (sunk_[i.index] || dead_[i.index]) continue;
+        const Opcode op = f_.opcode(i);
+        if (op == Opcode::kIconst || op == Opcode::kF32const || op == Opcode::kF64const) {
+          continue;  // materialized at the uses
+        }
         cur_srcloc_ = f_.inst(i).srcloc;
+        MaterializeConstOperands(i);
         absl::Status st = LowerInst(i);
         if (!st.ok()) return st;
       }
@@ -141,7 +148,52 @@ class Lowerer {
     return absl::InvalidArgumentError(absl::StrCat("x64 lowering of ", f_.name(), ": ", msg));
   }
 
+  bool IsConstValue(Value v) const {
+    ir::Inst d = DefInst(v);
+    if (!d.valid()) return false;
+    const Opcode op = f_.opcode(d);
+    return op == Opcode::kIconst || op == Opcode::kF32const || op == Opcode::kF64const;
+  }
+
+  // Constants are rematerialized in every block that uses them (short live
+  // ranges instead of values live across the whole function).
+  VReg ConstReg(Value v) {
+    if (const_block_[v.index] == cur_block_ + 1) return value_vreg_[v.index];
+    const ir::InstData& d = f_.inst(DefInst(v));
+    const Type t = T(v);
+    VReg r = mf_->vcode.NewVReg(ir::IsFloat(t) ? RegClass::kFloat : RegClass::kInt);
+    if (t == Type::kF32) {
+      b_.XmmConst(r, static_cast<uint32_t>(d.imm), 4);
+    } else if (t == Type::kF64) {
+      b_.XmmConst(r, static_cast<uint64_t>(d.imm), 8);
+    } else {
+      b_.MovImm(r, t == Type::kI32 ? static_cast<uint32_t>(d.imm) : d.imm, Sz(t));
+    }
+    value_vreg_[v.index] = r;
+    const_block_[v.index] = cur_block_ + 1;
+    return r;
+  }
+
+  // Materializes the constants instruction i (and a compare sunk into it)
+  // reads from registers, before any of its code: a constant emitted
+  // between a compare and its consumer could clobber the flags (xor).
+  void MaterializeConstOperands(ir::Inst i) {
+    auto args = f_.args(i);
+    for (size_t k = 0; k < args.size(); ++k) {
+      if ((imm_mask_[i.index] >> k) & 1) continue;
+      if (IsConstValue(args[k])) ConstReg(args[k]);
+      ir::Inst d = DefInst(args[k]);
+      if (d.valid() && sunk_[d.index]) MaterializeConstOperands(d);
+    }
+    for (const ir::BlockCall& bc : f_.block_calls(i)) {
+      for (Value a : f_.List(bc.args)) {
+        if (IsConstValue(a)) ConstReg(a);
+      }
+    }
+  }
+
   VReg V(Value v) {
+    if (IsConstValue(v)) return ConstReg(v);
     VReg& r = value_vreg_[v.index];
     if (r == kInvalidVReg) {
       r = mf_->vcode.NewVReg(ir::IsFloat(f_.value_type(v)) ? RegClass::kFloat : RegClass::kInt);
@@ -888,6 +940,8 @@ class Lowerer {
   std::vector<ir::Block> order_;
   std::vector<uint32_t> vblock_;
   std::vector<VReg> value_vreg_;
+  std::vector<uint32_t> const_block_;  // 1 + block where value_vreg_ holds the constant
+  uint32_t cur_block_ = 0;
   std::vector<uint32_t> total_uses_, reg_uses_;
   std::vector<uint8_t> sunk_, dead_, imm_mask_;
   std::vector<int8_t> mem_arg_, lea_arg_;
