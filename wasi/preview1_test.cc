@@ -324,6 +324,25 @@ TEST_F(FsTest, ReadWriteSeekStat) {
   EXPECT_EQ(FdWrite(ctx_, g_.mem(), 99, 100, 1, 200), Errno::kBadf);
 }
 
+TEST_F(FsTest, SetFlagsOnlyOnOwnDescriptors) {
+  uint32_t fd;
+  ASSERT_EQ(Open("file", 0, rights::kFdWrite | rights::kFdFdstatSetFlags, &fd),
+            Errno::kSuccess);
+  ASSERT_EQ(FdFdstatSetFlags(ctx_, g_.mem(), fd, kFdflagAppend), Errno::kSuccess);
+  ASSERT_EQ(FdFdstatGet(ctx_, g_.mem(), fd, 0), Errno::kSuccess);
+  EXPECT_EQ(g_.Load<uint16_t>(2), kFdflagAppend);
+  EXPECT_EQ(FdFdstatSetFlags(ctx_, g_.mem(), fd, kFdflagSync), Errno::kNotsup);
+  // An inherited descriptor (as stdio is) keeps its flags.
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  ASSERT_TRUE(ctx_.SetStdio(1, pipe_fds[1], /*owned=*/false).ok());
+  EXPECT_EQ(FdFdstatSetFlags(ctx_, g_.mem(), 1, kFdflagNonblock), Errno::kNotsup);
+  EXPECT_EQ(fcntl(pipe_fds[1], F_GETFL) & O_NONBLOCK, 0);
+  EXPECT_EQ(FdFdstatSetFlags(ctx_, g_.mem(), 1, 0), Errno::kSuccess);
+  close(pipe_fds[0]);
+  close(pipe_fds[1]);
+}
+
 TEST_F(FsTest, OpenRightsMustBeInherited) {
   uint32_t fd;
   EXPECT_EQ(Open("file", 0, rights::kSockAccept, &fd), Errno::kNotcapable);
