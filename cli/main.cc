@@ -11,18 +11,21 @@ namespace {
 
 using SubcommandFn = const Subcommand& (*)();
 
-constexpr std::array<SubcommandFn, 4> kSubcommands = {
+constexpr std::array<SubcommandFn, 5> kSubcommands = {
     &RunSubcommand,
-    &WastSubcommand,
-    &ValidateSubcommand,
     &CompileSubcommand,
+    &ObjdumpSubcommand,
+    &ValidateSubcommand,
+    &WastSubcommand,
 };
 
 void PrintUsage(std::FILE* out) {
   std::fprintf(out,
                "Usage: kiln COMMAND [ARGS...]\n"
+               "       kiln help [COMMAND]\n"
                "\n"
-               "Kiln, a WebAssembly engine.\n"
+               "Kiln, a WebAssembly engine. Modules are binary .wasm, text\n"
+               ".wat, or precompiled .cwasm (from `kiln compile -o`).\n"
                "\n"
                "Commands:\n");
   for (SubcommandFn fn : kSubcommands) {
@@ -33,7 +36,8 @@ void PrintUsage(std::FILE* out) {
   }
   std::fprintf(out,
                "\n"
-               "Run `kiln COMMAND --help` for the options of a command.\n");
+               "Run `kiln COMMAND --help` (or `kiln help COMMAND`) for the\n"
+               "options of a command.\n");
 }
 
 int Main(int argc, char** argv) {
@@ -51,6 +55,10 @@ int Main(int argc, char** argv) {
           return 0;
         }
       }
+      std::fprintf(stderr, "kiln help: unknown command '%.*s'\n\n",
+                   static_cast<int>(args[1].size()), args[1].data());
+      PrintUsage(stderr);
+      return 2;
     }
     PrintUsage(stdout);
     return 0;

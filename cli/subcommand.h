@@ -26,6 +26,7 @@ const Subcommand& WastSubcommand();
 const Subcommand& ValidateSubcommand();
 const Subcommand& CompileSubcommand();  // compile_command.cc
 const Subcommand& RunSubcommand();      // run_command.cc
+const Subcommand& ObjdumpSubcommand();  // objdump_command.cc
 
 // True if `args` asks for help (-h or --help anywhere).
 bool WantsHelp(const std::vector<std::string_view>& args);
