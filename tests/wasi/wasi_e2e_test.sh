@@ -69,6 +69,17 @@ for code in 0 1 7 42 255 300; do
   same exit_code $code return
 done
 
+# poll_oneoff: an fd subscription with a timeout on a pipe that gets data
+# later.
+n_out=$( (sleep 0.3; echo hi) | "$dir/poll_stdin_native")
+w_out=$( (sleep 0.3; echo hi) | "$kiln" run "$dir/poll_stdin.wasm")
+if [[ "$n_out" == "$w_out" && "$w_out" == *"50ms: 0 ready"* ]]; then
+  pass "poll_stdin"
+else
+  fail "poll_stdin"
+  diff <(echo "$n_out") <(echo "$w_out")
+fi
+
 # Escapes: compared with escape.expected; nothing outside data/ changes.
 e="$tmp/escape"
 rm -rf "$e"
