@@ -30,7 +30,21 @@ UniqueFd::~UniqueFd() {
 namespace {
 
 std::atomic<ResolveMode> g_mode{ResolveMode::kAuto};
-std::atomic<bool> g_openat2_missing{false};
+
+// Whether openat2 works here: probed once on "." (a kernel before 5.6
+// says ENOSYS; some container seccomp profiles say EPERM).
+bool Openat2Works() {
+  static const bool works = [] {
+    open_how how{};
+    how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+    how.resolve = RESOLVE_BENEATH;
+    long fd = syscall(SYS_openat2, AT_FDCWD, ".", &how, sizeof(how));
+    if (fd < 0) return false;
+    close(static_cast<int>(fd));
+    return true;
+  }();
+  return works;
+}
 
 constexpr int kMaxSymlinks = 40;
 
@@ -168,7 +182,7 @@ Errno OpenBeneath(int dirfd, std::string_view path, int flags, mode_t mode,
   if (path.empty()) return Errno::kNoent;
   flags |= O_CLOEXEC;
   if (!follow) flags |= O_NOFOLLOW;
-  if (g_mode.load() == ResolveMode::kAuto && !g_openat2_missing.load()) {
+  if (g_mode.load() == ResolveMode::kAuto && Openat2Works()) {
     open_how how{};
     how.flags = static_cast<uint64_t>(flags);
     how.mode = (flags & O_CREAT) ? mode : 0;
@@ -182,8 +196,7 @@ Errno OpenBeneath(int dirfd, std::string_view path, int flags, mode_t mode,
       *out = UniqueFd(static_cast<int>(fd));
       return Errno::kSuccess;
     }
-    if (errno != ENOSYS) return ResolveErrno(errno);
-    g_openat2_missing = true;
+    return ResolveErrno(errno);
   }
   return WalkBeneath(dirfd, path, flags, mode, follow, out);
 }

@@ -3,7 +3,8 @@
 // paths or symlinks (absolute or relative) it contains. Linux openat2 with
 // RESOLVE_BENEATH does it in the kernel; where openat2 is missing (ENOSYS)
 // a component walk with O_NOFOLLOW that expands symlinks itself gives the
-// same answers.
+// same answers. Which one runs is decided once per process by probing
+// openat2 (ENOSYS before Linux 5.6, EPERM under some seccomp profiles).
 #ifndef KILN_WASI_PATH_H_
 #define KILN_WASI_PATH_H_
 
@@ -39,7 +40,7 @@ class UniqueFd {
 };
 
 enum class ResolveMode {
-  kAuto,       // openat2 when the kernel has it, else the walk
+  kAuto,       // openat2 when it works here, else the walk
   kWalkOnly,   // always the component walk (for tests)
 };
 // Process-wide; tests switch it.
