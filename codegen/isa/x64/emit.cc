@@ -97,6 +97,7 @@ class Emitter {
     block_labels_.resize(nb);
     for (uint32_t b = 0; b < nb; ++b) block_labels_[b] = a.newLabel();
     edge_labels_.assign(vc_.num_edges(), Label());
+    edge_inline_.assign(vc_.num_edges(), 0);
     for (uint32_t e = 0; e < vc_.num_edges(); ++e) {
       if (!ra_.EdgeMoves(e).empty()) edge_labels_[e] = a.newLabel();
     }
@@ -126,7 +127,7 @@ class Emitter {
       auto succs = vc_.succs(b);
       for (uint32_t k = 0; k < succs.size(); ++k) {
         uint32_t e = vc_.edge_index(b, k);
-        if (!edge_labels_[e].isValid()) continue;
+        if (!edge_labels_[e].isValid() || edge_inline_[e]) continue;
         a.bind(edge_labels_[e]);
         for (const regalloc::Move& m : ra_.EdgeMoves(e)) EmitMove(m);
         a.jmp(block_labels_[succs[k].block]);
@@ -269,6 +270,9 @@ class Emitter {
     uint32_t e = vc_.edge_index(cur_block_, k);
     if (edge_labels_[e].isValid()) return edge_labels_[e];
     return block_labels_[vc_.succs(cur_block_)[k].block];
+  }
+  bool HasEdgeMoves(uint32_t k) const {
+    return edge_labels_[vc_.edge_index(cur_block_, k)].isValid();
   }
   bool EdgeFallsThrough(uint32_t k) {
     uint32_t e = vc_.edge_index(cur_block_, k);
@@ -624,7 +628,25 @@ class Emitter {
         break;
       case Op::kJcc: {
         const Cond cc = static_cast<Cond>(inst.cc);
-        if (EdgeFallsThrough(0) && cc != kCondFEq && cc != kCondFNe) {
+        const bool moves0 = HasEdgeMoves(0), moves1 = HasEdgeMoves(1);
+        // A forward taken edge with moves next to a fall-through edge keeps
+        // its out-of-line stub (the fall-through path stays straight).
+        const bool keep_stub = !moves1 && moves0 && EdgeFallsThrough(1) &&
+                               vc_.succs(cur_block_)[0].block > cur_block_;
+        if ((moves0 || moves1) && !keep_stub) {
+          // Put one edge's moves on the fall-through path instead of an
+          // out-of-line stub: `jcc other; moves; jmp target`. Prefer the
+          // not-taken edge; else invert the condition (a loop back edge then
+          // costs one taken jump instead of two).
+          const uint32_t inline_k = moves1 ? 1 : 0;
+          const Cond to_other = inline_k == 1 ? cc : InvertCond(cc);
+          EmitJcc(to_other, EdgeTarget(1 - inline_k));
+          const uint32_t e = vc_.edge_index(cur_block_, inline_k);
+          for (const regalloc::Move& m : ra_.EdgeMoves(e)) EmitMove(m);
+          edge_inline_[e] = 1;
+          const uint32_t target = vc_.succs(cur_block_)[inline_k].block;
+          if (target != cur_block_ + 1) a.jmp(block_labels_[target]);
+        } else if (EdgeFallsThrough(0) && cc != kCondFEq && cc != kCondFNe) {
           EmitJcc(InvertCond(cc), EdgeTarget(1));
         } else {
           EmitJcc(cc, EdgeTarget(0));
@@ -823,6 +845,7 @@ class Emitter {
   ax::Assembler* a_ = nullptr;
   std::vector<Label> block_labels_;
   std::vector<Label> edge_labels_;
+  std::vector<uint8_t> edge_inline_;  // edge moves emitted on a fall-through path
   std::array<Label, abi::kNumTrapCodes> trap_labels_;
   std::vector<std::pair<Label, std::function<void()>>> late_data_;
   std::vector<int> saved_;
