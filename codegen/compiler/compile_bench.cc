@@ -42,6 +42,17 @@ int main(int argc, char** argv) {
   // KILN_BENCH_VERIFY=1: verify every function after translation and after
   // the passes (counted as failures).
   const bool verify_all = std::getenv("KILN_BENCH_VERIFY") != nullptr;
+  // KILN_BENCH_PARAMS=1: count non-entry block parameters after
+  // translation and after the passes.
+  const bool count_params = std::getenv("KILN_BENCH_PARAMS") != nullptr;
+  size_t params_translated = 0, params_optimized = 0;
+  auto count_block_params = [](const kiln::ir::Function& fn) {
+    size_t n = 0;
+    for (kiln::ir::Block b : fn.blocks()) {
+      if (b != fn.entry_block()) n += fn.block_params(b).size();
+    }
+    return n;
+  };
   std::ifstream in(argv[1], std::ios::binary);
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
                              std::istreambuf_iterator<char>());
@@ -91,8 +102,10 @@ int main(int argc, char** argv) {
         absl::Status v = kiln::ir::VerifyFunction(func);
         std::printf("verify: %s\n", v.ToString().c_str());
       }
+      if (count_params) params_translated += count_block_params(func);
       if (translate_only) continue;
       (void)pm.Run(func);
+      if (count_params) params_optimized += count_block_params(func);
       if (static_cast<long>(f) == dump) {
         std::printf("%s", kiln::ir::PrintFunction(func).c_str());
         absl::Status v = kiln::ir::VerifyFunction(func);
@@ -110,6 +123,10 @@ int main(int argc, char** argv) {
       code_bytes += out->code.size();
     }
     double mb = bytes.size() / 1e6;
+    if (count_params) {
+      std::printf("block params: %zu after translation, %zu after passes\n",
+                  params_translated, params_optimized);
+    }
     double total = Sec(t1 - t0) + Sec(t_translate) + Sec(t_opt) + Sec(t_backend);
     if (total < best_total) best_total = total;
     std::printf(

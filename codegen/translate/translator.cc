@@ -1,6 +1,8 @@
 #include "codegen/translate/translator.h"
 
+#include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <optional>
 #include <utility>
 
@@ -81,6 +83,109 @@ std::string FunctionName(const wasm::ModuleInfo& module, uint32_t func_index) {
 }
 
 // ---------------------------------------------------------------------------
+// Loop pre-scan: which locals each loop reads but never assigns.
+// ---------------------------------------------------------------------------
+
+// With SSA construction on the fly, a loop header is unsealed while its
+// body is translated, so every local read in the body would become a
+// header parameter (and an argument on every edge into the loop), almost
+// all of them redundant. A cheap first walk finds, per loop, the locals
+// that are read but not assigned anywhere inside it; the translator binds
+// those to their pre-loop values in the header instead.
+//
+// Loops are numbered in the order their `loop` opcodes appear (the same
+// order the translator's Loop hook sees), reachable or not.
+struct LoopScanControl {
+  int32_t loop = -1;  // index in LoopScan::ranges_, or -1
+};
+
+class LoopScan : public wasm::BaseInterface<wasm::EmptyValue, LoopScanControl> {
+ public:
+  using Value = wasm::EmptyValue;
+  using Control = LoopScanControl;
+
+  void Reset() {
+    ranges_.clear();
+    invariant_.clear();
+    open_.clear();
+    used_.clear();
+    assigned_.clear();
+  }
+
+  template <class F>
+  void Loop(const wasm::BlockType&, absl::Span<Value>, F* frame) {
+    frame->payload.loop = static_cast<int32_t>(ranges_.size());
+    ranges_.push_back({0, 0});
+    open_.push_back({static_cast<uint32_t>(used_.size()),
+                     static_cast<uint32_t>(assigned_.size())});
+  }
+  template <class F>
+  void End(F* frame, absl::Span<const Value>, absl::Span<Value>) {
+    if (frame->payload.loop < 0) return;
+    const OpenLoop o = open_.back();
+    open_.pop_back();
+    // This loop's events (its nested loops' included) are the tails of
+    // used_ / assigned_; they stay there for the enclosing loop.
+    scratch_used_.assign(used_.begin() + o.used_start, used_.end());
+    scratch_assigned_.assign(assigned_.begin() + o.assigned_start,
+                             assigned_.end());
+    SortUnique(scratch_used_);
+    SortUnique(scratch_assigned_);
+    Range& r = ranges_[frame->payload.loop];
+    r.start = static_cast<uint32_t>(invariant_.size());
+    std::set_difference(scratch_used_.begin(), scratch_used_.end(),
+                        scratch_assigned_.begin(), scratch_assigned_.end(),
+                        std::back_inserter(invariant_));
+    r.size = static_cast<uint32_t>(invariant_.size()) - r.start;
+    // Keep the parent's lists short: replace the tails by the deduplicated
+    // sets.
+    used_.resize(o.used_start);
+    used_.insert(used_.end(), scratch_used_.begin(), scratch_used_.end());
+    assigned_.resize(o.assigned_start);
+    assigned_.insert(assigned_.end(), scratch_assigned_.begin(),
+                     scratch_assigned_.end());
+    if (open_.empty()) {
+      used_.clear();
+      assigned_.clear();
+    }
+  }
+  void LocalGet(uint32_t local, Value*) {
+    if (!open_.empty()) used_.push_back(local);
+  }
+  void LocalSet(uint32_t local, const Value&) {
+    if (!open_.empty()) assigned_.push_back(local);
+  }
+  void LocalTee(uint32_t local, const Value&, Value*) {
+    if (!open_.empty()) assigned_.push_back(local);
+  }
+
+  // Locals read but not assigned in loop `i` (sorted).
+  absl::Span<const uint32_t> Invariant(uint32_t i) const {
+    if (i >= ranges_.size()) return {};
+    return absl::MakeConstSpan(invariant_.data() + ranges_[i].start,
+                               ranges_[i].size);
+  }
+
+ private:
+  struct Range {
+    uint32_t start, size;
+  };
+  struct OpenLoop {
+    uint32_t used_start, assigned_start;
+  };
+  static void SortUnique(std::vector<uint32_t>& v) {
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+  }
+
+  std::vector<Range> ranges_;
+  std::vector<uint32_t> invariant_;
+  std::vector<OpenLoop> open_;
+  std::vector<uint32_t> used_, assigned_;
+  std::vector<uint32_t> scratch_used_, scratch_assigned_;
+};
+
+// ---------------------------------------------------------------------------
 // The decoder interface.
 // ---------------------------------------------------------------------------
 
@@ -122,6 +227,7 @@ class Translator
     decoder_ = decoder;
     status_ = absl::OkStatus();
     dead_code_ = false;
+    loop_counter_ = 0;
     locals_.clear();
     saved_params_.clear();
     scratch_.clear();
@@ -149,7 +255,7 @@ class Translator
     locals_.reserve(locals.size());
     local_cache_.assign(locals.size(), LocalCacheEntry());
     touch_log_.clear();
-    ++epoch_;
+    epoch_ = ++last_epoch_;
     for (size_t i = 0; i < locals.size(); ++i) {
       Type t = IrType(locals[i]);
       if (t == Type::kInvalid) {
@@ -193,6 +299,7 @@ class Translator
 
   void Loop(const wasm::BlockType& bt, absl::Span<Value> params,
             Frame* frame) {
+    const uint32_t loop_index = loop_counter_++;
     if (!ok() || !frame->reachable) return;
     if (!CheckBlockType(bt)) return;
     SetLoc();
@@ -200,9 +307,26 @@ class Translator
     for (uint32_t i = 0; i < bt.num_params(); ++i) {
       b_->AppendBlockParam(header, IrType(bt.param(i)));
     }
+    // Locals the loop reads but never assigns keep their pre-loop values:
+    // resolve them here and define them in the header, so no header
+    // parameter is made for them.
+    absl::Span<const uint32_t> invariant =
+        loop_scan_ ? loop_scan_->Invariant(loop_index)
+                   : absl::Span<const uint32_t>();
+    invariant_values_.clear();
+    for (uint32_t l : invariant) {
+      ir::Value v;
+      LocalGet(l, &v);
+      invariant_values_.push_back(v);
+    }
     b_->Jump(header, params);
     MarkConstructStart(frame->payload);
     Enter(header);
+    for (size_t k = 0; k < invariant.size(); ++k) {
+      const uint32_t l = invariant[k];
+      b_->DefVar(locals_[l], invariant_values_[k]);
+      local_cache_[l] = {epoch_, invariant_values_[k]};
+    }
     absl::Span<const ir::Value> hp = f_->block_params(header);
     for (size_t i = 0; i < params.size(); ++i) params[i] = hp[i];
     frame->payload.target = header;
@@ -617,7 +741,7 @@ class Translator
   // Enters `b`. Local values stay cached only for a straight-line
   // continuation (b's single predecessor is the current block).
   void Enter(ir::Block b, bool straight_line = false) {
-    if (!straight_line) ++epoch_;
+    if (!straight_line) epoch_ = ++last_epoch_;
     b_->SwitchToBlock(b);
   }
   // Merges after a block/if (and the else arm) see the values the locals
@@ -635,7 +759,7 @@ class Translator
   void RestoreConstructStart(const Control& c) {
     const size_t n = touch_log_.size() - c.log_start;
     if (n > 4 * local_cache_.size() + 64) {
-      ++epoch_;  // Cheaper to forget everything.
+      epoch_ = ++last_epoch_;  // Cheaper to forget everything.
       return;
     }
     epoch_ = c.start_epoch;
@@ -854,7 +978,15 @@ class Translator
     ir::Value value;
   };
   std::vector<LocalCacheEntry> local_cache_;
-  uint64_t epoch_ = 1;  // never reset, so old entries never match
+  // The current epoch. Restoring a construct's start makes an old epoch
+  // current again, so fresh epochs come from a separate counter that only
+  // grows (an epoch number is never handed out twice, or entries of an
+  // unrelated region would match again).
+  uint64_t epoch_ = 1;
+  uint64_t last_epoch_ = 1;
+  const LoopScan* loop_scan_ = nullptr;
+  uint32_t loop_counter_ = 0;
+  std::vector<ir::Value> invariant_values_;
   std::vector<uint32_t> touch_log_;
   std::vector<ir::Value> saved_params_;
   std::vector<ir::Value> scratch_;
@@ -1210,6 +1342,7 @@ struct FunctionTranslator::Impl {
   VMOffsets offsets;
   std::vector<ir::Signature> type_sigs;
   Translator translator;
+  LoopScan loop_scan;
 };
 
 FunctionTranslator::FunctionTranslator(const wasm::ModuleInfo& module,
@@ -1238,9 +1371,23 @@ absl::Status FunctionTranslator::Translate(uint32_t func_index,
   *out = ir::Function(FunctionName(m, func_index),
                       impl_->type_sigs[fn.type_index]);
   Translator& t = impl_->translator;
+  // First walk: loop-invariant locals (and validation; an invalid body
+  // fails here with the same message the translating walk would give).
+  LoopScan& scan = impl_->loop_scan;
+  scan.Reset();
+  {
+    wasm::FunctionBodyDecoder<LoopScan> pre(m, func_index, body, body_offset,
+                                            &scan);
+    absl::Status s = pre.Decode();
+    if (!s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("function ", func_index,
+                                                 ": ", s.message()));
+    }
+  }
   wasm::FunctionBodyDecoder<Translator> decoder(m, func_index, body,
                                                 body_offset, &t);
   t.Reset(out, func_index, &decoder);
+  t.loop_scan_ = &scan;
   t.last_entry_load_ = ir::Inst();
   absl::Status s = decoder.Decode();
   if (!s.ok()) {
