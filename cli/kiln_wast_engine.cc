@@ -99,6 +99,15 @@ absl::Status KilnWastEngine::Instantiate(absl::Span<const uint8_t> bytes,
     return absl::Status(module.status().code(),
                         absl::StrCat("compile: ", module.status().message()));
   }
+  if (round_trip_precompiled_) {
+    absl::StatusOr<std::vector<uint8_t>> artifact = module->Serialize();
+    if (artifact.ok()) module = kiln::Module::Deserialize(engine_, *artifact);
+    if (!artifact.ok() || !module.ok()) {
+      return absl::InternalError(absl::StrCat(
+          "precompiled round trip: ",
+          (artifact.ok() ? module.status() : artifact.status()).message()));
+    }
+  }
   std::vector<kiln::Extern> imports;
   imports.reserve(module->info().imports.size());
   for (const wasm::Import& imp : module->info().imports) {

@@ -19,6 +19,11 @@ class KilnWastEngine : public WastEngine {
  public:
   explicit KilnWastEngine(const kiln::Config& config = kiln::Config());
 
+  // Passes every module through Module::Serialize -> Module::Deserialize
+  // before instantiating it (tests/cwasm: the spec suite on precompiled
+  // modules).
+  void set_round_trip_precompiled(bool on) { round_trip_precompiled_ = on; }
+
   void Reset() override;
   absl::Status Instantiate(absl::Span<const uint8_t> bytes,
                            std::string_view name) override;
@@ -34,6 +39,7 @@ class KilnWastEngine : public WastEngine {
   absl::StatusOr<kiln::Instance> FindInstance(std::string_view name) const;
 
   kiln::Engine engine_;
+  bool round_trip_precompiled_ = false;
   std::unique_ptr<kiln::Store<>> store_;
   std::optional<kiln::Instance> current_;
   std::map<std::string, kiln::Instance, std::less<>> named_;
