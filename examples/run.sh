@@ -4,6 +4,7 @@
 # -n 5 data).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/setup.sh  # clang, lld, wasi-libc, libclang-rt-14-dev-wasm32, ...
 bazel build //cli:kiln //examples:textstats.wasm
 if [[ $# -eq 0 ]]; then set -- -n 5 data; fi
 exec bazel-bin/cli/kiln run --dir examples/data::data \
