@@ -418,8 +418,19 @@ class Lowerer {
     if (d.valid() && sunk_[d.index]) {
       return f_.opcode(d) == Opcode::kIcmp ? EmitIcmp(d) : EmitFcmp(d);
     }
+    // The value was just computed by an ALU op whose flags still describe
+    // it (nothing emitted since): ZF already says whether it is zero.
+    if (flags_value_ == c.index && flags_inst_ + 1 == mf_->insts.size()) return kCondNE;
     b_.Test(V(c), V(c), Sz(T(c)));
     return kCondNE;
+  }
+
+  // Records that the last emitted instruction (add/sub/and/or/xor) set ZF
+  // from `v`'s value.
+  void FlagsFrom(Value v, AluOp alu) {
+    if (alu == AluOp::kImul) return;  // imul leaves ZF undefined
+    flags_value_ = v.index;
+    flags_inst_ = mf_->insts.size() - 1;
   }
 
   void LowerEntry() {
@@ -557,6 +568,7 @@ class Lowerer {
       } else {
         b_.MovRR(V(args[0]), dst, 8);
         b_.AluRI(alu, dst, imm, sz);
+        FlagsFrom(f_.first_result(i), alu);
       }
       return;
     }
@@ -573,6 +585,7 @@ class Lowerer {
       Addr a = HeapAddr(largs[0], largs[1], f_.inst(ld).imm);
       b_.MovRR(V(args[1 - mem]), dst, 8);
       b_.AluRM(alu, dst, a, sz, static_cast<uint8_t>(abi::TrapCode::kMemoryOutOfBounds));
+      FlagsFrom(res, alu);
       return;
     }
     if (alu == AluOp::kAdd && reg_uses_[args[0].index] > 1 && reg_uses_[args[1].index] > 1) {
@@ -582,6 +595,7 @@ class Lowerer {
     }
     b_.MovRR(V(args[0]), dst, 8);
     b_.AluRR(alu, dst, V(args[1]), sz);
+    FlagsFrom(res, alu);
   }
 
   void LowerShift(ir::Inst i, ShiftOp sh) {
@@ -664,6 +678,7 @@ class Lowerer {
           b_.MovImm(t, imm, 8);
           b_.MovRR(a, dst, 8);
           b_.AluRR(alu, dst, t, sz);
+          FlagsFrom(res, alu);
         } else if (alu == AluOp::kImul) {
           b_.Imul3(dst, a, static_cast<int32_t>(imm), sz);
         } else if (alu == AluOp::kAdd && reg_uses_[args[0].index] > 1) {
@@ -671,6 +686,7 @@ class Lowerer {
         } else {
           b_.MovRR(a, dst, 8);
           b_.AluRI(alu, dst, static_cast<int32_t>(imm), sz);
+          FlagsFrom(res, alu);
         }
         break;
       }
@@ -942,6 +958,8 @@ class Lowerer {
   std::vector<VReg> value_vreg_;
   std::vector<uint32_t> const_block_;  // 1 + block where value_vreg_ holds the constant
   uint32_t cur_block_ = 0;
+  uint32_t flags_value_ = ~0u;  // IR value whose ZF the last ALU op set
+  size_t flags_inst_ = 0;
   std::vector<uint32_t> total_uses_, reg_uses_;
   std::vector<uint8_t> sunk_, dead_, imm_mask_;
   std::vector<int8_t> mem_arg_, lea_arg_;
