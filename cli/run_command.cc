@@ -19,6 +19,7 @@
 #include "engine/kiln.h"
 #include "linker/linker.h"
 #include "wasi/add_to_linker.h"
+#include "wasi/host.h"
 #include "wasi/wasi_ctx.h"
 
 namespace kiln::cli {
@@ -158,8 +159,8 @@ std::string FormatVal(const Val& v) {
 // proc_exit, else the trap on stderr and kTrapExit.
 int TrapExit(const Trap& trap, const wasi::WasiCtx& ctx,
              const std::string& file) {
-  if (ctx.exit_code().has_value()) {
-    return static_cast<int>(*ctx.exit_code() & 0xff);
+  if (std::optional<uint32_t> code = wasi::ExitCode(trap, ctx)) {
+    return static_cast<int>(*code & 0xff);
   }
   std::fprintf(stderr, "kiln run: %s: wasm trap: %s\n", file.c_str(),
                trap.ToString().c_str());

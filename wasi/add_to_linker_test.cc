@@ -71,6 +71,8 @@ TEST(AddToLinkerTest, PerStoreContexts) {
   EXPECT_NE(r.trap().message().find("proc_exit(17)"), std::string::npos)
       << r.trap().message();
   EXPECT_EQ(b.data().wasi->exit_code(), 17u);
+  EXPECT_EQ(ExitCode(r.trap(), *b.data().wasi), 17u);
+  EXPECT_EQ(ExitCode(Trap(TrapCode::kUnreachableCodeReached), *b.data().wasi), std::nullopt);
   EXPECT_FALSE(a.data().wasi->exit_code().has_value());
 }
 

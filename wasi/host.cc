@@ -25,6 +25,14 @@ std::string ExitMessage(uint32_t code) {
   return absl::StrCat("wasi proc_exit(", code, ")");
 }
 
+std::optional<uint32_t> ExitCode(const Trap& trap, const WasiCtx& ctx) {
+  if (!ctx.exit_code().has_value() || trap.code() != TrapCode::kHostError ||
+      trap.message() != ExitMessage(*ctx.exit_code())) {
+    return std::nullopt;
+  }
+  return ctx.exit_code();
+}
+
 absl::Status RunPreview1(const preview1::Function& f, WasiCtx& ctx,
                          const GuestMemory& mem, absl::Span<ValRaw> values) {
   uint64_t args[16] = {};

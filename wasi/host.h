@@ -38,6 +38,10 @@ absl::Status RunPreview1(const preview1::Function& f, WasiCtx& ctx,
 // The trap message of proc_exit(code).
 std::string ExitMessage(uint32_t code);
 
+// The guest's exit code when `trap` (which ended a call into a guest using
+// `ctx`) is proc_exit's, else nullopt (a real trap).
+std::optional<uint32_t> ExitCode(const Trap& trap, const WasiCtx& ctx);
+
 // Without a Linker: host functions for every import of `module` from
 // wasi_snapshot_preview1 (and its older name wasi_unstable is not
 // supported), in import order, each bound to `ctx` (which must outlive
