@@ -7,7 +7,8 @@
 //   Store<Host> store(engine, Host{...});
 //   Result<Instance> inst = linker.Instantiate(store, module);
 //   Result<std::vector<Val>> r = inst->GetFunc(store, "_start")->Call(store, {});
-//   if (r.is_trap() && store.data().wasi->exit_code()) -> the guest exited
+//   if (r.is_trap())
+//     if (auto code = wasi::ExitCode(r.trap(), *store.data().wasi)) ...exited
 //
 // The functions are engine-owned host functions (store independent): each
 // call finds its WasiCtx through the calling store's data and its memory
