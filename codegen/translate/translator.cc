@@ -104,6 +104,13 @@ class LoopScan : public wasm::BaseInterface<wasm::EmptyValue, LoopScanControl> {
   using Value = wasm::EmptyValue;
   using Control = LoopScanControl;
 
+  void StartFunction(const wasm::FuncType&, absl::Span<const ValType> locals,
+                     Control*) {
+    used_stamp_.assign(locals.size(), 0);
+    assigned_stamp_.assign(locals.size(), 0);
+    cur_stamp_ = 0;
+  }
+
   void Reset() {
     ranges_.clear();
     invariant_.clear();
@@ -116,14 +123,18 @@ class LoopScan : public wasm::BaseInterface<wasm::EmptyValue, LoopScanControl> {
   void Loop(const wasm::BlockType&, absl::Span<Value>, F* frame) {
     frame->payload.loop = static_cast<int32_t>(ranges_.size());
     ranges_.push_back({0, 0});
+    cur_stamp_ = ++last_stamp_;
     open_.push_back({static_cast<uint32_t>(used_.size()),
-                     static_cast<uint32_t>(assigned_.size())});
+                     static_cast<uint32_t>(assigned_.size()), cur_stamp_});
   }
   template <class F>
   void End(F* frame, absl::Span<const Value>, absl::Span<Value>) {
     if (frame->payload.loop < 0) return;
     const OpenLoop o = open_.back();
     open_.pop_back();
+    // Events recorded for the parent before this loop keep its stamp, so
+    // they are not pushed again; this loop's are merged below.
+    cur_stamp_ = open_.empty() ? 0 : open_.back().stamp;
     // This loop's events (its nested loops' included) are the tails of
     // used_ / assigned_; they stay there for the enclosing loop.
     scratch_used_.assign(used_.begin() + o.used_start, used_.end());
@@ -149,15 +160,15 @@ class LoopScan : public wasm::BaseInterface<wasm::EmptyValue, LoopScanControl> {
       assigned_.clear();
     }
   }
+  // One event per local per innermost loop (stamps dedupe repeats).
   void LocalGet(uint32_t local, Value*) {
-    if (!open_.empty()) used_.push_back(local);
+    if (cur_stamp_ && used_stamp_[local] != cur_stamp_) {
+      used_stamp_[local] = cur_stamp_;
+      used_.push_back(local);
+    }
   }
-  void LocalSet(uint32_t local, const Value&) {
-    if (!open_.empty()) assigned_.push_back(local);
-  }
-  void LocalTee(uint32_t local, const Value&, Value*) {
-    if (!open_.empty()) assigned_.push_back(local);
-  }
+  void LocalSet(uint32_t local, const Value&) { Assign(local); }
+  void LocalTee(uint32_t local, const Value&, Value*) { Assign(local); }
 
   // Locals read but not assigned in loop `i` (sorted).
   absl::Span<const uint32_t> Invariant(uint32_t i) const {
@@ -172,7 +183,14 @@ class LoopScan : public wasm::BaseInterface<wasm::EmptyValue, LoopScanControl> {
   };
   struct OpenLoop {
     uint32_t used_start, assigned_start;
+    uint64_t stamp;
   };
+  void Assign(uint32_t local) {
+    if (cur_stamp_ && assigned_stamp_[local] != cur_stamp_) {
+      assigned_stamp_[local] = cur_stamp_;
+      assigned_.push_back(local);
+    }
+  }
   static void SortUnique(std::vector<uint32_t>& v) {
     std::sort(v.begin(), v.end());
     v.erase(std::unique(v.begin(), v.end()), v.end());
@@ -183,6 +201,10 @@ class LoopScan : public wasm::BaseInterface<wasm::EmptyValue, LoopScanControl> {
   std::vector<OpenLoop> open_;
   std::vector<uint32_t> used_, assigned_;
   std::vector<uint32_t> scratch_used_, scratch_assigned_;
+  // Stamp of the innermost open loop (0: none); stamps only grow, so
+  // per-local stamps never need clearing between loops.
+  uint64_t cur_stamp_ = 0, last_stamp_ = 0;
+  std::vector<uint64_t> used_stamp_, assigned_stamp_;
 };
 
 // ---------------------------------------------------------------------------
@@ -1375,7 +1397,10 @@ absl::Status FunctionTranslator::Translate(uint32_t func_index,
   // fails here with the same message the translating walk would give).
   LoopScan& scan = impl_->loop_scan;
   scan.Reset();
-  {
+  // No 0x03 byte anywhere in the body: certainly no `loop`, skip the walk.
+  const bool may_have_loops =
+      std::memchr(body.data(), 0x03, body.size()) != nullptr;
+  if (may_have_loops) {
     wasm::FunctionBodyDecoder<LoopScan> pre(m, func_index, body, body_offset,
                                             &scan);
     absl::Status s = pre.Decode();
@@ -1387,7 +1412,7 @@ absl::Status FunctionTranslator::Translate(uint32_t func_index,
   wasm::FunctionBodyDecoder<Translator> decoder(m, func_index, body,
                                                 body_offset, &t);
   t.Reset(out, func_index, &decoder);
-  t.loop_scan_ = &scan;
+  t.loop_scan_ = may_have_loops ? &scan : nullptr;
   t.last_entry_load_ = ir::Inst();
   absl::Status s = decoder.Decode();
   if (!s.ok()) {
