@@ -22,6 +22,9 @@
 //  * Every instruction carries its wasm byte offset (module-relative) as
 //    its IR source location (InstData::srcloc).
 //  * Locals are SSA variables (FunctionBuilder); nothing goes to memory.
+//    Locals a loop reads but never assigns are bound to their pre-loop
+//    values in the header (a cheap pre-walk finds them), so they do not
+//    become header parameters.
 //  * Linear memory: heap_* ops on (base, i32 index, u32 offset). The base
 //    is loaded from the VMContext once per function (memory 0 defined:
 //    [vmctx + 48]; imported: [[vmctx + ImportedMemoryFrom(0)] + 0]) and
