@@ -456,23 +456,21 @@ absl::StatusOr<ArtifactView> ParseArtifact(absl::Span<const uint8_t> bytes,
   if (traps.size() % kTrapRecordSize != 0) {
     return Corrupted("trap table size is not a multiple of 8");
   }
-  cm.traps.reserve(traps.size() / kTrapRecordSize);
-  for (size_t i = 0; i < traps.size(); i += kTrapRecordSize) {
-    compiler::TrapEntry entry;
-    entry.code_offset = Get32(traps.data() + i);
-    const uint32_t code = Get32(traps.data() + i + 4);
+  cm.traps.resize(traps.size() / kTrapRecordSize);
+  for (size_t k = 0, prev = 0; k < cm.traps.size(); ++k) {
+    compiler::TrapEntry& entry = cm.traps[k];
+    entry.code_offset = Get32(traps.data() + k * kTrapRecordSize);
+    const uint32_t code = Get32(traps.data() + k * kTrapRecordSize + 4);
     if (code >= static_cast<uint32_t>(abi::kNumTrapCodes)) {
-      return Corrupted(absl::StrCat("trap ", i / kTrapRecordSize,
-                                    ": unknown trap code ", code));
+      return Corrupted(absl::StrCat("trap ", k, ": unknown trap code ", code));
     }
     entry.code = static_cast<abi::TrapCode>(code);
-    if (entry.code_offset >= code_size ||
-        (!cm.traps.empty() && entry.code_offset < cm.traps.back().code_offset)) {
-      return Corrupted(absl::StrCat("trap ", i / kTrapRecordSize,
-                                    ": code offset ", entry.code_offset,
+    if (entry.code_offset >= code_size || entry.code_offset < prev) {
+      return Corrupted(absl::StrCat("trap ", k, ": code offset ",
+                                    entry.code_offset,
                                     " out of order or out of bounds"));
     }
-    cm.traps.push_back(entry);
+    prev = entry.code_offset;
   }
 
   absl::Span<const uint8_t> smap =
@@ -480,19 +478,17 @@ absl::StatusOr<ArtifactView> ParseArtifact(absl::Span<const uint8_t> bytes,
   if (smap.size() % kSourceMapRecordSize != 0) {
     return Corrupted("source map size is not a multiple of 8");
   }
-  cm.source_map.reserve(smap.size() / kSourceMapRecordSize);
-  for (size_t i = 0; i < smap.size(); i += kSourceMapRecordSize) {
-    compiler::SourceMapEntry entry;
-    entry.code_offset = Get32(smap.data() + i);
-    entry.wasm_offset = Get32(smap.data() + i + 4);
+  static_assert(sizeof(compiler::SourceMapEntry) == kSourceMapRecordSize);
+  cm.source_map.resize(smap.size() / kSourceMapRecordSize);
+  if (!smap.empty()) std::memcpy(cm.source_map.data(), smap.data(), smap.size());
+  for (size_t k = 0, prev = 0; k < cm.source_map.size(); ++k) {
+    const compiler::SourceMapEntry& entry = cm.source_map[k];
     if (entry.code_offset > code_size || entry.wasm_offset > view.wasm.size() ||
-        (!cm.source_map.empty() &&
-         entry.code_offset < cm.source_map.back().code_offset)) {
-      return Corrupted(absl::StrCat("source map entry ",
-                                    i / kSourceMapRecordSize,
+        entry.code_offset < prev) {
+      return Corrupted(absl::StrCat("source map entry ", k,
                                     " out of order or out of bounds"));
     }
-    cm.source_map.push_back(entry);
+    prev = entry.code_offset;
   }
 
   absl::Span<const uint8_t> funcs =
