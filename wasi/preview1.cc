@@ -490,60 +490,90 @@ Errno FdReaddir(WasiCtx& ctx, M mem, u32 fd, u32 buf, u32 buf_len,
   if (!mem.InBounds(buf, buf_len) || !mem.InBounds(bufused_out, 4)) {
     return Errno::kFault;
   }
-  // A fresh stream over the directory: cookies are positions in the
-  // listing (entry i has d_next = i + 1), stable while the directory is
-  // unchanged.
-  int dfd = openat(e->host_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) return LastHostErrno();
-  DIR* dir = fdopendir(dfd);
-  if (dir == nullptr) {
-    Errno err = LastHostErrno();
-    close(dfd);
-    return err;
+  // Cookies are positions in the listing (entry i has d_next = i + 1). The
+  // fd keeps its stream between calls; any other cookie than the one the
+  // stream is at reopens it and skips, so every cookie stays valid while
+  // the directory is unchanged.
+  if (e->dir_stream == nullptr || e->dir_stream->next != cookie) {
+    if (e->dir_stream != nullptr && cookie == 0) {
+      rewinddir(static_cast<DIR*>(e->dir_stream->dir));
+      e->dir_stream->next = 0;
+      e->dir_stream->pending.reset();
+    } else {
+      e->dir_stream.reset();
+      int dfd = openat(e->host_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (dfd < 0) return LastHostErrno();
+      DIR* dir = fdopendir(dfd);
+      if (dir == nullptr) {
+        Errno err = LastHostErrno();
+        close(dfd);
+        return err;
+      }
+      e->dir_stream = std::make_unique<DirStream>();
+      e->dir_stream->dir = dir;
+    }
   }
-  u64 index = 0;
-  u64 used = 0;
-  errno = 0;
-  while (used < buf_len) {
+  DirStream& ds = *e->dir_stream;
+  DIR* dir = static_cast<DIR*>(ds.dir);
+  auto next_entry = [&](DirStream::Entry* out) -> bool {
+    if (ds.pending.has_value()) {
+      *out = std::move(*ds.pending);
+      ds.pending.reset();
+      return true;
+    }
     struct dirent* d = readdir(dir);
-    if (d == nullptr) break;
-    if (index++ < cookie) continue;
-    const size_t namlen = std::strlen(d->d_name);
-    Filetype type;
+    if (d == nullptr) return false;
+    out->name = d->d_name;
+    out->ino = d->d_ino;
     switch (d->d_type) {
-      case DT_BLK: type = Filetype::kBlockDevice; break;
-      case DT_CHR: type = Filetype::kCharacterDevice; break;
-      case DT_DIR: type = Filetype::kDirectory; break;
-      case DT_REG: type = Filetype::kRegularFile; break;
-      case DT_LNK: type = Filetype::kSymbolicLink; break;
-      case DT_SOCK: type = Filetype::kSocketStream; break;
+      case DT_BLK: out->type = Filetype::kBlockDevice; break;
+      case DT_CHR: out->type = Filetype::kCharacterDevice; break;
+      case DT_DIR: out->type = Filetype::kDirectory; break;
+      case DT_REG: out->type = Filetype::kRegularFile; break;
+      case DT_LNK: out->type = Filetype::kSymbolicLink; break;
+      case DT_SOCK: out->type = Filetype::kSocketStream; break;
       case DT_UNKNOWN: {
         struct stat st;
-        type = fstatat(e->host_fd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0
-                   ? ModeFiletype(st.st_mode)
-                   : Filetype::kUnknown;
+        out->type = fstatat(e->host_fd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0
+                        ? ModeFiletype(st.st_mode)
+                        : Filetype::kUnknown;
         break;
       }
-      default: type = Filetype::kUnknown; break;
+      default: out->type = Filetype::kUnknown; break;
     }
-    uint8_t head[kDirentSize] = {};
-    u64 next = index;
-    u64 ino = d->d_ino;
-    u32 nl = static_cast<u32>(namlen);
-    std::memcpy(head + 0, &next, 8);
-    std::memcpy(head + 8, &ino, 8);
-    std::memcpy(head + 16, &nl, 4);
-    head[20] = static_cast<uint8_t>(type);
-    // Entries are cut at the end of the buffer; the guest sees a full
-    // buffer and asks again with a larger one or the last whole cookie.
-    u64 n = std::min<u64>(kDirentSize, buf_len - used);
-    mem.Write(uint64_t{buf} + used, head, n);
-    used += n;
-    n = std::min<u64>(namlen, buf_len - used);
-    mem.Write(uint64_t{buf} + used, d->d_name, n);
-    used += n;
+    return true;
+  };
+  // Skip to the cookie (a reopened stream).
+  DirStream::Entry ent;
+  while (ds.next < cookie) {
+    if (!next_entry(&ent)) break;
+    ++ds.next;
   }
-  closedir(dir);
+  u64 used = 0;
+  while (used < buf_len) {
+    if (!next_entry(&ent)) break;
+    const u32 namlen = static_cast<u32>(ent.name.size());
+    uint8_t head[kDirentSize] = {};
+    const u64 next = ds.next + 1;
+    std::memcpy(head + 0, &next, 8);
+    std::memcpy(head + 8, &ent.ino, 8);
+    std::memcpy(head + 16, &namlen, 4);
+    head[20] = static_cast<uint8_t>(ent.type);
+    // An entry that does not fit is cut at the end of the buffer (the
+    // guest sees a full buffer and asks again from its cookie) and stays
+    // pending in the stream for that call.
+    const u64 head_n = std::min<u64>(kDirentSize, buf_len - used);
+    mem.Write(uint64_t{buf} + used, head, head_n);
+    used += head_n;
+    const u64 name_n = std::min<u64>(namlen, buf_len - used);
+    mem.Write(uint64_t{buf} + used, ent.name.data(), name_n);
+    used += name_n;
+    if (head_n < kDirentSize || name_n < namlen) {
+      ds.pending = std::move(ent);
+      break;
+    }
+    ++ds.next;
+  }
   mem.Store<u32>(bufused_out, static_cast<u32>(used));
   return Errno::kSuccess;
 }

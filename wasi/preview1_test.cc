@@ -452,6 +452,40 @@ TEST_F(FsTest, ReaddirLayoutAndCookies) {
   EXPECT_EQ(FdReaddir(ctx_, g_.mem(), fd, 4096, 100, 0, 100), Errno::kNotdir);
 }
 
+// The guest's protocol (as wasi-libc's readdir): small buffers, resume at
+// the last whole entry's cookie, grow the buffer when not even one entry
+// fits. Every entry arrives exactly once.
+TEST_F(FsTest, ReaddirInManySmallCalls) {
+  std::set<std::string> want = {".", "..", "file"};
+  for (int i = 0; i < 200; ++i) {
+    std::string name = "f" + std::to_string(i) + std::string(i % 37, 'x');
+    WriteFile(root_ + "/box/" + name, "");
+    want.insert(name);
+  }
+  std::multiset<std::string> got;
+  uint64_t cookie = 0;
+  uint32_t buf_len = 40;
+  for (int calls = 0; calls < 10000; ++calls) {
+    ASSERT_EQ(FdReaddir(ctx_, g_.mem(), 3, 4096, buf_len, cookie, 100),
+              Errno::kSuccess);
+    const uint32_t used = g_.Load<uint32_t>(100);
+    uint32_t at = 0;
+    int whole = 0;
+    while (at + kDirentSize <= used) {
+      const uint32_t namlen = g_.Load<uint32_t>(4096 + at + 16);
+      if (at + kDirentSize + namlen > used) break;
+      got.insert(g_.Get(4096 + at + kDirentSize, namlen));
+      cookie = g_.Load<uint64_t>(4096 + at);
+      at += kDirentSize + namlen;
+      ++whole;
+    }
+    if (used < buf_len) break;          // the end of the directory
+    if (whole == 0) buf_len *= 2;       // one entry did not fit
+  }
+  EXPECT_EQ(got.size(), want.size());
+  EXPECT_EQ(std::set<std::string>(got.begin(), got.end()), want);
+}
+
 TEST_F(FsTest, PollOneoff) {
   // One relative clock subscription of 1 ms.
   const uint32_t in = 5000, out = 6000;

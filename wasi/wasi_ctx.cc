@@ -1,6 +1,7 @@
 // WasiCtx (see wasi_ctx.h).
 #include "wasi/wasi_ctx.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -12,6 +13,10 @@
 #include "absl/strings/str_cat.h"
 
 namespace kiln::wasi {
+
+DirStream::~DirStream() {
+  if (dir != nullptr) closedir(static_cast<DIR*>(dir));
+}
 
 Filetype HostFiletype(int host_fd) {
   struct stat st;
@@ -42,6 +47,7 @@ WasiCtx::~WasiCtx() {
 }
 
 void WasiCtx::Release(FdEntry& entry) {
+  entry.dir_stream.reset();
   if (entry.owned && entry.host_fd >= 0) close(entry.host_fd);
   entry.host_fd = -1;
 }

@@ -5,6 +5,7 @@
 #define KILN_WASI_WASI_CTX_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +16,25 @@
 
 namespace kiln::wasi {
 
+// An open directory stream kept between fd_readdir calls, so listing a
+// directory in many calls reads it once: `next` is the cookie of the
+// entry the stream (or `pending`, an entry read but not fully delivered)
+// yields next.
+struct DirStream {
+  struct Entry {
+    std::string name;
+    uint64_t ino = 0;
+    Filetype type = Filetype::kUnknown;
+  };
+  DirStream() = default;
+  DirStream(const DirStream&) = delete;
+  DirStream& operator=(const DirStream&) = delete;
+  ~DirStream();
+  void* dir = nullptr;  // DIR*
+  uint64_t next = 0;
+  std::optional<Entry> pending;
+};
+
 struct FdEntry {
   int host_fd = -1;
   bool owned = true;  // close host_fd when the entry goes away
@@ -23,6 +43,8 @@ struct FdEntry {
   Rights inheriting = 0;
   // Set for preopened directories: the name the guest sees.
   std::optional<std::string> preopen_name;
+  // fd_readdir's stream (directories only, created on first use).
+  std::unique_ptr<DirStream> dir_stream;
 };
 
 class WasiCtx {
