@@ -76,14 +76,18 @@ class Allocator {
     ComputeLoopDepth();
     Output out;
     for (int pass = 0;; ++pass) {
-      if (pass > 64) return absl::InternalError("regalloc: no convergence");
+      // Every pass spills at least one vreg that is not tiny and tiny vregs
+      // never spill, so this terminates; the cap only guards against bugs.
+      if (pass > 10000) return absl::InternalError("regalloc: no convergence");
       absl::Status st = BuildIntervals();
       if (!st.ok()) return st;
       absl::StatusOr<bool> spilled = Scan();
       if (!spilled.ok()) return spilled.status();
       out.num_passes = pass + 1;
       if (!*spilled) break;
-      RewriteSpilled();
+      // After a few passes, stop splitting into regions: spill everywhere
+      // so the remaining passes converge quickly.
+      RewriteSpilled(/*regions=*/pass < 8);
     }
     BuildOutput(&out);
     return out;
@@ -552,7 +556,7 @@ class Allocator {
     return new_spill;
   }
 
-  void RewriteSpilled() {
+  void RewriteSpilled(bool regions) {
     const uint32_t nv = static_cast<uint32_t>(cls_.size());
     for (VReg v = 0; v < nv; ++v) {
       if (spilled_[v] && !tiny_[v] && slot_[v] < 0) {
@@ -580,7 +584,7 @@ class Allocator {
         for (uint32_t k = kb; k < ke; ++k) {
           VReg v = op_vreg_[k];
           if (!spilled_[v] || tiny_[v] || v >= nv) continue;
-          if (region_[v]) {
+          if (region_[v] || !regions) {
             op_vreg_[k] = NewTiny(cls_[v], slot_[v]);
             continue;
           }
