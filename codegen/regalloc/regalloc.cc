@@ -52,12 +52,53 @@ inline bool IsDef(OperandKind k) { return k != OperandKind::kUse; }
 
 constexpr float kInfiniteWeight = std::numeric_limits<float>::infinity();
 
+// The allocator's working storage, kept per thread and reused from one
+// function to the next: only capacity carries over (every array is
+// re-initialized before it is read), so nothing is allocated per vreg or
+// per pass once the storage has grown to the largest function's needs.
+struct Scratch {
+  std::vector<VReg> op_vreg;
+  std::vector<RegClass> cls;
+  std::vector<uint8_t> tiny;
+  std::vector<uint8_t> region;
+  std::vector<uint32_t> reload_inst;
+  std::vector<uint32_t> emitted;
+  std::vector<uint32_t> last_def;
+  std::vector<uint8_t> spilled;
+  std::vector<int32_t> slot;
+  std::vector<float> loop_weight;
+  // Per vreg; may be longer than the current vreg count (the entries past
+  // it are stale and never read).
+  std::vector<std::vector<Range>> ranges;
+  std::vector<float> weight;
+  std::vector<int8_t> hint;
+  std::vector<VReg> partner;
+  std::vector<int8_t> assign;
+  std::array<std::vector<FixedBlock>, PReg::kMaxIndex> fixed;
+  std::array<std::vector<VReg>, PReg::kMaxIndex> active;
+  // BuildIntervals.
+  std::vector<uint32_t> def_stamp, gidx;
+  std::vector<VReg> globals;
+  std::vector<uint64_t> gen, kill, live_in, live_out, live;
+  // Scan / RewriteSpilled / BuildOutput.
+  std::vector<VReg> order, region_of, touched;
+  std::vector<std::pair<VReg, VReg>> defs;
+  std::vector<int32_t> loop_delta;
+};
+
 class Allocator {
  public:
-  Allocator(const VCode& code, const MachineEnv& env) : code_(code), env_(env) {}
+  Allocator(const VCode& code, const MachineEnv& env, Scratch& s)
+      : code_(code), env_(env), s_(s), op_vreg_(s.op_vreg), cls_(s.cls),
+        tiny_(s.tiny), region_(s.region), reload_inst_(s.reload_inst),
+        emitted_(s.emitted), last_def_(s.last_def), spilled_(s.spilled),
+        slot_(s.slot), loop_weight_(s.loop_weight), ranges_(s.ranges),
+        weight_(s.weight), hint_(s.hint), partner_(s.partner),
+        assign_(s.assign), fixed_(s.fixed), active_(s.active) {}
 
   absl::StatusOr<Output> Run() {
     const uint32_t nv = code_.num_vregs();
+    op_vreg_.clear();
     op_vreg_.reserve(code_.all_operands().size());
     for (const Operand& op : code_.all_operands()) {
       if (op.vreg >= nv) {
@@ -118,7 +159,8 @@ class Allocator {
   // out in reverse post-order, a fine estimate otherwise).
   void ComputeLoopDepth() {
     const uint32_t nb = code_.num_blocks();
-    std::vector<int32_t> delta(nb + 1, 0);
+    std::vector<int32_t>& delta = s_.loop_delta;
+    delta.assign(nb + 1, 0);
     for (uint32_t b = 0; b < nb; ++b) {
       for (const VCode::Edge& e : code_.succs(b)) {
         if (e.block <= b) {
@@ -168,9 +210,12 @@ class Allocator {
     // 1. Global vregs: used in a block before (or without) a def there.
     //    Only they get bits in the per-block sets, which keeps the
     //    dataflow's memory proportional to blocks x cross-block values.
-    std::vector<uint32_t> def_stamp(nv, 0);
-    std::vector<uint32_t> gidx(nv, ~0u);
-    std::vector<VReg> globals;
+    std::vector<uint32_t>& def_stamp = s_.def_stamp;
+    std::vector<uint32_t>& gidx = s_.gidx;
+    std::vector<VReg>& globals = s_.globals;
+    def_stamp.assign(nv, 0);
+    gidx.assign(nv, ~0u);
+    globals.clear();
     auto upward_use = [&](VReg v, uint32_t b) {
       if (def_stamp[v] != b + 1 && gidx[v] == ~0u) {
         gidx[v] = static_cast<uint32_t>(globals.size());
@@ -208,7 +253,10 @@ class Allocator {
     }
 
     // 2. gen/kill over global indices, then the backward fixpoint.
-    std::vector<uint64_t> gen(size_t{nb} * words, 0), kill(size_t{nb} * words, 0);
+    std::vector<uint64_t>& gen = s_.gen;
+    std::vector<uint64_t>& kill = s_.kill;
+    gen.assign(size_t{nb} * words, 0);
+    kill.assign(size_t{nb} * words, 0);
     for (uint32_t b = 0; b < nb; ++b) {
       const size_t base = size_t{b} * words;
       const VCode::Block& blk = code_.block(b);
@@ -236,7 +284,10 @@ class Allocator {
         }
       }
     }
-    std::vector<uint64_t> live_in(size_t{nb} * words, 0), live_out(size_t{nb} * words, 0);
+    std::vector<uint64_t>& live_in = s_.live_in;
+    std::vector<uint64_t>& live_out = s_.live_out;
+    live_in.assign(size_t{nb} * words, 0);
+    live_out.assign(size_t{nb} * words, 0);
     for (bool changed = true; changed;) {
       changed = false;
       for (uint32_t b = nb; b-- > 0;) {
@@ -264,12 +315,15 @@ class Allocator {
       }
     }
 
-    for (std::vector<Range>& r : ranges_) r.clear();  // keep capacity across passes
-    ranges_.resize(nv);
+    // Keep every vector's capacity (across passes and functions): grow,
+    // never shrink, and clear the entries in use.
+    if (ranges_.size() < nv) ranges_.resize(nv);
+    for (VReg v = 0; v < nv; ++v) ranges_[v].clear();
     weight_.assign(nv, 0);
     hint_.assign(nv, -1);
     partner_.assign(nv, kInvalidVReg);
-    std::vector<uint64_t> live((nv + 63) / 64);
+    std::vector<uint64_t>& live = s_.live;
+    live.assign((nv + 63) / 64, 0);
     for (uint32_t b = nb; b-- > 0;) {
       const VCode::Block& blk = code_.block(b);
       const uint32_t bfrom = 2 * blk.inst_begin, bto = 2 * blk.inst_end;
@@ -475,7 +529,8 @@ class Allocator {
     for (int c = 0; c < isa::kNumRegClasses; ++c) {
       for (PReg r : env_.allocatable[c]) env_allowed_[r.index()] = true;
     }
-    std::vector<VReg> order;
+    std::vector<VReg>& order = s_.order;
+    order.clear();
     order.reserve(nv);
     for (VReg v = 0; v < nv; ++v) {
       if (!ranges_[v].empty() && !(spilled_[v] && !tiny_[v])) order.push_back(v);
@@ -569,8 +624,10 @@ class Allocator {
     // (a region is a stretch of a block between calls), reloaded once at
     // the region's first use and stored after every def.
     const std::vector<Operand>& ops = code_.all_operands();
-    std::vector<VReg> region_of(nv, kInvalidVReg);
-    std::vector<VReg> touched;
+    std::vector<VReg>& region_of = s_.region_of;
+    std::vector<VReg>& touched = s_.touched;
+    region_of.assign(nv, kInvalidVReg);
+    touched.clear();
     auto reset = [&] {
       for (VReg v : touched) region_of[v] = kInvalidVReg;
       touched.clear();
@@ -596,7 +653,8 @@ class Allocator {
           op_vreg_[k] = region_of[v];
         }
         // Defs start a new region value (a Mod keeps its region vreg).
-        std::vector<std::pair<VReg, VReg>> defs;
+        std::vector<std::pair<VReg, VReg>>& defs = s_.defs;
+        defs.clear();
         for (uint32_t k = kb; k < ke; ++k) {
           VReg v = op_vreg_[k];
           if (ops[k].kind != OperandKind::kDef || v >= nv || !spilled_[v] || tiny_[v] ||
@@ -612,6 +670,21 @@ class Allocator {
           if (region_of[v] == kInvalidVReg) touched.push_back(v);
           region_of[v] = r;
         }
+      }
+    }
+    // A region with a single operand is exactly a tiny vreg (reload just
+    // before, store just after): make it one, so it cannot be spilled again
+    // and cost another pass.
+    const uint32_t total = static_cast<uint32_t>(cls_.size());
+    std::vector<uint32_t> count(total - nv, 0);
+    for (VReg v : op_vreg_) {
+      if (v >= nv && region_[v]) ++count[v - nv];
+    }
+    for (VReg r = nv; r < total; ++r) {
+      if (region_[r] && count[r - nv] == 1) {
+        region_[r] = 0;
+        tiny_[r] = 1;
+        reload_inst_[r] = ~0u;
       }
     }
   }
@@ -747,23 +820,24 @@ class Allocator {
 
   const VCode& code_;
   const MachineEnv& env_;
-  std::vector<VReg> op_vreg_;
-  std::vector<RegClass> cls_;
-  std::vector<uint8_t> tiny_;
-  std::vector<uint8_t> region_;        // split child of a spilled vreg
-  std::vector<uint32_t> reload_inst_;  // region: reloaded before this inst
-  std::vector<uint32_t> emitted_;      // output: last edit point per vreg
-  std::vector<uint32_t> last_def_;     // output: last defining inst per vreg
-  std::vector<uint8_t> spilled_;
-  std::vector<int32_t> slot_;
-  std::vector<float> loop_weight_;
-  std::vector<std::vector<Range>> ranges_;
-  std::vector<float> weight_;
-  std::vector<int8_t> hint_;
-  std::vector<VReg> partner_;
-  std::vector<int8_t> assign_;
-  std::array<std::vector<FixedBlock>, PReg::kMaxIndex> fixed_;
-  std::array<std::vector<VReg>, PReg::kMaxIndex> active_;
+  Scratch& s_;
+  std::vector<VReg>& op_vreg_;
+  std::vector<RegClass>& cls_;
+  std::vector<uint8_t>& tiny_;
+  std::vector<uint8_t>& region_;        // split child of a spilled vreg
+  std::vector<uint32_t>& reload_inst_;  // region: reloaded before this inst
+  std::vector<uint32_t>& emitted_;      // output: last edit point per vreg
+  std::vector<uint32_t>& last_def_;     // output: last defining inst per vreg
+  std::vector<uint8_t>& spilled_;
+  std::vector<int32_t>& slot_;
+  std::vector<float>& loop_weight_;
+  std::vector<std::vector<Range>>& ranges_;
+  std::vector<float>& weight_;
+  std::vector<int8_t>& hint_;
+  std::vector<VReg>& partner_;
+  std::vector<int8_t>& assign_;
+  std::array<std::vector<FixedBlock>, PReg::kMaxIndex>& fixed_;
+  std::array<std::vector<VReg>, PReg::kMaxIndex>& active_;
   std::array<bool, PReg::kMaxIndex> env_allowed_;
   uint32_t num_slots_ = 0;
   uint32_t num_spilled_ = 0;
@@ -772,7 +846,10 @@ class Allocator {
 }  // namespace
 
 absl::StatusOr<Output> Allocate(const isa::VCode& code, const MachineEnv& env) {
-  Allocator a(code, env);
+  // Not reentrant (Run calls nothing that allocates registers), so one
+  // scratch per thread suffices.
+  thread_local Scratch scratch;
+  Allocator a(code, env, scratch);
   return a.Run();
 }
 
