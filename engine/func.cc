@@ -1,9 +1,13 @@
 #include "engine/func.h"
 
 #include <algorithm>
+#include <cstring>
 #include <exception>
+#include <memory>
 #include <utility>
 
+#include "absl/base/attributes.h"
+#include "absl/base/optimization.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "engine/internal.h"
@@ -91,19 +95,33 @@ void HostDispatch(void* host_ctx, void* caller_vmctx, uint8_t* values) {
   if (code.has_value()) runtime::RaiseTrap(*code);
 }
 
+namespace {
+ABSL_ATTRIBUTE_NOINLINE Result<void> TrappedRaw(StoreOpaque& store,
+                                                const runtime::EntryFrame& frame) {
+  return TakeTrap(store, runtime::FrameTrap(frame));
+}
+}  // namespace
+
 Result<void> CallWasmRaw(StoreOpaque& store, trampolines::ArrayCallFn tramp,
                          const abi::VMFuncRef* ref, ValRaw* values) {
-  runtime::WasmCall call;
-  call.fn = reinterpret_cast<const void*>(tramp);
-  call.args[0] = reinterpret_cast<uint64_t>(ref->code);
-  call.args[1] = reinterpret_cast<uint64_t>(ref->vmctx);
-  call.args[2] = reinterpret_cast<uint64_t>(ref->vmctx);
-  call.args[3] = reinterpret_cast<uint64_t>(values);
-  call.limits = store.runtime_limits();
-  call.max_wasm_stack = store.engine().config().max_wasm_stack;
-  std::optional<runtime::Trap> trap = runtime::EnterWasm(call);
-  if (!trap.has_value()) return Result<void>();
-  return TakeTrap(store, *trap);
+  const void* entry = runtime::internal::g_typed_entry0;
+  if (ABSL_PREDICT_FALSE(entry == nullptr)) {
+    absl::StatusOr<const void*> e = runtime::EntryTrampoline(0);
+    if (!e.ok()) return e.status();
+    entry = *e;
+  }
+  // The array-call trampoline's (code, callee_vmctx, caller_vmctx, values)
+  // through the typed entry: rdi = code, rsi = frame.arg1 = callee vmctx.
+  runtime::EntryFrame frame;
+  frame.code = reinterpret_cast<const void*>(tramp);
+  frame.arg1 = ref->vmctx;
+  runtime::BeginEntry(frame, store.runtime_limits(),
+                      store.engine().impl()->config.max_wasm_stack);
+  using Fn = void (*)(const void*, runtime::EntryFrame*, void*, ValRaw*);
+  reinterpret_cast<Fn>(entry)(ref->code, &frame, ref->vmctx, values);
+  runtime::EndEntry(frame);
+  if (ABSL_PREDICT_FALSE(frame.trap.trapped)) return TrappedRaw(store, frame);
+  return Result<void>();
 }
 
 Trap TakeTrap(StoreOpaque& store, const runtime::Trap& trap) {
@@ -161,47 +179,114 @@ const FuncType& Func::type(const StoreOpaque& store) const {
 
 bool Func::is_host() const { return internal::IsHostContext(ref_->vmctx); }
 
-Result<void> Func::CallRaw(StoreOpaque& store, ValRaw* values) const {
-  if (is_host()) {
-    auto* data = static_cast<internal::HostFuncData*>(ref_->vmctx);
-    std::optional<Trap> trap = internal::InvokeHost(*data, nullptr, values);
-    if (trap.has_value()) return *std::move(trap);
-    return Result<void>();
+namespace {
+
+ABSL_ATTRIBUTE_NOINLINE Result<void> CallHostRaw(const abi::VMFuncRef* ref,
+                                                 StoreOpaque& store,
+                                                 ValRaw* values) {
+  auto* data = static_cast<internal::HostFuncData*>(ref->vmctx);
+  std::optional<Trap> trap = internal::InvokeHost(*data, nullptr, values);
+  if (trap.has_value()) return *std::move(trap);
+  return Result<void>();
+}
+
+// The array-call trampoline of `sig` (lock-free after its first use).
+inline absl::StatusOr<trampolines::ArrayCallFn> ArrayCallFor(
+    const StoreOpaque& store, uint32_t sig) {
+  if (const void* fast = store.engine().impl()->array_call_table.Get(sig)) {
+    return reinterpret_cast<trampolines::ArrayCallFn>(const_cast<void*>(fast));
   }
+  return store.engine().ArrayCallTrampoline(sig);
+}
+
+inline ValRaw ToRawFast(const Val& v) {
+  ValRaw r;
+  switch (v.type()) {
+    case ValType::kI32:
+    case ValType::kF32:
+    case ValType::kI64:
+    case ValType::kF64:
+      r.i64 = static_cast<int64_t>(v.f64_bits());  // the raw bits
+      std::memset(&r.v128[8], 0, 8);
+      return r;
+    default:
+      return v.ToRaw();
+  }
+}
+
+inline Val FromRawFast(ValType type, const ValRaw& raw) {
+  switch (type) {
+    case ValType::kI32: return Val::I32(raw.i32);
+    case ValType::kI64: return Val::I64(raw.i64);
+    case ValType::kF32: return Val::F32Bits(raw.f32);
+    case ValType::kF64: return Val::F64Bits(raw.f64);
+    default: return Val::FromRaw(type, raw);
+  }
+}
+
+}  // namespace
+
+Result<void> Func::CallRaw(StoreOpaque& store, ValRaw* values) const {
+  if (ABSL_PREDICT_FALSE(is_host())) return CallHostRaw(ref_, store, values);
   absl::StatusOr<trampolines::ArrayCallFn> tramp =
-      store.engine().ArrayCallTrampoline(ref_->type_id);
-  if (!tramp.ok()) return tramp.status();
+      ArrayCallFor(store, ref_->type_id);
+  if (ABSL_PREDICT_FALSE(!tramp.ok())) return tramp.status();
   return internal::CallWasmRaw(store, *tramp, ref_, values);
 }
 
-Result<void> Func::Call(StoreOpaque& store, absl::Span<const Val> params,
-                        absl::Span<Val> results) const {
-  const FuncType& type = this->type(store);
+namespace {
+ABSL_ATTRIBUTE_NOINLINE absl::Status ArgumentError(const FuncType& type,
+                                                   absl::Span<const Val> params,
+                                                   size_t num_results) {
   if (params.size() != type.params.size()) {
     return absl::InvalidArgumentError(
         absl::StrCat("function ", type.ToString(), " takes ",
                      type.params.size(), " arguments, got ", params.size()));
   }
-  if (results.size() != type.results.size()) {
+  if (num_results != type.results.size()) {
     return absl::InvalidArgumentError(
         absl::StrCat("function ", type.ToString(), " returns ",
                      type.results.size(), " results, space for ",
-                     results.size()));
+                     num_results));
   }
-  absl::InlinedVector<ValRaw, 8> values(
-      std::max<size_t>({params.size(), results.size(), 1}));
   for (size_t i = 0; i < params.size(); ++i) {
     if (params[i].type() != type.params[i]) {
       return absl::InvalidArgumentError(absl::StrCat(
           "argument ", i, " has type ", wasm::ValTypeName(params[i].type()),
           ", expected ", wasm::ValTypeName(type.params[i])));
     }
-    values[i] = params[i].ToRaw();
   }
-  Result<void> r = CallRaw(store, values.data());
-  if (!r.ok()) return r;
-  for (size_t k = 0; k < results.size(); ++k) {
-    results[k] = Val::FromRaw(type.results[k], values[k]);
+  return absl::InternalError("Func::Call: no argument error");
+}
+}  // namespace
+
+Result<void> Func::Call(StoreOpaque& store, absl::Span<const Val> params,
+                        absl::Span<Val> results) const {
+  const FuncType& type = store.engine().signatures().Lookup(ref_->type_id);
+  const size_t np = type.params.size();
+  const size_t nr = type.results.size();
+  if (ABSL_PREDICT_FALSE(params.size() != np || results.size() != nr)) {
+    return ArgumentError(type, params, results.size());
+  }
+  const size_t slots = std::max<size_t>({np, nr, 1});
+  constexpr size_t kInline = 16;
+  ValRaw inline_values[kInline];
+  std::unique_ptr<ValRaw[]> heap_values;
+  ValRaw* values = inline_values;
+  if (ABSL_PREDICT_FALSE(slots > kInline)) {
+    heap_values = std::make_unique<ValRaw[]>(slots);
+    values = heap_values.get();
+  }
+  for (size_t i = 0; i < np; ++i) {
+    if (ABSL_PREDICT_FALSE(params[i].type() != type.params[i])) {
+      return ArgumentError(type, params, results.size());
+    }
+    values[i] = ToRawFast(params[i]);
+  }
+  Result<void> r = CallRaw(store, values);
+  if (ABSL_PREDICT_FALSE(!r.ok())) return r;
+  for (size_t k = 0; k < nr; ++k) {
+    results[k] = FromRawFast(type.results[k], values[k]);
   }
   return r;
 }

@@ -3,14 +3,19 @@
 #ifndef KILN_ENGINE_FUNC_H_
 #define KILN_ENGINE_FUNC_H_
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <optional>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
+#include "absl/base/attributes.h"
+#include "absl/base/optimization.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "engine/store.h"
@@ -82,8 +87,8 @@ class Func {
 };
 
 namespace internal {
-// Runs `code` through the array-call trampoline `tramp` under EnterWasm;
-// converts a trap. `values` as in Func::CallRaw.
+// Runs `ref` through the array-call trampoline `tramp` (entered by the
+// typed entry trampoline); converts a trap. `values` as in Func::CallRaw.
 Result<void> CallWasmRaw(StoreOpaque& store, trampolines::ArrayCallFn tramp,
                          const abi::VMFuncRef* ref, ValRaw* values);
 
@@ -147,16 +152,60 @@ absl::Status CheckTypedSignature(const FuncType& actual,
 
 // A function with static type R(A...). A is int32_t, uint32_t, int64_t,
 // uint64_t, float or double; R is one of those, void, or a std::tuple of
-// them (multi-value). With zero or one result a call enters the compiled
-// code directly (EnterWasm places the arguments in registers / stack slots
-// per the System V convention): no trampoline, no boxing, no allocation.
-// Multi-value calls go through the signature's array-call trampoline with
-// the values on the stack; host functions run their callback directly.
+// them (multi-value). The type is checked once, in Create; a call then goes
+// through the per-arity-class entry trampoline (runtime::EntryTrampoline)
+// with the exact C signature (vmctx, EntryFrame*, A...) -> R, so the
+// arguments travel in registers from the caller to the compiled code (no
+// boxing, no allocation, no array of values); several results come back
+// through a return area on the stack. Host functions made by Func::New run
+// their callback directly.
 template <typename Sig>
 class TypedFunc;
 
+namespace internal {
+// The register form of a wasm argument: i32 zero-extended to 64 bits (the
+// upper half of a 32-bit argument register is otherwise unspecified).
+template <typename T>
+struct RegArg {
+  using type = T;
+  static T Get(T v) { return v; }
+};
+template <>
+struct RegArg<int32_t> {
+  using type = uint64_t;
+  static uint64_t Get(int32_t v) { return static_cast<uint32_t>(v); }
+};
+template <>
+struct RegArg<uint32_t> {
+  using type = uint64_t;
+  static uint64_t Get(uint32_t v) { return v; }
+};
+template <>
+struct RegArg<int64_t> {
+  using type = uint64_t;
+  static uint64_t Get(int64_t v) { return static_cast<uint64_t>(v); }
+};
+template <typename T>
+using RegArgT = typename RegArg<T>::type;
+
+// A multi-value result read from the return area (8 bytes per result).
+template <typename T>
+T FromSlot(uint64_t bits) {
+  T v;
+  std::memcpy(&v, &bits, sizeof(T));
+  return v;
+}
+}  // namespace internal
+
 template <typename R, typename... A>
 class TypedFunc<R(A...)> {
+  static constexpr bool kMulti = internal::IsTuple<R>::value;
+  static constexpr size_t kNumResults = internal::ResultTypes<R>::kCount;
+  // Stack slots of (A..., [return area]) after rdi and rsi.
+  static constexpr uint32_t kStackSlots =
+      kMulti ? runtime::StackSlotsFor<internal::RegArgT<A>..., uint64_t*>()
+             : runtime::StackSlotsFor<internal::RegArgT<A>...>();
+
  public:
   static absl::StatusOr<TypedFunc> Create(StoreOpaque& store, Func func) {
     const FuncType& type = func.type(store);
@@ -164,29 +213,70 @@ class TypedFunc<R(A...)> {
         type, {internal::WasmTypeOf<A>::kType...},
         internal::ResultTypes<R>::Get());
     if (!status.ok()) return status;
-    trampolines::ArrayCallFn tramp = nullptr;
+    const void* entry = nullptr;
     if (!func.is_host()) {
-      absl::StatusOr<trampolines::ArrayCallFn> t =
-          store.engine().ArrayCallTrampoline(func.type_id());
-      if (!t.ok()) return t.status();
-      tramp = *t;
+      absl::StatusOr<const void*> e = runtime::EntryTrampoline(kStackSlots);
+      if (!e.ok()) return e.status();
+      entry = *e;
     }
-    return TypedFunc(func, tramp);
+    return TypedFunc(func, entry, store.engine().config().max_wasm_stack);
   }
 
   Result<R> Call(StoreOpaque& store, A... args) const {
-    if constexpr (!internal::IsTuple<R>::value) {
-      if (tramp_ != nullptr) return CallDirect(store, args...);
+    if (ABSL_PREDICT_FALSE(entry_ == nullptr)) return CallHost(store, args...);
+    const abi::VMFuncRef* ref = func_.raw();
+    runtime::EntryFrame frame;
+    frame.code = ref->code;
+    frame.arg1 = ref->vmctx;
+    runtime::BeginEntry(frame, store.runtime_limits(), max_wasm_stack_);
+    if constexpr (kMulti) {
+      uint64_t ret[kNumResults];
+      using Fn = void (*)(void*, runtime::EntryFrame*, internal::RegArgT<A>...,
+                          uint64_t*);
+      reinterpret_cast<Fn>(entry_)(ref->vmctx, &frame,
+                                   internal::RegArg<A>::Get(args)..., ret);
+      runtime::EndEntry(frame);
+      if (ABSL_PREDICT_FALSE(frame.trap.trapped)) return Trapped(store, frame);
+      return ReadMulti(ret, std::make_index_sequence<kNumResults>());
+    } else if constexpr (std::is_void_v<R>) {
+      using Fn = void (*)(void*, runtime::EntryFrame*, internal::RegArgT<A>...);
+      reinterpret_cast<Fn>(entry_)(ref->vmctx, &frame,
+                                   internal::RegArg<A>::Get(args)...);
+      runtime::EndEntry(frame);
+      if (ABSL_PREDICT_FALSE(frame.trap.trapped)) return Trapped(store, frame);
+      return Result<void>();
+    } else {
+      using Fn = R (*)(void*, runtime::EntryFrame*, internal::RegArgT<A>...);
+      const R r = reinterpret_cast<Fn>(entry_)(
+          ref->vmctx, &frame, internal::RegArg<A>::Get(args)...);
+      runtime::EndEntry(frame);
+      if (ABSL_PREDICT_FALSE(frame.trap.trapped)) return Trapped(store, frame);
+      return r;
     }
-    constexpr size_t kSlots =
-        std::max<size_t>({sizeof...(A), internal::ResultTypes<R>::kCount, 1});
+  }
+
+  const Func& func() const { return func_; }
+
+ private:
+  template <size_t... I>
+  static R ReadMulti(const uint64_t* ret, std::index_sequence<I...>) {
+    return R(internal::FromSlot<std::tuple_element_t<I, R>>(ret[I])...);
+  }
+
+  ABSL_ATTRIBUTE_NOINLINE static Result<R> Trapped(
+      StoreOpaque& store, const runtime::EntryFrame& frame) {
+    return internal::TakeTrap(store, runtime::FrameTrap(frame));
+  }
+
+  // A host function made by Func::New: runs its callback on ValRaw slots.
+  ABSL_ATTRIBUTE_NOINLINE Result<R> CallHost(StoreOpaque& store,
+                                             A... args) const {
+    constexpr size_t kSlots = std::max<size_t>({sizeof...(A), kNumResults, 1});
     ValRaw values[kSlots] = {};
     size_t i = 0;
     ((values[i++] = internal::ToRaw(args)), ...);
     (void)i;
-    Result<void> r = tramp_ != nullptr
-                         ? internal::CallWasmRaw(store, tramp_, func_.raw(), values)
-                         : func_.CallRaw(store, values);
+    Result<void> r = func_.CallRaw(store, values);
     if (r.is_trap()) return std::move(r.trap());
     if (!r.ok()) return r.status();
     if constexpr (std::is_void_v<R>) {
@@ -196,37 +286,11 @@ class TypedFunc<R(A...)> {
     }
   }
 
-  const Func& func() const { return func_; }
-
- private:
-  Result<R> CallDirect(StoreOpaque& store, A... args) const {
-    const abi::VMFuncRef* ref = func_.raw();
-    runtime::WasmCall call;
-    call.fn = ref->code;
-    call.limits = store.runtime_limits();
-    call.max_wasm_stack = store.engine().config().max_wasm_stack;
-    runtime::internal::ArgPacker<sizeof...(A) + 2> packer{&call, {}};
-    packer.Add(ref->vmctx);
-    packer.Add(ref->vmctx);
-    (packer.Add(args), ...);
-    call.stack_args = packer.stack;
-    std::optional<runtime::Trap> trap = runtime::EnterWasm(call);
-    if (trap.has_value()) return internal::TakeTrap(store, *trap);
-    if constexpr (std::is_void_v<R>) {
-      return Result<void>();
-    } else if constexpr (std::is_floating_point_v<R>) {
-      R r;
-      std::memcpy(&r, call.ret_xmm0, sizeof(R));
-      return r;
-    } else {
-      return static_cast<R>(call.ret_rax);
-    }
-  }
-
-  TypedFunc(Func func, trampolines::ArrayCallFn tramp)
-      : func_(func), tramp_(tramp) {}
+  TypedFunc(Func func, const void* entry, size_t max_wasm_stack)
+      : func_(func), entry_(entry), max_wasm_stack_(max_wasm_stack) {}
   Func func_;
-  trampolines::ArrayCallFn tramp_;
+  const void* entry_;  // null for Func::New host functions
+  size_t max_wasm_stack_;
 };
 
 }  // namespace kiln

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "runtime/abi/trap_code.h"
 #include "runtime/abi/vm_offsets.h"
@@ -20,60 +21,80 @@ namespace kiln::runtime {
 // Frames kept in a trap's backtrace (innermost first; deeper ones dropped).
 inline constexpr size_t kMaxBacktraceFrames = 256;
 
-// What the handler (or RaiseTrap) records about a trap.
+// What the handler (or RaiseTrap) records about a trap. Only `trapped` is
+// initialised on entry (the fast path must not touch the rest); the handler
+// and RaiseTrap write every other field before setting it.
 struct TrapRecord {
-  abi::TrapCode code = abi::TrapCode::kUnreachableCodeReached;
-  bool trapped = false;
+  abi::TrapCode code;
+  bool trapped;
   // frames[0] is the faulting pc itself (a signal trap); otherwise every
   // entry is a return address.
-  bool first_frame_exact = false;
-  bool truncated = false;
-  int signal = 0;             // 0 for RaiseTrap
-  uintptr_t pc = 0;           // faulting pc (0 for RaiseTrap)
-  uintptr_t fp = 0;           // frame pointer at the fault
-  uintptr_t fault_address = 0;  // si_addr for SIGSEGV/SIGBUS
-  size_t num_frames = 0;
+  bool first_frame_exact;
+  bool truncated;
+  int signal;                 // 0 for RaiseTrap
+  uintptr_t pc;               // faulting pc (0 for RaiseTrap)
+  uintptr_t fp;               // frame pointer at the fault
+  uintptr_t fault_address;    // si_addr for SIGSEGV/SIGBUS
+  size_t num_frames;
   uintptr_t frames[kMaxBacktraceFrames];
 };
 
-// One active EnterWasm on this thread. Lives on the C++ stack of EnterWasm;
-// the first fields are written by the generated entry trampoline.
+// One active wasm entry on this thread. Lives on the C++ stack of whoever
+// entered (EnterWasm, TypedFunc::Call, Func::Call); the first fields are
+// read and written by the generated entry trampolines. Deliberately has no
+// default member initialisers: BeginEntry (entry.h) sets what it needs.
 struct EntryFrame {
   // --- Written by the trampoline; offsets are ABI (asserted below).
   // rsp at which the trap landing resumes (callee-saved registers are
   // saved just above it).
-  uintptr_t entry_sp = 0;
+  uintptr_t entry_sp;
   // The trampoline's rbp: the frame-pointer walk of a backtrace stops here.
-  uintptr_t entry_fp = 0;
-  // The callee's return registers after a normal return.
-  uint64_t ret_rax = 0;
-  uint64_t ret_rdx = 0;
-  alignas(16) uint8_t ret_xmm0[16] = {};
-  // --- Managed by EnterWasm (C++).
-  EntryFrame* prev = nullptr;
-  abi::VMRuntimeLimits* limits = nullptr;
-  uintptr_t saved_stack_limit = 0;
-  uintptr_t saved_exit_fp = 0;
-  uintptr_t saved_exit_pc = 0;
+  uintptr_t entry_fp;
+  // --- Read by the typed entry trampolines (EntryTrampoline in entry.h):
+  // the function to call and the value it gets in rsi.
+  const void* code;
+  void* arg1;
+  // --- Written by the generic EnterWasm trampoline: the callee's return
+  // registers after a normal return.
+  uint64_t ret_rax;
+  uint64_t ret_rdx;
+  alignas(16) uint8_t ret_xmm0[16];
+  // --- Managed by BeginEntry / EndEntry (C++).
+  EntryFrame* prev;
+  abi::VMRuntimeLimits* limits;
+  uintptr_t saved_stack_limit;
+  uintptr_t saved_exit_fp;
+  uintptr_t saved_exit_pc;
   TrapRecord trap;
 };
 
 inline constexpr uint32_t kEntryFrameEntrySp = 0;
 inline constexpr uint32_t kEntryFrameEntryFp = 8;
-inline constexpr uint32_t kEntryFrameRetRax = 16;
-inline constexpr uint32_t kEntryFrameRetRdx = 24;
-inline constexpr uint32_t kEntryFrameRetXmm0 = 32;
+inline constexpr uint32_t kEntryFrameCode = 16;
+inline constexpr uint32_t kEntryFrameArg1 = 24;
+inline constexpr uint32_t kEntryFrameRetRax = 32;
+inline constexpr uint32_t kEntryFrameRetRdx = 40;
+inline constexpr uint32_t kEntryFrameRetXmm0 = 48;
 static_assert(offsetof(EntryFrame, entry_sp) == kEntryFrameEntrySp);
 static_assert(offsetof(EntryFrame, entry_fp) == kEntryFrameEntryFp);
+static_assert(offsetof(EntryFrame, code) == kEntryFrameCode);
+static_assert(offsetof(EntryFrame, arg1) == kEntryFrameArg1);
 static_assert(offsetof(EntryFrame, ret_rax) == kEntryFrameRetRax);
 static_assert(offsetof(EntryFrame, ret_rdx) == kEntryFrameRetRdx);
 static_assert(offsetof(EntryFrame, ret_xmm0) == kEntryFrameRetXmm0);
+static_assert(std::is_trivially_default_constructible_v<EntryFrame>);
 
 namespace internal {
 // initial-exec: reading it in a signal handler never calls __tls_get_addr
-// (which may allocate on first use in a dlopen'ed library).
-extern __attribute__((tls_model("initial-exec"))) thread_local EntryFrame*
+// (which may allocate on first use in a dlopen'ed library). __thread, not
+// thread_local: no dynamic initialisation, so no TLS wrapper call per use.
+extern __attribute__((tls_model("initial-exec"))) __thread EntryFrame*
     tls_current_entry;
+// The lowest stack limit wasm may get on this thread (stack bottom +
+// kHostStackReserve); 0 until the thread is ready to enter wasm (trap
+// handlers installed, alternate signal stack, stack bounds known).
+extern __attribute__((tls_model("initial-exec"))) __thread uintptr_t
+    tls_stack_floor;
 }  // namespace internal
 
 // The innermost active entry on this thread, or nullptr when no wasm

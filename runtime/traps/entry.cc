@@ -5,9 +5,13 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
+#include <atomic>
 #include <memory>
+#include <vector>
 
 #include "absl/base/call_once.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_cat.h"
 #include "runtime/code/asmjit_code.h"
 #include "runtime/code/code_memory.h"
@@ -38,7 +42,57 @@ struct Trampolines {
   EnterFn enter = nullptr;
   UnwindFn unwind = nullptr;
   uintptr_t landing = 0;
+  const void* typed0 = nullptr;  // EntryTrampoline(0)
 };
+
+// Every entry trampoline has the same frame, so one trap landing serves
+// them all: [rbp] caller rbp, rbp-8..-40 rbx r12 r13 r14 r15, rbp-48 the
+// EntryFrame*; entry_sp = rbp - 48 (16-byte aligned).
+void EmitEntryPrologue(asmjit::x86::Assembler& a, const asmjit::x86::Gp& frame) {
+  using namespace asmjit::x86;
+  a.push(rbp);
+  a.mov(rbp, rsp);
+  a.push(rbx);
+  a.push(r12);
+  a.push(r13);
+  a.push(r14);
+  a.push(r15);
+  a.push(frame);
+  a.mov(ptr(frame, kEntryFrameEntrySp), rsp);
+  a.mov(ptr(frame, kEntryFrameEntryFp), rbp);
+}
+
+void EmitEntryEpilogue(asmjit::x86::Assembler& a) {
+  using namespace asmjit::x86;
+  a.add(rsp, 8);  // rsp = entry_sp on the way in
+  a.pop(r15);
+  a.pop(r14);
+  a.pop(r13);
+  a.pop(r12);
+  a.pop(rbx);
+  a.pop(rbp);
+  a.ret();
+}
+
+// The typed entry trampoline for `n` stack slots (see entry.h):
+// R(void* a0, EntryFrame* rsi, rest...).
+void EmitTypedEntry(asmjit::x86::Assembler& a, uint32_t n) {
+  using namespace asmjit::x86;
+  EmitEntryPrologue(a, rsi);
+  a.mov(rax, ptr(rsi, kEntryFrameCode));
+  a.mov(rsi, ptr(rsi, kEntryFrameArg1));
+  if (n > 0) {
+    const int32_t bytes = static_cast<int32_t>((8 * uint64_t{n} + 15) & ~uint64_t{15});
+    a.sub(rsp, bytes);
+    for (uint32_t i = 0; i < n; ++i) {
+      a.mov(r11, ptr(rbp, static_cast<int32_t>(16 + 8 * i)));
+      a.mov(ptr(rsp, static_cast<int32_t>(8 * i)), r11);
+    }
+  }
+  a.call(rax);
+  if (n > 0) a.lea(rsp, ptr(rbp, -48));
+  EmitEntryEpilogue(a);
+}
 
 absl::StatusOr<Trampolines> GenerateTrampolines() {
   using namespace asmjit;
@@ -53,18 +107,7 @@ absl::StatusOr<Trampolines> GenerateTrampolines() {
   Label copy_done = a.newLabel();
 
   // --- enter(EntryFrame* rdi, const WasmCall* rsi)
-  // Frame: [rbp] caller rbp, rbp-8..-40 rbx r12 r13 r14 r15, rbp-48 the
-  // EntryFrame*; entry_sp = rbp - 48 (16-byte aligned).
-  a.push(rbp);
-  a.mov(rbp, rsp);
-  a.push(rbx);
-  a.push(r12);
-  a.push(r13);
-  a.push(r14);
-  a.push(r15);
-  a.push(rdi);
-  a.mov(ptr(rdi, kEntryFrameEntrySp), rsp);
-  a.mov(ptr(rdi, kEntryFrameEntryFp), rbp);
+  EmitEntryPrologue(a, rdi);
   a.mov(r13, rdi);  // EntryFrame*, callee-saved across the call
   a.mov(r12, rsi);  // WasmCall*
   // Stack arguments: reserve 16-byte aligned space and copy them.
@@ -98,14 +141,7 @@ absl::StatusOr<Trampolines> GenerateTrampolines() {
   a.mov(eax, 1);
   a.lea(rsp, ptr(rbp, -48));  // drop the stack arguments
   a.bind(epilogue);           // rsp = entry_sp
-  a.add(rsp, 8);
-  a.pop(r15);
-  a.pop(r14);
-  a.pop(r13);
-  a.pop(r12);
-  a.pop(rbx);
-  a.pop(rbp);
-  a.ret();
+  EmitEntryEpilogue(a);
 
   // --- trap landing: entered with rsp = EntryFrame::entry_sp.
   a.align(AlignMode::kCode, 16);
@@ -119,6 +155,12 @@ absl::StatusOr<Trampolines> GenerateTrampolines() {
   a.mov(rsp, rdi);
   a.jmp(landing);
 
+  // --- typed entry, no stack arguments.
+  a.align(AlignMode::kCode, 16);
+  Label typed0 = a.newLabel();
+  a.bind(typed0);
+  EmitTypedEntry(a, 0);
+
   auto memory = PublishAsmjitCode(code);
   if (!memory.ok()) return memory.status();
   Trampolines t;
@@ -126,6 +168,7 @@ absl::StatusOr<Trampolines> GenerateTrampolines() {
   t.enter = reinterpret_cast<EnterFn>(base);
   t.landing = base + code.labelOffsetFromBase(landing);
   t.unwind = reinterpret_cast<UnwindFn>(base + code.labelOffsetFromBase(unwind));
+  t.typed0 = reinterpret_cast<const void*>(base + code.labelOffsetFromBase(typed0));
   t.code = *std::move(memory);
   return t;
 }
@@ -141,26 +184,12 @@ void DoInit() {
     if (t.ok()) {
       g_trampolines = new Trampolines(*std::move(t));
       SetTrapLandingPc(g_trampolines->landing);
+      internal::g_typed_entry0 = g_trampolines->typed0;
     } else {
       status = t.status();
     }
   }
   g_init_status = new absl::Status(std::move(status));
-}
-
-// Per-thread one-time setup (alternate signal stack).
-bool EnsureThreadReady() {
-  thread_local bool ready = false;
-  if (ready) return true;
-  absl::Status status = InitTrapHandling();
-  if (status.ok()) status = EnsureSignalStack();
-  if (!status.ok()) {
-    std::fprintf(stderr, "kiln: cannot enter wasm: %s\n",
-                 status.ToString().c_str());
-    std::abort();
-  }
-  ready = true;
-  return true;
 }
 
 Trap MakeTrap(const TrapRecord& record) {
@@ -176,7 +205,95 @@ Trap MakeTrap(const TrapRecord& record) {
   return trap;
 }
 
+// Entry trampolines with stack arguments, generated on first use.
+constexpr uint32_t kCachedTypedEntries = 64;
+std::atomic<const void*> g_typed_entries[kCachedTypedEntries];
+absl::Mutex g_typed_mu;
+// Owns the code of every generated typed entry (never freed: compiled
+// code of any engine may hold the pointers).
+std::vector<std::unique_ptr<CodeMemory>>* g_typed_code
+    ABSL_GUARDED_BY(g_typed_mu) = nullptr;
+absl::flat_hash_map<uint32_t, const void*>* g_typed_big
+    ABSL_GUARDED_BY(g_typed_mu) = nullptr;
+
+absl::StatusOr<const void*> GenerateTypedEntry(uint32_t n) {
+  using namespace asmjit;
+  CodeHolder code;
+  code.init(Environment::host());
+  x86::Assembler a(&code);
+  EmitTypedEntry(a, n);
+  auto memory = PublishAsmjitCode(code);
+  if (!memory.ok()) return memory.status();
+  const void* entry = reinterpret_cast<const void*>((*memory)->start());
+  if (g_typed_code == nullptr) {
+    g_typed_code = new std::vector<std::unique_ptr<CodeMemory>>();
+  }
+  g_typed_code->push_back(*std::move(memory));
+  return entry;
+}
+
 }  // namespace
+
+namespace internal {
+
+const void* g_typed_entry0 = nullptr;
+
+uintptr_t PrepareThread() {
+  absl::Status status = InitTrapHandling();
+  if (status.ok()) status = EnsureSignalStack();
+  if (!status.ok()) {
+    std::fprintf(stderr, "kiln: cannot enter wasm: %s\n",
+                 status.ToString().c_str());
+    std::abort();
+  }
+  const StackBounds bounds = CurrentThreadStackBounds();
+  tls_stack_floor = bounds.low + kHostStackReserve;
+  return tls_stack_floor;
+}
+
+}  // namespace internal
+
+absl::StatusOr<const void*> EntryTrampoline(uint32_t num_stack_args) {
+  if (num_stack_args == 0) {
+    if (g_trampolines == nullptr) {
+      absl::Status status = InitTrapHandling();
+      if (!status.ok()) return status;
+    }
+    return g_trampolines->typed0;
+  }
+  if (num_stack_args > (1u << 16)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "EntryTrampoline: ", num_stack_args, " stack arguments"));
+  }
+  if (num_stack_args < kCachedTypedEntries) {
+    if (const void* p =
+            g_typed_entries[num_stack_args].load(std::memory_order_acquire)) {
+      return p;
+    }
+  }
+  absl::MutexLock lock(&g_typed_mu);
+  if (num_stack_args < kCachedTypedEntries) {
+    if (const void* p =
+            g_typed_entries[num_stack_args].load(std::memory_order_relaxed)) {
+      return p;
+    }
+    absl::StatusOr<const void*> p = GenerateTypedEntry(num_stack_args);
+    if (p.ok()) {
+      g_typed_entries[num_stack_args].store(*p, std::memory_order_release);
+    }
+    return p;
+  }
+  if (g_typed_big == nullptr) {
+    g_typed_big = new absl::flat_hash_map<uint32_t, const void*>();
+  }
+  auto it = g_typed_big->find(num_stack_args);
+  if (it != g_typed_big->end()) return it->second;
+  absl::StatusOr<const void*> p = GenerateTypedEntry(num_stack_args);
+  if (p.ok()) g_typed_big->emplace(num_stack_args, *p);
+  return p;
+}
+
+Trap FrameTrap(const EntryFrame& frame) { return MakeTrap(frame.trap); }
 
 absl::Status InitTrapHandling() {
   absl::call_once(g_init_once, DoInit);
@@ -186,8 +303,11 @@ absl::Status InitTrapHandling() {
 bool InWasmActivation() { return CurrentEntryFrame() != nullptr; }
 
 std::optional<Trap> EnterWasm(WasmCall& call) {
-  EnsureThreadReady();
+  if (ABSL_PREDICT_FALSE(internal::tls_stack_floor == 0)) {
+    internal::PrepareThread();
+  }
   EntryFrame frame;
+  frame.trap.trapped = false;
   frame.prev = CurrentEntryFrame();
   frame.limits = call.limits;
   if (abi::VMRuntimeLimits* limits = call.limits) {
@@ -213,7 +333,7 @@ std::optional<Trap> EnterWasm(WasmCall& call) {
     limits->last_wasm_exit_fp = frame.saved_exit_fp;
     limits->last_wasm_exit_pc = frame.saved_exit_pc;
   }
-  if (returned) {
+  if (returned && !frame.trap.trapped) {
     call.ret_rax = frame.ret_rax;
     call.ret_rdx = frame.ret_rdx;
     std::memcpy(call.ret_xmm0, frame.ret_xmm0, sizeof(call.ret_xmm0));

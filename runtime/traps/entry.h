@@ -30,10 +30,14 @@
 #include <type_traits>
 #include <vector>
 
+#include "absl/base/attributes.h"
+#include "absl/base/optimization.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "runtime/abi/trap_code.h"
 #include "runtime/abi/vm_offsets.h"
 #include "runtime/traps/backtrace.h"
+#include "runtime/traps/call_thread_state.h"
 #include "runtime/traps/stack_limit.h"
 
 namespace kiln::runtime {
@@ -111,6 +115,105 @@ std::optional<Trap> CallWasmVoid(void (*fn)(A...),
 
 // True if a wasm activation is active on this thread.
 bool InWasmActivation();
+
+// --- The fast entry path (TypedFunc::Call, Func::Call).
+//
+//   EntryFrame frame;                       // uninitialised, on the stack
+//   frame.code = code; frame.arg1 = x;      // what to call, its rsi
+//   BeginEntry(frame, limits, max_wasm_stack);
+//   R r = reinterpret_cast<R (*)(void*, EntryFrame*, A...)>(
+//       EntryTrampoline(n))(rdi_value, &frame, args...);
+//   EndEntry(frame);
+//   if (frame.trap.trapped) { Trap t = FrameTrap(frame); ... }
+//
+// The entry trampoline for n stack argument slots has the C signature
+// R(void* a0, EntryFrame* frame, A... rest): it saves rbx, rbp, r12-r15,
+// records rsp/rbp in the frame, loads rsi = frame->arg1, copies the n
+// 8-byte stack slots of `rest` (if any) and calls frame->code with every
+// other argument register untouched, then returns the callee's rax, rdx,
+// xmm0, xmm1 unchanged. So the arguments go from the C++ caller to wasm in
+// registers. After a trap it returns through the trap landing with
+// frame->trap.trapped set (the return registers then hold garbage). `n` is
+// the number of stack slots System V gives `rest` after a0 and frame took
+// rdi and rsi (e.g. StackSlotsFor below).
+//
+// BeginEntry links the frame into the thread's entry list and, on the
+// outermost entry for the store (`limits->stack_limit` unset), sets the
+// stack limit; EndEntry undoes both. No allocation, no system call, no
+// atomics after the thread's first entry.
+
+// The entry trampoline for `num_stack_args` stack slots (0: from the first
+// call on; others generated once, then cached). Thread-safe.
+absl::StatusOr<const void*> EntryTrampoline(uint32_t num_stack_args);
+
+namespace internal {
+// EntryTrampoline(0), set by InitTrapHandling (null before or if it failed).
+extern const void* g_typed_entry0;
+// First entry on this thread: installs the trap handlers and the alternate
+// signal stack (aborts if that fails), caches the stack bounds; returns
+// tls_stack_floor.
+uintptr_t PrepareThread();
+}  // namespace internal
+
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void BeginEntry(
+    EntryFrame& frame, abi::VMRuntimeLimits* limits, size_t max_wasm_stack) {
+  frame.trap.trapped = false;
+  frame.prev = internal::tls_current_entry;
+  frame.limits = limits;
+  const uintptr_t limit = limits->stack_limit;
+  frame.saved_stack_limit = limit;
+  // last_wasm_exit_fp/pc are only set while a trap unwinds (or, if a
+  // backend records them, while wasm calls out): 0 almost always, so only
+  // save and clear them when they are not.
+  frame.saved_exit_fp = limits->last_wasm_exit_fp;
+  if (ABSL_PREDICT_FALSE(frame.saved_exit_fp != 0)) {
+    frame.saved_exit_pc = limits->last_wasm_exit_pc;
+    limits->last_wasm_exit_fp = 0;
+    limits->last_wasm_exit_pc = 0;
+  }
+  if (limit == abi::kStackLimitUnset) {
+    // Outermost entry of this store: the limit is
+    // max(sp - max_wasm_stack, floor), never above sp (ComputeStackLimit).
+    uintptr_t floor = internal::tls_stack_floor;
+    if (ABSL_PREDICT_FALSE(floor == 0)) floor = internal::PrepareThread();
+    const auto sp = reinterpret_cast<uintptr_t>(&frame);
+    const uintptr_t by_budget = sp > max_wasm_stack ? sp - max_wasm_stack : 0;
+    uintptr_t l = by_budget > floor ? by_budget : floor;
+    limits->stack_limit = l < sp ? l : sp;
+    limits->last_wasm_entry_sp = sp;
+  }
+  internal::tls_current_entry = &frame;
+}
+
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void EndEntry(EntryFrame& frame) {
+  internal::tls_current_entry = frame.prev;
+  abi::VMRuntimeLimits* limits = frame.limits;
+  if (frame.saved_stack_limit == abi::kStackLimitUnset) {
+    limits->last_wasm_entry_sp = 0;
+  }
+  limits->stack_limit = frame.saved_stack_limit;
+  // A normal return leaves the exit fp/pc as they were at entry (inner
+  // entries restore theirs); a trap may have set them.
+  if (ABSL_PREDICT_FALSE(frame.saved_exit_fp != 0 || frame.trap.trapped)) {
+    const bool saved = frame.saved_exit_fp != 0;
+    limits->last_wasm_exit_fp = frame.saved_exit_fp;
+    limits->last_wasm_exit_pc = saved ? frame.saved_exit_pc : 0;
+  }
+}
+
+// The Trap recorded in a frame whose entry trapped (symbolizes the
+// backtrace; allocates). Out of line.
+Trap FrameTrap(const EntryFrame& frame);
+
+// Stack slots of the arguments `Rest...` after two leading integer
+// arguments (System V x86-64: 6 integer and 8 SSE argument registers,
+// every scalar takes one 8-byte slot).
+template <typename... Rest>
+inline constexpr uint32_t StackSlotsFor() {
+  uint32_t ints = 2, floats = 0;
+  ((std::is_floating_point_v<Rest> ? ++floats : ++ints), ...);
+  return (ints > 6 ? ints - 6 : 0) + (floats > 8 ? floats - 8 : 0);
+}
 
 // --- Implementation of the templates.
 namespace internal {

@@ -43,6 +43,26 @@ void BM_EnterWasmReturn(benchmark::State& state) {
 }
 BENCHMARK(BM_EnterWasmReturn);
 
+// The fast path TypedFunc uses: BeginEntry + typed entry trampoline.
+void BM_EnterWasmTyped(benchmark::State& state) {
+  auto fn = Module()->Function<int64_t (*)(int64_t, int64_t)>(0);
+  using Entry = int64_t (*)(int64_t, EntryFrame*);
+  auto entry = reinterpret_cast<Entry>(*EntryTrampoline(0));
+  abi::VMRuntimeLimits limits;
+  int64_t r = 0;
+  for (auto _ : state) {
+    EntryFrame frame;
+    frame.code = reinterpret_cast<const void*>(fn);
+    frame.arg1 = reinterpret_cast<void*>(r);
+    BeginEntry(frame, &limits, kDefaultMaxWasmStack);
+    r = entry(1, &frame);
+    EndEntry(frame);
+    if (frame.trap.trapped) std::abort();
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(BM_EnterWasmTyped);
+
 void BM_DirectCall(benchmark::State& state) {
   auto fn = Module()->Function<int64_t (*)(int64_t, int64_t)>(0);
   benchmark::DoNotOptimize(fn);
