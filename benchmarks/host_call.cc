@@ -60,7 +60,7 @@ struct Setup {
   explicit Setup(bool func_new) : store(engine), linker(engine) {
     absl::Status s =
         func_new ? linker.FuncNew("host", "nop", FuncType{{ValType::kI32}, {}},
-                                  [](Caller&, absl::Span<const Val> p,
+                                  [](Caller<>&, absl::Span<const Val> p,
                                      absl::Span<Val>) {
                                     benchmark::DoNotOptimize(p[0].i32());
                                     return absl::OkStatus();

@@ -147,7 +147,7 @@ void InstantiateAll(const Engine& engine, const Module& m,
     }
     const wasm::FuncType& t = m.info().types[i.func_type_index];
     auto f = Func::New(store, FuncType(t.params, t.results),
-                       [](Caller&, absl::Span<const Val>,
+                       [](Caller<>&, absl::Span<const Val>,
                           absl::Span<Val>) -> std::optional<Trap> {
                          return Trap::Host("stub");
                        });

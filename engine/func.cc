@@ -51,7 +51,7 @@ std::optional<Trap> InvokeHost(HostFuncData& data, void* caller_vmctx,
   for (ValType t : type.results) results.push_back(Val::Default(t));
   std::optional<Trap> trap;
   try {
-    Caller caller(store, caller_vmctx);
+    Caller<> caller(store, caller_vmctx);
     trap = data.callback(caller, params, absl::MakeSpan(results));
   } catch (const std::exception& e) {
     return Trap::Host(absl::StrCat("host function threw: ", e.what()));
@@ -151,7 +151,7 @@ absl::Status CheckTypedSignature(const FuncType& actual,
 
 }  // namespace internal
 
-std::optional<Extern> Caller::GetExport(std::string_view name) const {
+std::optional<Extern> Caller<void>::GetExport(std::string_view name) const {
   if (caller_vmctx_ == nullptr) return std::nullopt;
   auto& by_vmctx = store_->impl().by_vmctx;
   auto it = by_vmctx.find(caller_vmctx_);

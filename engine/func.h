@@ -30,7 +30,16 @@ class Extern;
 
 // What a host function sees of its caller: the store (and its data) and,
 // when called from wasm, the calling instance's exports (e.g. its memory).
-class Caller {
+//
+// Caller<T> is the typed view a host function of a Store<T> / Linker<T>
+// takes (wasmtime's Caller<T>): data() is the store's T. Caller<> (=
+// Caller<void>, also spelled CallerBase) is the untyped form, with
+// data<T>(); a Caller<T> is a Caller<>, and one can be made from the other.
+template <typename T = void>
+class Caller;
+
+template <>
+class Caller<void> {
  public:
   Caller(StoreOpaque& store, void* caller_vmctx)
       : store_(&store), caller_vmctx_(caller_vmctx) {}
@@ -41,17 +50,41 @@ class Caller {
   // Export `name` of the calling wasm instance; nullopt when there is no
   // such export or the host function was called from C++.
   std::optional<Extern> GetExport(std::string_view name) const;
+  // The calling instance's VMContext (null when called from C++).
+  void* caller_vmctx() const { return caller_vmctx_; }
 
  private:
   StoreOpaque* store_;
   void* caller_vmctx_;
 };
 
+using CallerBase = Caller<void>;
+
+template <typename T>
+class Caller : public Caller<void> {
+ public:
+  Caller(Store<T>& store, void* caller_vmctx)
+      : Caller<void>(store, caller_vmctx) {}
+  // The untyped caller of a host function of a Store<T> (the store must be
+  // a Store<T>).
+  Caller(StoreOpaque& store, void* caller_vmctx)
+      : Caller<void>(store, caller_vmctx) {}
+  explicit Caller(const Caller<void>& untyped) : Caller<void>(untyped) {}
+
+  Store<T>& store() { return static_cast<Store<T>&>(Caller<void>::store()); }
+  T& data() { return store().data(); }
+};
+
+template <typename X>
+struct IsCaller : std::false_type {};
+template <typename T>
+struct IsCaller<Caller<T>> : std::true_type {};
+
 // A host function body: reads params, writes results (already sized and
 // typed with zero values). Return a Trap to trap; exceptions are caught
 // and become traps.
 using HostCallback = std::function<std::optional<Trap>(
-    Caller& caller, absl::Span<const Val> params, absl::Span<Val> results)>;
+    Caller<>& caller, absl::Span<const Val> params, absl::Span<Val> results)>;
 
 class Func {
  public:

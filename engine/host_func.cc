@@ -140,7 +140,7 @@ std::optional<TrapCode> RunFuncNew(const HostFuncState& state,
   auto& fn = *static_cast<HostFuncNewFn*>(state.callable.get());
   absl::Status status;
   try {
-    Caller caller(store, caller_vmctx);
+    Caller<> caller(store, caller_vmctx);
     status = fn(caller, absl::Span<const Val>(params, np),
                 absl::Span<Val>(results, nr));
   } catch (const std::exception& e) {
@@ -179,7 +179,7 @@ std::optional<TrapCode> InvokeFuncNewUnchecked(const HostFuncState& state,
       {state.type.params.size(), state.type.results.size(), 1});
   absl::Status status;
   try {
-    Caller caller(store, caller_vmctx);
+    Caller<> caller(store, caller_vmctx);
     status = fn(caller, absl::MakeSpan(values, n));
   } catch (const std::exception& e) {
     return SetHostTrapFromException(store, e.what());

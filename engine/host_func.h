@@ -10,19 +10,19 @@
 //
 //  * Wrap (FuncWrap): any C++ callable whose parameters and results are wasm
 //    types (int32_t, uint32_t, int64_t, uint64_t, float, double, ExternRef,
-//    FuncRef; several results as std::tuple), optionally taking `Caller&`
-//    first, optionally returning absl::Status / absl::StatusOr<R> (an error
+//    FuncRef; several results as std::tuple), optionally taking
+//    `Caller<T>&` (the store's data typed) or the untyped `Caller<>&` first, optionally returning absl::Status / absl::StatusOr<R> (an error
 //    traps). Compiled wasm calls `WrapEntry<...>::Entry`, a
 //    template-instantiated function with the wasm calling convention
 //    itself -- (void* callee_vmctx, void* caller_vmctx, A... args) -> R,
 //    more than one result through a trailing return-area pointer
 //    (codegen/isa/x64/abi.h) -- whose callee_vmctx is the HostFuncCtx: one
 //    indirect call, no Val boxing, no trampoline.
-//  * New (FuncNew): fn(Caller&, span<const Val>, span<Val>) -> Status,
+//  * New (FuncNew): fn(Caller<>&, span<const Val>, span<Val>) -> Status,
 //    reached through the per-signature wasm-to-host trampoline
 //    (codegen/trampolines) that ends in HostArrayDispatch, cached in the
 //    engine by signature id.
-//  * NewUnchecked (FuncNewUnchecked): fn(Caller&, span<ValRaw>) -> Status
+//  * NewUnchecked (FuncNewUnchecked): fn(Caller<>&, span<ValRaw>) -> Status
 //    over the same trampolines, without boxing or type checks.
 //
 // Traps: a host function that fails (error status, or a C++ exception,
@@ -74,14 +74,15 @@ struct FuncRef {
 static_assert(sizeof(ExternRef) == 8 && std::is_trivially_copyable_v<ExternRef>);
 static_assert(sizeof(FuncRef) == 8 && std::is_trivially_copyable_v<FuncRef>);
 
-// fn(Caller&, params, results) for FuncNew; results come sized and zeroed
+// fn(Caller<>&, params, results) for FuncNew (Linker<T>::FuncNew also takes
+// fn(Caller<T>&, ...)); results come sized and zeroed
 // with the right types. An error status traps with its message.
 using HostFuncNewFn = std::function<absl::Status(
-    Caller& caller, absl::Span<const Val> params, absl::Span<Val> results)>;
-// fn(Caller&, values) for FuncNewUnchecked: values[i] holds param i on
+    Caller<>& caller, absl::Span<const Val> params, absl::Span<Val> results)>;
+// fn(Caller<>&, values) for FuncNewUnchecked: values[i] holds param i on
 // entry and must hold result i on return (max(#params, #results) slots).
 using HostFuncUncheckedFn =
-    std::function<absl::Status(Caller& caller, absl::Span<ValRaw> values)>;
+    std::function<absl::Status(Caller<>& caller, absl::Span<ValRaw> values)>;
 
 namespace internal {
 
@@ -248,18 +249,27 @@ struct DropCaller<true, std::tuple<C, A...>> {
   using type = std::tuple<A...>;
 };
 
+// Whether the callable's first parameter is a Caller<T>& (any T, or the
+// untyped Caller<>&), and that Caller type (void when there is none).
 template <typename Args>
-struct FirstIsCaller : std::false_type {};
+struct FirstIsCaller : std::false_type {
+  using type = void;
+};
 template <typename C, typename... A>
 struct FirstIsCaller<std::tuple<C, A...>>
-    : std::is_same<std::remove_cvref_t<C>, Caller> {};
+    : IsCaller<std::remove_cvref_t<C>> {
+  using type = std::conditional_t<IsCaller<std::remove_cvref_t<C>>::value,
+                                  std::remove_cvref_t<C>, void>;
+};
 
 // The code compiled wasm calls for a FuncWrap of callable F.
-template <typename F, bool kCaller, typename Ret, typename WasmArgs>
+// C: the Caller<T> type the callable takes first, or void.
+template <typename F, typename C, typename Ret, typename WasmArgs>
 struct WrapEntry;
 
-template <typename F, bool kCaller, typename Ret, typename... A>
-struct WrapEntry<F, kCaller, Ret, std::tuple<A...>> {
+template <typename F, typename C, typename Ret, typename... A>
+struct WrapEntry<F, C, Ret, std::tuple<A...>> {
+  static constexpr bool kCaller = !std::is_void_v<C>;
   using U = UnwrapRet<Ret>;
   using R = typename U::R;
   // Results; default-constructed when R is void.
@@ -277,7 +287,7 @@ struct WrapEntry<F, kCaller, Ret, std::tuple<A...>> {
     try {
       auto call = [&]() -> decltype(auto) {
         if constexpr (kCaller) {
-          Caller caller(*ctx->store, caller_vmctx);
+          C caller(*ctx->store, caller_vmctx);
           return f(caller, args...);
         } else {
           (void)caller_vmctx;
@@ -398,7 +408,9 @@ class HostFunc {
     using Args = typename Traits::Args;
     constexpr bool kCaller = internal::FirstIsCaller<Args>::value;
     using WasmArgs = typename internal::DropCaller<kCaller, Args>::type;
-    using Entry = internal::WrapEntry<D, kCaller, typename Traits::Ret, WasmArgs>;
+    using Entry = internal::WrapEntry<
+        D, typename internal::FirstIsCaller<Args>::type, typename Traits::Ret,
+        WasmArgs>;
     FuncType type;
     std::apply(
         [&](auto... a) {

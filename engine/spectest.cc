@@ -7,7 +7,7 @@ namespace kiln {
 absl::StatusOr<std::vector<std::pair<std::string, Extern>>> DefineSpectest(
     StoreOpaque& store) {
   std::vector<std::pair<std::string, Extern>> out;
-  auto nop = [](Caller&, absl::Span<const Val>,
+  auto nop = [](Caller<>&, absl::Span<const Val>,
                 absl::Span<Val>) -> std::optional<Trap> { return std::nullopt; };
   const std::pair<const char*, std::vector<ValType>> prints[] = {
       {"print", {}},

@@ -230,7 +230,7 @@ absl::Status LinkerBase::DefineUnknownImportsAsTraps(
         "unknown import: ", Name(imp.module, imp.name), " has not been defined");
     absl::Status s = FuncNew(
         imp.module, imp.name, type,
-        [message](Caller&, absl::Span<const Val>, absl::Span<Val>) {
+        [message](Caller<>&, absl::Span<const Val>, absl::Span<Val>) {
           return absl::NotFoundError(message);
         });
     if (!s.ok()) return s;
@@ -362,7 +362,7 @@ absl::Status LinkerBase::CommandModule(StoreOpaque& store,
     std::string export_name = e.name;
     absl::Status s = FuncNew(
         module_name, e.name, type,
-        [command, export_name](Caller& caller, absl::Span<const Val> params,
+        [command, export_name](Caller<>& caller, absl::Span<const Val> params,
                                absl::Span<Val> results) -> absl::Status {
           // A fresh instance for each call.
           Result<kiln::Instance> instance =

@@ -247,6 +247,57 @@ class Linker : public LinkerBase {
     return *this;
   }
 
+  // FuncWrap: the callable may take `Caller<T>&` (or the untyped
+  // `Caller<>&`) first; see engine/host_func.h.
+  template <typename F>
+  absl::Status FuncWrap(std::string_view module, std::string_view name,
+                        F&& f) {
+    using Args =
+        typename internal::CallableTraits<std::decay_t<F>>::Args;
+    using C = typename internal::FirstIsCaller<Args>::type;
+    static_assert(std::is_void_v<C> || std::is_same_v<C, Caller<>> ||
+                      std::is_same_v<C, Caller<T>>,
+                  "FuncWrap: the callable's Caller<U>& must be the "
+                  "Linker<T>'s Caller<T>& (or the untyped Caller<>&)");
+    return LinkerBase::FuncWrap(module, name, std::forward<F>(f));
+  }
+
+  // FuncNew: fn(Caller<T>&, span<const Val>, span<Val>) -> Status (or the
+  // untyped Caller<>&).
+  template <typename F>
+  absl::Status FuncNew(std::string_view module, std::string_view name,
+                       const FuncType& type, F fn) {
+    if constexpr (std::is_invocable_v<F&, Caller<>&, absl::Span<const Val>,
+                                      absl::Span<Val>>) {
+      return LinkerBase::FuncNew(module, name, type, HostFuncNewFn(std::move(fn)));
+    } else {
+      return LinkerBase::FuncNew(
+          module, name, type,
+          [fn = std::move(fn)](Caller<>& caller, absl::Span<const Val> params,
+                               absl::Span<Val> results) mutable {
+            Caller<T> typed(caller);
+            return fn(typed, params, results);
+          });
+    }
+  }
+  // FuncNewUnchecked: fn(Caller<T>&, span<ValRaw>) -> Status (or Caller<>&).
+  template <typename F>
+  absl::Status FuncNewUnchecked(std::string_view module, std::string_view name,
+                                const FuncType& type, F fn) {
+    if constexpr (std::is_invocable_v<F&, Caller<>&, absl::Span<ValRaw>>) {
+      return LinkerBase::FuncNewUnchecked(module, name, type,
+                                          HostFuncUncheckedFn(std::move(fn)));
+    } else {
+      return LinkerBase::FuncNewUnchecked(
+          module, name, type,
+          [fn = std::move(fn)](Caller<>& caller,
+                               absl::Span<ValRaw> values) mutable {
+            Caller<T> typed(caller);
+            return fn(typed, values);
+          });
+    }
+  }
+
   absl::StatusOr<InstancePre<T>> InstantiatePre(
       Store<T>& store, const kiln::Module& module) const {
     absl::StatusOr<InstancePreBase> pre =

@@ -8,7 +8,7 @@ absl::Status AddToLinker(LinkerBase& linker, WasiCtx* ctx) {
     const preview1::Function* fn = &f;
     absl::Status s = linker.FuncNewUnchecked(
         std::string(preview1::kModuleName), std::string(f.name),
-        Preview1Type(f), [fn, ctx](Caller& caller, absl::Span<ValRaw> values) {
+        Preview1Type(f), [fn, ctx](Caller<>& caller, absl::Span<ValRaw> values) {
           return RunPreview1(*fn, *ctx, CallerMemory(caller), values);
         });
     if (!s.ok()) return s;

@@ -41,7 +41,7 @@ absl::Status AddToLinker(Linker<T>& linker, GetCtx get_ctx) {
     absl::Status s = linker.FuncNewUnchecked(
         std::string(preview1::kModuleName), std::string(f.name),
         Preview1Type(f),
-        [fn, get_ctx](Caller& caller, absl::Span<ValRaw> values) {
+        [fn, get_ctx](Caller<>& caller, absl::Span<ValRaw> values) {
           WasiCtx& ctx = get_ctx(caller.template data<T>());
           return RunPreview1(*fn, ctx, CallerMemory(caller), values);
         });

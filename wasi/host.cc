@@ -14,7 +14,7 @@ FuncType Preview1Type(const preview1::Function& f) {
   return t;
 }
 
-GuestMemory CallerMemory(Caller& caller) {
+GuestMemory CallerMemory(Caller<>& caller) {
   std::optional<Extern> ext = caller.GetExport("memory");
   if (!ext.has_value() || ext->memory() == nullptr) return GuestMemory();
   const Memory& m = *ext->memory();
@@ -75,7 +75,7 @@ absl::StatusOr<std::vector<Extern>> WasiImports(StoreOpaque& store,
     }
     absl::StatusOr<Func> fn = Func::New(
         store, type,
-        [f, ctx](Caller& caller, absl::Span<const Val> params,
+        [f, ctx](Caller<>& caller, absl::Span<const Val> params,
                  absl::Span<Val> results) -> std::optional<Trap> {
           ValRaw raw[16] = {};
           for (size_t i = 0; i < params.size(); ++i) raw[i] = params[i].ToRaw();

@@ -27,7 +27,7 @@ FuncType Preview1Type(const preview1::Function& f);
 
 // The memory a guest call sees: the caller's export "memory" (empty when
 // there is none: every pointer is then kFault).
-GuestMemory CallerMemory(Caller& caller);
+GuestMemory CallerMemory(Caller<>& caller);
 
 // Runs `f` on raw values (params in, the errno result out). An error
 // status when the call must trap: after proc_exit, or when a host failure

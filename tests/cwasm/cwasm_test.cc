@@ -61,7 +61,7 @@ std::string Exercise(const Engine& engine, const Module& module) {
   std::string log;
   auto log_fn = Func::New(
       store, FuncType({ValType::kI32}, {}),
-      [&log](Caller&, absl::Span<const Val> args,
+      [&log](Caller<>&, absl::Span<const Val> args,
              absl::Span<Val>) -> std::optional<Trap> {
         absl::StrAppend(&log, "log(", args[0].i32(), ") ");
         return std::nullopt;

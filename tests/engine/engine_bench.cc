@@ -27,7 +27,7 @@ struct Fixture {
   Store<> store{engine};
   Module module = *Module::FromWat(engine, kWat);
   Func host = *Func::New(store, FuncType{{ValType::kI32}, {ValType::kI32}},
-                         [](Caller&, absl::Span<const Val> p,
+                         [](Caller<>&, absl::Span<const Val> p,
                             absl::Span<Val> r) -> std::optional<Trap> {
                            r[0] = p[0];
                            return std::nullopt;

@@ -93,6 +93,55 @@ TEST_F(EngineTest, MultiValueAndFloats) {
   EXPECT_EQ(*d, 1.5 + 2.25 + 7);
 }
 
+// TypedFunc's direct entry for every argument-placement class: negative
+// i32 arguments (zero-extended in their registers), floats and ints past the
+// argument registers, and a multi-value return area passed on the stack.
+TEST_F(EngineTest, TypedEntryArgumentPlacement) {
+  Instance inst = Instantiate(R"(
+    (module
+      (memory 1)
+      (data (i32.const 0) "\2a")
+      (func (export "neg") (param i32 i32) (result i64)
+        (i64.add (i64.extend_i32_u (local.get 0))
+                 (i64.extend_i32_s (local.get 1))))
+      (func (export "load") (param i32) (result i32)
+        (i32.load8_u (i32.add (local.get 0) (i32.const 1))))
+      (func (export "floats") (param f64 f64 f64 f64 f64 f64 f64 f64 f64 f64)
+                              (result f64)
+        (f64.sub (local.get 9) (local.get 8)))
+      (func (export "multi") (param i32 i32 i32 i32 i32)
+                             (result i32 i64 f32 f64)
+        (local.get 4) (i64.extend_i32_u (local.get 3))
+        (f32.convert_i32_s (local.get 2)) (f64.convert_i32_s (local.get 0))))
+  )");
+  auto neg = inst.GetTypedFunc<int64_t(int32_t, int32_t)>(store_, "neg");
+  ASSERT_TRUE(neg.ok()) << neg.status();
+  Result<int64_t> n = neg->Call(store_, -1, -2);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, int64_t{0xffffffff} - 2);
+  auto load = inst.GetTypedFunc<int32_t(int32_t)>(store_, "load");
+  ASSERT_TRUE(load.ok()) << load.status();
+  Result<int32_t> l = load->Call(store_, -1);  // address 0: no trap
+  ASSERT_TRUE(l.ok()) << l.status();
+  EXPECT_EQ(*l, 0x2a);
+  auto floats = inst.GetTypedFunc<double(double, double, double, double,
+                                         double, double, double, double,
+                                         double, double)>(store_, "floats");
+  ASSERT_TRUE(floats.ok()) << floats.status();
+  Result<double> f = floats->Call(store_, 0, 0, 0, 0, 0, 0, 0, 0, 1.5, 4.0);
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(*f, 2.5);
+  auto multi = inst.GetTypedFunc<std::tuple<int32_t, int64_t, float, double>(
+      int32_t, int32_t, int32_t, int32_t, int32_t)>(store_, "multi");
+  ASSERT_TRUE(multi.ok()) << multi.status();
+  auto m = multi->Call(store_, 9, 0, -3, 4, 5);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(std::get<0>(*m), 5);
+  EXPECT_EQ(std::get<1>(*m), 4);
+  EXPECT_EQ(std::get<2>(*m), -3.0f);
+  EXPECT_EQ(std::get<3>(*m), 9.0);
+}
+
 struct TrapCase {
   const char* name;
   const char* body;  // body of (func $inner (export "run") ...)
@@ -181,7 +230,7 @@ INSTANTIATE_TEST_SUITE_P(
 TEST_F(EngineTest, HostFunctionsBothWays) {
   absl::StatusOr<Func> host = Func::New(
       store_, FuncType{{ValType::kI32, ValType::kF64}, {ValType::kI64}},
-      [](Caller&, absl::Span<const Val> params,
+      [](Caller<>&, absl::Span<const Val> params,
          absl::Span<Val> results) -> std::optional<Trap> {
         if (params[0].i32() < 0) return Trap::Host("negative");
         results[0] = Val::I64(params[0].i32() * 10 +
@@ -220,7 +269,7 @@ TEST_F(EngineTest, HostFunctionsBothWays) {
 TEST_F(EngineTest, ImportTypeChecks) {
   absl::StatusOr<Func> host = Func::New(
       store_, FuncType{{ValType::kI32}, {}},
-      [](Caller&, absl::Span<const Val>, absl::Span<Val>)
+      [](Caller<>&, absl::Span<const Val>, absl::Span<Val>)
           -> std::optional<Trap> { return std::nullopt; });
   ASSERT_TRUE(host.ok());
   Module m = Compile(R"((module (import "env" "f" (func (param i64)))))");
@@ -391,7 +440,7 @@ TEST(CallerTest, HostSeesCallerMemoryAndStoreData) {
   Store<int> store(engine, 0);
   absl::StatusOr<Func> sum = Func::New(
       store, FuncType{{ValType::kI32, ValType::kI32}, {ValType::kI32}},
-      [](Caller& caller, absl::Span<const Val> params,
+      [](Caller<>& caller, absl::Span<const Val> params,
          absl::Span<Val> results) -> std::optional<Trap> {
         ++caller.data<int>();
         std::optional<Extern> mem = caller.GetExport("mem");

@@ -81,7 +81,7 @@ TEST(LinkerDocTest, DocExample_FuncWrapInTenStores) {
   EXPECT_OK(linker.FuncWrap("host", "double", [](int32_t x) { return x * 2; }));
   EXPECT_OK(linker.FuncWrap("host", "log_i32", [](int32_t x) { (void)x; }));
   EXPECT_OK(linker.FuncWrap("host", "log_str",
-                            [](Caller& caller, int32_t ptr, int32_t len) {
+                            [](Caller<>& caller, int32_t ptr, int32_t len) {
                               (void)caller, (void)ptr, (void)len;
                             }));
   Module module = Compile(engine, R"(
@@ -205,12 +205,12 @@ TEST(LinkerDocTest, DocExample_FuncNew) {
   Store<> store(engine);
   Linker<> linker(engine);
   EXPECT_OK(linker.FuncNew("host", "no_params", FuncType{{}, {}},
-                           [](Caller&, absl::Span<const Val>, absl::Span<Val>) {
+                           [](Caller<>&, absl::Span<const Val>, absl::Span<Val>) {
                              return absl::OkStatus();
                            }));
   EXPECT_OK(linker.FuncNew("host", "one_i32",
                            FuncType{{ValType::kI32}, {ValType::kI32}},
-                           [](Caller&, absl::Span<const Val> params,
+                           [](Caller<>&, absl::Span<const Val> params,
                               absl::Span<Val> results) {
                              results[0] = params[0];
                              return absl::OkStatus();
@@ -241,12 +241,12 @@ TEST(LinkerDocTest, DocExample_GetDefault) {
   EXPECT_OK(nop->Call(store, {}));
   // "_start" is the default; "" wins over it.
   EXPECT_OK(linker.FuncWrap("m", "_start",
-                            [](Caller& c) { c.data<int>() += 1; }));
+                            [](Caller<int>& c) { c.data() += 1; }));
   absl::StatusOr<Func> start = linker.GetDefault(store, "m");
   ASSERT_OK(start);
   EXPECT_OK(start->Call(store, {}));
   EXPECT_EQ(store.data(), 1);
-  EXPECT_OK(linker.FuncWrap("m", "", [](Caller& c) { c.data<int>() += 10; }));
+  EXPECT_OK(linker.FuncWrap("m", "", [](Caller<int>& c) { c.data() += 10; }));
   absl::StatusOr<Func> empty = linker.GetDefault(store, "m");
   ASSERT_OK(empty);
   EXPECT_OK(empty->Call(store, {}));
@@ -621,13 +621,14 @@ TEST(HostFuncTest, CallerSeesStoreDataAndCallerMemory) {
   Store<std::string> store(engine, "");
   Linker<std::string> linker(engine);
   EXPECT_OK(linker.FuncWrap(
-      "host", "log_str", [](Caller& caller, int32_t ptr, int32_t len) {
+      "host", "log_str",
+      [](Caller<std::string>& caller, int32_t ptr, int32_t len) {
         std::optional<Extern> mem = caller.GetExport("memory");
         if (!mem.has_value() || mem->memory() == nullptr) {
           return absl::Status(absl::FailedPreconditionError("no memory"));
         }
         const uint8_t* data = mem->memory()->data(caller.store());
-        caller.data<std::string>().append(
+        caller.data().append(
             reinterpret_cast<const char*>(data + ptr), len);
         return absl::OkStatus();
       }));
@@ -642,6 +643,66 @@ TEST(HostFuncTest, CallerSeesStoreDataAndCallerMemory) {
   ASSERT_TRUE(inst.ok()) << inst.status();
   EXPECT_OK(inst->GetFunc(store, "run")->Call(store, {}));
   EXPECT_EQ(store.data(), "Hello, world!");
+}
+
+// Caller<T>: FuncWrap, FuncNew and FuncNewUnchecked callables see the
+// Store<T>'s data typed; the untyped Caller<> is still accepted.
+TEST(HostFuncTest, TypedCallerInEveryKindOfHostFunction) {
+  struct Counters {
+    int wrap = 0;
+    int fresh = 0;
+    int unchecked = 0;
+    int untyped = 0;
+  };
+  Engine engine;
+  Store<Counters> store(engine, Counters{});
+  Linker<Counters> linker(engine);
+  EXPECT_OK(linker.FuncWrap("host", "wrap", [](Caller<Counters>& c, int32_t x) {
+    c.data().wrap += x;
+    Store<Counters>& s = c.store();
+    return s.data().wrap;
+  }));
+  EXPECT_OK(linker.FuncNew(
+      "host", "new", FuncType{{ValType::kI32}, {}},
+      [](Caller<Counters>& c, absl::Span<const Val> p, absl::Span<Val>) {
+        c.data().fresh += p[0].i32();
+        return absl::OkStatus();
+      }));
+  EXPECT_OK(linker.FuncNewUnchecked(
+      "host", "unchecked", FuncType{{ValType::kI32}, {ValType::kI32}},
+      [](Caller<Counters>& c, absl::Span<ValRaw> v) {
+        c.data().unchecked += v[0].i32;
+        v[0] = ValRaw::I32(c.data().unchecked);
+        return absl::OkStatus();
+      }));
+  EXPECT_OK(linker.FuncWrap("host", "untyped", [](Caller<>& c) {
+    c.data<Counters>().untyped += 1;
+    EXPECT_TRUE(c.GetExport("memory").has_value());
+  }));
+  Module module = Compile(engine, R"(
+    (module
+      (import "host" "wrap" (func $wrap (param i32) (result i32)))
+      (import "host" "new" (func $new (param i32)))
+      (import "host" "unchecked" (func $unchecked (param i32) (result i32)))
+      (import "host" "untyped" (func $untyped))
+      (memory (export "memory") 1)
+      (func (export "run") (result i32)
+        (call $new (i32.const 5))
+        (call $untyped)
+        (i32.add (call $wrap (i32.const 2)) (call $unchecked (i32.const 7)))))
+  )");
+  Result<Instance> inst = linker.Instantiate(store, module);
+  ASSERT_TRUE(inst.ok()) << inst.status();
+  absl::StatusOr<TypedFunc<int32_t()>> run =
+      inst->GetTypedFunc<int32_t()>(store, "run");
+  ASSERT_OK(run);
+  Result<int32_t> r = run->Call(store);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(*r, 2 + 7);
+  EXPECT_EQ(store.data().wrap, 2);
+  EXPECT_EQ(store.data().fresh, 5);
+  EXPECT_EQ(store.data().unchecked, 7);
+  EXPECT_EQ(store.data().untyped, 1);
 }
 
 TEST(HostFuncTest, HostTrapHasBacktraceThroughWasmFrames) {
@@ -689,7 +750,7 @@ TEST(HostFuncTest, HostTrapHasBacktraceThroughWasmFrames) {
   }));
   EXPECT_OK(linker.FuncNewUnchecked(
       "host", "raw", FuncType{{ValType::kI32}, {}},
-      [](Caller&, absl::Span<ValRaw> v) {
+      [](Caller<>&, absl::Span<ValRaw> v) {
         return v[0].i32 == 1 ? absl::OkStatus()
                              : absl::UnknownError("raw failed");
       }));
@@ -723,7 +784,7 @@ TEST(HostFuncTest, ThrownExceptionBecomesTrap) {
     return x;
   }));
   EXPECT_OK(linker.FuncNew("host", "throw_new", FuncType{{}, {}},
-                           [](Caller&, absl::Span<const Val>,
+                           [](Caller<>&, absl::Span<const Val>,
                               absl::Span<Val>) -> absl::Status {
                              throw std::logic_error("new");
                            }));
@@ -757,7 +818,7 @@ TEST(HostFuncTest, ReentrantCalls) {
   Store<> store(engine);
   Linker<> linker(engine);
   EXPECT_OK(linker.FuncWrap(
-      "host", "recurse", [](Caller& caller, int32_t n) -> absl::StatusOr<int32_t> {
+      "host", "recurse", [](Caller<>& caller, int32_t n) -> absl::StatusOr<int32_t> {
         std::optional<Extern> f = caller.GetExport("down");
         if (!f.has_value()) return absl::NotFoundError("no down");
         absl::StatusOr<TypedFunc<int32_t(int32_t)>> down =
@@ -795,7 +856,7 @@ TEST(HostFuncTest, FuncNewChecksResultTypes) {
   Store<> store(engine);
   Linker<> linker(engine);
   EXPECT_OK(linker.FuncNew("h", "bad", FuncType{{}, {ValType::kI32}},
-                           [](Caller&, absl::Span<const Val>,
+                           [](Caller<>&, absl::Span<const Val>,
                               absl::Span<Val> results) {
                              results[0] = Val::I64(1);
                              return absl::OkStatus();
@@ -818,7 +879,7 @@ TEST(SignatureRegistryTest, HostFuncsModulesAndCallIndirectShareIds) {
   Linker<> linker(engine);
   EXPECT_OK(linker.FuncWrap("h", "add", [](int32_t a, int32_t b) { return a + b; }));
   EXPECT_OK(linker.FuncNew("h", "sub", FuncType{{ValType::kI32, ValType::kI32}, {ValType::kI32}},
-                           [](Caller&, absl::Span<const Val> p, absl::Span<Val> r) {
+                           [](Caller<>&, absl::Span<const Val> p, absl::Span<Val> r) {
                              r[0] = Val::I32(p[0].i32() - p[1].i32());
                              return absl::OkStatus();
                            }));

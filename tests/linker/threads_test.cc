@@ -18,14 +18,14 @@ TEST(LinkerThreadsTest, OneLinkerTwoThreads) {
   Linker<int64_t> linker(engine);
   ASSERT_TRUE(linker
                   .FuncWrap("host", "add",
-                            [](Caller& c, int32_t x) {
-                              c.data<int64_t>() += x;
+                            [](Caller<int64_t>& c, int32_t x) {
+                              c.data() += x;
                               return x + 1;
                             })
                   .ok());
   ASSERT_TRUE(linker
                   .FuncNew("host", "twice", FuncType{{ValType::kI32}, {ValType::kI32}},
-                           [](Caller&, absl::Span<const Val> p, absl::Span<Val> r) {
+                           [](Caller<int64_t>&, absl::Span<const Val> p, absl::Span<Val> r) {
                              r[0] = Val::I32(p[0].i32() * 2);
                              return absl::OkStatus();
                            })
