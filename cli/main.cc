@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cli/subcommand.h"
+#include "engine/serialize.h"
 
 namespace kiln::cli {
 namespace {
@@ -23,6 +24,7 @@ void PrintUsage(std::FILE* out) {
   std::fprintf(out,
                "Usage: kiln COMMAND [ARGS...]\n"
                "       kiln help [COMMAND]\n"
+               "       kiln --version\n"
                "\n"
                "Kiln, a WebAssembly engine. Modules are binary .wasm, text\n"
                ".wat, or precompiled .cwasm (from `kiln compile -o`).\n"
@@ -47,6 +49,10 @@ int Main(int argc, char** argv) {
     return 2;
   }
   std::string_view name = args.front();
+  if (name == "--version" || name == "-V") {
+    std::printf("%s\n", serialize::kKilnVersion);
+    return 0;
+  }
   if (name == "-h" || name == "--help" || name == "help") {
     if (name == "help" && args.size() > 1) {
       for (SubcommandFn fn : kSubcommands) {

@@ -63,6 +63,7 @@ check objdump-unknown-option 2 "unknown option '--frob'" -- "$kiln" objdump --fr
 
 # Help: every listed command has help, the same through both spellings.
 check help-lists-objdump 0 "objdump" -- "$kiln" --help
+check version 0 "kiln 0." -- "$kiln" --version
 check help-unknown 2 "kiln help: unknown command 'frob'" -- "$kiln" help frob
 for cmd in $("$kiln" --help | awk '/^Commands:/{on=1; next} on && !NF {exit} on {print $1}'); do
   "$kiln" help "$cmd" >"$tmp/help1" 2>&1
