@@ -92,11 +92,17 @@ void BM_RegallocOnly(benchmark::State& state) {
     state.SkipWithError("lowering failed");
     return;
   }
+  uint32_t passes = 0, spilled = 0;
   for (auto _ : state) {
     absl::StatusOr<regalloc::Output> out = regalloc::Allocate(mf->vcode, MachineEnv());
     benchmark::DoNotOptimize(out.ok());
+    passes = out->num_passes;
+    spilled = out->num_spilled_vregs;
   }
   state.SetItemsProcessed(state.iterations() * mf->vcode.num_insts());
+  state.counters["passes"] = passes;
+  state.counters["spilled"] = spilled;
+  state.counters["vregs"] = mf->vcode.num_vregs();
 }
 BENCHMARK(BM_RegallocOnly);
 
