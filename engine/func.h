@@ -255,7 +255,10 @@ class TypedFunc<R(A...)> {
     return TypedFunc(func, entry, store.engine().config().max_wasm_stack);
   }
 
-  Result<R> Call(StoreOpaque& store, A... args) const {
+  // Inlined into the caller: the Result is built in place and the entry
+  // frame lives in the caller's frame.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE Result<R> Call(StoreOpaque& store,
+                                              A... args) const {
     if (ABSL_PREDICT_FALSE(entry_ == nullptr)) return CallHost(store, args...);
     const abi::VMFuncRef* ref = func_.raw();
     runtime::EntryFrame frame;

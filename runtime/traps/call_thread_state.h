@@ -58,7 +58,7 @@ struct EntryFrame {
   // registers after a normal return.
   uint64_t ret_rax;
   uint64_t ret_rdx;
-  alignas(16) uint8_t ret_xmm0[16];
+  alignas(16) uint64_t ret_xmm0[2];  // not a char array: no stack protector
   // --- Managed by BeginEntry / EndEntry (C++).
   EntryFrame* prev;
   abi::VMRuntimeLimits* limits;
