@@ -807,7 +807,7 @@ absl::Status FunctionBodyDecoder<I>::DecodeMemoryAccess(
   const Signature& s = GetSignature(info.sig);
   KILN_FBD_RETURN_IF_ERROR(EnsureArgs(s.num_params, s.params));
   KILN_FBD_RETURN_IF_ERROR(CheckTop(s.num_params, s.params));
-  const bool live = !control_.back().unreachable;
+  const bool live = reachable();
   size_t top = stack_values_.size();
   if (s.has_result) {
     Value result{};
