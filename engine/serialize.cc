@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <type_traits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -122,6 +123,22 @@ uint64_t AbiFingerprint() {
       reinterpret_cast<const uint8_t*>(values), sizeof(values)));
 }
 
+// CpuFeatures is a struct of bools, one per feature the backend may use;
+// bit i is its i-th field (kFeature* name the known ones). Taking every
+// byte means a feature added to the backend is recorded (and checked)
+// without a change here; name it in FeatureNames.
+static_assert(std::is_trivially_copyable_v<isa::CpuFeatures>);
+static_assert(sizeof(isa::CpuFeatures) <= 32);
+uint32_t FeatureBits(const isa::CpuFeatures& features) {
+  unsigned char raw[sizeof(isa::CpuFeatures)];
+  std::memcpy(raw, &features, sizeof(raw));
+  uint32_t bits = 0;
+  for (size_t i = 0; i < sizeof(raw); ++i) {
+    if (raw[i] != 0) bits |= 1u << i;
+  }
+  return bits;
+}
+
 std::string OptionNames(uint32_t options) {
   return absl::StrCat(
       (options & kOptionOptimize) ? "optimize=on" : "optimize=off",
@@ -191,10 +208,7 @@ Target Target::ForEngine(const Engine& engine) {
       internal::CompileOptionsFor(engine.config());
   Target t;
   t.isa = kIsaX64;
-  t.features = (options.features.sse41 ? kFeatureSse41 : 0) |
-               (options.features.popcnt ? kFeaturePopcnt : 0) |
-               (options.features.lzcnt ? kFeatureLzcnt : 0) |
-               (options.features.bmi1 ? kFeatureBmi1 : 0);
+  t.features = FeatureBits(options.features);
   t.options = (options.optimize ? kOptionOptimize : 0) |
               (options.stack_check ? kOptionStackCheck : 0) |
               (options.translate.funcref_table_init_bit ? kOptionFuncRefInitBit
@@ -211,6 +225,7 @@ std::string FeatureNames(uint32_t features) {
       {kFeaturePopcnt, "popcnt"},
       {kFeatureLzcnt, "lzcnt"},
       {kFeatureBmi1, "bmi1"},
+      {kFeatureSse42, "sse4.2"},
   };
   uint32_t known = 0;
   for (const auto& [bit, name] : kNames) {

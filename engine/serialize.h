@@ -64,11 +64,14 @@ inline constexpr uint32_t kArtifactMaxSections = 8;
 inline constexpr uint32_t kArtifactCodeAlignment = 4096;  // x86-64 page
 inline constexpr uint32_t kIsaX64 = 1;
 
-// CPU feature bits (what codegen/isa CpuFeatures the code was compiled for).
+// CPU feature bits: bit i is field i of codegen/isa's CpuFeatures (a
+// struct of bools) the code was compiled for; every field is recorded, the
+// known ones have names.
 inline constexpr uint32_t kFeatureSse41 = 1u << 0;
 inline constexpr uint32_t kFeaturePopcnt = 1u << 1;
 inline constexpr uint32_t kFeatureLzcnt = 1u << 2;
 inline constexpr uint32_t kFeatureBmi1 = 1u << 3;
+inline constexpr uint32_t kFeatureSse42 = 1u << 4;
 // Code-changing options.
 inline constexpr uint32_t kOptionOptimize = 1u << 0;
 inline constexpr uint32_t kOptionStackCheck = 1u << 1;
