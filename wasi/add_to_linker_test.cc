@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "engine/kiln.h"
 #include "linker/linker.h"
+#include "wasi/host.h"
 #include "wasi/wasi_ctx.h"
 
 namespace kiln::wasi {
@@ -92,6 +93,35 @@ TEST(AddToLinkerTest, SharedContextAndGrowingMemory) {
   EXPECT_EQ(*high->Call(store), 21);  // EFAULT: past the one page
   ASSERT_TRUE(grow->Call(store).ok());
   EXPECT_EQ(*high->Call(store), 0);
+}
+
+// Without a Linker: host functions in import order (wasi/host.h).
+TEST(WasiImportsTest, InstantiateWithoutALinker) {
+  Engine engine;
+  absl::StatusOr<Module> module = Module::FromWat(engine, kWat);
+  ASSERT_TRUE(module.ok()) << module.status();
+  WasiCtx ctx;
+  ctx.set_args({"a", "bcd"});
+  Store<> store(engine);
+  absl::StatusOr<std::vector<Extern>> imports = WasiImports(store, *module, &ctx);
+  ASSERT_TRUE(imports.ok()) << imports.status();
+  ASSERT_EQ(imports->size(), 3u);
+  Result<Instance> inst = Instance::Create(store, *module, *imports);
+  ASSERT_TRUE(inst.ok()) << inst.status();
+  auto args = inst->GetTypedFunc<int32_t()>(store, "args");
+  ASSERT_TRUE(args.ok());
+  EXPECT_EQ(*args->Call(store), 2 * 1000 + 6);
+  auto bye = inst->GetTypedFunc<void(int32_t)>(store, "bye");
+  Result<void> r = bye->Call(store, 3);
+  ASSERT_TRUE(r.is_trap());
+  EXPECT_EQ(ExitCode(r.trap(), ctx), 3u);
+
+  absl::StatusOr<Module> other = Module::FromWat(
+      engine, R"((module (import "env" "f" (func))))");
+  ASSERT_TRUE(other.ok());
+  absl::StatusOr<std::vector<Extern>> bad = WasiImports(store, *other, &ctx);
+  EXPECT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("env::f"), std::string::npos);
 }
 
 TEST(AddToLinkerTest, WrongSignatureIsALinkError) {
