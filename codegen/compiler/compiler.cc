@@ -45,13 +45,15 @@ struct Worker {
   }
   translate::FunctionTranslator translator;
   opt::PassManager passes;
+  // Reused for every function (Translate resets it, keeping capacity).
+  ir::Function func;
 };
 
 absl::StatusOr<isa::CompiledFunction> CompileOne(
     const wasm::ModuleInfo& m, absl::Span<const uint8_t> module_bytes,
     uint32_t func_index, Worker& w, const isa::Backend* backend,
     const isa::CompileContext& ctx, const CompileOptions& o) {
-  ir::Function f;
+  ir::Function& f = w.func;
   absl::Status s;
   if (m.bytes.empty()) {
     const wasm::Function& fn = m.functions[func_index];

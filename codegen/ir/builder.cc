@@ -1,5 +1,6 @@
 #include "codegen/ir/builder.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cstring>
 
@@ -11,12 +12,31 @@ Block FunctionBuilder::CreateBlock() {
   return b;
 }
 
-void FunctionBuilder::EnsureBlockTables(Block b) {
-  if (b.index >= sealed_.size()) {
-    sealed_.resize(b.index + 1, 0);
-    preds_.resize(b.index + 1);
-    incomplete_.resize(b.index + 1);
+void FunctionBuilder::GrowBlockTables(Block b) {
+  const uint32_t n = b.index + 1;
+  // Reuse the entries (and their vectors' capacity) an earlier function
+  // left; add the rest.
+  const uint32_t reuse = std::min<uint32_t>(n, sealed_.size());
+  for (uint32_t i = num_tables_; i < reuse; ++i) {
+    sealed_[i] = 0;
+    preds_[i].clear();
+    incomplete_[i].clear();
   }
+  if (n > sealed_.size()) {
+    sealed_.resize(n, 0);
+    preds_.resize(n);
+    incomplete_.resize(n);
+  }
+  num_tables_ = n;
+}
+
+void FunctionBuilder::Reset(Function* f) {
+  f_ = f;
+  cur_ = Block();
+  srcloc_ = kNoSrcLoc;
+  num_tables_ = 0;
+  var_types_.clear();
+  defs_.clear();
 }
 
 void FunctionBuilder::AppendEntryParams(Block entry) {

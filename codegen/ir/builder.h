@@ -60,6 +60,9 @@ using Variable = EntityRef<VariableTag>;
 class FunctionBuilder {
  public:
   explicit FunctionBuilder(Function* f) : f_(f) {}
+  // Starts over on another (empty) function, keeping the capacity of the
+  // builder's tables.
+  void Reset(Function* f);
   FunctionBuilder(const FunctionBuilder&) = delete;
   FunctionBuilder& operator=(const FunctionBuilder&) = delete;
 
@@ -83,7 +86,7 @@ class FunctionBuilder {
   void SealBlock(Block b);
   void SealAllBlocks();
   bool IsSealed(Block b) const {
-    return b.index < sealed_.size() && sealed_[b.index];
+    return b.index < num_tables_ && sealed_[b.index];
   }
 
   // --- Variables ------------------------------------------------------
@@ -201,7 +204,10 @@ class FunctionBuilder {
   // Inserts a created instruction at the end of the current block, makes
   // its results and records CFG edges for variable resolution.
   Inst Insert(Inst i);
-  void EnsureBlockTables(Block b);
+  void EnsureBlockTables(Block b) {
+    if (b.index >= num_tables_) GrowBlockTables(b);
+  }
+  void GrowBlockTables(Block b);
   Value UseVarIn(Variable var, Block b);
   void AddPredecessorArgs(Variable var, Block b, Value param);
   Value ZeroValue(Type t, Block b);
@@ -226,6 +232,9 @@ class FunctionBuilder {
   Function* f_;
   Block cur_;
   uint32_t srcloc_ = kNoSrcLoc;
+  // Per-block tables, valid for blocks below num_tables_ (entries past it
+  // are left over from an earlier function and reset when reached).
+  uint32_t num_tables_ = 0;
   std::vector<uint8_t> sealed_;
   std::vector<std::vector<Pred>> preds_;
   std::vector<std::vector<std::pair<Variable, Value>>> incomplete_;

@@ -1,6 +1,8 @@
 #include "codegen/ir/function.h"
 
+#include <algorithm>
 #include <cassert>
+#include <utility>
 
 namespace kiln::ir {
 
@@ -13,6 +15,20 @@ FuncRef Function::DeclareFunction(uint32_t func_index, SigRef sig,
                                   ExtFuncKind kind) {
   funcs_.push_back({func_index, sig, kind});
   return FuncRef(funcs_.size() - 1);
+}
+
+void Function::Reset(std::string name, Signature sig) {
+  name_ = std::move(name);
+  signature_ = std::move(sig);
+  sigs_.clear();
+  funcs_.clear();
+  insts_.clear();
+  values_.clear();
+  blocks_.clear();
+  value_pool_.clear();
+  block_calls_.clear();
+  first_block_ = Block();
+  last_block_ = Block();
 }
 
 Block Function::CreateBlock() {
@@ -263,8 +279,16 @@ void Function::AttachResult(Inst i, Value v, Type t) {
 void Function::AppendBlockCallArg(Inst i, uint32_t call_index, Value v) {
   BlockCall& bc = block_calls_[insts_[i.index].bcalls_start + call_index];
   if (bc.args.start + bc.args.size != value_pool_.size()) {
-    std::vector<Value> copy(List(bc.args).begin(), List(bc.args).end());
-    bc.args = MakeList(copy);
+    // Move the list to the end of the pool (copied within the pool: grow
+    // first, then copy, as growing may move the storage).
+    const uint32_t start = static_cast<uint32_t>(value_pool_.size());
+    const uint32_t n = bc.args.size;
+    value_pool_.resize(start + n + 1);
+    std::copy_n(value_pool_.begin() + bc.args.start, n,
+                value_pool_.begin() + start);
+    value_pool_[start + n] = v;
+    bc.args = ValueList{start, n + 1};
+    return;
   }
   value_pool_.push_back(v);
   bc.args.size++;

@@ -112,6 +112,10 @@ class Function {
   explicit Function(std::string name, Signature sig)
       : name_(std::move(name)), signature_(std::move(sig)) {}
 
+  // Empties the function and renames it, keeping the capacity of its
+  // tables (a compiler thread reuses one Function for every body).
+  void Reset(std::string name, Signature sig);
+
   const std::string& name() const { return name_; }
   void set_name(std::string n) { name_ = std::move(n); }
   const Signature& signature() const { return signature_; }

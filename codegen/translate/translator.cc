@@ -244,7 +244,11 @@ class Translator
 
   void Reset(ir::Function* f, uint32_t func_index, Decoder* decoder) {
     f_ = f;
-    b_.emplace(f);
+    if (b_.has_value()) {
+      b_->Reset(f);  // keeps the builder's tables from the last function
+    } else {
+      b_.emplace(f);
+    }
     func_index_ = func_index;
     decoder_ = decoder;
     status_ = absl::OkStatus();
@@ -1390,8 +1394,7 @@ absl::Status FunctionTranslator::Translate(uint32_t func_index,
         "function ", func_index, " is not a defined function"));
   }
   const wasm::Function& fn = m.functions[func_index];
-  *out = ir::Function(FunctionName(m, func_index),
-                      impl_->type_sigs[fn.type_index]);
+  out->Reset(FunctionName(m, func_index), impl_->type_sigs[fn.type_index]);
   Translator& t = impl_->translator;
   // First walk: loop-invariant locals (and validation; an invalid body
   // fails here with the same message the translating walk would give).
