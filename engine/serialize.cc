@@ -46,6 +46,18 @@ static_assert(kOffSections + kArtifactMaxSections * kSectionEntrySize <=
               kArtifactHeaderSize);
 static_assert(kOffVersion + kVersionBytes <= kOffSections);
 
+// A field added to the compiler's output must be written and read here (and
+// kArtifactFormatVersion bumped); these catch the addition.
+static_assert(sizeof(compiler::CompiledFunctionInfo) == 8 * 4,
+              "serialize the new CompiledFunctionInfo field");
+static_assert(sizeof(compiler::TrapEntry) == 8 &&
+                  sizeof(compiler::SourceMapEntry) == 8,
+              "serialize the new trap / source map field");
+static_assert(sizeof(compiler::CompiledModule) ==
+                  5 * sizeof(std::vector<uint8_t>) + 8 +
+                      sizeof(abi::VMOffsetsCounts),
+              "serialize the new CompiledModule field");
+
 constexpr size_t kFunctionRecordSize = 8 * 4;
 constexpr size_t kTrapRecordSize = 8;
 constexpr size_t kSourceMapRecordSize = 8;
