@@ -43,10 +43,10 @@ std::string ExitMessage(uint32_t code);
 std::optional<uint32_t> ExitCode(const Trap& trap, const WasiCtx& ctx);
 
 // Without a Linker: host functions for every import of `module` from
-// wasi_snapshot_preview1 (and its older name wasi_unstable is not
-// supported), in import order, each bound to `ctx` (which must outlive
-// the store). An import from any other module, or an unknown WASI name or
-// a wrong signature, is an error naming it.
+// wasi_snapshot_preview1, in import order, each bound to `ctx` (which must
+// outlive the store). An import from any other module (including the old
+// wasi_unstable), an unknown WASI name or a wrong signature is an error
+// naming the import.
 absl::StatusOr<std::vector<Extern>> WasiImports(StoreOpaque& store,
                                                 const Module& module,
                                                 WasiCtx* ctx);
