@@ -23,6 +23,13 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
 absl::StatusOr<std::vector<uint8_t>> LoadModuleBinary(const std::string& path) {
   absl::StatusOr<std::string> contents = ReadFileToString(path);
   if (!contents.ok()) return contents.status();
+  if (absl::StartsWith(*contents,
+                       absl::string_view(serialize::kArtifactMagic,
+                                         sizeof(serialize::kArtifactMagic)))) {
+    return absl::InvalidArgumentError(
+        "a precompiled module (.cwasm), not WebAssembly binary or text: run "
+        "it with `kiln run`, inspect it with `kiln objdump`");
+  }
   bool is_text = absl::EndsWith(path, ".wat") || absl::EndsWith(path, ".wast") ||
                  !absl::StartsWith(*contents, absl::string_view("\0asm", 4));
   if (!is_text) return std::vector<uint8_t>(contents->begin(), contents->end());

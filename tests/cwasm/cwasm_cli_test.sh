@@ -44,6 +44,8 @@ check objdump-cwasm-exports 0 'func[1] "add"' -- "$kiln" objdump --details "$tmp
 "$kiln" objdump -d "$tmp/small.cwasm" >"$tmp/cwasm.asm" 2>&1
 "$kiln" objdump -d "$wat" >"$tmp/wat.asm" 2>&1
 same objdump-cwasm-same-code "$tmp/wat.asm" "$tmp/cwasm.asm"
+check compile-cwasm 1 "small.cwasm: a precompiled module (.cwasm), not WebAssembly" -- "$kiln" compile "$tmp/small.cwasm"
+check validate-cwasm 1 "small.cwasm: a precompiled module (.cwasm)" -- "$kiln" validate "$tmp/small.cwasm"
 check objdump-func 0 "; function 2: " -- "$kiln" objdump -d --func=2 "$tmp/small.cwasm"
 
 # Broken artifacts: messages name the file and what is wrong.
