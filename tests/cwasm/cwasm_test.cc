@@ -170,6 +170,10 @@ TEST_F(CwasmTest, FileIsMappedInPlace) {
               0u);
   }
   EXPECT_EQ(Exercise(engine_, *loaded), Exercise(engine_, *module_));
+  // Serializing a mapped module reads its code from the mapping.
+  absl::StatusOr<std::vector<uint8_t>> again = loaded->Serialize();
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, artifact_);
   // Modules loaded from the same file are independent.
   absl::StatusOr<Module> second = Module::DeserializeFile(engine_, path);
   ASSERT_TRUE(second.ok()) << second.status();
