@@ -28,9 +28,9 @@ absl::StatusOr<kiln::Val> ToVal(const WastValue& v) {
       return kiln::Val::ExternRef(
           v.is_null ? nullptr : reinterpret_cast<void*>(v.bits[0] + 1));
     case WastValueType::kV128:
-      break;
+      return kiln::Val::V128(v.bits[0], v.bits[1]);
   }
-  return absl::UnimplementedError("v128 values are not supported");
+  return absl::UnimplementedError("unknown value type");
 }
 
 WastValue FromVal(const kiln::Val& v) {
@@ -66,6 +66,8 @@ WastValue FromVal(const kiln::Val& v) {
       break;
     case kiln::ValType::kV128:
       out.type = WastValueType::kV128;
+      out.bits[0] = v.v128_lo();
+      out.bits[1] = v.v128_hi();
       break;
   }
   return out;

@@ -13,7 +13,8 @@ void StoreGlobal(abi::VMGlobalDefinition* def, const Val& value) {
   ValRaw raw = value.ToRaw();
   const size_t n = value.type() == ValType::kI32 || value.type() == ValType::kF32
                        ? 4
-                       : 8;
+                   : value.type() == ValType::kV128 ? 16
+                                                    : 8;
   std::memcpy(def->storage, &raw, n);
 }
 

@@ -23,6 +23,12 @@ ValRaw Val::ToRaw() const {
     case ValType::kF32: return ValRaw::F32Bits(f32_bits());
     case ValType::kFuncRef:
     case ValType::kExternRef: return ValRaw::Ref(ref_);
+    case ValType::kV128: {
+      ValRaw r;
+      std::memcpy(r.v128, &bits_, 8);
+      std::memcpy(r.v128 + 8, &hi_, 8);
+      return r;
+    }
     default: return ValRaw::I64(static_cast<int64_t>(bits_));
   }
 }
@@ -41,8 +47,10 @@ Val Val::FromRaw(ValType type, const ValRaw& raw) {
     case ValType::kExternRef: return ExternRef(raw.ref);
     case ValType::kV128: break;
   }
-  Val x(ValType::kV128);
-  return x;
+  uint64_t lo, hi;
+  std::memcpy(&lo, raw.v128, 8);
+  std::memcpy(&hi, raw.v128 + 8, 8);
+  return V128(lo, hi);
 }
 
 std::string Val::ToString() const {
@@ -57,7 +65,7 @@ std::string Val::ToString() const {
     case ValType::kExternRef:
       return ref_ == nullptr ? "externref:null"
                              : absl::StrFormat("externref:%p", ref_);
-    case ValType::kV128: return "v128";
+    case ValType::kV128: return absl::StrFormat("v128:0x%016x%016x", hi_, bits_);
   }
   return "?";
 }

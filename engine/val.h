@@ -55,6 +55,8 @@ class Val {
   static Val NullFuncRef() { return Val(ValType::kFuncRef); }
   // nullptr is ref.null extern.
   static Val ExternRef(void* p) { Val x(ValType::kExternRef); x.ref_ = p; return x; }
+  // v128 from its low and high 64 bits (little-endian lanes).
+  static Val V128(uint64_t lo, uint64_t hi) { Val x(ValType::kV128); x.bits_ = lo; x.hi_ = hi; return x; }
   static Val Null(ValType ref_type) { return Val(ref_type); }
   // The zero / null value of `type`.
   static Val Default(ValType type) { return Val(type); }
@@ -66,6 +68,8 @@ class Val {
   double f64() const { double d; std::memcpy(&d, &bits_, 8); return d; }
   uint32_t f32_bits() const { return static_cast<uint32_t>(bits_); }
   uint64_t f64_bits() const { return bits_; }
+  uint64_t v128_lo() const { return bits_; }
+  uint64_t v128_hi() const { return hi_; }
   std::optional<Func> funcref() const;
   void* externref() const { return ref_; }
   bool is_null_ref() const { return ref_ == nullptr; }
@@ -77,7 +81,8 @@ class Val {
   std::string ToString() const;
 
   friend bool operator==(const Val& a, const Val& b) {
-    return a.type_ == b.type_ && a.bits_ == b.bits_ && a.ref_ == b.ref_;
+    return a.type_ == b.type_ && a.bits_ == b.bits_ && a.ref_ == b.ref_ &&
+           a.hi_ == b.hi_;
   }
 
  private:
@@ -85,6 +90,7 @@ class Val {
   ValType type_;
   uint64_t bits_ = 0;
   void* ref_ = nullptr;  // funcref: abi::VMFuncRef*; externref: host ptr
+  uint64_t hi_ = 0;      // v128: the high 64 bits
 };
 
 }  // namespace kiln

@@ -50,6 +50,7 @@ enum class InstFormat : uint8_t {
   kBrif,          // brif c, blockN(args), blockM(args)
   kBrTable,       // br_table i, blockD, [blockA, blockB]
   kReturn,        // return args
+  kSimd,          // simd.T wasm_op [lane,] args   (codegen/ir/simd.h)
 };
 
 enum class ResultRule : uint8_t {

@@ -1,5 +1,7 @@
 #include "codegen/ir/parser.h"
 
+#include "codegen/ir/simd.h"
+
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
@@ -654,6 +656,26 @@ class Parser {
         }
         st = Expect(']');
         break;
+      case InstFormat::kSimd: {
+        std::optional<wasm::Opcode> sop;
+        if (tok_.kind == Tok::kIdent) {
+          sop = ParseSimdOpcode(tok_.text.data(), tok_.text.size());
+        }
+        if (!sop) {
+          return Error(absl::StrCat("unknown SIMD operation '", tok_.text, "'"));
+        }
+        Bump();
+        ref = static_cast<uint32_t>(*sop);
+        std::optional<SimdSig> sig = GetSimdSig(*sop);
+        if (sig->lanes) {
+          auto l = ParseInt();
+          if (!l.ok()) return l.status();
+          imm = *l;
+          if (auto s = Expect(','); !s.ok()) return s;
+        }
+        st = values(sig->num_args);
+        break;
+      }
       case InstFormat::kReturn:
         // Values until the end of the line: a return always ends a block,
         // so the next token is a block header or '}'.

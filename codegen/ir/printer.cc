@@ -1,5 +1,7 @@
 #include "codegen/ir/printer.h"
 
+#include "codegen/ir/simd.h"
+
 #include <cmath>
 #include <cstring>
 
@@ -189,6 +191,17 @@ std::string PrintInst(const Function& f, Inst i) {
         AppendBlockCall(&out, f, bc);
       }
       break;
+    case InstFormat::kSimd: {
+      auto op = static_cast<wasm::Opcode>(d.ref);
+      absl::StrAppend(&out, " ", wasm::OpcodeName(op));
+      std::optional<SimdSig> sig = GetSimdSig(op);
+      if (sig && sig->lanes) absl::StrAppend(&out, " ", d.imm, ",");
+      if (!args.empty()) {
+        out.push_back(' ');
+        AppendValues(&out, f, args);
+      }
+      break;
+    }
     case InstFormat::kBrTable: {
       absl::StrAppend(&out, " ", arg(0));
       auto calls = f.block_calls(i);

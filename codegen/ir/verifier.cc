@@ -1,5 +1,7 @@
 #include "codegen/ir/verifier.h"
 
+#include "codegen/ir/simd.h"
+
 #include <string>
 #include <vector>
 
@@ -13,7 +15,7 @@ namespace {
 
 bool IsValidType(Type t) {
   return t == Type::kI32 || t == Type::kI64 || t == Type::kF32 ||
-         t == Type::kF64;
+         t == Type::kF64 || t == Type::kV128;
 }
 
 class Verifier {
@@ -282,6 +284,13 @@ class Verifier {
       case InstFormat::kReturn:
         want_args = f_.signature().results.size();
         break;
+      case InstFormat::kSimd: {
+        std::optional<SimdSig> sig =
+            GetSimdSig(static_cast<wasm::Opcode>(d.ref));
+        if (!sig) return InstError(b, i, "unknown SIMD operation");
+        want_args = sig->num_args;
+        break;
+      }
     }
     if (args.size() != want_args) {
       return InstError(b, i, absl::StrCat("has ", args.size(),
@@ -355,6 +364,18 @@ class Verifier {
       }
       case InstFormat::kBinaryImm:
         return ExpectClass(b, i, 0, TypeClass::kInt);
+      case InstFormat::kSimd: {
+        std::optional<SimdSig> sig =
+            GetSimdSig(static_cast<wasm::Opcode>(d.ref));
+        if (ctrl != sig->result) return ctrl_error(TypeName(sig->result));
+        for (int k = 0; k < sig->num_args; ++k) {
+          if (auto s = ExpectType(b, i, k, sig->args[k]); !s.ok()) return s;
+        }
+        if (d.imm < 0 || d.imm >= (sig->lanes ? sig->lanes : 1)) {
+          return InstError(b, i, "lane index out of range");
+        }
+        return absl::OkStatus();
+      }
       case InstFormat::kTernary:
         if (auto s = ExpectType(b, i, 0, Type::kI32); !s.ok()) return s;
         if (auto s = ExpectClass(b, i, 1, TypeClass::kAny); !s.ok()) return s;

@@ -12,6 +12,7 @@ CpuFeatures CpuFeatures::Host() {
   c.popcnt = info.hasFeature(X::kPOPCNT);
   c.lzcnt = info.hasFeature(X::kLZCNT);
   c.bmi1 = info.hasFeature(X::kBMI);
+  c.sse42 = info.hasFeature(X::kSSE4_2);
   return c;
 }
 

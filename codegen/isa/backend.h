@@ -65,9 +65,10 @@ struct CpuFeatures {
   bool popcnt = false;  // else a bit-twiddling sequence
   bool lzcnt = false;   // else bsr + cmov
   bool bmi1 = false;    // tzcnt; else bsf + cmov
+  bool sse42 = false;   // pcmpgtq (i64x2 ordered compares); SIMD needs sse41
   static CpuFeatures Host();
   static CpuFeatures Baseline() { return CpuFeatures(); }  // plain x86-64
-  static CpuFeatures All() { return {true, true, true, true}; }
+  static CpuFeatures All() { return {true, true, true, true, true}; }
 };
 
 struct CompileContext {

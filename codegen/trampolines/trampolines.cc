@@ -23,7 +23,8 @@ struct ArgLoc {
 const ax::Gp kIntRegs[] = {ax::rdi, ax::rsi, ax::rdx, ax::rcx, ax::r8, ax::r9};
 
 bool IsFloat(wasm::ValType t) {
-  return t == wasm::ValType::kF32 || t == wasm::ValType::kF64;
+  return t == wasm::ValType::kF32 || t == wasm::ValType::kF64 ||
+         t == wasm::ValType::kV128;
 }
 
 struct Layout {
@@ -33,14 +34,18 @@ struct Layout {
   int stack_slots = 0;
 };
 
-absl::StatusOr<Layout> ComputeLayout(const wasm::FuncType& type) {
+// With `v128` (array calls), v128 params travel in xmm registers and a
+// single v128 result in xmm0; on the stack or in a return area they are
+// not supported.
+absl::StatusOr<Layout> ComputeLayout(const wasm::FuncType& type,
+                                     bool v128 = false) {
   for (wasm::ValType t : type.params) {
-    if (t == wasm::ValType::kV128) {
+    if (t == wasm::ValType::kV128 && !v128) {
       return absl::UnimplementedError("trampoline: v128 parameter");
     }
   }
   for (wasm::ValType t : type.results) {
-    if (t == wasm::ValType::kV128) {
+    if (t == wasm::ValType::kV128 && (!v128 || type.results.size() > 1)) {
       return absl::UnimplementedError("trampoline: v128 result");
     }
   }
@@ -59,6 +64,11 @@ absl::StatusOr<Layout> ComputeLayout(const wasm::FuncType& type) {
     return loc;
   };
   for (wasm::ValType t : type.params) layout.params.push_back(assign(IsFloat(t)));
+  for (size_t i = 0; i < type.params.size(); ++i) {
+    if (type.params[i] == wasm::ValType::kV128 && layout.params[i].on_stack) {
+      return absl::UnimplementedError("trampoline: v128 parameter on the stack");
+    }
+  }
   if (type.results.size() > 1) {
     layout.has_ret_area = true;
     layout.ret_area = assign(false);
@@ -79,7 +89,7 @@ absl::StatusOr<Trampoline> Finish(asmjit::CodeHolder& code) {
 }  // namespace
 
 absl::StatusOr<Trampoline> CompileArrayCall(const wasm::FuncType& type) {
-  absl::StatusOr<Layout> layout_or = ComputeLayout(type);
+  absl::StatusOr<Layout> layout_or = ComputeLayout(type, /*v128=*/true);
   if (!layout_or.ok()) return layout_or.status();
   const Layout& layout = *layout_or;
   const int nres = static_cast<int>(type.results.size());
@@ -110,6 +120,8 @@ absl::StatusOr<Trampoline> CompileArrayCall(const wasm::FuncType& type) {
     } else if (loc.is_float) {
       if (t == wasm::ValType::kF32) {
         a.movss(ax::xmm(loc.reg), src);
+      } else if (t == wasm::ValType::kV128) {
+        a.movdqu(ax::xmm(loc.reg), src);
       } else {
         a.movsd(ax::xmm(loc.reg), src);
       }
@@ -132,6 +144,8 @@ absl::StatusOr<Trampoline> CompileArrayCall(const wasm::FuncType& type) {
     const wasm::ValType t = type.results[0];
     if (t == wasm::ValType::kF32) {
       a.movss(ax::dword_ptr(ax::rbx), ax::xmm0);
+    } else if (t == wasm::ValType::kV128) {
+      a.movdqu(ax::xmmword_ptr(ax::rbx), ax::xmm0);
     } else if (t == wasm::ValType::kF64) {
       a.movsd(ax::qword_ptr(ax::rbx), ax::xmm0);
     } else if (t == wasm::ValType::kI32) {

@@ -1,6 +1,9 @@
 #include "codegen/trampolines/trampolines.h"
 
+#include <emmintrin.h>
+
 #include <cstring>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -139,9 +142,40 @@ TEST(TrampolinesTest, SingleFloatResultFromHost) {
   EXPECT_EQ(s.Get<float>(0), 3.5f);
 }
 
+// v128 travels in xmm registers like __m128i.
+__m128i AddV128(void*, void*, int32_t k, __m128i x, __m128i y) {
+  return _mm_add_epi32(_mm_add_epi32(x, y), _mm_set1_epi32(k));
+}
+
+TEST(TrampolinesTest, ArrayCallV128) {
+  FuncType t{{ValType::kI32, ValType::kV128, ValType::kV128}, {ValType::kV128}};
+  auto tramp = CompileArrayCall(t);
+  ASSERT_TRUE(tramp.ok()) << tramp.status();
+  Slots s;
+  s.Set<int32_t>(0, 100);
+  s.Set<__m128i>(1, _mm_setr_epi32(1, 2, 3, 4));
+  s.Set<__m128i>(2, _mm_setr_epi32(10, 20, 30, 40));
+  reinterpret_cast<ArrayCallFn>(tramp->entry)(
+      reinterpret_cast<const void*>(&AddV128), nullptr, nullptr, s.bytes);
+  int32_t lanes[4];
+  std::memcpy(lanes, s.bytes, 16);
+  EXPECT_EQ(lanes[0], 111);
+  EXPECT_EQ(lanes[1], 122);
+  EXPECT_EQ(lanes[2], 133);
+  EXPECT_EQ(lanes[3], 144);
+}
+
 TEST(TrampolinesTest, V128Unimplemented) {
-  FuncType t{{ValType::kV128}, {}};
-  EXPECT_EQ(CompileArrayCall(t).status().code(),
+  // Host functions, v128 on the stack and v128 in multi-value results are
+  // not supported yet.
+  FuncType host{{ValType::kV128}, {}};
+  EXPECT_EQ(CompileWasmToHost(host, nullptr).status().code(),
+            absl::StatusCode::kUnimplemented);
+  FuncType stack{std::vector<ValType>(9, ValType::kV128), {}};
+  EXPECT_EQ(CompileArrayCall(stack).status().code(),
+            absl::StatusCode::kUnimplemented);
+  FuncType multi{{}, {ValType::kV128, ValType::kI32}};
+  EXPECT_EQ(CompileArrayCall(multi).status().code(),
             absl::StatusCode::kUnimplemented);
 }
 

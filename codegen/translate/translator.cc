@@ -12,6 +12,7 @@
 #include "codegen/ir/builder.h"
 #include "codegen/ir/instructions.h"
 #include "codegen/opt/unreachable.h"
+#include "codegen/translate/simd.h"
 #include "runtime/abi/builtins.h"
 #include "runtime/abi/trap_code.h"
 #include "runtime/abi/vm_offsets.h"
@@ -37,24 +38,20 @@ constexpr uint8_t kRO = ir::kMemNotrap | ir::kMemAligned | ir::kMemReadonly;
 // Flags for VMContext fields that may change (lengths, globals, table bases).
 constexpr uint8_t kRW = ir::kMemNotrap | ir::kMemAligned;
 
-// IR type of a wasm value type; kInvalid for v128 (unsupported).
+// IR type of a wasm value type.
 Type IrType(ValType t) {
   switch (t) {
     case ValType::kI32: return Type::kI32;
     case ValType::kI64: return Type::kI64;
     case ValType::kF32: return Type::kF32;
     case ValType::kF64: return Type::kF64;
+    case ValType::kV128: return Type::kV128;
     case ValType::kFuncRef:
     case ValType::kExternRef: return kPtr;
     default: return Type::kInvalid;
   }
 }
 
-bool HasV128(const wasm::FuncType& t) {
-  for (ValType v : t.params) if (v == ValType::kV128) return true;
-  for (ValType v : t.results) if (v == ValType::kV128) return true;
-  return false;
-}
 
 Type BuiltinIrType(abi::BuiltinType t) {
   switch (t) {
@@ -272,10 +269,6 @@ class Translator
     b_->AppendEntryParams(entry_);
     b_->SwitchToBlock(entry_);
     b_->SealBlock(entry_);
-    if (HasV128(sig)) {
-      Unsupported("v128 in the function signature");
-      return;
-    }
     absl::Span<const ir::Value> params = f_->block_params(entry_);
     vmctx_ = params[0];
     locals_.reserve(locals.size());
@@ -292,7 +285,12 @@ class Translator
       locals_.push_back(v);
       // Params are defined; other locals read as zero through the
       // builder's "never assigned" rule (a constant only where used).
-      if (i < sig.params.size()) b_->DefVar(v, params[i + 2]);
+      if (i < sig.params.size()) {
+        b_->DefVar(v, params[i + 2]);
+      } else if (t == Type::kV128) {
+        static constexpr uint8_t kZero[16] = {};
+        b_->DefVar(v, EmitV128Const(*b_, *f_, kZero));
+      }
     }
   }
 
@@ -527,7 +525,6 @@ class Translator
   void Select(ValType type, const Value& a, const Value& b_val,
               const Value& cond, Value* result) {
     if (!ok()) return;
-    if (type == ValType::kV128) return Unsupported("select on v128");
     SetLoc();
     *result = b_->Select(cond, a, b_val);
   }
@@ -608,20 +605,40 @@ class Translator
     SetLoc();
     *result = b_->F64constBits(bits);
   }
-  void V128Const(const uint8_t*, Value*) { UnsupportedOp(); }
-  void SimdLaneOp(wasm::Opcode, uint8_t, absl::Span<const Value>, Value*) {
-    UnsupportedOp();
+  // SIMD (codegen/translate/simd.cc).
+  void V128Const(const uint8_t* bytes, Value* result) {
+    if (!ok()) return;
+    SetLoc();
+    *result = EmitV128Const(*b_, *f_, bytes);
   }
-  void Shuffle(const uint8_t*, const Value&, const Value&, Value*) {
-    UnsupportedOp();
+  void SimdLaneOp(wasm::Opcode op, uint8_t lane, absl::Span<const Value> args,
+                  Value* result) {
+    if (!ok()) return;
+    SetLoc();
+    *result = EmitSimd(*b_, *f_, op, args, lane);
+    if (!result->valid()) UnsupportedOp();
   }
-  void LoadLane(wasm::Opcode, const wasm::MemArg&, uint8_t, const Value&,
-                const Value&, Value*) {
-    UnsupportedOp();
+  void Shuffle(const uint8_t* lanes, const Value& x, const Value& y,
+               Value* result) {
+    if (!ok()) return;
+    SetLoc();
+    *result = EmitShuffle(*b_, *f_, lanes, x, y);
   }
-  void StoreLane(wasm::Opcode, const wasm::MemArg&, uint8_t, const Value&,
-                 const Value&) {
-    UnsupportedOp();
+  void LoadLane(wasm::Opcode op, const wasm::MemArg& m, uint8_t lane,
+                const Value& addr, const Value& vec, Value* result) {
+    if (!ok()) return;
+    SetLoc();
+    const int bytes = SimdMemBytes(op);
+    if (NeedsBoundsCheck(m.offset, bytes)) BoundsCheck(addr, m.offset, bytes);
+    *result = EmitLoadLane(*b_, *f_, op, lane, HeapBase(), addr, m.offset, vec);
+  }
+  void StoreLane(wasm::Opcode op, const wasm::MemArg& m, uint8_t lane,
+                 const Value& addr, const Value& vec) {
+    if (!ok()) return;
+    SetLoc();
+    const int bytes = SimdMemBytes(op);
+    if (NeedsBoundsCheck(m.offset, bytes)) BoundsCheck(addr, m.offset, bytes);
+    EmitStoreLane(*b_, *f_, op, lane, HeapBase(), addr, m.offset, vec);
   }
 
   void NumericOp(wasm::Opcode op, absl::Span<const Value> args,
@@ -823,21 +840,7 @@ class Translator
     }
     Unsupported(name);
   }
-  bool CheckBlockType(const wasm::BlockType& bt) {
-    for (uint32_t i = 0; i < bt.num_params(); ++i) {
-      if (bt.param(i) == ValType::kV128) {
-        Unsupported("v128 block type");
-        return false;
-      }
-    }
-    for (uint32_t i = 0; i < bt.num_results(); ++i) {
-      if (bt.result(i) == ValType::kV128) {
-        Unsupported("v128 block type");
-        return false;
-      }
-    }
-    return true;
-  }
+  bool CheckBlockType(const wasm::BlockType&) { return true; }
   ir::Block NewBlockWithResults(const wasm::BlockType& bt) {
     ir::Block blk = b_->CreateBlock();
     for (uint32_t i = 0; i < bt.num_results(); ++i) {
@@ -1147,6 +1150,10 @@ void Translator::NumericOp(wasm::Opcode op, absl::Span<const Value> args,
     case O::kF32ReinterpretI32: r = b.Bitcast(Type::kF32, x); break;
     case O::kF64ReinterpretI64: r = b.Bitcast(Type::kF64, x); break;
     default:
+      if (wasm::GetOpcodeInfo(op).prefix == 0xfd) {
+        r = EmitSimd(b, *f_, op, args);
+        if (r.valid()) break;
+      }
       UnsupportedOp();
       if (ok()) {
         status_ = absl::UnimplementedError(absl::StrFormat(
@@ -1177,7 +1184,12 @@ void Translator::Load(wasm::Opcode op, const wasm::MemArg& m,
     case O::kI32Load: case O::kF32Load: case O::kI64Load32S:
     case O::kI64Load32U: bytes = 4; break;
     case O::kI64Load: case O::kF64Load: bytes = 8; break;
-    default: return UnsupportedOp();
+    default:
+      bytes = SimdMemBytes(op);
+      if (bytes == 0) return UnsupportedOp();
+      if (NeedsBoundsCheck(m.offset, bytes)) BoundsCheck(addr, m.offset, bytes);
+      *result = EmitSimdLoad(b, *f_, op, HeapBase(), addr, m.offset);
+      return;
   }
   if (NeedsBoundsCheck(m.offset, bytes)) BoundsCheck(addr, m.offset, bytes);
   ir::Value base = HeapBase();
@@ -1213,6 +1225,7 @@ void Translator::Store(wasm::Opcode op, const wasm::MemArg& m,
     case O::kI32Store16: case O::kI64Store16: bytes = 2; break;
     case O::kI32Store: case O::kF32Store: case O::kI64Store32: bytes = 4; break;
     case O::kI64Store: case O::kF64Store: bytes = 8; break;
+    case O::kV128Store: bytes = 16; break;
     default: return UnsupportedOp();
   }
   if (NeedsBoundsCheck(m.offset, bytes)) BoundsCheck(addr, m.offset, bytes);
@@ -1220,7 +1233,7 @@ void Translator::Store(wasm::Opcode op, const wasm::MemArg& m,
   const uint32_t off = m.offset;
   switch (op) {
     case O::kI32Store: case O::kI64Store: case O::kF32Store:
-    case O::kF64Store: b.HeapStore(v, base, addr, off); break;
+    case O::kF64Store: case O::kV128Store: b.HeapStore(v, base, addr, off); break;
     case O::kI32Store8: case O::kI64Store8: b.HeapIstore8(v, base, addr, off); break;
     case O::kI32Store16: case O::kI64Store16: b.HeapIstore16(v, base, addr, off); break;
     case O::kI64Store32: b.HeapIstore32(v, base, addr, off); break;
@@ -1236,7 +1249,6 @@ void Translator::Call(uint32_t function, const wasm::FuncType& sig,
                       absl::Span<const Value> args,
                       absl::Span<Value> results) {
   if (!ok()) return;
-  if (HasV128(sig)) return Unsupported("call with v128 in the signature");
   SetLoc();
   const wasm::Function& fn = module_.functions[function];
   scratch_.clear();
@@ -1274,7 +1286,6 @@ void Translator::CallIndirect(uint32_t type_index, uint32_t table,
                               absl::Span<const Value> args,
                               absl::Span<Value> results) {
   if (!ok()) return;
-  if (HasV128(sig)) return Unsupported("call_indirect with v128");
   SetLoc();
   auto& b = *b_;
   // Bounds check against the table's current size.

@@ -167,13 +167,15 @@ class Emitter {
       if (used.Contains(GprReg(r))) saved_.push_back(r);
     }
     csr_bytes_ = 8 * static_cast<uint32_t>(saved_.size());
-    uint32_t total = csr_bytes_ + 8 * ra_.num_spill_slots + vc_.outgoing_args_size;
+    slot_bytes_ = f_.wide_float_slots ? 16 : 8;
+    uint32_t total = csr_bytes_ + slot_bytes_ * ra_.num_spill_slots + vc_.outgoing_args_size;
     frame_size_ = (total + 15) & ~15u;
   }
 
   int32_t SlotOffset(uint32_t slot) const {
-    return -static_cast<int32_t>(csr_bytes_ + 8 * (slot + 1));
+    return -static_cast<int32_t>(csr_bytes_ + slot_bytes_ * (slot + 1));
   }
+  ax::Mem SlotMem16(uint32_t slot) const { return ax::xmmword_ptr(ax::rbp, SlotOffset(slot)); }
   ax::Mem SlotMem(uint32_t slot) const { return ax::qword_ptr(ax::rbp, SlotOffset(slot)); }
 
   void EmitPrologue() {
@@ -228,13 +230,17 @@ class Emitter {
         a.mov(ax::gpq(m.to.reg().hw()), ax::gpq(m.from.reg().hw()));
       }
     } else if (m.from.is_stack() && m.to.is_reg()) {
-      if (fl) {
+      if (fl && slot_bytes_ == 16) {
+        a.movups(ax::xmm(m.to.reg().hw()), SlotMem16(m.from.slot()));
+      } else if (fl) {
         a.movsd(ax::xmm(m.to.reg().hw()), SlotMem(m.from.slot()));
       } else {
         a.mov(ax::gpq(m.to.reg().hw()), SlotMem(m.from.slot()));
       }
     } else if (m.from.is_reg() && m.to.is_stack()) {
-      if (fl) {
+      if (fl && slot_bytes_ == 16) {
+        a.movups(SlotMem16(m.to.slot()), ax::xmm(m.from.reg().hw()));
+      } else if (fl) {
         a.movsd(SlotMem(m.to.slot()), ax::xmm(m.from.reg().hw()));
       } else {
         a.mov(SlotMem(m.to.slot()), ax::gpq(m.from.reg().hw()));
@@ -243,6 +249,10 @@ class Emitter {
       if (m.from == m.to) return;
       a.push(SlotMem(m.from.slot()));
       a.pop(SlotMem(m.to.slot()));
+      if (fl && slot_bytes_ == 16) {
+        a.push(ax::qword_ptr(ax::rbp, SlotOffset(m.from.slot()) + 8));
+        a.pop(ax::qword_ptr(ax::rbp, SlotOffset(m.to.slot()) + 8));
+      }
     }
   }
 
@@ -309,6 +319,7 @@ class Emitter {
       case LoadKind::kS32x64: a.movsxd(G(i, 0, 8), M(i, inst, 4)); break;
       case LoadKind::kF32: a.movss(X(i, 0), M(i, inst, 4)); break;
       case LoadKind::kF64: a.movsd(X(i, 0), M(i, inst, 8)); break;
+      case LoadKind::kV128: a.movdqu(X(i, 0), M(i, inst, 16)); break;
     }
   }
 
@@ -338,6 +349,7 @@ class Emitter {
       case StoreKind::kI64: a.mov(M(i, inst, 8), G(i, 0, 8)); break;
       case StoreKind::kF32: a.movss(M(i, inst, 4), X(i, 0)); break;
       case StoreKind::kF64: a.movsd(M(i, inst, 8), X(i, 0)); break;
+      case StoreKind::kV128: a.movdqu(M(i, inst, 16), X(i, 0)); break;
     }
   }
 
@@ -815,6 +827,26 @@ class Emitter {
       case Op::kXmmConst:
         LoadFloatConst(X(i, 0), G(i, 1, 8), static_cast<uint64_t>(inst.imm), sz);
         break;
+      case Op::kVecRR:
+        if (inst.sub & 1) {
+          a.emit(static_cast<InstId>(inst.imm), X(i, 0), X(i, 1), Imm(inst.cc));
+        } else {
+          a.emit(static_cast<InstId>(inst.imm), X(i, 0), X(i, 1));
+        }
+        break;
+      case Op::kVecRI:
+        a.emit(static_cast<InstId>(inst.imm), X(i, 0), Imm(inst.cc));
+        break;
+      case Op::kVecInsert:
+        a.emit(static_cast<InstId>(inst.imm), X(i, 0), G(i, 1, sz), Imm(inst.cc));
+        break;
+      case Op::kVecExtract:
+        if (inst.sub & 1) {
+          a.emit(static_cast<InstId>(inst.imm), G(i, 1, sz), X(i, 0), Imm(inst.cc));
+        } else {
+          a.emit(static_cast<InstId>(inst.imm), G(i, 1, sz), X(i, 0));
+        }
+        break;
       case Op::kXmmMinMax: {
         ax::Xmm lhs = X(i, 0), dst = X(i, 1);
         const bool d = sz == 8;
@@ -850,6 +882,7 @@ class Emitter {
   std::vector<std::pair<Label, std::function<void()>>> late_data_;
   std::vector<int> saved_;
   uint32_t csr_bytes_ = 0;
+  uint32_t slot_bytes_ = 8;
   uint32_t frame_size_ = 0;
   uint32_t cur_block_ = 0;
   uint32_t last_srcloc_ = ~0u;

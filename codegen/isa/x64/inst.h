@@ -107,6 +107,8 @@ struct MachFunction {
   // Wasm bytecode offset per instruction (~0u: none); empty if unknown.
   std::vector<uint32_t> srclocs;
   std::string name;
+  // Float-class spill slots are 16 bytes (a v128 value exists).
+  bool wide_float_slots = false;
 };
 
 // Address with vregs, converted to operand slots by the builder.

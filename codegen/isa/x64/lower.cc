@@ -8,6 +8,7 @@
 #include "codegen/ir/instructions.h"
 #include "codegen/ir/printer.h"
 #include "codegen/isa/x64/abi.h"
+#include "codegen/isa/x64/lower_simd.h"
 
 namespace kiln::isa::x64 {
 namespace {
@@ -17,6 +18,8 @@ using ir::Type;
 using ir::Value;
 
 int Sz(Type t) { return ir::TypeBits(t) == 64 ? 8 : 4; }
+// Values that live in xmm registers: floats and v128.
+bool IsXmm(Type t) { return ir::IsFloat(t) || t == Type::kV128; }
 
 Cond IntCond(ir::IntCC cc) {
   switch (cc) {
@@ -58,6 +61,7 @@ LoadKind LoadKindFor(Type t) {
     case Type::kI32: return LoadKind::kI32;
     case Type::kF32: return LoadKind::kF32;
     case Type::kF64: return LoadKind::kF64;
+    case Type::kV128: return LoadKind::kV128;
     default: return LoadKind::kI64;
   }
 }
@@ -66,6 +70,7 @@ StoreKind StoreKindFor(Type t) {
     case Type::kI32: return StoreKind::kI32;
     case Type::kF32: return StoreKind::kF32;
     case Type::kF64: return StoreKind::kF64;
+    case Type::kV128: return StoreKind::kV128;
     default: return StoreKind::kI64;
   }
 }
@@ -94,7 +99,7 @@ std::vector<ArgLoc> AssignArgs(absl::Span<const Type> types, bool ret_ptr, int* 
     }
     locs.push_back(l);
   };
-  for (Type t : types) assign(ir::IsFloat(t));
+  for (Type t : types) assign(IsXmm(t));
   if (ret_ptr) assign(false);
   *num_stack = stack;
   return locs;
@@ -107,6 +112,7 @@ class Lowerer {
 
   absl::Status Run() {
     mf_->name = f_.name();
+    if (absl::Status s = CheckV128(); !s.ok()) return s;
     const ir::Block entry = f_.entry_block();
     if (!entry.valid()) return Err("function has no blocks");
     for (ir::Block blk : f_.blocks()) {
@@ -144,6 +150,46 @@ class Lowerer {
   }
 
  private:
+  // v128 values need 16-byte spill slots; they travel in xmm registers
+  // only (no stack arguments or multi-value return areas yet).
+  absl::Status CheckV128() {
+    bool any = false;
+    for (uint32_t v = 0; v < f_.num_values(); ++v) {
+      if (f_.value_type(Value(v)) == Type::kV128) any = true;
+    }
+    if (!any) return absl::OkStatus();
+    if (!ctx_.features.sse41) {
+      return absl::UnimplementedError(absl::StrCat("x64 lowering of ", f_.name(),
+                                                   ": v128 needs SSE4.1"));
+    }
+    mf_->wide_float_slots = true;
+    auto check_sig = [&](const ir::Signature& sig) -> absl::Status {
+      int nstack = 0;
+      const bool multi = sig.results.size() > 1;
+      std::vector<ArgLoc> locs = AssignArgs(sig.params, multi, &nstack);
+      for (size_t k = 0; k < sig.params.size(); ++k) {
+        if (sig.params[k] == Type::kV128 && !locs[k].in_reg) {
+          return absl::UnimplementedError(absl::StrCat(
+              "x64 lowering of ", f_.name(), ": v128 argument on the stack"));
+        }
+      }
+      if (multi) {
+        for (Type t : sig.results) {
+          if (t == Type::kV128) {
+            return absl::UnimplementedError(absl::StrCat(
+                "x64 lowering of ", f_.name(), ": v128 in a multi-value result"));
+          }
+        }
+      }
+      return absl::OkStatus();
+    };
+    if (absl::Status s = check_sig(f_.signature()); !s.ok()) return s;
+    for (uint32_t k = 0; k < f_.num_signatures(); ++k) {
+      if (absl::Status s = check_sig(f_.sig(ir::SigRef(k))); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }
+
   absl::Status Err(absl::string_view msg) {
     return absl::InvalidArgumentError(absl::StrCat("x64 lowering of ", f_.name(), ": ", msg));
   }
@@ -161,7 +207,7 @@ class Lowerer {
     if (const_block_[v.index] == cur_block_ + 1) return value_vreg_[v.index];
     const ir::InstData& d = f_.inst(DefInst(v));
     const Type t = T(v);
-    VReg r = mf_->vcode.NewVReg(ir::IsFloat(t) ? RegClass::kFloat : RegClass::kInt);
+    VReg r = mf_->vcode.NewVReg(IsXmm(t) ? RegClass::kFloat : RegClass::kInt);
     if (t == Type::kF32) {
       b_.XmmConst(r, static_cast<uint32_t>(d.imm), 4);
     } else if (t == Type::kF64) {
@@ -196,7 +242,7 @@ class Lowerer {
     if (IsConstValue(v)) return ConstReg(v);
     VReg& r = value_vreg_[v.index];
     if (r == kInvalidVReg) {
-      r = mf_->vcode.NewVReg(ir::IsFloat(f_.value_type(v)) ? RegClass::kFloat : RegClass::kInt);
+      r = mf_->vcode.NewVReg(IsXmm(f_.value_type(v)) ? RegClass::kFloat : RegClass::kInt);
     }
     return r;
   }
@@ -529,7 +575,7 @@ class Lowerer {
         r = zext_tmp;
       }
       rets.push_back(r);
-      ret_regs.push_back(ir::IsFloat(t) ? XmmReg(0) : GprReg(kRax));
+      ret_regs.push_back(IsXmm(t) ? XmmReg(0) : GprReg(kRax));
     }
     if (op == Opcode::kCall) {
       const ir::ExtFuncData& ext = f_.ext_func(ir::FuncRef(f_.inst(i).ref));
@@ -828,7 +874,7 @@ class Lowerer {
         break;
       case Opcode::kSelect: {
         VReg dst = V(res);
-        const bool fl = ir::IsFloat(T(res));
+        const bool fl = IsXmm(T(res));
         Copy(V(args[2]), dst);
         Cond cc = EmitCondition(args[0]);
         if (fl) {
@@ -931,7 +977,7 @@ class Lowerer {
       }
       case Opcode::kReturn: {
         if (args.size() == 1) {
-          b_.Ret({V(args[0])}, {ir::IsFloat(T(args[0])) ? XmmReg(0) : GprReg(kRax)});
+          b_.Ret({V(args[0])}, {IsXmm(T(args[0])) ? XmmReg(0) : GprReg(kRax)});
         } else {
           for (size_t k = 0; k < args.size(); ++k) {
             Addr a{ret_ptr_, kInvalidVReg, 0, 8 * static_cast<int32_t>(k)};
@@ -939,6 +985,11 @@ class Lowerer {
           }
           b_.Ret({}, {});
         }
+        break;
+      }
+      case Opcode::kSimd: {
+        absl::Status st = LowerSimd(b_, f_, i, ctx_, [this](Value v) { return V(v); });
+        if (!st.ok()) return st;
         break;
       }
       default:

@@ -1,0 +1,38 @@
+// Translation of 128-bit SIMD operations into the IR's generic `simd`
+// instruction (codegen/ir/simd.h). Used by translator.cc's hooks.
+#ifndef KILN_CODEGEN_TRANSLATE_SIMD_H_
+#define KILN_CODEGEN_TRANSLATE_SIMD_H_
+
+#include <cstdint>
+
+#include "absl/types/span.h"
+#include "codegen/ir/builder.h"
+#include "codegen/ir/function.h"
+#include "wasm/opcodes.h"
+
+namespace kiln::translate {
+
+// `simd.T op [lane,] args` (T from the operation's signature); an invalid
+// value if `op` is not a SIMD operation the IR carries.
+ir::Value EmitSimd(ir::FunctionBuilder& b, ir::Function& f, wasm::Opcode op,
+                   absl::Span<const ir::Value> args, uint8_t lane = 0);
+ir::Value EmitV128Const(ir::FunctionBuilder& b, ir::Function& f,
+                        const uint8_t bytes[16]);
+ir::Value EmitShuffle(ir::FunctionBuilder& b, ir::Function& f,
+                      const uint8_t lanes[16], ir::Value x, ir::Value y);
+// Bytes accessed by a SIMD load/store opcode (0 if not one).
+int SimdMemBytes(wasm::Opcode op);
+// v128.load*, v128.load*_splat, v128.load*_zero at base + zext(index) + off.
+ir::Value EmitSimdLoad(ir::FunctionBuilder& b, ir::Function& f,
+                       wasm::Opcode op, ir::Value base, ir::Value index,
+                       uint32_t off);
+ir::Value EmitLoadLane(ir::FunctionBuilder& b, ir::Function& f,
+                       wasm::Opcode op, uint8_t lane, ir::Value base,
+                       ir::Value index, uint32_t off, ir::Value vec);
+void EmitStoreLane(ir::FunctionBuilder& b, ir::Function& f, wasm::Opcode op,
+                   uint8_t lane, ir::Value base, ir::Value index, uint32_t off,
+                   ir::Value vec);
+
+}  // namespace kiln::translate
+
+#endif  // KILN_CODEGEN_TRANSLATE_SIMD_H_
