@@ -12,6 +12,7 @@
 #include "wabt/wast-lexer.h"
 #include "wabt/wast-parser.h"
 #include "wasm/decoder.h"
+#include "wasm/validator.h"
 
 namespace kiln {
 namespace {
@@ -162,13 +163,22 @@ absl::StatusOr<Module> ModuleFromCompiled(
 absl::StatusOr<Module> Module::FromBinary(const Engine& engine,
                                           absl::Span<const uint8_t> bytes) {
   if (!engine.init_status().ok()) return engine.init_status();
+  // Function bodies are validated once, by CompileModule (its decoder
+  // validates every body while translating it), not here too.
+  wasm::DecodeOptions options;
+  options.validate_function_bodies = false;
   absl::StatusOr<std::unique_ptr<wasm::ModuleInfo>> info =
-      wasm::DecodeModule(bytes);
+      wasm::DecodeModule(bytes, options);
   if (!info.ok()) return info.status();
 
   absl::StatusOr<compiler::CompiledModule> compiled = compiler::CompileModule(
       **info, {}, internal::CompileOptionsFor(engine.config()));
-  if (!compiled.ok()) return compiled.status();
+  if (!compiled.ok()) {
+    // Failure path only: report an invalid body exactly as a validating
+    // DecodeModule would (its message, and ahead of other compile errors).
+    if (absl::Status v = wasm::ValidateAllFunctions(**info); !v.ok()) return v;
+    return compiled.status();
+  }
   std::vector<uint8_t> code = std::move(compiled->code);
   compiled->code.clear();
   return internal::ModuleFromCompiled(engine, *std::move(info),
