@@ -6,6 +6,8 @@
 #include <cassert>
 #include <cstring>
 
+#include "absl/container/inlined_vector.h"
+
 namespace kiln::ir {
 
 Block FunctionBuilder::CreateBlock() {
@@ -118,7 +120,7 @@ Inst FunctionBuilder::Call(FuncRef fn, absl::Span<const Value> args) {
 
 Inst FunctionBuilder::CallIndirect(SigRef sig, Value callee,
                                    absl::Span<const Value> args) {
-  std::vector<Value> all;
+  absl::InlinedVector<Value, 16> all;
   all.reserve(args.size() + 1);
   all.push_back(callee);
   all.insert(all.end(), args.begin(), args.end());
@@ -147,7 +149,7 @@ Inst FunctionBuilder::Brif(Value c, Block then_block,
 
 Inst FunctionBuilder::BrTable(Value index, Block default_block,
                               absl::Span<const Block> table) {
-  std::vector<BlockCallSpec> t;
+  absl::InlinedVector<BlockCallSpec, 16> t;
   t.reserve(table.size() + 1);
   t.push_back({default_block, {}});
   for (Block b : table) t.push_back({b, {}});
