@@ -1,9 +1,8 @@
 // Value types of the IR.
 //
-// Only what a WebAssembly 2.0 (non-SIMD) translator needs: i32, i64, f32,
-// f64. Booleans are i32 0/1 (as in wasm), pointers are i64. v128 is declared
-// so the text format and tables have a slot for it, but nothing produces it
-// yet and the verifier rejects it.
+// What a WebAssembly 2.0 translator needs: i32, i64, f32, f64, v128.
+// Booleans are i32 0/1 (as in wasm), pointers are i64. v128 is produced by
+// the generic `simd` instruction (simd.h), loads, calls and block params.
 #ifndef KILN_CODEGEN_IR_TYPES_H_
 #define KILN_CODEGEN_IR_TYPES_H_
 
@@ -19,7 +18,7 @@ enum class Type : uint8_t {
   kI64,
   kF32,
   kF64,
-  kV128,  // Reserved.
+  kV128,
 };
 
 inline constexpr Type kPointerType = Type::kI64;
