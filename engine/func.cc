@@ -102,8 +102,9 @@ ABSL_ATTRIBUTE_NOINLINE Result<void> TrappedRaw(StoreOpaque& store,
 }
 }  // namespace
 
-Result<void> CallWasmRaw(StoreOpaque& store, trampolines::ArrayCallFn tramp,
-                         const abi::VMFuncRef* ref, ValRaw* values) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline Result<void> CallWasmRawInline(
+    StoreOpaque& store, trampolines::ArrayCallFn tramp,
+    const abi::VMFuncRef* ref, ValRaw* values) {
   const void* entry = runtime::internal::g_typed_entry0;
   if (ABSL_PREDICT_FALSE(entry == nullptr)) {
     absl::StatusOr<const void*> e = runtime::EntryTrampoline(0);
@@ -122,6 +123,11 @@ Result<void> CallWasmRaw(StoreOpaque& store, trampolines::ArrayCallFn tramp,
   runtime::EndEntry(frame);
   if (ABSL_PREDICT_FALSE(frame.trap.trapped)) return TrappedRaw(store, frame);
   return Result<void>();
+}
+
+Result<void> CallWasmRaw(StoreOpaque& store, trampolines::ArrayCallFn tramp,
+                         const abi::VMFuncRef* ref, ValRaw* values) {
+  return CallWasmRawInline(store, tramp, ref, values);
 }
 
 Trap TakeTrap(StoreOpaque& store, const runtime::Trap& trap) {
@@ -190,15 +196,6 @@ ABSL_ATTRIBUTE_NOINLINE Result<void> CallHostRaw(const abi::VMFuncRef* ref,
   return Result<void>();
 }
 
-// The array-call trampoline of `sig` (lock-free after its first use).
-inline absl::StatusOr<trampolines::ArrayCallFn> ArrayCallFor(
-    const StoreOpaque& store, uint32_t sig) {
-  if (const void* fast = store.engine().impl()->array_call_table.Get(sig)) {
-    return reinterpret_cast<trampolines::ArrayCallFn>(const_cast<void*>(fast));
-  }
-  return store.engine().ArrayCallTrampoline(sig);
-}
-
 inline ValRaw ToRawFast(const Val& v) {
   ValRaw r;
   switch (v.type()) {
@@ -224,14 +221,37 @@ inline Val FromRawFast(ValType type, const ValRaw& raw) {
   }
 }
 
+ABSL_ATTRIBUTE_NOINLINE Result<void> CallRawSlow(const abi::VMFuncRef* ref,
+                                                 StoreOpaque& store,
+                                                 ValRaw* values) {
+  if (internal::IsHostContext(ref->vmctx)) {
+    return CallHostRaw(ref, store, values);
+  }
+  absl::StatusOr<trampolines::ArrayCallFn> tramp =
+      store.engine().ArrayCallTrampoline(ref->type_id);
+  if (!tramp.ok()) return tramp.status();
+  return internal::CallWasmRaw(store, *tramp, ref, values);
+}
+
+// Host check and the cached array-call trampoline, then the entry.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline Result<void> CallRawInline(
+    const abi::VMFuncRef* ref, StoreOpaque& store, ValRaw* values) {
+  const void* tramp =
+      store.engine().impl()->array_call_table.Get(ref->type_id);
+  if (ABSL_PREDICT_FALSE(tramp == nullptr ||
+                         internal::IsHostContext(ref->vmctx))) {
+    return CallRawSlow(ref, store, values);
+  }
+  return internal::CallWasmRawInline(
+      store,
+      reinterpret_cast<trampolines::ArrayCallFn>(const_cast<void*>(tramp)),
+      ref, values);
+}
+
 }  // namespace
 
 Result<void> Func::CallRaw(StoreOpaque& store, ValRaw* values) const {
-  if (ABSL_PREDICT_FALSE(is_host())) return CallHostRaw(ref_, store, values);
-  absl::StatusOr<trampolines::ArrayCallFn> tramp =
-      ArrayCallFor(store, ref_->type_id);
-  if (ABSL_PREDICT_FALSE(!tramp.ok())) return tramp.status();
-  return internal::CallWasmRaw(store, *tramp, ref_, values);
+  return CallRawInline(ref_, store, values);
 }
 
 namespace {
@@ -260,35 +280,50 @@ ABSL_ATTRIBUTE_NOINLINE absl::Status ArgumentError(const FuncType& type,
 }
 }  // namespace
 
-Result<void> Func::Call(StoreOpaque& store, absl::Span<const Val> params,
-                        absl::Span<Val> results) const {
-  const FuncType& type = store.engine().signatures().Lookup(ref_->type_id);
-  const size_t np = type.params.size();
-  const size_t nr = type.results.size();
-  if (ABSL_PREDICT_FALSE(params.size() != np || results.size() != nr)) {
-    return ArgumentError(type, params, results.size());
-  }
-  const size_t slots = std::max<size_t>({np, nr, 1});
-  constexpr size_t kInline = 16;
-  ValRaw inline_values[kInline];
-  std::unique_ptr<ValRaw[]> heap_values;
-  ValRaw* values = inline_values;
-  if (ABSL_PREDICT_FALSE(slots > kInline)) {
-    heap_values = std::make_unique<ValRaw[]>(slots);
-    values = heap_values.get();
-  }
+namespace {
+// Func::Call after the count checks, with `values` holding enough slots.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline Result<void> CallVals(
+    const abi::VMFuncRef* ref, StoreOpaque& store, const FuncType& type,
+    absl::Span<const Val> params, absl::Span<Val> results, ValRaw* values) {
+  const size_t np = params.size();
   for (size_t i = 0; i < np; ++i) {
     if (ABSL_PREDICT_FALSE(params[i].type() != type.params[i])) {
       return ArgumentError(type, params, results.size());
     }
     values[i] = ToRawFast(params[i]);
   }
-  Result<void> r = CallRaw(store, values);
+  Result<void> r = CallRawInline(ref, store, values);
   if (ABSL_PREDICT_FALSE(!r.ok())) return r;
-  for (size_t k = 0; k < nr; ++k) {
+  for (size_t k = 0; k < results.size(); ++k) {
     results[k] = FromRawFast(type.results[k], values[k]);
   }
   return r;
+}
+
+ABSL_ATTRIBUTE_NOINLINE Result<void> CallValsBig(
+    const abi::VMFuncRef* ref, StoreOpaque& store, const FuncType& type,
+    absl::Span<const Val> params, absl::Span<Val> results, size_t slots) {
+  std::unique_ptr<ValRaw[]> values = std::make_unique<ValRaw[]>(slots);
+  return CallVals(ref, store, type, params, results, values.get());
+}
+}  // namespace
+
+Result<void> Func::Call(StoreOpaque& store, absl::Span<const Val> params,
+                        absl::Span<Val> results) const {
+  const FuncType& type =
+      store.engine().impl()->signatures.Lookup(ref_->type_id);
+  const size_t np = type.params.size();
+  const size_t nr = type.results.size();
+  if (ABSL_PREDICT_FALSE(params.size() != np || results.size() != nr)) {
+    return ArgumentError(type, params, results.size());
+  }
+  // No allocation up to 16 slots.
+  constexpr size_t kInline = 16;
+  if (ABSL_PREDICT_FALSE(np > kInline || nr > kInline)) {
+    return CallValsBig(ref_, store, type, params, results, std::max(np, nr));
+  }
+  ValRaw values[kInline];
+  return CallVals(ref_, store, type, params, results, values);
 }
 
 Result<std::vector<Val>> Func::Call(StoreOpaque& store,
