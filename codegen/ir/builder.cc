@@ -40,7 +40,29 @@ void FunctionBuilder::Reset(Function* f) {
   srcloc_ = kNoSrcLoc;
   num_tables_ = 0;
   var_types_.clear();
-  defs_.clear();
+  defs_.Clear();
+}
+
+void FunctionBuilder::DefMap::Clear() {
+  size_ = 0;
+  if (++gen_ == 0) {  // wrapped: make every slot empty explicitly
+    for (Slot& s : slots_) s.gen = 0;
+    gen_ = 1;
+  }
+}
+
+void FunctionBuilder::DefMap::Grow() {
+  std::vector<Slot> old = std::move(slots_);
+  const uint32_t old_gen = gen_;
+  const size_t n = old.empty() ? 256 : old.size() * 2;
+  slots_.assign(n, Slot{0, Value(), 0});
+  mask_ = n - 1;
+  shift_ = 64 - __builtin_ctzll(n);
+  gen_ = 1;
+  size_ = 0;
+  for (const Slot& s : old) {
+    if (s.gen == old_gen) Set(s.key, s.value);
+  }
 }
 
 void FunctionBuilder::AppendEntryParams(Block entry) {
@@ -169,7 +191,7 @@ Variable FunctionBuilder::DeclareVar(Type t) {
 
 void FunctionBuilder::DefVar(Variable var, Value v) {
   assert(cur_.valid());
-  defs_[Key(var, cur_)] = v;
+  defs_.Set(Key(var, cur_), v);
 }
 
 Value FunctionBuilder::UseVar(Variable var) {
@@ -254,16 +276,12 @@ Value FunctionBuilder::UseVarIn(Variable var, Block start) {
     bool pending = false;
     while (true) {
       EnsureBlockTables(b);
-      auto it = defs_.find(Key(var, b));
-      if (it != defs_.end()) {
-        v = it->second;
-        break;
-      }
+      if (defs_.Find(Key(var, b), &v)) break;
       if (!sealed_[b.index]) {
         // Predecessors may still appear: placeholder param, filled at seal.
         v = f_->AppendBlockParam(b, type);
         incomplete_[b.index].push_back({var, v});
-        defs_[Key(var, b)] = v;
+        defs_.Set(Key(var, b), v);
         break;
       }
       const auto& preds = preds_[b.index];
@@ -275,13 +293,13 @@ Value FunctionBuilder::UseVarIn(Variable var, Block start) {
       if (preds.empty()) {
         // Entry or unreachable block: the variable was never assigned.
         v = ZeroValue(type, b);
-        defs_[Key(var, b)] = v;
+        defs_.Set(Key(var, b), v);
         break;
       }
       // A merge: define the param first (breaks cycles), then look the
       // variable up in every predecessor and pass the results.
       v = f_->AppendBlockParam(b, type);
-      defs_[Key(var, b)] = v;
+      defs_.Set(Key(var, b), v);
       calls.push_back({true, b, v});
       for (size_t k = preds.size(); k-- > 0;) {
         calls.push_back({false, preds[k].block, Value()});
@@ -289,7 +307,7 @@ Value FunctionBuilder::UseVarIn(Variable var, Block start) {
       pending = true;
       break;
     }
-    for (Block c : chain) defs_[Key(var, c)] = v;
+    for (Block c : chain) defs_.Set(Key(var, c), v);
     if (!pending) results.push_back(v);
   }
   return results.back();

@@ -45,7 +45,6 @@
 #include <initializer_list>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/types/span.h"
 #include "codegen/ir/entities.h"
 #include "codegen/ir/function.h"
@@ -220,6 +219,56 @@ class FunctionBuilder {
     Block block;
     Inst inst;
   };
+  // (variable, block) -> definition: open addressing with linear probing,
+  // cleared in O(1) by moving to a new generation (the table keeps its
+  // size from one function to the next).
+  class DefMap {
+   public:
+    bool Find(uint64_t key, Value* v) const {
+      if (slots_.empty()) return false;
+      for (size_t i = Hash(key);; i = (i + 1) & mask_) {
+        const Slot& s = slots_[i];
+        if (s.gen != gen_) return false;
+        if (s.key == key) {
+          *v = s.value;
+          return true;
+        }
+      }
+    }
+    void Set(uint64_t key, Value v) {
+      if ((size_ + 1) * 2 > slots_.size()) Grow();
+      for (size_t i = Hash(key);; i = (i + 1) & mask_) {
+        Slot& s = slots_[i];
+        if (s.gen != gen_) {
+          s = Slot{key, v, gen_};
+          ++size_;
+          return;
+        }
+        if (s.key == key) {
+          s.value = v;
+          return;
+        }
+      }
+    }
+    void Clear();
+
+   private:
+    struct Slot {
+      uint64_t key;
+      Value value;
+      uint32_t gen;  // the slot is empty unless gen == gen_
+    };
+    size_t Hash(uint64_t key) const {
+      return static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> shift_);
+    }
+    void Grow();
+
+    std::vector<Slot> slots_;
+    size_t size_ = 0;
+    size_t mask_ = 0;
+    int shift_ = 64;
+    uint32_t gen_ = 1;
+  };
   // Scratch stacks of UseVarIn, kept to avoid allocating per lookup.
   struct LookupFrame {
     bool finish;  // false: look up the variable in `block`; true: add args.
@@ -240,7 +289,7 @@ class FunctionBuilder {
   std::vector<std::vector<Pred>> preds_;
   std::vector<std::vector<std::pair<Variable, Value>>> incomplete_;
   std::vector<Type> var_types_;
-  absl::flat_hash_map<uint64_t, Value> defs_;
+  DefMap defs_;
 };
 
 }  // namespace kiln::ir
