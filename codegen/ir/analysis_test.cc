@@ -47,6 +47,59 @@ block6:
   EXPECT_EQ(dt.preorder().size(), 6u);
 }
 
+// Regression guard for the TSan-build report of a null write in
+// DominatorTree::Compute (tests/linker/README.md): one CFG and dominator
+// tree object recomputed over functions of different sizes (shrinking
+// storage, a single block with no tree children: empty children_/preds_
+// rows), and an unreachable block branching into the reachable part. Run
+// under ASan + UBSan as well (see tests/linker/README.md).
+TEST(AnalysisTest, RecomputeOverDifferentFunctions) {
+  auto big = ParseFunction(R"(function %f(i32) {
+block0(v0: i32):
+    brif v0, block1, block2
+block1:
+    jump block3
+block2:
+    jump block3
+block3:
+    brif v0, block0, block4
+block4:
+    return
+block5:
+    jump block5
+})");
+  ASSERT_TRUE(big.ok()) << big.status();
+  auto one = ParseFunction(R"(function %g() {
+block0:
+    return
+})");
+  ASSERT_TRUE(one.ok()) << one.status();
+  ControlFlowGraph cfg;
+  DominatorTree dt;
+  for (int round = 0; round < 3; ++round) {
+    cfg.Compute(*big);
+    dt.Compute(*big, cfg);
+    EXPECT_EQ(dt.rpo().size(), 5u);
+    EXPECT_EQ(dt.preorder().size(), 5u);
+    EXPECT_EQ(dt.idom(Block(3)), Block(0));
+    EXPECT_EQ(dt.idom(Block(4)), Block(3));
+    EXPECT_EQ(dt.children(Block(0)).size(), 3u);
+    EXPECT_FALSE(dt.IsReachable(Block(5)));
+    EXPECT_TRUE(dt.children(Block(5)).empty());
+
+    cfg.Compute(*one);
+    dt.Compute(*one, cfg);
+    EXPECT_EQ(cfg.num_blocks(), 1u);
+    EXPECT_TRUE(cfg.preds(Block(0)).empty());
+    EXPECT_TRUE(cfg.succs(Block(0)).empty());
+    ASSERT_EQ(dt.rpo().size(), 1u);
+    EXPECT_EQ(dt.preorder().size(), 1u);
+    EXPECT_TRUE(dt.children(Block(0)).empty());
+    EXPECT_TRUE(dt.Dominates(Block(0), Block(0)));
+    EXPECT_FALSE(dt.IsReachable(Block(1)));
+  }
+}
+
 TEST(AnalysisTest, SameTargetTwiceIsOneEdge) {
   auto f = ParseFunction(R"(function %f(i32) {
 block0(v0: i32):
