@@ -9,6 +9,7 @@
 #include "codegen/ir/printer.h"
 #include "codegen/isa/x64/abi.h"
 #include "codegen/isa/x64/lower_simd.h"
+#include "wasm/opcodes.h"
 
 namespace kiln::isa::x64 {
 namespace {
@@ -384,6 +385,19 @@ class Lowerer {
       case Opcode::kHeapIstore32:
         if (ir::IsInt(T(args[0]))) FoldImm(i, 0);
         break;
+      case Opcode::kSimd: {
+        // v128.const / shuffle bytes: read at lowering time, no registers.
+        const auto sop = static_cast<wasm::Opcode>(f_.inst(i).ref);
+        const size_t first = sop == wasm::Opcode::kV128Const      ? 0
+                             : sop == wasm::Opcode::kI8X16Shuffle ? 2
+                                                                  : args.size();
+        for (size_t k = first; k < args.size(); ++k) {
+          if (!IsConstValue(args[k])) continue;
+          imm_mask_[i.index] |= 1 << k;
+          --reg_uses_[args[k].index];
+        }
+        break;
+      }
       case Opcode::kBrif: case Opcode::kTrapz: case Opcode::kTrapnz: case Opcode::kSelect: {
         ir::Inst p;
         if (SingleUseInBlock(args[0], i, Opcode::kIcmp, &p)) {

@@ -161,8 +161,11 @@ class SimdLowerer {
         "x64 lowering of ", f_.name(), ": ", wasm::OpcodeName(op_),
         " needs ", what));
   }
-  uint64_t ConstArg(int k) const {
+  // The value of operand k if it is an iconst (lower.cc does not
+  // materialize those for v128.const and shuffle).
+  std::optional<uint64_t> ConstArg(int k) const {
     ir::Inst d = f_.DefiningInst(f_.args(i_)[k]);
+    if (!d.valid() || f_.opcode(d) != ir::Opcode::kIconst) return std::nullopt;
     return static_cast<uint64_t>(f_.inst(d).imm);
   }
   VReg FMinMax(bool is_min, bool f64);
@@ -237,7 +240,7 @@ VReg SimdLowerer::CmpInt(int lane, bool is_signed, int kind) {
 
 VReg SimdLowerer::Shuffle() {
   uint8_t lanes[16];
-  uint64_t lo = ConstArg(2), hi = ConstArg(3);
+  uint64_t lo = *ConstArg(2), hi = *ConstArg(3);
   std::memcpy(lanes, &lo, 8);
   std::memcpy(lanes + 8, &hi, 8);
   uint8_t ma[16], mb[16];
@@ -289,7 +292,12 @@ absl::Status SimdLowerer::Run() {
   switch (op_) {
     // Constants, splats, lanes.
     case O::kV128Const:
-      r = Const(ConstArg(0), ConstArg(1));
+      if (ConstArg(0) && ConstArg(1)) {
+        r = Const(*ConstArg(0), *ConstArg(1));
+      } else {
+        r = GprToXmm(A(0), 8);
+        RR(I::kIdPunpcklqdq, r, GprToXmm(A(1), 8));
+      }
       break;
     case O::kI8X16Splat: case O::kV128Load8Splat:
       r = BroadcastByte(GprToXmm(A(0), 4));
@@ -341,7 +349,13 @@ absl::Status SimdLowerer::Run() {
     case O::kF64X2ReplaceLane:
       r = Bin(lane ? I::kIdMovlhps : I::kIdMovsd, A(0), A(1));
       break;
-    case O::kI8X16Shuffle: r = Shuffle(); break;
+    case O::kI8X16Shuffle:
+      if (!ConstArg(2) || !ConstArg(3)) {
+        return absl::UnimplementedError(absl::StrCat(
+            "x64 lowering of ", f_.name(), ": i8x16.shuffle needs constant lanes"));
+      }
+      r = Shuffle();
+      break;
     case O::kI8X16Swizzle: {
       VReg idx = Bin(I::kIdPaddusb, A(1), Splat8(0x70));
       r = Bin(I::kIdPshufb, A(0), idx);
