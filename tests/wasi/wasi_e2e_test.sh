@@ -11,6 +11,10 @@ dir="${TEST_SRCDIR:-}/${TEST_WORKSPACE:-__main__}/tests/wasi"
 [[ -d "$dir" ]] || dir="$here"
 tmp="${TEST_TMPDIR:-$(mktemp -d)}"
 failures=0
+# args_env prints every KILN_* variable it sees; the native run inherits the
+# test's environment (CI passes KILN_TESTSUITE), the guest only what --env
+# gives it. Start from none.
+unset $(compgen -e | grep '^KILN_') 2>/dev/null || true
 
 pass() { echo "ok   $1"; }
 fail() { echo "FAIL $1"; failures=$((failures + 1)); }
