@@ -22,6 +22,19 @@
 #error "runtime/traps supports x86-64 Linux only (trampolines, ucontext)"
 #endif
 
+#if defined(__SANITIZE_ADDRESS__)
+#define KILN_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KILN_ASAN 1
+#endif
+#endif
+#ifdef KILN_ASAN
+// Unpoisons the stack from the caller's frame upwards (what the compiler
+// calls before a noreturn call such as longjmp).
+extern "C" void __asan_handle_no_return();
+#endif
+
 namespace kiln::runtime {
 namespace {
 
@@ -378,6 +391,12 @@ std::optional<Trap> EnterWasm(WasmCall& call) {
                                absl::Span<uintptr_t>(trap.frames),
                                &trap.num_frames, &trap.truncated);
   }
+#ifdef KILN_ASAN
+  // The frames between here and the entry (this one included) never run
+  // their epilogues: clear their stack redzones, or later frames at those
+  // addresses report false stack-buffer-overflows.
+  __asan_handle_no_return();
+#endif
   g_trampolines->unwind(entry->entry_sp);
   __builtin_unreachable();
 }
