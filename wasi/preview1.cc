@@ -370,94 +370,71 @@ Errno FdFilestatSetTimes(WasiCtx& ctx, M, u32 fd, u64 atim, u64 mtim,
   return futimens(e->host_fd, ts) == 0 ? Errno::kSuccess : LastHostErrno();
 }
 
-Errno FdPread(WasiCtx& ctx, M mem, u32 fd, u32 iovs, u32 iovs_len,
-              u64 offset, u32 nread_out) {
+// The shape shared by fd_read, fd_write, fd_pread and fd_pwrite: check the
+// fd's rights and the guest's buffers, run `io` on the gathered iovecs
+// (retrying on EINTR), store the byte count.
+template <typename Io>
+Errno VectoredIo(WasiCtx& ctx, M mem, u32 fd, Rights needed_rights,
+                 u32 iovs, u32 iovs_len, u32 count_out, Io io) {
   FdEntry* e;
-  if (Errno err = GetFd(ctx, fd, rights::kFdRead | rights::kFdSeek, &e);
-      err != Errno::kSuccess) {
+  if (Errno err = GetFd(ctx, fd, needed_rights, &e); err != Errno::kSuccess) {
     return err;
   }
-  if (!mem.InBounds(nread_out, 4)) return Errno::kFault;
+  if (!mem.InBounds(count_out, 4)) return Errno::kFault;
   std::vector<iovec> v;
   if (Errno err = GatherIovs(mem, iovs, iovs_len, &v); err != Errno::kSuccess) {
     return err;
   }
-  if (offset > static_cast<u64>(std::numeric_limits<off_t>::max())) {
-    return Errno::kInval;
-  }
   ssize_t n;
   do {
-    n = preadv(e->host_fd, v.data(), static_cast<int>(v.size()),
-               static_cast<off_t>(offset));
+    n = io(e->host_fd, v.data(), static_cast<int>(v.size()));
   } while (n < 0 && errno == EINTR);
   if (n < 0) return LastHostErrno();
-  mem.Store<u32>(nread_out, static_cast<u32>(n));
+  mem.Store<u32>(count_out, static_cast<u32>(n));
   return Errno::kSuccess;
+}
+
+bool OffsetFitsOffT(u64 offset) {
+  return offset <= static_cast<u64>(std::numeric_limits<off_t>::max());
+}
+
+Errno FdPread(WasiCtx& ctx, M mem, u32 fd, u32 iovs, u32 iovs_len,
+              u64 offset, u32 nread_out) {
+  // Rights and buffers are checked before the offset, as before.
+  auto io = [&](int host_fd, const iovec* v, int n) -> ssize_t {
+    if (!OffsetFitsOffT(offset)) {
+      errno = EINVAL;
+      return -1;
+    }
+    return preadv(host_fd, v, n, static_cast<off_t>(offset));
+  };
+  return VectoredIo(ctx, mem, fd, rights::kFdRead | rights::kFdSeek, iovs,
+                    iovs_len, nread_out, io);
 }
 
 Errno FdPwrite(WasiCtx& ctx, M mem, u32 fd, u32 iovs, u32 iovs_len,
                u64 offset, u32 nwritten_out) {
-  FdEntry* e;
-  if (Errno err = GetFd(ctx, fd, rights::kFdWrite | rights::kFdSeek, &e);
-      err != Errno::kSuccess) {
-    return err;
-  }
-  if (!mem.InBounds(nwritten_out, 4)) return Errno::kFault;
-  std::vector<iovec> v;
-  if (Errno err = GatherIovs(mem, iovs, iovs_len, &v); err != Errno::kSuccess) {
-    return err;
-  }
-  if (offset > static_cast<u64>(std::numeric_limits<off_t>::max())) {
-    return Errno::kInval;
-  }
-  ssize_t n;
-  do {
-    n = pwritev(e->host_fd, v.data(), static_cast<int>(v.size()),
-                static_cast<off_t>(offset));
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return LastHostErrno();
-  mem.Store<u32>(nwritten_out, static_cast<u32>(n));
-  return Errno::kSuccess;
+  auto io = [&](int host_fd, const iovec* v, int n) -> ssize_t {
+    if (!OffsetFitsOffT(offset)) {
+      errno = EINVAL;
+      return -1;
+    }
+    return pwritev(host_fd, v, n, static_cast<off_t>(offset));
+  };
+  return VectoredIo(ctx, mem, fd, rights::kFdWrite | rights::kFdSeek, iovs,
+                    iovs_len, nwritten_out, io);
 }
 
 Errno FdRead(WasiCtx& ctx, M mem, u32 fd, u32 iovs, u32 iovs_len,
              u32 nread_out) {
-  FdEntry* e;
-  if (Errno err = GetFd(ctx, fd, rights::kFdRead, &e); err != Errno::kSuccess) {
-    return err;
-  }
-  if (!mem.InBounds(nread_out, 4)) return Errno::kFault;
-  std::vector<iovec> v;
-  if (Errno err = GatherIovs(mem, iovs, iovs_len, &v); err != Errno::kSuccess) {
-    return err;
-  }
-  ssize_t n;
-  do {
-    n = readv(e->host_fd, v.data(), static_cast<int>(v.size()));
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return LastHostErrno();
-  mem.Store<u32>(nread_out, static_cast<u32>(n));
-  return Errno::kSuccess;
+  return VectoredIo(ctx, mem, fd, rights::kFdRead, iovs, iovs_len, nread_out,
+                    readv);
 }
 
 Errno FdWrite(WasiCtx& ctx, M mem, u32 fd, u32 iovs, u32 iovs_len,
               u32 nwritten_out) {
-  FdEntry* e;
-  if (Errno err = GetFd(ctx, fd, rights::kFdWrite, &e); err != Errno::kSuccess) {
-    return err;
-  }
-  if (!mem.InBounds(nwritten_out, 4)) return Errno::kFault;
-  std::vector<iovec> v;
-  if (Errno err = GatherIovs(mem, iovs, iovs_len, &v); err != Errno::kSuccess) {
-    return err;
-  }
-  ssize_t n;
-  do {
-    n = writev(e->host_fd, v.data(), static_cast<int>(v.size()));
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return LastHostErrno();
-  mem.Store<u32>(nwritten_out, static_cast<u32>(n));
-  return Errno::kSuccess;
+  return VectoredIo(ctx, mem, fd, rights::kFdWrite, iovs, iovs_len,
+                    nwritten_out, writev);
 }
 
 Errno FdPrestatGet(WasiCtx& ctx, M mem, u32 fd, u32 prestat_out) {
