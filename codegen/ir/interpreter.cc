@@ -86,6 +86,9 @@ absl::StatusOr<InterpOutcome> Interpret(const Function& f,
           set(r.bits);
           break;
         }
+        case InstFormat::kSimd:
+          // No v128 semantics here: refuse rather than produce a wrong 0.
+          return unsupported(i, "no SIMD semantics");
         case InstFormat::kHeapLoad:
         case InstFormat::kHeapStore: {
           if (!options.heap) return unsupported(i, "no heap given");
