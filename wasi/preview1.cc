@@ -595,12 +595,16 @@ Errno FdTell(WasiCtx& ctx, M mem, u32 fd, u32 offset_out) {
   return Errno::kSuccess;
 }
 
-Errno PathCreateDirectory(WasiCtx& ctx, M mem, u32 fd, u32 path,
-                          u32 path_len) {
+// The shape of path_create_directory, path_remove_directory and
+// path_unlink_file: open the parent of `path` beneath the directory fd; a
+// last component "." or ".." fails with special_errno(name) (after checking
+// the path stays inside); otherwise `op(parent_fd, name)` is the *at call.
+template <typename SpecialErrno, typename Op>
+Errno OnParentEntry(WasiCtx& ctx, M mem, u32 fd, Rights needed, u32 path,
+                    u32 path_len, SpecialErrno special_errno, Op op) {
   FdEntry* dir;
   std::string p;
-  if (Errno err = DirAndPath(ctx, mem, fd, rights::kPathCreateDirectory, path,
-                             path_len, &dir, &p);
+  if (Errno err = DirAndPath(ctx, mem, fd, needed, path, path_len, &dir, &p);
       err != Errno::kSuccess) {
     return err;
   }
@@ -608,9 +612,17 @@ Errno PathCreateDirectory(WasiCtx& ctx, M mem, u32 fd, u32 path,
   if (Errno err = OpenParent(dir->host_fd, p, &pn); err != Errno::kSuccess) {
     return err;
   }
-  if (pn.special) return SpecialName(dir->host_fd, p, Errno::kExist);
-  return mkdirat(pn.parent.get(), pn.name.c_str(), 0777) == 0 ? Errno::kSuccess
-                                                              : LastHostErrno();
+  if (pn.special) return SpecialName(dir->host_fd, p, special_errno(pn.name));
+  return op(pn.parent.get(), pn.name.c_str()) == 0 ? Errno::kSuccess
+                                                   : LastHostErrno();
+}
+
+Errno PathCreateDirectory(WasiCtx& ctx, M mem, u32 fd, u32 path,
+                          u32 path_len) {
+  return OnParentEntry(
+      ctx, mem, fd, rights::kPathCreateDirectory, path, path_len,
+      [](const std::string&) { return Errno::kExist; },
+      [](int parent, const char* name) { return mkdirat(parent, name, 0777); });
 }
 
 Errno PathFilestatGet(WasiCtx& ctx, M mem, u32 fd, u32 flags, u32 path,
@@ -804,26 +816,16 @@ Errno PathReadlink(WasiCtx& ctx, M mem, u32 fd, u32 path, u32 path_len,
 
 Errno PathRemoveDirectory(WasiCtx& ctx, M mem, u32 fd, u32 path,
                           u32 path_len) {
-  FdEntry* dir;
-  std::string p;
-  if (Errno err = DirAndPath(ctx, mem, fd, rights::kPathRemoveDirectory, path,
-                             path_len, &dir, &p);
-      err != Errno::kSuccess) {
-    return err;
-  }
-  ParentAndName pn;
-  if (Errno err = OpenParent(dir->host_fd, p, &pn); err != Errno::kSuccess) {
-    return err;
-  }
-  if (pn.special) {
-    return SpecialName(dir->host_fd, p,
-                       pn.name[0] == '.' && (pn.name == "." || pn.name == "./")
-                           ? Errno::kInval
-                           : Errno::kNotempty);
-  }
-  return unlinkat(pn.parent.get(), pn.name.c_str(), AT_REMOVEDIR) == 0
-             ? Errno::kSuccess
-             : LastHostErrno();
+  return OnParentEntry(
+      ctx, mem, fd, rights::kPathRemoveDirectory, path, path_len,
+      [](const std::string& name) {
+        return name[0] == '.' && (name == "." || name == "./")
+                   ? Errno::kInval
+                   : Errno::kNotempty;
+      },
+      [](int parent, const char* name) {
+        return unlinkat(parent, name, AT_REMOVEDIR);
+      });
 }
 
 Errno PathRename(WasiCtx& ctx, M mem, u32 fd, u32 old_path, u32 old_path_len,
@@ -881,20 +883,10 @@ Errno PathSymlink(WasiCtx& ctx, M mem, u32 old_path, u32 old_path_len,
 }
 
 Errno PathUnlinkFile(WasiCtx& ctx, M mem, u32 fd, u32 path, u32 path_len) {
-  FdEntry* dir;
-  std::string p;
-  if (Errno err = DirAndPath(ctx, mem, fd, rights::kPathUnlinkFile, path,
-                             path_len, &dir, &p);
-      err != Errno::kSuccess) {
-    return err;
-  }
-  ParentAndName pn;
-  if (Errno err = OpenParent(dir->host_fd, p, &pn); err != Errno::kSuccess) {
-    return err;
-  }
-  if (pn.special) return SpecialName(dir->host_fd, p, Errno::kIsdir);
-  return unlinkat(pn.parent.get(), pn.name.c_str(), 0) == 0 ? Errno::kSuccess
-                                                            : LastHostErrno();
+  return OnParentEntry(
+      ctx, mem, fd, rights::kPathUnlinkFile, path, path_len,
+      [](const std::string&) { return Errno::kIsdir; },
+      [](int parent, const char* name) { return unlinkat(parent, name, 0); });
 }
 
 Errno PollOneoff(WasiCtx& ctx, M mem, u32 in, u32 out, u32 nsubscriptions,
