@@ -134,7 +134,8 @@ void BM_DecodeWithoutBodyValidation(benchmark::State& state) {
 }
 BENCHMARK(BM_DecodeWithoutBodyValidation)->Unit(benchmark::kMicrosecond);
 
-// Loading plus instantiating (imports satisfied with trapping stubs) and
+// Loading plus instantiating (imports satisfied with host functions that
+// trap if called; the benchmark never calls them) and
 // looking up an export: the module is callable at the end.
 void InstantiateAll(const Engine& engine, const Module& m,
                     benchmark::State& state) {
@@ -149,7 +150,8 @@ void InstantiateAll(const Engine& engine, const Module& m,
     auto f = Func::New(store, FuncType(t.params, t.results),
                        [](Caller<>&, absl::Span<const Val>,
                           absl::Span<Val>) -> std::optional<Trap> {
-                         return Trap::Host("stub");
+                         return Trap::Host(
+                             "module_load: import not meant to be called");
                        });
     imports.push_back(Extern(*f));
   }
