@@ -5,8 +5,10 @@
 #include <new>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "runtime/traps/entry.h"
 #include "runtime/vm/builtins.h"
 
 namespace kiln::runtime {
@@ -158,6 +160,7 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
         "Instance::Create: cannot allocate a VMContext of ", o.size(),
         " bytes"));
   }
+  instance->limiter_ = config.limiter;
   instance->function_code_ = config.function_code.data();
   instance->type_ids_ = config.type_ids.data();
   instance->import_type_ids_.reserve(config.imported_functions.size());
@@ -219,6 +222,14 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
   for (uint32_t i = module->num_imported_memories; i < module->memories.size();
        ++i) {
     const wasm::Limits& limits = module->memories[i].type.limits;
+    if (absl::Status s = AdmitMemory(
+            config.limiter, absl::StrCat("Instance::Create: memory ", i).c_str(),
+            limits.min,
+            limits.max.has_value() ? std::optional<uint64_t>(*limits.max)
+                                   : std::nullopt);
+        !s.ok()) {
+      return s;
+    }
     auto memory = LinearMemory::Create(
         limits.min,
         limits.max.has_value() ? std::optional<uint64_t>(*limits.max)
@@ -256,6 +267,14 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
   for (uint32_t i = module->num_imported_tables; i < module->tables.size();
        ++i) {
     const wasm::TableType& type = module->tables[i].type;
+    if (absl::Status s = AdmitTable(
+            config.limiter, absl::StrCat("Instance::Create: table ", i).c_str(),
+            type.limits.min,
+            type.limits.max.has_value() ? std::optional<uint64_t>(*type.limits.max)
+                                        : std::nullopt);
+        !s.ok()) {
+      return s;
+    }
     auto table = Table::Create(type.elem_type, type.limits.min,
                                type.limits.max, nullptr,
                                config.funcref_table_init_bit);
@@ -390,8 +409,27 @@ std::optional<TrapCode> Instance::Initialize() {
   return std::nullopt;
 }
 
+namespace {
+// A limiter error becomes a trap. RaiseTrap skips destructors, so the
+// Status is handed to the limiter and reset to OK (which owns nothing) in
+// here first.
+ABSL_ATTRIBUTE_NOINLINE bool TrapPending(ResourceLimiterHook* limiter,
+                                         LimitedGrow& grow) {
+  if (grow.error.ok()) return false;
+  if (!InWasmActivation()) return false;  // host caller: plain -1
+  limiter->OnTrap(grow.error);
+  grow.error = absl::OkStatus();
+  return true;
+}
+}  // namespace
+
 int32_t Instance::MemoryGrow(uint32_t memory_index, uint32_t delta_pages) {
-  return static_cast<int32_t>(memories_[memory_index]->Grow(delta_pages));
+  if (limiter_ == nullptr) {
+    return static_cast<int32_t>(memories_[memory_index]->Grow(delta_pages));
+  }
+  LimitedGrow grow = GrowMemory(*memories_[memory_index], delta_pages, limiter_);
+  if (TrapPending(limiter_, grow)) RaiseTrap(TrapCode::kHostError);
+  return static_cast<int32_t>(grow.old);
 }
 
 std::optional<TrapCode> Instance::MemoryFill(uint32_t memory_index,
@@ -451,7 +489,12 @@ std::optional<TrapCode> Instance::TableSet(uint32_t table_index,
 }
 
 int32_t Instance::TableGrow(uint32_t table_index, uint32_t delta, void* init) {
-  return static_cast<int32_t>(tables_[table_index]->Grow(delta, init));
+  if (limiter_ == nullptr) {
+    return static_cast<int32_t>(tables_[table_index]->Grow(delta, init));
+  }
+  LimitedGrow grow = GrowTable(*tables_[table_index], delta, init, limiter_);
+  if (TrapPending(limiter_, grow)) RaiseTrap(TrapCode::kHostError);
+  return static_cast<int32_t>(grow.old);
 }
 
 std::optional<TrapCode> Instance::TableFill(uint32_t table_index,

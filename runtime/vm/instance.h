@@ -27,6 +27,7 @@
 #include "runtime/abi/vm_offsets.h"
 #include "runtime/memory/linear_memory.h"
 #include "runtime/memory/memory_image.h"
+#include "runtime/vm/resource_limiter.h"
 #include "runtime/vm/table.h"
 #include "wasm/module_info.h"
 
@@ -89,6 +90,10 @@ struct InstanceConfig {
   // funcref_table_init_bit), defined funcref tables are lazy and Initialize
   // only drops the active element segments.
   const TableImages* table_images = nullptr;
+  // Asked before each defined memory / table is created and on every
+  // memory.grow / table.grow from wasm (runtime/vm/resource_limiter.h);
+  // null = no limits. Must outlive the instance (the engine's is per store).
+  ResourceLimiterHook* limiter = nullptr;
 };
 
 // The copy-on-write image of `module`'s active data segments, or null when
@@ -138,6 +143,9 @@ class Instance {
 
   // --- Operations behind the builtins (runtime/vm/builtins.h). Each
   // returns the trap code instead of raising it.
+  // The two grows consult the limiter; when it answers with an error they
+  // raise TrapCode::kHostError (after ResourceLimiterHook::OnTrap), so call
+  // them from builtins only (outside wasm they return -1 instead).
   int32_t MemoryGrow(uint32_t memory_index, uint32_t delta_pages);
   std::optional<abi::TrapCode> MemoryFill(uint32_t memory_index, uint32_t dst,
                                           uint8_t value, uint32_t len);
@@ -186,6 +194,7 @@ class Instance {
   const void* const* function_code_ = nullptr;  // defined functions
   std::vector<uint32_t> import_type_ids_;
   const uint32_t* type_ids_ = nullptr;
+  ResourceLimiterHook* limiter_ = nullptr;
   bool data_from_image_ = false;
   bool elems_from_image_ = false;
   struct LazyTable {

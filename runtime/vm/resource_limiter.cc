@@ -1,0 +1,116 @@
+#include "runtime/vm/resource_limiter.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace kiln::runtime {
+namespace {
+
+// The limiter's error, named for the place (creation errors only; a grow's
+// error becomes the trap message as the embedder wrote it).
+absl::Status Prefixed(const char* what, const absl::Status& s) {
+  return absl::Status(s.code(), absl::StrCat(what, ": ", s.message()));
+}
+
+}  // namespace
+
+absl::Status AdmitMemory(ResourceLimiterHook* limiter, const char* what,
+                         uint64_t min_pages,
+                         std::optional<uint64_t> max_pages) {
+  if (limiter == nullptr) return absl::OkStatus();
+  const uint64_t bytes = min_pages * LinearMemory::kWasmPageSize;
+  std::optional<uint64_t> max_bytes;
+  if (max_pages.has_value()) {
+    max_bytes = *max_pages * LinearMemory::kWasmPageSize;
+  }
+  absl::StatusOr<bool> allowed = limiter->MemoryGrowing(0, bytes, max_bytes);
+  if (!allowed.ok()) return Prefixed(what, allowed.status());
+  if (!*allowed) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        what, ": initial size of ", min_pages, " pages (", bytes,
+        " bytes) exceeds the resource limit (",
+        limiter->MemoryLimitDescription(), ")"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AdmitTable(ResourceLimiterHook* limiter, const char* what,
+                        uint64_t min_elements,
+                        std::optional<uint64_t> max_elements) {
+  if (limiter == nullptr) return absl::OkStatus();
+  absl::StatusOr<bool> allowed =
+      limiter->TableGrowing(0, min_elements, max_elements);
+  if (!allowed.ok()) return Prefixed(what, allowed.status());
+  if (!*allowed) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        what, ": initial size of ", min_elements,
+        " elements exceeds the resource limit (",
+        limiter->TableLimitDescription(), ")"));
+  }
+  return absl::OkStatus();
+}
+
+LimitedGrow GrowMemory(LinearMemory& memory, uint64_t delta_pages,
+                       ResourceLimiterHook* limiter) {
+  LimitedGrow r;
+  // Growing by 0 cannot allocate anything: no question to ask.
+  if (limiter == nullptr || delta_pages == 0) {
+    r.old = memory.Grow(delta_pages);
+    return r;
+  }
+  const uint64_t current = memory.size_bytes();
+  const uint64_t desired =
+      current + delta_pages * LinearMemory::kWasmPageSize;  // < 2^64: pages < 2^32
+  // Past the memory's own limit (declared max, 4 GiB, reservation) the grow
+  // fails whatever the limiter says; like wasmtime, it is then only told
+  // about the failure.
+  if (delta_pages <= memory.limit_pages() - memory.size_pages()) {
+    std::optional<uint64_t> max_bytes;
+    if (memory.max_pages().has_value()) {
+      max_bytes = *memory.max_pages() * LinearMemory::kWasmPageSize;
+    }
+    absl::StatusOr<bool> allowed =
+        limiter->MemoryGrowing(current, desired, max_bytes);
+    if (!allowed.ok()) {
+      r.error = allowed.status();
+      return r;
+    }
+    if (!*allowed) return r;  // refused: -1, the memory keeps its size
+    r.old = memory.Grow(delta_pages);
+    if (r.old >= 0) return r;
+  }
+  r.error = limiter->MemoryGrowFailed(current, desired);
+  return r;
+}
+
+LimitedGrow GrowTable(Table& table, uint32_t delta, void* init,
+                      ResourceLimiterHook* limiter) {
+  LimitedGrow r;
+  if (limiter == nullptr || delta == 0) {
+    r.old = table.Grow(delta, init);
+    return r;
+  }
+  const uint64_t current = table.size();
+  const uint64_t desired = current + delta;
+  const uint64_t limit =
+      std::min<uint64_t>(table.max().value_or(Table::kMaxElements),
+                         Table::kMaxElements);
+  if (desired <= limit) {
+    std::optional<uint64_t> max;
+    if (table.max().has_value()) max = *table.max();
+    absl::StatusOr<bool> allowed = limiter->TableGrowing(current, desired, max);
+    if (!allowed.ok()) {
+      r.error = allowed.status();
+      return r;
+    }
+    if (!*allowed) return r;
+    r.old = table.Grow(delta, init);
+    if (r.old >= 0) return r;
+  }
+  r.error = limiter->TableGrowFailed(current, desired);
+  return r;
+}
+
+}  // namespace kiln::runtime
