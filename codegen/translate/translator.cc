@@ -255,6 +255,10 @@ class Translator
     saved_params_.clear();
     scratch_.clear();
     vmctx_ = heap_base_ = memdef_ = type_ids_ = builtins_ = ir::Value();
+    limits_ = epoch_ptr_ = ir::Value();
+    fuel_pending_ = 0;
+    fuel_charged_pc_ = ~size_t{0};
+    cold_blocks_.clear();
     entry_ = ir::Block();
     func_refs_.clear();
     sig_refs_.clear();
@@ -292,6 +296,8 @@ class Translator
         b_->DefVar(v, EmitV128Const(*b_, *f_, kZero));
       }
     }
+    if (options_.consume_fuel) FuelCheck();
+    if (options_.epoch_interruption) EntryEpochCheck();
   }
 
   void FinishFunction(absl::Span<const Value> returns) {
@@ -299,6 +305,7 @@ class Translator
     SetLoc();
     if (!b_->IsFilled() && decoder_->control_at(0).reachable &&
         !decoder_->control_at(0).unreachable) {
+      FlushFuel();
       b_->Return(returns);
     }
     // Blocks created for dead code after a never-reached merge may be left
@@ -309,6 +316,13 @@ class Translator
         Enter(blk);
         b_->Trap(TrapCode::kUnreachableCodeReached);
       }
+    }
+    // Interrupt slow paths go after everything else, so the checks fall
+    // through on the hot path and the cold code stays out of the way.
+    for (ir::Block cold : cold_blocks_) {
+      if (!f_->IsBlockInLayout(cold)) continue;
+      f_->RemoveBlock(cold);
+      f_->AppendBlock(cold);
     }
     b_->SealAllBlocks();
   }
@@ -343,6 +357,7 @@ class Translator
       LocalGet(l, &v);
       invariant_values_.push_back(v);
     }
+    FlushFuel();
     b_->Jump(header, params);
     MarkConstructStart(frame->payload);
     Enter(header);
@@ -354,6 +369,10 @@ class Translator
     absl::Span<const ir::Value> hp = f_->block_params(header);
     for (size_t i = 0; i < params.size(); ++i) params[i] = hp[i];
     frame->payload.target = header;
+    // Every back-edge comes through the header: checking here bounds the
+    // time between checks by one iteration.
+    if (options_.consume_fuel) FuelCheck();
+    if (options_.epoch_interruption) LoopEpochCheck(header, params);
   }
 
   void If(const wasm::BlockType& bt, const Value& cond,
@@ -368,6 +387,7 @@ class Translator
     c.saved_start = static_cast<uint32_t>(saved_params_.size());
     MarkConstructStart(c);
     saved_params_.insert(saved_params_.end(), params.begin(), params.end());
+    FlushFuel();
     b_->Brif(cond, then_block, {}, c.else_block, {});
     b_->SealBlock(then_block);
     b_->SealBlock(c.else_block);
@@ -380,6 +400,7 @@ class Translator
     SetLoc();
     Control& c = frame->payload;
     if (!b_->IsFilled()) {
+      FlushFuel();
       b_->Jump(c.target, then_results);
       c.reached = true;
     }
@@ -415,6 +436,7 @@ class Translator
       return;
     }
     if (live) {
+      FlushFuel();
       b_->Jump(c.target, results);
       c.reached = true;
     }
@@ -442,6 +464,7 @@ class Translator
   void Br(uint32_t, Frame* target, absl::Span<const Value> args) {
     if (!ok()) return;
     SetLoc();
+    FlushFuel();
     if (target->kind == wasm::ControlKind::kFunction) {
       b_->Return(args);
     } else {
@@ -454,6 +477,7 @@ class Translator
             absl::Span<const Value> args) {
     if (!ok()) return;
     SetLoc();
+    FlushFuel();
     ir::Block cont = b_->CreateBlock();
     if (target->kind == wasm::ControlKind::kFunction) {
       ir::Block ret = b_->CreateBlock();
@@ -473,6 +497,7 @@ class Translator
                absl::Span<const Value> args) {
     if (!ok()) return;
     SetLoc();
+    FlushFuel();
     // Every edge goes through its own block (one per distinct target): a
     // br_table target must not take block arguments, and any merge block
     // may still gain variable parameters.
@@ -512,12 +537,14 @@ class Translator
   void Return(absl::Span<const Value> values) {
     if (!ok()) return;
     SetLoc();
+    FlushFuel();
     b_->Return(values);
   }
 
   void Unreachable() {
     if (!ok()) return;
     SetLoc();
+    FlushFuel();
     b_->Trap(TrapCode::kUnreachableCodeReached);
   }
 
@@ -537,6 +564,7 @@ class Translator
   // change afterwards, so an entry of the current epoch cannot go stale.
   void LocalGet(uint32_t local, Value* result) {
     if (!ok()) return;
+    ChargeFuel();
     LocalCacheEntry& e = local_cache_[local];
     if (e.epoch == epoch_) {
       *result = e.value;
@@ -551,12 +579,14 @@ class Translator
   }
   void LocalSet(uint32_t local, const Value& v) {
     if (!ok()) return;
+    ChargeFuel();
     b_->DefVar(locals_[local], v);
     local_cache_[local] = {epoch_, v};
     touch_log_.push_back(local);
   }
   void LocalTee(uint32_t local, const Value& v, Value* result) {
     if (!ok()) return;
+    ChargeFuel();
     b_->DefVar(locals_[local], v);
     local_cache_[local] = {epoch_, v};
     touch_log_.push_back(local);
@@ -810,7 +840,124 @@ class Translator
       local_cache_[touch_log_[i]].epoch = 0;
     }
   }
-  void SetLoc() { b_->SetSrcLoc(static_cast<uint32_t>(decoder_->pc())); }
+  void SetLoc() {
+    b_->SetSrcLoc(static_cast<uint32_t>(decoder_->pc()));
+    ChargeFuel();
+  }
+
+  // --- Fuel and epoch checks (TranslateOptions::consume_fuel,
+  // epoch_interruption).
+  //
+  // Fuel: the cost of the operators translated since the last flush is
+  // kept here and added to VMRuntimeLimits::fuel_consumed (a load, add and
+  // store) before control leaves the IR block or calls out, so a callee, a
+  // host function and the check all see an exact count, and a straight-line
+  // function is charged too. Keeping the count in memory instead of an SSA
+  // variable costs a load and store per basic block but needs no reload
+  // after calls and no extra loop-carried block parameter.
+  //
+  // Every hook that emits code calls SetLoc (or ChargeFuel) first; the
+  // operator's cost is read from its opcode byte, once per instruction
+  // (hooks that run others, like Loop reading invariant locals, must not
+  // charge twice).
+  void ChargeFuel() {
+    if (!options_.consume_fuel) return;
+    const size_t pc = decoder_->pc();
+    if (pc == fuel_charged_pc_) return;
+    fuel_charged_pc_ = pc;
+    if (pc < body_offset_ || pc - body_offset_ >= body_.size()) return;
+    switch (body_[pc - body_offset_]) {
+      case 0x00:  // unreachable
+      case 0x01:  // nop
+      case 0x02:  // block
+      case 0x03:  // loop
+      case 0x05:  // else
+      case 0x0b:  // end
+      case 0x0f:  // return
+      case 0x1a:  // drop
+        return;
+      default:
+        ++fuel_pending_;
+    }
+  }
+  void FlushFuel() {
+    if (fuel_pending_ == 0) return;
+    const int64_t n = fuel_pending_;
+    fuel_pending_ = 0;
+    if (b_->IsFilled()) return;
+    ir::Value consumed = b_->Load(Type::kI64, kRW, Limits(),
+                                  VMOffsets::kRuntimeLimitsFuelConsumed);
+    b_->Store(kRW, b_->IaddImm(consumed, n), Limits(),
+              VMOffsets::kRuntimeLimitsFuelConsumed);
+  }
+  // Out of fuel once fuel_consumed (minus the fuel left) reaches 0. A
+  // plain trap site: nothing to call, the trap handler does the rest.
+  void FuelCheck() {
+    ir::Value consumed = b_->Load(Type::kI64, kRW, Limits(),
+                                  VMOffsets::kRuntimeLimitsFuelConsumed);
+    b_->Trapnz(b_->Icmp(IntCC::kSge, consumed, b_->Iconst(Type::kI64, 0)),
+               TrapCode::kOutOfFuel);
+  }
+  // Branches to a new cold block that calls NewEpoch when the engine's
+  // epoch has reached the store's deadline; returns that block (the
+  // caller ends it) and leaves the builder in the unsealed hot
+  // continuation `*cont`. Both values are loaded every time: the epoch
+  // changes under us (another thread), the deadline when a callee or host
+  // function ran the deadline callback.
+  ir::Block EpochCheck(ir::Block* cont) {
+    ir::Value epoch = b_->Load(Type::kI64, kRW, EpochPtr(), 0);
+    ir::Value deadline = b_->Load(Type::kI64, kRW, Limits(),
+                                  VMOffsets::kRuntimeLimitsEpochDeadline);
+    ir::Block cold = b_->CreateBlock();
+    *cont = b_->CreateBlock();
+    b_->Brif(b_->Icmp(IntCC::kUge, epoch, deadline), cold, {}, *cont, {});
+    b_->SealBlock(cold);
+    cold_blocks_.push_back(cold);
+    b_->SwitchToBlock(cold);
+    CallBuiltin(BuiltinId::kNewEpoch, {});
+    return cold;
+  }
+  // At a loop header the slow path re-enters the header: the body's first
+  // block keeps the header as its only predecessor, so locals need no new
+  // block parameters, and the deadline the callback set is re-checked.
+  void LoopEpochCheck(ir::Block header, absl::Span<const Value> params) {
+    const uint64_t cache_epoch = epoch_;
+    ir::Block cont;
+    EpochCheck(&cont);
+    b_->Jump(header, params);
+    b_->SealBlock(cont);
+    b_->SwitchToBlock(cont);
+    epoch_ = cache_epoch;  // cont's only predecessor is the header.
+  }
+  // At function entry the slow path rejoins the body; the body's first
+  // block then has two predecessors, so every local is bound there to its
+  // entry value (parameters, zeros) instead of becoming a block parameter.
+  void EntryEpochCheck() {
+    entry_values_.clear();
+    for (ir::Variable v : locals_) entry_values_.push_back(b_->UseVar(v));
+    ir::Block cont;
+    EpochCheck(&cont);
+    b_->Jump(cont, {});
+    b_->SealBlock(cont);
+    Enter(cont);
+    for (size_t i = 0; i < locals_.size(); ++i) {
+      b_->DefVar(locals_[i], entry_values_[i]);
+      local_cache_[i] = {epoch_, entry_values_[i]};
+    }
+  }
+  ir::Value Limits() {
+    if (!limits_.valid()) {
+      limits_ = EntryLoad(vmctx_, VMOffsets::kRuntimeLimits);
+    }
+    return limits_;
+  }
+  // The store never changes its epoch_ptr, so one load per function.
+  ir::Value EpochPtr() {
+    if (!epoch_ptr_.valid()) {
+      epoch_ptr_ = EntryLoad(Limits(), VMOffsets::kRuntimeLimitsEpochPtr);
+    }
+    return epoch_ptr_;
+  }
   void Unsupported(absl::string_view what) {
     if (!ok()) return;
     status_ = absl::UnimplementedError(absl::StrFormat(
@@ -999,6 +1146,16 @@ class Translator
   ir::Block entry_;
   ir::Inst last_entry_load_;
   ir::Value vmctx_, heap_base_, memdef_, type_ids_, builtins_;
+  // Interruption: the store's VMRuntimeLimits* and its epoch_ptr.
+  ir::Value limits_, epoch_ptr_;
+  // Fuel of the operators since the last flush; the last charged pc.
+  int64_t fuel_pending_ = 0;
+  size_t fuel_charged_pc_ = ~size_t{0};
+  // The body being translated (for operator costs) and its module offset.
+  absl::Span<const uint8_t> body_;
+  size_t body_offset_ = 0;
+  std::vector<ir::Block> cold_blocks_;
+  std::vector<ir::Value> entry_values_;
 
   // Reused across functions.
   std::vector<ir::Variable> locals_;
@@ -1250,6 +1407,7 @@ void Translator::Call(uint32_t function, const wasm::FuncType& sig,
                       absl::Span<Value> results) {
   if (!ok()) return;
   SetLoc();
+  FlushFuel();
   const wasm::Function& fn = module_.functions[function];
   scratch_.clear();
   ir::Inst call;
@@ -1287,6 +1445,7 @@ void Translator::CallIndirect(uint32_t type_index, uint32_t table,
                               absl::Span<Value> results) {
   if (!ok()) return;
   SetLoc();
+  FlushFuel();
   auto& b = *b_;
   // Bounds check against the table's current size.
   int32_t toff;
@@ -1426,6 +1585,8 @@ absl::Status FunctionTranslator::Translate(uint32_t func_index,
   wasm::FunctionBodyDecoder<Translator> decoder(m, func_index, body,
                                                 body_offset, &t);
   t.Reset(out, func_index, &decoder);
+  t.body_ = body;
+  t.body_offset_ = body_offset;
   t.loop_scan_ = may_have_loops ? &scan : nullptr;
   t.last_entry_load_ = ir::Inst();
   absl::Status s = decoder.Decode();

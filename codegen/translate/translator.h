@@ -60,6 +60,17 @@ struct TranslateOptions {
   // slot without it is resolved through the TableGetLazyInit builtin (then
   // the bit is masked off). false: slots hold plain VMFuncRef* (or null).
   bool funcref_table_init_bit = true;
+  // Fuel metering (like wasmtime's consume_fuel): each operator costs 1
+  // except nop, drop, block, loop, end, else, unreachable and return (0).
+  // A basic block's cost is added to VMRuntimeLimits::fuel_consumed before
+  // control leaves it (and before calls); function entries and loop
+  // headers trap OutOfFuel when fuel_consumed >= 0.
+  bool consume_fuel = false;
+  // Epoch interruption: function entries and loop headers compare the
+  // engine's epoch (*VMRuntimeLimits::epoch_ptr) with the store's
+  // epoch_deadline and call the NewEpoch builtin (out of line) when it has
+  // been reached.
+  bool epoch_interruption = false;
 };
 
 // The IR signature of a wasm function type (hidden args first).

@@ -68,6 +68,27 @@ struct VMRuntimeLimits {
   uintptr_t last_wasm_exit_pc = 0;
   // Stack pointer of the outermost entry frame on this store (informative).
   uintptr_t last_wasm_entry_sp = 0;
+
+  // --- Interruption (read only by code compiled with the option on).
+  // Fuel (TranslateOptions::consume_fuel): minus the fuel left. Compiled
+  // code adds each basic block's cost before leaving it and traps OutOfFuel
+  // at a function entry or loop header when the value is >= 0. Counting up
+  // towards zero makes the check a compare with 0, not with a second field.
+  int64_t fuel_consumed = 0;
+  // Epoch interruption (TranslateOptions::epoch_interruption): the engine's
+  // epoch counter (never null; the store points it at its engine's) and
+  // the epoch at which this store's wasm is interrupted. Compiled code
+  // calls the NewEpoch builtin when *epoch_ptr >= epoch_deadline.
+  const uint64_t* epoch_ptr = &kNoEpoch;
+  uint64_t epoch_deadline = 0;
+  // Host only (no VMOffsets entry): the store's deadline policy, run by the
+  // NewEpoch builtin with the VMContext header's `store`. Returns true to
+  // continue (it has moved epoch_deadline forward), false to trap
+  // Interrupt. Null: always trap.
+  bool (*on_epoch_deadline)(void* store) = nullptr;
+
+  // The epoch_ptr target of limits not attached to an engine.
+  static constexpr uint64_t kNoEpoch = 0;
 };
 
 struct VMContextHeader {
@@ -176,6 +197,9 @@ class VMOffsets {
   static constexpr uint32_t kRuntimeLimitsLastWasmExitFp = 8;
   static constexpr uint32_t kRuntimeLimitsLastWasmExitPc = 16;
   static constexpr uint32_t kRuntimeLimitsLastWasmEntrySp = 24;
+  static constexpr uint32_t kRuntimeLimitsFuelConsumed = 32;
+  static constexpr uint32_t kRuntimeLimitsEpochPtr = 40;
+  static constexpr uint32_t kRuntimeLimitsEpochDeadline = 48;
   static constexpr uint32_t kMemoryDefinitionBase = 0;
   static constexpr uint32_t kMemoryDefinitionLength = 8;
   static constexpr uint32_t kMemoryDefinitionSize = 16;
@@ -353,6 +377,12 @@ static_assert(offsetof(VMRuntimeLimits, last_wasm_exit_pc) ==
               VMOffsets::kRuntimeLimitsLastWasmExitPc);
 static_assert(offsetof(VMRuntimeLimits, last_wasm_entry_sp) ==
               VMOffsets::kRuntimeLimitsLastWasmEntrySp);
+static_assert(offsetof(VMRuntimeLimits, fuel_consumed) ==
+              VMOffsets::kRuntimeLimitsFuelConsumed);
+static_assert(offsetof(VMRuntimeLimits, epoch_ptr) ==
+              VMOffsets::kRuntimeLimitsEpochPtr);
+static_assert(offsetof(VMRuntimeLimits, epoch_deadline) ==
+              VMOffsets::kRuntimeLimitsEpochDeadline);
 static_assert(sizeof(VMMemoryDefinition) == VMOffsets::kMemoryDefinitionSize);
 static_assert(offsetof(VMMemoryDefinition, base) ==
               VMOffsets::kMemoryDefinitionBase);

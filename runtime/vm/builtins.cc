@@ -86,6 +86,20 @@ void RaiseTrapBuiltin(void* vmctx, uint32_t trap_code) {
   RaiseTrap(code.value_or(TrapCode::kUnreachableCodeReached));
 }
 
+// Compiled code saw *epoch_ptr >= epoch_deadline. The store's policy
+// (set by the engine, which owns the deadline callback) either moves the
+// deadline and we return to the re-check, or we trap. The policy runs to
+// completion before RaiseTrap, so its C++ locals are destroyed.
+void NewEpoch(void* vmctx) {
+  const auto* header = static_cast<const abi::VMContextHeader*>(vmctx);
+  abi::VMRuntimeLimits* limits = header->runtime_limits;
+  if (limits->on_epoch_deadline != nullptr &&
+      limits->on_epoch_deadline(header->store)) {
+    return;
+  }
+  RaiseTrap(TrapCode::kInterrupt);
+}
+
 // The .def's machine types as C types: each row's signature becomes a
 // function pointer type the implementation must convert to exactly.
 namespace sig {
@@ -118,6 +132,7 @@ const void* const* BuiltinTable() {
 #define KILN_BUILTIN_IMPL_ElemDrop ElemDrop
 #define KILN_BUILTIN_IMPL_RefFunc RefFunc
 #define KILN_BUILTIN_IMPL_TableGetLazyInit TableGetLazyInit
+#define KILN_BUILTIN_IMPL_NewEpoch NewEpoch
 #define KILN_BUILTIN(name, result, params) \
   reinterpret_cast<const void*>(           \
       static_cast<result(*) params>(&KILN_BUILTIN_IMPL(name))),
