@@ -29,6 +29,17 @@ struct Config {
   int compile_threads = 1;
   // Stack budget of one outermost call into wasm.
   size_t max_wasm_stack = runtime::kDefaultMaxWasmStack;
+  // Epoch interruption (wasmtime's epoch_interruption): compiled code checks
+  // the engine's epoch (Engine::IncrementEpoch) against the store's deadline
+  // (StoreOpaque::SetEpochDeadline) at function entries and loop headers
+  // and traps "interrupt" (or runs the store's deadline callback) once it
+  // is reached. A store's deadline starts at 0: set one before calling wasm.
+  bool epoch_interruption = false;
+  // Fuel (wasmtime's consume_fuel): every wasm operator costs 1 (nop, drop,
+  // block, loop, end, else, unreachable, return: 0); wasm traps "all fuel
+  // consumed by WebAssembly" at a function entry or loop header once the
+  // store's fuel (StoreOpaque::SetFuel, initially 0) is used up.
+  bool consume_fuel = false;
 };
 
 // Every function type the engine has seen, interned to a dense id. Two
@@ -76,6 +87,14 @@ class Engine {
 
   // Status of the one-time trap handler installation.
   absl::Status init_status() const;
+
+  // Advances the epoch by one: wasm in every store of this engine whose
+  // deadline is now reached is interrupted at its next check
+  // (Config::epoch_interruption). Callable from any thread, including a
+  // signal handler (one relaxed atomic add).
+  void IncrementEpoch() const;
+  // The current epoch (starts at 0).
+  uint64_t CurrentEpoch() const;
 
   internal::EngineImpl* impl() const { return impl_.get(); }
   friend bool operator==(const Engine& a, const Engine& b) {

@@ -38,6 +38,11 @@ inline constexpr bool kFuncRefTableInitBit = true;
 
 struct EngineImpl {
   Config config;
+  // Config::epoch_interruption: compiled code reads it with plain loads
+  // through VMRuntimeLimits::epoch_ptr; the host changes and reads it
+  // through std::atomic_ref (relaxed: the check only has to see the
+  // increment eventually, it orders nothing else).
+  alignas(8) uint64_t epoch = 0;
   SignatureRegistry signatures;
   absl::Status init_status;
   absl::Mutex mu;

@@ -84,6 +84,8 @@ compiler::CompileOptions CompileOptionsFor(const Config& config) {
   options.num_threads = config.compile_threads;
   options.translate.funcref_table_init_bit = internal::kFuncRefTableInitBit;
   options.translate.memory_guard_bytes = runtime::LinearMemory::kGuardBytes;
+  options.translate.consume_fuel = config.consume_fuel;
+  options.translate.epoch_interruption = config.epoch_interruption;
   return options;
 }
 

@@ -156,7 +156,10 @@ std::string OptionNames(uint32_t options) {
       (options & kOptionOptimize) ? "optimize=on" : "optimize=off",
       (options & kOptionStackCheck) ? ", stack-check=on" : ", stack-check=off",
       (options & kOptionFuncRefInitBit) ? ", lazy-funcref-tables=on"
-                                        : ", lazy-funcref-tables=off");
+                                        : ", lazy-funcref-tables=off",
+      // Only when on, so the usual description stays as it was.
+      (options & kOptionConsumeFuel) ? ", consume-fuel=on" : "",
+      (options & kOptionEpochInterruption) ? ", epoch-interruption=on" : "");
 }
 
 absl::Status Corrupted(absl::string_view what) {
@@ -224,7 +227,10 @@ Target Target::ForEngine(const Engine& engine) {
   t.options = (options.optimize ? kOptionOptimize : 0) |
               (options.stack_check ? kOptionStackCheck : 0) |
               (options.translate.funcref_table_init_bit ? kOptionFuncRefInitBit
-                                                        : 0);
+                                                        : 0) |
+              (options.translate.consume_fuel ? kOptionConsumeFuel : 0) |
+              (options.translate.epoch_interruption ? kOptionEpochInterruption
+                                                    : 0);
   t.memory_guard_bytes = options.translate.memory_guard_bytes;
   t.abi_fingerprint = AbiFingerprint();
   return t;

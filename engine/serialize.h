@@ -76,6 +76,10 @@ inline constexpr uint32_t kFeatureSse42 = 1u << 4;
 inline constexpr uint32_t kOptionOptimize = 1u << 0;
 inline constexpr uint32_t kOptionStackCheck = 1u << 1;
 inline constexpr uint32_t kOptionFuncRefInitBit = 1u << 2;
+// Interruption checks in the code (Config::consume_fuel,
+// Config::epoch_interruption).
+inline constexpr uint32_t kOptionConsumeFuel = 1u << 3;
+inline constexpr uint32_t kOptionEpochInterruption = 1u << 4;
 
 enum class SectionKind : uint32_t {
   kNone = 0,

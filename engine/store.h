@@ -6,9 +6,12 @@
 #ifndef KILN_ENGINE_STORE_H_
 #define KILN_ENGINE_STORE_H_
 
+#include <functional>
 #include <memory>
 #include <utility>
 
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "engine/engine.h"
 #include "runtime/abi/vm_offsets.h"
 
@@ -30,10 +33,36 @@ class StoreOpaque {
   abi::VMRuntimeLimits* runtime_limits() { return &limits_; }
   internal::StoreImpl& impl() { return *impl_; }
 
+  // --- Interruption (engine/interrupt.cc).
+  // Fuel (Config::consume_fuel): sets / reads the fuel left. Errors with
+  // FailedPrecondition when the engine does not consume fuel. Fuel starts
+  // at 0, so set some before calling wasm. After an out-of-fuel trap the
+  // store stays usable: set more fuel and call again.
+  absl::Status SetFuel(uint64_t fuel);
+  absl::StatusOr<uint64_t> GetFuel() const;
+  // Epoch interruption (Config::epoch_interruption): wasm is interrupted
+  // once the engine's epoch reaches its current value plus
+  // `ticks_beyond_current`. The deadline starts at epoch 0 (wasm traps at
+  // its first check until a deadline is set).
+  void SetEpochDeadline(uint64_t ticks_beyond_current);
+  // What happens at the deadline: trap "interrupt" (the default) ...
+  void EpochDeadlineTrap();
+  // ... or run `callback`: OK(delta) continues with the deadline moved to
+  // the current epoch + delta (wasmtime's UpdateDeadline::Continue); an
+  // error traps "interrupt". Runs on the thread running wasm, inside the
+  // wasm call (it may use the store, but not call into wasm).
+  using EpochDeadlineCallbackFn =
+      std::function<absl::StatusOr<uint64_t>(StoreOpaque&)>;
+  void EpochDeadlineCallback(EpochDeadlineCallbackFn callback);
+
  private:
   Engine engine_;
   abi::VMRuntimeLimits limits_;
   std::unique_ptr<internal::StoreImpl> impl_;
+  // Interruption (engine/interrupt.cc): the deadline callback (empty:
+  // trap) and the VMRuntimeLimits hook that runs it.
+  EpochDeadlineCallbackFn epoch_deadline_callback_;
+  static bool OnEpochDeadline(void* store);
 };
 
 template <typename T = void>

@@ -1,0 +1,92 @@
+// Epoch interruption and fuel: the engine's epoch counter and the store's
+// deadline / fuel, kept in the store's VMRuntimeLimits where compiled code
+// reads them (runtime/abi/vm_offsets.h, codegen/translate checks).
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <limits>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "engine/engine.h"
+#include "engine/internal.h"
+#include "engine/store.h"
+
+namespace kiln {
+
+void Engine::IncrementEpoch() const {
+  std::atomic_ref<uint64_t>(impl_->epoch).fetch_add(1,
+                                                    std::memory_order_relaxed);
+}
+
+uint64_t Engine::CurrentEpoch() const {
+  return std::atomic_ref<uint64_t>(impl_->epoch).load(
+      std::memory_order_relaxed);
+}
+
+namespace {
+
+absl::Status FuelNotEnabled() {
+  return absl::FailedPreconditionError(
+      "fuel is not enabled: the engine's Config::consume_fuel is false");
+}
+
+// Saturating: a deadline past the end of time is "never".
+uint64_t DeadlineAfter(uint64_t epoch, uint64_t delta) {
+  return delta > std::numeric_limits<uint64_t>::max() - epoch
+             ? std::numeric_limits<uint64_t>::max()
+             : epoch + delta;
+}
+
+}  // namespace
+
+absl::Status StoreOpaque::SetFuel(uint64_t fuel) {
+  if (!engine_.config().consume_fuel) return FuelNotEnabled();
+  // fuel_consumed is minus the fuel left; compiled code counts it up to 0.
+  // Fuel beyond INT64_MAX is clamped (about 290 years of operators).
+  const uint64_t clamped =
+      std::min<uint64_t>(fuel, std::numeric_limits<int64_t>::max());
+  limits_.fuel_consumed = -static_cast<int64_t>(clamped);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> StoreOpaque::GetFuel() const {
+  if (!engine_.config().consume_fuel) return FuelNotEnabled();
+  // A straight-line stretch may overshoot past 0 before the next check.
+  return limits_.fuel_consumed >= 0
+             ? uint64_t{0}
+             : static_cast<uint64_t>(-limits_.fuel_consumed);
+}
+
+void StoreOpaque::SetEpochDeadline(uint64_t ticks_beyond_current) {
+  // Attach to the engine's counter on first use; until then epoch_ptr
+  // points at a constant 0, which reaches the initial deadline 0 at once
+  // (as wasmtime: no deadline set means interrupt immediately).
+  limits_.epoch_ptr = &engine_.impl()->epoch;
+  limits_.on_epoch_deadline = &StoreOpaque::OnEpochDeadline;
+  limits_.epoch_deadline =
+      DeadlineAfter(engine_.CurrentEpoch(), ticks_beyond_current);
+}
+
+void StoreOpaque::EpochDeadlineTrap() { epoch_deadline_callback_ = nullptr; }
+
+void StoreOpaque::EpochDeadlineCallback(EpochDeadlineCallbackFn callback) {
+  epoch_deadline_callback_ = std::move(callback);
+  limits_.epoch_ptr = &engine_.impl()->epoch;
+  limits_.on_epoch_deadline = &StoreOpaque::OnEpochDeadline;
+}
+
+// Called by the NewEpoch builtin (runtime/vm/builtins.cc) with the
+// VMContext's store. Everything with a destructor (the callback's result)
+// is gone when it returns; the builtin raises the trap afterwards.
+bool StoreOpaque::OnEpochDeadline(void* store) {
+  StoreOpaque& s = *static_cast<StoreOpaque*>(store);
+  if (!s.epoch_deadline_callback_) return false;
+  absl::StatusOr<uint64_t> delta = s.epoch_deadline_callback_(s);
+  if (!delta.ok()) return false;
+  s.limits_.epoch_deadline = DeadlineAfter(s.engine_.CurrentEpoch(), *delta);
+  return true;
+}
+
+}  // namespace kiln
