@@ -1,5 +1,6 @@
 #include "cli/kiln_wast_engine.h"
 
+#include <limits>
 #include <utility>
 #include <vector>
 
@@ -85,6 +86,13 @@ void KilnWastEngine::Reset() {
   registered_.clear();
   store_.reset();
   store_ = std::make_unique<kiln::Store<>>(engine_);
+  if (engine_.config().consume_fuel) {
+    (void)store_->SetFuel(std::numeric_limits<uint64_t>::max());
+  }
+  if (engine_.config().epoch_interruption) {
+    store_->EpochDeadlineCallback(
+        [](kiln::StoreOpaque&) -> absl::StatusOr<uint64_t> { return 1; });
+  }
   absl::StatusOr<std::vector<std::pair<std::string, kiln::Extern>>> spectest =
       kiln::DefineSpectest(*store_);
   if (spectest.ok()) {

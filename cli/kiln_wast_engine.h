@@ -24,6 +24,11 @@ class KilnWastEngine : public WastEngine {
   // modules).
   void set_round_trip_precompiled(bool on) { round_trip_precompiled_ = on; }
 
+  // With Config::consume_fuel / epoch_interruption (kiln wast --interrupt)
+  // every store gets all the fuel there is and a deadline callback that
+  // always continues one epoch later.
+  const kiln::Engine& engine() const { return engine_; }
+
   void Reset() override;
   absl::Status Instantiate(absl::Span<const uint8_t> bytes,
                            std::string_view name) override;

@@ -10,10 +10,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 #include "cli/module_loader.h"
 #include "cli/subcommand.h"
 #include "engine/kiln.h"
@@ -47,13 +50,21 @@ Options:
   --invoke NAME         call export NAME instead of _start (a reactor's
                         _initialize runs first); ARGS are its parameters
                         (integers, or floats for f32/f64)
+  --fuel N              give the guest N units of fuel (one per wasm
+                        operator, as wasmtime counts them); running out
+                        traps "all fuel consumed by WebAssembly"
+  --timeout DURATION    interrupt the guest after DURATION of wall-clock
+                        time (e.g. 500ms, 2s, 1m; epoch interruption: the
+                        guest traps "interrupt" at its next function entry
+                        or loop iteration)
   -O0                   no optimization passes
   -O2                   optimize (default)
   -h, --help            this text
 
 Exit status:
   the guest's exit code (proc_exit, or 0 when _start returns);
-  134 when the guest traps (the trap and its backtrace go to stderr);
+  134 when the guest traps, runs out of fuel or times out (the trap and
+      its backtrace go to stderr);
   1 when the module cannot be loaded, compiled, linked or called;
   2 for a usage error.
 )";
@@ -77,6 +88,8 @@ struct Options {
   std::vector<std::string> env;
   std::optional<std::string> invoke;
   bool optimize = true;
+  std::optional<uint64_t> fuel;
+  std::optional<absl::Duration> timeout;
   std::string file;
   std::vector<std::string> args;
 };
@@ -167,6 +180,25 @@ int TrapExit(const Trap& trap, const wasi::WasiCtx& ctx,
   return kTrapExit;
 }
 
+// Ends the engine's epoch after `timeout` unless destroyed first.
+class Timeout {
+ public:
+  Timeout(const Engine& engine, absl::Duration timeout)
+      : thread_([this, engine, timeout] {
+          if (!done_.WaitForNotificationWithTimeout(timeout)) {
+            engine.IncrementEpoch();
+          }
+        }) {}
+  ~Timeout() {
+    done_.Notify();
+    thread_.join();
+  }
+
+ private:
+  absl::Notification done_;
+  std::thread thread_;
+};
+
 int Run(const std::vector<std::string_view>& args) {
   Options o;
   size_t i = 0;
@@ -203,6 +235,20 @@ int Run(const std::vector<std::string_view>& args) {
         value = absl::StrCat(value, "=", host);
       }
       o.env.push_back(value);
+    } else if (a.substr(0, 6) == "--fuel") {
+      uint64_t fuel;
+      if (!TakeValue(args, &i, "--fuel", &value) ||
+          !absl::SimpleAtoi(value, &fuel)) {
+        return Usage("--fuel needs a non-negative integer");
+      }
+      o.fuel = fuel;
+    } else if (a.substr(0, 9) == "--timeout") {
+      absl::Duration d;
+      if (!TakeValue(args, &i, "--timeout", &value) ||
+          !absl::ParseDuration(value, &d) || d <= absl::ZeroDuration()) {
+        return Usage("--timeout needs a positive duration (500ms, 2s, 1m)");
+      }
+      o.timeout = d;
     } else if (a.substr(0, 8) == "--invoke") {
       if (!TakeValue(args, &i, "--invoke", &value)) {
         return Usage("--invoke needs a function name");
@@ -220,6 +266,8 @@ int Run(const std::vector<std::string_view>& args) {
 
   Config config;
   config.optimize = o.optimize;
+  config.consume_fuel = o.fuel.has_value();
+  config.epoch_interruption = o.timeout.has_value();
   Engine engine(config);
   if (!engine.init_status().ok()) {
     return Fail(std::string(engine.init_status().message()));
@@ -248,6 +296,18 @@ int Run(const std::vector<std::string_view>& args) {
   absl::Status defined = wasi::AddToLinker(linker, &ctx);
   if (!defined.ok()) return Fail(std::string(defined.message()));
   Store<> store(engine);
+  if (o.fuel.has_value()) {
+    absl::Status s = store.SetFuel(*o.fuel);
+    if (!s.ok()) return Fail(std::string(s.message()));
+  }
+  // --timeout: the deadline is the next epoch, and a timer thread ends the
+  // epoch when the time is up (unless the run finished first). Covers the
+  // start function too.
+  std::optional<Timeout> timer;
+  if (o.timeout.has_value()) {
+    store.SetEpochDeadline(1);
+    timer.emplace(engine, *o.timeout);
+  }
   Result<Instance> instance = linker.Instantiate(store, *module);
   if (instance.is_trap()) return TrapExit(instance.trap(), ctx, o.file);
   if (!instance.ok()) {

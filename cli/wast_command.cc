@@ -1,10 +1,14 @@
 // `kiln wast FILE...`: runs spec-suite scripts (see wast_runner.h).
+#include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/notification.h"
 #include "cli/kiln_wast_engine.h"
 #include "cli/subcommand.h"
 #include "cli/wast_runner.h"
@@ -14,7 +18,7 @@ namespace kiln::cli {
 namespace {
 
 constexpr std::string_view kHelp =
-    R"(Usage: kiln wast [--verbose] [--check-messages] FILE...
+    R"(Usage: kiln wast [--verbose] [--check-messages] [--interrupt] [--pooling] FILE...
 
 Runs WebAssembly spec-test scripts (.wast). wabt parses each script; every
 module is decoded and validated by Kiln:
@@ -38,6 +42,14 @@ Options:
   --check-messages    also list passing assertions whose error or trap
                       message lacks the text the script expects
                       (informational: does not count as a failure)
+  --interrupt         compile with fuel and epoch checks (Config::consume_fuel
+                      and epoch_interruption), give each store all the fuel
+                      there is, and end an epoch every millisecond with a
+                      deadline callback that always continues: every
+                      result must be the same as without the checks
+  --pooling           instantiate with the pooling allocator
+                      (Config::allocation_strategy = kPooling, limits wide
+                      enough for the suite): every result must be the same
   -h, --help          this text
 )";
 
@@ -52,6 +64,8 @@ absl::Status KilnValidate(absl::Span<const uint8_t> bytes) {
 
 int Run(const std::vector<std::string_view>& args) {
   WastOptions options;
+  bool interrupt = false;
+  bool pooling = false;
   std::vector<std::string> files;
   bool options_done = false;
   for (std::string_view arg : args) {
@@ -61,6 +75,10 @@ int Run(const std::vector<std::string_view>& args) {
       options.verbose = true;
     } else if (!options_done && arg == "--check-messages") {
       options.check_messages = true;
+    } else if (!options_done && arg == "--interrupt") {
+      interrupt = true;
+    } else if (!options_done && arg == "--pooling") {
+      pooling = true;
     } else if (!options_done && arg.size() > 1 && arg[0] == '-') {
       std::fprintf(stderr, "kiln wast: unknown option '%.*s'\n%.*s",
                    static_cast<int>(arg.size()), arg.data(),
@@ -79,7 +97,41 @@ int Run(const std::vector<std::string_view>& args) {
   // The execution engine plugs in here: pass a WastEngine (wast_engine.h)
   // and the runner executes invoke/get/register/assert_return/assert_trap/
   // assert_exhaustion and judges assert_unlinkable/assert_uninstantiable.
-  KilnWastEngine engine;
+  kiln::Config config;
+  config.consume_fuel = interrupt;
+  config.epoch_interruption = interrupt;
+  if (pooling) {
+    // One store per script keeps all its instances alive (up to ~500), and
+    // the suite's memories, tables and modules go up to the engine's own
+    // limits.
+    config.allocation_strategy = kiln::InstanceAllocationStrategy::kPooling;
+    config.pooling.total_instances = 1000;
+    config.pooling.max_memories_per_instance = 1;
+    config.pooling.max_tables_per_instance = 16;
+    config.pooling.max_memory_size = uint64_t{4} << 30;
+    config.pooling.max_table_elements = 10'000'000;
+  }
+  KilnWastEngine engine(config);
+  // --interrupt: the deadline is always reached again within a
+  // millisecond, so the NewEpoch slow path runs in the middle of whatever
+  // the scripts execute (KilnWastEngine's callback continues).
+  absl::Notification done;
+  std::optional<std::thread> ticker;
+  if (interrupt) {
+    ticker.emplace([&done, e = engine.engine()] {
+      while (!done.WaitForNotificationWithTimeout(absl::Milliseconds(1))) {
+        e.IncrementEpoch();
+      }
+    });
+  }
+  struct StopTicker {
+    absl::Notification& done;
+    std::optional<std::thread>& ticker;
+    ~StopTicker() {
+      done.Notify();
+      if (ticker.has_value()) ticker->join();
+    }
+  } stop_ticker{done, ticker};
   WastRunner runner(&KilnValidate, &engine, options);
   int passed = 0, failed = 0, skipped = 0;
   size_t mismatches = 0;

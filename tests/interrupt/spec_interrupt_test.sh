@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs `kiln wast --interrupt` (fuel and epoch checks compiled in, the
+# epoch deadline reached every millisecond and continued) over every .wast file of the WebAssembly 2.0 core spec
+# suite and requires 0 failed and 0 skipped (every command runs; a module the
+# engine reports as unimplemented would be a skip, and may not hide here). The suite is not in the repository: it is read
+# from $KILN_TESTSUITE (pass it with `bazel test --test_env=KILN_TESTSUITE`),
+# default /work/shared/testsuite.
+set -euo pipefail
+
+kiln="$1"
+suite="${KILN_TESTSUITE:-/work/shared/testsuite}"
+
+shopt -s nullglob
+files=("$suite"/*.wast)
+if [[ ${#files[@]} -eq 0 ]]; then
+  echo "spec_interrupt_test: no .wast files in '$suite'." >&2
+  echo "spec_interrupt_test: set KILN_TESTSUITE to the spec suite directory, e.g." >&2
+  echo "  bazel test --test_env=KILN_TESTSUITE=/path/to/testsuite //tests/spec/..." >&2
+  exit 1
+fi
+echo "spec_interrupt_test: ${#files[@]} scripts from $suite"
+
+status=0
+output=$("$kiln" wast --interrupt "${files[@]}") || status=$?
+echo "$output"
+last=$(tail -n 1 <<<"$output")
+if [[ ! "$last" =~ ^[0-9]+\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped$ ]]; then
+  echo "spec_interrupt_test: kiln wast did not print its summary line (exit $status)" >&2
+  exit 1
+fi
+if [[ "${BASH_REMATCH[1]}" != 0 || "${BASH_REMATCH[2]}" != 0 || $status -ne 0 ]]; then
+  echo "spec_interrupt_test: FAILED: $last (exit $status)" >&2
+  exit 1
+fi
+echo "spec_interrupt_test: OK: $last"
