@@ -29,6 +29,11 @@ struct Config {
   int compile_threads = 1;
   // Stack budget of one outermost call into wasm.
   size_t max_wasm_stack = runtime::kDefaultMaxWasmStack;
+  // Initialize defined memory 0 of each instance by mapping a per-module
+  // copy-on-write image of its data segments (built once per module, on
+  // first instantiation or Module::InitializeCopyOnWriteImage) instead of
+  // copying the segments (wasmtime's memory_init_cow).
+  bool memory_init_cow = true;
   // Epoch interruption (wasmtime's epoch_interruption): compiled code checks
   // the engine's epoch (Engine::IncrementEpoch) against the store's deadline
   // (StoreOpaque::SetEpochDeadline) at function entries and loop headers

@@ -112,6 +112,14 @@ Result<Instance> Instance::Create(StoreOpaque& store, const Module& module,
   }
 
   internal::ModuleImpl* m = module.impl();
+  // Resource limits (engine/limits.h): the store's instance / memory /
+  // table counts; sizes are checked by the runtime through config.limiter.
+  if (absl::Status s = internal::AdmitInstance(
+          store, info.memories.size() - info.num_imported_memories,
+          info.tables.size() - info.num_imported_tables);
+      !s.ok()) {
+    return s;
+  }
   runtime::InstanceConfig config;
   config.module = m->info.get();
   config.type_ids = m->type_ids;
@@ -123,7 +131,8 @@ Result<Instance> Instance::Create(StoreOpaque& store, const Module& module,
   config.limits = store.runtime_limits();
   config.store = &store;
   config.funcref_table_init_bit = internal::kFuncRefTableInitBit;
-  config.memory_image = m->memory_image.get();
+  config.memory_image = internal::MemoryImageFor(*m);  // built on first use
+  config.limiter = store.limiter_hook();
   absl::StatusOr<std::unique_ptr<runtime::Instance>> rt =
       runtime::Instance::Create(config);
   if (!rt.ok()) return rt.status();

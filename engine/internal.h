@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/call_once.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "codegen/compiler/compiled_module.h"
@@ -74,8 +75,13 @@ struct ModuleImpl {
   std::vector<const void*> function_code;
   absl::flat_hash_map<std::string, uint32_t> exports;
   // Copy-on-write image of memory 0's initial contents (null when the
-  // module does not qualify, see runtime::MemoryImageForModule).
+  // module does not qualify, see runtime::MemoryImageForModule, or
+  // Config::memory_init_cow is off). Built once, on first instantiation or
+  // Module::InitializeCopyOnWriteImage (MemoryImageFor); a .cwasm loaded
+  // by DeserializeFile sets it up front, mapped from the file.
+  absl::once_flag memory_image_once;
   std::unique_ptr<runtime::MemoryImage> memory_image;
+  absl::Status memory_image_status;  // of the build (written once)
   // Precompiled modules (engine/serialize.cc): the compiler's metadata
   // (functions, traps, source map; `code` left empty) for Module::Serialize,
   // and, when the code was mapped executable straight from a .cwasm file,
@@ -85,6 +91,10 @@ struct ModuleImpl {
   const uint8_t* code_base = nullptr;
   size_t code_size = 0;
 };
+
+// The module's copy-on-write memory image, built on the first call
+// (thread-safe, once per module); null when there is none.
+const runtime::MemoryImage* MemoryImageFor(ModuleImpl& module);
 
 // The compiler options `config` implies (Module::FromBinary; the
 // precompiled-module target in engine/serialize.cc is derived from them).

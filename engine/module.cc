@@ -104,10 +104,9 @@ absl::StatusOr<Module> ModuleFromCompiled(
     impl->exports.emplace(m.exports[i].name, i);
   }
 
-  // Best effort: without an image, instantiation copies the segments.
-  absl::StatusOr<std::unique_ptr<runtime::MemoryImage>> image =
-      runtime::MemoryImageForModule(m);
-  if (image.ok()) impl->memory_image = *std::move(image);
+  // The copy-on-write memory image is built on first use (MemoryImageFor):
+  // modules that are never instantiated, or only serialized, never pay
+  // for it.
 
   if (!meta.relocations.empty()) {
     return absl::UnimplementedError(absl::StrCat(
@@ -160,6 +159,28 @@ absl::StatusOr<Module> ModuleFromCompiled(
   return Module(std::move(impl));
 }
 
+namespace {
+// The build MemoryImageFor runs once; its status for
+// InitializeCopyOnWriteImage (kept in the module, next to the image).
+absl::Status BuildMemoryImage(ModuleImpl& module) {
+  if (!module.engine.config().memory_init_cow) return absl::OkStatus();
+  absl::StatusOr<std::unique_ptr<runtime::MemoryImage>> image =
+      runtime::MemoryImageOfModule(*module.info);
+  if (!image.ok()) return image.status();
+  module.memory_image = *std::move(image);
+  return absl::OkStatus();
+}
+}  // namespace
+
+const runtime::MemoryImage* MemoryImageFor(ModuleImpl& module) {
+  // Best effort: without an image (none, or building it failed),
+  // instantiation copies the segments, with the same result.
+  absl::call_once(module.memory_image_once, [&module] {
+    module.memory_image_status = BuildMemoryImage(module);
+  });
+  return module.memory_image.get();
+}
+
 }  // namespace internal
 
 absl::StatusOr<Module> Module::FromBinary(const Engine& engine,
@@ -185,6 +206,15 @@ absl::StatusOr<Module> Module::FromBinary(const Engine& engine,
   compiled->code.clear();
   return internal::ModuleFromCompiled(engine, *std::move(info),
                                       *std::move(compiled), code, nullptr);
+}
+
+absl::Status Module::InitializeCopyOnWriteImage() const {
+  internal::MemoryImageFor(*impl_);
+  return impl_->memory_image_status;
+}
+
+bool Module::HasCopyOnWriteImage() const {
+  return internal::MemoryImageFor(*impl_) != nullptr;
 }
 
 const Engine& Module::engine() const { return impl_->engine; }

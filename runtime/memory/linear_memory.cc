@@ -68,8 +68,35 @@ absl::StatusOr<std::unique_ptr<LinearMemory>> LinearMemory::Create(
   return memory;
 }
 
+absl::StatusOr<std::unique_ptr<LinearMemory>> LinearMemory::CreateInReservation(
+    uint8_t* base, uint64_t min_pages, std::optional<uint64_t> max_pages,
+    const Options& options) {
+  const uint64_t reservation_pages = options.reservation_bytes / kWasmPageSize;
+  if (base == nullptr || min_pages > reservation_pages ||
+      (max_pages.has_value() && *max_pages < min_pages)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "LinearMemory::CreateInReservation: minimum of ", min_pages,
+        " pages is above the maximum or the reservation of ",
+        reservation_pages, " pages"));
+  }
+  std::unique_ptr<LinearMemory> memory(new LinearMemory());
+  memory->base_ = base;
+  memory->owns_reservation_ = false;
+  memory->min_pages_ = min_pages;
+  memory->max_pages_ = max_pages;
+  memory->reservation_bytes_ = options.reservation_bytes;
+  memory->guard_bytes_ = options.guard_bytes;
+  memory->limit_pages_ =
+      std::min({max_pages.value_or(kMaxPages), kMaxPages, reservation_pages});
+  memory->size_bytes_ = min_pages * kWasmPageSize;  // the owner made it RW
+  memory->PublishLength();
+  return memory;
+}
+
 LinearMemory::~LinearMemory() {
-  if (base_ != nullptr) munmap(base_, reservation_bytes_ + guard_bytes_);
+  if (base_ != nullptr && owns_reservation_) {
+    munmap(base_, reservation_bytes_ + guard_bytes_);
+  }
 }
 
 int64_t LinearMemory::Grow(uint64_t delta_pages) {

@@ -59,6 +59,16 @@ class LinearMemory {
     return Create(min_pages, max_pages, Options{});
   }
 
+  // A memory inside a reservation it does not own (a pooling allocator's
+  // slot, runtime/pool): [base, base + options.reservation_bytes +
+  // options.guard_bytes) must be mapped, its first min_pages pages
+  // read-write and the rest PROT_NONE. It grows by mprotect like any memory
+  // (up to options.reservation_bytes) and never unmaps: the owner resets
+  // and reuses the slot.
+  static absl::StatusOr<std::unique_ptr<LinearMemory>> CreateInReservation(
+      uint8_t* base, uint64_t min_pages, std::optional<uint64_t> max_pages,
+      const Options& options);
+
   LinearMemory(const LinearMemory&) = delete;
   LinearMemory& operator=(const LinearMemory&) = delete;
   ~LinearMemory();
@@ -106,6 +116,7 @@ class LinearMemory {
   uint64_t limit_pages_ = 0;
   uint64_t reservation_bytes_ = 0;
   uint64_t guard_bytes_ = 0;
+  bool owns_reservation_ = true;
   abi::VMMemoryDefinition definition_{};
   abi::VMMemoryDefinition* bound_ = nullptr;
 };

@@ -223,8 +223,7 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
        ++i) {
     const wasm::Limits& limits = module->memories[i].type.limits;
     if (absl::Status s = AdmitMemory(
-            config.limiter, absl::StrCat("Instance::Create: memory ", i).c_str(),
-            limits.min,
+            config.limiter, "Instance::Create: memory", i, limits.min,
             limits.max.has_value() ? std::optional<uint64_t>(*limits.max)
                                    : std::nullopt);
         !s.ok()) {
@@ -268,8 +267,7 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
        ++i) {
     const wasm::TableType& type = module->tables[i].type;
     if (absl::Status s = AdmitTable(
-            config.limiter, absl::StrCat("Instance::Create: table ", i).c_str(),
-            type.limits.min,
+            config.limiter, "Instance::Create: table", i, type.limits.min,
             type.limits.max.has_value() ? std::optional<uint64_t>(*type.limits.max)
                                         : std::nullopt);
         !s.ok()) {

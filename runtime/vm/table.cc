@@ -31,13 +31,46 @@ absl::StatusOr<std::unique_ptr<Table>> Table::Create(
   table->max_ = max;
   table->limit_ = std::min<uint64_t>(max.value_or(kMaxElements), kMaxElements);
   // Small bounded tables never move.
-  if (table->limit_ <= 4096) table->slots_.reserve(table->limit_);
-  table->slots_.assign(min, table->Encode(init));
+  if (table->limit_ <= 4096) table->owned_.reserve(table->limit_);
+  table->owned_.assign(min, table->Encode(init));
+  table->slots_ = table->owned_.data();
+  table->size_ = min;
   table->Publish();
   return table;
 }
 
-absl::Status Table::MakeLazy(LazyResolver resolver, void* ctx) {
+absl::StatusOr<std::unique_ptr<Table>> Table::CreateInStorage(
+    wasm::ValType elem_type, uint32_t min, std::optional<uint32_t> max,
+    void* init, bool init_bit, uintptr_t* storage, uint64_t capacity,
+    bool leave_zero) {
+  if (storage == nullptr || min > capacity) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "Table::CreateInStorage: ", min,
+        " elements do not fit the storage of ", capacity));
+  }
+  if (!wasm::IsRefType(elem_type) || (max.has_value() && *max < min)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Table::CreateInStorage: invalid element type ",
+        wasm::ValTypeName(elem_type), " or maximum below the minimum ", min));
+  }
+  std::unique_ptr<Table> table(new Table());
+  Table& t = *table;
+  t.elem_type_ = elem_type;
+  t.init_bit_ = init_bit;
+  t.max_ = max;
+  t.external_ = true;
+  t.limit_ = std::min<uint64_t>(
+      {max.value_or(kMaxElements), kMaxElements, capacity});
+  t.slots_ = storage;
+  t.size_ = min;
+  const uintptr_t encoded = t.Encode(init);
+  if (encoded != 0 && !leave_zero) std::fill_n(storage, min, encoded);
+  t.Publish();
+  return table;
+}
+
+absl::Status Table::MakeLazy(LazyResolver resolver, void* ctx,
+                             bool slots_are_zero) {
   if (elem_type_ != wasm::ValType::kFuncRef || !init_bit_ ||
       resolver == nullptr) {
     return absl::FailedPreconditionError(
@@ -45,7 +78,7 @@ absl::Status Table::MakeLazy(LazyResolver resolver, void* ctx) {
   }
   resolver_ = resolver;
   resolver_ctx_ = ctx;
-  std::fill(slots_.begin(), slots_.end(), uintptr_t{0});
+  if (!slots_are_zero) std::fill_n(slots_, size_, uintptr_t{0});
   return absl::OkStatus();
 }
 
@@ -59,36 +92,42 @@ void* Table::ResolveSlot(uint32_t index) const {
 }
 
 bool Table::Get(uint32_t index, void** out) const {
-  if (index >= slots_.size()) return false;
+  if (index >= size_) return false;
   *out = ResolveSlot(index);
   return true;
 }
 
 bool Table::Set(uint32_t index, void* value) {
-  if (index >= slots_.size()) return false;
+  if (index >= size_) return false;
   slots_[index] = Encode(value);
   return true;
 }
 
 int64_t Table::Grow(uint32_t delta, void* init) {
-  const uint64_t old_size = slots_.size();
+  const uint64_t old_size = size_;
   if (delta == 0) return static_cast<int64_t>(old_size);
   if (old_size + delta > limit_) return -1;
-  slots_.resize(old_size + delta, Encode(init));
+  if (external_) {  // limit_ <= capacity: the storage is there already
+    std::fill_n(slots_ + old_size, delta, Encode(init));
+  } else {
+    owned_.resize(old_size + delta, Encode(init));
+    slots_ = owned_.data();
+  }
+  size_ = static_cast<uint32_t>(old_size + delta);
   Publish();
   return static_cast<int64_t>(old_size);
 }
 
 bool Table::Fill(uint32_t dst, void* value, uint32_t len) {
-  if (uint64_t{dst} + len > slots_.size()) return false;
-  std::fill_n(slots_.begin() + dst, len, Encode(value));
+  if (uint64_t{dst} + len > size_) return false;
+  std::fill_n(slots_ + dst, len, Encode(value));
   return true;
 }
 
 bool Table::Copy(Table& dst_table, uint32_t dst, const Table& src_table,
                  uint32_t src, uint32_t len) {
-  if (uint64_t{dst} + len > dst_table.slots_.size() ||
-      uint64_t{src} + len > src_table.slots_.size()) {
+  if (uint64_t{dst} + len > dst_table.size_ ||
+      uint64_t{src} + len > src_table.size_) {
     return false;
   }
   if (len == 0) return true;
@@ -96,7 +135,7 @@ bool Table::Copy(Table& dst_table, uint32_t dst, const Table& src_table,
     for (uint32_t i = 0; i < len; ++i) src_table.ResolveSlot(src + i);
   }
   if (dst_table.Encode(nullptr) == src_table.Encode(nullptr)) {
-    std::memmove(dst_table.slots_.data() + dst, src_table.slots_.data() + src,
+    std::memmove(dst_table.slots_ + dst, src_table.slots_ + src,
                  len * sizeof(uintptr_t));
   } else {  // different encodings: decode and re-encode, overlap-safe
     for (uint32_t i = 0; i < len; ++i) {
@@ -111,7 +150,7 @@ bool Table::Copy(Table& dst_table, uint32_t dst, const Table& src_table,
 bool Table::Init(uint32_t dst, absl::Span<void* const> items, uint32_t src,
                  uint32_t len) {
   if (uint64_t{src} + len > items.size() ||
-      uint64_t{dst} + len > slots_.size()) {
+      uint64_t{dst} + len > size_) {
     return false;
   }
   for (uint32_t i = 0; i < len; ++i) slots_[dst + i] = Encode(items[src + i]);
@@ -124,8 +163,8 @@ void Table::BindDefinition(abi::VMTableDefinition* target) {
 }
 
 void Table::Publish() {
-  definition_.base = reinterpret_cast<void**>(slots_.data());
-  definition_.size = slots_.size();
+  definition_.base = reinterpret_cast<void**>(slots_);
+  definition_.size = size_;
   if (bound_ != nullptr) *bound_ = definition_;
 }
 

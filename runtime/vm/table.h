@@ -41,12 +41,21 @@ class Table {
   static absl::StatusOr<std::unique_ptr<Table>> Create(
       wasm::ValType elem_type, uint32_t min, std::optional<uint32_t> max,
       void* init = nullptr, bool init_bit = true);
+  // The same over storage the table does not own (a pooling allocator's
+  // slot, runtime/pool): `capacity` slots at `storage`, all zero. The table
+  // never grows past `capacity` and never moves; whoever owns the storage
+  // resets it after the table is gone. `leave_zero`: do not write `init`
+  // (the caller makes the table lazy next, MakeLazy(..., true)).
+  static absl::StatusOr<std::unique_ptr<Table>> CreateInStorage(
+      wasm::ValType elem_type, uint32_t min, std::optional<uint32_t> max,
+      void* init, bool init_bit, uintptr_t* storage, uint64_t capacity,
+      bool leave_zero = false);
 
   Table(const Table&) = delete;
   Table& operator=(const Table&) = delete;
 
   wasm::ValType elem_type() const { return elem_type_; }
-  uint32_t size() const { return static_cast<uint32_t>(slots_.size()); }
+  uint32_t size() const { return size_; }
   std::optional<uint32_t> max() const { return max_; }
   bool uses_init_bit() const { return init_bit_; }
 
@@ -54,7 +63,11 @@ class Table {
   // Makes the table lazy (see above): all current slots become
   // uninitialised and are resolved by resolver(ctx, index) on first read.
   // Only funcref tables that use the init bit can be lazy.
-  absl::Status MakeLazy(LazyResolver resolver, void* ctx);
+  // `slots_are_zero`: the caller knows every slot is raw 0 already (fresh
+  // pooled storage), so nothing is written (instantiation must not cost
+  // per element).
+  absl::Status MakeLazy(LazyResolver resolver, void* ctx,
+                        bool slots_are_zero = false);
   bool lazy() const { return resolver_ != nullptr; }
   // The decoded value of slot `index` (< size()), initialising it first if
   // it is uninitialised.
@@ -101,8 +114,12 @@ class Table {
   bool init_bit_ = true;
   std::optional<uint32_t> max_;
   uint64_t limit_ = 0;
+  // The slots: owned_'s buffer, or external storage (CreateInStorage).
   // mutable: resolving a lazy slot on read is logically const.
-  mutable std::vector<uintptr_t> slots_;
+  mutable uintptr_t* slots_ = nullptr;
+  uint32_t size_ = 0;
+  std::vector<uintptr_t> owned_;
+  bool external_ = false;
   LazyResolver resolver_ = nullptr;
   void* resolver_ctx_ = nullptr;
   abi::VMTableDefinition definition_{};

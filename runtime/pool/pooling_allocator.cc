@@ -1,0 +1,293 @@
+#include "runtime/pool/pooling_allocator.h"
+
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+namespace kiln::runtime {
+namespace {
+
+constexpr uint64_t kPage = 4096;
+constexpr uint64_t kLowMask = 0xffffffffu;
+
+uint64_t RoundUp(uint64_t n, uint64_t to) { return (n + to - 1) / to * to; }
+
+absl::StatusOr<uint8_t*> Reserve(uint64_t bytes, int prot, const char* what) {
+  if (bytes == 0) return nullptr;
+  void* p = mmap(nullptr, bytes, prot,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "pooling allocator: reserving ", bytes, " bytes for ", what,
+        " failed: ", std::strerror(errno)));
+  }
+  return static_cast<uint8_t*>(p);
+}
+
+// Zeroes the first `used` bytes of the page-aligned `p`: up to `keep`
+// bytes with memset (they stay resident), the rest with MADV_DONTNEED
+// (anonymous pages read as zero again, private file pages as the file).
+void ResetRegion(uint8_t* p, uint64_t used, uint64_t keep) {
+  if (used == 0) return;
+  const uint64_t by_memset = std::min(RoundUp(keep, kPage), used);
+  if (by_memset > 0) std::memset(p, 0, by_memset);
+  if (by_memset < used) {
+    // by_memset is page aligned here (it is below `used`).
+    madvise(p + by_memset, RoundUp(used, kPage) - by_memset, MADV_DONTNEED);
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<PoolingAllocator>> PoolingAllocator::Create(
+    const PoolingConfig& config) {
+  if (config.total_instances == 0 || config.total_instances >= kLowMask) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("pooling allocator: total_instances must be between 1 "
+                     "and 2^32 - 2, got ",
+                     config.total_instances));
+  }
+  if (config.max_memory_size > LinearMemory::kReservationBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "pooling allocator: max_memory_size of ", config.max_memory_size,
+        " bytes exceeds 4 GiB"));
+  }
+  if (config.max_instance_size < kPage) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "pooling allocator: max_instance_size of ", config.max_instance_size,
+        " bytes is below one page"));
+  }
+  std::unique_ptr<PoolingAllocator> pool(new PoolingAllocator(config));
+  const uint64_t n = config.total_instances;
+  pool->instance_stride_ = RoundUp(config.max_instance_size, kPage);
+  pool->table_stride_ =
+      RoundUp(uint64_t{config.max_table_elements} * sizeof(uintptr_t), kPage);
+  pool->memory_reservation_ =
+      config.max_memory_size / LinearMemory::kWasmPageSize *
+      LinearMemory::kWasmPageSize;
+
+  pool->instances_bytes_ = n * pool->instance_stride_;
+  absl::StatusOr<uint8_t*> instances = Reserve(
+      pool->instances_bytes_, PROT_READ | PROT_WRITE, "instance slots");
+  if (!instances.ok()) return instances.status();
+  pool->instances_ = *instances;
+
+  // Memories: PROT_NONE until a slot makes its prefix accessible.
+  pool->memories_bytes_ =
+      n * config.max_memories_per_instance * kMemorySlotBytes;
+  absl::StatusOr<uint8_t*> memories =
+      Reserve(pool->memories_bytes_, PROT_NONE, "memory slots");
+  if (!memories.ok()) return memories.status();
+  pool->memories_ = *memories;
+
+  pool->tables_bytes_ =
+      n * config.max_tables_per_instance * pool->table_stride_;
+  absl::StatusOr<uint8_t*> tables =
+      Reserve(pool->tables_bytes_, PROT_READ | PROT_WRITE, "table slots");
+  if (!tables.ok()) return tables.status();
+  pool->tables_ = *tables;
+
+  pool->slots_ = std::make_unique<SlotState[]>(n);
+  pool->memory_states_ =
+      std::make_unique<MemoryState[]>(n * config.max_memories_per_instance);
+  pool->table_used_ =
+      std::make_unique<uint64_t[]>(n * config.max_tables_per_instance);
+  // Slot 0 on top: low addresses are used first.
+  for (uint32_t i = config.total_instances; i-- > 0;) pool->ReleaseSlot(i);
+  return pool;
+}
+
+PoolingAllocator::~PoolingAllocator() {
+  if (instances_ != nullptr) munmap(instances_, instances_bytes_);
+  if (memories_ != nullptr) munmap(memories_, memories_bytes_);
+  if (tables_ != nullptr) munmap(tables_, tables_bytes_);
+}
+
+absl::Status PoolingAllocator::CheckFits(uint32_t defined_memories,
+                                         uint32_t defined_tables,
+                                         uint64_t instance_bytes) const {
+  if (defined_memories > config_.max_memories_per_instance) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "pooling allocator: the module defines ", defined_memories,
+        " memories, the limit per instance is ",
+        config_.max_memories_per_instance));
+  }
+  if (defined_tables > config_.max_tables_per_instance) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "pooling allocator: the module defines ", defined_tables,
+        " tables, the limit per instance is ",
+        config_.max_tables_per_instance));
+  }
+  if (instance_bytes > instance_stride_) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "pooling allocator: the instance needs ", instance_bytes,
+        " bytes (instance and VMContext), above max_instance_size of ",
+        config_.max_instance_size));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PoolingAllocator::CheckMemoryFits(uint32_t index,
+                                               uint64_t min_pages) const {
+  if (min_pages * LinearMemory::kWasmPageSize > memory_reservation_) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "pooling allocator: memory ", index, " has a minimum of ", min_pages,
+        " pages, above max_memory_size of ", config_.max_memory_size,
+        " bytes"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PoolingAllocator::CheckTableFits(uint32_t index,
+                                              uint64_t min_elements) const {
+  if (min_elements > config_.max_table_elements) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "pooling allocator: table ", index, " has a minimum of ",
+        min_elements, " elements, above max_table_elements of ",
+        config_.max_table_elements));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint32_t> PoolingAllocator::AcquireSlot() {
+  uint64_t head = free_head_.load(std::memory_order_acquire);
+  for (;;) {
+    const uint32_t top = static_cast<uint32_t>(head & kLowMask);
+    if (top == 0) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("pooling allocator: all ", config_.total_instances,
+                       " instance slots are in use"));
+    }
+    // May read the link of a slot another thread just popped; then the
+    // head's tag has changed and the CAS below fails.
+    const uint32_t next = slots_[top - 1].next.load(std::memory_order_relaxed);
+    const uint64_t desired = (((head >> 32) + 1) << 32) | next;
+    if (free_head_.compare_exchange_weak(head, desired,
+                                         std::memory_order_acquire,
+                                         std::memory_order_acquire)) {
+      return top - 1;
+    }
+  }
+}
+
+void PoolingAllocator::ReleaseSlot(uint32_t slot) {
+  SlotState& s = slots_[slot];
+  ResetRegion(instance_block(slot), s.instance_bytes, kInstanceKeepResident);
+  s.instance_bytes = 0;
+  for (uint32_t k = 0; k < config_.max_tables_per_instance; ++k) {
+    uint64_t& used = table_used(slot, k);
+    // A small table is cheaper to memset than to fault back in (a read
+    // maps the zero page, the first write copies it).
+    ResetRegion(reinterpret_cast<uint8_t*>(table_storage(slot, k)),
+                used * sizeof(uintptr_t),
+                std::max(config_.table_keep_resident, kMinKeepResident));
+    used = 0;
+  }
+  for (uint32_t k = 0; k < config_.max_memories_per_instance; ++k) {
+    ResetMemory(slot, k);
+  }
+  // Release: the resets above happen before the next owner's acquire.
+  uint64_t head = free_head_.load(std::memory_order_relaxed);
+  for (;;) {
+    s.next.store(static_cast<uint32_t>(head & kLowMask),
+                 std::memory_order_relaxed);
+    const uint64_t desired = (((head >> 32) + 1) << 32) | (slot + 1);
+    if (free_head_.compare_exchange_weak(head, desired,
+                                         std::memory_order_release,
+                                         std::memory_order_relaxed)) {
+      return;
+    }
+  }
+}
+
+void PoolingAllocator::ResetMemory(uint32_t slot, uint32_t k) {
+  MemoryState& st = memory_state(slot, k);
+  if (st.used_bytes == 0) return;
+  // memset would overwrite the image's contents with zeros; keep only the
+  // bytes below the image resident.
+  uint64_t keep = config_.linear_memory_keep_resident;
+  if (st.image_id != 0) keep = std::min(keep, st.image_offset);
+  ResetRegion(memory_base(slot, k), st.used_bytes, keep);
+  st.used_bytes = 0;
+}
+
+absl::StatusOr<std::unique_ptr<LinearMemory>> PoolingAllocator::AcquireMemory(
+    uint32_t slot, uint32_t k, uint64_t min_pages,
+    std::optional<uint64_t> max_pages, const MemoryImage* image,
+    uint64_t image_id) {
+  if (absl::Status s = CheckMemoryFits(k, min_pages); !s.ok()) return s;
+  MemoryState& st = memory_state(slot, k);
+  uint8_t* base = memory_base(slot, k);
+  const uint64_t min_bytes = min_pages * LinearMemory::kWasmPageSize;
+  const uint64_t want_id = image == nullptr ? 0 : image_id;
+  if (st.image_id != want_id && st.image_id != 0) {
+    // Another module's image: replace it and everything accessible with
+    // fresh PROT_NONE pages in one call (contents were reset already).
+    const uint64_t end =
+        std::max(st.accessible_bytes, st.image_offset + st.image_length);
+    if (mmap(base, end, PROT_NONE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1,
+             0) == MAP_FAILED) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "pooling allocator: unmapping a memory image failed: ",
+          std::strerror(errno)));
+    }
+    st.image_id = 0;
+    st.accessible_bytes = 0;
+  }
+  if (st.accessible_bytes != min_bytes) {
+    const bool grow = st.accessible_bytes < min_bytes;
+    uint8_t* from = base + std::min(st.accessible_bytes, min_bytes);
+    const uint64_t len = grow ? min_bytes - st.accessible_bytes
+                              : st.accessible_bytes - min_bytes;
+    if (mprotect(from, len, grow ? PROT_READ | PROT_WRITE : PROT_NONE) != 0) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "pooling allocator: making ", min_bytes,
+          " bytes of memory accessible failed: ", std::strerror(errno)));
+    }
+    st.accessible_bytes = min_bytes;
+  }
+  LinearMemory::Options options;
+  options.reservation_bytes = memory_reservation_;
+  options.guard_bytes = kMemorySlotBytes - memory_reservation_;
+  absl::StatusOr<std::unique_ptr<LinearMemory>> memory =
+      LinearMemory::CreateInReservation(base, min_pages, max_pages, options);
+  if (!memory.ok()) return memory.status();
+  if (image != nullptr && st.image_id != image_id) {
+    if (absl::Status s = image->MapInto(**memory); !s.ok()) return s;
+    st.image_id = image_id;
+    st.image_offset = image->offset();
+    st.image_length = image->length();
+  }
+  return memory;
+}
+
+void PoolingAllocator::RecordMemorySize(uint32_t slot, uint32_t k,
+                                        uint64_t size_bytes) {
+  MemoryState& st = memory_state(slot, k);
+  st.used_bytes = size_bytes;
+  st.accessible_bytes = size_bytes;  // grown by mprotect
+}
+
+void PoolingAllocator::RecordTableSize(uint32_t slot, uint32_t k,
+                                       uint64_t elements) {
+  table_used(slot, k) = elements;
+}
+
+uint32_t PoolingAllocator::free_slots_for_testing() const {
+  uint32_t n = 0;
+  uint32_t top =
+      static_cast<uint32_t>(free_head_.load(std::memory_order_acquire) &
+                            kLowMask);
+  while (top != 0) {
+    ++n;
+    top = slots_[top - 1].next.load(std::memory_order_relaxed);
+  }
+  return n;
+}
+
+}  // namespace kiln::runtime

@@ -1,0 +1,192 @@
+// PoolingAllocator: preallocated slots for instances, so instantiating and
+// dropping an instance costs no mmap/munmap and no allocation proportional
+// to the module (wasmtime's pooling instance allocator, our own code).
+//
+// One instance slot holds everything an instance defines:
+//   - a block of max_instance_size bytes for the runtime::Instance object
+//     and its VMContext (runtime/vm/instance.h places both there),
+//   - max_memories_per_instance linear-memory reservations, each the full
+//     4 GiB + 2 GiB guard the compiled code assumes (bounds checks are
+//     elided against it), usable up to max_memory_size bytes,
+//   - max_tables_per_instance table storages of max_table_elements slots.
+// All of it is mapped once, at creation (MAP_NORESERVE: untouched pages
+// cost nothing).
+//
+// Acquiring a slot pops a lock-free stack (a Treiber stack whose head
+// carries an ABA tag); releasing resets the slot's contents and pushes it.
+// No mutex is taken, so instantiation on several threads scales.
+//
+// Reset on release: bytes past the first *_keep_resident bytes are
+// returned to the kernel with madvise(MADV_DONTNEED) (fresh zero pages on
+// the next touch); the first keep_resident bytes are zeroed with memset so
+// they stay resident and warm. A memory slot keeps a module's
+// copy-on-write image (runtime/memory/memory_image.h) mapped between uses:
+// MADV_DONTNEED on a private file mapping drops the instance's private
+// copies and the pages read as the file again, so the next instance of the
+// same module starts from its initial contents without any mmap. Only when
+// a slot is acquired for a different image is it remapped.
+//
+// Thread-safe: acquire and release from any thread. The slot's own state
+// is touched only by the thread holding the slot.
+#ifndef KILN_RUNTIME_POOL_POOLING_ALLOCATOR_H_
+#define KILN_RUNTIME_POOL_POOLING_ALLOCATOR_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "runtime/memory/linear_memory.h"
+#include "runtime/memory/memory_image.h"
+
+namespace kiln::runtime {
+
+// Limits of the pool (kiln::PoolingAllocationConfig in engine/engine.h).
+struct PoolingConfig {
+  // Instance slots: at most this many instances are alive at once.
+  uint32_t total_instances = 1000;
+  // Defined memories / tables one instance may have.
+  uint32_t max_memories_per_instance = 1;
+  uint32_t max_tables_per_instance = 1;
+  // Largest size a pooled memory may have (its minimum must fit; memory.grow
+  // past it returns -1). At most 4 GiB; rounded down to 64 KiB pages.
+  uint64_t max_memory_size = uint64_t{10} << 20;
+  // Elements of one pooled table (its minimum must fit; table.grow past it
+  // returns -1).
+  uint32_t max_table_elements = 20'000;
+  // Bytes for the runtime::Instance object and its VMContext (the VMContext
+  // grows with the module's function count: 24 bytes per function).
+  uint64_t max_instance_size = uint64_t{1} << 20;
+  // On release, this many leading bytes of each memory / table are zeroed
+  // with memset (kept resident) instead of being given back with madvise.
+  uint64_t linear_memory_keep_resident = 0;
+  uint64_t table_keep_resident = 0;
+};
+
+class PoolingAllocator {
+ public:
+  // Address space of one memory slot: the 4 GiB reservation plus the 2 GiB
+  // guard compiled code relies on.
+  static constexpr uint64_t kMemorySlotBytes =
+      LinearMemory::kReservationBytes + LinearMemory::kGuardBytes;
+  // Leading bytes of an instance block zeroed with memset on release (the
+  // Instance object, the VMContext header, imports, definitions); the rest
+  // (mostly the lazily filled funcref array) goes back with madvise.
+  static constexpr uint64_t kInstanceKeepResident = 16 * 1024;
+  // Tables always keep at least this many leading bytes resident (memset
+  // costs less than the two page faults that refill a page given back).
+  static constexpr uint64_t kMinKeepResident = 16 * 1024;
+
+  // Maps the pool. Fails (naming the sizes) on a bad config or when the
+  // address space cannot be reserved.
+  static absl::StatusOr<std::unique_ptr<PoolingAllocator>> Create(
+      const PoolingConfig& config);
+  ~PoolingAllocator();
+  PoolingAllocator(const PoolingAllocator&) = delete;
+  PoolingAllocator& operator=(const PoolingAllocator&) = delete;
+
+  const PoolingConfig& config() const { return config_; }
+
+  // OK when an instance with these counts and sizes fits one slot; else
+  // kResourceExhausted naming the limit ("pooling allocator: ...").
+  absl::Status CheckFits(uint32_t defined_memories, uint32_t defined_tables,
+                         uint64_t instance_bytes) const;
+  absl::Status CheckMemoryFits(uint32_t index, uint64_t min_pages) const;
+  absl::Status CheckTableFits(uint32_t index, uint64_t min_elements) const;
+
+  // A free instance slot, or kResourceExhausted ("pooling allocator: all N
+  // instance slots are in use"). Lock-free.
+  absl::StatusOr<uint32_t> AcquireSlot();
+  // Resets everything the slot's instance used (see the Record* calls) and
+  // makes the slot available again. Lock-free.
+  void ReleaseSlot(uint32_t slot);
+
+  // The slot's instance block (max_instance_size bytes, zero when
+  // acquired, 64-byte aligned).
+  uint8_t* instance_block(uint32_t slot) const {
+    return instances_ + uint64_t{slot} * instance_stride_;
+  }
+  // How many leading bytes of the instance block the instance wrote; reset
+  // on release (call before ReleaseSlot).
+  void RecordInstanceBytes(uint32_t slot, uint64_t bytes) {
+    slots_[slot].instance_bytes = bytes;
+  }
+
+  // Memory `k` of `slot` as a LinearMemory of min_pages (up to max_pages
+  // and max_memory_size), holding `image` (may be null: zeros) whose
+  // identity is `image_id` (unique per image in the process; a slot that
+  // still holds image_id is reused without mapping anything).
+  absl::StatusOr<std::unique_ptr<LinearMemory>> AcquireMemory(
+      uint32_t slot, uint32_t k, uint64_t min_pages,
+      std::optional<uint64_t> max_pages, const MemoryImage* image,
+      uint64_t image_id);
+  // Call when the instance drops memory `k` (its final size is what gets
+  // reset on release).
+  void RecordMemorySize(uint32_t slot, uint32_t k, uint64_t size_bytes);
+
+  // Storage of table `k` of `slot`: max_table_elements slots, all zero when
+  // the slot is acquired.
+  uintptr_t* table_storage(uint32_t slot, uint32_t k) const {
+    return reinterpret_cast<uintptr_t*>(
+        tables_ + (uint64_t{slot} * config_.max_tables_per_instance + k) *
+                      table_stride_);
+  }
+  // Call when the instance drops table `k`: how many elements it had.
+  void RecordTableSize(uint32_t slot, uint32_t k, uint64_t elements);
+
+  // The number of free slots (racy; for tests).
+  uint32_t free_slots_for_testing() const;
+
+ private:
+  struct MemoryState {
+    uint64_t accessible_bytes = 0;  // read-write prefix
+    uint64_t used_bytes = 0;        // size when dropped; reset on release
+    uint64_t image_id = 0;          // 0: no image mapped
+    uint64_t image_offset = 0;
+    uint64_t image_length = 0;
+  };
+  struct SlotState {
+    std::atomic<uint32_t> next{0};  // free-stack link: slot index + 1
+    uint64_t instance_bytes = 0;
+  };
+
+  explicit PoolingAllocator(const PoolingConfig& config) : config_(config) {}
+  uint8_t* memory_base(uint32_t slot, uint32_t k) const {
+    return memories_ +
+           (uint64_t{slot} * config_.max_memories_per_instance + k) *
+               kMemorySlotBytes;
+  }
+  MemoryState& memory_state(uint32_t slot, uint32_t k) const {
+    return memory_states_[uint64_t{slot} * config_.max_memories_per_instance +
+                          k];
+  }
+  uint64_t& table_used(uint32_t slot, uint32_t k) const {
+    return table_used_[uint64_t{slot} * config_.max_tables_per_instance + k];
+  }
+  void ResetMemory(uint32_t slot, uint32_t k);
+
+  PoolingConfig config_;
+  uint64_t instance_stride_ = 0;
+  uint64_t table_stride_ = 0;
+  uint64_t memory_reservation_ = 0;  // max_memory_size in whole wasm pages
+  uint8_t* instances_ = nullptr;
+  uint64_t instances_bytes_ = 0;
+  uint8_t* memories_ = nullptr;
+  uint64_t memories_bytes_ = 0;
+  uint8_t* tables_ = nullptr;
+  uint64_t tables_bytes_ = 0;
+  std::unique_ptr<SlotState[]> slots_;
+  std::unique_ptr<MemoryState[]> memory_states_;
+  std::unique_ptr<uint64_t[]> table_used_;
+  // Free stack head: (ABA tag << 32) | (slot index + 1); 0 in the low half
+  // is the empty stack. The tag changes on every pop and push, so a CAS
+  // against a head that was popped and pushed back in between fails.
+  alignas(64) std::atomic<uint64_t> free_head_{0};
+};
+
+}  // namespace kiln::runtime
+
+#endif  // KILN_RUNTIME_POOL_POOLING_ALLOCATOR_H_
