@@ -38,8 +38,10 @@ text .wat) with Kiln's optimizing compiler (translate -> const_fold, gvn,
 dce -> x86-64) and prints the result, or, with -o, writes a precompiled
 module that `kiln run` (and Module::DeserializeFile) loads without
 compiling. A .cwasm only loads into the same Kiln version on a CPU with the
-features it was compiled for, with the same --no-opt setting; it is trusted
-input (its machine code runs as is).
+features it was compiled for, with the same --no-opt, --consume-fuel and
+--epoch-interruption settings (`kiln run --fuel` needs a .cwasm compiled with
+--consume-fuel, `kiln run --timeout` one with --epoch-interruption); it is
+trusted input (its machine code runs as is).
 
 Options:
   -o FILE         write a precompiled module (.cwasm) to FILE instead of
@@ -51,6 +53,9 @@ Options:
   --emit=none     print nothing (with --stats: measure compile speed)
   --func=N        only print function N (function index space)
   --no-opt        skip the optimization passes
+  --consume-fuel  compile fuel checks in (Config::consume_fuel)
+  --epoch-interruption
+                  compile epoch checks in (Config::epoch_interruption)
   --verify        run the IR verifier after translation and every pass
   --threads=N     compile on N threads (0 = all cores; default 1)
   --stats         print sizes and compile throughput to stderr
@@ -82,6 +87,8 @@ int WritePrecompiled(const std::string& file, const std::string& output,
   config.optimize = options.optimize;
   config.verify = options.verify;
   config.compile_threads = options.num_threads;
+  config.consume_fuel = options.translate.consume_fuel;
+  config.epoch_interruption = options.translate.epoch_interruption;
   Engine engine(config);
   absl::StatusOr<Module> module = Module::FromBinary(engine, *bytes);
   if (!module.ok()) {
@@ -143,6 +150,10 @@ int Run(const std::vector<std::string_view>& args) {
       options.num_threads = n;
     } else if (arg == "--no-opt") {
       options.optimize = false;
+    } else if (arg == "--consume-fuel") {
+      options.translate.consume_fuel = true;
+    } else if (arg == "--epoch-interruption") {
+      options.translate.epoch_interruption = true;
     } else if (arg == "--verify") {
       options.verify = true;
     } else if (arg == "--stats") {

@@ -31,6 +31,13 @@ Val LoadGlobal(const abi::VMGlobalDefinition* def, ValType type) {
 absl::StatusOr<Memory> Memory::New(StoreOpaque& store, const MemoryType& type) {
   std::optional<uint64_t> max;
   if (type.limits.max.has_value()) max = *type.limits.max;
+  // Resource limits (engine/limits.h): the initial size, then the count.
+  if (absl::Status s = runtime::AdmitMemory(store.limiter_hook(), "Memory::New",
+                                            0, type.limits.min, max);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = internal::AdmitHostMemory(store); !s.ok()) return s;
   absl::StatusOr<std::unique_ptr<runtime::LinearMemory>> mem =
       runtime::LinearMemory::Create(type.limits.min, max);
   if (!mem.ok()) return mem.status();
@@ -56,8 +63,14 @@ uint32_t Memory::size(const StoreOpaque&) const {
   return static_cast<uint32_t>(memory_->size_pages());
 }
 
-absl::StatusOr<uint32_t> Memory::Grow(StoreOpaque&, uint32_t delta) const {
-  int64_t old = memory_->Grow(delta);
+absl::StatusOr<uint32_t> Memory::Grow(StoreOpaque& store,
+                                      uint32_t delta) const {
+  // The store's limiter decides as for memory.grow; its error is returned
+  // (there is no wasm to trap).
+  runtime::LimitedGrow grow =
+      runtime::GrowMemory(*memory_, delta, store.limiter_hook());
+  if (!grow.error.ok()) return grow.error;
+  const int64_t old = grow.old;
   if (old < 0) {
     return absl::ResourceExhaustedError(
         absl::StrCat("memory cannot grow by ", delta, " pages"));
@@ -81,6 +94,13 @@ absl::Status CheckRef(ValType elem, const Val& v) {
 absl::StatusOr<Table> Table::New(StoreOpaque& store, const TableType& type,
                                  const Val& init) {
   absl::Status s = CheckRef(type.elem_type, init);
+  if (!s.ok()) return s;
+  std::optional<uint64_t> max;
+  if (type.limits.max.has_value()) max = *type.limits.max;
+  s = runtime::AdmitTable(store.limiter_hook(), "Table::New", 0,
+                          type.limits.min, max);
+  if (!s.ok()) return s;
+  s = internal::AdmitHostTable(store);
   if (!s.ok()) return s;
   absl::StatusOr<std::unique_ptr<runtime::Table>> t = runtime::Table::Create(
       type.elem_type, type.limits.min, type.limits.max, init.ToRaw().ref,
@@ -118,11 +138,14 @@ absl::Status Table::Set(StoreOpaque&, uint32_t index, const Val& value) const {
   return absl::OkStatus();
 }
 
-absl::StatusOr<uint32_t> Table::Grow(StoreOpaque&, uint32_t delta,
+absl::StatusOr<uint32_t> Table::Grow(StoreOpaque& store, uint32_t delta,
                                      const Val& init) const {
   absl::Status s = CheckRef(table_->elem_type(), init);
   if (!s.ok()) return s;
-  int64_t old = table_->Grow(delta, init.ToRaw().ref);
+  runtime::LimitedGrow grow = runtime::GrowTable(
+      *table_, delta, init.ToRaw().ref, store.limiter_hook());
+  if (!grow.error.ok()) return grow.error;
+  const int64_t old = grow.old;
   if (old < 0) {
     return absl::ResourceExhaustedError(
         absl::StrCat("table cannot grow by ", delta, " elements"));

@@ -6,6 +6,7 @@
 #include "engine/extern.h"     // IWYU pragma: export
 #include "engine/func.h"       // IWYU pragma: export
 #include "engine/instance.h"   // IWYU pragma: export
+#include "engine/limits.h"     // IWYU pragma: export
 #include "engine/module.h"     // IWYU pragma: export
 #include "engine/spectest.h"   // IWYU pragma: export
 #include "engine/store.h"      // IWYU pragma: export

@@ -60,6 +60,16 @@ class Module {
   static absl::StatusOr<Module> DeserializeFile(const Engine& engine,
                                                 const std::string& path);
 
+  // Builds the copy-on-write image of the module's initial memory now
+  // (wasmtime's Module::initialize_copy_on_write_image) instead of on the
+  // first instantiation. Thread-safe; built at most once per module. OK
+  // when the module has no image (Config::memory_init_cow off, or its data
+  // segments do not qualify: then instances copy the segments); an error
+  // only when building one failed (memfd), and instances then copy too.
+  absl::Status InitializeCopyOnWriteImage() const;
+  // True when instances map an image (builds it if not built yet).
+  bool HasCopyOnWriteImage() const;
+
   const Engine& engine() const;
   const wasm::ModuleInfo& info() const;
   // The module's name from the name section, if any.

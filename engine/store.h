@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "engine/engine.h"
+#include "engine/limits.h"
 #include "runtime/abi/vm_offsets.h"
 
 namespace kiln {
@@ -32,6 +33,14 @@ class StoreOpaque {
   const Engine& engine() const { return engine_; }
   abi::VMRuntimeLimits* runtime_limits() { return &limits_; }
   internal::StoreImpl& impl() { return *impl_; }
+
+  // Resource limits (engine/limits.h). `limiter` is not owned and must
+  // outlive its use by the store; null removes it. Store<T> also takes a
+  // function of its data (wasmtime's form).
+  void SetLimiter(ResourceLimiter* limiter) { limiter_hook_.Set(limiter); }
+  ResourceLimiter* limiter() const { return limiter_hook_.limiter(); }
+  // What instances of this store consult (runtime::InstanceConfig::limiter).
+  internal::StoreLimiterHook* limiter_hook() { return &limiter_hook_; }
 
   // --- Interruption (engine/interrupt.cc).
   // Fuel (Config::consume_fuel): sets / reads the fuel left. Errors with
@@ -55,10 +64,16 @@ class StoreOpaque {
       std::function<absl::StatusOr<uint64_t>(StoreOpaque&)>;
   void EpochDeadlineCallback(EpochDeadlineCallbackFn callback);
 
+ protected:
+  void SetLimiterFn(std::function<ResourceLimiter*()> fn) {
+    limiter_hook_.SetFn(std::move(fn));
+  }
+
  private:
   Engine engine_;
   abi::VMRuntimeLimits limits_;
   std::unique_ptr<internal::StoreImpl> impl_;
+  internal::StoreLimiterHook limiter_hook_{this};
   // Interruption (engine/interrupt.cc): the deadline callback (empty:
   // trap) and the VMRuntimeLimits hook that runs it.
   EpochDeadlineCallbackFn epoch_deadline_callback_;
@@ -72,6 +87,15 @@ class Store : public StoreOpaque {
       : StoreOpaque(engine), data_(std::move(data)) {}
   T& data() { return data_; }
   const T& data() const { return data_; }
+
+  // `limiter(data())` is asked each time a limit is checked, so the
+  // limiter usually lives in T (wasmtime's Store::limiter).
+  using StoreOpaque::SetLimiter;
+  void SetLimiter(std::function<ResourceLimiter&(T&)> limiter) {
+    SetLimiterFn([this, f = std::move(limiter)]() -> ResourceLimiter* {
+      return &f(data_);
+    });
+  }
 
  private:
   T data_;

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <vector>
 
 #include "absl/strings/str_cat.h"
 
@@ -21,12 +20,43 @@ absl::Status Errno(const char* what) {
       absl::StrCat("MemoryImage: ", what, " failed: ", std::strerror(errno)));
 }
 
+absl::Status PwriteAll(int fd, const uint8_t* data, uint64_t size,
+                       uint64_t at) {
+  uint64_t written = 0;
+  while (written < size) {
+    const ssize_t n = pwrite(fd, data + written, size - written,
+                             static_cast<off_t>(at + written));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Errno("pwrite");
+    }
+    written += static_cast<uint64_t>(n);
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<MemoryImage>> MemoryImage::Create(
+std::optional<MemoryImage::Extent> MemoryImage::Layout(
     absl::Span<const Segment> segments, uint64_t memory_size_bytes) {
   uint64_t lo = UINT64_MAX;
   uint64_t hi = 0;
+  for (const Segment& s : segments) {
+    if (s.offset > memory_size_bytes ||
+        s.bytes.size() > memory_size_bytes - s.offset) {
+      return std::nullopt;
+    }
+    if (s.bytes.empty()) continue;
+    lo = std::min(lo, s.offset);
+    hi = std::max(hi, s.offset + s.bytes.size());
+  }
+  if (hi == 0) return std::nullopt;
+  const uint64_t offset = lo / kPage * kPage;
+  return Extent{offset, (hi + kPage - 1) / kPage * kPage - offset};
+}
+
+absl::StatusOr<std::unique_ptr<MemoryImage>> MemoryImage::Create(
+    absl::Span<const Segment> segments, uint64_t memory_size_bytes) {
   for (size_t i = 0; i < segments.size(); ++i) {
     const Segment& s = segments[i];
     if (s.offset > memory_size_bytes ||
@@ -36,41 +66,73 @@ absl::StatusOr<std::unique_ptr<MemoryImage>> MemoryImage::Create(
           s.bytes.size(), ") ends past the memory's ", memory_size_bytes,
           " bytes"));
     }
-    if (s.bytes.empty()) continue;
-    lo = std::min(lo, s.offset);
-    hi = std::max(hi, s.offset + s.bytes.size());
   }
-  if (hi == 0) return std::unique_ptr<MemoryImage>();
-  const uint64_t offset = lo / kPage * kPage;
-  const uint64_t length = (hi + kPage - 1) / kPage * kPage - offset;
+  const std::optional<Extent> extent = Layout(segments, memory_size_bytes);
+  if (!extent.has_value()) return std::unique_ptr<MemoryImage>();
 
-  // Assemble the image in memory, then write it to a sealed memfd.
-  std::vector<uint8_t> image(length, 0);
-  for (const Segment& s : segments) {
-    if (!s.bytes.empty()) {
-      std::memcpy(image.data() + (s.offset - offset), s.bytes.data(),
-                  s.bytes.size());
-    }
-  }
-  const int fd = memfd_create("kiln-memory-image", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  // Straight into the memfd, in order (later segments overwrite earlier
+  // ones, as applying them would): no buffer of the image's span, and the
+  // gaps between segments stay holes that read as zero.
+  const int fd =
+      memfd_create("kiln-memory-image", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (fd < 0) return Errno("memfd_create");
-  std::unique_ptr<MemoryImage> result(new MemoryImage(fd, offset, length));
-  if (ftruncate(fd, static_cast<off_t>(length)) != 0) return Errno("ftruncate");
-  uint64_t written = 0;
-  while (written < length) {
-    const ssize_t n = pwrite(fd, image.data() + written, length - written,
-                             static_cast<off_t>(written));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Errno("pwrite");
+  std::unique_ptr<MemoryImage> result(
+      new MemoryImage(fd, 0, extent->offset, extent->length));
+  if (ftruncate(fd, static_cast<off_t>(extent->length)) != 0) {
+    return Errno("ftruncate");
+  }
+  for (const Segment& s : segments) {
+    if (s.bytes.empty()) continue;
+    if (absl::Status st = PwriteAll(fd, s.bytes.data(), s.bytes.size(),
+                                    s.offset - extent->offset);
+        !st.ok()) {
+      return st;
     }
-    written += static_cast<uint64_t>(n);
   }
   if (fcntl(fd, F_ADD_SEALS,
             F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
     return Errno("sealing the memfd");
   }
   return result;
+}
+
+absl::StatusOr<std::unique_ptr<MemoryImage>> MemoryImage::FromFile(
+    int fd, uint64_t file_offset, uint64_t offset, uint64_t length) {
+  if (file_offset % kPage != 0 || offset % kPage != 0 || length % kPage != 0 ||
+      length == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "MemoryImage::FromFile: image of ", length, " bytes at file offset ",
+        file_offset, " for memory offset ", offset,
+        " is not page aligned or empty"));
+  }
+  const int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (own < 0) return Errno("dup of the image file");
+  return std::unique_ptr<MemoryImage>(
+      new MemoryImage(own, file_offset, offset, length));
+}
+
+absl::Status MemoryImage::ReadInto(absl::Span<uint8_t> out) const {
+  if (out.size() != length_) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("MemoryImage::ReadInto: buffer of ", out.size(),
+                     " bytes for an image of ", length_));
+  }
+  uint64_t done = 0;
+  while (done < length_) {
+    const ssize_t n = pread(fd_, out.data() + done, length_ - done,
+                            static_cast<off_t>(file_offset_ + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Errno("pread");
+    }
+    if (n == 0) {
+      return absl::DataLossError(absl::StrCat(
+          "MemoryImage::ReadInto: image file ends ", length_ - done,
+          " bytes early"));
+    }
+    done += static_cast<uint64_t>(n);
+  }
+  return absl::OkStatus();
 }
 
 MemoryImage::~MemoryImage() {
@@ -85,9 +147,40 @@ absl::Status MemoryImage::MapInto(LinearMemory& memory) const {
   }
   void* at = memory.base() + offset_;
   void* p = mmap(at, length_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED,
-                 fd_, 0);
+                 fd_, static_cast<off_t>(file_offset_));
   if (p == MAP_FAILED) return Errno("mmap");
   return absl::OkStatus();
+}
+
+std::optional<ModuleImageSource> ImageSourceForModule(
+    const wasm::ModuleInfo& module) {
+  if (module.memories.empty() || module.num_imported_memories > 0) {
+    return std::nullopt;
+  }
+  ModuleImageSource source;
+  source.memory_size_bytes =
+      uint64_t{module.memories[0].type.limits.min} * LinearMemory::kWasmPageSize;
+  for (const wasm::DataSegment& seg : module.data_segments) {
+    if (seg.mode != wasm::SegmentMode::kActive) continue;
+    if (seg.memory_index != 0 ||
+        seg.offset.kind != wasm::ConstExpr::Kind::kI32Const) {
+      return std::nullopt;
+    }
+    const uint64_t offset = static_cast<uint32_t>(seg.offset.bits);
+    if (offset > source.memory_size_bytes ||
+        seg.data_size > source.memory_size_bytes - offset) {
+      return std::nullopt;  // traps at instantiation: apply them one by one
+    }
+    source.segments.push_back({offset, module.DataBytes(seg)});
+  }
+  return source;
+}
+
+absl::StatusOr<std::unique_ptr<MemoryImage>> MemoryImageOfModule(
+    const wasm::ModuleInfo& module) {
+  std::optional<ModuleImageSource> source = ImageSourceForModule(module);
+  if (!source.has_value()) return std::unique_ptr<MemoryImage>();
+  return MemoryImage::Create(source->segments, source->memory_size_bytes);
 }
 
 }  // namespace kiln::runtime

@@ -6,17 +6,26 @@
 // offsets and fit in the memory's minimum size (then no segment can trap
 // and applying them in order is the same as mapping the image). The image
 // covers the page-aligned span of all segments; pages in it that no
-// segment touches are zero, like fresh memory.
+// segment touches are zero, like fresh memory. The memfd is written
+// segment by segment, so a sparse image (segments far apart) costs only
+// the pages the segments touch, not its span.
+//
+// A module loaded from a .cwasm file maps its image from the file itself
+// (FromFile): the artifact stores the page-aligned image, so nothing is
+// built or copied at load.
 #ifndef KILN_RUNTIME_MEMORY_MEMORY_IMAGE_H_
 #define KILN_RUNTIME_MEMORY_MEMORY_IMAGE_H_
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "runtime/memory/linear_memory.h"
+#include "wasm/module_info.h"
 
 namespace kiln::runtime {
 
@@ -32,6 +41,27 @@ class MemoryImage {
   static absl::StatusOr<std::unique_ptr<MemoryImage>> Create(
       absl::Span<const Segment> segments, uint64_t memory_size_bytes);
 
+  // Where Create would put the image of `segments`: the page-aligned
+  // [offset, offset + length) covering every non-empty segment; nullopt
+  // when there are no bytes (or a segment ends past `memory_size_bytes`).
+  struct Extent {
+    uint64_t offset;
+    uint64_t length;
+  };
+  static std::optional<Extent> Layout(absl::Span<const Segment> segments,
+                                    uint64_t memory_size_bytes);
+
+  // The image bytes ([offset, offset + length) of the initialized memory)
+  // into `out` (length() bytes); for writing it into a .cwasm.
+  absl::Status ReadInto(absl::Span<uint8_t> out) const;
+
+  // An image already laid out in a file: `length` bytes at `file_offset`
+  // (page aligned) of `fd` are memory bytes [offset, offset + length).
+  // Dups `fd` (the caller keeps its own). Instances then map the file
+  // MAP_PRIVATE: the file must not change while the image lives.
+  static absl::StatusOr<std::unique_ptr<MemoryImage>> FromFile(
+      int fd, uint64_t file_offset, uint64_t offset, uint64_t length);
+
   ~MemoryImage();
   MemoryImage(const MemoryImage&) = delete;
   MemoryImage& operator=(const MemoryImage&) = delete;
@@ -45,13 +75,34 @@ class MemoryImage {
   absl::Status MapInto(LinearMemory& memory) const;
 
  private:
-  MemoryImage(int fd, uint64_t offset, uint64_t length)
-      : fd_(fd), offset_(offset), length_(length) {}
+  MemoryImage(int fd, uint64_t file_offset, uint64_t offset, uint64_t length)
+      : fd_(fd), file_offset_(file_offset), offset_(offset), length_(length) {}
 
   int fd_;
+  uint64_t file_offset_;  // of the image in fd_ (0 for a memfd)
   uint64_t offset_;
   uint64_t length_;
 };
+
+// What a module's image is made of: the active data segments of its
+// defined memory 0, when the module qualifies. It qualifies when memory 0
+// is defined (an imported memory's contents are not the module's to
+// image) and every active data segment targets it with an i32.const
+// offset (a global.get offset is known only per instance) and fits in the
+// memory's minimum size (so none can trap at instantiation and applying
+// them in order is exactly the image). Passive segments do not matter
+// (memory.init copies them at run time). Segments keep their order.
+struct ModuleImageSource {
+  std::vector<MemoryImage::Segment> segments;
+  uint64_t memory_size_bytes = 0;  // memory 0's minimum size
+};
+std::optional<ModuleImageSource> ImageSourceForModule(
+    const wasm::ModuleInfo& module);
+
+// MemoryImage::Create of ImageSourceForModule(module); null (not an error)
+// when the module does not qualify or has no data to map.
+absl::StatusOr<std::unique_ptr<MemoryImage>> MemoryImageOfModule(
+    const wasm::ModuleInfo& module);
 
 }  // namespace kiln::runtime
 

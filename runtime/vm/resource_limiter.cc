@@ -10,14 +10,16 @@ namespace {
 
 // The limiter's error, named for the place (creation errors only; a grow's
 // error becomes the trap message as the embedder wrote it).
-absl::Status Prefixed(const char* what, const absl::Status& s) {
-  return absl::Status(s.code(), absl::StrCat(what, ": ", s.message()));
+absl::Status Prefixed(const char* what, uint32_t index,
+                      const absl::Status& s) {
+  return absl::Status(s.code(),
+                      absl::StrCat(what, " ", index, ": ", s.message()));
 }
 
 }  // namespace
 
 absl::Status AdmitMemory(ResourceLimiterHook* limiter, const char* what,
-                         uint64_t min_pages,
+                         uint32_t index, uint64_t min_pages,
                          std::optional<uint64_t> max_pages) {
   if (limiter == nullptr) return absl::OkStatus();
   const uint64_t bytes = min_pages * LinearMemory::kWasmPageSize;
@@ -26,10 +28,10 @@ absl::Status AdmitMemory(ResourceLimiterHook* limiter, const char* what,
     max_bytes = *max_pages * LinearMemory::kWasmPageSize;
   }
   absl::StatusOr<bool> allowed = limiter->MemoryGrowing(0, bytes, max_bytes);
-  if (!allowed.ok()) return Prefixed(what, allowed.status());
+  if (!allowed.ok()) return Prefixed(what, index, allowed.status());
   if (!*allowed) {
     return absl::ResourceExhaustedError(absl::StrCat(
-        what, ": initial size of ", min_pages, " pages (", bytes,
+        what, " ", index, ": initial size of ", min_pages, " pages (", bytes,
         " bytes) exceeds the resource limit (",
         limiter->MemoryLimitDescription(), ")"));
   }
@@ -37,15 +39,15 @@ absl::Status AdmitMemory(ResourceLimiterHook* limiter, const char* what,
 }
 
 absl::Status AdmitTable(ResourceLimiterHook* limiter, const char* what,
-                        uint64_t min_elements,
+                        uint32_t index, uint64_t min_elements,
                         std::optional<uint64_t> max_elements) {
   if (limiter == nullptr) return absl::OkStatus();
   absl::StatusOr<bool> allowed =
       limiter->TableGrowing(0, min_elements, max_elements);
-  if (!allowed.ok()) return Prefixed(what, allowed.status());
+  if (!allowed.ok()) return Prefixed(what, index, allowed.status());
   if (!*allowed) {
     return absl::ResourceExhaustedError(absl::StrCat(
-        what, ": initial size of ", min_elements,
+        what, " ", index, ": initial size of ", min_elements,
         " elements exceeds the resource limit (",
         limiter->TableLimitDescription(), ")"));
   }

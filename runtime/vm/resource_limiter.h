@@ -16,6 +16,7 @@
 #include <optional>
 
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -56,12 +57,15 @@ class ResourceLimiterHook {
 
 // Admission of a new memory / table of the given initial size (instance
 // creation and the host API's Memory::New / Table::New). OK when `limiter`
-// is null or allows it; otherwise kResourceExhausted naming `what`
-// ("memory 0"), the size and the limit, or the limiter's own error.
+// is null or allows it; otherwise kResourceExhausted naming the place
+// ("<what> <index>", e.g. "Instance::Create: memory 0"), the size and the
+// limit, or the limiter's own error. No allocation when admitted (it runs
+// on the instantiation path).
 absl::Status AdmitMemory(ResourceLimiterHook* limiter, const char* what,
-                         uint64_t min_pages, std::optional<uint64_t> max_pages);
+                         uint32_t index, uint64_t min_pages,
+                         std::optional<uint64_t> max_pages);
 absl::Status AdmitTable(ResourceLimiterHook* limiter, const char* what,
-                        uint64_t min_elements,
+                        uint32_t index, uint64_t min_elements,
                         std::optional<uint64_t> max_elements);
 
 // memory.grow / table.grow under a limiter (which may be null). `old` is
