@@ -1,16 +1,267 @@
-// Instantiation through a Linker: building a Linker with 50 host functions,
-// and InstancePre::Instantiate of a small module (one memory with a data
-// segment, a table, ten functions) into a fresh store, sequentially and on
-// two threads at once (one Linker / InstancePre shared by both).
+// Instantiation (issue 6, "serving"): per iteration a fresh Store,
+// InstancePre::Instantiate, one call of the export "run", and the drop of
+// the store, for
+//   Empty: one function, nothing else;
+//   Small: one memory with a 64 KiB data segment, a table of 100 funcrefs
+//          (an active element segment), 20 functions;
+//   Large: 16 MiB of data segments, 10,000 functions, a 10,000-entry table,
+// with the pooling allocator and on demand, sequentially and on two
+// threads (one Engine / Module / InstancePre shared by both). "run" makes
+// one call_indirect through the table (a lazily initialised entry).
+//
+// Also: building a Linker with 50 host functions, and the older
+// InstancePre / Linker instantiation of a module with host imports.
+//
+//   bazel build -c opt //benchmarks:instantiate
+//   bazel-bin/benchmarks/instantiate --benchmark_filter=BM_Instantiate \
+//     --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "benchmark/benchmark.h"
 #include "engine/kiln.h"
 #include "linker/linker.h"
 
 namespace kiln {
 namespace {
+
+// --- A minimal wasm binary writer (the large module is too big to go
+// through the text format comfortably).
+
+void Leb(std::vector<uint8_t>& out, uint64_t v) {
+  do {
+    uint8_t b = v & 0x7f;
+    v >>= 7;
+    if (v != 0) b |= 0x80;
+    out.push_back(b);
+  } while (v != 0);
+}
+
+void SLeb(std::vector<uint8_t>& out, int64_t v) {
+  for (;;) {
+    const uint8_t b = v & 0x7f;
+    v >>= 7;
+    if ((v == 0 && (b & 0x40) == 0) || (v == -1 && (b & 0x40) != 0)) {
+      out.push_back(b);
+      return;
+    }
+    out.push_back(b | 0x80);
+  }
+}
+
+void Section(std::vector<uint8_t>& out, uint8_t id,
+             const std::vector<uint8_t>& body) {
+  out.push_back(id);
+  Leb(out, body.size());
+  out.insert(out.end(), body.begin(), body.end());
+}
+
+struct ModuleSpec {
+  uint32_t functions = 1;        // besides "run"
+  uint32_t table_size = 0;       // 0: no table
+  uint32_t memory_pages = 0;     // 0: no memory
+  uint32_t data_segments = 0;    // each data_segment_bytes, back to back
+  uint32_t data_segment_bytes = 0;
+};
+
+// Type 0: (i32) -> i32. Functions 0..n-1 return x + k; function n is "run":
+// call_indirect (type 0) (x, table[x]) when there is a table, else x.
+std::vector<uint8_t> BuildModule(const ModuleSpec& spec) {
+  std::vector<uint8_t> out = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
+  std::vector<uint8_t> s;
+  // Type section.
+  s = {0x01, 0x60, 0x01, 0x7f, 0x01, 0x7f};
+  Section(out, 1, s);
+  // Function section.
+  s.clear();
+  Leb(s, spec.functions + 1);
+  for (uint32_t i = 0; i <= spec.functions; ++i) s.push_back(0x00);
+  Section(out, 3, s);
+  if (spec.table_size > 0) {
+    s.clear();
+    s = {0x01, 0x70, 0x01};  // one funcref table, min = max
+    Leb(s, spec.table_size);
+    Leb(s, spec.table_size);
+    Section(out, 4, s);
+  }
+  if (spec.memory_pages > 0) {
+    s = {0x01, 0x00};
+    Leb(s, spec.memory_pages);
+    Section(out, 5, s);
+  }
+  // Export section: "run".
+  s = {0x01, 0x03, 'r', 'u', 'n', 0x00};
+  Leb(s, spec.functions);
+  Section(out, 7, s);
+  if (spec.table_size > 0) {  // elem: table[i] = function i % functions
+    s = {0x01, 0x00, 0x41, 0x00, 0x0b};
+    Leb(s, spec.table_size);
+    for (uint32_t i = 0; i < spec.table_size; ++i) Leb(s, i % spec.functions);
+    Section(out, 9, s);
+  }
+  // Code section.
+  s.clear();
+  Leb(s, spec.functions + 1);
+  for (uint32_t i = 0; i < spec.functions; ++i) {
+    std::vector<uint8_t> body = {0x00, 0x20, 0x00, 0x41};  // local.get 0
+    SLeb(body, i);                                       // i32.const i
+    body.push_back(0x6a);                                // i32.add
+    body.push_back(0x0b);
+    Leb(s, body.size());
+    s.insert(s.end(), body.begin(), body.end());
+  }
+  {
+    std::vector<uint8_t> body = {0x00, 0x20, 0x00};
+    if (spec.table_size > 0) {
+      body.insert(body.end(), {0x20, 0x00, 0x11, 0x00, 0x00});  // call_indirect
+    }
+    body.push_back(0x0b);
+    Leb(s, body.size());
+    s.insert(s.end(), body.begin(), body.end());
+  }
+  Section(out, 10, s);
+  if (spec.data_segments > 0) {
+    s.clear();
+    Leb(s, spec.data_segments);
+    uint32_t seed = 12345;
+    for (uint32_t k = 0; k < spec.data_segments; ++k) {
+      s.insert(s.end(), {0x00, 0x41});
+      SLeb(s, static_cast<int32_t>(k * spec.data_segment_bytes));
+      s.push_back(0x0b);
+      Leb(s, spec.data_segment_bytes);
+      for (uint32_t b = 0; b < spec.data_segment_bytes; ++b) {
+        seed = seed * 1103515245 + 12345;
+        s.push_back(static_cast<uint8_t>(seed >> 16) | 1);  // never zero
+      }
+    }
+    Section(out, 11, s);
+  }
+  return out;
+}
+
+Config MakeConfig(bool pooling) {
+  Config config;
+  if (pooling) {
+    config.allocation_strategy = InstanceAllocationStrategy::kPooling;
+    config.pooling.total_instances = 64;
+    config.pooling.max_memory_size = uint64_t{32} << 20;
+    config.pooling.max_table_elements = 10'000;
+  }
+  return config;
+}
+
+struct Fixture {
+  Fixture(const ModuleSpec& spec, bool pooling)
+      : engine(MakeConfig(pooling)), linker(engine) {
+    absl::StatusOr<Module> m = Module::FromBinary(engine, BuildModule(spec));
+    if (!m.ok()) {
+      std::fprintf(stderr, "module: %s\n", m.status().ToString().c_str());
+      std::abort();
+    }
+    module.emplace(*std::move(m));
+    Store<> store(engine);
+    absl::StatusOr<InstancePre<>> p = linker.InstantiatePre(store, *module);
+    if (!p.ok()) std::abort();
+    pre.emplace(*std::move(p));
+  }
+  Engine engine;
+  Linker<> linker;
+  std::optional<Module> module;
+  std::optional<InstancePre<>> pre;
+};
+
+ModuleSpec EmptySpec() { return ModuleSpec{}; }
+ModuleSpec SmallSpec() {
+  ModuleSpec s;
+  s.functions = 20;
+  s.table_size = 100;
+  s.memory_pages = 1;
+  s.data_segments = 1;
+  s.data_segment_bytes = 64 * 1024;
+  return s;
+}
+ModuleSpec LargeSpec() {
+  ModuleSpec s;
+  s.functions = 10'000;
+  s.table_size = 10'000;
+  s.memory_pages = 257;  // 16 MiB of data plus a page of heap
+  s.data_segments = 16;
+  s.data_segment_bytes = 1 << 20;
+  return s;
+}
+
+// Built once per process on first use (the large module takes a while to
+// compile), shared by the benchmark's threads.
+Fixture& GetFixture(int which, bool pooling) {
+  static Fixture* fixtures[3][2] = {};
+  static absl::Mutex mu;
+  absl::MutexLock lock(&mu);
+  Fixture*& f = fixtures[which][pooling ? 1 : 0];
+  if (f == nullptr) {
+    const ModuleSpec spec =
+        which == 0 ? EmptySpec() : which == 1 ? SmallSpec() : LargeSpec();
+    f = new Fixture(spec, pooling);
+  }
+  return *f;
+}
+
+void RunInstantiate(benchmark::State& state, int which, bool pooling) {
+  Fixture& f = GetFixture(which, pooling);
+  for (auto _ : state) {
+    Store<> store(f.engine);
+    Result<Instance> inst = f.pre->Instantiate(store);
+    if (!inst.ok()) {
+      state.SkipWithError(inst.status().ToString().c_str());
+      break;
+    }
+    absl::StatusOr<TypedFunc<int32_t(int32_t)>> run =
+        inst->GetTypedFunc<int32_t(int32_t)>(store, "run");
+    if (!run.ok()) {
+      state.SkipWithError(run.status().ToString().c_str());
+      break;
+    }
+    Result<int32_t> r = run->Call(store, 7);
+    if (!r.ok()) {
+      state.SkipWithError("run failed");
+      break;
+    }
+    benchmark::DoNotOptimize(*r);
+  }
+}
+
+void BM_InstantiateEmpty_Pooling(benchmark::State& state) {
+  RunInstantiate(state, 0, true);
+}
+void BM_InstantiateSmall_Pooling(benchmark::State& state) {
+  RunInstantiate(state, 1, true);
+}
+void BM_InstantiateSmall_OnDemand(benchmark::State& state) {
+  RunInstantiate(state, 1, false);
+}
+void BM_InstantiateLarge_Pooling(benchmark::State& state) {
+  RunInstantiate(state, 2, true);
+}
+void BM_InstantiateLarge_OnDemand(benchmark::State& state) {
+  RunInstantiate(state, 2, false);
+}
+BENCHMARK(BM_InstantiateEmpty_Pooling);
+BENCHMARK(BM_InstantiateEmpty_Pooling)->Threads(2)->UseRealTime();
+BENCHMARK(BM_InstantiateSmall_Pooling);
+BENCHMARK(BM_InstantiateSmall_Pooling)->Threads(2)->UseRealTime();
+BENCHMARK(BM_InstantiateSmall_OnDemand);
+BENCHMARK(BM_InstantiateSmall_OnDemand)->Threads(2)->UseRealTime();
+BENCHMARK(BM_InstantiateLarge_Pooling);
+BENCHMARK(BM_InstantiateLarge_Pooling)->Threads(2)->UseRealTime();
+BENCHMARK(BM_InstantiateLarge_OnDemand);
+BENCHMARK(BM_InstantiateLarge_OnDemand)->Threads(2)->UseRealTime();
+
+// --- Linker construction and instantiation with host imports.
 
 constexpr int kHostFuncs = 50;
 
@@ -72,8 +323,7 @@ Shared& GetShared() {
   return *shared;
 }
 
-// A fresh store per instantiation (the serving pattern): store creation,
-// InstancePre::Instantiate, and the store's destruction.
+// A fresh store per instantiation, host imports materialized per store.
 void BM_InstancePreInstantiate(benchmark::State& state) {
   Shared& s = GetShared();
   for (auto _ : state) {
@@ -85,18 +335,6 @@ void BM_InstancePreInstantiate(benchmark::State& state) {
 }
 BENCHMARK(BM_InstancePreInstantiate);
 BENCHMARK(BM_InstancePreInstantiate)->Threads(2)->UseRealTime();
-
-// Many instances in one store: InstancePre::Instantiate alone.
-void BM_InstancePreInstantiateSameStore(benchmark::State& state) {
-  Shared& s = GetShared();
-  Store<> store(s.engine);
-  for (auto _ : state) {
-    Result<Instance> inst = s.pre->Instantiate(store);
-    if (!inst.ok()) state.SkipWithError("instantiate failed");
-    benchmark::DoNotOptimize(inst.ok());
-  }
-}
-BENCHMARK(BM_InstancePreInstantiateSameStore)->Iterations(20000);
 
 // Linker::Instantiate (resolution + type checks each time).
 void BM_LinkerInstantiate(benchmark::State& state) {

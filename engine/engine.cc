@@ -1,5 +1,7 @@
 #include "engine/engine.h"
 
+#include <atomic>
+
 #include "absl/strings/str_cat.h"
 #include "engine/internal.h"
 #include "runtime/traps/entry.h"
@@ -31,7 +33,23 @@ Engine::Engine(const Config& config)
     : impl_(std::make_shared<internal::EngineImpl>()) {
   impl_->config = config;
   impl_->init_status = runtime::InitTrapHandling();
+  if (config.allocation_strategy == InstanceAllocationStrategy::kPooling) {
+    absl::StatusOr<std::unique_ptr<runtime::PoolingAllocator>> pool =
+        runtime::PoolingAllocator::Create(config.pooling);
+    if (pool.ok()) {
+      impl_->pool = *std::move(pool);
+    } else {
+      impl_->pool_status = pool.status();
+    }
+  }
 }
+
+namespace internal {
+uint64_t NextModuleId() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+}  // namespace internal
 
 const Config& Engine::config() const { return impl_->config; }
 SignatureRegistry& Engine::signatures() const { return impl_->signatures; }

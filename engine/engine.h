@@ -15,10 +15,27 @@
 #include "absl/synchronization/mutex.h"
 #include "codegen/trampolines/trampolines.h"
 #include "engine/id_table.h"
+#include "runtime/pool/pooling_allocator.h"
 #include "runtime/traps/stack_limit.h"
 #include "wasm/types.h"
 
 namespace kiln {
+
+// How instances get their VMContext, memories and tables.
+enum class InstanceAllocationStrategy {
+  // calloc / mmap per instance, munmap on drop (no limits besides the
+  // module's own).
+  kOnDemand,
+  // Preallocated slots (Config::pooling): no mmap per instance, reuse after
+  // a store drops, fixed limits; see runtime/pool/pooling_allocator.h.
+  kPooling,
+};
+
+// Limits of the pooling allocator (wasmtime's PoolingAllocationConfig):
+// total_instances, max_memories_per_instance, max_tables_per_instance,
+// max_memory_size, max_table_elements, max_instance_size,
+// linear_memory_keep_resident, table_keep_resident.
+using PoolingAllocationConfig = runtime::PoolingConfig;
 
 struct Config {
   // Run the optimization passes (const_fold, dce, gvn).
@@ -29,11 +46,6 @@ struct Config {
   int compile_threads = 1;
   // Stack budget of one outermost call into wasm.
   size_t max_wasm_stack = runtime::kDefaultMaxWasmStack;
-  // Initialize defined memory 0 of each instance by mapping a per-module
-  // copy-on-write image of its data segments (built once per module, on
-  // first instantiation or Module::InitializeCopyOnWriteImage) instead of
-  // copying the segments (wasmtime's memory_init_cow).
-  bool memory_init_cow = true;
   // Epoch interruption (wasmtime's epoch_interruption): compiled code checks
   // the engine's epoch (Engine::IncrementEpoch) against the store's deadline
   // (StoreOpaque::SetEpochDeadline) at function entries and loop headers
@@ -45,6 +57,17 @@ struct Config {
   // consumed by WebAssembly" at a function entry or loop header once the
   // store's fuel (StoreOpaque::SetFuel, initially 0) is used up.
   bool consume_fuel = false;
+  // kPooling: the engine maps its pool (`pooling`) when it is created;
+  // instantiation fails with a clear error when a module exceeds a slot's
+  // limits or every slot is in use.
+  InstanceAllocationStrategy allocation_strategy =
+      InstanceAllocationStrategy::kOnDemand;
+  PoolingAllocationConfig pooling;
+  // Initialize defined memory 0 of each instance by mapping a per-module
+  // copy-on-write image of its data segments (built once per module, on
+  // first instantiation or Module::InitializeCopyOnWriteImage) instead of
+  // copying the segments (wasmtime's memory_init_cow).
+  bool memory_init_cow = true;
 };
 
 // Every function type the engine has seen, interned to a dense id. Two

@@ -158,11 +158,14 @@ absl::Status CheckTypedSignature(const FuncType& actual,
 }  // namespace internal
 
 std::optional<Extern> Caller<void>::GetExport(std::string_view name) const {
-  if (caller_vmctx_ == nullptr) return std::nullopt;
-  auto& by_vmctx = store_->impl().by_vmctx;
-  auto it = by_vmctx.find(caller_vmctx_);
-  if (it == by_vmctx.end()) return std::nullopt;
-  return internal::InstanceExport(*it->second, name);
+  if (caller_vmctx_ == nullptr || internal::IsHostContext(caller_vmctx_)) {
+    return std::nullopt;
+  }
+  // caller_vmctx_ is the calling wasm instance's VMContext (in this store).
+  auto* data = static_cast<internal::InstanceData*>(
+      runtime::Instance::FromVMContext(caller_vmctx_)->host_data());
+  if (data == nullptr) return std::nullopt;
+  return internal::InstanceExport(*data, name);
 }
 
 absl::StatusOr<Func> Func::New(StoreOpaque& store, const FuncType& type,

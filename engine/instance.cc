@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "engine/internal.h"
 
@@ -46,10 +47,11 @@ Result<Instance> Instance::Create(StoreOpaque& store, const Module& module,
         absl::StrCat("the module has ", info.imports.size(), " imports, got ",
                      imports.size()));
   }
-  std::vector<runtime::ImportedFunction> funcs;
-  std::vector<runtime::ImportedTable> tables;
-  std::vector<runtime::ImportedMemory> memories;
-  std::vector<runtime::ImportedGlobal> globals;
+  // Inline: instantiation allocates nothing for a few imports.
+  absl::InlinedVector<runtime::ImportedFunction, 8> funcs;
+  absl::InlinedVector<runtime::ImportedTable, 1> tables;
+  absl::InlinedVector<runtime::ImportedMemory, 1> memories;
+  absl::InlinedVector<runtime::ImportedGlobal, 4> globals;
   SignatureRegistry& sigs = store.engine().signatures();
   for (size_t i = 0; i < imports.size(); ++i) {
     const wasm::Import& imp = info.imports[i];
@@ -133,6 +135,14 @@ Result<Instance> Instance::Create(StoreOpaque& store, const Module& module,
   config.funcref_table_init_bit = internal::kFuncRefTableInitBit;
   config.memory_image = internal::MemoryImageFor(*m);  // built on first use
   config.limiter = store.limiter_hook();
+  config.table_images = m->table_images.get();
+  if (store.engine().config().allocation_strategy ==
+      InstanceAllocationStrategy::kPooling) {
+    internal::EngineImpl* engine = store.engine().impl();
+    if (engine->pool == nullptr) return engine->pool_status;
+    config.allocator = engine->pool.get();
+    config.memory_image_id = m->id;  // one image per module
+  }
   absl::StatusOr<std::unique_ptr<runtime::Instance>> rt =
       runtime::Instance::Create(config);
   if (!rt.ok()) return rt.status();
@@ -141,7 +151,7 @@ Result<Instance> Instance::Create(StoreOpaque& store, const Module& module,
       internal::InstanceData{module, *std::move(rt)});
   internal::InstanceData* raw = data.get();
   store.impl().instances.push_back(std::move(data));
-  store.impl().by_vmctx.emplace(raw->instance->vmctx(), raw);
+  raw->instance->set_host_data(raw);  // for Caller::GetExport
 
   if (std::optional<TrapCode> trap = raw->instance->Initialize()) {
     return Trap(*trap);

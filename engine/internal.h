@@ -11,6 +11,7 @@
 
 #include "absl/base/call_once.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/synchronization/mutex.h"
 #include "codegen/compiler/compiled_module.h"
 #include "codegen/compiler/compiler.h"
@@ -26,6 +27,7 @@
 #include "runtime/code/code_memory.h"
 #include "runtime/code/code_registry.h"
 #include "runtime/memory/linear_memory.h"
+#include "runtime/pool/pooling_allocator.h"
 #include "runtime/traps/entry.h"
 #include "runtime/vm/instance.h"
 #include "runtime/vm/table.h"
@@ -58,13 +60,23 @@ struct EngineImpl {
   // by signature id.
   absl::flat_hash_map<uint32_t, trampolines::Trampoline> host_array_calls
       ABSL_GUARDED_BY(mu);
+  // Config::allocation_strategy == kPooling: the pool every store's
+  // instances come from (stores keep the engine alive, so it outlives
+  // them), or why it could not be mapped (then instantiation fails).
+  std::unique_ptr<runtime::PoolingAllocator> pool;
+  absl::Status pool_status;
 };
 
+// A process-wide unique id (never 0): identifies a module's memory image in
+// pooled memory slots, where a freed module's address could come back.
+uint64_t NextModuleId();
+
 struct ModuleImpl {
-  explicit ModuleImpl(Engine e) : engine(std::move(e)) {}
+  explicit ModuleImpl(Engine e) : engine(std::move(e)), id(NextModuleId()) {}
   ~ModuleImpl() { registration.Reset(); }
 
   Engine engine;
+  uint64_t id;  // NextModuleId()
   std::unique_ptr<wasm::ModuleInfo> info;
   std::vector<uint32_t> type_ids;
   std::unique_ptr<runtime::CodeMemory> code;
@@ -74,6 +86,10 @@ struct ModuleImpl {
   runtime::ScopedCodeRegistration registration;
   std::vector<const void*> function_code;
   absl::flat_hash_map<std::string, uint32_t> exports;
+  // Initial contents of the defined funcref tables, so instances fill
+  // them lazily (null when the module does not qualify, see
+  // runtime::TableImagesForModule; then element segments are applied).
+  std::unique_ptr<runtime::TableImages> table_images;
   // Copy-on-write image of memory 0's initial contents (null when the
   // module does not qualify, see runtime::MemoryImageForModule, or
   // Config::memory_init_cow is off). Built once, on first instantiation or
@@ -134,14 +150,30 @@ std::optional<Extern> InstanceExport(InstanceData& data, std::string_view name);
 
 // Members are destroyed bottom-up: instances (which may point at host
 // objects) go first.
+// std::deque allocates in its default constructor; a fresh store per
+// request must not pay for host functions it never creates.
+template <typename T>
+class LazyDeque {
+ public:
+  T& emplace_back() {
+    if (items_ == nullptr) items_ = std::make_unique<std::deque<T>>();
+    return items_->emplace_back();
+  }
+  size_t size() const { return items_ == nullptr ? 0 : items_->size(); }
+
+ private:
+  std::unique_ptr<std::deque<T>> items_;
+};
+
 struct StoreImpl {
-  std::deque<HostFuncData> host_funcs;
+  LazyDeque<HostFuncData> host_funcs;
   std::vector<std::unique_ptr<runtime::LinearMemory>> memories;
   std::vector<std::unique_ptr<runtime::Table>> tables;
   std::vector<std::unique_ptr<abi::VMGlobalDefinition>> globals;
-  // VMContext -> instance, for Caller::GetExport.
-  absl::flat_hash_map<const void*, InstanceData*> by_vmctx;
-  std::vector<std::unique_ptr<InstanceData>> instances;
+  // Caller::GetExport finds an instance's InstanceData through its
+  // VMContext (runtime::Instance::host_data), not a map. Inline: the usual
+  // store holds one instance.
+  absl::InlinedVector<std::unique_ptr<InstanceData>, 1> instances;
   // Set by a host function that trapped, consumed by the Func::Call that
   // entered wasm.
   std::optional<Trap> pending_trap;

@@ -103,6 +103,10 @@ absl::StatusOr<Module> ModuleFromCompiled(
   for (uint32_t i = 0; i < m.exports.size(); ++i) {
     impl->exports.emplace(m.exports[i].name, i);
   }
+  // Funcref tables are filled lazily from this image (instantiation does
+  // not touch an element per table slot); null when the module does not
+  // qualify.
+  impl->table_images = runtime::TableImagesForModule(m);
 
   // The copy-on-write memory image is built on first use (MemoryImageFor):
   // modules that are never instantiated, or only serialized, never pay

@@ -104,8 +104,50 @@ Instance* Instance::FromVMContext(const void* vmctx) {
       static_cast<const abi::VMContextHeader*>(vmctx)->instance);
 }
 
-Instance::~Instance() {
-  std::free(vmctx_);
+namespace {
+// The instance object sits at the start of its block, the VMContext after
+// it at this alignment.
+constexpr uint64_t kVMContextAlign = 64;
+uint64_t InstanceHeaderBytes() {
+  return (sizeof(Instance) + kVMContextAlign - 1) / kVMContextAlign *
+         kVMContextAlign;
+}
+}  // namespace
+
+Instance::~Instance() = default;
+
+void Instance::operator delete(Instance* instance, std::destroying_delete_t) {
+  PoolingAllocator* pool = instance->allocator_;
+  const uint32_t slot = instance->slot_;
+  const uint64_t block_bytes = instance->block_bytes_;
+  if (pool != nullptr) {
+    // owned_*[k] is defined memory / table k (creation stops at the first
+    // failure, so a prefix).
+    for (uint32_t k = 0; k < instance->owned_memories_.size(); ++k) {
+      pool->RecordMemorySize(slot, k,
+                             instance->owned_memories_[k]->size_bytes());
+    }
+    for (uint32_t k = 0; k < instance->owned_tables_.size(); ++k) {
+      pool->RecordTableSize(slot, k, instance->owned_tables_[k]->size());
+    }
+  }
+  instance->~Instance();
+  if (pool != nullptr) {
+    pool->RecordInstanceBytes(slot, block_bytes);
+    pool->ReleaseSlot(slot);
+  } else {
+    std::free(instance);
+  }
+}
+
+abi::VMGlobalDefinition* Instance::global(uint32_t index) const {
+  if (index < module_->num_imported_globals) {
+    return reinterpret_cast<const abi::VMGlobalImport*>(
+               At(offsets_.ImportedGlobal(index)))
+        ->from;
+  }
+  return reinterpret_cast<abi::VMGlobalDefinition*>(
+      At(offsets_.DefinedGlobal(index - module_->num_imported_globals)));
 }
 
 absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
@@ -147,25 +189,53 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
                        config.imported_globals.size());
   }
 
-  std::unique_ptr<Instance> instance(new Instance());
-  instance->module_ = module;
-  instance->offsets_ = abi::VMOffsets(InstanceCountsFor(*module));
-  const abi::VMOffsets& o = instance->offsets_;
-  // calloc: glibc hands out fresh (already zero) pages for large blocks
-  // without writing them; its alignment (16) is what the VMContext needs.
-  instance->vmctx_ = std::calloc(1, o.size());
-  if (instance->vmctx_ == nullptr ||
-      reinterpret_cast<uintptr_t>(instance->vmctx_) % 16 != 0) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "Instance::Create: cannot allocate a VMContext of ", o.size(),
-        " bytes"));
+  const abi::VMOffsetsCounts counts = InstanceCountsFor(*module);
+  const abi::VMOffsets offsets(counts);
+  const uint64_t header_bytes = InstanceHeaderBytes();
+  // Block: instance object | VMContext | imported functions' type ids.
+  const uint64_t block_bytes = header_bytes + offsets.size() +
+                               sizeof(uint32_t) * counts.num_imported_functions;
+  PoolingAllocator* pool = config.allocator;
+  void* block = nullptr;
+  uint32_t pool_slot = kNoSlot;
+  if (pool != nullptr) {
+    if (absl::Status s = pool->CheckFits(counts.num_defined_memories,
+                                         counts.num_defined_tables,
+                                         block_bytes);
+        !s.ok()) {
+      return s;
+    }
+    absl::StatusOr<uint32_t> acquired = pool->AcquireSlot();
+    if (!acquired.ok()) return acquired.status();
+    pool_slot = *acquired;
+    block = pool->instance_block(pool_slot);  // zero, page aligned
+  } else {
+    // calloc: glibc hands out fresh (already zero) pages for large blocks
+    // without writing them; its alignment (16) is what the VMContext needs.
+    block = std::calloc(1, block_bytes);
+    if (block == nullptr || reinterpret_cast<uintptr_t>(block) % 16 != 0) {
+      std::free(block);
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "Instance::Create: cannot allocate an instance of ", block_bytes,
+          " bytes"));
+    }
   }
+  // From here on, destroying `instance` frees the block / releases the slot.
+  std::unique_ptr<Instance> instance(new (block) Instance());
+  instance->allocator_ = pool;
+  instance->slot_ = pool_slot;
+  instance->block_bytes_ = block_bytes;
+  instance->module_ = module;
+  instance->offsets_ = offsets;
+  const abi::VMOffsets& o = instance->offsets_;
+  instance->vmctx_ = static_cast<uint8_t*>(block) + header_bytes;
   instance->limiter_ = config.limiter;
   instance->function_code_ = config.function_code.data();
   instance->type_ids_ = config.type_ids.data();
-  instance->import_type_ids_.reserve(config.imported_functions.size());
-  for (const ImportedFunction& f : config.imported_functions) {
-    instance->import_type_ids_.push_back(f.type_id);
+  instance->import_type_ids_ = reinterpret_cast<uint32_t*>(
+      static_cast<uint8_t*>(instance->vmctx_) + o.size());
+  for (uint32_t i = 0; i < config.imported_functions.size(); ++i) {
+    instance->import_type_ids_[i] = config.imported_functions[i].type_id;
   }
 
   auto* header = static_cast<abi::VMContextHeader*>(instance->vmctx_);
@@ -215,7 +285,6 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
     }
     reinterpret_cast<abi::VMGlobalImport*>(instance->At(o.ImportedGlobal(i)))
         ->from = def;
-    instance->globals_.push_back(def);
   }
 
   // Defined memories.
@@ -229,18 +298,28 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
         !s.ok()) {
       return s;
     }
-    auto memory = LinearMemory::Create(
-        limits.min,
+    const uint32_t defined = i - module->num_imported_memories;
+    const std::optional<uint64_t> max_pages =
         limits.max.has_value() ? std::optional<uint64_t>(*limits.max)
-                               : std::nullopt,
-        config.memory_options);
+                               : std::nullopt;
+    // A pooled memory already holds memory 0's image when the slot's last
+    // instance was of this module (else AcquireMemory maps it).
+    const MemoryImage* pooled_image =
+        (pool != nullptr && i == 0) ? config.memory_image : nullptr;
+    auto memory =
+        pool != nullptr
+            ? pool->AcquireMemory(pool_slot, defined, limits.min, max_pages,
+                                  pooled_image, config.memory_image_id)
+            : LinearMemory::Create(limits.min, max_pages,
+                                   config.memory_options);
     if (!memory.ok()) {
       return absl::Status(memory.status().code(),
                           absl::StrCat("Instance::Create: memory ", i, ": ",
                                        memory.status().message()));
     }
-    const uint32_t defined = i - module->num_imported_memories;
-    if (i == 0 && config.memory_image != nullptr) {
+    if (pooled_image != nullptr) {
+      instance->data_from_image_ = true;
+    } else if (i == 0 && config.memory_image != nullptr) {
       if (absl::Status s = config.memory_image->MapInto(**memory); !s.ok()) {
         return s;
       }
@@ -257,8 +336,7 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
       config.table_images->tables.size() ==
           module->tables.size() - module->num_imported_tables;
   if (lazy_tables) {
-    instance->lazy_tables_ = std::make_unique<LazyTable[]>(
-        config.table_images->tables.size());
+    instance->lazy_tables_.resize(config.table_images->tables.size());
     instance->elems_from_image_ = true;
   }
   // Defined tables (initialised to null; wasm 2.0 has no table initializer
@@ -273,20 +351,35 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
         !s.ok()) {
       return s;
     }
-    auto table = Table::Create(type.elem_type, type.limits.min,
-                               type.limits.max, nullptr,
-                               config.funcref_table_init_bit);
+    const uint32_t defined = i - module->num_imported_tables;
+    const bool lazy = lazy_tables && type.elem_type == wasm::ValType::kFuncRef;
+    if (pool != nullptr) {
+      if (absl::Status s = pool->CheckTableFits(i, type.limits.min); !s.ok()) {
+        return s;
+      }
+    }
+    // A pooled table's storage is zero, which is what a lazy table starts
+    // as: nothing is written per element.
+    auto table =
+        pool != nullptr
+            ? Table::CreateInStorage(
+                  type.elem_type, type.limits.min, type.limits.max, nullptr,
+                  config.funcref_table_init_bit,
+                  pool->table_storage(pool_slot, defined),
+                  pool->config().max_table_elements, /*leave_zero=*/lazy)
+            : Table::Create(type.elem_type, type.limits.min, type.limits.max,
+                            nullptr, config.funcref_table_init_bit);
     if (!table.ok()) {
       return absl::Status(table.status().code(),
                           absl::StrCat("Instance::Create: table ", i, ": ",
                                        table.status().message()));
     }
-    const uint32_t defined = i - module->num_imported_tables;
-    if (lazy_tables && type.elem_type == wasm::ValType::kFuncRef) {
-      LazyTable& lazy = instance->lazy_tables_[defined];
-      lazy.instance = instance.get();
-      lazy.image = &config.table_images->tables[defined];
-      if (absl::Status s = (*table)->MakeLazy(&ResolveLazySlot, &lazy);
+    if (lazy) {
+      LazyTable& lazy_table = instance->lazy_tables_[defined];
+      lazy_table.instance = instance.get();
+      lazy_table.image = &config.table_images->tables[defined];
+      if (absl::Status s = (*table)->MakeLazy(&ResolveLazySlot, &lazy_table,
+                                              /*slots_are_zero=*/pool != nullptr);
           !s.ok()) {
         return s;
       }
@@ -302,7 +395,6 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
        ++i) {
     auto* def = reinterpret_cast<abi::VMGlobalDefinition*>(instance->At(
         o.DefinedGlobal(i - module->num_imported_globals)));
-    instance->globals_.push_back(def);
     instance->EvalConstExpr(module->globals[i].init, def);
   }
   return instance;
@@ -353,7 +445,7 @@ void Instance::EvalConstExpr(const wasm::ConstExpr& expr,
       break;
     }
     case Kind::kGlobalGet:
-      std::memcpy(out->storage, globals_[expr.index]->storage, 16);
+      std::memcpy(out->storage, global(expr.index)->storage, 16);
       break;
   }
 }
@@ -364,7 +456,7 @@ void* Instance::EvalRef(const wasm::ConstExpr& expr) const {
       return func_ref(expr.index);
     case wasm::ConstExpr::Kind::kGlobalGet: {
       void* ref;
-      std::memcpy(&ref, globals_[expr.index]->storage, sizeof(ref));
+      std::memcpy(&ref, global(expr.index)->storage, sizeof(ref));
       return ref;
     }
     default:

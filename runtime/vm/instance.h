@@ -11,22 +11,26 @@
 // definition counts, so they agree with compiler::VMContextCountsFor. The
 // funcref region has one VMFuncRef per function (funcref index == function
 // index); ref.func and tables point there. Entries are filled on first use
-// (func_ref), and the VMContext comes from calloc (fresh zero pages for big
-// blocks), so instantiation does not touch memory per function.
+// (func_ref), and the VMContext comes zeroed from calloc (fresh zero pages
+// for big blocks) or from a pool slot (runtime/pool: reset with madvise on
+// release), so instantiation does not touch memory per function.
 #ifndef KILN_RUNTIME_VM_INSTANCE_H_
 #define KILN_RUNTIME_VM_INSTANCE_H_
 
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <optional>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "runtime/abi/trap_code.h"
 #include "runtime/abi/vm_offsets.h"
 #include "runtime/memory/linear_memory.h"
 #include "runtime/memory/memory_image.h"
+#include "runtime/pool/pooling_allocator.h"
 #include "runtime/vm/resource_limiter.h"
 #include "runtime/vm/table.h"
 #include "wasm/module_info.h"
@@ -90,6 +94,14 @@ struct InstanceConfig {
   // funcref_table_init_bit), defined funcref tables are lazy and Initialize
   // only drops the active element segments.
   const TableImages* table_images = nullptr;
+  // When set, the instance lives in one of the pool's slots (instance
+  // object, VMContext, defined memories and tables); the pool must outlive
+  // it. Null: on-demand (calloc / mmap per instance).
+  PoolingAllocator* allocator = nullptr;
+  // Identity of memory_image, unique in the process (a pooled memory slot
+  // that still holds this image is reused without remapping). Required
+  // with `allocator` and `memory_image`.
+  uint64_t memory_image_id = 0;
   // Asked before each defined memory / table is created and on every
   // memory.grow / table.grow from wasm (runtime/vm/resource_limiter.h);
   // null = no limits. Must outlive the instance (the engine's is per store).
@@ -114,6 +126,10 @@ class Instance {
   static absl::StatusOr<std::unique_ptr<Instance>> Create(
       const InstanceConfig& config);
   ~Instance();
+  // The instance object and its VMContext share one block (calloc'd, or a
+  // pool slot); destroying the instance frees the block or releases the
+  // slot, after the slot's memories and tables recorded their sizes.
+  static void operator delete(Instance* instance, std::destroying_delete_t);
   Instance(const Instance&) = delete;
   Instance& operator=(const Instance&) = delete;
 
@@ -132,14 +148,18 @@ class Instance {
   // Index spaces (imports first).
   LinearMemory* memory(uint32_t index) const { return memories_[index]; }
   Table* table(uint32_t index) const { return tables_[index]; }
-  abi::VMGlobalDefinition* global(uint32_t index) const {
-    return globals_[index];
-  }
+  abi::VMGlobalDefinition* global(uint32_t index) const;
   // The funcref of function `func_index` (filled on first use). Every
   // pointer to a VMFuncRef of this instance must come from here.
   abi::VMFuncRef* func_ref(uint32_t func_index) const;
   uint32_t num_memories() const { return static_cast<uint32_t>(memories_.size()); }
   uint32_t num_tables() const { return static_cast<uint32_t>(tables_.size()); }
+  // The embedder's data for this instance (the engine's InstanceData).
+  void* host_data() const { return host_data_; }
+  void set_host_data(void* data) { host_data_ = data; }
+  // The pool slot, or kNoSlot (on-demand).
+  static constexpr uint32_t kNoSlot = 0xffffffffu;
+  uint32_t pool_slot() const { return slot_; }
 
   // --- Operations behind the builtins (runtime/vm/builtins.h). Each
   // returns the trap code instead of raising it.
@@ -186,14 +206,19 @@ class Instance {
   const wasm::ModuleInfo* module_ = nullptr;
   abi::VMOffsets offsets_{abi::VMOffsetsCounts{}};
   void* vmctx_ = nullptr;
-  std::vector<std::unique_ptr<LinearMemory>> owned_memories_;
-  std::vector<std::unique_ptr<Table>> owned_tables_;
-  std::vector<LinearMemory*> memories_;
-  std::vector<Table*> tables_;
-  std::vector<abi::VMGlobalDefinition*> globals_;
+  // Inline storage: instantiation allocates nothing for these in the
+  // common case (at most two of each).
+  absl::InlinedVector<std::unique_ptr<LinearMemory>, 1> owned_memories_;
+  absl::InlinedVector<std::unique_ptr<Table>, 2> owned_tables_;
+  absl::InlinedVector<LinearMemory*, 1> memories_;
+  absl::InlinedVector<Table*, 2> tables_;
   const void* const* function_code_ = nullptr;  // defined functions
-  std::vector<uint32_t> import_type_ids_;
   const uint32_t* type_ids_ = nullptr;
+  uint32_t* import_type_ids_ = nullptr;  // in the block, after the VMContext
+  PoolingAllocator* allocator_ = nullptr;
+  uint32_t slot_ = kNoSlot;
+  uint64_t block_bytes_ = 0;  // instance object + VMContext
+  void* host_data_ = nullptr;
   ResourceLimiterHook* limiter_ = nullptr;
   bool data_from_image_ = false;
   bool elems_from_image_ = false;
@@ -201,7 +226,8 @@ class Instance {
     const Instance* instance;
     const std::vector<uint32_t>* image;
   };
-  std::unique_ptr<LazyTable[]> lazy_tables_;
+  // Sized once before any address is taken (the tables point into it).
+  absl::InlinedVector<LazyTable, 1> lazy_tables_;
   static void* ResolveLazySlot(void* ctx, uint32_t index);
 };
 

@@ -7,6 +7,9 @@
 set -euo pipefail
 
 kiln="$1"
+shift
+# Further arguments are `kiln wast` options (e.g. --pooling).
+wast_flags=("$@")
 suite="${KILN_TESTSUITE:-/work/shared/testsuite}"
 
 shopt -s nullglob
@@ -20,7 +23,7 @@ fi
 echo "spec_test: ${#files[@]} scripts from $suite"
 
 status=0
-output=$("$kiln" wast "${files[@]}") || status=$?
+output=$("$kiln" wast "${wast_flags[@]}" "${files[@]}") || status=$?
 echo "$output"
 last=$(tail -n 1 <<<"$output")
 if [[ ! "$last" =~ ^[0-9]+\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped$ ]]; then
