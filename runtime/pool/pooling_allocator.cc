@@ -176,12 +176,9 @@ absl::StatusOr<uint32_t> PoolingAllocator::AcquireSlot() {
 
 void PoolingAllocator::ReleaseSlot(uint32_t slot) {
   SlotState& s = slots_[slot];
-  ResetRegion(instance_block(slot), s.instance_bytes, kInstanceKeepResident);
-  s.instance_bytes = 0;
+  ResetInstanceBlock(slot);
   for (uint32_t k = 0; k < config_.max_tables_per_instance; ++k) {
     uint64_t& used = table_used(slot, k);
-    // A small table is cheaper to memset than to fault back in (a read
-    // maps the zero page, the first write copies it).
     ResetRegion(reinterpret_cast<uint8_t*>(table_storage(slot, k)),
                 used * sizeof(uintptr_t),
                 std::max(config_.table_keep_resident, kMinKeepResident));
@@ -202,6 +199,25 @@ void PoolingAllocator::ReleaseSlot(uint32_t slot) {
       return;
     }
   }
+}
+
+void PoolingAllocator::ResetInstanceBlock(uint32_t slot) {
+  SlotState& s = slots_[slot];
+  uint8_t* block = instance_block(slot);
+  const uint64_t end = s.instance_bytes;
+  const uint64_t sparse_end = std::min(s.sparse_end, end);
+  const uint64_t sparse_begin = std::min(s.sparse_begin, sparse_end);
+  if (sparse_end - sparse_begin <= kSparseMemsetLimit) {
+    std::memset(block, 0, end);
+  } else {
+    // Dense head and tail by memset, the whole pages in between by madvise.
+    const uint64_t page_begin = RoundUp(sparse_begin, kPage);
+    const uint64_t page_end = sparse_end / kPage * kPage;
+    std::memset(block, 0, page_begin);
+    madvise(block + page_begin, page_end - page_begin, MADV_DONTNEED);
+    std::memset(block + page_end, 0, end - page_end);
+  }
+  s.instance_bytes = s.sparse_begin = s.sparse_end = 0;
 }
 
 void PoolingAllocator::ResetMemory(uint32_t slot, uint32_t k) {

@@ -72,13 +72,13 @@ class PoolingAllocator {
   // guard compiled code relies on.
   static constexpr uint64_t kMemorySlotBytes =
       LinearMemory::kReservationBytes + LinearMemory::kGuardBytes;
-  // Leading bytes of an instance block zeroed with memset on release (the
-  // Instance object, the VMContext header, imports, definitions); the rest
-  // (mostly the lazily filled funcref array) goes back with madvise.
-  static constexpr uint64_t kInstanceKeepResident = 16 * 1024;
+  // A sparse part of an instance block (RecordInstanceBytes) up to this
+  // size is zeroed with memset, a larger one given back with madvise.
+  static constexpr uint64_t kSparseMemsetLimit = 16 * 1024;
   // Tables always keep at least this many leading bytes resident (memset
-  // costs less than the two page faults that refill a page given back).
-  static constexpr uint64_t kMinKeepResident = 16 * 1024;
+  // of a page costs less than the two page faults that refill a page given
+  // back: a read maps the zero page, the first write copies it).
+  static constexpr uint64_t kMinKeepResident = 4096;
 
   // Maps the pool. Fails (naming the sizes) on a bad config or when the
   // address space cannot be reserved.
@@ -109,10 +109,17 @@ class PoolingAllocator {
   uint8_t* instance_block(uint32_t slot) const {
     return instances_ + uint64_t{slot} * instance_stride_;
   }
-  // How many leading bytes of the instance block the instance wrote; reset
-  // on release (call before ReleaseSlot).
-  void RecordInstanceBytes(uint32_t slot, uint64_t bytes) {
+  // How many leading bytes of the instance block the instance used, and
+  // the part of them written sparsely ([sparse_begin, sparse_end): the
+  // lazily filled funcrefs); reset on release (call before ReleaseSlot).
+  // The dense parts are zeroed with memset, a large sparse part with
+  // madvise (its few touched pages fault back in; memset would write all).
+  void RecordInstanceBytes(uint32_t slot, uint64_t bytes,
+                           uint64_t sparse_begin = 0,
+                           uint64_t sparse_end = 0) {
     slots_[slot].instance_bytes = bytes;
+    slots_[slot].sparse_begin = sparse_begin;
+    slots_[slot].sparse_end = sparse_end;
   }
 
   // Memory `k` of `slot` as a LinearMemory of min_pages (up to max_pages
@@ -151,6 +158,8 @@ class PoolingAllocator {
   struct SlotState {
     std::atomic<uint32_t> next{0};  // free-stack link: slot index + 1
     uint64_t instance_bytes = 0;
+    uint64_t sparse_begin = 0;
+    uint64_t sparse_end = 0;
   };
 
   explicit PoolingAllocator(const PoolingConfig& config) : config_(config) {}
@@ -166,6 +175,7 @@ class PoolingAllocator {
   uint64_t& table_used(uint32_t slot, uint32_t k) const {
     return table_used_[uint64_t{slot} * config_.max_tables_per_instance + k];
   }
+  void ResetInstanceBlock(uint32_t slot);
   void ResetMemory(uint32_t slot, uint32_t k);
 
   PoolingConfig config_;

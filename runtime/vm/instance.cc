@@ -120,6 +120,14 @@ void Instance::operator delete(Instance* instance, std::destroying_delete_t) {
   PoolingAllocator* pool = instance->allocator_;
   const uint32_t slot = instance->slot_;
   const uint64_t block_bytes = instance->block_bytes_;
+  // The funcref array is filled lazily, so sparsely.
+  const uint64_t vmctx_at = static_cast<uint8_t*>(instance->vmctx_) -
+                            reinterpret_cast<uint8_t*>(instance);
+  const uint64_t sparse_begin =
+      vmctx_at + instance->offsets_.func_refs_begin();
+  const uint64_t sparse_end =
+      vmctx_at + instance->offsets_.FuncRef(
+                     static_cast<uint32_t>(instance->module_->functions.size()));
   if (pool != nullptr) {
     // owned_*[k] is defined memory / table k (creation stops at the first
     // failure, so a prefix).
@@ -133,7 +141,7 @@ void Instance::operator delete(Instance* instance, std::destroying_delete_t) {
   }
   instance->~Instance();
   if (pool != nullptr) {
-    pool->RecordInstanceBytes(slot, block_bytes);
+    pool->RecordInstanceBytes(slot, block_bytes, sparse_begin, sparse_end);
     pool->ReleaseSlot(slot);
   } else {
     std::free(instance);
