@@ -149,7 +149,7 @@ Config MakeConfig(bool pooling) {
   Config config;
   if (pooling) {
     config.allocation_strategy = InstanceAllocationStrategy::kPooling;
-    config.pooling.total_instances = 64;
+    config.pooling.total_instances = 256;
     config.pooling.max_memory_size = uint64_t{32} << 20;
     config.pooling.max_table_elements = 10'000;
   }

@@ -1,10 +1,13 @@
 #include "runtime/pool/pooling_allocator.h"
 
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 
@@ -28,20 +31,106 @@ absl::StatusOr<uint8_t*> Reserve(uint64_t bytes, int prot, const char* what) {
   return static_cast<uint8_t*>(p);
 }
 
-// Zeroes the first `used` bytes of the page-aligned `p`: up to `keep`
-// bytes with memset (they stay resident), the rest with MADV_DONTNEED
-// (anonymous pages read as zero again, private file pages as the file).
-void ResetRegion(uint8_t* p, uint64_t used, uint64_t keep) {
+// Ranges given back per process_madvise call (below UIO_MAXIOV).
+constexpr size_t kDecommitChunk = 64;
+
+}  // namespace
+
+void PoolingAllocator::ResetRegion(uint32_t slot, uint8_t* p, uint64_t used,
+                                   uint64_t keep) {
   if (used == 0) return;
   const uint64_t by_memset = std::min(RoundUp(keep, kPage), used);
   if (by_memset > 0) std::memset(p, 0, by_memset);
   if (by_memset < used) {
     // by_memset is page aligned here (it is below `used`).
-    madvise(p + by_memset, RoundUp(used, kPage) - by_memset, MADV_DONTNEED);
+    QueueDecommit(slot, p + by_memset, RoundUp(used, kPage) - by_memset);
   }
 }
 
-}  // namespace
+void PoolingAllocator::QueueDecommit(uint32_t slot, uint8_t* p,
+                                     uint64_t len) {
+  if (len == 0) return;
+  SlotState& s = slots_[slot];
+  // Capacity: one range for the instance block, one per table and memory.
+  iovec& range = pending_ranges_[uint64_t{slot} * pending_per_slot_ +
+                                 s.num_pending++];
+  range.iov_base = p;
+  range.iov_len = len;
+}
+
+// MADV_DONTNEED: anonymous pages read as zero again, private file pages
+// (a memory image) as the file.
+void PoolingAllocator::Decommit(const iovec* ranges, size_t n) {
+  if (n == 0) return;
+  if (pidfd_ >= 0) {
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; ++i) total += ranges[i].iov_len;
+    const long done =
+        syscall(SYS_process_madvise, pidfd_, ranges, n, MADV_DONTNEED, 0);
+    if (done >= 0 && static_cast<uint64_t>(done) == total) return;
+    // Partial or refused: do each range by itself (idempotent).
+  }
+  for (size_t i = 0; i < n; ++i) {
+    madvise(ranges[i].iov_base, ranges[i].iov_len, MADV_DONTNEED);
+  }
+}
+
+void PoolingAllocator::PushChain(std::atomic<uint64_t>& head, uint32_t first,
+                                 uint32_t last, std::memory_order order) {
+  uint64_t h = head.load(std::memory_order_relaxed);
+  for (;;) {
+    slots_[last].next.store(static_cast<uint32_t>(h & kLowMask),
+                            std::memory_order_relaxed);
+    const uint64_t desired = (((h >> 32) + 1) << 32) | (first + 1);
+    if (head.compare_exchange_weak(h, desired, order,
+                                   std::memory_order_relaxed)) {
+      return;
+    }
+  }
+}
+
+uint32_t PoolingAllocator::DrainDirty() {
+  draining_.fetch_add(1);
+  // Take the whole dirty stack.
+  uint64_t head = dirty_head_.load(std::memory_order_acquire);
+  while ((head & kLowMask) != 0 &&
+         !dirty_head_.compare_exchange_weak(head, ((head >> 32) + 1) << 32,
+                                            std::memory_order_acquire,
+                                            std::memory_order_acquire)) {
+  }
+  const uint32_t first = static_cast<uint32_t>(head & kLowMask);
+  if (first == 0) {
+    draining_.fetch_sub(1);
+    return 0;
+  }
+  // The chain is ours now: give back its ranges, a chunk per call.
+  iovec batch[kDecommitChunk];
+  size_t n = 0;
+  uint32_t count = 0;
+  uint32_t last = first - 1;
+  for (uint32_t link = first; link != 0;
+       link = slots_[link - 1].next.load(std::memory_order_relaxed)) {
+    const uint32_t slot = link - 1;
+    SlotState& s = slots_[slot];
+    const iovec* ranges = &pending_ranges_[uint64_t{slot} * pending_per_slot_];
+    for (uint32_t r = 0; r < s.num_pending; ++r) {
+      if (n == kDecommitChunk) {
+        Decommit(batch, n);
+        n = 0;
+      }
+      batch[n++] = ranges[r];
+    }
+    s.num_pending = 0;
+    last = slot;
+    ++count;
+  }
+  Decommit(batch, n);
+  dirty_count_.fetch_sub(count);
+  // Release: the resets happen before the next owner's acquire.
+  PushChain(free_head_, first - 1, last, std::memory_order_release);
+  draining_.fetch_sub(1);
+  return count;
+}
 
 absl::StatusOr<std::unique_ptr<PoolingAllocator>> PoolingAllocator::Create(
     const PoolingConfig& config) {
@@ -96,6 +185,13 @@ absl::StatusOr<std::unique_ptr<PoolingAllocator>> PoolingAllocator::Create(
       std::make_unique<MemoryState[]>(n * config.max_memories_per_instance);
   pool->table_used_ =
       std::make_unique<uint64_t[]>(n * config.max_tables_per_instance);
+  pool->pending_per_slot_ =
+      1 + config.max_tables_per_instance + config.max_memories_per_instance;
+  pool->pending_ranges_ =
+      std::make_unique<iovec[]>(n * pool->pending_per_slot_);
+  // process_madvise on ourselves (Linux 6.13+ accepts MADV_DONTNEED):
+  // one call gives back a whole batch. Without it, madvise per range.
+  pool->pidfd_ = static_cast<int>(syscall(SYS_pidfd_open, getpid(), 0));
   // Slot 0 on top: low addresses are used first.
   for (uint32_t i = config.total_instances; i-- > 0;) pool->ReleaseSlot(i);
   return pool;
@@ -105,6 +201,7 @@ PoolingAllocator::~PoolingAllocator() {
   if (instances_ != nullptr) munmap(instances_, instances_bytes_);
   if (memories_ != nullptr) munmap(memories_, memories_bytes_);
   if (tables_ != nullptr) munmap(tables_, tables_bytes_);
+  if (pidfd_ >= 0) close(pidfd_);
 }
 
 absl::Status PoolingAllocator::CheckFits(uint32_t defined_memories,
@@ -158,9 +255,19 @@ absl::StatusOr<uint32_t> PoolingAllocator::AcquireSlot() {
   for (;;) {
     const uint32_t top = static_cast<uint32_t>(head & kLowMask);
     if (top == 0) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat("pooling allocator: all ", config_.total_instances,
-                       " instance slots are in use"));
+      // Released slots may be waiting for their reset: do it now, or wait
+      // for another thread that is doing it.
+      if (DrainDirty() == 0 && draining_.load() == 0 &&
+          dirty_count_.load() == 0) {
+        head = free_head_.load(std::memory_order_acquire);
+        if ((head & kLowMask) != 0) continue;
+        return absl::ResourceExhaustedError(
+            absl::StrCat("pooling allocator: all ", config_.total_instances,
+                         " instance slots are in use"));
+      }
+      std::this_thread::yield();
+      head = free_head_.load(std::memory_order_acquire);
+      continue;
     }
     // May read the link of a slot another thread just popped; then the
     // head's tag has changed and the CAS below fails.
@@ -179,7 +286,7 @@ void PoolingAllocator::ReleaseSlot(uint32_t slot) {
   ResetInstanceBlock(slot);
   for (uint32_t k = 0; k < config_.max_tables_per_instance; ++k) {
     uint64_t& used = table_used(slot, k);
-    ResetRegion(reinterpret_cast<uint8_t*>(table_storage(slot, k)),
+    ResetRegion(slot, reinterpret_cast<uint8_t*>(table_storage(slot, k)),
                 used * sizeof(uintptr_t),
                 std::max(config_.table_keep_resident, kMinKeepResident));
     used = 0;
@@ -187,17 +294,15 @@ void PoolingAllocator::ReleaseSlot(uint32_t slot) {
   for (uint32_t k = 0; k < config_.max_memories_per_instance; ++k) {
     ResetMemory(slot, k);
   }
-  // Release: the resets above happen before the next owner's acquire.
-  uint64_t head = free_head_.load(std::memory_order_relaxed);
-  for (;;) {
-    s.next.store(static_cast<uint32_t>(head & kLowMask),
-                 std::memory_order_relaxed);
-    const uint64_t desired = (((head >> 32) + 1) << 32) | (slot + 1);
-    if (free_head_.compare_exchange_weak(head, desired,
-                                         std::memory_order_release,
-                                         std::memory_order_relaxed)) {
-      return;
-    }
+  if (s.num_pending == 0) {
+    // Reset by memset only. Release: the resets above happen before the
+    // next owner's acquire.
+    PushChain(free_head_, slot, slot, std::memory_order_release);
+    return;
+  }
+  PushChain(dirty_head_, slot, slot, std::memory_order_release);
+  if (dirty_count_.fetch_add(1) + 1 >= config_.decommit_batch_size) {
+    DrainDirty();
   }
 }
 
@@ -214,7 +319,7 @@ void PoolingAllocator::ResetInstanceBlock(uint32_t slot) {
     const uint64_t page_begin = RoundUp(sparse_begin, kPage);
     const uint64_t page_end = sparse_end / kPage * kPage;
     std::memset(block, 0, page_begin);
-    madvise(block + page_begin, page_end - page_begin, MADV_DONTNEED);
+    QueueDecommit(slot, block + page_begin, page_end - page_begin);
     std::memset(block + page_end, 0, end - page_end);
   }
   s.instance_bytes = s.sparse_begin = s.sparse_end = 0;
@@ -227,7 +332,7 @@ void PoolingAllocator::ResetMemory(uint32_t slot, uint32_t k) {
   // bytes below the image resident.
   uint64_t keep = config_.linear_memory_keep_resident;
   if (st.image_id != 0) keep = std::min(keep, st.image_offset);
-  ResetRegion(memory_base(slot, k), st.used_bytes, keep);
+  ResetRegion(slot, memory_base(slot, k), st.used_bytes, keep);
   st.used_bytes = 0;
 }
 

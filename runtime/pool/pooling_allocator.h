@@ -13,8 +13,10 @@
 // cost nothing).
 //
 // Acquiring a slot pops a lock-free stack (a Treiber stack whose head
-// carries an ABA tag); releasing resets the slot's contents and pushes it.
-// No mutex is taken, so instantiation on several threads scales.
+// carries an ABA tag); releasing resets the slot's contents and pushes it
+// (or, when pages must be given back, pushes it on a second stack of
+// slots waiting for a batched madvise, see decommit_batch_size). No mutex
+// is taken, so instantiation on several threads scales.
 //
 // Reset on release: bytes past the first *_keep_resident bytes are
 // returned to the kernel with madvise(MADV_DONTNEED) (fresh zero pages on
@@ -36,6 +38,8 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+
+#include <sys/uio.h>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -64,6 +68,14 @@ struct PoolingConfig {
   // with memset (kept resident) instead of being given back with madvise.
   uint64_t linear_memory_keep_resident = 0;
   uint64_t table_keep_resident = 0;
+  // Released slots whose pages still have to be given back (madvise) are
+  // collected, and given back this many at a time with one
+  // process_madvise call: a TLB shootdown reaches every CPU running the
+  // process, and batching pays for it once per batch instead of once per
+  // instance. 1 = give back at every release. A slot is never reused
+  // before it was reset; an acquire that finds no free slot resets the
+  // pending ones first.
+  uint32_t decommit_batch_size = 64;
 };
 
 class PoolingAllocator {
@@ -156,10 +168,11 @@ class PoolingAllocator {
     uint64_t image_length = 0;
   };
   struct SlotState {
-    std::atomic<uint32_t> next{0};  // free-stack link: slot index + 1
+    std::atomic<uint32_t> next{0};  // stack link: slot index + 1
     uint64_t instance_bytes = 0;
     uint64_t sparse_begin = 0;
     uint64_t sparse_end = 0;
+    uint32_t num_pending = 0;  // ranges in pending_ranges_ to give back
   };
 
   explicit PoolingAllocator(const PoolingConfig& config) : config_(config) {}
@@ -177,6 +190,18 @@ class PoolingAllocator {
   }
   void ResetInstanceBlock(uint32_t slot);
   void ResetMemory(uint32_t slot, uint32_t k);
+  // Zeroes the first `used` bytes of the page-aligned `p`: up to `keep`
+  // bytes by memset, the rest queued as a range to give back.
+  void ResetRegion(uint32_t slot, uint8_t* p, uint64_t used, uint64_t keep);
+  void QueueDecommit(uint32_t slot, uint8_t* p, uint64_t len);
+  // Gives back the ranges of every slot on the dirty stack and moves them
+  // to the free stack. Returns how many slots it moved.
+  uint32_t DrainDirty();
+  void Decommit(const iovec* ranges, size_t n);
+  // Pushes the chain first..last (linked through SlotState::next, slot
+  // index + 1) onto `head`.
+  void PushChain(std::atomic<uint64_t>& head, uint32_t first, uint32_t last,
+                 std::memory_order order);
 
   PoolingConfig config_;
   uint64_t instance_stride_ = 0;
@@ -191,10 +216,21 @@ class PoolingAllocator {
   std::unique_ptr<SlotState[]> slots_;
   std::unique_ptr<MemoryState[]> memory_states_;
   std::unique_ptr<uint64_t[]> table_used_;
+  // Per slot: 1 + max_tables_per_instance + max_memories_per_instance
+  // ranges queued for madvise.
+  uint32_t pending_per_slot_ = 0;
+  std::unique_ptr<iovec[]> pending_ranges_;
+  int pidfd_ = -1;  // for process_madvise on ourselves; -1: plain madvise
   // Free stack head: (ABA tag << 32) | (slot index + 1); 0 in the low half
   // is the empty stack. The tag changes on every pop and push, so a CAS
   // against a head that was popped and pushed back in between fails.
   alignas(64) std::atomic<uint64_t> free_head_{0};
+  // Released slots waiting for DrainDirty (same encoding), their number,
+  // and drains in progress (their slots are in neither stack for a while:
+  // an acquire that finds both stacks empty waits for them).
+  alignas(64) std::atomic<uint64_t> dirty_head_{0};
+  std::atomic<uint32_t> dirty_count_{0};
+  std::atomic<uint32_t> draining_{0};
 };
 
 }  // namespace kiln::runtime
