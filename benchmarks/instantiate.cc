@@ -150,6 +150,10 @@ Config MakeConfig(bool pooling) {
   if (pooling) {
     config.allocation_strategy = InstanceAllocationStrategy::kPooling;
     config.pooling.total_instances = 256;
+    // Fewer slots for valgrind (it cannot reserve 256 x 6 GiB).
+    if (const char* slots = std::getenv("KILN_BENCH_POOL_SLOTS")) {
+      config.pooling.total_instances = std::atoi(slots);
+    }
     config.pooling.max_memory_size = uint64_t{32} << 20;
     config.pooling.max_table_elements = 10'000;
   }

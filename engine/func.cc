@@ -143,10 +143,12 @@ Trap TakeTrap(StoreOpaque& store, const runtime::Trap& trap) {
 }
 
 absl::Status CheckTypedSignature(const FuncType& actual,
-                                 const std::vector<ValType>& params,
-                                 const std::vector<ValType>& results) {
-  FuncType expected{params, results};
-  if (actual != expected) {
+                                 absl::Span<const ValType> params,
+                                 absl::Span<const ValType> results) {
+  if (absl::Span<const ValType>(actual.params) != params ||
+      absl::Span<const ValType>(actual.results) != results) {
+    FuncType expected{{params.begin(), params.end()},
+                      {results.begin(), results.end()}};
     return absl::InvalidArgumentError(
         absl::StrCat("function type mismatch: the function is ",
                      actual.ToString(), ", the typed signature is ",

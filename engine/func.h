@@ -4,6 +4,7 @@
 #define KILN_ENGINE_FUNC_H_
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -148,18 +149,22 @@ T FromRaw(const ValRaw& r) {
 }
 template <typename R>
 struct ResultTypes {
-  static std::vector<ValType> Get() { return {WasmTypeOf<R>::kType}; }
+  // Arrays, not vectors: TypedFunc::Create (once per call site, often per
+  // instance) allocates nothing to check a signature.
+  static std::array<ValType, 1> Get() { return {WasmTypeOf<R>::kType}; }
   static constexpr size_t kCount = 1;
   static R Read(const ValRaw* v) { return FromRaw<R>(v[0]); }
 };
 template <>
 struct ResultTypes<void> {
-  static std::vector<ValType> Get() { return {}; }
+  static std::array<ValType, 0> Get() { return {}; }
   static constexpr size_t kCount = 0;
 };
 template <typename... Rs>
 struct ResultTypes<std::tuple<Rs...>> {
-  static std::vector<ValType> Get() { return {WasmTypeOf<Rs>::kType...}; }
+  static std::array<ValType, sizeof...(Rs)> Get() {
+    return {WasmTypeOf<Rs>::kType...};
+  }
   static constexpr size_t kCount = sizeof...(Rs);
   static std::tuple<Rs...> Read(const ValRaw* v) {
     return ReadImpl(v, std::index_sequence_for<Rs...>());
@@ -179,8 +184,8 @@ template <typename... T>
 struct IsTuple<std::tuple<T...>> : std::true_type {};
 
 absl::Status CheckTypedSignature(const FuncType& actual,
-                                 const std::vector<ValType>& params,
-                                 const std::vector<ValType>& results);
+                                 absl::Span<const ValType> params,
+                                 absl::Span<const ValType> results);
 }  // namespace internal
 
 // A function with static type R(A...). A is int32_t, uint32_t, int64_t,
