@@ -16,6 +16,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "engine/internal.h"
+#include "runtime/memory/memory_image.h"
 #include "runtime/abi/builtins.h"
 #include "runtime/abi/trap_code.h"
 #include "runtime/abi/vm_offsets.h"
@@ -284,7 +285,8 @@ bool IsArtifact(absl::Span<const uint8_t> bytes) {
 std::vector<uint8_t> WriteArtifact(const Target& target,
                                    absl::Span<const uint8_t> wasm,
                                    const compiler::CompiledModule& compiled,
-                                   absl::Span<const uint8_t> code) {
+                                   absl::Span<const uint8_t> code,
+                                   absl::Span<const uint8_t> memory_image) {
   std::vector<uint8_t> out(kArtifactHeaderSize, 0);
   std::memcpy(out.data(), kArtifactMagic, sizeof(kArtifactMagic));
   Put32(out, kOffFormatVersion, kArtifactFormatVersion);
@@ -338,6 +340,13 @@ std::vector<uint8_t> WriteArtifact(const Target& target,
     Append32(out, s.wasm_offset);
   }
   end_section(e);
+
+  // Page aligned, so instances can map it straight from the file.
+  if (!memory_image.empty()) {
+    e = begin_section(SectionKind::kMemoryImage, kArtifactCodeAlignment);
+    out.insert(out.end(), memory_image.begin(), memory_image.end());
+    end_section(e);
+  }
 
   // Last, page aligned: a file mapping can make it executable in place.
   e = begin_section(SectionKind::kCode, kArtifactCodeAlignment);
@@ -436,15 +445,16 @@ absl::StatusOr<ArtifactView> ParseArtifact(absl::Span<const uint8_t> bytes,
     return Corrupted(absl::StrCat(num_sections, " sections (at most ",
                                   kArtifactMaxSections, ")"));
   }
-  absl::Span<const uint8_t> sections[6];
-  uint64_t section_offsets[6] = {};
-  bool seen[6] = {};
+  constexpr uint32_t kMaxKind = static_cast<uint32_t>(SectionKind::kMemoryImage);
+  absl::Span<const uint8_t> sections[kMaxKind + 1];
+  uint64_t section_offsets[kMaxKind + 1] = {};
+  bool seen[kMaxKind + 1] = {};
   for (uint32_t i = 0; i < num_sections; ++i) {
     const uint8_t* e = h + kOffSections + i * kSectionEntrySize;
     const uint32_t kind = Get32(e);
     const uint64_t offset = Get64(e + 8);
     const uint64_t size = Get64(e + 16);
-    if (kind == 0 || kind > static_cast<uint32_t>(SectionKind::kCode)) {
+    if (kind == 0 || kind > kMaxKind) {
       return Corrupted(absl::StrCat("unknown section kind ", kind));
     }
     if (seen[kind]) {
@@ -473,8 +483,24 @@ absl::StatusOr<ArtifactView> ParseArtifact(absl::Span<const uint8_t> bytes,
                                   " is not ", kArtifactCodeAlignment,
                                   "-byte aligned"));
   }
+  const uint32_t image_kind = static_cast<uint32_t>(SectionKind::kMemoryImage);
+  if (seen[image_kind]) {
+    view.memory_image = sections[image_kind];
+    view.memory_image_file_offset = section_offsets[image_kind];
+    if (view.memory_image_file_offset % kArtifactCodeAlignment != 0 ||
+        view.memory_image.size() % kArtifactCodeAlignment != 0 ||
+        view.memory_image.empty()) {
+      return Corrupted(absl::StrCat("memory image section [",
+                                    view.memory_image_file_offset, ", +",
+                                    view.memory_image.size(),
+                                    ") is not page aligned"));
+    }
+  }
   // Nothing else may share the code's pages (they become executable).
-  for (uint32_t kind = 1; kind < 5; ++kind) {
+  for (uint32_t kind = 1; kind <= kMaxKind; ++kind) {
+    if (kind == static_cast<uint32_t>(SectionKind::kCode) || !seen[kind]) {
+      continue;
+    }
     if (section_offsets[kind] + sections[kind].size() > view.code_file_offset) {
       return Corrupted(
           absl::StrCat("section ", kind, " overlaps the code section"));
@@ -626,6 +652,35 @@ absl::Status CheckCompatible(const Target& artifact, const Engine& engine) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// The kMemoryImage section of `module`: its copy-on-write image bytes, or
+// empty when it has none or the image is much sparser than its data (a
+// few bytes at offset 0 and at 1 GiB must not make a 1 GiB file; the
+// loader then builds the image from the segments, sparsely).
+std::vector<uint8_t> MemoryImageSection(const wasm::ModuleInfo& module) {
+  std::optional<runtime::ModuleImageSource> source =
+      runtime::ImageSourceForModule(module);
+  if (!source.has_value()) return {};
+  std::optional<runtime::MemoryImage::Extent> extent =
+      runtime::MemoryImage::Layout(source->segments, source->memory_size_bytes);
+  if (!extent.has_value()) return {};
+  uint64_t data_bytes = 0;
+  for (const runtime::MemoryImage::Segment& seg : source->segments) {
+    data_bytes += seg.bytes.size();
+  }
+  if (extent->length > 2 * data_bytes + 64 * 1024) return {};
+  std::vector<uint8_t> image(extent->length, 0);
+  for (const runtime::MemoryImage::Segment& seg : source->segments) {
+    if (seg.bytes.empty()) continue;
+    std::memcpy(image.data() + (seg.offset - extent->offset), seg.bytes.data(),
+                seg.bytes.size());
+  }
+  return image;
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<uint8_t>> SerializeForTarget(const Module& module,
                                                         const Target& target) {
   const internal::ModuleImpl& impl = *module.impl();
@@ -633,9 +688,10 @@ absl::StatusOr<std::vector<uint8_t>> SerializeForTarget(const Module& module,
     return absl::FailedPreconditionError(
         "module has no compiled metadata to serialize");
   }
+  const std::vector<uint8_t> image = MemoryImageSection(*impl.info);
   return WriteArtifact(
       target, impl.info->bytes, *impl.compiled,
-      absl::Span<const uint8_t>(impl.code_base, impl.code_size));
+      absl::Span<const uint8_t>(impl.code_base, impl.code_size), image);
 }
 
 namespace {
@@ -677,6 +733,37 @@ absl::StatusOr<Module> Load(const Engine& engine, ArtifactView view,
                                       std::move(mapping));
 }
 
+// A module from `path` whose artifact has a kMemoryImage section of `size`
+// bytes at `file_offset`: its image maps that part of the file (no build,
+// no copy). The section must be the image the module's segments give.
+absl::Status UseFileImage(Module& module, int fd, uint64_t file_offset,
+                          uint64_t size) {
+  internal::ModuleImpl& impl = *module.impl();
+  if (!impl.engine.config().memory_init_cow) return absl::OkStatus();
+  std::optional<runtime::ModuleImageSource> source =
+      runtime::ImageSourceForModule(*impl.info);
+  std::optional<runtime::MemoryImage::Extent> extent;
+  if (source.has_value()) {
+    extent = runtime::MemoryImage::Layout(source->segments,
+                                          source->memory_size_bytes);
+  }
+  if (!extent.has_value() || extent->length != size) {
+    return Corrupted(absl::StrCat(
+        "memory image section of ", size, " bytes, the module's data "
+        "segments give ",
+        extent.has_value() ? absl::StrCat(extent->length, " bytes")
+                           : std::string("no image")));
+  }
+  absl::StatusOr<std::unique_ptr<runtime::MemoryImage>> image =
+      runtime::MemoryImage::FromFile(fd, file_offset, extent->offset,
+                                     extent->length);
+  if (!image.ok()) return image.status();
+  absl::call_once(impl.memory_image_once, [&] {
+    impl.memory_image = *std::move(image);
+  });
+  return absl::OkStatus();
+}
+
 absl::Status FileError(const std::string& path, absl::string_view what) {
   return absl::NotFoundError(
       absl::StrCat(path, ": ", what, ": ", std::strerror(errno)));
@@ -715,8 +802,16 @@ absl::StatusOr<Module> Module::DeserializeFile(const Engine& engine,
         path, ": precompiled module is truncated: 0 bytes"));
   }
   void* base = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  close(fd);
-  if (base == MAP_FAILED) return serialize::FileError(path, "cannot map");
+  if (base == MAP_FAILED) {
+    absl::Status s = serialize::FileError(path, "cannot map");
+    close(fd);
+    return s;
+  }
+  // Open until the memory image (if any) has dup'ed it.
+  std::unique_ptr<int, void (*)(int*)> fd_closer(new int(fd), [](int* f) {
+    close(*f);
+    delete f;
+  });
   std::shared_ptr<const void> mapping(
       base, [size](const void* p) { munmap(const_cast<void*>(p), size); });
   absl::Span<const uint8_t> bytes(static_cast<const uint8_t*>(base), size);
@@ -739,8 +834,17 @@ absl::StatusOr<Module> Module::DeserializeFile(const Engine& engine,
       code_mapping = mapping;
     }
   }
+  const uint64_t image_offset = view->memory_image_file_offset;
+  const uint64_t image_size = view->memory_image.size();
   absl::StatusOr<Module> module =
       serialize::Load(engine, *std::move(view), std::move(code_mapping));
+  if (module.ok() && image_size > 0) {
+    if (absl::Status s =
+            serialize::UseFileImage(*module, fd, image_offset, image_size);
+        !s.ok()) {
+      module = s;
+    }
+  }
   if (!module.ok()) {
     return absl::Status(module.status().code(),
                         absl::StrCat(path, ": ", module.status().message()));

@@ -37,7 +37,16 @@
 // function: func_index, code_offset, code_size, frame_size, traps_begin,
 // traps_end, source_map_begin, source_map_end as u32), kTraps ({u32
 // code_offset, u32 trap code}), kSourceMap ({u32 code_offset, u32
-// wasm_offset}), kCode (the position-independent code blob).
+// wasm_offset}), kCode (the position-independent code blob), and optional
+// kMemoryImage (format 2): the module's copy-on-write memory image, page
+// aligned, before the code: exactly the bytes [offset, offset + length)
+// of memory 0 after its active data segments are applied, where offset
+// and length are what runtime::MemoryImage::Layout gives for the module's
+// segments (recomputed by the loader and checked against the section
+// size). DeserializeFile maps it MAP_PRIVATE from the file into each
+// instance; written only when the image is not much sparser than its data
+// (otherwise the loader builds it from the data segments, as for modules
+// without the section).
 #ifndef KILN_ENGINE_SERIALIZE_H_
 #define KILN_ENGINE_SERIALIZE_H_
 
@@ -58,7 +67,7 @@ namespace kiln::serialize {
 inline constexpr char kKilnVersion[] = "kiln 0.1.0-dev";
 inline constexpr char kArtifactMagic[8] = {'K', 'I', 'L', 'N',
                                            'C', 'W', 'S', 'M'};
-inline constexpr uint32_t kArtifactFormatVersion = 1;
+inline constexpr uint32_t kArtifactFormatVersion = 2;  // 2: kMemoryImage
 inline constexpr uint32_t kArtifactHeaderSize = 512;
 inline constexpr uint32_t kArtifactMaxSections = 8;
 inline constexpr uint32_t kArtifactCodeAlignment = 4096;  // x86-64 page
@@ -88,6 +97,7 @@ enum class SectionKind : uint32_t {
   kTraps = 3,
   kSourceMap = 4,
   kCode = 5,
+  kMemoryImage = 6,  // optional
 };
 
 // Everything about the producer that must agree with the loader.
@@ -121,6 +131,9 @@ struct ArtifactView {
   compiler::CompiledModule compiled;
   absl::Span<const uint8_t> code;
   uint64_t code_file_offset = 0;  // offset of `code` in the artifact
+  // The kMemoryImage section (empty when absent) and its offset.
+  absl::Span<const uint8_t> memory_image;
+  uint64_t memory_image_file_offset = 0;
 };
 
 // Parses `bytes`: magic, format version, sizes, checksums (unless
@@ -142,10 +155,12 @@ bool IsArtifact(absl::Span<const uint8_t> bytes);
 
 // Writes an artifact for `target` (normally Target::ForEngine). Tests use
 // other targets to produce mismatched artifacts.
+// `memory_image`, if not empty, is the kMemoryImage section's contents.
 std::vector<uint8_t> WriteArtifact(const Target& target,
                                    absl::Span<const uint8_t> wasm,
                                    const compiler::CompiledModule& compiled,
-                                   absl::Span<const uint8_t> code);
+                                   absl::Span<const uint8_t> code,
+                                   absl::Span<const uint8_t> memory_image = {});
 
 // Module::Serialize with an explicit target (tests).
 absl::StatusOr<std::vector<uint8_t>> SerializeForTarget(const Module& module,
