@@ -62,12 +62,17 @@ void PoolingAllocator::QueueDecommit(uint32_t slot, uint8_t* p,
 // (a memory image) as the file.
 void PoolingAllocator::Decommit(const iovec* ranges, size_t n) {
   if (n == 0) return;
-  if (pidfd_ >= 0) {
+  if (pidfd_ >= 0 && use_process_madvise_.load(std::memory_order_relaxed)) {
     uint64_t total = 0;
     for (size_t i = 0; i < n; ++i) total += ranges[i].iov_len;
     const long done =
         syscall(SYS_process_madvise, pidfd_, ranges, n, MADV_DONTNEED, 0);
     if (done >= 0 && static_cast<uint64_t>(done) == total) return;
+    if (done < 0 && (errno == EINVAL || errno == ENOSYS || errno == EPERM)) {
+      // A kernel before 6.13 (no MADV_DONTNEED through process_madvise) or
+      // a sandbox: stop asking.
+      use_process_madvise_.store(false, std::memory_order_relaxed);
+    }
     // Partial or refused: do each range by itself (idempotent).
   }
   for (size_t i = 0; i < n; ++i) {

@@ -221,6 +221,7 @@ class PoolingAllocator {
   uint32_t pending_per_slot_ = 0;
   std::unique_ptr<iovec[]> pending_ranges_;
   int pidfd_ = -1;  // for process_madvise on ourselves; -1: plain madvise
+  std::atomic<bool> use_process_madvise_{true};
   // Free stack head: (ABA tag << 32) | (slot index + 1); 0 in the low half
   // is the empty stack. The tag changes on every pop and push, so a CAS
   // against a head that was popped and pushed back in between fails.
