@@ -78,25 +78,9 @@ void* Instance::ResolveLazySlot(void* ctx, uint32_t index) {
 
 absl::StatusOr<std::unique_ptr<MemoryImage>> MemoryImageForModule(
     const wasm::ModuleInfo& module) {
-  if (module.memories.empty() || module.num_imported_memories > 0) {
-    return std::unique_ptr<MemoryImage>();
-  }
-  const uint64_t min_bytes =
-      uint64_t{module.memories[0].type.limits.min} * LinearMemory::kWasmPageSize;
-  std::vector<MemoryImage::Segment> segments;
-  for (const wasm::DataSegment& seg : module.data_segments) {
-    if (seg.mode != wasm::SegmentMode::kActive) continue;
-    if (seg.memory_index != 0 ||
-        seg.offset.kind != wasm::ConstExpr::Kind::kI32Const) {
-      return std::unique_ptr<MemoryImage>();
-    }
-    const uint64_t offset = static_cast<uint32_t>(seg.offset.bits);
-    if (offset + seg.data_size > min_bytes) {
-      return std::unique_ptr<MemoryImage>();  // traps at instantiation
-    }
-    segments.push_back({offset, module.DataBytes(seg)});
-  }
-  return MemoryImage::Create(segments, min_bytes);
+  // One definition of what qualifies (runtime/memory/memory_image.h), shared
+  // with the engine's lazy build and the .cwasm image section.
+  return MemoryImageOfModule(module);
 }
 
 Instance* Instance::FromVMContext(const void* vmctx) {
