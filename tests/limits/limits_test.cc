@@ -328,6 +328,34 @@ TEST_F(LimitsTest, LimiterSetAfterInstantiationApplies) {
   EXPECT_EQ(*grow.Call(store, 1), -1);
 }
 
+// The pooling allocator has limits of its own (max_memory_size); the
+// store's limiter applies on top of them, to pooled instances too.
+TEST_F(LimitsTest, PooledInstancesAreLimitedToo) {
+  Config config;
+  config.allocation_strategy = InstanceAllocationStrategy::kPooling;
+  config.pooling.total_instances = 4;
+  Engine engine(config);
+  Store<> store(engine);
+  StoreLimits limits =
+      StoreLimitsBuilder().MemorySize(2 * kPage).TableElements(2).Build();
+  store.SetLimiter(&limits);
+  absl::StatusOr<Module> m = Module::FromWat(engine, kGrowWat);
+  ASSERT_TRUE(m.ok()) << m.status();
+  Result<Instance> inst = Instance::Create(store, *m, {});
+  ASSERT_TRUE(inst.ok()) << inst.status();
+  auto grow = inst->GetTypedFunc<int32_t(int32_t)>(store, "grow");
+  auto tgrow = inst->GetTypedFunc<int32_t(int32_t)>(store, "tgrow");
+  ASSERT_TRUE(grow.ok() && tgrow.ok());
+  EXPECT_EQ(*grow->Call(store, 1), 1);
+  EXPECT_EQ(*grow->Call(store, 1), -1);
+  EXPECT_EQ(*tgrow->Call(store, 1), 1);
+  EXPECT_EQ(*tgrow->Call(store, 1), -1);
+  Module big = *Module::FromWat(engine, R"((module (memory 3)))");
+  Result<Instance> over = Instance::Create(store, big, {});
+  ASSERT_TRUE(over.is_error());
+  EXPECT_THAT(over.status().message(), HasSubstr("memory_size"));
+}
+
 // --- Config::max_wasm_stack
 
 constexpr char kRecurseWat[] = R"(
