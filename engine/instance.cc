@@ -142,6 +142,7 @@ Result<Instance> Instance::Create(StoreOpaque& store, const Module& module,
     if (engine->pool == nullptr) return engine->pool_status;
     config.allocator = engine->pool.get();
     config.memory_image_id = m->id;  // one image per module
+    config.module_id = m->id;
   }
   absl::StatusOr<std::unique_ptr<runtime::Instance>> rt =
       runtime::Instance::Create(config);

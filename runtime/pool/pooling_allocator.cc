@@ -317,7 +317,15 @@ void PoolingAllocator::ResetInstanceBlock(uint32_t slot) {
   const uint64_t end = s.instance_bytes;
   const uint64_t sparse_end = std::min(s.sparse_end, end);
   const uint64_t sparse_begin = std::min(s.sparse_begin, sparse_end);
-  if (sparse_end - sparse_begin <= kSparseMemsetLimit) {
+  s.kept_id = 0;
+  if (s.keep_id != 0 && sparse_begin < sparse_end) {
+    // Keep the sparse part for the next instance of the same module.
+    std::memset(block, 0, sparse_begin);
+    std::memset(block + sparse_end, 0, end - sparse_end);
+    s.kept_id = s.keep_id;
+    s.kept_begin = sparse_begin;
+    s.kept_end = sparse_end;
+  } else if (sparse_end - sparse_begin <= kSparseMemsetLimit) {
     std::memset(block, 0, end);
   } else {
     // Dense head and tail by memset, the whole pages in between by madvise.
@@ -327,7 +335,32 @@ void PoolingAllocator::ResetInstanceBlock(uint32_t slot) {
     QueueDecommit(slot, block + page_begin, page_end - page_begin);
     std::memset(block + page_end, 0, end - page_end);
   }
-  s.instance_bytes = s.sparse_begin = s.sparse_end = 0;
+  s.instance_bytes = s.sparse_begin = s.sparse_end = s.keep_id = 0;
+}
+
+void PoolingAllocator::PrepareInstanceBlock(uint32_t slot, uint64_t keep_id,
+                                            uint64_t sparse_begin,
+                                            uint64_t sparse_end) {
+  SlotState& s = slots_[slot];
+  if (s.kept_id == 0) return;
+  if (s.kept_id == keep_id && s.kept_begin == sparse_begin &&
+      s.kept_end == sparse_end) {
+    return;  // the same module's funcrefs, still valid
+  }
+  // Another module's: zero them (the slot is ours, so no batching).
+  uint8_t* block = instance_block(slot);
+  const uint64_t len = s.kept_end - s.kept_begin;
+  if (len <= kSparseMemsetLimit) {
+    std::memset(block + s.kept_begin, 0, len);
+  } else {
+    const uint64_t page_begin = RoundUp(s.kept_begin, kPage);
+    const uint64_t page_end =
+        std::max(page_begin, s.kept_end / kPage * kPage);
+    std::memset(block + s.kept_begin, 0, page_begin - s.kept_begin);
+    madvise(block + page_begin, page_end - page_begin, MADV_DONTNEED);
+    std::memset(block + page_end, 0, s.kept_end - page_end);
+  }
+  s.kept_id = 0;
 }
 
 void PoolingAllocator::ResetMemory(uint32_t slot, uint32_t k) {

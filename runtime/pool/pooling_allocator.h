@@ -126,13 +126,27 @@ class PoolingAllocator {
   // lazily filled funcrefs); reset on release (call before ReleaseSlot).
   // The dense parts are zeroed with memset, a large sparse part with
   // madvise (its few touched pages fault back in; memset would write all).
+  //
+  // `keep_id` (non-zero): the sparse part only ever holds values that are
+  // the same for every instance of one module in this slot (the defined
+  // functions' funcrefs: code, type id, this slot's VMContext), so it is
+  // left as it is for the next instance, if that is of the same module
+  // (PrepareInstanceBlock); no per-function work, no page faults.
   void RecordInstanceBytes(uint32_t slot, uint64_t bytes,
-                           uint64_t sparse_begin = 0,
-                           uint64_t sparse_end = 0) {
-    slots_[slot].instance_bytes = bytes;
-    slots_[slot].sparse_begin = sparse_begin;
-    slots_[slot].sparse_end = sparse_end;
+                           uint64_t sparse_begin = 0, uint64_t sparse_end = 0,
+                           uint64_t keep_id = 0) {
+    SlotState& s = slots_[slot];
+    s.instance_bytes = bytes;
+    s.sparse_begin = sparse_begin;
+    s.sparse_end = sparse_end;
+    s.keep_id = keep_id;
   }
+  // Call after AcquireSlot, before using the block for an instance of the
+  // module `keep_id` (0: none) whose sparse part is [sparse_begin,
+  // sparse_end): zeroes what the slot kept for another module, so the
+  // whole block is zero except a sparse part kept for this very module.
+  void PrepareInstanceBlock(uint32_t slot, uint64_t keep_id,
+                            uint64_t sparse_begin, uint64_t sparse_end);
 
   // Memory `k` of `slot` as a LinearMemory of min_pages (up to max_pages
   // and max_memory_size), holding `image` (may be null: zeros) whose
@@ -172,6 +186,12 @@ class PoolingAllocator {
     uint64_t instance_bytes = 0;
     uint64_t sparse_begin = 0;
     uint64_t sparse_end = 0;
+    uint64_t keep_id = 0;
+    // What the block still holds from the last instance: module `kept_id`'s
+    // sparse part [kept_begin, kept_end).
+    uint64_t kept_id = 0;
+    uint64_t kept_begin = 0;
+    uint64_t kept_end = 0;
     uint32_t num_pending = 0;  // ranges in pending_ranges_ to give back
   };
 

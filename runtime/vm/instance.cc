@@ -96,6 +96,18 @@ uint64_t InstanceHeaderBytes() {
   return (sizeof(Instance) + kVMContextAlign - 1) / kVMContextAlign *
          kVMContextAlign;
 }
+
+// The defined functions' funcrefs, as offsets in the instance block:
+// filled lazily (so sparsely), and the same for every instance of one
+// module in one pool slot (code, type id, the slot's VMContext), which
+// lets the pool keep them (PoolingAllocator::RecordInstanceBytes).
+std::pair<uint64_t, uint64_t> DefinedFuncRefRange(
+    const wasm::ModuleInfo& module, const abi::VMOffsets& offsets) {
+  const uint64_t vmctx_at = InstanceHeaderBytes();
+  return {vmctx_at + offsets.FuncRef(module.num_imported_functions),
+          vmctx_at + offsets.FuncRef(
+                         static_cast<uint32_t>(module.functions.size()))};
+}
 }  // namespace
 
 Instance::~Instance() = default;
@@ -104,14 +116,9 @@ void Instance::operator delete(Instance* instance, std::destroying_delete_t) {
   PoolingAllocator* pool = instance->allocator_;
   const uint32_t slot = instance->slot_;
   const uint64_t block_bytes = instance->block_bytes_;
-  // The funcref array is filled lazily, so sparsely.
-  const uint64_t vmctx_at = static_cast<uint8_t*>(instance->vmctx_) -
-                            reinterpret_cast<uint8_t*>(instance);
-  const uint64_t sparse_begin =
-      vmctx_at + instance->offsets_.func_refs_begin();
-  const uint64_t sparse_end =
-      vmctx_at + instance->offsets_.FuncRef(
-                     static_cast<uint32_t>(instance->module_->functions.size()));
+  const auto [sparse_begin, sparse_end] =
+      DefinedFuncRefRange(*instance->module_, instance->offsets_);
+  const uint64_t module_id = instance->module_id_;
   if (pool != nullptr) {
     // owned_*[k] is defined memory / table k (creation stops at the first
     // failure, so a prefix).
@@ -125,7 +132,8 @@ void Instance::operator delete(Instance* instance, std::destroying_delete_t) {
   }
   instance->~Instance();
   if (pool != nullptr) {
-    pool->RecordInstanceBytes(slot, block_bytes, sparse_begin, sparse_end);
+    pool->RecordInstanceBytes(slot, block_bytes, sparse_begin, sparse_end,
+                              module_id);
     pool->ReleaseSlot(slot);
   } else {
     std::free(instance);
@@ -200,7 +208,12 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
     absl::StatusOr<uint32_t> acquired = pool->AcquireSlot();
     if (!acquired.ok()) return acquired.status();
     pool_slot = *acquired;
-    block = pool->instance_block(pool_slot);  // zero, page aligned
+    const auto [sparse_begin, sparse_end] =
+        DefinedFuncRefRange(*module, offsets);
+    pool->PrepareInstanceBlock(pool_slot, config.module_id, sparse_begin,
+                               sparse_end);
+    // Zero, page aligned (but for funcrefs kept from this same module).
+    block = pool->instance_block(pool_slot);
   } else {
     // calloc: glibc hands out fresh (already zero) pages for large blocks
     // without writing them; its alignment (16) is what the VMContext needs.
@@ -216,6 +229,7 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
   std::unique_ptr<Instance> instance(new (block) Instance());
   instance->allocator_ = pool;
   instance->slot_ = pool_slot;
+  instance->module_id_ = config.module_id;
   instance->block_bytes_ = block_bytes;
   instance->module_ = module;
   instance->offsets_ = offsets;

@@ -102,6 +102,10 @@ struct InstanceConfig {
   // that still holds this image is reused without remapping). Required
   // with `allocator` and `memory_image`.
   uint64_t memory_image_id = 0;
+  // Identity of `module`, unique in the process (0: unknown). With
+  // `allocator`, a slot's funcrefs are kept for the next instance of the
+  // same module instead of being reset.
+  uint64_t module_id = 0;
   // Asked before each defined memory / table is created and on every
   // memory.grow / table.grow from wasm (runtime/vm/resource_limiter.h);
   // null = no limits. Must outlive the instance (the engine's is per store).
@@ -217,6 +221,7 @@ class Instance {
   uint32_t* import_type_ids_ = nullptr;  // in the block, after the VMContext
   PoolingAllocator* allocator_ = nullptr;
   uint32_t slot_ = kNoSlot;
+  uint64_t module_id_ = 0;
   uint64_t block_bytes_ = 0;  // instance object + VMContext
   void* host_data_ = nullptr;
   ResourceLimiterHook* limiter_ = nullptr;

@@ -279,6 +279,65 @@ TEST(PoolTest, TablesAreResetForTheNextInstance) {
   }
 }
 
+// A slot keeps the defined functions' funcrefs for the next instance of
+// the same module; imported functions' funcrefs, tables and everything
+// else start fresh, and another module in the slot sees none of them.
+TEST(PoolTest, FuncrefsAreKeptOnlyForTheSameModule) {
+  Engine engine(PoolingConfig(1));
+  constexpr std::string_view kWithImport = R"(
+    (module
+      (type $t (func (result i32)))
+      (import "env" "f" (func $imp (result i32)))
+      (table 4 funcref)
+      (elem (i32.const 0) $imp $own)
+      (func $own (result i32) (i32.const 100))
+      (func (export "call") (param i32) (result i32)
+        (call_indirect (type $t) (local.get 0))))
+  )";
+  Module m = Compile(engine, kWithImport);
+  Module other = Compile(engine, R"(
+    (module
+      (type $t (func (result i32)))
+      (table 4 funcref)
+      (elem (i32.const 1) $a $b)
+      (func $a (result i32) (i32.const 7))
+      (func $b (result i32) (i32.const 8))
+      (func (export "call") (param i32) (result i32)
+        (call_indirect (type $t) (local.get 0))))
+  )");
+  FuncType type({}, {ValType::kI32});
+  for (int round = 0; round < 4; ++round) {
+    {
+      Store<> store(engine);
+      absl::StatusOr<Func> host = Func::New(
+          store, type,
+          [round](Caller<>&, absl::Span<const Val>, absl::Span<Val> results)
+              -> std::optional<Trap> {
+            results[0] = Val::I32(round);
+            return std::nullopt;
+          });
+      ASSERT_TRUE(host.ok()) << host.status();
+      Result<Instance> inst = Instance::Create(store, m, {Extern(*host)});
+      ASSERT_TRUE(inst.ok()) << inst.status();
+      EXPECT_EQ(CallI32(store, *inst, "call", {Val::I32(0)}), round);
+      EXPECT_EQ(CallI32(store, *inst, "call", {Val::I32(1)}), 100);
+      EXPECT_TRUE(inst->GetFunc(store, "call")
+                      ->Call(store, {Val::I32(2)})
+                      .is_trap());
+    }
+    if (round % 2 == 1) {
+      Store<> store(engine);
+      Result<Instance> inst = Instance::Create(store, other, {});
+      ASSERT_TRUE(inst.ok()) << inst.status();
+      EXPECT_TRUE(inst->GetFunc(store, "call")
+                      ->Call(store, {Val::I32(0)})
+                      .is_trap());
+      EXPECT_EQ(CallI32(store, *inst, "call", {Val::I32(1)}), 7);
+      EXPECT_EQ(CallI32(store, *inst, "call", {Val::I32(2)}), 8);
+    }
+  }
+}
+
 // --- Lazy funcref tables, with pooling and on demand.
 
 class LazyTableTest : public ::testing::TestWithParam<bool> {
