@@ -74,7 +74,8 @@ struct PoolingConfig {
   // process, and batching pays for it once per batch instead of once per
   // instance. 1 = give back at every release. A slot is never reused
   // before it was reset; an acquire that finds no free slot resets the
-  // pending ones first.
+  // pending ones first. The cost: the pages dirtied by up to this many
+  // dropped instances stay resident until their batch is given back.
   uint32_t decommit_batch_size = 64;
 };
 
