@@ -136,6 +136,7 @@ Result<Instance> Instance::Create(StoreOpaque& store, const Module& module,
   config.memory_image = internal::MemoryImageFor(*m);  // built on first use
   config.limiter = store.limiter_hook();
   config.table_images = m->table_images.get();
+  config.offsets = m->offsets.has_value() ? &*m->offsets : nullptr;
   if (store.engine().config().allocation_strategy ==
       InstanceAllocationStrategy::kPooling) {
     internal::EngineImpl* engine = store.engine().impl();

@@ -90,6 +90,8 @@ struct ModuleImpl {
   // them lazily (null when the module does not qualify, see
   // runtime::TableImagesForModule; then element segments are applied).
   std::unique_ptr<runtime::TableImages> table_images;
+  // The instances' VMContext layout, computed once.
+  std::optional<abi::VMOffsets> offsets;
   // Copy-on-write image of memory 0's initial contents (null when the
   // module does not qualify, see runtime::MemoryImageForModule, or
   // Config::memory_init_cow is off). Built once, on first instantiation or

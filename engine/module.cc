@@ -107,6 +107,7 @@ absl::StatusOr<Module> ModuleFromCompiled(
   // not touch an element per table slot); null when the module does not
   // qualify.
   impl->table_images = runtime::TableImagesForModule(m);
+  impl->offsets.emplace(runtime::InstanceCountsFor(m));
 
   // The copy-on-write memory image is built on first use (MemoryImageFor):
   // modules that are never instantiated, or only serialized, never pay

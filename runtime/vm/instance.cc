@@ -189,8 +189,10 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
                        config.imported_globals.size());
   }
 
-  const abi::VMOffsetsCounts counts = InstanceCountsFor(*module);
-  const abi::VMOffsets offsets(counts);
+  const abi::VMOffsets offsets =
+      config.offsets != nullptr ? *config.offsets
+                                : abi::VMOffsets(InstanceCountsFor(*module));
+  const abi::VMOffsetsCounts& counts = offsets.counts();
   const uint64_t header_bytes = InstanceHeaderBytes();
   // Block: instance object | VMContext | imported functions' type ids.
   const uint64_t block_bytes = header_bytes + offsets.size() +

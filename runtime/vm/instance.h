@@ -106,6 +106,9 @@ struct InstanceConfig {
   // `allocator`, a slot's funcrefs are kept for the next instance of the
   // same module instead of being reset.
   uint64_t module_id = 0;
+  // VMOffsets(InstanceCountsFor(*module)) computed once per module, or null
+  // (then computed here).
+  const abi::VMOffsets* offsets = nullptr;
   // Asked before each defined memory / table is created and on every
   // memory.grow / table.grow from wasm (runtime/vm/resource_limiter.h);
   // null = no limits. Must outlive the instance (the engine's is per store).
