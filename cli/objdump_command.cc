@@ -291,11 +291,19 @@ int Run(const std::vector<std::string_view>& args) {
           "  target: %s\n"
           "  compatibility hash: %016x\n"
           "  embedded wasm: %u bytes; code: %u bytes at file offset 0x%x, %u "
-          "functions, %u trap sites, %u source map entries\n\n",
+          "functions, %u trap sites, %u source map entries\n",
           file, view->format_version, artifact.size(),
           view->target.ToString(), view->compat_hash, view->wasm.size(),
           view->code.size(), view->code_file_offset, cm.functions.size(),
           cm.traps.size(), cm.source_map.size());
+      if (!view->memory_image.empty()) {
+        absl::StrAppendFormat(&out,
+                              "  memory image: %u bytes at file offset 0x%x "
+                              "(mapped copy-on-write by instances)\n",
+                              view->memory_image.size(),
+                              view->memory_image_file_offset);
+      }
+      out.push_back('\n');
     } else {
       absl::StrAppendFormat(&out,
                             "%s: WebAssembly module, %u bytes; compiled: %u "

@@ -38,6 +38,7 @@ check compile-o-unwritable 1 "cannot write" -- "$kiln" compile "$wat" -o "$tmp/n
 
 check objdump-cwasm 0 "small.cwasm: Kiln precompiled module, format 2" -- "$kiln" objdump "$tmp/small.cwasm"
 check objdump-cwasm-target 0 "optimize=on" -- "$kiln" objdump --headers "$tmp/small.cwasm"
+check objdump-cwasm-image 0 "memory image: 4096 bytes at file offset" -- "$kiln" objdump --headers "$tmp/small.cwasm"
 check objdump-cwasm-no-opt 0 "optimize=off" -- "$kiln" objdump --headers "$tmp/noopt.cwasm"
 check objdump-cwasm-exports 0 'func[1] "add"' -- "$kiln" objdump --details "$tmp/small.cwasm"
 # The disassembly of the .cwasm is the one of compiling the .wat.
