@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <new>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -68,9 +69,9 @@ absl::StatusOr<std::unique_ptr<LinearMemory>> LinearMemory::Create(
   return memory;
 }
 
-absl::StatusOr<std::unique_ptr<LinearMemory>> LinearMemory::CreateInReservation(
-    uint8_t* base, uint64_t min_pages, std::optional<uint64_t> max_pages,
-    const Options& options) {
+absl::StatusOr<LinearMemory*> LinearMemory::CreateInReservation(
+    void* where, uint8_t* base, uint64_t min_pages,
+    std::optional<uint64_t> max_pages, const Options& options) {
   const uint64_t reservation_pages = options.reservation_bytes / kWasmPageSize;
   if (base == nullptr || min_pages > reservation_pages ||
       (max_pages.has_value() && *max_pages < min_pages)) {
@@ -79,7 +80,7 @@ absl::StatusOr<std::unique_ptr<LinearMemory>> LinearMemory::CreateInReservation(
         " pages is above the maximum or the reservation of ",
         reservation_pages, " pages"));
   }
-  std::unique_ptr<LinearMemory> memory(new LinearMemory());
+  auto* memory = new (where) LinearMemory();
   memory->base_ = base;
   memory->owns_reservation_ = false;
   memory->min_pages_ = min_pages;

@@ -64,10 +64,12 @@ class LinearMemory {
   // options.guard_bytes) must be mapped, its first min_pages pages
   // read-write and the rest PROT_NONE. It grows by mprotect like any memory
   // (up to options.reservation_bytes) and never unmaps: the owner resets
-  // and reuses the slot.
-  static absl::StatusOr<std::unique_ptr<LinearMemory>> CreateInReservation(
-      uint8_t* base, uint64_t min_pages, std::optional<uint64_t> max_pages,
-      const Options& options);
+  // and reuses the slot. The object itself is constructed at `where`
+  // (sizeof(LinearMemory) bytes, aligned for it; the slot holds it too, so
+  // instantiation does not allocate): destroy it with ~LinearMemory().
+  static absl::StatusOr<LinearMemory*> CreateInReservation(
+      void* where, uint8_t* base, uint64_t min_pages,
+      std::optional<uint64_t> max_pages, const Options& options);
 
   LinearMemory(const LinearMemory&) = delete;
   LinearMemory& operator=(const LinearMemory&) = delete;

@@ -374,8 +374,8 @@ void PoolingAllocator::ResetMemory(uint32_t slot, uint32_t k) {
   st.used_bytes = 0;
 }
 
-absl::StatusOr<std::unique_ptr<LinearMemory>> PoolingAllocator::AcquireMemory(
-    uint32_t slot, uint32_t k, uint64_t min_pages,
+absl::StatusOr<LinearMemory*> PoolingAllocator::AcquireMemory(
+    void* where, uint32_t slot, uint32_t k, uint64_t min_pages,
     std::optional<uint64_t> max_pages, const MemoryImage* image,
     uint64_t image_id) {
   if (absl::Status s = CheckMemoryFits(k, min_pages); !s.ok()) return s;
@@ -413,11 +413,14 @@ absl::StatusOr<std::unique_ptr<LinearMemory>> PoolingAllocator::AcquireMemory(
   LinearMemory::Options options;
   options.reservation_bytes = memory_reservation_;
   options.guard_bytes = kMemorySlotBytes - memory_reservation_;
-  absl::StatusOr<std::unique_ptr<LinearMemory>> memory =
-      LinearMemory::CreateInReservation(base, min_pages, max_pages, options);
+  absl::StatusOr<LinearMemory*> memory = LinearMemory::CreateInReservation(
+      where, base, min_pages, max_pages, options);
   if (!memory.ok()) return memory.status();
   if (image != nullptr && st.image_id != image_id) {
-    if (absl::Status s = image->MapInto(**memory); !s.ok()) return s;
+    if (absl::Status s = image->MapInto(**memory); !s.ok()) {
+      (*memory)->~LinearMemory();
+      return s;
+    }
     st.image_id = image_id;
     st.image_offset = image->offset();
     st.image_length = image->length();

@@ -152,11 +152,14 @@ class PoolingAllocator {
   // Memory `k` of `slot` as a LinearMemory of min_pages (up to max_pages
   // and max_memory_size), holding `image` (may be null: zeros) whose
   // identity is `image_id` (unique per image in the process; a slot that
-  // still holds image_id is reused without mapping anything).
-  absl::StatusOr<std::unique_ptr<LinearMemory>> AcquireMemory(
-      uint32_t slot, uint32_t k, uint64_t min_pages,
-      std::optional<uint64_t> max_pages, const MemoryImage* image,
-      uint64_t image_id);
+  // still holds image_id is reused without mapping anything). The object
+  // is constructed at `where` (LinearMemory::CreateInReservation); destroy
+  // it with ~LinearMemory().
+  absl::StatusOr<LinearMemory*> AcquireMemory(void* where, uint32_t slot,
+                                              uint32_t k, uint64_t min_pages,
+                                              std::optional<uint64_t> max_pages,
+                                              const MemoryImage* image,
+                                              uint64_t image_id);
   // Call when the instance drops memory `k` (its final size is what gets
   // reset on release).
   void RecordMemorySize(uint32_t slot, uint32_t k, uint64_t size_bytes);

@@ -16,6 +16,16 @@
 namespace kiln::runtime {
 namespace {
 
+// Where the pool constructs a LinearMemory (an instance block does it in
+// the slot; here, the test's own storage).
+struct MemoryStorage {
+  alignas(LinearMemory) unsigned char bytes[sizeof(LinearMemory)];
+};
+struct DestroyInPlace {
+  void operator()(LinearMemory* m) const { m->~LinearMemory(); }
+};
+using InPlaceMemory = std::unique_ptr<LinearMemory, DestroyInPlace>;
+
 PoolingConfig SmallConfig(uint32_t n) {
   PoolingConfig c;
   c.total_instances = n;
@@ -81,19 +91,21 @@ TEST_P(PoolingResetTest, ReleasedSlotsComeBackZeroed) {
     for (uint64_t i = 0; i < 64 * 1024; i += 512) ASSERT_EQ(block[i], 0) << i;
     uintptr_t* table = pool->table_storage(slot, 0);
     for (int i = 0; i < 2048; i += 16) ASSERT_EQ(table[i], 0u) << i;
-    absl::StatusOr<std::unique_ptr<LinearMemory>> memory =
-        pool->AcquireMemory(slot, 0, 1, std::nullopt, nullptr, 0);
-    ASSERT_TRUE(memory.ok()) << memory.status();
-    EXPECT_EQ((*memory)->size_pages(), 1u);
-    for (uint64_t i = 0; i < 65536; i += 4096) ASSERT_EQ((*memory)->base()[i], 0);
+    MemoryStorage storage;
+    absl::StatusOr<LinearMemory*> acquired = pool->AcquireMemory(
+        &storage, slot, 0, 1, std::nullopt, nullptr, 0);
+    ASSERT_TRUE(acquired.ok()) << acquired.status();
+    InPlaceMemory memory(*acquired);
+    EXPECT_EQ(memory->size_pages(), 1u);
+    for (uint64_t i = 0; i < 65536; i += 4096) ASSERT_EQ(memory->base()[i], 0);
     // Dirty everything, grow, record, release.
     std::memset(block, 0xab, 64 * 1024);
     std::fill_n(table, 2048, uintptr_t{7});
-    ASSERT_EQ((*memory)->Grow(2), 1);
-    std::memset((*memory)->base(), 0xcd, 3 * 65536);
-    EXPECT_EQ((*memory)->Grow(2), -1);  // 4-page slot
-    pool->RecordMemorySize(slot, 0, (*memory)->size_bytes());
-    memory->reset();
+    ASSERT_EQ(memory->Grow(2), 1);
+    std::memset(memory->base(), 0xcd, 3 * 65536);
+    EXPECT_EQ(memory->Grow(2), -1);  // 4-page slot
+    pool->RecordMemorySize(slot, 0, memory->size_bytes());
+    memory.reset();
     pool->RecordTableSize(slot, 0, 2048);
     pool->RecordInstanceBytes(slot, 64 * 1024, 4096, 60 * 1024);
     pool->ReleaseSlot(slot);
@@ -106,12 +118,15 @@ INSTANTIATE_TEST_SUITE_P(BatchSizes, PoolingResetTest,
 TEST(PoolingAllocatorTest, ShrunkMemoryIsInaccessibleAgain) {
   auto pool = *PoolingAllocator::Create(SmallConfig(1));
   uint32_t slot = *pool->AcquireSlot();
-  auto memory = *pool->AcquireMemory(slot, 0, 3, std::nullopt, nullptr, 0);
+  MemoryStorage storage;
+  InPlaceMemory memory(
+      *pool->AcquireMemory(&storage, slot, 0, 3, std::nullopt, nullptr, 0));
   pool->RecordMemorySize(slot, 0, memory->size_bytes());
   memory.reset();
   pool->ReleaseSlot(slot);
   slot = *pool->AcquireSlot();
-  memory = *pool->AcquireMemory(slot, 0, 1, std::nullopt, nullptr, 0);
+  memory.reset(
+      *pool->AcquireMemory(&storage, slot, 0, 1, std::nullopt, nullptr, 0));
   // Page 1 is PROT_NONE again: the kernel cannot read it (EFAULT), while
   // page 0 is readable.
   int fds[2];

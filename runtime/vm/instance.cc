@@ -96,6 +96,10 @@ uint64_t InstanceHeaderBytes() {
   return (sizeof(Instance) + kVMContextAlign - 1) / kVMContextAlign *
          kVMContextAlign;
 }
+constexpr uint64_t RoundUp16(uint64_t n) { return (n + 15) / 16 * 16; }
+constexpr uint64_t kMemoryObjectBytes = RoundUp16(sizeof(LinearMemory));
+constexpr uint64_t kTableObjectBytes = RoundUp16(sizeof(Table));
+static_assert(alignof(LinearMemory) <= 16 && alignof(Table) <= 16);
 
 // The defined functions' funcrefs, as offsets in the instance block:
 // filled lazily (so sparsely), and the same for every instance of one
@@ -193,11 +197,19 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
       config.offsets != nullptr ? *config.offsets
                                 : abi::VMOffsets(InstanceCountsFor(*module));
   const abi::VMOffsetsCounts& counts = offsets.counts();
-  const uint64_t header_bytes = InstanceHeaderBytes();
-  // Block: instance object | VMContext | imported functions' type ids.
-  const uint64_t block_bytes = header_bytes + offsets.size() +
-                               sizeof(uint32_t) * counts.num_imported_functions;
   PoolingAllocator* pool = config.allocator;
+  const uint64_t header_bytes = InstanceHeaderBytes();
+  // Block: instance object | VMContext | imported functions' type ids |
+  // (pooled) the LinearMemory and Table objects of the defined memories and
+  // tables.
+  const uint64_t objects_at =
+      RoundUp16(header_bytes + offsets.size() +
+                sizeof(uint32_t) * counts.num_imported_functions);
+  const uint64_t tables_at =
+      objects_at + counts.num_defined_memories * kMemoryObjectBytes;
+  const uint64_t block_bytes =
+      pool == nullptr ? objects_at
+                      : tables_at + counts.num_defined_tables * kTableObjectBytes;
   void* block = nullptr;
   uint32_t pool_slot = kNoSlot;
   if (pool != nullptr) {
@@ -314,29 +326,46 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
     // instance was of this module (else AcquireMemory maps it).
     const MemoryImage* pooled_image =
         (pool != nullptr && i == 0) ? config.memory_image : nullptr;
-    auto memory =
-        pool != nullptr
-            ? pool->AcquireMemory(pool_slot, defined, limits.min, max_pages,
-                                  pooled_image, config.memory_image_id)
-            : LinearMemory::Create(limits.min, max_pages,
-                                   config.memory_options);
-    if (!memory.ok()) {
-      return absl::Status(memory.status().code(),
+    std::unique_ptr<LinearMemory, ObjectDeleter> memory;
+    absl::Status status;
+    if (pool != nullptr) {
+      absl::StatusOr<LinearMemory*> pooled = pool->AcquireMemory(
+          static_cast<uint8_t*>(block) + objects_at +
+              defined * kMemoryObjectBytes,
+          pool_slot, defined, limits.min, max_pages, pooled_image,
+          config.memory_image_id);
+      if (pooled.ok()) {
+        memory = std::unique_ptr<LinearMemory, ObjectDeleter>(
+            *pooled, ObjectDeleter{/*in_place=*/true});
+      } else {
+        status = pooled.status();
+      }
+    } else {
+      absl::StatusOr<std::unique_ptr<LinearMemory>> created =
+          LinearMemory::Create(limits.min, max_pages, config.memory_options);
+      if (created.ok()) {
+        memory.reset(created->release());
+      } else {
+        status = created.status();
+      }
+    }
+    if (memory == nullptr) {
+      return absl::Status(status.code(),
                           absl::StrCat("Instance::Create: memory ", i, ": ",
-                                       memory.status().message()));
+                                       status.message()));
     }
     if (pooled_image != nullptr) {
       instance->data_from_image_ = true;
     } else if (i == 0 && config.memory_image != nullptr) {
-      if (absl::Status s = config.memory_image->MapInto(**memory); !s.ok()) {
+      if (absl::Status s = config.memory_image->MapInto(*memory); !s.ok()) {
         return s;
       }
       instance->data_from_image_ = true;
     }
-    (*memory)->BindDefinition(reinterpret_cast<abi::VMMemoryDefinition*>(
+    memory->BindDefinition(reinterpret_cast<abi::VMMemoryDefinition*>(
         instance->At(o.DefinedMemory(defined))));
-    instance->memories_.push_back(memory->get());
-    instance->owned_memories_.push_back(*std::move(memory));
+    instance->memories_.push_back(memory.get());
+    instance->owned_memories_.push_back(std::move(memory));
   }
 
   const bool lazy_tables =
@@ -368,34 +397,51 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
     }
     // A pooled table's storage is zero, which is what a lazy table starts
     // as: nothing is written per element.
-    auto table =
-        pool != nullptr
-            ? Table::CreateInStorage(
-                  type.elem_type, type.limits.min, type.limits.max, nullptr,
-                  config.funcref_table_init_bit,
-                  pool->table_storage(pool_slot, defined),
-                  pool->config().max_table_elements, /*leave_zero=*/lazy)
-            : Table::Create(type.elem_type, type.limits.min, type.limits.max,
-                            nullptr, config.funcref_table_init_bit);
-    if (!table.ok()) {
-      return absl::Status(table.status().code(),
+    std::unique_ptr<Table, ObjectDeleter> table;
+    absl::Status status;
+    if (pool != nullptr) {
+      absl::StatusOr<Table*> pooled = Table::CreateInStorage(
+          static_cast<uint8_t*>(block) + tables_at +
+              defined * kTableObjectBytes,
+          type.elem_type, type.limits.min, type.limits.max, nullptr,
+          config.funcref_table_init_bit,
+          pool->table_storage(pool_slot, defined),
+          pool->config().max_table_elements, /*leave_zero=*/lazy);
+      if (pooled.ok()) {
+        table = std::unique_ptr<Table, ObjectDeleter>(
+            *pooled, ObjectDeleter{/*in_place=*/true});
+      } else {
+        status = pooled.status();
+      }
+    } else {
+      absl::StatusOr<std::unique_ptr<Table>> created =
+          Table::Create(type.elem_type, type.limits.min, type.limits.max,
+                        nullptr, config.funcref_table_init_bit);
+      if (created.ok()) {
+        table.reset(created->release());
+      } else {
+        status = created.status();
+      }
+    }
+    if (table == nullptr) {
+      return absl::Status(status.code(),
                           absl::StrCat("Instance::Create: table ", i, ": ",
-                                       table.status().message()));
+                                       status.message()));
     }
     if (lazy) {
       LazyTable& lazy_table = instance->lazy_tables_[defined];
       lazy_table.instance = instance.get();
       lazy_table.image = &config.table_images->tables[defined];
-      if (absl::Status s = (*table)->MakeLazy(&ResolveLazySlot, &lazy_table,
-                                              /*slots_are_zero=*/pool != nullptr);
+      if (absl::Status s = table->MakeLazy(&ResolveLazySlot, &lazy_table,
+                                           /*slots_are_zero=*/pool != nullptr);
           !s.ok()) {
         return s;
       }
     }
-    (*table)->BindDefinition(reinterpret_cast<abi::VMTableDefinition*>(
+    table->BindDefinition(reinterpret_cast<abi::VMTableDefinition*>(
         instance->At(o.DefinedTable(defined))));
-    instance->tables_.push_back(table->get());
-    instance->owned_tables_.push_back(*std::move(table));
+    instance->tables_.push_back(table.get());
+    instance->owned_tables_.push_back(std::move(table));
   }
 
   // Defined globals, in order (an initializer may read earlier globals).

@@ -125,6 +125,20 @@ absl::StatusOr<std::unique_ptr<MemoryImage>> MemoryImageForModule(
 // The VMContext counts the runtime lays out for `module`.
 abi::VMOffsetsCounts InstanceCountsFor(const wasm::ModuleInfo& module);
 
+// Deletes an instance's defined memories and tables: on the heap (on
+// demand) or constructed in the instance block (pooled).
+struct ObjectDeleter {
+  bool in_place = false;
+  template <typename T>
+  void operator()(T* object) const {
+    if (in_place) {
+      object->~T();
+    } else {
+      delete object;
+    }
+  }
+};
+
 class Instance {
  public:
   // Allocates the VMContext, links imports, creates defined memories and
@@ -215,8 +229,9 @@ class Instance {
   void* vmctx_ = nullptr;
   // Inline storage: instantiation allocates nothing for these in the
   // common case (at most two of each).
-  absl::InlinedVector<std::unique_ptr<LinearMemory>, 1> owned_memories_;
-  absl::InlinedVector<std::unique_ptr<Table>, 2> owned_tables_;
+  absl::InlinedVector<std::unique_ptr<LinearMemory, ObjectDeleter>, 1>
+      owned_memories_;
+  absl::InlinedVector<std::unique_ptr<Table, ObjectDeleter>, 2> owned_tables_;
   absl::InlinedVector<LinearMemory*, 1> memories_;
   absl::InlinedVector<Table*, 2> tables_;
   const void* const* function_code_ = nullptr;  // defined functions

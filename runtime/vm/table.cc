@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -39,10 +40,10 @@ absl::StatusOr<std::unique_ptr<Table>> Table::Create(
   return table;
 }
 
-absl::StatusOr<std::unique_ptr<Table>> Table::CreateInStorage(
-    wasm::ValType elem_type, uint32_t min, std::optional<uint32_t> max,
-    void* init, bool init_bit, uintptr_t* storage, uint64_t capacity,
-    bool leave_zero) {
+absl::StatusOr<Table*> Table::CreateInStorage(
+    void* where, wasm::ValType elem_type, uint32_t min,
+    std::optional<uint32_t> max, void* init, bool init_bit,
+    uintptr_t* storage, uint64_t capacity, bool leave_zero) {
   if (storage == nullptr || min > capacity) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "Table::CreateInStorage: ", min,
@@ -53,7 +54,7 @@ absl::StatusOr<std::unique_ptr<Table>> Table::CreateInStorage(
         "Table::CreateInStorage: invalid element type ",
         wasm::ValTypeName(elem_type), " or maximum below the minimum ", min));
   }
-  std::unique_ptr<Table> table(new Table());
+  auto* table = new (where) Table();
   Table& t = *table;
   t.elem_type_ = elem_type;
   t.init_bit_ = init_bit;

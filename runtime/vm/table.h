@@ -45,11 +45,13 @@ class Table {
   // slot, runtime/pool): `capacity` slots at `storage`, all zero. The table
   // never grows past `capacity` and never moves; whoever owns the storage
   // resets it after the table is gone. `leave_zero`: do not write `init`
-  // (the caller makes the table lazy next, MakeLazy(..., true)).
-  static absl::StatusOr<std::unique_ptr<Table>> CreateInStorage(
-      wasm::ValType elem_type, uint32_t min, std::optional<uint32_t> max,
-      void* init, bool init_bit, uintptr_t* storage, uint64_t capacity,
-      bool leave_zero = false);
+  // (the caller makes the table lazy next, MakeLazy(..., true)). The Table
+  // object is constructed at `where` (sizeof(Table) bytes, aligned for it):
+  // destroy it with ~Table().
+  static absl::StatusOr<Table*> CreateInStorage(
+      void* where, wasm::ValType elem_type, uint32_t min,
+      std::optional<uint32_t> max, void* init, bool init_bit,
+      uintptr_t* storage, uint64_t capacity, bool leave_zero = false);
 
   Table(const Table&) = delete;
   Table& operator=(const Table&) = delete;
