@@ -25,7 +25,12 @@
 namespace kiln {
 namespace {
 
-constexpr int kThreads = 6;
+// KILN_STRESS_THREADS / KILN_STRESS_SECONDS override (e.g. 1 vs 2 threads
+// to see how a store's life scales).
+int Threads() {
+  const char* s = std::getenv("KILN_STRESS_THREADS");
+  return s != nullptr && std::atoi(s) > 0 ? std::atoi(s) : 6;
+}
 
 double SecondsPerTest() {
   const char* s = std::getenv("KILN_STRESS_SECONDS");
@@ -142,7 +147,7 @@ void RunThreads(const std::function<int(int thread, int k)>& body,
       std::chrono::steady_clock::now() +
       std::chrono::duration<double>(SecondsPerTest());
   std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
+  for (int t = 0; t < Threads(); ++t) {
     threads.emplace_back([&, t] {
       int k = 0;
       // At least a few rounds each, however slow the machine (TSan).
@@ -189,13 +194,13 @@ TEST_P(StressTest, SharedModulesLinkerAndInstancePre) {
       [&](int t, int k) {
         const int v = (t + k) % kModules;
         const InstancePre<Data>* p = (v == 0 && k % 2 == 0) ? &*pre : nullptr;
-        return OneStore(engine, linker, modules[v], p, v, k * kThreads + t);
+        return OneStore(engine, linker, modules[v], p, v, k * Threads() + t);
       },
       totals);
   EXPECT_EQ(totals.failures.load(), 0);
   std::printf("%s: %lld stores on %d threads\n",
               GetParam() ? "pooling" : "on-demand",
-              static_cast<long long>(totals.stores.load()), kThreads);
+              static_cast<long long>(totals.stores.load()), Threads());
 }
 
 // Compiling (signature interning, code registration), serializing and
@@ -209,7 +214,7 @@ TEST_P(StressTest, CompileWhileInstantiating) {
   RunThreads(
       [&](int t, int k) {
         if (t % 3 != 0) {
-          return OneStore(engine, linker, *shared, nullptr, 7, k * kThreads + t);
+          return OneStore(engine, linker, *shared, nullptr, 7, k * Threads() + t);
         }
         // A new module each time (dropped at the end: code unregistered
         // while other threads look up trap sites).
