@@ -32,7 +32,7 @@ absl::StatusOr<uint8_t*> Reserve(uint64_t bytes, int prot, const char* what) {
 }
 
 // Ranges given back per process_madvise call (below UIO_MAXIOV).
-constexpr size_t kDecommitChunk = 64;
+constexpr size_t kDecommitChunk = 256;
 
 }  // namespace
 
