@@ -108,7 +108,16 @@ uint32_t PoolingAllocator::DrainDirty() {
     draining_.fetch_sub(1);
     return 0;
   }
-  // The chain is ours now: give back its ranges, a chunk per call.
+  // The chain is ours now. Count it first, so releases on other threads
+  // see the batch as taken and do not start a drain of a handful of slots
+  // (each call is one TLB shootdown) while this one runs.
+  uint32_t taken = 0;
+  for (uint32_t link = first; link != 0;
+       link = slots_[link - 1].next.load(std::memory_order_relaxed)) {
+    ++taken;
+  }
+  dirty_count_.fetch_sub(taken);
+  // Give back its ranges, a chunk per call.
   iovec batch[kDecommitChunk];
   size_t n = 0;
   uint32_t count = 0;
@@ -130,7 +139,6 @@ uint32_t PoolingAllocator::DrainDirty() {
     ++count;
   }
   Decommit(batch, n);
-  dirty_count_.fetch_sub(count);
   // Release: the resets happen before the next owner's acquire.
   PushChain(free_head_, first - 1, last, std::memory_order_release);
   draining_.fetch_sub(1);
@@ -305,8 +313,11 @@ void PoolingAllocator::ReleaseSlot(uint32_t slot) {
     PushChain(free_head_, slot, slot, std::memory_order_release);
     return;
   }
+  // Counted before it is pushed, so the count never drops below what the
+  // stack holds (a drain subtracts what it took).
+  const uint32_t dirty = dirty_count_.fetch_add(1) + 1;
   PushChain(dirty_head_, slot, slot, std::memory_order_release);
-  if (dirty_count_.fetch_add(1) + 1 >= config_.decommit_batch_size) {
+  if (dirty >= config_.decommit_batch_size && draining_.load() == 0) {
     DrainDirty();
   }
 }
