@@ -3,8 +3,9 @@
 // to the module (wasmtime's pooling instance allocator, our own code).
 //
 // One instance slot holds everything an instance defines:
-//   - a block of max_instance_size bytes for the runtime::Instance object
-//     and its VMContext (runtime/vm/instance.h places both there),
+//   - a block of max_instance_size bytes for the runtime::Instance object,
+//     its VMContext and its LinearMemory / Table objects
+//     (runtime/vm/instance.cc places them there),
 //   - max_memories_per_instance linear-memory reservations, each the full
 //     4 GiB + 2 GiB guard the compiled code assumes (bounds checks are
 //     elided against it), usable up to max_memory_size bytes,
@@ -20,8 +21,11 @@
 //
 // Reset on release: bytes past the first *_keep_resident bytes are
 // returned to the kernel with madvise(MADV_DONTNEED) (fresh zero pages on
-// the next touch); the first keep_resident bytes are zeroed with memset so
-// they stay resident and warm. A memory slot keeps a module's
+// the next touch), in batches; the first keep_resident bytes are zeroed
+// with memset so they stay resident and warm. The instance block is
+// zeroed with memset except its sparse funcref array, which is kept for
+// the next instance of the same module (RecordInstanceBytes). A memory
+// slot keeps a module's
 // copy-on-write image (runtime/memory/memory_image.h) mapped between uses:
 // MADV_DONTNEED on a private file mapping drops the instance's private
 // copies and the pages read as the file again, so the next instance of the
