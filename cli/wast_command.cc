@@ -101,15 +101,16 @@ int Run(const std::vector<std::string_view>& args) {
   config.consume_fuel = interrupt;
   config.epoch_interruption = interrupt;
   if (pooling) {
-    // One store per script keeps all its instances alive (up to ~500), and
-    // the suite's memories, tables and modules go up to the engine's own
-    // limits.
+    // One store per script keeps all its instances alive (up to ~500);
+    // memories may grow to 4 GiB as without the pool. No script needs more
+    // than 1,000 table elements or 2 tables (the margins keep the pool's
+    // writable table storage at a few GiB of address space).
     config.allocation_strategy = kiln::InstanceAllocationStrategy::kPooling;
     config.pooling.total_instances = 1000;
     config.pooling.max_memories_per_instance = 1;
-    config.pooling.max_tables_per_instance = 16;
+    config.pooling.max_tables_per_instance = 8;
     config.pooling.max_memory_size = uint64_t{4} << 30;
-    config.pooling.max_table_elements = 10'000'000;
+    config.pooling.max_table_elements = 100'000;
   }
   KilnWastEngine engine(config);
   // --interrupt: the deadline is always reached again within a
