@@ -103,8 +103,8 @@ int Run(const std::vector<std::string_view>& args) {
   if (pooling) {
     // One store per script keeps all its instances alive (up to ~500);
     // memories may grow to 4 GiB as without the pool. No script needs more
-    // than 1,000 table elements or 2 tables (the margins keep the pool's
-    // writable table storage at a few GiB of address space).
+    // than 1,000 table elements or 4 tables per module (the margins keep
+    // the pool's writable table storage at a few GiB of address space).
     config.allocation_strategy = kiln::InstanceAllocationStrategy::kPooling;
     config.pooling.total_instances = 1000;
     config.pooling.max_memories_per_instance = 1;
