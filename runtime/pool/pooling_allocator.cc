@@ -196,10 +196,13 @@ absl::StatusOr<std::unique_ptr<PoolingAllocator>> PoolingAllocator::Create(
   pool->slots_ = std::make_unique<SlotState[]>(n);
   pool->memory_states_ =
       std::make_unique<MemoryState[]>(n * config.max_memories_per_instance);
+  pool->table_used_per_slot_ =
+      static_cast<uint32_t>(RoundUp(config.max_tables_per_instance, 8));
   pool->table_used_ =
-      std::make_unique<uint64_t[]>(n * config.max_tables_per_instance);
-  pool->pending_per_slot_ =
-      1 + config.max_tables_per_instance + config.max_memories_per_instance;
+      std::make_unique<uint64_t[]>(n * pool->table_used_per_slot_);
+  pool->pending_per_slot_ = static_cast<uint32_t>(RoundUp(
+      1 + config.max_tables_per_instance + config.max_memories_per_instance,
+      4));
   pool->pending_ranges_ =
       std::make_unique<iovec[]>(n * pool->pending_per_slot_);
   // process_madvise on ourselves (Linux 6.13+ accepts MADV_DONTNEED):
