@@ -208,8 +208,9 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
   const uint64_t tables_at =
       objects_at + counts.num_defined_memories * kMemoryObjectBytes;
   const uint64_t block_bytes =
-      pool == nullptr ? objects_at
-                      : tables_at + counts.num_defined_tables * kTableObjectBytes;
+      pool == nullptr
+          ? objects_at
+          : tables_at + counts.num_defined_tables * kTableObjectBytes;
   void* block = nullptr;
   uint32_t pool_slot = kNoSlot;
   if (pool != nullptr) {
@@ -416,7 +417,8 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
     } else {
       absl::StatusOr<std::unique_ptr<Table>> created =
           Table::Create(type.elem_type, type.limits.min, type.limits.max,
-                        nullptr, config.funcref_table_init_bit);
+                        nullptr, config.funcref_table_init_bit,
+                        /*leave_zero=*/lazy);
       if (created.ok()) {
         table.reset(created->release());
       } else {
@@ -432,8 +434,9 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
       LazyTable& lazy_table = instance->lazy_tables_[defined];
       lazy_table.instance = instance.get();
       lazy_table.image = &config.table_images->tables[defined];
+      // Created zero, pooled or not.
       if (absl::Status s = table->MakeLazy(&ResolveLazySlot, &lazy_table,
-                                           /*slots_are_zero=*/pool != nullptr);
+                                           /*slots_are_zero=*/true);
           !s.ok()) {
         return s;
       }

@@ -11,7 +11,7 @@ namespace kiln::runtime {
 
 absl::StatusOr<std::unique_ptr<Table>> Table::Create(
     wasm::ValType elem_type, uint32_t min, std::optional<uint32_t> max,
-    void* init, bool init_bit) {
+    void* init, bool init_bit, bool leave_zero) {
   if (!wasm::IsRefType(elem_type)) {
     return absl::InvalidArgumentError(
         absl::StrCat("Table::Create: element type ",
@@ -33,7 +33,7 @@ absl::StatusOr<std::unique_ptr<Table>> Table::Create(
   table->limit_ = std::min<uint64_t>(max.value_or(kMaxElements), kMaxElements);
   // Small bounded tables never move.
   if (table->limit_ <= 4096) table->owned_.reserve(table->limit_);
-  table->owned_.assign(min, table->Encode(init));
+  table->owned_.assign(min, leave_zero ? uintptr_t{0} : table->Encode(init));
   table->slots_ = table->owned_.data();
   table->size_ = min;
   table->Publish();

@@ -38,9 +38,11 @@ class Table {
 
   // A table of `elem_type` (kFuncRef or kExternRef) with `min` elements set
   // to `init`, growing up to `max` (or kMaxElements).
+  // `leave_zero`: the slots start raw 0 instead of `init` (the caller
+  // makes the table lazy next, MakeLazy(..., true): one pass, not two).
   static absl::StatusOr<std::unique_ptr<Table>> Create(
       wasm::ValType elem_type, uint32_t min, std::optional<uint32_t> max,
-      void* init = nullptr, bool init_bit = true);
+      void* init = nullptr, bool init_bit = true, bool leave_zero = false);
   // The same over storage the table does not own (a pooling allocator's
   // slot, runtime/pool): `capacity` slots at `storage`, all zero. The table
   // never grows past `capacity` and never moves; whoever owns the storage

@@ -161,7 +161,8 @@ TEST(PoolTest, MemoryGrowsUpToTheSlotThenFails) {
       (func (export "grow") (param i32) (result i32)
         (memory.grow (local.get 0)))
       (func (export "size") (result i32) (memory.size))
-      (func (export "poke") (param i32) (i32.store (local.get 0) (i32.const 1))))
+      (func (export "poke") (param i32)
+        (i32.store (local.get 0) (i32.const 1))))
   )");
   for (int round = 0; round < 2; ++round) {
     Store<> store(engine);
