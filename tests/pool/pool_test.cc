@@ -223,6 +223,42 @@ TEST(PoolTest, ModulesOverTheSlotLimitsAreRejected) {
   EXPECT_TRUE(Instance::Create(s2, ok, {}).ok());
 }
 
+// Instantiations that fail half way (a segment traps, a table does not
+// fit after the memory was set up) still give their slot back clean.
+TEST(PoolTest, FailedInstantiationsReleaseTheirSlot) {
+  Engine engine(PoolingConfig(1));
+  Module traps = Compile(engine, R"(
+    (module (memory 1)
+      (data (i32.const 0) "written before the trap")
+      (data (i32.const 65530) "past the end"))
+  )");
+  Module too_big = Compile(engine, R"(
+    (module (memory 1) (data (i32.const 0) "x") (table 101 funcref))
+  )");
+  for (int i = 0; i < 3; ++i) {
+    {
+      Store<> store(engine);
+      Result<Instance> inst = Instance::Create(store, traps, {});
+      ASSERT_TRUE(inst.is_trap()) << inst.status();
+    }
+    {
+      Store<> store(engine);
+      Result<Instance> inst = Instance::Create(store, too_big, {});
+      ASSERT_FALSE(inst.ok());
+      EXPECT_NE(inst.status().message().find("max_table_elements"),
+                std::string::npos)
+          << inst.status();
+    }
+    Store<> store(engine);
+    Module m = Compile(engine, kMemory);
+    Result<Instance> inst = Instance::Create(store, m, {});
+    ASSERT_TRUE(inst.ok()) << inst.status();
+    ExpectPristine(store, *inst);
+    // The bytes the trapping module wrote before its trap are gone.
+    EXPECT_EQ(CallI32(store, *inst, "peek", {Val::I32(8)}), 0);
+  }
+}
+
 TEST(PoolTest, OnDemandStaysTheDefault) {
   Engine engine;
   EXPECT_EQ(engine.config().allocation_strategy,
