@@ -5,10 +5,12 @@
 #include <atomic>
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "engine/engine.h"
 #include "engine/internal.h"
 #include "engine/store.h"
@@ -84,7 +86,15 @@ bool StoreOpaque::OnEpochDeadline(void* store) {
   StoreOpaque& s = *static_cast<StoreOpaque*>(store);
   if (!s.epoch_deadline_callback_) return false;
   absl::StatusOr<uint64_t> delta = s.epoch_deadline_callback_(s);
-  if (!delta.ok()) return false;
+  if (!delta.ok()) {
+    // The call that entered wasm reports this in place of the bare
+    // "interrupt", so the embedder sees why its callback stopped the guest.
+    s.impl().pending_trap = Trap::WithMessage(
+        TrapCode::kInterrupt,
+        absl::StrCat(std::string(abi::TrapMessage(TrapCode::kInterrupt)), ": ",
+                     delta.status().message()));
+    return false;
+  }
   s.limits_.epoch_deadline = DeadlineAfter(s.engine_.CurrentEpoch(), *delta);
   return true;
 }

@@ -16,6 +16,12 @@ Trap Trap::Host(std::string message) {
   return t;
 }
 
+Trap Trap::WithMessage(TrapCode code, std::string message) {
+  Trap t(code);
+  t.message_ = std::move(message);
+  return t;
+}
+
 std::string Trap::ToString() const {
   std::string out = message_;
   for (size_t k = 0; k < backtrace_.size(); ++k) {

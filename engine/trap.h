@@ -30,6 +30,9 @@ class Trap {
   explicit Trap(TrapCode code, std::vector<FrameInfo> backtrace = {});
   // A trap raised by a host function with its own message (code kHostError).
   static Trap Host(std::string message);
+  // A wasm trap whose message says more than the code's standard text
+  // (e.g. why an epoch deadline callback stopped the guest).
+  static Trap WithMessage(TrapCode code, std::string message);
 
   TrapCode code() const { return code_; }
   // The spec-suite text for wasm traps ("integer divide by zero", ...).

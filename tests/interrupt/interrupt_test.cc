@@ -194,6 +194,8 @@ TEST(EpochTest, CallbackExtendsDeadlineThenTraps) {
   ticker.join();
   ASSERT_TRUE(r.is_trap());
   EXPECT_EQ(r.trap().code(), TrapCode::kInterrupt);
+  // The callback's reason is kept in the trap's message.
+  EXPECT_EQ(r.trap().message(), "interrupt: enough");
   EXPECT_EQ(calls, 6);
   // Back to trapping without a callback.
   f.store.EpochDeadlineTrap();
