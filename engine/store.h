@@ -58,8 +58,9 @@ class StoreOpaque {
   void EpochDeadlineTrap();
   // ... or run `callback`: OK(delta) continues with the deadline moved to
   // the current epoch + delta (wasmtime's UpdateDeadline::Continue); an
-  // error traps "interrupt: <its message>". Runs on the thread running wasm, inside the
-  // wasm call (it may use the store, but not call into wasm).
+  // error traps "interrupt: <its message>". Runs on the thread running
+  // wasm, inside the wasm call (it may use the store, but not call into
+  // wasm).
   using EpochDeadlineCallbackFn =
       std::function<absl::StatusOr<uint64_t>(StoreOpaque&)>;
   void EpochDeadlineCallback(EpochDeadlineCallbackFn callback);
