@@ -142,8 +142,7 @@ Result<Instance> Instance::Create(StoreOpaque& store, const Module& module,
     internal::EngineImpl* engine = store.engine().impl();
     if (engine->pool == nullptr) return engine->pool_status;
     config.allocator = engine->pool.get();
-    config.memory_image_id = m->id;  // one image per module
-    config.module_id = m->id;
+    config.module_id = m->id;  // also names its (one) memory image
   }
   absl::StatusOr<std::unique_ptr<runtime::Instance>> rt =
       runtime::Instance::Create(config);

@@ -334,7 +334,7 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
           static_cast<uint8_t*>(block) + objects_at +
               defined * kMemoryObjectBytes,
           pool_slot, defined, limits.min, max_pages, pooled_image,
-          config.memory_image_id);
+          config.module_id);
       if (pooled.ok()) {
         memory = std::unique_ptr<LinearMemory, ObjectDeleter>(
             *pooled, ObjectDeleter{/*in_place=*/true});

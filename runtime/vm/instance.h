@@ -98,13 +98,11 @@ struct InstanceConfig {
   // object, VMContext, defined memories and tables); the pool must outlive
   // it. Null: on-demand (calloc / mmap per instance).
   PoolingAllocator* allocator = nullptr;
-  // Identity of memory_image, unique in the process (a pooled memory slot
-  // that still holds this image is reused without remapping). Required
-  // with `allocator` and `memory_image`.
-  uint64_t memory_image_id = 0;
   // Identity of `module`, unique in the process (0: unknown). With
   // `allocator`, a slot's funcrefs are kept for the next instance of the
-  // same module instead of being reset.
+  // same module instead of being reset, and a pooled memory that still
+  // holds this module's image is reused without remapping (required with
+  // `allocator` and `memory_image`: the image is one per module).
   uint64_t module_id = 0;
   // VMOffsets(InstanceCountsFor(*module)) computed once per module, or null
   // (then computed here).
