@@ -872,15 +872,16 @@ class Translator
     if (pc == fuel_charged_pc_) return;
     fuel_charged_pc_ = pc;
     if (pc < body_offset_ || pc - body_offset_ >= body_.size()) return;
-    switch (body_[pc - body_offset_]) {
-      case 0x00:  // unreachable
-      case 0x01:  // nop
-      case 0x02:  // block
-      case 0x03:  // loop
-      case 0x05:  // else
-      case 0x0b:  // end
-      case 0x0f:  // return
-      case 0x1a:  // drop
+    // Prefixed opcodes (0xfc, 0xfd) look up as kInvalid: they cost 1.
+    switch (wasm::LookupOpcode(0, body_[pc - body_offset_])) {
+      case wasm::Opcode::kUnreachable:
+      case wasm::Opcode::kNop:
+      case wasm::Opcode::kBlock:
+      case wasm::Opcode::kLoop:
+      case wasm::Opcode::kElse:
+      case wasm::Opcode::kEnd:
+      case wasm::Opcode::kReturn:
+      case wasm::Opcode::kDrop:
         return;
       default:
         ++fuel_pending_;
