@@ -166,7 +166,10 @@ absl::Status KilnWastEngine::Register(std::string_view as_name,
   if (!instance.ok()) return instance.status();
   auto& exports = registered_[S(as_name)];
   exports.clear();
-  for (auto& [name, ext] : instance->Exports(*store_)) {
+  absl::StatusOr<std::vector<std::pair<std::string, kiln::Extern>>> all =
+      instance->Exports(*store_);
+  if (!all.ok()) return all.status();
+  for (auto& [name, ext] : *all) {
     exports.emplace(name, ext);
   }
   return absl::OkStatus();
@@ -177,11 +180,8 @@ absl::StatusOr<WastInvokeOutcome> KilnWastEngine::Invoke(
     absl::Span<const WastValue> args) {
   absl::StatusOr<kiln::Instance> instance = FindInstance(module_name);
   if (!instance.ok()) return instance.status();
-  std::optional<kiln::Func> func = instance->GetFunc(*store_, field);
-  if (!func.has_value()) {
-    return absl::NotFoundError(
-        absl::StrCat("no function export named \"", S(field), "\""));
-  }
+  absl::StatusOr<kiln::Func> func = instance->GetFunc(*store_, field);
+  if (!func.ok()) return func.status();
   std::vector<kiln::Val> params;
   params.reserve(args.size());
   for (const WastValue& a : args) {
@@ -204,12 +204,11 @@ absl::StatusOr<WastValue> KilnWastEngine::Get(std::string_view module_name,
                                               std::string_view field) {
   absl::StatusOr<kiln::Instance> instance = FindInstance(module_name);
   if (!instance.ok()) return instance.status();
-  std::optional<kiln::Global> global = instance->GetGlobal(*store_, field);
-  if (!global.has_value()) {
-    return absl::NotFoundError(
-        absl::StrCat("no global export named \"", S(field), "\""));
-  }
-  return FromVal(global->Get(*store_));
+  absl::StatusOr<kiln::Global> global = instance->GetGlobal(*store_, field);
+  if (!global.ok()) return global.status();
+  absl::StatusOr<kiln::Val> value = global->Get(*store_);
+  if (!value.ok()) return value.status();
+  return FromVal(*value);
 }
 
 }  // namespace kiln::cli

@@ -315,17 +315,20 @@ int Run(const std::vector<std::string_view>& args) {
   }
 
   if (o.invoke.has_value()) {
-    if (std::optional<Func> init = instance->GetFunc(store, "_initialize")) {
+    if (absl::StatusOr<Func> init = instance->GetFunc(store, "_initialize");
+        init.ok()) {
       Result<std::vector<Val>> r = init->Call(store, {});
       if (r.is_trap()) return TrapExit(r.trap(), ctx, o.file);
       if (!r.ok()) return Fail(std::string(r.status().message()));
     }
-    std::optional<Func> f = instance->GetFunc(store, *o.invoke);
-    if (!f.has_value()) {
+    absl::StatusOr<Func> f = instance->GetFunc(store, *o.invoke);
+    if (!f.ok()) {
       return Fail(absl::StrCat(o.file, ": no exported function \"", *o.invoke,
                                "\""));
     }
-    const FuncType& type = f->type(store);
+    absl::StatusOr<FuncType> func_type = f->type(store);
+    if (!func_type.ok()) return Fail(std::string(func_type.status().message()));
+    const FuncType& type = *func_type;
     if (o.args.size() != type.params.size()) {
       return Fail(absl::StrCat(*o.invoke, " takes ", type.params.size(),
                                " arguments ", type.ToString(), ", got ",
@@ -349,9 +352,9 @@ int Run(const std::vector<std::string_view>& args) {
     return 0;
   }
 
-  std::optional<Func> start = instance->GetFunc(store, "_start");
-  if (!start.has_value()) start = instance->GetFunc(store, "");
-  if (!start.has_value()) {
+  absl::StatusOr<Func> start = instance->GetFunc(store, "_start");
+  if (!start.ok()) start = instance->GetFunc(store, "");
+  if (!start.ok()) {
     return Fail(absl::StrCat(
         o.file, ": no \"_start\" export (a WASI command); use --invoke NAME"));
   }

@@ -18,10 +18,11 @@ void StoreGlobal(abi::VMGlobalDefinition* def, const Val& value) {
   std::memcpy(def->storage, &raw, n);
 }
 
-Val LoadGlobal(const abi::VMGlobalDefinition* def, ValType type) {
+Val LoadGlobal(const abi::VMGlobalDefinition* def, ValType type,
+               StoreId store) {
   ValRaw raw{};
   std::memcpy(&raw, def->storage, sizeof(raw));
-  return Val::FromRaw(type, raw);
+  return Val::FromRaw(type, raw, store);
 }
 
 }  // namespace internal
@@ -43,10 +44,11 @@ absl::StatusOr<Memory> Memory::New(StoreOpaque& store, const MemoryType& type) {
   if (!mem.ok()) return mem.status();
   runtime::LinearMemory* raw = mem->get();
   store.impl().memories.push_back(*std::move(mem));
-  return Memory(raw);
+  return Memory(store.id(), raw);
 }
 
-MemoryType Memory::type(const StoreOpaque&) const {
+absl::StatusOr<MemoryType> Memory::type(const StoreOpaque& store) const {
+  if (!OwnedBy(store)) return WrongStoreError();
   MemoryType t;
   t.limits.min = static_cast<uint32_t>(memory_->size_pages());
   if (memory_->max_pages().has_value()) {
@@ -55,16 +57,22 @@ MemoryType Memory::type(const StoreOpaque&) const {
   return t;
 }
 
-uint8_t* Memory::data(const StoreOpaque&) const { return memory_->base(); }
-uint64_t Memory::data_size(const StoreOpaque&) const {
+absl::StatusOr<uint8_t*> Memory::data(const StoreOpaque& store) const {
+  if (!OwnedBy(store)) return WrongStoreError();
+  return memory_->base();
+}
+absl::StatusOr<uint64_t> Memory::data_size(const StoreOpaque& store) const {
+  if (!OwnedBy(store)) return WrongStoreError();
   return memory_->size_bytes();
 }
-uint32_t Memory::size(const StoreOpaque&) const {
+absl::StatusOr<uint32_t> Memory::size(const StoreOpaque& store) const {
+  if (!OwnedBy(store)) return WrongStoreError();
   return static_cast<uint32_t>(memory_->size_pages());
 }
 
 absl::StatusOr<uint32_t> Memory::Grow(StoreOpaque& store,
                                       uint32_t delta) const {
+  if (!OwnedBy(store)) return WrongStoreError();
   // The store's limiter decides as for memory.grow; its error is returned
   // (there is no wasm to trap).
   runtime::LimitedGrow grow =
@@ -81,19 +89,19 @@ absl::StatusOr<uint32_t> Memory::Grow(StoreOpaque& store,
 // --- Table
 
 namespace {
-absl::Status CheckRef(ValType elem, const Val& v) {
+absl::Status CheckRef(const StoreOpaque& store, ValType elem, const Val& v) {
   if (v.type() != elem) {
     return absl::InvalidArgumentError(
         absl::StrCat("value of type ", wasm::ValTypeName(v.type()),
                      " for a table of ", wasm::ValTypeName(elem)));
   }
-  return absl::OkStatus();
+  return internal::CheckValStore(store, v);
 }
 }  // namespace
 
 absl::StatusOr<Table> Table::New(StoreOpaque& store, const TableType& type,
                                  const Val& init) {
-  absl::Status s = CheckRef(type.elem_type, init);
+  absl::Status s = CheckRef(store, type.elem_type, init);
   if (!s.ok()) return s;
   std::optional<uint64_t> max;
   if (type.limits.max.has_value()) max = *type.limits.max;
@@ -108,10 +116,11 @@ absl::StatusOr<Table> Table::New(StoreOpaque& store, const TableType& type,
   if (!t.ok()) return t.status();
   runtime::Table* raw = t->get();
   store.impl().tables.push_back(*std::move(t));
-  return Table(raw);
+  return Table(store.id(), raw);
 }
 
-TableType Table::type(const StoreOpaque&) const {
+absl::StatusOr<TableType> Table::type(const StoreOpaque& store) const {
+  if (!OwnedBy(store)) return WrongStoreError();
   TableType t;
   t.elem_type = table_->elem_type();
   t.limits.min = table_->size();
@@ -119,17 +128,26 @@ TableType Table::type(const StoreOpaque&) const {
   return t;
 }
 
-uint32_t Table::size(const StoreOpaque&) const { return table_->size(); }
-
-std::optional<Val> Table::Get(StoreOpaque&, uint32_t index) const {
-  void* p = nullptr;
-  if (!table_->Get(index, &p)) return std::nullopt;
-  ValRaw raw = ValRaw::Ref(p);
-  return Val::FromRaw(table_->elem_type(), raw);
+absl::StatusOr<uint32_t> Table::size(const StoreOpaque& store) const {
+  if (!OwnedBy(store)) return WrongStoreError();
+  return table_->size();
 }
 
-absl::Status Table::Set(StoreOpaque&, uint32_t index, const Val& value) const {
-  absl::Status s = CheckRef(table_->elem_type(), value);
+absl::StatusOr<Val> Table::Get(StoreOpaque& store, uint32_t index) const {
+  if (!OwnedBy(store)) return WrongStoreError();
+  void* p = nullptr;
+  if (!table_->Get(index, &p)) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "table index ", index, " out of bounds (size ", table_->size(), ")"));
+  }
+  ValRaw raw = ValRaw::Ref(p);
+  return Val::FromRaw(table_->elem_type(), raw, store_);
+}
+
+absl::Status Table::Set(StoreOpaque& store, uint32_t index,
+                        const Val& value) const {
+  if (!OwnedBy(store)) return WrongStoreError();
+  absl::Status s = CheckRef(store, table_->elem_type(), value);
   if (!s.ok()) return s;
   if (!table_->Set(index, value.ToRaw().ref)) {
     return absl::OutOfRangeError(absl::StrCat(
@@ -140,7 +158,8 @@ absl::Status Table::Set(StoreOpaque&, uint32_t index, const Val& value) const {
 
 absl::StatusOr<uint32_t> Table::Grow(StoreOpaque& store, uint32_t delta,
                                      const Val& init) const {
-  absl::Status s = CheckRef(table_->elem_type(), init);
+  if (!OwnedBy(store)) return WrongStoreError();
+  absl::Status s = CheckRef(store, table_->elem_type(), init);
   if (!s.ok()) return s;
   runtime::LimitedGrow grow = runtime::GrowTable(
       *table_, delta, init.ToRaw().ref, store.limiter_hook());
@@ -162,18 +181,23 @@ absl::StatusOr<Global> Global::New(StoreOpaque& store, const GlobalType& type,
         absl::StrCat("global of type ", wasm::ValTypeName(type.type),
                      " initialised with ", wasm::ValTypeName(value.type())));
   }
+  if (absl::Status s = internal::CheckValStore(store, value); !s.ok()) {
+    return s;
+  }
   auto def = std::make_unique<abi::VMGlobalDefinition>();
   internal::StoreGlobal(def.get(), value);
   abi::VMGlobalDefinition* raw = def.get();
   store.impl().globals.push_back(std::move(def));
-  return Global(raw, type);
+  return Global(store.id(), raw, type);
 }
 
-Val Global::Get(const StoreOpaque&) const {
-  return internal::LoadGlobal(def_, type_.type);
+absl::StatusOr<Val> Global::Get(const StoreOpaque& store) const {
+  if (!OwnedBy(store)) return WrongStoreError();
+  return internal::LoadGlobal(def_, type_.type, store_);
 }
 
-absl::Status Global::Set(StoreOpaque&, const Val& value) const {
+absl::Status Global::Set(StoreOpaque& store, const Val& value) const {
+  if (!OwnedBy(store)) return WrongStoreError();
   if (!type_.mutable_) {
     return absl::FailedPreconditionError("global is immutable");
   }
@@ -181,6 +205,9 @@ absl::Status Global::Set(StoreOpaque&, const Val& value) const {
     return absl::InvalidArgumentError(
         absl::StrCat("global of type ", wasm::ValTypeName(type_.type),
                      " set to ", wasm::ValTypeName(value.type())));
+  }
+  if (absl::Status s = internal::CheckValStore(store, value); !s.ok()) {
+    return s;
   }
   internal::StoreGlobal(def_, value);
   return absl::OkStatus();

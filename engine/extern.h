@@ -24,20 +24,29 @@ class Memory {
  public:
   static absl::StatusOr<Memory> New(StoreOpaque& store, const MemoryType& type);
 
+  // Every accessor checks the store first (WrongStoreError()).
   // Current type: limits.min is the current size in pages.
-  MemoryType type(const StoreOpaque& store) const;
-  uint8_t* data(const StoreOpaque& store) const;
-  uint64_t data_size(const StoreOpaque& store) const;
-  uint32_t size(const StoreOpaque& store) const;  // pages
+  absl::StatusOr<MemoryType> type(const StoreOpaque& store) const;
+  absl::StatusOr<uint8_t*> data(const StoreOpaque& store) const;
+  absl::StatusOr<uint64_t> data_size(const StoreOpaque& store) const;
+  absl::StatusOr<uint32_t> size(const StoreOpaque& store) const;  // pages
   // Old size in pages, or an error when the memory cannot grow that much.
   absl::StatusOr<uint32_t> Grow(StoreOpaque& store, uint32_t delta) const;
 
+  StoreId store_id() const { return store_; }
+  bool OwnedBy(const StoreOpaque& store) const { return store.id() == store_; }
+  // Unchecked: valid only while the store `store_id()` names lives.
   runtime::LinearMemory* raw() const { return memory_; }
-  static Memory FromRaw(runtime::LinearMemory* m) { return Memory(m); }
-  friend bool operator==(const Memory& a, const Memory& b) { return a.memory_ == b.memory_; }
+  static Memory FromRaw(StoreId store, runtime::LinearMemory* m) {
+    return Memory(store, m);
+  }
+  friend bool operator==(const Memory& a, const Memory& b) {
+    return a.store_ == b.store_ && a.memory_ == b.memory_;
+  }
 
  private:
-  explicit Memory(runtime::LinearMemory* m) : memory_(m) {}
+  Memory(StoreId store, runtime::LinearMemory* m) : store_(store), memory_(m) {}
+  StoreId store_;
   runtime::LinearMemory* memory_;
 };
 
@@ -46,19 +55,30 @@ class Table {
   static absl::StatusOr<Table> New(StoreOpaque& store, const TableType& type,
                                    const Val& init);
 
-  TableType type(const StoreOpaque& store) const;
-  uint32_t size(const StoreOpaque& store) const;
-  std::optional<Val> Get(StoreOpaque& store, uint32_t index) const;
+  // Every accessor checks the store first (WrongStoreError()); a funcref
+  // value must come from the same store.
+  absl::StatusOr<TableType> type(const StoreOpaque& store) const;
+  absl::StatusOr<uint32_t> size(const StoreOpaque& store) const;
+  // OutOfRange past the end.
+  absl::StatusOr<Val> Get(StoreOpaque& store, uint32_t index) const;
   absl::Status Set(StoreOpaque& store, uint32_t index, const Val& value) const;
   absl::StatusOr<uint32_t> Grow(StoreOpaque& store, uint32_t delta,
                                 const Val& init) const;
 
+  StoreId store_id() const { return store_; }
+  bool OwnedBy(const StoreOpaque& store) const { return store.id() == store_; }
+  // Unchecked: valid only while the store `store_id()` names lives.
   runtime::Table* raw() const { return table_; }
-  static Table FromRaw(runtime::Table* t) { return Table(t); }
-  friend bool operator==(const Table& a, const Table& b) { return a.table_ == b.table_; }
+  static Table FromRaw(StoreId store, runtime::Table* t) {
+    return Table(store, t);
+  }
+  friend bool operator==(const Table& a, const Table& b) {
+    return a.store_ == b.store_ && a.table_ == b.table_;
+  }
 
  private:
-  explicit Table(runtime::Table* t) : table_(t) {}
+  Table(StoreId store, runtime::Table* t) : store_(store), table_(t) {}
+  StoreId store_;
   runtime::Table* table_;
 };
 
@@ -67,20 +87,30 @@ class Global {
   static absl::StatusOr<Global> New(StoreOpaque& store, const GlobalType& type,
                                     const Val& value);
 
+  // Kept in the handle: reading it touches no store.
   const GlobalType& type() const { return type_; }
-  Val Get(const StoreOpaque& store) const;
-  // Fails for immutable globals and type mismatches.
+  // Both check the store first (WrongStoreError()).
+  absl::StatusOr<Val> Get(const StoreOpaque& store) const;
+  // Fails for immutable globals, type mismatches and funcrefs of another
+  // store.
   absl::Status Set(StoreOpaque& store, const Val& value) const;
 
+  StoreId store_id() const { return store_; }
+  bool OwnedBy(const StoreOpaque& store) const { return store.id() == store_; }
+  // Unchecked: valid only while the store `store_id()` names lives.
   abi::VMGlobalDefinition* raw() const { return def_; }
-  static Global FromRaw(abi::VMGlobalDefinition* def, const GlobalType& type) {
-    return Global(def, type);
+  static Global FromRaw(StoreId store, abi::VMGlobalDefinition* def,
+                        const GlobalType& type) {
+    return Global(store, def, type);
   }
-  friend bool operator==(const Global& a, const Global& b) { return a.def_ == b.def_; }
+  friend bool operator==(const Global& a, const Global& b) {
+    return a.store_ == b.store_ && a.def_ == b.def_;
+  }
 
  private:
-  Global(abi::VMGlobalDefinition* def, const GlobalType& type)
-      : def_(def), type_(type) {}
+  Global(StoreId store, abi::VMGlobalDefinition* def, const GlobalType& type)
+      : store_(store), def_(def), type_(type) {}
+  StoreId store_;
   abi::VMGlobalDefinition* def_;
   GlobalType type_;
 };
@@ -104,6 +134,13 @@ class Extern {
   const Memory* memory() const { return std::get_if<Memory>(&v_); }
   const Table* table() const { return std::get_if<Table>(&v_); }
   const Global* global() const { return std::get_if<Global>(&v_); }
+
+  StoreId store_id() const {
+    return std::visit([](const auto& h) { return h.store_id(); }, v_);
+  }
+  bool OwnedBy(const StoreOpaque& store) const {
+    return store.id() == store_id();
+  }
 
  private:
   std::variant<Func, Memory, Table, Global> v_;

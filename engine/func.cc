@@ -45,7 +45,7 @@ std::optional<Trap> InvokeHost(HostFuncData& data, void* caller_vmctx,
   absl::InlinedVector<Val, 8> params;
   params.reserve(type.params.size());
   for (size_t i = 0; i < type.params.size(); ++i) {
-    params.push_back(Val::FromRaw(type.params[i], values[i]));
+    params.push_back(Val::FromRaw(type.params[i], values[i], store.id()));
   }
   absl::InlinedVector<Val, 4> results;
   for (ValType t : type.results) results.push_back(Val::Default(t));
@@ -65,6 +65,10 @@ std::optional<Trap> InvokeHost(HostFuncData& data, void* caller_vmctx,
                                      wasm::ValTypeName(results[k].type()),
                                      ", expected ",
                                      wasm::ValTypeName(type.results[k])));
+    }
+    if (!internal::CheckValStore(store, results[k]).ok()) {
+      return Trap::Host(absl::StrCat(
+          "host function result ", k, ": funcref of another store"));
     }
     values[k] = results[k].ToRaw();
   }
@@ -167,7 +171,7 @@ std::optional<Extern> Caller<void>::GetExport(std::string_view name) const {
   auto* data = static_cast<internal::InstanceData*>(
       runtime::Instance::FromVMContext(caller_vmctx_)->host_data());
   if (data == nullptr) return std::nullopt;
-  return internal::InstanceExport(*data, name);
+  return internal::InstanceExport(store_->id(), *data, name);
 }
 
 absl::StatusOr<Func> Func::New(StoreOpaque& store, const FuncType& type,
@@ -181,14 +185,30 @@ absl::StatusOr<Func> Func::New(StoreOpaque& store, const FuncType& type,
   data.funcref.code = *code;
   data.funcref.vmctx = &data;
   data.funcref.type_id = id;
-  return Func(&data.funcref);
+  return Func(store.id(), &data.funcref);
 }
 
-const FuncType& Func::type(const StoreOpaque& store) const {
-  return store.engine().signatures().Lookup(ref_->type_id);
+namespace internal {
+const FuncType& FuncTypeOf(const StoreOpaque& store, const Func& func) {
+  return store.engine().signatures().Lookup(func.raw()->type_id);
+}
+bool IsHostFunc(const Func& func) { return IsHostContext(func.raw()->vmctx); }
+}  // namespace internal
+
+absl::StatusOr<FuncType> Func::type(const StoreOpaque& store) const {
+  if (!OwnedBy(store)) return WrongStoreError();
+  return internal::FuncTypeOf(store, *this);
 }
 
-bool Func::is_host() const { return internal::IsHostContext(ref_->vmctx); }
+absl::StatusOr<uint32_t> Func::type_id(const StoreOpaque& store) const {
+  if (!OwnedBy(store)) return WrongStoreError();
+  return ref_->type_id;
+}
+
+absl::StatusOr<bool> Func::is_host(const StoreOpaque& store) const {
+  if (!OwnedBy(store)) return WrongStoreError();
+  return internal::IsHostFunc(*this);
+}
 
 namespace {
 
@@ -216,13 +236,13 @@ inline ValRaw ToRawFast(const Val& v) {
   }
 }
 
-inline Val FromRawFast(ValType type, const ValRaw& raw) {
+inline Val FromRawFast(ValType type, const ValRaw& raw, StoreId store) {
   switch (type) {
     case ValType::kI32: return Val::I32(raw.i32);
     case ValType::kI64: return Val::I64(raw.i64);
     case ValType::kF32: return Val::F32Bits(raw.f32);
     case ValType::kF64: return Val::F64Bits(raw.f64);
-    default: return Val::FromRaw(type, raw);
+    default: return Val::FromRaw(type, raw, store);
   }
 }
 
@@ -256,6 +276,7 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline Result<void> CallRawInline(
 }  // namespace
 
 Result<void> Func::CallRaw(StoreOpaque& store, ValRaw* values) const {
+  if (ABSL_PREDICT_FALSE(!OwnedBy(store))) return WrongStoreError();
   return CallRawInline(ref_, store, values);
 }
 
@@ -295,12 +316,17 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline Result<void> CallVals(
     if (ABSL_PREDICT_FALSE(params[i].type() != type.params[i])) {
       return ArgumentError(type, params, results.size());
     }
+    if (ABSL_PREDICT_FALSE(params[i].type() == ValType::kFuncRef) &&
+        !internal::CheckValStore(store, params[i]).ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "argument ", i, ": funcref used with the wrong store"));
+    }
     values[i] = ToRawFast(params[i]);
   }
   Result<void> r = CallRawInline(ref, store, values);
   if (ABSL_PREDICT_FALSE(!r.ok())) return r;
   for (size_t k = 0; k < results.size(); ++k) {
-    results[k] = FromRawFast(type.results[k], values[k]);
+    results[k] = FromRawFast(type.results[k], values[k], store.id());
   }
   return r;
 }
@@ -315,6 +341,7 @@ ABSL_ATTRIBUTE_NOINLINE Result<void> CallValsBig(
 
 Result<void> Func::Call(StoreOpaque& store, absl::Span<const Val> params,
                         absl::Span<Val> results) const {
+  if (ABSL_PREDICT_FALSE(!OwnedBy(store))) return WrongStoreError();
   const FuncType& type =
       store.engine().impl()->signatures.Lookup(ref_->type_id);
   const size_t np = type.params.size();
@@ -333,7 +360,8 @@ Result<void> Func::Call(StoreOpaque& store, absl::Span<const Val> params,
 
 Result<std::vector<Val>> Func::Call(StoreOpaque& store,
                                     absl::Span<const Val> params) const {
-  std::vector<Val> results(type(store).results.size());
+  if (!OwnedBy(store)) return WrongStoreError();
+  std::vector<Val> results(internal::FuncTypeOf(store, *this).results.size());
   Result<void> r = Call(store, params, absl::MakeSpan(results));
   if (r.is_trap()) return std::move(r.trap());
   if (!r.ok()) return r.status();

@@ -20,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "engine/store.h"
+#include "engine/store_id.h"
 #include "engine/trap.h"
 #include "engine/val.h"
 #include "runtime/abi/vm_offsets.h"
@@ -93,10 +94,12 @@ class Func {
   static absl::StatusOr<Func> New(StoreOpaque& store, const FuncType& type,
                                   HostCallback callback);
 
-  // The signature (stable reference into the engine's registry).
-  const FuncType& type(const StoreOpaque& store) const;
-  uint32_t type_id() const { return ref_->type_id; }
-  bool is_host() const;
+  // Every method that takes a store checks it first (WrongStoreError()).
+  // The signature.
+  absl::StatusOr<FuncType> type(const StoreOpaque& store) const;
+  // The engine-wide signature id (SignatureRegistry).
+  absl::StatusOr<uint32_t> type_id(const StoreOpaque& store) const;
+  absl::StatusOr<bool> is_host(const StoreOpaque& store) const;
 
   // Checks the argument types, calls, and writes `results` (which must have
   // exactly type().results.size() elements).
@@ -106,17 +109,26 @@ class Func {
   Result<std::vector<Val>> Call(StoreOpaque& store,
                                 absl::Span<const Val> params) const;
   // Untyped: `values` holds the params in and the results out
-  // (max(#params, #results) slots). No type check.
+  // (max(#params, #results) slots). No type check; funcref values are not
+  // checked either (as for ValRaw everywhere).
   Result<void> CallRaw(StoreOpaque& store, ValRaw* values) const;
 
-  // The VMFuncRef wasm uses for this function.
+  StoreId store_id() const { return store_; }
+  bool OwnedBy(const StoreOpaque& store) const { return store.id() == store_; }
+  // The VMFuncRef wasm uses for this function. Unchecked: valid only while
+  // the store `store_id()` names lives.
   const abi::VMFuncRef* raw() const { return ref_; }
-  static Func FromRaw(const abi::VMFuncRef* ref) { return Func(ref); }
+  static Func FromRaw(StoreId store, const abi::VMFuncRef* ref) {
+    return Func(store, ref);
+  }
 
-  friend bool operator==(const Func& a, const Func& b) { return a.ref_ == b.ref_; }
+  friend bool operator==(const Func& a, const Func& b) {
+    return a.store_ == b.store_ && a.ref_ == b.ref_;
+  }
 
  private:
-  explicit Func(const abi::VMFuncRef* ref) : ref_(ref) {}
+  Func(StoreId store, const abi::VMFuncRef* ref) : store_(store), ref_(ref) {}
+  StoreId store_;
   const abi::VMFuncRef* ref_;
 };
 
@@ -183,6 +195,11 @@ struct IsTuple : std::false_type {};
 template <typename... T>
 struct IsTuple<std::tuple<T...>> : std::true_type {};
 
+// Unchecked (the caller has checked func.OwnedBy(store)): the signature,
+// and whether it is a store-owned host function made by Func::New.
+const FuncType& FuncTypeOf(const StoreOpaque& store, const Func& func);
+bool IsHostFunc(const Func& func);
+
 absl::Status CheckTypedSignature(const FuncType& actual,
                                  absl::Span<const ValType> params,
                                  absl::Span<const ValType> results);
@@ -246,13 +263,14 @@ class TypedFunc<R(A...)> {
 
  public:
   static absl::StatusOr<TypedFunc> Create(StoreOpaque& store, Func func) {
-    const FuncType& type = func.type(store);
+    if (!func.OwnedBy(store)) return WrongStoreError();
+    const FuncType& type = internal::FuncTypeOf(store, func);
     absl::Status status = internal::CheckTypedSignature(
         type, {internal::WasmTypeOf<A>::kType...},
         internal::ResultTypes<R>::Get());
     if (!status.ok()) return status;
     const void* entry = nullptr;
-    if (!func.is_host()) {
+    if (!internal::IsHostFunc(func)) {
       absl::StatusOr<const void*> e = runtime::EntryTrampoline(kStackSlots);
       if (!e.ok()) return e.status();
       entry = *e;
@@ -262,8 +280,10 @@ class TypedFunc<R(A...)> {
 
   // Inlined into the caller: the Result is built in place and the entry
   // frame lives in the caller's frame.
+  // Checks the store first (WrongStoreError()).
   ABSL_ATTRIBUTE_ALWAYS_INLINE Result<R> Call(StoreOpaque& store,
                                               A... args) const {
+    if (ABSL_PREDICT_FALSE(!func_.OwnedBy(store))) return WrongStore();
     if (ABSL_PREDICT_FALSE(entry_ == nullptr)) return CallHost(store, args...);
     const abi::VMFuncRef* ref = func_.raw();
     runtime::EntryFrame frame;
@@ -302,6 +322,10 @@ class TypedFunc<R(A...)> {
   template <size_t... I>
   static R ReadMulti(const uint64_t* ret, std::index_sequence<I...>) {
     return R(internal::FromSlot<std::tuple_element_t<I, R>>(ret[I])...);
+  }
+
+  ABSL_ATTRIBUTE_NOINLINE static Result<R> WrongStore() {
+    return WrongStoreError();
   }
 
   ABSL_ATTRIBUTE_NOINLINE static Result<R> Trapped(

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/container/inlined_vector.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "engine/internal.h"
 #include "runtime/traps/entry.h"
@@ -18,7 +19,24 @@ TrapCode SetHostTrap(StoreOpaque& store, std::string message) {
   return TrapCode::kHostError;
 }
 
+namespace {
+// The payload PropagateTrap's status carries, so that the boundary knows
+// the pending trap is already the one to raise.
+constexpr char kPropagatedTrapUrl[] = "kiln/propagated-trap";
+}  // namespace
+
+absl::Status PropagateTrap(StoreOpaque& store, Trap trap) {
+  absl::Status status = absl::AbortedError(trap.ToString());
+  status.SetPayload(kPropagatedTrapUrl, absl::Cord());
+  store.impl().pending_trap = std::move(trap);
+  return status;
+}
+
 TrapCode SetHostTrapFromStatus(StoreOpaque& store, const absl::Status& status) {
+  std::optional<Trap>& pending = store.impl().pending_trap;
+  if (pending.has_value() && status.GetPayload(kPropagatedTrapUrl)) {
+    return pending->code();
+  }
   return SetHostTrap(store, std::string(status.message()));
 }
 
@@ -85,13 +103,13 @@ absl::Status UnsupportedV128(const FuncType& type) {
 namespace {
 // Everything with a destructor lives in here; the trap code goes back to
 // HostArrayDispatch, which raises it.
-inline Val ParamFromRaw(ValType t, const ValRaw& raw) {
+inline Val ParamFromRaw(ValType t, const ValRaw& raw, StoreId store) {
   switch (t) {
     case ValType::kI32: return Val::I32(raw.i32);
     case ValType::kI64: return Val::I64(raw.i64);
     case ValType::kF32: return Val::F32Bits(raw.f32);
     case ValType::kF64: return Val::F64Bits(raw.f64);
-    default: return Val::FromRaw(t, raw);
+    default: return Val::FromRaw(t, raw, store);
   }
 }
 
@@ -132,7 +150,7 @@ std::optional<TrapCode> RunFuncNew(const HostFuncState& state,
     results = heap_results.data();
   }
   for (size_t i = 0; i < np; ++i) {
-    ::new (&params[i]) Val(ParamFromRaw(type.params[i], values[i]));
+    ::new (&params[i]) Val(ParamFromRaw(type.params[i], values[i], store.id()));
   }
   for (size_t k = 0; k < nr; ++k) {
     ::new (&results[k]) Val(Val::Default(type.results[k]));
@@ -157,6 +175,10 @@ std::optional<TrapCode> RunFuncNew(const HostFuncState& state,
           store, absl::StrCat("host function result ", k, " has type ",
                               wasm::ValTypeName(results[k].type()),
                               ", expected ", wasm::ValTypeName(type.results[k])));
+    }
+    if (ABSL_PREDICT_FALSE(!CheckValStore(store, results[k]).ok())) {
+      return SetHostTrap(store, absl::StrCat("host function result ", k,
+                                             ": funcref of another store"));
     }
     ResultToRaw(results[k], &values[k]);
   }
@@ -194,7 +216,7 @@ std::optional<TrapCode> InvokeFuncNewUnchecked(const HostFuncState& state,
 
 absl::StatusOr<std::shared_ptr<const HostFuncState>> MakeArrayHostFunc(
     const Engine& engine, const FuncType& type, std::shared_ptr<void> callable,
-    HostArrayFn fn) {
+    HostArrayFn fn, const void* data_tag) {
   if (absl::Status s = UnsupportedV128(type); !s.ok()) return s;
   auto state = std::make_shared<HostFuncState>(engine);
   state->type = type;
@@ -204,95 +226,43 @@ absl::StatusOr<std::shared_ptr<const HostFuncState>> MakeArrayHostFunc(
   state->code = *code;
   state->callable = std::move(callable);
   state->array_fn = fn;
+  state->data_tag = data_tag;
   return std::shared_ptr<const HostFuncState>(std::move(state));
 }
 
 absl::StatusOr<std::shared_ptr<const HostFuncState>> MakeWrapHostFunc(
     const Engine& engine, FuncType type, std::shared_ptr<void> callable,
-    const void* code) {
+    const void* code, const void* data_tag) {
   auto state = std::make_shared<HostFuncState>(engine);
   state->type_id = engine.signatures().Intern(type);
   state->type = std::move(type);
   state->code = code;
   state->callable = std::move(callable);
+  state->data_tag = data_tag;
   return std::shared_ptr<const HostFuncState>(std::move(state));
-}
-
-StoreOpaque* FuncStore(const Func& func) {
-  const void* vmctx = func.raw()->vmctx;
-  if (vmctx == nullptr) return nullptr;
-  const uint32_t magic = *static_cast<const uint32_t*>(vmctx);
-  if (magic == abi::kVMContextMagic) {
-    return static_cast<StoreOpaque*>(
-        static_cast<const abi::VMContextHeader*>(vmctx)->store);
-  }
-  if (magic == kHostFuncCtxMagic) {
-    return static_cast<const HostFuncCtx*>(vmctx)->store;
-  }
-  if (magic == kHostFuncMagic) {
-    return static_cast<const HostFuncData*>(vmctx)->store;
-  }
-  return nullptr;
-}
-
-bool StoreOwns(StoreOpaque& store, const Extern& ext) {
-  StoreImpl& impl = store.impl();
-  if (const Func* f = ext.func()) return FuncStore(*f) == &store;
-  if (const Memory* m = ext.memory()) {
-    for (const auto& own : impl.memories) {
-      if (own.get() == m->raw()) return true;
-    }
-    for (const auto& inst : impl.instances) {
-      for (uint32_t i = 0; i < inst->instance->num_memories(); ++i) {
-        if (inst->instance->memory(i) == m->raw()) return true;
-      }
-    }
-    return false;
-  }
-  if (const Table* t = ext.table()) {
-    for (const auto& own : impl.tables) {
-      if (own.get() == t->raw()) return true;
-    }
-    for (const auto& inst : impl.instances) {
-      for (uint32_t i = 0; i < inst->instance->num_tables(); ++i) {
-        if (inst->instance->table(i) == t->raw()) return true;
-      }
-    }
-    return false;
-  }
-  const Global* g = ext.global();
-  for (const auto& own : impl.globals) {
-    if (own.get() == g->raw()) return true;
-  }
-  for (const auto& inst : impl.instances) {
-    const uint32_t n =
-        static_cast<uint32_t>(inst->instance->module().globals.size());
-    for (uint32_t i = 0; i < n; ++i) {
-      if (inst->instance->global(i) == g->raw()) return true;
-    }
-  }
-  return false;
 }
 
 }  // namespace internal
 
 absl::StatusOr<HostFunc> HostFunc::New(const Engine& engine,
-                                       const FuncType& type, HostFuncNewFn fn) {
+                                       const FuncType& type, HostFuncNewFn fn,
+                                       const void* data_tag) {
   absl::StatusOr<std::shared_ptr<const internal::HostFuncState>> s =
       internal::MakeArrayHostFunc(
           engine, type, std::make_shared<HostFuncNewFn>(std::move(fn)),
-          &internal::InvokeFuncNew);
+          &internal::InvokeFuncNew, data_tag);
   if (!s.ok()) return s.status();
   return HostFunc(*std::move(s));
 }
 
 absl::StatusOr<HostFunc> HostFunc::NewUnchecked(const Engine& engine,
                                                 const FuncType& type,
-                                                HostFuncUncheckedFn fn) {
+                                                HostFuncUncheckedFn fn,
+                                                const void* data_tag) {
   absl::StatusOr<std::shared_ptr<const internal::HostFuncState>> s =
       internal::MakeArrayHostFunc(
           engine, type, std::make_shared<HostFuncUncheckedFn>(std::move(fn)),
-          &internal::InvokeFuncNewUnchecked);
+          &internal::InvokeFuncNewUnchecked, data_tag);
   if (!s.ok()) return s.status();
   return HostFunc(*std::move(s));
 }
@@ -301,6 +271,11 @@ absl::StatusOr<Func> HostFunc::IntoFunc(StoreOpaque& store) const {
   if (!(store.engine() == state_->engine)) {
     return absl::InvalidArgumentError(
         "the host function and the store belong to different engines");
+  }
+  if (state_->data_tag != nullptr && state_->data_tag != store.data_tag()) {
+    return absl::InvalidArgumentError(
+        "the host function takes Caller<T> of a store data type other than "
+        "this store's");
   }
   auto& contexts = store.impl().host_func_contexts;
   auto [it, inserted] = contexts.try_emplace(state_.get());
@@ -316,7 +291,7 @@ absl::StatusOr<Func> HostFunc::IntoFunc(StoreOpaque& store) const {
     it->second = std::move(ctx);
   }
   return Func::FromRaw(
-      &static_cast<internal::HostFuncCtx*>(it->second.get())->funcref);
+      store.id(), &static_cast<internal::HostFuncCtx*>(it->second.get())->funcref);
 }
 
 }  // namespace kiln

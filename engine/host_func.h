@@ -66,9 +66,12 @@ struct ExternRef {
 // A funcref in a FuncWrap signature (null is ref == nullptr).
 struct FuncRef {
   const abi::VMFuncRef* ref = nullptr;
-  std::optional<Func> func() const {
+  // As a Func of `store`: a FuncRef that wasm passed a host function is
+  // always of the caller's store. (FuncRef is the raw, unchecked layer,
+  // like ValRaw.)
+  std::optional<Func> func(const StoreOpaque& store) const {
     if (ref == nullptr) return std::nullopt;
-    return Func::FromRaw(ref);
+    return Func::FromRaw(store.id(), ref);
   }
 };
 static_assert(sizeof(ExternRef) == 8 && std::is_trivially_copyable_v<ExternRef>);
@@ -108,6 +111,9 @@ struct HostFuncState {
   const void* code = nullptr;  // wasm calling convention
   std::shared_ptr<void> callable;
   HostArrayFn array_fn = nullptr;  // New / NewUnchecked only
+  // internal::StoreDataTag<T>() when the callable takes Caller<T> with a
+  // non-void T: only a Store<T> may run it. Null: any store.
+  const void* data_tag = nullptr;
 };
 
 // The per-store part: the "VMContext" the code receives as callee.
@@ -125,6 +131,11 @@ struct HostFuncCtx {
 TrapCode SetHostTrap(StoreOpaque& store, std::string message);
 TrapCode SetHostTrapFromStatus(StoreOpaque& store, const absl::Status& status);
 TrapCode SetHostTrapFromException(StoreOpaque& store, const char* what);
+// For a host function body that ran wasm which trapped (a Command's export,
+// linker/): records `trap` itself as the store's pending trap and returns
+// the status that makes the host-function boundary raise it unchanged
+// (code and message intact) instead of wrapping it as a host error.
+absl::Status PropagateTrap(StoreOpaque& store, Trap trap);
 // Unwinds to the innermost EnterWasm; `wasm_fp`/`wasm_pc` describe the frame
 // that called the host function (recorded as VMRuntimeLimits::last_wasm_exit_*
 // so the backtrace starts there).
@@ -386,15 +397,29 @@ std::optional<TrapCode> InvokeFuncNewUnchecked(const HostFuncState& state,
 
 absl::StatusOr<std::shared_ptr<const HostFuncState>> MakeArrayHostFunc(
     const Engine& engine, const FuncType& type, std::shared_ptr<void> callable,
-    HostArrayFn fn);
+    HostArrayFn fn, const void* data_tag);
 absl::StatusOr<std::shared_ptr<const HostFuncState>> MakeWrapHostFunc(
     const Engine& engine, FuncType type, std::shared_ptr<void> callable,
-    const void* code);
+    const void* code, const void* data_tag);
 
-// True when `ext` belongs to `store` (false for handles it cannot place).
-bool StoreOwns(StoreOpaque& store, const Extern& ext);
-// The store owning a function, when it can be told from its context.
-StoreOpaque* FuncStore(const Func& func);
+// StoreDataTag<T>() for a Caller<T> with non-void T, else null.
+template <typename C>
+struct CallerData {
+  using type = void;
+};
+template <typename T>
+struct CallerData<Caller<T>> {
+  using type = T;
+};
+template <typename C>
+const void* CallerDataTag() {
+  using T = typename CallerData<C>::type;
+  if constexpr (std::is_void_v<T>) {
+    return nullptr;
+  } else {
+    return StoreDataTag<T>();
+  }
+}
 
 }  // namespace internal
 
@@ -424,24 +449,31 @@ class HostFunc {
     type.results = internal::WrapResults<typename Entry::R>::Types();
     std::shared_ptr<void> callable = std::make_shared<D>(std::forward<F>(f));
     absl::StatusOr<std::shared_ptr<const internal::HostFuncState>> s =
-        internal::MakeWrapHostFunc(engine, std::move(type), std::move(callable),
-                                   Entry::Code());
+        internal::MakeWrapHostFunc(
+            engine, std::move(type), std::move(callable), Entry::Code(),
+            internal::CallerDataTag<
+                typename internal::FirstIsCaller<Args>::type>());
     if (!s.ok()) return s.status();
     return HostFunc(*std::move(s));
   }
 
+  // `data_tag`: internal::StoreDataTag<T>() when `fn` may only run in a
+  // Store<T> (Linker<T>::FuncNew with a Caller<T> body), else null.
   static absl::StatusOr<HostFunc> New(const Engine& engine,
-                                      const FuncType& type, HostFuncNewFn fn);
+                                      const FuncType& type, HostFuncNewFn fn,
+                                      const void* data_tag = nullptr);
   static absl::StatusOr<HostFunc> NewUnchecked(const Engine& engine,
                                                const FuncType& type,
-                                               HostFuncUncheckedFn fn);
+                                               HostFuncUncheckedFn fn,
+                                               const void* data_tag = nullptr);
 
   const Engine& engine() const { return state_->engine; }
   const FuncType& type() const { return state_->type; }
   uint32_t type_id() const { return state_->type_id; }
 
   // This function in `store` (made on first use, then cached in the store).
-  // An error when the store belongs to another engine.
+  // An error when the store belongs to another engine, or is not a Store<T>
+  // while the function takes Caller<T>.
   absl::StatusOr<Func> IntoFunc(StoreOpaque& store) const;
 
   friend bool operator==(const HostFunc& a, const HostFunc& b) {

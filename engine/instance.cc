@@ -7,33 +7,6 @@
 #include "engine/internal.h"
 
 namespace kiln {
-namespace {
-
-std::string LimitsString(const wasm::Limits& l) {
-  return l.max.has_value() ? absl::StrCat("{min ", l.min, ", max ", *l.max, "}")
-                           : absl::StrCat("{min ", l.min, "}");
-}
-
-// Extern subtyping of limits (WebAssembly 2.0 import matching).
-bool LimitsMatch(const wasm::Limits& actual, const wasm::Limits& expected) {
-  if (actual.min < expected.min) return false;
-  if (expected.max.has_value()) {
-    if (!actual.max.has_value() || *actual.max > *expected.max) return false;
-  }
-  return true;
-}
-
-absl::Status Incompatible(const wasm::Import& imp, const std::string& detail) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("incompatible import type for \"", imp.module, "\" \"",
-                   imp.name, "\": ", detail));
-}
-
-std::string GlobalTypeString(const wasm::GlobalType& t) {
-  return absl::StrCat(t.mutable_ ? "mut " : "", wasm::ValTypeName(t.type));
-}
-
-}  // namespace
 
 Result<Instance> Instance::Create(StoreOpaque& store, const Module& module,
                                   absl::Span<const Extern> imports) {
@@ -47,69 +20,48 @@ Result<Instance> Instance::Create(StoreOpaque& store, const Module& module,
         absl::StrCat("the module has ", info.imports.size(), " imports, got ",
                      imports.size()));
   }
+  for (size_t i = 0; i < imports.size(); ++i) {
+    // The store first: only then may the handle be read.
+    if (!imports[i].OwnedBy(store)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "import `", info.imports[i].module, "::", info.imports[i].name,
+          "`: object used with the wrong store"));
+    }
+    if (absl::Status s =
+            internal::CheckImportType(store, module, info.imports[i], imports[i]);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return internal::InstantiateChecked(store, module, imports);
+}
+
+namespace internal {
+
+Result<Instance> InstantiateChecked(StoreOpaque& store, const Module& module,
+                                    absl::Span<const Extern> imports) {
+  const wasm::ModuleInfo& info = module.info();
   // Inline: instantiation allocates nothing for a few imports.
   absl::InlinedVector<runtime::ImportedFunction, 8> funcs;
   absl::InlinedVector<runtime::ImportedTable, 1> tables;
   absl::InlinedVector<runtime::ImportedMemory, 1> memories;
   absl::InlinedVector<runtime::ImportedGlobal, 4> globals;
-  SignatureRegistry& sigs = store.engine().signatures();
-  for (size_t i = 0; i < imports.size(); ++i) {
-    const wasm::Import& imp = info.imports[i];
-    const Extern& ext = imports[i];
-    if (ext.kind() != imp.kind) {
-      return Incompatible(
-          imp, absl::StrCat("expected a ", wasm::ExternKindName(imp.kind),
-                            ", got a ", wasm::ExternKindName(ext.kind())));
-    }
-    switch (imp.kind) {
+  for (const Extern& ext : imports) {
+    switch (ext.kind()) {
       case wasm::ExternKind::kFunction: {
-        const Func& f = *ext.func();
-        const uint32_t want = module.type_id(imp.func_type_index);
-        if (f.type_id() != want) {
-          return Incompatible(
-              imp, absl::StrCat("expected function ", sigs.Lookup(want).ToString(),
-                                ", got ", f.type(store).ToString()));
-        }
-        funcs.push_back({f.raw()->code, f.raw()->vmctx, f.type_id()});
+        const abi::VMFuncRef* ref = ext.func()->raw();
+        funcs.push_back({ref->code, ref->vmctx, ref->type_id});
         break;
       }
-      case wasm::ExternKind::kTable: {
-        const Table& t = *ext.table();
-        TableType actual = t.type(store);
-        if (actual.elem_type != imp.table.elem_type ||
-            !LimitsMatch(actual.limits, imp.table.limits)) {
-          return Incompatible(
-              imp, absl::StrCat("expected table ",
-                                wasm::ValTypeName(imp.table.elem_type), " ",
-                                LimitsString(imp.table.limits), ", got ",
-                                wasm::ValTypeName(actual.elem_type), " ",
-                                LimitsString(actual.limits)));
-        }
-        tables.push_back({t.raw(), nullptr});
+      case wasm::ExternKind::kTable:
+        tables.push_back({ext.table()->raw(), nullptr});
         break;
-      }
-      case wasm::ExternKind::kMemory: {
-        const Memory& m = *ext.memory();
-        MemoryType actual = m.type(store);
-        if (!LimitsMatch(actual.limits, imp.memory.limits)) {
-          return Incompatible(
-              imp, absl::StrCat("expected memory ",
-                                LimitsString(imp.memory.limits), ", got ",
-                                LimitsString(actual.limits)));
-        }
-        memories.push_back({m.raw(), nullptr});
+      case wasm::ExternKind::kMemory:
+        memories.push_back({ext.memory()->raw(), nullptr});
         break;
-      }
-      case wasm::ExternKind::kGlobal: {
-        const Global& g = *ext.global();
-        if (!(g.type() == imp.global)) {
-          return Incompatible(
-              imp, absl::StrCat("expected global ", GlobalTypeString(imp.global),
-                                ", got ", GlobalTypeString(g.type())));
-        }
-        globals.push_back({g.raw()});
+      case wasm::ExternKind::kGlobal:
+        globals.push_back({ext.global()->raw()});
         break;
-      }
     }
   }
 
@@ -158,17 +110,17 @@ Result<Instance> Instance::Create(StoreOpaque& store, const Module& module,
     return Trap(*trap);
   }
   if (info.start.has_value()) {
-    Func start = Func::FromRaw(raw->instance->func_ref(*info.start));
+    Func start =
+        Func::FromRaw(store.id(), raw->instance->func_ref(*info.start));
     ValRaw values[1] = {};
     Result<void> r = start.CallRaw(store, values);
     if (r.is_trap()) return std::move(r.trap());
     if (!r.ok()) return r.status();
   }
-  return Instance(raw);
+  return Instance(store.id(), raw);
 }
 
-namespace internal {
-std::optional<Extern> InstanceExport(InstanceData& data,
+std::optional<Extern> InstanceExport(StoreId store, InstanceData& data,
                                      std::string_view name) {
   std::optional<uint32_t> index = data.module.FindExport(name);
   if (!index.has_value()) return std::nullopt;
@@ -176,58 +128,83 @@ std::optional<Extern> InstanceExport(InstanceData& data,
   runtime::Instance& rt = *data.instance;
   switch (e.kind) {
     case wasm::ExternKind::kFunction:
-      return Extern(Func::FromRaw(rt.func_ref(e.index)));
+      return Extern(Func::FromRaw(store, rt.func_ref(e.index)));
     case wasm::ExternKind::kTable:
-      return Extern(Table::FromRaw(rt.table(e.index)));
+      return Extern(Table::FromRaw(store, rt.table(e.index)));
     case wasm::ExternKind::kMemory:
-      return Extern(Memory::FromRaw(rt.memory(e.index)));
+      return Extern(Memory::FromRaw(store, rt.memory(e.index)));
     case wasm::ExternKind::kGlobal:
-      return Extern(Global::FromRaw(rt.global(e.index),
+      return Extern(Global::FromRaw(store, rt.global(e.index),
                                     data.module.info().globals[e.index].type));
   }
   return std::nullopt;
 }
 }  // namespace internal
 
-std::optional<Extern> Instance::GetExport(StoreOpaque&,
-                                          std::string_view name) const {
-  return internal::InstanceExport(*data_, name);
+absl::StatusOr<Extern> Instance::GetExport(StoreOpaque& store,
+                                           std::string_view name) const {
+  if (!OwnedBy(store)) return WrongStoreError();
+  std::optional<Extern> e = internal::InstanceExport(store_, *data_, name);
+  if (!e.has_value()) {
+    return absl::NotFoundError(absl::StrCat(
+        "no export named \"", absl::string_view(name.data(), name.size()),
+        "\""));
+  }
+  return *e;
 }
 
-std::optional<Func> Instance::GetFunc(StoreOpaque& store,
-                                      std::string_view name) const {
-  std::optional<Extern> e = GetExport(store, name);
-  if (!e.has_value() || e->func() == nullptr) return std::nullopt;
-  return *e->func();
+namespace {
+// An export of one kind, or NotFound naming the kind.
+template <typename H>
+absl::StatusOr<H> ExportOfKind(absl::StatusOr<Extern> e, std::string_view name,
+                               const H* (Extern::*get)() const,
+                               const char* kind) {
+  if (!e.ok()) {
+    if (e.status().code() != absl::StatusCode::kNotFound) return e.status();
+  } else if (const H* h = ((*e).*get)()) {
+    return *h;
+  }
+  return absl::NotFoundError(
+      absl::StrCat("no ", kind, " export named \"",
+                   absl::string_view(name.data(), name.size()), "\""));
 }
-std::optional<Memory> Instance::GetMemory(StoreOpaque& store,
-                                          std::string_view name) const {
-  std::optional<Extern> e = GetExport(store, name);
-  if (!e.has_value() || e->memory() == nullptr) return std::nullopt;
-  return *e->memory();
+}  // namespace
+
+absl::StatusOr<Func> Instance::GetFunc(StoreOpaque& store,
+                                       std::string_view name) const {
+  return ExportOfKind<Func>(GetExport(store, name), name, &Extern::func,
+                            "function");
 }
-std::optional<Table> Instance::GetTable(StoreOpaque& store,
-                                        std::string_view name) const {
-  std::optional<Extern> e = GetExport(store, name);
-  if (!e.has_value() || e->table() == nullptr) return std::nullopt;
-  return *e->table();
+absl::StatusOr<Memory> Instance::GetMemory(StoreOpaque& store,
+                                           std::string_view name) const {
+  return ExportOfKind<Memory>(GetExport(store, name), name, &Extern::memory,
+                              "memory");
 }
-std::optional<Global> Instance::GetGlobal(StoreOpaque& store,
-                                          std::string_view name) const {
-  std::optional<Extern> e = GetExport(store, name);
-  if (!e.has_value() || e->global() == nullptr) return std::nullopt;
-  return *e->global();
+absl::StatusOr<Table> Instance::GetTable(StoreOpaque& store,
+                                         std::string_view name) const {
+  return ExportOfKind<Table>(GetExport(store, name), name, &Extern::table,
+                             "table");
+}
+absl::StatusOr<Global> Instance::GetGlobal(StoreOpaque& store,
+                                           std::string_view name) const {
+  return ExportOfKind<Global>(GetExport(store, name), name, &Extern::global,
+                              "global");
 }
 
-std::vector<std::pair<std::string, Extern>> Instance::Exports(
+absl::StatusOr<std::vector<std::pair<std::string, Extern>>> Instance::Exports(
     StoreOpaque& store) const {
+  if (!OwnedBy(store)) return WrongStoreError();
   std::vector<std::pair<std::string, Extern>> out;
   for (const wasm::Export& e : data_->module.info().exports) {
-    out.emplace_back(e.name, *GetExport(store, e.name));
+    out.emplace_back(e.name,
+                     *internal::InstanceExport(store_, *data_, e.name));
   }
   return out;
 }
 
-const Module& Instance::module() const { return data_->module; }
+absl::StatusOr<Module> Instance::module(const StoreOpaque& store) const {
+  if (!OwnedBy(store)) return WrongStoreError();
+  return data_->module;
+}
 
 }  // namespace kiln

@@ -16,13 +16,19 @@
 #include "engine/func.h"
 #include "engine/module.h"
 #include "engine/store.h"
+#include "engine/store_id.h"
 #include "engine/trap.h"
 
 namespace kiln {
 
+class Instance;
 namespace internal {
 struct InstanceData;
-}
+// Instantiates with imports already checked (store and types); see
+// Instance::Create, linker/'s InstancePre.
+Result<Instance> InstantiateChecked(StoreOpaque& store, const Module& module,
+                                    absl::Span<const Extern> imports);
+}  // namespace internal
 
 class Instance {
  public:
@@ -36,32 +42,42 @@ class Instance {
   static Result<Instance> Create(StoreOpaque& store, const Module& module,
                                  absl::Span<const Extern> imports);
 
-  std::optional<Extern> GetExport(StoreOpaque& store,
-                                  std::string_view name) const;
-  std::optional<Func> GetFunc(StoreOpaque& store, std::string_view name) const;
-  std::optional<Memory> GetMemory(StoreOpaque& store,
-                                  std::string_view name) const;
-  std::optional<Table> GetTable(StoreOpaque& store,
-                                std::string_view name) const;
-  std::optional<Global> GetGlobal(StoreOpaque& store,
-                                  std::string_view name) const;
+  // Every accessor checks the store first (WrongStoreError()). A missing
+  // export (or one of another kind) is NotFound.
+  absl::StatusOr<Extern> GetExport(StoreOpaque& store,
+                                   std::string_view name) const;
+  absl::StatusOr<Func> GetFunc(StoreOpaque& store, std::string_view name) const;
+  absl::StatusOr<Memory> GetMemory(StoreOpaque& store,
+                                   std::string_view name) const;
+  absl::StatusOr<Table> GetTable(StoreOpaque& store,
+                                 std::string_view name) const;
+  absl::StatusOr<Global> GetGlobal(StoreOpaque& store,
+                                   std::string_view name) const;
   template <typename Sig>
   absl::StatusOr<TypedFunc<Sig>> GetTypedFunc(StoreOpaque& store,
                                               std::string_view name) const {
-    std::optional<Func> f = GetFunc(store, name);
-    if (!f.has_value()) {
-      return absl::NotFoundError(
-          absl::StrCat("no function export named \"", absl::string_view(name.data(), name.size()), "\""));
-    }
+    absl::StatusOr<Func> f = GetFunc(store, name);
+    if (!f.ok()) return f.status();
     return TypedFunc<Sig>::Create(store, *f);
   }
   // All exports in declaration order.
-  std::vector<std::pair<std::string, Extern>> Exports(StoreOpaque& store) const;
+  absl::StatusOr<std::vector<std::pair<std::string, Extern>>> Exports(
+      StoreOpaque& store) const;
+  absl::StatusOr<Module> module(const StoreOpaque& store) const;
 
-  const Module& module() const;
+  StoreId store_id() const { return store_; }
+  bool OwnedBy(const StoreOpaque& store) const { return store.id() == store_; }
+
+  friend bool operator==(const Instance& a, const Instance& b) {
+    return a.store_ == b.store_ && a.data_ == b.data_;
+  }
 
  private:
-  explicit Instance(internal::InstanceData* data) : data_(data) {}
+  friend Result<Instance> internal::InstantiateChecked(
+      StoreOpaque&, const Module&, absl::Span<const Extern>);
+  Instance(StoreId store, internal::InstanceData* data)
+      : store_(store), data_(data) {}
+  StoreId store_;
   internal::InstanceData* data_;
 };
 

@@ -20,6 +20,7 @@
 #include "engine/extern.h"
 #include "engine/func.h"
 #include "engine/id_table.h"
+#include "engine/import_type.h"
 #include "engine/module.h"
 #include "engine/store.h"
 #include "engine/trap.h"
@@ -147,8 +148,18 @@ struct InstanceData {
   std::unique_ptr<runtime::Instance> instance;
 };
 
-// Export `name` of an instance.
-std::optional<Extern> InstanceExport(InstanceData& data, std::string_view name);
+// Export `name` of an instance of `store`.
+std::optional<Extern> InstanceExport(StoreId store, InstanceData& data,
+                                     std::string_view name);
+
+// OK unless `value` is a non-null funcref of another store (or of none).
+inline absl::Status CheckValStore(const StoreOpaque& store, const Val& value) {
+  if (value.type() == ValType::kFuncRef && !value.is_null_ref() &&
+      value.funcref_store() != store.id()) {
+    return WrongStoreError();
+  }
+  return absl::OkStatus();
+}
 
 // Members are destroyed bottom-up: instances (which may point at host
 // objects) go first.
@@ -197,7 +208,8 @@ std::optional<Trap> InvokeHost(HostFuncData& data, void* caller_vmctx,
 
 // Value <-> 16-byte global storage.
 void StoreGlobal(abi::VMGlobalDefinition* def, const Val& value);
-Val LoadGlobal(const abi::VMGlobalDefinition* def, ValType type);
+Val LoadGlobal(const abi::VMGlobalDefinition* def, ValType type,
+               StoreId store);
 
 }  // namespace kiln::internal
 

@@ -4,8 +4,11 @@
 
 namespace kiln {
 
-StoreOpaque::StoreOpaque(const Engine& engine)
-    : engine_(engine), impl_(std::make_unique<internal::StoreImpl>()) {}
+StoreOpaque::StoreOpaque(const Engine& engine, const void* data_tag)
+    : engine_(engine),
+      id_(StoreId::Next()),
+      data_tag_(data_tag),
+      impl_(std::make_unique<internal::StoreImpl>()) {}
 
 StoreOpaque::~StoreOpaque() = default;
 

@@ -2,7 +2,10 @@
 // tables, globals) and the runtime limits their calls share; carries the
 // embedder's data T. A store is used by one thread at a time. Handles
 // (Func, Memory, Table, Global, Instance) from a store are valid while it
-// lives and must only be used with it.
+// lives and must only be used with it: each carries the store's StoreId
+// (engine/store_id.h), and every API that takes a store and a handle
+// checks it first ("object used with the wrong store"), so a handle that
+// outlived its store is an error, never a read of freed memory.
 #ifndef KILN_ENGINE_STORE_H_
 #define KILN_ENGINE_STORE_H_
 
@@ -14,23 +17,36 @@
 #include "absl/status/statusor.h"
 #include "engine/engine.h"
 #include "engine/limits.h"
+#include "engine/store_id.h"
 #include "runtime/abi/vm_offsets.h"
 
 namespace kiln {
 
 namespace internal {
 struct StoreImpl;
+
+// A distinct address per store data type T (Store<T>), so that untyped
+// paths (HostFunc::IntoFunc, Caller<T> from Caller<>) can refuse a host
+// function written for Caller<T> in a store of another type.
+template <typename T>
+const void* StoreDataTag() {
+  static const char tag = 0;
+  return &tag;
 }
+}  // namespace internal
 
 // The part of a store that does not depend on T; API functions take it.
 class StoreOpaque {
  public:
-  explicit StoreOpaque(const Engine& engine);
   ~StoreOpaque();
   StoreOpaque(const StoreOpaque&) = delete;
   StoreOpaque& operator=(const StoreOpaque&) = delete;
 
   const Engine& engine() const { return engine_; }
+  // Never reused, never 0: see engine/store_id.h.
+  StoreId id() const { return id_; }
+  // internal::StoreDataTag<T>() of the Store<T> this is.
+  const void* data_tag() const { return data_tag_; }
   abi::VMRuntimeLimits* runtime_limits() { return &limits_; }
   internal::StoreImpl& impl() { return *impl_; }
 
@@ -66,12 +82,15 @@ class StoreOpaque {
   void EpochDeadlineCallback(EpochDeadlineCallbackFn callback);
 
  protected:
+  StoreOpaque(const Engine& engine, const void* data_tag);
   void SetLimiterFn(std::function<ResourceLimiter*()> fn) {
     limiter_hook_.SetFn(std::move(fn));
   }
 
  private:
   Engine engine_;
+  StoreId id_;
+  const void* data_tag_;
   abi::VMRuntimeLimits limits_;
   std::unique_ptr<internal::StoreImpl> impl_;
   internal::StoreLimiterHook limiter_hook_{this};
@@ -85,7 +104,8 @@ template <typename T = void>
 class Store : public StoreOpaque {
  public:
   Store(const Engine& engine, T data)
-      : StoreOpaque(engine), data_(std::move(data)) {}
+      : StoreOpaque(engine, internal::StoreDataTag<T>()),
+        data_(std::move(data)) {}
   T& data() { return data_; }
   const T& data() const { return data_; }
 
@@ -105,7 +125,8 @@ class Store : public StoreOpaque {
 template <>
 class Store<void> : public StoreOpaque {
  public:
-  explicit Store(const Engine& engine) : StoreOpaque(engine) {}
+  explicit Store(const Engine& engine)
+      : StoreOpaque(engine, internal::StoreDataTag<void>()) {}
 };
 
 }  // namespace kiln

@@ -8,13 +8,17 @@ namespace kiln {
 
 Val Val::FuncRef(std::optional<Func> f) {
   Val x(ValType::kFuncRef);
-  if (f.has_value()) x.ref_ = const_cast<abi::VMFuncRef*>(f->raw());
+  if (f.has_value()) {
+    x.ref_ = const_cast<abi::VMFuncRef*>(f->raw());
+    x.bits_ = f->store_id().value();
+  }
   return x;
 }
 
 std::optional<Func> Val::funcref() const {
   if (type_ != ValType::kFuncRef || ref_ == nullptr) return std::nullopt;
-  return Func::FromRaw(static_cast<const abi::VMFuncRef*>(ref_));
+  return Func::FromRaw(StoreId::FromValue(bits_),
+                       static_cast<const abi::VMFuncRef*>(ref_));
 }
 
 ValRaw Val::ToRaw() const {
@@ -33,7 +37,7 @@ ValRaw Val::ToRaw() const {
   }
 }
 
-Val Val::FromRaw(ValType type, const ValRaw& raw) {
+Val Val::FromRaw(ValType type, const ValRaw& raw, StoreId owner) {
   switch (type) {
     case ValType::kI32: return I32(raw.i32);
     case ValType::kI64: return I64(raw.i64);
@@ -42,6 +46,7 @@ Val Val::FromRaw(ValType type, const ValRaw& raw) {
     case ValType::kFuncRef: {
       Val x(ValType::kFuncRef);
       x.ref_ = raw.ref;
+      if (raw.ref != nullptr) x.bits_ = owner.value();
       return x;
     }
     case ValType::kExternRef: return ExternRef(raw.ref);

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "engine/store_id.h"
 #include "runtime/abi/vm_offsets.h"
 #include "wasm/types.h"
 
@@ -39,7 +40,9 @@ union alignas(16) ValRaw {
 static_assert(sizeof(ValRaw) == 16);
 
 // A function reference: the VMFuncRef that wasm uses for it (code, callee
-// VMContext, signature id). Cheap to copy; valid while its store lives.
+// VMContext, signature id) and its store's id, checked wherever the value
+// enters a store (tables, globals, call arguments, host results). Cheap to
+// copy; valid while its store lives.
 class Func;
 
 class Val {
@@ -71,11 +74,19 @@ class Val {
   uint64_t v128_lo() const { return bits_; }
   uint64_t v128_hi() const { return hi_; }
   std::optional<Func> funcref() const;
+  // The store of a non-null funcref (invalid for other values, and for a
+  // funcref made by FromRaw without an owner).
+  StoreId funcref_store() const {
+    return type_ == ValType::kFuncRef ? StoreId::FromValue(bits_) : StoreId();
+  }
   void* externref() const { return ref_; }
   bool is_null_ref() const { return ref_ == nullptr; }
 
   ValRaw ToRaw() const;
-  static Val FromRaw(ValType type, const ValRaw& raw);
+  // A funcref gets `owner` as its store (the raw slot does not say; a
+  // funcref of no known store is refused wherever a store checks it).
+  static Val FromRaw(ValType type, const ValRaw& raw,
+                     StoreId owner = StoreId());
 
   // "i32:5", "f64:1.5", "funcref:null", ...
   std::string ToString() const;
@@ -88,7 +99,7 @@ class Val {
  private:
   explicit Val(ValType t) : type_(t) {}
   ValType type_;
-  uint64_t bits_ = 0;
+  uint64_t bits_ = 0;    // funcref: its store's id
   void* ref_ = nullptr;  // funcref: abi::VMFuncRef*; externref: host ptr
   uint64_t hi_ = 0;      // v128: the high 64 bits
 };

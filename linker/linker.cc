@@ -6,6 +6,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "engine/import_type.h"
 
 namespace kiln {
 namespace {
@@ -27,7 +28,7 @@ std::string Name(std::string_view module, std::string_view name) {
 
 absl::Status OtherStore(std::string_view what) {
   return absl::InvalidArgumentError(
-      Cat(what, " belongs to a different store"));
+      Cat(what, ": object used with the wrong store"));
 }
 
 }  // namespace
@@ -37,11 +38,6 @@ absl::Status OtherStore(std::string_view what) {
 wasm::ExternKind Definition::kind() const {
   if (std::holds_alternative<HostFunc>(item)) return wasm::ExternKind::kFunction;
   return std::get<Extern>(item).kind();
-}
-
-uint32_t Definition::func_type_id() const {
-  if (const HostFunc* h = std::get_if<HostFunc>(&item)) return h->type_id();
-  return std::get<Extern>(item).func()->type_id();
 }
 
 // --- InstancePreBase
@@ -62,14 +58,14 @@ Result<Instance> InstancePreBase::Instantiate(StoreOpaque& store) const {
       imports.push_back(*f);
       continue;
     }
-    const Extern& ext = std::get<Extern>(item.def.item);
-    if (item.def.store != nullptr ? item.def.store != &store
-                                  : !internal::StoreOwns(store, ext)) {
+    // Types were checked by InstantiatePre; the store must be the one the
+    // item belongs to (it may have been freed since).
+    if (item.def.store != store.id()) {
       return OtherStore(Cat("import ", Name(item.module, item.name)));
     }
-    imports.push_back(ext);
+    imports.push_back(std::get<Extern>(item.def.item));
   }
-  return Instance::Create(store, s.module, imports);
+  return internal::InstantiateChecked(store, s.module, imports);
 }
 
 // --- LinkerBase: names
@@ -146,24 +142,17 @@ absl::Status LinkerBase::Define(StoreOpaque& store, std::string_view module,
         "define ", Name(module, name),
         ": the store belongs to a different engine than the linker"));
   }
-  if (!internal::StoreOwns(store, item)) {
-    return OtherStore(Cat("define ", Name(module, name), ": the item"));
+  if (!item.OwnedBy(store)) {
+    return OtherStore(Cat("define ", Name(module, name)));
   }
-  return Insert(module, name, Definition{item, &store});
+  return Insert(module, name, Definition{item, store.id()});
 }
 
 absl::Status LinkerBase::Define(std::string_view module, std::string_view name,
                                 const Extern& item) {
-  StoreOpaque* owner = nullptr;
-  if (const Func* f = item.func()) {
-    owner = internal::FuncStore(*f);
-    if (owner != nullptr && !(owner->engine() == engine_)) {
-      return absl::InvalidArgumentError(Cat(
-          "define ", Name(module, name),
-          ": the function belongs to a different engine than the linker"));
-    }
-  }
-  return Insert(module, name, Definition{item, owner});
+  // Nothing of the item is read here: its store may be gone already. The
+  // instantiating store is checked against item.store_id() when used.
+  return Insert(module, name, Definition{item, item.store_id()});
 }
 
 absl::Status LinkerBase::Define(std::string_view module, std::string_view name,
@@ -173,7 +162,7 @@ absl::Status LinkerBase::Define(std::string_view module, std::string_view name,
         "define ", Name(module, name),
         ": the host function belongs to a different engine than the linker"));
   }
-  return Insert(module, name, Definition{func, nullptr});
+  return Insert(module, name, Definition{func, StoreId()});
 }
 
 absl::Status LinkerBase::DefineName(StoreOpaque& store, std::string_view name,
@@ -183,23 +172,23 @@ absl::Status LinkerBase::DefineName(StoreOpaque& store, std::string_view name,
         "define `", name,
         "`: the store belongs to a different engine than the linker"));
   }
-  if (!internal::StoreOwns(store, item)) {
-    return OtherStore(Cat("define `", name, "`: the item"));
+  if (!item.OwnedBy(store)) {
+    return OtherStore(Cat("define `", name, "`"));
   }
   return InsertKey(ImportKey{Intern(name), ImportKey::kOneLevel},
-                   Definition{item, &store});
+                   Definition{item, store.id()});
 }
 
 absl::Status LinkerBase::DefineName(std::string_view name, const Extern& item) {
-  StoreOpaque* owner = nullptr;
-  if (const Func* f = item.func()) owner = internal::FuncStore(*f);
   return InsertKey(ImportKey{Intern(name), ImportKey::kOneLevel},
-                   Definition{item, owner});
+                   Definition{item, item.store_id()});
 }
 
 absl::Status LinkerBase::FuncNew(std::string_view module, std::string_view name,
-                                 const FuncType& type, HostFuncNewFn fn) {
-  absl::StatusOr<HostFunc> h = HostFunc::New(engine_, type, std::move(fn));
+                                 const FuncType& type, HostFuncNewFn fn,
+                                 const void* data_tag) {
+  absl::StatusOr<HostFunc> h =
+      HostFunc::New(engine_, type, std::move(fn), data_tag);
   if (!h.ok()) return h.status();
   return Define(module, name, *h);
 }
@@ -207,9 +196,10 @@ absl::Status LinkerBase::FuncNew(std::string_view module, std::string_view name,
 absl::Status LinkerBase::FuncNewUnchecked(std::string_view module,
                                           std::string_view name,
                                           const FuncType& type,
-                                          HostFuncUncheckedFn fn) {
+                                          HostFuncUncheckedFn fn,
+                                          const void* data_tag) {
   absl::StatusOr<HostFunc> h =
-      HostFunc::NewUnchecked(engine_, type, std::move(fn));
+      HostFunc::NewUnchecked(engine_, type, std::move(fn), data_tag);
   if (!h.ok()) return h.status();
   return Define(module, name, *h);
 }
@@ -241,21 +231,20 @@ absl::Status LinkerBase::DefineUnknownImportsAsTraps(
 absl::Status LinkerBase::Instance(StoreOpaque& store,
                                   std::string_view module_name,
                                   const kiln::Instance& instance) {
-  if (!(store.engine() == engine_) ||
-      !(instance.module().engine() == engine_)) {
+  // The store first: only then may the instance be read.
+  if (!instance.OwnedBy(store)) {
+    return OtherStore(Cat("instance `", module_name, "`"));
+  }
+  if (!(store.engine() == engine_)) {
     return absl::InvalidArgumentError(Cat(
         "instance `", module_name,
         "`: the store or the instance belongs to a different engine than the "
         "linker"));
   }
-  std::vector<std::pair<std::string, Extern>> exports = instance.Exports(store);
-  // The instance must live in `store`: its exports say where they live.
-  for (const auto& [name, ext] : exports) {
-    if (!internal::StoreOwns(store, ext)) {
-      return OtherStore(Cat("instance `", module_name, "`"));
-    }
-    break;  // one export tells
-  }
+  absl::StatusOr<std::vector<std::pair<std::string, Extern>>> all =
+      instance.Exports(store);
+  if (!all.ok()) return all.status();
+  const std::vector<std::pair<std::string, Extern>>& exports = *all;
   if (!allow_shadowing_) {
     for (const auto& [name, ext] : exports) {
       if (Find(module_name, name) != nullptr) {
@@ -265,7 +254,7 @@ absl::Status LinkerBase::Instance(StoreOpaque& store,
     }
   }
   for (const auto& [name, ext] : exports) {
-    absl::Status s = Insert(module_name, name, Definition{ext, &store});
+    absl::Status s = Insert(module_name, name, Definition{ext, store.id()});
     if (!s.ok()) return s;
   }
   return absl::OkStatus();
@@ -294,20 +283,27 @@ absl::Status LinkerBase::Module(StoreOpaque& store,
   }
   if (start.has_value() &&
       info.exports[*start].kind != wasm::ExternKind::kFunction) {
-    return absl::InvalidArgumentError(
-        "command entry point `_start` is not a function");
+    return absl::InvalidArgumentError("`_start` must be a function");
   }
-  if (init.has_value() &&
-      info.exports[*init].kind != wasm::ExternKind::kFunction) {
-    return absl::InvalidArgumentError(
-        "reactor initialization function `_initialize` is not a function");
+  if (init.has_value()) {
+    const wasm::Export& e = info.exports[*init];
+    if (e.kind != wasm::ExternKind::kFunction) {
+      return absl::InvalidArgumentError("`_initialize` must be a function");
+    }
+    const FuncType& type = engine_.signatures().Lookup(
+        module.type_id(info.functions[e.index].type_index));
+    if (!type.params.empty() || !type.results.empty()) {
+      return absl::InvalidArgumentError(Cat(
+          "`_initialize` must have type [] -> [], found ", type.ToString()));
+    }
   }
   if (start.has_value()) return CommandModule(store, module_name, module);
 
   Result<kiln::Instance> instance = Instantiate(store, module);
   if (!instance.ok()) return instance.status();
   if (init.has_value()) {
-    std::optional<Func> f = instance->GetFunc(store, "_initialize");
+    absl::StatusOr<Func> f = instance->GetFunc(store, "_initialize");
+    if (!f.ok()) return f.status();
     Result<std::vector<Val>> r = f->Call(store, {});
     if (!r.ok()) {
       return absl::Status(
@@ -367,11 +363,20 @@ absl::Status LinkerBase::CommandModule(StoreOpaque& store,
           // A fresh instance for each call.
           Result<kiln::Instance> instance =
               command.Instantiate(caller.store());
+          // A trap of the start function or of the export reaches the
+          // caller as itself (wasi::ExitCode must see proc_exit).
+          if (instance.is_trap()) {
+            return internal::PropagateTrap(caller.store(),
+                                           std::move(instance.trap()));
+          }
           if (!instance.ok()) return instance.status();
-          std::optional<Func> f =
+          absl::StatusOr<Func> f =
               instance->GetFunc(caller.store(), export_name);
+          if (!f.ok()) return f.status();
           Result<void> r = f->Call(caller.store(), params, results);
-          if (r.is_trap()) return absl::AbortedError(r.trap().ToString());
+          if (r.is_trap()) {
+            return internal::PropagateTrap(caller.store(), std::move(r.trap()));
+          }
           return r.status();
         });
     if (!s.ok()) return s;
@@ -438,25 +443,27 @@ absl::StatusOr<InstancePreBase> LinkerBase::InstantiatePreBase(
       return absl::NotFoundError(Cat(
           "unknown import: ", Name(imp.module, imp.name), " has not been defined"));
     }
-    const wasm::ExternKind kind = def->kind();
-    if (kind != imp.kind) {
-      return absl::InvalidArgumentError(Cat(
-          "incompatible import type for ", Name(imp.module, imp.name),
-          ": expected ", wasm::ExternKindName(imp.kind), ", found ",
-          wasm::ExternKindName(kind)));
-    }
-    if (kind == wasm::ExternKind::kFunction) {
-      const uint32_t want = module.type_id(imp.func_type_index);
-      const uint32_t have = def->func_type_id();
-      if (want != have) {
-        return absl::InvalidArgumentError(Cat(
-            "incompatible import type for ", Name(imp.module, imp.name),
-            ": expected function ", sigs.Lookup(want).ToString(),
-            ", found function ", sigs.Lookup(have).ToString()));
+    if (const HostFunc* h = std::get_if<HostFunc>(&def->item)) {
+      if (imp.kind != wasm::ExternKind::kFunction) {
+        return internal::IncompatibleImport(
+            imp, wasm::ExternKindName(imp.kind), "func");
       }
-    }
-    if (def->store != nullptr && def->store != &store) {
-      return OtherStore(Cat("import ", Name(imp.module, imp.name)));
+      const uint32_t want = module.type_id(imp.func_type_index);
+      if (h->type_id() != want) {
+        return internal::IncompatibleImport(
+            imp, Cat("function ", sigs.Lookup(want).ToString()),
+            Cat("function ", sigs.Lookup(h->type_id()).ToString()));
+      }
+    } else {
+      // The store first: only then may the item be read.
+      if (def->store != store.id()) {
+        return OtherStore(Cat("import ", Name(imp.module, imp.name)));
+      }
+      if (absl::Status st = internal::CheckImportType(
+              store, module, imp, std::get<Extern>(def->item));
+          !st.ok()) {
+        return st;
+      }
     }
     state->items.push_back(InstancePreBase::Item{*def, imp.module, imp.name});
   }
@@ -478,12 +485,8 @@ absl::StatusOr<Extern> LinkerBase::Materialize(StoreOpaque& store,
     if (!f.ok()) return f.status();
     return Extern(*f);
   }
-  const Extern& ext = std::get<Extern>(def.item);
-  if (def.store != nullptr ? def.store != &store
-                           : !internal::StoreOwns(store, ext)) {
-    return OtherStore(what);
-  }
-  return ext;
+  if (def.store != store.id()) return OtherStore(what);
+  return std::get<Extern>(def.item);
 }
 
 absl::StatusOr<Extern> LinkerBase::Get(StoreOpaque& store,
@@ -519,8 +522,10 @@ absl::StatusOr<Func> LinkerBase::GetDefault(StoreOpaque& store,
     const Definition* def = Find(module, name);
     if (def == nullptr) continue;
     if (def->kind() != wasm::ExternKind::kFunction) {
-      return absl::InvalidArgumentError(Cat(
-          "default export in '", module, "' is not a function"));
+      return absl::InvalidArgumentError(
+          name.empty()
+              ? Cat("default export in '", module, "' is not a function")
+              : Cat("`_start` in '", module, "' is not a function"));
     }
     absl::StatusOr<Extern> e = Materialize(store, *def, Name(module, name));
     if (!e.ok()) return e.status();

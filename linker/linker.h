@@ -13,6 +13,11 @@
 // unknown imports as traps, Command / Reactor modules (WASI), aliases,
 // default exports, InstancePre. Misuse that wasmtime answers with a panic
 // (a store or an instance from another engine or store) is an error status.
+//
+// Store safety: Linker<T>'s methods take Store<T>& (a Linker<int> with a
+// Store<std::string> does not compile); every definition of a store-owned
+// item carries its store's StoreId, checked before the item is read, so an
+// item of a freed store is an error, never a read of freed memory.
 #ifndef KILN_LINKER_LINKER_H_
 #define KILN_LINKER_LINKER_H_
 
@@ -62,13 +67,11 @@ struct ImportKey {
 // What a name is bound to.
 struct Definition {
   std::variant<Extern, HostFunc> item;
-  // The store an Extern belongs to, when known (null: checked against the
-  // instantiating store when used). Null for HostFuncs.
-  StoreOpaque* store = nullptr;
+  // The store an Extern belongs to; invalid for HostFuncs (any store of the
+  // engine).
+  StoreId store;
 
   wasm::ExternKind kind() const;
-  // Signature id of a function definition.
-  uint32_t func_type_id() const;
 };
 
 // One definition as iteration reports it.
@@ -78,11 +81,15 @@ struct LinkerItem {
   Extern item;
 };
 
-// Imports resolved and type-checked once; Instantiate many times, into any
-// store of the engine when no import belongs to a store.
+// Imports resolved and type-checked once, up front (functions by signature,
+// tables and memories by limits, globals by type and mutability);
+// Instantiate many times, into any store of the engine when no import
+// belongs to a store, without checking types again.
 class InstancePreBase {
  public:
   const Module& module() const { return state_->module; }
+
+ protected:
   // Instantiates into `store`. Errors: another engine, an import owned by
   // another store; traps of segments or the start function.
   Result<Instance> Instantiate(StoreOpaque& store) const;
@@ -108,6 +115,7 @@ class InstancePre : public InstancePreBase {
  public:
   explicit InstancePre(InstancePreBase base)
       : InstancePreBase(std::move(base)) {}
+  // No type checks here: InstantiatePre did them.
   Result<Instance> Instantiate(Store<T>& store) const {
     return InstancePreBase::Instantiate(store);
   }
@@ -136,26 +144,24 @@ class LinkerBase {
   // function that traps with "unknown import: `m::n` has not been defined".
   absl::Status DefineUnknownImportsAsTraps(const kiln::Module& module);
 
-  // Defines module::name. With a store, the item must belong to it;
-  // without, functions are placed by their context and other items are
-  // checked against the instantiating store later.
-  absl::Status Define(StoreOpaque& store, std::string_view module,
-                      std::string_view name, const Extern& item);
+  // Defines module::name. The item belongs to the store its handle names
+  // (checked against the instantiating store when used).
   absl::Status Define(std::string_view module, std::string_view name,
                       const Extern& item);
   absl::Status Define(std::string_view module, std::string_view name,
                       const HostFunc& func);
   // One-level name (module-linking style).
-  absl::Status DefineName(StoreOpaque& store, std::string_view name,
-                          const Extern& item);
   absl::Status DefineName(std::string_view name, const Extern& item);
 
   // FuncNew / FuncNewUnchecked: engine-owned host functions of `type`
-  // reached through the engine's per-signature trampolines.
+  // reached through the engine's per-signature trampolines. `data_tag`:
+  // see HostFunc::New.
   absl::Status FuncNew(std::string_view module, std::string_view name,
-                       const FuncType& type, HostFuncNewFn fn);
+                       const FuncType& type, HostFuncNewFn fn,
+                       const void* data_tag = nullptr);
   absl::Status FuncNewUnchecked(std::string_view module, std::string_view name,
-                                const FuncType& type, HostFuncUncheckedFn fn);
+                                const FuncType& type, HostFuncUncheckedFn fn,
+                                const void* data_tag = nullptr);
   // FuncWrap: see engine/host_func.h.
   template <typename F>
   absl::Status FuncWrap(std::string_view module, std::string_view name,
@@ -165,13 +171,6 @@ class LinkerBase {
     return Define(module, name, *h);
   }
 
-  // Defines every export of `instance` under `module_name`.
-  absl::Status Instance(StoreOpaque& store, std::string_view module_name,
-                        const kiln::Instance& instance);
-  // Commands and Reactors (WASI): see the .cc file.
-  absl::Status Module(StoreOpaque& store, std::string_view module_name,
-                      const kiln::Module& module);
-
   // as_module::as_name names what module::name names.
   absl::Status Alias(std::string_view module, std::string_view name,
                      std::string_view as_module, std::string_view as_name);
@@ -179,32 +178,37 @@ class LinkerBase {
   absl::Status AliasModule(std::string_view module,
                            std::string_view as_module);
 
+  // Every definition, without a store.
+  void ForEachDefinition(
+      const std::function<void(std::string_view module, std::string_view name,
+                               const Definition& def)>& fn) const;
+  size_t size() const { return map_.size(); }
+
+ protected:
+  // The store-taking methods; Linker<T> exposes them for Store<T> only.
+  absl::Status Define(StoreOpaque& store, std::string_view module,
+                      std::string_view name, const Extern& item);
+  absl::Status DefineName(StoreOpaque& store, std::string_view name,
+                          const Extern& item);
+  // Defines every export of `instance` under `module_name`.
+  absl::Status Instance(StoreOpaque& store, std::string_view module_name,
+                        const kiln::Instance& instance);
+  // Commands and Reactors (WASI): see the .cc file.
+  absl::Status Module(StoreOpaque& store, std::string_view module_name,
+                      const kiln::Module& module);
   absl::StatusOr<InstancePreBase> InstantiatePreBase(
       StoreOpaque& store, const kiln::Module& module) const;
   Result<kiln::Instance> Instantiate(StoreOpaque& store,
                                      const kiln::Module& module) const;
-
-  // module::name in `store` (host functions materialized). NotFound when
-  // undefined; an error when it belongs to another store.
   absl::StatusOr<Extern> Get(StoreOpaque& store, std::string_view module,
                              std::string_view name) const;
   absl::StatusOr<Extern> GetByImport(StoreOpaque& store,
                                      const wasm::Import& import) const;
   absl::StatusOr<Extern> GetName(StoreOpaque& store,
                                  std::string_view name) const;
-  // The export named "" of `module`, else "_start", else a function that
-  // does nothing. An error when that export is not a function.
   absl::StatusOr<Func> GetDefault(StoreOpaque& store,
                                   std::string_view module) const;
-
-  // Every definition usable in `store` (host functions materialized there;
-  // items of other stores left out).
   std::vector<LinkerItem> Iter(StoreOpaque& store) const;
-  // Every definition, without a store.
-  void ForEachDefinition(
-      const std::function<void(std::string_view module, std::string_view name,
-                               const Definition& def)>& fn) const;
-  size_t size() const { return map_.size(); }
 
  private:
   uint32_t Intern(std::string_view s);
@@ -277,7 +281,8 @@ class Linker : public LinkerBase {
                                absl::Span<Val> results) mutable {
             Caller<T> typed(caller);
             return fn(typed, params, results);
-          });
+          },
+          internal::CallerDataTag<Caller<T>>());
     }
   }
   // FuncNewUnchecked: fn(Caller<T>&, span<ValRaw>) -> Status (or Caller<>&).
@@ -294,16 +299,84 @@ class Linker : public LinkerBase {
                                absl::Span<ValRaw> values) mutable {
             Caller<T> typed(caller);
             return fn(typed, values);
-          });
+          },
+          internal::CallerDataTag<Caller<T>>());
     }
   }
 
+  // Defines module::name; the item must belong to `store`.
+  absl::Status Define(Store<T>& store, std::string_view module,
+                      std::string_view name, const Extern& item) {
+    return LinkerBase::Define(store, module, name, item);
+  }
+  // (Not `using LinkerBase::Define`: that would make the StoreOpaque&
+  // overload public too.)
+  absl::Status Define(std::string_view module, std::string_view name,
+                      const Extern& item) {
+    return LinkerBase::Define(module, name, item);
+  }
+  absl::Status Define(std::string_view module, std::string_view name,
+                      const HostFunc& func) {
+    return LinkerBase::Define(module, name, func);
+  }
+  absl::Status DefineName(Store<T>& store, std::string_view name,
+                          const Extern& item) {
+    return LinkerBase::DefineName(store, name, item);
+  }
+  absl::Status DefineName(std::string_view name, const Extern& item) {
+    return LinkerBase::DefineName(name, item);
+  }
+  // Defines every export of `instance` (of `store`) under `module_name`.
+  absl::Status Instance(Store<T>& store, std::string_view module_name,
+                        const kiln::Instance& instance) {
+    return LinkerBase::Instance(store, module_name, instance);
+  }
+  // A module exporting `_start` is a Command: each call of one of its
+  // exported functions instantiates it afresh, in the caller's store, and
+  // a trap there reaches the caller as the same trap. A module exporting
+  // `_initialize` (type [] -> []) is a Reactor: instantiated once,
+  // `_initialize` called, its exports defined.
+  absl::Status Module(Store<T>& store, std::string_view module_name,
+                      const kiln::Module& module) {
+    return LinkerBase::Module(store, module_name, module);
+  }
+
+  // Resolves and type-checks every import of `module` now.
   absl::StatusOr<InstancePre<T>> InstantiatePre(
       Store<T>& store, const kiln::Module& module) const {
     absl::StatusOr<InstancePreBase> pre =
         LinkerBase::InstantiatePreBase(store, module);
     if (!pre.ok()) return pre.status();
     return InstancePre<T>(*std::move(pre));
+  }
+  Result<kiln::Instance> Instantiate(Store<T>& store,
+                                     const kiln::Module& module) const {
+    return LinkerBase::Instantiate(store, module);
+  }
+
+  // module::name in `store` (host functions materialized). NotFound when
+  // undefined; an error when it belongs to another store.
+  absl::StatusOr<Extern> Get(Store<T>& store, std::string_view module,
+                             std::string_view name) const {
+    return LinkerBase::Get(store, module, name);
+  }
+  absl::StatusOr<Extern> GetByImport(Store<T>& store,
+                                     const wasm::Import& import) const {
+    return LinkerBase::GetByImport(store, import);
+  }
+  absl::StatusOr<Extern> GetName(Store<T>& store, std::string_view name) const {
+    return LinkerBase::GetName(store, name);
+  }
+  // The export named "" of `module`, else "_start", else a function that
+  // does nothing. An error when that export is not a function.
+  absl::StatusOr<Func> GetDefault(Store<T>& store,
+                                  std::string_view module) const {
+    return LinkerBase::GetDefault(store, module);
+  }
+  // Every definition usable in `store` (host functions materialized there;
+  // items of other stores left out).
+  std::vector<LinkerItem> Iter(Store<T>& store) const {
+    return LinkerBase::Iter(store);
   }
 };
 

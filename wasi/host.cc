@@ -17,8 +17,12 @@ FuncType Preview1Type(const preview1::Function& f) {
 GuestMemory CallerMemory(Caller<>& caller) {
   std::optional<Extern> ext = caller.GetExport("memory");
   if (!ext.has_value() || ext->memory() == nullptr) return GuestMemory();
+  // The caller's own export: always of the caller's store.
   const Memory& m = *ext->memory();
-  return GuestMemory(m.data(caller.store()), m.data_size(caller.store()));
+  absl::StatusOr<uint8_t*> data = m.data(caller.store());
+  absl::StatusOr<uint64_t> size = m.data_size(caller.store());
+  if (!data.ok() || !size.ok()) return GuestMemory();
+  return GuestMemory(*data, *size);
 }
 
 std::string ExitMessage(uint32_t code) {

@@ -71,7 +71,7 @@ class CowTest : public ::testing::TestWithParam<Case> {
   static std::string Read(StoreOpaque& store, const Instance& inst,
                           uint32_t at, uint32_t len) {
     Memory mem = *inst.GetMemory(store, "mem");
-    return std::string(reinterpret_cast<const char*>(mem.data(store)) + at,
+    return std::string(reinterpret_cast<const char*>(mem.data(store).value()) + at,
                        len);
   }
 
@@ -120,7 +120,7 @@ TEST_P(CowTest, WritesNeverReachTheNextInstance) {
       ASSERT_TRUE(second.ok()) << second.status();
       EXPECT_EQ(Read(other, *second, 100, 10), kExpected100);
       EXPECT_EQ(Read(other, *second, 5000, 1), std::string(1, '\0'));
-      EXPECT_EQ(second->GetMemory(other, "mem")->size(other), 3u);
+      EXPECT_EQ(*second->GetMemory(other, "mem")->size(other), 3u);
     }
   }
 }
@@ -135,15 +135,15 @@ TEST_P(CowTest, ManyInstancesInOneStore) {
     ASSERT_TRUE(inst.ok()) << i << ": " << inst.status();
     Memory mem = *inst->GetMemory(store, "mem");
     EXPECT_EQ(Read(store, *inst, 100, 10), kExpected100) << i;
-    mem.data(store)[100] = static_cast<uint8_t>('0' + i % 10);
-    mem.data(store)[131072] = static_cast<uint8_t>(i);
+    mem.data(store).value()[100] = static_cast<uint8_t>('0' + i % 10);
+    mem.data(store).value()[131072] = static_cast<uint8_t>(i);
     instances.push_back(*inst);
   }
   for (int i = 0; i < n; ++i) {
     Memory mem = *instances[i].GetMemory(store, "mem");
-    EXPECT_EQ(mem.data(store)[100], '0' + i % 10) << i;
-    EXPECT_EQ(mem.data(store)[131072], static_cast<uint8_t>(i)) << i;
-    EXPECT_EQ(mem.data(store)[131073], 'a') << i;  // "page2"
+    EXPECT_EQ(mem.data(store).value()[100], '0' + i % 10) << i;
+    EXPECT_EQ(mem.data(store).value()[131072], static_cast<uint8_t>(i)) << i;
+    EXPECT_EQ(mem.data(store).value()[131073], 'a') << i;  // "page2"
   }
 }
 
@@ -221,7 +221,7 @@ TEST_P(CowTest, SparseSegmentsFarApart) {
     EXPECT_EQ(Read(store, *inst, 16777216, 4), "high");
     EXPECT_EQ(Read(store, *inst, 8 * 1024 * 1024, 4), std::string(4, '\0'));
     Memory mem = *inst->GetMemory(store, "mem");
-    mem.data(store)[8] = 'L';
+    mem.data(store).value()[8] = 'L';
   }
 }
 
@@ -255,8 +255,8 @@ TEST_P(CowTest, CwasmFromFileGivesTheSameMemory) {
       EXPECT_EQ(Read(store, *inst, 131072, 5), "page2");
       EXPECT_EQ(Read(store, *inst, 0, 8), std::string(8, '\0'));
       Memory mem = *inst->GetMemory(store, "mem");
-      mem.data(store)[100] = 'W';  // private: the file is not written
-      mem.data(store)[131072] = 'W';
+      mem.data(store).value()[100] = 'W';  // private: the file is not written
+      mem.data(store).value()[131072] = 'W';
     }
   }
   // The file is unchanged by the instances' writes.

@@ -70,8 +70,8 @@ std::string Exercise(const Engine& engine, const Module& module) {
   if (!inst.ok()) return absl::StrCat("instantiate: ", inst.status().ToString());
   std::string out;
   auto call = [&](const char* name, std::vector<Val> args) {
-    std::optional<Func> f = inst->GetFunc(store, name);
-    if (!f.has_value()) {
+    absl::StatusOr<Func> f = inst->GetFunc(store, name);
+    if (!f.ok()) {
       absl::StrAppend(&out, name, ": missing\n");
       return;
     }

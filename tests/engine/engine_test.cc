@@ -37,8 +37,8 @@ TEST_F(EngineTest, CallAdd) {
   Instance inst = Instantiate(R"(
     (module (func (export "add") (param i32 i32) (result i32)
       (i32.add (local.get 0) (local.get 1)))))");
-  std::optional<Func> add = inst.GetFunc(store_, "add");
-  ASSERT_TRUE(add.has_value());
+  absl::StatusOr<Func> add = inst.GetFunc(store_, "add");
+  ASSERT_TRUE(add.ok());
   Result<std::vector<Val>> r = add->Call(store_, {Val::I32(2), Val::I32(40)});
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_EQ(r->size(), 1u);
@@ -74,8 +74,8 @@ TEST_F(EngineTest, MultiValueAndFloats) {
   EXPECT_EQ(std::get<0>(*r), int64_t{1} << 40);
   EXPECT_EQ(std::get<1>(*r), 7);
 
-  std::optional<Func> mix = inst.GetFunc(store_, "mix");
-  ASSERT_TRUE(mix.has_value());
+  absl::StatusOr<Func> mix = inst.GetFunc(store_, "mix");
+  ASSERT_TRUE(mix.ok());
   Result<std::vector<Val>> m = mix->Call(
       store_, {Val::F32(1.5f), Val::F64(2.25), Val::I32(0), Val::I64(0),
                Val::F32(0), Val::F64(0), Val::I32(0), Val::I64(0), Val::I32(3),
@@ -168,8 +168,8 @@ TEST_P(TrapTest, TrapsWithBacktraceAndRecovers) {
       (func (export "fine") (result i32) (i32.const 5)))
   )");
   Instance inst = Instantiate(wat);
-  std::optional<Func> run = inst.GetFunc(store_, "run");
-  ASSERT_TRUE(run.has_value());
+  absl::StatusOr<Func> run = inst.GetFunc(store_, "run");
+  ASSERT_TRUE(run.ok());
   Result<std::vector<Val>> r = run->Call(store_, {});
   ASSERT_TRUE(r.is_trap()) << c.name;
   EXPECT_EQ(r.trap().code(), c.code) << c.name << ": " << r.trap().ToString();
@@ -314,8 +314,8 @@ TEST_F(EngineTest, SegmentsApplyInOrderAndTrap) {
   EXPECT_EQ(r.trap().code(), TrapCode::kMemoryOutOfBounds);
   // The element segment was written before the data segment trapped, and
   // the function stays callable.
-  std::optional<Val> slot = table->Get(store_, 2);
-  ASSERT_TRUE(slot.has_value());
+  absl::StatusOr<Val> slot = table->Get(store_, 2);
+  ASSERT_TRUE(slot.ok());
   std::optional<Func> f = slot->funcref();
   ASSERT_TRUE(f.has_value());
   Result<std::vector<Val>> call = f->Call(store_, {});
@@ -343,9 +343,9 @@ TEST_F(EngineTest, MemoryTableGlobalFromHost) {
       (func (export "call") (param i32) (result i32)
         (call_indirect (result i32) (local.get 0))))
   )");
-  std::optional<Memory> mem = inst.GetMemory(store_, "mem");
-  ASSERT_TRUE(mem.has_value());
-  mem->data(store_)[100] = 77;
+  absl::StatusOr<Memory> mem = inst.GetMemory(store_, "mem");
+  ASSERT_TRUE(mem.ok());
+  mem->data(store_).value()[100] = 77;
   auto load = inst.GetTypedFunc<int32_t(int32_t)>(store_, "load");
   ASSERT_TRUE(load.ok());
   EXPECT_EQ(*load->Call(store_, 100), 77);
@@ -356,25 +356,25 @@ TEST_F(EngineTest, MemoryTableGlobalFromHost) {
   EXPECT_EQ(*size->Call(store_), 2);
   EXPECT_FALSE(mem->Grow(store_, 5).ok());
 
-  std::optional<Global> g = inst.GetGlobal(store_, "g");
-  ASSERT_TRUE(g.has_value());
-  EXPECT_EQ(g->Get(store_).i64(), -5);
+  absl::StatusOr<Global> g = inst.GetGlobal(store_, "g");
+  ASSERT_TRUE(g.ok());
+  EXPECT_EQ(g->Get(store_)->i64(), -5);
   ASSERT_TRUE(g->Set(store_, Val::I64(99)).ok());
   auto get_g = inst.GetTypedFunc<int64_t()>(store_, "get_g");
   EXPECT_EQ(*get_g->Call(store_), 99);
   EXPECT_FALSE(g->Set(store_, Val::I32(1)).ok());
 
-  std::optional<Table> tab = inst.GetTable(store_, "tab");
-  std::optional<Func> f = inst.GetFunc(store_, "f");
-  ASSERT_TRUE(tab.has_value() && f.has_value());
+  absl::StatusOr<Table> tab = inst.GetTable(store_, "tab");
+  absl::StatusOr<Func> f = inst.GetFunc(store_, "f");
+  ASSERT_TRUE(tab.ok() && f.ok());
   ASSERT_TRUE(tab->Set(store_, 1, Val::FuncRef(*f)).ok());
   auto call = inst.GetTypedFunc<int32_t(int32_t)>(store_, "call");
   EXPECT_EQ(*call->Call(store_, 1), 1);
   Result<int32_t> null_call = call->Call(store_, 0);
   ASSERT_TRUE(null_call.is_trap());
   EXPECT_EQ(null_call.trap().code(), TrapCode::kIndirectCallToNull);
-  EXPECT_EQ(tab->Get(store_, 1)->funcref(), f);
-  EXPECT_FALSE(tab->Get(store_, 2).has_value());
+  EXPECT_EQ(tab->Get(store_, 1)->funcref(), *f);
+  EXPECT_FALSE(tab->Get(store_, 2).ok());
 }
 
 TEST_F(EngineTest, SignaturesInternedOnce) {
@@ -447,7 +447,7 @@ TEST(CallerTest, HostSeesCallerMemoryAndStoreData) {
         if (!mem.has_value() || mem->memory() == nullptr) {
           return Trap::Host("no memory export");
         }
-        const uint8_t* bytes = mem->memory()->data(caller.store());
+        const uint8_t* bytes = mem->memory()->data(caller.store()).value();
         int32_t total = 0;
         for (int32_t i = 0; i < params[1].i32(); ++i) {
           total += bytes[params[0].i32() + i];

@@ -38,8 +38,8 @@ TEST_F(SimdTest, CallsAndGlobals) {
           (i32x4.add (call $twice (local.get $t)) (local.get 1))
           (i32x4.add (global.get $g) (i32x4.splat (local.get 0)))))
       (func (export "set") (param v128) (global.set $g (local.get 0)))))");
-  std::optional<Func> f = inst.GetFunc(store_, "f");
-  ASSERT_TRUE(f.has_value());
+  absl::StatusOr<Func> f = inst.GetFunc(store_, "f");
+  ASSERT_TRUE(f.ok());
   // lanes: a = (1, 2, 3, 4), b = (10, 20, 30, 40) as i32x4.
   auto v = [](uint32_t x0, uint32_t x1, uint32_t x2, uint32_t x3) {
     return Val::V128(uint64_t{x0} | uint64_t{x1} << 32,
@@ -53,14 +53,14 @@ TEST_F(SimdTest, CallsAndGlobals) {
   EXPECT_EQ((*r)[0], v(20 + 1 + 7 + 100, 80 + 2 + 100, 180 + 3 + 8 + 100,
                        320 + 4 + 100));
 
-  std::optional<Global> g = inst.GetGlobal(store_, "g");
-  ASSERT_TRUE(g.has_value());
-  EXPECT_EQ(g->Get(store_), Val::V128(7, 8));
-  std::optional<Func> set = inst.GetFunc(store_, "set");
+  absl::StatusOr<Global> g = inst.GetGlobal(store_, "g");
+  ASSERT_TRUE(g.ok());
+  EXPECT_EQ(*g->Get(store_), Val::V128(7, 8));
+  absl::StatusOr<Func> set = inst.GetFunc(store_, "set");
   ASSERT_TRUE(set->Call(store_, {Val::V128(~0ull, 1ull << 63)}).ok());
-  EXPECT_EQ(g->Get(store_), Val::V128(~0ull, 1ull << 63));
+  EXPECT_EQ(*g->Get(store_), Val::V128(~0ull, 1ull << 63));
   ASSERT_TRUE(g->Set(store_, Val::V128(1, 2)).ok());
-  EXPECT_EQ(g->Get(store_), Val::V128(1, 2));
+  EXPECT_EQ(*g->Get(store_), Val::V128(1, 2));
 }
 
 }  // namespace

@@ -69,9 +69,9 @@ TEST(LinkerDocTest, DocExample_DefineGlobalUsedByDataSegment) {
   )");
   Result<Instance> instance = linker.Instantiate(store, module);
   ASSERT_TRUE(instance.ok()) << instance.status();
-  std::optional<Memory> memory = instance->GetMemory(store, "memory");
-  ASSERT_TRUE(memory.has_value());
-  EXPECT_EQ(std::memcmp(memory->data(store) + 0x1234, "foo", 3), 0);
+  absl::StatusOr<Memory> memory = instance->GetMemory(store, "memory");
+  ASSERT_TRUE(memory.ok());
+  EXPECT_EQ(std::memcmp(memory->data(store).value() + 0x1234, "foo", 3), 0);
 }
 
 // Linker::func_wrap: three host functions, instantiated in ten stores.
@@ -627,7 +627,7 @@ TEST(HostFuncTest, CallerSeesStoreDataAndCallerMemory) {
         if (!mem.has_value() || mem->memory() == nullptr) {
           return absl::Status(absl::FailedPreconditionError("no memory"));
         }
-        const uint8_t* data = mem->memory()->data(caller.store());
+        const uint8_t* data = mem->memory()->data(caller.store()).value();
         caller.data().append(
             reinterpret_cast<const char*>(data + ptr), len);
         return absl::OkStatus();
@@ -887,7 +887,7 @@ TEST(SignatureRegistryTest, HostFuncsModulesAndCallIndirectShareIds) {
   absl::StatusOr<Extern> sub = linker.Get(store, "h", "sub");
   ASSERT_OK(add);
   ASSERT_OK(sub);
-  EXPECT_EQ(add->func()->type_id(), sub->func()->type_id());
+  EXPECT_EQ(add->func()->type_id(store).value(), sub->func()->type_id(store).value());
   Module module = Compile(engine, R"(
     (module
       (type $bin (func (param i32 i32) (result i32)))
@@ -900,7 +900,7 @@ TEST(SignatureRegistryTest, HostFuncsModulesAndCallIndirectShareIds) {
       (func (export "bad") (result i32)
         (call_indirect (param i32) (result i32) (i32.const 1) (i32.const 0))))
   )");
-  EXPECT_EQ(module.type_id(0), add->func()->type_id());
+  EXPECT_EQ(module.type_id(0), add->func()->type_id(store).value());
   Result<Instance> inst = linker.Instantiate(store, module);
   ASSERT_TRUE(inst.ok()) << inst.status();
   auto call = inst->GetTypedFunc<int32_t(int32_t, int32_t, int32_t)>(store, "call");

@@ -34,9 +34,9 @@ Module Compile(const Engine& engine, std::string_view wat) {
 
 int32_t CallI32(StoreOpaque& store, const Instance& inst, std::string_view name,
                 std::vector<Val> args = {}) {
-  std::optional<Func> f = inst.GetFunc(store, name);
-  EXPECT_TRUE(f.has_value()) << name;
-  if (!f.has_value()) return -12345;
+  absl::StatusOr<Func> f = inst.GetFunc(store, name);
+  EXPECT_TRUE(f.ok()) << name;
+  if (!f.ok()) return -12345;
   Result<std::vector<Val>> r = f->Call(store, args);
   EXPECT_TRUE(r.ok()) << name << ": " << r.status();
   if (!r.ok() || r->empty()) return -12345;
@@ -101,11 +101,11 @@ void ExpectPristine(StoreOpaque& store, const Instance& inst) {
             0x6f636573);  // "seco"
   EXPECT_EQ(CallI32(store, inst, "peek", {Val::I32(100000)}), 0);
   EXPECT_EQ(CallI32(store, inst, "global"), 5);
-  std::optional<Memory> mem = inst.GetMemory(store, "mem");
-  ASSERT_TRUE(mem.has_value());
-  EXPECT_EQ(mem->size(store), 2u);
+  absl::StatusOr<Memory> mem = inst.GetMemory(store, "mem");
+  ASSERT_TRUE(mem.ok());
+  EXPECT_EQ(*mem->size(store), 2u);
   // The page the last instance grew into is out of bounds again.
-  std::optional<Func> peek = inst.GetFunc(store, "peek");
+  absl::StatusOr<Func> peek = inst.GetFunc(store, "peek");
   Result<std::vector<Val>> r = peek->Call(store, {Val::I32(131072)});
   EXPECT_TRUE(r.is_trap());
 }
@@ -128,7 +128,7 @@ TEST_P(PoolResetTest, WritesNeverReachTheNextInstanceOfTheSlot) {
       Result<Instance> inst = Instance::Create(store, m, {});
       ASSERT_TRUE(inst.ok()) << inst.status();
       ExpectPristine(store, *inst);
-      std::optional<Func> scribble = inst->GetFunc(store, "scribble");
+      absl::StatusOr<Func> scribble = inst->GetFunc(store, "scribble");
       ASSERT_TRUE(scribble->Call(store, {}).ok());
       EXPECT_EQ(CallI32(store, *inst, "peek", {Val::I32(0)}), 0x41414141);
     }
@@ -173,11 +173,11 @@ TEST(PoolTest, MemoryGrowsUpToTheSlotThenFails) {
     EXPECT_EQ(CallI32(store, *inst, "grow", {Val::I32(1)}), 3);
     EXPECT_EQ(CallI32(store, *inst, "grow", {Val::I32(1)}), -1);  // 4 max
     EXPECT_EQ(CallI32(store, *inst, "size"), 4);
-    std::optional<Func> poke = inst->GetFunc(store, "poke");
+    absl::StatusOr<Func> poke = inst->GetFunc(store, "poke");
     EXPECT_TRUE(poke->Call(store, {Val::I32(4 * 65536 - 4)}).ok());
     EXPECT_TRUE(poke->Call(store, {Val::I32(4 * 65536)}).is_trap());
     // From the host too.
-    std::optional<Memory> mem = inst->GetMemory(store, "mem");
+    absl::StatusOr<Memory> mem = inst->GetMemory(store, "mem");
     EXPECT_FALSE(mem->Grow(store, 1).ok());
   }
 }
@@ -307,7 +307,7 @@ TEST(PoolTest, TablesAreResetForTheNextInstance) {
     EXPECT_EQ(CallI32(store, *inst, "call", {Val::I32(1)}), 1);
     EXPECT_EQ(CallI32(store, *inst, "null_at", {Val::I32(3)}), 1);
     EXPECT_EQ(CallI32(store, *inst, "ext_null_at", {Val::I32(2)}), 1);
-    std::optional<Func> mess = inst->GetFunc(store, "mess");
+    absl::StatusOr<Func> mess = inst->GetFunc(store, "mess");
     ASSERT_TRUE(mess->Call(store, {Val::ExternRef(&marker)}).ok());
     EXPECT_EQ(CallI32(store, *inst, "size"), 10);
     EXPECT_EQ(CallI32(store, *inst, "call", {Val::I32(0)}), 2);
@@ -443,7 +443,7 @@ TEST_P(LazyTableTest, CallIndirectThroughLazyEntries) {
   EXPECT_EQ(CallI32(store_, inst, "call", {Val::I32(3)}), 20);
   EXPECT_EQ(CallI32(store_, inst, "call", {Val::I32(4)}), 21);
   EXPECT_EQ(CallI32(store_, inst, "call", {Val::I32(8)}), 30);
-  std::optional<Func> call = inst.GetFunc(store_, "call");
+  absl::StatusOr<Func> call = inst.GetFunc(store_, "call");
   for (int null_slot : {0, 1, 5, 6, 7, 9}) {
     Result<std::vector<Val>> r = call->Call(store_, {Val::I32(null_slot)});
     ASSERT_TRUE(r.is_trap()) << null_slot;
@@ -465,7 +465,7 @@ TEST_P(LazyTableTest, TableGetOfLazyEntries) {
 
 TEST_P(LazyTableTest, TableCopyOfLazyEntries) {
   Instance inst = Instantiate(kLazy);
-  std::optional<Func> copy = inst.GetFunc(store_, "copy");
+  absl::StatusOr<Func> copy = inst.GetFunc(store_, "copy");
   // Overlapping copy of never-read entries: [2..5) -> [3..6).
   ASSERT_TRUE(copy->Call(store_, {Val::I32(3), Val::I32(2), Val::I32(3)}).ok());
   EXPECT_EQ(CallI32(store_, inst, "call", {Val::I32(2)}), 10);
@@ -473,7 +473,7 @@ TEST_P(LazyTableTest, TableCopyOfLazyEntries) {
   EXPECT_EQ(CallI32(store_, inst, "call", {Val::I32(4)}), 20);
   EXPECT_EQ(CallI32(store_, inst, "call", {Val::I32(5)}), 21);
   // Into another (non-lazy) table.
-  std::optional<Func> copy_to_b = inst.GetFunc(store_, "copy_to_b");
+  absl::StatusOr<Func> copy_to_b = inst.GetFunc(store_, "copy_to_b");
   ASSERT_TRUE(
       copy_to_b->Call(store_, {Val::I32(0), Val::I32(7), Val::I32(2)}).ok());
   EXPECT_TRUE(inst.GetFunc(store_, "call_b")
@@ -492,7 +492,7 @@ TEST_P(LazyTableTest, TableGrowAndFillOfALazyTable) {
   EXPECT_EQ(CallI32(store_, inst, "call", {Val::I32(12)}), 50);
   EXPECT_EQ(CallI32(store_, inst, "call", {Val::I32(3)}), 20);  // still lazy
   EXPECT_EQ(CallI32(store_, inst, "grow", {Val::I32(100)}), -1);
-  std::optional<Func> fill = inst.GetFunc(store_, "fill");
+  absl::StatusOr<Func> fill = inst.GetFunc(store_, "fill");
   ASSERT_TRUE(fill->Call(store_, {Val::I32(2), Val::I32(2)}).ok());
   EXPECT_EQ(CallI32(store_, inst, "call", {Val::I32(2)}), 50);
   EXPECT_EQ(CallI32(store_, inst, "call", {Val::I32(3)}), 50);
@@ -501,7 +501,7 @@ TEST_P(LazyTableTest, TableGrowAndFillOfALazyTable) {
 
 TEST_P(LazyTableTest, PassiveSegmentsAndElemDrop) {
   Instance inst = Instantiate(kLazy);
-  std::optional<Func> init = inst.GetFunc(store_, "init");
+  absl::StatusOr<Func> init = inst.GetFunc(store_, "init");
   ASSERT_TRUE(init->Call(store_, {Val::I32(0), Val::I32(0), Val::I32(2)}).ok());
   EXPECT_EQ(CallI32(store_, inst, "call", {Val::I32(0)}), 40);
   EXPECT_EQ(CallI32(store_, inst, "call", {Val::I32(1)}), 41);
@@ -515,29 +515,29 @@ TEST_P(LazyTableTest, PassiveSegmentsAndElemDrop) {
 
 TEST_P(LazyTableTest, ExportedTableFromTheHost) {
   Instance inst = Instantiate(kLazy);
-  std::optional<Table> table = inst.GetTable(store_, "a");
-  ASSERT_TRUE(table.has_value());
-  EXPECT_EQ(table->size(store_), 10u);
+  absl::StatusOr<Table> table = inst.GetTable(store_, "a");
+  ASSERT_TRUE(table.ok());
+  EXPECT_EQ(*table->size(store_), 10u);
   // Nothing was materialized at instantiation: every slot is raw 0
   // ("uninitialised") until something reads it.
   ASSERT_TRUE(table->raw()->lazy());
   for (uint32_t i = 0; i < 10; ++i) EXPECT_EQ(table->raw()->raw_slot(i), 0u);
-  std::optional<Val> v0 = table->Get(store_, 0);
-  ASSERT_TRUE(v0.has_value());
+  absl::StatusOr<Val> v0 = table->Get(store_, 0);
+  ASSERT_TRUE(v0.ok());
   EXPECT_TRUE(v0->is_null_ref());
-  std::optional<Val> v3 = table->Get(store_, 3);
-  ASSERT_TRUE(v3.has_value());
+  absl::StatusOr<Val> v3 = table->Get(store_, 3);
+  ASSERT_TRUE(v3.ok());
   ASSERT_FALSE(v3->is_null_ref());
   std::optional<Func> f = v3->funcref();
   ASSERT_TRUE(f.has_value());
   Result<std::vector<Val>> r = f->Call(store_, {});
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ((*r)[0].i32(), 20);
-  EXPECT_FALSE(table->Get(store_, 10).has_value());
+  EXPECT_FALSE(table->Get(store_, 10).ok());
   EXPECT_NE(table->raw()->raw_slot(3), 0u);  // read, so materialized
   EXPECT_EQ(table->raw()->raw_slot(4), 0u);  // never read
   // The host's write is what wasm sees.
-  std::optional<Val> v8 = table->Get(store_, 8);
+  absl::StatusOr<Val> v8 = table->Get(store_, 8);
   ASSERT_TRUE(table->Set(store_, 2, *v8).ok());
   EXPECT_EQ(CallI32(store_, inst, "call", {Val::I32(2)}), 30);
   // Growing from the host.
@@ -558,7 +558,7 @@ TEST_P(LazyTableTest, ImportedLazyTableIsReadThroughTheImporter) {
       (func (export "call") (param i32) (result i32)
         (call_indirect (type $t) (local.get 0))))
   )");
-  std::optional<Table> t = a->GetTable(store_, "a");
+  absl::StatusOr<Table> t = a->GetTable(store_, "a");
   Result<Instance> b = Instance::Create(store_, importer, {Extern(*t)});
   ASSERT_TRUE(b.ok()) << b.status();
   EXPECT_EQ(CallI32(store_, *b, "call", {Val::I32(4)}), 21);
@@ -585,7 +585,7 @@ TEST(PoolTest, TwoThreadsShareThePool) {
         ++failures;
         continue;
       }
-      std::optional<Func> peek = inst->GetFunc(store, "peek");
+      absl::StatusOr<Func> peek = inst->GetFunc(store, "peek");
       Result<std::vector<Val>> r = peek->Call(store, {Val::I32(0)});
       if (!r.ok() || (*r)[0].i32() != 0x6769726f) ++failures;
       if (!inst->GetFunc(store, "scribble")->Call(store, {}).ok()) ++failures;

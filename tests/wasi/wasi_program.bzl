@@ -9,8 +9,13 @@ def wasi_program(name, hdrs = ["common.h"]):
         outs = [name + ".wasm"],
         # Debian's clang-14 + wasi-libc (/usr/include/wasm32-wasi,
         # /usr/lib/wasm32-wasi) + libclang-rt-14-dev-wasm32 (builtins).
+        # Compiled and linked apart: an -O link runs binaryen's wasm-opt
+        # when it is installed, which strips the names backtraces show.
         cmd = "/usr/bin/clang --target=wasm32-wasi --sysroot=/usr -O2 " +
-              "-Wall -Wno-unused-result -o $@ $(location " + name + ".c)",
+              "-Wall -Wno-unused-result -c -o $(@D)/" + name + ".o " +
+              "$(location " + name + ".c) && " +
+              "/usr/bin/clang --target=wasm32-wasi --sysroot=/usr " +
+              "-o $@ $(@D)/" + name + ".o",
     )
     cc_binary(
         name = name + "_native",
