@@ -319,7 +319,7 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline Result<void> CallVals(
     if (ABSL_PREDICT_FALSE(params[i].type() == ValType::kFuncRef) &&
         !internal::CheckValStore(store, params[i]).ok()) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "argument ", i, ": funcref used with the wrong store"));
+          "argument ", i, " (funcref): object used with the wrong store"));
     }
     values[i] = ToRawFast(params[i]);
   }

@@ -425,9 +425,11 @@ const void* CallerDataTag() {
 
 class HostFunc {
  public:
-  // FuncWrap: see the file comment.
+  // FuncWrap: see the file comment. `data_tag` (see New) defaults to the
+  // callable's Caller<T>.
   template <typename F>
-  static absl::StatusOr<HostFunc> Wrap(const Engine& engine, F&& f) {
+  static absl::StatusOr<HostFunc> Wrap(const Engine& engine, F&& f,
+                                       const void* data_tag = nullptr) {
     using D = std::decay_t<F>;
     using Traits = internal::CallableTraits<D>;
     using Args = typename Traits::Args;
@@ -451,8 +453,10 @@ class HostFunc {
     absl::StatusOr<std::shared_ptr<const internal::HostFuncState>> s =
         internal::MakeWrapHostFunc(
             engine, std::move(type), std::move(callable), Entry::Code(),
-            internal::CallerDataTag<
-                typename internal::FirstIsCaller<Args>::type>());
+            data_tag != nullptr
+                ? data_tag
+                : internal::CallerDataTag<
+                      typename internal::FirstIsCaller<Args>::type>());
     if (!s.ok()) return s.status();
     return HostFunc(*std::move(s));
   }

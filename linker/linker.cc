@@ -294,7 +294,7 @@ absl::Status LinkerBase::Module(StoreOpaque& store,
         module.type_id(info.functions[e.index].type_index));
     if (!type.params.empty() || !type.results.empty()) {
       return absl::InvalidArgumentError(Cat(
-          "`_initialize` must have type [] -> [], found ", type.ToString()));
+          "`_initialize` must have type () -> (), found ", type.ToString()));
     }
   }
   if (start.has_value()) return CommandModule(store, module_name, module);

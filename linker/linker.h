@@ -162,11 +162,12 @@ class LinkerBase {
   absl::Status FuncNewUnchecked(std::string_view module, std::string_view name,
                                 const FuncType& type, HostFuncUncheckedFn fn,
                                 const void* data_tag = nullptr);
-  // FuncWrap: see engine/host_func.h.
+  // FuncWrap: see engine/host_func.h. `data_tag`: see HostFunc::New.
   template <typename F>
   absl::Status FuncWrap(std::string_view module, std::string_view name,
-                        F&& f) {
-    absl::StatusOr<HostFunc> h = HostFunc::Wrap(engine_, std::forward<F>(f));
+                        F&& f, const void* data_tag = nullptr) {
+    absl::StatusOr<HostFunc> h =
+        HostFunc::Wrap(engine_, std::forward<F>(f), data_tag);
     if (!h.ok()) return h.status();
     return Define(module, name, *h);
   }
@@ -236,9 +237,19 @@ class LinkerBase {
 };
 
 // Linker<T>: a LinkerBase whose stores are Store<T>. Copyable (copies share
-// the HostFuncs).
+// the HostFuncs). Its host functions run only in a Store<T> (they may read
+// the store's T, typed or through Caller<>::data<T>()), even when reached
+// through the untyped layer (Definition, HostFunc::IntoFunc).
 template <typename T = void>
 class Linker : public LinkerBase {
+  static const void* DataTag() {
+    if constexpr (std::is_void_v<T>) {
+      return nullptr;
+    } else {
+      return internal::StoreDataTag<T>();
+    }
+  }
+
  public:
   explicit Linker(const Engine& engine) : LinkerBase(engine) {}
 
@@ -263,7 +274,7 @@ class Linker : public LinkerBase {
                       std::is_same_v<C, Caller<T>>,
                   "FuncWrap: the callable's Caller<U>& must be the "
                   "Linker<T>'s Caller<T>& (or the untyped Caller<>&)");
-    return LinkerBase::FuncWrap(module, name, std::forward<F>(f));
+    return LinkerBase::FuncWrap(module, name, std::forward<F>(f), DataTag());
   }
 
   // FuncNew: fn(Caller<T>&, span<const Val>, span<Val>) -> Status (or the
@@ -273,7 +284,8 @@ class Linker : public LinkerBase {
                        const FuncType& type, F fn) {
     if constexpr (std::is_invocable_v<F&, Caller<>&, absl::Span<const Val>,
                                       absl::Span<Val>>) {
-      return LinkerBase::FuncNew(module, name, type, HostFuncNewFn(std::move(fn)));
+      return LinkerBase::FuncNew(module, name, type,
+                                 HostFuncNewFn(std::move(fn)), DataTag());
     } else {
       return LinkerBase::FuncNew(
           module, name, type,
@@ -282,7 +294,7 @@ class Linker : public LinkerBase {
             Caller<T> typed(caller);
             return fn(typed, params, results);
           },
-          internal::CallerDataTag<Caller<T>>());
+          DataTag());
     }
   }
   // FuncNewUnchecked: fn(Caller<T>&, span<ValRaw>) -> Status (or Caller<>&).
@@ -291,7 +303,8 @@ class Linker : public LinkerBase {
                                 const FuncType& type, F fn) {
     if constexpr (std::is_invocable_v<F&, Caller<>&, absl::Span<ValRaw>>) {
       return LinkerBase::FuncNewUnchecked(module, name, type,
-                                          HostFuncUncheckedFn(std::move(fn)));
+                                          HostFuncUncheckedFn(std::move(fn)),
+                                          DataTag());
     } else {
       return LinkerBase::FuncNewUnchecked(
           module, name, type,
@@ -300,7 +313,7 @@ class Linker : public LinkerBase {
             Caller<T> typed(caller);
             return fn(typed, values);
           },
-          internal::CallerDataTag<Caller<T>>());
+          DataTag());
     }
   }
 
@@ -334,7 +347,7 @@ class Linker : public LinkerBase {
   // A module exporting `_start` is a Command: each call of one of its
   // exported functions instantiates it afresh, in the caller's store, and
   // a trap there reaches the caller as the same trap. A module exporting
-  // `_initialize` (type [] -> []) is a Reactor: instantiated once,
+  // `_initialize` (type () -> ()) is a Reactor: instantiated once,
   // `_initialize` called, its exports defined.
   absl::Status Module(Store<T>& store, std::string_view module_name,
                       const kiln::Module& module) {
