@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The embedding-API safety tests with AddressSanitizer over everything
+# (engine, linker, runtime, compiler), built with clang in an output base of
+# its own (the default gcc build is untouched). A stale handle read through
+# the API would be a heap-use-after-free here.
+#
+# Environment: KILN_ASAN_OUTPUT_BASE (default ~/.cache/kiln-asan-output).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+output_base=${KILN_ASAN_OUTPUT_BASE:-$HOME/.cache/kiln-asan-output}
+bazel --output_base="$output_base" --max_idle_secs=300 test --config=asan \
+  --nocache_test_results \
+  //tests/store_safety:store_safety_test \
+  //tests/linker:linker_checks_test \
+  //tests/linker:linker_test
