@@ -7,6 +7,8 @@ scripts/setup.sh
 export KILN_TESTSUITE=$(scripts/testsuite_dir.sh)
 # Builds come from the disk cache; tests always run.
 bazel test --nocache_test_results --test_env=KILN_TESTSUITE //...
+# The embedding-API safety tests again with AddressSanitizer everywhere.
+scripts/asan_test.sh
 if [[ -x fuzz/run_fuzz.sh ]]; then
   fuzz/run_fuzz.sh "${KILN_FUZZ_SECONDS:-30}"
 fi
