@@ -67,6 +67,8 @@ class Instance {
 
   StoreId store_id() const { return store_; }
   bool OwnedBy(const StoreOpaque& store) const { return store.id() == store_; }
+  // Equal for every handle to one instance (never dereference it).
+  const void* identity() const { return data_; }
 
   friend bool operator==(const Instance& a, const Instance& b) {
     return a.store_ == b.store_ && a.data_ == b.data_;

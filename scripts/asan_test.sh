@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The embedding-API safety tests with AddressSanitizer over everything
+# The embedding-API safety tests (and the C API's ownership rules) with
+# AddressSanitizer and LeakSanitizer over everything
 # (engine, linker, runtime, compiler), built with clang in an output base of
 # its own (the default gcc build is untouched). A stale handle read through
 # the API would be a heap-use-after-free here.
@@ -12,4 +13,5 @@ bazel --output_base="$output_base" --max_idle_secs=300 test --config=asan \
   --nocache_test_results \
   //tests/store_safety:store_safety_test \
   //tests/linker:linker_checks_test \
-  //tests/linker:linker_test
+  //tests/linker:linker_test \
+  //capi:capi_test
