@@ -13,6 +13,7 @@
 #define KILN_CAPI_INTERNAL_H_
 
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -247,6 +248,16 @@ wasm_extern_t* NewExtern(wasm_store_t* store, const Extern& e);
 wasm_trap_t* NewTrap(wasm_store_t* store, const Trap& trap);
 wasm_trap_t* NewTrapFromStatus(wasm_store_t* store, const absl::Status& s);
 void SetName(wasm_name_t* out, std::string_view s);
+
+// Runs a C host callback on Kiln values: `params` become an own
+// wasm_val_vec_t, the callback's results are converted back into
+// `results` (already typed). Returns the callback's own trap (null when
+// none); a result of the wrong kind is an error status.
+using CCallback =
+    std::function<wasm_trap_t*(const wasm_val_vec_t*, wasm_val_vec_t*)>;
+absl::Status RunCCallback(wasm_store_t* store, absl::Span<const Val> params,
+                          absl::Span<Val> results, const CCallback& call,
+                          wasm_trap_t** trap);
 
 }  // namespace kiln::capi
 

@@ -314,36 +314,18 @@ kiln_error_t* kiln_linker_define_func(kiln_linker_t* l, const char* module,
       [callback, holder](kiln::Caller<StoreData>& caller,
                          absl::Span<const kiln::Val> params,
                          absl::Span<kiln::Val> results) -> absl::Status {
-        wasm_store_t* store = caller.data().c_store;
-        wasm_val_vec_t args;
-        wasm_val_vec_new_uninitialized(&args, params.size());
-        for (size_t i = 0; i < params.size(); ++i) {
-          kiln::capi::FromVal(store, params[i], &args.data[i]);
-        }
-        wasm_val_vec_t outs;
-        wasm_val_vec_new_uninitialized(&outs, results.size());
-        for (size_t k = 0; k < results.size(); ++k) {
-          outs.data[k].kind = kiln::capi::ToValKind(results[k].type());
-          outs.data[k].of.i64 = 0;
-        }
-        wasm_trap_t* trap = callback(holder.get(), &args, &outs);
-        wasm_val_vec_delete(&args);
-        absl::Status status;
+        wasm_trap_t* trap = nullptr;
+        absl::Status status = kiln::capi::RunCCallback(
+            caller.data().c_store, params, results,
+            [&](const wasm_val_vec_t* args, wasm_val_vec_t* outs) {
+              return callback(holder.get(), args, outs);
+            },
+            &trap);
         if (trap != nullptr) {
           // A trap of the callback keeps its message.
           status = kiln::internal::PropagateTrap(caller.store(), trap->trap);
           wasm_trap_delete(trap);
-        } else {
-          for (size_t k = 0; k < results.size() && status.ok(); ++k) {
-            absl::StatusOr<kiln::Val> v = kiln::capi::ToVal(store, outs.data[k]);
-            if (v.ok()) {
-              results[k] = *v;
-            } else {
-              status = v.status();
-            }
-          }
         }
-        wasm_val_vec_delete(&outs);
         return status;
       }));
 }

@@ -36,47 +36,22 @@ kiln::Store<kiln::capi::StoreData>& StoreOf(const wasm_ref_t* r) {
   return r->store->store;
 }
 
-// The C values of `vals` (references as new own handles).
-void ToCVals(wasm_store_t* store, absl::Span<const kiln::Val> vals,
-             wasm_val_vec_t* out) {
-  wasm_val_vec_new_uninitialized(out, vals.size());
-  for (size_t i = 0; i < vals.size(); ++i) FromVal(store, vals[i], &out->data[i]);
-}
-
-// A host function of the C API: converts, calls, converts back. `call`
-// runs the C callback.
-using CCall = std::function<wasm_trap_t*(const wasm_val_vec_t*, wasm_val_vec_t*)>;
-kiln::HostCallback HostCallbackFor(wasm_store_t* store, CCall call) {
+// A host function of the C API: converts, calls, converts back.
+kiln::HostCallback HostCallbackFor(wasm_store_t* store,
+                                   kiln::capi::CCallback call) {
   return [store, call = std::move(call)](
              kiln::Caller<>&, absl::Span<const kiln::Val> params,
              absl::Span<kiln::Val> results) -> std::optional<kiln::Trap> {
-    wasm_val_vec_t args;
-    ToCVals(store, params, &args);
-    wasm_val_vec_t outs;
-    wasm_val_vec_new_uninitialized(&outs, results.size());
-    for (size_t k = 0; k < results.size(); ++k) {
-      outs.data[k].kind = kiln::capi::ToValKind(results[k].type());
-      outs.data[k].of.i64 = 0;
-    }
-    wasm_trap_t* trap = call(&args, &outs);
-    wasm_val_vec_delete(&args);
-    std::optional<kiln::Trap> out;
+    wasm_trap_t* trap = nullptr;
+    absl::Status status =
+        kiln::capi::RunCCallback(store, params, results, call, &trap);
     if (trap != nullptr) {
-      out = trap->trap;
+      kiln::Trap t = trap->trap;
       wasm_trap_delete(trap);
-    } else {
-      for (size_t k = 0; k < results.size() && !out.has_value(); ++k) {
-        absl::StatusOr<kiln::Val> v = ToVal(store, outs.data[k]);
-        if (!v.ok()) {
-          out = kiln::Trap::Host(absl::StrCat("host function result ", k,
-                                              ": ", v.status().message()));
-        } else {
-          results[k] = *v;
-        }
-      }
+      return t;
     }
-    wasm_val_vec_delete(&outs);
-    return out;
+    if (!status.ok()) return kiln::Trap::Host(std::string(status.message()));
+    return std::nullopt;
   };
 }
 

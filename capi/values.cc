@@ -195,6 +195,38 @@ void SetName(wasm_name_t* out, std::string_view s) {
   wasm_byte_vec_new(out, s.size(), s.data());
 }
 
+absl::Status RunCCallback(wasm_store_t* store, absl::Span<const Val> params,
+                          absl::Span<Val> results, const CCallback& call,
+                          wasm_trap_t** trap) {
+  wasm_val_vec_t args;
+  wasm_val_vec_new_uninitialized(&args, params.size());
+  for (size_t i = 0; i < params.size(); ++i) {
+    FromVal(store, params[i], &args.data[i]);
+  }
+  wasm_val_vec_t outs;
+  wasm_val_vec_new_uninitialized(&outs, results.size());
+  for (size_t k = 0; k < results.size(); ++k) {
+    outs.data[k].kind = ToValKind(results[k].type());
+    outs.data[k].of.i64 = 0;
+  }
+  *trap = call(&args, &outs);
+  wasm_val_vec_delete(&args);
+  absl::Status status;
+  for (size_t k = 0; *trap == nullptr && k < results.size(); ++k) {
+    absl::StatusOr<Val> v = ToVal(store, outs.data[k]);
+    if (!v.ok() || v->type() != results[k].type()) {
+      status = absl::InvalidArgumentError(absl::StrCat(
+          "host function result ", k, ": expected ",
+          wasm::ValTypeName(results[k].type()), ", got kind ",
+          static_cast<int>(outs.data[k].kind)));
+      break;
+    }
+    results[k] = *v;
+  }
+  wasm_val_vec_delete(&outs);
+  return status;
+}
+
 }  // namespace kiln::capi
 
 using kiln::capi::RefKind;
