@@ -249,15 +249,27 @@ wasm_trap_t* NewTrap(wasm_store_t* store, const Trap& trap);
 wasm_trap_t* NewTrapFromStatus(wasm_store_t* store, const absl::Status& s);
 void SetName(wasm_name_t* out, std::string_view s);
 
-// Runs a C host callback on Kiln values: `params` become an own
-// wasm_val_vec_t, the callback's results are converted back into
-// `results` (already typed). Returns the callback's own trap (null when
-// none); a result of the wrong kind is an error status.
 using CCallback =
     std::function<wasm_trap_t*(const wasm_val_vec_t*, wasm_val_vec_t*)>;
-absl::Status RunCCallback(wasm_store_t* store, absl::Span<const Val> params,
-                          absl::Span<Val> results, const CCallback& call,
-                          wasm_trap_t** trap);
+
+// wasm_val_t <-> ValRaw for a value of `type` (the call paths: no Val in
+// between). ToRaw checks the C value's kind.
+absl::Status ToRaw(wasm_store_t* store, ValType type, const wasm_val_t& v,
+                   ValRaw* out);
+void FromRaw(wasm_store_t* store, ValType type, const ValRaw& raw,
+             wasm_val_t* out);
+
+// The raw body of a C API host function: wasm_val_t in and out, the
+// callback's trap propagated with its message. `fixed_store` is the
+// function's store; null: the calling store (a linker's function).
+HostFuncUncheckedFn CUncheckedFn(wasm_store_t* fixed_store, FuncType type,
+                                 CCallback call);
+
+// A store-owned function whose body is the C callback `call` (through the
+// engine's per-signature wasm-to-host trampoline; arguments go from the
+// raw slots to wasm_val_t once, with no allocation for up to 8 of each).
+absl::StatusOr<Func> NewCFunc(wasm_store_t* store, const FuncType& type,
+                              CCallback call);
 
 }  // namespace kiln::capi
 

@@ -309,25 +309,15 @@ kiln_error_t* kiln_linker_define_func(kiln_linker_t* l, const char* module,
   std::shared_ptr<void> holder(env, [finalizer](void* p) {
     if (finalizer != nullptr) finalizer(p);
   });
-  return Error(l->linker.FuncNew(
-      module, name, kiln::capi::ToFuncType(*type),
-      [callback, holder](kiln::Caller<StoreData>& caller,
-                         absl::Span<const kiln::Val> params,
-                         absl::Span<kiln::Val> results) -> absl::Status {
-        wasm_trap_t* trap = nullptr;
-        absl::Status status = kiln::capi::RunCCallback(
-            caller.data().c_store, params, results,
-            [&](const wasm_val_vec_t* args, wasm_val_vec_t* outs) {
-              return callback(holder.get(), args, outs);
-            },
-            &trap);
-        if (trap != nullptr) {
-          // A trap of the callback keeps its message.
-          status = kiln::internal::PropagateTrap(caller.store(), trap->trap);
-          wasm_trap_delete(trap);
-        }
-        return status;
-      }));
+  kiln::FuncType ftype = kiln::capi::ToFuncType(*type);
+  return Error(l->linker.FuncNewUnchecked(
+      module, name, ftype,
+      kiln::capi::CUncheckedFn(
+          nullptr, ftype,
+          [callback, holder](const wasm_val_vec_t* args,
+                             wasm_val_vec_t* results) {
+            return callback(holder.get(), args, results);
+          })));
 }
 
 kiln_error_t* kiln_linker_define_wasi(kiln_linker_t* l) {

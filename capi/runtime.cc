@@ -1,6 +1,7 @@
 // The runtime objects of wasm.h: configuration, engine, store, modules,
 // functions, globals, tables, memories, externs, instances, traps, frames
 // and foreign objects, over Kiln's C++ API.
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -34,25 +35,6 @@ namespace {
 // The handles' store, for the accessors that take none in wasm.h.
 kiln::Store<kiln::capi::StoreData>& StoreOf(const wasm_ref_t* r) {
   return r->store->store;
-}
-
-// A host function of the C API: converts, calls, converts back.
-kiln::HostCallback HostCallbackFor(wasm_store_t* store,
-                                   kiln::capi::CCallback call) {
-  return [store, call = std::move(call)](
-             kiln::Caller<>&, absl::Span<const kiln::Val> params,
-             absl::Span<kiln::Val> results) -> std::optional<kiln::Trap> {
-    wasm_trap_t* trap = nullptr;
-    absl::Status status =
-        kiln::capi::RunCCallback(store, params, results, call, &trap);
-    if (trap != nullptr) {
-      kiln::Trap t = trap->trap;
-      wasm_trap_delete(trap);
-      return t;
-    }
-    if (!status.ok()) return kiln::Trap::Host(std::string(status.message()));
-    return std::nullopt;
-  };
 }
 
 }  // namespace
@@ -166,12 +148,11 @@ wasm_module_t* wasm_module_obtain(wasm_store_t* store,
 // --- Functions
 wasm_func_t* wasm_func_new(wasm_store_t* store, const wasm_functype_t* type,
                            wasm_func_callback_t callback) {
-  absl::StatusOr<kiln::Func> f = kiln::Func::New(
-      store->store, kiln::capi::ToFuncType(*type),
-      HostCallbackFor(store, [callback](const wasm_val_vec_t* args,
-                                        wasm_val_vec_t* results) {
+  absl::StatusOr<kiln::Func> f = kiln::capi::NewCFunc(
+      store, kiln::capi::ToFuncType(*type),
+      [callback](const wasm_val_vec_t* args, wasm_val_vec_t* results) {
         return callback(args, results);
-      }));
+      });
   if (!f.ok()) return nullptr;
   return new wasm_func_t(RefKind::kFunc, store, kiln::Extern(*f));
 }
@@ -180,12 +161,11 @@ wasm_func_t* wasm_func_new_with_env(wasm_store_t* store,
                                     const wasm_functype_t* type,
                                     wasm_func_callback_with_env_t callback,
                                     void* env, void (*finalizer)(void*)) {
-  absl::StatusOr<kiln::Func> f = kiln::Func::New(
-      store->store, kiln::capi::ToFuncType(*type),
-      HostCallbackFor(store, [callback, env](const wasm_val_vec_t* args,
-                                             wasm_val_vec_t* results) {
+  absl::StatusOr<kiln::Func> f = kiln::capi::NewCFunc(
+      store, kiln::capi::ToFuncType(*type),
+      [callback, env](const wasm_val_vec_t* args, wasm_val_vec_t* results) {
         return callback(env, args, results);
-      }));
+      });
   if (!f.ok()) return nullptr;
   // The environment lives as long as the function: as long as the store.
   store->env_finalizers.push_back(kiln::capi::HostInfo{env, finalizer});
@@ -210,29 +190,37 @@ size_t wasm_func_result_arity(const wasm_func_t* f) {
 wasm_trap_t* wasm_func_call(const wasm_func_t* f, const wasm_val_vec_t* args,
                             wasm_val_vec_t* results) {
   wasm_store_t* store = f->store;
-  absl::InlinedVector<kiln::Val, 8> params;
+  absl::StatusOr<uint32_t> type_id = f->func().type_id(store->store);
+  if (!type_id.ok()) return NewTrapFromStatus(store, type_id.status());
+  // A reference into the engine's registry: no copy per call.
+  const kiln::FuncType& type = store->engine.signatures().Lookup(*type_id);
+  const size_t np = type.params.size();
+  const size_t nr = type.results.size();
   const size_t nargs = args == nullptr ? 0 : args->size;
-  for (size_t i = 0; i < nargs; ++i) {
-    absl::StatusOr<kiln::Val> v = ToVal(store, args->data[i]);
-    if (!v.ok()) return NewTrapFromStatus(store, v.status());
-    params.push_back(*v);
-  }
-  absl::StatusOr<kiln::FuncType> type = f->func().type(store->store);
-  if (!type.ok()) return NewTrapFromStatus(store, type.status());
-  const size_t nresults = type->results.size();
-  if (results == nullptr || results->size != nresults) {
+  const size_t nresults = results == nullptr ? 0 : results->size;
+  if (nargs != np || nresults != nr) {
     return NewTrapFromStatus(
         store, absl::InvalidArgumentError(absl::StrCat(
-                   "wasm_func_call: the function has ", nresults,
-                   " results, the results vector holds ",
-                   results == nullptr ? 0 : results->size)));
+                   "wasm_func_call: the function ", type.ToString(), " takes ",
+                   np, " arguments and ", nr, " results, got ", nargs, " and ",
+                   nresults)));
   }
-  absl::InlinedVector<kiln::Val, 4> outs(nresults);
-  kiln::Result<void> r =
-      f->func().Call(store->store, params, absl::MakeSpan(outs));
+  absl::InlinedVector<kiln::ValRaw, 8> values(std::max<size_t>({np, nr, 1}));
+  for (size_t i = 0; i < np; ++i) {
+    absl::Status s = kiln::capi::ToRaw(store, type.params[i], args->data[i],
+                                       &values[i]);
+    if (!s.ok()) {
+      return NewTrapFromStatus(
+          store, absl::InvalidArgumentError(
+                     absl::StrCat("argument ", i, ": ", s.message())));
+    }
+  }
+  kiln::Result<void> r = f->func().CallRaw(store->store, values.data());
   if (r.is_trap()) return NewTrap(store, r.trap());
   if (!r.ok()) return NewTrapFromStatus(store, r.status());
-  for (size_t k = 0; k < nresults; ++k) FromVal(store, outs[k], &results->data[k]);
+  for (size_t k = 0; k < nr; ++k) {
+    kiln::capi::FromRaw(store, type.results[k], values[k], &results->data[k]);
+  }
   return nullptr;
 }
 

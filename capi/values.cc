@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "capi/internal.h"
 
@@ -195,36 +196,102 @@ void SetName(wasm_name_t* out, std::string_view s) {
   wasm_byte_vec_new(out, s.size(), s.data());
 }
 
-absl::Status RunCCallback(wasm_store_t* store, absl::Span<const Val> params,
-                          absl::Span<Val> results, const CCallback& call,
-                          wasm_trap_t** trap) {
-  wasm_val_vec_t args;
-  wasm_val_vec_new_uninitialized(&args, params.size());
-  for (size_t i = 0; i < params.size(); ++i) {
-    FromVal(store, params[i], &args.data[i]);
+absl::Status ToRaw(wasm_store_t* store, ValType type, const wasm_val_t& v,
+                   ValRaw* out) {
+  if (v.kind != ToValKind(type)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("expected a value of type ", wasm::ValTypeName(type),
+                     ", got kind ", static_cast<int>(v.kind)));
   }
-  wasm_val_vec_t outs;
-  wasm_val_vec_new_uninitialized(&outs, results.size());
-  for (size_t k = 0; k < results.size(); ++k) {
-    outs.data[k].kind = ToValKind(results[k].type());
-    outs.data[k].of.i64 = 0;
-  }
-  *trap = call(&args, &outs);
-  wasm_val_vec_delete(&args);
-  absl::Status status;
-  for (size_t k = 0; *trap == nullptr && k < results.size(); ++k) {
-    absl::StatusOr<Val> v = ToVal(store, outs.data[k]);
-    if (!v.ok() || v->type() != results[k].type()) {
-      status = absl::InvalidArgumentError(absl::StrCat(
-          "host function result ", k, ": expected ",
-          wasm::ValTypeName(results[k].type()), ", got kind ",
-          static_cast<int>(outs.data[k].kind)));
-      break;
+  switch (type) {
+    case ValType::kI32: *out = ValRaw::I32(v.of.i32); return absl::OkStatus();
+    case ValType::kI64: *out = ValRaw::I64(v.of.i64); return absl::OkStatus();
+    case ValType::kF32: {
+      uint32_t bits;
+      std::memcpy(&bits, &v.of.f32, 4);
+      *out = ValRaw::F32Bits(bits);
+      return absl::OkStatus();
     }
-    results[k] = *v;
+    case ValType::kF64: {
+      uint64_t bits;
+      std::memcpy(&bits, &v.of.f64, 8);
+      *out = ValRaw::F64Bits(bits);
+      return absl::OkStatus();
+    }
+    default: {
+      absl::StatusOr<Val> val = RefToVal(store, v.of.ref, type);
+      if (!val.ok()) return val.status();
+      if (val->type() == ValType::kFuncRef && !val->is_null_ref() &&
+          val->funcref_store() != store->store.id()) {
+        return absl::InvalidArgumentError(
+            "funcref: object used with the wrong store");
+      }
+      *out = val->ToRaw();
+      return absl::OkStatus();
+    }
   }
-  wasm_val_vec_delete(&outs);
-  return status;
+}
+
+void FromRaw(wasm_store_t* store, ValType type, const ValRaw& raw,
+             wasm_val_t* out) {
+  out->kind = ToValKind(type);
+  switch (type) {
+    case ValType::kI32: out->of.i32 = raw.i32; return;
+    case ValType::kI64: out->of.i64 = raw.i64; return;
+    case ValType::kF32: std::memcpy(&out->of.f32, &raw.f32, 4); return;
+    case ValType::kF64: std::memcpy(&out->of.f64, &raw.f64, 8); return;
+    default:
+      out->of.ref = ValToRef(store, Val::FromRaw(type, raw, store->store.id()));
+      return;
+  }
+}
+
+HostFuncUncheckedFn CUncheckedFn(wasm_store_t* fixed_store, FuncType type,
+                                 CCallback call) {
+  return [fixed_store, type = std::move(type), call = std::move(call)](
+             Caller<>& caller, absl::Span<ValRaw> values) -> absl::Status {
+    wasm_store_t* store = fixed_store != nullptr
+                              ? fixed_store
+                              : caller.data<StoreData>().c_store;
+    const size_t np = type.params.size();
+    const size_t nr = type.results.size();
+    absl::InlinedVector<wasm_val_t, 8> args(np);
+    absl::InlinedVector<wasm_val_t, 8> outs(nr);
+    for (size_t i = 0; i < np; ++i) {
+      FromRaw(store, type.params[i], values[i], &args[i]);
+    }
+    for (size_t k = 0; k < nr; ++k) {
+      outs[k].kind = ToValKind(type.results[k]);
+      outs[k].of.i64 = 0;
+    }
+    wasm_val_vec_t args_vec{np, args.data()};
+    wasm_val_vec_t outs_vec{nr, outs.data()};
+    wasm_trap_t* trap = call(&args_vec, &outs_vec);
+    for (wasm_val_t& a : args) wasm_val_delete(&a);
+    absl::Status status;
+    if (trap != nullptr) {
+      // The callback's trap reaches the caller as itself.
+      status = internal::PropagateTrap(caller.store(), trap->trap);
+      wasm_trap_delete(trap);
+    }
+    for (size_t k = 0; status.ok() && k < nr; ++k) {
+      absl::Status s = ToRaw(store, type.results[k], outs[k], &values[k]);
+      if (!s.ok()) {
+        status = absl::InvalidArgumentError(
+            absl::StrCat("host function result ", k, ": ", s.message()));
+      }
+    }
+    for (wasm_val_t& o : outs) wasm_val_delete(&o);
+    return status;
+  };
+}
+
+absl::StatusOr<Func> NewCFunc(wasm_store_t* store, const FuncType& type,
+                              CCallback call) {
+  absl::StatusOr<HostFunc> host = HostFunc::NewUnchecked(
+      store->engine, type, CUncheckedFn(store, type, std::move(call)));
+  if (!host.ok()) return host.status();
+  return host->IntoFunc(store->store);
 }
 
 }  // namespace kiln::capi
