@@ -14,4 +14,4 @@ bazel --output_base="$output_base" --max_idle_secs=300 test --config=asan \
   //tests/store_safety:store_safety_test \
   //tests/linker:linker_checks_test \
   //tests/linker:linker_test \
-  //capi:capi_test
+  //capi:examples
