@@ -23,7 +23,7 @@ allowed=(
 )
 
 regs='r[abcd]x|r[sd]i|r[bs]p|r(8|9|1[0-5])[dwb]?|e[abcd]x|e[sd]i|e[bs]p|sil|dil|[xyz]mm[0-9]+'
-pattern="asmjit/x86|\\bx86::|\\bREG_(RIP|RSP|RBP|RAX|RBX|RCX|RDX|RSI|RDI|R[0-9]+|EFL)\\b|\\bgregs\\b|\\b($regs)\\b"
+pattern="asmjit/x86|CpuFeatures::X86|\\bx86::|\\bREG_(RIP|RSP|RBP|RAX|RBX|RCX|RDX|RSI|RDI|R[0-9]+|EFL)\\b|\\bgregs\\b|\\b($regs)\\b"
 
 fail=0
 while IFS= read -r -d '' f; do
