@@ -15,6 +15,7 @@
 #include "codegen/ir/function.h"
 #include "codegen/ir/verifier.h"
 #include "codegen/opt/pass.h"
+#include "runtime/abi/vm_context_counts.h"
 
 namespace kiln::compiler {
 namespace {
@@ -91,7 +92,7 @@ absl::StatusOr<isa::CompiledFunction> CompileOne(
 }  // namespace
 
 abi::VMOffsetsCounts VMContextCountsFor(const wasm::ModuleInfo& module) {
-  return translate::ModuleVMContextCounts(module);
+  return abi::VMContextCountsFor(module);
 }
 
 absl::StatusOr<CompiledModule> CompileModule(

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "codegen/isa/cpu_features.h"
 #include "runtime/abi/trap_code.h"
 #include "runtime/abi/vm_offsets.h"
 
@@ -58,17 +59,6 @@ struct CompiledFunction {
   std::vector<SourceLoc> source_map;  // empty: the IR has no source locations yet
   // Statistics.
   uint32_t num_spill_slots = 0;
-};
-
-struct CpuFeatures {
-  bool sse41 = false;   // roundss/roundsd (required for floor/ceil/trunc/nearest)
-  bool popcnt = false;  // else a bit-twiddling sequence
-  bool lzcnt = false;   // else bsr + cmov
-  bool bmi1 = false;    // tzcnt; else bsf + cmov
-  bool sse42 = false;   // pcmpgtq (i64x2 ordered compares); SIMD needs sse41
-  static CpuFeatures Host();
-  static CpuFeatures Baseline() { return CpuFeatures(); }  // plain x86-64
-  static CpuFeatures All() { return {true, true, true, true, true}; }
 };
 
 struct CompileContext {

@@ -1,5 +1,7 @@
-// Per-signature trampolines between the host and compiled wasm (x86-64
-// System V, Kiln's calling convention: codegen/isa/x64/abi.h).
+// Per-signature trampolines between the host and compiled wasm, in the
+// host's calling convention (runtime/abi/call_conv.h). Argument placement
+// is ISA-neutral (layout.h); the instructions are per ISA
+// (trampolines/<isa>/trampolines_<isa>.cc).
 //
 // Values cross in an array of 16-byte ValRaw slots: slot i holds parameter
 // i on the way in and result i on the way out (i32/f32 in the low 4 bytes,

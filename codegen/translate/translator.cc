@@ -15,6 +15,7 @@
 #include "codegen/translate/simd.h"
 #include "runtime/abi/builtins.h"
 #include "runtime/abi/trap_code.h"
+#include "runtime/abi/vm_context_counts.h"
 #include "runtime/abi/vm_offsets.h"
 #include "wasm/function_body_decoder.h"
 #include "wasm/opcodes.h"
@@ -1519,31 +1520,11 @@ void Translator::CallIndirect(uint32_t type_index, uint32_t table,
 // FunctionTranslator
 // ---------------------------------------------------------------------------
 
-abi::VMOffsetsCounts ModuleVMContextCounts(const wasm::ModuleInfo& m) {
-  abi::VMOffsetsCounts c;
-  c.num_imported_functions = m.num_imported_functions;
-  c.num_imported_tables = m.num_imported_tables;
-  c.num_imported_memories = m.num_imported_memories;
-  c.num_imported_globals = m.num_imported_globals;
-  c.num_defined_tables =
-      static_cast<uint32_t>(m.tables.size()) - m.num_imported_tables;
-  c.num_defined_memories =
-      static_cast<uint32_t>(m.memories.size()) - m.num_imported_memories;
-  c.num_defined_globals =
-      static_cast<uint32_t>(m.globals.size()) - m.num_imported_globals;
-  uint32_t refs = 0;
-  for (bool d : m.declared_functions) refs += d ? 1 : 0;
-  c.num_func_refs = refs;
-  c.num_data_segments = static_cast<uint32_t>(m.data_segments.size());
-  c.num_elem_segments = static_cast<uint32_t>(m.elem_segments.size());
-  return c;
-}
-
 struct FunctionTranslator::Impl {
   Impl(const wasm::ModuleInfo& m, const TranslateOptions& o)
       : module(m),
         options(o),
-        offsets(ModuleVMContextCounts(m)),
+        offsets(abi::VMContextCountsFor(m)),
         translator(m, offsets, options, type_sigs) {
     type_sigs.reserve(m.types.size());
     for (const wasm::FuncType& t : m.types) type_sigs.push_back(IrSignature(t));

@@ -59,7 +59,7 @@ struct TranslateOptions {
   // Funcref table slots carry abi::kFuncRefInitBit when initialized; a
   // slot without it is resolved through the TableGetLazyInit builtin (then
   // the bit is masked off). false: slots hold plain VMFuncRef* (or null).
-  bool funcref_table_init_bit = true;
+  bool funcref_table_init_bit = abi::kFuncRefTableInitBit;
   // Fuel metering (like wasmtime's consume_fuel): each operator costs 1
   // except nop, drop, block, loop, end, else, unreachable and return (0).
   // A basic block's cost is added to VMRuntimeLimits::fuel_consumed before
@@ -76,11 +76,9 @@ struct TranslateOptions {
 // The IR signature of a wasm function type (hidden args first).
 ir::Signature IrSignature(const wasm::FuncType& type);
 
-// The VMContext counts the translated code assumes (VMOffsets input).
-// Translated code only uses offsets below VMOffsets::func_refs_begin();
-// num_func_refs is the number of declared_functions (ref.func goes through
-// the RefFunc builtin).
-abi::VMOffsetsCounts ModuleVMContextCounts(const wasm::ModuleInfo& module);
+// The translated code lays out its VMContext accesses with
+// abi::VMContextCountsFor (runtime/abi/vm_context_counts.h), as the
+// runtime does.
 
 // Translates defined functions. Reuses its buffers across calls; one per
 // thread.

@@ -158,6 +158,11 @@ struct VMFuncRef {
 // TableGetLazyInit builtin. (Engines that fill tables eagerly set it on
 // every non-null slot or never test it.)
 inline constexpr uintptr_t kFuncRefInitBit = 1;
+// Whether Kiln's funcref tables use kFuncRefInitBit: the one setting the
+// translator (TranslateOptions::funcref_table_init_bit), the runtime
+// (InstanceConfig, Table) and the engine default to. Compiled code and the
+// tables it reads must agree; .cwasm artifacts record the choice.
+inline constexpr bool kFuncRefTableInitBit = true;
 
 // How many of each thing a module has; the input to VMOffsets. Each count
 // must be below 2^24 (the decoder's limits are far lower) so every offset
@@ -170,9 +175,8 @@ struct VMOffsetsCounts {
   uint32_t num_defined_tables = 0;
   uint32_t num_defined_memories = 0;
   uint32_t num_defined_globals = 0;
-  // Functions that need a VMFuncRef (referenced by ref.func, element
-  // segments, exports, or imports re-exported); the module maps function
-  // index -> funcref index.
+  // One VMFuncRef per function (funcref index == function index; filled
+  // lazily). VMContextCountsFor (vm_context_counts.h) is the definition.
   uint32_t num_func_refs = 0;
   uint32_t num_data_segments = 0;
   uint32_t num_elem_segments = 0;

@@ -45,20 +45,22 @@ struct TrapRecord {
 // default member initialisers: BeginEntry (entry.h) sets what it needs.
 struct EntryFrame {
   // --- Written by the trampoline; offsets are ABI (asserted below).
-  // rsp at which the trap landing resumes (callee-saved registers are
-  // saved just above it).
+  // Stack pointer at which the trap landing resumes (callee-saved
+  // registers are saved just above it).
   uintptr_t entry_sp;
-  // The trampoline's rbp: the frame-pointer walk of a backtrace stops here.
+  // The entry stub's frame pointer: the frame-pointer walk of a backtrace
+  // stops here.
   uintptr_t entry_fp;
   // --- Read by the typed entry trampolines (EntryTrampoline in entry.h):
-  // the function to call and the value it gets in rsi.
+  // the function to call and the value it gets as its second argument
+  // (the caller VMContext).
   const void* code;
   void* arg1;
-  // --- Written by the generic EnterWasm trampoline: the callee's return
-  // registers after a normal return.
-  uint64_t ret_rax;
-  uint64_t ret_rdx;
-  alignas(16) uint64_t ret_xmm0[2];  // not a char array: no stack protector
+  // --- Written by the generic EnterWasm stub: the callee's two integer
+  // result registers and first float/vector result register after a
+  // normal return.
+  uint64_t ret_int[2];
+  alignas(16) uint64_t ret_vec[2];  // not a char array: no stack protector
   // --- Managed by BeginEntry / EndEntry (C++).
   EntryFrame* prev;
   abi::VMRuntimeLimits* limits;
@@ -72,16 +74,16 @@ inline constexpr uint32_t kEntryFrameEntrySp = 0;
 inline constexpr uint32_t kEntryFrameEntryFp = 8;
 inline constexpr uint32_t kEntryFrameCode = 16;
 inline constexpr uint32_t kEntryFrameArg1 = 24;
-inline constexpr uint32_t kEntryFrameRetRax = 32;
-inline constexpr uint32_t kEntryFrameRetRdx = 40;
-inline constexpr uint32_t kEntryFrameRetXmm0 = 48;
+inline constexpr uint32_t kEntryFrameRetInt0 = 32;
+inline constexpr uint32_t kEntryFrameRetInt1 = 40;
+inline constexpr uint32_t kEntryFrameRetVec0 = 48;
 static_assert(offsetof(EntryFrame, entry_sp) == kEntryFrameEntrySp);
 static_assert(offsetof(EntryFrame, entry_fp) == kEntryFrameEntryFp);
 static_assert(offsetof(EntryFrame, code) == kEntryFrameCode);
 static_assert(offsetof(EntryFrame, arg1) == kEntryFrameArg1);
-static_assert(offsetof(EntryFrame, ret_rax) == kEntryFrameRetRax);
-static_assert(offsetof(EntryFrame, ret_rdx) == kEntryFrameRetRdx);
-static_assert(offsetof(EntryFrame, ret_xmm0) == kEntryFrameRetXmm0);
+static_assert(offsetof(EntryFrame, ret_int) == kEntryFrameRetInt0);
+static_assert(offsetof(EntryFrame, ret_int) + 8 == kEntryFrameRetInt1);
+static_assert(offsetof(EntryFrame, ret_vec) == kEntryFrameRetVec0);
 static_assert(std::is_trivially_default_constructible_v<EntryFrame>);
 
 namespace internal {
@@ -113,8 +115,8 @@ inline uintptr_t OutermostEntryFp(const EntryFrame* frame) {
   return frame->entry_fp;
 }
 
-// Address of the trap landing pad in the entry trampoline: resuming there
-// with rsp = EntryFrame::entry_sp makes the trampoline return "trapped".
+// Address of the trap landing pad in the entry stubs: resuming there with
+// the stack pointer = EntryFrame::entry_sp makes the stub return "trapped".
 // 0 until the trampolines are generated.
 uintptr_t TrapLandingPc();
 void SetTrapLandingPc(uintptr_t pc);

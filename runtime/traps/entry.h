@@ -2,25 +2,22 @@
 //
 // EnterWasm runs a native function as a wasm activation on this thread:
 //
-//   host C++ ── EnterWasm ── entry trampoline ── fn (compiled wasm) ── ...
-//                  ▲  pushes an EntryFrame      saves rbx, rbp, r12-r15,
-//                  │  (per-thread stack)        stores rsp in the EntryFrame,
+//   host C++ ── EnterWasm ── entry stub ── fn (compiled wasm) ── ...
+//                  ▲  pushes an EntryFrame   saves the callee-saved regs,
+//                  │  (per-thread stack)     stores sp in the EntryFrame,
 //                  │                            calls fn(args...)
 //                  └── returns nullopt (normal return) or the Trap
 //
 // A trap -- a fault at a trap site (see signal_handlers.h) or RaiseTrap
 // from host code called by wasm -- resumes at the trampoline's trap
-// landing with rsp = EntryFrame::entry_sp; the landing restores the
+// landing with sp = EntryFrame::entry_sp; the landing restores the
 // callee-saved registers and returns "trapped". Nested entries (host -> wasm
 // -> host -> wasm) each push their own EntryFrame; a trap unwinds to the
 // innermost one only (its backtrace still lists the outer wasm frames).
 //
-// The entry trampoline's machine contract (x86-64 System V):
-// kiln_enter(EntryFrame* rdi, const WasmCall* rsi) saves rbx, rbp, r12-r15,
-// records rsp/rbp in the EntryFrame, copies the stack arguments, loads
-// rdi..r9 and xmm0..xmm7 from the WasmCall, calls fn with a 16-byte aligned
-// stack, stores rax, rdx and xmm0 into the EntryFrame and returns 1 in eax;
-// it returns 0 when it arrived through the trap landing.
+// The entry stubs' machine contracts are in entry_stubs.h; each ISA
+// implements them in runtime/traps/<isa>/ with the argument registers of
+// its abi::<isa>::CallConv (runtime/abi/call_conv.h).
 #ifndef KILN_RUNTIME_TRAPS_ENTRY_H_
 #define KILN_RUNTIME_TRAPS_ENTRY_H_
 
@@ -34,6 +31,7 @@
 #include "absl/base/optimization.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "runtime/abi/call_conv.h"
 #include "runtime/abi/trap_code.h"
 #include "runtime/abi/vm_offsets.h"
 #include "runtime/traps/backtrace.h"
@@ -60,14 +58,17 @@ struct Trap {
 // too and aborts if it fails, so call it first to get the error as a Status.
 absl::Status InitTrapHandling();
 
-// One call into wasm: a native function with the System V ABI and only
-// scalar parameters (integers/pointers in GPRs, f32/f64 in XMM registers,
-// the rest on the stack in order) -- i.e. any compiled wasm function, whose
-// first two arguments are the callee and caller VMContext*.
+// One call into wasm: a native function with the host's C calling
+// convention (abi::HostCallConv) and only scalar parameters (integers /
+// pointers in integer registers, f32/f64 in float registers, the rest on
+// the stack in order) -- i.e. any compiled wasm function, whose first two
+// arguments are the callee and caller VMContext*.
 struct WasmCall {
   const void* fn = nullptr;
-  uint64_t args[6] = {};        // rdi, rsi, rdx, rcx, r8, r9
-  uint64_t float_args[8] = {};  // xmm0..xmm7 (f32 in the low 32 bits)
+  // The integer / float argument registers, in CallConv order (f32 in the
+  // low 32 bits).
+  uint64_t args[abi::HostCallConv::kNumIntArgRegs] = {};
+  uint64_t float_args[abi::HostCallConv::kNumFloatArgRegs] = {};
   // Stack arguments, stack_args[0] at the lowest address (8 bytes each).
   const uint64_t* stack_args = nullptr;
   uint64_t num_stack_args = 0;
@@ -80,10 +81,10 @@ struct WasmCall {
   abi::VMRuntimeLimits* limits = nullptr;
   size_t max_wasm_stack = kDefaultMaxWasmStack;
 
-  // Results of a normal return.
-  uint64_t ret_rax = 0;
-  uint64_t ret_rdx = 0;
-  uint8_t ret_xmm0[16] = {};
+  // Results of a normal return: the two integer result registers and the
+  // first float/vector result register.
+  uint64_t ret_int[2] = {};
+  uint8_t ret_vec[16] = {};
 };
 
 // Runs `call` as a wasm activation. Returns nullopt when fn returned
@@ -119,23 +120,24 @@ bool InWasmActivation();
 // --- The fast entry path (TypedFunc::Call, Func::Call).
 //
 //   EntryFrame frame;                       // uninitialised, on the stack
-//   frame.code = code; frame.arg1 = x;      // what to call, its rsi
+//   frame.code = code; frame.arg1 = x;      // what to call, its 2nd arg
 //   BeginEntry(frame, limits, max_wasm_stack);
 //   R r = reinterpret_cast<R (*)(void*, EntryFrame*, A...)>(
-//       EntryTrampoline(n))(rdi_value, &frame, args...);
+//       EntryTrampoline(n))(first_arg, &frame, args...);
 //   EndEntry(frame);
 //   if (frame.trap.trapped) { Trap t = FrameTrap(frame); ... }
 //
 // The entry trampoline for n stack argument slots has the C signature
-// R(void* a0, EntryFrame* frame, A... rest): it saves rbx, rbp, r12-r15,
-// records rsp/rbp in the frame, loads rsi = frame->arg1, copies the n
-// 8-byte stack slots of `rest` (if any) and calls frame->code with every
-// other argument register untouched, then returns the callee's rax, rdx,
-// xmm0, xmm1 unchanged. So the arguments go from the C++ caller to wasm in
-// registers. After a trap it returns through the trap landing with
-// frame->trap.trapped set (the return registers then hold garbage). `n` is
-// the number of stack slots System V gives `rest` after a0 and frame took
-// rdi and rsi (e.g. StackSlotsFor below).
+// R(void* a0, EntryFrame* frame, A... rest): it saves the callee-saved
+// registers, records sp/fp in the frame, puts frame->arg1 in the second
+// argument register, copies the n stack slots of `rest` (if any) and calls
+// frame->code with every other argument register untouched, then returns
+// the callee's result registers unchanged. So the arguments go from the
+// C++ caller to wasm in registers. After a trap it returns through the
+// trap landing with frame->trap.trapped set (the return registers then
+// hold garbage). `n` is the number of stack slots the host calling
+// convention gives `rest` after a0 and frame took the first two integer
+// argument registers (StackSlotsFor below).
 //
 // BeginEntry links the frame into the thread's entry list and, on the
 // outermost entry for the store (`limits->stack_limit` unset), sets the
@@ -205,14 +207,16 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline void EndEntry(EntryFrame& frame) {
 // backtrace; allocates). Out of line.
 Trap FrameTrap(const EntryFrame& frame);
 
-// Stack slots of the arguments `Rest...` after two leading integer
-// arguments (System V x86-64: 6 integer and 8 SSE argument registers,
-// every scalar takes one 8-byte slot).
+// Stack slots of the arguments `Rest...` after the two hidden leading
+// integer arguments, under the host calling convention (abi::ArgPlacer
+// over abi::HostCallConv: what codegen's ABI object and the trampolines
+// use too).
 template <typename... Rest>
 inline constexpr uint32_t StackSlotsFor() {
-  uint32_t ints = 2, floats = 0;
-  ((std::is_floating_point_v<Rest> ? ++floats : ++ints), ...);
-  return (ints > 6 ? ints - 6 : 0) + (floats > 8 ? floats - 8 : 0);
+  abi::ArgPlacer<abi::HostCallConv> placer;
+  for (int i = 0; i < abi::kNumHiddenArgs; ++i) placer.Next(false);
+  (placer.Next(std::is_floating_point_v<Rest>), ...);
+  return placer.stack_slots();
 }
 
 // --- Implementation of the templates.
@@ -222,25 +226,18 @@ template <size_t N>
 struct ArgPacker {
   WasmCall* call;
   uint64_t stack[N == 0 ? 1 : N];
-  int num_gpr = 0;
-  int num_xmm = 0;
+  abi::ArgPlacer<abi::HostCallConv> placer;
 
   template <typename T>
   void Add(T v) {
+    uint64_t bits = 0;
     if constexpr (std::is_floating_point_v<T>) {
       static_assert(sizeof(T) == 4 || sizeof(T) == 8, "f32 or f64 only");
-      uint64_t bits = 0;
       std::memcpy(&bits, &v, sizeof(T));
-      if (num_xmm < 8) {
-        call->float_args[num_xmm++] = bits;
-      } else {
-        stack[call->num_stack_args++] = bits;
-      }
     } else {
       static_assert(std::is_integral_v<T> || std::is_pointer_v<T> ||
                         std::is_enum_v<T>,
                     "CallWasm passes scalars only");
-      uint64_t bits;
       if constexpr (std::is_pointer_v<T>) {
         bits = reinterpret_cast<uint64_t>(v);
       } else if constexpr (std::is_signed_v<T> || std::is_enum_v<T>) {
@@ -248,11 +245,15 @@ struct ArgPacker {
       } else {
         bits = static_cast<uint64_t>(v);
       }
-      if (num_gpr < 6) {
-        call->args[num_gpr++] = bits;
-      } else {
-        stack[call->num_stack_args++] = bits;
-      }
+    }
+    const abi::ArgSlot slot = placer.Next(std::is_floating_point_v<T>);
+    if (!slot.in_reg) {
+      stack[slot.stack_slot] = bits;
+      call->num_stack_args = slot.stack_slot + 1;
+    } else if (slot.is_float) {
+      call->float_args[slot.reg] = bits;
+    } else {
+      call->args[slot.reg] = bits;
     }
   }
 };
@@ -264,7 +265,7 @@ std::optional<Trap> Call(const void* fn, WasmCall& call,
                 "CallWasm: argument count does not match the function");
   call.fn = fn;
   call.limits = limits;
-  ArgPacker<sizeof...(A)> packer{&call, {}};
+  ArgPacker<sizeof...(A)> packer{&call, {}, {}};
   (packer.Add(static_cast<A>(args)), ...);
   call.stack_args = packer.stack;
   return EnterWasm(call);
@@ -280,11 +281,11 @@ std::optional<Trap> CallWasm(R (*fn)(A...), R* result,
       reinterpret_cast<const void*>(fn), call, limits, args...);
   if (!trap.has_value() && result != nullptr) {
     if constexpr (std::is_floating_point_v<R>) {
-      std::memcpy(result, call.ret_xmm0, sizeof(R));
+      std::memcpy(result, call.ret_vec, sizeof(R));
     } else if constexpr (std::is_pointer_v<R>) {
-      *result = reinterpret_cast<R>(call.ret_rax);
+      *result = reinterpret_cast<R>(call.ret_int[0]);
     } else {
-      *result = static_cast<R>(call.ret_rax);
+      *result = static_cast<R>(call.ret_int[0]);
     }
   }
   return trap;

@@ -14,6 +14,7 @@
 #include "runtime/code/code_registry.h"
 #include "runtime/traps/backtrace.h"
 #include "runtime/traps/call_thread_state.h"
+#include "runtime/traps/machine_context.h"
 
 #if !defined(__x86_64__) || !defined(__linux__)
 #error "runtime/traps supports x86-64 Linux only (trampolines, ucontext)"
@@ -73,15 +74,15 @@ bool HandleWasmTrap(int sig, siginfo_t* info, ucontext_t* uc) {
   if (info == nullptr || info->si_code <= 0) return false;
   const uintptr_t landing = TrapLandingPc();
   if (landing == 0) return false;
-  greg_t* regs = uc->uc_mcontext.gregs;
-  const auto pc = static_cast<uintptr_t>(regs[REG_RIP]);
+  const InterruptedState state = ReadInterruptedState(uc);
+  const uintptr_t pc = state.pc;
   const CodeRange* range = CodeRegistry::Global().Lookup(pc);
   if (range == nullptr) return false;
   const std::optional<abi::TrapCode> code = range->LookupTrap(pc);
   if (!code.has_value()) return false;
 
-  const auto fp = static_cast<uintptr_t>(regs[REG_RBP]);
-  const auto sp = static_cast<uintptr_t>(regs[REG_RSP]);
+  const uintptr_t fp = state.fp;
+  const uintptr_t sp = state.sp;
   TrapRecord& trap = entry->trap;
   trap.code = *code;
   trap.trapped = true;
@@ -100,8 +101,7 @@ bool HandleWasmTrap(int sig, siginfo_t* info, ucontext_t* uc) {
                              absl::Span<uintptr_t>(trap.frames),
                              &trap.num_frames, &trap.truncated);
 
-  regs[REG_RSP] = static_cast<greg_t>(entry->entry_sp);
-  regs[REG_RIP] = static_cast<greg_t>(landing);
+  ResumeAt(uc, landing, entry->entry_sp);
   return true;
 }
 

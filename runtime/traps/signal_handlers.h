@@ -4,9 +4,9 @@
 // (CurrentEntryFrame() != nullptr) and (2) the faulting pc is a trap site in
 // registered wasm code (CodeRegistry + the range's trap table). Then the
 // handler records the trap (code, pc, fp, raw backtrace) in the innermost
-// EntryFrame and edits the interrupted context -- rip = trap landing,
-// rsp = EntryFrame::entry_sp -- so that returning from the handler resumes
-// in the entry trampoline, which restores the callee-saved registers it
+// EntryFrame and edits the interrupted context (machine_context.h: pc =
+// trap landing, stack pointer = EntryFrame::entry_sp) so that returning
+// from the handler resumes in the entry stub, which restores the callee-saved registers it
 // saved and returns "trapped" to EnterWasm. No sigsetjmp/siglongjmp: the
 // kernel restores the signal mask on sigreturn.
 //

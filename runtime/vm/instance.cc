@@ -15,24 +15,6 @@ namespace kiln::runtime {
 
 using abi::TrapCode;
 
-abi::VMOffsetsCounts InstanceCountsFor(const wasm::ModuleInfo& module) {
-  abi::VMOffsetsCounts c;
-  c.num_imported_functions = module.num_imported_functions;
-  c.num_imported_tables = module.num_imported_tables;
-  c.num_imported_memories = module.num_imported_memories;
-  c.num_imported_globals = module.num_imported_globals;
-  c.num_defined_tables =
-      static_cast<uint32_t>(module.tables.size()) - module.num_imported_tables;
-  c.num_defined_memories = static_cast<uint32_t>(module.memories.size()) -
-                           module.num_imported_memories;
-  c.num_defined_globals =
-      static_cast<uint32_t>(module.globals.size()) - module.num_imported_globals;
-  c.num_func_refs = static_cast<uint32_t>(module.functions.size());
-  c.num_data_segments = static_cast<uint32_t>(module.data_segments.size());
-  c.num_elem_segments = static_cast<uint32_t>(module.elem_segments.size());
-  return c;
-}
-
 std::unique_ptr<TableImages> TableImagesForModule(
     const wasm::ModuleInfo& module) {
   auto images = std::make_unique<TableImages>();
@@ -74,13 +56,6 @@ void* Instance::ResolveLazySlot(void* ctx, uint32_t index) {
   if (index >= lazy->image->size()) return nullptr;
   const uint32_t f = (*lazy->image)[index];
   return f == 0 ? nullptr : lazy->instance->func_ref(f - 1);
-}
-
-absl::StatusOr<std::unique_ptr<MemoryImage>> MemoryImageForModule(
-    const wasm::ModuleInfo& module) {
-  // One definition of what qualifies (runtime/memory/memory_image.h), shared
-  // with the engine's lazy build and the .cwasm image section.
-  return MemoryImageOfModule(module);
 }
 
 Instance* Instance::FromVMContext(const void* vmctx) {

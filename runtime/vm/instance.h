@@ -6,9 +6,8 @@
 // then fills an InstanceConfig and calls Create, then Initialize (active
 // segments), then runs the start function through EnterWasm.
 //
-// VMContext layout: VMOffsets(InstanceCountsFor(module)). Compiled code only
-// uses offsets below func_refs_begin(), which depend only on the import /
-// definition counts, so they agree with compiler::VMContextCountsFor. The
+// VMContext layout: VMOffsets(abi::VMContextCountsFor(module)), the same
+// counts the translator and compiler::VMContextCountsFor use. The
 // funcref region has one VMFuncRef per function (funcref index == function
 // index); ref.func and tables point there. Entries are filled on first use
 // (func_ref), and the VMContext comes zeroed from calloc (fresh zero pages
@@ -27,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "runtime/abi/trap_code.h"
+#include "runtime/abi/vm_context_counts.h"
 #include "runtime/abi/vm_offsets.h"
 #include "runtime/memory/linear_memory.h"
 #include "runtime/memory/memory_image.h"
@@ -84,9 +84,11 @@ struct InstanceConfig {
   abi::VMRuntimeLimits* limits = nullptr;
   void* store = nullptr;
   LinearMemory::Options memory_options;
-  // Must match translate::TranslateOptions::funcref_table_init_bit.
-  bool funcref_table_init_bit = true;
-  // From MemoryImageForModule(*module) (built once per module), or null.
+  // Must match the code's TranslateOptions::funcref_table_init_bit (both
+  // default to abi::kFuncRefTableInitBit).
+  bool funcref_table_init_bit = abi::kFuncRefTableInitBit;
+  // From runtime::MemoryImageOfModule(*module) (built once per module), or
+  // null.
   // When set, Create maps it into defined memory 0 and Initialize only
   // drops the active data segments instead of copying them.
   const MemoryImage* memory_image = nullptr;
@@ -113,15 +115,12 @@ struct InstanceConfig {
   ResourceLimiterHook* limiter = nullptr;
 };
 
-// The copy-on-write image of `module`'s active data segments, or null when
-// the module does not qualify: it must define memory 0 (not import it) and
-// every active data segment must have an i32.const offset and fit in the
-// memory's minimum size (so none can trap at instantiation).
-absl::StatusOr<std::unique_ptr<MemoryImage>> MemoryImageForModule(
-    const wasm::ModuleInfo& module);
 
-// The VMContext counts the runtime lays out for `module`.
-abi::VMOffsetsCounts InstanceCountsFor(const wasm::ModuleInfo& module);
+// The VMContext counts the runtime lays out for `module`: the ABI's
+// (abi::VMContextCountsFor), named here for the engine.
+inline abi::VMOffsetsCounts InstanceCountsFor(const wasm::ModuleInfo& module) {
+  return abi::VMContextCountsFor(module);
+}
 
 // Deletes an instance's defined memories and tables: on the heap (on
 // demand) or constructed in the instance block (pooled).

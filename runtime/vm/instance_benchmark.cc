@@ -33,7 +33,7 @@ wasm::ModuleInfo SmallModule(size_t data_bytes) {
 void Run(benchmark::State& state, size_t data_bytes, bool use_image) {
   wasm::ModuleInfo module = SmallModule(data_bytes);
   std::unique_ptr<MemoryImage> image;
-  if (use_image) image = *MemoryImageForModule(module);
+  if (use_image) image = *MemoryImageOfModule(module);
   std::vector<const void*> code(10, nullptr);
   uint32_t type_ids[1] = {0};
   abi::VMRuntimeLimits limits;

@@ -256,7 +256,7 @@ TEST_F(InstanceTest, BuiltinsRaiseTrapsThroughEnterWasm) {
 TEST(InstanceImageTest, ImageGivesSameMemoryAsSegments) {
   ASSERT_TRUE(InitTrapHandling().ok());
   wasm::ModuleInfo module = MakeModule();
-  auto image = MemoryImageForModule(module);
+  auto image = MemoryImageOfModule(module);
   ASSERT_TRUE(image.ok()) << image.status();
   ASSERT_NE(*image, nullptr);
   std::vector<ImportedFunction> imports = {
@@ -285,7 +285,7 @@ TEST(InstanceImageTest, ImageGivesSameMemoryAsSegments) {
   }
   // A segment that would trap disqualifies the module.
   module.data_segments[0].offset = ConstExpr::I32(65535);
-  auto none = MemoryImageForModule(module);
+  auto none = MemoryImageOfModule(module);
   ASSERT_TRUE(none.ok());
   EXPECT_EQ(*none, nullptr);
 }

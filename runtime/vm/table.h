@@ -4,7 +4,7 @@
 // Slot encoding (what compiled code sees at VMTableDefinition::base):
 //   externref tables: the reference pointer itself (null = 0).
 //   funcref tables:   VMFuncRef* (null = 0); with `init_bit` set (the
-//     default, matching translate::TranslateOptions::funcref_table_init_bit)
+//     default, abi::kFuncRefTableInitBit, as for the translator)
 //     every initialised slot also carries abi::kFuncRefInitBit, so an
 //     initialised null is 1. Compiled code masks the bit off; a slot
 //     without it goes through the TableGetLazyInit builtin.
@@ -42,7 +42,8 @@ class Table {
   // makes the table lazy next, MakeLazy(..., true): one pass, not two).
   static absl::StatusOr<std::unique_ptr<Table>> Create(
       wasm::ValType elem_type, uint32_t min, std::optional<uint32_t> max,
-      void* init = nullptr, bool init_bit = true, bool leave_zero = false);
+      void* init = nullptr, bool init_bit = abi::kFuncRefTableInitBit,
+      bool leave_zero = false);
   // The same over storage the table does not own (a pooling allocator's
   // slot, runtime/pool): `capacity` slots at `storage`, all zero. The table
   // never grows past `capacity` and never moves; whoever owns the storage
@@ -115,7 +116,7 @@ class Table {
   void Publish();
 
   wasm::ValType elem_type_ = wasm::ValType::kFuncRef;
-  bool init_bit_ = true;
+  bool init_bit_ = abi::kFuncRefTableInitBit;
   std::optional<uint32_t> max_;
   uint64_t limit_ = 0;
   // The slots: owned_'s buffer, or external storage (CreateInStorage).

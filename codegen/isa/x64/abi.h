@@ -1,7 +1,6 @@
-// The x86-64 calling convention Kiln's compiled code uses, and the register
-// environment handed to the allocator.
+// The x86-64 ABI object (isa::Abi): System V AMD64 with Kiln's additions,
+// over the register tables in runtime/abi/x64/call_conv.h.
 //
-// System V AMD64 with Kiln's additions:
 //  * Arguments 0 and 1 are the callee VMContext* and caller VMContext*
 //    (ordinary i64 parameters of every IR function, in rdi and rsi).
 //  * Integer arguments in rdi, rsi, rdx, rcx, r8, r9; float arguments in
@@ -24,17 +23,34 @@
 #ifndef KILN_CODEGEN_ISA_X64_ABI_H_
 #define KILN_CODEGEN_ISA_X64_ABI_H_
 
+#include <vector>
+
+#include "codegen/isa/abi.h"
 #include "codegen/isa/reg.h"
 #include "codegen/regalloc/regalloc.h"
 
 namespace kiln::isa::x64 {
 
-inline constexpr int kIntArgRegs[] = {7, 6, 2, 1, 8, 9};  // rdi rsi rdx rcx r8 r9
-inline constexpr int kNumIntArgRegs = 6;
-inline constexpr int kNumFloatArgRegs = 8;  // xmm0-7
+class Abi final : public isa::Abi {
+ public:
+  std::string_view name() const override;
+  std::vector<ArgLoc> ArgLocs(absl::Span<const ir::Type> types,
+                              bool ret_area_ptr,
+                              int* num_stack_slots) const override;
+  PReg ResultReg(ir::Type t) const override;
+  int32_t StackSlotSize() const override;
+  int32_t IncomingArgsOffset() const override;
+  int32_t ReturnAreaStride() const override { return 8; }
+  const regalloc::MachineEnv& machine_env() const override;
+  RegSet CallClobbers() const override;
+  RegSet CalleeSaved() const override;
+};
 
+// The one x64 ABI object.
+const Abi& X64Abi();
+
+// Shorthands for X64Abi().machine_env() / CallClobbers() / CalleeSaved().
 const regalloc::MachineEnv& MachineEnv();
-// Registers a call clobbers (all caller-saved registers).
 RegSet CallClobbers();
 RegSet CalleeSaved();
 

@@ -78,32 +78,9 @@ StoreKind StoreKindFor(Type t) {
 
 bool FitsImm32(int64_t v) { return v >= INT32_MIN && v <= INT32_MAX; }
 
-struct ArgLoc {
-  bool in_reg = true;
-  PReg reg;
-  int32_t stack_offset = 0;  // from the first stack argument
-};
-
-// System V assignment of `types` (plus an optional trailing pointer).
+// The calling convention, from the ABI object.
 std::vector<ArgLoc> AssignArgs(absl::Span<const Type> types, bool ret_ptr, int* num_stack) {
-  std::vector<ArgLoc> locs;
-  int next_int = 0, next_float = 0, stack = 0;
-  auto assign = [&](bool is_float) {
-    ArgLoc l;
-    if (!is_float && next_int < kNumIntArgRegs) {
-      l.reg = GprReg(kIntArgRegs[next_int++]);
-    } else if (is_float && next_float < kNumFloatArgRegs) {
-      l.reg = XmmReg(next_float++);
-    } else {
-      l.in_reg = false;
-      l.stack_offset = 8 * stack++;
-    }
-    locs.push_back(l);
-  };
-  for (Type t : types) assign(IsXmm(t));
-  if (ret_ptr) assign(false);
-  *num_stack = stack;
-  return locs;
+  return X64Abi().ArgLocs(types, ret_ptr, num_stack);
 }
 
 class Lowerer {
@@ -528,7 +505,7 @@ class Lowerer {
       if (k < params.size() && total_uses_[params[k].index] == 0) continue;
       Addr a;
       a.special_base = kBaseRbp;
-      a.disp = 16 + locs[k].stack_offset;
+      a.disp = X64Abi().IncomingArgsOffset() + locs[k].stack_offset;
       if (k < params.size()) {
         b_.Load(LoadKindFor(T(params[k])), V(params[k]), a);
       } else {
@@ -589,15 +566,15 @@ class Lowerer {
         r = zext_tmp;
       }
       rets.push_back(r);
-      ret_regs.push_back(IsXmm(t) ? XmmReg(0) : GprReg(kRax));
+      ret_regs.push_back(X64Abi().ResultReg(t));
     }
     if (op == Opcode::kCall) {
       const ir::ExtFuncData& ext = f_.ext_func(ir::FuncRef(f_.inst(i).ref));
       b_.CallKnown(ext.kind == ir::ExtFuncKind::kBuiltin ? RelocKind::kBuiltin
                                                          : RelocKind::kWasmFunction,
-                   ext.func_index, arg_vregs, arg_regs, rets, ret_regs, CallClobbers());
+                   ext.func_index, arg_vregs, arg_regs, rets, ret_regs, X64Abi().CallClobbers());
     } else {
-      b_.CallInd(V(all_args[0]), arg_vregs, arg_regs, rets, ret_regs, CallClobbers());
+      b_.CallInd(V(all_args[0]), arg_vregs, arg_regs, rets, ret_regs, X64Abi().CallClobbers());
     }
     if (zext_tmp != kInvalidVReg) b_.Ext(LoadKind::kI32, zext_tmp, V(results[0]));
     if (multi) {
@@ -991,7 +968,7 @@ class Lowerer {
       }
       case Opcode::kReturn: {
         if (args.size() == 1) {
-          b_.Ret({V(args[0])}, {IsXmm(T(args[0])) ? XmmReg(0) : GprReg(kRax)});
+          b_.Ret({V(args[0])}, {X64Abi().ResultReg(T(args[0]))});
         } else {
           for (size_t k = 0; k < args.size(); ++k) {
             Addr a{ret_ptr_, kInvalidVReg, 0, 8 * static_cast<int32_t>(k)};

@@ -172,20 +172,17 @@ absl::StatusOr<std::vector<uint8_t>> MakeTrampoline(const ir::Signature& sig) {
   code.init(asmjit::Environment(asmjit::Arch::kX64));
   ax::Assembler a(&code);
   const bool multi = sig.results.size() > 1;
-  int nint = 0, nfloat = 0;
-  std::vector<std::pair<int, int>> stack;  // (arg index, 0) in order
+  // Placement from the ABI object: hardware register numbers or stack slots.
   struct Loc { bool is_float; int reg; int stack; };
   std::vector<Loc> locs;
   int nstack = 0;
-  auto assign = [&](bool is_float) {
-    Loc l{is_float, -1, -1};
-    if (!is_float && nint < kNumIntArgRegs) l.reg = kIntArgRegs[nint++];
-    else if (is_float && nfloat < kNumFloatArgRegs) l.reg = nfloat++;
-    else l.stack = nstack++;
-    locs.push_back(l);
-  };
-  for (ir::Type t : sig.params) assign(ir::IsFloat(t));
-  if (multi) assign(false);
+  for (const ArgLoc& l : X64Abi().ArgLocs(sig.params, multi, &nstack)) {
+    if (l.in_reg) {
+      locs.push_back({l.reg.cls() == RegClass::kFloat, l.reg.hw(), -1});
+    } else {
+      locs.push_back({false, -1, l.stack_offset / X64Abi().StackSlotSize()});
+    }
+  }
   a.push(ax::rbp);
   a.mov(ax::rbp, ax::rsp);
   a.push(ax::rbx);

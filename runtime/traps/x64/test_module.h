@@ -1,8 +1,8 @@
 // Test helper: hand-assembled "wasm" code with function ranges and trap
 // sites, published W^X and registered in the global CodeRegistry, the way
 // the backend will register real modules.
-#ifndef KILN_RUNTIME_TRAPS_TEST_MODULE_H_
-#define KILN_RUNTIME_TRAPS_TEST_MODULE_H_
+#ifndef KILN_RUNTIME_TRAPS_X64_TEST_MODULE_H_
+#define KILN_RUNTIME_TRAPS_X64_TEST_MODULE_H_
 
 #include <asmjit/x86.h>
 
@@ -84,4 +84,4 @@ class TestModule {
 
 }  // namespace kiln::runtime::testing
 
-#endif  // KILN_RUNTIME_TRAPS_TEST_MODULE_H_
+#endif  // KILN_RUNTIME_TRAPS_X64_TEST_MODULE_H_

@@ -1,8 +1,8 @@
-#include "codegen/isa/backend.h"
+#include "codegen/isa/x64/cpu_features.h"
 
 #include <asmjit/core.h>
 
-namespace kiln::isa {
+namespace kiln::isa::x64 {
 
 CpuFeatures CpuFeatures::Host() {
   const asmjit::CpuInfo& info = asmjit::CpuInfo::host();
@@ -16,4 +16,4 @@ CpuFeatures CpuFeatures::Host() {
   return c;
 }
 
-}  // namespace kiln::isa
+}  // namespace kiln::isa::x64

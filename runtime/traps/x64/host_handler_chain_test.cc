@@ -11,7 +11,7 @@
 #include "runtime/abi/trap_code.h"
 #include "runtime/abi/vm_offsets.h"
 #include "runtime/traps/entry.h"
-#include "runtime/traps/test_module.h"
+#include "runtime/traps/x64/test_module.h"
 
 namespace kiln::runtime {
 namespace {

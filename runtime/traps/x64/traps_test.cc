@@ -16,7 +16,7 @@
 #include "runtime/memory/linear_memory.h"
 #include "runtime/traps/entry.h"
 #include "runtime/traps/stack_limit.h"
-#include "runtime/traps/test_module.h"
+#include "runtime/traps/x64/test_module.h"
 
 namespace kiln::runtime {
 namespace {

@@ -1,0 +1,32 @@
+// Where a trampoline finds or puts each wasm parameter of a signature
+// under the host ISA's calling convention (runtime/abi/call_conv.h). The
+// per-ISA trampoline emitters (trampolines/<isa>/) turn it into code.
+#ifndef KILN_CODEGEN_TRAMPOLINES_LAYOUT_H_
+#define KILN_CODEGEN_TRAMPOLINES_LAYOUT_H_
+
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "runtime/abi/call_conv.h"
+#include "wasm/types.h"
+
+namespace kiln::trampolines {
+
+struct Layout {
+  std::vector<abi::ArgSlot> params;  // wasm params (after the hidden args)
+  bool has_ret_area = false;
+  abi::ArgSlot ret_area;
+  int stack_slots = 0;
+};
+
+bool IsFloatClass(wasm::ValType t);
+
+// With `v128` (array calls), v128 params travel in float registers and a
+// single v128 result in the first float result register; on the stack or
+// in a return area they are not supported (kUnimplemented).
+absl::StatusOr<Layout> ComputeLayout(const wasm::FuncType& type,
+                                     bool v128 = false);
+
+}  // namespace kiln::trampolines
+
+#endif  // KILN_CODEGEN_TRAMPOLINES_LAYOUT_H_

@@ -1,0 +1,70 @@
+// Argument placement shared by every ISA, and the host's calling
+// convention.
+//
+// Kiln's compiled code uses the platform C ABI with two hidden leading
+// arguments (callee VMContext*, caller VMContext*); more than one result
+// goes through a return-area pointer passed as an extra last integer
+// argument. Each ISA describes its registers in runtime/abi/<isa>/
+// call_conv.h (a `CallConv` struct of constants); `ArgPlacer` turns a
+// sequence of integer / float arguments into registers and stack slots the
+// same way for codegen (isa::<isa>::Abi), the trampolines, the runtime's
+// entry stubs and TypedFunc (StackSlotsFor in runtime/traps/entry.h).
+#ifndef KILN_RUNTIME_ABI_CALL_CONV_H_
+#define KILN_RUNTIME_ABI_CALL_CONV_H_
+
+#include <cstdint>
+
+#if defined(__x86_64__)
+#include "runtime/abi/x64/call_conv.h"
+#else
+#error "Kiln has a calling convention for x86-64 only (runtime/abi/x64)"
+#endif
+
+namespace kiln::abi {
+
+// Number of hidden leading arguments of every compiled wasm function.
+inline constexpr int kNumHiddenArgs = 2;
+
+// Where one argument goes: the `reg`-th argument register of its class
+// (an index into CallConv::kIntArgRegs / kFloatArgRegs), or stack slot
+// `stack_slot` (CallConv::kStackSlotSize bytes each, from the lowest
+// address of the outgoing arguments).
+struct ArgSlot {
+  bool in_reg = true;
+  bool is_float = false;
+  uint8_t reg = 0;
+  uint32_t stack_slot = 0;
+};
+
+// Assigns arguments left to right.
+template <typename Conv>
+class ArgPlacer {
+ public:
+  constexpr ArgSlot Next(bool is_float) {
+    ArgSlot s;
+    s.is_float = is_float;
+    int& next = (is_float && !Conv::kSharedArgCounter) ? next_float_ : next_int_;
+    const int limit = is_float ? Conv::kNumFloatArgRegs : Conv::kNumIntArgRegs;
+    if (next < limit) {
+      s.reg = static_cast<uint8_t>(next++);
+    } else {
+      s.in_reg = false;
+      s.stack_slot = stack_slots_++;
+    }
+    return s;
+  }
+  constexpr uint32_t stack_slots() const { return stack_slots_; }
+
+ private:
+  int next_int_ = 0;
+  int next_float_ = 0;
+  uint32_t stack_slots_ = 0;
+};
+
+#if defined(__x86_64__)
+using HostCallConv = x64::CallConv;
+#endif
+
+}  // namespace kiln::abi
+
+#endif  // KILN_RUNTIME_ABI_CALL_CONV_H_
