@@ -9,6 +9,8 @@ export KILN_TESTSUITE=$(scripts/testsuite_dir.sh)
 bazel test --nocache_test_results --test_env=KILN_TESTSUITE //...
 # The embedding-API safety tests again with AddressSanitizer everywhere.
 scripts/asan_test.sh
+# Kiln as a dependency of another Bazel workspace (deps.bzl).
+scripts/bazel_consumer.sh
 if [[ -x fuzz/run_fuzz.sh ]]; then
   fuzz/run_fuzz.sh "${KILN_FUZZ_SECONDS:-30}"
 fi
