@@ -551,11 +551,15 @@ def _run(cmd, timeout, **kw):
         raise HarnessError(f"timeout ({timeout}s): {' '.join(cmd[:3])}")
 
 
-def features_of(sigs_bytes_has_simd):
-    return BASE_FEATURES + ([SIMD_FEATURE] if sigs_bytes_has_simd else [])
-
-
 def run_case(wasm_path, tools, features, work):
+    if wasm_path.endswith(".wat"):
+        # Regression reproducers are checked in as text.
+        binary = os.path.join(work, "case_from_wat.wasm")
+        p = _run(["wat2wasm", "--enable-all", wasm_path, "-o", binary],
+                 tools.timeout)
+        if p.returncode != 0:
+            raise HarnessError(f"wat2wasm: {p.stderr.strip()}")
+        wasm_path = binary
     with open(wasm_path, "rb") as f:
         data = f.read()
     sigs = parse_module(data)
@@ -757,6 +761,11 @@ def main():
     ap.add_argument("--seed", type=int, default=None,
                     help="loop: first seed (default: from the clock)")
     ap.add_argument("--timeout", type=float, default=60.0)
+    ap.add_argument("--strict", action="store_true",
+                    help="seeds: a skipped case counts as a failure")
+    ap.add_argument("--stop-file", default="",
+                    help="loop: stop when this file exists; create it on a "
+                         "mismatch")
     args = ap.parse_intermixed_args()
     tools = tools_from(args)
 
@@ -786,17 +795,28 @@ def main():
             v = one_seed(seed, tools, args.artifacts, 0, stats)
             cases += 1
             mismatches += v.status == "mismatch"
+            if args.strict and v.status == "skip":
+                # A fixed seed set must run end to end: a skip there means
+                # a broken harness or tool, which CI should see.
+                print(f"seed {seed}: skipped: {v.detail}")
+                mismatches += 1
     else:
         seconds = float(args.args[0])
         seed = args.seed if args.seed is not None else int(time.time() * 1000)
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
+            # Parallel loops (run_diff.sh -j) stop together at the first
+            # mismatch any of them finds.
+            if args.stop_file and os.path.exists(args.stop_file):
+                break
             v = one_seed(seed, tools, args.artifacts, args.reduce_seconds,
                          stats)
             cases += 1
             seed += 1
             if v.status == "mismatch":
                 mismatches += 1
+                if args.stop_file:
+                    open(args.stop_file, "w").close()
                 break
     print(summary(stats, cases))
     print(f"{cases} cases, {mismatches} mismatches")
