@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # CI smoke of the differential fuzzer: the comparison's unit tests, a fixed
-# set of seeds through Kiln (every configuration), binaryen's interpreter
-# and V8 (Liftoff and TurboFan), and every reproducer in fuzz/regressions
+# set of seeds through Kiln (every configuration), binaryen's interpreter,
+# V8 (Liftoff and TurboFan) and wabt's interpreter, and every reproducer in fuzz/regressions
 # against its expected verdict.
 #
-# Args: kiln_diff_runner, difftool.py, MANIFEST (its directory holds the
-# reproducers).
+# Args: kiln_diff_runner (wabt_oracle is beside it), difftool.py, MANIFEST
+# (its directory holds the reproducers).
 set -euo pipefail
 runner=$1 difftool=$2 manifest=$3
 

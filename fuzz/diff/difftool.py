@@ -8,6 +8,7 @@ imports. Each case runs in
     fuel, epoch, pooling, cwasm),
   * binaryen's interpreter (wasm-opt --fuzz-exec-before),
   * V8 through node, Liftoff only and TurboFan only (v8_harness.js),
+  * wabt's interpreter (wabt_oracle, libwabt),
 and every trace is compared with Kiln's default one (see README.md for the
 trace format and what "equal" means).
 
@@ -49,7 +50,7 @@ BASE_FEATURES = [
 ]
 SIMD_FEATURE = "--enable-simd"
 
-ORACLES = ["binaryen", "v8-liftoff", "v8-turbofan"]
+ORACLES = ["binaryen", "v8-liftoff", "v8-turbofan", "wabt"]
 V8_FLAGS = {
     "v8-liftoff": ["--liftoff", "--no-wasm-tier-up"],
     "v8-turbofan": ["--no-liftoff"],
@@ -258,6 +259,21 @@ V8_TRAPS = [
 ]
 
 
+WABT_TRAPS = [
+    (r"out of bounds memory access", {"mem"}),
+    (r"out of bounds table access", {"table"}),
+    (r"undefined table index", {"call_oob"}),
+    (r"uninitialized table element", {"call_null"}),
+    (r"signature mismatch", {"call_sig"}),
+    (r"divide by zero", {"div_zero"}),
+    (r"integer overflow", {"int_overflow"}),
+    (r"invalid conversion", {"bad_conv"}),
+    (r"unreachable", {"unreachable"}),
+    (r"call stack exhausted", {"stack"}),
+    (r"null", {"null_ref"}),
+]
+
+
 def trap_kinds(table, message):
     for pattern, kinds in table:
         if re.search(pattern, message):
@@ -435,7 +451,9 @@ def v8_helpers(sigs, work):
     return spec
 
 
-def parse_v8(text):
+def parse_v8(text, traps=V8_TRAPS, who="v8"):
+    """The trace of v8_harness.js or wabt_oracle: Kiln's format with the
+    oracle's own trap messages."""
     trace = []
     for line in text.splitlines():
         word, _, rest = line.partition(" ")
@@ -444,9 +462,9 @@ def parse_v8(text):
         elif word in ("log", "result"):
             trace.append((word, rest.split()))
         elif word in ("trap", "instantiate-trap"):
-            trace.append((word, trap_kinds(V8_TRAPS, rest), rest))
+            trace.append((word, trap_kinds(traps, rest), rest))
         elif word == "harness-error":
-            raise HarnessError(f"v8: {rest}")
+            raise HarnessError(f"{who}: {rest}")
     return trace
 
 
@@ -530,6 +548,7 @@ def first_difference(a, b):
 @dataclasses.dataclass
 class Tools:
     kiln: str
+    wabt: str = ""
     configs: str = "all"
     oracles: tuple = tuple(ORACLES)
     timeout: float = 60.0
@@ -608,6 +627,13 @@ def run_case(wasm_path, tools, features, work):
                                    f"{p.stderr.strip()[-500:]}")
             traces[oracle] = parse_v8(p.stdout)
             run.append(oracle)
+    if "wabt" in tools.oracles:
+        p = _run([tools.wabt, wasm_path], tools.timeout)
+        if p.returncode != 0:
+            raise HarnessError(f"wabt_oracle: status {p.returncode}: "
+                               f"{p.stderr.strip()[-500:]}")
+        traces["wabt"] = parse_v8(p.stdout, WABT_TRAPS, "wabt")
+        run.append("wabt")
 
     for name, trace in traces.items():
         if name == "kiln-default":
@@ -671,7 +697,8 @@ def reduce_case(wasm_path, verdict, tools, features, out_path, seconds):
     with open(script, "w") as f:
         f.write("#!/bin/sh\n"
                 f"exec {sys.executable} {os.path.abspath(__file__)} "
-                f"interesting --kiln={tools.kiln} --configs={tools.configs} "
+                f"interesting --kiln={tools.kiln} --wabt={tools.wabt} "
+                f"--configs={tools.configs} "
                 f"--oracles={','.join(tools.oracles)} "
                 f"--features='{' '.join(features)}' {test}\n")
     os.chmod(script, 0o755)
@@ -742,7 +769,8 @@ def summary(stats, cases):
 
 
 def tools_from(args):
-    return Tools(kiln=args.kiln, configs=args.configs,
+    wabt = args.wabt or os.path.join(os.path.dirname(args.kiln), "wabt_oracle")
+    return Tools(kiln=args.kiln, wabt=wabt, configs=args.configs,
                  oracles=tuple(o for o in args.oracles.split(",") if o),
                  timeout=args.timeout)
 
@@ -753,6 +781,8 @@ def main():
     ap.add_argument("command", choices=["case", "seeds", "loop", "interesting"])
     ap.add_argument("args", nargs="*")
     ap.add_argument("--kiln", required=True, help="kiln_diff_runner binary")
+    ap.add_argument("--wabt", default="",
+                    help="wabt_oracle binary (default: beside --kiln)")
     ap.add_argument("--configs", default="all")
     ap.add_argument("--oracles", default=",".join(ORACLES))
     ap.add_argument("--features", default=" ".join(BASE_FEATURES + [SIMD_FEATURE]))
