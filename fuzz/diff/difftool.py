@@ -9,7 +9,7 @@ imports. Each case runs in
   * binaryen's interpreter (wasm-opt --fuzz-exec-before),
   * V8 through node, Liftoff only and TurboFan only (v8_harness.js),
   * wabt's interpreter (wabt_oracle, libwabt),
-and every trace is compared with Kiln's default one (see README.md for the
+and every trace is compared with Kiln's default one (see fuzz/README.md for the
 trace format and what "equal" means).
 
 Subcommands:
@@ -40,7 +40,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # relaxed SIMD (Kiln lacks them), nor reference types: with
 # --enable-reference-types binaryen 108 emits anyref and non-nullable typed
 # function references, which no engine without the GC proposals accepts
-# (0 of 30 such modules validate with wabt; see README "generator quirks").
+# (0 of 30 such modules validate with wabt; see fuzz/README.md, "Generator quirks").
 BASE_FEATURES = [
     "--enable-sign-ext",
     "--enable-mutable-globals",
@@ -672,7 +672,7 @@ def generate(seed, work):
     # wasm leaves the sign and payload of a NaN result nondeterministic,
     # x86 makes the negative default NaN where the interpreters make the
     # positive canonical one, and once such bits reach memory or an integer
-    # (reinterpret, hashMemory) the traces differ legitimately (README,
+    # (reinterpret, hashMemory) the traces differ legitimately (fuzz/README.md,
     # "oracle quirks"). The other quarter keeps NaNs and is compared only
     # with V8, which computes NaNs on the same hardware.
     denan = rng.random() < 0.75
@@ -697,6 +697,15 @@ def reduce_case(wasm_path, verdict, tools, features, out_path, seconds):
     signature. Best effort: returns the reduced path or None."""
     if shutil.which("wasm-reduce") is None:
         return None
+    # Each check runs only the two sides that disagree: far faster.
+    other = verdict.signature.split(":")[0]
+    if other in ("kiln-crash", "kiln-error"):
+        tools = dataclasses.replace(tools, oracles=())
+    elif other.startswith("kiln-"):
+        tools = dataclasses.replace(
+            tools, configs=f"default,{other[5:]}", oracles=())
+    elif other in ORACLES:
+        tools = dataclasses.replace(tools, configs="default", oracles=(other,))
     work = tempfile.mkdtemp(prefix="kiln-reduce-")
     script = os.path.join(work, "check.sh")
     test = os.path.join(work, "test.wasm")
@@ -705,7 +714,7 @@ def reduce_case(wasm_path, verdict, tools, features, out_path, seconds):
                 f"exec {sys.executable} {os.path.abspath(__file__)} "
                 f"interesting --kiln={tools.kiln} --wabt={tools.wabt} "
                 f"--configs={tools.configs} "
-                f"--oracles={','.join(tools.oracles)} "
+                f"--oracles={','.join(tools.oracles) or ','} "
                 f"--features='{' '.join(features)}' {test}\n")
     os.chmod(script, 0o755)
     env = dict(os.environ, KILN_DIFF_SIGNATURE=verdict.signature)

@@ -5,7 +5,7 @@
 //                    [--tmp=DIR] FILE.wasm...
 //
 // Output per file and configuration: "== config NAME", then the trace
-// (fuzz/diff/README.md). Exit status 0 unless a harness error occurred.
+// (fuzz/README.md). Exit status 0 unless a harness error occurred.
 #include <cstdio>
 #include <fstream>
 #include <iterator>

@@ -1,6 +1,6 @@
 // The differential fuzzer's view of Kiln: run one module the way binaryen's
 // fuzz-exec does and describe everything observable in the canonical trace
-// format (fuzz/diff/README.md). This is the ONE file pair that uses Kiln's
+// format (fuzz/README.md). This is the ONE file pair that uses Kiln's
 // embedding API, so an API change is ported here and nowhere else.
 #ifndef KILN_FUZZ_DIFF_KILN_RUNNER_H_
 #define KILN_FUZZ_DIFF_KILN_RUNNER_H_

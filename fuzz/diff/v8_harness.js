@@ -3,7 +3,7 @@
 //
 // Runs MODULE like binaryen's fuzz-exec (hangLimitInitializer before every
 // exported function, zero arguments) and prints the canonical trace (see
-// README.md). JS can neither pass v128 values nor call a function whose
+// fuzz/README.md). JS can neither pass v128 values nor call a function whose
 // signature has one, so difftool.py writes two wasm helpers named in SPEC:
 // log.wasm (export "l<k>": log import k with v128 split into i32 lanes)
 // and wrap.wasm (export "w<k>": calls exported function k with zeros and

@@ -3,7 +3,7 @@
 // runtime). Runs a module the way binaryen's fuzz-exec does (before every
 // exported function the export "hangLimitInitializer", then the function
 // with zero arguments) and prints the canonical trace of
-// fuzz/diff/README.md; traps are printed with wabt's own message, which
+// fuzz/README.md; traps are printed with wabt's own message, which
 // difftool.py maps to trap kinds.
 //
 //   wabt_oracle FILE.wasm
