@@ -20,7 +20,7 @@ if ((${#missing[@]})); then
   exit 0
 fi
 
-python3 "$(dirname "$difftool")/difftool_test.py"
+KILN_DIFF_RUNNER=$runner python3 "$(dirname "$difftool")/difftool_test.py"
 
 export TMPDIR=${TEST_TMPDIR:-/tmp}
 # Seeds 1..16: about 0.7 s each on an idle 2-core machine. --strict: a

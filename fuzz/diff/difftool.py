@@ -570,7 +570,42 @@ def _run(cmd, timeout, **kw):
         raise HarnessError(f"timeout ({timeout}s): {' '.join(cmd[:3])}")
 
 
-def run_case(wasm_path, tools, features, work):
+def v8_prepare(wasm_path, work):
+    """Writes the helpers and spec v8_harness.js needs for one module."""
+    with open(wasm_path, "rb") as f:
+        sigs = parse_module(f.read())
+    spec = v8_helpers(sigs, work)
+    spec_path = os.path.join(work, "spec.json")
+    with open(spec_path, "w") as f:
+        json.dump(spec, f)
+    return spec_path
+
+
+def v8_batch(jobs, oracles, work, timeout):
+    """Runs v8_harness.js once per V8 tier over every (wasm, spec) job.
+    Returns {oracle: [output text per job]}."""
+    jobs_path = os.path.join(work, "v8_jobs.json")
+    with open(jobs_path, "w") as f:
+        json.dump(jobs, f)
+    outputs = {}
+    for oracle in oracles:
+        p = _run(["node", *V8_FLAGS[oracle],
+                  os.path.join(HERE, "v8_harness.js"), "--batch", jobs_path],
+                 timeout * max(1, len(jobs)))
+        if p.returncode != 0:
+            raise HarnessError(f"{oracle}: status {p.returncode}: "
+                               f"{p.stderr.strip()[-500:]}")
+        parts = re.split(r"^== job \d+\n", p.stdout, flags=re.M)[1:]
+        if len(parts) != len(jobs):
+            raise HarnessError(f"{oracle}: {len(parts)} traces for "
+                               f"{len(jobs)} jobs")
+        outputs[oracle] = parts
+    return outputs
+
+
+def run_case(wasm_path, tools, features, work, v8_outputs=None):
+    """Runs one module everywhere and compares. `v8_outputs` ({oracle:
+    v8_harness.js output}) comes from a batched node run when given."""
     if wasm_path.endswith(".wat"):
         # Regression reproducers are checked in as text.
         binary = os.path.join(work, "case_from_wat.wasm")
@@ -613,20 +648,13 @@ def run_case(wasm_path, tools, features, work):
         traces["binaryen"] = parse_binaryen(p.stdout, sigs, log_types)
         run.append("binaryen")
     v8 = [o for o in tools.oracles if o.startswith("v8")]
-    if v8:
-        spec = v8_helpers(sigs, work)
-        spec_path = os.path.join(work, "spec.json")
-        with open(spec_path, "w") as f:
-            json.dump(spec, f)
-        for oracle in v8:
-            p = _run(["node", *V8_FLAGS[oracle],
-                      os.path.join(HERE, "v8_harness.js"), wasm_path,
-                      spec_path], tools.timeout)
-            if p.returncode != 0:
-                raise HarnessError(f"{oracle}: status {p.returncode}: "
-                                   f"{p.stderr.strip()[-500:]}")
-            traces[oracle] = parse_v8(p.stdout)
-            run.append(oracle)
+    if v8 and v8_outputs is None:
+        v8_outputs = {o: out[0] for o, out in v8_batch(
+            [[wasm_path, v8_prepare(wasm_path, work)]], v8, work,
+            tools.timeout).items()}
+    for oracle in v8:
+        traces[oracle] = parse_v8(v8_outputs[oracle])
+        run.append(oracle)
     if "wabt" in tools.oracles:
         p = _run([tools.wabt, wasm_path], tools.timeout)
         if p.returncode != 0:
@@ -733,51 +761,94 @@ def reduce_case(wasm_path, verdict, tools, features, out_path, seconds):
     return out_path if os.path.exists(out_path) else None
 
 
-def one_seed(seed, tools, artifacts, reduce_seconds, stats):
-    work = tempfile.mkdtemp(prefix="kiln-diff-")
+def run_seeds(seeds, tools, artifacts, reduce_seconds, stats):
+    """Generates and checks a batch of cases (one node start per V8 tier
+    for the whole batch). Returns the verdicts in seed order; stops
+    reporting at the first mismatch (later ones are counted, not saved)."""
+    root = tempfile.mkdtemp(prefix="kiln-diff-")
     try:
-        try:
-            path, features, denan = generate(seed, work)
-            if not denan:
-                tools = dataclasses.replace(tools, oracles=tuple(
-                    o for o in tools.oracles if o in NATIVE_NAN_ORACLES))
-            verdict = run_case(path, tools, features, work)
-        except HarnessError as e:
-            verdict = Verdict("skip", f"harness: {e}", "harness")
-        stats[verdict.status] = stats.get(verdict.status, 0) + 1
-        if verdict.status == "skip":
-            key = verdict.signature
-            stats.setdefault("skips", {})
-            stats["skips"][key] = stats["skips"].get(key, 0) + 1
-        for o in verdict.oracles_run:
-            stats.setdefault("oracle_cases", {})
-            stats["oracle_cases"][o] = stats["oracle_cases"].get(o, 0) + 1
-        if verdict.status != "mismatch":
-            return verdict
-        print(f"MISMATCH seed {seed}: {verdict.detail}", flush=True)
-        if artifacts:
-            os.makedirs(artifacts, exist_ok=True)
-            kept = os.path.join(artifacts, f"seed{seed}.wasm")
-            shutil.copy(path, kept)
-            with open(os.path.join(artifacts, f"seed{seed}.txt"), "w") as f:
-                f.write(f"seed {seed}\nfeatures {' '.join(features)}\n"
-                        f"denan {denan}\noracles {','.join(tools.oracles)}\n"
-                        f"signature {verdict.signature}\n{verdict.detail}\n")
-            print(f"  saved {kept}", flush=True)
-            if reduce_seconds > 0:
-                reduced = reduce_case(kept, verdict, tools, features,
-                                      os.path.join(artifacts,
-                                                   f"seed{seed}.reduced.wasm"),
-                                      reduce_seconds)
-                if reduced:
-                    print(f"  reduced {reduced}", flush=True)
-            print(f"  replay: {sys.executable} {os.path.abspath(__file__)} "
-                  f"case --kiln={tools.kiln} --features='{' '.join(features)}' "
-                  f"--oracles={','.join(tools.oracles)} "
-                  f"{kept}", flush=True)
-        return verdict
+        cases = []
+        for seed in seeds:
+            work = os.path.join(root, str(seed))
+            os.mkdir(work)
+            case = {"seed": seed, "work": work, "tools": tools}
+            try:
+                case["path"], case["features"], case["denan"] = generate(
+                    seed, work)
+                if not case["denan"]:
+                    case["tools"] = dataclasses.replace(tools, oracles=tuple(
+                        o for o in tools.oracles if o in NATIVE_NAN_ORACLES))
+                if any(o.startswith("v8") for o in case["tools"].oracles):
+                    case["spec"] = v8_prepare(case["path"], work)
+            except HarnessError as e:
+                case["verdict"] = Verdict("skip", f"harness: {e}", "harness")
+            cases.append(case)
+        jobs = [c for c in cases if "spec" in c]
+        v8 = [o for o in tools.oracles if o.startswith("v8")]
+        outputs = {}
+        if jobs and v8:
+            try:
+                outputs = v8_batch([[c["path"], c["spec"]] for c in jobs], v8,
+                                   root, tools.timeout)
+            except HarnessError as e:
+                for c in jobs:
+                    c["verdict"] = Verdict("skip", f"harness: {e}", "harness")
+        for k, c in enumerate(jobs):
+            c["v8"] = {o: out[k] for o, out in outputs.items()}
+        verdicts = []
+        reported = False
+        for c in cases:
+            if "verdict" not in c:
+                try:
+                    c["verdict"] = run_case(c["path"], c["tools"],
+                                            c["features"], c["work"],
+                                            c.get("v8", {}))
+                except HarnessError as e:
+                    c["verdict"] = Verdict("skip", f"harness: {e}", "harness")
+            verdict = c["verdict"]
+            verdicts.append(verdict)
+            count(stats, verdict)
+            if verdict.status == "mismatch" and not reported:
+                reported = True
+                report(c, verdict, artifacts, reduce_seconds)
+        return verdicts
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def count(stats, verdict):
+    stats[verdict.status] = stats.get(verdict.status, 0) + 1
+    if verdict.status == "skip":
+        skips = stats.setdefault("skips", {})
+        skips[verdict.signature] = skips.get(verdict.signature, 0) + 1
+    for o in verdict.oracles_run:
+        oc = stats.setdefault("oracle_cases", {})
+        oc[o] = oc.get(o, 0) + 1
+
+
+def report(case, verdict, artifacts, reduce_seconds):
+    seed, tools, features = case["seed"], case["tools"], case["features"]
+    print(f"MISMATCH seed {seed}: {verdict.detail}", flush=True)
+    if not artifacts:
+        return
+    os.makedirs(artifacts, exist_ok=True)
+    kept = os.path.join(artifacts, f"seed{seed}.wasm")
+    shutil.copy(case["path"], kept)
+    with open(os.path.join(artifacts, f"seed{seed}.txt"), "w") as f:
+        f.write(f"seed {seed}\nfeatures {' '.join(features)}\n"
+                f"denan {case['denan']}\noracles {','.join(tools.oracles)}\n"
+                f"signature {verdict.signature}\n{verdict.detail}\n")
+    print(f"  saved {kept}", flush=True)
+    if reduce_seconds > 0:
+        reduced = reduce_case(kept, verdict, tools, features,
+                              os.path.join(artifacts,
+                                           f"seed{seed}.reduced.wasm"),
+                              reduce_seconds)
+        if reduced:
+            print(f"  reduced {reduced}", flush=True)
+    print(f"  replay: {sys.executable} {os.path.abspath(__file__)} "
+          f"case --kiln={tools.kiln} --features='{' '.join(features)}' "
+          f"--oracles={','.join(tools.oracles)} {kept}", flush=True)
 
 
 def summary(stats, cases):
@@ -811,6 +882,8 @@ def main():
     ap.add_argument("--seed", type=int, default=None,
                     help="loop: first seed (default: from the clock)")
     ap.add_argument("--timeout", type=float, default=60.0)
+    ap.add_argument("--batch", type=int, default=8,
+                    help="cases per node start (seeds, loop)")
     ap.add_argument("--strict", action="store_true",
                     help="seeds: a skipped case counts as a failure")
     ap.add_argument("--stop-file", default="",
@@ -841,15 +914,17 @@ def main():
     stats, cases, mismatches = {}, 0, 0
     if args.command == "seeds":
         first, last = int(args.args[0]), int(args.args[1])
-        for seed in range(first, last + 1):
-            v = one_seed(seed, tools, args.artifacts, 0, stats)
-            cases += 1
-            mismatches += v.status == "mismatch"
-            if args.strict and v.status == "skip":
-                # A fixed seed set must run end to end: a skip there means
-                # a broken harness or tool, which CI should see.
-                print(f"seed {seed}: skipped: {v.detail}")
-                mismatches += 1
+        for batch in range(first, last + 1, args.batch):
+            seeds = list(range(batch, min(last + 1, batch + args.batch)))
+            for seed, v in zip(seeds, run_seeds(seeds, tools, args.artifacts,
+                                                0, stats)):
+                cases += 1
+                mismatches += v.status == "mismatch"
+                if args.strict and v.status == "skip":
+                    # A fixed seed set must run end to end: a skip there
+                    # means a broken harness or tool, which CI should see.
+                    print(f"seed {seed}: skipped: {v.detail}")
+                    mismatches += 1
     else:
         seconds = float(args.args[0])
         seed = args.seed if args.seed is not None else int(time.time() * 1000)
@@ -859,12 +934,14 @@ def main():
             # mismatch any of them finds.
             if args.stop_file and os.path.exists(args.stop_file):
                 break
-            v = one_seed(seed, tools, args.artifacts, args.reduce_seconds,
-                         stats)
-            cases += 1
-            seed += 1
-            if v.status == "mismatch":
-                mismatches += 1
+            seeds = list(range(seed, seed + args.batch))
+            seed += args.batch
+            verdicts = run_seeds(seeds, tools, args.artifacts,
+                                 args.reduce_seconds, stats)
+            cases += len(verdicts)
+            found = sum(v.status == "mismatch" for v in verdicts)
+            if found:
+                mismatches += found
                 if args.stop_file:
                     open(args.stop_file, "w").close()
                 break

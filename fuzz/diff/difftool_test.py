@@ -78,5 +78,47 @@ class CompareTest(unittest.TestCase):
         self.assertEqual(d.first_difference(a, a[:1])[0], 1)
 
 
+MODULE = """(module
+  (import "fuzzing-support" "log-i32" (func $log (param i32)))
+  (func (export "f") (result i64) (call $log (i32.const 7)) (i64.const -2))
+  (func (export "g") (result i32) (i32.div_s (i32.const 1) (i32.const 0))))
+"""
+
+GOOD_V8 = """call f
+log i32:00000007
+result i64:fffffffffffffffe
+call g
+trap divide by zero
+"""
+
+
+@unittest.skipUnless(os.environ.get("KILN_DIFF_RUNNER"),
+                     "needs KILN_DIFF_RUNNER (diff_smoke_test sets it)")
+class EndToEndTest(unittest.TestCase):
+    """The comparison must catch an oracle that disagrees with Kiln (here a
+    forged V8 trace), so a broken comparer cannot pass silently."""
+
+    def verdict(self, v8_output):
+        import tempfile
+        work = tempfile.mkdtemp()
+        wat = os.path.join(work, "m.wat")
+        with open(wat, "w") as f:
+            f.write(MODULE)
+        tools = d.Tools(kiln=os.environ["KILN_DIFF_RUNNER"],
+                        oracles=("v8-liftoff",))
+        return d.run_case(wat, tools, [], work, {"v8-liftoff": v8_output})
+
+    def test_agreeing_oracle_matches(self):
+        self.assertEqual(self.verdict(GOOD_V8).status, "match")
+
+    def test_wrong_value_trap_or_missing_event_is_a_mismatch(self):
+        for bad in (GOOD_V8.replace("fffffffe", "fffffffd"),
+                    GOOD_V8.replace("divide by zero", "unreachable"),
+                    GOOD_V8.replace("log i32:00000007\n", "")):
+            v = self.verdict(bad)
+            self.assertEqual(v.status, "mismatch", bad)
+            self.assertTrue(v.signature.startswith("v8-liftoff:"))
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -1,5 +1,8 @@
 // V8 oracle for the differential fuzzer: node [--liftoff --no-wasm-tier-up |
 // --no-liftoff] v8_harness.js MODULE.wasm SPEC.json
+//            or ... v8_harness.js --batch JOBS.json   ([[MODULE, SPEC], ...];
+//               each trace follows a line "== job K"; saves a node start
+//               per case, which is most of a case's time)
 //
 // Runs MODULE like binaryen's fuzz-exec (hangLimitInitializer before every
 // exported function, zero arguments) and prints the canonical trace (see
@@ -11,8 +14,6 @@
 'use strict';
 const fs = require('fs');
 
-const [wasmPath, specPath] = process.argv.slice(2);
-const spec = JSON.parse(fs.readFileSync(specPath, 'utf8'));
 const out = [];
 const print = (s) => out.push(s);
 
@@ -37,7 +38,8 @@ function isTrap(e) {
   return e instanceof WebAssembly.RuntimeError || e instanceof RangeError;
 }
 
-function main() {
+function run(wasmPath, specPath) {
+  const spec = JSON.parse(fs.readFileSync(specPath, 'utf8'));
   // Log imports.
   const logHelpers = new WebAssembly.Instance(
       new WebAssembly.Module(fs.readFileSync(spec.log)), {
@@ -109,9 +111,21 @@ function splitTokens(params, args) {
   return tokens.join(' ');
 }
 
-try {
-  main();
-} catch (e) {
-  print('harness-error ' + String(e && e.stack || e).replace(/\n/g, ' | '));
+function runOne(wasmPath, specPath) {
+  try {
+    run(wasmPath, specPath);
+  } catch (e) {
+    print('harness-error ' + String(e && e.stack || e).replace(/\n/g, ' | '));
+  }
+}
+
+const args = process.argv.slice(2);
+if (args[0] === '--batch') {
+  JSON.parse(fs.readFileSync(args[1], 'utf8')).forEach(([wasm, spec], k) => {
+    print('== job ' + k);
+    runOne(wasm, spec);
+  });
+} else {
+  runOne(args[0], args[1]);
 }
 process.stdout.write(out.join('\n') + '\n');
