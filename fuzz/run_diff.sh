@@ -43,7 +43,7 @@ for tool in wasm-opt wasm-reduce node wat2wasm python3; do
 done
 
 # Niced: the machine is shared with other builds.
-nice -n 10 bazel build //fuzz/diff:kiln_diff_runner
+nice -n 10 bazel build //fuzz/diff:kiln_diff_runner //fuzz/diff:wabt_oracle
 runner="$(bazel info bazel-bin 2>/dev/null)/fuzz/diff/kiln_diff_runner"
 [[ -x "$runner" ]] || { echo "run_diff: $runner was not built" >&2; exit 1; }
 
