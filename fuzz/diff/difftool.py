@@ -645,6 +645,9 @@ def run_case(wasm_path, tools, features, work, v8_outputs=None):
     if "binaryen" in tools.oracles:
         p = _run(["wasm-opt", wasm_path, *features, "--fuzz-exec-before",
                   "-q"], tools.timeout)
+        if p.returncode != 0:
+            raise HarnessError(f"wasm-opt --fuzz-exec-before: status "
+                               f"{p.returncode}: {p.stderr.strip()[-500:]}")
         traces["binaryen"] = parse_binaryen(p.stdout, sigs, log_types)
         run.append("binaryen")
     v8 = [o for o in tools.oracles if o.startswith("v8")]
@@ -876,7 +879,10 @@ def main():
                     help="wabt_oracle binary (default: beside --kiln)")
     ap.add_argument("--configs", default="all")
     ap.add_argument("--oracles", default=",".join(ORACLES))
-    ap.add_argument("--features", default=" ".join(BASE_FEATURES + [SIMD_FEATURE]))
+    # case: what binaryen's interpreter is told the module may use. Hand
+    # written reproducers may use reference types (the generator does not).
+    ap.add_argument("--features", default=" ".join(
+        BASE_FEATURES + [SIMD_FEATURE, "--enable-reference-types"]))
     ap.add_argument("--artifacts", default="")
     ap.add_argument("--reduce-seconds", type=int, default=300)
     ap.add_argument("--seed", type=int, default=None,
