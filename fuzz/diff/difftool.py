@@ -935,6 +935,7 @@ def main():
         seconds = float(args.args[0])
         seed = args.seed if args.seed is not None else int(time.time() * 1000)
         deadline = time.monotonic() + seconds
+        started = last_progress = time.monotonic()
         while time.monotonic() < deadline:
             # Parallel loops (run_diff.sh -j) stop together at the first
             # mismatch any of them finds.
@@ -945,6 +946,11 @@ def main():
             verdicts = run_seeds(seeds, tools, args.artifacts,
                                  args.reduce_seconds, stats)
             cases += len(verdicts)
+            if time.monotonic() - last_progress > 60:
+                last_progress = time.monotonic()
+                print(f"progress: {cases} cases "
+                      f"({cases / (last_progress - started):.2f}/s)"
+                      f"{summary(stats, cases)}", flush=True)
             found = sum(v.status == "mismatch" for v in verdicts)
             if found:
                 mismatches += found
