@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Usage: fuzz/run_diff.sh SECONDS [-j JOBS] [--oracles=binaryen,v8-liftoff,v8-turbofan]
+# Usage: fuzz/run_diff.sh SECONDS [-j JOBS] [--oracles=binaryen,v8-liftoff,v8-turbofan,wabt|v8]
 #                         [--configs=all|default,noopt,...] [--seed=N]
 #
 # Differential fuzzing (fuzz/README.md): random bytes -> binaryen

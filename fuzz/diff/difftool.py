@@ -618,8 +618,13 @@ def run_case(wasm_path, tools, features, work, v8_outputs=None):
         data = f.read()
     sigs = parse_module(data)
 
-    p = _run([tools.kiln, f"--configs={tools.configs}", f"--tmp={work}",
-              wasm_path], tools.timeout)
+    try:
+        p = _run([tools.kiln, f"--configs={tools.configs}", f"--tmp={work}",
+                  wasm_path], tools.timeout)
+    except HarnessError as e:
+        # Every loop in a generated module is bounded by its hang limit, so
+        # Kiln running out of time is a finding, not a harness problem.
+        return Verdict("mismatch", f"kiln_diff_runner: {e}", "kiln-timeout")
     if p.returncode < 0 or (p.returncode != 0 and "harness-error" not in p.stdout):
         return Verdict("mismatch",
                        f"kiln_diff_runner died (status {p.returncode}):\n"
@@ -730,7 +735,7 @@ def reduce_case(wasm_path, verdict, tools, features, out_path, seconds):
         return None
     # Each check runs only the two sides that disagree: far faster.
     other = verdict.signature.split(":")[0]
-    if other in ("kiln-crash", "kiln-error"):
+    if other in ("kiln-crash", "kiln-error", "kiln-timeout"):
         tools = dataclasses.replace(tools, oracles=())
     elif other.startswith("kiln-"):
         tools = dataclasses.replace(
@@ -864,8 +869,16 @@ def summary(stats, cases):
 
 def tools_from(args):
     wabt = args.wabt or os.path.join(os.path.dirname(args.kiln), "wabt_oracle")
+    oracles = []
+    for o in args.oracles.split(","):
+        # "v8" (issue 14's spelling) is both tiers.
+        oracles += list(V8_FLAGS) if o == "v8" else [o] if o else []
+    unknown = set(oracles) - set(ORACLES)
+    if unknown:
+        sys.exit(f"difftool: unknown oracle(s) {sorted(unknown)}; "
+                 f"known: {ORACLES} and v8")
     return Tools(kiln=args.kiln, wabt=wabt, configs=args.configs,
-                 oracles=tuple(o for o in args.oracles.split(",") if o),
+                 oracles=tuple(oracles),
                  timeout=args.timeout)
 
 
