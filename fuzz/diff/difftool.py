@@ -693,7 +693,8 @@ def run_case(wasm_path, tools, features, work, v8_outputs=None):
 
 
 def generate(seed, work):
-    """Random bytes from `seed` -> a ttf module. Returns (path, features)."""
+    """Random bytes from `seed` -> a ttf module. Returns (path, features,
+    denan, the wasm-opt arguments)."""
     rng = random.Random(seed)
     size = rng.choice([2000, 5000, 10000, 20000, 40000])
     features = list(BASE_FEATURES)
@@ -715,14 +716,20 @@ def generate(seed, work):
     raw = os.path.join(work, "input.bin")
     with open(raw, "wb") as f:
         f.write(rng.randbytes(size))
+    # Half the modules go through binaryen's optimizer first: its output
+    # has shapes ttf alone rarely makes (selects, br_tables, merged locals,
+    # inlined calls, folded constants). Every engine runs the same final
+    # module, so a binaryen optimizer bug cannot cause a mismatch. Drawn
+    # after the bytes so that older seeds keep their modules.
+    opt = rng.choice([[], [], [], ["-O1"], ["-O3"], ["-Os"]])
     out = os.path.join(work, "case.wasm")
-    cmd = ["wasm-opt", raw, "-ttf", *features, "-o", out]
-    if denan:
-        cmd.insert(-2, "--denan")
+    # --denan last, so that it sees the optimized code.
+    cmd = ["wasm-opt", raw, "-ttf", *features, *opt,
+           *(["--denan"] if denan else []), "-o", out]
     p = _run(cmd, 60)
     if p.returncode != 0:
         raise HarnessError(f"wasm-opt -ttf: {p.stderr.strip()[-500:]}")
-    return out, features, denan
+    return out, features, denan, " ".join(cmd[3:-2])
 
 
 NATIVE_NAN_ORACLES = ("v8-liftoff", "v8-turbofan")
@@ -781,8 +788,8 @@ def run_seeds(seeds, tools, artifacts, reduce_seconds, stats):
             os.mkdir(work)
             case = {"seed": seed, "work": work, "tools": tools}
             try:
-                case["path"], case["features"], case["denan"] = generate(
-                    seed, work)
+                (case["path"], case["features"], case["denan"],
+                 case["generator"]) = generate(seed, work)
                 if not case["denan"]:
                     case["tools"] = dataclasses.replace(tools, oracles=tuple(
                         o for o in tools.oracles if o in NATIVE_NAN_ORACLES))
@@ -844,6 +851,7 @@ def report(case, verdict, artifacts, reduce_seconds):
     shutil.copy(case["path"], kept)
     with open(os.path.join(artifacts, f"seed{seed}.txt"), "w") as f:
         f.write(f"seed {seed}\nfeatures {' '.join(features)}\n"
+                f"generator wasm-opt RANDOM.bin -ttf {case['generator']}\n"
                 f"denan {case['denan']}\noracles {','.join(tools.oracles)}\n"
                 f"signature {verdict.signature}\n{verdict.detail}\n")
     print(f"  saved {kept}", flush=True)
