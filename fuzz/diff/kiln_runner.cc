@@ -2,11 +2,14 @@
 
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -181,6 +184,26 @@ absl::StatusOr<Module> Load(const Engine& engine, absl::Span<const uint8_t> wasm
   return loaded;
 }
 
+// Advances `engine`'s epoch every few microseconds while it lives.
+class EpochTicker {
+ public:
+  explicit EpochTicker(const Engine& engine)
+      : thread_([this, engine] {
+          while (!stop_.load(std::memory_order_relaxed)) {
+            engine.IncrementEpoch();
+            std::this_thread::sleep_for(std::chrono::microseconds(20));
+          }
+        }) {}
+  ~EpochTicker() {
+    stop_.store(true, std::memory_order_relaxed);
+    thread_.join();
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
 std::string ResultLine(absl::Span<const Val> results) {
   std::vector<std::string> tokens;
   for (const Val& v : results) tokens.push_back(Token(v));
@@ -217,6 +240,9 @@ std::vector<RunConfig> AllConfigs() {
   configs.push_back({.name = "verify", .verify = true});
   configs.push_back({.name = "fuel", .consume_fuel = true});
   configs.push_back({.name = "epoch", .epoch_interruption = true});
+  configs.push_back({.name = "epoch-callback",
+                     .epoch_interruption = true,
+                     .epoch_callback = true});
   configs.push_back({.name = "pooling", .pooling = true});
   configs.push_back({.name = "cwasm", .cwasm_round_trip = true});
   return configs;
@@ -239,7 +265,14 @@ absl::StatusOr<std::string> RunModule(absl::Span<const uint8_t> wasm,
     // this configuration checks that fuel accounting changes nothing else.
     if (absl::Status s = store.SetFuel(uint64_t{1} << 62); !s.ok()) return s;
   }
-  if (config.epoch_interruption) {
+  std::optional<EpochTicker> ticker;
+  if (config.epoch_callback) {
+    // Every deadline continues, one tick later.
+    store.EpochDeadlineCallback(
+        [](StoreOpaque&) -> absl::StatusOr<uint64_t> { return 1; });
+    store.SetEpochDeadline(1);
+    ticker.emplace(engine);
+  } else if (config.epoch_interruption) {
     // Nobody increments the epoch: the checks run and never fire.
     store.SetEpochDeadline(uint64_t{1} << 62);
   }

@@ -33,13 +33,18 @@ struct RunConfig {
   bool verify = false;
   bool consume_fuel = false;
   bool epoch_interruption = false;
+  // With epoch_interruption: a thread advances the epoch every few
+  // microseconds and the store's deadline callback continues each time,
+  // so the out-of-line epoch paths (builtin call, jump back to the loop
+  // header) run at arbitrary points; the trace must not change.
+  bool epoch_callback = false;
   bool pooling = false;
   // Compile, Serialize to a file, DeserializeFile, run the loaded module.
   bool cwasm_round_trip = false;
 };
 
 // Every configuration the fuzzer knows, by name: default, noopt, verify,
-// fuel, epoch, pooling, cwasm.
+// fuel, epoch, epoch-callback, pooling, cwasm.
 std::vector<RunConfig> AllConfigs();
 
 // Instantiates `wasm` under `config` with the "fuzzing-support" log imports
