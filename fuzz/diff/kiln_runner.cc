@@ -152,6 +152,7 @@ Config EngineConfig(const RunConfig& rc) {
   c.verify = rc.verify;
   c.consume_fuel = rc.consume_fuel;
   c.epoch_interruption = rc.epoch_interruption;
+  c.memory_init_cow = !rc.no_cow;
   if (rc.pooling) {
     c.allocation_strategy = InstanceAllocationStrategy::kPooling;
     // The module and the v128 log splitters: a few slots are plenty, and a
@@ -244,6 +245,7 @@ std::vector<RunConfig> AllConfigs() {
                      .epoch_interruption = true,
                      .epoch_callback = true});
   configs.push_back({.name = "pooling", .pooling = true});
+  configs.push_back({.name = "nocow", .no_cow = true});
   configs.push_back({.name = "cwasm", .cwasm_round_trip = true});
   return configs;
 }

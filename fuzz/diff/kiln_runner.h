@@ -39,12 +39,15 @@ struct RunConfig {
   // header) run at arbitrary points; the trace must not change.
   bool epoch_callback = false;
   bool pooling = false;
+  // Copy data segments at instantiation instead of mapping a copy-on-write
+  // memory image (Config::memory_init_cow = false).
+  bool no_cow = false;
   // Compile, Serialize to a file, DeserializeFile, run the loaded module.
   bool cwasm_round_trip = false;
 };
 
 // Every configuration the fuzzer knows, by name: default, noopt, verify,
-// fuel, epoch, epoch-callback, pooling, cwasm.
+// fuel, epoch, epoch-callback, pooling, nocow, cwasm.
 std::vector<RunConfig> AllConfigs();
 
 // Instantiates `wasm` under `config` with the "fuzzing-support" log imports
