@@ -44,12 +44,16 @@ done
 
 # Niced: the machine is shared with other builds.
 nice -n 10 bazel build //fuzz/diff:kiln_diff_runner //fuzz/diff:wabt_oracle
-runner="$(bazel info bazel-bin 2>/dev/null)/fuzz/diff/kiln_diff_runner"
-[[ -x "$runner" ]] || { echo "run_diff: $runner was not built" >&2; exit 1; }
+bin="$(bazel info bazel-bin 2>/dev/null)/fuzz/diff"
+[[ -x "$bin/kiln_diff_runner" && -x "$bin/wabt_oracle" ]] ||
+  { echo "run_diff: $bin/kiln_diff_runner or wabt_oracle was not built" >&2; exit 1; }
 
 artifacts=${KILN_DIFF_ARTIFACTS:-/tmp/kiln-diff-artifacts}
 work=$(mktemp -d "${TMPDIR:-/tmp}/kiln-diff.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+# Run copies: a rebuild during a long run replaces bazel-bin's files.
+cp "$bin/kiln_diff_runner" "$bin/wabt_oracle" "$work/"
+runner="$work/kiln_diff_runner"
 base_seed=$(( $(date +%s) * 1000 ))
 
 pids=()
