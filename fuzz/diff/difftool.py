@@ -862,9 +862,12 @@ def report(case, verdict, artifacts, reduce_seconds):
                               reduce_seconds)
         if reduced:
             print(f"  reduced {reduced}", flush=True)
-    print(f"  replay: {sys.executable} {os.path.abspath(__file__)} "
-          f"case --kiln={tools.kiln} --features='{' '.join(features)}' "
-          f"--oracles={','.join(tools.oracles)} {kept}", flush=True)
+    # From the repository root (run_diff.sh runs copies of the binaries,
+    # gone after the run).
+    print(f"  replay: python3 fuzz/diff/difftool.py case "
+          f"--kiln=bazel-bin/fuzz/diff/kiln_diff_runner "
+          f"--features='{' '.join(features)}' "
+          f"--oracles={','.join(tools.oracles) or ','} {kept}", flush=True)
 
 
 def summary(stats, cases):
