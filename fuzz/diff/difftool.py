@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 
 import table_gen
 
@@ -313,6 +314,28 @@ def parse_kiln(text):
     return traces
 
 
+def _binaryen_log_tokens(values, types, line):
+    """The words of one binaryen log line as tokens of `types`."""
+    if types is None:
+        return ["?:" + v for v in values]
+    # A v128 prints as 5 words ("i32x4" and four lanes); an i64 as two i32
+    # words, low then high (binaryen 108 logs i64 split, as for JS).
+    tokens, i = [], 0
+    for ty in types:
+        if ty == "i64":
+            lo, hi = int(values[i]), int(values[i + 1])
+            value = (lo & MASK["i32"]) | (hi & MASK["i32"]) << 32
+            tokens.append(f"i64:{value:016x}")
+            i += 2
+            continue
+        n = 5 if ty == "v128" else 1
+        tokens.append(binaryen_token(" ".join(values[i:i + n]), ty))
+        i += n
+    if i != len(values):
+        raise HarnessError(f"binaryen: log {line!r} vs {types}")
+    return tokens
+
+
 def parse_binaryen(text, sigs, log_types):
     """wasm-opt --fuzz-exec-before output -> trace. `log_types` gives the
     types of the log calls in order (binaryen prints bare numbers); they
@@ -331,26 +354,13 @@ def parse_binaryen(text, sigs, log_types):
         if m:
             types = next(log_iter, None)
             values = m.group(1).split()
-            tokens = []
-            if types is not None:
-                # A v128 prints as 5 words ("i32x4" and four lanes); an i64
-                # as two i32 words, low then high (binaryen 108 logs i64
-                # split, as for JS).
-                i = 0
-                for ty in types:
-                    if ty == "i64":
-                        lo, hi = int(values[i]), int(values[i + 1])
-                        value = (lo & MASK["i32"]) | (hi & MASK["i32"]) << 32
-                        tokens.append(f"i64:{value:016x}")
-                        i += 2
-                        continue
-                    n = 5 if ty == "v128" else 1
-                    tokens.append(binaryen_token(" ".join(values[i:i + n]), ty))
-                    i += n
-                if i != len(values):
-                    raise HarnessError(f"binaryen: log {line!r} vs {types}")
-            else:
-                tokens = ["?:" + v for v in values]
+            try:
+                tokens = _binaryen_log_tokens(values, types, line)
+            except (ValueError, IndexError, HarnessError):
+                # The types come from Kiln's trace: when Kiln logged
+                # something else here, keep the raw text, which then
+                # differs from Kiln's event and is reported as a mismatch.
+                tokens = ["?:" + "_".join(values)]
             trace.append(("log", tokens))
             continue
         m = re.match(r"\[fuzz-exec\] note result: (.*?) => (.*)$", line)
@@ -838,6 +848,12 @@ def run_seeds(seeds, tools, artifacts, reduce_seconds, stats):
                                             c.get("v8", {}))
                 except HarnessError as e:
                     c["verdict"] = Verdict("skip", f"harness: {e}", "harness")
+                except Exception:  # pylint: disable=broad-except
+                    # A bug in this script: keep fuzzing, but loudly.
+                    traceback.print_exc()
+                    print(f"seed {c['seed']}: harness exception", flush=True)
+                    c["verdict"] = Verdict("skip", "harness exception",
+                                           "harness-exception")
             verdict = c["verdict"]
             verdicts.append(verdict)
             count(stats, verdict)
