@@ -240,6 +240,8 @@ std::vector<RunConfig> AllConfigs() {
   configs.push_back({.name = "noopt", .optimize = false});
   configs.push_back({.name = "verify", .verify = true});
   configs.push_back({.name = "fuel", .consume_fuel = true});
+  configs.push_back(
+      {.name = "fuel-limited", .consume_fuel = true, .fuel_per_call = 1000});
   configs.push_back({.name = "epoch", .epoch_interruption = true});
   configs.push_back({.name = "epoch-callback",
                      .epoch_interruption = true,
@@ -320,6 +322,12 @@ absl::StatusOr<std::string> RunModule(absl::Span<const uint8_t> wasm,
                     "\n");
     return trace;
   }
+  // Between 50 and 50 + fuel_per_call, chosen by the module's size so a
+  // case replays the same: calls run out at varying depths.
+  const uint64_t fuel_per_call =
+      config.fuel_per_call == 0
+          ? 0
+          : 50 + (wasm.size() * uint64_t{2654435761}) % config.fuel_per_call;
   const std::optional<Func> hang_init =
       protocol == Protocol::kBinaryen
           ? instance->GetFunc(store, kHangLimitInitializer)
@@ -328,6 +336,9 @@ absl::StatusOr<std::string> RunModule(absl::Span<const uint8_t> wasm,
     const Func* func = ext.func();
     if (func == nullptr) continue;
     absl::StrAppend(&trace, "call ", name, "\n");
+    if (config.fuel_per_call != 0) {
+      if (absl::Status s = store.SetFuel(fuel_per_call); !s.ok()) return s;
+    }
     if (hang_init.has_value() && !CallWithZeros(store, *hang_init, &trace)) {
       continue;
     }

@@ -32,6 +32,11 @@ struct RunConfig {
   bool optimize = true;
   bool verify = false;
   bool consume_fuel = false;
+  // With consume_fuel: each exported function call gets between 50 and
+  // 50 + fuel_per_call fuel (0: 2^62, effectively unlimited). A small
+  // budget makes calls trap "fuel" partway; the comparer checks the trace
+  // up to the first such trap.
+  uint64_t fuel_per_call = 0;
   bool epoch_interruption = false;
   // With epoch_interruption: a thread advances the epoch every few
   // microseconds and the store's deadline callback continues each time,
@@ -47,7 +52,7 @@ struct RunConfig {
 };
 
 // Every configuration the fuzzer knows, by name: default, noopt, verify,
-// fuel, epoch, epoch-callback, pooling, nocow, cwasm.
+// fuel, fuel-limited, epoch, epoch-callback, pooling, nocow, cwasm.
 std::vector<RunConfig> AllConfigs();
 
 // Instantiates `wasm` under `config` with the "fuzzing-support" log imports
