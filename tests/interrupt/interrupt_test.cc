@@ -140,6 +140,9 @@ TEST(EpochTest, IncrementFromAnotherThreadStopsSpinningWasm) {
   Instance inst = f.Instantiate();
   auto spin = inst.GetTypedFunc<void()>(f.store, "spin");
   ASSERT_TRUE(spin.ok());
+  // Read before the deadline is set and the ticker starts: the deadline is
+  // 3 ticks past this epoch (read later, a tick could already be counted).
+  const uint64_t before = f.engine.CurrentEpoch();
   f.store.SetEpochDeadline(3);
   std::atomic<bool> done{false};
   std::thread ticker([&] {
@@ -148,7 +151,6 @@ TEST(EpochTest, IncrementFromAnotherThreadStopsSpinningWasm) {
       f.engine.IncrementEpoch();
     }
   });
-  const uint64_t before = f.engine.CurrentEpoch();
   Result<void> r = spin->Call(f.store);
   const uint64_t after = f.engine.CurrentEpoch();
   done = true;
