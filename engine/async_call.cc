@@ -60,6 +60,7 @@ absl::StatusOr<AsyncDriver*> AsyncDriver::Begin(StoreOpaque& store,
       }
     });
     slot = std::move(driver);
+    store.async_driver_ = slot.get();
   }
   if (slot->busy_) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -90,24 +91,6 @@ AsyncDriver::~AsyncDriver() {
   }
   impl_->pool->Release(std::move(fiber).TakeStack());
   delete impl_;
-}
-
-void* AsyncDriver::AllocateJob(size_t size, size_t align) {
-  if (size <= kInlineJobBytes && align <= alignof(std::max_align_t)) {
-    heap_job_ = false;
-    return buffer_;
-  }
-  heap_job_ = true;
-  return ::operator new(size, std::align_val_t(align));
-}
-
-void AsyncDriver::SetJob(AsyncJob job, AsyncCallBase* owner) {
-  job_ = job;
-  owner_ = owner;
-  busy_ = true;
-  job_started_ = false;
-  job_finished_ = false;
-  cancelled_ = false;
 }
 
 AsyncPoll AsyncDriver::Poll() {

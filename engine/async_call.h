@@ -31,6 +31,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "absl/base/optimization.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
@@ -69,9 +70,33 @@ class AsyncDriver {
                                             std::string_view where);
   ~AsyncDriver();
 
-  // Storage for the job object (the inline buffer or the heap).
-  void* AllocateJob(size_t size, size_t align);
-  void SetJob(AsyncJob job, AsyncCallBase* owner);
+  // The store's driver when it exists and is free (inline fast path of
+  // Begin), else null.
+  static AsyncDriver* IdleDriver(StoreOpaque& store) {
+    AsyncDriver* d = store.async_driver_;
+    return d != nullptr && !d->busy_ ? d : nullptr;
+  }
+
+  // Storage for the job object: the inline buffer, or the heap.
+  template <typename Job>
+  void* AllocateJob() {
+    if constexpr (sizeof(Job) <= kInlineJobBytes &&
+                  alignof(Job) <= alignof(std::max_align_t)) {
+      heap_job_ = false;
+      return buffer_;
+    } else {
+      heap_job_ = true;
+      return ::operator new(sizeof(Job), std::align_val_t(alignof(Job)));
+    }
+  }
+  void SetJob(AsyncJob job, AsyncCallBase* owner) {
+    job_ = job;
+    owner_ = owner;
+    busy_ = true;
+    job_started_ = false;
+    job_finished_ = false;
+    cancelled_ = false;
+  }
   // Where the job keeps its std::optional<Result<R>>.
   void SetResultSlot(void* slot) { result_slot_ = slot; }
   void* result_slot() const { return result_slot_; }
@@ -251,15 +276,18 @@ namespace internal {
 // Runs fn() -> Result<R> on the store's fiber as an AsyncCall<R>.
 template <typename R, typename F>
 AsyncCall<R> StartAsync(StoreOpaque& store, std::string_view where, F&& fn) {
-  absl::StatusOr<AsyncDriver*> driver = AsyncDriver::Begin(store, where);
-  if (!driver.ok()) return AsyncCall<R>(Result<R>(driver.status()));
+  AsyncDriver* d = AsyncDriver::IdleDriver(store);
+  if (ABSL_PREDICT_FALSE(d == nullptr)) {
+    absl::StatusOr<AsyncDriver*> driver = AsyncDriver::Begin(store, where);
+    if (!driver.ok()) return AsyncCall<R>(Result<R>(driver.status()));
+    d = *driver;
+  }
   using Job = AsyncJobOf<R, std::decay_t<F>>;
-  void* mem = (*driver)->AllocateJob(sizeof(Job), alignof(Job));
-  Job* job = new (mem) Job(std::forward<F>(fn));
-  AsyncCall<R> call(*driver);
-  (*driver)->SetJob(AsyncJob{&Job::Run, &Job::Destroy, job}, &call);
+  Job* job = new (d->AllocateJob<Job>()) Job(std::forward<F>(fn));
+  AsyncCall<R> call(d);
+  d->SetJob(AsyncJob{&Job::Run, &Job::Destroy, job}, &call);
   // The result slot, for AsyncCall::ResultSlot.
-  (*driver)->SetResultSlot(&job->result);
+  d->SetResultSlot(&job->result);
   return call;
 }
 

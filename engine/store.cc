@@ -14,6 +14,9 @@ StoreOpaque::StoreOpaque(const Engine& engine, const void* data_tag)
 
 // An unfinished async call is cancelled (its fiber unwound) while the
 // store, its instances and its hooks are all still there.
-StoreOpaque::~StoreOpaque() { impl_->async_driver.reset(); }
+StoreOpaque::~StoreOpaque() {
+  impl_->async_driver.reset();
+  async_driver_ = nullptr;
+}
 
 }  // namespace kiln

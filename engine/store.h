@@ -114,6 +114,8 @@ class StoreOpaque {
   static bool OnEpochDeadline(void* store);
   // Cleared by internal::AsyncDriver while the store's async call runs.
   bool sync_call_refused_;
+  // StoreImpl::async_driver, for the inline path of the async entry points.
+  internal::AsyncDriver* async_driver_ = nullptr;
   friend class internal::AsyncDriver;
 };
 

@@ -13,16 +13,12 @@ ThreadActivation ActivationForStack(uintptr_t low, uintptr_t high) {
   return a;
 }
 
-ThreadActivation SwapThreadActivation(const ThreadActivation& next) {
-  if (internal::tls_stack_floor == 0) internal::PrepareThread();
-  ThreadActivation prev;
-  prev.entry = internal::tls_current_entry;
-  prev.stack_floor = internal::tls_stack_floor;
-  prev.bounds = CurrentThreadStackBounds();
-  internal::tls_current_entry = next.entry;
-  internal::tls_stack_floor = next.stack_floor;
-  internal::tls_stack_bounds = next.bounds;
-  return prev;
+namespace internal {
+void PrepareThreadForSwap() {
+  PrepareThread();
+  // The thread's own bounds cached before the first swap saves them.
+  (void)CurrentThreadStackBounds();
 }
+}  // namespace internal
 
 }  // namespace kiln::runtime

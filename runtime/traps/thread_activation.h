@@ -25,10 +25,28 @@ struct ThreadActivation {
 // low + kHostStackReserve.
 ThreadActivation ActivationForStack(uintptr_t low, uintptr_t high);
 
+namespace internal {
+// First swap on a thread that never entered wasm: prepares it (trap
+// handlers, alternate signal stack, the thread's own bounds).
+void PrepareThreadForSwap();
+}  // namespace internal
+
 // Installs `next` as this thread's activation state and returns the one it
-// replaces. Prepares the thread for wasm first (trap handlers, alternate
-// signal stack) if it never entered wasm. Not async-signal-safe.
-ThreadActivation SwapThreadActivation(const ThreadActivation& next);
+// replaces (inline: a fiber switch does it twice). Not async-signal-safe.
+inline ThreadActivation SwapThreadActivation(const ThreadActivation& next) {
+  if (__builtin_expect(internal::tls_stack_floor == 0, 0)) {
+    internal::PrepareThreadForSwap();
+  }
+  StackBounds& bounds = internal::tls_stack_bounds;
+  ThreadActivation prev;
+  prev.entry = internal::tls_current_entry;
+  prev.stack_floor = internal::tls_stack_floor;
+  prev.bounds = bounds;
+  internal::tls_current_entry = next.entry;
+  internal::tls_stack_floor = next.stack_floor;
+  bounds = next.bounds;
+  return prev;
+}
 
 }  // namespace kiln::runtime
 
