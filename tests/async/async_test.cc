@@ -583,6 +583,75 @@ TEST(AsyncTest, DestroyingTheStoreOrphansItsPendingCall) {
       << r.status();
 }
 
+TEST(AsyncThreadsTest, ACallSuspendedOnOneThreadFinishesOnAnother) {
+  Fixture f;
+  Instance i = f.Instantiate();
+  auto outer = f.Typed(i, "outer");
+  std::optional<AsyncCall<int32_t>> call;
+  std::thread([&] {
+    call.emplace(outer.CallAsync(f.store, 2));
+    EXPECT_EQ(call->Poll(), AsyncPoll::kPending);
+  }).join();
+  // The promise is set, and the call polled, on other threads.
+  std::thread([&] { f.Complete(6); }).join();
+  std::optional<Result<int32_t>> r;
+  std::thread([&] {
+    ASSERT_EQ(call->Poll(), AsyncPoll::kReady);
+    r.emplace(call->TakeResult());
+  }).join();
+  ASSERT_TRUE(r.has_value());
+  ASSERT_TRUE(r->ok()) << r->status();
+  EXPECT_EQ(**r, 70);  // reenter(2) -> inner(3) -> wait -> 6 + 1, * 10
+  // A trap after the migration still finds its entry frame on the fiber.
+  auto wait_div = f.Typed(i, "wait_div");
+  std::optional<AsyncCall<int32_t>> div;
+  std::thread([&] {
+    div.emplace(wait_div.CallAsync(f.store, 1));
+    EXPECT_EQ(div->Poll(), AsyncPoll::kPending);
+  }).join();
+  f.Complete(0);
+  Result<int32_t> d = div->Run([] {});
+  ASSERT_TRUE(d.is_trap());
+  EXPECT_EQ(d.trap().code(), TrapCode::kIntegerDivisionByZero);
+}
+
+TEST(AsyncThreadsTest, StoresOnSeveralThreadsShareTheEnginesStackPool) {
+  Engine engine(AsyncConfig());
+  Linker<HostState> linker(engine);
+  ASSERT_TRUE(linker
+                  .FuncWrapAsync("host", "wait",
+                                 [](Caller<HostState>& c, int32_t x) {
+                                   auto [f, p] = MakeFuture<int32_t>();
+                                   c.data().pending.push_back(std::move(p));
+                                   return std::move(f);
+                                 })
+                  .ok());
+  ASSERT_TRUE(
+      linker.FuncWrap("host", "reenter", [](int32_t x) { return x; }).ok());
+  auto m = Module::FromWat(engine, kWat);
+  ASSERT_TRUE(m.ok());
+  std::vector<std::thread> threads;
+  std::atomic<int> done{0};
+  for (int t = 0; t < 3; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 20; ++round) {
+        Store<HostState> store(engine, HostState{});
+        Result<Instance> i = linker.InstantiateAsync(store, *m).Run([] {});
+        ASSERT_TRUE(i.ok()) << i.status();
+        auto fn = *i->GetTypedFunc<int32_t(int32_t)>(store, "wait_add1");
+        AsyncCall<int32_t> call = fn.CallAsync(store, t);
+        ASSERT_EQ(call.Poll(), AsyncPoll::kPending);
+        store.data().pending[0].Set(round + t);
+        ASSERT_EQ(call.Poll(), AsyncPoll::kReady);
+        ASSERT_EQ(*call.TakeResult(), round + t + 1);
+        done.fetch_add(1);
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  EXPECT_EQ(done.load(), 60);
+}
+
 constexpr std::string_view kCountWat = R"(
   (module
     (func (export "count") (param i32) (result i32) (local i32)
