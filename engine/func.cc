@@ -123,7 +123,8 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline Result<void> CallWasmRawInline(
   runtime::BeginEntry(frame, store.runtime_limits(),
                       store.engine().impl()->config.max_wasm_stack);
   using Fn = void (*)(const void*, runtime::EntryFrame*, void*, ValRaw*);
-  reinterpret_cast<Fn>(entry)(ref->code, &frame, ref->vmctx, values);
+  reinterpret_cast<Fn>(const_cast<void*>(entry))(ref->code, &frame,
+                                                 ref->vmctx, values);
   runtime::EndEntry(frame);
   if (ABSL_PREDICT_FALSE(frame.trap.trapped)) return TrappedRaw(store, frame);
   return Result<void>();

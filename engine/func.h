@@ -288,7 +288,7 @@ class TypedFunc<R(A...)> {
   // Checks the store first (WrongStoreError()).
   ABSL_ATTRIBUTE_ALWAYS_INLINE Result<R> Call(StoreOpaque& store,
                                               A... args) const {
-    if (ABSL_PREDICT_FALSE(!func_.OwnedBy(store) |
+    if (ABSL_PREDICT_FALSE(!func_.OwnedBy(store) ||
                            store.sync_call_refused())) {
       return Refused(store);
     }
@@ -302,21 +302,21 @@ class TypedFunc<R(A...)> {
       uint64_t ret[kNumResults];
       using Fn = void (*)(void*, runtime::EntryFrame*, internal::RegArgT<A>...,
                           uint64_t*);
-      reinterpret_cast<Fn>(entry_)(ref->vmctx, &frame,
-                                   internal::RegArg<A>::Get(args)..., ret);
+      const Fn fn = reinterpret_cast<Fn>(const_cast<void*>(entry_));
+      fn(ref->vmctx, &frame, internal::RegArg<A>::Get(args)..., ret);
       runtime::EndEntry(frame);
       if (ABSL_PREDICT_FALSE(frame.trap.trapped)) return Trapped(store, frame);
       return ReadMulti(ret, std::make_index_sequence<kNumResults>());
     } else if constexpr (std::is_void_v<R>) {
       using Fn = void (*)(void*, runtime::EntryFrame*, internal::RegArgT<A>...);
-      reinterpret_cast<Fn>(entry_)(ref->vmctx, &frame,
-                                   internal::RegArg<A>::Get(args)...);
+      const Fn fn = reinterpret_cast<Fn>(const_cast<void*>(entry_));
+      fn(ref->vmctx, &frame, internal::RegArg<A>::Get(args)...);
       runtime::EndEntry(frame);
       if (ABSL_PREDICT_FALSE(frame.trap.trapped)) return Trapped(store, frame);
       return Result<void>();
     } else {
       using Fn = R (*)(void*, runtime::EntryFrame*, internal::RegArgT<A>...);
-      const R r = reinterpret_cast<Fn>(entry_)(
+      const R r = reinterpret_cast<Fn>(const_cast<void*>(entry_))(
           ref->vmctx, &frame, internal::RegArg<A>::Get(args)...);
       runtime::EndEntry(frame);
       if (ABSL_PREDICT_FALSE(frame.trap.trapped)) return Trapped(store, frame);
