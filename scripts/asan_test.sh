@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The embedding-API safety tests with AddressSanitizer over everything
+# The embedding-API safety tests (and the fiber / async-call tests, whose
+# stack switches are annotated for ASan) with AddressSanitizer over everything
 # (engine, linker, runtime, compiler), built with clang in an output base of
 # its own (the default gcc build is untouched). A stale handle read through
 # the API would be a heap-use-after-free here.
@@ -12,4 +13,6 @@ bazel --output_base="$output_base" --max_idle_secs=300 test --config=asan \
   --nocache_test_results \
   //tests/store_safety:store_safety_test \
   //tests/linker:linker_checks_test \
-  //tests/linker:linker_test
+  //tests/linker:linker_test \
+  //runtime/fiber:fiber_test \
+  //tests/async:async_test
