@@ -57,7 +57,15 @@ def _coverage_standin_impl(rctx):
 _coverage_standin = repository_rule(implementation = _coverage_standin_impl)
 
 # Debian-packaged libraries: repository name -> BUILD file in third_party/.
-_SYSTEM_LIBRARIES = ["asmjit", "zydis", "absl", "gtest", "benchmark", "wabt"]
+_SYSTEM_LIBRARIES = [
+    "asmjit",
+    "zydis",
+    "absl",
+    "gtest",
+    "benchmark",
+    "wabt",
+    "boost_context",
+]
 
 def kiln_dependencies():
     existing = native.existing_rules()

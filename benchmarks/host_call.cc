@@ -10,31 +10,16 @@
 #include <cstdint>
 
 #include "benchmark/benchmark.h"
+#include "benchmarks/host_call_module.h"
 #include "engine/kiln.h"
 #include "linker/linker.h"
 
 namespace kiln {
 namespace {
 
-constexpr int32_t kBatch = 1000;
-
-constexpr const char* kWat = R"(
-  (module
-    (import "host" "nop" (func $nop (param i32)))
-    (func (export "loop_nop") (param $n i32)
-      (local $i i32)
-      (loop $l
-        (call $nop (local.get $i))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br_if $l (i32.lt_u (local.get $i) (local.get $n)))))
-    (func (export "nop") (param i32) (result i32) (local.get 0)))
-)";
-
-void SetPerCall(benchmark::State& state, int64_t calls_per_iteration) {
-  state.counters["per_call"] = benchmark::Counter(
-      static_cast<double>(state.iterations() * calls_per_iteration),
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
-}
+using bench::kBatch;
+using bench::SetPerCall;
+constexpr const char* kWat = bench::kHostCallWat;
 
 // The baseline: a non-inlined C++ function with a host function's shape,
 // called through a pointer the compiler cannot see through.

@@ -42,6 +42,12 @@ Engine::Engine(const Config& config)
       impl_->pool_status = pool.status();
     }
   }
+  if (config.async_support) {
+    // Up to 256 stacks kept for reuse (address space only, MAP_NORESERVE,
+    // beyond the pages a call touched).
+    impl_->fiber_stacks = std::make_unique<runtime::FiberStackPool>(
+        config.async_stack_size, 256);
+  }
 }
 
 namespace internal {

@@ -68,6 +68,17 @@ struct Config {
   // first instantiation or Module::InitializeCopyOnWriteImage) instead of
   // copying the segments (wasmtime's memory_init_cow).
   bool memory_init_cow = true;
+  // Async support (engine/async_call.h, wasmtime's async_support): calls
+  // into wasm go through the async entry points (CallAsync,
+  // InstantiateAsync, ...) and run on a fiber, where async host functions
+  // (Linker<T>::FuncWrapAsync / FuncNewAsync) and epoch yields suspend
+  // them; synchronous calls from outside are errors.
+  bool async_support = false;
+  // Size of each fiber stack (one per store with an async call; reused
+  // through the engine's pool). At least 256 KiB: kHostStackReserve (128
+  // KiB) of it is kept for host frames below wasm's stack limit, and wasm
+  // gets min(max_wasm_stack, the rest).
+  size_t async_stack_size = size_t{2} << 20;
 };
 
 // Every function type the engine has seen, interned to a dense id. Two

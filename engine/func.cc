@@ -123,7 +123,8 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline Result<void> CallWasmRawInline(
   runtime::BeginEntry(frame, store.runtime_limits(),
                       store.engine().impl()->config.max_wasm_stack);
   using Fn = void (*)(const void*, runtime::EntryFrame*, void*, ValRaw*);
-  reinterpret_cast<Fn>(const_cast<void*>(entry))(ref->code, &frame, ref->vmctx, values);
+  reinterpret_cast<Fn>(const_cast<void*>(entry))(ref->code, &frame,
+                                                 ref->vmctx, values);
   runtime::EndEntry(frame);
   if (ABSL_PREDICT_FALSE(frame.trap.trapped)) return TrappedRaw(store, frame);
   return Result<void>();
@@ -277,6 +278,9 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline Result<void> CallRawInline(
 
 Result<void> Func::CallRaw(StoreOpaque& store, ValRaw* values) const {
   if (ABSL_PREDICT_FALSE(!OwnedBy(store))) return WrongStoreError();
+  if (ABSL_PREDICT_FALSE(store.sync_call_refused())) {
+    return internal::SyncCallRefusedError("Func::CallRaw");
+  }
   return CallRawInline(ref_, store, values);
 }
 
@@ -342,6 +346,9 @@ ABSL_ATTRIBUTE_NOINLINE Result<void> CallValsBig(
 Result<void> Func::Call(StoreOpaque& store, absl::Span<const Val> params,
                         absl::Span<Val> results) const {
   if (ABSL_PREDICT_FALSE(!OwnedBy(store))) return WrongStoreError();
+  if (ABSL_PREDICT_FALSE(store.sync_call_refused())) {
+    return internal::SyncCallRefusedError("Func::Call");
+  }
   const FuncType& type =
       store.engine().impl()->signatures.Lookup(ref_->type_id);
   const size_t np = type.params.size();
@@ -366,6 +373,15 @@ Result<std::vector<Val>> Func::Call(StoreOpaque& store,
   if (r.is_trap()) return std::move(r.trap());
   if (!r.ok()) return r.status();
   return results;
+}
+
+AsyncCall<std::vector<Val>> Func::CallAsync(
+    StoreOpaque& store, absl::Span<const Val> params) const {
+  return internal::StartAsync<std::vector<Val>>(
+      store, "Func::CallAsync",
+      [f = *this, s = &store,
+       p = std::vector<Val>(params.begin(), params.end())]()
+          -> Result<std::vector<Val>> { return f.Call(*s, p); });
 }
 
 }  // namespace kiln

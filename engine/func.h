@@ -19,6 +19,7 @@
 #include "absl/base/optimization.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "engine/async_call.h"
 #include "engine/store.h"
 #include "engine/store_id.h"
 #include "engine/trap.h"
@@ -112,6 +113,10 @@ class Func {
   // (max(#params, #results) slots). No type check; funcref values are not
   // checked either (as for ValRaw everywhere).
   Result<void> CallRaw(StoreOpaque& store, ValRaw* values) const;
+  // Async stores (engine/async_call.h): Call run on the store's fiber when
+  // polled; the parameters are copied.
+  AsyncCall<std::vector<Val>> CallAsync(StoreOpaque& store,
+                                        absl::Span<const Val> params) const;
 
   StoreId store_id() const { return store_; }
   bool OwnedBy(const StoreOpaque& store) const { return store.id() == store_; }
@@ -283,7 +288,10 @@ class TypedFunc<R(A...)> {
   // Checks the store first (WrongStoreError()).
   ABSL_ATTRIBUTE_ALWAYS_INLINE Result<R> Call(StoreOpaque& store,
                                               A... args) const {
-    if (ABSL_PREDICT_FALSE(!func_.OwnedBy(store))) return WrongStore();
+    if (ABSL_PREDICT_FALSE(!func_.OwnedBy(store) ||
+                           store.sync_call_refused())) {
+      return Refused(store);
+    }
     if (ABSL_PREDICT_FALSE(entry_ == nullptr)) return CallHost(store, args...);
     const abi::VMFuncRef* ref = func_.raw();
     runtime::EntryFrame frame;
@@ -294,15 +302,15 @@ class TypedFunc<R(A...)> {
       uint64_t ret[kNumResults];
       using Fn = void (*)(void*, runtime::EntryFrame*, internal::RegArgT<A>...,
                           uint64_t*);
-      reinterpret_cast<Fn>(const_cast<void*>(entry_))(ref->vmctx, &frame,
-                                   internal::RegArg<A>::Get(args)..., ret);
+      const Fn fn = reinterpret_cast<Fn>(const_cast<void*>(entry_));
+      fn(ref->vmctx, &frame, internal::RegArg<A>::Get(args)..., ret);
       runtime::EndEntry(frame);
       if (ABSL_PREDICT_FALSE(frame.trap.trapped)) return Trapped(store, frame);
       return ReadMulti(ret, std::make_index_sequence<kNumResults>());
     } else if constexpr (std::is_void_v<R>) {
       using Fn = void (*)(void*, runtime::EntryFrame*, internal::RegArgT<A>...);
-      reinterpret_cast<Fn>(const_cast<void*>(entry_))(ref->vmctx, &frame,
-                                   internal::RegArg<A>::Get(args)...);
+      const Fn fn = reinterpret_cast<Fn>(const_cast<void*>(entry_));
+      fn(ref->vmctx, &frame, internal::RegArg<A>::Get(args)...);
       runtime::EndEntry(frame);
       if (ABSL_PREDICT_FALSE(frame.trap.trapped)) return Trapped(store, frame);
       return Result<void>();
@@ -316,6 +324,17 @@ class TypedFunc<R(A...)> {
     }
   }
 
+  // Async stores (engine/async_call.h): the call, run on the store's fiber
+  // when polled. The TypedFunc and the arguments are copied into it; the
+  // store must outlive it (a store destroyed first cancels it).
+  AsyncCall<R> CallAsync(StoreOpaque& store, A... args) const {
+    return internal::StartAsync<R>(
+        store, "TypedFunc::CallAsync",
+        [f = *this, s = &store, args...]() -> Result<R> {
+          return f.Call(*s, args...);
+        });
+  }
+
   const Func& func() const { return func_; }
 
  private:
@@ -324,8 +343,9 @@ class TypedFunc<R(A...)> {
     return R(internal::FromSlot<std::tuple_element_t<I, R>>(ret[I])...);
   }
 
-  ABSL_ATTRIBUTE_NOINLINE static Result<R> WrongStore() {
-    return WrongStoreError();
+  ABSL_ATTRIBUTE_NOINLINE Result<R> Refused(StoreOpaque& store) const {
+    if (!func_.OwnedBy(store)) return WrongStoreError();
+    return internal::SyncCallRefusedError("TypedFunc::Call");
   }
 
   ABSL_ATTRIBUTE_NOINLINE static Result<R> Trapped(

@@ -10,6 +10,9 @@ namespace kiln {
 
 Result<Instance> Instance::Create(StoreOpaque& store, const Module& module,
                                   absl::Span<const Extern> imports) {
+  if (store.sync_call_refused()) {
+    return internal::SyncCallRefusedError("Instance::Create");
+  }
   if (!(module.engine() == store.engine())) {
     return absl::InvalidArgumentError(
         "the module and the store belong to different engines");

@@ -28,6 +28,7 @@
 #include "runtime/code/code_memory.h"
 #include "runtime/code/code_registry.h"
 #include "runtime/memory/linear_memory.h"
+#include "runtime/fiber/fiber_stack.h"
 #include "runtime/pool/pooling_allocator.h"
 #include "runtime/traps/entry.h"
 #include "runtime/vm/instance.h"
@@ -66,6 +67,9 @@ struct EngineImpl {
   // them), or why it could not be mapped (then instantiation fails).
   std::unique_ptr<runtime::PoolingAllocator> pool;
   absl::Status pool_status;
+  // Config::async_support: the fiber stacks of the stores' async calls
+  // (engine/async_call.cc), Config::async_stack_size each, reused.
+  std::unique_ptr<runtime::FiberStackPool> fiber_stacks;
 };
 
 // A process-wide unique id (never 0): identifies a module's memory image in
@@ -193,6 +197,9 @@ struct StoreImpl {
   // Engine-owned HostFuncs (engine/host_func.h) materialized in this store:
   // HostFuncState* -> its HostFuncCtx here (made on first use).
   absl::flat_hash_map<const void*, std::shared_ptr<void>> host_func_contexts;
+  // The store's fiber for async calls (engine/async_call.h), made on the
+  // first one; reset first by ~StoreOpaque.
+  std::unique_ptr<AsyncDriver> async_driver;
 };
 
 // runtime::Trap -> Trap with symbolized frames.

@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "engine/async_call.h"
 #include "engine/engine.h"
 #include "engine/internal.h"
 #include "engine/store.h"
@@ -77,6 +78,21 @@ void StoreOpaque::EpochDeadlineCallback(EpochDeadlineCallbackFn callback) {
   epoch_deadline_callback_ = std::move(callback);
   limits_.epoch_ptr = &engine_.impl()->epoch;
   limits_.on_epoch_deadline = &StoreOpaque::OnEpochDeadline;
+}
+
+void StoreOpaque::EpochDeadlineAsyncYieldAndUpdate(uint64_t delta) {
+  // The new deadline counts from the epoch at the yield (as wasmtime sets
+  // it before yielding): ticks while the guest waited to be polled again
+  // count towards it.
+  EpochDeadlineCallback([delta](StoreOpaque& s) -> absl::StatusOr<uint64_t> {
+    const uint64_t deadline = DeadlineAfter(s.engine().CurrentEpoch(), delta);
+    if (absl::Status st = internal::Yield(s, "epoch deadline async yield");
+        !st.ok()) {
+      return st;
+    }
+    const uint64_t now = s.engine().CurrentEpoch();
+    return deadline > now ? deadline - now : 0;
+  });
 }
 
 // Called by the NewEpoch builtin (runtime/vm/builtins.cc) with the

@@ -1,5 +1,6 @@
 #include "engine/store.h"
 
+#include "engine/async_call.h"
 #include "engine/internal.h"
 
 namespace kiln {
@@ -8,8 +9,14 @@ StoreOpaque::StoreOpaque(const Engine& engine, const void* data_tag)
     : engine_(engine),
       id_(StoreId::Next()),
       data_tag_(data_tag),
-      impl_(std::make_unique<internal::StoreImpl>()) {}
+      impl_(std::make_unique<internal::StoreImpl>()),
+      sync_call_refused_(engine.config().async_support) {}
 
-StoreOpaque::~StoreOpaque() = default;
+// An unfinished async call is cancelled (its fiber unwound) while the
+// store, its instances and its hooks are all still there.
+StoreOpaque::~StoreOpaque() {
+  impl_->async_driver.reset();
+  async_driver_ = nullptr;
+}
 
 }  // namespace kiln

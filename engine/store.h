@@ -24,6 +24,7 @@ namespace kiln {
 
 namespace internal {
 struct StoreImpl;
+class AsyncDriver;
 
 // A distinct address per store data type T (Store<T>), so that untyped
 // paths (HostFunc::IntoFunc, Caller<T> from Caller<>) can refuse a host
@@ -80,6 +81,19 @@ class StoreOpaque {
   using EpochDeadlineCallbackFn =
       std::function<absl::StatusOr<uint64_t>(StoreOpaque&)>;
   void EpochDeadlineCallback(EpochDeadlineCallbackFn callback);
+  // Async stores only (engine/async_call.h): at the deadline the guest
+  // yields -- its async call returns kPending, with the waker run at once
+  // -- and continues at the next Poll with the deadline moved to the
+  // current epoch + `delta` (wasmtime's epoch_deadline_async_yield_and_
+  // update). Outside an async call the deadline traps "interrupt: ...".
+  void EpochDeadlineAsyncYieldAndUpdate(uint64_t delta);
+
+  // --- Async (engine/async_call.h).
+  // True while a synchronous call into wasm (Func::Call, TypedFunc::Call,
+  // Instance::Create, InstancePre::Instantiate) is an error: the engine
+  // has Config::async_support and this store's async call is not the one
+  // running (host functions inside it may call synchronously).
+  bool sync_call_refused() const { return sync_call_refused_; }
 
  protected:
   StoreOpaque(const Engine& engine, const void* data_tag);
@@ -98,6 +112,11 @@ class StoreOpaque {
   // trap) and the VMRuntimeLimits hook that runs it.
   EpochDeadlineCallbackFn epoch_deadline_callback_;
   static bool OnEpochDeadline(void* store);
+  // Cleared by internal::AsyncDriver while the store's async call runs.
+  bool sync_call_refused_;
+  // StoreImpl::async_driver, for the inline path of the async entry points.
+  internal::AsyncDriver* async_driver_ = nullptr;
+  friend class internal::AsyncDriver;
 };
 
 template <typename T = void>

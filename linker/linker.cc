@@ -43,6 +43,9 @@ wasm::ExternKind Definition::kind() const {
 // --- InstancePreBase
 
 Result<Instance> InstancePreBase::Instantiate(StoreOpaque& store) const {
+  if (store.sync_call_refused()) {
+    return internal::SyncCallRefusedError("InstancePre::Instantiate");
+  }
   const State& s = *state_;
   if (!(store.engine() == s.module.engine())) {
     return absl::InvalidArgumentError(

@@ -36,6 +36,9 @@
 #include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "engine/async_call.h"
+#include "engine/async_host_func.h"
 #include "engine/engine.h"
 #include "engine/extern.h"
 #include "engine/func.h"
@@ -118,6 +121,23 @@ class InstancePre : public InstancePreBase {
   // No type checks here: InstantiatePre did them.
   Result<Instance> Instantiate(Store<T>& store) const {
     return InstancePreBase::Instantiate(store);
+  }
+  // Async stores (engine/async_call.h): Instantiate (segments, the start
+  // function) on the store's fiber when polled. The InstancePre is copied
+  // into the call (a shared handle).
+  AsyncCall<Instance> InstantiateAsync(Store<T>& store) const {
+    return InstantiateAsyncAt(store, "InstancePre::InstantiateAsync");
+  }
+
+ private:
+  template <typename U>
+  friend class Linker;
+  AsyncCall<Instance> InstantiateAsyncAt(Store<T>& store,
+                                         std::string_view where) const {
+    return internal::StartAsync<Instance>(
+        store, where, [pre = *this, s = &store]() -> Result<Instance> {
+          return pre.Instantiate(*s);
+        });
   }
 };
 
@@ -262,6 +282,15 @@ class Linker : public LinkerBase {
     return *this;
   }
 
+ private:
+  static absl::Status AsyncNotEnabled(std::string_view method,
+                                      std::string_view where) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(std::string(method), ": ", std::string(where),
+                     ": the engine's Config::async_support is off"));
+  }
+
+ public:
   // FuncWrap: the callable may take `Caller<T>&` (or the untyped
   // `Caller<>&`) first; see engine/host_func.h.
   template <typename F>
@@ -317,6 +346,47 @@ class Linker : public LinkerBase {
     }
   }
 
+  // FuncWrapAsync: as FuncWrap, but the callable returns a Future<R>
+  // (engine/future.h; R void, a wasm scalar or a std::tuple of them): the
+  // wasm caller waits for it on its fiber, its thread free for the event
+  // loop (engine/async_call.h). The callable may take Caller<T>& first.
+  // Needs Config::async_support; called outside an async call, the function
+  // traps.
+  template <typename F>
+  absl::Status FuncWrapAsync(std::string_view module, std::string_view name,
+                             F f) {
+    const std::string where =
+        absl::StrCat("async host function `", std::string(module), "::",
+                     std::string(name), "`");
+    if (!engine().config().async_support) {
+      return AsyncNotEnabled("Linker::FuncWrapAsync", where);
+    }
+    return FuncWrap(module, name,
+                    internal::MakeAsyncWrap<T>(std::move(f), where));
+  }
+  // FuncNewAsync: fn(Caller<T>&, span<const Val> params) ->
+  // Future<std::vector<Val>> (the results, checked against `type`).
+  template <typename F>
+  absl::Status FuncNewAsync(std::string_view module, std::string_view name,
+                            const FuncType& type, F fn) {
+    std::string where =
+        absl::StrCat("async host function `", std::string(module), "::",
+                     std::string(name), "`");
+    if (!engine().config().async_support) {
+      return AsyncNotEnabled("Linker::FuncNewAsync", where);
+    }
+    return FuncNew(
+        module, name, type,
+        [fn = std::move(fn), type, where = std::move(where)](
+            Caller<T>& caller, absl::Span<const Val> params,
+            absl::Span<Val> results) mutable -> absl::Status {
+          Future<std::vector<Val>> future = fn(caller, params);
+          return internal::CopyAsyncResults(
+              type, where, internal::Await(caller.store(), future, where),
+              results);
+        });
+  }
+
   // Defines module::name; the item must belong to `store`.
   absl::Status Define(Store<T>& store, std::string_view module,
                       std::string_view name, const Extern& item) {
@@ -353,6 +423,18 @@ class Linker : public LinkerBase {
                       const kiln::Module& module) {
     return LinkerBase::Module(store, module_name, module);
   }
+  // Async stores: Module on the store's fiber when polled (a Reactor's
+  // instantiation and `_initialize` may wait on async host functions). The
+  // Linker and the store must outlive the call.
+  AsyncCall<void> ModuleAsync(Store<T>& store, std::string_view module_name,
+                              const kiln::Module& module) {
+    return internal::StartAsync<void>(
+        store, "Linker::ModuleAsync",
+        [this, s = &store, name = std::string(module_name),
+         module]() -> Result<void> {
+          return Result<void>(LinkerBase::Module(*s, name, module));
+        });
+  }
 
   // Resolves and type-checks every import of `module` now.
   absl::StatusOr<InstancePre<T>> InstantiatePre(
@@ -365,6 +447,16 @@ class Linker : public LinkerBase {
   Result<kiln::Instance> Instantiate(Store<T>& store,
                                      const kiln::Module& module) const {
     return LinkerBase::Instantiate(store, module);
+  }
+  // Async stores: resolves the imports now (InstantiatePre), instantiates
+  // on the store's fiber when polled.
+  AsyncCall<kiln::Instance> InstantiateAsync(Store<T>& store,
+                                             const kiln::Module& module) const {
+    absl::StatusOr<InstancePre<T>> pre = InstantiatePre(store, module);
+    if (!pre.ok()) {
+      return AsyncCall<kiln::Instance>(Result<kiln::Instance>(pre.status()));
+    }
+    return pre->InstantiateAsyncAt(store, "Linker::InstantiateAsync");
   }
 
   // module::name in `store` (host functions materialized). NotFound when

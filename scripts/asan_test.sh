@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The embedding-API safety tests (and the C API's ownership rules) with
-# AddressSanitizer and LeakSanitizer over everything
+# The embedding-API safety tests (the C API's ownership rules, and the
+# fiber / async-call tests, whose stack switches are annotated for ASan)
+# with AddressSanitizer and LeakSanitizer over everything
 # (engine, linker, runtime, compiler), built with clang in an output base of
 # its own (the default gcc build is untouched). A stale handle read through
 # the API would be a heap-use-after-free here.
@@ -14,4 +15,6 @@ bazel --output_base="$output_base" --max_idle_secs=300 test --config=asan \
   //tests/store_safety:store_safety_test \
   //tests/linker:linker_checks_test \
   //tests/linker:linker_test \
-  //capi:examples
+  //capi:examples \
+  //runtime/fiber:fiber_test \
+  //tests/async:async_test

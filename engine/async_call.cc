@@ -1,0 +1,171 @@
+#include "engine/async_call.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "engine/internal.h"
+#include "runtime/fiber/fiber.h"
+#include "runtime/traps/stack_limit.h"
+
+namespace kiln::internal {
+
+struct AsyncDriver::Impl {
+  runtime::FiberStackPool* pool = nullptr;
+  std::optional<runtime::Fiber> fiber;
+  bool started = false;   // resumed at least once
+  bool shutdown = false;
+};
+
+namespace {
+// Debian's abseil has its own string_view.
+absl::string_view Sv(std::string_view s) { return {s.data(), s.size()}; }
+constexpr size_t kMinAsyncStack = runtime::kHostStackReserve * 2;
+}  // namespace
+
+absl::StatusOr<AsyncDriver*> AsyncDriver::Begin(StoreOpaque& store,
+                                                std::string_view where) {
+  const Config& config = store.engine().config();
+  if (!config.async_support) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        Sv(where),
+        ": the engine's Config::async_support is off; use the synchronous "
+        "call"));
+  }
+  std::unique_ptr<AsyncDriver>& slot = store.impl().async_driver;
+  if (slot == nullptr) {
+    if (config.async_stack_size < kMinAsyncStack) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          Sv(where), ": Config::async_stack_size is ", config.async_stack_size,
+          " bytes; at least ", kMinAsyncStack, " are needed (",
+          runtime::kHostStackReserve, " are kept for host frames)"));
+    }
+    runtime::FiberStackPool* pool = store.engine().impl()->fiber_stacks.get();
+    absl::StatusOr<runtime::FiberStack> stack = pool->Acquire();
+    if (!stack.ok()) {
+      return absl::Status(stack.status().code(),
+                          absl::StrCat(Sv(where), ": ", stack.status().message()));
+    }
+    std::unique_ptr<AsyncDriver> driver(new AsyncDriver(store));
+    AsyncDriver* d = driver.get();
+    d->impl_->pool = pool;
+    d->impl_->fiber.emplace(*std::move(stack), [d](runtime::Fiber& f) {
+      for (;;) {
+        d->job_.run(d->job_.object);
+        d->job_finished_ = true;
+        f.Suspend();
+        if (d->impl_->shutdown) return;
+      }
+    });
+    slot = std::move(driver);
+    store.async_driver_ = slot.get();
+  }
+  if (slot->busy_) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        Sv(where),
+        ": the store is running an async call already (one at a time; a "
+        "host function inside it calls wasm with the synchronous "
+        "Func::Call / TypedFunc::Call, which runs on the same fiber)"));
+  }
+  return slot.get();
+}
+
+AsyncDriver::AsyncDriver(StoreOpaque& store)
+    : store_(store), impl_(new Impl) {}
+
+AsyncDriver::~AsyncDriver() {
+  if (busy_) {
+    if (owner_ != nullptr) owner_->Orphan();
+    Cancel();
+  }
+  runtime::Fiber& fiber = *impl_->fiber;
+  if (fiber.running()) {
+    std::fprintf(stderr, "kiln: a store was destroyed inside its async call\n");
+    std::abort();
+  }
+  if (impl_->started && !fiber.done()) {
+    impl_->shutdown = true;
+    fiber.Resume();  // the body returns
+  }
+  impl_->pool->Release(std::move(fiber).TakeStack());
+  delete impl_;
+}
+
+AsyncPoll AsyncDriver::Poll() {
+  job_started_ = true;
+  impl_->started = true;
+  store_.sync_call_refused_ = false;
+  impl_->fiber->Resume();
+  store_.sync_call_refused_ = true;
+  return job_finished_ ? AsyncPoll::kReady : AsyncPoll::kPending;
+}
+
+void AsyncDriver::FinishJob() {
+  job_.destroy(job_.object);
+  if (heap_job_) ::operator delete(job_.object);
+  heap_job_ = false;
+  job_.object = nullptr;
+  result_slot_ = nullptr;
+  owner_ = nullptr;
+  waker_ = nullptr;
+  busy_ = false;
+  job_started_ = false;
+  job_finished_ = false;
+  cancelled_ = false;
+}
+
+void AsyncDriver::Cancel() {
+  if (!busy_) return;
+  if (job_started_) {
+    cancelled_ = true;
+    while (!job_finished_) Poll();
+  }
+  FinishJob();
+}
+
+void AsyncDriver::Wake() {
+  if (waker_) waker_();
+}
+
+bool AsyncDriver::running() const {
+  return busy_ && impl_->fiber->running();
+}
+
+absl::Status AsyncDriver::Suspend() {
+  if (!cancelled_) impl_->fiber->Suspend();
+  if (cancelled_) {
+    return absl::CancelledError("async call dropped while it was waiting");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<AsyncDriver*> RunningDriver(StoreOpaque& store,
+                                           std::string_view where) {
+  AsyncDriver* d = store.impl().async_driver.get();
+  if (d == nullptr || !d->running()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        Sv(where),
+        ": called outside an async call (it needs Config::async_support and "
+        "an async entry point: CallAsync, InstantiateAsync, ...)"));
+  }
+  return d;
+}
+
+absl::Status SyncCallRefusedError(std::string_view where) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      Sv(where),
+      ": the store has Config::async_support: call wasm with CallAsync / "
+      "InstantiateAsync (host functions inside an async call may call "
+      "synchronously)"));
+}
+
+absl::Status Yield(StoreOpaque& store, std::string_view where) {
+  absl::StatusOr<AsyncDriver*> d = RunningDriver(store, where);
+  if (!d.ok()) return d.status();
+  (*d)->Wake();
+  return (*d)->Suspend();
+}
+
+}  // namespace kiln::internal

@@ -1,0 +1,298 @@
+// Async calls: wasm run on a fiber, driven by the embedder's event loop.
+//
+// With Config::async_support, every call into wasm of a store goes through
+// an async entry point (TypedFunc::CallAsync, Func::CallAsync,
+// Linker<T>::InstantiateAsync / ModuleAsync, InstancePre<T>::
+// InstantiateAsync). Each returns an AsyncCall<R> at once, without running
+// anything; Poll() runs the call on the store's fiber (its own stack,
+// engine/README.md "Async") until it finishes (kReady: TakeResult()) or
+// waits (kPending): an async host function returned a Future that is not
+// complete yet, or the guest yielded (epoch deadline, fuel interval). The
+// waker (SetWaker) runs when the call can go on -- the future completed, or
+// at once for a yield -- and the event loop then polls again. Inside the
+// call, host functions may call back into wasm with the ordinary
+// synchronous Func::Call / TypedFunc::Call: they run on the same fiber, and
+// a wait deep inside suspends the whole chain.
+//
+// Rules (as wasmtime's): a synchronous call or instantiation on an async
+// store outside its running async call is an error (FailedPrecondition,
+// not a hang); an async entry point on a store without async support is an
+// error; a store runs one async call at a time (the next one fails until
+// the previous is finished or dropped). Dropping an unfinished AsyncCall
+// cancels it: its pending waits fail ("async call dropped"), which traps
+// the guest, and the fiber unwinds before the destructor returns.
+#ifndef KILN_ENGINE_ASYNC_CALL_H_
+#define KILN_ENGINE_ASYNC_CALL_H_
+
+#include <cstddef>
+#include <new>
+#include <optional>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "absl/base/optimization.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "engine/future.h"
+#include "engine/store.h"
+#include "engine/trap.h"
+
+namespace kiln {
+
+enum class AsyncPoll { kReady, kPending };
+
+namespace internal {
+
+class AsyncCallBase;
+
+// One job at a time: a type-erased callable and its result, placed in the
+// driver's buffer (no allocation when it fits).
+struct AsyncJob {
+  void (*run)(void* job) = nullptr;      // on the fiber
+  void (*destroy)(void* job) = nullptr;  // on the host
+  void* object = nullptr;
+};
+
+// The store's fiber and its one running job (engine/async_call.cc). The
+// fiber lives as long as the store (its stack from the engine's pool) and
+// runs jobs one after another.
+class AsyncDriver {
+ public:
+  static constexpr size_t kInlineJobBytes = 256;
+
+  // The store's driver, ready for a new job; errors when the store has no
+  // async support, is running a job already, or no stack could be mapped.
+  // `where` names the entry point in the message.
+  static absl::StatusOr<AsyncDriver*> Begin(StoreOpaque& store,
+                                            std::string_view where);
+  ~AsyncDriver();
+
+  // The store's driver when it exists and is free (inline fast path of
+  // Begin), else null.
+  static AsyncDriver* IdleDriver(StoreOpaque& store) {
+    AsyncDriver* d = store.async_driver_;
+    return d != nullptr && !d->busy_ ? d : nullptr;
+  }
+
+  // Storage for the job object: the inline buffer, or the heap.
+  template <typename Job>
+  void* AllocateJob() {
+    if constexpr (sizeof(Job) <= kInlineJobBytes &&
+                  alignof(Job) <= alignof(std::max_align_t)) {
+      heap_job_ = false;
+      return buffer_;
+    } else {
+      heap_job_ = true;
+      return ::operator new(sizeof(Job), std::align_val_t(alignof(Job)));
+    }
+  }
+  void SetJob(AsyncJob job, AsyncCallBase* owner) {
+    job_ = job;
+    owner_ = owner;
+    busy_ = true;
+    job_started_ = false;
+    job_finished_ = false;
+    cancelled_ = false;
+  }
+  // Where the job keeps its std::optional<Result<R>>.
+  void SetResultSlot(void* slot) { result_slot_ = slot; }
+  void* result_slot() const { return result_slot_; }
+  void SetOwner(AsyncCallBase* owner) { owner_ = owner; }
+
+  // Host side: runs the job until it finishes or waits.
+  AsyncPoll Poll();
+  // Destroys the job (after its result was moved out) and frees the driver
+  // for the next one.
+  void FinishJob();
+  // Host side: cancels an unfinished job (see the header comment).
+  void Cancel();
+  void SetWaker(absl::AnyInvocable<void()> waker) { waker_ = std::move(waker); }
+  // Runs the waker (any thread).
+  void Wake();
+
+  // Fiber side: true while this driver's job runs on the current thread.
+  bool running() const;
+  // Fiber side: gives the thread back to Poll until the next Poll; an error
+  // when the call is being cancelled.
+  absl::Status Suspend();
+
+ private:
+  struct Impl;
+  explicit AsyncDriver(StoreOpaque& store);
+  friend struct DriverAccess;
+  StoreOpaque& store_;
+  Impl* impl_ = nullptr;
+  AsyncJob job_;
+  void* result_slot_ = nullptr;
+  AsyncCallBase* owner_ = nullptr;
+  absl::AnyInvocable<void()> waker_;
+  bool busy_ = false;
+  bool job_started_ = false;
+  bool job_finished_ = false;
+  bool cancelled_ = false;
+  bool heap_job_ = false;
+  alignas(std::max_align_t) unsigned char buffer_[kInlineJobBytes];
+};
+
+// The driver of the async call running on this thread for `store`, or an
+// error naming `where` (an async host function or a yield called outside
+// an async call).
+absl::StatusOr<AsyncDriver*> RunningDriver(StoreOpaque& store,
+                                           std::string_view where);
+
+// Waits (suspending the store's fiber) until `future` is complete.
+template <typename T>
+FutureValue<T> Await(StoreOpaque& store, Future<T>& future,
+                     std::string_view where) {
+  if (future.ready()) return future.Take();
+  absl::StatusOr<AsyncDriver*> driver = RunningDriver(store, where);
+  if (!driver.ok()) return driver.status();
+  AsyncDriver* d = *driver;
+  future.SetWaker([d] { d->Wake(); });
+  while (!future.ready()) {
+    if (absl::Status s = d->Suspend(); !s.ok()) return s;
+  }
+  return future.Take();
+}
+
+// "<where>: the store has Config::async_support ..." (a synchronous call
+// or instantiation outside the store's async call).
+absl::Status SyncCallRefusedError(std::string_view where);
+
+// Gives the thread back to the event loop once (the waker runs at once, so
+// the loop polls again after its other work).
+absl::Status Yield(StoreOpaque& store, std::string_view where);
+
+class AsyncCallBase {
+ public:
+  AsyncCallBase(const AsyncCallBase&) = delete;
+  AsyncCallBase& operator=(const AsyncCallBase&) = delete;
+
+ protected:
+  AsyncCallBase() = default;
+  explicit AsyncCallBase(AsyncDriver* driver) : driver_(driver) {}
+  AsyncCallBase(AsyncCallBase&& other) noexcept
+      : driver_(std::exchange(other.driver_, nullptr)) {
+    if (driver_ != nullptr) driver_->SetOwner(this);
+  }
+  ~AsyncCallBase() {
+    if (driver_ != nullptr) driver_->Cancel();
+  }
+  AsyncDriver* driver_ = nullptr;
+
+ private:
+  friend class AsyncDriver;
+  // The store is being destroyed with this call unfinished.
+  void Orphan() { driver_ = nullptr; orphaned_ = true; }
+
+ protected:
+  bool orphaned_ = false;
+};
+
+template <typename R, typename F>
+struct AsyncJobOf {
+  F fn;
+  std::optional<Result<R>> result;
+  explicit AsyncJobOf(F f) : fn(std::move(f)) {}
+  static void Run(void* p) {
+    auto* job = static_cast<AsyncJobOf*>(p);
+    job->result.emplace(job->fn());
+  }
+  static void Destroy(void* p) { static_cast<AsyncJobOf*>(p)->~AsyncJobOf(); }
+};
+
+}  // namespace internal
+
+template <typename R>
+class AsyncCall;
+namespace internal {
+template <typename R, typename F>
+AsyncCall<R> StartAsync(StoreOpaque& store, std::string_view where, F&& fn);
+}  // namespace internal
+
+// A call (or instantiation) in progress; see the header comment. Move-only;
+// may move between Polls.
+template <typename R>
+class AsyncCall : public internal::AsyncCallBase {
+ public:
+  // Finished at once (an error before anything ran).
+  explicit AsyncCall(Result<R> result) : result_(std::move(result)) {}
+  AsyncCall(AsyncCall&&) noexcept = default;
+
+  // Runs the call until it finishes or waits.
+  AsyncPoll Poll() {
+    if (result_.has_value()) return AsyncPoll::kReady;
+    if (driver_ == nullptr) {
+      result_.emplace(absl::FailedPreconditionError(
+          orphaned_ ? "AsyncCall::Poll: the store was destroyed"
+                    : "AsyncCall::Poll: the result was taken already"));
+      return AsyncPoll::kReady;
+    }
+    if (driver_->Poll() == AsyncPoll::kPending) return AsyncPoll::kPending;
+    result_ = std::move(*ResultSlot());
+    internal::AsyncDriver* d = std::exchange(driver_, nullptr);
+    d->FinishJob();
+    return AsyncPoll::kReady;
+  }
+  bool done() const { return result_.has_value(); }
+  // The result, after Poll returned kReady (moved out).
+  Result<R> TakeResult() {
+    if (!result_.has_value()) {
+      return absl::FailedPreconditionError(
+          "AsyncCall::TakeResult: the call has not finished");
+    }
+    return *std::move(result_);
+  }
+  // Runs when a Poll would make progress (from Promise::Set's thread, or
+  // inside Poll for a yield). Set it before the first Poll.
+  void SetWaker(absl::AnyInvocable<void()> waker) {
+    if (driver_ != nullptr) driver_->SetWaker(std::move(waker));
+  }
+  // Polls until the call finishes, running `idle` whenever it waits (one
+  // turn of the embedder's event loop, say).
+  Result<R> Run(absl::FunctionRef<void()> idle) {
+    while (Poll() == AsyncPoll::kPending) idle();
+    return TakeResult();
+  }
+
+ private:
+  template <typename R2, typename F>
+  friend AsyncCall<R2> internal::StartAsync(StoreOpaque&, std::string_view,
+                                            F&&);
+  explicit AsyncCall(internal::AsyncDriver* driver)
+      : internal::AsyncCallBase(driver) {}
+  // The running job's result (AsyncJobOf<R, F>::result; see StartAsync).
+  std::optional<Result<R>>* ResultSlot() {
+    return static_cast<std::optional<Result<R>>*>(driver_->result_slot());
+  }
+  std::optional<Result<R>> result_;
+};
+
+namespace internal {
+
+// Runs fn() -> Result<R> on the store's fiber as an AsyncCall<R>.
+template <typename R, typename F>
+AsyncCall<R> StartAsync(StoreOpaque& store, std::string_view where, F&& fn) {
+  AsyncDriver* d = AsyncDriver::IdleDriver(store);
+  if (ABSL_PREDICT_FALSE(d == nullptr)) {
+    absl::StatusOr<AsyncDriver*> driver = AsyncDriver::Begin(store, where);
+    if (!driver.ok()) return AsyncCall<R>(Result<R>(driver.status()));
+    d = *driver;
+  }
+  using Job = AsyncJobOf<R, std::decay_t<F>>;
+  Job* job = new (d->AllocateJob<Job>()) Job(std::forward<F>(fn));
+  AsyncCall<R> call(d);
+  d->SetJob(AsyncJob{&Job::Run, &Job::Destroy, job}, &call);
+  // The result slot, for AsyncCall::ResultSlot.
+  d->SetResultSlot(&job->result);
+  return call;
+}
+
+}  // namespace internal
+
+}  // namespace kiln
+
+#endif  // KILN_ENGINE_ASYNC_CALL_H_

@@ -1,0 +1,131 @@
+// Future<T> / Promise<T>: what an async host function (Linker<T>::
+// FuncWrapAsync, FuncNewAsync) returns, and how the embedder completes it
+// later. A one-shot value: FutureValue<T> (absl::Status for void,
+// absl::StatusOr<T> otherwise).
+//
+//   auto [future, promise] = kiln::MakeFuture<int32_t>();
+//   loop.After(5ms, [p = std::move(promise)]() mutable { p.Set(42); });
+//   return std::move(future);       // the wasm caller waits, its fiber
+//                                   // suspended, its thread free
+//
+// Set may be called on any thread; it runs the waiter's waker (the async
+// call's, see engine/async_call.h) on that thread.
+#ifndef KILN_ENGINE_FUTURE_H_
+#define KILN_ENGINE_FUTURE_H_
+
+#include <memory>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+
+namespace kiln {
+
+template <typename T>
+using FutureValue =
+    std::conditional_t<std::is_void_v<T>, absl::Status, absl::StatusOr<T>>;
+
+namespace internal {
+template <typename T>
+struct FutureState {
+  absl::Mutex mu;
+  std::optional<FutureValue<T>> value ABSL_GUARDED_BY(mu);
+  absl::AnyInvocable<void()> waker ABSL_GUARDED_BY(mu);
+};
+}  // namespace internal
+
+template <typename T>
+class Promise;
+
+template <typename T>
+class Future {
+ public:
+  using value_type = T;
+
+  // A future that is complete already (the host function had the answer at
+  // once: the wasm caller does not suspend).
+  static Future Ready(FutureValue<T> value) {
+    Future f;
+    f.ready_ = std::move(value);
+    return f;
+  }
+
+  Future(Future&&) noexcept = default;
+  Future& operator=(Future&&) noexcept = default;
+
+  bool ready() const {
+    if (ready_.has_value()) return true;
+    if (state_ == nullptr) return false;
+    absl::MutexLock lock(&state_->mu);
+    return state_->value.has_value();
+  }
+  // The value; only when ready().
+  FutureValue<T> Take() {
+    if (ready_.has_value()) return *std::move(ready_);
+    absl::MutexLock lock(&state_->mu);
+    return *std::move(state_->value);
+  }
+  // `waker` runs (once) when the promise is set; at once if it was already.
+  void SetWaker(absl::AnyInvocable<void()> waker) {
+    if (state_ != nullptr) {
+      absl::MutexLock lock(&state_->mu);
+      if (!state_->value.has_value()) {
+        state_->waker = std::move(waker);
+        return;
+      }
+    }
+    waker();
+  }
+
+ private:
+  template <typename U>
+  friend std::pair<Future<U>, Promise<U>> MakeFuture();
+  Future() = default;
+  std::optional<FutureValue<T>> ready_;
+  std::shared_ptr<internal::FutureState<T>> state_;
+};
+
+template <typename T>
+class Promise {
+ public:
+  Promise(Promise&&) noexcept = default;
+  Promise& operator=(Promise&&) noexcept = default;
+
+  // Completes the future (the first Set wins; later ones are ignored) and
+  // runs its waker, if any, on this thread.
+  void Set(FutureValue<T> value) {
+    absl::AnyInvocable<void()> waker;
+    {
+      absl::MutexLock lock(&state_->mu);
+      if (state_->value.has_value()) return;
+      state_->value = std::move(value);
+      waker = std::move(state_->waker);
+    }
+    if (waker) waker();
+  }
+
+ private:
+  template <typename U>
+  friend std::pair<Future<U>, Promise<U>> MakeFuture();
+  Promise() = default;
+  std::shared_ptr<internal::FutureState<T>> state_;
+};
+
+// A pending future and the promise that completes it.
+template <typename T>
+std::pair<Future<T>, Promise<T>> MakeFuture() {
+  auto state = std::make_shared<internal::FutureState<T>>();
+  Future<T> f;
+  f.state_ = state;
+  Promise<T> p;
+  p.state_ = std::move(state);
+  return {std::move(f), std::move(p)};
+}
+
+}  // namespace kiln
+
+#endif  // KILN_ENGINE_FUTURE_H_
