@@ -179,6 +179,7 @@ absl::StatusOr<CompiledModule> CompileModule(
     return absl::ResourceExhaustedError(
         absl::StrCat("compiled code is too large (", total, " bytes)"));
   }
+  const uint8_t padding = backend->padding_byte();
   out.code.reserve(total);
   out.traps.reserve(ntraps);
   out.source_map.reserve(nlocs);
@@ -187,7 +188,7 @@ absl::StatusOr<CompiledModule> CompileModule(
     const isa::CompiledFunction& c = compiled[i];
     size_t aligned = (out.code.size() + kFunctionAlignment - 1) &
                      ~size_t{kFunctionAlignment - 1};
-    out.code.resize(aligned, 0xCC);
+    out.code.resize(aligned, padding);
     const uint32_t base = static_cast<uint32_t>(aligned);
     CompiledFunctionInfo& info = out.functions[i];
     info.func_index = first + i;
@@ -218,6 +219,12 @@ absl::StatusOr<CompiledModule> CompileModule(
     const uint32_t base = out.functions[i].code_offset;
     for (const isa::Relocation& r : compiled[i].relocations) {
       const uint32_t at = base + r.offset;
+      // The only encoding so far; BlobRelocation (resolved at load time)
+      // assumes it too.
+      if (r.encoding != isa::RelocEncoding::kX64PcRel32) {
+        return absl::InternalError(absl::StrCat(
+            Describe(module, first + i), ": unsupported relocation encoding"));
+      }
       if (uint64_t{at} + 4 > out.code.size()) {
         return absl::InternalError(absl::StrCat(
             Describe(module, first + i), ": relocation outside its code"));
