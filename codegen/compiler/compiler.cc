@@ -14,6 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "codegen/ir/function.h"
 #include "codegen/ir/verifier.h"
+#include "codegen/isa/host_backend.h"
 #include "codegen/opt/pass.h"
 #include "runtime/abi/vm_context_counts.h"
 
@@ -101,7 +102,7 @@ absl::StatusOr<CompiledModule> CompileModule(
   std::unique_ptr<isa::Backend> owned_backend;
   const isa::Backend* backend = options.backend;
   if (!backend && !options.skip_codegen) {
-    owned_backend = isa::CreateX64Backend();
+    owned_backend = isa::CreateHostBackend();
     backend = owned_backend.get();
   }
   isa::CompileContext ctx;
