@@ -16,6 +16,7 @@
 #include "codegen/ir/printer.h"
 #include "codegen/ir/verifier.h"
 #include "codegen/isa/backend.h"
+#include "codegen/isa/host_backend.h"
 #include "codegen/opt/pass.h"
 #include "codegen/translate/translator.h"
 #include "wasm/decoder.h"
@@ -69,7 +70,7 @@ int main(int argc, char** argv) {
     kiln::translate::FunctionTranslator tr(m, {});
     kiln::opt::PassManager pm(/*verify_each=*/false);
     kiln::opt::AddDefaultPipeline(pm);
-    auto backend = kiln::isa::CreateX64Backend();
+    auto backend = kiln::isa::CreateHostBackend();
     kiln::isa::CompileContext ctx;
     Clock::duration t_translate{}, t_opt{}, t_backend{};
     size_t failed = 0, insts = 0, code_bytes = 0, body_bytes = 0;

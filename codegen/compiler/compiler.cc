@@ -14,6 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "codegen/ir/function.h"
 #include "codegen/ir/verifier.h"
+#include "codegen/isa/host_backend.h"
 #include "codegen/opt/pass.h"
 #include "runtime/abi/vm_context_counts.h"
 
@@ -101,7 +102,7 @@ absl::StatusOr<CompiledModule> CompileModule(
   std::unique_ptr<isa::Backend> owned_backend;
   const isa::Backend* backend = options.backend;
   if (!backend && !options.skip_codegen) {
-    owned_backend = isa::CreateX64Backend();
+    owned_backend = isa::CreateHostBackend();
     backend = owned_backend.get();
   }
   isa::CompileContext ctx;
@@ -179,6 +180,7 @@ absl::StatusOr<CompiledModule> CompileModule(
     return absl::ResourceExhaustedError(
         absl::StrCat("compiled code is too large (", total, " bytes)"));
   }
+  const uint8_t padding = backend->padding_byte();
   out.code.reserve(total);
   out.traps.reserve(ntraps);
   out.source_map.reserve(nlocs);
@@ -187,7 +189,7 @@ absl::StatusOr<CompiledModule> CompileModule(
     const isa::CompiledFunction& c = compiled[i];
     size_t aligned = (out.code.size() + kFunctionAlignment - 1) &
                      ~size_t{kFunctionAlignment - 1};
-    out.code.resize(aligned, 0xCC);
+    out.code.resize(aligned, padding);
     const uint32_t base = static_cast<uint32_t>(aligned);
     CompiledFunctionInfo& info = out.functions[i];
     info.func_index = first + i;
@@ -218,6 +220,12 @@ absl::StatusOr<CompiledModule> CompileModule(
     const uint32_t base = out.functions[i].code_offset;
     for (const isa::Relocation& r : compiled[i].relocations) {
       const uint32_t at = base + r.offset;
+      // The only encoding so far; BlobRelocation (resolved at load time)
+      // assumes it too.
+      if (r.encoding != isa::RelocEncoding::kX64PcRel32) {
+        return absl::InternalError(absl::StrCat(
+            Describe(module, first + i), ": unsupported relocation encoding"));
+      }
       if (uint64_t{at} + 4 > out.code.size()) {
         return absl::InternalError(absl::StrCat(
             Describe(module, first + i), ": relocation outside its code"));

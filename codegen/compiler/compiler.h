@@ -37,7 +37,7 @@ namespace kiln::compiler {
 
 struct CompileOptions {
   // The backend to use; nullptr = the default x86-64 backend
-  // (isa::CreateX64Backend()).
+  // (isa::CreateHostBackend()).
   const isa::Backend* backend = nullptr;
   isa::CpuFeatures features = isa::CpuFeatures::Host();
   // Prologue stack-limit check against VMRuntimeLimits::stack_limit,

@@ -39,6 +39,8 @@ class Abi {
   virtual std::vector<ArgLoc> ArgLocs(absl::Span<const ir::Type> types,
                                       bool ret_area_ptr,
                                       int* num_stack_slots) const = 0;
+  // The register class values of type `t` live in.
+  virtual RegClass RegClassOf(ir::Type t) const = 0;
   // The register a single result of type `t` is returned in.
   virtual PReg ResultReg(ir::Type t) const = 0;
   // Bytes of one stack argument slot.

@@ -35,11 +35,19 @@ enum class RelocTarget : uint8_t {
   kBuiltin,       // index = runtime builtin (libcall) id
 };
 
-// A PC-relative 32-bit field to patch at `offset`:
-//   *(int32_t*)(code + offset) = target - (code + offset) + addend
-// (x64 call rel32: addend = -4).
+// How a relocation's field is encoded: per-ISA kinds (an AArch64 backend
+// adds its own, e.g. a 26-bit BL offset), applied by the compiler's linker
+// (codegen/compiler/compiler.cc).
+enum class RelocEncoding : uint8_t {
+  // x86-64: a PC-relative 32-bit field (call rel32):
+  //   *(int32_t*)(code + offset) = target - (code + offset) + addend
+  kX64PcRel32,
+};
+
+// A field to patch at `offset` so that it refers to `target`.
 struct Relocation {
   uint32_t offset = 0;
+  RelocEncoding encoding = RelocEncoding::kX64PcRel32;
   RelocTarget target = RelocTarget::kWasmFunction;
   uint32_t index = 0;
   int32_t addend = -4;
@@ -82,6 +90,8 @@ class Backend {
  public:
   virtual ~Backend() = default;
   virtual std::string_view name() const = 0;
+  // The byte that pads between functions in a linked blob (x64: int3).
+  virtual uint8_t padding_byte() const = 0;
   virtual absl::StatusOr<CompiledFunction> Compile(const ir::Function& func,
                                                    const CompileContext& ctx) const = 0;
   // The lowered machine code before register allocation, for debugging.

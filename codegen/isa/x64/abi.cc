@@ -39,6 +39,10 @@ std::vector<ArgLoc> Abi::ArgLocs(absl::Span<const ir::Type> types,
   return locs;
 }
 
+RegClass Abi::RegClassOf(ir::Type t) const {
+  return InFloatRegs(t) ? RegClass::kFloat : RegClass::kInt;
+}
+
 PReg Abi::ResultReg(ir::Type t) const {
   return InFloatRegs(t) ? XmmReg(Conv::kFloatRetRegs[0])
                         : GprReg(Conv::kIntRetRegs[0]);

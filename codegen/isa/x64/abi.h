@@ -37,6 +37,7 @@ class Abi final : public isa::Abi {
   std::vector<ArgLoc> ArgLocs(absl::Span<const ir::Type> types,
                               bool ret_area_ptr,
                               int* num_stack_slots) const override;
+  RegClass RegClassOf(ir::Type t) const override;
   PReg ResultReg(ir::Type t) const override;
   int32_t StackSlotSize() const override;
   int32_t IncomingArgsOffset() const override;

@@ -13,6 +13,7 @@ namespace {
 class X64Backend final : public Backend {
  public:
   std::string_view name() const override { return "x64"; }
+  uint8_t padding_byte() const override { return 0xCC; }  // int3
 
   absl::StatusOr<CompiledFunction> Compile(const ir::Function& func,
                                            const CompileContext& ctx) const override {

@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "codegen/isa/emit_buffer.h"
 #include "codegen/isa/x64/abi.h"
 
 namespace kiln::isa::x64 {
@@ -18,18 +19,6 @@ namespace ax = asmjit::x86;
 using asmjit::Imm;
 using asmjit::Label;
 using InstId = ax::Inst::Id;
-
-class ErrorCollector : public asmjit::ErrorHandler {
- public:
-  void handleError(asmjit::Error err, const char* message, asmjit::BaseEmitter*) override {
-    if (error == asmjit::kErrorOk) {
-      error = err;
-      text = message;
-    }
-  }
-  asmjit::Error error = asmjit::kErrorOk;
-  std::string text;
-};
 
 ax::Gp GpOf(int hw, int size) {
   switch (size) {
@@ -88,34 +77,24 @@ class Emitter {
       : f_(f), vc_(f.vcode), ra_(ra), ctx_(ctx) {}
 
   absl::StatusOr<CompiledFunction> Run() {
-    code_.init(asmjit::Environment(asmjit::Arch::kX64));
-    code_.setErrorHandler(&errors_);
-    ax::Assembler a(&code_);
+    ax::Assembler a(&buf_.holder());
     a_ = &a;
+    buf_.Attach(&a);
     ComputeFrame();
     const uint32_t nb = vc_.num_blocks();
-    block_labels_.resize(nb);
-    for (uint32_t b = 0; b < nb; ++b) block_labels_[b] = a.newLabel();
-    edge_labels_.assign(vc_.num_edges(), Label());
+    buf_.DeclareLabels(vc_, [this](uint32_t e) { return !ra_.EdgeMoves(e).empty(); });
     edge_inline_.assign(vc_.num_edges(), 0);
-    for (uint32_t e = 0; e < vc_.num_edges(); ++e) {
-      if (!ra_.EdgeMoves(e).empty()) edge_labels_[e] = a.newLabel();
-    }
     EmitPrologue();
     size_t edit = 0;
     for (uint32_t b = 0; b < nb; ++b) {
       cur_block_ = b;
-      a.bind(block_labels_[b]);
+      buf_.BindBlock(b);
       const VCode::Block& blk = vc_.block(b);
       for (uint32_t i = blk.inst_begin; i < blk.inst_end; ++i) {
         while (edit < ra_.edits.size() && ra_.edits[edit].pos <= 2 * i) {
           EmitMove(ra_.edits[edit++].move);
         }
-        if (!f_.srclocs.empty() && f_.srclocs[i] != ~0u && f_.srclocs[i] != last_srcloc_) {
-          last_srcloc_ = f_.srclocs[i];
-          out_.source_map.push_back(
-              SourceLoc{static_cast<uint32_t>(a.offset()), last_srcloc_});
-        }
+        if (!f_.srclocs.empty()) buf_.MarkSourceLoc(f_.srclocs[i]);
         EmitInst(i);
         while (edit < ra_.edits.size() && ra_.edits[edit].pos <= 2 * i + 1) {
           EmitMove(ra_.edits[edit++].move);
@@ -127,37 +106,16 @@ class Emitter {
       auto succs = vc_.succs(b);
       for (uint32_t k = 0; k < succs.size(); ++k) {
         uint32_t e = vc_.edge_index(b, k);
-        if (!edge_labels_[e].isValid() || edge_inline_[e]) continue;
-        a.bind(edge_labels_[e]);
+        if (!buf_.edge_label(e).isValid() || edge_inline_[e]) continue;
+        a.bind(buf_.edge_label(e));
         for (const regalloc::Move& m : ra_.EdgeMoves(e)) EmitMove(m);
-        a.jmp(block_labels_[succs[k].block]);
+        a.jmp(buf_.block_label(succs[k].block));
       }
     }
     // Trap stubs, one per trap code.
-    for (int c = 0; c < abi::kNumTrapCodes; ++c) {
-      if (!trap_labels_[c].isValid()) continue;
-      a.bind(trap_labels_[c]);
-      AddTrap(static_cast<abi::TrapCode>(c));
-      a.ud2();
-    }
-    for (auto& [label, emit] : late_data_) emit();
-    if (errors_.error != asmjit::kErrorOk) {
-      return absl::InternalError(absl::StrCat("x64 emit (", f_.name, "): asmjit: ",
-                                              errors_.text));
-    }
-    code_.flatten();
-    code_.resolveUnresolvedLinks();
-    if (errors_.error != asmjit::kErrorOk) {
-      return absl::InternalError(absl::StrCat("x64 emit (", f_.name, "): asmjit: ",
-                                              errors_.text));
-    }
-    asmjit::CodeBuffer& buf = code_.textSection()->buffer();
-    out_.code.assign(buf.data(), buf.data() + buf.size());
-    out_.frame_size = frame_size_;
-    out_.num_spill_slots = ra_.num_spill_slots;
-    std::sort(out_.traps.begin(), out_.traps.end(),
-              [](const TrapSite& x, const TrapSite& y) { return x.code_offset < y.code_offset; });
-    return std::move(out_);
+    buf_.EmitTrapStubs([&a] { a.ud2(); });
+    return buf_.Finish(absl::StrCat("x64 emit (", f_.name, ")"), frame_size_,
+                       ra_.num_spill_slots);
   }
 
  private:
@@ -206,15 +164,8 @@ class Emitter {
     a.ret();
   }
 
-  Label TrapLabel(abi::TrapCode code) {
-    Label& l = trap_labels_[static_cast<int>(code)];
-    if (!l.isValid()) l = a_->newLabel();
-    return l;
-  }
-
-  void AddTrap(abi::TrapCode code) {
-    out_.traps.push_back(TrapSite{static_cast<uint32_t>(a_->offset()), code});
-  }
+  Label TrapLabel(abi::TrapCode code) { return buf_.TrapLabel(code); }
+  void AddTrap(abi::TrapCode code) { buf_.AddTrapSite(code); }
   void MaybeTrap(const Inst& inst) {
     if (inst.trap != kNoTrap) AddTrap(static_cast<abi::TrapCode>(inst.trap));
   }
@@ -278,15 +229,15 @@ class Emitter {
 
   Label EdgeTarget(uint32_t k) {
     uint32_t e = vc_.edge_index(cur_block_, k);
-    if (edge_labels_[e].isValid()) return edge_labels_[e];
-    return block_labels_[vc_.succs(cur_block_)[k].block];
+    if (buf_.edge_label(e).isValid()) return buf_.edge_label(e);
+    return buf_.block_label(vc_.succs(cur_block_)[k].block);
   }
   bool HasEdgeMoves(uint32_t k) const {
-    return edge_labels_[vc_.edge_index(cur_block_, k)].isValid();
+    return buf_.edge_label(vc_.edge_index(cur_block_, k)).isValid();
   }
   bool EdgeFallsThrough(uint32_t k) {
     uint32_t e = vc_.edge_index(cur_block_, k);
-    return !edge_labels_[e].isValid() && vc_.succs(cur_block_)[k].block == cur_block_ + 1;
+    return !buf_.edge_label(e).isValid() && vc_.succs(cur_block_)[k].block == cur_block_ + 1;
   }
 
   void EmitJcc(uint8_t cc, Label target) {
@@ -657,7 +608,7 @@ class Emitter {
           for (const regalloc::Move& m : ra_.EdgeMoves(e)) EmitMove(m);
           edge_inline_[e] = 1;
           const uint32_t target = vc_.succs(cur_block_)[inline_k].block;
-          if (target != cur_block_ + 1) a.jmp(block_labels_[target]);
+          if (target != cur_block_ + 1) a.jmp(buf_.block_label(target));
         } else if (EdgeFallsThrough(0) && cc != kCondFEq && cc != kCondFNe) {
           EmitJcc(InvertCond(cc), EdgeTarget(1));
         } else {
@@ -679,11 +630,11 @@ class Emitter {
         a.jmp(t1);
         std::vector<Label> targets;
         for (uint32_t k = 1; k <= n; ++k) targets.push_back(EdgeTarget(k));
-        late_data_.push_back({table, [this, table, targets] {
+        buf_.AddLateData([this, table, targets] {
           a_->align(asmjit::AlignMode::kData, 4);
           a_->bind(table);
           for (const Label& t : targets) a_->embedLabelDelta(t, table, 4);
-        }});
+        });
         break;
       }
       case Op::kRet:
@@ -699,14 +650,12 @@ class Emitter {
       case Op::kCallKnown: {
         static const uint8_t kCall[5] = {0xE8, 0, 0, 0, 0};
         a.embed(kCall, 5);
-        Relocation r;
-        r.offset = static_cast<uint32_t>(a.offset() - 4);
-        r.target = inst.sub == static_cast<uint8_t>(RelocKind::kBuiltin)
-                       ? RelocTarget::kBuiltin
-                       : RelocTarget::kWasmFunction;
-        r.index = static_cast<uint32_t>(inst.imm);
-        r.addend = -4;
-        out_.relocations.push_back(r);
+        buf_.AddRelocation(RelocEncoding::kX64PcRel32,
+                           inst.sub == static_cast<uint8_t>(RelocKind::kBuiltin)
+                               ? RelocTarget::kBuiltin
+                               : RelocTarget::kWasmFunction,
+                           static_cast<uint32_t>(inst.imm),
+                           static_cast<uint32_t>(a.offset() - 4), /*addend=*/-4);
         break;
       }
       case Op::kCallInd:
@@ -872,21 +821,14 @@ class Emitter {
   const VCode& vc_;
   const regalloc::Output& ra_;
   const CompileContext& ctx_;
-  asmjit::CodeHolder code_;
-  ErrorCollector errors_;
+  EmitBuffer buf_{asmjit::Arch::kX64};
   ax::Assembler* a_ = nullptr;
-  std::vector<Label> block_labels_;
-  std::vector<Label> edge_labels_;
   std::vector<uint8_t> edge_inline_;  // edge moves emitted on a fall-through path
-  std::array<Label, abi::kNumTrapCodes> trap_labels_;
-  std::vector<std::pair<Label, std::function<void()>>> late_data_;
   std::vector<int> saved_;
   uint32_t csr_bytes_ = 0;
   uint32_t slot_bytes_ = 8;
   uint32_t frame_size_ = 0;
   uint32_t cur_block_ = 0;
-  uint32_t last_srcloc_ = ~0u;
-  CompiledFunction out_;
 };
 
 }  // namespace

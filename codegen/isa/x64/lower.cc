@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "codegen/ir/instructions.h"
 #include "codegen/ir/printer.h"
+#include "codegen/isa/lower_driver.h"
 #include "codegen/isa/x64/abi.h"
 #include "codegen/isa/x64/lower_simd.h"
 #include "wasm/opcodes.h"
@@ -83,48 +84,31 @@ std::vector<ArgLoc> AssignArgs(absl::Span<const Type> types, bool ret_ptr, int* 
   return X64Abi().ArgLocs(types, ret_ptr, num_stack);
 }
 
-class Lowerer {
+// x64 instruction selection; block order, value -> vreg mapping, constant
+// rematerialization and use counts come from the generic LowerDriver.
+class Lowerer final : public LowerBackend {
  public:
   Lowerer(const ir::Function& f, const CompileContext& ctx, MachFunction* mf)
-      : f_(f), ctx_(ctx), mf_(mf), b_(mf) {}
+      : f_(f), ctx_(ctx), mf_(mf), b_(mf), d_(f, &mf->vcode, X64Abi()) {}
 
   absl::Status Run() {
     mf_->name = f_.name();
     if (absl::Status s = CheckV128(); !s.ok()) return s;
-    const ir::Block entry = f_.entry_block();
-    if (!entry.valid()) return Err("function has no blocks");
-    for (ir::Block blk : f_.blocks()) {
-      vblock_.resize(f_.num_blocks(), ~0u);
-      vblock_[blk.index] = static_cast<uint32_t>(order_.size());
-      order_.push_back(blk);
+    if (!f_.entry_block().valid()) return Err("function has no blocks");
+    return d_.Run(*this);
+  }
+
+  // ---- LowerBackend ----
+  bool Skip(ir::Inst i) const override { return sunk_[i.index] || dead_[i.index]; }
+  void BeforeInst(ir::Inst i) override { MaterializeConstOperands(i); }
+  void MaterializeConst(VReg r, Type t, int64_t imm) override {
+    if (t == Type::kF32) {
+      b_.XmmConst(r, static_cast<uint32_t>(imm), 4);
+    } else if (t == Type::kF64) {
+      b_.XmmConst(r, static_cast<uint64_t>(imm), 8);
+    } else {
+      b_.MovImm(r, t == Type::kI32 ? static_cast<uint32_t>(imm) : imm, Sz(t));
     }
-    vblock_.resize(f_.num_blocks(), ~0u);
-    value_vreg_.assign(f_.num_values(), kInvalidVReg);
-    const_block_.assign(f_.num_values(), 0);
-    Analyze();
-    VCode& vc = mf_->vcode;
-    vc.DeclareBlocks(static_cast<uint32_t>(order_.size()));
-    for (size_t k = 1; k < order_.size(); ++k) {
-      for (Value p : f_.block_params(order_[k])) vc.AddBlockParam(static_cast<uint32_t>(k), V(p));
-    }
-    for (size_t k = 0; k < order_.size(); ++k) {
-      vc.StartBlock(static_cast<uint32_t>(k));
-      cur_block_ = static_cast<uint32_t>(k);
-      if (k == 0) LowerEntry();
-      for (ir::Inst i : f_.insts(order_[k])) {
-        if (sunk_[i.index] || dead_[i.index]) continue;
-        const Opcode op = f_.opcode(i);
-        if (op == Opcode::kIconst || op == Opcode::kF32const || op == Opcode::kF64const) {
-          continue;  // materialized at the uses
-        }
-        cur_srcloc_ = f_.inst(i).srcloc;
-        MaterializeConstOperands(i);
-        absl::Status st = LowerInst(i);
-        if (!st.ok()) return st;
-      }
-      vc.EndBlock();
-    }
-    return absl::OkStatus();
   }
 
  private:
@@ -172,31 +156,8 @@ class Lowerer {
     return absl::InvalidArgumentError(absl::StrCat("x64 lowering of ", f_.name(), ": ", msg));
   }
 
-  bool IsConstValue(Value v) const {
-    ir::Inst d = DefInst(v);
-    if (!d.valid()) return false;
-    const Opcode op = f_.opcode(d);
-    return op == Opcode::kIconst || op == Opcode::kF32const || op == Opcode::kF64const;
-  }
-
-  // Constants are rematerialized in every block that uses them (short live
-  // ranges instead of values live across the whole function).
-  VReg ConstReg(Value v) {
-    if (const_block_[v.index] == cur_block_ + 1) return value_vreg_[v.index];
-    const ir::InstData& d = f_.inst(DefInst(v));
-    const Type t = T(v);
-    VReg r = mf_->vcode.NewVReg(IsXmm(t) ? RegClass::kFloat : RegClass::kInt);
-    if (t == Type::kF32) {
-      b_.XmmConst(r, static_cast<uint32_t>(d.imm), 4);
-    } else if (t == Type::kF64) {
-      b_.XmmConst(r, static_cast<uint64_t>(d.imm), 8);
-    } else {
-      b_.MovImm(r, t == Type::kI32 ? static_cast<uint32_t>(d.imm) : d.imm, Sz(t));
-    }
-    value_vreg_[v.index] = r;
-    const_block_[v.index] = cur_block_ + 1;
-    return r;
-  }
+  bool IsConstValue(Value v) const { return d_.IsConstValue(v); }
+  VReg ConstReg(Value v) { return d_.ConstReg(v); }
 
   // Materializes the constants instruction i (and a compare sunk into it)
   // reads from registers, before any of its code: a constant emitted
@@ -216,27 +177,10 @@ class Lowerer {
     }
   }
 
-  VReg V(Value v) {
-    if (IsConstValue(v)) return ConstReg(v);
-    VReg& r = value_vreg_[v.index];
-    if (r == kInvalidVReg) {
-      r = mf_->vcode.NewVReg(IsXmm(f_.value_type(v)) ? RegClass::kFloat : RegClass::kInt);
-    }
-    return r;
-  }
-  Type T(Value v) const { return f_.value_type(v); }
-  ir::Inst DefInst(Value v) const {
-    const ir::ValueData& d = f_.value(v);
-    return d.kind == ir::ValueDefKind::kResult ? ir::Inst(d.def) : ir::Inst();
-  }
-  bool ConstOf(Value v, int64_t* out) const {
-    ir::Inst d = DefInst(v);
-    if (!d.valid() || f_.opcode(d) != Opcode::kIconst) return false;
-    int64_t imm = f_.inst(d).imm;
-    if (T(v) == Type::kI32) imm = static_cast<int32_t>(imm);
-    *out = imm;
-    return true;
-  }
+  VReg V(Value v) { return d_.V(v); }
+  Type T(Value v) const { return d_.T(v); }
+  ir::Inst DefInst(Value v) const { return d_.DefInst(v); }
+  bool ConstOf(Value v, int64_t* out) const { return d_.ConstOf(v, out); }
   bool Imm32Of(Value v, int32_t* out) const {
     int64_t c;
     if (!ConstOf(v, &c) || !FitsImm32(c)) return false;
@@ -245,9 +189,8 @@ class Lowerer {
   }
 
   // ---- analysis: use counts, dead code, fusion decisions ----
-  void Analyze() {
-    const uint32_t ni = f_.num_insts(), nv = f_.num_values();
-    total_uses_.assign(nv, 0);
+  void Analyze() override {
+    const uint32_t ni = f_.num_insts();
     sunk_.assign(ni, 0);
     dead_.assign(ni, 0);
     imm_mask_.assign(ni, 0);
@@ -255,30 +198,27 @@ class Lowerer {
     lea_arg_.assign(ni, -1);
     pos_.assign(ni, 0);
     barriers_before_.assign(ni, 0);
-    for (ir::Block blk : order_) {
+    const std::vector<ir::Block>& order = d_.order();
+    for (ir::Block blk : order) {
       uint32_t pos = 0, barriers = 0;
       for (ir::Inst i : f_.insts(blk)) {
         pos_[i.index] = pos++;
         barriers_before_[i.index] = barriers;
         const uint8_t fl = ir::GetOpcodeInfo(f_.opcode(i)).flags;
         if (fl & (ir::kCanTrap | ir::kSideEffects | ir::kCall)) ++barriers;
-        for (Value a : f_.args(i)) ++total_uses_[a.index];
-        for (const ir::BlockCall& bc : f_.block_calls(i)) {
-          for (Value a : f_.List(bc.args)) ++total_uses_[a.index];
-        }
       }
     }
-    reg_uses_ = total_uses_;
-    for (size_t k = order_.size(); k-- > 0;) {
+    reg_uses_ = d_.total_uses();
+    for (size_t k = order.size(); k-- > 0;) {
       std::vector<ir::Inst> insts;
-      for (ir::Inst i : f_.insts(order_[k])) insts.push_back(i);
+      for (ir::Inst i : f_.insts(order[k])) insts.push_back(i);
       for (size_t j = insts.size(); j-- > 0;) AnalyzeInst(insts[j]);
     }
   }
 
   bool SingleUseInBlock(Value v, ir::Inst user, Opcode want, ir::Inst* prod) const {
     ir::Inst d = DefInst(v);
-    if (!d.valid() || f_.opcode(d) != want || total_uses_[v.index] != 1) return false;
+    if (!d.valid() || f_.opcode(d) != want || d_.total_uses()[v.index] != 1) return false;
     if (f_.inst_block(d) != f_.inst_block(user) || sunk_[d.index]) return false;
     *prod = d;
     return true;
@@ -393,7 +333,7 @@ class Lowerer {
 
   // ---- emission helpers ----
   void Mark() {
-    while (mf_->srclocs.size() < mf_->insts.size()) mf_->srclocs.push_back(cur_srcloc_);
+    while (mf_->srclocs.size() < mf_->insts.size()) mf_->srclocs.push_back(d_.cur_srcloc());
   }
 
   void Copy(VReg src, VReg dst) {
@@ -470,7 +410,7 @@ class Lowerer {
     flags_inst_ = mf_->insts.size() - 1;
   }
 
-  void LowerEntry() {
+  void LowerEntry() override {
     const ir::Signature& sig = f_.signature();
     auto params = f_.block_params(f_.entry_block());
     const bool multi = sig.results.size() > 1;
@@ -483,7 +423,7 @@ class Lowerer {
       VReg dst;
       bool is_i32 = false;
       if (k < params.size()) {
-        if (total_uses_[params[k].index] == 0) continue;  // unused parameter
+        if (d_.total_uses()[params[k].index] == 0) continue;  // unused parameter
         dst = V(params[k]);
         is_i32 = T(params[k]) == Type::kI32;
       } else {
@@ -502,7 +442,7 @@ class Lowerer {
     for (auto [t, dst] : zext) b_.Ext(LoadKind::kI32, t, dst);
     for (size_t k = 0; k < locs.size(); ++k) {
       if (locs[k].in_reg) continue;
-      if (k < params.size() && total_uses_[params[k].index] == 0) continue;
+      if (k < params.size() && d_.total_uses()[params[k].index] == 0) continue;
       Addr a;
       a.special_base = kBaseRbp;
       a.disp = X64Abi().IncomingArgsOffset() + locs[k].stack_offset;
@@ -676,7 +616,7 @@ class Lowerer {
     b_.XmmRR(op, dst, V(args[1]), sz);
   }
 
-  absl::Status LowerInst(ir::Inst i) {
+  absl::Status LowerInst(ir::Inst i) override {
     const Opcode op = f_.opcode(i);
     const ir::InstData& d = f_.inst(i);
     auto args = f_.args(i);
@@ -940,7 +880,7 @@ class Lowerer {
         if (bc.block == f_.entry_block()) return Err("branch to the entry block");
         std::vector<VReg> a;
         for (Value v : f_.List(bc.args)) a.push_back(V(v));
-        b_.Jmp(vblock_[bc.block.index], a);
+        b_.Jmp(d_.vblock(bc.block), a);
         break;
       }
       case Opcode::kBrif: {
@@ -952,7 +892,7 @@ class Lowerer {
         std::vector<VReg> ta, ea;
         for (Value v : f_.List(calls[0].args)) ta.push_back(V(v));
         for (Value v : f_.List(calls[1].args)) ea.push_back(V(v));
-        b_.Jcc(cc, vblock_[calls[0].block.index], ta, vblock_[calls[1].block.index], ea);
+        b_.Jcc(cc, d_.vblock(calls[0].block), ta, d_.vblock(calls[1].block), ea);
         break;
       }
       case Opcode::kBrTable: {
@@ -960,10 +900,10 @@ class Lowerer {
         std::vector<uint32_t> targets;
         for (size_t k = 1; k < calls.size(); ++k) {
           if (calls[k].args.size != 0) return Err("br_table target with arguments");
-          targets.push_back(vblock_[calls[k].block.index]);
+          targets.push_back(d_.vblock(calls[k].block));
         }
         if (calls[0].args.size != 0) return Err("br_table default with arguments");
-        b_.BrTable(V(args[0]), vblock_[calls[0].block.index], targets);
+        b_.BrTable(V(args[0]), d_.vblock(calls[0].block), targets);
         break;
       }
       case Opcode::kReturn: {
@@ -995,19 +935,14 @@ class Lowerer {
   const CompileContext& ctx_;
   MachFunction* mf_;
   Builder b_;
-  std::vector<ir::Block> order_;
-  std::vector<uint32_t> vblock_;
-  std::vector<VReg> value_vreg_;
-  std::vector<uint32_t> const_block_;  // 1 + block where value_vreg_ holds the constant
-  uint32_t cur_block_ = 0;
+  LowerDriver d_;
   uint32_t flags_value_ = ~0u;  // IR value whose ZF the last ALU op set
   size_t flags_inst_ = 0;
-  std::vector<uint32_t> total_uses_, reg_uses_;
+  std::vector<uint32_t> reg_uses_;
   std::vector<uint8_t> sunk_, dead_, imm_mask_;
   std::vector<int8_t> mem_arg_, lea_arg_;
   std::vector<uint32_t> pos_, barriers_before_;
   VReg ret_ptr_ = kInvalidVReg;
-  uint32_t cur_srcloc_ = ~0u;
 };
 
 }  // namespace
