@@ -39,7 +39,7 @@ namespace kiln::internal {
 
 // Funcref table slots carry abi::kFuncRefInitBit (must agree with the
 // translator's TranslateOptions::funcref_table_init_bit).
-inline constexpr bool kFuncRefTableInitBit = true;
+inline constexpr bool kFuncRefTableInitBit = abi::kFuncRefTableInitBit;
 
 struct EngineImpl {
   Config config;

@@ -6,66 +6,15 @@
 #include "absl/strings/str_cat.h"
 #include "codegen/compiler/compiler.h"
 #include "engine/internal.h"
-#include "wabt/binary-writer.h"
-#include "wabt/resolve-names.h"
-#include "wabt/stream.h"
-#include "wabt/wast-lexer.h"
-#include "wabt/wast-parser.h"
 #include "wasm/decoder.h"
 #include "wasm/validator.h"
+#include "wasm/wat.h"
 
 namespace kiln {
-namespace {
-
-wabt::Features Wasm2Features() {
-  wabt::Features features;
-  features.enable_mutable_globals();
-  features.enable_sat_float_to_int();
-  features.enable_sign_extension();
-  features.enable_multi_value();
-  features.enable_bulk_memory();
-  features.enable_reference_types();
-  features.enable_simd();
-  return features;
-}
-
-std::string FormatErrors(const wabt::Errors& errors) {
-  std::string out;
-  for (const wabt::Error& e : errors) {
-    if (!out.empty()) out += "; ";
-    absl::StrAppend(&out, e.loc.line, ":", e.loc.first_column, ": ", e.message);
-  }
-  return out.empty() ? "(no message)" : out;
-}
-
-}  // namespace
 
 absl::StatusOr<std::vector<uint8_t>> Module::WatToBinary(
     std::string_view text) {
-  wabt::Errors errors;
-  std::unique_ptr<wabt::WastLexer> lexer = wabt::WastLexer::CreateBufferLexer(
-      "<wat>", text.data(), text.size(), &errors);
-  wabt::WastParseOptions parse_options(Wasm2Features());
-  std::unique_ptr<wabt::Module> module;
-  wabt::Result result =
-      wabt::ParseWatModule(lexer.get(), &module, &errors, &parse_options);
-  if (wabt::Succeeded(result) && module != nullptr) {
-    result = wabt::ResolveNamesModule(module.get(), &errors);
-  }
-  if (wabt::Failed(result) || module == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("malformed text: ", FormatErrors(errors)));
-  }
-  wabt::MemoryStream stream;
-  wabt::WriteBinaryOptions options;
-  options.features = Wasm2Features();
-  options.canonicalize_lebs = true;
-  options.relocatable = false;
-  options.write_debug_names = true;  // keep names for backtraces
-  if (wabt::Failed(wabt::WriteBinaryModule(&stream, module.get(), options))) {
-    return absl::InternalError("wabt could not write the module's binary");
-  }
-  return std::move(stream.output_buffer().data);
+  return wasm::WatToBinary(text);
 }
 
 absl::StatusOr<Module> Module::FromWat(const Engine& engine,
