@@ -2,30 +2,21 @@
 // API's: BM_CApi_WasmToHost (a wasm_func_new callback called from a wasm
 // loop, kBatch calls per iteration, as BM_WasmToHost_FuncNew) and
 // BM_CApi_HostToWasm (wasm_func_call of a one-argument nop, as
-// BM_HostToWasm_Call).
+// BM_HostToWasm_Call), on the module host_call.cc uses.
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
 #include "benchmark/benchmark.h"
+#include "benchmarks/host_call_module.h"
 #include "capi/include/kiln_c.h"
 #include "capi/include/wasm.h"
 
 namespace {
 
-constexpr int32_t kBatch = 1000;
-
-constexpr const char* kWat = R"(
-  (module
-    (import "host" "nop" (func $nop (param i32)))
-    (func (export "loop_nop") (param $n i32)
-      (local $i i32)
-      (loop $l
-        (call $nop (local.get $i))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br_if $l (i32.lt_u (local.get $i) (local.get $n)))))
-    (func (export "nop") (param i32) (result i32) (local.get 0)))
-)";
+using kiln::bench::kBatch;
+using kiln::bench::kHostCallWat;
+using kiln::bench::SetPerCall;
 
 wasm_trap_t* Nop(const wasm_val_vec_t* args, wasm_val_vec_t*) {
   benchmark::DoNotOptimize(args->data[0].of.i32);
@@ -38,7 +29,7 @@ struct CSetup {
     engine = wasm_engine_new();
     store = wasm_store_new(engine);
     wasm_byte_vec_t binary;
-    if (kiln_wat2wasm(kWat, std::strlen(kWat), &binary) != nullptr) std::abort();
+    if (kiln_wat2wasm(kHostCallWat, std::strlen(kHostCallWat), &binary) != nullptr) std::abort();
     module = wasm_module_new(store, &binary);
     wasm_byte_vec_delete(&binary);
     wasm_functype_t* type = wasm_functype_new_1_0(wasm_valtype_new_i32());
@@ -65,12 +56,6 @@ struct CSetup {
   wasm_instance_t* instance;
   wasm_extern_vec_t exports;
 };
-
-void SetPerCall(benchmark::State& state, int64_t calls_per_iteration) {
-  state.counters["per_call"] = benchmark::Counter(
-      static_cast<double>(state.iterations() * calls_per_iteration),
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
-}
 
 void BM_CApi_WasmToHost(benchmark::State& state) {
   CSetup s;
