@@ -249,8 +249,18 @@ wasm_trap_t* NewTrap(wasm_store_t* store, const Trap& trap);
 wasm_trap_t* NewTrapFromStatus(wasm_store_t* store, const absl::Status& s);
 void SetName(wasm_name_t* out, std::string_view s);
 
-using CCallback =
-    std::function<wasm_trap_t*(const wasm_val_vec_t*, wasm_val_vec_t*)>;
+// A C host callback: with an environment when `with_env` is set. A plain
+// struct, not a std::function: one indirect call on every host call.
+struct CCallback {
+  wasm_func_callback_t plain = nullptr;
+  wasm_func_callback_with_env_t with_env = nullptr;
+  void* env = nullptr;
+  wasm_trap_t* operator()(const wasm_val_vec_t* args,
+                          wasm_val_vec_t* results) const {
+    return with_env != nullptr ? with_env(env, args, results)
+                               : plain(args, results);
+  }
+};
 
 // wasm_val_t <-> ValRaw for a value of `type` (the call paths: no Val in
 // between). ToRaw checks the C value's kind.
@@ -262,8 +272,10 @@ void FromRaw(wasm_store_t* store, ValType type, const ValRaw& raw,
 // The raw body of a C API host function: wasm_val_t in and out, the
 // callback's trap propagated with its message. `fixed_store` is the
 // function's store; null: the calling store (a linker's function).
+// `keep_alive` lives as long as the function (a callback's environment).
 HostFuncUncheckedFn CUncheckedFn(wasm_store_t* fixed_store, FuncType type,
-                                 CCallback call);
+                                 CCallback call,
+                                 std::shared_ptr<void> keep_alive = nullptr);
 
 // A store-owned function whose body is the C callback `call` (through the
 // engine's per-signature wasm-to-host trampoline; arguments go from the

@@ -305,19 +305,16 @@ kiln_error_t* kiln_linker_define_func(kiln_linker_t* l, const char* module,
                                       wasm_func_callback_with_env_t callback,
                                       void* env, void (*finalizer)(void*)) {
   // The environment lives as long as the host function (the linker and
-  // every store that used it).
+  // every store that used it): the finalizer runs with the last copy.
   std::shared_ptr<void> holder(env, [finalizer](void* p) {
     if (finalizer != nullptr) finalizer(p);
   });
   kiln::FuncType ftype = kiln::capi::ToFuncType(*type);
   return Error(l->linker.FuncNewUnchecked(
       module, name, ftype,
-      kiln::capi::CUncheckedFn(
-          nullptr, ftype,
-          [callback, holder](const wasm_val_vec_t* args,
-                             wasm_val_vec_t* results) {
-            return callback(holder.get(), args, results);
-          })));
+      kiln::capi::CUncheckedFn(nullptr, ftype,
+                               kiln::capi::CCallback{nullptr, callback, env},
+                               std::move(holder))));
 }
 
 kiln_error_t* kiln_linker_define_wasi(kiln_linker_t* l) {

@@ -150,9 +150,7 @@ wasm_func_t* wasm_func_new(wasm_store_t* store, const wasm_functype_t* type,
                            wasm_func_callback_t callback) {
   absl::StatusOr<kiln::Func> f = kiln::capi::NewCFunc(
       store, kiln::capi::ToFuncType(*type),
-      [callback](const wasm_val_vec_t* args, wasm_val_vec_t* results) {
-        return callback(args, results);
-      });
+      kiln::capi::CCallback{callback, nullptr, nullptr});
   if (!f.ok()) return nullptr;
   return new wasm_func_t(RefKind::kFunc, store, kiln::Extern(*f));
 }
@@ -163,9 +161,7 @@ wasm_func_t* wasm_func_new_with_env(wasm_store_t* store,
                                     void* env, void (*finalizer)(void*)) {
   absl::StatusOr<kiln::Func> f = kiln::capi::NewCFunc(
       store, kiln::capi::ToFuncType(*type),
-      [callback, env](const wasm_val_vec_t* args, wasm_val_vec_t* results) {
-        return callback(env, args, results);
-      });
+      kiln::capi::CCallback{nullptr, callback, env});
   if (!f.ok()) return nullptr;
   // The environment lives as long as the function: as long as the store.
   store->env_finalizers.push_back(kiln::capi::HostInfo{env, finalizer});

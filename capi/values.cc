@@ -247,8 +247,10 @@ void FromRaw(wasm_store_t* store, ValType type, const ValRaw& raw,
 }
 
 HostFuncUncheckedFn CUncheckedFn(wasm_store_t* fixed_store, FuncType type,
-                                 CCallback call) {
-  return [fixed_store, type = std::move(type), call = std::move(call)](
+                                 CCallback call,
+                                 std::shared_ptr<void> keep_alive) {
+  return [fixed_store, type = std::move(type), call,
+          keep_alive = std::move(keep_alive)](
              Caller<>& caller, absl::Span<ValRaw> values) -> absl::Status {
     wasm_store_t* store = fixed_store != nullptr
                               ? fixed_store
@@ -289,7 +291,7 @@ HostFuncUncheckedFn CUncheckedFn(wasm_store_t* fixed_store, FuncType type,
 absl::StatusOr<Func> NewCFunc(wasm_store_t* store, const FuncType& type,
                               CCallback call) {
   absl::StatusOr<HostFunc> host = HostFunc::NewUnchecked(
-      store->engine, type, CUncheckedFn(store, type, std::move(call)));
+      store->engine, type, CUncheckedFn(store, type, call));
   if (!host.ok()) return host.status();
   return host->IntoFunc(store->store);
 }
