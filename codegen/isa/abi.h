@@ -5,7 +5,7 @@
 // allocator -- so the rest of the code generator asks it instead of naming
 // registers. Its placement rules are the ISA's abi::<isa>::CallConv
 // (runtime/abi/<isa>/call_conv.h) run through abi::ArgPlacer, the same
-// rules the trampolines, the runtime's entry stubs and TypedFunc use.
+// rules the trampolines, the runtime's entry trampolines and TypedFunc use.
 #ifndef KILN_CODEGEN_ISA_ABI_H_
 #define KILN_CODEGEN_ISA_ABI_H_
 

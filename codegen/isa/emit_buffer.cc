@@ -22,13 +22,13 @@ EmitBuffer::EmitBuffer(asmjit::Arch arch) {
 }
 
 void EmitBuffer::DeclareLabels(
-    const VCode& vcode, const std::function<bool(uint32_t)>& needs_stub) {
+    const VCode& vcode, const std::function<bool(uint32_t)>& needs_island) {
   const uint32_t nb = vcode.num_blocks();
   block_labels_.resize(nb);
   for (uint32_t b = 0; b < nb; ++b) block_labels_[b] = a_->newLabel();
   edge_labels_.assign(vcode.num_edges(), asmjit::Label());
   for (uint32_t e = 0; e < vcode.num_edges(); ++e) {
-    if (needs_stub(e)) edge_labels_[e] = a_->newLabel();
+    if (needs_island(e)) edge_labels_[e] = a_->newLabel();
   }
 }
 
@@ -38,7 +38,7 @@ asmjit::Label EmitBuffer::TrapLabel(abi::TrapCode code) {
   return l;
 }
 
-void EmitBuffer::EmitTrapStubs(const std::function<void()>& emit_trap) {
+void EmitBuffer::EmitTrapIslands(const std::function<void()>& emit_trap) {
   for (int c = 0; c < abi::kNumTrapCodes; ++c) {
     if (!trap_labels_[c].isValid()) continue;
     a_->bind(trap_labels_[c]);

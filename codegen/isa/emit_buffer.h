@@ -2,11 +2,11 @@
 // CodeHolder (asmjit's core labels, fixups and alignment work for every
 // architecture it assembles) plus what Kiln's CompiledFunction needs and
 // no ISA knows better: block and edge labels over the VCode, one
-// out-of-line trap stub per trap code, trap sites, relocations (with a
+// out-of-line trap island per trap code, trap sites, relocations (with a
 // per-ISA encoding), the wasm source map and late data (jump tables,
 // constants) placed after the code. The ISA's emitter owns only the
 // instructions: it attaches its assembler (x86::Assembler, a64::Assembler,
-// ...) and supplies the trap instruction when the stubs are written.
+// ...) and supplies the trap instruction when the islands are written.
 #ifndef KILN_CODEGEN_ISA_EMIT_BUFFER_H_
 #define KILN_CODEGEN_ISA_EMIT_BUFFER_H_
 
@@ -39,13 +39,13 @@ class EmitBuffer {
   uint32_t offset() const { return static_cast<uint32_t>(a_->offset()); }
 
   // --- Labels over the VCode: one per block, one per edge that needs an
-  // out-of-line stub (`needs_stub(edge)`).
+  // out-of-line island (`needs_island(edge)`).
   void DeclareLabels(const VCode& vcode,
-                     const std::function<bool(uint32_t)>& needs_stub);
+                     const std::function<bool(uint32_t)>& needs_island);
   asmjit::Label block_label(uint32_t block) const {
     return block_labels_[block];
   }
-  // The edge's stub label (invalid when the edge has no stub).
+  // The edge's island label (invalid when the edge has no island).
   asmjit::Label edge_label(uint32_t edge) const { return edge_labels_[edge]; }
   void BindBlock(uint32_t block) { a_->bind(block_labels_[block]); }
 
@@ -54,11 +54,11 @@ class EmitBuffer {
   void AddTrapSite(abi::TrapCode code) {
     traps_.push_back(TrapSite{offset(), code});
   }
-  // The shared out-of-line stub that traps with `code` (made on first use).
+  // The shared out-of-line island that traps with `code` (made on first use).
   asmjit::Label TrapLabel(abi::TrapCode code);
-  // Binds every used trap stub, records its trap site and emits the ISA's
+  // Binds every used trap island, records its trap site and emits the ISA's
   // trap instruction (x64: ud2) with `emit_trap`.
-  void EmitTrapStubs(const std::function<void()>& emit_trap);
+  void EmitTrapIslands(const std::function<void()>& emit_trap);
 
   // --- Relocations: `field_offset` is the position of the field to patch
   // (usually offset() right after the instruction minus the field size).
@@ -69,7 +69,7 @@ class EmitBuffer {
   // changes; ~0u means "none".
   void MarkSourceLoc(uint32_t wasm_offset);
 
-  // --- Late data, emitted after the trap stubs in order (jump tables).
+  // --- Late data, emitted after the trap islands in order (jump tables).
   void AddLateData(std::function<void()> emit) {
     late_data_.push_back(std::move(emit));
   }

@@ -800,7 +800,7 @@ class Allocator {
           }
         }
       }
-      // Edges that need a stub.
+      // Edges that need an island.
       const bool inline_edge =
           blk.succ_end - blk.succ_begin == 1 && blk.inst_end > blk.inst_begin &&
           code_.inst(blk.inst_end - 1).op_count == 0;

@@ -28,7 +28,7 @@
 //     parallel moves with cycles broken through a reserved scratch register.
 //     An edge's moves go before the terminator when the block has one
 //     successor and an operand-free terminator (a jump); otherwise they are
-//     returned per edge and the emitter places them in an out-of-line stub.
+//     returned per edge and the emitter places them in an out-of-line island.
 #ifndef KILN_CODEGEN_REGALLOC_REGALLOC_H_
 #define KILN_CODEGEN_REGALLOC_REGALLOC_H_
 
@@ -67,7 +67,7 @@ struct Output {
   // use `allocs`; this is what block parameters and edge moves refer to.
   std::vector<isa::Allocation> vreg_locs;
   std::vector<Edit> edits;                 // ordered by pos, then execution order
-  // Moves of edges that need an out-of-line stub: edge e's moves are
+  // Moves of edges that need an out-of-line island: edge e's moves are
   // edge_moves[edge_moves_begin[e] .. edge_moves_begin[e+1]).
   std::vector<uint32_t> edge_moves_begin;  // num_edges + 1
   std::vector<Move> edge_moves;

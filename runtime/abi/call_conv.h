@@ -8,7 +8,7 @@
 // call_conv.h (a `CallConv` struct of constants); `ArgPlacer` turns a
 // sequence of integer / float arguments into registers and stack slots the
 // same way for codegen (isa::<isa>::Abi), the trampolines, the runtime's
-// entry stubs and TypedFunc (StackSlotsFor in runtime/traps/entry.h).
+// entry trampolines and TypedFunc (StackSlotsFor in runtime/traps/entry.h).
 #ifndef KILN_RUNTIME_ABI_CALL_CONV_H_
 #define KILN_RUNTIME_ABI_CALL_CONV_H_
 

@@ -48,7 +48,7 @@ struct EntryFrame {
   // Stack pointer at which the trap landing resumes (callee-saved
   // registers are saved just above it).
   uintptr_t entry_sp;
-  // The entry stub's frame pointer: the frame-pointer walk of a backtrace
+  // The entry trampoline's frame pointer: the frame-pointer walk of a backtrace
   // stops here.
   uintptr_t entry_fp;
   // --- Read by the typed entry trampolines (EntryTrampoline in entry.h):
@@ -56,7 +56,7 @@ struct EntryFrame {
   // (the caller VMContext).
   const void* code;
   void* arg1;
-  // --- Written by the generic EnterWasm stub: the callee's two integer
+  // --- Written by the generic EnterWasm trampoline: the callee's two integer
   // result registers and first float/vector result register after a
   // normal return.
   uint64_t ret_int[2];
@@ -115,8 +115,8 @@ inline uintptr_t OutermostEntryFp(const EntryFrame* frame) {
   return frame->entry_fp;
 }
 
-// Address of the trap landing pad in the entry stubs: resuming there with
-// the stack pointer = EntryFrame::entry_sp makes the stub return "trapped".
+// Address of the trap landing pad in the entry trampolines: resuming there with
+// the stack pointer = EntryFrame::entry_sp makes the trampoline return "trapped".
 // 0 until the trampolines are generated.
 uintptr_t TrapLandingPc();
 void SetTrapLandingPc(uintptr_t pc);

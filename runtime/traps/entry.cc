@@ -13,7 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "runtime/code/code_memory.h"
 #include "runtime/traps/call_thread_state.h"
-#include "runtime/traps/entry_stubs.h"
+#include "runtime/traps/entry_trampolines.h"
 #include "runtime/traps/signal_handlers.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -32,18 +32,18 @@ extern "C" void __asan_handle_no_return();
 namespace kiln::runtime {
 namespace {
 
-using internal::EntryStubs;
+using internal::EntryTrampolines;
 
 absl::once_flag g_init_once;
 absl::Status* g_init_status = nullptr;
-EntryStubs* g_trampolines = nullptr;
+EntryTrampolines* g_trampolines = nullptr;
 
 void DoInit() {
   absl::Status status = InstallSignalHandlers();
   if (status.ok()) {
-    auto t = internal::GenerateEntryStubs();
+    auto t = internal::GenerateEntryTrampolines();
     if (t.ok()) {
-      g_trampolines = new EntryStubs(*std::move(t));
+      g_trampolines = new EntryTrampolines(*std::move(t));
       SetTrapLandingPc(g_trampolines->landing);
       internal::g_typed_entry0 = g_trampolines->typed0;
     } else {
@@ -78,7 +78,7 @@ absl::flat_hash_map<uint32_t, const void*>* g_typed_big
     ABSL_GUARDED_BY(g_typed_mu) = nullptr;
 
 absl::StatusOr<const void*> GenerateTypedEntry(uint32_t n) {
-  auto memory = internal::GenerateTypedEntryStub(n);
+  auto memory = internal::GenerateTypedEntryTrampoline(n);
   if (!memory.ok()) return memory.status();
   const void* entry = reinterpret_cast<const void*>((*memory)->start());
   if (g_typed_code == nullptr) {

@@ -2,7 +2,7 @@
 //
 // EnterWasm runs a native function as a wasm activation on this thread:
 //
-//   host C++ ── EnterWasm ── entry stub ── fn (compiled wasm) ── ...
+//   host C++ ── EnterWasm ── entry trampoline ── fn (compiled wasm) ── ...
 //                  ▲  pushes an EntryFrame   saves the callee-saved regs,
 //                  │  (per-thread stack)     stores sp in the EntryFrame,
 //                  │                            calls fn(args...)
@@ -15,7 +15,7 @@
 // -> host -> wasm) each push their own EntryFrame; a trap unwinds to the
 // innermost one only (its backtrace still lists the outer wasm frames).
 //
-// The entry stubs' machine contracts are in entry_stubs.h; each ISA
+// The entry trampolines' machine contracts are in entry_trampolines.h; each ISA
 // implements them in runtime/traps/<isa>/ with the argument registers of
 // its abi::<isa>::CallConv (runtime/abi/call_conv.h).
 #ifndef KILN_RUNTIME_TRAPS_ENTRY_H_

@@ -6,7 +6,7 @@
 // handler records the trap (code, pc, fp, raw backtrace) in the innermost
 // EntryFrame and edits the interrupted context (machine_context.h: pc =
 // trap landing, stack pointer = EntryFrame::entry_sp) so that returning
-// from the handler resumes in the entry stub, which restores the callee-saved registers it
+// from the handler resumes in the entry trampoline, which restores the callee-saved registers it
 // saved and returns "trapped" to EnterWasm. No sigsetjmp/siglongjmp: the
 // kernel restores the signal mask on sigreturn.
 //

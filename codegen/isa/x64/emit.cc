@@ -101,7 +101,7 @@ class Emitter {
         }
       }
     }
-    // Out-of-line edge stubs.
+    // Out-of-line edge islands.
     for (uint32_t b = 0; b < nb; ++b) {
       auto succs = vc_.succs(b);
       for (uint32_t k = 0; k < succs.size(); ++k) {
@@ -112,8 +112,8 @@ class Emitter {
         a.jmp(buf_.block_label(succs[k].block));
       }
     }
-    // Trap stubs, one per trap code.
-    buf_.EmitTrapStubs([&a] { a.ud2(); });
+    // Trap islands, one per trap code.
+    buf_.EmitTrapIslands([&a] { a.ud2(); });
     return buf_.Finish(absl::StrCat("x64 emit (", f_.name, ")"), frame_size_,
                        ra_.num_spill_slots);
   }
@@ -593,12 +593,12 @@ class Emitter {
         const Cond cc = static_cast<Cond>(inst.cc);
         const bool moves0 = HasEdgeMoves(0), moves1 = HasEdgeMoves(1);
         // A forward taken edge with moves next to a fall-through edge keeps
-        // its out-of-line stub (the fall-through path stays straight).
-        const bool keep_stub = !moves1 && moves0 && EdgeFallsThrough(1) &&
+        // its out-of-line island (the fall-through path stays straight).
+        const bool keep_island = !moves1 && moves0 && EdgeFallsThrough(1) &&
                                vc_.succs(cur_block_)[0].block > cur_block_;
-        if ((moves0 || moves1) && !keep_stub) {
+        if ((moves0 || moves1) && !keep_island) {
           // Put one edge's moves on the fall-through path instead of an
-          // out-of-line stub: `jcc other; moves; jmp target`. Prefer the
+          // out-of-line island: `jcc other; moves; jmp target`. Prefer the
           // not-taken edge; else invert the condition (a loop back edge then
           // costs one taken jump instead of two).
           const uint32_t inline_k = moves1 ? 1 : 0;

@@ -1,6 +1,6 @@
 // Emission of allocated x64 VCode with asmjit's x86::Assembler: prologue
 // (frame pointer, stack-limit check, callee-saved saves), instructions with
-// the allocator's edits, out-of-line edge-move stubs and trap stubs,
+// the allocator's edits, out-of-line edge-move islands and trap islands,
 // epilogues at returns; produces code bytes, trap table and relocations.
 //
 // Frame layout (rbp-relative):

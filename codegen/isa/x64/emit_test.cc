@@ -46,7 +46,7 @@ std::string EmitWith(const std::function<void(Builder&)>& build,
   if (!c.ok()) return "";
   if (out != nullptr) *out = *c;
   std::vector<std::string> lines = absl::StrSplit(disasm::FormatX64Text(c->code), '\n');
-  // push rbp / mov rbp, rsp ... leave / ret / "" (+ stubs)
+  // push rbp / mov rbp, rsp ... leave / ret / "" (+ islands)
   std::string s;
   size_t end = lines.size();
   for (size_t k = 0; k < lines.size(); ++k) {
@@ -179,7 +179,7 @@ TEST(X64EncodeTest, DivisionWithChecks) {
   EXPECT_NE(text.find("neg eax"), std::string::npos) << text;
   EXPECT_NE(text.find("cdq"), std::string::npos) << text;
   EXPECT_NE(text.find("idiv ecx"), std::string::npos) << text;
-  // idiv (div by zero) + the overflow ud2 stub.
+  // idiv (div by zero) + the overflow ud2 island.
   ASSERT_EQ(c.traps.size(), 2u);
   EXPECT_EQ(c.traps[0].code, abi::TrapCode::kIntegerDivisionByZero);
   EXPECT_EQ(c.traps[1].code, abi::TrapCode::kIntegerOverflow);

@@ -1,5 +1,5 @@
 // The machine code that enters and leaves wasm, one implementation per ISA
-// (runtime/traps/<isa>/entry_stubs_<isa>.cc; x86-64: x64/entry_stubs_x64.cc).
+// (runtime/traps/<isa>/entry_trampolines_<isa>.cc; x86-64: x64/entry_trampolines_x64.cc).
 // entry.cc owns when they are made and how they are cached; the ISA file
 // owns the instructions, with argument registers from the ISA's CallConv
 // (runtime/abi/<isa>/call_conv.h).
@@ -15,15 +15,15 @@
 //    when it arrived through the trap landing.
 //  * landing: resumed (by the signal handler or unwind) with the stack
 //    pointer = EntryFrame::entry_sp; restores the callee-saved registers
-//    and returns 0 from whichever entry stub made that frame.
+//    and returns 0 from whichever entry trampoline made that frame.
 //  * unwind(entry_sp): sets the stack pointer and jumps to the landing.
 //  * typed entry for n stack slots: R(void* a0, EntryFrame* frame,
 //    rest...): the same frame as enter, loads the second integer argument
 //    register from frame->arg1, copies the n stack slots of `rest`, calls
 //    frame->code with every other argument register untouched and returns
 //    the callee's result registers unchanged (see entry.h).
-#ifndef KILN_RUNTIME_TRAPS_ENTRY_STUBS_H_
-#define KILN_RUNTIME_TRAPS_ENTRY_STUBS_H_
+#ifndef KILN_RUNTIME_TRAPS_ENTRY_TRAMPOLINES_H_
+#define KILN_RUNTIME_TRAPS_ENTRY_TRAMPOLINES_H_
 
 #include <cstdint>
 #include <memory>
@@ -43,7 +43,7 @@ using EnterFn = int (*)(EntryFrame*, const WasmCall*);
 // unwind(entry_sp): resumes at the trap landing. Never returns.
 using UnwindFn = void (*)(uintptr_t);
 
-struct EntryStubs {
+struct EntryTrampolines {
   std::unique_ptr<CodeMemory> code;
   EnterFn enter = nullptr;
   UnwindFn unwind = nullptr;
@@ -53,12 +53,12 @@ struct EntryStubs {
 
 // enter, the landing, unwind and the typed entry with no stack slots, in
 // one code blob (one landing serves every typed entry: they share a frame).
-absl::StatusOr<EntryStubs> GenerateEntryStubs();
+absl::StatusOr<EntryTrampolines> GenerateEntryTrampolines();
 // The typed entry for `num_stack_slots` stack slots; entry at code->start().
-absl::StatusOr<std::unique_ptr<CodeMemory>> GenerateTypedEntryStub(
+absl::StatusOr<std::unique_ptr<CodeMemory>> GenerateTypedEntryTrampoline(
     uint32_t num_stack_slots);
 
 }  // namespace internal
 }  // namespace kiln::runtime
 
-#endif  // KILN_RUNTIME_TRAPS_ENTRY_STUBS_H_
+#endif  // KILN_RUNTIME_TRAPS_ENTRY_TRAMPOLINES_H_

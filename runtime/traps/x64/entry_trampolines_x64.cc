@@ -1,9 +1,9 @@
-// x86-64 entry stubs (contracts in runtime/traps/entry_stubs.h). Argument
-// registers come from abi::x64::CallConv; the frame every entry stub
+// x86-64 entry trampolines (contracts in runtime/traps/entry_trampolines.h). Argument
+// registers come from abi::x64::CallConv; the frame every entry trampoline
 // builds is:
 //   [rbp] caller rbp, rbp-8..-40 the callee-saved rbx r12 r13 r14 r15,
 //   rbp-48 the EntryFrame*; entry_sp = rbp - 48 (16-byte aligned).
-#include "runtime/traps/entry_stubs.h"
+#include "runtime/traps/entry_trampolines.h"
 
 #include <asmjit/x86.h>
 
@@ -16,7 +16,7 @@
 #include "runtime/traps/entry.h"
 
 #if !defined(__x86_64__) || !defined(__linux__)
-#error "x64/entry_stubs_x64.cc is for x86-64 Linux"
+#error "x64/entry_trampolines_x64.cc is for x86-64 Linux"
 #endif
 
 namespace kiln::runtime::internal {
@@ -85,7 +85,7 @@ void EmitTypedEntry(ax::Assembler& a, uint32_t n) {
 
 }  // namespace
 
-absl::StatusOr<EntryStubs> GenerateEntryStubs() {
+absl::StatusOr<EntryTrampolines> GenerateEntryTrampolines() {
   using namespace asmjit;
   CodeHolder code;
   code.init(Environment::host());
@@ -154,7 +154,7 @@ absl::StatusOr<EntryStubs> GenerateEntryStubs() {
 
   auto memory = PublishAsmjitCode(code);
   if (!memory.ok()) return memory.status();
-  EntryStubs t;
+  EntryTrampolines t;
   const uintptr_t base = (*memory)->start();
   t.enter = reinterpret_cast<EnterFn>(base);
   t.landing = base + code.labelOffsetFromBase(landing);
@@ -166,7 +166,7 @@ absl::StatusOr<EntryStubs> GenerateEntryStubs() {
   return t;
 }
 
-absl::StatusOr<std::unique_ptr<CodeMemory>> GenerateTypedEntryStub(
+absl::StatusOr<std::unique_ptr<CodeMemory>> GenerateTypedEntryTrampoline(
     uint32_t num_stack_slots) {
   asmjit::CodeHolder code;
   code.init(asmjit::Environment::host());
