@@ -1,70 +1,25 @@
 #include "cli/wabt_bridge.h"
 
-#include <memory>
-#include <utility>
-
-#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "wabt/binary-writer.h"
-#include "wabt/resolve-names.h"
-#include "wabt/stream.h"
-#include "wabt/wast-lexer.h"
-#include "wabt/wast-parser.h"
+#include "wasm/wat.h"
+#include "wasm/wat_wabt.h"
 
 namespace kiln::cli {
 
-wabt::Features Wasm2Features() {
-  wabt::Features features;  // wabt 1.0.32's defaults are already 2.0 ...
-  features.enable_mutable_globals();  // ... but say so explicitly.
-  features.enable_sat_float_to_int();
-  features.enable_sign_extension();
-  features.enable_multi_value();
-  features.enable_bulk_memory();
-  features.enable_reference_types();
-  features.enable_simd();
-  return features;
-}
+wabt::Features Wasm2Features() { return wasm::WabtFeatures(); }
 
 absl::StatusOr<std::vector<uint8_t>> WriteWabtBinary(
     const wabt::Module& module) {
-  wabt::MemoryStream stream;
-  wabt::WriteBinaryOptions options;
-  options.features = Wasm2Features();
-  options.canonicalize_lebs = true;
-  options.relocatable = false;
-  options.write_debug_names = false;
-  if (wabt::Failed(wabt::WriteBinaryModule(&stream, &module, options))) {
-    return absl::InternalError("wabt could not write the module's binary");
-  }
-  return std::move(stream.output_buffer().data);
-}
-
-absl::StatusOr<std::unique_ptr<wabt::Module>> ParseWat(std::string_view filename,
-                                                       std::string_view text) {
-  wabt::Errors errors;
-  std::unique_ptr<wabt::WastLexer> lexer = wabt::WastLexer::CreateBufferLexer(
-      filename, text.data(), text.size(), &errors);
-  wabt::WastParseOptions parse_options(Wasm2Features());
-  std::unique_ptr<wabt::Module> module;
-  wabt::Result result =
-      wabt::ParseWatModule(lexer.get(), &module, &errors, &parse_options);
-  if (wabt::Succeeded(result) && module != nullptr) {
-    result = wabt::ResolveNamesModule(module.get(), &errors);
-  }
-  if (wabt::Failed(result) || module == nullptr || !errors.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("malformed text: ", FormatWabtErrors(errors)));
-  }
-  return module;
+  return wasm::WriteWabtModule(module, /*write_debug_names=*/false);
 }
 
 absl::StatusOr<std::vector<uint8_t>> WatToBinary(std::string_view filename,
                                                  std::string_view text) {
-  absl::StatusOr<std::unique_ptr<wabt::Module>> module =
-      ParseWat(filename, text);
-  if (!module.ok()) return module.status();
-  return WriteWabtBinary(**module);
+  wasm::WatOptions options;
+  options.filename = filename;
+  options.write_debug_names = false;
+  return wasm::WatToBinary(text, options);
 }
 
 std::string FormatWabtErrors(const wabt::Errors& errors) {

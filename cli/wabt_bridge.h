@@ -1,6 +1,8 @@
-// Thin helpers over libwabt: the WebAssembly 2.0 feature set, text to binary,
-// and error formatting. Everything that touches wabt's text parser or binary
-// writer goes through here so the rest of the CLI sees absl::Status only.
+// Thin helpers over libwabt for the CLI's .wast scripts: wabt's script
+// parser hands us parsed modules, so the CLI drives wabt itself, with the
+// feature set and binary writer of wasm/wat_wabt.h (the one place that
+// configures wabt; text -> binary is wasm::WatToBinary, wasm/wat.h).
+// Everything else in the CLI sees absl::Status only.
 #ifndef KILN_CLI_WABT_BRIDGE_H_
 #define KILN_CLI_WABT_BRIDGE_H_
 
@@ -16,24 +18,17 @@
 
 namespace kiln::cli {
 
-// The wabt features that make up WebAssembly 2.0: mutable globals, saturating
-// float-to-int, sign extension, multi-value, bulk memory, reference types and
-// SIMD. Proposals beyond 2.0 (threads, exceptions, tail calls, ...) are off.
+// The features Kiln implements (wasm::WabtFeatures).
 wabt::Features Wasm2Features();
 
-// Writes the binary encoding of a parsed (and name-resolved) wabt module.
-// wabt's validator is not run: invalid modules are written as they are.
-// Returns kInternal if wabt cannot encode the module.
+// Writes the binary encoding of a parsed (and name-resolved) wabt module,
+// without the name section. wabt's validator is not run: invalid modules
+// are written as they are. Returns kInternal if wabt cannot encode it.
 absl::StatusOr<std::vector<uint8_t>> WriteWabtBinary(const wabt::Module& module);
 
-// Parses WebAssembly text (`(module ...)` or bare module fields, as in a
-// quoted module) and resolves its names. `filename` names the text in errors.
-// Returns kInvalidArgument when the text is malformed.
-absl::StatusOr<std::unique_ptr<wabt::Module>> ParseWat(std::string_view filename,
-                                                       std::string_view text);
-
-// ParseWat then WriteWabtBinary: kInvalidArgument when the text is malformed,
-// kInternal when wabt cannot write the module.
+// wasm::WatToBinary without the name section (the CLI's binaries are the
+// text's encoding): kInvalidArgument when the text is malformed, kInternal
+// when wabt cannot write the module. `filename` names the text in errors.
 absl::StatusOr<std::vector<uint8_t>> WatToBinary(std::string_view filename,
                                                  std::string_view text);
 

@@ -1,5 +1,7 @@
 #include "wasm/wat.h"
 
+#include "wasm/wat_wabt.h"
+
 #include <memory>
 #include <string>
 #include <utility>
@@ -16,9 +18,8 @@
 #include "wabt/wast-parser.h"
 
 namespace kiln::wasm {
-namespace {
 
-wabt::Features Wasm2Features() {
+wabt::Features WabtFeatures() {
   wabt::Features features;  // wabt 1.0.32's defaults are already 2.0 ...
   features.enable_mutable_globals();  // ... but say so explicitly.
   features.enable_sat_float_to_int();
@@ -29,6 +30,22 @@ wabt::Features Wasm2Features() {
   features.enable_simd();
   return features;
 }
+
+absl::StatusOr<std::vector<uint8_t>> WriteWabtModule(const wabt::Module& module,
+                                                     bool write_debug_names) {
+  wabt::MemoryStream stream;
+  wabt::WriteBinaryOptions write;
+  write.features = WabtFeatures();
+  write.canonicalize_lebs = true;
+  write.relocatable = false;
+  write.write_debug_names = write_debug_names;
+  if (wabt::Failed(wabt::WriteBinaryModule(&stream, &module, write))) {
+    return absl::InternalError("wabt could not write the module's binary");
+  }
+  return std::move(stream.output_buffer().data);
+}
+
+namespace {
 
 std::string FormatErrors(const wabt::Errors& errors) {
   std::string out;
@@ -44,7 +61,7 @@ std::string FormatErrors(const wabt::Errors& errors) {
 
 absl::StatusOr<std::vector<uint8_t>> WatToBinary(std::string_view text,
                                                  const WatOptions& options) {
-  const wabt::Features features = Wasm2Features();
+  const wabt::Features features = WabtFeatures();
   wabt::Errors errors;
   std::unique_ptr<wabt::WastLexer> lexer = wabt::WastLexer::CreateBufferLexer(
       options.filename, text.data(), text.size(), &errors);
@@ -55,20 +72,11 @@ absl::StatusOr<std::vector<uint8_t>> WatToBinary(std::string_view text,
   if (wabt::Succeeded(result) && module != nullptr) {
     result = wabt::ResolveNamesModule(module.get(), &errors);
   }
-  if (wabt::Failed(result) || module == nullptr) {
+  if (wabt::Failed(result) || module == nullptr || !errors.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("malformed text: ", FormatErrors(errors)));
   }
-  wabt::MemoryStream stream;
-  wabt::WriteBinaryOptions write;
-  write.features = features;
-  write.canonicalize_lebs = true;
-  write.relocatable = false;
-  write.write_debug_names = options.write_debug_names;
-  if (wabt::Failed(wabt::WriteBinaryModule(&stream, module.get(), write))) {
-    return absl::InternalError("wabt could not write the module's binary");
-  }
-  return std::move(stream.output_buffer().data);
+  return WriteWabtModule(*module, options.write_debug_names);
 }
 
 }  // namespace kiln::wasm

@@ -1,6 +1,5 @@
 #include "codegen/ir/builder.h"
 
-#include "wasm/opcodes.h"
 
 #include <algorithm>
 #include <cassert>
@@ -200,10 +199,9 @@ Value FunctionBuilder::UseVar(Variable var) {
 }
 
 Value FunctionBuilder::ZeroValue(Type t, Block b) {
-  if (t == Type::kV128) {  // simd.v128 v128.const z, z (codegen/ir/simd.h)
+  if (t == Type::kV128) {  // vconst.v128 z, z (codegen/ir/simd.h)
     Value z = ZeroValue(Type::kI64, b);
-    Inst c = f_->CreateInst(Opcode::kSimd, t, {z, z});
-    f_->mutable_inst(c).ref = static_cast<uint32_t>(wasm::Opcode::kV128Const);
+    Inst c = f_->CreateInst(Opcode::kVconst, t, {z, z});
     Value v = f_->MakeResults(c);
     Inst after = f_->next_inst(f_->DefiningInst(z));
     if (after.valid()) {

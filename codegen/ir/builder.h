@@ -194,7 +194,7 @@ class FunctionBuilder {
 #define KILN_IR_BUILD_Brif(name, result)
 #define KILN_IR_BUILD_BrTable(name, result)
 #define KILN_IR_BUILD_Return(name, result)
-#define KILN_IR_BUILD_Simd(name, result)  // Emit + ref/imm (simd.h)
+#define KILN_IR_BUILD_Vector(name, result)  // Emit with a shape (simd.h)
 #define KILN_IR_OPCODE(name, text, format, result, operands, flags) \
   KILN_IR_BUILD_##format(name, result)
 #include "codegen/ir/opcodes.def"

@@ -1,5 +1,7 @@
 #include "codegen/ir/function.h"
 
+#include "codegen/ir/simd.h"
+
 #include <algorithm>
 #include <cassert>
 #include <utility>
@@ -245,6 +247,8 @@ Type Function::ResultType(Inst i, uint32_t n) const {
       const Signature* s = CallSignature(i);
       return s && n < s->results.size() ? s->results[n] : Type::kInvalid;
     }
+    case ResultRule::kVector:
+      return VectorResultType(d.opcode, d.ctrl_type);
   }
   return Type::kInvalid;
 }

@@ -55,6 +55,8 @@ std::optional<Opcode> ParseOpcode(absl::string_view name) {
   static const auto* map = [] {
     auto* m = new absl::flat_hash_map<absl::string_view, Opcode>;
     for (int i = 0; i < kNumOpcodes; ++i) {
+      // Vector rows share names with scalar ones: simd.h's ParseVectorOpcode.
+      if (kOpcodeInfos[i].format == InstFormat::kVector) continue;
       (*m)[kOpcodeInfos[i].name] = static_cast<Opcode>(i);
     }
     return m;

@@ -50,7 +50,7 @@ enum class InstFormat : uint8_t {
   kBrif,          // brif c, blockN(args), blockM(args)
   kBrTable,       // br_table i, blockD, [blockA, blockB]
   kReturn,        // return args
-  kSimd,          // simd.T wasm_op [lane,] args   (codegen/ir/simd.h)
+  kVector,        // iadd.i32x4 x, y; layout from the row (codegen/ir/simd.h)
 };
 
 enum class ResultRule : uint8_t {
@@ -62,6 +62,7 @@ enum class ResultRule : uint8_t {
   kF32,
   kF64,
   kCall,  // The signature's results.
+  kVector,  // From the vector row's signature and shape (simd.h).
 };
 
 enum class TypeClass : uint8_t { kNone, kInt, kFloat, kAny };

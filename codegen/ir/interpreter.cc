@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "codegen/ir/eval.h"
 #include "codegen/ir/printer.h"
+#include "codegen/ir/simd_eval.h"
 
 namespace kiln::ir {
 namespace {
@@ -26,8 +27,19 @@ absl::StatusOr<InterpOutcome> Interpret(const Function& f,
         absl::StrCat("expected ", f.signature().params.size(),
                      " arguments, got ", args.size()));
   }
+  for (Type t : f.signature().params) {
+    if (t == Type::kV128) {
+      return absl::UnimplementedError("interpreter: v128 parameters");
+    }
+  }
+  for (Type t : f.signature().results) {
+    if (t == Type::kV128) return absl::UnimplementedError("interpreter: v128 results");
+  }
+  // A value's bits; `hi` holds the upper half of v128 values.
   std::vector<uint64_t> vals(f.num_values(), 0);
+  std::vector<uint64_t> hi(f.num_values(), 0);
   std::vector<uint64_t> incoming(args.begin(), args.end());
+  std::vector<uint64_t> incoming_hi(args.size(), 0);
   uint64_t fuel = options.fuel;
   auto unsupported = [&](Inst i, absl::string_view why) {
     return absl::UnimplementedError(
@@ -39,6 +51,7 @@ absl::StatusOr<InterpOutcome> Interpret(const Function& f,
     auto params = f.block_params(block);
     for (size_t k = 0; k < params.size(); ++k) {
       vals[params[k].index] = Canonical(f.value_type(params[k]), incoming[k]);
+      hi[params[k].index] = incoming_hi[k];
     }
     Block next;
     for (Inst i : f.insts(block)) {
@@ -49,9 +62,10 @@ absl::StatusOr<InterpOutcome> Interpret(const Function& f,
       const OpcodeInfo& info = GetOpcodeInfo(d.opcode);
       auto a = f.args(i);
       auto arg = [&](size_t k) { return vals[a[k].index]; };
-      auto set = [&](uint64_t bits) {
+      auto set = [&](uint64_t bits, uint64_t high = 0) {
         Value r = f.first_result(i);
         vals[r.index] = Canonical(f.value_type(r), bits);
+        hi[r.index] = high;
       };
       auto trap = [&](TrapCode c) {
         InterpOutcome o;
@@ -61,7 +75,11 @@ absl::StatusOr<InterpOutcome> Interpret(const Function& f,
       };
       auto take = [&](const BlockCall& bc) {
         incoming.clear();
-        for (Value v : f.List(bc.args)) incoming.push_back(vals[v.index]);
+        incoming_hi.clear();
+        for (Value v : f.List(bc.args)) {
+          incoming.push_back(vals[v.index]);
+          incoming_hi.push_back(hi[v.index]);
+        }
         next = bc.block;
       };
       switch (info.format) {
@@ -76,6 +94,11 @@ absl::StatusOr<InterpOutcome> Interpret(const Function& f,
         case InstFormat::kTernary:
         case InstFormat::kIntCompare:
         case InstFormat::kFloatCompare: {
+          if (d.opcode == Opcode::kSelect && f.value_type(a[1]) == Type::kV128) {
+            const Value v = a[vals[a[0].index] != 0 ? 1 : 2];
+            set(vals[v.index], hi[v.index]);
+            break;
+          }
           uint64_t in[3] = {0, 0, 0};
           for (size_t k = 0; k < a.size() && k < 3; ++k) in[k] = arg(k);
           Type arg_type = f.value_type(a[d.opcode == Opcode::kSelect ? 1 : 0]);
@@ -86,9 +109,17 @@ absl::StatusOr<InterpOutcome> Interpret(const Function& f,
           set(r.bits);
           break;
         }
-        case InstFormat::kSimd:
-          // No v128 semantics here: refuse rather than produce a wrong 0.
-          return unsupported(i, "no SIMD semantics");
+        case InstFormat::kVector: {
+          Bits128 in[4];
+          for (size_t k = 0; k < a.size() && k < 4; ++k) {
+            in[k] = {vals[a[k].index], hi[a[k].index]};
+          }
+          std::optional<Bits128> r = EvaluateVector(
+              d.opcode, d.ctrl_type, d.code, d.imm, in, static_cast<int>(a.size()));
+          if (!r) return unsupported(i, "no semantics");
+          set(r->lo, r->hi);
+          break;
+        }
         case InstFormat::kHeapLoad:
         case InstFormat::kHeapStore: {
           if (!options.heap) return unsupported(i, "no heap given");
@@ -102,8 +133,14 @@ absl::StatusOr<InterpOutcome> Interpret(const Function& f,
           }
           uint8_t* p = options.heap->data() + addr;
           if (store) {
-            uint64_t v = arg(0);
-            std::memcpy(p, &v, bytes);  // Little endian host.
+            uint64_t v[2] = {arg(0), hi[a[0].index]};
+            std::memcpy(p, v, bytes);  // Little endian host.
+            break;
+          }
+          if (bytes == 16) {
+            uint64_t v[2];
+            std::memcpy(v, p, 16);
+            set(v[0], v[1]);
             break;
           }
           uint64_t v = 0;
@@ -130,19 +167,26 @@ absl::StatusOr<InterpOutcome> Interpret(const Function& f,
             return unsupported(i, "raw address outside the simulated memory");
           }
           uint8_t* p = options.raw_memory->data() + addr;
+          uint64_t v[2] = {0, 0};
           if (store) {
-            uint64_t v = arg(0);
-            std::memcpy(p, &v, bytes);
+            v[0] = arg(0);
+            v[1] = hi[a[0].index];
+            std::memcpy(p, v, bytes);
           } else {
-            uint64_t v = 0;
-            std::memcpy(&v, p, bytes);
-            set(v);
+            std::memcpy(v, p, bytes);
+            set(v[0], v[1]);
           }
           break;
         }
         case InstFormat::kCall:
         case InstFormat::kCallIndirect: {
           if (!options.call_handler) return unsupported(i, "no call handler");
+          for (Value v : a) {
+            if (f.value_type(v) == Type::kV128) return unsupported(i, "v128 call argument");
+          }
+          for (Value v : f.results(i)) {
+            if (f.value_type(v) == Type::kV128) return unsupported(i, "v128 call result");
+          }
           std::vector<uint64_t> call_args;
           size_t k0 = info.format == InstFormat::kCallIndirect ? 1 : 0;
           for (size_t k = k0; k < a.size(); ++k) call_args.push_back(arg(k));

@@ -4,7 +4,9 @@
 // passes preserve behaviour, and later to check backends against it. Not
 // a fast path: one switch per instruction.
 //
-// Values are held as uint64 bits (i32 and f32 zero-extended). Heap
+// Values are held as uint64 bits (i32 and f32 zero-extended; v128 as two
+// halves, vector instructions by simd_eval.h; v128 parameters, results and
+// call operands are not supported). Heap
 // accesses address `heap` at zext(index) + offset (the base operand is
 // ignored) and trap with MemoryOutOfBounds past its end. Raw pointer
 // load/store address `raw_memory` at pointer + offset (a simulated

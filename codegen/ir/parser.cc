@@ -467,13 +467,31 @@ class Parser {
       ctrl = *t;
       name = name.substr(0, dot);
     }
-    auto op = ParseOpcode(name);
+    // A lane shape or v128 suffix selects the vector row of a shared name
+    // ("iadd.i32x4", "band.v128"); heap_load.v128 has no vector row.
+    std::optional<Opcode> op;
+    if (IsLaneShape(ctrl) || ctrl == Type::kV128) op = ParseVectorOpcode(name);
+    if (!op) op = ParseOpcode(name);
     if (!op) return Error(absl::StrCat("unknown opcode '", name, "'"));
     const OpcodeInfo& info = GetOpcodeInfo(*op);
+    if (info.result == ResultRule::kVector && ctrl == Type::kInvalid) {
+      return Error(absl::StrCat("'", name, "' needs a lane shape suffix"));
+    }
+    if (info.result == ResultRule::kVector) {
+      // Checked here, not only by the verifier: the result type (made at
+      // creation) depends on it.
+      if (!(ShapeBit(ctrl) & VectorShapes(*op))) {
+        return Error(absl::StrCat("'", name, "' does not take the shape ",
+                                  TypeName(ctrl)));
+      }
+    } else if (IsLaneShape(ctrl)) {
+      return Error(absl::StrCat("'", name, "' is not a vector operation"));
+    }
     if (info.result == ResultRule::kCtrl && ctrl == Type::kInvalid) {
       return Error(absl::StrCat("'", name, "' needs a type suffix"));
     }
-    if (info.result != ResultRule::kCtrl && ctrl != Type::kInvalid) {
+    if (info.result != ResultRule::kCtrl && info.result != ResultRule::kVector &&
+        ctrl != Type::kInvalid) {
       return Error(absl::StrCat("'", name, "' takes no type suffix"));
     }
     Bump();
@@ -656,24 +674,37 @@ class Parser {
         }
         st = Expect(']');
         break;
-      case InstFormat::kSimd: {
-        std::optional<wasm::Opcode> sop;
-        if (tok_.kind == Tok::kIdent) {
-          sop = ParseSimdOpcode(tok_.text.data(), tok_.text.size());
+      case InstFormat::kVector: {
+        // Tokens in the row's signature order (see the printer).
+        bool need_comma = false;
+        for (char c : VectorSignature(*op).substr(2)) {
+          if (need_comma) {
+            if (auto s = Expect(','); !s.ok()) return s;
+          }
+          need_comma = true;
+          if (c == 'c' || c == 'f') {
+            std::optional<uint8_t> cc;
+            if (tok_.kind == Tok::kIdent) {
+              if (c == 'c') {
+                if (auto x = ParseIntCC(tok_.text)) cc = static_cast<uint8_t>(*x);
+              } else if (auto x = ParseFloatCC(tok_.text)) {
+                cc = static_cast<uint8_t>(*x);
+              }
+            }
+            if (!cc) {
+              return Error(absl::StrCat("unknown condition code '", tok_.text, "'"));
+            }
+            code = *cc;
+            Bump();
+            need_comma = false;
+          } else if (c == 'n') {
+            auto l = ParseInt();
+            if (!l.ok()) return l.status();
+            imm = *l;
+          } else if (auto s = value(); !s.ok()) {
+            return s;
+          }
         }
-        if (!sop) {
-          return Error(absl::StrCat("unknown SIMD operation '", tok_.text, "'"));
-        }
-        Bump();
-        ref = static_cast<uint32_t>(*sop);
-        std::optional<SimdSig> sig = GetSimdSig(*sop);
-        if (sig->lanes) {
-          auto l = ParseInt();
-          if (!l.ok()) return l.status();
-          imm = *l;
-          if (auto s = Expect(','); !s.ok()) return s;
-        }
-        st = values(sig->num_args);
         break;
       }
       case InstFormat::kReturn:

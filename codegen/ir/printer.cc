@@ -101,7 +101,7 @@ std::string PrintInst(const Function& f, Inst i) {
     out.append(" = ");
   }
   absl::StrAppend(&out, info.name);
-  if (info.result == ResultRule::kCtrl) {
+  if (info.result == ResultRule::kCtrl || info.result == ResultRule::kVector) {
     absl::StrAppend(&out, ".", TypeName(d.ctrl_type));
   }
   auto args = f.args(i);
@@ -191,14 +191,25 @@ std::string PrintInst(const Function& f, Inst i) {
         AppendBlockCall(&out, f, bc);
       }
       break;
-    case InstFormat::kSimd: {
-      auto op = static_cast<wasm::Opcode>(d.ref);
-      absl::StrAppend(&out, " ", wasm::OpcodeName(op));
-      std::optional<SimdSig> sig = GetSimdSig(op);
-      if (sig && sig->lanes) absl::StrAppend(&out, " ", d.imm, ",");
-      if (!args.empty()) {
-        out.push_back(' ');
-        AppendValues(&out, f, args);
+    case InstFormat::kVector: {
+      // Tokens in the row's signature order (opcodes.def):
+      // "icmp.i32x4 slt v1, v2", "insertlane.i8x16 v1, v2, 5".
+      size_t k = 0;
+      const char* sep = " ";
+      for (char c : VectorSignature(d.opcode).substr(2)) {
+        out.append(sep);
+        sep = ", ";
+        if (c == 'c') {
+          absl::StrAppend(&out, IntCCName(static_cast<IntCC>(d.code)));
+          sep = " ";
+        } else if (c == 'f') {
+          absl::StrAppend(&out, FloatCCName(static_cast<FloatCC>(d.code)));
+          sep = " ";
+        } else if (c == 'n') {
+          absl::StrAppend(&out, d.imm);
+        } else {
+          out.append(arg(k++));
+        }
       }
       break;
     }

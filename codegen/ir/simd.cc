@@ -1,75 +1,104 @@
 #include "codegen/ir/simd.h"
 
-#include <cstring>
+#include "absl/container/flat_hash_map.h"
 
 namespace kiln::ir {
 namespace {
 
-Type IrType(wasm::ValType t) {
-  switch (t) {
-    case wasm::ValType::kI32: return Type::kI32;
-    case wasm::ValType::kI64: return Type::kI64;
-    case wasm::ValType::kF32: return Type::kF32;
-    case wasm::ValType::kF64: return Type::kF64;
-    case wasm::ValType::kV128: return Type::kV128;
+struct VectorRow {
+  absl::string_view sig;  // "v:vv"
+  uint8_t shapes;
+};
+
+// Indexed by Opcode; scalar rows are empty.
+constexpr VectorRow kRows[] = {
+#define KILN_IR_OPCODE(name, text, format, result, operands, flags) {"", 0},
+#define KILN_IR_VECTOR_OPCODE(name, text, sig, shapes) {sig, (shapes)},
+#include "codegen/ir/opcodes.def"
+#undef KILN_IR_VECTOR_OPCODE
+#undef KILN_IR_OPCODE
+};
+static_assert(sizeof(kRows) / sizeof(kRows[0]) == kNumOpcodes);
+
+const VectorRow& Row(Opcode op) { return kRows[static_cast<int>(op)]; }
+
+// The operand part of the signature ("vv" of "v:vv").
+absl::string_view Operands(Opcode op) {
+  absl::string_view s = Row(op).sig;
+  return s.size() >= 2 ? s.substr(2) : absl::string_view();
+}
+
+Type CharType(char c, Type shape) {
+  switch (c) {
+    case 'v': return Type::kV128;
+    case 's': return LaneType(shape);
+    case 'i': return Type::kI32;
+    case 'I': return Type::kI64;
     default: return Type::kInvalid;
   }
 }
 
+bool IsValueChar(char c) { return c == 'v' || c == 's' || c == 'i' || c == 'I'; }
+
 }  // namespace
 
-std::optional<SimdSig> GetSimdSig(wasm::Opcode op) {
-  using wasm::Opcode;
-  const wasm::OpcodeInfo& info = wasm::GetOpcodeInfo(op);
-  if (info.prefix != 0xfd) return std::nullopt;
-  SimdSig s;
-  auto set = [&](std::initializer_list<Type> args) {
-    s.num_args = 0;
-    for (Type t : args) s.args[s.num_args++] = t;
-    s.result = Type::kV128;
-    return s;
-  };
-  switch (op) {
-    case Opcode::kV128Const: return set({Type::kI64, Type::kI64});
-    case Opcode::kI8X16Shuffle:
-      return set({Type::kV128, Type::kV128, Type::kI64, Type::kI64});
-    case Opcode::kV128Load8X8S: case Opcode::kV128Load8X8U:
-    case Opcode::kV128Load16X4S: case Opcode::kV128Load16X4U:
-    case Opcode::kV128Load32X2S: case Opcode::kV128Load32X2U:
-    case Opcode::kV128Load64Splat: case Opcode::kV128Load64Zero:
-      return set({Type::kI64});
-    case Opcode::kV128Load8Splat: case Opcode::kV128Load16Splat:
-    case Opcode::kV128Load32Splat: case Opcode::kV128Load32Zero:
-      return set({Type::kI32});
-    default: break;
+uint8_t ShapeBit(Type shape) {
+  switch (shape) {
+    case Type::kV128: return kShapeV128;
+    case Type::kI8X16: return kShapeI8;
+    case Type::kI16X8: return kShapeI16;
+    case Type::kI32X4: return kShapeI32;
+    case Type::kI64X2: return kShapeI64;
+    case Type::kF32X4: return kShapeF32;
+    case Type::kF64X2: return kShapeF64;
+    default: return 0;
   }
-  switch (info.imm) {
-    case wasm::ImmKind::kNone: break;
-    case wasm::ImmKind::kLane2: s.lanes = 2; break;
-    case wasm::ImmKind::kLane4: s.lanes = 4; break;
-    case wasm::ImmKind::kLane8: s.lanes = 8; break;
-    case wasm::ImmKind::kLane16: s.lanes = 16; break;
-    default: return std::nullopt;
-  }
-  if (info.sig == wasm::SigClass::kSigSpecial) return std::nullopt;
-  const wasm::Signature& sig = wasm::GetSignature(info.sig);
-  if (!sig.has_result) return std::nullopt;
-  s.num_args = sig.num_params;
-  for (int i = 0; i < sig.num_params; ++i) s.args[i] = IrType(sig.params[i]);
-  s.result = IrType(sig.result);
-  return s;
 }
 
-std::optional<wasm::Opcode> ParseSimdOpcode(const char* name, size_t len) {
-  for (int i = 0; i < wasm::kNumOpcodes; ++i) {
-    auto op = static_cast<wasm::Opcode>(i);
-    const char* n = wasm::OpcodeName(op);
-    if (wasm::GetOpcodeInfo(op).prefix == 0xfd && std::strlen(n) == len &&
-        std::memcmp(n, name, len) == 0 && GetSimdSig(op)) {
-      return op;
+std::optional<Opcode> ParseVectorOpcode(absl::string_view name) {
+  static const auto* map = [] {
+    auto* m = new absl::flat_hash_map<absl::string_view, Opcode>;
+    for (int i = 0; i < kNumOpcodes; ++i) {
+      auto op = static_cast<Opcode>(i);
+      if (IsVectorOp(op)) (*m)[OpcodeName(op)] = op;
     }
+    return m;
+  }();
+  auto it = map->find(name);
+  if (it == map->end()) return std::nullopt;
+  return it->second;
+}
+
+absl::string_view VectorSignature(Opcode op) { return Row(op).sig; }
+uint8_t VectorShapes(Opcode op) { return Row(op).shapes; }
+
+int VectorNumArgs(Opcode op) {
+  int n = 0;
+  for (char c : Operands(op)) n += IsValueChar(c);
+  return n;
+}
+
+Type VectorArgType(Opcode op, Type shape, int k) {
+  for (char c : Operands(op)) {
+    if (!IsValueChar(c)) continue;
+    if (k-- == 0) return CharType(c, shape);
   }
-  return std::nullopt;
+  return Type::kInvalid;
+}
+
+Type VectorResultType(Opcode op, Type shape) {
+  absl::string_view s = Row(op).sig;
+  return s.empty() ? Type::kInvalid : CharType(s[0], shape);
+}
+
+bool VectorHasLane(Opcode op) {
+  return Operands(op).find('n') != absl::string_view::npos;
+}
+bool VectorHasIntCC(Opcode op) {
+  return Operands(op).find('c') != absl::string_view::npos;
+}
+bool VectorHasFloatCC(Opcode op) {
+  return Operands(op).find('f') != absl::string_view::npos;
 }
 
 }  // namespace kiln::ir

@@ -284,13 +284,9 @@ class Verifier {
       case InstFormat::kReturn:
         want_args = f_.signature().results.size();
         break;
-      case InstFormat::kSimd: {
-        std::optional<SimdSig> sig =
-            GetSimdSig(static_cast<wasm::Opcode>(d.ref));
-        if (!sig) return InstError(b, i, "unknown SIMD operation");
-        want_args = sig->num_args;
+      case InstFormat::kVector:
+        want_args = VectorNumArgs(d.opcode);
         break;
-      }
     }
     if (args.size() != want_args) {
       return InstError(b, i, absl::StrCat("has ", args.size(),
@@ -364,15 +360,20 @@ class Verifier {
       }
       case InstFormat::kBinaryImm:
         return ExpectClass(b, i, 0, TypeClass::kInt);
-      case InstFormat::kSimd: {
-        std::optional<SimdSig> sig =
-            GetSimdSig(static_cast<wasm::Opcode>(d.ref));
-        if (ctrl != sig->result) return ctrl_error(TypeName(sig->result));
-        for (int k = 0; k < sig->num_args; ++k) {
-          if (auto s = ExpectType(b, i, k, sig->args[k]); !s.ok()) return s;
+      case InstFormat::kVector: {
+        if (!(ShapeBit(ctrl) & VectorShapes(d.opcode))) {
+          return ctrl_error("a shape the operation takes (opcodes.def)");
         }
-        if (d.imm < 0 || d.imm >= (sig->lanes ? sig->lanes : 1)) {
+        for (int k = 0; k < VectorNumArgs(d.opcode); ++k) {
+          Type want = VectorArgType(d.opcode, ctrl, k);
+          if (auto s = ExpectType(b, i, k, want); !s.ok()) return s;
+        }
+        if (d.imm < 0 || d.imm >= (VectorHasLane(d.opcode) ? LaneCount(ctrl) : 1)) {
           return InstError(b, i, "lane index out of range");
+        }
+        if ((VectorHasIntCC(d.opcode) && d.code >= 10) ||
+            (VectorHasFloatCC(d.opcode) && d.code >= 8)) {
+          return InstError(b, i, "bad condition code");
         }
         return absl::OkStatus();
       }

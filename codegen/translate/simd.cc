@@ -10,15 +10,217 @@ namespace kiln::translate {
 using ir::Type;
 using wasm::Opcode;
 
+namespace {
+
+// A wasm SIMD operation as one typed IR vector instruction.
+struct VectorOp {
+  ir::Opcode op;
+  Type shape;
+  uint8_t code = 0;  // IntCC / FloatCC
+};
+
+// The wasm -> IR table for operations that are one IR instruction with the
+// wasm operands in order. Adding a wasm SIMD operation that has an IR row:
+// one line here.
+std::optional<VectorOp> MapOp(Opcode op) {
+  using I = ir::Opcode;
+  constexpr Type i8 = Type::kI8X16, i16 = Type::kI16X8, i32 = Type::kI32X4,
+                 i64 = Type::kI64X2, f32 = Type::kF32X4, f64 = Type::kF64X2,
+                 v = Type::kV128;
+  auto icc = [](ir::IntCC c) { return static_cast<uint8_t>(c); };
+  auto fcc = [](ir::FloatCC c) { return static_cast<uint8_t>(c); };
+  using C = ir::IntCC;
+  using F = ir::FloatCC;
+  switch (op) {
+#define KILN_OP(W, OP, SHAPE) \
+  case Opcode::k##W:          \
+    return VectorOp{I::k##OP, SHAPE};
+#define KILN_ICMP(W, SHAPE, CC) \
+  case Opcode::k##W:            \
+    return VectorOp{I::kVicmp, SHAPE, icc(C::k##CC)};
+#define KILN_FCMP(W, SHAPE, CC) \
+  case Opcode::k##W:            \
+    return VectorOp{I::kVfcmp, SHAPE, fcc(F::k##CC)};
+    KILN_OP(I8X16Swizzle, Swizzle, i8)
+    KILN_OP(I8X16Splat, Splat, i8) KILN_OP(I16X8Splat, Splat, i16)
+    KILN_OP(I32X4Splat, Splat, i32) KILN_OP(I64X2Splat, Splat, i64)
+    KILN_OP(F32X4Splat, Splat, f32) KILN_OP(F64X2Splat, Splat, f64)
+    KILN_OP(I8X16ExtractLaneU, Extractlane, i8)
+    KILN_OP(I16X8ExtractLaneU, Extractlane, i16)
+    KILN_OP(I32X4ExtractLane, Extractlane, i32)
+    KILN_OP(I64X2ExtractLane, Extractlane, i64)
+    KILN_OP(F32X4ExtractLane, Extractlane, f32)
+    KILN_OP(F64X2ExtractLane, Extractlane, f64)
+    KILN_OP(I8X16ReplaceLane, Insertlane, i8)
+    KILN_OP(I16X8ReplaceLane, Insertlane, i16)
+    KILN_OP(I32X4ReplaceLane, Insertlane, i32)
+    KILN_OP(I64X2ReplaceLane, Insertlane, i64)
+    KILN_OP(F32X4ReplaceLane, Insertlane, f32)
+    KILN_OP(F64X2ReplaceLane, Insertlane, f64)
+    KILN_OP(V128Not, Vbnot, v) KILN_OP(V128And, Vband, v)
+    KILN_OP(V128Andnot, VbandNot, v) KILN_OP(V128Or, Vbor, v)
+    KILN_OP(V128Xor, Vbxor, v) KILN_OP(V128AnyTrue, VanyTrue, v)
+    KILN_OP(I8X16AllTrue, VallTrue, i8) KILN_OP(I16X8AllTrue, VallTrue, i16)
+    KILN_OP(I32X4AllTrue, VallTrue, i32) KILN_OP(I64X2AllTrue, VallTrue, i64)
+    KILN_OP(I8X16Bitmask, VhighBits, i8) KILN_OP(I16X8Bitmask, VhighBits, i16)
+    KILN_OP(I32X4Bitmask, VhighBits, i32) KILN_OP(I64X2Bitmask, VhighBits, i64)
+    KILN_ICMP(I8X16Eq, i8, Eq) KILN_ICMP(I8X16Ne, i8, Ne)
+    KILN_ICMP(I8X16LtS, i8, Slt) KILN_ICMP(I8X16LtU, i8, Ult)
+    KILN_ICMP(I8X16GtS, i8, Sgt) KILN_ICMP(I8X16GtU, i8, Ugt)
+    KILN_ICMP(I8X16LeS, i8, Sle) KILN_ICMP(I8X16LeU, i8, Ule)
+    KILN_ICMP(I8X16GeS, i8, Sge) KILN_ICMP(I8X16GeU, i8, Uge)
+    KILN_ICMP(I16X8Eq, i16, Eq) KILN_ICMP(I16X8Ne, i16, Ne)
+    KILN_ICMP(I16X8LtS, i16, Slt) KILN_ICMP(I16X8LtU, i16, Ult)
+    KILN_ICMP(I16X8GtS, i16, Sgt) KILN_ICMP(I16X8GtU, i16, Ugt)
+    KILN_ICMP(I16X8LeS, i16, Sle) KILN_ICMP(I16X8LeU, i16, Ule)
+    KILN_ICMP(I16X8GeS, i16, Sge) KILN_ICMP(I16X8GeU, i16, Uge)
+    KILN_ICMP(I32X4Eq, i32, Eq) KILN_ICMP(I32X4Ne, i32, Ne)
+    KILN_ICMP(I32X4LtS, i32, Slt) KILN_ICMP(I32X4LtU, i32, Ult)
+    KILN_ICMP(I32X4GtS, i32, Sgt) KILN_ICMP(I32X4GtU, i32, Ugt)
+    KILN_ICMP(I32X4LeS, i32, Sle) KILN_ICMP(I32X4LeU, i32, Ule)
+    KILN_ICMP(I32X4GeS, i32, Sge) KILN_ICMP(I32X4GeU, i32, Uge)
+    KILN_ICMP(I64X2Eq, i64, Eq) KILN_ICMP(I64X2Ne, i64, Ne)
+    KILN_ICMP(I64X2LtS, i64, Slt) KILN_ICMP(I64X2GtS, i64, Sgt)
+    KILN_ICMP(I64X2LeS, i64, Sle) KILN_ICMP(I64X2GeS, i64, Sge)
+    KILN_FCMP(F32X4Eq, f32, Eq) KILN_FCMP(F32X4Ne, f32, Ne)
+    KILN_FCMP(F32X4Lt, f32, Lt) KILN_FCMP(F32X4Gt, f32, Gt)
+    KILN_FCMP(F32X4Le, f32, Le) KILN_FCMP(F32X4Ge, f32, Ge)
+    KILN_FCMP(F64X2Eq, f64, Eq) KILN_FCMP(F64X2Ne, f64, Ne)
+    KILN_FCMP(F64X2Lt, f64, Lt) KILN_FCMP(F64X2Gt, f64, Gt)
+    KILN_FCMP(F64X2Le, f64, Le) KILN_FCMP(F64X2Ge, f64, Ge)
+    KILN_OP(I8X16Add, Viadd, i8) KILN_OP(I16X8Add, Viadd, i16)
+    KILN_OP(I32X4Add, Viadd, i32) KILN_OP(I64X2Add, Viadd, i64)
+    KILN_OP(I8X16Sub, Visub, i8) KILN_OP(I16X8Sub, Visub, i16)
+    KILN_OP(I32X4Sub, Visub, i32) KILN_OP(I64X2Sub, Visub, i64)
+    KILN_OP(I16X8Mul, Vimul, i16) KILN_OP(I32X4Mul, Vimul, i32)
+    KILN_OP(I64X2Mul, Vimul, i64)
+    KILN_OP(I8X16Neg, Vineg, i8) KILN_OP(I16X8Neg, Vineg, i16)
+    KILN_OP(I32X4Neg, Vineg, i32) KILN_OP(I64X2Neg, Vineg, i64)
+    KILN_OP(I8X16Abs, Viabs, i8) KILN_OP(I16X8Abs, Viabs, i16)
+    KILN_OP(I32X4Abs, Viabs, i32) KILN_OP(I64X2Abs, Viabs, i64)
+    KILN_OP(I8X16AddSatS, VsaddSat, i8) KILN_OP(I8X16AddSatU, VuaddSat, i8)
+    KILN_OP(I8X16SubSatS, VssubSat, i8) KILN_OP(I8X16SubSatU, VusubSat, i8)
+    KILN_OP(I16X8AddSatS, VsaddSat, i16) KILN_OP(I16X8AddSatU, VuaddSat, i16)
+    KILN_OP(I16X8SubSatS, VssubSat, i16) KILN_OP(I16X8SubSatU, VusubSat, i16)
+    KILN_OP(I8X16MinS, Vsmin, i8) KILN_OP(I8X16MinU, Vumin, i8)
+    KILN_OP(I8X16MaxS, Vsmax, i8) KILN_OP(I8X16MaxU, Vumax, i8)
+    KILN_OP(I16X8MinS, Vsmin, i16) KILN_OP(I16X8MinU, Vumin, i16)
+    KILN_OP(I16X8MaxS, Vsmax, i16) KILN_OP(I16X8MaxU, Vumax, i16)
+    KILN_OP(I32X4MinS, Vsmin, i32) KILN_OP(I32X4MinU, Vumin, i32)
+    KILN_OP(I32X4MaxS, Vsmax, i32) KILN_OP(I32X4MaxU, Vumax, i32)
+    KILN_OP(I8X16AvgrU, AvgRound, i8) KILN_OP(I16X8AvgrU, AvgRound, i16)
+    KILN_OP(I8X16Popcnt, Vpopcnt, i8)
+    KILN_OP(I16X8Q15mulrSatS, SqmulRoundSat, i16)
+    KILN_OP(I8X16Shl, Vishl, i8) KILN_OP(I8X16ShrS, Vsshr, i8)
+    KILN_OP(I8X16ShrU, Vushr, i8)
+    KILN_OP(I16X8Shl, Vishl, i16) KILN_OP(I16X8ShrS, Vsshr, i16)
+    KILN_OP(I16X8ShrU, Vushr, i16)
+    KILN_OP(I32X4Shl, Vishl, i32) KILN_OP(I32X4ShrS, Vsshr, i32)
+    KILN_OP(I32X4ShrU, Vushr, i32)
+    KILN_OP(I64X2Shl, Vishl, i64) KILN_OP(I64X2ShrS, Vsshr, i64)
+    KILN_OP(I64X2ShrU, Vushr, i64)
+    KILN_OP(I8X16NarrowI16X8S, Snarrow, i16)
+    KILN_OP(I8X16NarrowI16X8U, Unarrow, i16)
+    KILN_OP(I16X8NarrowI32X4S, Snarrow, i32)
+    KILN_OP(I16X8NarrowI32X4U, Unarrow, i32)
+    KILN_OP(I16X8ExtendLowI8X16S, SwidenLow, i8)
+    KILN_OP(I16X8ExtendHighI8X16S, SwidenHigh, i8)
+    KILN_OP(I16X8ExtendLowI8X16U, UwidenLow, i8)
+    KILN_OP(I16X8ExtendHighI8X16U, UwidenHigh, i8)
+    KILN_OP(I32X4ExtendLowI16X8S, SwidenLow, i16)
+    KILN_OP(I32X4ExtendHighI16X8S, SwidenHigh, i16)
+    KILN_OP(I32X4ExtendLowI16X8U, UwidenLow, i16)
+    KILN_OP(I32X4ExtendHighI16X8U, UwidenHigh, i16)
+    KILN_OP(I64X2ExtendLowI32X4S, SwidenLow, i32)
+    KILN_OP(I64X2ExtendHighI32X4S, SwidenHigh, i32)
+    KILN_OP(I64X2ExtendLowI32X4U, UwidenLow, i32)
+    KILN_OP(I64X2ExtendHighI32X4U, UwidenHigh, i32)
+    KILN_OP(I16X8ExtaddPairwiseI8X16S, SwidenAddPairwise, i8)
+    KILN_OP(I16X8ExtaddPairwiseI8X16U, UwidenAddPairwise, i8)
+    KILN_OP(I32X4ExtaddPairwiseI16X8S, SwidenAddPairwise, i16)
+    KILN_OP(I32X4ExtaddPairwiseI16X8U, UwidenAddPairwise, i16)
+    KILN_OP(I16X8ExtmulLowI8X16S, SwidenMulLow, i8)
+    KILN_OP(I16X8ExtmulHighI8X16S, SwidenMulHigh, i8)
+    KILN_OP(I16X8ExtmulLowI8X16U, UwidenMulLow, i8)
+    KILN_OP(I16X8ExtmulHighI8X16U, UwidenMulHigh, i8)
+    KILN_OP(I32X4ExtmulLowI16X8S, SwidenMulLow, i16)
+    KILN_OP(I32X4ExtmulHighI16X8S, SwidenMulHigh, i16)
+    KILN_OP(I32X4ExtmulLowI16X8U, UwidenMulLow, i16)
+    KILN_OP(I32X4ExtmulHighI16X8U, UwidenMulHigh, i16)
+    KILN_OP(I64X2ExtmulLowI32X4S, SwidenMulLow, i32)
+    KILN_OP(I64X2ExtmulHighI32X4S, SwidenMulHigh, i32)
+    KILN_OP(I64X2ExtmulLowI32X4U, UwidenMulLow, i32)
+    KILN_OP(I64X2ExtmulHighI32X4U, UwidenMulHigh, i32)
+    KILN_OP(I32X4DotI16X8S, SdotPairwise, i16)
+    KILN_OP(F32X4Add, Vfadd, f32) KILN_OP(F64X2Add, Vfadd, f64)
+    KILN_OP(F32X4Sub, Vfsub, f32) KILN_OP(F64X2Sub, Vfsub, f64)
+    KILN_OP(F32X4Mul, Vfmul, f32) KILN_OP(F64X2Mul, Vfmul, f64)
+    KILN_OP(F32X4Div, Vfdiv, f32) KILN_OP(F64X2Div, Vfdiv, f64)
+    KILN_OP(F32X4Min, Vfmin, f32) KILN_OP(F64X2Min, Vfmin, f64)
+    KILN_OP(F32X4Max, Vfmax, f32) KILN_OP(F64X2Max, Vfmax, f64)
+    KILN_OP(F32X4PMin, FminPseudo, f32) KILN_OP(F64X2PMin, FminPseudo, f64)
+    KILN_OP(F32X4PMax, FmaxPseudo, f32) KILN_OP(F64X2PMax, FmaxPseudo, f64)
+    KILN_OP(F32X4Sqrt, Vsqrt, f32) KILN_OP(F64X2Sqrt, Vsqrt, f64)
+    KILN_OP(F32X4Abs, Vfabs, f32) KILN_OP(F64X2Abs, Vfabs, f64)
+    KILN_OP(F32X4Neg, Vfneg, f32) KILN_OP(F64X2Neg, Vfneg, f64)
+    KILN_OP(F32X4Ceil, Vceil, f32) KILN_OP(F64X2Ceil, Vceil, f64)
+    KILN_OP(F32X4Floor, Vfloor, f32) KILN_OP(F64X2Floor, Vfloor, f64)
+    KILN_OP(F32X4Trunc, Vtrunc, f32) KILN_OP(F64X2Trunc, Vtrunc, f64)
+    KILN_OP(F32X4Nearest, Vnearest, f32) KILN_OP(F64X2Nearest, Vnearest, f64)
+    KILN_OP(F32X4ConvertI32X4S, VfcvtFromSint, i32)
+    KILN_OP(F32X4ConvertI32X4U, VfcvtFromUint, i32)
+    KILN_OP(F64X2ConvertLowI32X4S, FcvtLowFromSint, i32)
+    KILN_OP(F64X2ConvertLowI32X4U, FcvtLowFromUint, i32)
+    KILN_OP(I32X4TruncSatF32X4S, VfcvtToSintSat, f32)
+    KILN_OP(I32X4TruncSatF32X4U, VfcvtToUintSat, f32)
+    KILN_OP(I32X4TruncSatF64X2SZero, FcvtToSintSatZero, f64)
+    KILN_OP(I32X4TruncSatF64X2UZero, FcvtToUintSatZero, f64)
+    KILN_OP(F32X4DemoteF64X2Zero, Fvdemote, f64)
+    KILN_OP(F64X2PromoteLowF32X4, FvpromoteLow, f32)
+#undef KILN_OP
+#undef KILN_ICMP
+#undef KILN_FCMP
+    default:
+      return std::nullopt;
+  }
+}
+
+}  // namespace
+
+ir::Value EmitVector(ir::FunctionBuilder& b, ir::Function& f, ir::Opcode op,
+                     Type shape, absl::Span<const ir::Value> args,
+                     int64_t imm, uint8_t code) {
+  ir::Inst i = b.Emit(op, shape, args);
+  ir::InstData& d = f.mutable_inst(i);
+  d.imm = imm;
+  d.code = code;
+  return f.first_result(i);
+}
+
 ir::Value EmitSimd(ir::FunctionBuilder& b, ir::Function& f, Opcode op,
                    absl::Span<const ir::Value> args, uint8_t lane) {
-  std::optional<ir::SimdSig> sig = ir::GetSimdSig(op);
-  if (!sig) return ir::Value();
-  ir::Inst i = b.Emit(ir::Opcode::kSimd, sig->result, args);
-  ir::InstData& d = f.mutable_inst(i);
-  d.ref = static_cast<uint32_t>(op);
-  d.imm = lane;
-  return f.first_result(i);
+  switch (op) {
+    // (v1 & c) | (v2 & ~c): the IR puts the mask first, as Cranelift.
+    case Opcode::kV128BitSelect:
+      if (args.size() != 3) return ir::Value();
+      return EmitVector(b, f, ir::Opcode::kBitselect, Type::kV128,
+                        {args[2], args[0], args[1]});
+    // Signed narrow lanes: zero-extending extractlane + sextend, as
+    // Cranelift (extractlane.i8x16 + sextend).
+    case Opcode::kI8X16ExtractLaneS:
+    case Opcode::kI16X8ExtractLaneS: {
+      const bool b8 = op == Opcode::kI8X16ExtractLaneS;
+      ir::Value x = EmitVector(b, f, ir::Opcode::kExtractlane,
+                               b8 ? Type::kI8X16 : Type::kI16X8, args, lane);
+      return b8 ? b.Sextend8(x) : b.Sextend16(x);
+    }
+    default:
+      break;
+  }
+  std::optional<VectorOp> m = MapOp(op);
+  if (!m) return ir::Value();
+  return EmitVector(b, f, m->op, m->shape, args, ir::VectorHasLane(m->op) ? lane : 0,
+                    m->code);
 }
 
 ir::Value EmitV128Const(ir::FunctionBuilder& b, ir::Function& f,
@@ -28,7 +230,7 @@ ir::Value EmitV128Const(ir::FunctionBuilder& b, ir::Function& f,
   std::memcpy(&hi, bytes + 8, 8);
   ir::Value vlo = b.Iconst(Type::kI64, lo);
   ir::Value vhi = hi == lo ? vlo : b.Iconst(Type::kI64, hi);
-  return EmitSimd(b, f, Opcode::kV128Const, {vlo, vhi});
+  return EmitVector(b, f, ir::Opcode::kVconst, Type::kV128, {vlo, vhi});
 }
 
 ir::Value EmitShuffle(ir::FunctionBuilder& b, ir::Function& f,
@@ -36,8 +238,8 @@ ir::Value EmitShuffle(ir::FunctionBuilder& b, ir::Function& f,
   int64_t lo, hi;
   std::memcpy(&lo, lanes, 8);
   std::memcpy(&hi, lanes + 8, 8);
-  return EmitSimd(b, f, Opcode::kI8X16Shuffle,
-                  {x, y, b.Iconst(Type::kI64, lo), b.Iconst(Type::kI64, hi)});
+  return EmitVector(b, f, ir::Opcode::kShuffle, Type::kI8X16,
+                    {x, y, b.Iconst(Type::kI64, lo), b.Iconst(Type::kI64, hi)});
 }
 
 int SimdMemBytes(Opcode op) {
@@ -73,13 +275,38 @@ ir::Value ScalarLoad(ir::FunctionBuilder& b, int bytes, ir::Value base,
     default: return b.HeapLoad(Type::kI64, base, index, off);
   }
 }
+
+// The integer shape whose lanes are `bytes` wide.
+Type IntShape(int bytes) {
+  return bytes == 1   ? Type::kI8X16
+         : bytes == 2 ? Type::kI16X8
+         : bytes == 4 ? Type::kI32X4
+                      : Type::kI64X2;
+}
 }  // namespace
 
 ir::Value EmitSimdLoad(ir::FunctionBuilder& b, ir::Function& f, Opcode op,
                        ir::Value base, ir::Value index, uint32_t off) {
   if (op == Opcode::kV128Load) return b.HeapLoad(Type::kV128, base, index, off);
-  ir::Value x = ScalarLoad(b, SimdMemBytes(op), base, index, off);
-  return EmitSimd(b, f, op, {x});
+  const int bytes = SimdMemBytes(op);
+  ir::Value x = ScalarLoad(b, bytes, base, index, off);
+  // load8x8_s etc.: the 64 bits in lane 0, then the low half widened.
+  auto widen = [&](ir::Opcode w, Type shape) {
+    ir::Value v = EmitVector(b, f, ir::Opcode::kScalarToVector, Type::kI64X2, {x});
+    return EmitVector(b, f, w, shape, {v});
+  };
+  switch (op) {
+    case Opcode::kV128Load8X8S: return widen(ir::Opcode::kSwidenLow, Type::kI8X16);
+    case Opcode::kV128Load8X8U: return widen(ir::Opcode::kUwidenLow, Type::kI8X16);
+    case Opcode::kV128Load16X4S: return widen(ir::Opcode::kSwidenLow, Type::kI16X8);
+    case Opcode::kV128Load16X4U: return widen(ir::Opcode::kUwidenLow, Type::kI16X8);
+    case Opcode::kV128Load32X2S: return widen(ir::Opcode::kSwidenLow, Type::kI32X4);
+    case Opcode::kV128Load32X2U: return widen(ir::Opcode::kUwidenLow, Type::kI32X4);
+    case Opcode::kV128Load32Zero: case Opcode::kV128Load64Zero:
+      return EmitVector(b, f, ir::Opcode::kScalarToVector, IntShape(bytes), {x});
+    default:  // loadN_splat
+      return EmitVector(b, f, ir::Opcode::kSplat, IntShape(bytes), {x});
+  }
 }
 
 ir::Value EmitLoadLane(ir::FunctionBuilder& b, ir::Function& f, Opcode op,
@@ -87,22 +314,16 @@ ir::Value EmitLoadLane(ir::FunctionBuilder& b, ir::Function& f, Opcode op,
                        uint32_t off, ir::Value vec) {
   const int bytes = SimdMemBytes(op);
   ir::Value x = ScalarLoad(b, bytes, base, index, off);
-  Opcode rep = bytes == 1   ? Opcode::kI8X16ReplaceLane
-               : bytes == 2 ? Opcode::kI16X8ReplaceLane
-               : bytes == 4 ? Opcode::kI32X4ReplaceLane
-                            : Opcode::kI64X2ReplaceLane;
-  return EmitSimd(b, f, rep, {vec, x}, lane);
+  return EmitVector(b, f, ir::Opcode::kInsertlane, IntShape(bytes), {vec, x},
+                    lane);
 }
 
 void EmitStoreLane(ir::FunctionBuilder& b, ir::Function& f, Opcode op,
                    uint8_t lane, ir::Value base, ir::Value index, uint32_t off,
                    ir::Value vec) {
   const int bytes = SimdMemBytes(op);
-  Opcode ext = bytes == 1   ? Opcode::kI8X16ExtractLaneU
-               : bytes == 2 ? Opcode::kI16X8ExtractLaneU
-               : bytes == 4 ? Opcode::kI32X4ExtractLane
-                            : Opcode::kI64X2ExtractLane;
-  ir::Value x = EmitSimd(b, f, ext, {vec}, lane);
+  ir::Value x = EmitVector(b, f, ir::Opcode::kExtractlane, IntShape(bytes),
+                           {vec}, lane);
   switch (bytes) {
     case 1: b.HeapIstore8(x, base, index, off); break;
     case 2: b.HeapIstore16(x, base, index, off); break;

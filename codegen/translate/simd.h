@@ -1,5 +1,5 @@
-// Translation of 128-bit SIMD operations into the IR's generic `simd`
-// instruction (codegen/ir/simd.h). Used by translator.cc's hooks.
+// Translation of 128-bit SIMD operations into the IR's typed vector
+// instructions (codegen/ir/simd.h). Used by translator.cc's hooks.
 #ifndef KILN_CODEGEN_TRANSLATE_SIMD_H_
 #define KILN_CODEGEN_TRANSLATE_SIMD_H_
 
@@ -12,8 +12,12 @@
 
 namespace kiln::translate {
 
-// `simd.T op [lane,] args` (T from the operation's signature); an invalid
-// value if `op` is not a SIMD operation the IR carries.
+// `op.shape args` with a lane index (imm) and condition code.
+ir::Value EmitVector(ir::FunctionBuilder& b, ir::Function& f, ir::Opcode op,
+                     ir::Type shape, absl::Span<const ir::Value> args,
+                     int64_t imm = 0, uint8_t code = 0);
+// The IR form of wasm SIMD operation `op` (not memory, v128.const or
+// shuffle: below); an invalid value if the IR has none.
 ir::Value EmitSimd(ir::FunctionBuilder& b, ir::Function& f, wasm::Opcode op,
                    absl::Span<const ir::Value> args, uint8_t lane = 0);
 ir::Value EmitV128Const(ir::FunctionBuilder& b, ir::Function& f,

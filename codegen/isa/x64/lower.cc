@@ -7,10 +7,10 @@
 #include "absl/strings/str_cat.h"
 #include "codegen/ir/instructions.h"
 #include "codegen/ir/printer.h"
+#include "codegen/ir/simd.h"
 #include "codegen/isa/lower_driver.h"
 #include "codegen/isa/x64/abi.h"
 #include "codegen/isa/x64/lower_simd.h"
-#include "wasm/opcodes.h"
 
 namespace kiln::isa::x64 {
 namespace {
@@ -302,19 +302,14 @@ class Lowerer final : public LowerBackend {
       case Opcode::kHeapIstore32:
         if (ir::IsInt(T(args[0]))) FoldImm(i, 0);
         break;
-      case Opcode::kSimd: {
-        // v128.const / shuffle bytes: read at lowering time, no registers.
-        const auto sop = static_cast<wasm::Opcode>(f_.inst(i).ref);
-        const size_t first = sop == wasm::Opcode::kV128Const      ? 0
-                             : sop == wasm::Opcode::kI8X16Shuffle ? 2
-                                                                  : args.size();
-        for (size_t k = first; k < args.size(); ++k) {
+      case Opcode::kVconst: case Opcode::kShuffle:
+        // vconst / shuffle bytes: read at lowering time, no registers.
+        for (size_t k = op == Opcode::kVconst ? 0 : 2; k < args.size(); ++k) {
           if (!IsConstValue(args[k])) continue;
           imm_mask_[i.index] |= 1 << k;
           --reg_uses_[args[k].index];
         }
         break;
-      }
       case Opcode::kBrif: case Opcode::kTrapz: case Opcode::kTrapnz: case Opcode::kSelect: {
         ir::Inst p;
         if (SingleUseInBlock(args[0], i, Opcode::kIcmp, &p)) {
@@ -918,12 +913,12 @@ class Lowerer final : public LowerBackend {
         }
         break;
       }
-      case Opcode::kSimd: {
-        absl::Status st = LowerSimd(b_, f_, i, ctx_, [this](Value v) { return V(v); });
-        if (!st.ok()) return st;
-        break;
-      }
       default:
+        if (ir::IsVectorOp(op)) {
+          absl::Status st = LowerSimd(b_, f_, i, ctx_, [this](Value v) { return V(v); });
+          if (!st.ok()) return st;
+          break;
+        }
         return absl::UnimplementedError(absl::StrCat("x64 lowering of ", f_.name(),
                                                      ": opcode ", ir::OpcodeName(op)));
     }

@@ -6,15 +6,16 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "codegen/ir/printer.h"
 #include "codegen/ir/simd.h"
-#include "wasm/opcodes.h"
 
 namespace kiln::isa::x64 {
 namespace {
 
 namespace ax = asmjit::x86;
 using Id = ax::Inst::Id;
-using wasm::Opcode;
+using ir::Opcode;
+using ir::Type;
 
 class SimdLowerer {
  public:
@@ -158,11 +159,11 @@ class SimdLowerer {
   absl::Status Need(bool have, const char* what) {
     if (have) return absl::OkStatus();
     return absl::UnimplementedError(absl::StrCat(
-        "x64 lowering of ", f_.name(), ": ", wasm::OpcodeName(op_),
+        "x64 lowering of ", f_.name(), ": ", ir::PrintInst(f_, i_),
         " needs ", what));
   }
   // The value of operand k if it is an iconst (lower.cc does not
-  // materialize those for v128.const and shuffle).
+  // materialize those for vconst and shuffle).
   std::optional<uint64_t> ConstArg(int k) const {
     ir::Inst d = f_.DefiningInst(f_.args(i_)[k]);
     if (!d.valid() || f_.opcode(d) != ir::Opcode::kIconst) return std::nullopt;
@@ -170,6 +171,14 @@ class SimdLowerer {
   }
   VReg FMinMax(bool is_min, bool f64);
   VReg CmpInt(int lane_bytes, bool is_signed, int kind);  // kind: 0 eq 1 ne 2 lt 3 gt 4 le 5 ge
+  // Per-shape instruction: ids[] indexed i8, i16, i32, i64 (kIdNone: none).
+  Id ByLane(std::initializer_list<Id> ids) const {
+    const int k = shape_ == Type::kI8X16 ? 0 : shape_ == Type::kI16X8 ? 1
+                  : shape_ == Type::kI32X4 || shape_ == Type::kF32X4 ? 2 : 3;
+    return ids.begin()[k];
+  }
+  bool F64() const { return shape_ == Type::kF64X2; }
+  int LaneBytes() const { return ir::LaneBits(shape_) / 8; }
   VReg Shuffle();
   VReg Popcnt();
 
@@ -178,7 +187,8 @@ class SimdLowerer {
   ir::Inst i_;
   const CompileContext& ctx_;
   absl::FunctionRef<VReg(ir::Value)> vreg_;
-  Opcode op_ = Opcode::kInvalid;
+  Opcode op_ = Opcode::kIconst;
+  Type shape_ = Type::kInvalid;
 };
 
 VReg SimdLowerer::FMinMax(bool is_min, bool f64) {
@@ -284,14 +294,20 @@ VReg SimdLowerer::Popcnt() {
 absl::Status SimdLowerer::Run() {
   namespace I = ax::Inst;
   using O = Opcode;
-  op_ = static_cast<Opcode>(f_.inst(i_).ref);
+  op_ = f_.opcode(i_);
+  shape_ = f_.inst(i_).ctrl_type;
   const int lane = static_cast<int>(f_.inst(i_).imm);
+  const uint8_t code = f_.inst(i_).code;
   if (absl::Status s = Need(ctx_.features.sse41, "SSE4.1"); !s.ok()) return s;
   VReg r = kInvalidVReg;
   auto bin = [&](Id id) { r = Bin(id, A(0), A(1)); };
+  auto unimplemented = [&] {
+    return absl::UnimplementedError(absl::StrCat(
+        "x64 lowering of ", f_.name(), ": ", ir::PrintInst(f_, i_)));
+  };
   switch (op_) {
     // Constants, splats, lanes.
-    case O::kV128Const:
+    case O::kVconst:
       if (ConstArg(0) && ConstArg(1)) {
         r = Const(*ConstArg(0), *ConstArg(1));
       } else {
@@ -299,308 +315,269 @@ absl::Status SimdLowerer::Run() {
         RR(I::kIdPunpcklqdq, r, GprToXmm(A(1), 8));
       }
       break;
-    case O::kI8X16Splat: case O::kV128Load8Splat:
-      r = BroadcastByte(GprToXmm(A(0), 4));
+    case O::kSplat:
+      switch (shape_) {
+        case Type::kI8X16: r = BroadcastByte(GprToXmm(A(0), 4)); break;
+        case Type::kI16X8:
+          r = Un(I::kIdPshufd, Un(I::kIdPshuflw, GprToXmm(A(0), 4), 0), 0);
+          break;
+        case Type::kI32X4: r = Un(I::kIdPshufd, GprToXmm(A(0), 4), 0); break;
+        case Type::kI64X2: r = Un(I::kIdPshufd, GprToXmm(A(0), 8), 0x44); break;
+        case Type::kF32X4: r = Un(I::kIdPshufd, A(0), 0); break;
+        default: r = Un(I::kIdPshufd, A(0), 0x44); break;
+      }
       break;
-    case O::kI16X8Splat: case O::kV128Load16Splat:
-      r = Un(I::kIdPshufd, Un(I::kIdPshuflw, GprToXmm(A(0), 4), 0), 0);
+    case O::kScalarToVector:
+      switch (shape_) {
+        case Type::kI32X4: r = GprToXmm(A(0), 4); break;
+        case Type::kI64X2: r = GprToXmm(A(0), 8); break;
+        default: return unimplemented();
+      }
       break;
-    case O::kI32X4Splat: case O::kV128Load32Splat:
-      r = Un(I::kIdPshufd, GprToXmm(A(0), 4), 0);
+    case O::kExtractlane:
+      switch (shape_) {
+        case Type::kI8X16: case Type::kI16X8: case Type::kI32X4:
+        case Type::kI64X2:
+          b_.MovRR(Extract(ByLane({I::kIdPextrb, I::kIdPextrw, I::kIdPextrd,
+                                   I::kIdPextrq}),
+                           A(0), lane, shape_ == Type::kI64X2 ? 8 : 4),
+                   Res(), 8);
+          return absl::OkStatus();
+        case Type::kF32X4: r = Un(I::kIdPshufd, A(0), lane); break;
+        default: r = Un(I::kIdPshufd, A(0), lane ? 0xee : 0x44); break;
+      }
       break;
-    case O::kI64X2Splat: case O::kV128Load64Splat:
-      r = Un(I::kIdPshufd, GprToXmm(A(0), 8), 0x44);
+    case O::kInsertlane:
+      switch (shape_) {
+        case Type::kI8X16: case Type::kI16X8: case Type::kI32X4:
+        case Type::kI64X2:
+          r = Copy(A(0));
+          Insert(ByLane({I::kIdPinsrb, I::kIdPinsrw, I::kIdPinsrd, I::kIdPinsrq}),
+                 r, A(1), lane, shape_ == Type::kI64X2 ? 8 : 4);
+          break;
+        case Type::kF32X4: r = Bin(I::kIdInsertps, A(0), A(1), lane << 4); break;
+        default: r = Bin(lane ? I::kIdMovlhps : I::kIdMovsd, A(0), A(1)); break;
+      }
       break;
-    case O::kF32X4Splat: r = Un(I::kIdPshufd, A(0), 0); break;
-    case O::kF64X2Splat: r = Un(I::kIdPshufd, A(0), 0x44); break;
-    case O::kV128Load32Zero: r = GprToXmm(A(0), 4); break;
-    case O::kV128Load64Zero: r = GprToXmm(A(0), 8); break;
-    case O::kV128Load8X8S: r = Un(I::kIdPmovsxbw, GprToXmm(A(0), 8)); break;
-    case O::kV128Load8X8U: r = Un(I::kIdPmovzxbw, GprToXmm(A(0), 8)); break;
-    case O::kV128Load16X4S: r = Un(I::kIdPmovsxwd, GprToXmm(A(0), 8)); break;
-    case O::kV128Load16X4U: r = Un(I::kIdPmovzxwd, GprToXmm(A(0), 8)); break;
-    case O::kV128Load32X2S: r = Un(I::kIdPmovsxdq, GprToXmm(A(0), 8)); break;
-    case O::kV128Load32X2U: r = Un(I::kIdPmovzxdq, GprToXmm(A(0), 8)); break;
-    case O::kI8X16ExtractLaneS: case O::kI16X8ExtractLaneS: {
-      const bool b8 = op_ == O::kI8X16ExtractLaneS;
-      VReg g = Extract(b8 ? I::kIdPextrb : I::kIdPextrw, A(0), lane, 4);
-      b_.Ext(b8 ? LoadKind::kS8x32 : LoadKind::kS16x32, g, Res());
-      return absl::OkStatus();
-    }
-    case O::kI8X16ExtractLaneU:
-      b_.MovRR(Extract(I::kIdPextrb, A(0), lane, 4), Res(), 8);
-      return absl::OkStatus();
-    case O::kI16X8ExtractLaneU:
-      b_.MovRR(Extract(I::kIdPextrw, A(0), lane, 4), Res(), 8);
-      return absl::OkStatus();
-    case O::kI32X4ExtractLane:
-      b_.MovRR(Extract(I::kIdPextrd, A(0), lane, 4), Res(), 8);
-      return absl::OkStatus();
-    case O::kI64X2ExtractLane:
-      b_.MovRR(Extract(I::kIdPextrq, A(0), lane, 8), Res(), 8);
-      return absl::OkStatus();
-    case O::kF32X4ExtractLane: r = Un(I::kIdPshufd, A(0), lane); break;
-    case O::kF64X2ExtractLane: r = Un(I::kIdPshufd, A(0), lane ? 0xee : 0x44); break;
-    case O::kI8X16ReplaceLane: r = Copy(A(0)); Insert(I::kIdPinsrb, r, A(1), lane, 4); break;
-    case O::kI16X8ReplaceLane: r = Copy(A(0)); Insert(I::kIdPinsrw, r, A(1), lane, 4); break;
-    case O::kI32X4ReplaceLane: r = Copy(A(0)); Insert(I::kIdPinsrd, r, A(1), lane, 4); break;
-    case O::kI64X2ReplaceLane: r = Copy(A(0)); Insert(I::kIdPinsrq, r, A(1), lane, 8); break;
-    case O::kF32X4ReplaceLane: r = Bin(I::kIdInsertps, A(0), A(1), lane << 4); break;
-    case O::kF64X2ReplaceLane:
-      r = Bin(lane ? I::kIdMovlhps : I::kIdMovsd, A(0), A(1));
-      break;
-    case O::kI8X16Shuffle:
+    case O::kShuffle:
       if (!ConstArg(2) || !ConstArg(3)) {
         return absl::UnimplementedError(absl::StrCat(
-            "x64 lowering of ", f_.name(), ": i8x16.shuffle needs constant lanes"));
+            "x64 lowering of ", f_.name(), ": shuffle needs constant lanes"));
       }
       r = Shuffle();
       break;
-    case O::kI8X16Swizzle: {
+    case O::kSwizzle: {
       VReg idx = Bin(I::kIdPaddusb, A(1), Splat8(0x70));
       r = Bin(I::kIdPshufb, A(0), idx);
       break;
     }
 
     // Bitwise.
-    case O::kV128Not: r = Not(A(0)); break;
-    case O::kV128And: bin(I::kIdPand); break;
-    case O::kV128Or: bin(I::kIdPor); break;
-    case O::kV128Xor: bin(I::kIdPxor); break;
-    case O::kV128Andnot: r = Bin(I::kIdPandn, A(1), A(0)); break;
-    case O::kV128BitSelect: {
-      VReg t = Bin(I::kIdPand, A(0), A(2));
-      r = Bin(I::kIdPandn, A(2), A(1));
+    case O::kVbnot: r = Not(A(0)); break;
+    case O::kVband: bin(I::kIdPand); break;
+    case O::kVbor: bin(I::kIdPor); break;
+    case O::kVbxor: bin(I::kIdPxor); break;
+    case O::kVbandNot: r = Bin(I::kIdPandn, A(1), A(0)); break;
+    case O::kBitselect: {  // c, x, y
+      VReg t = Bin(I::kIdPand, A(1), A(0));
+      r = Bin(I::kIdPandn, A(0), A(2));
       RR(I::kIdPor, r, t);
       break;
     }
-    case O::kV128AnyTrue: {
+    case O::kVanyTrue: {
       VReg m = Bin(I::kIdPcmpeqb, A(0), Zero());
       VReg g = Extract(I::kIdPmovmskb, m, -1, 4);
       b_.CmpImm(g, 0xffff, 4);
       b_.Setcc(kCondNE, Res());
       return absl::OkStatus();
     }
-    case O::kI8X16AllTrue: case O::kI16X8AllTrue: case O::kI32X4AllTrue:
-    case O::kI64X2AllTrue: {
-      const Id eq = op_ == O::kI8X16AllTrue ? I::kIdPcmpeqb
-                    : op_ == O::kI16X8AllTrue ? I::kIdPcmpeqw
-                    : op_ == O::kI32X4AllTrue ? I::kIdPcmpeqd : I::kIdPcmpeqq;
+    case O::kVallTrue: {
+      const Id eq = ByLane({I::kIdPcmpeqb, I::kIdPcmpeqw, I::kIdPcmpeqd, I::kIdPcmpeqq});
       VReg m = Bin(eq, Zero(), A(0));
       VReg g = Extract(I::kIdPmovmskb, m, -1, 4);
       b_.TestImm(g, 0xffff, 4);
       b_.Setcc(kCondE, Res());
       return absl::OkStatus();
     }
-    case O::kI8X16Bitmask:
-      b_.MovRR(Extract(I::kIdPmovmskb, A(0), -1, 4), Res(), 8);
-      return absl::OkStatus();
-    case O::kI16X8Bitmask: {
-      VReg t = Bin(I::kIdPacksswb, A(0), A(0));
-      VReg g = Extract(I::kIdPmovmskb, t, -1, 4);
-      b_.ShiftRI(ShiftOp::kShr, g, 8, 4);
-      b_.MovRR(g, Res(), 8);
-      return absl::OkStatus();
-    }
-    case O::kI32X4Bitmask:
-      b_.MovRR(Extract(I::kIdMovmskps, A(0), -1, 4), Res(), 8);
-      return absl::OkStatus();
-    case O::kI64X2Bitmask:
-      b_.MovRR(Extract(I::kIdMovmskpd, A(0), -1, 4), Res(), 8);
-      return absl::OkStatus();
+    case O::kVhighBits:
+      switch (shape_) {
+        case Type::kI8X16:
+          b_.MovRR(Extract(I::kIdPmovmskb, A(0), -1, 4), Res(), 8);
+          return absl::OkStatus();
+        case Type::kI16X8: {
+          VReg t = Bin(I::kIdPacksswb, A(0), A(0));
+          VReg g = Extract(I::kIdPmovmskb, t, -1, 4);
+          b_.ShiftRI(ShiftOp::kShr, g, 8, 4);
+          b_.MovRR(g, Res(), 8);
+          return absl::OkStatus();
+        }
+        case Type::kI32X4:
+          b_.MovRR(Extract(I::kIdMovmskps, A(0), -1, 4), Res(), 8);
+          return absl::OkStatus();
+        default:
+          b_.MovRR(Extract(I::kIdMovmskpd, A(0), -1, 4), Res(), 8);
+          return absl::OkStatus();
+      }
 
     // Integer arithmetic.
-    case O::kI8X16Add: bin(I::kIdPaddb); break;
-    case O::kI16X8Add: bin(I::kIdPaddw); break;
-    case O::kI32X4Add: bin(I::kIdPaddd); break;
-    case O::kI64X2Add: bin(I::kIdPaddq); break;
-    case O::kI8X16Sub: bin(I::kIdPsubb); break;
-    case O::kI16X8Sub: bin(I::kIdPsubw); break;
-    case O::kI32X4Sub: bin(I::kIdPsubd); break;
-    case O::kI64X2Sub: bin(I::kIdPsubq); break;
-    case O::kI8X16AddSatS: bin(I::kIdPaddsb); break;
-    case O::kI8X16AddSatU: bin(I::kIdPaddusb); break;
-    case O::kI8X16SubSatS: bin(I::kIdPsubsb); break;
-    case O::kI8X16SubSatU: bin(I::kIdPsubusb); break;
-    case O::kI16X8AddSatS: bin(I::kIdPaddsw); break;
-    case O::kI16X8AddSatU: bin(I::kIdPaddusw); break;
-    case O::kI16X8SubSatS: bin(I::kIdPsubsw); break;
-    case O::kI16X8SubSatU: bin(I::kIdPsubusw); break;
-    case O::kI16X8Mul: bin(I::kIdPmullw); break;
-    case O::kI32X4Mul: bin(I::kIdPmulld); break;
-    case O::kI64X2Mul: {
-      VReg a = A(0), bb = A(1);
-      VReg t1 = Copy(a);
-      RI(I::kIdPsrlq, t1, 32);
-      RR(I::kIdPmuludq, t1, bb);
-      VReg t2 = Copy(bb);
-      RI(I::kIdPsrlq, t2, 32);
-      RR(I::kIdPmuludq, t2, a);
-      RR(I::kIdPaddq, t1, t2);
-      RI(I::kIdPsllq, t1, 32);
-      r = Bin(I::kIdPmuludq, a, bb);
-      RR(I::kIdPaddq, r, t1);
+    case O::kViadd: bin(ByLane({I::kIdPaddb, I::kIdPaddw, I::kIdPaddd, I::kIdPaddq})); break;
+    case O::kVisub: bin(ByLane({I::kIdPsubb, I::kIdPsubw, I::kIdPsubd, I::kIdPsubq})); break;
+    case O::kVsaddSat: bin(ByLane({I::kIdPaddsb, I::kIdPaddsw})); break;
+    case O::kVuaddSat: bin(ByLane({I::kIdPaddusb, I::kIdPaddusw})); break;
+    case O::kVssubSat: bin(ByLane({I::kIdPsubsb, I::kIdPsubsw})); break;
+    case O::kVusubSat: bin(ByLane({I::kIdPsubusb, I::kIdPsubusw})); break;
+    case O::kVimul:
+      if (shape_ != Type::kI64X2) {
+        bin(shape_ == Type::kI16X8 ? I::kIdPmullw : I::kIdPmulld);
+        break;
+      } else {
+        VReg a = A(0), bb = A(1);
+        VReg t1 = Copy(a);
+        RI(I::kIdPsrlq, t1, 32);
+        RR(I::kIdPmuludq, t1, bb);
+        VReg t2 = Copy(bb);
+        RI(I::kIdPsrlq, t2, 32);
+        RR(I::kIdPmuludq, t2, a);
+        RR(I::kIdPaddq, t1, t2);
+        RI(I::kIdPsllq, t1, 32);
+        r = Bin(I::kIdPmuludq, a, bb);
+        RR(I::kIdPaddq, r, t1);
+        break;
+      }
+    case O::kVineg:
+      r = Bin(ByLane({I::kIdPsubb, I::kIdPsubw, I::kIdPsubd, I::kIdPsubq}), Zero(), A(0));
       break;
-    }
-    case O::kI8X16Neg: r = Bin(I::kIdPsubb, Zero(), A(0)); break;
-    case O::kI16X8Neg: r = Bin(I::kIdPsubw, Zero(), A(0)); break;
-    case O::kI32X4Neg: r = Bin(I::kIdPsubd, Zero(), A(0)); break;
-    case O::kI64X2Neg: r = Bin(I::kIdPsubq, Zero(), A(0)); break;
-    case O::kI8X16Abs: r = Un(I::kIdPabsb, A(0)); break;
-    case O::kI16X8Abs: r = Un(I::kIdPabsw, A(0)); break;
-    case O::kI32X4Abs: r = Un(I::kIdPabsd, A(0)); break;
-    case O::kI64X2Abs: {
-      VReg t = Copy(A(0));
-      RI(I::kIdPsrad, t, 31);
-      VReg s = Un(I::kIdPshufd, t, 0xf5);
-      r = Bin(I::kIdPxor, A(0), s);
-      RR(I::kIdPsubq, r, s);
+    case O::kViabs:
+      if (shape_ != Type::kI64X2) {
+        r = Un(ByLane({I::kIdPabsb, I::kIdPabsw, I::kIdPabsd}), A(0));
+      } else {
+        VReg t = Copy(A(0));
+        RI(I::kIdPsrad, t, 31);
+        VReg s = Un(I::kIdPshufd, t, 0xf5);
+        r = Bin(I::kIdPxor, A(0), s);
+        RR(I::kIdPsubq, r, s);
+      }
       break;
-    }
-    case O::kI8X16MinS: bin(I::kIdPminsb); break;
-    case O::kI8X16MinU: bin(I::kIdPminub); break;
-    case O::kI8X16MaxS: bin(I::kIdPmaxsb); break;
-    case O::kI8X16MaxU: bin(I::kIdPmaxub); break;
-    case O::kI16X8MinS: bin(I::kIdPminsw); break;
-    case O::kI16X8MinU: bin(I::kIdPminuw); break;
-    case O::kI16X8MaxS: bin(I::kIdPmaxsw); break;
-    case O::kI16X8MaxU: bin(I::kIdPmaxuw); break;
-    case O::kI32X4MinS: bin(I::kIdPminsd); break;
-    case O::kI32X4MinU: bin(I::kIdPminud); break;
-    case O::kI32X4MaxS: bin(I::kIdPmaxsd); break;
-    case O::kI32X4MaxU: bin(I::kIdPmaxud); break;
-    case O::kI8X16AvgrU: bin(I::kIdPavgb); break;
-    case O::kI16X8AvgrU: bin(I::kIdPavgw); break;
-    case O::kI8X16Popcnt: r = Popcnt(); break;
-    case O::kI16X8Q15mulrSatS: {
+    case O::kVsmin: bin(ByLane({I::kIdPminsb, I::kIdPminsw, I::kIdPminsd})); break;
+    case O::kVumin: bin(ByLane({I::kIdPminub, I::kIdPminuw, I::kIdPminud})); break;
+    case O::kVsmax: bin(ByLane({I::kIdPmaxsb, I::kIdPmaxsw, I::kIdPmaxsd})); break;
+    case O::kVumax: bin(ByLane({I::kIdPmaxub, I::kIdPmaxuw, I::kIdPmaxud})); break;
+    case O::kAvgRound: bin(ByLane({I::kIdPavgb, I::kIdPavgw})); break;
+    case O::kVpopcnt: r = Popcnt(); break;
+    case O::kSqmulRoundSat: {
       r = Bin(I::kIdPmulhrsw, A(0), A(1));
       VReg m = Bin(I::kIdPcmpeqw, r, Splat16(0x8000));
       RR(I::kIdPxor, r, m);
       break;
     }
-    case O::kI32X4DotI16X8S: bin(I::kIdPmaddwd); break;
-    case O::kI16X8ExtaddPairwiseI8X16S: r = Bin(I::kIdPmaddubsw, Splat8(1), A(0)); break;
-    case O::kI16X8ExtaddPairwiseI8X16U: r = Bin(I::kIdPmaddubsw, A(0), Splat8(1)); break;
-    case O::kI32X4ExtaddPairwiseI16X8S: r = Bin(I::kIdPmaddwd, A(0), Splat16(1)); break;
-    case O::kI32X4ExtaddPairwiseI16X8U: {
-      r = Bin(I::kIdPxor, A(0), Splat16(0x8000));
-      RR(I::kIdPmaddwd, r, Splat16(1));
-      RR(I::kIdPaddd, r, Splat32(0x00010000));
+    case O::kSdotPairwise: bin(I::kIdPmaddwd); break;
+    case O::kSwidenAddPairwise:
+      r = shape_ == Type::kI8X16 ? Bin(I::kIdPmaddubsw, Splat8(1), A(0))
+                                 : Bin(I::kIdPmaddwd, A(0), Splat16(1));
       break;
-    }
+    case O::kUwidenAddPairwise:
+      if (shape_ == Type::kI8X16) {
+        r = Bin(I::kIdPmaddubsw, A(0), Splat8(1));
+      } else {
+        r = Bin(I::kIdPxor, A(0), Splat16(0x8000));
+        RR(I::kIdPmaddwd, r, Splat16(1));
+        RR(I::kIdPaddd, r, Splat32(0x00010000));
+      }
+      break;
 
     // Shifts.
-    case O::kI16X8Shl: r = Bin(I::kIdPsllw, A(0), ShiftCount(A(1), 16)); break;
-    case O::kI16X8ShrS: r = Bin(I::kIdPsraw, A(0), ShiftCount(A(1), 16)); break;
-    case O::kI16X8ShrU: r = Bin(I::kIdPsrlw, A(0), ShiftCount(A(1), 16)); break;
-    case O::kI32X4Shl: r = Bin(I::kIdPslld, A(0), ShiftCount(A(1), 32)); break;
-    case O::kI32X4ShrS: r = Bin(I::kIdPsrad, A(0), ShiftCount(A(1), 32)); break;
-    case O::kI32X4ShrU: r = Bin(I::kIdPsrld, A(0), ShiftCount(A(1), 32)); break;
-    case O::kI64X2Shl: r = Bin(I::kIdPsllq, A(0), ShiftCount(A(1), 64)); break;
-    case O::kI64X2ShrU: r = Bin(I::kIdPsrlq, A(0), ShiftCount(A(1), 64)); break;
-    case O::kI64X2ShrS: {
-      VReg c = ShiftCount(A(1), 64);
-      VReg m = Splat64(0x8000000000000000ull);
-      RR(I::kIdPsrlq, m, c);
-      r = Bin(I::kIdPsrlq, A(0), c);
-      RR(I::kIdPxor, r, m);
-      RR(I::kIdPsubq, r, m);
-      break;
-    }
-    case O::kI8X16Shl: case O::kI8X16ShrU: {
-      const bool left = op_ == O::kI8X16Shl;
-      r = Bin(left ? I::kIdPsllw : I::kIdPsrlw, A(0), ShiftCount(A(1), 8));
-      RR(I::kIdPand, r, ShiftMaskByte(A(1), left));
-      break;
-    }
-    case O::kI8X16ShrS: {
-      VReg c = ShiftCount(A(1), 8, 8);
-      VReg lo = Bin(I::kIdPunpcklbw, A(0), A(0));
-      RR(I::kIdPsraw, lo, c);
-      VReg hi = Bin(I::kIdPunpckhbw, A(0), A(0));
-      RR(I::kIdPsraw, hi, c);
-      RR(I::kIdPacksswb, lo, hi);
-      r = lo;
-      break;
-    }
-
-    // Integer compares.
-#define KILN_CMP(Name, lane_bytes, sgn, kind) \
-  case O::k##Name: r = CmpInt(lane_bytes, sgn, kind); break;
-    KILN_CMP(I8X16Eq, 1, true, 0) KILN_CMP(I8X16Ne, 1, true, 1)
-    KILN_CMP(I8X16LtS, 1, true, 2) KILN_CMP(I8X16GtS, 1, true, 3)
-    KILN_CMP(I8X16LeS, 1, true, 4) KILN_CMP(I8X16GeS, 1, true, 5)
-    KILN_CMP(I8X16LtU, 1, false, 2) KILN_CMP(I8X16GtU, 1, false, 3)
-    KILN_CMP(I8X16LeU, 1, false, 4) KILN_CMP(I8X16GeU, 1, false, 5)
-    KILN_CMP(I16X8Eq, 2, true, 0) KILN_CMP(I16X8Ne, 2, true, 1)
-    KILN_CMP(I16X8LtS, 2, true, 2) KILN_CMP(I16X8GtS, 2, true, 3)
-    KILN_CMP(I16X8LeS, 2, true, 4) KILN_CMP(I16X8GeS, 2, true, 5)
-    KILN_CMP(I16X8LtU, 2, false, 2) KILN_CMP(I16X8GtU, 2, false, 3)
-    KILN_CMP(I16X8LeU, 2, false, 4) KILN_CMP(I16X8GeU, 2, false, 5)
-    KILN_CMP(I32X4Eq, 4, true, 0) KILN_CMP(I32X4Ne, 4, true, 1)
-    KILN_CMP(I32X4LtS, 4, true, 2) KILN_CMP(I32X4GtS, 4, true, 3)
-    KILN_CMP(I32X4LeS, 4, true, 4) KILN_CMP(I32X4GeS, 4, true, 5)
-    KILN_CMP(I32X4LtU, 4, false, 2) KILN_CMP(I32X4GtU, 4, false, 3)
-    KILN_CMP(I32X4LeU, 4, false, 4) KILN_CMP(I32X4GeU, 4, false, 5)
-    KILN_CMP(I64X2Eq, 8, true, 0) KILN_CMP(I64X2Ne, 8, true, 1)
-#undef KILN_CMP
-    case O::kI64X2LtS: case O::kI64X2GtS: case O::kI64X2LeS: case O::kI64X2GeS: {
-      if (absl::Status s = Need(ctx_.features.sse42, "SSE4.2"); !s.ok()) return s;
-      const int kind = op_ == O::kI64X2LtS ? 2 : op_ == O::kI64X2GtS ? 3
-                       : op_ == O::kI64X2LeS ? 4 : 5;
-      r = CmpInt(8, true, kind);
+    case O::kVishl: case O::kVushr: case O::kVsshr: {
+      const int bits = ir::LaneBits(shape_);
+      if (shape_ == Type::kI8X16) {
+        if (op_ == O::kVsshr) {
+          VReg c = ShiftCount(A(1), 8, 8);
+          VReg lo = Bin(I::kIdPunpcklbw, A(0), A(0));
+          RR(I::kIdPsraw, lo, c);
+          VReg hi = Bin(I::kIdPunpckhbw, A(0), A(0));
+          RR(I::kIdPsraw, hi, c);
+          RR(I::kIdPacksswb, lo, hi);
+          r = lo;
+        } else {
+          const bool left = op_ == O::kVishl;
+          r = Bin(left ? I::kIdPsllw : I::kIdPsrlw, A(0), ShiftCount(A(1), 8));
+          RR(I::kIdPand, r, ShiftMaskByte(A(1), left));
+        }
+        break;
+      }
+      if (op_ == O::kVsshr && shape_ == Type::kI64X2) {
+        VReg c = ShiftCount(A(1), 64);
+        VReg m = Splat64(0x8000000000000000ull);
+        RR(I::kIdPsrlq, m, c);
+        r = Bin(I::kIdPsrlq, A(0), c);
+        RR(I::kIdPxor, r, m);
+        RR(I::kIdPsubq, r, m);
+        break;
+      }
+      const Id id = op_ == O::kVishl   ? ByLane({I::kIdNone, I::kIdPsllw, I::kIdPslld, I::kIdPsllq})
+                    : op_ == O::kVushr ? ByLane({I::kIdNone, I::kIdPsrlw, I::kIdPsrld, I::kIdPsrlq})
+                                       : ByLane({I::kIdNone, I::kIdPsraw, I::kIdPsrad, I::kIdNone});
+      r = Bin(id, A(0), ShiftCount(A(1), bits));
       break;
     }
 
-    // Float compares (cmpps predicates: 0 eq, 1 lt, 2 le, 4 neq).
-    case O::kF32X4Eq: r = Bin(I::kIdCmpps, A(0), A(1), 0); break;
-    case O::kF32X4Ne: r = Bin(I::kIdCmpps, A(0), A(1), 4); break;
-    case O::kF32X4Lt: r = Bin(I::kIdCmpps, A(0), A(1), 1); break;
-    case O::kF32X4Le: r = Bin(I::kIdCmpps, A(0), A(1), 2); break;
-    case O::kF32X4Gt: r = Bin(I::kIdCmpps, A(1), A(0), 1); break;
-    case O::kF32X4Ge: r = Bin(I::kIdCmpps, A(1), A(0), 2); break;
-    case O::kF64X2Eq: r = Bin(I::kIdCmppd, A(0), A(1), 0); break;
-    case O::kF64X2Ne: r = Bin(I::kIdCmppd, A(0), A(1), 4); break;
-    case O::kF64X2Lt: r = Bin(I::kIdCmppd, A(0), A(1), 1); break;
-    case O::kF64X2Le: r = Bin(I::kIdCmppd, A(0), A(1), 2); break;
-    case O::kF64X2Gt: r = Bin(I::kIdCmppd, A(1), A(0), 1); break;
-    case O::kF64X2Ge: r = Bin(I::kIdCmppd, A(1), A(0), 2); break;
+    // Compares.
+    case O::kVicmp: {
+      const auto cc = static_cast<ir::IntCC>(code);
+      using C = ir::IntCC;
+      const bool is_signed = cc == C::kSlt || cc == C::kSgt || cc == C::kSle || cc == C::kSge;
+      const int kind = cc == C::kEq ? 0 : cc == C::kNe ? 1
+                       : cc == C::kSlt || cc == C::kUlt ? 2
+                       : cc == C::kSgt || cc == C::kUgt ? 3
+                       : cc == C::kSle || cc == C::kUle ? 4 : 5;
+      if (shape_ == Type::kI64X2 && kind >= 2) {
+        if (!is_signed) return unimplemented();  // No pmaxuq before AVX-512.
+        if (absl::Status s = Need(ctx_.features.sse42, "SSE4.2"); !s.ok()) return s;
+      }
+      r = CmpInt(LaneBytes(), is_signed, kind);
+      break;
+    }
+    case O::kVfcmp: {
+      // cmpps predicates: 0 eq, 1 lt, 2 le, 4 neq; gt/ge swap operands.
+      const Id id = F64() ? I::kIdCmppd : I::kIdCmpps;
+      switch (static_cast<ir::FloatCC>(code)) {
+        case ir::FloatCC::kEq: r = Bin(id, A(0), A(1), 0); break;
+        case ir::FloatCC::kNe: r = Bin(id, A(0), A(1), 4); break;
+        case ir::FloatCC::kLt: r = Bin(id, A(0), A(1), 1); break;
+        case ir::FloatCC::kLe: r = Bin(id, A(0), A(1), 2); break;
+        case ir::FloatCC::kGt: r = Bin(id, A(1), A(0), 1); break;
+        case ir::FloatCC::kGe: r = Bin(id, A(1), A(0), 2); break;
+        case ir::FloatCC::kOrd: r = Bin(id, A(0), A(1), 7); break;
+        case ir::FloatCC::kUno: r = Bin(id, A(0), A(1), 3); break;
+      }
+      break;
+    }
 
     // Float arithmetic.
-    case O::kF32X4Add: bin(I::kIdAddps); break;
-    case O::kF32X4Sub: bin(I::kIdSubps); break;
-    case O::kF32X4Mul: bin(I::kIdMulps); break;
-    case O::kF32X4Div: bin(I::kIdDivps); break;
-    case O::kF64X2Add: bin(I::kIdAddpd); break;
-    case O::kF64X2Sub: bin(I::kIdSubpd); break;
-    case O::kF64X2Mul: bin(I::kIdMulpd); break;
-    case O::kF64X2Div: bin(I::kIdDivpd); break;
-    case O::kF32X4Sqrt: r = Un(I::kIdSqrtps, A(0)); break;
-    case O::kF64X2Sqrt: r = Un(I::kIdSqrtpd, A(0)); break;
-    case O::kF32X4Abs: r = Bin(I::kIdAndps, A(0), Splat32(0x7fffffffu)); break;
-    case O::kF32X4Neg: r = Bin(I::kIdXorps, A(0), Splat32(0x80000000u)); break;
-    case O::kF64X2Abs: r = Bin(I::kIdAndpd, A(0), Splat64(0x7fffffffffffffffull)); break;
-    case O::kF64X2Neg: r = Bin(I::kIdXorpd, A(0), Splat64(0x8000000000000000ull)); break;
-    case O::kF32X4Min: r = FMinMax(true, false); break;
-    case O::kF32X4Max: r = FMinMax(false, false); break;
-    case O::kF64X2Min: r = FMinMax(true, true); break;
-    case O::kF64X2Max: r = FMinMax(false, true); break;
-    case O::kF32X4PMin: r = Bin(I::kIdMinps, A(1), A(0)); break;
-    case O::kF32X4PMax: r = Bin(I::kIdMaxps, A(1), A(0)); break;
-    case O::kF64X2PMin: r = Bin(I::kIdMinpd, A(1), A(0)); break;
-    case O::kF64X2PMax: r = Bin(I::kIdMaxpd, A(1), A(0)); break;
-    case O::kF32X4Ceil: r = Un(I::kIdRoundps, A(0), 2); break;
-    case O::kF32X4Floor: r = Un(I::kIdRoundps, A(0), 1); break;
-    case O::kF32X4Trunc: r = Un(I::kIdRoundps, A(0), 3); break;
-    case O::kF32X4Nearest: r = Un(I::kIdRoundps, A(0), 0); break;
-    case O::kF64X2Ceil: r = Un(I::kIdRoundpd, A(0), 2); break;
-    case O::kF64X2Floor: r = Un(I::kIdRoundpd, A(0), 1); break;
-    case O::kF64X2Trunc: r = Un(I::kIdRoundpd, A(0), 3); break;
-    case O::kF64X2Nearest: r = Un(I::kIdRoundpd, A(0), 0); break;
+    case O::kVfadd: bin(F64() ? I::kIdAddpd : I::kIdAddps); break;
+    case O::kVfsub: bin(F64() ? I::kIdSubpd : I::kIdSubps); break;
+    case O::kVfmul: bin(F64() ? I::kIdMulpd : I::kIdMulps); break;
+    case O::kVfdiv: bin(F64() ? I::kIdDivpd : I::kIdDivps); break;
+    case O::kVsqrt: r = Un(F64() ? I::kIdSqrtpd : I::kIdSqrtps, A(0)); break;
+    case O::kVfabs:
+      r = F64() ? Bin(I::kIdAndpd, A(0), Splat64(0x7fffffffffffffffull))
+                : Bin(I::kIdAndps, A(0), Splat32(0x7fffffffu));
+      break;
+    case O::kVfneg:
+      r = F64() ? Bin(I::kIdXorpd, A(0), Splat64(0x8000000000000000ull))
+                : Bin(I::kIdXorps, A(0), Splat32(0x80000000u));
+      break;
+    case O::kVfmin: r = FMinMax(true, F64()); break;
+    case O::kVfmax: r = FMinMax(false, F64()); break;
+    case O::kFminPseudo: r = Bin(F64() ? I::kIdMinpd : I::kIdMinps, A(1), A(0)); break;
+    case O::kFmaxPseudo: r = Bin(F64() ? I::kIdMaxpd : I::kIdMaxps, A(1), A(0)); break;
+    case O::kVceil: r = Un(F64() ? I::kIdRoundpd : I::kIdRoundps, A(0), 2); break;
+    case O::kVfloor: r = Un(F64() ? I::kIdRoundpd : I::kIdRoundps, A(0), 1); break;
+    case O::kVtrunc: r = Un(F64() ? I::kIdRoundpd : I::kIdRoundps, A(0), 3); break;
+    case O::kVnearest: r = Un(F64() ? I::kIdRoundpd : I::kIdRoundps, A(0), 0); break;
 
     // Conversions.
-    case O::kF32X4ConvertI32X4S: r = Un(I::kIdCvtdq2ps, A(0)); break;
-    case O::kF32X4ConvertI32X4U: {
+    case O::kVfcvtFromSint: r = Un(I::kIdCvtdq2ps, A(0)); break;
+    case O::kVfcvtFromUint: {
       VReg lo = Copy(A(0));
       RI(I::kIdPslld, lo, 16);
       RI(I::kIdPsrld, lo, 16);
@@ -612,7 +589,7 @@ absl::Status SimdLowerer::Run() {
       RR(I::kIdAddps, r, flo);
       break;
     }
-    case O::kI32X4TruncSatF32X4S: {
+    case O::kVfcvtToSintSat: {
       VReg m = Bin(I::kIdCmpps, A(0), A(0), 0);  // not NaN
       VReg d = Bin(I::kIdAndps, A(0), m);
       VReg big = Splat32(0x4f000000u);  // 2^31
@@ -621,7 +598,7 @@ absl::Status SimdLowerer::Run() {
       RR(I::kIdPxor, r, big);
       break;
     }
-    case O::kI32X4TruncSatF32X4U: {
+    case O::kVfcvtToUintSat: {
       VReg d = Bin(I::kIdMaxps, A(0), Zero());  // NaN and negatives -> 0
       VReg two31 = Splat32(0x4f000000u);
       VReg t = Bin(I::kIdSubps, d, two31);
@@ -634,14 +611,14 @@ absl::Status SimdLowerer::Run() {
       RR(I::kIdPor, r, over);
       break;
     }
-    case O::kI32X4TruncSatF64X2SZero: {
+    case O::kFcvtToSintSatZero: {
       VReg m = Bin(I::kIdCmppd, A(0), A(0), 0);
       VReg d = Bin(I::kIdAndpd, A(0), m);
       RR(I::kIdMinpd, d, Splat64(0x41dfffffffc00000ull));  // 2147483647.0
       r = Un(I::kIdCvttpd2dq, d);
       break;
     }
-    case O::kI32X4TruncSatF64X2UZero: {
+    case O::kFcvtToUintSatZero: {
       VReg z = Zero();
       r = Bin(I::kIdMaxpd, A(0), z);
       RR(I::kIdMinpd, r, Splat64(0x41efffffffe00000ull));  // 4294967295.0
@@ -650,72 +627,53 @@ absl::Status SimdLowerer::Run() {
       RR(I::kIdShufps, r, z, 0x88);
       break;
     }
-    case O::kF64X2ConvertLowI32X4S: r = Un(I::kIdCvtdq2pd, A(0)); break;
-    case O::kF64X2ConvertLowI32X4U: {
+    case O::kFcvtLowFromSint: r = Un(I::kIdCvtdq2pd, A(0)); break;
+    case O::kFcvtLowFromUint: {
       r = Bin(I::kIdUnpcklps, A(0), Splat32(0x43300000u));
       RR(I::kIdSubpd, r, Splat64(0x4330000000000000ull));
       break;
     }
-    case O::kF32X4DemoteF64X2Zero: r = Un(I::kIdCvtpd2ps, A(0)); break;
-    case O::kF64X2PromoteLowF32X4: r = Un(I::kIdCvtps2pd, A(0)); break;
+    case O::kFvdemote: r = Un(I::kIdCvtpd2ps, A(0)); break;
+    case O::kFvpromoteLow: r = Un(I::kIdCvtps2pd, A(0)); break;
 
-    // Narrow / extend.
-    case O::kI8X16NarrowI16X8S: bin(I::kIdPacksswb); break;
-    case O::kI8X16NarrowI16X8U: bin(I::kIdPackuswb); break;
-    case O::kI16X8NarrowI32X4S: bin(I::kIdPackssdw); break;
-    case O::kI16X8NarrowI32X4U: bin(I::kIdPackusdw); break;
-#define KILN_EXT(Lo, Hi, id)                                        \
-  case O::k##Lo: r = Un(id, A(0)); break;                           \
-  case O::k##Hi: r = Un(id, Un(I::kIdPshufd, A(0), 0xee)); break;
-    KILN_EXT(I16X8ExtendLowI8X16S, I16X8ExtendHighI8X16S, I::kIdPmovsxbw)
-    KILN_EXT(I16X8ExtendLowI8X16U, I16X8ExtendHighI8X16U, I::kIdPmovzxbw)
-    KILN_EXT(I32X4ExtendLowI16X8S, I32X4ExtendHighI16X8S, I::kIdPmovsxwd)
-    KILN_EXT(I32X4ExtendLowI16X8U, I32X4ExtendHighI16X8U, I::kIdPmovzxwd)
-    KILN_EXT(I64X2ExtendLowI32X4S, I64X2ExtendHighI32X4S, I::kIdPmovsxdq)
-    KILN_EXT(I64X2ExtendLowI32X4U, I64X2ExtendHighI32X4U, I::kIdPmovzxdq)
-#undef KILN_EXT
+    // Narrow / widen (the shape is the input's).
+    case O::kSnarrow: bin(shape_ == Type::kI16X8 ? I::kIdPacksswb : I::kIdPackssdw); break;
+    case O::kUnarrow: bin(shape_ == Type::kI16X8 ? I::kIdPackuswb : I::kIdPackusdw); break;
+    case O::kSwidenLow: case O::kSwidenHigh: case O::kUwidenLow:
+    case O::kUwidenHigh: {
+      const bool s = op_ == O::kSwidenLow || op_ == O::kSwidenHigh;
+      const bool high = op_ == O::kSwidenHigh || op_ == O::kUwidenHigh;
+      const Id id = s ? ByLane({I::kIdPmovsxbw, I::kIdPmovsxwd, I::kIdPmovsxdq})
+                      : ByLane({I::kIdPmovzxbw, I::kIdPmovzxwd, I::kIdPmovzxdq});
+      r = Un(id, high ? Un(I::kIdPshufd, A(0), 0xee) : A(0));
+      break;
+    }
 
     // Extended multiplication.
-#define KILN_EXTMUL16(Name, high, ext)                                   \
-  case O::k##Name: {                                                     \
-    VReg x = high ? Un(I::kIdPshufd, A(0), 0xee) : A(0);                 \
-    VReg y = high ? Un(I::kIdPshufd, A(1), 0xee) : A(1);                 \
-    r = Un(ext, x);                                                      \
-    RR(I::kIdPmullw, r, Un(ext, y));                                     \
-    break;                                                               \
-  }
-    KILN_EXTMUL16(I16X8ExtmulLowI8X16S, false, I::kIdPmovsxbw)
-    KILN_EXTMUL16(I16X8ExtmulHighI8X16S, true, I::kIdPmovsxbw)
-    KILN_EXTMUL16(I16X8ExtmulLowI8X16U, false, I::kIdPmovzxbw)
-    KILN_EXTMUL16(I16X8ExtmulHighI8X16U, true, I::kIdPmovzxbw)
-#undef KILN_EXTMUL16
-#define KILN_EXTMUL32(Name, high, mulh)                                  \
-  case O::k##Name: {                                                     \
-    VReg lo = Bin(I::kIdPmullw, A(0), A(1));                             \
-    VReg hi = Bin(mulh, A(0), A(1));                                     \
-    r = Bin(high ? I::kIdPunpckhwd : I::kIdPunpcklwd, lo, hi);           \
-    break;                                                               \
-  }
-    KILN_EXTMUL32(I32X4ExtmulLowI16X8S, false, I::kIdPmulhw)
-    KILN_EXTMUL32(I32X4ExtmulHighI16X8S, true, I::kIdPmulhw)
-    KILN_EXTMUL32(I32X4ExtmulLowI16X8U, false, I::kIdPmulhuw)
-    KILN_EXTMUL32(I32X4ExtmulHighI16X8U, true, I::kIdPmulhuw)
-#undef KILN_EXTMUL32
-#define KILN_EXTMUL64(Name, high, mul)                                   \
-  case O::k##Name: {                                                     \
-    r = Un(I::kIdPshufd, A(0), high ? 0xfa : 0x50);                      \
-    RR(mul, r, Un(I::kIdPshufd, A(1), high ? 0xfa : 0x50));              \
-    break;                                                               \
-  }
-    KILN_EXTMUL64(I64X2ExtmulLowI32X4S, false, I::kIdPmuldq)
-    KILN_EXTMUL64(I64X2ExtmulHighI32X4S, true, I::kIdPmuldq)
-    KILN_EXTMUL64(I64X2ExtmulLowI32X4U, false, I::kIdPmuludq)
-    KILN_EXTMUL64(I64X2ExtmulHighI32X4U, true, I::kIdPmuludq)
-#undef KILN_EXTMUL64
+    case O::kSwidenMulLow: case O::kSwidenMulHigh: case O::kUwidenMulLow:
+    case O::kUwidenMulHigh: {
+      const bool s = op_ == O::kSwidenMulLow || op_ == O::kSwidenMulHigh;
+      const bool high = op_ == O::kSwidenMulHigh || op_ == O::kUwidenMulHigh;
+      if (shape_ == Type::kI8X16) {
+        const Id ext = s ? I::kIdPmovsxbw : I::kIdPmovzxbw;
+        VReg x = high ? Un(I::kIdPshufd, A(0), 0xee) : A(0);
+        VReg y = high ? Un(I::kIdPshufd, A(1), 0xee) : A(1);
+        r = Un(ext, x);
+        RR(I::kIdPmullw, r, Un(ext, y));
+      } else if (shape_ == Type::kI16X8) {
+        VReg lo = Bin(I::kIdPmullw, A(0), A(1));
+        VReg hi = Bin(s ? I::kIdPmulhw : I::kIdPmulhuw, A(0), A(1));
+        r = Bin(high ? I::kIdPunpckhwd : I::kIdPunpcklwd, lo, hi);
+      } else {
+        r = Un(I::kIdPshufd, A(0), high ? 0xfa : 0x50);
+        RR(s ? I::kIdPmuldq : I::kIdPmuludq, r,
+           Un(I::kIdPshufd, A(1), high ? 0xfa : 0x50));
+      }
+      break;
+    }
 
     default:
-      return absl::UnimplementedError(absl::StrCat(
-          "x64 lowering of ", f_.name(), ": ", wasm::OpcodeName(op_)));
+      return unimplemented();
   }
   b_.XmmMov(r, Res());
   return absl::OkStatus();

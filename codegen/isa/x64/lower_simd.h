@@ -1,4 +1,4 @@
-// x64 lowering of the IR's `simd` instruction (codegen/ir/simd.h) to
+// x64 lowering of the IR's typed vector instructions (codegen/ir/simd.h) to
 // SSE2/SSSE3/SSE4.1 (SSE4.2 for i64x2 ordered compares). Called by
 // lower.cc's Lowerer; returns kUnimplemented when a needed CPU feature is
 // missing or the operation has no lowering.
