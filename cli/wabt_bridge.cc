@@ -11,26 +11,19 @@
 #include "wabt/stream.h"
 #include "wabt/wast-lexer.h"
 #include "wabt/wast-parser.h"
+#include "wasm/wabt_features.h"
 
 namespace kiln::cli {
 
 wabt::Features Wasm2Features() {
-  wabt::Features features;  // wabt 1.0.32's defaults are already 2.0 ...
-  features.enable_mutable_globals();  // ... but say so explicitly.
-  features.enable_sat_float_to_int();
-  features.enable_sign_extension();
-  features.enable_multi_value();
-  features.enable_bulk_memory();
-  features.enable_reference_types();
-  features.enable_simd();
-  return features;
+  return wasm::ToWabtFeatures(wasm::Features::None());
 }
 
 absl::StatusOr<std::vector<uint8_t>> WriteWabtBinary(
-    const wabt::Module& module) {
+    const wabt::Module& module, const wasm::Features& features) {
   wabt::MemoryStream stream;
   wabt::WriteBinaryOptions options;
-  options.features = Wasm2Features();
+  options.features = wasm::ToWabtFeatures(features);
   options.canonicalize_lebs = true;
   options.relocatable = false;
   options.write_debug_names = false;
@@ -40,12 +33,13 @@ absl::StatusOr<std::vector<uint8_t>> WriteWabtBinary(
   return std::move(stream.output_buffer().data);
 }
 
-absl::StatusOr<std::unique_ptr<wabt::Module>> ParseWat(std::string_view filename,
-                                                       std::string_view text) {
+absl::StatusOr<std::unique_ptr<wabt::Module>> ParseWat(
+    std::string_view filename, std::string_view text,
+    const wasm::Features& features) {
   wabt::Errors errors;
   std::unique_ptr<wabt::WastLexer> lexer = wabt::WastLexer::CreateBufferLexer(
       filename, text.data(), text.size(), &errors);
-  wabt::WastParseOptions parse_options(Wasm2Features());
+  wabt::WastParseOptions parse_options(wasm::ToWabtFeatures(features));
   std::unique_ptr<wabt::Module> module;
   wabt::Result result =
       wabt::ParseWatModule(lexer.get(), &module, &errors, &parse_options);
@@ -59,12 +53,13 @@ absl::StatusOr<std::unique_ptr<wabt::Module>> ParseWat(std::string_view filename
   return module;
 }
 
-absl::StatusOr<std::vector<uint8_t>> WatToBinary(std::string_view filename,
-                                                 std::string_view text) {
+absl::StatusOr<std::vector<uint8_t>> WatToBinary(
+    std::string_view filename, std::string_view text,
+    const wasm::Features& features) {
   absl::StatusOr<std::unique_ptr<wabt::Module>> module =
-      ParseWat(filename, text);
+      ParseWat(filename, text, features);
   if (!module.ok()) return module.status();
-  return WriteWabtBinary(**module);
+  return WriteWabtBinary(**module, features);
 }
 
 std::string FormatWabtErrors(const wabt::Errors& errors) {

@@ -14,21 +14,11 @@
 #include "wabt/stream.h"
 #include "wabt/wast-lexer.h"
 #include "wabt/wast-parser.h"
+#include "wasm/wabt_features.h"
 
 namespace kiln::wasm {
 namespace {
 
-wabt::Features Wasm2Features() {
-  wabt::Features features;  // wabt 1.0.32's defaults are already 2.0 ...
-  features.enable_mutable_globals();  // ... but say so explicitly.
-  features.enable_sat_float_to_int();
-  features.enable_sign_extension();
-  features.enable_multi_value();
-  features.enable_bulk_memory();
-  features.enable_reference_types();
-  features.enable_simd();
-  return features;
-}
 
 std::string FormatErrors(const wabt::Errors& errors) {
   std::string out;
@@ -44,7 +34,7 @@ std::string FormatErrors(const wabt::Errors& errors) {
 
 absl::StatusOr<std::vector<uint8_t>> WatToBinary(std::string_view text,
                                                  const WatOptions& options) {
-  const wabt::Features features = Wasm2Features();
+  const wabt::Features features = ToWabtFeatures(options.features);
   wabt::Errors errors;
   std::unique_ptr<wabt::WastLexer> lexer = wabt::WastLexer::CreateBufferLexer(
       options.filename, text.data(), text.size(), &errors);
