@@ -170,6 +170,19 @@ class Emitter {
     a_->ret();
   }
 
+  // `opcode` rel32 to a known callee (sub: RelocKind, imm: index),
+  // resolved through a relocation.
+  void EmitRel32ToCallee(uint8_t opcode, const Inst& inst) {
+    const uint8_t bytes[5] = {opcode, 0, 0, 0, 0};
+    a_->embed(bytes, 5);
+    buf_.AddRelocation(RelocEncoding::kX64PcRel32,
+                       inst.sub == static_cast<uint8_t>(RelocKind::kBuiltin)
+                           ? RelocTarget::kBuiltin
+                           : RelocTarget::kWasmFunction,
+                       static_cast<uint32_t>(inst.imm),
+                       static_cast<uint32_t>(a_->offset() - 4), /*addend=*/-4);
+  }
+
   Label TrapLabel(abi::TrapCode code) { return buf_.TrapLabel(code); }
   void AddTrap(abi::TrapCode code) { buf_.AddTrapSite(code); }
   void MaybeTrap(const Inst& inst) {
@@ -653,32 +666,16 @@ class Emitter {
       case Op::kTrapIf:
         EmitJcc(inst.cc, TrapLabel(static_cast<abi::TrapCode>(inst.imm)));
         break;
-      case Op::kCallKnown: {
-        static const uint8_t kCall[5] = {0xE8, 0, 0, 0, 0};
-        a.embed(kCall, 5);
-        buf_.AddRelocation(RelocEncoding::kX64PcRel32,
-                           inst.sub == static_cast<uint8_t>(RelocKind::kBuiltin)
-                               ? RelocTarget::kBuiltin
-                               : RelocTarget::kWasmFunction,
-                           static_cast<uint32_t>(inst.imm),
-                           static_cast<uint32_t>(a.offset() - 4), /*addend=*/-4);
+      case Op::kCallKnown:
+        EmitRel32ToCallee(0xE8, inst);  // call rel32
         break;
-      }
       case Op::kCallInd:
         a.call(G(i, 0, 8));
         break;
-      case Op::kReturnCallKnown: {
+      case Op::kReturnCallKnown:
         EmitFrameTeardown();
-        static const uint8_t kJmp[5] = {0xE9, 0, 0, 0, 0};
-        a.embed(kJmp, 5);
-        buf_.AddRelocation(RelocEncoding::kX64PcRel32,
-                           inst.sub == static_cast<uint8_t>(RelocKind::kBuiltin)
-                               ? RelocTarget::kBuiltin
-                               : RelocTarget::kWasmFunction,
-                           static_cast<uint32_t>(inst.imm),
-                           static_cast<uint32_t>(a.offset() - 4), /*addend=*/-4);
+        EmitRel32ToCallee(0xE9, inst);  // jmp rel32
         break;
-      }
       case Op::kReturnCallInd:
         // The target may sit in a callee-saved register the teardown
         // restores; r11 is neither callee-saved nor an argument register.
