@@ -7,18 +7,23 @@
 #include <thread>
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "cli/kiln_wast_engine.h"
 #include "cli/subcommand.h"
 #include "cli/wast_runner.h"
 #include "wasm/decoder.h"
+#include "wasm/features.h"
 
 namespace kiln::cli {
 namespace {
 
 constexpr std::string_view kHelp =
-    R"(Usage: kiln wast [--verbose] [--check-messages] [--interrupt] [--pooling] FILE...
+    R"(Usage: kiln wast [--verbose] [--check-messages] [--interrupt] [--pooling]
+                 [--features=auto|all|none|NAME,...] FILE...
 
 Runs WebAssembly spec-test scripts (.wast). wabt parses each script; every
 module is decoded and validated by Kiln:
@@ -50,6 +55,14 @@ Options:
   --pooling           instantiate with the pooling allocator
                       (Config::allocation_strategy = kPooling, limits wide
                       enough for the suite): every result must be the same
+  --features=SET      the WebAssembly proposals (wasm/features.def names:
+                      tail-call, extended-const, multi-memory, memory64,
+                      threads, relaxed-simd) wabt's parser and Kiln's
+                      validator accept: `auto` (the default) turns on, per
+                      script, the proposal whose testsuite directory holds
+                      it (.../proposals/NAME/x.wast) and nothing for other
+                      scripts (the 2.0 core suite); `all`, `none`, or a
+                      comma-separated list for every script
   -h, --help          this text
 )";
 
@@ -58,14 +71,48 @@ std::string_view Basename(std::string_view path) {
   return slash == std::string_view::npos ? path : path.substr(slash + 1);
 }
 
-absl::Status KilnValidate(absl::Span<const uint8_t> bytes) {
-  return kiln::wasm::DecodeModule(bytes).status();
+// The proposal of a script under a testsuite's proposals/NAME/ directory.
+wasm::Features FeaturesForScript(std::string_view path) {
+  wasm::Features features = wasm::Features::None();
+  constexpr std::string_view kDir = "proposals/";
+  size_t at = path.rfind(kDir);
+  if (at == std::string_view::npos) return features;
+  std::string_view rest = path.substr(at + kDir.size());
+  size_t slash = rest.find('/');
+  if (slash == std::string_view::npos) return features;
+  if (std::optional<wasm::Feature> f =
+          wasm::FeatureFromName(rest.substr(0, slash))) {
+    features.Set(*f, true);
+  }
+  return features;
+}
+
+// `all`, `none` or NAME,NAME...; nullopt for `auto`; error text otherwise.
+absl::StatusOr<std::optional<wasm::Features>> ParseFeatures(
+    std::string_view value) {
+  if (value == "auto") return std::optional<wasm::Features>();
+  if (value == "all") return std::optional(wasm::Features::All());
+  wasm::Features features = wasm::Features::None();
+  if (value == "none") return std::optional(features);
+  for (absl::string_view piece :
+       absl::StrSplit(std::string(value), ',', absl::SkipEmpty())) {
+    const std::string name(piece);
+    std::optional<wasm::Feature> f = wasm::FeatureFromName(name);
+    if (!f.has_value()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown feature '", name, "' (known: ",
+                       wasm::Features::All().ToString(), ")"));
+    }
+    features.Set(*f, true);
+  }
+  return std::optional(features);
 }
 
 int Run(const std::vector<std::string_view>& args) {
   WastOptions options;
   bool interrupt = false;
   bool pooling = false;
+  std::optional<wasm::Features> fixed_features;  // nullopt: auto
   std::vector<std::string> files;
   bool options_done = false;
   for (std::string_view arg : args) {
@@ -79,6 +126,15 @@ int Run(const std::vector<std::string_view>& args) {
       interrupt = true;
     } else if (!options_done && arg == "--pooling") {
       pooling = true;
+    } else if (!options_done && arg.substr(0, 11) == "--features=") {
+      absl::StatusOr<std::optional<wasm::Features>> parsed =
+          ParseFeatures(arg.substr(std::string_view("--features=").size()));
+      if (!parsed.ok()) {
+        std::fprintf(stderr, "kiln wast: %s\n",
+                     std::string(parsed.status().message()).c_str());
+        return 2;
+      }
+      fixed_features = *parsed;
     } else if (!options_done && arg.size() > 1 && arg[0] == '-') {
       std::fprintf(stderr, "kiln wast: unknown option '%.*s'\n%.*s",
                    static_cast<int>(arg.size()), arg.data(),
@@ -133,11 +189,22 @@ int Run(const std::vector<std::string_view>& args) {
       if (ticker.has_value()) ticker->join();
     }
   } stop_ticker{done, ticker};
-  WastRunner runner(&KilnValidate, &engine, options);
   int passed = 0, failed = 0, skipped = 0;
   size_t mismatches = 0;
   int not_implemented = 0;
   for (const std::string& file : files) {
+    // The engine accepts every proposal (Config's default); the validator
+    // and the parser accept only the script's, so a 2.0 script's
+    // assert_invalid still sees 2.0 rules.
+    WastOptions file_options = options;
+    file_options.features = fixed_features.value_or(FeaturesForScript(file));
+    wasm::DecodeOptions decode_options;
+    decode_options.features = file_options.features;
+    WastRunner runner(
+        [&decode_options](absl::Span<const uint8_t> bytes) {
+          return wasm::DecodeModule(bytes, decode_options).status();
+        },
+        &engine, file_options);
     WastFileReport report = runner.RunFile(file);
     for (const std::string& line : report.log) {
       std::printf("%s\n", line.c_str());

@@ -17,6 +17,7 @@
 #include "wabt/cast.h"
 #include "wabt/wast-lexer.h"
 #include "wabt/wast-parser.h"
+#include "wasm/wabt_features.h"
 
 namespace kiln::cli {
 namespace {
@@ -50,10 +51,12 @@ std::string Quote(const std::string& text) { return absl::StrCat("\"", text, "\"
 // The binary of a script module. kInvalidArgument: a quoted module's text is
 // malformed; kInternal: wabt could not write a text module's binary.
 absl::StatusOr<std::vector<uint8_t>> ScriptModuleBinary(
-    const std::string& path, const wabt::ScriptModule& module) {
+    const std::string& path, const wabt::ScriptModule& module,
+    const wasm::Features& features) {
   switch (module.type()) {
     case wabt::ScriptModuleType::Text:
-      return WriteWabtBinary(wabt::cast<wabt::TextScriptModule>(&module)->module);
+      return WriteWabtBinary(
+          wabt::cast<wabt::TextScriptModule>(&module)->module, features);
     case wabt::ScriptModuleType::Binary:
       return wabt::cast<wabt::BinaryScriptModule>(&module)->data;
     case wabt::ScriptModuleType::Quoted: {
@@ -62,7 +65,7 @@ absl::StatusOr<std::vector<uint8_t>> ScriptModuleBinary(
       std::string text(data.begin(), data.end());
       std::string name =
           absl::StrCat(path, ":", module.location().line, ":quoted");
-      return WatToBinary(name, text);
+      return WatToBinary(name, text, features);
     }
   }
   return absl::InternalError("unknown script module type");
@@ -95,8 +98,11 @@ std::string VarModuleName(const wabt::Var& var) {
 class ScriptRun {
  public:
   ScriptRun(const std::string& path, const ModuleValidator& validator,
-            WastEngine* engine)
-      : path_(path), validator_(validator), engine_(engine) {}
+            WastEngine* engine, const wasm::Features& features)
+      : path_(path),
+        validator_(validator),
+        engine_(engine),
+        features_(features) {}
 
   Outcome Run(const wabt::Command& command) {
     CommandKind kind = ClassifyCommand(command);
@@ -192,9 +198,9 @@ class ScriptRun {
     absl::StatusOr<std::vector<uint8_t>> bytes =
         absl::InternalError("no module");
     if (auto* c = wabt::dyn_cast<wabt::ModuleCommand>(&command)) {
-      bytes = WriteWabtBinary(c->module);
+      bytes = WriteWabtBinary(c->module, features_);
     } else {
-      bytes = ScriptModuleBinary(path_, *CommandScriptModule(command));
+      bytes = ScriptModuleBinary(path_, *CommandScriptModule(command), features_);
     }
     if (!bytes.ok()) {
       return Fail(absl::StrCat("could not run: no binary for the module: ",
@@ -216,7 +222,7 @@ class ScriptRun {
   Outcome RunAssertMalformed(const wabt::ScriptModule& module,
                              const std::string& expected) {
     absl::StatusOr<std::vector<uint8_t>> bytes =
-        ScriptModuleBinary(path_, module);
+        ScriptModuleBinary(path_, module, features_);
     if (!bytes.ok()) {
       if (module.type() == wabt::ScriptModuleType::Quoted &&
           absl::IsInvalidArgument(bytes.status())) {
@@ -238,7 +244,7 @@ class ScriptRun {
   Outcome RunAssertInvalid(const wabt::ScriptModule& module,
                            const std::string& expected) {
     absl::StatusOr<std::vector<uint8_t>> bytes =
-        ScriptModuleBinary(path_, module);
+        ScriptModuleBinary(path_, module, features_);
     if (!bytes.ok()) {
       return Fail(absl::StrCat("could not run: no binary for the module: ",
                                bytes.status().message()));
@@ -256,7 +262,7 @@ class ScriptRun {
                                    const wabt::ScriptModule& module,
                                    const std::string& expected) {
     absl::StatusOr<std::vector<uint8_t>> bytes =
-        ScriptModuleBinary(path_, module);
+        ScriptModuleBinary(path_, module, features_);
     if (!bytes.ok()) {
       return Fail(absl::StrCat("could not run: no binary for the module: ",
                                bytes.status().message()));
@@ -368,6 +374,7 @@ class ScriptRun {
   const std::string& path_;
   const ModuleValidator& validator_;
   WastEngine* engine_;
+  const wasm::Features& features_;
   ModuleRecord current_;  // the module an action without a name refers to
   std::map<std::string, ModuleRecord> unusable_named_;
 };
@@ -410,7 +417,7 @@ WastFileReport WastRunner::RunScript(const std::string& path,
   wabt::Errors errors;
   std::unique_ptr<wabt::WastLexer> lexer = wabt::WastLexer::CreateBufferLexer(
       path, text.data(), text.size(), &errors);
-  wabt::WastParseOptions parse_options(Wasm2Features());
+  wabt::WastParseOptions parse_options(wasm::ToWabtFeatures(options_.features));
   std::unique_ptr<wabt::Script> script;
   wabt::Result result =
       wabt::ParseWastScript(lexer.get(), &script, &errors, &parse_options);
@@ -423,7 +430,7 @@ WastFileReport WastRunner::RunScript(const std::string& path,
   }
 
   if (engine_ != nullptr) engine_->Reset();
-  ScriptRun run(path, validator_, engine_);
+  ScriptRun run(path, validator_, engine_, options_.features);
   for (const std::unique_ptr<wabt::Command>& command : script->commands) {
     Outcome outcome = run.Run(*command);
     int line = CommandLine(*command);

@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/types/span.h"
 #include "cli/wast_engine.h"
+#include "wasm/features.h"
 
 namespace kiln::cli {
 
@@ -44,6 +45,9 @@ struct WastOptions {
   // Compare Kiln's error and trap messages with the text the assertions
   // expect (WastFileReport::message_mismatches).
   bool check_messages = false;
+  // Proposals beyond 2.0 the script's parser accepts (wabt's features); the
+  // ModuleValidator should use the same set. 2.0 only by default.
+  wasm::Features features = wasm::Features::None();
 };
 
 // True if Kiln's error `message`, without its leading "at byte 0x..: ",

@@ -17,6 +17,7 @@
 #include "engine/id_table.h"
 #include "runtime/pool/pooling_allocator.h"
 #include "runtime/traps/stack_limit.h"
+#include "wasm/features.h"
 #include "wasm/types.h"
 
 namespace kiln {
@@ -79,6 +80,15 @@ struct Config {
   // KiB) of it is kept for host frames below wasm's stack limit, and wasm
   // gets min(max_wasm_stack, the rest).
   size_t async_stack_size = size_t{2} << 20;
+  // WebAssembly proposals beyond 2.0 that modules may use (wasmtime's
+  // wasm_tail_call, wasm_extended_const, wasm_multi_memory, wasm_memory64,
+  // wasm_threads, wasm_relaxed_simd): one bool per row of
+  // wasm/features.def, all on by default (they are standard in
+  // WebAssembly 3.0). A module that uses one that is off fails to compile
+  // with "... requires the <name> feature, which is disabled"; a .cwasm
+  // records the set it was validated with and loads only into an engine
+  // that has all of them on.
+  wasm::Features wasm_features;
 };
 
 // Every function type the engine has seen, interned to a dense id. Two

@@ -144,6 +144,7 @@ absl::StatusOr<Module> Module::FromBinary(const Engine& engine,
   // validates every body while translating it), not here too.
   wasm::DecodeOptions options;
   options.validate_function_bodies = false;
+  options.features = engine.config().wasm_features;
   absl::StatusOr<std::unique_ptr<wasm::ModuleInfo>> info =
       wasm::DecodeModule(bytes, options);
   if (!info.ok()) return info.status();

@@ -160,7 +160,11 @@ std::string OptionNames(uint32_t options) {
                                         : ", lazy-funcref-tables=off",
       // Only when on, so the usual description stays as it was.
       (options & kOptionConsumeFuel) ? ", consume-fuel=on" : "",
-      (options & kOptionEpochInterruption) ? ", epoch-interruption=on" : "");
+      (options & kOptionEpochInterruption) ? ", epoch-interruption=on" : "",
+      ", wasm features [",
+      wasm::Features::FromBits(options >> kOptionWasmFeaturesShift)
+          .ToString(),
+      "]");
 }
 
 absl::Status Corrupted(absl::string_view what) {
@@ -231,7 +235,9 @@ Target Target::ForEngine(const Engine& engine) {
                                                         : 0) |
               (options.translate.consume_fuel ? kOptionConsumeFuel : 0) |
               (options.translate.epoch_interruption ? kOptionEpochInterruption
-                                                    : 0);
+                                                    : 0) |
+              (engine.config().wasm_features.Bits()
+               << kOptionWasmFeaturesShift);
   t.memory_guard_bytes = options.translate.memory_guard_bytes;
   t.abi_fingerprint = AbiFingerprint();
   return t;
@@ -631,7 +637,18 @@ absl::Status CheckCompatible(const Target& artifact, const Engine& engine) {
         FeatureNames(artifact.features), "], host has [",
         FeatureNames(host.features), "])"));
   }
-  if (artifact.options != host.options) {
+  const uint32_t artifact_wasm =
+      (artifact.options & kOptionWasmFeaturesMask) >> kOptionWasmFeaturesShift;
+  const uint32_t host_wasm =
+      (host.options & kOptionWasmFeaturesMask) >> kOptionWasmFeaturesShift;
+  if ((artifact_wasm & ~host_wasm) != 0) {
+    return mismatch(absl::StrCat(
+        "it was validated with WebAssembly features the engine's Config "
+        "turns off: ",
+        wasm::Features::FromBits(artifact_wasm & ~host_wasm).ToString()));
+  }
+  if ((artifact.options & ~kOptionWasmFeaturesMask) !=
+      (host.options & ~kOptionWasmFeaturesMask)) {
     return mismatch(absl::StrCat("it was compiled with ",
                                  OptionNames(artifact.options),
                                  ", the engine's Config gives ",
@@ -706,6 +723,8 @@ absl::StatusOr<Module> Load(const Engine& engine, ArtifactView view,
   }
   wasm::DecodeOptions options;
   options.validate_function_bodies = false;  // validated when compiled
+  options.features = wasm::Features::FromBits(view.target.options >>
+                                              kOptionWasmFeaturesShift);
   absl::StatusOr<std::unique_ptr<wasm::ModuleInfo>> info =
       wasm::DecodeModule(view.wasm, options);
   if (!info.ok()) {

@@ -23,7 +23,8 @@
 //                (the fields at 48.. below); a cache key for "same target"
 //   48  u32      ISA (1 = x86-64)
 //   52  u32      CPU features the code uses (bit set, kFeature*)
-//   56  u32      code-changing options (kOption*)
+//   56  u32      code-changing options (kOption*; bits 16.. are the
+//                WebAssembly proposals the module was validated with)
 //   60  u32      number of sections
 //   64  u64      memory guard bytes the code assumes (bounds checks elided)
 //   72  u64      ABI fingerprint (VMContext layout, builtins, trap codes)
@@ -89,6 +90,14 @@ inline constexpr uint32_t kOptionFuncRefInitBit = 1u << 2;
 // Config::epoch_interruption).
 inline constexpr uint32_t kOptionConsumeFuel = 1u << 3;
 inline constexpr uint32_t kOptionEpochInterruption = 1u << 4;
+// Bits 16..31: the WebAssembly proposals (wasm::Features::Bits(), one bit
+// per row of wasm/features.def) the module was validated with. An engine
+// loads an artifact whose features are a subset of its Config's
+// wasm_features (the module uses nothing the engine turned off); the other
+// option bits must be equal.
+inline constexpr uint32_t kOptionWasmFeaturesShift = 16;
+inline constexpr uint32_t kOptionWasmFeaturesMask = 0xffffu
+                                                    << kOptionWasmFeaturesShift;
 
 enum class SectionKind : uint32_t {
   kNone = 0,

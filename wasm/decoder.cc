@@ -195,10 +195,12 @@ absl::StatusOr<GlobalType> ModuleDecoder::ReadGlobalType(Reader& r) {
 
 absl::StatusOr<ConstExpr> ModuleDecoder::ReadConstExpr(Reader& r,
                                                        ValType expected) {
-  ConstExpr e;
-  int depth = 0;  // Values on the operand stack.
-  bool mismatch = false;
-  ValType top = ValType::kI32;
+  // The value stack's types, and the program for extended expressions
+  // (only i32/i64 values take part in arithmetic).
+  std::vector<ValType> types;
+  std::vector<ConstOp> ops;
+  ConstExpr single;  // The expression when it is one instruction.
+  bool reads_global = false;
   for (;;) {
     size_t at = r.offset();
     KILN_ASSIGN_OR_RETURN(uint8_t b, r.U8());
@@ -211,16 +213,67 @@ absl::StatusOr<ConstExpr> ModuleDecoder::ReadConstExpr(Reader& r,
     Opcode op = LookupOpcode(prefix, code);
     if (op == Opcode::kInvalid) return ErrorAt(at, "illegal opcode");
     ConstExpr v;
+    ConstOp cop;
     switch (op) {
-      case Opcode::kEnd:
-        if (depth != 1 || mismatch || top != expected) {
-          std::string got = depth == 0 ? "[]" : ValTypeName(top);
-          if (depth > 1) got = absl::StrCat(depth, " values");
+      case Opcode::kEnd: {
+        if (types.size() != 1 || types[0] != expected) {
+          std::string got = types.empty() ? "[]" : ValTypeName(types.back());
+          if (types.size() > 1) got = absl::StrCat(types.size(), " values");
           return ErrorAt(at, absl::StrCat("type mismatch: expected ",
                                           ValTypeName(expected), ", got ",
                                           got));
         }
-        return e;
+        if (ops.size() <= 1) return single;
+        if (reads_global) {
+          ConstExpr e;
+          e.kind = ConstExpr::Kind::kExtended;
+          e.type = expected;
+          e.ops = std::move(ops);
+          return e;
+        }
+        // Constant after evaluation: one plain constant.
+        const uint64_t value =
+            EvalConstOps(ops, [](uint32_t) { return uint64_t{0}; });
+        return expected == ValType::kI32
+                   ? ConstExpr::I32(static_cast<int32_t>(value))
+                   : ConstExpr::I64(static_cast<int64_t>(value));
+      }
+      case Opcode::kI32Add:
+      case Opcode::kI32Sub:
+      case Opcode::kI32Mul:
+      case Opcode::kI64Add:
+      case Opcode::kI64Sub:
+      case Opcode::kI64Mul: {
+        if (!m_->features.extended_const) {
+          return ErrorAt(at, "constant expression required");
+        }
+        const ValType t =
+            (op == Opcode::kI32Add || op == Opcode::kI32Sub ||
+             op == Opcode::kI32Mul)
+                ? ValType::kI32
+                : ValType::kI64;
+        for (int k = 0; k < 2; ++k) {
+          if (types.empty()) {
+            return ErrorAt(at, absl::StrCat("type mismatch: expected ",
+                                            ValTypeName(t), ", got nothing"));
+          }
+          if (types.back() != t) {
+            return ErrorAt(at, absl::StrCat("type mismatch: expected ",
+                                            ValTypeName(t), ", got ",
+                                            ValTypeName(types.back())));
+          }
+          types.pop_back();
+        }
+        cop.kind = op == Opcode::kI32Add || op == Opcode::kI64Add
+                       ? ConstOp::Kind::kAdd
+                   : op == Opcode::kI32Sub || op == Opcode::kI64Sub
+                       ? ConstOp::Kind::kSub
+                       : ConstOp::Kind::kMul;
+        cop.type = t;
+        ops.push_back(cop);
+        types.push_back(t);
+        continue;
+      }
       case Opcode::kI32Const: {
         KILN_ASSIGN_OR_RETURN(int32_t x, r.S32());
         v = ConstExpr::I32(x);
@@ -228,9 +281,7 @@ absl::StatusOr<ConstExpr> ModuleDecoder::ReadConstExpr(Reader& r,
       }
       case Opcode::kI64Const: {
         KILN_ASSIGN_OR_RETURN(int64_t x, r.S64());
-        v.kind = ConstExpr::Kind::kI64Const;
-        v.type = ValType::kI64;
-        v.bits = static_cast<uint64_t>(x);
+        v = ConstExpr::I64(x);
         break;
       }
       case Opcode::kF32Const: {
@@ -281,15 +332,30 @@ absl::StatusOr<ConstExpr> ModuleDecoder::ReadConstExpr(Reader& r,
         v.kind = ConstExpr::Kind::kGlobalGet;
         v.type = m_->globals[g].type.type;
         v.index = g;
+        reads_global = true;
         break;
       }
       default:
         return ErrorAt(at, "constant expression required");
     }
-    ++depth;
-    if (depth > 1) mismatch = true;
-    top = v.type;
-    e = v;
+    if (types.size() >= kMaxConstExprStack) {
+      return ErrorAt(at, "constant expression too deep");
+    }
+    types.push_back(v.type);
+    single = v;
+    if (v.type == ValType::kI32 || v.type == ValType::kI64) {
+      cop.kind = v.kind == ConstExpr::Kind::kGlobalGet
+                     ? ConstOp::Kind::kGlobalGet
+                     : ConstOp::Kind::kConst;
+      cop.type = v.type;
+      cop.bits = v.bits;
+      cop.index = v.index;
+      ops.push_back(cop);
+    } else {
+      // Other values never take part in arithmetic; a second one makes
+      // the expression invalid at its end.
+      ops.push_back(ConstOp{});
+    }
   }
 }
 
@@ -770,6 +836,7 @@ absl::StatusOr<std::unique_ptr<ModuleInfo>> DecodeModule(
   }
   auto m = std::make_unique<ModuleInfo>();
   m->bytes.assign(bytes.begin(), bytes.end());
+  m->features = options.features;
   ModuleDecoder d(m.get(), options);
   KILN_RETURN_IF_ERROR(d.Decode());
   return m;

@@ -7,12 +7,17 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "wasm/features.h"
 #include "wasm/module_info.h"
 
 namespace kiln::wasm {
 
 struct DecodeOptions {
   bool validate_function_bodies = true;
+  // Proposals beyond 2.0 the module may use (all by default); a module
+  // that uses one that is off is invalid ("... requires the tail-call
+  // feature, which is disabled ...").
+  Features features;
 };
 
 // Decodes and validates a whole module. Error messages start with the byte

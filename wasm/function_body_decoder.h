@@ -134,6 +134,13 @@
 //                     const FuncType& sig, const Value& index,
 //                     absl::Span<const Value> args,
 //                     absl::Span<Value> results);
+// Tail calls (tail-call feature; the callee's results are the function's
+// results, and the code after them is unreachable):
+//   void ReturnCall(uint32_t function, const FuncType& sig,
+//                   absl::Span<const Value> args);
+//   void ReturnCallIndirect(uint32_t type_index, uint32_t table,
+//                           const FuncType& sig, const Value& index,
+//                           absl::Span<const Value> args);
 //
 // Notes for implementers:
 //  * ControlFrame is FunctionBodyDecoder<YourInterface>::ControlFrame,
@@ -167,6 +174,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
+#include "wasm/features.h"
 #include "wasm/leb128.h"
 #include "wasm/limits.h"
 #include "wasm/module_info.h"
@@ -500,6 +508,9 @@ struct BaseInterface {
             absl::Span<Value>) {}
   void CallIndirect(uint32_t, uint32_t, const FuncType&, const Value&,
                     absl::Span<const Value>, absl::Span<Value>) {}
+  void ReturnCall(uint32_t, const FuncType&, absl::Span<const Value>) {}
+  void ReturnCallIndirect(uint32_t, uint32_t, const FuncType&, const Value&,
+                          absl::Span<const Value>) {}
 };
 
 // The validator's interface.
@@ -721,7 +732,12 @@ absl::Status FunctionBodyDecoder<I>::Decode() {
       }
       return absl::OkStatus();
     }
-    KILN_FBD_RETURN_IF_ERROR(DecodeInstruction(op, GetOpcodeInfo(op)));
+    const OpcodeInfo& info = GetOpcodeInfo(op);
+    if (ABSL_PREDICT_FALSE(info.feature != Feature::kNone) &&
+        !module_.features.Has(info.feature)) {
+      return Error(FeatureDisabledMessage(info.feature, info.name));
+    }
+    KILN_FBD_RETURN_IF_ERROR(DecodeInstruction(op, info));
   }
   return ErrorAtHere("END opcode expected");
 }
@@ -1151,11 +1167,16 @@ absl::Status FunctionBodyDecoder<I>::DecodeInstruction(
       return absl::OkStatus();
     }
     case Opcode::kCall:
-    case Opcode::kCallIndirect: {
+    case Opcode::kCallIndirect:
+    case Opcode::kReturnCall:
+    case Opcode::kReturnCallIndirect: {
+      const bool tail =
+          op == Opcode::kReturnCall || op == Opcode::kReturnCallIndirect;
+      const bool direct = op == Opcode::kCall || op == Opcode::kReturnCall;
       uint32_t index, table = 0;
       const FuncType* ft;
       KILN_FBD_READ(index, reader_.U32());
-      if (op == Opcode::kCall) {
+      if (direct) {
         if (index >= module_.functions.size()) {
           return Error(absl::StrCat("unknown function ", index));
         }
@@ -1172,8 +1193,14 @@ absl::Status FunctionBodyDecoder<I>::DecodeInstruction(
         }
         ft = &module_.types[index];
       }
+      // A tail call returns the callee's results as the caller's.
+      if (tail && ft->results != sig_->results) {
+        return Error(absl::StrCat("type mismatch: ", info.name,
+                                  " callee's results differ from the "
+                                  "function's results"));
+      }
       Value callee_index{};
-      if (op == Opcode::kCallIndirect) {
+      if (!direct) {
         KILN_FBD_RETURN_IF_ERROR(EnsureArgs(1, &kI32Type));
         if (stack_types_.back() != ValType::kI32 &&
             stack_types_.back() != kBottomType) {
@@ -1186,6 +1213,18 @@ absl::Status FunctionBodyDecoder<I>::DecodeInstruction(
       uint32_t nr = static_cast<uint32_t>(ft->results.size());
       KILN_FBD_RETURN_IF_ERROR(EnsureArgs(np, ft->params.data()));
       KILN_FBD_RETURN_IF_ERROR(CheckTop(np, ft->params.data()));
+      if (tail) {
+        if (live) {
+          if (direct) {
+            iface_->ReturnCall(index, *ft, TopValues(np));
+          } else {
+            iface_->ReturnCallIndirect(index, table, *ft, callee_index,
+                                       TopValues(np));
+          }
+        }
+        SetUnreachable();
+        return absl::OkStatus();
+      }
       call_results_.assign(nr, Value{});
       if (live) {
         if (op == Opcode::kCall) {

@@ -160,6 +160,13 @@ struct Recorder {
     H("CallIndirect");
     for (Value& v : results) v = next++;
   }
+  void ReturnCall(uint32_t, const FuncType&, absl::Span<const Value>) {
+    H("ReturnCall");
+  }
+  void ReturnCallIndirect(uint32_t, uint32_t, const FuncType&, const Value&,
+                          absl::Span<const Value>) {
+    H("ReturnCallIndirect");
+  }
 };
 
 TEST(InterfaceTest, EveryHookIsCalled) {

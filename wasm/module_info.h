@@ -13,12 +13,32 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/types/span.h"
+#include "wasm/features.h"
 #include "wasm/types.h"
 
 namespace kiln::wasm {
 
+// Operand stack depth of an extended constant expression (the decoder
+// rejects deeper ones; real ones need a handful).
+inline constexpr size_t kMaxConstExprStack = 64;
+
+// One instruction of an extended constant expression (extended-const
+// proposal), in postfix order: constants and global.get push, the
+// arithmetic pops two values of `type` and pushes one.
+struct ConstOp {
+  enum class Kind : uint8_t { kConst, kGlobalGet, kAdd, kSub, kMul };
+  Kind kind = Kind::kConst;
+  ValType type = ValType::kI32;  // i32 or i64
+  uint64_t bits = 0;             // kConst: the value (i32 sign-extended)
+  uint32_t index = 0;            // kGlobalGet: the global
+};
+
 // A validated constant expression. In WebAssembly 2.0 a constant
-// expression that produces one value is exactly one instruction.
+// expression that produces one value is exactly one instruction; with
+// extended-const, i32/i64 add/sub/mul may combine constants and global.get.
+// The decoder folds an expression without global.get to one constant (so
+// copy-on-write images and lazy tables see a plain i32.const offset); the
+// rest are kExtended and evaluated at instantiation.
 struct ConstExpr {
   enum class Kind : uint8_t {
     kI32Const,
@@ -29,18 +49,27 @@ struct ConstExpr {
     kRefNull,    // type is the reference type
     kRefFunc,    // index is the function index
     kGlobalGet,  // index is the (imported, immutable) global index
+    kExtended,   // ops is the program (it reads at least one global)
   };
   Kind kind = Kind::kI32Const;
   ValType type = ValType::kI32;  // Result type.
   uint64_t bits = 0;             // i32/i64 value (sign-extended) or float bits.
   uint32_t index = 0;
   std::array<uint8_t, 16> v128{};
+  std::vector<ConstOp> ops;  // kExtended
 
   static ConstExpr I32(int32_t v) {
     ConstExpr e;
     e.kind = Kind::kI32Const;
     e.type = ValType::kI32;
     e.bits = static_cast<uint64_t>(static_cast<int64_t>(v));
+    return e;
+  }
+  static ConstExpr I64(int64_t v) {
+    ConstExpr e;
+    e.kind = Kind::kI64Const;
+    e.type = ValType::kI64;
+    e.bits = static_cast<uint64_t>(v);
     return e;
   }
   static ConstExpr RefFunc(uint32_t f) {
@@ -57,6 +86,32 @@ struct ConstExpr {
     return e;
   }
 };
+
+// The value of an i32/i64 extended constant expression: `global(i)` gives
+// the bits of global i (i32 zero- or sign-extended, only the low 32 bits
+// are used). Wrapping arithmetic, as the instructions.
+template <class GlobalBits>
+uint64_t EvalConstOps(const std::vector<ConstOp>& ops, GlobalBits global) {
+  uint64_t stack[kMaxConstExprStack];
+  size_t n = 0;
+  for (const ConstOp& op : ops) {
+    uint64_t v;
+    switch (op.kind) {
+      case ConstOp::Kind::kConst: v = op.bits; break;
+      case ConstOp::Kind::kGlobalGet: v = global(op.index); break;
+      default: {
+        const uint64_t b = stack[--n], a = stack[--n];
+        v = op.kind == ConstOp::Kind::kAdd   ? a + b
+            : op.kind == ConstOp::Kind::kSub ? a - b
+                                             : a * b;
+        break;
+      }
+    }
+    if (op.type == ValType::kI32) v = static_cast<uint32_t>(v);
+    stack[n++] = v;
+  }
+  return stack[0];
+}
 
 struct Import {
   std::string module;
@@ -128,6 +183,9 @@ struct CustomSection {
 struct ModuleInfo {
   // A copy of the module's bytes; all byte ranges index into it.
   std::vector<uint8_t> bytes;
+  // The proposals the module was decoded with (DecodeOptions::features);
+  // the function-body validator checks instructions against it.
+  Features features;
 
   std::vector<FuncType> types;
   std::vector<Import> imports;

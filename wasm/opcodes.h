@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 
+#include "wasm/features.h"
 #include "wasm/types.h"
 
 namespace kiln::wasm {
@@ -79,15 +80,19 @@ struct OpcodeInfo {
   const char* name;
   ImmKind imm;
   SigClass sig;
+  // The proposal the opcode belongs to (Feature::kNone for 2.0 opcodes).
+  Feature feature;
 };
 
 namespace internal {
 
 inline constexpr OpcodeInfo kOpcodeInfos[] = {
 #define KILN_OPCODE(prefix, code, Name, text, imm, sig) \
-  {prefix, code, text, ImmKind::imm, SigClass::sig},
+  {prefix, code, text, ImmKind::imm, SigClass::sig, Feature::kNone},
+#define KILN_PROPOSAL_OPCODE(feature, prefix, code, Name, text, imm, sig) \
+  {prefix, code, text, ImmKind::imm, SigClass::sig, Feature::k_##feature},
 #include "wasm/opcodes.def"
-    {0, 0, "<invalid>", ImmKind::kNone, SigClass::kSigSpecial},
+    {0, 0, "<invalid>", ImmKind::kNone, SigClass::kSigSpecial, Feature::kNone},
 };
 
 struct SigArgs {

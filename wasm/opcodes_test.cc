@@ -32,8 +32,8 @@ TEST(OpcodesTest, Counts) {
       case 0xfd: ++fd; break;
     }
   }
-  EXPECT_EQ(single, 183);  // MVP 172 + sign-ext 5 + select t + table.get/set
-                           // + ref.null/is_null/func
+  EXPECT_EQ(single, 185);  // MVP 172 + sign-ext 5 + select t + table.get/set
+                           // + ref.null/is_null/func + return_call(_indirect)
   EXPECT_EQ(fc, 18);       // trunc_sat 8 + bulk memory/table 10
   EXPECT_EQ(fd, 236);      // all of 128-bit SIMD
 }

@@ -16,26 +16,17 @@
 #include "wabt/stream.h"
 #include "wabt/wast-lexer.h"
 #include "wabt/wast-parser.h"
+#include "wasm/wabt_features.h"
 
 namespace kiln::wasm {
 
-wabt::Features WabtFeatures() {
-  wabt::Features features;  // wabt 1.0.32's defaults are already 2.0 ...
-  features.enable_mutable_globals();  // ... but say so explicitly.
-  features.enable_sat_float_to_int();
-  features.enable_sign_extension();
-  features.enable_multi_value();
-  features.enable_bulk_memory();
-  features.enable_reference_types();
-  features.enable_simd();
-  return features;
-}
 
 absl::StatusOr<std::vector<uint8_t>> WriteWabtModule(const wabt::Module& module,
-                                                     bool write_debug_names) {
+                                                     bool write_debug_names,
+                                                     const Features& features) {
   wabt::MemoryStream stream;
   wabt::WriteBinaryOptions write;
-  write.features = WabtFeatures();
+  write.features = ToWabtFeatures(features);
   write.canonicalize_lebs = true;
   write.relocatable = false;
   write.write_debug_names = write_debug_names;
@@ -61,7 +52,7 @@ std::string FormatErrors(const wabt::Errors& errors) {
 
 absl::StatusOr<std::vector<uint8_t>> WatToBinary(std::string_view text,
                                                  const WatOptions& options) {
-  const wabt::Features features = WabtFeatures();
+  const wabt::Features features = ToWabtFeatures(options.features);
   wabt::Errors errors;
   std::unique_ptr<wabt::WastLexer> lexer = wabt::WastLexer::CreateBufferLexer(
       options.filename, text.data(), text.size(), &errors);
@@ -76,7 +67,7 @@ absl::StatusOr<std::vector<uint8_t>> WatToBinary(std::string_view text,
     return absl::InvalidArgumentError(
         absl::StrCat("malformed text: ", FormatErrors(errors)));
   }
-  return WriteWabtModule(*module, options.write_debug_names);
+  return WriteWabtModule(*module, options.write_debug_names, options.features);
 }
 
 }  // namespace kiln::wasm

@@ -1,5 +1,5 @@
-// WebAssembly text -> binary through libwabt, with the WebAssembly 2.0
-// feature set Kiln implements: the one place that configures wabt for it
+// WebAssembly text -> binary through libwabt, with WebAssembly 2.0 and the
+// proposals of WatOptions::features: the one place that configures wabt for it
 // (the compiler's tests, the embedding API's Module::FromWat and the CLI's
 // .wat loading should all come here).
 #ifndef KILN_WASM_WAT_H_
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "wasm/features.h"
 
 namespace kiln::wasm {
 
@@ -18,6 +19,9 @@ struct WatOptions {
   std::string_view filename = "<wat>";
   // Write the name section (function names for backtraces).
   bool write_debug_names = true;
+  // Proposals the parser accepts (all by default; Kiln's validator decides
+  // whether the engine accepts the module).
+  Features features;
 };
 
 // kInvalidArgument "malformed text: <wabt's messages>" when the text does

@@ -11,16 +11,15 @@
 #include "absl/status/statusor.h"
 #include "wabt/feature.h"
 #include "wabt/ir.h"
+#include "wasm/features.h"
 
 namespace kiln::wasm {
-
-// The WebAssembly feature set Kiln implements, in wabt's terms.
-wabt::Features WabtFeatures();
 
 // The binary of a parsed, name-resolved module (wabt's validator is not
 // run). kInternal if wabt cannot write it.
 absl::StatusOr<std::vector<uint8_t>> WriteWabtModule(const wabt::Module& module,
-                                                     bool write_debug_names);
+                                                     bool write_debug_names,
+                                                     const Features& features);
 
 }  // namespace kiln::wasm
 

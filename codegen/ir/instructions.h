@@ -103,6 +103,14 @@ inline bool ReadsMemory(Opcode op) {
 }
 inline bool IsCall(Opcode op) { return GetOpcodeInfo(op).flags & kCall; }
 
+// InstData::code of a call or call_indirect that is a wasm tail call
+// (return_call / return_call_indirect): the next instruction is a return
+// of exactly its results. Its meaning is call-then-return (the
+// interpreter and the passes need nothing else); backends turn the pair
+// into a jump that reuses the caller's frame when the callee's stack
+// arguments fit in the caller's incoming argument area.
+inline constexpr uint8_t kCallIsTail = 1;
+
 // Integer condition codes. s = signed, u = unsigned.
 enum class IntCC : uint8_t { kEq, kNe, kSlt, kSle, kSgt, kSge, kUlt, kUle, kUgt, kUge };
 absl::string_view IntCCName(IntCC cc);

@@ -6,6 +6,7 @@
 #include <optional>
 #include <utility>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -809,10 +810,41 @@ class Translator
 
   // --- Calls ----------------------------------------------------------
   void Call(uint32_t function, const wasm::FuncType& sig,
-            absl::Span<const Value> args, absl::Span<Value> results);
+            absl::Span<const Value> args, absl::Span<Value> results) {
+    EmitCall(function, args, results, /*tail=*/false);
+  }
   void CallIndirect(uint32_t type_index, uint32_t table,
                     const wasm::FuncType& sig, const Value& index,
-                    absl::Span<const Value> args, absl::Span<Value> results);
+                    absl::Span<const Value> args, absl::Span<Value> results) {
+    EmitCallIndirect(type_index, table, index, args, results, /*tail=*/false);
+  }
+  void ReturnCall(uint32_t function, const wasm::FuncType& sig,
+                  absl::Span<const Value> args) {
+    EmitCall(function, args, {}, /*tail=*/true);
+  }
+  void ReturnCallIndirect(uint32_t type_index, uint32_t table,
+                          const wasm::FuncType& sig, const Value& index,
+                          absl::Span<const Value> args) {
+    EmitCallIndirect(type_index, table, index, args, {}, /*tail=*/true);
+  }
+  void EmitCall(uint32_t function, absl::Span<const Value> args,
+                absl::Span<Value> results, bool tail);
+  void EmitCallIndirect(uint32_t type_index, uint32_t table,
+                        const Value& index, absl::Span<const Value> args,
+                        absl::Span<Value> results, bool tail);
+  // After a call: its results, or for a tail call the return of them
+  // (marked for the backend, ir::kCallIsTail).
+  void FinishCall(ir::Inst call, absl::Span<Value> results, bool tail) {
+    if (!tail) {
+      ReloadFuel();
+      EmitCallResults(call, results);
+      return;
+    }
+    f_->mutable_inst(call).code = ir::kCallIsTail;
+    absl::InlinedVector<ir::Value, 4> r(f_->results(call).begin(),
+                                        f_->results(call).end());
+    b_->Return(r);
+  }
 
  private:
   bool ok() const { return status_.ok(); }
@@ -1417,9 +1449,8 @@ void Translator::Store(wasm::Opcode op, const wasm::MemArg& m,
 // Calls.
 // ---------------------------------------------------------------------------
 
-void Translator::Call(uint32_t function, const wasm::FuncType& sig,
-                      absl::Span<const Value> args,
-                      absl::Span<Value> results) {
+void Translator::EmitCall(uint32_t function, absl::Span<const Value> args,
+                          absl::Span<Value> results, bool tail) {
   if (!ok()) return;
   SetLoc();
   FlushFuel();
@@ -1451,14 +1482,13 @@ void Translator::Call(uint32_t function, const wasm::FuncType& sig,
     scratch_.insert(scratch_.end(), args.begin(), args.end());
     call = b_->Call(ref, scratch_);
   }
-  ReloadFuel();
-  EmitCallResults(call, results);
+  FinishCall(call, results, tail);
 }
 
-void Translator::CallIndirect(uint32_t type_index, uint32_t table,
-                              const wasm::FuncType& sig, const Value& index,
-                              absl::Span<const Value> args,
-                              absl::Span<Value> results) {
+void Translator::EmitCallIndirect(uint32_t type_index, uint32_t table,
+                                  const Value& index,
+                                  absl::Span<const Value> args,
+                                  absl::Span<Value> results, bool tail) {
   if (!ok()) return;
   SetLoc();
   FlushFuel();
@@ -1512,8 +1542,7 @@ void Translator::CallIndirect(uint32_t type_index, uint32_t table,
   scratch_.push_back(vmctx_);
   scratch_.insert(scratch_.end(), args.begin(), args.end());
   ir::Inst call = b.CallIndirect(SigForType(type_index), code, scratch_);
-  ReloadFuel();
-  EmitCallResults(call, results);
+  FinishCall(call, results, tail);
 }
 
 // ---------------------------------------------------------------------------

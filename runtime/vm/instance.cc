@@ -479,6 +479,16 @@ void Instance::EvalConstExpr(const wasm::ConstExpr& expr,
     case Kind::kGlobalGet:
       std::memcpy(out->storage, global(expr.index)->storage, 16);
       break;
+    case Kind::kExtended: {
+      const uint64_t v = wasm::EvalConstOps(expr.ops, [this](uint32_t g) {
+        uint64_t bits;
+        std::memcpy(&bits, global(g)->storage, 8);
+        return bits;
+      });
+      // i32 results are already zero-extended: 4 or 8 bytes read the same.
+      std::memcpy(out->storage, &v, 8);
+      break;
+    }
   }
 }
 

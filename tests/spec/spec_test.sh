@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs `kiln wast` over every .wast file of the WebAssembly 2.0 core spec
-# suite and requires 0 failed and 0 skipped (every command runs; a module the
+# suite (or of one proposal's directory, --subdir) and requires 0 failed and 0 skipped (every command runs; a module the
 # engine reports as unimplemented would be a skip, and may not hide here). The suite is not in the repository: it is read
 # from $KILN_TESTSUITE (pass it with `bazel test --test_env=KILN_TESTSUITE`),
 # default /work/shared/testsuite.
@@ -8,12 +8,20 @@ set -euo pipefail
 
 kiln="$1"
 shift
+# --subdir=DIR (optional, first): run $suite/DIR/*.wast instead, e.g. a
+# proposal's suite (proposals/tail-call); `kiln wast` turns on the proposal
+# named by the directory (--features=auto).
+subdir=""
+if [[ $# -gt 0 && "$1" == --subdir=* ]]; then
+  subdir="${1#--subdir=}"
+  shift
+fi
 # Further arguments are `kiln wast` options (e.g. --pooling).
 wast_flags=("$@")
 suite="${KILN_TESTSUITE:-/work/shared/testsuite}"
 
 shopt -s nullglob
-files=("$suite"/*.wast)
+files=("$suite/$subdir"/*.wast)
 if [[ ${#files[@]} -eq 0 ]]; then
   echo "spec_test: no .wast files in '$suite'." >&2
   echo "spec_test: set KILN_TESTSUITE to the spec suite directory, e.g." >&2

@@ -155,13 +155,32 @@ class Emitter {
     }
   }
 
-  void EmitEpilogue() {
+  // Restores the callee-saved registers and the caller's frame: rsp then
+  // points at the return address, as at entry.
+  void EmitFrameTeardown() {
     ax::Assembler& a = *a_;
     for (size_t k = 0; k < saved_.size(); ++k) {
       a.mov(ax::gpq(saved_[k]), ax::qword_ptr(ax::rbp, -8 * static_cast<int32_t>(k + 1)));
     }
     a.leave();
-    a.ret();
+  }
+
+  void EmitEpilogue() {
+    EmitFrameTeardown();
+    a_->ret();
+  }
+
+  // `opcode` rel32 to a known callee (sub: RelocKind, imm: index),
+  // resolved through a relocation.
+  void EmitRel32ToCallee(uint8_t opcode, const Inst& inst) {
+    const uint8_t bytes[5] = {opcode, 0, 0, 0, 0};
+    a_->embed(bytes, 5);
+    buf_.AddRelocation(RelocEncoding::kX64PcRel32,
+                       inst.sub == static_cast<uint8_t>(RelocKind::kBuiltin)
+                           ? RelocTarget::kBuiltin
+                           : RelocTarget::kWasmFunction,
+                       static_cast<uint32_t>(inst.imm),
+                       static_cast<uint32_t>(a_->offset() - 4), /*addend=*/-4);
   }
 
   Label TrapLabel(abi::TrapCode code) { return buf_.TrapLabel(code); }
@@ -647,19 +666,22 @@ class Emitter {
       case Op::kTrapIf:
         EmitJcc(inst.cc, TrapLabel(static_cast<abi::TrapCode>(inst.imm)));
         break;
-      case Op::kCallKnown: {
-        static const uint8_t kCall[5] = {0xE8, 0, 0, 0, 0};
-        a.embed(kCall, 5);
-        buf_.AddRelocation(RelocEncoding::kX64PcRel32,
-                           inst.sub == static_cast<uint8_t>(RelocKind::kBuiltin)
-                               ? RelocTarget::kBuiltin
-                               : RelocTarget::kWasmFunction,
-                           static_cast<uint32_t>(inst.imm),
-                           static_cast<uint32_t>(a.offset() - 4), /*addend=*/-4);
+      case Op::kCallKnown:
+        EmitRel32ToCallee(0xE8, inst);  // call rel32
         break;
-      }
       case Op::kCallInd:
         a.call(G(i, 0, 8));
+        break;
+      case Op::kReturnCallKnown:
+        EmitFrameTeardown();
+        EmitRel32ToCallee(0xE9, inst);  // jmp rel32
+        break;
+      case Op::kReturnCallInd:
+        // The target may sit in a callee-saved register the teardown
+        // restores; r11 is neither callee-saved nor an argument register.
+        if (G(i, 0, 8) != ax::r11) a.mov(ax::r11, G(i, 0, 8));
+        EmitFrameTeardown();
+        a.jmp(ax::r11);
         break;
       case Op::kBitCount: {
         const InstId id = inst.sub == 0 ? ax::Inst::kIdLzcnt

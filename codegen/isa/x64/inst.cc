@@ -212,6 +212,19 @@ void Builder::CallInd(VReg target, absl::Span<const VReg> args, absl::Span<const
   for (size_t k = 0; k < rets.size(); ++k) ops.push_back(Operand::Def(rets[k]).Fixed(ret_regs[k]));
   Emit(Make(Op::kCallInd), ops, nullptr, clobbers);
 }
+void Builder::ReturnCallKnown(RelocKind kind, uint32_t index, absl::Span<const VReg> args,
+                              absl::Span<const PReg> arg_regs) {
+  std::vector<Operand> ops;
+  for (size_t k = 0; k < args.size(); ++k) ops.push_back(Operand::Use(args[k]).Fixed(arg_regs[k]));
+  Emit(Make(Op::kReturnCallKnown, 8, static_cast<uint8_t>(kind), index), ops);
+}
+void Builder::ReturnCallInd(VReg target, absl::Span<const VReg> args,
+                            absl::Span<const PReg> arg_regs) {
+  std::vector<Operand> ops;
+  ops.push_back(Operand::Use(target));
+  for (size_t k = 0; k < args.size(); ++k) ops.push_back(Operand::Use(args[k]).Fixed(arg_regs[k]));
+  Emit(Make(Op::kReturnCallInd), ops);
+}
 void Builder::BitCount(int which, VReg src, VReg dst, int size) {
   Emit(Make(Op::kBitCount, size, static_cast<uint8_t>(which)),
        {Operand::Use(src), Operand::Def(dst)});

@@ -172,6 +172,10 @@ class Builder {
   void CallInd(VReg target, absl::Span<const VReg> args, absl::Span<const PReg> arg_regs,
                absl::Span<const VReg> rets, absl::Span<const PReg> ret_regs,
                RegSet clobbers);
+  void ReturnCallKnown(RelocKind kind, uint32_t index, absl::Span<const VReg> args,
+                       absl::Span<const PReg> arg_regs);
+  void ReturnCallInd(VReg target, absl::Span<const VReg> args,
+                     absl::Span<const PReg> arg_regs);
   void BitCount(int which, VReg src, VReg dst, int size);
   void BitScan(int which, VReg src, VReg dst, int size);
   void PopcntSoft(VReg src, VReg dst, int size);

@@ -208,11 +208,48 @@ class Lowerer final : public LowerBackend {
         if (fl & (ir::kCanTrap | ir::kSideEffects | ir::kCall)) ++barriers;
       }
     }
+    MarkTailCalls();
     reg_uses_ = d_.total_uses();
     for (size_t k = order.size(); k-- > 0;) {
       std::vector<ir::Inst> insts;
       for (ir::Inst i : f_.insts(order[k])) insts.push_back(i);
       for (size_t j = insts.size(); j-- > 0;) AnalyzeInst(insts[j]);
+    }
+  }
+
+  // Tail calls (ir::kCallIsTail calls followed by the return of their
+  // results) whose stack arguments fit in this function's own incoming
+  // argument area become jumps that reuse the frame (tail_); the return
+  // then emits nothing. The others stay a call and a return: correct, but
+  // each such call keeps its frame (see docs/architecture.md, "Tail
+  // calls").
+  void MarkTailCalls() {
+    tail_.assign(f_.num_insts(), 0);
+    const ir::Signature& own = f_.signature();
+    int own_stack = -1;
+    for (ir::Block blk : d_.order()) {
+      ir::Inst ret = f_.last_inst(blk);
+      if (!ret.valid() || f_.opcode(ret) != Opcode::kReturn) continue;
+      ir::Inst call = f_.inst(ret).prev;
+      if (!call.valid() || !ir::IsCall(f_.opcode(call)) ||
+          f_.inst(call).code != ir::kCallIsTail) {
+        continue;
+      }
+      auto results = f_.results(call);
+      auto rets = f_.args(ret);
+      if (!std::equal(results.begin(), results.end(), rets.begin(), rets.end())) continue;
+      const ir::Signature* sig = f_.CallSignature(call);
+      if (sig == nullptr || sig->results != own.results) continue;
+      const bool multi = own.results.size() > 1;
+      if (own_stack < 0) {
+        own_stack = 0;
+        AssignArgs(own.params, multi, &own_stack);
+      }
+      int callee_stack = 0;
+      AssignArgs(sig->params, multi, &callee_stack);
+      if (callee_stack > own_stack) continue;
+      tail_[call.index] = 1;
+      dead_[ret.index] = 1;
     }
   }
 
@@ -459,12 +496,15 @@ class Lowerer final : public LowerBackend {
         op == Opcode::kCallIndirect ? all_args.subspan(1) : all_args;
     auto results = f_.results(i);
     const bool multi = results.size() > 1;
+    const bool tail = tail_[i.index];
     int nstack = 0;
     std::vector<ArgLoc> locs = AssignArgs(sig->params, multi, &nstack);
     const int32_t ret_area = 8 * nstack;
-    uint32_t outgoing = 8 * nstack + (multi ? 8 * static_cast<uint32_t>(results.size()) : 0);
-    outgoing = (outgoing + 15) & ~15u;
-    mf_->vcode.outgoing_args_size = std::max(mf_->vcode.outgoing_args_size, outgoing);
+    if (!tail) {
+      uint32_t outgoing = 8 * nstack + (multi ? 8 * static_cast<uint32_t>(results.size()) : 0);
+      outgoing = (outgoing + 15) & ~15u;
+      mf_->vcode.outgoing_args_size = std::max(mf_->vcode.outgoing_args_size, outgoing);
+    }
     std::vector<VReg> arg_vregs;
     std::vector<PReg> arg_regs;
     for (size_t k = 0; k < locs.size(); ++k) {
@@ -473,6 +513,8 @@ class Lowerer final : public LowerBackend {
       if (k < args.size()) {
         v = V(args[k]);
         t = T(args[k]);
+      } else if (tail) {
+        v = ret_ptr_;  // the callee writes our results where ours go
       } else {
         v = b_.NewInt();
         Addr a;
@@ -484,11 +526,25 @@ class Lowerer final : public LowerBackend {
         arg_vregs.push_back(v);
         arg_regs.push_back(locs[k].reg);
       } else {
+        // A tail call's stack arguments go to this function's incoming
+        // argument area (MarkTailCalls checked that they fit); every
+        // incoming argument was loaded at entry, so nothing reads it later.
         Addr a;
-        a.special_base = kBaseRsp;
-        a.disp = locs[k].stack_offset;
+        a.special_base = tail ? kBaseRbp : kBaseRsp;
+        a.disp = (tail ? X64Abi().IncomingArgsOffset() : 0) + locs[k].stack_offset;
         b_.Store(t == Type::kI32 ? StoreKind::kI64 : StoreKindFor(t), v, a);
       }
+    }
+    if (tail) {
+      if (op == Opcode::kCall) {
+        const ir::ExtFuncData& ext = f_.ext_func(ir::FuncRef(f_.inst(i).ref));
+        b_.ReturnCallKnown(ext.kind == ir::ExtFuncKind::kBuiltin ? RelocKind::kBuiltin
+                                                                 : RelocKind::kWasmFunction,
+                           ext.func_index, arg_vregs, arg_regs);
+      } else {
+        b_.ReturnCallInd(V(all_args[0]), arg_vregs, arg_regs);
+      }
+      return absl::OkStatus();
     }
     std::vector<VReg> rets;
     std::vector<PReg> ret_regs;
@@ -934,7 +990,7 @@ class Lowerer final : public LowerBackend {
   uint32_t flags_value_ = ~0u;  // IR value whose ZF the last ALU op set
   size_t flags_inst_ = 0;
   std::vector<uint32_t> reg_uses_;
-  std::vector<uint8_t> sunk_, dead_, imm_mask_;
+  std::vector<uint8_t> sunk_, dead_, imm_mask_, tail_;
   std::vector<int8_t> mem_arg_, lea_arg_;
   std::vector<uint32_t> pos_, barriers_before_;
   VReg ret_ptr_ = kInvalidVReg;

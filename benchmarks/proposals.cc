@@ -1,0 +1,92 @@
+// WebAssembly 3.0 proposals (issue 16): each proposal's section measures
+// the feature against the 2.0 way of doing the same work.
+//
+//   bazel run -c opt //benchmarks:proposals -- --benchmark_repetitions=5
+//     --benchmark_report_aggregates_only=true
+#include <cstdint>
+#include <string>
+
+#include "benchmark/benchmark.h"
+#include "engine/kiln.h"
+
+namespace kiln {
+namespace {
+
+// Compiles `wat`, instantiates it in `store` and returns export `name`.
+template <typename Sig>
+absl::StatusOr<TypedFunc<Sig>> Load(Engine& engine, Store<>& store,
+                                    const char* wat, const char* name) {
+  absl::StatusOr<Module> module = Module::FromWat(engine, wat);
+  if (!module.ok()) return module.status();
+  Result<Instance> instance = Instance::Create(store, *module, {});
+  if (!instance.ok()) return absl::InternalError("instantiation failed");
+  auto f = instance->GetTypedFunc<Sig>(store, name);
+  if (!f.ok()) return absl::NotFoundError(name);
+  return *f;
+}
+
+// ===========================================================================
+// Tail calls (tail-call proposal): BM_TailCallLoop, BM_BrLoop.
+// The same counting loop, once as a tail-recursive function (every
+// iteration a return_call of itself) and once as a loop with br: the ratio
+// is what a real tail call costs over a jump (target: <= 1.2). The
+// recursion depth, kTailIterations per call, would need ~32 bytes of stack
+// per frame without tail calls (hundreds of MiB): it runs at all only in
+// constant stack.
+// ===========================================================================
+
+constexpr int64_t kTailIterations = 10'000'000;
+
+constexpr const char* kTailWat = R"(
+  (module
+    (func $loop (export "tail") (param $n i64) (param $acc i64) (result i64)
+      (if (result i64) (i64.eqz (local.get $n))
+        (then (local.get $acc))
+        (else
+          (return_call $loop
+            (i64.sub (local.get $n) (i64.const 1))
+            (i64.add (i64.mul (local.get $acc) (i64.const 31))
+                     (local.get $n))))))
+    (func (export "br") (param $n i64) (param $acc i64) (result i64)
+      (block $done
+        (loop $l
+          (br_if $done (i64.eqz (local.get $n)))
+          (local.set $acc (i64.add (i64.mul (local.get $acc) (i64.const 31))
+                                   (local.get $n)))
+          (local.set $n (i64.sub (local.get $n) (i64.const 1)))
+          (br $l)))
+      (local.get $acc)))
+)";
+
+void RunTailLoop(benchmark::State& state, const char* name) {
+  Engine engine;
+  Store<> store(engine);
+  auto f = Load<int64_t(int64_t, int64_t)>(engine, store, kTailWat, name);
+  if (!f.ok()) {
+    state.SkipWithError(std::string(f.status().message()).c_str());
+    return;
+  }
+  for (auto _ : state) {
+    Result<int64_t> r = f->Call(store, kTailIterations, 1);
+    if (!r.ok()) {
+      state.SkipWithError("the loop trapped (stack exhausted?)");
+      return;
+    }
+    benchmark::DoNotOptimize(*r);
+  }
+  state.SetItemsProcessed(state.iterations() * kTailIterations);
+}
+
+void BM_TailCallLoop(benchmark::State& state) { RunTailLoop(state, "tail"); }
+void BM_BrLoop(benchmark::State& state) { RunTailLoop(state, "br"); }
+
+BENCHMARK(BM_TailCallLoop)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_BrLoop)->Unit(benchmark::kMillisecond);
+
+// ===========================================================================
+// Multi-memory, memory64, threads (wasm3-memory): BM_SumMemory0/1/64,
+// BM_AtomicAdd, BM_NativeAtomicAdd, BM_WaitNotifyRoundTrip go here.
+// ===========================================================================
+
+}  // namespace
+}  // namespace kiln

@@ -1,0 +1,120 @@
+// The decoder and validator with proposals on and off (wasm/features.def):
+// tail calls and extended constant expressions.
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "wasm/decoder.h"
+#include "wasm/features.h"
+#include "wasm/wat.h"
+
+namespace kiln::wasm {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::vector<uint8_t> Wat(const char* text) {
+  absl::StatusOr<std::vector<uint8_t>> b = WatToBinary(text);
+  EXPECT_TRUE(b.ok()) << b.status();
+  return b.ok() ? *b : std::vector<uint8_t>{};
+}
+
+absl::StatusOr<std::unique_ptr<ModuleInfo>> Decode(
+    const std::vector<uint8_t>& bytes, Features features = Features::All()) {
+  DecodeOptions options;
+  options.features = features;
+  return DecodeModule(bytes, options);
+}
+
+constexpr char kTailCalls[] = R"(
+  (module
+    (type $t (func (param i64) (result i64)))
+    (table 1 funcref)
+    (func $f (param i64) (result i64) (return_call $f (local.get 0)))
+    (func (param i64) (result i64)
+      (return_call_indirect (type $t) (local.get 0) (i32.const 0))))
+)";
+
+TEST(FeaturesValidationTest, TailCallsOnByDefault) {
+  auto m = Decode(Wat(kTailCalls));
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_TRUE((*m)->features.tail_call);
+}
+
+TEST(FeaturesValidationTest, TailCallOffIsAClearError) {
+  Features f;
+  f.tail_call = false;
+  auto m = Decode(Wat(kTailCalls), f);
+  ASSERT_FALSE(m.ok());
+  EXPECT_THAT(m.status().message(),
+              HasSubstr("return_call requires the tail-call feature, which is "
+                        "disabled (Config::wasm_features.tail_call)"));
+  EXPECT_THAT(m.status().message(), HasSubstr("at byte 0x"));
+}
+
+TEST(FeaturesValidationTest, TailCallResultsMustMatch) {
+  auto m = Decode(Wat(R"(
+    (module
+      (func $g (result i64) (i64.const 1))
+      (func (result i32) (return_call $g)))
+  )"));
+  ASSERT_FALSE(m.ok());
+  EXPECT_THAT(m.status().message(), HasSubstr("type mismatch"));
+}
+
+TEST(FeaturesValidationTest, ExtendedConstFoldsConstants) {
+  auto m = Decode(Wat(R"(
+    (module
+      (memory 1)
+      (global i32 (i32.add (i32.mul (i32.const 20) (i32.const 2))
+                           (i32.const 2)))
+      (global i64 (i64.sub (i64.const 0) (i64.const 1)))
+      (data (i32.sub (i32.const 100) (i32.const 36)) "x"))
+  )"));
+  ASSERT_TRUE(m.ok()) << m.status();
+  const ModuleInfo& info = **m;
+  EXPECT_EQ(info.globals[0].init.kind, ConstExpr::Kind::kI32Const);
+  EXPECT_EQ(info.globals[0].init.bits, 42u);
+  EXPECT_EQ(info.globals[1].init.kind, ConstExpr::Kind::kI64Const);
+  EXPECT_EQ(info.globals[1].init.bits, ~uint64_t{0});
+  // Constant after folding: copy-on-write images see a plain offset.
+  EXPECT_EQ(info.data_segments[0].offset.kind, ConstExpr::Kind::kI32Const);
+  EXPECT_EQ(info.data_segments[0].offset.bits, 64u);
+}
+
+TEST(FeaturesValidationTest, ExtendedConstWithGlobalGetIsAProgram) {
+  auto m = Decode(Wat(R"(
+    (module
+      (import "env" "g" (global i32))
+      (global i32 (i32.add (global.get 0) (i32.const 42))))
+  )"));
+  ASSERT_TRUE(m.ok()) << m.status();
+  const ConstExpr& e = (*m)->globals[1].init;
+  ASSERT_EQ(e.kind, ConstExpr::Kind::kExtended);
+  ASSERT_EQ(e.ops.size(), 3u);
+  EXPECT_EQ(EvalConstOps(e.ops, [](uint32_t) { return uint64_t{0xffffffff}; }),
+            41u);  // i32 arithmetic wraps
+}
+
+TEST(FeaturesValidationTest, ExtendedConstOffAndTypeErrors) {
+  const std::vector<uint8_t> bytes =
+      Wat("(module (global i32 (i32.add (i32.const 1) (i32.const 2))))");
+  Features f;
+  f.extended_const = false;
+  auto off = Decode(bytes, f);
+  ASSERT_FALSE(off.ok());
+  EXPECT_THAT(off.status().message(), HasSubstr("constant expression required"));
+  auto bad = Decode(
+      Wat("(module (global i32 (i32.add (i64.const 1) (i32.const 2))))"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("type mismatch"));
+  auto bad_op = Decode(
+      Wat("(module (global i32 (i32.div_s (i32.const 1) (i32.const 2))))"));
+  ASSERT_FALSE(bad_op.ok());
+  EXPECT_THAT(bad_op.status().message(),
+              HasSubstr("constant expression required"));
+}
+
+}  // namespace
+}  // namespace kiln::wasm
