@@ -59,8 +59,6 @@ Config EngineConfig(const ServerOptions& options) {
   return c;
 }
 
-std::string_view Sv(absl::string_view s) { return {s.data(), s.size()}; }
-
 }  // namespace
 
 struct Worker {
