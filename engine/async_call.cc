@@ -13,7 +13,7 @@
 namespace kiln::internal {
 
 struct AsyncDriver::Impl {
-  runtime::FiberStackPool* pool = nullptr;
+  runtime::InstanceAllocator* allocator = nullptr;
   std::optional<runtime::Fiber> fiber;
   bool started = false;   // resumed at least once
   bool shutdown = false;
@@ -42,15 +42,17 @@ absl::StatusOr<AsyncDriver*> AsyncDriver::Begin(StoreOpaque& store,
           " bytes; at least ", kMinAsyncStack, " are needed (",
           runtime::kHostStackReserve, " are kept for host frames)"));
     }
-    runtime::FiberStackPool* pool = store.engine().impl()->fiber_stacks.get();
-    absl::StatusOr<runtime::FiberStack> stack = pool->Acquire();
+    internal::EngineImpl* engine = store.engine().impl();
+    if (engine->allocator == nullptr) return engine->allocator_status;
+    runtime::InstanceAllocator* allocator = engine->allocator.get();
+    absl::StatusOr<runtime::FiberStack> stack = allocator->AllocateFiberStack();
     if (!stack.ok()) {
       return absl::Status(stack.status().code(),
                           absl::StrCat(Sv(where), ": ", stack.status().message()));
     }
     std::unique_ptr<AsyncDriver> driver(new AsyncDriver(store));
     AsyncDriver* d = driver.get();
-    d->impl_->pool = pool;
+    d->impl_->allocator = allocator;
     d->impl_->fiber.emplace(*std::move(stack), [d](runtime::Fiber& f) {
       for (;;) {
         d->job_.run(d->job_.object);
@@ -89,7 +91,7 @@ AsyncDriver::~AsyncDriver() {
     impl_->shutdown = true;
     fiber.Resume();  // the body returns
   }
-  impl_->pool->Release(std::move(fiber).TakeStack());
+  impl_->allocator->DeallocateFiberStack(std::move(fiber).TakeStack());
   delete impl_;
 }
 

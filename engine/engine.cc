@@ -4,7 +4,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/internal.h"
+#include "runtime/pool/pooling_instance_allocator.h"
 #include "runtime/traps/entry.h"
+#include "runtime/vm/on_demand_allocator.h"
 
 namespace kiln {
 
@@ -34,18 +36,19 @@ Engine::Engine(const Config& config)
   impl_->config = config;
   impl_->init_status = runtime::InitTrapHandling();
   if (config.allocation_strategy == InstanceAllocationStrategy::kPooling) {
-    absl::StatusOr<std::unique_ptr<runtime::PoolingAllocator>> pool =
-        runtime::PoolingAllocator::Create(config.pooling);
+    // Stacks: up to total_instances kept for reuse.
+    absl::StatusOr<std::unique_ptr<runtime::PoolingInstanceAllocator>> pool =
+        runtime::PoolingInstanceAllocator::Create(config.pooling,
+                                                  config.async_stack_size);
     if (pool.ok()) {
-      impl_->pool = *std::move(pool);
+      impl_->allocator = *std::move(pool);
     } else {
-      impl_->pool_status = pool.status();
+      impl_->allocator_status = pool.status();
     }
-  }
-  if (config.async_support) {
-    // Up to 256 stacks kept for reuse (address space only, MAP_NORESERVE,
-    // beyond the pages a call touched).
-    impl_->fiber_stacks = std::make_unique<runtime::FiberStackPool>(
+  } else {
+    // Up to 256 fiber stacks kept for reuse (address space only,
+    // MAP_NORESERVE, beyond the pages a call touched).
+    impl_->allocator = std::make_unique<runtime::OnDemandAllocator>(
         config.async_stack_size, 256);
   }
 }

@@ -92,13 +92,10 @@ Result<Instance> InstantiateChecked(StoreOpaque& store, const Module& module,
   config.limiter = store.limiter_hook();
   config.table_images = m->table_images.get();
   config.offsets = m->offsets.has_value() ? &*m->offsets : nullptr;
-  if (store.engine().config().allocation_strategy ==
-      InstanceAllocationStrategy::kPooling) {
-    internal::EngineImpl* engine = store.engine().impl();
-    if (engine->pool == nullptr) return engine->pool_status;
-    config.allocator = engine->pool.get();
-    config.module_id = m->id;  // also names its (one) memory image
-  }
+  internal::EngineImpl* engine = store.engine().impl();
+  if (engine->allocator == nullptr) return engine->allocator_status;
+  config.allocator = engine->allocator.get();
+  config.module_id = m->id;  // also names its (one) memory image
   absl::StatusOr<std::unique_ptr<runtime::Instance>> rt =
       runtime::Instance::Create(config);
   if (!rt.ok()) return rt.status();

@@ -28,8 +28,7 @@
 #include "runtime/code/code_memory.h"
 #include "runtime/code/code_registry.h"
 #include "runtime/memory/linear_memory.h"
-#include "runtime/fiber/fiber_stack.h"
-#include "runtime/pool/pooling_allocator.h"
+#include "runtime/vm/instance_allocator.h"
 #include "runtime/traps/entry.h"
 #include "runtime/vm/instance.h"
 #include "runtime/vm/table.h"
@@ -41,7 +40,11 @@ namespace kiln::internal {
 // translator's TranslateOptions::funcref_table_init_bit).
 inline constexpr bool kFuncRefTableInitBit = abi::kFuncRefTableInitBit;
 
-struct EngineImpl {
+// Cache-line aligned (as ModuleImpl): make_shared puts the reference
+// counts right before the object, and every store on every thread bumps
+// them; the fields read on each instantiation (config, pool) must not
+// share their line.
+struct alignas(64) EngineImpl {
   Config config;
   // Config::epoch_interruption: compiled code reads it with plain loads
   // through VMRuntimeLimits::epoch_ptr; the host changes and reads it
@@ -62,21 +65,20 @@ struct EngineImpl {
   // by signature id.
   absl::flat_hash_map<uint32_t, trampolines::Trampoline> host_array_calls
       ABSL_GUARDED_BY(mu);
-  // Config::allocation_strategy == kPooling: the pool every store's
-  // instances come from (stores keep the engine alive, so it outlives
-  // them), or why it could not be mapped (then instantiation fails).
-  std::unique_ptr<runtime::PoolingAllocator> pool;
-  absl::Status pool_status;
-  // Config::async_support: the fiber stacks of the stores' async calls
-  // (engine/async_call.cc), Config::async_stack_size each, reused.
-  std::unique_ptr<runtime::FiberStackPool> fiber_stacks;
+  // Where every store's instances (and async calls' fiber stacks) come
+  // from: runtime::OnDemandAllocator, or with Config::allocation_strategy
+  // == kPooling a runtime::PoolingInstanceAllocator (stores keep the
+  // engine alive, so it outlives them). Null when the pool could not be
+  // mapped: then `allocator_status` says why and instantiation fails.
+  std::unique_ptr<runtime::InstanceAllocator> allocator;
+  absl::Status allocator_status;
 };
 
 // A process-wide unique id (never 0): identifies a module's memory image in
 // pooled memory slots, where a freed module's address could come back.
 uint64_t NextModuleId();
 
-struct ModuleImpl {
+struct alignas(64) ModuleImpl {
   explicit ModuleImpl(Engine e) : engine(std::move(e)), id(NextModuleId()) {}
   ~ModuleImpl() { registration.Reset(); }
 

@@ -50,16 +50,59 @@ absl::Status StoreOpaque::SetFuel(uint64_t fuel) {
   // Fuel beyond INT64_MAX is clamped (about 290 years of operators).
   const uint64_t clamped =
       std::min<uint64_t>(fuel, std::numeric_limits<int64_t>::max());
-  limits_.fuel_consumed = -static_cast<int64_t>(clamped);
+  // With a yield interval, compiled code gets one interval at a time.
+  const uint64_t active = fuel_yield_interval_ == 0
+                              ? clamped
+                              : std::min(clamped, fuel_yield_interval_);
+  fuel_reserve_ = clamped - active;
+  limits_.fuel_consumed = -static_cast<int64_t>(active);
   return absl::OkStatus();
 }
 
 absl::StatusOr<uint64_t> StoreOpaque::GetFuel() const {
   if (!engine_.config().consume_fuel) return FuelNotEnabled();
   // A straight-line stretch may overshoot past 0 before the next check.
-  return limits_.fuel_consumed >= 0
-             ? uint64_t{0}
-             : static_cast<uint64_t>(-limits_.fuel_consumed);
+  const uint64_t active = limits_.fuel_consumed >= 0
+                              ? uint64_t{0}
+                              : static_cast<uint64_t>(-limits_.fuel_consumed);
+  return active + fuel_reserve_;
+}
+
+absl::Status StoreOpaque::FuelAsyncYieldInterval(uint64_t interval) {
+  if (!engine_.config().consume_fuel) return FuelNotEnabled();
+  if (!engine_.config().async_support) {
+    return absl::FailedPreconditionError(
+        "FuelAsyncYieldInterval: the engine's Config::async_support is off "
+        "(only an async call can yield)");
+  }
+  absl::StatusOr<uint64_t> fuel = GetFuel();
+  fuel_yield_interval_ = interval;
+  limits_.on_out_of_fuel = interval == 0 ? nullptr : &StoreOpaque::OnOutOfFuel;
+  return SetFuel(*fuel);  // re-split into active fuel and reserve
+}
+
+// Called by the OutOfFuel builtin (runtime/vm/builtins.cc) with the
+// VMContext's store: the active interval is used up. Yields, then hands
+// compiled code the next interval from the reserve; false (trap) when the
+// reserve is empty. Nothing with a destructor is alive when it returns.
+bool StoreOpaque::OnOutOfFuel(void* store) {
+  StoreOpaque& s = *static_cast<StoreOpaque*>(store);
+  if (s.fuel_yield_interval_ == 0 || s.fuel_reserve_ == 0) return false;
+  if (absl::Status st = internal::Yield(s, "fuel async yield"); !st.ok()) {
+    s.impl().pending_trap = Trap::WithMessage(
+        TrapCode::kOutOfFuel,
+        absl::StrCat(std::string(abi::TrapMessage(TrapCode::kOutOfFuel)),
+                     ": ", st.message()));
+    return false;
+  }
+  // The embedder may have changed the fuel while the call waited.
+  while (s.limits_.fuel_consumed >= 0 && s.fuel_reserve_ > 0) {
+    const uint64_t take = std::min(s.fuel_yield_interval_, s.fuel_reserve_);
+    s.fuel_reserve_ -= take;
+    // An overshoot past 0 (a straight-line stretch) is paid from it.
+    s.limits_.fuel_consumed -= static_cast<int64_t>(take);
+  }
+  return s.limits_.fuel_consumed < 0;
 }
 
 void StoreOpaque::SetEpochDeadline(uint64_t ticks_beyond_current) {

@@ -87,6 +87,15 @@ class StoreOpaque {
   // current epoch + `delta` (wasmtime's epoch_deadline_async_yield_and_
   // update). Outside an async call the deadline traps "interrupt: ...".
   void EpochDeadlineAsyncYieldAndUpdate(uint64_t delta);
+  // Async stores with fuel (Config::consume_fuel): the guest yields -- its
+  // async call returns kPending, with the waker run at once -- each time
+  // it has used `interval` more units of fuel, and continues at the next
+  // Poll, until the store's fuel (SetFuel) is used up; then it traps "all
+  // fuel consumed" as without an interval (wasmtime's
+  // fuel_async_yield_interval). 0 turns it off. The fuel is handed to
+  // compiled code `interval` at a time; GetFuel counts all of it.
+  // FailedPrecondition without fuel or async support.
+  absl::Status FuelAsyncYieldInterval(uint64_t interval);
 
   // --- Async (engine/async_call.h).
   // True while a synchronous call into wasm (Func::Call, TypedFunc::Call,
@@ -112,6 +121,11 @@ class StoreOpaque {
   // trap) and the VMRuntimeLimits hook that runs it.
   EpochDeadlineCallbackFn epoch_deadline_callback_;
   static bool OnEpochDeadline(void* store);
+  // Fuel yield interval (0: none) and the fuel not yet handed to compiled
+  // code (VMRuntimeLimits::fuel_consumed holds at most one interval).
+  uint64_t fuel_yield_interval_ = 0;
+  uint64_t fuel_reserve_ = 0;
+  static bool OnOutOfFuel(void* store);
   // Cleared by internal::AsyncDriver while the store's async call runs.
   bool sync_call_refused_;
   // StoreImpl::async_driver, for the inline path of the async entry points.

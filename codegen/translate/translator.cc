@@ -301,9 +301,9 @@ class Translator
     if (options_.consume_fuel) {
       fuel_var_ = b_->DeclareVar(Type::kI64);
       ReloadFuel();
-      FuelCheck();
+      EntryCheck(&Translator::FuelCheck);
     }
-    if (options_.epoch_interruption) EntryEpochCheck();
+    if (options_.epoch_interruption) EntryCheck(&Translator::EpochCheck);
   }
 
   void FinishFunction(absl::Span<const Value> returns) {
@@ -377,8 +377,10 @@ class Translator
     frame->payload.target = header;
     // Every back-edge comes through the header: checking here bounds the
     // time between checks by one iteration.
-    if (options_.consume_fuel) FuelCheck();
-    if (options_.epoch_interruption) LoopEpochCheck(header, params);
+    if (options_.consume_fuel) LoopCheck(header, params, &Translator::FuelCheck);
+    if (options_.epoch_interruption) {
+      LoopCheck(header, params, &Translator::EpochCheck);
+    }
   }
 
   void If(const wasm::BlockType& bt, const Value& cond,
@@ -936,12 +938,14 @@ class Translator
                b_->Load(Type::kI64, kRW, Limits(),
                         VMOffsets::kRuntimeLimitsFuelConsumed));
   }
-  // Out of fuel once fuel_consumed (minus the fuel left) reaches 0. A
-  // plain trap site: nothing to call, the trap handler does the rest.
-  void FuelCheck() {
+  // Out of fuel once fuel_consumed (minus the fuel left) reaches 0: a cold
+  // block calls the OutOfFuel builtin, which refuels (a fuel yield
+  // interval) and returns, or traps OutOfFuel. Same shape as EpochCheck.
+  ir::Block FuelCheck(ir::Block* cont) {
     ir::Value consumed = b_->UseVar(fuel_var_);
-    b_->Trapnz(b_->Icmp(IntCC::kSge, consumed, b_->Iconst(Type::kI64, 0)),
-               TrapCode::kOutOfFuel);
+    return SlowPathIf(
+        b_->Icmp(IntCC::kSge, consumed, b_->Iconst(Type::kI64, 0)),
+        BuiltinId::kOutOfFuel, cont);
   }
   // Branches to a new cold block that calls NewEpoch when the engine's
   // epoch has reached the store's deadline; returns that block (the
@@ -953,23 +957,30 @@ class Translator
     ir::Value epoch = b_->Load(Type::kI64, kRW, EpochPtr(), 0);
     ir::Value deadline = b_->Load(Type::kI64, kRW, Limits(),
                                   VMOffsets::kRuntimeLimitsEpochDeadline);
+    return SlowPathIf(b_->Icmp(IntCC::kUge, epoch, deadline),
+                      BuiltinId::kNewEpoch, cont);
+  }
+  // The cold block of a check: calls `builtin` when `cond` holds.
+  ir::Block SlowPathIf(ir::Value cond, BuiltinId builtin, ir::Block* cont) {
     ir::Block cold = b_->CreateBlock();
     *cont = b_->CreateBlock();
-    b_->Brif(b_->Icmp(IntCC::kUge, epoch, deadline), cold, {}, *cont, {});
+    b_->Brif(cond, cold, {}, *cont, {});
     b_->SealBlock(cold);
     cold_blocks_.push_back(cold);
     b_->SwitchToBlock(cold);
-    CallBuiltin(BuiltinId::kNewEpoch, {});
-    ReloadFuel();  // the deadline callback may have set the fuel
+    CallBuiltin(builtin, {});
+    ReloadFuel();  // the builtin may have set the fuel
     return cold;
   }
+  using Check = ir::Block (Translator::*)(ir::Block*);
   // At a loop header the slow path re-enters the header: the body's first
   // block keeps the header as its only predecessor, so locals need no new
-  // block parameters, and the deadline the callback set is re-checked.
-  void LoopEpochCheck(ir::Block header, absl::Span<const Value> params) {
+  // block parameters, and what the builtin changed is re-checked.
+  void LoopCheck(ir::Block header, absl::Span<const Value> params,
+                 Check check) {
     const uint64_t cache_epoch = epoch_;
     ir::Block cont;
-    EpochCheck(&cont);
+    (this->*check)(&cont);
     b_->Jump(header, params);
     b_->SealBlock(cont);
     b_->SwitchToBlock(cont);
@@ -978,11 +989,11 @@ class Translator
   // At function entry the slow path rejoins the body; the body's first
   // block then has two predecessors, so every local is bound there to its
   // entry value (parameters, zeros) instead of becoming a block parameter.
-  void EntryEpochCheck() {
+  void EntryCheck(Check check) {
     entry_values_.clear();
     for (ir::Variable v : locals_) entry_values_.push_back(b_->UseVar(v));
     ir::Block cont;
-    EpochCheck(&cont);
+    (this->*check)(&cont);
     b_->Jump(cont, {});
     b_->SealBlock(cont);
     Enter(cont);

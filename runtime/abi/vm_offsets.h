@@ -71,8 +71,9 @@ struct VMRuntimeLimits {
 
   // --- Interruption (read only by code compiled with the option on).
   // Fuel (TranslateOptions::consume_fuel): minus the fuel left. Compiled
-  // code adds each basic block's cost before leaving it and traps OutOfFuel
-  // at a function entry or loop header when the value is >= 0. Counting up
+  // code adds each basic block's cost before leaving it and calls the
+  // OutOfFuel builtin at a function entry or loop header when the value is
+  // >= 0. Counting up
   // towards zero makes the check a compare with 0, not with a second field.
   int64_t fuel_consumed = 0;
   // Epoch interruption (TranslateOptions::epoch_interruption): the engine's
@@ -86,6 +87,11 @@ struct VMRuntimeLimits {
   // continue (it has moved epoch_deadline forward), false to trap
   // Interrupt. Null: always trap.
   bool (*on_epoch_deadline)(void* store) = nullptr;
+  // Host only: the store's out-of-fuel policy, run by the OutOfFuel
+  // builtin with the VMContext header's `store`. Returns true to continue
+  // (it has added fuel: fuel_consumed < 0), false to trap OutOfFuel. Null:
+  // always trap.
+  bool (*on_out_of_fuel)(void* store) = nullptr;
 
   // The epoch_ptr target of limits not attached to an engine.
   static constexpr uint64_t kNoEpoch = 0;

@@ -19,6 +19,19 @@
 #include <sanitizer/common_interface_defs.h>
 #endif
 
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define KILN_FIBER_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define KILN_FIBER_TSAN 1
+#endif
+
+#ifdef KILN_FIBER_TSAN
+#include <sanitizer/tsan_interface.h>
+#endif
+
 namespace kiln::runtime {
 
 namespace fc = boost::context::detail;
@@ -43,6 +56,24 @@ inline void FinishSwitch(void* fake_stack, const void** old_bottom,
 #endif
 }
 
+// ThreadSanitizer keeps a shadow stack and clock per fiber: it must be told
+// of each switch, or it reports races between a fiber and the thread that
+// resumed it (no-ops without TSan).
+inline void* TsanCurrent() {
+#ifdef KILN_FIBER_TSAN
+  return __tsan_get_current_fiber();
+#else
+  return nullptr;
+#endif
+}
+inline void TsanSwitchTo(void* fiber) {
+#ifdef KILN_FIBER_TSAN
+  __tsan_switch_to_fiber(fiber, 0);
+#else
+  (void)fiber;
+#endif
+}
+
 }  // namespace
 
 Fiber::Fiber(FiberStack stack, Body body)
@@ -50,7 +81,11 @@ Fiber::Fiber(FiberStack stack, Body body)
   activation_ = ActivationForStack(stack_.bottom(), stack_.top());
 }
 
-Fiber::~Fiber() = default;
+Fiber::~Fiber() {
+#ifdef KILN_FIBER_TSAN
+  if (tsan_fiber_ != nullptr) __tsan_destroy_fiber(tsan_fiber_);
+#endif
+}
 
 FiberStack Fiber::TakeStack() && { return std::move(stack_); }
 
@@ -64,6 +99,7 @@ void Fiber::Entry(void* host_ctx, void* data) {
   // Back to the last Resume for good (no fake stack to keep: the fiber is
   // finished).
   StartSwitch(nullptr, self->asan_host_bottom_, self->asan_host_size_);
+  TsanSwitchTo(self->tsan_host_);
   fc::jump_fcontext(self->host_ctx_, nullptr);
   std::fprintf(stderr, "kiln: a finished fiber was resumed\n");
   std::abort();
@@ -81,12 +117,17 @@ void Fiber::Resume() {
                                    stack_.size(), [](fc::transfer_t t) {
                                      Fiber::Entry(t.fctx, t.data);
                                    });
+#ifdef KILN_FIBER_TSAN
+    tsan_fiber_ = __tsan_create_fiber(0);
+#endif
   }
   running_ = true;
   const ThreadActivation host = SwapThreadActivation(activation_);
   void* fake_stack = nullptr;
   StartSwitch(&fake_stack, reinterpret_cast<const void*>(stack_.bottom()),
               stack_.size());
+  tsan_host_ = TsanCurrent();
+  TsanSwitchTo(tsan_fiber_);
   fc::transfer_t t = fc::jump_fcontext(fiber_ctx_, this);
   FinishSwitch(fake_stack, nullptr, nullptr);
   fiber_ctx_ = t.fctx;
@@ -96,6 +137,7 @@ void Fiber::Resume() {
 
 void Fiber::Suspend() {
   StartSwitch(&asan_fake_stack_, asan_host_bottom_, asan_host_size_);
+  TsanSwitchTo(tsan_host_);
   fc::transfer_t t = fc::jump_fcontext(host_ctx_, nullptr);
   // Resumed, possibly from another Resume (another host stack).
   host_ctx_ = t.fctx;

@@ -64,6 +64,9 @@ class Fiber {
   void* asan_fake_stack_ = nullptr;
   const void* asan_host_bottom_ = nullptr;
   size_t asan_host_size_ = 0;
+  // ThreadSanitizer's fiber and the one that resumed it last.
+  void* tsan_fiber_ = nullptr;
+  void* tsan_host_ = nullptr;
 };
 
 }  // namespace kiln::runtime

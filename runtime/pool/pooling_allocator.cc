@@ -1,5 +1,6 @@
 #include "runtime/pool/pooling_allocator.h"
 
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -30,6 +31,9 @@ absl::StatusOr<uint8_t*> Reserve(uint64_t bytes, int prot, const char* what) {
   }
   return static_cast<uint8_t*>(p);
 }
+
+// At most this many per-CPU shards of free slots.
+constexpr uint64_t kMaxShards = 64;
 
 // Ranges given back per process_madvise call (below UIO_MAXIOV).
 constexpr size_t kDecommitChunk = 256;
@@ -94,14 +98,39 @@ void PoolingAllocator::PushChain(std::atomic<uint64_t>& head, uint32_t first,
   }
 }
 
-uint32_t PoolingAllocator::DrainDirty() {
+PoolingAllocator::Shard& PoolingAllocator::HomeShard() {
+  if (num_shards_ == 1) return shards_[0];
+  // glibc reads the CPU from rseq (a load): cheap enough per call. A thread
+  // that migrates just uses another shard from then on.
+  const int cpu = sched_getcpu();
+  return shards_[cpu < 0 ? 0 : static_cast<uint32_t>(cpu) % num_shards_];
+}
+
+std::optional<uint32_t> PoolingAllocator::Pop(Shard& shard) {
+  uint64_t head = shard.free_head.load(std::memory_order_acquire);
+  for (;;) {
+    const uint32_t top = static_cast<uint32_t>(head & kLowMask);
+    if (top == 0) return std::nullopt;
+    // May read the link of a slot another thread just popped; then the
+    // head's tag has changed and the CAS below fails.
+    const uint32_t next = slots_[top - 1].next.load(std::memory_order_relaxed);
+    const uint64_t desired = (((head >> 32) + 1) << 32) | next;
+    if (shard.free_head.compare_exchange_weak(head, desired,
+                                              std::memory_order_acquire,
+                                              std::memory_order_acquire)) {
+      return top - 1;
+    }
+  }
+}
+
+uint32_t PoolingAllocator::DrainDirty(Shard& shard) {
   draining_.fetch_add(1);
   // Take the whole dirty stack.
-  uint64_t head = dirty_head_.load(std::memory_order_acquire);
+  uint64_t head = shard.dirty_head.load(std::memory_order_acquire);
   while ((head & kLowMask) != 0 &&
-         !dirty_head_.compare_exchange_weak(head, ((head >> 32) + 1) << 32,
-                                            std::memory_order_acquire,
-                                            std::memory_order_acquire)) {
+         !shard.dirty_head.compare_exchange_weak(
+             head, ((head >> 32) + 1) << 32, std::memory_order_acquire,
+             std::memory_order_acquire)) {
   }
   const uint32_t first = static_cast<uint32_t>(head & kLowMask);
   if (first == 0) {
@@ -116,7 +145,7 @@ uint32_t PoolingAllocator::DrainDirty() {
        link = slots_[link - 1].next.load(std::memory_order_relaxed)) {
     ++taken;
   }
-  dirty_count_.fetch_sub(taken);
+  shard.dirty_count.fetch_sub(taken);
   // Give back its ranges, a chunk per call.
   iovec batch[kDecommitChunk];
   size_t n = 0;
@@ -140,7 +169,7 @@ uint32_t PoolingAllocator::DrainDirty() {
   }
   Decommit(batch, n);
   // Release: the resets happen before the next owner's acquire.
-  PushChain(free_head_, first - 1, last, std::memory_order_release);
+  PushChain(shard.free_head, first - 1, last, std::memory_order_release);
   draining_.fetch_sub(1);
   return count;
 }
@@ -208,8 +237,19 @@ absl::StatusOr<std::unique_ptr<PoolingAllocator>> PoolingAllocator::Create(
   // process_madvise on ourselves (Linux 6.13+ accepts MADV_DONTNEED):
   // one call gives back a whole batch. Without it, madvise per range.
   pool->pidfd_ = static_cast<int>(syscall(SYS_pidfd_open, getpid(), 0));
-  // Slot 0 on top: low addresses are used first.
-  for (uint32_t i = config.total_instances; i-- > 0;) pool->ReleaseSlot(i);
+  // One shard per CPU (at most one per slot).
+  const long cpus = sysconf(_SC_NPROCESSORS_CONF);
+  pool->num_shards_ = static_cast<uint32_t>(std::clamp<long>(
+      cpus, 1, std::min<uint64_t>(kMaxShards, config.total_instances)));
+  pool->shards_ = std::make_unique<Shard[]>(pool->num_shards_);
+  // Each shard gets a contiguous run of slots, its lowest on top: low
+  // addresses are used first.
+  for (uint32_t i = config.total_instances; i-- > 0;) {
+    const uint32_t shard = static_cast<uint32_t>(
+        uint64_t{i} * pool->num_shards_ / config.total_instances);
+    pool->PushChain(pool->shards_[shard].free_head, i, i,
+                    std::memory_order_relaxed);
+  }
   return pool;
 }
 
@@ -267,33 +307,39 @@ absl::Status PoolingAllocator::CheckTableFits(uint32_t index,
 }
 
 absl::StatusOr<uint32_t> PoolingAllocator::AcquireSlot() {
-  uint64_t head = free_head_.load(std::memory_order_acquire);
+  Shard& home = HomeShard();
+  const uint32_t home_index = static_cast<uint32_t>(&home - shards_.get());
   for (;;) {
-    const uint32_t top = static_cast<uint32_t>(head & kLowMask);
-    if (top == 0) {
-      // Released slots may be waiting for their reset: do it now, or wait
-      // for another thread that is doing it.
-      if (DrainDirty() == 0 && draining_.load() == 0 &&
-          dirty_count_.load() == 0) {
-        head = free_head_.load(std::memory_order_acquire);
-        if ((head & kLowMask) != 0) continue;
-        return absl::ResourceExhaustedError(
-            absl::StrCat("pooling allocator: all ", config_.total_instances,
-                         " instance slots are in use"));
+    if (std::optional<uint32_t> slot = Pop(home)) return *slot;
+    // Steal from the other CPUs' shards.
+    for (uint32_t k = 1; k < num_shards_; ++k) {
+      if (std::optional<uint32_t> slot =
+              Pop(shards_[(home_index + k) % num_shards_])) {
+        return *slot;
       }
-      std::this_thread::yield();
-      head = free_head_.load(std::memory_order_acquire);
-      continue;
     }
-    // May read the link of a slot another thread just popped; then the
-    // head's tag has changed and the CAS below fails.
-    const uint32_t next = slots_[top - 1].next.load(std::memory_order_relaxed);
-    const uint64_t desired = (((head >> 32) + 1) << 32) | next;
-    if (free_head_.compare_exchange_weak(head, desired,
-                                         std::memory_order_acquire,
-                                         std::memory_order_acquire)) {
-      return top - 1;
+    // Released slots may be waiting for their reset: do it now (ours
+    // first), or wait for another thread that is doing it.
+    uint32_t drained = 0;
+    uint32_t dirty = 0;
+    for (uint32_t k = 0; k < num_shards_; ++k) {
+      Shard& shard = shards_[(home_index + k) % num_shards_];
+      drained += DrainDirty(shard);
+      dirty += shard.dirty_count.load();
     }
+    if (drained != 0) continue;
+    if (draining_.load() == 0 && dirty == 0) {
+      bool any = false;
+      for (uint32_t k = 0; k < num_shards_; ++k) {
+        any |= (shards_[k].free_head.load(std::memory_order_acquire) &
+                kLowMask) != 0;
+      }
+      if (any) continue;
+      return absl::ResourceExhaustedError(
+          absl::StrCat("pooling allocator: all ", config_.total_instances,
+                       " instance slots are in use"));
+    }
+    std::this_thread::yield();
   }
 }
 
@@ -310,19 +356,18 @@ void PoolingAllocator::ReleaseSlot(uint32_t slot) {
   for (uint32_t k = 0; k < config_.max_memories_per_instance; ++k) {
     ResetMemory(slot, k);
   }
+  Shard& home = HomeShard();
   if (s.num_pending == 0) {
     // Reset by memset only. Release: the resets above happen before the
     // next owner's acquire.
-    PushChain(free_head_, slot, slot, std::memory_order_release);
+    PushChain(home.free_head, slot, slot, std::memory_order_release);
     return;
   }
   // Counted before it is pushed, so the count never drops below what the
   // stack holds (a drain subtracts what it took).
-  const uint32_t dirty = dirty_count_.fetch_add(1) + 1;
-  PushChain(dirty_head_, slot, slot, std::memory_order_release);
-  if (dirty >= config_.decommit_batch_size && draining_.load() == 0) {
-    DrainDirty();
-  }
+  const uint32_t dirty = home.dirty_count.fetch_add(1) + 1;
+  PushChain(home.dirty_head, slot, slot, std::memory_order_release);
+  if (dirty >= config_.decommit_batch_size) DrainDirty(home);
 }
 
 void PoolingAllocator::ResetInstanceBlock(uint32_t slot) {
@@ -456,12 +501,13 @@ void PoolingAllocator::RecordTableSize(uint32_t slot, uint32_t k,
 
 uint32_t PoolingAllocator::free_slots_for_testing() const {
   uint32_t n = 0;
-  uint32_t top =
-      static_cast<uint32_t>(free_head_.load(std::memory_order_acquire) &
-                            kLowMask);
-  while (top != 0) {
-    ++n;
-    top = slots_[top - 1].next.load(std::memory_order_relaxed);
+  for (uint32_t k = 0; k < num_shards_; ++k) {
+    uint32_t top = static_cast<uint32_t>(
+        shards_[k].free_head.load(std::memory_order_acquire) & kLowMask);
+    while (top != 0) {
+      ++n;
+      top = slots_[top - 1].next.load(std::memory_order_relaxed);
+    }
   }
   return n;
 }

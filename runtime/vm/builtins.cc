@@ -100,6 +100,20 @@ void NewEpoch(void* vmctx) {
   RaiseTrap(TrapCode::kInterrupt);
 }
 
+// Compiled code saw fuel_consumed >= 0. The store's policy (a fuel yield
+// interval: refuel from the reserve and yield) returns true when it added
+// fuel, and compiled code re-checks; else OutOfFuel traps, as the policy
+// has returned (its C++ locals are gone).
+void OutOfFuel(void* vmctx) {
+  const auto* header = static_cast<const abi::VMContextHeader*>(vmctx);
+  abi::VMRuntimeLimits* limits = header->runtime_limits;
+  if (limits->on_out_of_fuel != nullptr &&
+      limits->on_out_of_fuel(header->store)) {
+    return;
+  }
+  RaiseTrap(TrapCode::kOutOfFuel);
+}
+
 // The .def's machine types as C types: each row's signature becomes a
 // function pointer type the implementation must convert to exactly.
 namespace sig {
@@ -133,6 +147,7 @@ const void* const* BuiltinTable() {
 #define KILN_BUILTIN_IMPL_RefFunc RefFunc
 #define KILN_BUILTIN_IMPL_TableGetLazyInit TableGetLazyInit
 #define KILN_BUILTIN_IMPL_NewEpoch NewEpoch
+#define KILN_BUILTIN_IMPL_OutOfFuel OutOfFuel
 #define KILN_BUILTIN(name, result, params) \
   reinterpret_cast<const void*>(           \
       static_cast<result(*) params>(&KILN_BUILTIN_IMPL(name))),

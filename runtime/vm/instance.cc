@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <tuple>
 #include <vector>
 
 #include "absl/base/attributes.h"
@@ -10,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "runtime/traps/entry.h"
 #include "runtime/vm/builtins.h"
+#include "runtime/vm/on_demand_allocator.h"
 
 namespace kiln::runtime {
 
@@ -92,31 +94,17 @@ std::pair<uint64_t, uint64_t> DefinedFuncRefRange(
 Instance::~Instance() = default;
 
 void Instance::operator delete(Instance* instance, std::destroying_delete_t) {
-  PoolingAllocator* pool = instance->allocator_;
-  const uint32_t slot = instance->slot_;
-  const uint64_t block_bytes = instance->block_bytes_;
-  const auto [sparse_begin, sparse_end] =
-      DefinedFuncRefRange(*instance->module_, instance->offsets_);
-  const uint64_t module_id = instance->module_id_;
-  if (pool != nullptr) {
-    // owned_*[k] is defined memory / table k (creation stops at the first
-    // failure, so a prefix).
-    for (uint32_t k = 0; k < instance->owned_memories_.size(); ++k) {
-      pool->RecordMemorySize(slot, k,
-                             instance->owned_memories_[k]->size_bytes());
-    }
-    for (uint32_t k = 0; k < instance->owned_tables_.size(); ++k) {
-      pool->RecordTableSize(slot, k, instance->owned_tables_[k]->size());
-    }
+  InstanceAllocator* allocator = instance->allocator_;
+  const InstanceAllocation allocation = instance->allocation_;
+  const InstanceRequest request = instance->request_;
+  for (uint32_t k = 0; k < instance->owned_memories_.size(); ++k) {
+    allocator->DeallocateMemory(allocation, k, instance->owned_memories_[k]);
+  }
+  for (uint32_t k = 0; k < instance->owned_tables_.size(); ++k) {
+    allocator->DeallocateTable(allocation, k, instance->owned_tables_[k]);
   }
   instance->~Instance();
-  if (pool != nullptr) {
-    pool->RecordInstanceBytes(slot, block_bytes, sparse_begin, sparse_end,
-                              module_id);
-    pool->ReleaseSlot(slot);
-  } else {
-    std::free(instance);
-  }
+  allocator->DeallocateInstance(allocation, request);
 }
 
 abi::VMGlobalDefinition* Instance::global(uint32_t index) const {
@@ -172,55 +160,35 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
       config.offsets != nullptr ? *config.offsets
                                 : abi::VMOffsets(InstanceCountsFor(*module));
   const abi::VMOffsetsCounts& counts = offsets.counts();
-  PoolingAllocator* pool = config.allocator;
+  InstanceAllocator* allocator = config.allocator != nullptr
+                                     ? config.allocator
+                                     : &OnDemandAllocator::Default();
   const uint64_t header_bytes = InstanceHeaderBytes();
   // Block: instance object | VMContext | imported functions' type ids |
-  // (pooled) the LinearMemory and Table objects of the defined memories and
-  // tables.
+  // room for the LinearMemory and Table objects of the defined memories
+  // and tables (used by allocators that build them in place).
   const uint64_t objects_at =
       RoundUp16(header_bytes + offsets.size() +
                 sizeof(uint32_t) * counts.num_imported_functions);
   const uint64_t tables_at =
       objects_at + counts.num_defined_memories * kMemoryObjectBytes;
-  const uint64_t block_bytes =
-      pool == nullptr
-          ? objects_at
-          : tables_at + counts.num_defined_tables * kTableObjectBytes;
-  void* block = nullptr;
-  uint32_t pool_slot = kNoSlot;
-  if (pool != nullptr) {
-    if (absl::Status s = pool->CheckFits(counts.num_defined_memories,
-                                         counts.num_defined_tables,
-                                         block_bytes);
-        !s.ok()) {
-      return s;
-    }
-    absl::StatusOr<uint32_t> acquired = pool->AcquireSlot();
-    if (!acquired.ok()) return acquired.status();
-    pool_slot = *acquired;
-    const auto [sparse_begin, sparse_end] =
-        DefinedFuncRefRange(*module, offsets);
-    pool->PrepareInstanceBlock(pool_slot, config.module_id, sparse_begin,
-                               sparse_end);
-    // Zero, page aligned (but for funcrefs kept from this same module).
-    block = pool->instance_block(pool_slot);
-  } else {
-    // calloc: glibc hands out fresh (already zero) pages for large blocks
-    // without writing them; its alignment (16) is what the VMContext needs.
-    block = std::calloc(1, block_bytes);
-    if (block == nullptr || reinterpret_cast<uintptr_t>(block) % 16 != 0) {
-      std::free(block);
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "Instance::Create: cannot allocate an instance of ", block_bytes,
-          " bytes"));
-    }
-  }
-  // From here on, destroying `instance` frees the block / releases the slot.
+  InstanceRequest request;
+  request.block_bytes =
+      tables_at + counts.num_defined_tables * kTableObjectBytes;
+  request.defined_memories = counts.num_defined_memories;
+  request.defined_tables = counts.num_defined_tables;
+  std::tie(request.sparse_begin, request.sparse_end) =
+      DefinedFuncRefRange(*module, offsets);
+  request.module_id = config.module_id;
+  absl::StatusOr<InstanceAllocation> allocation =
+      allocator->AllocateInstance(request);
+  if (!allocation.ok()) return allocation.status();
+  void* block = allocation->block;
+  // From here on, destroying `instance` gives the block back.
   std::unique_ptr<Instance> instance(new (block) Instance());
-  instance->allocator_ = pool;
-  instance->slot_ = pool_slot;
-  instance->module_id_ = config.module_id;
-  instance->block_bytes_ = block_bytes;
+  instance->allocator_ = allocator;
+  instance->allocation_ = *allocation;
+  instance->request_ = request;
   instance->module_ = module;
   instance->offsets_ = offsets;
   const abi::VMOffsets& o = instance->offsets_;
@@ -298,50 +266,29 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
     const std::optional<uint64_t> max_pages =
         limits.max.has_value() ? std::optional<uint64_t>(*limits.max)
                                : std::nullopt;
-    // A pooled memory already holds memory 0's image when the slot's last
-    // instance was of this module (else AcquireMemory maps it).
-    const MemoryImage* pooled_image =
-        (pool != nullptr && i == 0) ? config.memory_image : nullptr;
-    std::unique_ptr<LinearMemory, ObjectDeleter> memory;
-    absl::Status status;
-    if (pool != nullptr) {
-      absl::StatusOr<LinearMemory*> pooled = pool->AcquireMemory(
-          static_cast<uint8_t*>(block) + objects_at +
-              defined * kMemoryObjectBytes,
-          pool_slot, defined, limits.min, max_pages, pooled_image,
-          config.module_id);
-      if (pooled.ok()) {
-        memory = std::unique_ptr<LinearMemory, ObjectDeleter>(
-            *pooled, ObjectDeleter{/*in_place=*/true});
-      } else {
-        status = pooled.status();
-      }
-    } else {
-      absl::StatusOr<std::unique_ptr<LinearMemory>> created =
-          LinearMemory::Create(limits.min, max_pages, config.memory_options);
-      if (created.ok()) {
-        memory.reset(created->release());
-      } else {
-        status = created.status();
-      }
-    }
-    if (memory == nullptr) {
-      return absl::Status(status.code(),
+    MemoryRequest memory_request;
+    memory_request.index = i;
+    memory_request.defined = defined;
+    memory_request.min_pages = limits.min;
+    memory_request.max_pages = max_pages;
+    memory_request.options = config.memory_options;
+    memory_request.image = i == 0 ? config.memory_image : nullptr;
+    memory_request.image_id = config.module_id;
+    memory_request.where =
+        static_cast<uint8_t*>(block) + objects_at + defined * kMemoryObjectBytes;
+    absl::StatusOr<LinearMemory*> created =
+        allocator->AllocateMemory(instance->allocation_, memory_request);
+    if (!created.ok()) {
+      return absl::Status(created.status().code(),
                           absl::StrCat("Instance::Create: memory ", i, ": ",
-                                       status.message()));
+                                       created.status().message()));
     }
-    if (pooled_image != nullptr) {
-      instance->data_from_image_ = true;
-    } else if (i == 0 && config.memory_image != nullptr) {
-      if (absl::Status s = config.memory_image->MapInto(*memory); !s.ok()) {
-        return s;
-      }
-      instance->data_from_image_ = true;
-    }
+    LinearMemory* memory = *created;
+    instance->owned_memories_.push_back(memory);
+    if (memory_request.image != nullptr) instance->data_from_image_ = true;
     memory->BindDefinition(reinterpret_cast<abi::VMMemoryDefinition*>(
         instance->At(o.DefinedMemory(defined))));
-    instance->memories_.push_back(memory.get());
-    instance->owned_memories_.push_back(std::move(memory));
+    instance->memories_.push_back(memory);
   }
 
   const bool lazy_tables =
@@ -366,45 +313,25 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
     }
     const uint32_t defined = i - module->num_imported_tables;
     const bool lazy = lazy_tables && type.elem_type == wasm::ValType::kFuncRef;
-    if (pool != nullptr) {
-      if (absl::Status s = pool->CheckTableFits(i, type.limits.min); !s.ok()) {
-        return s;
-      }
-    }
-    // A pooled table's storage is zero, which is what a lazy table starts
-    // as: nothing is written per element.
-    std::unique_ptr<Table, ObjectDeleter> table;
-    absl::Status status;
-    if (pool != nullptr) {
-      absl::StatusOr<Table*> pooled = Table::CreateInStorage(
-          static_cast<uint8_t*>(block) + tables_at +
-              defined * kTableObjectBytes,
-          type.elem_type, type.limits.min, type.limits.max, nullptr,
-          config.funcref_table_init_bit,
-          pool->table_storage(pool_slot, defined),
-          pool->config().max_table_elements, /*leave_zero=*/lazy);
-      if (pooled.ok()) {
-        table = std::unique_ptr<Table, ObjectDeleter>(
-            *pooled, ObjectDeleter{/*in_place=*/true});
-      } else {
-        status = pooled.status();
-      }
-    } else {
-      absl::StatusOr<std::unique_ptr<Table>> created =
-          Table::Create(type.elem_type, type.limits.min, type.limits.max,
-                        nullptr, config.funcref_table_init_bit,
-                        /*leave_zero=*/lazy);
-      if (created.ok()) {
-        table.reset(created->release());
-      } else {
-        status = created.status();
-      }
-    }
-    if (table == nullptr) {
-      return absl::Status(status.code(),
+    TableRequest table_request;
+    table_request.index = i;
+    table_request.defined = defined;
+    table_request.elem_type = type.elem_type;
+    table_request.min = type.limits.min;
+    table_request.max = type.limits.max;
+    table_request.init_bit = config.funcref_table_init_bit;
+    table_request.leave_zero = lazy;
+    table_request.where =
+        static_cast<uint8_t*>(block) + tables_at + defined * kTableObjectBytes;
+    absl::StatusOr<Table*> created =
+        allocator->AllocateTable(instance->allocation_, table_request);
+    if (!created.ok()) {
+      return absl::Status(created.status().code(),
                           absl::StrCat("Instance::Create: table ", i, ": ",
-                                       status.message()));
+                                       created.status().message()));
     }
+    Table* table = *created;
+    instance->owned_tables_.push_back(table);
     if (lazy) {
       LazyTable& lazy_table = instance->lazy_tables_[defined];
       lazy_table.instance = instance.get();
@@ -418,8 +345,7 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
     }
     table->BindDefinition(reinterpret_cast<abi::VMTableDefinition*>(
         instance->At(o.DefinedTable(defined))));
-    instance->tables_.push_back(table.get());
-    instance->owned_tables_.push_back(std::move(table));
+    instance->tables_.push_back(table);
   }
 
   // Defined globals, in order (an initializer may read earlier globals).

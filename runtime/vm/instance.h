@@ -30,7 +30,7 @@
 #include "runtime/abi/vm_offsets.h"
 #include "runtime/memory/linear_memory.h"
 #include "runtime/memory/memory_image.h"
-#include "runtime/pool/pooling_allocator.h"
+#include "runtime/vm/instance_allocator.h"
 #include "runtime/vm/resource_limiter.h"
 #include "runtime/vm/table.h"
 #include "wasm/module_info.h"
@@ -96,15 +96,15 @@ struct InstanceConfig {
   // funcref_table_init_bit), defined funcref tables are lazy and Initialize
   // only drops the active element segments.
   const TableImages* table_images = nullptr;
-  // When set, the instance lives in one of the pool's slots (instance
-  // object, VMContext, defined memories and tables); the pool must outlive
-  // it. Null: on-demand (calloc / mmap per instance).
-  PoolingAllocator* allocator = nullptr;
-  // Identity of `module`, unique in the process (0: unknown). With
-  // `allocator`, a slot's funcrefs are kept for the next instance of the
-  // same module instead of being reset, and a pooled memory that still
-  // holds this module's image is reused without remapping (required with
-  // `allocator` and `memory_image`: the image is one per module).
+  // Where the instance's block, memories and tables come from
+  // (runtime/vm/instance_allocator.h); must outlive the instance. Null:
+  // OnDemandAllocator::Default().
+  InstanceAllocator* allocator = nullptr;
+  // Identity of `module`, unique in the process (0: unknown). An allocator
+  // that reuses blocks keeps the funcrefs of the same module for its next
+  // instance, and one that reuses memories does not map the same image
+  // again (required with a pooling allocator and `memory_image`: the
+  // image is one per module).
   uint64_t module_id = 0;
   // VMOffsets(InstanceCountsFor(*module)) computed once per module, or null
   // (then computed here).
@@ -122,20 +122,6 @@ inline abi::VMOffsetsCounts InstanceCountsFor(const wasm::ModuleInfo& module) {
   return abi::VMContextCountsFor(module);
 }
 
-// Deletes an instance's defined memories and tables: on the heap (on
-// demand) or constructed in the instance block (pooled).
-struct ObjectDeleter {
-  bool in_place = false;
-  template <typename T>
-  void operator()(T* object) const {
-    if (in_place) {
-      object->~T();
-    } else {
-      delete object;
-    }
-  }
-};
-
 class Instance {
  public:
   // Allocates the VMContext, links imports, creates defined memories and
@@ -144,9 +130,9 @@ class Instance {
   static absl::StatusOr<std::unique_ptr<Instance>> Create(
       const InstanceConfig& config);
   ~Instance();
-  // The instance object and its VMContext share one block (calloc'd, or a
-  // pool slot); destroying the instance frees the block or releases the
-  // slot, after the slot's memories and tables recorded their sizes.
+  // The instance object and its VMContext share one block from the
+  // InstanceAllocator; destroying the instance gives its memories, tables
+  // and then the block back to it.
   static void operator delete(Instance* instance, std::destroying_delete_t);
   Instance(const Instance&) = delete;
   Instance& operator=(const Instance&) = delete;
@@ -175,9 +161,8 @@ class Instance {
   // The embedder's data for this instance (the engine's InstanceData).
   void* host_data() const { return host_data_; }
   void set_host_data(void* data) { host_data_ = data; }
-  // The pool slot, or kNoSlot (on-demand).
-  static constexpr uint32_t kNoSlot = 0xffffffffu;
-  uint32_t pool_slot() const { return slot_; }
+  // The allocator's index of the block (a pool slot; 0 on demand).
+  uint32_t allocator_slot() const { return allocation_.slot; }
 
   // --- Operations behind the builtins (runtime/vm/builtins.h). Each
   // returns the trap code instead of raising it.
@@ -225,19 +210,19 @@ class Instance {
   abi::VMOffsets offsets_{abi::VMOffsetsCounts{}};
   void* vmctx_ = nullptr;
   // Inline storage: instantiation allocates nothing for these in the
-  // common case (at most two of each).
-  absl::InlinedVector<std::unique_ptr<LinearMemory, ObjectDeleter>, 1>
-      owned_memories_;
-  absl::InlinedVector<std::unique_ptr<Table, ObjectDeleter>, 2> owned_tables_;
+  // common case (at most two of each). owned_*[k] is defined memory /
+  // table k (creation stops at the first failure, so a prefix), given
+  // back to allocator_ by operator delete.
+  absl::InlinedVector<LinearMemory*, 1> owned_memories_;
+  absl::InlinedVector<Table*, 2> owned_tables_;
   absl::InlinedVector<LinearMemory*, 1> memories_;
   absl::InlinedVector<Table*, 2> tables_;
   const void* const* function_code_ = nullptr;  // defined functions
   const uint32_t* type_ids_ = nullptr;
   uint32_t* import_type_ids_ = nullptr;  // in the block, after the VMContext
-  PoolingAllocator* allocator_ = nullptr;
-  uint32_t slot_ = kNoSlot;
-  uint64_t module_id_ = 0;
-  uint64_t block_bytes_ = 0;  // instance object + VMContext
+  InstanceAllocator* allocator_ = nullptr;
+  InstanceAllocation allocation_;
+  InstanceRequest request_;  // what allocation_ was allocated with
   void* host_data_ = nullptr;
   ResourceLimiterHook* limiter_ = nullptr;
   bool data_from_image_ = false;

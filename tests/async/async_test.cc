@@ -764,5 +764,133 @@ TEST(AsyncEpochTest, YieldOutsideAnAsyncCallTraps) {
       << r.trap().ToString();
 }
 
+// --- Fuel yield interval (Store::FuelAsyncYieldInterval).
+
+Config FuelAsyncConfig() {
+  Config c = AsyncConfig();
+  c.consume_fuel = true;
+  return c;
+}
+
+struct FuelFixture {
+  FuelFixture() : engine(FuelAsyncConfig()), store(engine), linker(engine) {
+    auto m = Module::FromWat(engine, kCountWat);
+    EXPECT_TRUE(m.ok()) << m.status();
+    EXPECT_TRUE(store.SetFuel(1'000'000).ok());
+    Result<Instance> i = linker.InstantiateAsync(store, *m).Run([] {});
+    EXPECT_TRUE(i.ok()) << i.status();
+    count.emplace(*i->GetTypedFunc<int32_t(int32_t)>(store, "count"));
+  }
+  Engine engine;
+  Store<> store;
+  Linker<> linker;
+  std::optional<TypedFunc<int32_t(int32_t)>> count;
+};
+
+TEST(AsyncFuelTest, YieldsEveryIntervalThenTrapsWhenTheFuelIsGone) {
+  FuelFixture f;
+  ASSERT_TRUE(f.store.FuelAsyncYieldInterval(1000).ok());
+  ASSERT_TRUE(f.store.SetFuel(10'000).ok());
+  EXPECT_EQ(*f.store.GetFuel(), 10'000u);  // reserve included
+  AsyncCall<int32_t> call = f.count->CallAsync(f.store, 1'000'000);
+  int wakes = 0;
+  call.SetWaker([&] { ++wakes; });
+  int pending = 0;
+  while (call.Poll() == AsyncPoll::kPending) ++pending;
+  // 1000 active + 9 refills of 1000 from the reserve, a yield before each.
+  EXPECT_EQ(pending, 9);
+  EXPECT_EQ(wakes, 9);
+  Result<int32_t> r = call.TakeResult();
+  ASSERT_TRUE(r.is_trap());
+  EXPECT_EQ(r.trap().code(), TrapCode::kOutOfFuel);
+  EXPECT_EQ(*f.store.GetFuel(), 0u);
+}
+
+TEST(AsyncFuelTest, YieldingCostsNoFuel) {
+  // The same call with and without an interval consumes the same fuel.
+  uint64_t used[2];
+  int pendings[2];
+  for (int with_interval = 0; with_interval < 2; ++with_interval) {
+    FuelFixture f;
+    if (with_interval) ASSERT_TRUE(f.store.FuelAsyncYieldInterval(777).ok());
+    ASSERT_TRUE(f.store.SetFuel(1'000'000).ok());
+    AsyncCall<int32_t> call = f.count->CallAsync(f.store, 5000);
+    pendings[with_interval] = 0;
+    while (call.Poll() == AsyncPoll::kPending) ++pendings[with_interval];
+    Result<int32_t> r = call.TakeResult();
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(*r, 5000);
+    used[with_interval] = 1'000'000 - *f.store.GetFuel();
+  }
+  EXPECT_EQ(used[0], used[1]);
+  EXPECT_EQ(pendings[0], 0);
+  EXPECT_EQ(pendings[1], static_cast<int>(used[1] / 777));
+  // Off again: no more yields.
+  FuelFixture f;
+  ASSERT_TRUE(f.store.FuelAsyncYieldInterval(100).ok());
+  ASSERT_TRUE(f.store.FuelAsyncYieldInterval(0).ok());
+  EXPECT_EQ(*f.store.GetFuel(), 1'000'000u);
+  AsyncCall<int32_t> call = f.count->CallAsync(f.store, 5000);
+  EXPECT_EQ(call.Poll(), AsyncPoll::kReady);
+}
+
+TEST(AsyncFuelTest, AFuelYieldingGuestLetsOtherCallsOnTheThreadFinish) {
+  FuelFixture heavy, light;
+  ASSERT_TRUE(heavy.store.FuelAsyncYieldInterval(10'000).ok());
+  ASSERT_TRUE(heavy.store.SetFuel(uint64_t{1} << 40).ok());
+  AsyncCall<int32_t> h = heavy.count->CallAsync(heavy.store, 2'000'000);
+  AsyncCall<int32_t> l = light.count->CallAsync(light.store, 10);
+  std::vector<std::string> finished;
+  bool h_done = false, l_done = false;
+  while (!h_done || !l_done) {
+    if (!h_done && h.Poll() == AsyncPoll::kReady) {
+      h_done = true;
+      finished.push_back("heavy");
+    }
+    if (!l_done && l.Poll() == AsyncPoll::kReady) {
+      l_done = true;
+      finished.push_back("light");
+    }
+  }
+  EXPECT_EQ(finished, (std::vector<std::string>{"light", "heavy"}));
+  EXPECT_EQ(*h.TakeResult(), 2'000'000);
+  EXPECT_EQ(*l.TakeResult(), 10);
+}
+
+TEST(AsyncFuelTest, IntervalNeedsFuelAndAsyncSupport) {
+  Config no_async;
+  no_async.consume_fuel = true;
+  Engine e1(no_async);
+  Store<> s1(e1);
+  absl::Status st = s1.FuelAsyncYieldInterval(10);
+  EXPECT_EQ(st.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StrContains(st.message(), "async_support")) << st;
+  Engine e2(AsyncConfig());
+  Store<> s2(e2);
+  st = s2.FuelAsyncYieldInterval(10);
+  EXPECT_EQ(st.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StrContains(st.message(), "consume_fuel")) << st;
+}
+
+TEST(AsyncFuelTest, SyncOutOfFuelStillTraps) {
+  Config c;
+  c.consume_fuel = true;
+  Engine engine(c);
+  Store<> store(engine);
+  auto m = Module::FromWat(engine, kCountWat);
+  ASSERT_TRUE(m.ok());
+  ASSERT_TRUE(store.SetFuel(1'000'000).ok());
+  Result<Instance> i = Instance::Create(store, *m, {});
+  ASSERT_TRUE(i.ok());
+  auto count = *i->GetTypedFunc<int32_t(int32_t)>(store, "count");
+  ASSERT_TRUE(store.SetFuel(500).ok());
+  Result<int32_t> r = count.Call(store, 1'000'000);
+  ASSERT_TRUE(r.is_trap());
+  EXPECT_EQ(r.trap().code(), TrapCode::kOutOfFuel);
+  // The store stays usable: refuel, call again.
+  ASSERT_TRUE(store.SetFuel(1'000'000).ok());
+  EXPECT_EQ(*count.Call(store, 10), 10);
+}
+
 }  // namespace
 }  // namespace kiln

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The multi-threaded tests with ThreadSanitizer over everything (engine,
+# runtime, compiler), built with clang in an output base of its own (the
+# default gcc build is untouched): async calls suspended on one thread and
+# finished on another, stores on several threads sharing the engine's
+# stack pool and instance pool, the pool's per-CPU slot stacks, and the
+# server (one io_context thread, the epoch ticker).
+#
+# Environment: KILN_TSAN_OUTPUT_BASE (default ~/.cache/kiln-tsan-output).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+output_base=${KILN_TSAN_OUTPUT_BASE:-$HOME/.cache/kiln-tsan-output}
+bazel --output_base="$output_base" --max_idle_secs=300 test --config=tsan \
+  --nocache_test_results \
+  --test_env=TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/concurrency/tsan_suppressions.txt" \
+  //runtime/pool:pooling_allocator_test \
+  //tests/async:async_test \
+  //tests/concurrency:all \
+  //examples/server:server_test
