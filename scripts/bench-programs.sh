@@ -3,13 +3,17 @@
 # program natively (clang -O2) and to wasm32-wasi (clang -O2, Debian's
 # wasi-libc), runs it natively, under `kiln run` and under V8's optimizing
 # tier (`node --no-liftoff`, node:wasi), checks every output against the
-# native one, and prints per program the median wall time of --runs runs and
+# native one, and prints per program the median time of --runs runs and
 # the ratios, plus geomeans.
 #
-#   scripts/bench-programs.sh [--runners native,kiln,v8-turbofan]
+#   scripts/bench-programs.sh [--runners native,kiln,v8-turbofan[,kiln-base]]
 #       [--size small|full] [--runs N] [--no-timing] [--only REGEX]
-#       [--kiln PATH] [--out DIR] [--jobs N] [--metric wall|cpu]
+#       [--kiln PATH] [--kiln-base PATH] [--out DIR] [--jobs N]
+#       [--metric wall|cpu]
 #
+# Runner kiln-base runs another kiln binary (--kiln-base, e.g. a build of
+# main) beside kiln, for before/after tables measured in one run.
+# With --runs 1 the checked run is the timed one (no separate warm-up run).
 # --metric cpu times user+sys CPU of the process (and its threads) instead of
 # wall time: on a machine shared with other work, it moves far less with load.
 # --size small --runs 1 --no-timing checks outputs only (CI, scripts/test.sh).
@@ -28,10 +32,11 @@ runs=5
 timing=1
 only=.
 kiln=
+kiln_base=
 out=
 jobs=$(nproc)
 metric=wall
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while (($#)); do
   case $1 in
     --runners) runners=$2; shift ;;
@@ -45,6 +50,8 @@ while (($#)); do
     --only=*) only=${1#*=} ;;
     --kiln) kiln=$2; shift ;;
     --kiln=*) kiln=${1#*=} ;;
+    --kiln-base) kiln_base=$2; shift ;;
+    --kiln-base=*) kiln_base=${1#*=} ;;
     --out) out=$2; shift ;;
     --out=*) out=${1#*=} ;;
     --jobs) jobs=$2; shift ;;
@@ -61,7 +68,7 @@ done
 [[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "bench-programs: --runs needs a positive number" >&2; exit 2; }
 IFS=, read -r -a runner_list <<<"$runners"
 for r in "${runner_list[@]}"; do
-  case $r in native|kiln|v8-turbofan) ;; *) echo "bench-programs: unknown runner '$r'" >&2; exit 2 ;; esac
+  case $r in native|kiln|kiln-base|v8-turbofan) ;; *) echo "bench-programs: unknown runner '$r'" >&2; exit 2 ;; esac
 done
 
 cc=${CC:-clang}
@@ -86,6 +93,10 @@ done <"$progdir/programs.list"
 ((${#names[@]})) || { echo "bench-programs: no program matches '$only'" >&2; exit 1; }
 
 needs_runner() { [[ ,$runners, == *,$1,* ]]; }
+if needs_runner kiln-base && [[ ! -x $kiln_base ]]; then
+  echo "bench-programs: runner kiln-base needs --kiln-base PATH" >&2
+  exit 2
+fi
 if needs_runner kiln && [[ -z $kiln ]]; then
   nice -n 10 bazel build //cli:kiln >&2
   kiln=$root/bazel-bin/cli/kiln
@@ -100,7 +111,7 @@ build_one() {
   local name=$1 source=$2 size_flags=$3
   local dir=$out/build/$name
   mkdir -p "$dir"
-  local stamp="$size_flags|${wasm_cc[*]}|${native_cc[*]}"
+  local stamp="$size_flags|${wasm_cc[*]}|${native_cc[*]}|stack-size=8388608"
   local srcs=() extra=() wasm_libs=() native_libs=(-lm) arg=
   if [[ $source == polybench:* ]]; then
     local kernel=$polybench/${source#polybench:}
@@ -118,7 +129,10 @@ build_one() {
     return 0
   fi
   "${wasm_cc[@]}" -Wno-unused-result "${extra[@]}" -c "${srcs[0]}" -o "$dir/$name.wasm.o"
-  "$cc" --target=wasm32-wasi --sysroot=/usr "$dir/$name.wasm.o" "${wasm_libs[@]}" -o "$dir/$name.wasm"
+  # The native stack (8 MiB) rather than wasm-ld's 64 KiB: some kernels keep
+  # arrays of N doubles on the stack.
+  "$cc" --target=wasm32-wasi --sysroot=/usr -Wl,-z,stack-size=8388608 \
+    "$dir/$name.wasm.o" "${wasm_libs[@]}" -o "$dir/$name.wasm"
   "${native_cc[@]}" -Wno-unused-result "${extra[@]}" -c "${srcs[0]}" -o "$dir/$name.native.o"
   "$cc" "$dir/$name.native.o" "${native_libs[@]}" -o "$dir/$name.native"
   printf %s "$stamp" >"$dir/stamp"
@@ -157,6 +171,7 @@ command_for() {
   case $1 in
     native) cmd=("$dir/$2.native") ;;
     kiln) cmd=("$kiln" run "$dir/$2.wasm") ;;
+    kiln-base) cmd=("$kiln_base" run "$dir/$2.wasm") ;;
     v8-turbofan) cmd=(node --no-liftoff --no-warnings "$progdir/node_wasi_run.mjs" "$dir/$2.wasm") ;;
   esac
   # PolyBench kernels take no argument (their size is compiled in).
@@ -164,7 +179,22 @@ command_for() {
   return 0
 }
 
+# Runs cmd with stdout/stderr to $1/$2; sets elapsed (seconds, by --metric)
+# and status.
+timed_run() {
+  status=0
+  if [[ $metric == cpu ]]; then
+    /usr/bin/time -o "$out/time" -f "%U %S" "${cmd[@]}" >"$1" 2>"$2" || status=$?
+    elapsed=$(awk 'END {printf "%.2f", $1 + $2}' "$out/time")
+  else
+    local t0=$EPOCHREALTIME
+    "${cmd[@]}" >"$1" 2>"$2" || status=$?
+    elapsed=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.4f", b - a}')
+  fi
+}
+
 # Checked runs: every runner's output must equal the native output.
+declare -A first
 failures=0
 check_runners=(native)
 for r in "${runner_list[@]}"; do [[ $r == native ]] || check_runners+=("$r"); done
@@ -174,8 +204,8 @@ for i in "${!names[@]}"; do
   [[ ${sources[i]} == polybench:* ]] && poly=1
   for r in "${check_runners[@]}"; do
     command_for "$r" "$name" "$poly"
-    status=0
-    "${cmd[@]}" >"$out/$name.$r.out" 2>"$out/$name.$r.err" || status=$?
+    timed_run "$out/$name.$r.out" "$out/$name.$r.err"
+    first[$name,$r]=$elapsed
     if ((status != 0)); then
       echo "FAIL $name under $r: exit status $status (stderr in $out/$name.$r.err)" >&2
       failures=$((failures + 1))
@@ -201,18 +231,14 @@ for i in "${!names[@]}"; do
   poly=
   [[ ${sources[i]} == polybench:* ]] && poly=1
   declare -A times=()
-  for ((k = 0; k < runs; k++)); do
+  if ((runs == 1)); then
+    for r in "${runner_list[@]}"; do times[$r]=${first[$name,$r]}; done
+  fi
+  for ((k = 0; k < runs && runs > 1; k++)); do
     for r in "${runner_list[@]}"; do
       command_for "$r" "$name" "$poly"
-      if [[ $metric == cpu ]]; then
-        /usr/bin/time -o "$out/time" -f "%U %S" "${cmd[@]}" >/dev/null 2>&1 || true
-        times[$r]+=" $(awk '{printf "%.2f", $1 + $2}' "$out/time")"
-      else
-        t0=$EPOCHREALTIME
-        "${cmd[@]}" >/dev/null 2>&1 || true
-        t1=$EPOCHREALTIME
-        times[$r]+=" $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f", b - a}')"
-      fi
+      timed_run /dev/null /dev/null
+      times[$r]+=" $elapsed"
     done
   done
   for r in "${runner_list[@]}"; do
@@ -231,7 +257,12 @@ for r in "${runner_list[@]}"; do header+=" $r s |"; rule+="---:|"; done
 for r in "${runner_list[@]}"; do
   [[ $r != native ]] && has native && { header+=" $r/native |"; rule+="---:|"; }
 done
-has kiln && has v8-turbofan && { header+=" kiln/v8 |"; rule+="---:|"; }
+# Extra ratio columns: pairs of runners, when both ran.
+pairs=()
+for p in kiln:v8-turbofan kiln-base:v8-turbofan kiln:kiln-base; do
+  has "${p%%:*}" && has "${p#*:}" && pairs+=("$p")
+done
+for p in "${pairs[@]}"; do header+=" ${p%%:*}/${p#*:} |"; rule+="---:|"; done
 echo
 echo "size=$size runs=$runs (median $metric time of whole processes, seconds), $(date -u +%FT%TZ), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "$header"
@@ -241,7 +272,7 @@ for i in "${!names[@]}"; do
   name=${names[i]}
   line="| $name |"
   for r in "${runner_list[@]}"; do line+=" ${med[$name,$r]} |"; done
-  ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b < 0.001) b = 0.001; printf "%.3f", a / b}'; }
+  ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a < 0.001) a = 0.001; if (b < 0.001) b = 0.001; printf "%.3f", a / b}'; }
   for r in "${runner_list[@]}"; do
     if [[ $r != native ]] && has native; then
       q=$(ratio "${med[$name,$r]}" "${med[$name,native]}")
@@ -249,11 +280,11 @@ for i in "${!names[@]}"; do
       logsum[$r]=$(awk -v s="${logsum[$r]:-0}" -v q="$q" 'BEGIN {print s + log(q)}')
     fi
   done
-  if has kiln && has v8-turbofan; then
-    q=$(ratio "${med[$name,kiln]}" "${med[$name,v8-turbofan]}")
+  for p in "${pairs[@]}"; do
+    q=$(ratio "${med[$name,${p%%:*}]}" "${med[$name,${p#*:}]}")
     line+=" $q |"
-    logsum[kv8]=$(awk -v s="${logsum[kv8]:-0}" -v q="$q" 'BEGIN {print s + log(q)}')
-  fi
+    logsum[$p]=$(awk -v s="${logsum[$p]:-0}" -v q="$q" 'BEGIN {print s + log(q)}')
+  done
   echo "$line"
 done
 line="| geomean |"
@@ -262,6 +293,6 @@ geo() { awk -v s="$1" -v n="${#names[@]}" 'BEGIN {printf "%.3f", exp(s / n)}'; }
 for r in "${runner_list[@]}"; do
   [[ $r != native ]] && has native && line+=" $(geo "${logsum[$r]}") |"
 done
-has kiln && has v8-turbofan && line+=" $(geo "${logsum[kv8]}") |"
+for p in "${pairs[@]}"; do line+=" $(geo "${logsum[$p]}") |"; done
 echo "$line"
 ((failures == 0))
