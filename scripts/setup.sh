@@ -9,7 +9,7 @@ packages=(
   libasmjit-dev libzydis-dev libzycore-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev wabt
   libboost-context-dev libboost-dev
-  nodejs valgrind git binaryen
+  nodejs valgrind git binaryen time
 )
 
 missing=()

@@ -274,6 +274,33 @@ class Lowerer final : public LowerBackend {
     --reg_uses_[f_.first_result(prod).index];
   }
 
+  // The shift of an ishl_imm, or of an ishl by a constant, that a lea can
+  // scale by (1..3 after wasm's masking of the amount), else 0.
+  uint8_t LeaScale(ir::Inst shl) const {
+    int64_t amount;
+    if (f_.opcode(shl) == Opcode::kIshlImm) {
+      amount = f_.inst(shl).imm;
+    } else if (!ConstOf(f_.args(shl)[1], &amount)) {
+      return 0;
+    }
+    amount &= Sz(T(f_.first_result(shl))) * 8 - 1;
+    return amount >= 1 && amount <= 3 ? static_cast<uint8_t>(amount) : 0;
+  }
+
+  // Whether v's register is still needed after its use by i: v has other
+  // register uses, or is defined in another block (a loop-invariant value,
+  // or one live across a loop's back edge, outlives every use in the loop).
+  // Then a three-operand lea saves the copy a two-address add needs.
+  bool StaysLive(Value v, ir::Inst i) const {
+    if (reg_uses_[v.index] > 1) return true;
+    if (IsConstValue(v)) return false;
+    const ir::ValueData& d = f_.value(v);
+    const uint32_t def_block = d.kind == ir::ValueDefKind::kParam
+                                   ? d.def
+                                   : f_.inst_block(ir::Inst(d.def)).index;
+    return def_block != f_.inst_block(i).index;
+  }
+
   bool TryFoldLoad(ir::Inst i, int k) {
     Value a = f_.args(i)[k];
     ir::Inst p;
@@ -312,10 +339,14 @@ class Lowerer final : public LowerBackend {
         if (op == Opcode::kIadd) {
           for (int k : {1, 0}) {
             ir::Inst p;
-            if (SingleUseInBlock(args[k], i, Opcode::kIshlImm, &p) &&
-                f_.inst(p).imm >= 1 && f_.inst(p).imm <= 3) {
+            if ((SingleUseInBlock(args[k], i, Opcode::kIshlImm, &p) ||
+                 SingleUseInBlock(args[k], i, Opcode::kIshl, &p)) &&
+                LeaScale(p) != 0) {
               lea_arg_[i.index] = static_cast<int8_t>(k);
               Sink(p);
+              // The shift amount of a sunk ishl is the lea's scale, not a
+              // register operand.
+              if (f_.opcode(p) == Opcode::kIshl) FoldImm(p, 1);
               break;
             }
           }
@@ -591,7 +622,7 @@ class Lowerer final : public LowerBackend {
       Imm32Of(args[1], &imm);
       if (alu == AluOp::kImul) {
         b_.Imul3(dst, V(args[0]), imm, sz);
-      } else if (alu == AluOp::kAdd && reg_uses_[args[0].index] > 1) {
+      } else if (alu == AluOp::kAdd && StaysLive(args[0], i)) {
         b_.Lea(dst, Addr{V(args[0]), kInvalidVReg, 0, imm}, sz);
       } else {
         b_.MovRR(V(args[0]), dst, 8);
@@ -603,7 +634,7 @@ class Lowerer final : public LowerBackend {
     if (lea_arg_[i.index] >= 0) {
       const int k = lea_arg_[i.index];
       ir::Inst shl = DefInst(args[k]);
-      Addr a{V(args[1 - k]), V(f_.args(shl)[0]), static_cast<uint8_t>(f_.inst(shl).imm), 0};
+      Addr a{V(args[1 - k]), V(f_.args(shl)[0]), LeaScale(shl), 0};
       b_.Lea(dst, a, sz);
       return;
     }
@@ -616,13 +647,16 @@ class Lowerer final : public LowerBackend {
       FlagsFrom(res, alu);
       return;
     }
-    if (alu == AluOp::kAdd && reg_uses_[args[0].index] > 1 && reg_uses_[args[1].index] > 1) {
+    const bool live0 = StaysLive(args[0], i);
+    if (alu == AluOp::kAdd && live0 && StaysLive(args[1], i)) {
       // Both operands stay live: three-operand add.
       b_.Lea(dst, Addr{V(args[0]), V(args[1]), 0, 0}, sz);
       return;
     }
-    b_.MovRR(V(args[0]), dst, 8);
-    b_.AluRR(alu, dst, V(args[1]), sz);
+    // Two-address form: copy the operand that dies (the copy coalesces).
+    const bool swap = live0 && alu != AluOp::kSub;
+    b_.MovRR(V(args[swap ? 1 : 0]), dst, 8);
+    b_.AluRR(alu, dst, V(args[swap ? 0 : 1]), sz);
     FlagsFrom(res, alu);
   }
 
@@ -709,7 +743,7 @@ class Lowerer final : public LowerBackend {
           FlagsFrom(res, alu);
         } else if (alu == AluOp::kImul) {
           b_.Imul3(dst, a, static_cast<int32_t>(imm), sz);
-        } else if (alu == AluOp::kAdd && reg_uses_[args[0].index] > 1) {
+        } else if (alu == AluOp::kAdd && StaysLive(args[0], i)) {
           b_.Lea(dst, Addr{a, kInvalidVReg, 0, static_cast<int32_t>(imm)}, sz);
         } else {
           b_.MovRR(a, dst, 8);

@@ -5,9 +5,12 @@
 //    same block with a single use are fused: cmp + jcc / cmov / trap_if.
 //  * iconst operands that fit a sign-extended imm32 fold into cmp, ALU ops,
 //    shifts and stores.
-//  * iadd: lea for three-operand adds (when the left operand stays live)
-//    and for iadd(x, ishl_imm(y, 1..3)) -> lea [x + y*scale]; iadd_imm ->
-//    add or lea [x + imm].
+//  * iadd: lea for three-operand adds (when the operands stay live: other
+//    uses, or defined in another block, e.g. loop-invariant) and for
+//    iadd(x, ishl_imm(y, 1..3)) or iadd(x, ishl(y, iconst 1..3)) ->
+//    lea [x + y*scale] (32-bit lea for i32: wraps like i32.add); iadd_imm
+//    -> add or lea [x + imm]. Commutative two-address ops copy the operand
+//    that dies.
 //  * heap_load of the operation's own width with a single use in the same
 //    block, and no trapping or side-effecting instruction in between, folds
 //    into the ALU / SSE operation as a memory operand.
