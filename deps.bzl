@@ -65,6 +65,7 @@ _SYSTEM_LIBRARIES = [
     "benchmark",
     "wabt",
     "boost_context",
+    "capstone",
 ]
 
 def kiln_dependencies():
@@ -83,6 +84,14 @@ def kiln_dependencies():
         )
     if "remote_coverage_tools" not in existing:
         _coverage_standin(name = "remote_coverage_tools")
+    if "wabt_aarch64" not in existing:
+        # libwabt.a of the wabt:arm64 package (not multiarch), unpacked by
+        # scripts/setup-aarch64.sh; only the --config=aarch64 build reads it.
+        native.new_local_repository(
+            name = "wabt_aarch64",
+            build_file_content = 'exports_files(["libwabt.a"])\n',
+            path = "/opt/kiln-aarch64-sysroot/usr/lib/aarch64-linux-gnu",
+        )
     for name in _SYSTEM_LIBRARIES:
         if name not in existing:
             native.new_local_repository(

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "codegen/disasm/disasm.h"
+#include "codegen/disasm/disasm_aarch64.h"
 #include "runtime/abi/trap_code.h"
 
 namespace kiln::cli {
@@ -26,12 +27,15 @@ std::string FunctionTitle(const wasm::ModuleInfo& m, uint32_t f) {
 
 void PrintAsm(const wasm::ModuleInfo& m, const compiler::CompiledModule& cm,
               absl::Span<const uint8_t> blob,
-              const compiler::CompiledFunctionInfo& f, std::string* out) {
+              const compiler::CompiledFunctionInfo& f, std::string* out,
+              std::string_view isa) {
   absl::StrAppendFormat(out, "; %s: %u bytes at 0x%x, frame %u\n",
                         FunctionTitle(m, f.func_index), f.code_size,
                         f.code_offset, f.frame_size);
   absl::Span<const uint8_t> code = blob.subspan(f.code_offset, f.code_size);
-  std::vector<disasm::DisasmLine> lines = disasm::DisassembleX64(code, 0);
+  std::vector<disasm::DisasmLine> lines =
+      isa == "aarch64" ? disasm::DisassembleAarch64(code, 0)
+                       : disasm::DisassembleX64(code, 0);
   uint32_t sm = f.source_map_begin;
   uint32_t tr = f.traps_begin;
   uint32_t last_wasm = ~0u;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "absl/types/span.h"
 #include "codegen/compiler/compiled_module.h"
@@ -19,9 +20,11 @@ std::string FunctionTitle(const wasm::ModuleInfo& m, uint32_t func_index);
 // then "  0010: mov rax, rcx                ; @0x1a3 trap: ..." lines
 // (offsets relative to the function; "@0x..." the wasm byte offset where it
 // changes). `code` is the module's whole code blob (cm.code may be empty).
+// `isa` names the code's ISA ("x64" or "aarch64").
 void PrintAsm(const wasm::ModuleInfo& m, const compiler::CompiledModule& cm,
               absl::Span<const uint8_t> code,
-              const compiler::CompiledFunctionInfo& f, std::string* out);
+              const compiler::CompiledFunctionInfo& f, std::string* out,
+              std::string_view isa = "x64");
 
 }  // namespace kiln::cli
 

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -22,6 +23,7 @@
 #include "codegen/disasm/disasm.h"
 #include "codegen/ir/function.h"
 #include "codegen/ir/printer.h"
+#include "codegen/isa/host_backend.h"
 #include "engine/kiln.h"
 #include "runtime/abi/trap_code.h"
 #include "wasm/decoder.h"
@@ -51,6 +53,8 @@ Options:
                   and trap sites ("; trap: ...") (default)
   --emit=ir       each function's IR after optimization
   --emit=none     print nothing (with --stats: measure compile speed)
+  --target=ISA    compile for ISA: host (default), x64, aarch64 (cross-
+                  compiles from any host; --emit only, not with -o yet)
   --func=N        only print function N (function index space)
   --no-opt        skip the optimization passes
   --consume-fuel  compile fuel checks in (Config::consume_fuel)
@@ -125,6 +129,7 @@ int Run(const std::vector<std::string_view>& args) {
   bool stats = false;
   std::string output;  // -o: write a precompiled module (.cwasm)
   bool emit_given = false;
+  std::string target = "host";
   for (size_t i = 0; i < args.size(); ++i) {
     std::string_view arg = args[i];
     if (arg == "-o" || arg == "--output") {
@@ -138,6 +143,8 @@ int Run(const std::vector<std::string_view>& args) {
       if (emit != "asm" && emit != "ir" && emit != "none") {
         return Usage("unknown --emit value (ir, asm or none)");
       }
+    } else if (arg.substr(0, 9) == "--target=") {
+      target = std::string(arg.substr(9));
     } else if (arg.substr(0, 7) == "--func=") {
       if (!absl::SimpleAtoi(AV(arg.substr(7)), &only_func) || only_func < 0) {
         return Usage("--func needs a function index");
@@ -167,8 +174,17 @@ int Run(const std::vector<std::string_view>& args) {
     }
   }
   if (file.empty()) return Usage("no module given");
+  std::unique_ptr<isa::Backend> backend = isa::CreateBackendForTarget(target);
+  if (backend == nullptr) {
+    return Usage(absl::StrCat("unknown or unavailable --target '", target,
+                              "' (host, x64, aarch64)"));
+  }
+  options.backend = backend.get();
   if (!output.empty()) {
     if (emit_given) return Usage("-o cannot be combined with --emit");
+    if (target != "host" && backend->name() != isa::CreateHostBackend()->name()) {
+      return Usage("-o writes artifacts for the host only (for now)");
+    }
     return WritePrecompiled(file, output, options);
   }
 
@@ -217,7 +233,7 @@ int Run(const std::vector<std::string_view>& args) {
   } else if (emit == "asm") {
     for (const compiler::CompiledFunctionInfo& f : cm->functions) {
       if (only_func >= 0 && f.func_index != only_func) continue;
-      PrintAsm(m, *cm, cm->code, f, &out);
+      PrintAsm(m, *cm, cm->code, f, &out, backend->name());
     }
   }
   std::fwrite(out.data(), 1, out.size(), stdout);

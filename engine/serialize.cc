@@ -227,7 +227,11 @@ Target Target::ForEngine(const Engine& engine) {
   const compiler::CompileOptions options =
       internal::CompileOptionsFor(engine.config());
   Target t;
+#if defined(__aarch64__)
+  t.isa = kIsaAarch64;
+#else
   t.isa = kIsaX64;
+#endif
   t.features = FeatureBits(options.features);
   t.options = (options.optimize ? kOptionOptimize : 0) |
               (options.stack_check ? kOptionStackCheck : 0) |
@@ -266,7 +270,9 @@ std::string FeatureNames(uint32_t features) {
 std::string Target::ToString() const {
   return absl::StrFormat(
       "%s, %s [%s], %s, memory guard %u bytes, ABI %016x", version,
-      isa == kIsaX64 ? "x86-64" : absl::StrCat("isa ", isa),
+      isa == kIsaX64       ? std::string("x86-64")
+      : isa == kIsaAarch64 ? std::string("aarch64")
+                           : absl::StrCat("isa ", isa),
       FeatureNames(features), OptionNames(options), memory_guard_bytes,
       abi_fingerprint);
 }
@@ -628,7 +634,7 @@ absl::Status CheckCompatible(const Target& artifact, const Engine& engine) {
   }
   if (artifact.isa != host.isa) {
     return mismatch(absl::StrCat("it was compiled for ISA ", artifact.isa,
-                                 ", this host is x86-64 (ISA ", host.isa, ")"));
+                                 ", this host's is ", host.isa));
   }
   if ((artifact.features & ~host.features) != 0) {
     return mismatch(absl::StrCat(

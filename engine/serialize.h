@@ -21,7 +21,7 @@
 //   32  u64      body checksum: xxHash64 of bytes [header size, file size)
 //   40  u64      compatibility hash: xxHash64 of the target description
 //                (the fields at 48.. below); a cache key for "same target"
-//   48  u32      ISA (1 = x86-64)
+//   48  u32      ISA (1 = x86-64, 2 = AArch64)
 //   52  u32      CPU features the code uses (bit set, kFeature*)
 //   56  u32      code-changing options (kOption*; bits 16.. are the
 //                WebAssembly proposals the module was validated with)
@@ -73,6 +73,7 @@ inline constexpr uint32_t kArtifactHeaderSize = 512;
 inline constexpr uint32_t kArtifactMaxSections = 8;
 inline constexpr uint32_t kArtifactCodeAlignment = 4096;  // x86-64 page
 inline constexpr uint32_t kIsaX64 = 1;
+inline constexpr uint32_t kIsaAarch64 = 2;
 
 // CPU feature bits: bit i is field i of codegen/isa's CpuFeatures (a
 // struct of bools) the code was compiled for; every field is recorded, the

@@ -8,7 +8,7 @@ packages=(
   g++ clang lld libclang-rt-14-dev libclang-rt-14-dev-wasm32 wasi-libc
   libasmjit-dev libzydis-dev libzycore-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev wabt
-  libboost-context-dev libboost-dev
+  libboost-context-dev libboost-dev libcapstone-dev
   nodejs valgrind git binaryen time
 )
 

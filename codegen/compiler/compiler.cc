@@ -220,18 +220,37 @@ absl::StatusOr<CompiledModule> CompileModule(
     const uint32_t base = out.functions[i].code_offset;
     for (const isa::Relocation& r : compiled[i].relocations) {
       const uint32_t at = base + r.offset;
-      // The only encoding so far; BlobRelocation (resolved at load time)
-      // assumes it too.
-      if (r.encoding != isa::RelocEncoding::kX64PcRel32) {
-        return absl::InternalError(absl::StrCat(
-            Describe(module, first + i), ": unsupported relocation encoding"));
-      }
       if (uint64_t{at} + 4 > out.code.size()) {
         return absl::InternalError(absl::StrCat(
             Describe(module, first + i), ": relocation outside its code"));
       }
-      if (r.target == isa::RelocTarget::kWasmFunction && r.index >= first &&
-          r.index < module.functions.size()) {
+      const bool local = r.target == isa::RelocTarget::kWasmFunction &&
+                         r.index >= first && r.index < module.functions.size();
+      if (r.encoding == isa::RelocEncoding::kAarch64Call26) {
+        // Calls between the module's own functions are resolved here;
+        // BlobRelocation (resolved at load time) knows only rel32 fields.
+        if (!local) {
+          return absl::UnimplementedError(absl::StrCat(
+              Describe(module, first + i),
+              ": aarch64 call to a builtin or import by relocation"));
+        }
+        const int64_t target = out.functions[r.index - first].code_offset;
+        const int64_t delta = target - int64_t{at} + r.addend;
+        if (delta % 4 != 0 || delta < -(int64_t{1} << 27) || delta >= (int64_t{1} << 27)) {
+          return absl::InternalError(absl::StrCat(
+              Describe(module, first + i), ": bl target out of range"));
+        }
+        uint32_t word;
+        std::memcpy(&word, out.code.data() + at, 4);
+        word = (word & 0xfc000000u) | (static_cast<uint32_t>(delta >> 2) & 0x03ffffffu);
+        std::memcpy(out.code.data() + at, &word, 4);
+        continue;
+      }
+      if (r.encoding != isa::RelocEncoding::kX64PcRel32) {
+        return absl::InternalError(absl::StrCat(
+            Describe(module, first + i), ": unsupported relocation encoding"));
+      }
+      if (local) {
         const int64_t target = out.functions[r.index - first].code_offset;
         const int64_t value = target - int64_t{at} + r.addend;
         const int32_t v32 = static_cast<int32_t>(value);

@@ -42,6 +42,9 @@ enum class RelocEncoding : uint8_t {
   // x86-64: a PC-relative 32-bit field (call rel32):
   //   *(int32_t*)(code + offset) = target - (code + offset) + addend
   kX64PcRel32,
+  // AArch64: the 26-bit word offset of a BL instruction at `offset`:
+  //   imm26 = (target - (code + offset) + addend) >> 2
+  kAarch64Call26,
 };
 
 // A field to patch at `offset` so that it refers to `target`.
@@ -101,6 +104,10 @@ class Backend {
 
 // x86-64 System V with Kiln's hidden VMContext arguments (see x64/abi.h).
 std::unique_ptr<Backend> CreateX64Backend();
+// AArch64 AAPCS64 with the same hidden arguments (see aarch64/abi.h). It
+// cross-compiles from any host (`kiln compile --target=aarch64`); it reads
+// no CpuFeatures (ARMv8.0-A is enough for what it emits).
+std::unique_ptr<Backend> CreateAarch64Backend();
 
 }  // namespace kiln::isa
 

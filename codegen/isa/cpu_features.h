@@ -7,14 +7,18 @@
 
 #if defined(__x86_64__)
 #include "codegen/isa/x64/cpu_features.h"
+#elif defined(__aarch64__)
+#include "codegen/isa/aarch64/cpu_features.h"
 #else
-#error "Kiln's code generator targets x86-64 only (codegen/isa/x64)"
+#error "Kiln's code generator targets x86-64 and AArch64 only"
 #endif
 
 namespace kiln::isa {
 
 #if defined(__x86_64__)
 using CpuFeatures = x64::CpuFeatures;
+#elif defined(__aarch64__)
+using CpuFeatures = aarch64::CpuFeatures;
 #endif
 
 }  // namespace kiln::isa

@@ -16,8 +16,10 @@
 
 #if defined(__x86_64__)
 #include "runtime/abi/x64/call_conv.h"
+#elif defined(__aarch64__)
+#include "runtime/abi/aarch64/call_conv.h"
 #else
-#error "Kiln has a calling convention for x86-64 only (runtime/abi/x64)"
+#error "Kiln has calling conventions for x86-64 and AArch64 only"
 #endif
 
 namespace kiln::abi {
@@ -63,6 +65,8 @@ class ArgPlacer {
 
 #if defined(__x86_64__)
 using HostCallConv = x64::CallConv;
+#elif defined(__aarch64__)
+using HostCallConv = aarch64::CallConv;
 #endif
 
 }  // namespace kiln::abi

@@ -16,8 +16,8 @@
 #include "runtime/traps/call_thread_state.h"
 #include "runtime/traps/machine_context.h"
 
-#if !defined(__x86_64__) || !defined(__linux__)
-#error "runtime/traps supports x86-64 Linux only (trampolines, ucontext)"
+#if !(defined(__x86_64__) || defined(__aarch64__)) || !defined(__linux__)
+#error "runtime/traps supports x86-64 and AArch64 Linux only (trampolines, ucontext)"
 #endif
 
 namespace kiln::runtime {

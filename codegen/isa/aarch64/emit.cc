@@ -1,0 +1,664 @@
+#include "codegen/isa/aarch64/emit.h"
+
+// Debian's asmjit/arm.h does not pull AArch64 in on an x86 host; the a64
+// emitter is in every libasmjit build, so include it directly.
+#include <asmjit/arm/a64assembler.h>
+
+#include <cstring>
+#include <functional>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "codegen/isa/aarch64/abi.h"
+#include "codegen/isa/emit_buffer.h"
+
+namespace kiln::isa::aarch64 {
+namespace {
+
+namespace a64 = asmjit::a64;
+using asmjit::Imm;
+using asmjit::Label;
+
+a64::Gp G(int hw, int size) {
+  return size == 8 ? a64::Gp(a64::x(hw)) : a64::Gp(a64::w(hw));
+}
+a64::Vec F(int hw, int size) {
+  return size == 8 ? a64::Vec(a64::d(hw)) : a64::Vec(a64::s(hw));
+}
+// asmjit numbers condition codes from 2 (eq); the architecture from 0.
+asmjit::arm::CondCode CC(uint8_t c) { return static_cast<asmjit::arm::CondCode>(c + 2); }
+
+// Bounds of the wasm float -> int conversions that do not trap: the
+// source must be above `lo` (or equal to it when `lo_ok`) and below `hi`.
+struct ConvBounds {
+  uint64_t lo, hi;
+  bool lo_ok;
+};
+ConvBounds BoundsFor(bool is_unsigned, int int_size, int float_size) {
+  const bool f32 = float_size == 4;
+  if (is_unsigned) {
+    const uint64_t minus_one = f32 ? 0xBF800000u : 0xBFF0000000000000ull;
+    if (int_size == 4) return {minus_one, f32 ? 0x4F800000u : 0x41F0000000000000ull, false};
+    return {minus_one, f32 ? 0x5F800000u : 0x43F0000000000000ull, false};
+  }
+  if (int_size == 4) {
+    if (f32) return {0xCF000000u, 0x4F000000u, true};
+    return {0xC1E0000000200000ull, 0x41E0000000000000ull, false};  // -2^31-1, 2^31
+  }
+  if (f32) return {0xDF000000u, 0x5F000000u, true};
+  return {0xC3E0000000000000ull, 0x43E0000000000000ull, true};
+}
+
+class Emitter {
+ public:
+  Emitter(const MachFunction& f, const regalloc::Output& ra, const CompileContext& ctx)
+      : f_(f), vc_(f.vcode), ra_(ra), ctx_(ctx) {}
+
+  absl::StatusOr<CompiledFunction> Run() {
+    a64::Assembler a(&buf_.holder());
+    a_ = &a;
+    buf_.Attach(&a);
+    if (absl::Status s = ComputeFrame(); !s.ok()) return s;
+    const uint32_t nb = vc_.num_blocks();
+    buf_.DeclareLabels(vc_, [this](uint32_t e) { return !ra_.EdgeMoves(e).empty(); });
+    edge_inline_.assign(vc_.num_edges(), 0);
+    EmitPrologue();
+    size_t edit = 0;
+    for (uint32_t b = 0; b < nb; ++b) {
+      cur_block_ = b;
+      buf_.BindBlock(b);
+      const VCode::Block& blk = vc_.block(b);
+      for (uint32_t i = blk.inst_begin; i < blk.inst_end; ++i) {
+        while (edit < ra_.edits.size() && ra_.edits[edit].pos <= 2 * i) {
+          EmitMove(ra_.edits[edit++].move);
+        }
+        if (!f_.srclocs.empty()) buf_.MarkSourceLoc(f_.srclocs[i]);
+        EmitInst(i);
+        while (edit < ra_.edits.size() && ra_.edits[edit].pos <= 2 * i + 1) {
+          EmitMove(ra_.edits[edit++].move);
+        }
+      }
+    }
+    for (uint32_t b = 0; b < nb; ++b) {
+      auto succs = vc_.succs(b);
+      for (uint32_t k = 0; k < succs.size(); ++k) {
+        uint32_t e = vc_.edge_index(b, k);
+        if (!buf_.edge_label(e).isValid() || edge_inline_[e]) continue;
+        a.bind(buf_.edge_label(e));
+        for (const regalloc::Move& m : ra_.EdgeMoves(e)) EmitMove(m);
+        a.b(buf_.block_label(succs[k].block));
+      }
+    }
+    buf_.EmitTrapIslands([&a] { a.udf(Imm(0)); });
+    return buf_.Finish(absl::StrCat("aarch64 emit (", f_.name, ")"), frame_size_,
+                       ra_.num_spill_slots);
+  }
+
+ private:
+  absl::Status ComputeFrame() {
+    RegSet used = ra_.used_regs & Aarch64Abi().CalleeSaved();
+    for (int r = 0; r < 32; ++r) {
+      if (used.Contains(XReg(r))) saved_.push_back(r);
+    }
+    slots_base_ = vc_.outgoing_args_size;
+    csr_base_ = slots_base_ + 8 * ra_.num_spill_slots;
+    const uint32_t total = csr_base_ + 8 * static_cast<uint32_t>(saved_.size());
+    frame_size_ = (total + 15) & ~15u;
+    // Slots are addressed [sp, #imm12 * 8]; larger frames would need an
+    // address register the emitter does not have to spare.
+    if (frame_size_ > 32760 || frame_size_ >= (1u << 24)) {
+      return absl::UnimplementedError(absl::StrCat(
+          "aarch64 emit (", f_.name, "): frame of ", frame_size_, " bytes is too large"));
+    }
+    return absl::OkStatus();
+  }
+
+  a64::Mem SlotMem(uint32_t slot) const { return a64::ptr(a64::sp, slots_base_ + 8 * slot); }
+
+  // mov dst, #imm with movz / movn + movk (the fewest instructions).
+  void MovImm(int hw, uint64_t v, int size) {
+    a64::Assembler& a = *a_;
+    const int n = size == 8 ? 4 : 2;
+    if (size == 4) v &= 0xffffffffu;
+    int zeros = 0, ones = 0;
+    for (int k = 0; k < n; ++k) {
+      const uint64_t h = (v >> (16 * k)) & 0xffff;
+      zeros += h == 0;
+      ones += h == 0xffff;
+    }
+    const a64::Gp d = G(hw, size);
+    const bool inverted = ones > zeros;
+    const uint64_t skip = inverted ? 0xffff : 0;
+    bool first = true;
+    for (int k = 0; k < n; ++k) {
+      const uint64_t h = (v >> (16 * k)) & 0xffff;
+      if (h == skip) continue;
+      if (first) {
+        if (inverted) {
+          a.movn(d, Imm(~h & 0xffff), Imm(16 * k));
+        } else {
+          a.movz(d, Imm(h), Imm(16 * k));
+        }
+        first = false;
+      } else {
+        a.movk(d, Imm(h), Imm(16 * k));
+      }
+    }
+    if (first) {  // all halfwords equal `skip`
+      if (inverted) a.movn(d, Imm(0)); else a.movz(d, Imm(0));
+    }
+  }
+
+  void LoadFloatConst(int hw, uint64_t bits, int size) {
+    MovImm(kX17, bits, size);
+    a_->fmov(F(hw, size), G(kX17, size));
+  }
+
+  void EmitPrologue() {
+    a64::Assembler& a = *a_;
+    a.stp(a64::x29, a64::x30, a64::ptr_pre(a64::sp, -16));
+    a.mov(a64::x29, a64::sp);
+    SubSp(frame_size_);
+    if (ctx_.stack_check) {
+      a.ldr(a64::x16, OffsetMem(a64::x0, ctx_.stack_limit_offset, 8));
+      if (ctx_.stack_limit_indirect) {
+        a.ldr(a64::x16, OffsetMem(a64::x16, ctx_.stack_limit_field_offset, 8));
+      }
+      a.mov(a64::x17, a64::sp);
+      a.cmp(a64::x17, a64::x16);
+      a.b(CC(kCondLo), buf_.TrapLabel(abi::TrapCode::kStackOverflow));
+    }
+    for (size_t k = 0; k < saved_.size(); ++k) {
+      a.str(a64::x(saved_[k]), a64::ptr(a64::sp, csr_base_ + 8 * static_cast<int32_t>(k)));
+    }
+  }
+
+  void SubSp(uint32_t bytes) {
+    if (bytes == 0) return;
+    if (bytes & ~0xfffu) a_->sub(a64::sp, a64::sp, Imm(bytes & ~0xfffu));
+    if (bytes & 0xfffu) a_->sub(a64::sp, a64::sp, Imm(bytes & 0xfffu));
+  }
+
+  void EmitEpilogue() {
+    a64::Assembler& a = *a_;
+    for (size_t k = 0; k < saved_.size(); ++k) {
+      a.ldr(a64::x(saved_[k]), a64::ptr(a64::sp, csr_base_ + 8 * static_cast<int32_t>(k)));
+    }
+    a.mov(a64::sp, a64::x29);
+    a.ldp(a64::x29, a64::x30, a64::ptr_post(a64::sp, 16));
+    a.ret(a64::x30);
+  }
+
+  // [base + disp] for an access of `size` bytes: the scaled unsigned or
+  // the unscaled signed immediate form, else the offset built in x17.
+  a64::Mem OffsetMem(const a64::Gp& base, int64_t disp, int size) {
+    if (disp >= 0 && disp % size == 0 && disp / size < 4096) {
+      return a64::ptr(base, static_cast<int32_t>(disp));
+    }
+    if (disp >= -256 && disp < 256) return a64::ptr(base, static_cast<int32_t>(disp));
+    MovImm(kX17, static_cast<uint64_t>(disp), 8);
+    return a64::ptr(base, a64::x17);
+  }
+
+  void EmitMove(const regalloc::Move& m) {
+    a64::Assembler& a = *a_;
+    const bool fl = m.cls == RegClass::kFloat;
+    if (m.from.is_reg() && m.to.is_reg()) {
+      if (m.from == m.to) return;
+      if (fl) {
+        a.fmov(a64::d(m.to.reg().hw()), a64::d(m.from.reg().hw()));
+      } else {
+        a.mov(a64::x(m.to.reg().hw()), a64::x(m.from.reg().hw()));
+      }
+    } else if (m.from.is_stack() && m.to.is_reg()) {
+      if (fl) {
+        a.ldr(a64::d(m.to.reg().hw()), SlotMem(m.from.slot()));
+      } else {
+        a.ldr(a64::x(m.to.reg().hw()), SlotMem(m.from.slot()));
+      }
+    } else if (m.from.is_reg() && m.to.is_stack()) {
+      if (fl) {
+        a.str(a64::d(m.from.reg().hw()), SlotMem(m.to.slot()));
+      } else {
+        a.str(a64::x(m.from.reg().hw()), SlotMem(m.to.slot()));
+      }
+    } else if (m.from.is_stack() && m.to.is_stack()) {
+      if (m.from == m.to) return;
+      a.ldr(a64::x17, SlotMem(m.from.slot()));
+      a.str(a64::x17, SlotMem(m.to.slot()));
+    }
+  }
+
+  isa::Allocation Al(uint32_t i, int slot) const {
+    return ra_.allocs[vc_.inst(i).op_begin + slot];
+  }
+  int R(uint32_t i, int slot) const { return Al(i, slot).reg().hw(); }
+  a64::Gp X(uint32_t i, int slot, int size) const { return G(R(i, slot), size); }
+  a64::Vec V(uint32_t i, int slot, int size) const { return F(R(i, slot), size); }
+
+  // The memory operand of instruction i (may emit an address computation
+  // into x17 first: call it before recording the trap site).
+  a64::Mem M(uint32_t i, const Inst& inst, int size) {
+    a64::Gp base;
+    switch (inst.mem.base) {
+      case kBaseSp: base = a64::sp; break;
+      case kBaseFp: base = a64::x29; break;
+      default: base = a64::x(R(i, inst.mem.base)); break;
+    }
+    if (inst.mem.index < 0) return OffsetMem(base, inst.mem.disp, size);
+    a64::Gp index = a64::x(R(i, inst.mem.index));
+    if (inst.mem.disp == 0) return a64::ptr(base, index);
+    if (inst.mem.disp > 0 && inst.mem.disp < 4096) {
+      a_->add(a64::x17, index, Imm(inst.mem.disp));
+    } else {
+      MovImm(kX17, static_cast<uint64_t>(inst.mem.disp), 8);
+      a_->add(a64::x17, a64::x17, index);
+    }
+    return a64::ptr(base, a64::x17);
+  }
+
+  void MaybeTrap(const Inst& inst) {
+    if (inst.trap != kNoTrap) buf_.AddTrapSite(static_cast<abi::TrapCode>(inst.trap));
+  }
+
+  Label EdgeTarget(uint32_t k) {
+    uint32_t e = vc_.edge_index(cur_block_, k);
+    if (buf_.edge_label(e).isValid()) return buf_.edge_label(e);
+    return buf_.block_label(vc_.succs(cur_block_)[k].block);
+  }
+  bool HasEdgeMoves(uint32_t k) const {
+    return buf_.edge_label(vc_.edge_index(cur_block_, k)).isValid();
+  }
+  bool EdgeFallsThrough(uint32_t k) {
+    uint32_t e = vc_.edge_index(cur_block_, k);
+    return !buf_.edge_label(e).isValid() && vc_.succs(cur_block_)[k].block == cur_block_ + 1;
+  }
+
+  void EmitLoad(uint32_t i, const Inst& inst) {
+    a64::Assembler& a = *a_;
+    const auto k = static_cast<LoadKind>(inst.sub);
+    const int access = k == LoadKind::kI64 || k == LoadKind::kF64 ? 8
+                       : k == LoadKind::kI32 || k == LoadKind::kF32 || k == LoadKind::kS32x64 ? 4
+                       : k == LoadKind::kU8 || k == LoadKind::kS8x32 || k == LoadKind::kS8x64 ? 1
+                                                                                              : 2;
+    a64::Mem m = M(i, inst, access);
+    MaybeTrap(inst);
+    switch (k) {
+      case LoadKind::kI32: a.ldr(X(i, 0, 4), m); break;
+      case LoadKind::kI64: a.ldr(X(i, 0, 8), m); break;
+      case LoadKind::kU8: a.ldrb(X(i, 0, 4), m); break;
+      case LoadKind::kS8x32: a.ldrsb(X(i, 0, 4), m); break;
+      case LoadKind::kS8x64: a.ldrsb(X(i, 0, 8), m); break;
+      case LoadKind::kU16: a.ldrh(X(i, 0, 4), m); break;
+      case LoadKind::kS16x32: a.ldrsh(X(i, 0, 4), m); break;
+      case LoadKind::kS16x64: a.ldrsh(X(i, 0, 8), m); break;
+      case LoadKind::kS32x64: a.ldrsw(X(i, 0, 8), m); break;
+      case LoadKind::kF32: a.ldr(V(i, 0, 4), m); break;
+      case LoadKind::kF64: a.ldr(V(i, 0, 8), m); break;
+    }
+  }
+
+  void EmitStore(uint32_t i, const Inst& inst) {
+    a64::Assembler& a = *a_;
+    const auto k = static_cast<StoreKind>(inst.sub);
+    const int access = k == StoreKind::kI8 ? 1 : k == StoreKind::kI16 ? 2
+                       : k == StoreKind::kI32 || k == StoreKind::kF32 ? 4 : 8;
+    a64::Mem m = M(i, inst, access);
+    MaybeTrap(inst);
+    switch (k) {
+      case StoreKind::kI8: a.strb(X(i, 0, 4), m); break;
+      case StoreKind::kI16: a.strh(X(i, 0, 4), m); break;
+      case StoreKind::kI32: a.str(X(i, 0, 4), m); break;
+      case StoreKind::kI64: a.str(X(i, 0, 8), m); break;
+      case StoreKind::kF32: a.str(V(i, 0, 4), m); break;
+      case StoreKind::kF64: a.str(V(i, 0, 8), m); break;
+    }
+  }
+
+  void EmitAluRRI(uint32_t i, const Inst& inst) {
+    a64::Assembler& a = *a_;
+    const int sz = inst.size;
+    const a64::Gp s = X(i, 0, sz), d = X(i, 1, sz);
+    int64_t imm = inst.imm;
+    switch (static_cast<AluOp>(inst.sub)) {
+      case AluOp::kAdd:
+        if (imm < 0) a.sub(d, s, Imm(-imm)); else a.add(d, s, Imm(imm));
+        break;
+      case AluOp::kSub:
+        if (imm < 0) a.add(d, s, Imm(-imm)); else a.sub(d, s, Imm(imm));
+        break;
+      case AluOp::kLsl: a.lsl(d, s, Imm(imm)); break;
+      case AluOp::kLsr: a.lsr(d, s, Imm(imm)); break;
+      case AluOp::kAsr: a.asr(d, s, Imm(imm)); break;
+      case AluOp::kRor: a.ror(d, s, Imm(imm)); break;
+      default: break;  // the lowering only folds the kinds above
+    }
+  }
+
+  void EmitAluRRR(uint32_t i, const Inst& inst) {
+    a64::Assembler& a = *a_;
+    const int sz = inst.size;
+    const a64::Gp l = X(i, 0, sz), r = X(i, 1, sz), d = X(i, 2, sz);
+    switch (static_cast<AluOp>(inst.sub)) {
+      case AluOp::kAdd: a.add(d, l, r); break;
+      case AluOp::kSub: a.sub(d, l, r); break;
+      case AluOp::kAnd: a.and_(d, l, r); break;
+      case AluOp::kOrr: a.orr(d, l, r); break;
+      case AluOp::kEor: a.eor(d, l, r); break;
+      case AluOp::kMul: a.mul(d, l, r); break;
+      case AluOp::kLsl: a.lsl(d, l, r); break;
+      case AluOp::kLsr: a.lsr(d, l, r); break;
+      case AluOp::kAsr: a.asr(d, l, r); break;
+      case AluOp::kRor: a.ror(d, l, r); break;
+    }
+  }
+
+  void EmitUnary(uint32_t i, const Inst& inst) {
+    a64::Assembler& a = *a_;
+    const int sz = inst.size;
+    switch (static_cast<UnaryOp>(inst.sub)) {
+      case UnaryOp::kNeg: a.neg(X(i, 1, sz), X(i, 0, sz)); break;
+      case UnaryOp::kMvn: a.mvn(X(i, 1, sz), X(i, 0, sz)); break;
+      case UnaryOp::kClz: a.clz(X(i, 1, sz), X(i, 0, sz)); break;
+      case UnaryOp::kCtz:
+        a.rbit(X(i, 1, sz), X(i, 0, sz));
+        a.clz(X(i, 1, sz), X(i, 1, sz));
+        break;
+      case UnaryOp::kSxtb: a.sxtb(X(i, 1, sz), X(i, 0, 4)); break;
+      case UnaryOp::kSxth: a.sxth(X(i, 1, sz), X(i, 0, 4)); break;
+      case UnaryOp::kSxtw: a.sxtw(X(i, 1, 8), X(i, 0, 4)); break;
+      case UnaryOp::kUxtw: a.mov(X(i, 1, 4), X(i, 0, 4)); break;
+    }
+  }
+
+  void EmitDiv(uint32_t i, const Inst& inst) {
+    a64::Assembler& a = *a_;
+    const int sz = inst.size;
+    const auto kind = static_cast<DivKind>(inst.sub);
+    const a64::Gp n = X(i, 0, sz), dv = X(i, 1, sz), dst = X(i, 2, sz), t = X(i, 3, sz);
+    if (inst.imm & 2) a.cbz(dv, buf_.TrapLabel(abi::TrapCode::kIntegerDivisionByZero));
+    if (inst.imm & 1) {
+      // INT_MIN / -1 overflows (AArch64 would return INT_MIN).
+      Label ok = a.newLabel();
+      a.cmn(dv, Imm(1));
+      a.b(CC(kCondNe), ok);
+      MovImm(kX17, sz == 8 ? 0x8000000000000000ull : 0x80000000u, sz);
+      a.cmp(n, G(kX17, sz));
+      a.b(CC(kCondEq), buf_.TrapLabel(abi::TrapCode::kIntegerOverflow));
+      a.bind(ok);
+    }
+    switch (kind) {
+      case DivKind::kUdiv: a.udiv(dst, n, dv); break;
+      case DivKind::kSdiv: a.sdiv(dst, n, dv); break;
+      case DivKind::kUrem:
+        a.udiv(t, n, dv);
+        a.msub(dst, t, dv, n);
+        break;
+      case DivKind::kSrem:
+        a.sdiv(t, n, dv);
+        a.msub(dst, t, dv, n);
+        break;
+    }
+  }
+
+  void EmitFloatToInt(uint32_t i, const Inst& inst) {
+    a64::Assembler& a = *a_;
+    const int isz = inst.size;
+    const int fsz = static_cast<int>(inst.imm);
+    const auto kind = static_cast<FloatToIntKind>(inst.sub);
+    const a64::Vec src = V(i, 0, fsz);
+    const a64::Gp dst = X(i, 1, isz);
+    const bool is_unsigned =
+        kind == FloatToIntKind::kUnsigned || kind == FloatToIntKind::kUnsignedSat;
+    if (kind == FloatToIntKind::kSigned || kind == FloatToIntKind::kUnsigned) {
+      const int t = R(i, 2);
+      const ConvBounds b = BoundsFor(is_unsigned, isz, fsz);
+      a.fcmp(src, src);
+      a.b(CC(kCondVs), buf_.TrapLabel(abi::TrapCode::kBadConversionToInteger));
+      LoadFloatConst(t, b.lo, fsz);
+      a.fcmp(src, F(t, fsz));
+      a.b(CC(b.lo_ok ? kCondLt : kCondLe), buf_.TrapLabel(abi::TrapCode::kIntegerOverflow));
+      LoadFloatConst(t, b.hi, fsz);
+      a.fcmp(src, F(t, fsz));
+      a.b(CC(kCondGe), buf_.TrapLabel(abi::TrapCode::kIntegerOverflow));
+    }
+    // fcvtz* round toward zero, saturate and give 0 for NaN: exactly the
+    // saturating wasm conversions.
+    if (is_unsigned) a.fcvtzu(dst, src); else a.fcvtzs(dst, src);
+  }
+
+  void EmitInst(uint32_t i) {
+    a64::Assembler& a = *a_;
+    const Inst& inst = f_.insts[i];
+    const int sz = inst.size;
+    switch (inst.op) {
+      case Op::kArgs:
+        break;
+      case Op::kMovRR:
+        if (Al(i, 0) != Al(i, 1)) a.mov(X(i, 1, 8), X(i, 0, 8));
+        break;
+      case Op::kMovImm:
+        MovImm(R(i, 0), static_cast<uint64_t>(inst.imm), sz);
+        break;
+      case Op::kLoad:
+        EmitLoad(i, inst);
+        break;
+      case Op::kStore:
+        EmitStore(i, inst);
+        break;
+      case Op::kSpAddr:
+        a.add(X(i, 0, 8), a64::sp, Imm(inst.imm));
+        break;
+      case Op::kAluRRR:
+        EmitAluRRR(i, inst);
+        break;
+      case Op::kAluRRI:
+        EmitAluRRI(i, inst);
+        break;
+      case Op::kUnary:
+        EmitUnary(i, inst);
+        break;
+      case Op::kPopcnt: {
+        const a64::Vec t = a64::v(R(i, 2));
+        a.fmov(F(t.id(), sz), X(i, 0, sz));
+        a.cnt(t.b8(), t.b8());
+        a.addv(t.b(), t.b8());
+        a.fmov(X(i, 1, 4), F(t.id(), 4));
+        break;
+      }
+      case Op::kDiv:
+        EmitDiv(i, inst);
+        break;
+      case Op::kCmpRR:
+        a.cmp(X(i, 0, sz), X(i, 1, sz));
+        break;
+      case Op::kCmpRI:
+        if (inst.imm < 0) a.cmn(X(i, 0, sz), Imm(-inst.imm)); else a.cmp(X(i, 0, sz), Imm(inst.imm));
+        break;
+      case Op::kCset:
+        a.cset(X(i, 0, 4), Imm(static_cast<uint32_t>(CC(inst.cc))));
+        break;
+      case Op::kCsel:
+        a.csel(X(i, 2, sz), X(i, 0, sz), X(i, 1, sz), Imm(static_cast<uint32_t>(CC(inst.cc))));
+        break;
+      case Op::kFCsel:
+        a.fcsel(V(i, 2, sz), V(i, 0, sz), V(i, 1, sz), Imm(static_cast<uint32_t>(CC(inst.cc))));
+        break;
+      case Op::kJmp:
+        if (!EdgeFallsThrough(0)) a.b(EdgeTarget(0));
+        break;
+      case Op::kBcond: {
+        const Cond cc = static_cast<Cond>(inst.cc);
+        const bool moves0 = HasEdgeMoves(0), moves1 = HasEdgeMoves(1);
+        // As in the x64 emitter: a forward taken edge with moves next to a
+        // fall-through edge keeps its island; otherwise one edge's moves go
+        // on the fall-through path (`b.cc other; moves; b target`).
+        const bool keep_island = !moves1 && moves0 && EdgeFallsThrough(1) &&
+                                 vc_.succs(cur_block_)[0].block > cur_block_;
+        if ((moves0 || moves1) && !keep_island) {
+          const uint32_t inline_k = moves1 ? 1 : 0;
+          const Cond to_other = inline_k == 1 ? cc : InvertCond(cc);
+          a.b(CC(to_other), EdgeTarget(1 - inline_k));
+          const uint32_t e = vc_.edge_index(cur_block_, inline_k);
+          for (const regalloc::Move& m : ra_.EdgeMoves(e)) EmitMove(m);
+          edge_inline_[e] = 1;
+          const uint32_t target = vc_.succs(cur_block_)[inline_k].block;
+          if (target != cur_block_ + 1) a.b(buf_.block_label(target));
+        } else if (EdgeFallsThrough(0)) {
+          a.b(CC(InvertCond(cc)), EdgeTarget(1));
+        } else {
+          a.b(CC(cc), EdgeTarget(0));
+          if (!EdgeFallsThrough(1)) a.b(EdgeTarget(1));
+        }
+        break;
+      }
+      case Op::kBrTable: {
+        const uint32_t n = static_cast<uint32_t>(vc_.succs(cur_block_).size()) - 1;
+        const a64::Gp idx = X(i, 0, 4), t1 = X(i, 1, 8), t2 = X(i, 2, 8);
+        if (n < 4096) {
+          a.cmp(idx, Imm(n));
+        } else {
+          MovImm(kX17, n, 4);
+          a.cmp(idx, a64::w17);
+        }
+        a.b(CC(kCondHs), EdgeTarget(0));
+        Label table = a.newLabel();
+        a.adr(t1, table);
+        a.lsl(t2, X(i, 0, 8), Imm(2));
+        a.add(t2, t1, t2);
+        a.ldrsw(t2, a64::ptr(t2));
+        a.add(t1, t1, t2);
+        a.br(t1);
+        std::vector<Label> targets;
+        for (uint32_t k = 1; k <= n; ++k) targets.push_back(EdgeTarget(k));
+        buf_.AddLateData([this, table, targets] {
+          a_->align(asmjit::AlignMode::kData, 4);
+          a_->bind(table);
+          for (const Label& t : targets) a_->embedLabelDelta(t, table, 4);
+        });
+        break;
+      }
+      case Op::kRet:
+        EmitEpilogue();
+        break;
+      case Op::kTrap:
+        buf_.AddTrapSite(static_cast<abi::TrapCode>(inst.imm));
+        a.udf(Imm(0));
+        break;
+      case Op::kTrapIf:
+        a.b(CC(inst.cc), buf_.TrapLabel(static_cast<abi::TrapCode>(inst.imm)));
+        break;
+      case Op::kCallKnown: {
+        // bl with a zero offset; the compiler's linker fills imm26.
+        static const uint8_t kBl[4] = {0x00, 0x00, 0x00, 0x94};
+        a.embed(kBl, 4);
+        buf_.AddRelocation(RelocEncoding::kAarch64Call26,
+                           inst.sub == static_cast<uint8_t>(RelocKind::kBuiltin)
+                               ? RelocTarget::kBuiltin
+                               : RelocTarget::kWasmFunction,
+                           static_cast<uint32_t>(inst.imm),
+                           static_cast<uint32_t>(a.offset() - 4), /*addend=*/0);
+        break;
+      }
+      case Op::kCallInd:
+        a.blr(X(i, 0, 8));
+        break;
+      case Op::kFMov:
+        if (Al(i, 0) != Al(i, 1)) a.fmov(V(i, 1, 8), V(i, 0, 8));
+        break;
+      case Op::kFRRR: {
+        const a64::Vec l = V(i, 0, sz), r = V(i, 1, sz), d = V(i, 2, sz);
+        switch (static_cast<FBinOp>(inst.sub)) {
+          case FBinOp::kAdd: a.fadd(d, l, r); break;
+          case FBinOp::kSub: a.fsub(d, l, r); break;
+          case FBinOp::kMul: a.fmul(d, l, r); break;
+          case FBinOp::kDiv: a.fdiv(d, l, r); break;
+          case FBinOp::kMin: a.fmin(d, l, r); break;
+          case FBinOp::kMax: a.fmax(d, l, r); break;
+        }
+        break;
+      }
+      case Op::kFRR: {
+        const a64::Vec s = V(i, 0, sz), d = V(i, 1, sz);
+        switch (static_cast<FUnOp>(inst.sub)) {
+          case FUnOp::kAbs: a.fabs(d, s); break;
+          case FUnOp::kNeg: a.fneg(d, s); break;
+          case FUnOp::kSqrt: a.fsqrt(d, s); break;
+          case FUnOp::kCeil: a.frintp(d, s); break;
+          case FUnOp::kFloor: a.frintm(d, s); break;
+          case FUnOp::kTrunc: a.frintz(d, s); break;
+          case FUnOp::kNearest: a.frintn(d, s); break;
+        }
+        break;
+      }
+      case Op::kFCmp:
+        a.fcmp(V(i, 0, sz), V(i, 1, sz));
+        break;
+      case Op::kFConst:
+        LoadFloatConst(R(i, 0), static_cast<uint64_t>(inst.imm), sz);
+        break;
+      case Op::kIntToFloat: {
+        const a64::Gp s = X(i, 0, static_cast<int>(inst.imm));
+        if (inst.sub) a.ucvtf(V(i, 1, sz), s); else a.scvtf(V(i, 1, sz), s);
+        break;
+      }
+      case Op::kFloatToFloat:
+        a.fcvt(V(i, 1, sz), V(i, 0, sz == 8 ? 4 : 8));
+        break;
+      case Op::kFloatToInt:
+        EmitFloatToInt(i, inst);
+        break;
+      case Op::kMovToFpr:
+        a.fmov(V(i, 1, sz), X(i, 0, sz));
+        break;
+      case Op::kMovFromFpr:
+        a.fmov(X(i, 1, sz), V(i, 0, sz));
+        break;
+      case Op::kCopysign: {
+        const a64::Gp t1 = X(i, 3, sz), t2 = X(i, 4, sz);
+        const int top = 8 * sz - 1;
+        a.fmov(t1, V(i, 0, sz));
+        a.fmov(t2, V(i, 1, sz));
+        a.lsr(t2, t2, Imm(top));
+        a.bfi(t1, t2, Imm(top), Imm(1));
+        a.fmov(V(i, 2, sz), t1);
+        break;
+      }
+    }
+  }
+
+  const MachFunction& f_;
+  const VCode& vc_;
+  const regalloc::Output& ra_;
+  const CompileContext& ctx_;
+  EmitBuffer buf_{asmjit::Arch::kAArch64};
+  a64::Assembler* a_ = nullptr;
+  std::vector<uint8_t> edge_inline_;
+  std::vector<int> saved_;
+  uint32_t slots_base_ = 0;
+  uint32_t csr_base_ = 0;
+  uint32_t frame_size_ = 0;
+  uint32_t cur_block_ = 0;
+};
+
+}  // namespace
+
+absl::StatusOr<CompiledFunction> Emit(const MachFunction& f, const regalloc::Output& ra,
+                                      const CompileContext& ctx) {
+  Emitter e(f, ra, ctx);
+  return e.Run();
+}
+
+absl::StatusOr<CompiledFunction> AllocateAndEmit(const MachFunction& f,
+                                                 const CompileContext& ctx) {
+  absl::StatusOr<regalloc::Output> ra =
+      regalloc::Allocate(f.vcode, Aarch64Abi().machine_env());
+  if (!ra.ok()) {
+    return absl::Status(ra.status().code(),
+                        absl::StrCat("compiling ", f.name, ": ", ra.status().message()));
+  }
+  return Emit(f, *ra, ctx);
+}
+
+}  // namespace kiln::isa::aarch64
