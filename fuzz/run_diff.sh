@@ -20,6 +20,9 @@
 #   KILN_DIFF_ARTIFACTS       where mismatching modules go
 #   KILN_DIFF_REDUCE_SECONDS  time budget of wasm-reduce (default 600; 0: off)
 #   KILN_DIFF_BATCH           cases per batch (default 64)
+#   KILN_DIFF_BIN             take kiln_diff_runner and wabt_oracle from this
+#                             directory instead of building them (long runs
+#                             from a snapshot of the tree)
 set -euo pipefail
 
 if [[ $# -lt 1 || ! "$1" =~ ^[0-9]+$ ]]; then
@@ -48,9 +51,13 @@ for tool in wasm-opt wasm-reduce node wat2wasm python3; do
   }
 done
 
-# Niced: the machine is shared with other builds.
-nice -n 10 bazel build //fuzz/diff:kiln_diff_runner //fuzz/diff:wabt_oracle
-bin="$(bazel info bazel-bin 2>/dev/null)/fuzz/diff"
+if [[ -n "${KILN_DIFF_BIN:-}" ]]; then
+  bin=$KILN_DIFF_BIN
+else
+  # Niced: the machine is shared with other builds.
+  nice -n 10 bazel build //fuzz/diff:kiln_diff_runner //fuzz/diff:wabt_oracle
+  bin="$(bazel info bazel-bin 2>/dev/null)/fuzz/diff"
+fi
 [[ -x "$bin/kiln_diff_runner" && -x "$bin/wabt_oracle" ]] ||
   { echo "run_diff: $bin/kiln_diff_runner or wabt_oracle was not built" >&2; exit 1; }
 
