@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Usage: fuzz/run_diff.sh SECONDS [-j JOBS] [--oracles=binaryen,v8-liftoff,v8-turbofan,wabt|v8]
 #                         [--configs=all|default,noopt,...] [--seed=N]
+#                         [--stop-file=PATH]  (stop cleanly, with the counts, once PATH exists)
 #
 # Differential fuzzing (fuzz/README.md): random bytes -> binaryen
 # translate-to-fuzz module -> Kiln in every configuration and each oracle ->
@@ -38,7 +39,7 @@ while [[ $# -gt 0 ]]; do
     -j) jobs=$2; shift 2 ;;
     -j*) jobs=${1#-j}; shift ;;
     --oracle=*) extra+=("--oracles=${1#--oracle=}"); shift ;;
-    --oracles=* | --configs=* | --seed=*) extra+=("$1"); shift ;;
+    --oracles=* | --configs=* | --seed=* | --stop-file=*) extra+=("$1"); shift ;;
     *) echo "run_diff: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
