@@ -70,7 +70,10 @@ cp "$bin/kiln_diff_runner" "$bin/wabt_oracle" "$work/"
 runner="$work/kiln_diff_runner"
 base_seed=$(( $(date +%s) * 1000 ))
 
-nice -n 10 python3 fuzz/diff/difftool.py loop "$seconds" --kiln="$runner" \
+# Niced (the machine is shared), unless the caller niced it already.
+renice=()
+[[ $(nice) -lt 10 ]] && renice=(nice -n 10)
+"${renice[@]}" python3 fuzz/diff/difftool.py loop "$seconds" --kiln="$runner" \
   --artifacts="$artifacts" \
   --reduce-seconds="${KILN_DIFF_REDUCE_SECONDS:-600}" \
   --workers="$jobs" --batch="${KILN_DIFF_BATCH:-64}" \

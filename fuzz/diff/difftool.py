@@ -293,27 +293,44 @@ def trap_kinds(table, message):
 #   ("error", text)
 
 
-def parse_kiln(text):
-    """kiln_diff_runner output -> {config: trace}."""
-    traces, current = {}, None
-    for line in text.splitlines():
+def split_kiln(text):
+    """kiln_diff_runner output -> {config: its raw trace text}."""
+    parts, current = {}, None
+    for line in text.splitlines(keepends=True):
         if line.startswith("== config "):
-            current = traces.setdefault(line[10:].strip(), [])
-            continue
-        if current is None:
-            continue
+            current = parts.setdefault(line[10:].strip(), [])
+        elif current is not None:
+            current.append(line)
+    return {name: "".join(lines) for name, lines in parts.items()}
+
+
+def parse_kiln_trace(text):
+    """One configuration's raw trace -> events."""
+    trace = []
+    for line in text.splitlines():
         word, _, rest = line.partition(" ")
         if word == "call":
-            current.append(("call", rest))
+            trace.append(("call", rest))
         elif word in ("log", "result"):
-            current.append((word, rest.split()))
+            trace.append((word, rest.split()))
         elif word in ("trap", "instantiate-trap"):
-            current.append((word, {rest}, rest))
+            trace.append((word, {rest}, rest))
         elif word in ("error", "harness-error"):
-            current.append(("error", rest))
+            trace.append(("error", rest))
         else:
-            current.append(("error", f"unparsed kiln line {line!r}"))
-    return traces
+            trace.append(("error", f"unparsed kiln line {line!r}"))
+    return trace
+
+
+def parse_kiln(text):
+    """kiln_diff_runner output -> {config: trace}. A configuration whose
+    raw trace is the same text as the default one's is left out: it
+    matches by definition (most do, and parsing them was most of the
+    comparison's time)."""
+    raw = split_kiln(text)
+    base = raw.get("default")
+    return {name: parse_kiln_trace(t) for name, t in raw.items()
+            if name == "default" or t != base}
 
 
 def _binaryen_log_tokens(values, types, line):
