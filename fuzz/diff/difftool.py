@@ -779,11 +779,10 @@ def generate(seed, work):
     size = rng.choice([2000, 5000, 10000, 20000, 40000])
     features = list(BASE_FEATURES)
     if rng.random() < 0.5:
-        # Kiln cannot yet return v128 among several results ("x64 lowering:
-        # v128 in a multi-value result", fuzz/regressions/README.md), and
-        # binaryen makes such functions in nearly every module with both
-        # features: SIMD cases go without multi-value.
-        features.remove("--enable-multivalue")
+        # With multi-value: binaryen then makes functions returning v128
+        # among several results in nearly every module (Kiln could not
+        # compile them before fuzz/regressions/v128_multi_value_result.wat
+        # was fixed).
         features.append(SIMD_FEATURE)
     # Most cases have NaNs replaced by 0 at run time (binaryen's --denan):
     # wasm leaves the sign and payload of a NaN result nondeterministic,
