@@ -15,10 +15,13 @@
 // "d/../../canary"), or call a preview1 function with arguments drawn from
 // edge cases (fds, the dictionary of nasty paths, bad and near-the-end
 // pointers, huge lengths, rights masks). After every call:
+//   * open: every descriptor the guest holds refers to the box or a file
+//     or directory in it (its host path, /proc/self/fd);
 //   * read: guest memory must not contain TOKEN (a random per-process string
 //     in the canaries' contents and in the secret-TOKEN file names, so a
-//     read or directory listing of anything outside shows up), and a
-//     filestat result must not carry a canary's inode number;
+//     read or directory listing of anything outside shows up; the
+//     program's own writes to memory are kept free of it), and a filestat
+//     result must not carry a canary's inode number;
 // after every input:
 //   * write/create: everything outside box/ (names, types, sizes, mtimes,
 //     contents, symlink targets) is as before, and no name the guest can
@@ -35,6 +38,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <climits>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -173,6 +177,10 @@ class Sandbox {
     WriteFile(level1_ + "/secret-" + token_, secret);
     WriteFile(level1_ + "/dir/file", secret);
     symlink("canary", (level1_ + "/link").c_str());
+    // /proc/self/fd names the canonical path.
+    char real[PATH_MAX];
+    if (realpath(box_.c_str(), real) == nullptr) Fail("realpath " + box_);
+    box_real_ = real;
     box_fd_ = open(box_.c_str(), O_RDONLY | O_DIRECTORY);
     if (box_fd_ < 0) Fail("cannot open " + box_);
 
@@ -260,6 +268,7 @@ class Sandbox {
 
   const std::string& token() const { return token_; }
   const std::string& box() const { return box_; }
+  const std::string& box_real() const { return box_real_; }
   const std::string& level1() const { return level1_; }
   const std::vector<std::string>& dictionary() const { return dictionary_; }
   bool IsOutsideInode(uint64_t ino) const {
@@ -267,7 +276,7 @@ class Sandbox {
   }
 
  private:
-  std::string token_, parent_, top_, level1_, box_;
+  std::string token_, parent_, top_, level1_, box_, box_real_;
   int box_fd_ = -1;
   std::vector<std::string> dictionary_;
   std::vector<std::string> parent_absent_;
@@ -378,6 +387,19 @@ class Program {
     for (uint32_t i = 0; i < n && at + i < kMemSize; ++i) {
       memory_[at + i] = in_.Byte();
     }
+    // The program must not write TOKEN itself: libFuzzer learns it from
+    // the comparisons below (its memcmp hooks) and did, a false "escape".
+    for (int64_t k = FindToken(); k >= 0; k = FindToken()) {
+      memory_[k] ^= 0x80;  // no longer a hex digit
+    }
+  }
+
+  // Where TOKEN is in guest memory, or -1.
+  int64_t FindToken() const {
+    const std::string& t = box_.token();
+    const void* p = memmem(memory_.data(), memory_.size(), t.data(), t.size());
+    return p == nullptr ? -1
+                        : static_cast<const uint8_t*>(p) - memory_.data();
   }
 
   uint64_t Arg(char type) {
@@ -474,6 +496,7 @@ class Program {
     ++counts.first;
     if (result == 0) ++counts.second;
     CheckMemory(f.name);
+    CheckDescriptors(f.name);
     if (result == 0 && (f.name == "fd_filestat_get" ||
                         f.name == "path_filestat_get")) {
       const uint64_t out = f.name == "fd_filestat_get" ? args[1] : args[4];
@@ -486,11 +509,33 @@ class Program {
   }
 
   void CheckMemory(std::string_view call) {
-    const std::string& t = box_.token();
-    if (memmem(memory_.data(), memory_.size(), t.data(), t.size()) !=
-        nullptr) {
+    if (FindToken() >= 0) {
       Fail("escape: " + std::string(call) +
            " put data from outside the preopen into guest memory");
+    }
+  }
+
+  // Every descriptor the guest holds refers to the box or something in it
+  // (by its host path, /proc/self/fd: deleted files keep their old path
+  // with " (deleted)" after it).
+  void CheckDescriptors(std::string_view call) {
+    const std::string& box = box_.box_real();
+    for (uint32_t fd = 0; fd < 256; ++fd) {
+      const wasi::FdEntry* e = ctx_.Get(fd);
+      if (e == nullptr || e->host_fd < 0) continue;
+      char target[4096];
+      const std::string link = "/proc/self/fd/" + std::to_string(e->host_fd);
+      const ssize_t k = readlink(link.c_str(), target, sizeof(target) - 1);
+      if (k < 0) Fail("cannot read " + link);
+      const std::string_view path(target, static_cast<size_t>(k));
+      if (path == box || (path.size() > box.size() &&
+                          path.substr(0, box.size()) == box &&
+                          path[box.size()] == '/')) {
+        continue;
+      }
+      Fail("escape: after " + std::string(call) + " guest fd " +
+           std::to_string(fd) + " refers to " + std::string(path) +
+           ", outside the preopen " + box);
     }
   }
 
