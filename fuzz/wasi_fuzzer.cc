@@ -452,7 +452,7 @@ class Program {
       }
       if (f.name == "path_open") {
         args[1] = in_.Byte() % 2;                                 // dirflags
-        args[4] = in_.Byte() % 16;                                // oflags
+        args[4] = in_.Byte() % 2 ? 0 : in_.Byte() % 16;          // oflags
         // Rights: mostly all a directory passes on (more is refused).
         args[5] = in_.Byte() % 4 == 0 ? in_.Bytes(8)
                                       : wasi::rights::kDirectoryInheriting;
@@ -464,8 +464,9 @@ class Program {
     }
     if (f.name.substr(0, 3) == "fd_" && in_.Byte() % 2) {
       // The preopens (3, 4) and what path_open made (0, 1, 2, 5, ...: no
-      // stdio, so new descriptors start at 0).
-      args[0] = in_.Byte() % 8;
+      // stdio, so new descriptors start at 0), most often the last one.
+      const uint8_t pick = in_.Byte();
+      args[0] = pick < 128 && last_opened_ >= 0 ? last_opened_ : pick % 8;
       // Valid iovecs and result pointers.
       if (f.name == "fd_read" || f.name == "fd_write") {
         args[1] = kIovecs;
@@ -491,6 +492,10 @@ class Program {
         line += " " + std::to_string(args[i]);
       }
       std::fprintf(stderr, "%s -> %u\n", line.c_str(), result);
+    }
+    if (result == 0 && f.name == "path_open") {
+      uint32_t fd;
+      if (mem.Load(args[8], &fd)) last_opened_ = fd;
     }
     auto& counts = g_stats[std::string(f.name)];
     ++counts.first;
@@ -543,6 +548,7 @@ class Program {
   Input& in_;
   std::vector<uint8_t> memory_;
   std::vector<Placed> placed_;
+  int64_t last_opened_ = -1;  // the descriptor the last path_open made
 
  public:
   wasi::WasiCtx ctx_;
