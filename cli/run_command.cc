@@ -39,7 +39,10 @@ values and prints the results, one per line.
 FILE is binary .wasm or text .wat (compiled now), or a .cwasm written by
 `kiln compile FILE -o FILE.cwasm` (recognised by its magic; starts
 without compiling). A .cwasm must come from the same Kiln build, CPU
-features and -O level, and is trusted input: load only files you made.
+features and -O level, and is trusted input (like wasmtime's deserialized
+modules: its machine code runs as is): load only files you made. A .cwasm
+whose header is wrong (magic, format version, checksums, engine
+compatibility: Kiln version, ISA, CPU features, options, ABI) is refused.
 
 Options:
   --dir HOST[::GUEST]   give the guest the host directory HOST, named GUEST

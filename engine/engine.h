@@ -41,7 +41,8 @@ using PoolingAllocationConfig = runtime::PoolingConfig;
 struct Config {
   // Run the optimization passes (const_fold, dce, gvn).
   bool optimize = true;
-  // Run the IR verifier after every pass (slow; for debugging).
+  // Run the IR verifier after every pass and the register allocator's
+  // checker on every function (slow; for debugging and fuzzing).
   bool verify = false;
   // Threads for compiling one module's functions (0 = all cores).
   int compile_threads = 1;

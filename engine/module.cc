@@ -30,6 +30,7 @@ compiler::CompileOptions CompileOptionsFor(const Config& config) {
   compiler::CompileOptions options;
   options.optimize = config.optimize;
   options.verify = config.verify;
+  options.check_regalloc = config.verify;
   options.num_threads = config.compile_threads;
   options.translate.funcref_table_init_bit = internal::kFuncRefTableInitBit;
   options.translate.memory_guard_bytes = runtime::LinearMemory::kGuardBytes;

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Usage: fuzz/run_fuzz.sh SECONDS [TARGET]
 #
-# TARGET is decode_fuzzer (default: DecodeModule, decode + validate) or
-# compile_fuzzer (decode, then the optimizing compiler on valid modules).
+# TARGET is decode_fuzzer (default: DecodeModule, decode + validate),
+# compile_fuzzer (decode, then the optimizing compiler on valid modules,
+# IR verifier after every pass, register allocation checker) or
+# wasi_fuzzer (random preview1 call sequences against a preopened
+# directory; no seeds, see fuzz/wasi_fuzzer.cc).
 #
 # Builds //fuzz:TARGET with clang (libFuzzer + AddressSanitizer, the
 # `fuzz` config in .bazelrc, in its own Bazel output base so the default gcc
@@ -21,13 +24,13 @@
 set -euo pipefail
 
 if [[ $# -lt 1 || $# -gt 2 || ! "$1" =~ ^[0-9]+$ ]]; then
-  echo "usage: $0 SECONDS [decode_fuzzer|compile_fuzzer]" >&2
+  echo "usage: $0 SECONDS [decode_fuzzer|compile_fuzzer|wasi_fuzzer]" >&2
   exit 2
 fi
 seconds=$1
 target=${2:-decode_fuzzer}
 case "$target" in
-  decode_fuzzer | compile_fuzzer) ;;
+  decode_fuzzer | compile_fuzzer | wasi_fuzzer) ;;
   *) echo "run_fuzz: unknown target '$target'" >&2; exit 2 ;;
 esac
 cd "$(dirname "$0")/.."
@@ -52,7 +55,11 @@ seeds="$work/seeds"
 corpus=${KILN_FUZZ_CORPUS:-$work/corpus}
 mkdir -p "$seeds" "$corpus" "$artifacts"
 
-if suite=$(scripts/testsuite_dir.sh 2>/dev/null); then
+if [[ "$target" == wasi_fuzzer ]]; then
+  # Its inputs are call programs, not modules. Print how many calls of
+  # each function succeeded at the end.
+  export KILN_WASI_FUZZ_STATS=1
+elif suite=$(scripts/testsuite_dir.sh 2>/dev/null); then
   if command -v wast2json >/dev/null; then
     mkdir -p "$work/json"
     for wast in "$suite"/*.wast; do
@@ -77,7 +84,7 @@ status=0
   "$corpus" "$seeds" >"$log" 2>&1 || status=$?
 
 # libFuzzer's progress lines are long; keep the interesting part.
-grep -E '^(INFO: seed|#[0-9]+[[:space:]]+(INITED|DONE)|stat::|==[0-9]+==|SUMMARY|(decode|compile)_fuzzer:|artifact_prefix|Test unit written|    #[0-9]+ )' "$log" | tail -n 60 || true
+grep -E '^(INFO: seed|#[0-9]+[[:space:]]+(INITED|DONE)|stat::|==[0-9]+==|SUMMARY|(decode|compile|wasi)_fuzzer:|artifact_prefix|Test unit written|    #[0-9]+ )' "$log" | tail -n 60 || true
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 if [[ $status -ne 0 ]]; then
   tail -n 40 "$log"

@@ -111,6 +111,7 @@ absl::StatusOr<CompiledModule> CompileModule(
   ctx.stack_limit_offset = abi::VMOffsets::kRuntimeLimits;
   ctx.stack_check = options.stack_check;
   ctx.features = options.features;
+  ctx.check_regalloc = options.check_regalloc;
 
   const uint32_t first = module.num_imported_functions;
   const uint32_t count = static_cast<uint32_t>(module.functions.size()) - first;

@@ -51,6 +51,9 @@ struct CompileOptions {
 #else
   bool verify = true;
 #endif
+  // Run the register allocator's checker on every function
+  // (isa::CompileContext::check_regalloc).
+  bool check_regalloc = false;
   // Worker threads for per-function compilation (1 = calling thread only;
   // 0 = hardware concurrency).
   int num_threads = 1;

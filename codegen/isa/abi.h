@@ -47,8 +47,11 @@ class Abi {
   virtual int32_t StackSlotSize() const = 0;
   // Bytes from the frame pointer to the first incoming stack argument.
   virtual int32_t IncomingArgsOffset() const = 0;
-  // Bytes between consecutive results in a multi-value return area.
-  virtual int32_t ReturnAreaStride() const = 0;
+  // Byte offset of each result in a multi-value return area, and the
+  // area's size in `*size` (abi::ReturnAreaOffsets: 8 bytes per result,
+  // 16 for a v128).
+  virtual std::vector<int32_t> ReturnAreaOffsets(
+      absl::Span<const ir::Type> results, int32_t* size) const = 0;
 
   virtual const regalloc::MachineEnv& machine_env() const = 0;
   // Registers a call clobbers (every caller-saved register).

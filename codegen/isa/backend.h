@@ -87,6 +87,10 @@ struct CompileContext {
   int32_t stack_limit_field_offset = abi::VMOffsets::kRuntimeLimitsStackLimit;
   bool stack_check = true;
   CpuFeatures features = CpuFeatures::Host();
+  // Run the register allocator's checker (regalloc::CheckAllocation) on
+  // every function: a wrong allocation fails the compile (kInternal)
+  // instead of miscompiling. For fuzzing and debugging (slow).
+  bool check_regalloc = false;
 };
 
 class Backend {

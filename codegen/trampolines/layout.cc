@@ -14,7 +14,7 @@ absl::StatusOr<Layout> ComputeLayout(const wasm::FuncType& type, bool v128) {
     }
   }
   for (wasm::ValType t : type.results) {
-    if (t == wasm::ValType::kV128 && (!v128 || type.results.size() > 1)) {
+    if (t == wasm::ValType::kV128 && !v128) {
       return absl::UnimplementedError("trampoline: v128 result");
     }
   }

@@ -21,9 +21,11 @@ struct Layout {
 
 bool IsFloatClass(wasm::ValType t);
 
-// With `v128` (array calls), v128 params travel in float registers and a
-// single v128 result in the first float result register; on the stack or
-// in a return area they are not supported (kUnimplemented).
+// With `v128` (array calls), v128 params travel in float registers, a
+// single v128 result in the first float result register and v128 results
+// among several in the return area (16 bytes each, abi::ReturnAreaOffsets);
+// v128 params on the stack are not supported (kUnimplemented), nor v128
+// anywhere without `v128`.
 absl::StatusOr<Layout> ComputeLayout(const wasm::FuncType& type,
                                      bool v128 = false);
 

@@ -21,6 +21,7 @@ Subcommands:
 """
 
 import argparse
+import concurrent.futures
 import dataclasses
 import json
 import os
@@ -35,6 +36,7 @@ import time
 import traceback
 
 import table_gen
+import v8_helpers as v8_wasm
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -291,27 +293,44 @@ def trap_kinds(table, message):
 #   ("error", text)
 
 
-def parse_kiln(text):
-    """kiln_diff_runner output -> {config: trace}."""
-    traces, current = {}, None
-    for line in text.splitlines():
+def split_kiln(text):
+    """kiln_diff_runner output -> {config: its raw trace text}."""
+    parts, current = {}, None
+    for line in text.splitlines(keepends=True):
         if line.startswith("== config "):
-            current = traces.setdefault(line[10:].strip(), [])
-            continue
-        if current is None:
-            continue
+            current = parts.setdefault(line[10:].strip(), [])
+        elif current is not None:
+            current.append(line)
+    return {name: "".join(lines) for name, lines in parts.items()}
+
+
+def parse_kiln_trace(text):
+    """One configuration's raw trace -> events."""
+    trace = []
+    for line in text.splitlines():
         word, _, rest = line.partition(" ")
         if word == "call":
-            current.append(("call", rest))
+            trace.append(("call", rest))
         elif word in ("log", "result"):
-            current.append((word, rest.split()))
+            trace.append((word, rest.split()))
         elif word in ("trap", "instantiate-trap"):
-            current.append((word, {rest}, rest))
+            trace.append((word, {rest}, rest))
         elif word in ("error", "harness-error"):
-            current.append(("error", rest))
+            trace.append(("error", rest))
         else:
-            current.append(("error", f"unparsed kiln line {line!r}"))
-    return traces
+            trace.append(("error", f"unparsed kiln line {line!r}"))
+    return trace
+
+
+def parse_kiln(text):
+    """kiln_diff_runner output -> {config: trace}. A configuration whose
+    raw trace is the same text as the default one's is left out: it
+    matches by definition (most do, and parsing them was most of the
+    comparison's time)."""
+    raw = split_kiln(text)
+    base = raw.get("default")
+    return {name: parse_kiln_trace(t) for name, t in raw.items()
+            if name == "default" or t != base}
 
 
 def _binaryen_log_tokens(values, types, line):
@@ -384,81 +403,18 @@ def parse_binaryen(text, sigs, log_types):
     return trace
 
 
-def _wat_zero(ty):
-    return {"i32": "(i32.const 0)", "i64": "(i64.const 0)",
-            "f32": "(f32.const 0)", "f64": "(f64.const 0)",
-            "v128": "(v128.const i64x2 0 0)",
-            "funcref": "(ref.null func)", "externref": "(ref.null extern)"}[ty]
-
-
-def _splitter(params, callee):
-    """(param ...) forwarding to `callee` with each v128 as 4 i32 lanes."""
-    args, host = [], []
-    for i, t in enumerate(params):
-        if t == "v128":
-            host += ["i32"] * 4
-            args += [f"(i32x4.extract_lane {k} (local.get {i}))"
-                     for k in range(4)]
-        else:
-            host.append(t)
-            args.append(f"(local.get {i})")
-    return host, " ".join(args)
-
-
 def v8_helpers(sigs, work):
     """Writes the wasm helpers V8 needs (JS cannot pass v128 or call a v128
-    export): log.wasm splits v128 log arguments for JS, wrap.wasm calls
-    each export with zeros and reports its results as scalars. Returns the
-    JSON spec for v8_harness.js."""
-    log_wat, log_spec = ["(module"], []
-    for k, (mod, name, t) in enumerate(sigs.imports):
-        params = sigs.types[t][0]
-        if "v128" in params:
-            host, args = _splitter(params, f"$h{k}")
-            log_wat.append(f' (import "host" "h{k}" (func $h{k} (param {" ".join(host)})))')
-            log_wat.append(f' (func (export "l{k}") (param {" ".join(params)}) (call $h{k} {args}))')
-        log_spec.append({"module": mod, "name": name, "params": params,
-                         "split": "v128" in params})
-    log_wat.append(")")
-
-    wrap_wat = ["(module"]
-    res_types = ["i32", "i64", "f32", "f64"]
-    for t in res_types:
-        wrap_wat.append(f' (import "res" "{t}" (func $r_{t} (param {t})))')
-    wrap_wat.append(' (import "res" "v128" (func $r_v128 (param i32 i32 i32 i32)))')
-    wrap_wat.append(' (import "res" "ref" (func $r_ref (param i32)))')
-    exports_spec = []
-    funcs = sigs.export_funcs()
-    for k, (name, (params, results)) in enumerate(funcs):
-        wrap_wat.append(f' (import "target" "{k}" (func $t{k} (param {" ".join(params)}) (result {" ".join(results)})))')
-    for k, (name, (params, results)) in enumerate(funcs):
-        body = [f"(call $t{k} {' '.join(_wat_zero(p) for p in params)})"]
-        for i in reversed(range(len(results))):
-            body.append(f"(local.set {i})")
-        for i, t in enumerate(results):
-            if t == "v128":
-                body.append("(call $r_v128 " + " ".join(
-                    f"(i32x4.extract_lane {j} (local.get {i}))"
-                    for j in range(4)) + ")")
-            elif t in res_types:
-                body.append(f"(call $r_{t} (local.get {i}))")
-            else:
-                body.append(f"(call $r_ref (ref.is_null (local.get {i})))")
-        locals_ = f"(local {' '.join(results)})" if results else ""
-        wrap_wat.append(f' (func (export "w{k}") {locals_} {" ".join(body)})')
-        exports_spec.append({"name": name, "results": results})
-    wrap_wat.append(")")
-
+    export; see v8_helpers.py): log.wasm splits v128 log arguments for JS,
+    wrap.wasm calls each export with zeros and reports its results as
+    scalars. Returns the JSON spec for v8_harness.js."""
+    log_bytes, log_spec = v8_wasm.log_module(sigs.imports, sigs.types)
+    wrap_bytes, exports_spec = v8_wasm.wrap_module(sigs.export_funcs())
     spec = {"logs": log_spec, "exports": exports_spec}
-    for base, wat in (("log", log_wat), ("wrap", wrap_wat)):
-        wat_path = os.path.join(work, base + ".wat")
-        with open(wat_path, "w") as f:
-            f.write("\n".join(wat))
+    for base, data in (("log", log_bytes), ("wrap", wrap_bytes)):
         out = os.path.join(work, base + ".wasm")
-        p = subprocess.run(["wat2wasm", wat_path, "-o", out],
-                           capture_output=True, text=True)
-        if p.returncode != 0:
-            raise HarnessError(f"wat2wasm {base}: {p.stderr.strip()}")
+        with open(out, "wb") as f:
+            f.write(data)
         spec[base] = out
     return spec
 
@@ -582,6 +538,94 @@ def _run(cmd, timeout, **kw):
         raise HarnessError(f"timeout ({timeout}s): {' '.join(cmd[:3])}")
 
 
+@dataclasses.dataclass
+class Proc:
+    """What one module's run of a tool left: its status and output. A
+    batched run is split into one Proc per module."""
+    returncode: int
+    stdout: str
+    stderr: str = ""
+    timed_out: bool = False
+
+
+def _batch_timeout(timeout, n):
+    # A module normally takes well under a second; a hang in a batch costs
+    # this much before each module is rerun alone (with `timeout`).
+    return timeout + 5 * max(0, n - 1)
+
+
+def _proc(cmd, timeout):
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True,
+                           timeout=timeout)
+        return Proc(p.returncode, p.stdout, p.stderr)
+    except subprocess.TimeoutExpired as e:
+        out = e.stdout or ""
+        if isinstance(out, bytes):  # TimeoutExpired keeps bytes
+            out = out.decode("utf-8", "replace")
+        return Proc(-9, out, "", True)
+
+
+def split_files(text, paths):
+    """The output of a tool run over several files, where each file's part
+    follows "== file PATH", as one part per path (None where missing). A
+    run over one file prints no header."""
+    if len(paths) == 1 and not text.startswith("== file "):
+        return [text]
+    parts, current = {}, None
+    for line in text.splitlines(keepends=True):
+        if line.startswith("== file "):
+            current = parts.setdefault(line[8:].rstrip("\n"), [])
+        elif current is not None:
+            current.append(line)
+    return ["".join(parts[p]) if p in parts else None for p in paths]
+
+
+def kiln_runs(paths, tools, work):
+    """kiln_diff_runner over `paths` in one process: [Proc per path]. When
+    the process dies or times out, every path runs alone, so that the
+    module responsible gets the crash and the others their traces."""
+    p = _proc([tools.kiln, f"--configs={tools.configs}", f"--tmp={work}",
+               *paths], _batch_timeout(tools.timeout, len(paths)))
+    if len(paths) == 1:
+        return [p]
+    if not p.timed_out and (p.returncode == 0 or (
+            p.returncode > 0 and "harness-error" in p.stdout)):
+        parts = split_files(p.stdout, paths)
+        if None not in parts:
+            return [Proc(1 if "harness-error" in part else 0, part)
+                     for part in parts]
+    return [kiln_runs([path], tools, work)[0] for path in paths]
+
+
+def wabt_runs(paths, tools):
+    """wabt_oracle over `paths` in one process: [output text or
+    HarnessError per path]; alone each when the batch fails."""
+    p = _proc([tools.wabt, *paths], _batch_timeout(tools.timeout, len(paths)))
+    if p.returncode == 0 and not p.timed_out:
+        parts = split_files(p.stdout, paths)
+        if None not in parts:
+            return parts
+    if len(paths) == 1:
+        what = (f"timeout ({tools.timeout}s)" if p.timed_out
+                else f"status {p.returncode}: {p.stderr.strip()[-500:]}")
+        return [HarnessError(f"wabt_oracle: {what}")]
+    return [wabt_runs([path], tools)[0] for path in paths]
+
+
+def binaryen_run(path, features, timeout):
+    """wasm-opt --fuzz-exec-before's output, or a HarnessError."""
+    p = _proc(["wasm-opt", path, *features, "--fuzz-exec-before", "-q"],
+              timeout)
+    if p.timed_out:
+        return HarnessError(f"wasm-opt --fuzz-exec-before: timeout "
+                            f"({timeout}s)")
+    if p.returncode != 0:
+        return HarnessError(f"wasm-opt --fuzz-exec-before: status "
+                            f"{p.returncode}: {p.stderr.strip()[-500:]}")
+    return p.stdout
+
+
 def v8_prepare(wasm_path, work):
     """Writes the helpers and spec v8_harness.js needs for one module."""
     with open(wasm_path, "rb") as f:
@@ -593,56 +637,80 @@ def v8_prepare(wasm_path, work):
     return spec_path
 
 
-def v8_batch(jobs, oracles, work, timeout):
-    """Runs v8_harness.js once per V8 tier over every (wasm, spec) job.
-    Returns {oracle: [output text per job]}."""
-    jobs_path = os.path.join(work, "v8_jobs.json")
+def v8_runs(oracle, jobs, work, timeout):
+    """v8_harness.js in one node process (flags of `oracle`) over every
+    (wasm, spec) job: [output text or HarnessError per job]; alone each
+    when the batch fails."""
+    fd, jobs_path = tempfile.mkstemp(prefix=f"v8_jobs_{oracle}_",
+                                     suffix=".json", dir=work)
+    os.close(fd)
     with open(jobs_path, "w") as f:
         json.dump(jobs, f)
-    outputs = {}
-    for oracle in oracles:
-        p = _run(["node", *V8_FLAGS[oracle],
-                  os.path.join(HERE, "v8_harness.js"), "--batch", jobs_path],
-                 timeout * max(1, len(jobs)))
-        if p.returncode != 0:
-            raise HarnessError(f"{oracle}: status {p.returncode}: "
-                               f"{p.stderr.strip()[-500:]}")
+    p = _proc(["node", *V8_FLAGS[oracle],
+               os.path.join(HERE, "v8_harness.js"), "--batch", jobs_path],
+              timeout * max(1, len(jobs)))
+    if p.returncode == 0 and not p.timed_out:
         parts = re.split(r"^== job \d+\n", p.stdout, flags=re.M)[1:]
-        if len(parts) != len(jobs):
-            raise HarnessError(f"{oracle}: {len(parts)} traces for "
-                               f"{len(jobs)} jobs")
-        outputs[oracle] = parts
-    return outputs
+        if len(parts) == len(jobs):
+            return parts
+    if len(jobs) == 1:
+        what = (f"timeout ({timeout}s)" if p.timed_out
+                else f"status {p.returncode}: {p.stderr.strip()[-500:]}")
+        return [HarnessError(f"{oracle}: {what}")]
+    return [v8_runs(oracle, [job], work, timeout)[0] for job in jobs]
 
 
-def run_case(wasm_path, tools, features, work, v8_outputs=None):
-    """Runs one module everywhere and compares. `v8_outputs` ({oracle:
-    v8_harness.js output}) comes from a batched node run when given."""
-    if wasm_path.endswith(".wat"):
-        # Regression reproducers are checked in as text.
-        binary = os.path.join(work, "case_from_wat.wasm")
-        p = _run(["wat2wasm", wasm_path, "-o", binary],
-                 tools.timeout)
-        if p.returncode != 0:
-            raise HarnessError(f"wat2wasm: {p.stderr.strip()}")
-        wasm_path = binary
+def _wat_to_wasm(wasm_path, work, timeout):
+    if not wasm_path.endswith(".wat"):
+        return wasm_path
+    # Regression reproducers are checked in as text.
+    binary = os.path.join(work, "case_from_wat.wasm")
+    p = _run(["wat2wasm", wasm_path, "-o", binary], timeout)
+    if p.returncode != 0:
+        raise HarnessError(f"wat2wasm: {p.stderr.strip()}")
+    return binary
+
+
+def run_case(wasm_path, tools, features, work):
+    """Runs one module everywhere (a process per tool) and compares."""
+    wasm_path = _wat_to_wasm(wasm_path, work, tools.timeout)
+    outputs = {}
+    if "binaryen" in tools.oracles:
+        outputs["binaryen"] = binaryen_run(wasm_path, features, tools.timeout)
+    v8 = [o for o in tools.oracles if o.startswith("v8")]
+    if v8:
+        job = [wasm_path, v8_prepare(wasm_path, work)]
+        for o in v8:
+            outputs[o] = v8_runs(o, [job], work, tools.timeout)[0]
+    if "wabt" in tools.oracles:
+        outputs["wabt"] = wabt_runs([wasm_path], tools)[0]
+    return compare_case(wasm_path, tools,
+                        kiln_runs([wasm_path], tools, work)[0], outputs)
+
+
+def compare_case(wasm_path, tools, kiln_proc, outputs):
+    """The verdict of one module from Kiln's run (a Proc) and the oracles'
+    outputs ({oracle: text or HarnessError}, for the oracles in `tools`).
+    Raises HarnessError when an oracle could not run it."""
     with open(wasm_path, "rb") as f:
         data = f.read()
     sigs = parse_module(data)
 
-    try:
-        p = _run([tools.kiln, f"--configs={tools.configs}", f"--tmp={work}",
-                  wasm_path], tools.timeout)
-    except HarnessError as e:
+    if kiln_proc.timed_out:
         # Every loop in a generated module is bounded by its hang limit, so
         # Kiln running out of time is a finding, not a harness problem.
-        return Verdict("mismatch", f"kiln_diff_runner: {e}", "kiln-timeout")
+        return Verdict("mismatch", f"kiln_diff_runner: timeout "
+                       f"({tools.timeout}s)", "kiln-timeout")
+    p = kiln_proc
     if p.returncode < 0 or (p.returncode != 0 and "harness-error" not in p.stdout):
         return Verdict("mismatch",
                        f"kiln_diff_runner died (status {p.returncode}):\n"
                        f"{p.stdout[-2000:]}\n{p.stderr[-2000:]}",
                        f"kiln-crash")
     kiln = parse_kiln(p.stdout)
+    if not kiln:
+        raise HarnessError(f"kiln_diff_runner printed no trace: "
+                           f"{p.stdout[-500:]}")
     base = kiln.get("default") or next(iter(kiln.values()))
     for ev in base:
         if ev[0] == "error" and "UNIMPLEMENTED" in ev[1]:
@@ -659,29 +727,17 @@ def run_case(wasm_path, tools, features, work, v8_outputs=None):
     log_types = [[t.partition(":")[0] for t in ev[1]]
                  for ev in base if ev[0] == "log"]
     run = []
-    if "binaryen" in tools.oracles:
-        p = _run(["wasm-opt", wasm_path, *features, "--fuzz-exec-before",
-                  "-q"], tools.timeout)
-        if p.returncode != 0:
-            raise HarnessError(f"wasm-opt --fuzz-exec-before: status "
-                               f"{p.returncode}: {p.stderr.strip()[-500:]}")
-        traces["binaryen"] = parse_binaryen(p.stdout, sigs, log_types)
-        run.append("binaryen")
-    v8 = [o for o in tools.oracles if o.startswith("v8")]
-    if v8 and v8_outputs is None:
-        v8_outputs = {o: out[0] for o, out in v8_batch(
-            [[wasm_path, v8_prepare(wasm_path, work)]], v8, work,
-            tools.timeout).items()}
-    for oracle in v8:
-        traces[oracle] = parse_v8(v8_outputs[oracle])
+    for oracle in tools.oracles:
+        out = outputs[oracle]
+        if isinstance(out, HarnessError):
+            raise out
+        if oracle == "binaryen":
+            traces[oracle] = parse_binaryen(out, sigs, log_types)
+        elif oracle == "wabt":
+            traces[oracle] = parse_v8(out, WABT_TRAPS, "wabt")
+        else:
+            traces[oracle] = parse_v8(out)
         run.append(oracle)
-    if "wabt" in tools.oracles:
-        p = _run([tools.wabt, wasm_path], tools.timeout)
-        if p.returncode != 0:
-            raise HarnessError(f"wabt_oracle: status {p.returncode}: "
-                               f"{p.stderr.strip()[-500:]}")
-        traces["wabt"] = parse_v8(p.stdout, WABT_TRAPS, "wabt")
-        run.append("wabt")
 
     for name, trace in traces.items():
         if name == "kiln-default":
@@ -723,11 +779,10 @@ def generate(seed, work):
     size = rng.choice([2000, 5000, 10000, 20000, 40000])
     features = list(BASE_FEATURES)
     if rng.random() < 0.5:
-        # Kiln cannot yet return v128 among several results ("x64 lowering:
-        # v128 in a multi-value result", fuzz/regressions/README.md), and
-        # binaryen makes such functions in nearly every module with both
-        # features: SIMD cases go without multi-value.
-        features.remove("--enable-multivalue")
+        # With multi-value: binaryen then makes functions returning v128
+        # among several results in nearly every module (Kiln could not
+        # compile them before fuzz/regressions/v128_multi_value_result.wat
+        # was fixed).
         features.append(SIMD_FEATURE)
     # Most cases have NaNs replaced by 0 at run time (binaryen's --denan):
     # wasm leaves the sign and payload of a NaN result nondeterministic,
@@ -812,80 +867,137 @@ def reduce_case(wasm_path, verdict, tools, features, out_path, seconds):
     return out_path if os.path.exists(out_path) else None
 
 
-def run_seeds(seeds, tools, artifacts, reduce_seconds, stats):
-    """Generates and checks a batch of cases (one node start per V8 tier
-    for the whole batch). Returns the verdicts in seed order; stops
-    reporting at the first mismatch (later ones are counted, not saved)."""
-    root = tempfile.mkdtemp(prefix="kiln-diff-")
+def prepare_case(seed, root, tools):
+    """Generates the module of `seed` and what its oracles need (runs in a
+    worker thread). Returns the case dict."""
+    work = os.path.join(root, str(seed))
+    os.mkdir(work)
+    case = {"seed": seed, "work": work, "tools": tools}
     try:
-        cases = []
-        for seed in seeds:
-            work = os.path.join(root, str(seed))
-            os.mkdir(work)
-            case = {"seed": seed, "work": work, "tools": tools}
-            try:
-                (case["path"], case["features"], case["denan"],
-                 case["generator"]) = generate(seed, work)
-                if not case["denan"]:
-                    case["tools"] = dataclasses.replace(tools, oracles=())
-                elif SIMD_FEATURE in case["features"]:
-                    # binaryen 108's --denan leaves v128 values alone, so
-                    # SIMD NaNs still differ between x86 (propagates the
-                    # operand's payload) and the interpreters (canonical
-                    # NaN): compare with V8, which runs on the same
-                    # hardware, only.
-                    case["tools"] = dataclasses.replace(tools, oracles=tuple(
-                        o for o in tools.oracles if o.startswith("v8")))
-                if case["generator"] == TABLE_GEN:
-                    # binaryen 108 cannot read table.fill / copy / init or
-                    # elem.drop.
-                    case["tools"] = dataclasses.replace(tools, oracles=tuple(
-                        o for o in tools.oracles if o != "binaryen"))
-                if any(o.startswith("v8") for o in case["tools"].oracles):
-                    case["spec"] = v8_prepare(case["path"], work)
-            except HarnessError as e:
-                case["verdict"] = Verdict("skip", f"harness: {e}", "harness")
-            cases.append(case)
-        jobs = [c for c in cases if "spec" in c]
-        v8 = [o for o in tools.oracles if o.startswith("v8")]
-        outputs = {}
-        if jobs and v8:
-            try:
-                outputs = v8_batch([[c["path"], c["spec"]] for c in jobs], v8,
-                                   root, tools.timeout)
-            except HarnessError as e:
-                for c in jobs:
-                    c["verdict"] = Verdict("skip", f"harness: {e}", "harness")
-        for k, c in enumerate(jobs):
-            c["v8"] = {o: out[k] for o, out in outputs.items()}
-        verdicts = []
-        reported = False
-        for c in cases:
-            if "verdict" not in c:
+        (case["path"], case["features"], case["denan"],
+         case["generator"]) = generate(seed, work)
+        if not case["denan"]:
+            case["tools"] = dataclasses.replace(tools, oracles=())
+        elif SIMD_FEATURE in case["features"]:
+            # binaryen 108's --denan leaves v128 values alone, so SIMD NaNs
+            # still differ between x86 (propagates the operand's payload)
+            # and the interpreters (canonical NaN): compare with V8, which
+            # runs on the same hardware, only.
+            case["tools"] = dataclasses.replace(tools, oracles=tuple(
+                o for o in tools.oracles if o.startswith("v8")))
+        if case["generator"] == TABLE_GEN:
+            # binaryen 108 cannot read table.fill / copy / init or
+            # elem.drop.
+            case["tools"] = dataclasses.replace(tools, oracles=tuple(
+                o for o in case["tools"].oracles if o != "binaryen"))
+        if any(o.startswith("v8") for o in case["tools"].oracles):
+            case["spec"] = v8_prepare(case["path"], work)
+    except HarnessError as e:
+        case["verdict"] = Verdict("skip", f"harness: {e}", "harness")
+    return case
+
+
+def _shards(items, n):
+    """`items` in at most `n` contiguous, nearly equal parts."""
+    if not items:
+        return []
+    n = max(1, min(n, len(items)))
+    size = -(-len(items) // n)
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+class Batch:
+    """A batch of cases in flight. Every tool runs once per batch (Kiln and
+    wabt in `workers` processes, each V8 tier in one node process) except
+    binaryen's wasm-opt, once per module; all of them run `workers` at a
+    time on a thread pool, and the next batch's modules are generated
+    while this one runs."""
+
+    def __init__(self, seeds, tools, pool, workers):
+        self.tools, self.pool, self.workers = tools, pool, workers
+        self.root = tempfile.mkdtemp(prefix="kiln-diff-")
+        self.futures = [pool.submit(prepare_case, s, self.root, tools)
+                        for s in seeds]
+
+    def discard(self):
+        for f in self.futures:
+            f.cancel()
+        for f in self.futures:
+            if not f.cancelled():
                 try:
-                    c["verdict"] = run_case(c["path"], c["tools"],
-                                            c["features"], c["work"],
-                                            c.get("v8", {}))
-                except HarnessError as e:
-                    c["verdict"] = Verdict("skip", f"harness: {e}", "harness")
+                    f.result()
                 except Exception:  # pylint: disable=broad-except
-                    # A bug in this script: keep fuzzing, but loudly.
-                    traceback.print_exc()
-                    print(f"seed {c['seed']}: harness exception", flush=True)
-                    c["verdict"] = Verdict("skip", "harness exception",
-                                           "harness-exception")
-            verdict = c["verdict"]
-            verdicts.append(verdict)
-            count(stats, verdict)
-            if not c.get("denan", True) and verdict.status != "skip":
-                stats["kiln_only_nan_cases"] = stats.get(
-                    "kiln_only_nan_cases", 0) + 1
-            if verdict.status == "mismatch" and not reported:
-                reported = True
-                report(c, verdict, artifacts, reduce_seconds)
-        return verdicts
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+                    pass
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def _run_tools(self, cases):
+        """Submits every tool run; returns (kiln futures with their cases,
+        {(oracle, index): future or list-future slot})."""
+        pool, tools = self.pool, self.tools
+        kiln = [(shard, pool.submit(kiln_runs, [c["path"] for c in shard],
+                                    tools, self.root))
+                for shard in _shards(cases, self.workers)]
+        oracle = []
+        wabt = [c for c in cases if "wabt" in c["tools"].oracles]
+        for shard in _shards(wabt, self.workers):
+            oracle.append(("wabt", shard, pool.submit(
+                wabt_runs, [c["path"] for c in shard], tools)))
+        for o in (o for o in tools.oracles if o.startswith("v8")):
+            jobs = [c for c in cases if o in c["tools"].oracles]
+            if jobs:
+                oracle.append((o, jobs, pool.submit(
+                    v8_runs, o, [[c["path"], c["spec"]] for c in jobs],
+                    self.root, tools.timeout)))
+        for c in cases:
+            if "binaryen" in c["tools"].oracles:
+                oracle.append(("binaryen", [c], pool.submit(
+                    lambda c=c: [binaryen_run(c["path"], c["features"],
+                                              tools.timeout)])))
+        return kiln, oracle
+
+    def finish(self, artifacts, reduce_seconds, stats):
+        """Runs and compares the batch. Returns the verdicts in seed order;
+        only the first mismatch is reported (saved and reduced)."""
+        try:
+            cases = [f.result() for f in self.futures]
+            live = [c for c in cases if "verdict" not in c]
+            kiln, oracle = self._run_tools(live)
+            for shard, future in kiln:
+                for c, proc in zip(shard, future.result()):
+                    c["kiln"] = proc
+            for name, shard, future in oracle:
+                for c, out in zip(shard, future.result()):
+                    c.setdefault("outputs", {})[name] = out
+            verdicts = []
+            reported = False
+            for c in cases:
+                if "verdict" not in c:
+                    try:
+                        c["verdict"] = compare_case(
+                            c["path"], c["tools"], c["kiln"],
+                            c.get("outputs", {}))
+                    except HarnessError as e:
+                        c["verdict"] = Verdict("skip", f"harness: {e}",
+                                               "harness")
+                    except Exception:  # pylint: disable=broad-except
+                        # A bug in this script: keep fuzzing, but loudly.
+                        traceback.print_exc()
+                        print(f"seed {c['seed']}: harness exception",
+                              flush=True)
+                        c["verdict"] = Verdict("skip", "harness exception",
+                                               "harness-exception")
+                verdict = c["verdict"]
+                verdicts.append(verdict)
+                count(stats, verdict)
+                if not c.get("denan", True) and verdict.status != "skip":
+                    stats["kiln_only_nan_cases"] = stats.get(
+                        "kiln_only_nan_cases", 0) + 1
+                if verdict.status == "mismatch" and not reported:
+                    reported = True
+                    report(c, verdict, artifacts, reduce_seconds)
+            return verdicts
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
 
 
 def count(stats, verdict):
@@ -970,8 +1082,12 @@ def main():
     ap.add_argument("--seed", type=int, default=None,
                     help="loop: first seed (default: from the clock)")
     ap.add_argument("--timeout", type=float, default=60.0)
-    ap.add_argument("--batch", type=int, default=8,
-                    help="cases per node start (seeds, loop)")
+    ap.add_argument("--batch", type=int, default=32,
+                    help="cases per batch: one Kiln, wabt and node (per V8 "
+                         "tier) process per batch and worker (seeds, loop)")
+    ap.add_argument("--workers", type=int, default=0,
+                    help="tool processes at a time (default: the number of "
+                         "cores)")
     ap.add_argument("--strict", action="store_true",
                     help="seeds: a skipped case counts as a failure")
     ap.add_argument("--stop-file", default="",
@@ -1000,12 +1116,15 @@ def main():
                 "skip": EXIT_SKIP}[verdict.status]
 
     stats, cases, mismatches = {}, 0, 0
+    workers = args.workers or os.cpu_count() or 1
+    pool = concurrent.futures.ThreadPoolExecutor(workers)
     if args.command == "seeds":
         first, last = int(args.args[0]), int(args.args[1])
         for batch in range(first, last + 1, args.batch):
             seeds = list(range(batch, min(last + 1, batch + args.batch)))
-            for seed, v in zip(seeds, run_seeds(seeds, tools, args.artifacts,
-                                                0, stats)):
+            verdicts = Batch(seeds, tools, pool, workers).finish(
+                args.artifacts, 0, stats)
+            for seed, v in zip(seeds, verdicts):
                 cases += 1
                 mismatches += v.status == "mismatch"
                 if args.strict and v.status == "skip":
@@ -1018,15 +1137,22 @@ def main():
         seed = args.seed if args.seed is not None else int(time.time() * 1000)
         deadline = time.monotonic() + seconds
         started = last_progress = time.monotonic()
+        batch = None
         while time.monotonic() < deadline:
             # Parallel loops (run_diff.sh -j) stop together at the first
             # mismatch any of them finds.
             if args.stop_file and os.path.exists(args.stop_file):
                 break
-            seeds = list(range(seed, seed + args.batch))
+            if batch is None:
+                batch = Batch(list(range(seed, seed + args.batch)), tools,
+                              pool, workers)
+                seed += args.batch
+            # The next batch's modules are generated while this one runs.
+            following = Batch(list(range(seed, seed + args.batch)), tools,
+                              pool, workers)
             seed += args.batch
-            verdicts = run_seeds(seeds, tools, args.artifacts,
-                                 args.reduce_seconds, stats)
+            verdicts = batch.finish(args.artifacts, args.reduce_seconds, stats)
+            batch = following
             cases += len(verdicts)
             if time.monotonic() - last_progress > 60:
                 last_progress = time.monotonic()
@@ -1039,6 +1165,12 @@ def main():
                 if args.stop_file:
                     open(args.stop_file, "w").close()
                 break
+        if batch is not None:
+            batch.discard()
+        elapsed = time.monotonic() - started
+        print(f"  {elapsed:.0f} s, {cases / max(elapsed, 1e-9):.2f} cases/s",
+              flush=True)
+    pool.shutdown()
     print(summary(stats, cases))
     print(f"{cases} cases, {mismatches} mismatches")
     return 1 if mismatches else 0

@@ -106,7 +106,9 @@ class EndToEndTest(unittest.TestCase):
             f.write(MODULE)
         tools = d.Tools(kiln=os.environ["KILN_DIFF_RUNNER"],
                         oracles=("v8-liftoff",))
-        return d.run_case(wat, tools, [], work, {"v8-liftoff": v8_output})
+        wasm = d._wat_to_wasm(wat, work, 60)
+        return d.compare_case(wasm, tools, d.kiln_runs([wasm], tools, work)[0],
+                              {"v8-liftoff": v8_output})
 
     def test_agreeing_oracle_matches(self):
         self.assertEqual(self.verdict(GOOD_V8).status, "match")
@@ -118,6 +120,46 @@ class EndToEndTest(unittest.TestCase):
             v = self.verdict(bad)
             self.assertEqual(v.status, "mismatch", bad)
             self.assertTrue(v.signature.startswith("v8-liftoff:"))
+
+
+class BatchTest(unittest.TestCase):
+    def test_split_files(self):
+        out = "== file a\nx\ny\n== file b\n== file c\nz\n"
+        self.assertEqual(d.split_files(out, ["a", "b", "c"]),
+                         ["x\ny\n", "", "z\n"])
+        self.assertEqual(d.split_files(out, ["a", "d"]), ["x\ny\n", None])
+        # One file: no header.
+        self.assertEqual(d.split_files("x\n", ["a"]), ["x\n"])
+
+    def test_shards(self):
+        self.assertEqual(d._shards(list(range(5)), 2), [[0, 1, 2], [3, 4]])
+        self.assertEqual(d._shards([1], 4), [[1]])
+        self.assertEqual(d._shards([], 2), [])
+
+    @unittest.skipUnless(os.environ.get("KILN_DIFF_RUNNER"),
+                         "needs KILN_DIFF_RUNNER (diff_smoke_test sets it)")
+    def test_batched_kiln_run_is_each_file_alone(self):
+        import tempfile
+        work = tempfile.mkdtemp()
+        paths = []
+        for k, body in enumerate(["(i32.const 1)", "(unreachable)",
+                                  "(i32.const 3)"]):
+            wat = os.path.join(work, f"m{k}.wat")
+            with open(wat, "w") as f:
+                f.write(f'(module (func (export "f") (result i32) {body}))')
+            paths.append(wat)
+        wasms = []
+        for k, wat in enumerate(paths):
+            sub = os.path.join(work, str(k))
+            os.mkdir(sub)
+            wasms.append(d._wat_to_wasm(wat, sub, 60))
+        tools = d.Tools(kiln=os.environ["KILN_DIFF_RUNNER"],
+                        configs="default,noopt")
+        batched = d.kiln_runs(wasms, tools, work)
+        for wasm, proc in zip(wasms, batched):
+            alone = d.kiln_runs([wasm], tools, work)[0]
+            self.assertEqual(proc.stdout, alone.stdout)
+        self.assertIn("trap unreachable", batched[1].stdout)
 
 
 if __name__ == "__main__":

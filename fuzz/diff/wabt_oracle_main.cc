@@ -6,7 +6,10 @@
 // fuzz/README.md; traps are printed with wabt's own message, which
 // difftool.py maps to trap kinds.
 //
-//   wabt_oracle FILE.wasm
+//   wabt_oracle FILE.wasm...
+//
+// With several files each trace follows a line "== file PATH" (one process
+// for a whole batch of cases: process start-up was most of a case's time).
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -100,19 +103,14 @@ std::string OneLine(std::string s) {
   return s;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: wabt_oracle FILE.wasm\n");
-    return 2;
-  }
-  std::ifstream in(argv[1], std::ios::binary);
+// Runs one module and prints its trace; false when it cannot be read.
+bool RunFile(const char* path) {
+  std::ifstream in(path, std::ios::binary);
   const std::vector<char> data((std::istreambuf_iterator<char>(in)),
                                std::istreambuf_iterator<char>());
   if (!in.good() && !in.eof()) {
-    std::fprintf(stderr, "wabt_oracle: cannot read %s\n", argv[1]);
-    return 2;
+    std::fprintf(stderr, "wabt_oracle: cannot read %s\n", path);
+    return false;
   }
   // Exactly the features Kiln implements (the generator asks for no more).
   wabt::Features features;
@@ -131,13 +129,13 @@ int main(int argc, char** argv) {
                                         /*read_debug_names=*/false,
                                         /*stop_on_first_error=*/true,
                                         /*fail_on_custom_section_error=*/false);
-  if (wabt::Failed(interp::ReadBinaryInterp(argv[1], data.data(), data.size(),
+  if (wabt::Failed(interp::ReadBinaryInterp(path, data.data(), data.size(),
                                             options, &errors, &desc))) {
     std::string msg;
     for (const wabt::Error& e : errors) Append(&msg, e.message, "; ");
     std::printf("harness-error wabt rejected the module: %s\n",
                 OneLine(msg).c_str());
-    return 0;
+    return true;
   }
   interp::Module::Ptr module = interp::Module::New(store, desc);
 
@@ -150,7 +148,7 @@ int main(int argc, char** argv) {
       std::printf("harness-error import %s.%s is not a fuzzing-support "
                   "function\n",
                   import.type.module.c_str(), import.type.name.c_str());
-      return 0;
+      return true;
     }
     const interp::ValueTypes params = func_type->params;
     interp::HostFunc::Ptr host = interp::HostFunc::New(
@@ -170,7 +168,7 @@ int main(int argc, char** argv) {
     Append(&trace, "instantiate-trap ",
                     trap ? OneLine(trap->message()) : "?", "\n");
     std::fputs(trace.c_str(), stdout);
-    return 0;
+    return true;
   }
 
   interp::Func::Ptr hang_init;
@@ -211,5 +209,22 @@ int main(int argc, char** argv) {
     }
   }
   std::fputs(trace.c_str(), stdout);
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: wabt_oracle FILE.wasm...\n");
+    return 2;
+  }
+  for (int i = 1; i < argc; ++i) {
+    if (argc > 2) std::printf("== file %s\n", argv[i]);
+    // Flushed so that a crash still shows which module caused it.
+    std::fflush(stdout);
+    if (!RunFile(argv[i])) return 2;
+  }
+  std::fflush(stdout);
   return 0;
 }

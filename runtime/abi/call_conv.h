@@ -13,6 +13,7 @@
 #define KILN_RUNTIME_ABI_CALL_CONV_H_
 
 #include <cstdint>
+#include <vector>
 
 #if defined(__x86_64__)
 #include "runtime/abi/x64/call_conv.h"
@@ -68,6 +69,27 @@ using HostCallConv = x64::CallConv;
 #elif defined(__aarch64__)
 using HostCallConv = aarch64::CallConv;
 #endif
+
+// The multi-value return area: the results in order, each at the sum of
+// the sizes of the ones before it, a v128 taking 16 bytes (accessed
+// unaligned) and every other type 8; without v128, result k is at 8 * k.
+// Returns each result's offset and sets `*size` to the area's size.
+// `is_v128(t)` says whether a result type is v128 (codegen passes IR
+// types, the trampolines wasm types).
+inline constexpr int32_t kReturnAreaSlotSize = 8;
+inline constexpr int32_t kReturnAreaV128Size = 16;
+template <typename Types, typename IsV128>
+std::vector<int32_t> ReturnAreaOffsets(const Types& results, IsV128 is_v128,
+                                       int32_t* size) {
+  std::vector<int32_t> offsets;
+  int32_t at = 0;
+  for (const auto& t : results) {
+    offsets.push_back(at);
+    at += is_v128(t) ? kReturnAreaV128Size : kReturnAreaSlotSize;
+  }
+  *size = at;
+  return offsets;
+}
 
 }  // namespace kiln::abi
 

@@ -59,6 +59,38 @@ head -c 5 "$tmp/small.cwasm" >"$tmp/tiny.cwasm"
 check objdump-tiny 1 "tiny.cwasm: precompiled module is truncated: 5 bytes" -- "$kiln" objdump "$tmp/tiny.cwasm"
 printf 'KILNCWSM\7\0\0\0' >"$tmp/future.cwasm"
 check objdump-version 1 "future.cwasm: precompiled module has format version 7" -- "$kiln" objdump "$tmp/future.cwasm"
+# kiln run: a .cwasm is trusted input (its help says so), but one whose
+# header is wrong (magic, format version, checksums, the engine
+# compatibility fields) is refused with a clear error (exit 1) before any
+# of its code is mapped.
+check run-help-trusted 0 "is trusted input" -- "$kiln" run --help
+printf '(module (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))' >"$tmp/add.wat"
+"$kiln" compile "$tmp/add.wat" -o "$tmp/add.cwasm"
+"$kiln" compile --no-opt "$tmp/add.wat" -o "$tmp/add-noopt.cwasm"
+check run-cwasm 0 "5" -- "$kiln" run --invoke add "$tmp/add.cwasm" 2 3
+run_broken() {  # run_broken NAME FILE EXPECTED_SUBSTRING [RUN OPTIONS]
+  local name=$1 file=$2 want=$3
+  shift 3
+  check "$name" 1 "$(basename "$file"): $want" -- "$kiln" run "$@" --invoke add "$file" 2 3
+}
+{ printf 'KILNCWSX'; tail -c +9 "$tmp/add.cwasm"; } >"$tmp/magic.cwasm"
+run_broken run-wrong-magic "$tmp/magic.cwasm" 'not a Kiln precompiled module (no "KILNCWSM" magic'
+{ printf 'KILNCWSM\7\0\0\0'; tail -c +13 "$tmp/add.cwasm"; } >"$tmp/version.cwasm"
+run_broken run-future-version "$tmp/version.cwasm" "precompiled module has format version 7"
+head -c 100 "$tmp/add.cwasm" >"$tmp/short.cwasm"
+run_broken run-truncated "$tmp/short.cwasm" "precompiled module is truncated"
+# The compatibility fields (ISA at byte 48, CPU features at 52, options at
+# 56, memory guard size at 64, ABI fingerprint at 72) are covered by the
+# header checksum.
+for off in 48 52 56 64 72; do
+  cp "$tmp/add.cwasm" "$tmp/compat$off.cwasm"
+  printf '\xff' | dd of="$tmp/compat$off.cwasm" bs=1 seek=$off conv=notrunc status=none
+  run_broken "run-compat-field-$off" "$tmp/compat$off.cwasm" "precompiled module is corrupted: header checksum mismatch"
+done
+# Well-formed .cwasm files made for another engine configuration.
+run_broken run-other-opt-level "$tmp/add-noopt.cwasm" "precompiled module is incompatible with this engine: it was compiled with"
+run_broken run-fuel-needs-fuel-code "$tmp/add.cwasm" "precompiled module is incompatible with this engine" --fuel 1000
+
 printf '(module (func (result i32) f32.const 1))' >"$tmp/bad.wat"
 check objdump-invalid 1 "bad.wat: at byte 0x" -- "$kiln" objdump "$tmp/bad.wat"
 check objdump-no-file 2 "Usage: kiln objdump" -- "$kiln" objdump

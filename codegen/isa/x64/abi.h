@@ -7,7 +7,9 @@
 //    xmm0-7; the rest on the stack in 8-byte slots, left to right.
 //  * One result in rax or xmm0. With more than one result the caller passes
 //    a return-area pointer as an extra last integer argument and the callee
-//    stores result k at [ptr + 8*k]; nothing is returned in registers.
+//    stores the results there (abi::ReturnAreaOffsets: result k at 8*k
+//    unless an earlier result is a v128, which takes 16 bytes); nothing is
+//    returned in registers.
 //  * rbp is always the frame pointer (push rbp; mov rbp, rsp) so
 //    backtraces can walk the rbp chain. Every prologue checks the stack
 //    limit stored in the callee VMContext (cmp rsp, [rdi + off]; jb trap).
@@ -41,7 +43,8 @@ class Abi final : public isa::Abi {
   PReg ResultReg(ir::Type t) const override;
   int32_t StackSlotSize() const override;
   int32_t IncomingArgsOffset() const override;
-  int32_t ReturnAreaStride() const override { return 8; }
+  std::vector<int32_t> ReturnAreaOffsets(absl::Span<const ir::Type> results,
+                                         int32_t* size) const override;
   const regalloc::MachineEnv& machine_env() const override;
   RegSet CallClobbers() const override;
   RegSet CalleeSaved() const override;

@@ -868,6 +868,12 @@ absl::StatusOr<CompiledFunction> AllocateAndEmit(const MachFunction& f,
     return absl::Status(ra.status().code(),
                         absl::StrCat("compiling ", f.name, ": ", ra.status().message()));
   }
+  if (ctx.check_regalloc) {
+    if (absl::Status s = regalloc::CheckAllocation(f.vcode, MachineEnv(), *ra); !s.ok()) {
+      return absl::InternalError(absl::StrCat(
+          "compiling ", f.name, ": register allocation checker: ", s.message()));
+    }
+  }
   return Emit(f, *ra, ctx);
 }
 

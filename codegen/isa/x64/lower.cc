@@ -112,8 +112,9 @@ class Lowerer final : public LowerBackend {
   }
 
  private:
-  // v128 values need 16-byte spill slots; they travel in xmm registers
-  // only (no stack arguments or multi-value return areas yet).
+  // v128 values need 16-byte spill slots; as arguments they travel in xmm
+  // registers only (no stack arguments yet). In a multi-value return area
+  // a v128 result takes 16 bytes (abi::ReturnAreaOffsets).
   absl::Status CheckV128() {
     bool any = false;
     for (uint32_t v = 0; v < f_.num_values(); ++v) {
@@ -133,14 +134,6 @@ class Lowerer final : public LowerBackend {
         if (sig.params[k] == Type::kV128 && !locs[k].in_reg) {
           return absl::UnimplementedError(absl::StrCat(
               "x64 lowering of ", f_.name(), ": v128 argument on the stack"));
-        }
-      }
-      if (multi) {
-        for (Type t : sig.results) {
-          if (t == Type::kV128) {
-            return absl::UnimplementedError(absl::StrCat(
-                "x64 lowering of ", f_.name(), ": v128 in a multi-value result"));
-          }
         }
       }
       return absl::OkStatus();
@@ -531,8 +524,15 @@ class Lowerer final : public LowerBackend {
     int nstack = 0;
     std::vector<ArgLoc> locs = AssignArgs(sig->params, multi, &nstack);
     const int32_t ret_area = 8 * nstack;
+    int32_t ret_area_size = 0;
+    std::vector<int32_t> ret_offsets;
+    if (multi) {
+      std::vector<Type> types;
+      for (Value r : results) types.push_back(T(r));
+      ret_offsets = X64Abi().ReturnAreaOffsets(types, &ret_area_size);
+    }
     if (!tail) {
-      uint32_t outgoing = 8 * nstack + (multi ? 8 * static_cast<uint32_t>(results.size()) : 0);
+      uint32_t outgoing = 8 * nstack + static_cast<uint32_t>(ret_area_size);
       outgoing = (outgoing + 15) & ~15u;
       mf_->vcode.outgoing_args_size = std::max(mf_->vcode.outgoing_args_size, outgoing);
     }
@@ -603,7 +603,7 @@ class Lowerer final : public LowerBackend {
       for (size_t k = 0; k < results.size(); ++k) {
         Addr a;
         a.special_base = kBaseRsp;
-        a.disp = ret_area + 8 * static_cast<int32_t>(k);
+        a.disp = ret_area + ret_offsets[k];
         b_.Load(LoadKindFor(T(results[k])), V(results[k]), a);
       }
     }
@@ -995,8 +995,13 @@ class Lowerer final : public LowerBackend {
         if (args.size() == 1) {
           b_.Ret({V(args[0])}, {X64Abi().ResultReg(T(args[0]))});
         } else {
+          std::vector<Type> types;
+          for (Value v : args) types.push_back(T(v));
+          int32_t size = 0;
+          const std::vector<int32_t> offsets =
+              X64Abi().ReturnAreaOffsets(types, &size);
           for (size_t k = 0; k < args.size(); ++k) {
-            Addr a{ret_ptr_, kInvalidVReg, 0, 8 * static_cast<int32_t>(k)};
+            Addr a{ret_ptr_, kInvalidVReg, 0, offsets[k]};
             b_.Store(StoreKindFor(T(args[k])), V(args[k]), a);
           }
           b_.Ret({}, {});

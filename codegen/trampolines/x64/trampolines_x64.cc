@@ -9,6 +9,7 @@
 
 #include "codegen/trampolines/layout.h"
 #include "codegen/trampolines/trampolines.h"
+#include "runtime/abi/call_conv.h"
 #include "runtime/abi/x64/call_conv.h"
 #include "runtime/code/asmjit_code.h"
 
@@ -41,7 +42,12 @@ absl::StatusOr<Trampoline> CompileArrayCall(const wasm::FuncType& type) {
   const Layout& layout = *layout_or;
   const int nres = static_cast<int>(type.results.size());
   const int32_t stack_bytes = Conv::kStackSlotSize * layout.stack_slots;
-  const int32_t ret_area_bytes = layout.has_ret_area ? 8 * nres : 0;
+  int32_t ret_area_bytes = 0;
+  const std::vector<int32_t> ret_offsets = abi::ReturnAreaOffsets(
+      type.results,
+      [](wasm::ValType t) { return t == wasm::ValType::kV128; },
+      &ret_area_bytes);
+  if (!layout.has_ret_area) ret_area_bytes = 0;
   const int32_t frame = (stack_bytes + ret_area_bytes + 15) & ~15;
 
   asmjit::CodeHolder code;
@@ -107,8 +113,14 @@ absl::StatusOr<Trampoline> CompileArrayCall(const wasm::FuncType& type) {
     }
   } else if (nres > 1) {
     for (int k = 0; k < nres; ++k) {
-      a.mov(ax::rax, ax::qword_ptr(ax::rsp, stack_bytes + 8 * k));
-      a.mov(ax::qword_ptr(values, kValRawSize * k), ax::rax);
+      const int32_t from = stack_bytes + ret_offsets[k];
+      if (type.results[k] == wasm::ValType::kV128) {
+        a.movdqu(ax::xmm0, ax::xmmword_ptr(ax::rsp, from));
+        a.movdqu(ax::xmmword_ptr(values, kValRawSize * k), ax::xmm0);
+      } else {
+        a.mov(ax::rax, ax::qword_ptr(ax::rsp, from));
+        a.mov(ax::qword_ptr(values, kValRawSize * k), ax::rax);
+      }
     }
   }
   a.lea(ax::rsp, ax::ptr(ax::rbp, -16));
