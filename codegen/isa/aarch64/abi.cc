@@ -48,6 +48,12 @@ PReg Abi::ResultReg(ir::Type t) const {
                         : XReg(Conv::kIntRetRegs[0]);
 }
 
+std::vector<int32_t> Abi::ReturnAreaOffsets(absl::Span<const ir::Type> results,
+                                            int32_t* size) const {
+  return abi::ReturnAreaOffsets(
+      results, [](ir::Type t) { return t == ir::Type::kV128; }, size);
+}
+
 int32_t Abi::StackSlotSize() const { return Conv::kStackSlotSize; }
 int32_t Abi::IncomingArgsOffset() const { return Conv::kFrameHeaderSize; }
 

@@ -42,7 +42,8 @@ class Abi final : public isa::Abi {
   PReg ResultReg(ir::Type t) const override;
   int32_t StackSlotSize() const override;
   int32_t IncomingArgsOffset() const override;
-  int32_t ReturnAreaStride() const override { return 8; }
+  std::vector<int32_t> ReturnAreaOffsets(absl::Span<const ir::Type> results,
+                                         int32_t* size) const override;
   const regalloc::MachineEnv& machine_env() const override;
   RegSet CallClobbers() const override;
   RegSet CalleeSaved() const override;
