@@ -25,30 +25,12 @@
 #ifndef KILN_CODEGEN_ISA_X64_ABI_H_
 #define KILN_CODEGEN_ISA_X64_ABI_H_
 
-#include <vector>
-
-#include "codegen/isa/abi.h"
-#include "codegen/isa/reg.h"
-#include "codegen/regalloc/regalloc.h"
+#include "codegen/isa/conv_abi.h"
+#include "runtime/abi/x64/call_conv.h"
 
 namespace kiln::isa::x64 {
 
-class Abi final : public isa::Abi {
- public:
-  std::string_view name() const override;
-  std::vector<ArgLoc> ArgLocs(absl::Span<const ir::Type> types,
-                              bool ret_area_ptr,
-                              int* num_stack_slots) const override;
-  RegClass RegClassOf(ir::Type t) const override;
-  PReg ResultReg(ir::Type t) const override;
-  int32_t StackSlotSize() const override;
-  int32_t IncomingArgsOffset() const override;
-  std::vector<int32_t> ReturnAreaOffsets(absl::Span<const ir::Type> results,
-                                         int32_t* size) const override;
-  const regalloc::MachineEnv& machine_env() const override;
-  RegSet CallClobbers() const override;
-  RegSet CalleeSaved() const override;
-};
+using Abi = ConvAbi<abi::x64::CallConv>;
 
 // The one x64 ABI object.
 const Abi& X64Abi();
