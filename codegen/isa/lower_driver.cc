@@ -1,5 +1,8 @@
 #include "codegen/isa/lower_driver.h"
 
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
 #include "codegen/ir/instructions.h"
 
 namespace kiln::isa {
@@ -13,10 +16,20 @@ bool IsConstOpcode(Opcode op) {
   return op == Opcode::kIconst || op == Opcode::kF32const ||
          op == Opcode::kF64const;
 }
+
+// tail_ values.
+constexpr uint8_t kTailCall = 1;
+constexpr uint8_t kDeadReturn = 2;
 }  // namespace
 
-LowerDriver::LowerDriver(const ir::Function& f, VCode* vcode, const Abi& abi)
-    : f_(f), vcode_(vcode), abi_(abi) {}
+LowerDriver::LowerDriver(const ir::Function& f, VCode* vcode, const Abi& abi,
+                         absl::string_view isa)
+    : f_(f), vcode_(vcode), abi_(abi), isa_(isa) {}
+
+absl::Status LowerDriver::Err(absl::string_view msg) const {
+  return absl::InvalidArgumentError(
+      absl::StrCat(isa_, " lowering of ", f_.name(), ": ", msg));
+}
 
 absl::Status LowerDriver::Run(LowerBackend& backend) {
   backend_ = &backend;
@@ -28,6 +41,8 @@ absl::Status LowerDriver::Run(LowerBackend& backend) {
   value_vreg_.assign(f_.num_values(), kInvalidVReg);
   const_block_.assign(f_.num_values(), 0);
   CountUses();
+  tail_.assign(f_.num_insts(), 0);
+  if (backend.SupportsTailCalls()) MarkTailCalls();
   backend.Analyze();
   vcode_->DeclareBlocks(static_cast<uint32_t>(order_.size()));
   for (size_t k = 1; k < order_.size(); ++k) {
@@ -38,14 +53,26 @@ absl::Status LowerDriver::Run(LowerBackend& backend) {
   for (size_t k = 0; k < order_.size(); ++k) {
     vcode_->StartBlock(static_cast<uint32_t>(k));
     cur_block_ = static_cast<uint32_t>(k);
-    if (k == 0) backend.LowerEntry();
+    if (k == 0) {
+      LowerEntryArgs();
+      backend.FinishInst();
+    }
     for (ir::Inst i : f_.insts(order_[k])) {
-      if (backend.Skip(i)) continue;
-      if (IsConstOpcode(f_.opcode(i))) continue;  // materialized at the uses
+      if (backend.Skip(i) || tail_[i.index] == kDeadReturn) continue;
+      const Opcode op = f_.opcode(i);
+      if (IsConstOpcode(op)) continue;  // materialized at the uses
       cur_srcloc_ = f_.inst(i).srcloc;
       backend.BeforeInst(i);
-      absl::Status st = backend.LowerInst(i);
+      absl::Status st;
+      if (op == Opcode::kCall || op == Opcode::kCallIndirect) {
+        st = LowerCall(i);
+      } else if (op == Opcode::kReturn) {
+        LowerReturn(i);
+      } else {
+        st = backend.LowerInst(i);
+      }
       if (!st.ok()) return st;
+      backend.FinishInst();
     }
     vcode_->EndBlock();
   }
@@ -62,6 +89,201 @@ void LowerDriver::CountUses() {
       }
     }
   }
+}
+
+void LowerDriver::MarkTailCalls() {
+  const ir::Signature& own = f_.signature();
+  int own_stack = -1;
+  for (ir::Block blk : order_) {
+    ir::Inst ret = f_.last_inst(blk);
+    if (!ret.valid() || f_.opcode(ret) != Opcode::kReturn) continue;
+    ir::Inst call = f_.inst(ret).prev;
+    if (!call.valid() || !ir::IsCall(f_.opcode(call)) ||
+        f_.inst(call).code != ir::kCallIsTail) {
+      continue;
+    }
+    auto results = f_.results(call);
+    auto rets = f_.args(ret);
+    if (!std::equal(results.begin(), results.end(), rets.begin(), rets.end())) {
+      continue;
+    }
+    const ir::Signature* sig = f_.CallSignature(call);
+    if (sig == nullptr || sig->results != own.results) continue;
+    const bool multi = own.results.size() > 1;
+    if (own_stack < 0) {
+      own_stack = 0;
+      abi_.ArgLocs(own.params, multi, &own_stack);
+    }
+    int callee_stack = 0;
+    abi_.ArgLocs(sig->params, multi, &callee_stack);
+    if (callee_stack > own_stack) continue;
+    tail_[call.index] = kTailCall;
+    tail_[ret.index] = kDeadReturn;
+  }
+}
+
+void LowerDriver::LowerEntryArgs() {
+  const ir::Signature& sig = f_.signature();
+  auto params = f_.block_params(f_.entry_block());
+  const bool multi = sig.results.size() > 1;
+  int nstack = 0;
+  const std::vector<ArgLoc> locs = abi_.ArgLocs(sig.params, multi, &nstack);
+  std::vector<VReg> defs;
+  std::vector<PReg> regs;
+  std::vector<std::pair<VReg, VReg>> zext;  // (tmp, dst) for i32 params
+  for (size_t k = 0; k < locs.size(); ++k) {
+    VReg dst;
+    bool is_i32 = false;
+    if (k < params.size()) {
+      if (total_uses_[params[k].index] == 0) continue;  // unused parameter
+      dst = V(params[k]);
+      is_i32 = T(params[k]) == Type::kI32;
+    } else {
+      dst = ret_ptr_ = vcode_->NewVReg(RegClass::kInt);
+    }
+    if (!locs[k].in_reg) continue;
+    if (is_i32) {
+      // Neither System V nor AAPCS64 defines an i32 argument's upper half;
+      // Kiln's code keeps it zero.
+      VReg t = vcode_->NewVReg(RegClass::kInt);
+      zext.push_back({t, dst});
+      dst = t;
+    }
+    defs.push_back(dst);
+    regs.push_back(locs[k].reg);
+  }
+  backend_->EmitArgs(defs, regs);
+  for (auto [t, dst] : zext) backend_->EmitZeroExtendI32(t, dst);
+  for (size_t k = 0; k < locs.size(); ++k) {
+    if (locs[k].in_reg) continue;
+    if (k < params.size() && total_uses_[params[k].index] == 0) continue;
+    const int32_t disp = abi_.IncomingArgsOffset() + locs[k].stack_offset;
+    if (k < params.size()) {
+      backend_->EmitFrameLoad(FrameArea::kIncomingArgs, disp, T(params[k]),
+                              V(params[k]));
+    } else {
+      backend_->EmitFrameLoad(FrameArea::kIncomingArgs, disp, Type::kI64,
+                              ret_ptr_);
+    }
+  }
+}
+
+absl::Status LowerDriver::LowerCall(ir::Inst i) {
+  const Opcode op = f_.opcode(i);
+  const ir::Signature* sig = f_.CallSignature(i);
+  if (sig == nullptr) return Err("call without signature");
+  auto all_args = f_.args(i);
+  absl::Span<const Value> args =
+      op == Opcode::kCallIndirect ? all_args.subspan(1) : all_args;
+  auto results = f_.results(i);
+  const bool multi = results.size() > 1;
+  const bool tail = tail_[i.index] == kTailCall;
+  int nstack = 0;
+  const std::vector<ArgLoc> locs = abi_.ArgLocs(sig->params, multi, &nstack);
+  // The return area sits above the outgoing stack arguments.
+  const int32_t ret_area = abi_.StackSlotSize() * nstack;
+  int32_t ret_area_size = 0;
+  std::vector<int32_t> ret_offsets;
+  if (multi) {
+    std::vector<Type> types;
+    for (Value r : results) types.push_back(T(r));
+    ret_offsets = abi_.ReturnAreaOffsets(types, &ret_area_size);
+  }
+  if (!tail) {
+    uint32_t outgoing = static_cast<uint32_t>(ret_area + ret_area_size);
+    outgoing = (outgoing + 15) & ~15u;
+    vcode_->outgoing_args_size = std::max(vcode_->outgoing_args_size, outgoing);
+  }
+  std::vector<VReg> arg_vregs;
+  std::vector<PReg> arg_regs;
+  for (size_t k = 0; k < locs.size(); ++k) {
+    VReg v;
+    Type t = Type::kI64;
+    if (k < args.size()) {
+      v = V(args[k]);
+      t = T(args[k]);
+    } else if (tail) {
+      v = ret_ptr_;  // the callee writes our results where ours go
+    } else {
+      v = vcode_->NewVReg(RegClass::kInt);
+      backend_->EmitOutgoingAddr(v, ret_area);
+    }
+    if (locs[k].in_reg) {
+      arg_vregs.push_back(v);
+      arg_regs.push_back(locs[k].reg);
+    } else if (tail) {
+      // A tail call's stack arguments go to this function's incoming
+      // argument area (MarkTailCalls checked that they fit); every
+      // incoming argument was loaded at entry, so nothing reads it later.
+      backend_->EmitFrameStore(FrameArea::kIncomingArgs,
+                               abi_.IncomingArgsOffset() + locs[k].stack_offset,
+                               t == Type::kI32 ? Type::kI64 : t, v);
+    } else {
+      backend_->EmitFrameStore(FrameArea::kOutgoingArgs, locs[k].stack_offset,
+                               t == Type::kI32 ? Type::kI64 : t, v);
+    }
+  }
+  // Made right before the call instruction: the callee's vreg is asked for
+  // after the arguments' and results' (vreg numbering, so the allocation,
+  // follows that order).
+  auto dest = [&] {
+    CallDest d;
+    if (op == Opcode::kCall) {
+      const ir::ExtFuncData& ext = f_.ext_func(ir::FuncRef(f_.inst(i).ref));
+      d.builtin = ext.kind == ir::ExtFuncKind::kBuiltin;
+      d.index = ext.func_index;
+    } else {
+      d.known = false;
+      d.target = V(all_args[0]);
+    }
+    return d;
+  };
+  if (tail) {
+    backend_->EmitReturnCall(dest(), arg_vregs, arg_regs);
+    return absl::OkStatus();
+  }
+  std::vector<VReg> rets;
+  std::vector<PReg> ret_regs;
+  VReg zext_tmp = kInvalidVReg;
+  if (results.size() == 1) {
+    Type t = T(results[0]);
+    VReg r = V(results[0]);
+    if (t == Type::kI32) {
+      zext_tmp = vcode_->NewVReg(RegClass::kInt);
+      r = zext_tmp;
+    }
+    rets.push_back(r);
+    ret_regs.push_back(abi_.ResultReg(t));
+  }
+  backend_->EmitCall(dest(), arg_vregs, arg_regs, rets, ret_regs,
+                     abi_.CallClobbers());
+  if (zext_tmp != kInvalidVReg) {
+    backend_->EmitZeroExtendI32(zext_tmp, V(results[0]));
+  }
+  if (multi) {
+    for (size_t k = 0; k < results.size(); ++k) {
+      backend_->EmitFrameLoad(FrameArea::kOutgoingArgs,
+                              ret_area + ret_offsets[k], T(results[k]),
+                              V(results[k]));
+    }
+  }
+  return absl::OkStatus();
+}
+
+void LowerDriver::LowerReturn(ir::Inst i) {
+  auto args = f_.args(i);
+  if (args.size() == 1) {
+    backend_->EmitRet({V(args[0])}, {abi_.ResultReg(T(args[0]))});
+    return;
+  }
+  std::vector<Type> types;
+  for (Value v : args) types.push_back(T(v));
+  int32_t size = 0;
+  const std::vector<int32_t> offsets = abi_.ReturnAreaOffsets(types, &size);
+  for (size_t k = 0; k < args.size(); ++k) {
+    backend_->EmitStoreToPtr(ret_ptr_, offsets[k], T(args[k]), V(args[k]));
+  }
+  backend_->EmitRet({}, {});
 }
 
 RegClass LowerDriver::ClassOf(Type t) const {

@@ -3,10 +3,15 @@
 // block order, the value -> vreg mapping (register class from the ABI
 // object), constant rematerialization per block, use counts, block
 // parameters, source locations -- and calls the ISA's LowerBackend for
-// the rest: fusion decisions, the entry block's argument placement (asking
-// the ABI object), constants' instructions, and each instruction.
+// block parameters, source locations, and the calling convention: the
+// entry block's arguments, calls, tail calls and returns are placed here
+// from the ABI object -- and calls the ISA's LowerBackend for the rest:
+// fusion decisions, constants' instructions, each other instruction, and
+// the few machine instructions placement needs (LowerBackend's "ABI
+// placement" hooks).
 //
-// x86-64: x64/lower.cc (class Lowerer implements LowerBackend).
+// x86-64: x64/lower.cc, AArch64: aarch64/lower.cc (class Lowerer
+// implements LowerBackend).
 #ifndef KILN_CODEGEN_ISA_LOWER_DRIVER_H_
 #define KILN_CODEGEN_ISA_LOWER_DRIVER_H_
 
@@ -14,6 +19,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "codegen/ir/function.h"
 #include "codegen/isa/abi.h"
 #include "codegen/isa/reg.h"
@@ -21,10 +28,24 @@
 
 namespace kiln::isa {
 
+// Where a frame access is relative to: the incoming stack arguments (above
+// the frame pointer) or the outgoing call area (at the stack pointer).
+enum class FrameArea : uint8_t { kIncomingArgs, kOutgoingArgs };
+
+// The callee of a call: a known function (a wasm function or a runtime
+// builtin, through a relocation) or a register (call_indirect).
+struct CallDest {
+  bool known = true;
+  bool builtin = false;  // known: a runtime builtin, not a wasm function
+  uint32_t index = 0;    // known: function index or builtin id
+  VReg target = kInvalidVReg;  // !known: the callee address
+};
+
 // What an ISA implements; the driver calls it in this order: Analyze once,
-// then per block (in layout order; the entry block first gets LowerEntry)
-// BeforeInst + LowerInst for every instruction that is not a constant and
-// not Skip()ped.
+// then per block (in layout order; the entry block first gets its
+// arguments placed, then FinishInst) BeforeInst, then the driver's own
+// call / return placement or LowerInst, then FinishInst, for every
+// instruction that is not a constant and not Skip()ped.
 class LowerBackend {
  public:
   virtual ~LowerBackend() = default;
@@ -32,19 +53,58 @@ class LowerBackend {
   virtual void Analyze() {}
   // True when `inst` emits no code of its own (sunk into a user, dead).
   virtual bool Skip(ir::Inst inst) const { return false; }
-  // Defines the entry block's parameters from the ABI object's placement.
-  virtual void LowerEntry() = 0;
-  // Right before LowerInst (e.g. materialize operand constants first).
+  // Right before an instruction is lowered (e.g. materialize operand
+  // constants first).
   virtual void BeforeInst(ir::Inst inst) {}
+  // Every instruction but calls and returns (the driver places those).
   virtual absl::Status LowerInst(ir::Inst inst) = 0;
+  // After each lowered instruction and after the entry's arguments (e.g.
+  // record the source location of the machine instructions just added).
+  virtual void FinishInst() {}
   // Loads constant `bits` (iconst / f32const / f64const of type `type`)
   // into `dst` in the current block.
   virtual void MaterializeConst(VReg dst, ir::Type type, int64_t bits) = 0;
+
+  // --- ABI placement: the machine instructions the driver's argument,
+  // call and return placement asks for.
+  // Whether `return_call` can reuse the caller's frame (ReturnCall below);
+  // without it a tail call is a call and a return.
+  virtual bool SupportsTailCalls() const { return false; }
+  // Defines `defs` from the fixed registers `regs` at function entry.
+  virtual void EmitArgs(absl::Span<const VReg> defs,
+                        absl::Span<const PReg> regs) = 0;
+  // dst = the low 32 bits of src, zero-extended (an i32 arriving in a
+  // register whose upper half the convention leaves unspecified).
+  virtual void EmitZeroExtendI32(VReg src, VReg dst) = 0;
+  // dst = the `type` value at `disp` bytes into `area`.
+  virtual void EmitFrameLoad(FrameArea area, int32_t disp, ir::Type type,
+                             VReg dst) = 0;
+  // The `type` value `src` to `disp` bytes into `area` (an i32 is stored
+  // as an i64 stack slot: its upper half is zero).
+  virtual void EmitFrameStore(FrameArea area, int32_t disp, ir::Type type,
+                              VReg src) = 0;
+  // dst = the address `disp` bytes into the outgoing call area.
+  virtual void EmitOutgoingAddr(VReg dst, int32_t disp) = 0;
+  // [base + disp] = the `type` value src (the multi-value return area).
+  virtual void EmitStoreToPtr(VReg base, int32_t disp, ir::Type type,
+                              VReg src) = 0;
+  virtual void EmitCall(const CallDest& dest, absl::Span<const VReg> args,
+                        absl::Span<const PReg> arg_regs,
+                        absl::Span<const VReg> rets,
+                        absl::Span<const PReg> ret_regs, RegSet clobbers) = 0;
+  // Only with SupportsTailCalls(): tears the frame down and jumps.
+  virtual void EmitReturnCall(const CallDest& dest,
+                              absl::Span<const VReg> args,
+                              absl::Span<const PReg> arg_regs) {}
+  virtual void EmitRet(absl::Span<const VReg> vals,
+                       absl::Span<const PReg> regs) = 0;
 };
 
 class LowerDriver {
  public:
-  LowerDriver(const ir::Function& f, VCode* vcode, const Abi& abi);
+  // `isa` names the ISA in errors ("x64 lowering of f: ...").
+  LowerDriver(const ir::Function& f, VCode* vcode, const Abi& abi,
+              absl::string_view isa);
 
   // Lowers the whole function into the VCode.
   absl::Status Run(LowerBackend& backend);
@@ -72,13 +132,28 @@ class LowerDriver {
   uint32_t cur_srcloc() const { return cur_srcloc_; }
   // Uses of each value (instruction operands and block-call arguments).
   const std::vector<uint32_t>& total_uses() const { return total_uses_; }
+  // The multi-value return area's pointer (an extra last argument of a
+  // function with more than one result).
+  VReg ret_ptr() const { return ret_ptr_; }
 
  private:
   void CountUses();
+  // Tail calls (ir::kCallIsTail calls followed by the return of their
+  // results) whose stack arguments fit in this function's own incoming
+  // argument area become jumps that reuse the frame (tail_); the return
+  // then emits nothing. The others stay a call and a return: correct, but
+  // each such call keeps its frame (see docs/architecture.md, "Tail
+  // calls").
+  void MarkTailCalls();
+  void LowerEntryArgs();
+  absl::Status LowerCall(ir::Inst i);
+  void LowerReturn(ir::Inst i);
+  absl::Status Err(absl::string_view msg) const;
 
   const ir::Function& f_;
   VCode* vcode_;
   const Abi& abi_;
+  absl::string_view isa_;
   LowerBackend* backend_ = nullptr;
   std::vector<ir::Block> order_;
   std::vector<uint32_t> vblock_;
@@ -88,6 +163,8 @@ class LowerDriver {
   std::vector<uint32_t> total_uses_;
   uint32_t cur_block_ = 0;
   uint32_t cur_srcloc_ = ~0u;
+  std::vector<uint8_t> tail_;  // per inst: a tail call / the return it makes dead
+  VReg ret_ptr_ = kInvalidVReg;
 };
 
 }  // namespace kiln::isa

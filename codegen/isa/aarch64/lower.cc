@@ -72,14 +72,10 @@ StoreKind StoreKindFor(Type t) {
 // add/sub/cmp/cmn take a 12-bit unsigned immediate; either sign folds.
 bool FitsAddImm(int64_t v) { return v > -4096 && v < 4096; }
 
-std::vector<ArgLoc> AssignArgs(absl::Span<const Type> types, bool ret_ptr, int* num_stack) {
-  return Aarch64Abi().ArgLocs(types, ret_ptr, num_stack);
-}
-
 class Lowerer final : public LowerBackend {
  public:
   Lowerer(const ir::Function& f, MachFunction* mf)
-      : f_(f), mf_(mf), b_(mf), d_(f, &mf->vcode, Aarch64Abi()) {}
+      : f_(f), mf_(mf), b_(mf), d_(f, &mf->vcode, Aarch64Abi(), "aarch64") {}
 
   absl::Status Run() {
     mf_->name = f_.name();
@@ -105,7 +101,46 @@ class Lowerer final : public LowerBackend {
     }
   }
 
+  // ---- LowerBackend: ABI placement (the driver places; these emit) ----
+  void FinishInst() override { Mark(); }
+  void EmitArgs(absl::Span<const VReg> defs, absl::Span<const PReg> regs) override {
+    b_.Args(defs, regs);
+  }
+  // AAPCS64 leaves the upper half of a 32-bit argument or result unspecified.
+  void EmitZeroExtendI32(VReg src, VReg dst) override {
+    b_.Unary(UnaryOp::kUxtw, src, dst, 4);
+  }
+  void EmitFrameLoad(FrameArea area, int32_t disp, Type t, VReg dst) override {
+    b_.Load(LoadKindFor(t), dst, FrameAddr(area, disp));
+  }
+  void EmitFrameStore(FrameArea area, int32_t disp, Type t, VReg src) override {
+    b_.Store(StoreKindFor(t), src, FrameAddr(area, disp));
+  }
+  void EmitOutgoingAddr(VReg dst, int32_t disp) override { b_.SpAddr(dst, disp); }
+  void EmitStoreToPtr(VReg base, int32_t disp, Type t, VReg src) override {
+    b_.Store(StoreKindFor(t), src, Addr{base, kInvalidVReg, disp});
+  }
+  void EmitCall(const CallDest& dest, absl::Span<const VReg> args,
+                absl::Span<const PReg> arg_regs, absl::Span<const VReg> rets,
+                absl::Span<const PReg> ret_regs, RegSet clobbers) override {
+    if (dest.known) {
+      b_.CallKnown(dest.builtin ? RelocKind::kBuiltin : RelocKind::kWasmFunction, dest.index,
+                   args, arg_regs, rets, ret_regs, clobbers);
+    } else {
+      b_.CallInd(dest.target, args, arg_regs, rets, ret_regs, clobbers);
+    }
+  }
+  void EmitRet(absl::Span<const VReg> vals, absl::Span<const PReg> regs) override {
+    b_.Ret(vals, regs);
+  }
+
  private:
+  static Addr FrameAddr(FrameArea area, int32_t disp) {
+    Addr a;
+    a.special_base = area == FrameArea::kIncomingArgs ? kBaseFp : kBaseSp;
+    a.disp = disp;
+    return a;
+  }
   absl::Status Err(absl::string_view msg) {
     return absl::InvalidArgumentError(
         absl::StrCat("aarch64 lowering of ", f_.name(), ": ", msg));
@@ -230,124 +265,6 @@ class Lowerer final : public LowerBackend {
     }
     b_.CmpImm(V(c), 0, Sz(T(c)));
     return kCondNe;
-  }
-
-  void LowerEntry() override {
-    const ir::Signature& sig = f_.signature();
-    auto params = f_.block_params(f_.entry_block());
-    const bool multi = sig.results.size() > 1;
-    int nstack = 0;
-    std::vector<ArgLoc> locs = AssignArgs(sig.params, multi, &nstack);
-    std::vector<VReg> defs;
-    std::vector<PReg> regs;
-    std::vector<std::pair<VReg, VReg>> zext;  // (tmp, dst) for i32 params
-    for (size_t k = 0; k < locs.size(); ++k) {
-      VReg dst;
-      bool is_i32 = false;
-      if (k < params.size()) {
-        if (d_.total_uses()[params[k].index] == 0) continue;  // unused parameter
-        dst = V(params[k]);
-        is_i32 = T(params[k]) == Type::kI32;
-      } else {
-        dst = ret_ptr_ = b_.NewInt();
-      }
-      if (!locs[k].in_reg) continue;
-      if (is_i32) {
-        VReg t = b_.NewInt();
-        zext.push_back({t, dst});
-        dst = t;
-      }
-      defs.push_back(dst);
-      regs.push_back(locs[k].reg);
-    }
-    b_.Args(defs, regs);
-    // AAPCS64 leaves the upper half of a 32-bit argument unspecified.
-    for (auto [t, dst] : zext) b_.Unary(UnaryOp::kUxtw, t, dst, 4);
-    for (size_t k = 0; k < locs.size(); ++k) {
-      if (locs[k].in_reg) continue;
-      if (k < params.size() && d_.total_uses()[params[k].index] == 0) continue;
-      Addr a;
-      a.special_base = kBaseFp;
-      a.disp = Aarch64Abi().IncomingArgsOffset() + locs[k].stack_offset;
-      if (k < params.size()) {
-        b_.Load(LoadKindFor(T(params[k])), V(params[k]), a);
-      } else {
-        b_.Load(LoadKind::kI64, ret_ptr_, a);
-      }
-    }
-    Mark();
-  }
-
-  absl::Status LowerCall(ir::Inst i) {
-    const Opcode op = f_.opcode(i);
-    const ir::Signature* sig = f_.CallSignature(i);
-    if (sig == nullptr) return Err("call without signature");
-    auto all_args = f_.args(i);
-    absl::Span<const Value> args =
-        op == Opcode::kCallIndirect ? all_args.subspan(1) : all_args;
-    auto results = f_.results(i);
-    const bool multi = results.size() > 1;
-    int nstack = 0;
-    std::vector<ArgLoc> locs = AssignArgs(sig->params, multi, &nstack);
-    const int32_t ret_area = 8 * nstack;
-    uint32_t outgoing = 8 * nstack + (multi ? 8 * static_cast<uint32_t>(results.size()) : 0);
-    outgoing = (outgoing + 15) & ~15u;
-    mf_->vcode.outgoing_args_size = std::max(mf_->vcode.outgoing_args_size, outgoing);
-    std::vector<VReg> arg_vregs;
-    std::vector<PReg> arg_regs;
-    for (size_t k = 0; k < locs.size(); ++k) {
-      VReg v;
-      Type t = Type::kI64;
-      if (k < args.size()) {
-        v = V(args[k]);
-        t = T(args[k]);
-      } else {
-        v = b_.NewInt();
-        b_.SpAddr(v, ret_area);
-      }
-      if (locs[k].in_reg) {
-        arg_vregs.push_back(v);
-        arg_regs.push_back(locs[k].reg);
-      } else {
-        Addr a;
-        a.special_base = kBaseSp;
-        a.disp = locs[k].stack_offset;
-        b_.Store(t == Type::kI32 ? StoreKind::kI64 : StoreKindFor(t), v, a);
-      }
-    }
-    std::vector<VReg> rets;
-    std::vector<PReg> ret_regs;
-    VReg zext_tmp = kInvalidVReg;
-    if (results.size() == 1) {
-      Type t = T(results[0]);
-      VReg r = V(results[0]);
-      if (t == Type::kI32) {
-        zext_tmp = b_.NewInt();
-        r = zext_tmp;
-      }
-      rets.push_back(r);
-      ret_regs.push_back(Aarch64Abi().ResultReg(t));
-    }
-    if (op == Opcode::kCall) {
-      const ir::ExtFuncData& ext = f_.ext_func(ir::FuncRef(f_.inst(i).ref));
-      b_.CallKnown(ext.kind == ir::ExtFuncKind::kBuiltin ? RelocKind::kBuiltin
-                                                         : RelocKind::kWasmFunction,
-                   ext.func_index, arg_vregs, arg_regs, rets, ret_regs,
-                   Aarch64Abi().CallClobbers());
-    } else {
-      b_.CallInd(V(all_args[0]), arg_vregs, arg_regs, rets, ret_regs,
-                 Aarch64Abi().CallClobbers());
-    }
-    if (zext_tmp != kInvalidVReg) b_.Unary(UnaryOp::kUxtw, zext_tmp, V(results[0]), 4);
-    if (multi) {
-      for (size_t k = 0; k < results.size(); ++k) {
-        Addr a;
-        a.special_base = kBaseSp;
-        a.disp = ret_area + 8 * static_cast<int32_t>(k);
-        b_.Load(LoadKindFor(T(results[k])), V(results[k]), a);
-      }
-    }
-    return absl::OkStatus();
   }
 
   // dst = a op b; `imm_k` = 1 when operand 1 was folded as an immediate.
@@ -577,11 +494,6 @@ class Lowerer final : public LowerBackend {
         b_.Store(k, V(args[0]), Addr{V(args[1]), V(args[2]), d.imm}, oob);
         break;
       }
-      case Opcode::kCall: case Opcode::kCallIndirect: {
-        absl::Status st = LowerCall(i);
-        if (!st.ok()) return st;
-        break;
-      }
       case Opcode::kTrap:
         b_.Trap(static_cast<abi::TrapCode>(d.code));
         break;
@@ -621,18 +533,6 @@ class Lowerer final : public LowerBackend {
         b_.BrTable(V(args[0]), d_.vblock(calls[0].block), targets);
         break;
       }
-      case Opcode::kReturn: {
-        if (args.size() == 1) {
-          b_.Ret({V(args[0])}, {Aarch64Abi().ResultReg(T(args[0]))});
-        } else {
-          for (size_t k = 0; k < args.size(); ++k) {
-            Addr a{ret_ptr_, kInvalidVReg, 8 * static_cast<int64_t>(k)};
-            b_.Store(StoreKindFor(T(args[k])), V(args[k]), a);
-          }
-          b_.Ret({}, {});
-        }
-        break;
-      }
       default:
         return absl::UnimplementedError(absl::StrCat("aarch64 lowering of ", f_.name(),
                                                      ": opcode ", ir::OpcodeName(op)));
@@ -647,7 +547,6 @@ class Lowerer final : public LowerBackend {
   LowerDriver d_;
   std::vector<uint32_t> reg_uses_;
   std::vector<uint8_t> sunk_, dead_, imm_mask_;
-  VReg ret_ptr_ = kInvalidVReg;
 };
 
 }  // namespace

@@ -89,7 +89,7 @@ std::vector<ArgLoc> AssignArgs(absl::Span<const Type> types, bool ret_ptr, int* 
 class Lowerer final : public LowerBackend {
  public:
   Lowerer(const ir::Function& f, const CompileContext& ctx, MachFunction* mf)
-      : f_(f), ctx_(ctx), mf_(mf), b_(mf), d_(f, &mf->vcode, X64Abi()) {}
+      : f_(f), ctx_(ctx), mf_(mf), b_(mf), d_(f, &mf->vcode, X64Abi(), "x64") {}
 
   absl::Status Run() {
     mf_->name = f_.name();
@@ -111,7 +111,56 @@ class Lowerer final : public LowerBackend {
     }
   }
 
+  // ---- LowerBackend: ABI placement (the driver places; these emit) ----
+  bool SupportsTailCalls() const override { return true; }
+  void FinishInst() override { Mark(); }
+  void EmitArgs(absl::Span<const VReg> defs, absl::Span<const PReg> regs) override {
+    b_.Args(defs, regs);
+  }
+  void EmitZeroExtendI32(VReg src, VReg dst) override { b_.Ext(LoadKind::kI32, src, dst); }
+  void EmitFrameLoad(FrameArea area, int32_t disp, Type t, VReg dst) override {
+    b_.Load(LoadKindFor(t), dst, FrameAddr(area, disp));
+  }
+  void EmitFrameStore(FrameArea area, int32_t disp, Type t, VReg src) override {
+    b_.Store(StoreKindFor(t), src, FrameAddr(area, disp));
+  }
+  void EmitOutgoingAddr(VReg dst, int32_t disp) override {
+    b_.Lea(dst, FrameAddr(FrameArea::kOutgoingArgs, disp));
+  }
+  void EmitStoreToPtr(VReg base, int32_t disp, Type t, VReg src) override {
+    b_.Store(StoreKindFor(t), src, Addr{base, kInvalidVReg, 0, disp});
+  }
+  void EmitCall(const CallDest& dest, absl::Span<const VReg> args,
+                absl::Span<const PReg> arg_regs, absl::Span<const VReg> rets,
+                absl::Span<const PReg> ret_regs, RegSet clobbers) override {
+    if (dest.known) {
+      b_.CallKnown(RelocKindOf(dest), dest.index, args, arg_regs, rets, ret_regs, clobbers);
+    } else {
+      b_.CallInd(dest.target, args, arg_regs, rets, ret_regs, clobbers);
+    }
+  }
+  void EmitReturnCall(const CallDest& dest, absl::Span<const VReg> args,
+                      absl::Span<const PReg> arg_regs) override {
+    if (dest.known) {
+      b_.ReturnCallKnown(RelocKindOf(dest), dest.index, args, arg_regs);
+    } else {
+      b_.ReturnCallInd(dest.target, args, arg_regs);
+    }
+  }
+  void EmitRet(absl::Span<const VReg> vals, absl::Span<const PReg> regs) override {
+    b_.Ret(vals, regs);
+  }
+
  private:
+  static Addr FrameAddr(FrameArea area, int32_t disp) {
+    Addr a;
+    a.special_base = area == FrameArea::kIncomingArgs ? kBaseRbp : kBaseRsp;
+    a.disp = disp;
+    return a;
+  }
+  static RelocKind RelocKindOf(const CallDest& dest) {
+    return dest.builtin ? RelocKind::kBuiltin : RelocKind::kWasmFunction;
+  }
   // v128 values need 16-byte spill slots; as arguments they travel in xmm
   // registers only (no stack arguments yet). In a multi-value return area
   // a v128 result takes 16 bytes (abi::ReturnAreaOffsets).
@@ -201,48 +250,11 @@ class Lowerer final : public LowerBackend {
         if (fl & (ir::kCanTrap | ir::kSideEffects | ir::kCall)) ++barriers;
       }
     }
-    MarkTailCalls();
     reg_uses_ = d_.total_uses();
     for (size_t k = order.size(); k-- > 0;) {
       std::vector<ir::Inst> insts;
       for (ir::Inst i : f_.insts(order[k])) insts.push_back(i);
       for (size_t j = insts.size(); j-- > 0;) AnalyzeInst(insts[j]);
-    }
-  }
-
-  // Tail calls (ir::kCallIsTail calls followed by the return of their
-  // results) whose stack arguments fit in this function's own incoming
-  // argument area become jumps that reuse the frame (tail_); the return
-  // then emits nothing. The others stay a call and a return: correct, but
-  // each such call keeps its frame (see docs/architecture.md, "Tail
-  // calls").
-  void MarkTailCalls() {
-    tail_.assign(f_.num_insts(), 0);
-    const ir::Signature& own = f_.signature();
-    int own_stack = -1;
-    for (ir::Block blk : d_.order()) {
-      ir::Inst ret = f_.last_inst(blk);
-      if (!ret.valid() || f_.opcode(ret) != Opcode::kReturn) continue;
-      ir::Inst call = f_.inst(ret).prev;
-      if (!call.valid() || !ir::IsCall(f_.opcode(call)) ||
-          f_.inst(call).code != ir::kCallIsTail) {
-        continue;
-      }
-      auto results = f_.results(call);
-      auto rets = f_.args(ret);
-      if (!std::equal(results.begin(), results.end(), rets.begin(), rets.end())) continue;
-      const ir::Signature* sig = f_.CallSignature(call);
-      if (sig == nullptr || sig->results != own.results) continue;
-      const bool multi = own.results.size() > 1;
-      if (own_stack < 0) {
-        own_stack = 0;
-        AssignArgs(own.params, multi, &own_stack);
-      }
-      int callee_stack = 0;
-      AssignArgs(sig->params, multi, &callee_stack);
-      if (callee_stack > own_stack) continue;
-      tail_[call.index] = 1;
-      dead_[ret.index] = 1;
     }
   }
 
@@ -464,150 +476,6 @@ class Lowerer final : public LowerBackend {
     if (alu == AluOp::kImul) return;  // imul leaves ZF undefined
     flags_value_ = v.index;
     flags_inst_ = mf_->insts.size() - 1;
-  }
-
-  void LowerEntry() override {
-    const ir::Signature& sig = f_.signature();
-    auto params = f_.block_params(f_.entry_block());
-    const bool multi = sig.results.size() > 1;
-    int nstack = 0;
-    std::vector<ArgLoc> locs = AssignArgs(sig.params, multi, &nstack);
-    std::vector<VReg> defs;
-    std::vector<PReg> regs;
-    std::vector<std::pair<VReg, VReg>> zext;  // (tmp, dst) for i32 params
-    for (size_t k = 0; k < locs.size(); ++k) {
-      VReg dst;
-      bool is_i32 = false;
-      if (k < params.size()) {
-        if (d_.total_uses()[params[k].index] == 0) continue;  // unused parameter
-        dst = V(params[k]);
-        is_i32 = T(params[k]) == Type::kI32;
-      } else {
-        dst = ret_ptr_ = b_.NewInt();
-      }
-      if (!locs[k].in_reg) continue;
-      if (is_i32) {
-        VReg t = b_.NewInt();
-        zext.push_back({t, dst});
-        dst = t;
-      }
-      defs.push_back(dst);
-      regs.push_back(locs[k].reg);
-    }
-    b_.Args(defs, regs);
-    for (auto [t, dst] : zext) b_.Ext(LoadKind::kI32, t, dst);
-    for (size_t k = 0; k < locs.size(); ++k) {
-      if (locs[k].in_reg) continue;
-      if (k < params.size() && d_.total_uses()[params[k].index] == 0) continue;
-      Addr a;
-      a.special_base = kBaseRbp;
-      a.disp = X64Abi().IncomingArgsOffset() + locs[k].stack_offset;
-      if (k < params.size()) {
-        b_.Load(LoadKindFor(T(params[k])), V(params[k]), a);
-      } else {
-        b_.Load(LoadKind::kI64, ret_ptr_, a);
-      }
-    }
-    Mark();
-  }
-
-  absl::Status LowerCall(ir::Inst i) {
-    const Opcode op = f_.opcode(i);
-    const ir::Signature* sig = f_.CallSignature(i);
-    if (sig == nullptr) return Err("call without signature");
-    auto all_args = f_.args(i);
-    absl::Span<const Value> args =
-        op == Opcode::kCallIndirect ? all_args.subspan(1) : all_args;
-    auto results = f_.results(i);
-    const bool multi = results.size() > 1;
-    const bool tail = tail_[i.index];
-    int nstack = 0;
-    std::vector<ArgLoc> locs = AssignArgs(sig->params, multi, &nstack);
-    const int32_t ret_area = 8 * nstack;
-    int32_t ret_area_size = 0;
-    std::vector<int32_t> ret_offsets;
-    if (multi) {
-      std::vector<Type> types;
-      for (Value r : results) types.push_back(T(r));
-      ret_offsets = X64Abi().ReturnAreaOffsets(types, &ret_area_size);
-    }
-    if (!tail) {
-      uint32_t outgoing = 8 * nstack + static_cast<uint32_t>(ret_area_size);
-      outgoing = (outgoing + 15) & ~15u;
-      mf_->vcode.outgoing_args_size = std::max(mf_->vcode.outgoing_args_size, outgoing);
-    }
-    std::vector<VReg> arg_vregs;
-    std::vector<PReg> arg_regs;
-    for (size_t k = 0; k < locs.size(); ++k) {
-      VReg v;
-      Type t = Type::kI64;
-      if (k < args.size()) {
-        v = V(args[k]);
-        t = T(args[k]);
-      } else if (tail) {
-        v = ret_ptr_;  // the callee writes our results where ours go
-      } else {
-        v = b_.NewInt();
-        Addr a;
-        a.special_base = kBaseRsp;
-        a.disp = ret_area;
-        b_.Lea(v, a);
-      }
-      if (locs[k].in_reg) {
-        arg_vregs.push_back(v);
-        arg_regs.push_back(locs[k].reg);
-      } else {
-        // A tail call's stack arguments go to this function's incoming
-        // argument area (MarkTailCalls checked that they fit); every
-        // incoming argument was loaded at entry, so nothing reads it later.
-        Addr a;
-        a.special_base = tail ? kBaseRbp : kBaseRsp;
-        a.disp = (tail ? X64Abi().IncomingArgsOffset() : 0) + locs[k].stack_offset;
-        b_.Store(t == Type::kI32 ? StoreKind::kI64 : StoreKindFor(t), v, a);
-      }
-    }
-    if (tail) {
-      if (op == Opcode::kCall) {
-        const ir::ExtFuncData& ext = f_.ext_func(ir::FuncRef(f_.inst(i).ref));
-        b_.ReturnCallKnown(ext.kind == ir::ExtFuncKind::kBuiltin ? RelocKind::kBuiltin
-                                                                 : RelocKind::kWasmFunction,
-                           ext.func_index, arg_vregs, arg_regs);
-      } else {
-        b_.ReturnCallInd(V(all_args[0]), arg_vregs, arg_regs);
-      }
-      return absl::OkStatus();
-    }
-    std::vector<VReg> rets;
-    std::vector<PReg> ret_regs;
-    VReg zext_tmp = kInvalidVReg;
-    if (results.size() == 1) {
-      Type t = T(results[0]);
-      VReg r = V(results[0]);
-      if (t == Type::kI32) {
-        zext_tmp = b_.NewInt();
-        r = zext_tmp;
-      }
-      rets.push_back(r);
-      ret_regs.push_back(X64Abi().ResultReg(t));
-    }
-    if (op == Opcode::kCall) {
-      const ir::ExtFuncData& ext = f_.ext_func(ir::FuncRef(f_.inst(i).ref));
-      b_.CallKnown(ext.kind == ir::ExtFuncKind::kBuiltin ? RelocKind::kBuiltin
-                                                         : RelocKind::kWasmFunction,
-                   ext.func_index, arg_vregs, arg_regs, rets, ret_regs, X64Abi().CallClobbers());
-    } else {
-      b_.CallInd(V(all_args[0]), arg_vregs, arg_regs, rets, ret_regs, X64Abi().CallClobbers());
-    }
-    if (zext_tmp != kInvalidVReg) b_.Ext(LoadKind::kI32, zext_tmp, V(results[0]));
-    if (multi) {
-      for (size_t k = 0; k < results.size(); ++k) {
-        Addr a;
-        a.special_base = kBaseRsp;
-        a.disp = ret_area + ret_offsets[k];
-        b_.Load(LoadKindFor(T(results[k])), V(results[k]), a);
-      }
-    }
-    return absl::OkStatus();
   }
 
   // dst = a op b for the integer ALU ops.
@@ -947,11 +815,6 @@ class Lowerer final : public LowerBackend {
         }
         break;
       }
-      case Opcode::kCall: case Opcode::kCallIndirect: {
-        absl::Status st = LowerCall(i);
-        if (!st.ok()) return st;
-        break;
-      }
       case Opcode::kTrap:
         b_.Trap(static_cast<abi::TrapCode>(d.code));
         break;
@@ -991,23 +854,6 @@ class Lowerer final : public LowerBackend {
         b_.BrTable(V(args[0]), d_.vblock(calls[0].block), targets);
         break;
       }
-      case Opcode::kReturn: {
-        if (args.size() == 1) {
-          b_.Ret({V(args[0])}, {X64Abi().ResultReg(T(args[0]))});
-        } else {
-          std::vector<Type> types;
-          for (Value v : args) types.push_back(T(v));
-          int32_t size = 0;
-          const std::vector<int32_t> offsets =
-              X64Abi().ReturnAreaOffsets(types, &size);
-          for (size_t k = 0; k < args.size(); ++k) {
-            Addr a{ret_ptr_, kInvalidVReg, 0, offsets[k]};
-            b_.Store(StoreKindFor(T(args[k])), V(args[k]), a);
-          }
-          b_.Ret({}, {});
-        }
-        break;
-      }
       default:
         if (ir::IsVectorOp(op)) {
           absl::Status st = LowerSimd(b_, f_, i, ctx_, [this](Value v) { return V(v); });
@@ -1029,10 +875,9 @@ class Lowerer final : public LowerBackend {
   uint32_t flags_value_ = ~0u;  // IR value whose ZF the last ALU op set
   size_t flags_inst_ = 0;
   std::vector<uint32_t> reg_uses_;
-  std::vector<uint8_t> sunk_, dead_, imm_mask_, tail_;
+  std::vector<uint8_t> sunk_, dead_, imm_mask_;
   std::vector<int8_t> mem_arg_, lea_arg_;
   std::vector<uint32_t> pos_, barriers_before_;
-  VReg ret_ptr_ = kInvalidVReg;
 };
 
 }  // namespace
