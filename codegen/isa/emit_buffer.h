@@ -48,6 +48,7 @@ class EmitBuffer {
   // The edge's island label (invalid when the edge has no island).
   asmjit::Label edge_label(uint32_t edge) const { return edge_labels_[edge]; }
   void BindBlock(uint32_t block) { a_->bind(block_labels_[block]); }
+  void Bind(asmjit::Label label) { a_->bind(label); }
 
   // --- Traps.
   // A trap site at the current offset (the next instruction faults).

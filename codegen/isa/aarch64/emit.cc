@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "codegen/isa/aarch64/abi.h"
 #include "codegen/isa/emit_buffer.h"
+#include "codegen/isa/emit_driver.h"
 
 namespace kiln::isa::aarch64 {
 namespace {
@@ -50,71 +51,50 @@ ConvBounds BoundsFor(bool is_unsigned, int int_size, int float_size) {
   return {0xC3E0000000000000ull, 0x43E0000000000000ull, true};
 }
 
-class Emitter {
+// AArch64 encoding; the frame layout, block walk, allocator moves, branches
+// with their edge moves and islands come from the generic EmitDriver.
+class Emitter final : public EmitBackend {
  public:
   Emitter(const MachFunction& f, const regalloc::Output& ra, const CompileContext& ctx)
-      : f_(f), vc_(f.vcode), ra_(ra), ctx_(ctx) {}
+      : f_(f),
+        vc_(f.vcode),
+        ra_(ra),
+        ctx_(ctx),
+        d_(f.vcode, f.srclocs, ra, Aarch64Abi(), asmjit::Arch::kAArch64, 8),
+        buf_(d_.buf()),
+        asm_(&buf_.holder()),
+        a_(&asm_),
+        frame_(d_.frame()) {}
 
   absl::StatusOr<CompiledFunction> Run() {
-    a64::Assembler a(&buf_.holder());
-    a_ = &a;
-    buf_.Attach(&a);
-    if (absl::Status s = ComputeFrame(); !s.ok()) return s;
-    const uint32_t nb = vc_.num_blocks();
-    buf_.DeclareLabels(vc_, [this](uint32_t e) { return !ra_.EdgeMoves(e).empty(); });
-    edge_inline_.assign(vc_.num_edges(), 0);
-    EmitPrologue();
-    size_t edit = 0;
-    for (uint32_t b = 0; b < nb; ++b) {
-      cur_block_ = b;
-      buf_.BindBlock(b);
-      const VCode::Block& blk = vc_.block(b);
-      for (uint32_t i = blk.inst_begin; i < blk.inst_end; ++i) {
-        while (edit < ra_.edits.size() && ra_.edits[edit].pos <= 2 * i) {
-          EmitMove(ra_.edits[edit++].move);
-        }
-        if (!f_.srclocs.empty()) buf_.MarkSourceLoc(f_.srclocs[i]);
-        EmitInst(i);
-        while (edit < ra_.edits.size() && ra_.edits[edit].pos <= 2 * i + 1) {
-          EmitMove(ra_.edits[edit++].move);
-        }
-      }
-    }
-    for (uint32_t b = 0; b < nb; ++b) {
-      auto succs = vc_.succs(b);
-      for (uint32_t k = 0; k < succs.size(); ++k) {
-        uint32_t e = vc_.edge_index(b, k);
-        if (!buf_.edge_label(e).isValid() || edge_inline_[e]) continue;
-        a.bind(buf_.edge_label(e));
-        for (const regalloc::Move& m : ra_.EdgeMoves(e)) EmitMove(m);
-        a.b(buf_.block_label(succs[k].block));
-      }
-    }
-    buf_.EmitTrapIslands([&a] { a.udf(Imm(0)); });
-    return buf_.Finish(absl::StrCat("aarch64 emit (", f_.name, ")"), frame_size_,
-                       ra_.num_spill_slots);
+    buf_.Attach(a_);
+    return d_.Run(*this, absl::StrCat("aarch64 emit (", f_.name, ")"));
   }
 
- private:
-  absl::Status ComputeFrame() {
-    RegSet used = ra_.used_regs & Aarch64Abi().CalleeSaved();
-    for (int r = 0; r < 32; ++r) {
-      if (used.Contains(XReg(r))) saved_.push_back(r);
-    }
-    slots_base_ = vc_.outgoing_args_size;
-    csr_base_ = slots_base_ + 8 * ra_.num_spill_slots;
-    const uint32_t total = csr_base_ + 8 * static_cast<uint32_t>(saved_.size());
-    frame_size_ = (total + 15) & ~15u;
-    // Slots are addressed [sp, #imm12 * 8]; larger frames would need an
-    // address register the emitter does not have to spare.
-    if (frame_size_ > 32760 || frame_size_ >= (1u << 24)) {
+  // ---- EmitBackend (EmitPrologue, EmitInst and EmitMove below) ----
+  // Slots are addressed [sp, #imm12 * 8]; larger frames would need an
+  // address register the emitter does not have to spare.
+  absl::Status CheckFrame(const FrameLayout& frame) override {
+    if (frame.frame_size > 32760 || frame.frame_size >= (1u << 24)) {
       return absl::UnimplementedError(absl::StrCat(
-          "aarch64 emit (", f_.name, "): frame of ", frame_size_, " bytes is too large"));
+          "aarch64 emit (", f_.name, "): frame of ", frame.frame_size, " bytes is too large"));
     }
     return absl::OkStatus();
   }
+  void EmitJump(Label target) override { a_->b(target); }
+  void EmitCondJump(uint8_t cc, Label target) override { a_->b(CC(cc), target); }
+  uint8_t InvertCond(uint8_t cc) const override {
+    return aarch64::InvertCond(static_cast<Cond>(cc));
+  }
+  void EmitTrapInst() override { a_->udf(Imm(0)); }
 
-  a64::Mem SlotMem(uint32_t slot) const { return a64::ptr(a64::sp, slots_base_ + 8 * slot); }
+ private:
+  // Frame (sp-relative, upwards): outgoing arguments, spill slots, saved
+  // callee-saved registers.
+  uint32_t SlotsBase() const { return frame_.outgoing_bytes; }
+  uint32_t CsrBase() const { return frame_.outgoing_bytes + frame_.spill_bytes; }
+
+  a64::Mem SlotMem(uint32_t slot) const { return a64::ptr(a64::sp, SlotsBase() + 8 * slot); }
 
   // mov dst, #imm with movz / movn + movk (the fewest instructions).
   void MovImm(int hw, uint64_t v, int size) {
@@ -155,11 +135,11 @@ class Emitter {
     a_->fmov(F(hw, size), G(kX17, size));
   }
 
-  void EmitPrologue() {
+  void EmitPrologue() override {
     a64::Assembler& a = *a_;
     a.stp(a64::x29, a64::x30, a64::ptr_pre(a64::sp, -16));
     a.mov(a64::x29, a64::sp);
-    SubSp(frame_size_);
+    SubSp(frame_.frame_size);
     if (ctx_.stack_check) {
       a.ldr(a64::x16, OffsetMem(a64::x0, ctx_.stack_limit_offset, 8));
       if (ctx_.stack_limit_indirect) {
@@ -169,8 +149,8 @@ class Emitter {
       a.cmp(a64::x17, a64::x16);
       a.b(CC(kCondLo), buf_.TrapLabel(abi::TrapCode::kStackOverflow));
     }
-    for (size_t k = 0; k < saved_.size(); ++k) {
-      a.str(a64::x(saved_[k]), a64::ptr(a64::sp, csr_base_ + 8 * static_cast<int32_t>(k)));
+    for (size_t k = 0; k < frame_.saved.size(); ++k) {
+      a.str(a64::x(frame_.saved[k]), a64::ptr(a64::sp, CsrBase() + 8 * static_cast<int32_t>(k)));
     }
   }
 
@@ -182,8 +162,8 @@ class Emitter {
 
   void EmitEpilogue() {
     a64::Assembler& a = *a_;
-    for (size_t k = 0; k < saved_.size(); ++k) {
-      a.ldr(a64::x(saved_[k]), a64::ptr(a64::sp, csr_base_ + 8 * static_cast<int32_t>(k)));
+    for (size_t k = 0; k < frame_.saved.size(); ++k) {
+      a.ldr(a64::x(frame_.saved[k]), a64::ptr(a64::sp, CsrBase() + 8 * static_cast<int32_t>(k)));
     }
     a.mov(a64::sp, a64::x29);
     a.ldp(a64::x29, a64::x30, a64::ptr_post(a64::sp, 16));
@@ -201,7 +181,7 @@ class Emitter {
     return a64::ptr(base, a64::x17);
   }
 
-  void EmitMove(const regalloc::Move& m) {
+  void EmitMove(const regalloc::Move& m) override {
     a64::Assembler& a = *a_;
     const bool fl = m.cls == RegClass::kFloat;
     if (m.from.is_reg() && m.to.is_reg()) {
@@ -260,19 +240,6 @@ class Emitter {
 
   void MaybeTrap(const Inst& inst) {
     if (inst.trap != kNoTrap) buf_.AddTrapSite(static_cast<abi::TrapCode>(inst.trap));
-  }
-
-  Label EdgeTarget(uint32_t k) {
-    uint32_t e = vc_.edge_index(cur_block_, k);
-    if (buf_.edge_label(e).isValid()) return buf_.edge_label(e);
-    return buf_.block_label(vc_.succs(cur_block_)[k].block);
-  }
-  bool HasEdgeMoves(uint32_t k) const {
-    return buf_.edge_label(vc_.edge_index(cur_block_, k)).isValid();
-  }
-  bool EdgeFallsThrough(uint32_t k) {
-    uint32_t e = vc_.edge_index(cur_block_, k);
-    return !buf_.edge_label(e).isValid() && vc_.succs(cur_block_)[k].block == cur_block_ + 1;
   }
 
   void EmitLoad(uint32_t i, const Inst& inst) {
@@ -428,7 +395,7 @@ class Emitter {
     if (is_unsigned) a.fcvtzu(dst, src); else a.fcvtzs(dst, src);
   }
 
-  void EmitInst(uint32_t i) {
+  void EmitInst(uint32_t i) override {
     a64::Assembler& a = *a_;
     const Inst& inst = f_.insts[i];
     const int sz = inst.size;
@@ -486,35 +453,13 @@ class Emitter {
         a.fcsel(V(i, 2, sz), V(i, 0, sz), V(i, 1, sz), Imm(static_cast<uint32_t>(CC(inst.cc))));
         break;
       case Op::kJmp:
-        if (!EdgeFallsThrough(0)) a.b(EdgeTarget(0));
+        d_.EmitJumpTerminator();
         break;
-      case Op::kBcond: {
-        const Cond cc = static_cast<Cond>(inst.cc);
-        const bool moves0 = HasEdgeMoves(0), moves1 = HasEdgeMoves(1);
-        // As in the x64 emitter: a forward taken edge with moves next to a
-        // fall-through edge keeps its island; otherwise one edge's moves go
-        // on the fall-through path (`b.cc other; moves; b target`).
-        const bool keep_island = !moves1 && moves0 && EdgeFallsThrough(1) &&
-                                 vc_.succs(cur_block_)[0].block > cur_block_;
-        if ((moves0 || moves1) && !keep_island) {
-          const uint32_t inline_k = moves1 ? 1 : 0;
-          const Cond to_other = inline_k == 1 ? cc : InvertCond(cc);
-          a.b(CC(to_other), EdgeTarget(1 - inline_k));
-          const uint32_t e = vc_.edge_index(cur_block_, inline_k);
-          for (const regalloc::Move& m : ra_.EdgeMoves(e)) EmitMove(m);
-          edge_inline_[e] = 1;
-          const uint32_t target = vc_.succs(cur_block_)[inline_k].block;
-          if (target != cur_block_ + 1) a.b(buf_.block_label(target));
-        } else if (EdgeFallsThrough(0)) {
-          a.b(CC(InvertCond(cc)), EdgeTarget(1));
-        } else {
-          a.b(CC(cc), EdgeTarget(0));
-          if (!EdgeFallsThrough(1)) a.b(EdgeTarget(1));
-        }
+      case Op::kBcond:
+        d_.EmitCondBranch(inst.cc);
         break;
-      }
       case Op::kBrTable: {
-        const uint32_t n = static_cast<uint32_t>(vc_.succs(cur_block_).size()) - 1;
+        const uint32_t n = static_cast<uint32_t>(vc_.succs(d_.cur_block()).size()) - 1;
         const a64::Gp idx = X(i, 0, 4), t1 = X(i, 1, 8), t2 = X(i, 2, 8);
         if (n < 4096) {
           a.cmp(idx, Imm(n));
@@ -522,7 +467,7 @@ class Emitter {
           MovImm(kX17, n, 4);
           a.cmp(idx, a64::w17);
         }
-        a.b(CC(kCondHs), EdgeTarget(0));
+        a.b(CC(kCondHs), d_.EdgeTarget(0));
         Label table = a.newLabel();
         a.adr(t1, table);
         a.lsl(t2, X(i, 0, 8), Imm(2));
@@ -531,7 +476,7 @@ class Emitter {
         a.add(t1, t1, t2);
         a.br(t1);
         std::vector<Label> targets;
-        for (uint32_t k = 1; k <= n; ++k) targets.push_back(EdgeTarget(k));
+        for (uint32_t k = 1; k <= n; ++k) targets.push_back(d_.EdgeTarget(k));
         buf_.AddLateData([this, table, targets] {
           a_->align(asmjit::AlignMode::kData, 4);
           a_->bind(table);
@@ -632,14 +577,11 @@ class Emitter {
   const VCode& vc_;
   const regalloc::Output& ra_;
   const CompileContext& ctx_;
-  EmitBuffer buf_{asmjit::Arch::kAArch64};
-  a64::Assembler* a_ = nullptr;
-  std::vector<uint8_t> edge_inline_;
-  std::vector<int> saved_;
-  uint32_t slots_base_ = 0;
-  uint32_t csr_base_ = 0;
-  uint32_t frame_size_ = 0;
-  uint32_t cur_block_ = 0;
+  EmitDriver d_;
+  EmitBuffer& buf_;
+  a64::Assembler asm_;
+  a64::Assembler* a_;
+  const FrameLayout& frame_;
 };
 
 }  // namespace
@@ -652,12 +594,8 @@ absl::StatusOr<CompiledFunction> Emit(const MachFunction& f, const regalloc::Out
 
 absl::StatusOr<CompiledFunction> AllocateAndEmit(const MachFunction& f,
                                                  const CompileContext& ctx) {
-  absl::StatusOr<regalloc::Output> ra =
-      regalloc::Allocate(f.vcode, Aarch64Abi().machine_env());
-  if (!ra.ok()) {
-    return absl::Status(ra.status().code(),
-                        absl::StrCat("compiling ", f.name, ": ", ra.status().message()));
-  }
+  absl::StatusOr<regalloc::Output> ra = AllocateRegisters(f.vcode, f.name, Aarch64Abi(), ctx);
+  if (!ra.ok()) return ra.status();
   return Emit(f, *ra, ctx);
 }
 

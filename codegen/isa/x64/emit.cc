@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "codegen/isa/emit_buffer.h"
+#include "codegen/isa/emit_driver.h"
 #include "codegen/isa/x64/abi.h"
 
 namespace kiln::isa::x64 {
@@ -71,76 +72,51 @@ InstId SseId(SseOp op, int size) {
 
 ax::CondCode CC(uint8_t c) { return static_cast<ax::CondCode>(c & 15); }
 
-class Emitter {
+// x64 encoding; the frame layout, block walk, allocator moves, branches
+// with their edge moves and islands come from the generic EmitDriver.
+class Emitter final : public EmitBackend {
  public:
   Emitter(const MachFunction& f, const regalloc::Output& ra, const CompileContext& ctx)
-      : f_(f), vc_(f.vcode), ra_(ra), ctx_(ctx) {}
+      : f_(f),
+        vc_(f.vcode),
+        ra_(ra),
+        ctx_(ctx),
+        d_(f.vcode, f.srclocs, ra, X64Abi(), asmjit::Arch::kX64,
+           f.wide_float_slots ? 16 : 8),
+        buf_(d_.buf()),
+        asm_(&buf_.holder()),
+        a_(&asm_),
+        frame_(d_.frame()) {}
 
   absl::StatusOr<CompiledFunction> Run() {
-    ax::Assembler a(&buf_.holder());
-    a_ = &a;
-    buf_.Attach(&a);
-    ComputeFrame();
-    const uint32_t nb = vc_.num_blocks();
-    buf_.DeclareLabels(vc_, [this](uint32_t e) { return !ra_.EdgeMoves(e).empty(); });
-    edge_inline_.assign(vc_.num_edges(), 0);
-    EmitPrologue();
-    size_t edit = 0;
-    for (uint32_t b = 0; b < nb; ++b) {
-      cur_block_ = b;
-      buf_.BindBlock(b);
-      const VCode::Block& blk = vc_.block(b);
-      for (uint32_t i = blk.inst_begin; i < blk.inst_end; ++i) {
-        while (edit < ra_.edits.size() && ra_.edits[edit].pos <= 2 * i) {
-          EmitMove(ra_.edits[edit++].move);
-        }
-        if (!f_.srclocs.empty()) buf_.MarkSourceLoc(f_.srclocs[i]);
-        EmitInst(i);
-        while (edit < ra_.edits.size() && ra_.edits[edit].pos <= 2 * i + 1) {
-          EmitMove(ra_.edits[edit++].move);
-        }
-      }
-    }
-    // Out-of-line edge islands.
-    for (uint32_t b = 0; b < nb; ++b) {
-      auto succs = vc_.succs(b);
-      for (uint32_t k = 0; k < succs.size(); ++k) {
-        uint32_t e = vc_.edge_index(b, k);
-        if (!buf_.edge_label(e).isValid() || edge_inline_[e]) continue;
-        a.bind(buf_.edge_label(e));
-        for (const regalloc::Move& m : ra_.EdgeMoves(e)) EmitMove(m);
-        a.jmp(buf_.block_label(succs[k].block));
-      }
-    }
-    // Trap islands, one per trap code.
-    buf_.EmitTrapIslands([&a] { a.ud2(); });
-    return buf_.Finish(absl::StrCat("x64 emit (", f_.name, ")"), frame_size_,
-                       ra_.num_spill_slots);
+    buf_.Attach(a_);
+    return d_.Run(*this, absl::StrCat("x64 emit (", f_.name, ")"));
   }
+
+  // ---- EmitBackend (EmitPrologue, EmitInst and EmitMove below) ----
+  void EmitJump(Label target) override { a_->jmp(target); }
+  void EmitCondJump(uint8_t cc, Label target) override { EmitJcc(cc, target); }
+  uint8_t InvertCond(uint8_t cc) const override {
+    return x64::InvertCond(static_cast<Cond>(cc));
+  }
+  // The float equalities test two flags: inverting saves no jump.
+  bool CanInvertToFallThrough(uint8_t cc) const override {
+    return cc != kCondFEq && cc != kCondFNe;
+  }
+  void EmitTrapInst() override { a_->ud2(); }
 
  private:
-  void ComputeFrame() {
-    RegSet used = ra_.used_regs & CalleeSaved();
-    for (int r = 0; r < 16; ++r) {
-      if (used.Contains(GprReg(r))) saved_.push_back(r);
-    }
-    csr_bytes_ = 8 * static_cast<uint32_t>(saved_.size());
-    slot_bytes_ = f_.wide_float_slots ? 16 : 8;
-    uint32_t total = csr_bytes_ + slot_bytes_ * ra_.num_spill_slots + vc_.outgoing_args_size;
-    frame_size_ = (total + 15) & ~15u;
-  }
-
   int32_t SlotOffset(uint32_t slot) const {
-    return -static_cast<int32_t>(csr_bytes_ + slot_bytes_ * (slot + 1));
+    return -static_cast<int32_t>(frame_.csr_bytes + frame_.slot_bytes * (slot + 1));
   }
   ax::Mem SlotMem16(uint32_t slot) const { return ax::xmmword_ptr(ax::rbp, SlotOffset(slot)); }
   ax::Mem SlotMem(uint32_t slot) const { return ax::qword_ptr(ax::rbp, SlotOffset(slot)); }
 
-  void EmitPrologue() {
+  void EmitPrologue() override {
     ax::Assembler& a = *a_;
     a.push(ax::rbp);
     a.mov(ax::rbp, ax::rsp);
-    if (frame_size_ > 0) a.sub(ax::rsp, frame_size_);
+    if (frame_.frame_size > 0) a.sub(ax::rsp, frame_.frame_size);
     if (ctx_.stack_check) {
       if (ctx_.stack_limit_indirect) {
         a.mov(ax::r11, ax::qword_ptr(ax::rdi, ctx_.stack_limit_offset));
@@ -150,8 +126,8 @@ class Emitter {
       }
       a.jb(TrapLabel(abi::TrapCode::kStackOverflow));
     }
-    for (size_t k = 0; k < saved_.size(); ++k) {
-      a.mov(ax::qword_ptr(ax::rbp, -8 * static_cast<int32_t>(k + 1)), ax::gpq(saved_[k]));
+    for (size_t k = 0; k < frame_.saved.size(); ++k) {
+      a.mov(ax::qword_ptr(ax::rbp, -8 * static_cast<int32_t>(k + 1)), ax::gpq(frame_.saved[k]));
     }
   }
 
@@ -159,8 +135,8 @@ class Emitter {
   // points at the return address, as at entry.
   void EmitFrameTeardown() {
     ax::Assembler& a = *a_;
-    for (size_t k = 0; k < saved_.size(); ++k) {
-      a.mov(ax::gpq(saved_[k]), ax::qword_ptr(ax::rbp, -8 * static_cast<int32_t>(k + 1)));
+    for (size_t k = 0; k < frame_.saved.size(); ++k) {
+      a.mov(ax::gpq(frame_.saved[k]), ax::qword_ptr(ax::rbp, -8 * static_cast<int32_t>(k + 1)));
     }
     a.leave();
   }
@@ -189,7 +165,7 @@ class Emitter {
     if (inst.trap != kNoTrap) AddTrap(static_cast<abi::TrapCode>(inst.trap));
   }
 
-  void EmitMove(const regalloc::Move& m) {
+  void EmitMove(const regalloc::Move& m) override {
     ax::Assembler& a = *a_;
     const bool fl = m.cls == RegClass::kFloat;
     if (m.from.is_reg() && m.to.is_reg()) {
@@ -200,7 +176,7 @@ class Emitter {
         a.mov(ax::gpq(m.to.reg().hw()), ax::gpq(m.from.reg().hw()));
       }
     } else if (m.from.is_stack() && m.to.is_reg()) {
-      if (fl && slot_bytes_ == 16) {
+      if (fl && frame_.slot_bytes == 16) {
         a.movups(ax::xmm(m.to.reg().hw()), SlotMem16(m.from.slot()));
       } else if (fl) {
         a.movsd(ax::xmm(m.to.reg().hw()), SlotMem(m.from.slot()));
@@ -208,7 +184,7 @@ class Emitter {
         a.mov(ax::gpq(m.to.reg().hw()), SlotMem(m.from.slot()));
       }
     } else if (m.from.is_reg() && m.to.is_stack()) {
-      if (fl && slot_bytes_ == 16) {
+      if (fl && frame_.slot_bytes == 16) {
         a.movups(SlotMem16(m.to.slot()), ax::xmm(m.from.reg().hw()));
       } else if (fl) {
         a.movsd(SlotMem(m.to.slot()), ax::xmm(m.from.reg().hw()));
@@ -219,7 +195,7 @@ class Emitter {
       if (m.from == m.to) return;
       a.push(SlotMem(m.from.slot()));
       a.pop(SlotMem(m.to.slot()));
-      if (fl && slot_bytes_ == 16) {
+      if (fl && frame_.slot_bytes == 16) {
         a.push(ax::qword_ptr(ax::rbp, SlotOffset(m.from.slot()) + 8));
         a.pop(ax::qword_ptr(ax::rbp, SlotOffset(m.to.slot()) + 8));
       }
@@ -244,19 +220,6 @@ class Emitter {
                      inst.mem.disp, size);
     }
     return ax::ptr(base, inst.mem.disp, size);
-  }
-
-  Label EdgeTarget(uint32_t k) {
-    uint32_t e = vc_.edge_index(cur_block_, k);
-    if (buf_.edge_label(e).isValid()) return buf_.edge_label(e);
-    return buf_.block_label(vc_.succs(cur_block_)[k].block);
-  }
-  bool HasEdgeMoves(uint32_t k) const {
-    return buf_.edge_label(vc_.edge_index(cur_block_, k)).isValid();
-  }
-  bool EdgeFallsThrough(uint32_t k) {
-    uint32_t e = vc_.edge_index(cur_block_, k);
-    return !buf_.edge_label(e).isValid() && vc_.succs(cur_block_)[k].block == cur_block_ + 1;
   }
 
   void EmitJcc(uint8_t cc, Label target) {
@@ -512,7 +475,7 @@ class Emitter {
     a.bind(done);
   }
 
-  void EmitInst(uint32_t i) {
+  void EmitInst(uint32_t i) override {
     ax::Assembler& a = *a_;
     const Inst& inst = f_.insts[i];
     const int sz = inst.size;
@@ -606,41 +569,16 @@ class Emitter {
         break;
       }
       case Op::kJmp:
-        if (!EdgeFallsThrough(0)) a.jmp(EdgeTarget(0));
+        d_.EmitJumpTerminator();
         break;
-      case Op::kJcc: {
-        const Cond cc = static_cast<Cond>(inst.cc);
-        const bool moves0 = HasEdgeMoves(0), moves1 = HasEdgeMoves(1);
-        // A forward taken edge with moves next to a fall-through edge keeps
-        // its out-of-line island (the fall-through path stays straight).
-        const bool keep_island = !moves1 && moves0 && EdgeFallsThrough(1) &&
-                               vc_.succs(cur_block_)[0].block > cur_block_;
-        if ((moves0 || moves1) && !keep_island) {
-          // Put one edge's moves on the fall-through path instead of an
-          // out-of-line island: `jcc other; moves; jmp target`. Prefer the
-          // not-taken edge; else invert the condition (a loop back edge then
-          // costs one taken jump instead of two).
-          const uint32_t inline_k = moves1 ? 1 : 0;
-          const Cond to_other = inline_k == 1 ? cc : InvertCond(cc);
-          EmitJcc(to_other, EdgeTarget(1 - inline_k));
-          const uint32_t e = vc_.edge_index(cur_block_, inline_k);
-          for (const regalloc::Move& m : ra_.EdgeMoves(e)) EmitMove(m);
-          edge_inline_[e] = 1;
-          const uint32_t target = vc_.succs(cur_block_)[inline_k].block;
-          if (target != cur_block_ + 1) a.jmp(buf_.block_label(target));
-        } else if (EdgeFallsThrough(0) && cc != kCondFEq && cc != kCondFNe) {
-          EmitJcc(InvertCond(cc), EdgeTarget(1));
-        } else {
-          EmitJcc(cc, EdgeTarget(0));
-          if (!EdgeFallsThrough(1)) a.jmp(EdgeTarget(1));
-        }
+      case Op::kJcc:
+        d_.EmitCondBranch(inst.cc);
         break;
-      }
       case Op::kBrTable: {
-        const uint32_t n = static_cast<uint32_t>(vc_.succs(cur_block_).size()) - 1;
+        const uint32_t n = static_cast<uint32_t>(vc_.succs(d_.cur_block()).size()) - 1;
         ax::Gp idx = G(i, 0, 4), t1 = G(i, 1, 8), t2 = G(i, 2, 8);
         a.cmp(idx, n);
-        a.jae(EdgeTarget(0));
+        a.jae(d_.EdgeTarget(0));
         Label table = a.newLabel();
         a.lea(t1, ax::ptr(table));
         a.mov(ax::gpd(t2.id()), idx);
@@ -648,7 +586,7 @@ class Emitter {
         a.add(t1, t2);
         a.jmp(t1);
         std::vector<Label> targets;
-        for (uint32_t k = 1; k <= n; ++k) targets.push_back(EdgeTarget(k));
+        for (uint32_t k = 1; k <= n; ++k) targets.push_back(d_.EdgeTarget(k));
         buf_.AddLateData([this, table, targets] {
           a_->align(asmjit::AlignMode::kData, 4);
           a_->bind(table);
@@ -843,14 +781,11 @@ class Emitter {
   const VCode& vc_;
   const regalloc::Output& ra_;
   const CompileContext& ctx_;
-  EmitBuffer buf_{asmjit::Arch::kX64};
-  ax::Assembler* a_ = nullptr;
-  std::vector<uint8_t> edge_inline_;  // edge moves emitted on a fall-through path
-  std::vector<int> saved_;
-  uint32_t csr_bytes_ = 0;
-  uint32_t slot_bytes_ = 8;
-  uint32_t frame_size_ = 0;
-  uint32_t cur_block_ = 0;
+  EmitDriver d_;
+  EmitBuffer& buf_;
+  ax::Assembler asm_;
+  ax::Assembler* a_;
+  const FrameLayout& frame_;
 };
 
 }  // namespace
@@ -863,17 +798,8 @@ absl::StatusOr<CompiledFunction> Emit(const MachFunction& f, const regalloc::Out
 
 absl::StatusOr<CompiledFunction> AllocateAndEmit(const MachFunction& f,
                                                  const CompileContext& ctx) {
-  absl::StatusOr<regalloc::Output> ra = regalloc::Allocate(f.vcode, MachineEnv());
-  if (!ra.ok()) {
-    return absl::Status(ra.status().code(),
-                        absl::StrCat("compiling ", f.name, ": ", ra.status().message()));
-  }
-  if (ctx.check_regalloc) {
-    if (absl::Status s = regalloc::CheckAllocation(f.vcode, MachineEnv(), *ra); !s.ok()) {
-      return absl::InternalError(absl::StrCat(
-          "compiling ", f.name, ": register allocation checker: ", s.message()));
-    }
-  }
+  absl::StatusOr<regalloc::Output> ra = AllocateRegisters(f.vcode, f.name, X64Abi(), ctx);
+  if (!ra.ok()) return ra.status();
   return Emit(f, *ra, ctx);
 }
 
