@@ -14,6 +14,7 @@
 #define KILN_ENGINE_FUTURE_H_
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -21,7 +22,6 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 
 namespace kiln {
 
@@ -30,11 +30,15 @@ using FutureValue =
     std::conditional_t<std::is_void_v<T>, absl::Status, absl::StatusOr<T>>;
 
 namespace internal {
+// Shared by a Future and its Promise, which may be on different threads.
+// std::mutex rather than absl::Mutex: Debian's abseil is built without
+// ThreadSanitizer, which then cannot see absl::Mutex's locking and reports
+// the value handed from Set to Take as a race.
 template <typename T>
 struct FutureState {
-  absl::Mutex mu;
-  std::optional<FutureValue<T>> value ABSL_GUARDED_BY(mu);
-  absl::AnyInvocable<void()> waker ABSL_GUARDED_BY(mu);
+  std::mutex mu;
+  std::optional<FutureValue<T>> value;  // guarded by mu
+  absl::AnyInvocable<void()> waker;     // guarded by mu
 };
 }  // namespace internal
 
@@ -60,19 +64,19 @@ class Future {
   bool ready() const {
     if (ready_.has_value()) return true;
     if (state_ == nullptr) return false;
-    absl::MutexLock lock(&state_->mu);
+    std::lock_guard<std::mutex> lock(state_->mu);
     return state_->value.has_value();
   }
   // The value; only when ready().
   FutureValue<T> Take() {
     if (ready_.has_value()) return *std::move(ready_);
-    absl::MutexLock lock(&state_->mu);
+    std::lock_guard<std::mutex> lock(state_->mu);
     return *std::move(state_->value);
   }
   // `waker` runs (once) when the promise is set; at once if it was already.
   void SetWaker(absl::AnyInvocable<void()> waker) {
     if (state_ != nullptr) {
-      absl::MutexLock lock(&state_->mu);
+      std::lock_guard<std::mutex> lock(state_->mu);
       if (!state_->value.has_value()) {
         state_->waker = std::move(waker);
         return;
@@ -100,7 +104,7 @@ class Promise {
   void Set(FutureValue<T> value) {
     absl::AnyInvocable<void()> waker;
     {
-      absl::MutexLock lock(&state_->mu);
+      std::lock_guard<std::mutex> lock(state_->mu);
       if (state_->value.has_value()) return;
       state_->value = std::move(value);
       waker = std::move(state_->waker);

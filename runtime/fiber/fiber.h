@@ -7,17 +7,25 @@
 //   fiber.Resume();                     // runs the body up to Suspend
 //   fiber.Resume();                     // runs it to the end: done()
 //
-// The switch is Boost.Context's fcontext (jump_fcontext: saves the
-// callee-saved registers and the stack pointer, ~20 instructions). Each
-// switch also swaps the thread's wasm activation state
-// (runtime/traps/thread_activation.h), so wasm on the fiber traps, unwinds,
-// backtraces and checks its stack limit against the fiber's own stack and
-// entries; the fiber's outermost entry frame has no predecessor.
+// The switch is SwitchStack (stack_switch.h: our own on x86-64, Boost.
+// Context's fcontext elsewhere). Resume and Suspend are inline: an async
+// call does a round trip per poll. Each switch also swaps the thread's
+// wasm activation state (runtime/traps/thread_activation.h), so wasm on the
+// fiber traps, unwinds, backtraces and checks its stack limit against the
+// fiber's own stack and entries; the fiber's outermost entry frame has no
+// predecessor. Under AddressSanitizer and ThreadSanitizer every switch is
+// announced to the sanitizer (sanitizer_hooks.h).
 #ifndef KILN_RUNTIME_FIBER_FIBER_H_
 #define KILN_RUNTIME_FIBER_FIBER_H_
 
+#include <cstddef>
+
+#include "absl/base/attributes.h"
+#include "absl/base/optimization.h"
 #include "absl/functional/any_invocable.h"
 #include "runtime/fiber/fiber_stack.h"
+#include "runtime/fiber/sanitizer_hooks.h"
+#include "runtime/fiber/stack_switch.h"
 #include "runtime/traps/thread_activation.h"
 
 namespace kiln::runtime {
@@ -31,16 +39,30 @@ class Fiber {
   Fiber(FiberStack stack, Body body);
   // A fiber destroyed while suspended inside its body is discarded without
   // unwinding: its frames must own nothing by then (the engine makes sure:
-  // see engine/async.cc).
+  // see engine/async_call.cc).
   ~Fiber();
   Fiber(const Fiber&) = delete;
   Fiber& operator=(const Fiber&) = delete;
 
   // Runs the body until it calls Suspend or returns. Must not be called
-  // from the fiber itself, nor after done().
-  void Resume();
+  // from the fiber itself, nor after done() (aborts).
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void Resume() {
+    if (ABSL_PREDICT_FALSE(!started_ || done_ || running_)) {
+      ResumeSlow();
+      return;
+    }
+    SwitchIn(/*first=*/false);
+  }
   // From the body only: returns to the Resume that ran it.
-  void Suspend();
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void Suspend() {
+    fiber_hooks::AsanStartSwitch(&asan_fake_stack_, asan_host_bottom_,
+                                 asan_host_size_);
+    fiber_hooks::TsanSwitchTo(tsan_host_);
+    SwitchStack(&fiber_ctx_, host_ctx_);
+    // Resumed, possibly by another Resume (another host stack).
+    fiber_hooks::AsanFinishSwitch(asan_fake_stack_, &asan_host_bottom_,
+                                  &asan_host_size_);
+  }
 
   bool done() const { return done_; }
   // True while the body runs (between Resume and Suspend / return).
@@ -50,21 +72,43 @@ class Fiber {
   FiberStack TakeStack() &&;
 
  private:
-  static void Entry(void* transfer_fctx, void* data);
+  // The first Resume, and misuse (aborts).
+  ABSL_ATTRIBUTE_NOINLINE void ResumeSlow();
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void SwitchIn(bool first) {
+    running_ = true;
+    const ThreadActivation host = SwapThreadActivation(activation_);
+    void* fake_stack = nullptr;
+    fiber_hooks::AsanStartSwitch(
+        &fake_stack, reinterpret_cast<const void*>(stack_.bottom()),
+        stack_.size());
+    tsan_host_ = fiber_hooks::TsanCurrent();
+    fiber_hooks::TsanSwitchTo(tsan_fiber_);
+    if (first) {
+      StartStack(&host_ctx_, fiber_ctx_, &Fiber::Entry, this);
+    } else {
+      SwitchStack(&host_ctx_, fiber_ctx_);
+    }
+    fiber_hooks::AsanFinishSwitch(fake_stack, nullptr, nullptr);
+    running_ = false;
+    activation_ = SwapThreadActivation(host);
+  }
+  [[noreturn]] static void Entry(void* self);
 
   FiberStack stack_;
   Body body_;
-  void* fiber_ctx_ = nullptr;  // where the fiber continues (fcontext)
-  void* host_ctx_ = nullptr;   // where Resume continues
+  StackContext fiber_ctx_ = nullptr;  // where the fiber continues
+  StackContext host_ctx_ = nullptr;   // where Resume continues
   ThreadActivation activation_;  // the fiber's, while it is switched out
   bool started_ = false;
   bool running_ = false;
   bool done_ = false;
-  // AddressSanitizer's bookkeeping of the stack being left.
+  // AddressSanitizer's bookkeeping of the stack being left (unused
+  // without ASan).
   void* asan_fake_stack_ = nullptr;
   const void* asan_host_bottom_ = nullptr;
   size_t asan_host_size_ = 0;
-  // ThreadSanitizer's fiber and the one that resumed it last.
+  // ThreadSanitizer's fiber and the one that resumed it last (null
+  // without TSan).
   void* tsan_fiber_ = nullptr;
   void* tsan_host_ = nullptr;
 };

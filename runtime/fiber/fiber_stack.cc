@@ -65,7 +65,7 @@ FiberStackPool::FiberStackPool(size_t stack_size, size_t max_cached)
 
 absl::StatusOr<FiberStack> FiberStackPool::Acquire() {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     if (!free_.empty()) {
       FiberStack s = std::move(free_.back());
       free_.pop_back();
@@ -74,7 +74,7 @@ absl::StatusOr<FiberStack> FiberStackPool::Acquire() {
   }
   absl::StatusOr<FiberStack> s = FiberStack::Create(stack_size_);
   if (s.ok()) {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     ++created_;
   }
   return s;
@@ -82,19 +82,24 @@ absl::StatusOr<FiberStack> FiberStackPool::Acquire() {
 
 void FiberStackPool::Release(FiberStack stack) {
   if (!stack.valid()) return;
-  absl::MutexLock lock(&mu_);
-  if (free_.size() < max_cached_) free_.push_back(std::move(stack));
-  // Otherwise `stack` is unmapped when it goes out of scope (after the
-  // lock is released: it is destroyed at the end of the function).
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (free_.size() < max_cached_) {
+      free_.push_back(std::move(stack));
+      return;
+    }
+  }
+  // Pool full: `stack` is unmapped when it goes out of scope, outside the
+  // lock.
 }
 
 size_t FiberStackPool::cached() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return free_.size();
 }
 
 size_t FiberStackPool::created() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return created_;
 }
 

@@ -5,11 +5,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 
 namespace kiln::runtime {
 
@@ -44,7 +43,10 @@ class FiberStack {
 
 // Stacks of one size, reused: Release keeps up to `max_cached` stacks
 // (their pages stay committed, so a reused stack does not fault again) and
-// Acquire takes the most recently released one first. Thread-safe.
+// Acquire takes the most recently released one first. Thread-safe: a
+// std::mutex, not absl::Mutex, because Debian's abseil is built without
+// ThreadSanitizer, which then cannot see its locking and reports races
+// between Acquire and Release on other threads.
 class FiberStackPool {
  public:
   FiberStackPool(size_t stack_size, size_t max_cached);
@@ -52,18 +54,18 @@ class FiberStackPool {
   FiberStackPool& operator=(const FiberStackPool&) = delete;
 
   size_t stack_size() const { return stack_size_; }
-  absl::StatusOr<FiberStack> Acquire() ABSL_LOCKS_EXCLUDED(mu_);
-  void Release(FiberStack stack) ABSL_LOCKS_EXCLUDED(mu_);
+  absl::StatusOr<FiberStack> Acquire();
+  void Release(FiberStack stack);
   // Stacks waiting in the pool / ever created by it.
-  size_t cached() const ABSL_LOCKS_EXCLUDED(mu_);
-  size_t created() const ABSL_LOCKS_EXCLUDED(mu_);
+  size_t cached() const;
+  size_t created() const;
 
  private:
   const size_t stack_size_;
   const size_t max_cached_;
-  mutable absl::Mutex mu_;
-  std::vector<FiberStack> free_ ABSL_GUARDED_BY(mu_);
-  size_t created_ ABSL_GUARDED_BY(mu_) = 0;
+  mutable std::mutex mu_;
+  std::vector<FiberStack> free_;  // guarded by mu_
+  size_t created_ = 0;            // guarded by mu_
 };
 
 }  // namespace kiln::runtime

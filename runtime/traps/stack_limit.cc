@@ -8,7 +8,8 @@ namespace kiln::runtime {
 
 namespace internal {
 
-thread_local StackBounds tls_stack_bounds;
+constinit __attribute__((tls_model("initial-exec"))) thread_local
+    StackBounds tls_stack_bounds;
 
 StackBounds QueryThreadStackBounds() {
   StackBounds cached;

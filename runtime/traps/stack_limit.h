@@ -25,7 +25,12 @@ struct StackBounds {
 
 namespace internal {
 StackBounds QueryThreadStackBounds();
-extern thread_local StackBounds tls_stack_bounds;
+// constinit: constant-initialised, so every use is a plain TLS access
+// (an extern thread_local otherwise goes through the TLS wrapper function,
+// which a fiber switch would call twice); initial-exec like the other
+// per-thread wasm state (call_thread_state.h).
+extern constinit __attribute__((tls_model("initial-exec"))) thread_local
+    StackBounds tls_stack_bounds;
 }  // namespace internal
 
 // The calling thread's stack, from pthread_getattr_np, cached per thread.

@@ -1,0 +1,99 @@
+// Telling AddressSanitizer and ThreadSanitizer about stack switches
+// (inline no-ops without them). ASan must know which stack is current, or
+// it misreads frames on a fiber stack (and its fake stacks for
+// use-after-return) as overflows of the thread's stack; TSan keeps a shadow
+// stack and a clock per fiber, and without a switch it unwinds the wrong
+// shadow stack (a crash inside TSan) and reports races between a fiber and
+// the thread that resumed it.
+//
+// Protocol (sanitizer/common_interface_defs.h, sanitizer/tsan_interface.h):
+// right before a switch, AsanStartSwitch(&fake, target_bottom, size) and
+// TsanSwitchTo(target_fiber); right after landing, AsanFinishSwitch(fake,
+// &old_bottom, &old_size). Between TsanSwitchTo and the switch no
+// instrumented memory access may touch the stack being left in a way that
+// matters: TsanSwitchTo is the last thing before SwitchStack.
+#ifndef KILN_RUNTIME_FIBER_SANITIZER_HOOKS_H_
+#define KILN_RUNTIME_FIBER_SANITIZER_HOOKS_H_
+
+#include <cstddef>
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KILN_FIBER_ASAN 1
+#endif
+#if __has_feature(thread_sanitizer)
+#define KILN_FIBER_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) && !defined(KILN_FIBER_ASAN)
+#define KILN_FIBER_ASAN 1
+#endif
+#if defined(__SANITIZE_THREAD__) && !defined(KILN_FIBER_TSAN)
+#define KILN_FIBER_TSAN 1
+#endif
+
+#ifdef KILN_FIBER_ASAN
+#include <sanitizer/common_interface_defs.h>
+#endif
+#ifdef KILN_FIBER_TSAN
+#include <sanitizer/tsan_interface.h>
+#endif
+
+namespace kiln::runtime::fiber_hooks {
+
+// A switch to the stack [bottom, bottom + size) is about to happen; `fake`
+// receives this stack's fake-stack handle (nullptr: this stack is
+// finished, ASan may drop its fake frames).
+inline void AsanStartSwitch(void** fake, const void* bottom, size_t size) {
+#ifdef KILN_FIBER_ASAN
+  __sanitizer_start_switch_fiber(fake, bottom, size);
+#else
+  (void)fake, (void)bottom, (void)size;
+#endif
+}
+// Landed on this stack again; `fake` is what AsanStartSwitch stored when it
+// left; the stack switched away from is written to *old_bottom / *old_size
+// when they are not null.
+inline void AsanFinishSwitch(void* fake, const void** old_bottom,
+                             size_t* old_size) {
+#ifdef KILN_FIBER_ASAN
+  __sanitizer_finish_switch_fiber(fake, old_bottom, old_size);
+#else
+  (void)fake, (void)old_bottom, (void)old_size;
+#endif
+}
+
+inline void* TsanCreate() {
+#ifdef KILN_FIBER_TSAN
+  return __tsan_create_fiber(0);
+#else
+  return nullptr;
+#endif
+}
+inline void TsanDestroy(void* fiber) {
+#ifdef KILN_FIBER_TSAN
+  if (fiber != nullptr) __tsan_destroy_fiber(fiber);
+#else
+  (void)fiber;
+#endif
+}
+inline void* TsanCurrent() {
+#ifdef KILN_FIBER_TSAN
+  return __tsan_get_current_fiber();
+#else
+  return nullptr;
+#endif
+}
+// Flag 0: the switch synchronises (happens-before) the two fibers, as the
+// hand-over of control does.
+inline void TsanSwitchTo(void* fiber) {
+#ifdef KILN_FIBER_TSAN
+  __tsan_switch_to_fiber(fiber, 0);
+#else
+  (void)fiber;
+#endif
+}
+
+}  // namespace kiln::runtime::fiber_hooks
+
+#endif  // KILN_RUNTIME_FIBER_SANITIZER_HOOKS_H_
