@@ -32,7 +32,7 @@ size_t SignatureRegistry::size() const {
 }
 
 Engine::Engine(const Config& config)
-    : impl_(std::make_shared<internal::EngineImpl>()) {
+    : impl_(internal::SharedRef<internal::EngineImpl>::Make()) {
   impl_->config = config;
   impl_->init_status = runtime::InitTrapHandling();
   if (config.allocation_strategy == InstanceAllocationStrategy::kPooling) {

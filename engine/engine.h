@@ -15,6 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "codegen/trampolines/trampolines.h"
 #include "engine/id_table.h"
+#include "engine/shared_ref.h"
 #include "runtime/pool/pooling_allocator.h"
 #include "runtime/traps/stack_limit.h"
 #include "wasm/features.h"
@@ -146,13 +147,21 @@ class Engine {
   // The current epoch (starts at 0).
   uint64_t CurrentEpoch() const;
 
+  // A handle to this engine counted on the calling thread
+  // (engine/shared_ref.h), for what the engine holds per store: stores
+  // made and dropped on several threads then write no shared reference
+  // count. Copies of it are ordinary handles.
+  Engine LocalHandle() const { return Engine(impl_.Local()); }
+
   internal::EngineImpl* impl() const { return impl_.get(); }
   friend bool operator==(const Engine& a, const Engine& b) {
-    return a.impl_ == b.impl_;
+    return a.impl_.get() == b.impl_.get();
   }
 
  private:
-  std::shared_ptr<internal::EngineImpl> impl_;
+  explicit Engine(internal::SharedRef<internal::EngineImpl> impl)
+      : impl_(std::move(impl)) {}
+  internal::SharedRef<internal::EngineImpl> impl_;
 };
 
 }  // namespace kiln

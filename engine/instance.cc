@@ -101,7 +101,7 @@ Result<Instance> InstantiateChecked(StoreOpaque& store, const Module& module,
   if (!rt.ok()) return rt.status();
 
   auto data = std::make_unique<internal::InstanceData>(
-      internal::InstanceData{module, *std::move(rt)});
+      internal::InstanceData{module.LocalHandle(), *std::move(rt)});
   internal::InstanceData* raw = data.get();
   store.impl().instances.push_back(std::move(data));
   raw->instance->set_host_data(raw);  // for Caller::GetExport

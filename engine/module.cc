@@ -43,7 +43,7 @@ absl::StatusOr<Module> ModuleFromCompiled(
     const Engine& engine, std::unique_ptr<wasm::ModuleInfo> info,
     compiler::CompiledModule meta, absl::Span<const uint8_t> code,
     std::shared_ptr<const void> mapping) {
-  auto impl = std::make_shared<internal::ModuleImpl>(engine);
+  auto impl = SharedRef<internal::ModuleImpl>::Make(engine);
   impl->info = std::move(info);
   const wasm::ModuleInfo& m = *impl->info;
   impl->type_ids.reserve(m.types.size());

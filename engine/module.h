@@ -80,15 +80,19 @@ class Module {
   std::optional<uint32_t> FindExport(std::string_view name) const;
 
   internal::ModuleImpl* impl() const { return impl_.get(); }
+  // A handle to this module counted on the calling thread
+  // (engine/shared_ref.h), for what the engine holds per instance. Copies
+  // of it are ordinary handles.
+  Module LocalHandle() const { return Module(impl_.Local()); }
 
  private:
   friend absl::StatusOr<Module> internal::ModuleFromCompiled(
       const Engine& engine, std::unique_ptr<wasm::ModuleInfo> info,
       compiler::CompiledModule meta, absl::Span<const uint8_t> code,
       std::shared_ptr<const void> mapping);
-  explicit Module(std::shared_ptr<internal::ModuleImpl> impl)
+  explicit Module(internal::SharedRef<internal::ModuleImpl> impl)
       : impl_(std::move(impl)) {}
-  std::shared_ptr<internal::ModuleImpl> impl_;
+  internal::SharedRef<internal::ModuleImpl> impl_;
 };
 
 }  // namespace kiln

@@ -6,7 +6,7 @@
 namespace kiln {
 
 StoreOpaque::StoreOpaque(const Engine& engine, const void* data_tag)
-    : engine_(engine),
+    : engine_(engine.LocalHandle()),
       id_(StoreId::Next()),
       data_tag_(data_tag),
       impl_(std::make_unique<internal::StoreImpl>()),

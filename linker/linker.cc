@@ -436,7 +436,7 @@ absl::StatusOr<InstancePreBase> LinkerBase::InstantiatePreBase(
         "than the linker");
   }
   const wasm::ModuleInfo& info = module.info();
-  auto state = std::make_shared<InstancePreBase::State>(
+  auto state = internal::SharedRef<InstancePreBase::State>::Make(
       InstancePreBase::State{module, {}});
   state->items.reserve(info.imports.size());
   const SignatureRegistry& sigs = engine_.signatures();

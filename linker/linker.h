@@ -93,6 +93,12 @@ class InstancePreBase {
   const Module& module() const { return state_->module; }
 
  protected:
+  // A handle counted on the calling thread (engine/shared_ref.h): an async
+  // instantiation holds one, so instantiations on several threads write
+  // no shared reference count.
+  InstancePreBase LocalHandle() const {
+    return InstancePreBase(state_.Local());
+  }
   // Instantiates into `store`. Errors: another engine, an import owned by
   // another store; traps of segments or the start function.
   Result<Instance> Instantiate(StoreOpaque& store) const;
@@ -108,9 +114,10 @@ class InstancePreBase {
     Module module;
     std::vector<Item> items;  // in the module's import order
   };
-  explicit InstancePreBase(std::shared_ptr<const State> s)
+  explicit InstancePreBase(internal::SharedRef<State> s)
       : state_(std::move(s)) {}
-  std::shared_ptr<const State> state_;
+  // Never written after InstantiatePre (shared by copies on any thread).
+  internal::SharedRef<State> state_;
 };
 
 template <typename T = void>
@@ -135,7 +142,8 @@ class InstancePre : public InstancePreBase {
   AsyncCall<Instance> InstantiateAsyncAt(Store<T>& store,
                                          std::string_view where) const {
     return internal::StartAsync<Instance>(
-        store, where, [pre = *this, s = &store]() -> Result<Instance> {
+        store, where,
+        [pre = InstancePre(LocalHandle()), s = &store]() -> Result<Instance> {
           return pre.Instantiate(*s);
         });
   }

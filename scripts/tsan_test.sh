@@ -13,6 +13,7 @@ output_base=${KILN_TSAN_OUTPUT_BASE:-$HOME/.cache/kiln-tsan-output}
 bazel --output_base="$output_base" --max_idle_secs=300 test --config=tsan \
   --nocache_test_results \
   --test_env=TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/concurrency/tsan_suppressions.txt" \
+  //engine:shared_ref_test \
   //runtime/pool:pooling_allocator_test \
   //tests/async:async_test \
   //tests/concurrency:all \
