@@ -1,8 +1,9 @@
 // The decoder and validator with proposals on and off (wasm/features.def):
-// tail calls and extended constant expressions.
+// tail calls, extended constant expressions and relaxed SIMD.
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "wasm/decoder.h"
@@ -114,6 +115,81 @@ TEST(FeaturesValidationTest, ExtendedConstOffAndTypeErrors) {
   ASSERT_FALSE(bad_op.ok());
   EXPECT_THAT(bad_op.status().message(),
               HasSubstr("constant expression required"));
+}
+
+constexpr char kRelaxedSimd[] = R"(
+  (module
+    (func (param v128 v128 v128) (result v128)
+      (f32x4.relaxed_madd (local.get 0) (local.get 1)
+        (i32x4.dot_i8x16_i7x16_add_s (local.get 0) (local.get 1)
+                                              (local.get 2)))))
+)";
+
+TEST(FeaturesValidationTest, RelaxedSimdOnByDefault) {
+  auto m = Decode(Wat(kRelaxedSimd));
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_TRUE((*m)->features.relaxed_simd);
+}
+
+TEST(FeaturesValidationTest, RelaxedSimdOffNamesTheOpcodeAndOffset) {
+  const std::vector<uint8_t> bytes = Wat(kRelaxedSimd);
+  Features f;
+  f.relaxed_simd = false;
+  auto m = Decode(bytes, f);
+  ASSERT_FALSE(m.ok());
+  // The first relaxed opcode in the body is the dot (operands first): its
+  // 0xfd prefix byte, followed by the LEB 0x93 0x02 (0x113).
+  size_t at = 0;
+  for (size_t i = 0; i + 2 < bytes.size(); ++i) {
+    if (bytes[i] == 0xfd && bytes[i + 1] == 0x93 && bytes[i + 2] == 0x02) {
+      at = i;
+      break;
+    }
+  }
+  ASSERT_NE(at, 0u);
+  EXPECT_THAT(m.status().message(),
+              HasSubstr("i32x4.relaxed_dot_i8x16_i7x16_add_s requires the "
+                        "relaxed-simd feature, which is disabled "
+                        "(Config::wasm_features.relaxed_simd)"));
+  EXPECT_THAT(m.status().message(),
+              HasSubstr(absl::StrFormat("at byte 0x%x", at)));
+}
+
+// Every relaxed opcode, types checked: the three-operand ones take three
+// v128s, and an i32 operand is a type mismatch.
+TEST(FeaturesValidationTest, RelaxedSimdTypes) {
+  auto ok = Decode(Wat(R"(
+    (module
+      (func (param v128 v128 v128)
+        (drop (i8x16.relaxed_swizzle (local.get 0) (local.get 1)))
+        (drop (i32x4.relaxed_trunc_f32x4_s (local.get 0)))
+        (drop (i32x4.relaxed_trunc_f32x4_u (local.get 0)))
+        (drop (i32x4.relaxed_trunc_f64x2_s_zero (local.get 0)))
+        (drop (i32x4.relaxed_trunc_f64x2_u_zero (local.get 0)))
+        (drop (f32x4.relaxed_nmadd (local.get 0) (local.get 1) (local.get 2)))
+        (drop (f64x2.relaxed_madd (local.get 0) (local.get 1) (local.get 2)))
+        (drop (f64x2.relaxed_nmadd (local.get 0) (local.get 1) (local.get 2)))
+        (drop (i8x16.relaxed_laneselect (local.get 0) (local.get 1) (local.get 2)))
+        (drop (i16x8.relaxed_laneselect (local.get 0) (local.get 1) (local.get 2)))
+        (drop (i32x4.relaxed_laneselect (local.get 0) (local.get 1) (local.get 2)))
+        (drop (i64x2.relaxed_laneselect (local.get 0) (local.get 1) (local.get 2)))
+        (drop (f32x4.relaxed_min (local.get 0) (local.get 1)))
+        (drop (f32x4.relaxed_max (local.get 0) (local.get 1)))
+        (drop (f64x2.relaxed_min (local.get 0) (local.get 1)))
+        (drop (f64x2.relaxed_max (local.get 0) (local.get 1)))
+        (drop (i16x8.relaxed_q15mulr_s (local.get 0) (local.get 1)))
+        (drop (i16x8.dot_i8x16_i7x16_s (local.get 0) (local.get 1)))))
+  )"));
+  EXPECT_TRUE(ok.ok()) << ok.status();
+  auto bytes = WatToBinary(R"(
+    (module
+      (func (param v128 v128) (result v128)
+        (f64x2.relaxed_madd (local.get 0) (local.get 1) (i32.const 1))))
+  )");
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  auto bad = Decode(*bytes);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("type mismatch"));
 }
 
 }  // namespace

@@ -135,7 +135,9 @@ constexpr std::array<Opcode, N> MakeLookup() {
 }
 inline constexpr std::array<Opcode, 256> kLookup00 = MakeLookup<0x00, 256>();
 inline constexpr std::array<Opcode, 32> kLookupFC = MakeLookup<0xfc, 32>();
-inline constexpr std::array<Opcode, 256> kLookupFD = MakeLookup<0xfd, 256>();
+// 0xFD codes run to 0x113 (relaxed SIMD).
+inline constexpr std::array<Opcode, 0x114> kLookupFD =
+    MakeLookup<0xfd, 0x114>();
 
 }  // namespace internal
 
@@ -156,7 +158,8 @@ inline Opcode LookupOpcode(uint8_t prefix, uint32_t code) {
     case 0xfc:
       return code < 32 ? internal::kLookupFC[code] : Opcode::kInvalid;
     case 0xfd:
-      return code < 256 ? internal::kLookupFD[code] : Opcode::kInvalid;
+      return code < internal::kLookupFD.size() ? internal::kLookupFD[code]
+                                                : Opcode::kInvalid;
     default:
       return Opcode::kInvalid;
   }

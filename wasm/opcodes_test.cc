@@ -19,14 +19,23 @@ TEST(OpcodesTest, LookupRoundTripsAndCodesAreUnique) {
   }
   EXPECT_EQ(LookupOpcode(0x00, 0x06), Opcode::kInvalid);  // try (not 2.0)
   EXPECT_EQ(LookupOpcode(0xfd, 0x9a), Opcode::kInvalid);  // reserved
-  EXPECT_EQ(LookupOpcode(0xfd, 0x100), Opcode::kInvalid);  // relaxed SIMD
+  EXPECT_EQ(LookupOpcode(0xfd, 0x100), Opcode::kI8X16RelaxedSwizzle);
+  EXPECT_EQ(LookupOpcode(0xfd, 0x113), Opcode::kI32X4RelaxedDotI8X16I7X16AddS);
+  EXPECT_EQ(LookupOpcode(0xfd, 0x114), Opcode::kInvalid);  // bf16 dot (dropped)
+  EXPECT_EQ(LookupOpcode(0xfd, 0xffffffff), Opcode::kInvalid);
   EXPECT_EQ(LookupOpcode(0xfe, 0x00), Opcode::kInvalid);  // threads
 }
 
 TEST(OpcodesTest, Counts) {
-  int single = 0, fc = 0, fd = 0;
+  int single = 0, fc = 0, fd = 0, relaxed = 0;
   for (int i = 0; i < kNumOpcodes; ++i) {
-    switch (GetOpcodeInfo(static_cast<Opcode>(i)).prefix) {
+    const OpcodeInfo& info = GetOpcodeInfo(static_cast<Opcode>(i));
+    if (info.feature == Feature::k_relaxed_simd) {
+      EXPECT_EQ(info.prefix, 0xfd) << info.name;
+      ++relaxed;
+      continue;
+    }
+    switch (info.prefix) {
       case 0x00: ++single; break;
       case 0xfc: ++fc; break;
       case 0xfd: ++fd; break;
@@ -36,6 +45,7 @@ TEST(OpcodesTest, Counts) {
                            // + ref.null/is_null/func + return_call(_indirect)
   EXPECT_EQ(fc, 18);       // trunc_sat 8 + bulk memory/table 10
   EXPECT_EQ(fd, 236);      // all of 128-bit SIMD
+  EXPECT_EQ(relaxed, 20);  // relaxed SIMD (0xfd 0x100-0x113)
 }
 
 char Letter(const std::string& t) {
@@ -77,7 +87,10 @@ std::string Expected(const std::string& name) {
                              : (ty == "i64x2" ? 'l' : 'i');
     return std::string("s_") + lane;
   }
-  if (op == "bitselect") return "s_sss";
+  if (op == "bitselect" || op == "relaxed_madd" || op == "relaxed_nmadd" ||
+      op == "relaxed_laneselect" || op == "relaxed_dot_i8x16_i7x16_add_s") {
+    return "s_sss";
+  }
   if (kUnary.count(op)) return std::string(1, r) + "_" + r;
   if (kCompare.count(op)) {
     return r == 's' ? "s_ss" : std::string("i_") + r + r;
@@ -87,7 +100,7 @@ std::string Expected(const std::string& name) {
     // rest (arith, narrow, extmul, dot, swizzle, q15mulr, avgr...) two.
     static const std::set<std::string> kVecUnaryPrefixes = {
         "extend_", "extadd_", "convert_", "trunc_sat_", "demote_",
-        "promote_"};
+        "promote_", "relaxed_trunc_"};
     for (const std::string& p : kVecUnaryPrefixes) {
       if (op.rfind(p, 0) == 0) return "s_s";
     }

@@ -186,6 +186,21 @@ std::optional<Bits128> EvaluateVector(Opcode op, Type shape, uint8_t code,
         return static_cast<uint64_t>(Clamp((p + 0x4000) >> 15, -32768, 32767));
       });
       break;
+    case Opcode::kX86Pmulhrsw:  // lanes() wraps 0x8000 * 0x8000 to 0x8000
+      lanes([&](int k) {
+        return static_cast<uint64_t>((a.GetS(16, k) * b.GetS(16, k) + 0x4000) >> 15);
+      });
+      break;
+    case Opcode::kX86Pshufb:
+      for (int k = 0; k < 16; ++k) r.b[k] = b.b[k] & 0x80 ? 0 : a.b[b.b[k] & 15];
+      break;
+    case Opcode::kX86Pmaddubsw:
+      for (int k = 0; k < 8; ++k) {
+        int64_t v = a.GetS(8, 2 * k) * static_cast<int64_t>(b.Get(8, 2 * k)) +
+                    a.GetS(8, 2 * k + 1) * static_cast<int64_t>(b.Get(8, 2 * k + 1));
+        r.Set(16, k, static_cast<uint64_t>(Clamp(v, -32768, 32767)));
+      }
+      break;
     case Opcode::kVishl: case Opcode::kVushr: case Opcode::kVsshr: {
       const int sh = static_cast<int>(s1 % bits);
       lanes([&](int k) {

@@ -17,6 +17,7 @@ struct VectorOp {
   ir::Opcode op;
   Type shape;
   uint8_t code = 0;  // IntCC / FloatCC
+  bool swap = false;  // the IR takes the two wasm operands in reverse order
 };
 
 // The wasm -> IR table for operations that are one IR instruction with the
@@ -41,6 +42,9 @@ std::optional<VectorOp> MapOp(Opcode op) {
 #define KILN_FCMP(W, SHAPE, CC) \
   case Opcode::k##W:            \
     return VectorOp{I::kVfcmp, SHAPE, fcc(F::k##CC)};
+#define KILN_OP_SWAPPED(W, OP, SHAPE) \
+  case Opcode::k##W:                   \
+    return VectorOp{I::k##OP, SHAPE, 0, true};
     KILN_OP(I8X16Swizzle, Swizzle, i8)
     KILN_OP(I8X16Splat, Splat, i8) KILN_OP(I16X8Splat, Splat, i16)
     KILN_OP(I32X4Splat, Splat, i32) KILN_OP(I64X2Splat, Splat, i64)
@@ -177,9 +181,30 @@ std::optional<VectorOp> MapOp(Opcode op) {
     KILN_OP(I32X4TruncSatF64X2UZero, FcvtToUintSatZero, f64)
     KILN_OP(F32X4DemoteF64X2Zero, Fvdemote, f64)
     KILN_OP(F64X2PromoteLowF32X4, FvpromoteLow, f32)
+    // Relaxed SIMD: the x86 instruction's result where the proposal
+    // permits it (codegen/ir/opcodes.def, the x86_* rows), else the
+    // deterministic operation. Fixed per engine build, never per CPU, so
+    // one engine gives the same result on every run.
+    KILN_OP(I8X16RelaxedSwizzle, X86Pshufb, i8)
+    // The saturating truncations: testsuite/proposals/relaxed-simd (before
+    // upstream relaxed-simd PR #131) accepts only them for NaN and overflow,
+    // not cvttps2dq's 0x80000000.
+    KILN_OP(I32X4RelaxedTruncF32X4S, VfcvtToSintSat, f32)
+    KILN_OP(I32X4RelaxedTruncF32X4U, VfcvtToUintSat, f32)
+    KILN_OP(I32X4RelaxedTruncF64X2SZero, FcvtToSintSatZero, f64)
+    KILN_OP(I32X4RelaxedTruncF64X2UZero, FcvtToUintSatZero, f64)
+    KILN_OP(I16X8RelaxedQ15mulrS, X86Pmulhrsw, i16)
+    KILN_OP(I16X8RelaxedDotI8X16I7X16S, X86Pmaddubsw, i8)
+    // relaxed_min/max(a, b) as x86's minps/maxps a, b (b where either is
+    // NaN or both are zero) = fmin/fmax_pseudo b, a.
+    KILN_OP_SWAPPED(F32X4RelaxedMin, FminPseudo, f32)
+    KILN_OP_SWAPPED(F64X2RelaxedMin, FminPseudo, f64)
+    KILN_OP_SWAPPED(F32X4RelaxedMax, FmaxPseudo, f32)
+    KILN_OP_SWAPPED(F64X2RelaxedMax, FmaxPseudo, f64)
 #undef KILN_OP
 #undef KILN_ICMP
 #undef KILN_FCMP
+#undef KILN_OP_SWAPPED
     default:
       return std::nullopt;
   }
@@ -201,10 +226,39 @@ ir::Value EmitSimd(ir::FunctionBuilder& b, ir::Function& f, Opcode op,
                    absl::Span<const ir::Value> args, uint8_t lane) {
   switch (op) {
     // (v1 & c) | (v2 & ~c): the IR puts the mask first, as Cranelift.
+    // relaxed_laneselect may take the lane's top bit instead: bitselect is
+    // its deterministic form (pblendvb would pin the mask to xmm0).
     case Opcode::kV128BitSelect:
+    case Opcode::kI8X16RelaxedLaneselect:
+    case Opcode::kI16X8RelaxedLaneselect:
+    case Opcode::kI32X4RelaxedLaneselect:
+    case Opcode::kI64X2RelaxedLaneselect:
       if (args.size() != 3) return ir::Value();
       return EmitVector(b, f, ir::Opcode::kBitselect, Type::kV128,
                         {args[2], args[0], args[1]});
+    // Unfused a * b + c and c - a * b (the proposal allows either rounding).
+    case Opcode::kF32X4RelaxedMadd: case Opcode::kF64X2RelaxedMadd:
+    case Opcode::kF32X4RelaxedNmadd: case Opcode::kF64X2RelaxedNmadd: {
+      if (args.size() != 3) return ir::Value();
+      const Type shape = op == Opcode::kF32X4RelaxedMadd ||
+                                 op == Opcode::kF32X4RelaxedNmadd
+                             ? Type::kF32X4
+                             : Type::kF64X2;
+      ir::Value p = EmitVector(b, f, ir::Opcode::kVfmul, shape,
+                               {args[0], args[1]});
+      return op == Opcode::kF32X4RelaxedMadd || op == Opcode::kF64X2RelaxedMadd
+                 ? EmitVector(b, f, ir::Opcode::kVfadd, shape, {p, args[2]})
+                 : EmitVector(b, f, ir::Opcode::kVfsub, shape, {args[2], p});
+    }
+    // The i16 dot (pmaddubsw), its pairs added to i32 (pmaddwd), plus c.
+    case Opcode::kI32X4RelaxedDotI8X16I7X16AddS: {
+      if (args.size() != 3) return ir::Value();
+      ir::Value dot = EmitVector(b, f, ir::Opcode::kX86Pmaddubsw, Type::kI8X16,
+                                 {args[0], args[1]});
+      ir::Value sum = EmitVector(b, f, ir::Opcode::kSwidenAddPairwise,
+                                 Type::kI16X8, {dot});
+      return EmitVector(b, f, ir::Opcode::kViadd, Type::kI32X4, {sum, args[2]});
+    }
     // Signed narrow lanes: zero-extending extractlane + sextend, as
     // Cranelift (extractlane.i8x16 + sextend).
     case Opcode::kI8X16ExtractLaneS:
@@ -219,6 +273,10 @@ ir::Value EmitSimd(ir::FunctionBuilder& b, ir::Function& f, Opcode op,
   }
   std::optional<VectorOp> m = MapOp(op);
   if (!m) return ir::Value();
+  if (m->swap) {
+    if (args.size() != 2) return ir::Value();
+    return EmitVector(b, f, m->op, m->shape, {args[1], args[0]});
+  }
   return EmitVector(b, f, m->op, m->shape, args, ir::VectorHasLane(m->op) ? lane : 0,
                     m->code);
 }

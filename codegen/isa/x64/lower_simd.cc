@@ -471,6 +471,10 @@ absl::Status SimdLowerer::Run() {
       break;
     }
     case O::kSdotPairwise: bin(I::kIdPmaddwd); break;
+    // The x86_* rows: one instruction each (pmaddubsw reads dst unsigned).
+    case O::kX86Pshufb: bin(I::kIdPshufb); break;
+    case O::kX86Pmulhrsw: bin(I::kIdPmulhrsw); break;
+    case O::kX86Pmaddubsw: r = Bin(I::kIdPmaddubsw, A(1), A(0)); break;
     case O::kSwidenAddPairwise:
       r = shape_ == Type::kI8X16 ? Bin(I::kIdPmaddubsw, Splat8(1), A(0))
                                  : Bin(I::kIdPmaddwd, A(0), Splat16(1));
