@@ -26,9 +26,11 @@
 #define KILN_CODEGEN_ISA_VCODE_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "codegen/isa/reg.h"
 
@@ -162,6 +164,26 @@ class VCode {
   std::vector<VReg> vreg_list_;  // block params and edge args
   uint32_t current_block_ = ~0u;
 };
+
+// Operands every ISA's builder gives the same shape.
+// `vals[k]` used in fixed register `regs[k]` (a return's values).
+std::vector<Operand> FixedUses(absl::Span<const VReg> vals,
+                               absl::Span<const PReg> regs);
+// A call's: the callee address (`callee`, kInvalidVReg for a known
+// callee), the arguments in their registers, the results in theirs.
+std::vector<Operand> CallOperands(VReg callee, absl::Span<const VReg> args,
+                                  absl::Span<const PReg> arg_regs,
+                                  absl::Span<const VReg> rets,
+                                  absl::Span<const PReg> ret_regs);
+
+// --- Printing (DumpVCode, `test compile ... vcode` filetests).
+// One instruction: "name.size[.suffix] vA vB ... [#imm]".
+std::string InstText(absl::string_view name, int size, absl::string_view suffix,
+                     absl::Span<const Operand> ops, int64_t imm);
+// The function: each block with its parameters, its instructions (one
+// line each, formatted by `inst`), its edges with their arguments.
+std::string PrintVCode(const VCode& vcode,
+                       const std::function<std::string(uint32_t)>& inst);
 
 }  // namespace kiln::isa
 

@@ -1,5 +1,10 @@
 #include "codegen/trampolines/layout.h"
 
+#include <memory>
+#include <utility>
+
+#include "runtime/code/asmjit_code.h"
+
 namespace kiln::trampolines {
 
 bool IsFloatClass(wasm::ValType t) {
@@ -36,6 +41,30 @@ absl::StatusOr<Layout> ComputeLayout(const wasm::FuncType& type, bool v128) {
   }
   layout.stack_slots = static_cast<int>(placer.stack_slots());
   return layout;
+}
+
+ArrayCallFrame ComputeArrayCallFrame(const wasm::FuncType& type,
+                                     const Layout& layout) {
+  ArrayCallFrame f;
+  f.stack_bytes = abi::HostCallConv::kStackSlotSize * layout.stack_slots;
+  if (layout.has_ret_area) {
+    f.ret_offsets = abi::ReturnAreaOffsets(
+        type.results,
+        [](wasm::ValType t) { return t == wasm::ValType::kV128; },
+        &f.ret_area_bytes);
+  }
+  f.size = (f.stack_bytes + f.ret_area_bytes + 15) & ~15;
+  return f;
+}
+
+absl::StatusOr<Trampoline> PublishTrampoline(asmjit::CodeHolder& code) {
+  absl::StatusOr<std::unique_ptr<runtime::CodeMemory>> memory =
+      runtime::PublishAsmjitCode(code);
+  if (!memory.ok()) return memory.status();
+  Trampoline t;
+  t.entry = (*memory)->base();
+  t.memory = *std::move(memory);
+  return t;
 }
 
 }  // namespace kiln::trampolines

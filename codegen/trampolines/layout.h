@@ -4,9 +4,13 @@
 #ifndef KILN_CODEGEN_TRAMPOLINES_LAYOUT_H_
 #define KILN_CODEGEN_TRAMPOLINES_LAYOUT_H_
 
+#include <asmjit/core.h>
+
+#include <cstdint>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "codegen/trampolines/trampolines.h"
 #include "runtime/abi/call_conv.h"
 #include "wasm/types.h"
 
@@ -28,6 +32,23 @@ bool IsFloatClass(wasm::ValType t);
 // anywhere without `v128`.
 absl::StatusOr<Layout> ComputeLayout(const wasm::FuncType& type,
                                      bool v128 = false);
+
+// The array-call trampoline's outgoing area, at the stack pointer while
+// it calls: the callee's stack arguments, then the multi-value return
+// area (abi::ReturnAreaOffsets, as the callee's code writes it).
+struct ArrayCallFrame {
+  int32_t stack_bytes = 0;  // outgoing stack arguments
+  // Each result's offset from the start of the return area (which is at
+  // stack_bytes); empty without a return area.
+  std::vector<int32_t> ret_offsets;
+  int32_t ret_area_bytes = 0;
+  int32_t size = 0;  // stack_bytes + ret_area_bytes, rounded up to 16
+};
+ArrayCallFrame ComputeArrayCallFrame(const wasm::FuncType& type,
+                                     const Layout& layout);
+
+// Publishes an assembled trampoline in executable memory.
+absl::StatusOr<Trampoline> PublishTrampoline(asmjit::CodeHolder& code);
 
 }  // namespace kiln::trampolines
 

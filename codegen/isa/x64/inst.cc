@@ -183,9 +183,7 @@ void Builder::BrTable(VReg index, uint32_t default_block, absl::Span<const uint3
   for (uint32_t t : targets) f_->vcode.AddEdge(t, {});
 }
 void Builder::Ret(absl::Span<const VReg> vals, absl::Span<const PReg> regs) {
-  std::vector<Operand> ops;
-  for (size_t k = 0; k < vals.size(); ++k) ops.push_back(Operand::Use(vals[k]).Fixed(regs[k]));
-  Emit(Make(Op::kRet), ops);
+  Emit(Make(Op::kRet), FixedUses(vals, regs));
 }
 void Builder::Trap(abi::TrapCode code) {
   Emit(Make(Op::kTrap, 8, 0, static_cast<int64_t>(code)), {});
@@ -198,19 +196,14 @@ void Builder::TrapIf(Cond cc, abi::TrapCode code) {
 void Builder::CallKnown(RelocKind kind, uint32_t index, absl::Span<const VReg> args,
                         absl::Span<const PReg> arg_regs, absl::Span<const VReg> rets,
                         absl::Span<const PReg> ret_regs, RegSet clobbers) {
-  std::vector<Operand> ops;
-  for (size_t k = 0; k < args.size(); ++k) ops.push_back(Operand::Use(args[k]).Fixed(arg_regs[k]));
-  for (size_t k = 0; k < rets.size(); ++k) ops.push_back(Operand::Def(rets[k]).Fixed(ret_regs[k]));
+  const std::vector<Operand> ops = CallOperands(kInvalidVReg, args, arg_regs, rets, ret_regs);
   Emit(Make(Op::kCallKnown, 8, static_cast<uint8_t>(kind), index), ops, nullptr, clobbers);
 }
 void Builder::CallInd(VReg target, absl::Span<const VReg> args, absl::Span<const PReg> arg_regs,
                       absl::Span<const VReg> rets, absl::Span<const PReg> ret_regs,
                       RegSet clobbers) {
-  std::vector<Operand> ops;
-  ops.push_back(Operand::Use(target));
-  for (size_t k = 0; k < args.size(); ++k) ops.push_back(Operand::Use(args[k]).Fixed(arg_regs[k]));
-  for (size_t k = 0; k < rets.size(); ++k) ops.push_back(Operand::Def(rets[k]).Fixed(ret_regs[k]));
-  Emit(Make(Op::kCallInd), ops, nullptr, clobbers);
+  Emit(Make(Op::kCallInd), CallOperands(target, args, arg_regs, rets, ret_regs), nullptr,
+       clobbers);
 }
 void Builder::ReturnCallKnown(RelocKind kind, uint32_t index, absl::Span<const VReg> args,
                               absl::Span<const PReg> arg_regs) {
@@ -292,12 +285,7 @@ void Builder::XmmMinMax(bool is_max, VReg lhs, VReg rhs_dst, int size) {
 
 std::string InstToString(const MachFunction& f, uint32_t i) {
   const Inst& inst = f.insts[i];
-  std::string s = absl::StrCat(OpName(inst.op), ".", inst.size);
-  for (const Operand& op : f.vcode.operands(i)) {
-    absl::StrAppend(&s, " v", op.vreg);
-  }
-  if (inst.imm != 0) absl::StrAppend(&s, " #", inst.imm);
-  return s;
+  return InstText(OpName(inst.op), inst.size, "", f.vcode.operands(i), inst.imm);
 }
 
 }  // namespace kiln::isa::x64

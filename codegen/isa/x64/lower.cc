@@ -891,30 +891,7 @@ absl::StatusOr<MachFunction> Lower(const ir::Function& f, const CompileContext& 
 }
 
 std::string PrintMachFunction(const MachFunction& f) {
-  std::string s;
-  const VCode& vc = f.vcode;
-  for (uint32_t b = 0; b < vc.num_blocks(); ++b) {
-    absl::StrAppend(&s, "block", b);
-    auto params = vc.params(b);
-    if (!params.empty()) {
-      absl::StrAppend(&s, "(");
-      for (size_t k = 0; k < params.size(); ++k) {
-        absl::StrAppend(&s, k ? ", " : "", "v", params[k]);
-      }
-      absl::StrAppend(&s, ")");
-    }
-    absl::StrAppend(&s, ":\n");
-    for (uint32_t i = vc.block(b).inst_begin; i < vc.block(b).inst_end; ++i) {
-      absl::StrAppend(&s, "  ", InstToString(f, i), "\n");
-    }
-    for (const VCode::Edge& e : vc.succs(b)) {
-      absl::StrAppend(&s, "  -> block", e.block, "(");
-      auto args = vc.edge_args(e);
-      for (size_t k = 0; k < args.size(); ++k) absl::StrAppend(&s, k ? ", " : "", "v", args[k]);
-      absl::StrAppend(&s, ")\n");
-    }
-  }
-  return s;
+  return PrintVCode(f.vcode, [&f](uint32_t i) { return InstToString(f, i); });
 }
 
 }  // namespace kiln::isa::x64

@@ -25,16 +25,6 @@ int FloatArg(int i) { return Conv::kFloatArgRegs[i]; }
 a64::GpX IntRet() { return a64::x(Conv::kIntRetRegs[0]); }
 int FloatRet() { return Conv::kFloatRetRegs[0]; }
 
-absl::StatusOr<Trampoline> Finish(asmjit::CodeHolder& code) {
-  absl::StatusOr<std::unique_ptr<runtime::CodeMemory>> memory =
-      runtime::PublishAsmjitCode(code);
-  if (!memory.ok()) return memory.status();
-  Trampoline t;
-  t.entry = (*memory)->base();
-  t.memory = *std::move(memory);
-  return t;
-}
-
 }  // namespace
 
 absl::StatusOr<Trampoline> CompileArrayCall(const wasm::FuncType& type) {
@@ -42,9 +32,9 @@ absl::StatusOr<Trampoline> CompileArrayCall(const wasm::FuncType& type) {
   if (!layout_or.ok()) return layout_or.status();
   const Layout& layout = *layout_or;
   const int nres = static_cast<int>(type.results.size());
-  const int32_t stack_bytes = Conv::kStackSlotSize * layout.stack_slots;
-  const int32_t ret_area_bytes = layout.has_ret_area ? 8 * nres : 0;
-  const int32_t frame = (stack_bytes + ret_area_bytes + 15) & ~15;
+  const ArrayCallFrame af = ComputeArrayCallFrame(type, layout);
+  const int32_t stack_bytes = af.stack_bytes;
+  const int32_t frame = af.size;
   if (frame >= 4096) {
     return absl::UnimplementedError("aarch64 array-call trampoline: too many arguments");
   }
@@ -108,15 +98,22 @@ absl::StatusOr<Trampoline> CompileArrayCall(const wasm::FuncType& type) {
     }
   } else if (nres > 1) {
     for (int k = 0; k < nres; ++k) {
-      a.ldr(a64::x16, a64::ptr(a64::sp, stack_bytes + 8 * k));
-      a.str(a64::x16, a64::ptr(values, static_cast<int32_t>(kValRawSize * k)));
+      const a64::Mem from = a64::ptr(a64::sp, stack_bytes + af.ret_offsets[k]);
+      const a64::Mem to = a64::ptr(values, static_cast<int32_t>(kValRawSize * k));
+      if (type.results[k] == wasm::ValType::kV128) {
+        a.ldr(a64::v(16), from);
+        a.str(a64::v(16), to);
+      } else {
+        a.ldr(a64::x16, from);
+        a.str(a64::x16, to);
+      }
     }
   }
   a.mov(a64::sp, a64::x29);
   a.ldp(values, target, a64::ptr(a64::sp, 16));
   a.ldp(a64::x29, a64::x30, a64::ptr_post(a64::sp, 32));
   a.ret(a64::x30);
-  return Finish(code);
+  return PublishTrampoline(code);
 }
 
 absl::StatusOr<Trampoline> CompileWasmToHost(const wasm::FuncType& type,
@@ -191,7 +188,7 @@ absl::StatusOr<Trampoline> CompileWasmToHost(const wasm::FuncType& type,
   a.mov(a64::sp, a64::x29);
   a.ldp(a64::x29, a64::x30, a64::ptr_post(a64::sp, 16));
   a.ret(a64::x30);
-  return Finish(code);
+  return PublishTrampoline(code);
 }
 
 }  // namespace kiln::trampolines

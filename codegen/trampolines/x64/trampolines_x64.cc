@@ -24,16 +24,6 @@ ax::Xmm FloatArg(int i) { return ax::xmm(Conv::kFloatArgRegs[i]); }
 ax::Gp IntRet() { return ax::gpq(Conv::kIntRetRegs[0]); }
 ax::Xmm FloatRet() { return ax::xmm(Conv::kFloatRetRegs[0]); }
 
-absl::StatusOr<Trampoline> Finish(asmjit::CodeHolder& code) {
-  absl::StatusOr<std::unique_ptr<runtime::CodeMemory>> memory =
-      runtime::PublishAsmjitCode(code);
-  if (!memory.ok()) return memory.status();
-  Trampoline t;
-  t.entry = (*memory)->base();
-  t.memory = *std::move(memory);
-  return t;
-}
-
 }  // namespace
 
 absl::StatusOr<Trampoline> CompileArrayCall(const wasm::FuncType& type) {
@@ -41,14 +31,10 @@ absl::StatusOr<Trampoline> CompileArrayCall(const wasm::FuncType& type) {
   if (!layout_or.ok()) return layout_or.status();
   const Layout& layout = *layout_or;
   const int nres = static_cast<int>(type.results.size());
-  const int32_t stack_bytes = Conv::kStackSlotSize * layout.stack_slots;
-  int32_t ret_area_bytes = 0;
-  const std::vector<int32_t> ret_offsets = abi::ReturnAreaOffsets(
-      type.results,
-      [](wasm::ValType t) { return t == wasm::ValType::kV128; },
-      &ret_area_bytes);
-  if (!layout.has_ret_area) ret_area_bytes = 0;
-  const int32_t frame = (stack_bytes + ret_area_bytes + 15) & ~15;
+  const ArrayCallFrame af = ComputeArrayCallFrame(type, layout);
+  const int32_t stack_bytes = af.stack_bytes;
+  const std::vector<int32_t>& ret_offsets = af.ret_offsets;
+  const int32_t frame = af.size;
 
   asmjit::CodeHolder code;
   code.init(asmjit::Environment::host());
@@ -128,7 +114,7 @@ absl::StatusOr<Trampoline> CompileArrayCall(const wasm::FuncType& type) {
   a.pop(values);
   a.pop(ax::rbp);
   a.ret();
-  return Finish(code);
+  return PublishTrampoline(code);
 }
 
 absl::StatusOr<Trampoline> CompileWasmToHost(const wasm::FuncType& type,
@@ -196,7 +182,7 @@ absl::StatusOr<Trampoline> CompileWasmToHost(const wasm::FuncType& type,
   }
   a.leave();
   a.ret();
-  return Finish(code);
+  return PublishTrampoline(code);
 }
 
 }  // namespace kiln::trampolines
