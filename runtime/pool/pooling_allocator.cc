@@ -123,7 +123,25 @@ std::optional<uint32_t> PoolingAllocator::Pop(Shard& shard) {
   }
 }
 
-uint32_t PoolingAllocator::DrainDirty(Shard& shard) {
+uint32_t PoolingAllocator::DrainDirty(Shard& shard, bool wait) {
+  // One thread gives pages back at a time. Two threads zapping pages of
+  // one process at once make the kernel flush the whole TLB of every CPU
+  // the process runs on, by IPI, at the end of each call (tlb_finish_mmu:
+  // "parallel PTE batching threads"): on 2 threads that was the largest
+  // cost that grew with the second thread. A release that finds another
+  // drain running leaves its batch for later (the next release, or an
+  // acquire that finds no free slot, which waits here).
+  if (wait) {
+    decommit_mu_.Lock();
+  } else if (!decommit_mu_.TryLock()) {
+    return 0;
+  }
+  const uint32_t n = DrainDirtyLocked(shard);
+  decommit_mu_.Unlock();
+  return n;
+}
+
+uint32_t PoolingAllocator::DrainDirtyLocked(Shard& shard) {
   draining_.fetch_add(1);
   // Take the whole dirty stack.
   uint64_t head = shard.dirty_head.load(std::memory_order_acquire);
@@ -324,7 +342,7 @@ absl::StatusOr<uint32_t> PoolingAllocator::AcquireSlot() {
     uint32_t dirty = 0;
     for (uint32_t k = 0; k < num_shards_; ++k) {
       Shard& shard = shards_[(home_index + k) % num_shards_];
-      drained += DrainDirty(shard);
+      drained += DrainDirty(shard, /*wait=*/true);
       dirty += shard.dirty_count.load();
     }
     if (drained != 0) continue;
@@ -367,7 +385,7 @@ void PoolingAllocator::ReleaseSlot(uint32_t slot) {
   // stack holds (a drain subtracts what it took).
   const uint32_t dirty = home.dirty_count.fetch_add(1) + 1;
   PushChain(home.dirty_head, slot, slot, std::memory_order_release);
-  if (dirty >= config_.decommit_batch_size) DrainDirty(home);
+  if (dirty >= config_.decommit_batch_size) DrainDirty(home, /*wait=*/false);
 }
 
 void PoolingAllocator::ResetInstanceBlock(uint32_t slot) {
