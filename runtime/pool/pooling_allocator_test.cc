@@ -224,5 +224,32 @@ TEST(PoolingAllocatorTest, ConcurrentReleasesDrainOneBatchAtATime) {
   for (uint32_t slot : slots) pool->ReleaseSlot(slot);
 }
 
+// A batch of more than the 2 GiB one process_madvise call takes (8 slots of
+// 512 MiB memories): given back in chunks, every slot comes back zeroed.
+TEST(PoolingAllocatorTest, BatchesLargerThanOneCallComeBackZeroed) {
+  constexpr uint64_t kPages = 8192;  // 512 MiB
+  constexpr uint64_t kBytes = kPages * LinearMemory::kWasmPageSize;
+  PoolingConfig c = SmallConfig(8);
+  c.max_memory_size = kBytes;
+  c.decommit_batch_size = 8;
+  auto pool = *PoolingAllocator::Create(c);
+  for (int round = 0; round < 2; ++round) {
+    std::vector<uint32_t> slots;
+    for (int i = 0; i < 8; ++i) {
+      const uint32_t slot = *pool->AcquireSlot();
+      MemoryStorage storage;
+      InPlaceMemory memory(*pool->AcquireMemory(&storage, slot, 0, kPages,
+                                                std::nullopt, nullptr, 0));
+      for (uint64_t at : {uint64_t{0}, kBytes / 2, kBytes - 1}) {
+        ASSERT_EQ(memory->base()[at], 0) << "slot " << slot << " at " << at;
+        memory->base()[at] = 0x77;
+      }
+      pool->RecordMemorySize(slot, 0, memory->size_bytes());
+      slots.push_back(slot);
+    }
+    for (uint32_t slot : slots) pool->ReleaseSlot(slot);  // 4 GiB batch
+  }
+}
+
 }  // namespace
 }  // namespace kiln::runtime
