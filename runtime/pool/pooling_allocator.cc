@@ -37,6 +37,11 @@ constexpr uint64_t kMaxShards = 64;
 
 // Ranges given back per process_madvise call (below UIO_MAXIOV).
 constexpr size_t kDecommitChunk = 256;
+// Bytes given back per process_madvise call: the kernel takes at most
+// MAX_RW_COUNT (just under 2 GiB) of an iovec array and reports the rest
+// as not done, and batches of large memories reach that (64 slots of a
+// 16 MiB memory is 1 GiB; a batch left by a busy drain grows past 64).
+constexpr uint64_t kDecommitChunkBytes = uint64_t{1} << 30;
 
 }  // namespace
 
@@ -77,7 +82,16 @@ void PoolingAllocator::Decommit(const iovec* ranges, size_t n) {
       // a sandbox: stop asking.
       use_process_madvise_.store(false, std::memory_order_relaxed);
     }
-    // Partial or refused: do each range by itself (idempotent).
+    // Partial: the ranges are done in order, so skip the ones done in
+    // full and do the rest by themselves (madvise is idempotent).
+    if (done > 0) {
+      uint64_t skip = static_cast<uint64_t>(done);
+      while (n > 0 && ranges->iov_len <= skip) {
+        skip -= ranges->iov_len;
+        ++ranges;
+        --n;
+      }
+    }
   }
   for (size_t i = 0; i < n; ++i) {
     madvise(ranges[i].iov_base, ranges[i].iov_len, MADV_DONTNEED);
@@ -123,7 +137,25 @@ std::optional<uint32_t> PoolingAllocator::Pop(Shard& shard) {
   }
 }
 
-uint32_t PoolingAllocator::DrainDirty(Shard& shard) {
+uint32_t PoolingAllocator::DrainDirty(Shard& shard, bool wait) {
+  // One thread gives pages back at a time. Two threads zapping pages of
+  // one process at once make the kernel flush the whole TLB of every CPU
+  // the process runs on, by IPI, at the end of each call (tlb_finish_mmu:
+  // "parallel PTE batching threads"): on 2 threads that was the largest
+  // cost that grew with the second thread. A release that finds another
+  // drain running leaves its batch for later (the next release, or an
+  // acquire that finds no free slot, which waits here).
+  if (wait) {
+    decommit_mu_.Lock();
+  } else if (!decommit_mu_.TryLock()) {
+    return 0;
+  }
+  const uint32_t n = DrainDirtyLocked(shard);
+  decommit_mu_.Unlock();
+  return n;
+}
+
+uint32_t PoolingAllocator::DrainDirtyLocked(Shard& shard) {
   draining_.fetch_add(1);
   // Take the whole dirty stack.
   uint64_t head = shard.dirty_head.load(std::memory_order_acquire);
@@ -149,6 +181,7 @@ uint32_t PoolingAllocator::DrainDirty(Shard& shard) {
   // Give back its ranges, a chunk per call.
   iovec batch[kDecommitChunk];
   size_t n = 0;
+  uint64_t bytes = 0;
   uint32_t count = 0;
   uint32_t last = first - 1;
   for (uint32_t link = first; link != 0;
@@ -157,11 +190,14 @@ uint32_t PoolingAllocator::DrainDirty(Shard& shard) {
     SlotState& s = slots_[slot];
     const iovec* ranges = &pending_ranges_[uint64_t{slot} * pending_per_slot_];
     for (uint32_t r = 0; r < s.num_pending; ++r) {
-      if (n == kDecommitChunk) {
+      if (n == kDecommitChunk ||
+          (n > 0 && bytes + ranges[r].iov_len > kDecommitChunkBytes)) {
         Decommit(batch, n);
         n = 0;
+        bytes = 0;
       }
       batch[n++] = ranges[r];
+      bytes += ranges[r].iov_len;
     }
     s.num_pending = 0;
     last = slot;
@@ -324,7 +360,7 @@ absl::StatusOr<uint32_t> PoolingAllocator::AcquireSlot() {
     uint32_t dirty = 0;
     for (uint32_t k = 0; k < num_shards_; ++k) {
       Shard& shard = shards_[(home_index + k) % num_shards_];
-      drained += DrainDirty(shard);
+      drained += DrainDirty(shard, /*wait=*/true);
       dirty += shard.dirty_count.load();
     }
     if (drained != 0) continue;
@@ -367,7 +403,7 @@ void PoolingAllocator::ReleaseSlot(uint32_t slot) {
   // stack holds (a drain subtracts what it took).
   const uint32_t dirty = home.dirty_count.fetch_add(1) + 1;
   PushChain(home.dirty_head, slot, slot, std::memory_order_release);
-  if (dirty >= config_.decommit_batch_size) DrainDirty(home);
+  if (dirty >= config_.decommit_batch_size) DrainDirty(home, /*wait=*/false);
 }
 
 void PoolingAllocator::ResetInstanceBlock(uint32_t slot) {

@@ -19,7 +19,8 @@
 // when it is empty), releasing resets the slot's contents and pushes it on
 // the current CPU's shard (or, when pages must be given back, on that
 // shard's second stack of slots waiting for a batched madvise, see
-// decommit_batch_size). No mutex, and in the steady state no cache line
+// decommit_batch_size). No mutex (but the one that lets one batch at a time
+// be given back, see DrainDirty), and in the steady state no cache line
 // written by two threads: a thread recycles the slots it released, so
 // instantiation on several threads scales (one shared stack head cost
 // more than the whole instantiation of an empty module on 2 threads).
@@ -52,6 +53,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "runtime/memory/linear_memory.h"
 #include "runtime/memory/memory_image.h"
 
@@ -248,8 +250,12 @@ class PoolingAllocator {
   // Pops `shard`'s free stack; nullopt when it is empty.
   std::optional<uint32_t> Pop(Shard& shard);
   // Gives back the ranges of every slot on `shard`'s dirty stack and moves
-  // them to its free stack. Returns how many slots it moved.
-  uint32_t DrainDirty(Shard& shard);
+  // them to its free stack. Returns how many slots it moved. Drains run
+  // one at a time (decommit_mu_): with `wait` false, returns 0 at once
+  // when another one is running.
+  uint32_t DrainDirty(Shard& shard, bool wait);
+  uint32_t DrainDirtyLocked(Shard& shard)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(decommit_mu_);
   void Decommit(const iovec* ranges, size_t n);
   // Pushes the chain first..last (linked through SlotState::next, slot
   // index + 1) onto `head`.
@@ -281,6 +287,8 @@ class PoolingAllocator {
   // Drains in progress (their slots are in neither stack for a while: an
   // acquire that finds every stack empty waits for them).
   alignas(64) std::atomic<uint32_t> draining_{0};
+  // Held while pages are given back (DrainDirty).
+  absl::Mutex decommit_mu_;
 };
 
 }  // namespace kiln::runtime

@@ -169,5 +169,87 @@ TEST(PoolingAllocatorTest, TwoThreadsNeverShareASlot) {
   EXPECT_EQ(errors.load(), 0);
 }
 
+// Releases on two threads whose pages go back with madvise: drains run one
+// at a time (a release that finds one running leaves its batch for later),
+// and every slot still comes back zeroed, also when all of them are dirty.
+TEST(PoolingAllocatorTest, ConcurrentReleasesDrainOneBatchAtATime) {
+  PoolingConfig c = SmallConfig(8);
+  c.decommit_batch_size = 2;
+  auto pool = *PoolingAllocator::Create(c);
+  std::atomic<int> errors{0};
+  auto work = [&] {
+    for (int i = 0; i < 200; ++i) {
+      absl::StatusOr<uint32_t> slot = pool->AcquireSlot();
+      if (!slot.ok()) {
+        ++errors;
+        continue;
+      }
+      MemoryStorage storage;
+      absl::StatusOr<LinearMemory*> m = pool->AcquireMemory(
+          &storage, *slot, 0, 2, std::nullopt, nullptr, 0);
+      if (!m.ok()) {
+        ++errors;
+        pool->ReleaseSlot(*slot);
+        continue;
+      }
+      InPlaceMemory memory(*m);
+      for (uint64_t k = 0; k < 2 * 65536; k += 4096) {
+        if (memory->base()[k] != 0) ++errors;
+        memory->base()[k] = 0x5a;
+      }
+      pool->RecordMemorySize(*slot, 0, memory->size_bytes());
+      memory.reset();
+      pool->ReleaseSlot(*slot);
+    }
+  };
+  std::thread a(work), b(work);
+  a.join();
+  b.join();
+  EXPECT_EQ(errors.load(), 0);
+  // Every slot at once: the acquires drain whatever batches were left.
+  std::vector<uint32_t> slots;
+  for (int i = 0; i < 8; ++i) {
+    absl::StatusOr<uint32_t> slot = pool->AcquireSlot();
+    ASSERT_TRUE(slot.ok()) << slot.status();
+    MemoryStorage storage;
+    InPlaceMemory memory(
+        *pool->AcquireMemory(&storage, *slot, 0, 2, std::nullopt, nullptr, 0));
+    for (uint64_t k = 0; k < 2 * 65536; k += 4096) {
+      ASSERT_EQ(memory->base()[k], 0) << "slot " << *slot << " byte " << k;
+    }
+    pool->RecordMemorySize(*slot, 0, memory->size_bytes());
+    slots.push_back(*slot);
+  }
+  EXPECT_FALSE(pool->AcquireSlot().ok());
+  for (uint32_t slot : slots) pool->ReleaseSlot(slot);
+}
+
+// A batch of more than the 2 GiB one process_madvise call takes (8 slots of
+// 512 MiB memories): given back in chunks, every slot comes back zeroed.
+TEST(PoolingAllocatorTest, BatchesLargerThanOneCallComeBackZeroed) {
+  constexpr uint64_t kPages = 8192;  // 512 MiB
+  constexpr uint64_t kBytes = kPages * LinearMemory::kWasmPageSize;
+  PoolingConfig c = SmallConfig(8);
+  c.max_memory_size = kBytes;
+  c.decommit_batch_size = 8;
+  auto pool = *PoolingAllocator::Create(c);
+  for (int round = 0; round < 2; ++round) {
+    std::vector<uint32_t> slots;
+    for (int i = 0; i < 8; ++i) {
+      const uint32_t slot = *pool->AcquireSlot();
+      MemoryStorage storage;
+      InPlaceMemory memory(*pool->AcquireMemory(&storage, slot, 0, kPages,
+                                                std::nullopt, nullptr, 0));
+      for (uint64_t at : {uint64_t{0}, kBytes / 2, kBytes - 1}) {
+        ASSERT_EQ(memory->base()[at], 0) << "slot " << slot << " at " << at;
+        memory->base()[at] = 0x77;
+      }
+      pool->RecordMemorySize(slot, 0, memory->size_bytes());
+      slots.push_back(slot);
+    }
+    for (uint32_t slot : slots) pool->ReleaseSlot(slot);  // 4 GiB batch
+  }
+}
+
 }  // namespace
 }  // namespace kiln::runtime
