@@ -84,6 +84,71 @@ BENCHMARK(BM_TailCallLoop)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_BrLoop)->Unit(benchmark::kMillisecond);
 
 // ===========================================================================
+// Relaxed SIMD: BM_RelaxedDotI8, BM_DotI8.
+// An int8 dot product of two 64 KiB vectors into i32x4 accumulators, once
+// with i32x4.relaxed_dot_i8x16_i7x16_add_s (pmaddubsw + pmaddwd + paddd on
+// x86-64) and once the 2.0 way (extmul low/high, extadd_pairwise, add).
+// ===========================================================================
+
+constexpr int64_t kDotBytes = 65536;
+
+constexpr const char* kDotWat = R"(
+  (module
+    (memory 2)
+    (func (export "relaxed") (result i32)
+      (local $i i32) (local $acc v128)
+      (loop $l
+        (local.set $acc
+          (i32x4.dot_i8x16_i7x16_add_s
+            (v128.load (local.get $i))
+            (v128.load offset=65536 (local.get $i))
+            (local.get $acc)))
+        (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 16)))
+                          (i32.const 65536))))
+      (i32x4.extract_lane 0 (local.get $acc)))
+    (func (export "exact") (result i32)
+      (local $i i32) (local $a v128) (local $b v128) (local $acc v128)
+      (loop $l
+        (local.set $a (v128.load (local.get $i)))
+        (local.set $b (v128.load offset=65536 (local.get $i)))
+        (local.set $acc
+          (i32x4.add
+            (i32x4.add (local.get $acc)
+              (i32x4.extadd_pairwise_i16x8_s
+                (i16x8.extmul_low_i8x16_s (local.get $a) (local.get $b))))
+            (i32x4.extadd_pairwise_i16x8_s
+              (i16x8.extmul_high_i8x16_s (local.get $a) (local.get $b)))))
+        (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 16)))
+                          (i32.const 65536))))
+      (i32x4.extract_lane 0 (local.get $acc))))
+)";
+
+void RunDot(benchmark::State& state, const char* name) {
+  Engine engine;
+  Store<> store(engine);
+  auto f = Load<int32_t()>(engine, store, kDotWat, name);
+  if (!f.ok()) {
+    state.SkipWithError(std::string(f.status().message()).c_str());
+    return;
+  }
+  for (auto _ : state) {
+    Result<int32_t> r = f->Call(store);
+    if (!r.ok()) {
+      state.SkipWithError("the dot product trapped");
+      return;
+    }
+    benchmark::DoNotOptimize(*r);
+  }
+  state.SetBytesProcessed(state.iterations() * kDotBytes);
+}
+
+void BM_RelaxedDotI8(benchmark::State& state) { RunDot(state, "relaxed"); }
+void BM_DotI8(benchmark::State& state) { RunDot(state, "exact"); }
+
+BENCHMARK(BM_RelaxedDotI8)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_DotI8)->Unit(benchmark::kMicrosecond);
+
+// ===========================================================================
 // Multi-memory, memory64, threads (wasm3-memory): BM_SumMemory0/1/64,
 // BM_AtomicAdd, BM_NativeAtomicAdd, BM_WaitNotifyRoundTrip go here.
 // ===========================================================================
