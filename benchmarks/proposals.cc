@@ -25,6 +25,31 @@ absl::StatusOr<TypedFunc<Sig>> Load(Engine& engine, Store<>& store,
   return *f;
 }
 
+// Calls export `name` of `wat` (result R) with `args` once per benchmark
+// iteration; false (the benchmark marked failed) when it does not load or
+// traps (`trap_message`).
+template <typename R, typename... Args>
+bool CallEachIteration(benchmark::State& state, const char* wat,
+                       const char* name, const char* trap_message,
+                       Args... args) {
+  Engine engine;
+  Store<> store(engine);
+  auto f = Load<R(Args...)>(engine, store, wat, name);
+  if (!f.ok()) {
+    state.SkipWithError(std::string(f.status().message()).c_str());
+    return false;
+  }
+  for (auto _ : state) {
+    Result<R> r = f->Call(store, args...);
+    if (!r.ok()) {
+      state.SkipWithError(trap_message);
+      return false;
+    }
+    benchmark::DoNotOptimize(*r);
+  }
+  return true;
+}
+
 // ===========================================================================
 // Tail calls (tail-call proposal): BM_TailCallLoop, BM_BrLoop.
 // The same counting loop, once as a tail-recursive function (every
@@ -59,22 +84,11 @@ constexpr const char* kTailWat = R"(
 )";
 
 void RunTailLoop(benchmark::State& state, const char* name) {
-  Engine engine;
-  Store<> store(engine);
-  auto f = Load<int64_t(int64_t, int64_t)>(engine, store, kTailWat, name);
-  if (!f.ok()) {
-    state.SkipWithError(std::string(f.status().message()).c_str());
-    return;
+  if (CallEachIteration<int64_t>(state, kTailWat, name,
+                                 "the loop trapped (stack exhausted?)",
+                                 kTailIterations, int64_t{1})) {
+    state.SetItemsProcessed(state.iterations() * kTailIterations);
   }
-  for (auto _ : state) {
-    Result<int64_t> r = f->Call(store, kTailIterations, 1);
-    if (!r.ok()) {
-      state.SkipWithError("the loop trapped (stack exhausted?)");
-      return;
-    }
-    benchmark::DoNotOptimize(*r);
-  }
-  state.SetItemsProcessed(state.iterations() * kTailIterations);
 }
 
 void BM_TailCallLoop(benchmark::State& state) { RunTailLoop(state, "tail"); }
@@ -124,22 +138,10 @@ constexpr const char* kDotWat = R"(
 )";
 
 void RunDot(benchmark::State& state, const char* name) {
-  Engine engine;
-  Store<> store(engine);
-  auto f = Load<int32_t()>(engine, store, kDotWat, name);
-  if (!f.ok()) {
-    state.SkipWithError(std::string(f.status().message()).c_str());
-    return;
+  if (CallEachIteration<int32_t>(state, kDotWat, name,
+                                 "the dot product trapped")) {
+    state.SetBytesProcessed(state.iterations() * kDotBytes);
   }
-  for (auto _ : state) {
-    Result<int32_t> r = f->Call(store);
-    if (!r.ok()) {
-      state.SkipWithError("the dot product trapped");
-      return;
-    }
-    benchmark::DoNotOptimize(*r);
-  }
-  state.SetBytesProcessed(state.iterations() * kDotBytes);
 }
 
 void BM_RelaxedDotI8(benchmark::State& state) { RunDot(state, "relaxed"); }
