@@ -25,6 +25,31 @@ absl::StatusOr<TypedFunc<Sig>> Load(Engine& engine, Store<>& store,
   return *f;
 }
 
+// Calls export `name` of `wat` (result R) with `args` once per benchmark
+// iteration; false (the benchmark marked failed) when it does not load or
+// traps (`trap_message`).
+template <typename R, typename... Args>
+bool CallEachIteration(benchmark::State& state, const char* wat,
+                       const char* name, const char* trap_message,
+                       Args... args) {
+  Engine engine;
+  Store<> store(engine);
+  auto f = Load<R(Args...)>(engine, store, wat, name);
+  if (!f.ok()) {
+    state.SkipWithError(std::string(f.status().message()).c_str());
+    return false;
+  }
+  for (auto _ : state) {
+    Result<R> r = f->Call(store, args...);
+    if (!r.ok()) {
+      state.SkipWithError(trap_message);
+      return false;
+    }
+    benchmark::DoNotOptimize(*r);
+  }
+  return true;
+}
+
 // ===========================================================================
 // Tail calls (tail-call proposal): BM_TailCallLoop, BM_BrLoop.
 // The same counting loop, once as a tail-recursive function (every
@@ -59,22 +84,11 @@ constexpr const char* kTailWat = R"(
 )";
 
 void RunTailLoop(benchmark::State& state, const char* name) {
-  Engine engine;
-  Store<> store(engine);
-  auto f = Load<int64_t(int64_t, int64_t)>(engine, store, kTailWat, name);
-  if (!f.ok()) {
-    state.SkipWithError(std::string(f.status().message()).c_str());
-    return;
+  if (CallEachIteration<int64_t>(state, kTailWat, name,
+                                 "the loop trapped (stack exhausted?)",
+                                 kTailIterations, int64_t{1})) {
+    state.SetItemsProcessed(state.iterations() * kTailIterations);
   }
-  for (auto _ : state) {
-    Result<int64_t> r = f->Call(store, kTailIterations, 1);
-    if (!r.ok()) {
-      state.SkipWithError("the loop trapped (stack exhausted?)");
-      return;
-    }
-    benchmark::DoNotOptimize(*r);
-  }
-  state.SetItemsProcessed(state.iterations() * kTailIterations);
 }
 
 void BM_TailCallLoop(benchmark::State& state) { RunTailLoop(state, "tail"); }
@@ -82,6 +96,59 @@ void BM_BrLoop(benchmark::State& state) { RunTailLoop(state, "br"); }
 
 BENCHMARK(BM_TailCallLoop)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_BrLoop)->Unit(benchmark::kMillisecond);
+
+// ===========================================================================
+// Relaxed SIMD: BM_RelaxedDotI8, BM_DotI8.
+// An int8 dot product of two 64 KiB vectors into i32x4 accumulators, once
+// with i32x4.relaxed_dot_i8x16_i7x16_add_s (pmaddubsw + pmaddwd + paddd on
+// x86-64) and once the 2.0 way (extmul low/high, extadd_pairwise, add).
+// ===========================================================================
+
+constexpr int64_t kDotBytes = 65536;
+
+constexpr const char* kDotWat = R"(
+  (module
+    (memory 2)
+    (func (export "relaxed") (result i32)
+      (local $i i32) (local $acc v128)
+      (loop $l
+        (local.set $acc
+          (i32x4.dot_i8x16_i7x16_add_s
+            (v128.load (local.get $i))
+            (v128.load offset=65536 (local.get $i))
+            (local.get $acc)))
+        (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 16)))
+                          (i32.const 65536))))
+      (i32x4.extract_lane 0 (local.get $acc)))
+    (func (export "exact") (result i32)
+      (local $i i32) (local $a v128) (local $b v128) (local $acc v128)
+      (loop $l
+        (local.set $a (v128.load (local.get $i)))
+        (local.set $b (v128.load offset=65536 (local.get $i)))
+        (local.set $acc
+          (i32x4.add
+            (i32x4.add (local.get $acc)
+              (i32x4.extadd_pairwise_i16x8_s
+                (i16x8.extmul_low_i8x16_s (local.get $a) (local.get $b))))
+            (i32x4.extadd_pairwise_i16x8_s
+              (i16x8.extmul_high_i8x16_s (local.get $a) (local.get $b)))))
+        (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 16)))
+                          (i32.const 65536))))
+      (i32x4.extract_lane 0 (local.get $acc))))
+)";
+
+void RunDot(benchmark::State& state, const char* name) {
+  if (CallEachIteration<int32_t>(state, kDotWat, name,
+                                 "the dot product trapped")) {
+    state.SetBytesProcessed(state.iterations() * kDotBytes);
+  }
+}
+
+void BM_RelaxedDotI8(benchmark::State& state) { RunDot(state, "relaxed"); }
+void BM_DotI8(benchmark::State& state) { RunDot(state, "exact"); }
+
+BENCHMARK(BM_RelaxedDotI8)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_DotI8)->Unit(benchmark::kMicrosecond);
 
 // ===========================================================================
 // Multi-memory, memory64, threads (wasm3-memory): BM_SumMemory0/1/64,
