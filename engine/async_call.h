@@ -39,6 +39,7 @@
 #include "engine/future.h"
 #include "engine/store.h"
 #include "engine/trap.h"
+#include "runtime/fiber/fiber.h"
 
 namespace kiln {
 
@@ -52,7 +53,8 @@ class AsyncCallBase;
 // driver's buffer (no allocation when it fits).
 struct AsyncJob {
   void (*run)(void* job) = nullptr;      // on the fiber
-  void (*destroy)(void* job) = nullptr;  // on the host
+  // On the host; null when there is nothing to destroy.
+  void (*destroy)(void* job) = nullptr;
   void* object = nullptr;
 };
 
@@ -85,8 +87,10 @@ class AsyncDriver {
       heap_job_ = false;
       return buffer_;
     } else {
+      // Plain new, as FreeHeapJob's plain delete expects.
+      static_assert(alignof(Job) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
       heap_job_ = true;
-      return ::operator new(sizeof(Job), std::align_val_t(alignof(Job)));
+      return ::operator new(sizeof(Job));
     }
   }
   void SetJob(AsyncJob job, AsyncCallBase* owner) {
@@ -102,11 +106,30 @@ class AsyncDriver {
   void* result_slot() const { return result_slot_; }
   void SetOwner(AsyncCallBase* owner) { owner_ = owner; }
 
-  // Host side: runs the job until it finishes or waits.
-  AsyncPoll Poll();
+  // Host side: runs the job until it finishes or waits. Inline with the
+  // fiber switch: a call that does not wait is one Poll.
+  AsyncPoll Poll() {
+    job_started_ = true;
+    store_.sync_call_refused_ = false;
+    fiber_->Resume();
+    store_.sync_call_refused_ = true;
+    return job_finished_ ? AsyncPoll::kReady : AsyncPoll::kPending;
+  }
   // Destroys the job (after its result was moved out) and frees the driver
   // for the next one.
-  void FinishJob();
+  void FinishJob() {
+    if (job_.destroy != nullptr) job_.destroy(job_.object);
+    if (ABSL_PREDICT_FALSE(heap_job_)) FreeHeapJob();
+    job_.object = nullptr;
+    result_slot_ = nullptr;
+    owner_ = nullptr;
+    // Resetting an empty AnyInvocable still calls its manager.
+    if (waker_) waker_ = nullptr;
+    busy_ = false;
+    job_started_ = false;
+    job_finished_ = false;
+    cancelled_ = false;
+  }
   // Host side: cancels an unfinished job (see the header comment).
   void Cancel();
   void SetWaker(absl::AnyInvocable<void()> waker) { waker_ = std::move(waker); }
@@ -114,7 +137,7 @@ class AsyncDriver {
   void Wake();
 
   // Fiber side: true while this driver's job runs on the current thread.
-  bool running() const;
+  bool running() const { return busy_ && fiber_->running(); }
   // Fiber side: gives the thread back to Poll until the next Poll; an error
   // when the call is being cancelled.
   absl::Status Suspend();
@@ -122,9 +145,11 @@ class AsyncDriver {
  private:
   struct Impl;
   explicit AsyncDriver(StoreOpaque& store);
+  void FreeHeapJob();
   friend struct DriverAccess;
   StoreOpaque& store_;
   Impl* impl_ = nullptr;
+  runtime::Fiber* fiber_ = nullptr;  // impl_'s
   AsyncJob job_;
   void* result_slot_ = nullptr;
   AsyncCallBase* owner_ = nullptr;
@@ -192,14 +217,21 @@ class AsyncCallBase {
   bool orphaned_ = false;
 };
 
+// The job of StartAsync: fn() -> Result<R>, its result built in place by
+// Run (placement new from the returned prvalue: no move of the Result).
 template <typename R, typename F>
 struct AsyncJobOf {
   F fn;
-  std::optional<Result<R>> result;
+  bool has_result = false;
+  alignas(Result<R>) unsigned char result[sizeof(Result<R>)];
   explicit AsyncJobOf(F f) : fn(std::move(f)) {}
+  ~AsyncJobOf() {
+    if (has_result) std::launder(reinterpret_cast<Result<R>*>(result))->~Result();
+  }
   static void Run(void* p) {
     auto* job = static_cast<AsyncJobOf*>(p);
-    job->result.emplace(job->fn());
+    new (job->result) Result<R>(job->fn());
+    job->has_result = true;
   }
   static void Destroy(void* p) { static_cast<AsyncJobOf*>(p)->~AsyncJobOf(); }
 };
@@ -232,7 +264,7 @@ class AsyncCall : public internal::AsyncCallBase {
       return AsyncPoll::kReady;
     }
     if (driver_->Poll() == AsyncPoll::kPending) return AsyncPoll::kPending;
-    result_ = std::move(*ResultSlot());
+    result_.emplace(std::move(*ResultSlot()));
     internal::AsyncDriver* d = std::exchange(driver_, nullptr);
     d->FinishJob();
     return AsyncPoll::kReady;
@@ -264,9 +296,9 @@ class AsyncCall : public internal::AsyncCallBase {
                                             F&&);
   explicit AsyncCall(internal::AsyncDriver* driver)
       : internal::AsyncCallBase(driver) {}
-  // The running job's result (AsyncJobOf<R, F>::result; see StartAsync).
-  std::optional<Result<R>>* ResultSlot() {
-    return static_cast<std::optional<Result<R>>*>(driver_->result_slot());
+  // The finished job's result (AsyncJobOf<R, F>::result; see StartAsync).
+  Result<R>* ResultSlot() {
+    return std::launder(static_cast<Result<R>*>(driver_->result_slot()));
   }
   std::optional<Result<R>> result_;
 };
@@ -286,8 +318,9 @@ AsyncCall<R> StartAsync(StoreOpaque& store, std::string_view where, F&& fn) {
   Job* job = new (d->AllocateJob<Job>()) Job(std::forward<F>(fn));
   AsyncCall<R> call(d);
   d->SetJob(AsyncJob{&Job::Run, &Job::Destroy, job}, &call);
-  // The result slot, for AsyncCall::ResultSlot.
-  d->SetResultSlot(&job->result);
+  // The result slot, for AsyncCall::ResultSlot (written when the job
+  // finishes).
+  d->SetResultSlot(job->result);
   return call;
 }
 

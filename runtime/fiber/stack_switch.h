@@ -31,6 +31,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "boost/context/detail/fcontext.hpp"
+
 #if defined(__x86_64__) && !defined(KILN_FIBER_BOOST_SWITCH)
 #define KILN_FIBER_OWN_SWITCH 1
 #endif
@@ -41,17 +43,75 @@ using StackContext = void*;
 // Runs on the new stack; must never return (it switches away for good).
 using StackEntry = void (*)(void* arg);
 
+// StartStack and SwitchStack are inline (as the fiber code calling them):
+// no function of ours may be entered on one stack and left on another,
+// for ThreadSanitizer counts function entries and exits per fiber (see
+// sanitizer_hooks.h).
+
+namespace internal {
+// Boost.Context's switch behind the same calls, on every CPU (the switch of
+// other CPUs; BM_StackSwitch_Boost compares it with ours).
+//
+// jump_fcontext hands the target the source's context (transfer_t::fctx)
+// and one pointer: this record on the source's stack, so the target stores
+// the source's context where the source asked for it.
+struct BoostSwitch {
+  StackContext* save;
+  StackEntry entry;  // BoostStartStack only
+  void* arg;
+};
+// Where a context from BoostMakeStackContext begins (stack_switch.cc).
+void BoostEntry(boost::context::detail::transfer_t t);
+
+inline StackContext BoostMakeStackContext(uintptr_t top, size_t size) {
+  return boost::context::detail::make_fcontext(reinterpret_cast<void*>(top),
+                                               size, &BoostEntry);
+}
+inline void BoostSwitchTo(StackContext* save, StackContext to,
+                          StackEntry entry, void* arg) {
+  BoostSwitch here{save, entry, arg};
+  boost::context::detail::transfer_t t =
+      boost::context::detail::jump_fcontext(to, &here);
+  *static_cast<const BoostSwitch*>(t.data)->save = t.fctx;
+}
+inline void BoostStartStack(StackContext* save, StackContext to,
+                            StackEntry entry, void* arg) {
+  BoostSwitchTo(save, to, entry, arg);
+}
+inline void BoostSwitchStack(StackContext* save, StackContext to) {
+  BoostSwitchTo(save, to, nullptr, nullptr);
+}
+}  // namespace internal
+
 #ifdef KILN_FIBER_OWN_SWITCH
 
 extern "C" void kiln_stack_switch(StackContext* save, StackContext to);
 
-// A context on the stack ending at `top` (16-byte aligned) that runs the
-// entry given to StartStack when first switched to.
+namespace internal {
+// A fresh context's frame, from its saved stack pointer up: what
+// kiln_stack_switch pops, then the return into kiln_stack_start, which
+// calls rbx(r12) = entry(arg). Its rsp after that `ret` is 16-byte
+// aligned, as the call there needs.
+struct InitialFrame {
+  uint64_t r15, r14, r13, r12, rbx, rbp;
+  uint64_t ret;
+  uint64_t zero[2];  // a null return address above: walks stop
+};
+static_assert(sizeof(InitialFrame) == 72);
+}  // namespace internal
+
+// A context on the stack ending at `top` that runs the entry given to
+// StartStack when first switched to.
 StackContext MakeStackContext(uintptr_t top, size_t size);
 
 // The first switch to `to` (from MakeStackContext): entry(arg) runs there.
-void StartStack(StackContext* save, StackContext to, StackEntry entry,
-                void* arg);
+inline void StartStack(StackContext* save, StackContext to, StackEntry entry,
+                       void* arg) {
+  auto* frame = static_cast<internal::InitialFrame*>(to);
+  frame->rbx = reinterpret_cast<uint64_t>(entry);
+  frame->r12 = reinterpret_cast<uint64_t>(arg);
+  kiln_stack_switch(save, to);
+}
 
 // Stores the current stack's context in *save and continues `to`; returns
 // when some switch continues *save.
@@ -61,21 +121,18 @@ inline void SwitchStack(StackContext* save, StackContext to) {
 
 #else  // Boost.Context
 
-StackContext MakeStackContext(uintptr_t top, size_t size);
-void StartStack(StackContext* save, StackContext to, StackEntry entry,
-                void* arg);
-void SwitchStack(StackContext* save, StackContext to);
+inline StackContext MakeStackContext(uintptr_t top, size_t size) {
+  return internal::BoostMakeStackContext(top, size);
+}
+inline void StartStack(StackContext* save, StackContext to, StackEntry entry,
+                       void* arg) {
+  internal::BoostStartStack(save, to, entry, arg);
+}
+inline void SwitchStack(StackContext* save, StackContext to) {
+  internal::BoostSwitchStack(save, to);
+}
 
 #endif
-
-namespace internal {
-// Boost.Context's switch behind the same calls, on every CPU, for
-// comparison (BM_StackSwitch_Boost).
-StackContext BoostMakeStackContext(uintptr_t top, size_t size);
-void BoostStartStack(StackContext* save, StackContext to, StackEntry entry,
-                     void* arg);
-void BoostSwitchStack(StackContext* save, StackContext to);
-}  // namespace internal
 
 }  // namespace kiln::runtime
 
