@@ -106,7 +106,7 @@ void AsyncDriver::Cancel() {
     cancelled_ = true;
     while (!job_finished_) Poll();
   }
-  FinishJob();
+  FinishJob(/*result_taken=*/false);
 }
 
 void AsyncDriver::Wake() {
