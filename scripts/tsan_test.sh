@@ -3,9 +3,9 @@
 # runtime, compiler), built with clang in an output base of its own (the
 # default gcc build is untouched): the fibers (TSan's per-fiber shadow
 # stacks must balance across switches), async calls suspended on one
-# thread and finished on another, stores on several threads sharing the engine's
-# stack pool and instance pool, the pool's per-CPU slot stacks, and the
-# server (one io_context thread, the epoch ticker).
+# thread and finished on another, stores on several threads sharing the
+# engine's stack pool and instance pool, the pool's per-CPU slot stacks,
+# and the server (one io_context thread, the epoch ticker).
 #
 # Environment: KILN_TSAN_OUTPUT_BASE (default ~/.cache/kiln-tsan-output).
 set -euo pipefail
