@@ -15,7 +15,6 @@ namespace kiln::internal {
 struct AsyncDriver::Impl {
   runtime::InstanceAllocator* allocator = nullptr;
   std::optional<runtime::Fiber> fiber;
-  bool started = false;   // resumed at least once
   bool shutdown = false;
 };
 
@@ -61,6 +60,7 @@ absl::StatusOr<AsyncDriver*> AsyncDriver::Begin(StoreOpaque& store,
         if (d->impl_->shutdown) return;
       }
     });
+    d->fiber_ = &*d->impl_->fiber;
     slot = std::move(driver);
     store.async_driver_ = slot.get();
   }
@@ -87,7 +87,7 @@ AsyncDriver::~AsyncDriver() {
     std::fprintf(stderr, "kiln: a store was destroyed inside its async call\n");
     std::abort();
   }
-  if (impl_->started && !fiber.done()) {
+  if (fiber.started() && !fiber.done()) {
     impl_->shutdown = true;
     fiber.Resume();  // the body returns
   }
@@ -95,27 +95,9 @@ AsyncDriver::~AsyncDriver() {
   delete impl_;
 }
 
-AsyncPoll AsyncDriver::Poll() {
-  job_started_ = true;
-  impl_->started = true;
-  store_.sync_call_refused_ = false;
-  impl_->fiber->Resume();
-  store_.sync_call_refused_ = true;
-  return job_finished_ ? AsyncPoll::kReady : AsyncPoll::kPending;
-}
-
-void AsyncDriver::FinishJob() {
-  job_.destroy(job_.object);
-  if (heap_job_) ::operator delete(job_.object);
+void AsyncDriver::FreeHeapJob() {
+  ::operator delete(job_.object);
   heap_job_ = false;
-  job_.object = nullptr;
-  result_slot_ = nullptr;
-  owner_ = nullptr;
-  waker_ = nullptr;
-  busy_ = false;
-  job_started_ = false;
-  job_finished_ = false;
-  cancelled_ = false;
 }
 
 void AsyncDriver::Cancel() {
@@ -124,19 +106,15 @@ void AsyncDriver::Cancel() {
     cancelled_ = true;
     while (!job_finished_) Poll();
   }
-  FinishJob();
+  FinishJob(/*result_taken=*/false);
 }
 
 void AsyncDriver::Wake() {
   if (waker_) waker_();
 }
 
-bool AsyncDriver::running() const {
-  return busy_ && impl_->fiber->running();
-}
-
 absl::Status AsyncDriver::Suspend() {
-  if (!cancelled_) impl_->fiber->Suspend();
+  if (!cancelled_) fiber_->Suspend();
   if (cancelled_) {
     return absl::CancelledError("async call dropped while it was waiting");
   }

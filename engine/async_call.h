@@ -39,6 +39,7 @@
 #include "engine/future.h"
 #include "engine/store.h"
 #include "engine/trap.h"
+#include "runtime/fiber/fiber.h"
 
 namespace kiln {
 
@@ -48,12 +49,19 @@ namespace internal {
 
 class AsyncCallBase;
 
-// One job at a time: a type-erased callable and its result, placed in the
-// driver's buffer (no allocation when it fits).
+// One job at a time: a type-erased callable fn() -> Result<R> and its
+// result, placed in the driver's buffer (no allocation when it fits;
+// AsyncJobOf below). Run builds the result in `result`; the AsyncCall
+// moves it out and destroys it itself (it knows R), so finishing a job
+// calls no function through these pointers unless the callable has a
+// destructor to run (destroy_fn) or a cancelled job's result was never
+// taken (destroy_result).
 struct AsyncJob {
-  void (*run)(void* job) = nullptr;      // on the fiber
-  void (*destroy)(void* job) = nullptr;  // on the host
+  void (*run)(void* job) = nullptr;             // on the fiber
+  void (*destroy_fn)(void* job) = nullptr;      // null: nothing to do
+  void (*destroy_result)(void* result) = nullptr;
   void* object = nullptr;
+  void* result = nullptr;  // a Result<R>, once job_finished_
 };
 
 // The store's fiber and its one running job (engine/async_call.cc). The
@@ -85,11 +93,13 @@ class AsyncDriver {
       heap_job_ = false;
       return buffer_;
     } else {
+      // Plain new, as FreeHeapJob's plain delete expects.
+      static_assert(alignof(Job) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
       heap_job_ = true;
-      return ::operator new(sizeof(Job), std::align_val_t(alignof(Job)));
+      return ::operator new(sizeof(Job));
     }
   }
-  void SetJob(AsyncJob job, AsyncCallBase* owner) {
+  void SetJob(const AsyncJob& job, AsyncCallBase* owner) {
     job_ = job;
     owner_ = owner;
     busy_ = true;
@@ -97,16 +107,37 @@ class AsyncDriver {
     job_finished_ = false;
     cancelled_ = false;
   }
-  // Where the job keeps its std::optional<Result<R>>.
-  void SetResultSlot(void* slot) { result_slot_ = slot; }
-  void* result_slot() const { return result_slot_; }
+  // The job's Result<R> (constructed once the job finished).
+  void* result_slot() const { return job_.result; }
   void SetOwner(AsyncCallBase* owner) { owner_ = owner; }
 
-  // Host side: runs the job until it finishes or waits.
-  AsyncPoll Poll();
-  // Destroys the job (after its result was moved out) and frees the driver
-  // for the next one.
-  void FinishJob();
+  // Host side: runs the job until it finishes or waits. Inline with the
+  // fiber switch: a call that does not wait is one Poll.
+  AsyncPoll Poll() {
+    job_started_ = true;
+    store_.sync_call_refused_ = false;
+    fiber_->Resume();
+    store_.sync_call_refused_ = true;
+    return job_finished_ ? AsyncPoll::kReady : AsyncPoll::kPending;
+  }
+  // Destroys the job and frees the driver for the next one.
+  // `result_taken`: the AsyncCall moved the result out and destroyed it.
+  void FinishJob(bool result_taken) {
+    if (ABSL_PREDICT_FALSE(job_finished_ && !result_taken)) {
+      job_.destroy_result(job_.result);
+    }
+    if (job_.destroy_fn != nullptr) job_.destroy_fn(job_.object);
+    if (ABSL_PREDICT_FALSE(heap_job_)) FreeHeapJob();
+    job_.object = nullptr;
+    job_.result = nullptr;
+    owner_ = nullptr;
+    // Resetting an empty AnyInvocable still calls its manager.
+    if (waker_) waker_ = nullptr;
+    busy_ = false;
+    job_started_ = false;
+    job_finished_ = false;
+    cancelled_ = false;
+  }
   // Host side: cancels an unfinished job (see the header comment).
   void Cancel();
   void SetWaker(absl::AnyInvocable<void()> waker) { waker_ = std::move(waker); }
@@ -114,7 +145,7 @@ class AsyncDriver {
   void Wake();
 
   // Fiber side: true while this driver's job runs on the current thread.
-  bool running() const;
+  bool running() const { return busy_ && fiber_->running(); }
   // Fiber side: gives the thread back to Poll until the next Poll; an error
   // when the call is being cancelled.
   absl::Status Suspend();
@@ -122,11 +153,12 @@ class AsyncDriver {
  private:
   struct Impl;
   explicit AsyncDriver(StoreOpaque& store);
+  void FreeHeapJob();
   friend struct DriverAccess;
   StoreOpaque& store_;
   Impl* impl_ = nullptr;
+  runtime::Fiber* fiber_ = nullptr;  // impl_'s
   AsyncJob job_;
-  void* result_slot_ = nullptr;
   AsyncCallBase* owner_ = nullptr;
   absl::AnyInvocable<void()> waker_;
   bool busy_ = false;
@@ -192,16 +224,28 @@ class AsyncCallBase {
   bool orphaned_ = false;
 };
 
+// The job of StartAsync: fn() -> Result<R>, its result built in place by
+// Run (placement new from the returned prvalue: no move of the Result).
+// The result's lifetime is the driver's and the AsyncCall's business
+// (AsyncJob), not this object's.
 template <typename R, typename F>
 struct AsyncJobOf {
   F fn;
-  std::optional<Result<R>> result;
+  alignas(Result<R>) unsigned char result[sizeof(Result<R>)];
   explicit AsyncJobOf(F f) : fn(std::move(f)) {}
   static void Run(void* p) {
     auto* job = static_cast<AsyncJobOf*>(p);
-    job->result.emplace(job->fn());
+    new (job->result) Result<R>(job->fn());
   }
-  static void Destroy(void* p) { static_cast<AsyncJobOf*>(p)->~AsyncJobOf(); }
+  static void DestroyFn(void* p) { static_cast<AsyncJobOf*>(p)->~AsyncJobOf(); }
+  static void DestroyResult(void* r) {
+    std::launder(static_cast<Result<R>*>(r))->~Result();
+  }
+  static AsyncJob Make(AsyncJobOf* job) {
+    return AsyncJob{&Run,
+                    std::is_trivially_destructible_v<F> ? nullptr : &DestroyFn,
+                    &DestroyResult, job, job->result};
+  }
 };
 
 }  // namespace internal
@@ -211,6 +255,9 @@ class AsyncCall;
 namespace internal {
 template <typename R, typename F>
 AsyncCall<R> StartAsync(StoreOpaque& store, std::string_view where, F&& fn);
+template <typename R, typename F>
+AsyncCall<R> StartAsyncSlow(StoreOpaque& store, std::string_view where,
+                            F&& fn);
 }  // namespace internal
 
 // A call (or instantiation) in progress; see the header comment. Move-only;
@@ -232,9 +279,11 @@ class AsyncCall : public internal::AsyncCallBase {
       return AsyncPoll::kReady;
     }
     if (driver_->Poll() == AsyncPoll::kPending) return AsyncPoll::kPending;
-    result_ = std::move(*ResultSlot());
+    Result<R>* slot = ResultSlot();
+    result_.emplace(std::move(*slot));
+    slot->~Result();
     internal::AsyncDriver* d = std::exchange(driver_, nullptr);
-    d->FinishJob();
+    d->FinishJob(/*result_taken=*/true);
     return AsyncPoll::kReady;
   }
   bool done() const { return result_.has_value(); }
@@ -262,33 +311,49 @@ class AsyncCall : public internal::AsyncCallBase {
   template <typename R2, typename F>
   friend AsyncCall<R2> internal::StartAsync(StoreOpaque&, std::string_view,
                                             F&&);
-  explicit AsyncCall(internal::AsyncDriver* driver)
-      : internal::AsyncCallBase(driver) {}
-  // The running job's result (AsyncJobOf<R, F>::result; see StartAsync).
-  std::optional<Result<R>>* ResultSlot() {
-    return static_cast<std::optional<Result<R>>*>(driver_->result_slot());
+  template <typename R2, typename F>
+  friend AsyncCall<R2> internal::StartAsyncSlow(StoreOpaque&,
+                                                std::string_view, F&&);
+  // Places fn as the job of `driver` (free). Always built in its final
+  // place (StartAsync returns prvalues), so the driver's owner pointer is
+  // right from the start.
+  template <typename F>
+  AsyncCall(internal::AsyncDriver* driver, F&& fn)
+      : internal::AsyncCallBase(driver) {
+    using Job = internal::AsyncJobOf<R, std::decay_t<F>>;
+    Job* job = new (driver->AllocateJob<Job>()) Job(std::forward<F>(fn));
+    driver->SetJob(Job::Make(job), this);
+  }
+  // The finished job's result (AsyncJobOf<R, F>::result; see StartAsync).
+  Result<R>* ResultSlot() {
+    return std::launder(static_cast<Result<R>*>(driver_->result_slot()));
   }
   std::optional<Result<R>> result_;
 };
 
 namespace internal {
 
-// Runs fn() -> Result<R> on the store's fiber as an AsyncCall<R>.
+// Runs fn() -> Result<R> on the store's fiber as an AsyncCall<R>. Only
+// prvalues are returned: the AsyncCall is built where the caller keeps it.
 template <typename R, typename F>
-AsyncCall<R> StartAsync(StoreOpaque& store, std::string_view where, F&& fn) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline AsyncCall<R> StartAsync(
+    StoreOpaque& store, std::string_view where, F&& fn) {
   AsyncDriver* d = AsyncDriver::IdleDriver(store);
   if (ABSL_PREDICT_FALSE(d == nullptr)) {
-    absl::StatusOr<AsyncDriver*> driver = AsyncDriver::Begin(store, where);
-    if (!driver.ok()) return AsyncCall<R>(Result<R>(driver.status()));
-    d = *driver;
+    return StartAsyncSlow<R>(store, where, std::forward<F>(fn));
   }
-  using Job = AsyncJobOf<R, std::decay_t<F>>;
-  Job* job = new (d->AllocateJob<Job>()) Job(std::forward<F>(fn));
-  AsyncCall<R> call(d);
-  d->SetJob(AsyncJob{&Job::Run, &Job::Destroy, job}, &call);
-  // The result slot, for AsyncCall::ResultSlot.
-  d->SetResultSlot(&job->result);
-  return call;
+  return AsyncCall<R>(d, std::forward<F>(fn));
+}
+
+// The first call of a store (the driver and its fiber are made), or an
+// error.
+template <typename R, typename F>
+ABSL_ATTRIBUTE_NOINLINE AsyncCall<R> StartAsyncSlow(StoreOpaque& store,
+                                                    std::string_view where,
+                                                    F&& fn) {
+  absl::StatusOr<AsyncDriver*> driver = AsyncDriver::Begin(store, where);
+  if (!driver.ok()) return AsyncCall<R>(Result<R>(driver.status()));
+  return AsyncCall<R>(*driver, std::forward<F>(fn));
 }
 
 }  // namespace internal

@@ -330,9 +330,10 @@ class TypedFunc<R(A...)> {
   AsyncCall<R> CallAsync(StoreOpaque& store, A... args) const {
     return internal::StartAsync<R>(
         store, "TypedFunc::CallAsync",
-        [f = *this, s = &store, args...]() -> Result<R> {
-          return f.Call(*s, args...);
-        });
+        // Inlined into the job's Run: one call from the fiber's loop to
+        // the entry trampoline.
+        [f = *this, s = &store, args...]() ABSL_ATTRIBUTE_ALWAYS_INLINE
+        -> Result<R> { return f.Call(*s, args...); });
   }
 
   const Func& func() const { return func_; }

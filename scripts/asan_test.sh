@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The embedding-API safety tests (the C API's ownership rules, and the
-# fiber / async-call tests, whose stack switches are annotated for ASan)
+# fiber / async-call tests and the async server, whose stack switches are
+# annotated for ASan)
 # with AddressSanitizer and LeakSanitizer over everything
 # (engine, linker, runtime, compiler), built with clang in an output base of
 # its own (the default gcc build is untouched). A stale handle read through
@@ -17,4 +18,6 @@ bazel --output_base="$output_base" --max_idle_secs=300 test --config=asan \
   //tests/linker:linker_test \
   //capi:examples \
   //runtime/fiber:fiber_test \
-  //tests/async:async_test
+  //runtime/fiber:fiber_boost_switch_test \
+  //tests/async:async_test \
+  //examples/server:server_test

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The multi-threaded tests with ThreadSanitizer over everything (engine,
 # runtime, compiler), built with clang in an output base of its own (the
-# default gcc build is untouched): async calls suspended on one thread and
-# finished on another, stores on several threads sharing the engine's
-# stack pool and instance pool, the pool's per-CPU slot stacks, and the
-# server (one io_context thread, the epoch ticker).
+# default gcc build is untouched): the fibers (TSan's per-fiber shadow
+# stacks must balance across switches), async calls suspended on one
+# thread and finished on another, stores on several threads sharing the
+# engine's stack pool and instance pool, the pool's per-CPU slot stacks,
+# and the server (one io_context thread, the epoch ticker).
 #
 # Environment: KILN_TSAN_OUTPUT_BASE (default ~/.cache/kiln-tsan-output).
 set -euo pipefail
@@ -14,6 +15,8 @@ bazel --output_base="$output_base" --max_idle_secs=300 test --config=tsan \
   --nocache_test_results \
   --test_env=TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/concurrency/tsan_suppressions.txt" \
   //engine:shared_ref_test \
+  //runtime/fiber:fiber_test \
+  //runtime/fiber:fiber_boost_switch_test \
   //runtime/pool:pooling_allocator_test \
   //tests/async:async_test \
   //tests/concurrency:all \

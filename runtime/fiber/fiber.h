@@ -65,6 +65,8 @@ class Fiber {
   }
 
   bool done() const { return done_; }
+  // Resumed at least once.
+  bool started() const { return started_; }
   // True while the body runs (between Resume and Suspend / return).
   bool running() const { return running_; }
   const FiberStack& stack() const { return stack_; }

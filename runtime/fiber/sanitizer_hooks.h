@@ -12,10 +12,19 @@
 // &old_bottom, &old_size). Between TsanSwitchTo and the switch no
 // instrumented memory access may touch the stack being left in a way that
 // matters: TsanSwitchTo is the last thing before SwitchStack.
+//
+// Every hook is always inline: an out-of-line TsanSwitchTo is itself an
+// instrumented function, whose entry TSan records on the shadow stack of
+// the fiber being left and whose exit it pops from the fiber switched to.
+// A round trip evens that out, but a fiber's first entry and last exit do
+// not: the thread's shadow stack lost a frame per fiber, ran below its
+// start and crashed inside TSan (the async tests under --config=tsan).
 #ifndef KILN_RUNTIME_FIBER_SANITIZER_HOOKS_H_
 #define KILN_RUNTIME_FIBER_SANITIZER_HOOKS_H_
 
 #include <cstddef>
+
+#include "absl/base/attributes.h"
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -44,7 +53,9 @@ namespace kiln::runtime::fiber_hooks {
 // A switch to the stack [bottom, bottom + size) is about to happen; `fake`
 // receives this stack's fake-stack handle (nullptr: this stack is
 // finished, ASan may drop its fake frames).
-inline void AsanStartSwitch(void** fake, const void* bottom, size_t size) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void AsanStartSwitch(void** fake,
+                                                      const void* bottom,
+                                                      size_t size) {
 #ifdef KILN_FIBER_ASAN
   __sanitizer_start_switch_fiber(fake, bottom, size);
 #else
@@ -54,8 +65,8 @@ inline void AsanStartSwitch(void** fake, const void* bottom, size_t size) {
 // Landed on this stack again; `fake` is what AsanStartSwitch stored when it
 // left; the stack switched away from is written to *old_bottom / *old_size
 // when they are not null.
-inline void AsanFinishSwitch(void* fake, const void** old_bottom,
-                             size_t* old_size) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void AsanFinishSwitch(
+    void* fake, const void** old_bottom, size_t* old_size) {
 #ifdef KILN_FIBER_ASAN
   __sanitizer_finish_switch_fiber(fake, old_bottom, old_size);
 #else
@@ -63,21 +74,21 @@ inline void AsanFinishSwitch(void* fake, const void** old_bottom,
 #endif
 }
 
-inline void* TsanCreate() {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void* TsanCreate() {
 #ifdef KILN_FIBER_TSAN
   return __tsan_create_fiber(0);
 #else
   return nullptr;
 #endif
 }
-inline void TsanDestroy(void* fiber) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void TsanDestroy(void* fiber) {
 #ifdef KILN_FIBER_TSAN
   if (fiber != nullptr) __tsan_destroy_fiber(fiber);
 #else
   (void)fiber;
 #endif
 }
-inline void* TsanCurrent() {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void* TsanCurrent() {
 #ifdef KILN_FIBER_TSAN
   return __tsan_get_current_fiber();
 #else
@@ -86,7 +97,7 @@ inline void* TsanCurrent() {
 }
 // Flag 0: the switch synchronises (happens-before) the two fibers, as the
 // hand-over of control does.
-inline void TsanSwitchTo(void* fiber) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void TsanSwitchTo(void* fiber) {
 #ifdef KILN_FIBER_TSAN
   __tsan_switch_to_fiber(fiber, 0);
 #else

@@ -31,6 +31,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "boost/context/detail/fcontext.hpp"
+
 #if defined(__x86_64__) && !defined(KILN_FIBER_BOOST_SWITCH)
 #define KILN_FIBER_OWN_SWITCH 1
 #endif
@@ -41,42 +43,66 @@ using StackContext = void*;
 // Runs on the new stack; must never return (it switches away for good).
 using StackEntry = void (*)(void* arg);
 
-#ifdef KILN_FIBER_OWN_SWITCH
+// StartStack and SwitchStack are inline (as the fiber code calling them):
+// no function of ours may be entered on one stack and left on another,
+// for ThreadSanitizer counts function entries and exits per fiber (see
+// sanitizer_hooks.h).
 
-extern "C" void kiln_stack_switch(StackContext* save, StackContext to);
+namespace internal {
+// Boost.Context's switch behind the same calls, on every CPU (the switch of
+// other CPUs; BM_StackSwitch_Boost compares it with ours).
+//
+// jump_fcontext hands the target the source's context (transfer_t::fctx)
+// and one pointer: this record on the source's stack, so the target stores
+// the source's context where the source asked for it.
+struct BoostSwitch {
+  StackContext* save;
+  StackEntry entry;  // BoostStartStack only
+  void* arg;
+};
+// Where a context from BoostMakeStackContext begins (stack_switch.cc).
+void BoostEntry(boost::context::detail::transfer_t t);
 
-// A context on the stack ending at `top` (16-byte aligned) that runs the
-// entry given to StartStack when first switched to.
-StackContext MakeStackContext(uintptr_t top, size_t size);
-
-// The first switch to `to` (from MakeStackContext): entry(arg) runs there.
-void StartStack(StackContext* save, StackContext to, StackEntry entry,
-                void* arg);
-
-// Stores the current stack's context in *save and continues `to`; returns
-// when some switch continues *save.
-inline void SwitchStack(StackContext* save, StackContext to) {
-  kiln_stack_switch(save, to);
+inline StackContext BoostMakeStackContext(uintptr_t top, size_t size) {
+  return boost::context::detail::make_fcontext(reinterpret_cast<void*>(top),
+                                               size, &BoostEntry);
 }
+inline void BoostSwitchTo(StackContext* save, StackContext to,
+                          StackEntry entry, void* arg) {
+  BoostSwitch here{save, entry, arg};
+  boost::context::detail::transfer_t t =
+      boost::context::detail::jump_fcontext(to, &here);
+  *static_cast<const BoostSwitch*>(t.data)->save = t.fctx;
+}
+inline void BoostStartStack(StackContext* save, StackContext to,
+                            StackEntry entry, void* arg) {
+  BoostSwitchTo(save, to, entry, arg);
+}
+inline void BoostSwitchStack(StackContext* save, StackContext to) {
+  BoostSwitchTo(save, to, nullptr, nullptr);
+}
+}  // namespace internal
 
-#else  // Boost.Context
+#ifndef KILN_FIBER_OWN_SWITCH  // else x64/stack_switch_x64.h, below
 
-StackContext MakeStackContext(uintptr_t top, size_t size);
-void StartStack(StackContext* save, StackContext to, StackEntry entry,
-                void* arg);
-void SwitchStack(StackContext* save, StackContext to);
+
+inline StackContext MakeStackContext(uintptr_t top, size_t size) {
+  return internal::BoostMakeStackContext(top, size);
+}
+inline void StartStack(StackContext* save, StackContext to, StackEntry entry,
+                       void* arg) {
+  internal::BoostStartStack(save, to, entry, arg);
+}
+inline void SwitchStack(StackContext* save, StackContext to) {
+  internal::BoostSwitchStack(save, to);
+}
 
 #endif
 
-namespace internal {
-// Boost.Context's switch behind the same calls, on every CPU, for
-// comparison (BM_StackSwitch_Boost).
-StackContext BoostMakeStackContext(uintptr_t top, size_t size);
-void BoostStartStack(StackContext* save, StackContext to, StackEntry entry,
-                     void* arg);
-void BoostSwitchStack(StackContext* save, StackContext to);
-}  // namespace internal
-
 }  // namespace kiln::runtime
+
+#ifdef KILN_FIBER_OWN_SWITCH
+#include "runtime/fiber/x64/stack_switch_x64.h"
+#endif
 
 #endif  // KILN_RUNTIME_FIBER_STACK_SWITCH_H_
