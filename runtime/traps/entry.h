@@ -15,9 +15,10 @@
 // -> host -> wasm) each push their own EntryFrame; a trap unwinds to the
 // innermost one only (its backtrace still lists the outer wasm frames).
 //
-// The entry trampolines' machine contracts are in entry_trampolines.h; each ISA
-// implements them in runtime/traps/<isa>/ with the argument registers of
-// its abi::<isa>::CallConv (runtime/abi/call_conv.h).
+// The entry trampolines' machine contracts are in entry_trampolines.h; one
+// ISA-neutral sequence (entry_trampolines.cc) implements them with the
+// registers of the host's abi::<isa>::CallConv (runtime/abi/call_conv.h)
+// and the ISA's encoding hooks (entry_emitter.h).
 #ifndef KILN_RUNTIME_TRAPS_ENTRY_H_
 #define KILN_RUNTIME_TRAPS_ENTRY_H_
 

@@ -1,8 +1,9 @@
-// The machine code that enters and leaves wasm, one implementation per ISA
-// (runtime/traps/<isa>/entry_trampolines_<isa>.cc; x86-64: x64/entry_trampolines_x64.cc).
-// entry.cc owns when they are made and how they are cached; the ISA file
-// owns the instructions, with argument registers from the ISA's CallConv
-// (runtime/abi/<isa>/call_conv.h).
+// The machine code that enters and leaves wasm. entry.cc owns when it is
+// made and how it is cached; entry_trampolines.cc owns the instruction
+// sequence for every ISA, with the argument, result, stack and frame
+// registers of the host's CallConv (runtime/abi/call_conv.h); the ISA's
+// EntryEmitter (entry_emitter.h, runtime/traps/<isa>/entry_emitter_<isa>.cc)
+// encodes each step and lays out the frame.
 //
 // Contracts (every ISA):
 //  * enter(EntryFrame* frame, const WasmCall* call) saves the callee-saved

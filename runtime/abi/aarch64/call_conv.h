@@ -3,7 +3,7 @@
 // caller VMContext* in x1). The one place that names AArch64's argument,
 // result and callee-saved registers; codegen's aarch64 ABI object
 // (codegen/isa/aarch64/abi.h), the trampolines and the runtime's entry
-// trampolines (runtime/traps/aarch64/) read it. No asmjit: registers are
+// trampolines (runtime/traps/entry_trampolines.cc) read it. No asmjit: registers are
 // hardware numbers (x0..x30; float registers are v numbers).
 #ifndef KILN_RUNTIME_ABI_AARCH64_CALL_CONV_H_
 #define KILN_RUNTIME_ABI_AARCH64_CALL_CONV_H_

@@ -3,7 +3,7 @@
 // caller VMContext*). This is the one place that names x86-64's argument,
 // result and callee-saved registers; codegen's x64 ABI object
 // (codegen/isa/x64/abi.h), the host<->wasm trampolines, the runtime's
-// entry trampolines (runtime/traps/x64/) and TypedFunc's argument placement (via
+// entry trampolines (runtime/traps/entry_trampolines.cc) and TypedFunc's argument placement (via
 // runtime/abi/call_conv.h) all read it. No asmjit: registers are hardware
 // encodings (0 = rax ... 15 = r15; float registers are xmm numbers).
 #ifndef KILN_RUNTIME_ABI_X64_CALL_CONV_H_
