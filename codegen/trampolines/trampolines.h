@@ -1,7 +1,8 @@
 // Per-signature trampolines between the host and compiled wasm, in the
 // host's calling convention (runtime/abi/call_conv.h). Argument placement
-// is ISA-neutral (layout.h); the instructions are per ISA
-// (trampolines/<isa>/trampolines_<isa>.cc).
+// (layout.h) and the instruction sequence (trampolines.cc) are
+// ISA-neutral; each step is encoded by the ISA's Emitter (emitter.h,
+// trampolines/<isa>/emitter_<isa>.cc).
 //
 // Values cross in an array of 16-byte ValRaw slots: slot i holds parameter
 // i on the way in and result i on the way out (i32/f32 in the low 4 bytes,
