@@ -1,7 +1,5 @@
 #include "codegen/trampolines/trampolines.h"
 
-#include <emmintrin.h>
-
 #include <cstring>
 #include <vector>
 
@@ -12,6 +10,10 @@ namespace {
 
 using wasm::FuncType;
 using wasm::ValType;
+
+// A v128 as the C calling convention passes it on every ISA (in a float /
+// vector register), without ISA intrinsics.
+typedef int32_t I32x4 __attribute__((vector_size(16)));
 
 // C functions with the wasm convention (two hidden args first).
 double Mixed(void* callee, void*, int32_t a, int64_t b, double c, float d) {
@@ -142,10 +144,8 @@ TEST(TrampolinesTest, SingleFloatResultFromHost) {
   EXPECT_EQ(s.Get<float>(0), 3.5f);
 }
 
-// v128 travels in xmm registers like __m128i.
-__m128i AddV128(void*, void*, int32_t k, __m128i x, __m128i y) {
-  return _mm_add_epi32(_mm_add_epi32(x, y), _mm_set1_epi32(k));
-}
+// v128 travels in float / vector registers like a 16-byte vector.
+I32x4 AddV128(void*, void*, int32_t k, I32x4 x, I32x4 y) { return x + y + k; }
 
 TEST(TrampolinesTest, ArrayCallV128) {
   FuncType t{{ValType::kI32, ValType::kV128, ValType::kV128}, {ValType::kV128}};
@@ -153,8 +153,8 @@ TEST(TrampolinesTest, ArrayCallV128) {
   ASSERT_TRUE(tramp.ok()) << tramp.status();
   Slots s;
   s.Set<int32_t>(0, 100);
-  s.Set<__m128i>(1, _mm_setr_epi32(1, 2, 3, 4));
-  s.Set<__m128i>(2, _mm_setr_epi32(10, 20, 30, 40));
+  s.Set<I32x4>(1, I32x4{1, 2, 3, 4});
+  s.Set<I32x4>(2, I32x4{10, 20, 30, 40});
   reinterpret_cast<ArrayCallFn>(tramp->entry)(
       reinterpret_cast<const void*>(&AddV128), nullptr, nullptr, s.bytes);
   int32_t lanes[4];
@@ -168,7 +168,7 @@ TEST(TrampolinesTest, ArrayCallV128) {
 // Several results come back through the return area (the last argument):
 // a v128 takes 16 bytes there, the others 8 (abi::ReturnAreaOffsets).
 void MultiWithV128(void*, void*, int32_t k, uint8_t* ret) {
-  const __m128i v = _mm_setr_epi32(k, k + 1, k + 2, k + 3);
+  const I32x4 v = {k, k + 1, k + 2, k + 3};
   const int64_t after = int64_t{k} << 32;
   const int32_t first = -k;
   std::memcpy(ret, &first, 4);       // i32 at 0
