@@ -261,7 +261,8 @@ template <typename R, typename... A>
 class TypedFunc<R(A...)> {
   static constexpr bool kMulti = internal::IsTuple<R>::value;
   static constexpr size_t kNumResults = internal::ResultTypes<R>::kCount;
-  // Stack slots of (A..., [return area]) after rdi and rsi.
+  // Stack slots of (A..., [return area]) after the two hidden integer
+  // arguments, by abi::ArgPlacer over the host CallConv.
   static constexpr uint32_t kStackSlots =
       kMulti ? runtime::StackSlotsFor<internal::RegArgT<A>..., uint64_t*>()
              : runtime::StackSlotsFor<internal::RegArgT<A>...>();

@@ -340,7 +340,8 @@ struct WrapEntry<F, C, Ret, std::tuple<A...>> {
     RaiseHostTrap(*ctx->store, code, fp, pc);
   }
 
-  // Zero or one result: returned in rax / xmm0.
+  // Zero or one result: returned in the first integer / float result
+  // register (abi::HostCallConv).
   static typename RegRet<R>::type Entry(void* callee_vmctx, void* caller_vmctx,
                                         A... args) {
     auto* ctx = static_cast<HostFuncCtx*>(callee_vmctx);
