@@ -54,7 +54,7 @@ absl::StatusOr<AsyncDriver*> AsyncDriver::Begin(StoreOpaque& store,
     d->impl_->allocator = allocator;
     d->impl_->fiber.emplace(*std::move(stack), [d](runtime::Fiber& f) {
       for (;;) {
-        d->job_.run(d->job_.object);
+        d->job_.ops->run(d->job_.object);
         d->job_finished_ = true;
         f.Suspend();
         if (d->impl_->shutdown) return;
@@ -64,6 +64,9 @@ absl::StatusOr<AsyncDriver*> AsyncDriver::Begin(StoreOpaque& store,
     slot = std::move(driver);
     store.async_driver_ = slot.get();
   }
+  // A finished call whose result was not taken yet keeps it (in its
+  // AsyncCall) and gives the driver up.
+  if (slot->busy_ && slot->job_finished_) slot->EvictResult();
   if (slot->busy_) {
     return absl::FailedPreconditionError(absl::StrCat(
         Sv(where),
@@ -78,6 +81,8 @@ AsyncDriver::AsyncDriver(StoreOpaque& store)
     : store_(store), impl_(new Impl) {}
 
 AsyncDriver::~AsyncDriver() {
+  // A finished result outlives the store in its AsyncCall.
+  if (busy_ && job_finished_) EvictResult();
   if (busy_) {
     if (owner_ != nullptr) owner_->Orphan();
     Cancel();

@@ -49,17 +49,26 @@ namespace internal {
 
 class AsyncCallBase;
 
+// What a job's type knows (one constant table per job type, AsyncJobOf).
+struct AsyncJobOps {
+  void (*run)(void* job);                 // on the fiber
+  void (*destroy_fn)(void* job);          // null: nothing to do
+  void (*destroy_result)(void* result);
+  // Moves a finished job's result into its AsyncCall (`owner`) and frees
+  // the driver (EvictResult below).
+  void (*evict)(AsyncCallBase* owner);
+};
+
 // One job at a time: a type-erased callable fn() -> Result<R> and its
 // result, placed in the driver's buffer (no allocation when it fits;
-// AsyncJobOf below). Run builds the result in `result`; the AsyncCall
-// moves it out and destroys it itself (it knows R), so finishing a job
-// calls no function through these pointers unless the callable has a
-// destructor to run (destroy_fn) or a cancelled job's result was never
-// taken (destroy_result).
+// AsyncJobOf below). Run builds the result in `result`, where it stays
+// until the AsyncCall takes it (TakeResult moves it out once, straight
+// into the caller's Result) or it must leave: the store needs the driver
+// for the next call, or is destroyed (ops->evict). Finishing a job calls
+// no function through `ops` unless the callable has a destructor to run
+// (destroy_fn) or the result was never taken (destroy_result).
 struct AsyncJob {
-  void (*run)(void* job) = nullptr;             // on the fiber
-  void (*destroy_fn)(void* job) = nullptr;      // null: nothing to do
-  void (*destroy_result)(void* result) = nullptr;
+  const AsyncJobOps* ops = nullptr;
   void* object = nullptr;
   void* result = nullptr;  // a Result<R>, once job_finished_
 };
@@ -79,7 +88,8 @@ class AsyncDriver {
   ~AsyncDriver();
 
   // The store's driver when it exists and is free (inline fast path of
-  // Begin), else null.
+  // Begin), else null (also when a finished job's result still waits for
+  // TakeResult: Begin moves it out first).
   static AsyncDriver* IdleDriver(StoreOpaque& store) {
     AsyncDriver* d = store.async_driver_;
     return d != nullptr && !d->busy_ ? d : nullptr;
@@ -111,9 +121,13 @@ class AsyncDriver {
   void* result_slot() const { return job_.result; }
   void SetOwner(AsyncCallBase* owner) { owner_ = owner; }
 
-  // Host side: runs the job until it finishes or waits. Inline with the
-  // fiber switch: a call that does not wait is one Poll.
+  bool job_finished() const { return job_finished_; }
+
+  // Host side: runs the job until it finishes or waits (at once kReady
+  // when it finished already). Inline with the fiber switch: a call that
+  // does not wait is one Poll.
   AsyncPoll Poll() {
+    if (ABSL_PREDICT_FALSE(job_finished_)) return AsyncPoll::kReady;
     job_started_ = true;
     store_.sync_call_refused_ = false;
     fiber_->Resume();
@@ -122,24 +136,28 @@ class AsyncDriver {
   }
   // Destroys the job and frees the driver for the next one.
   // `result_taken`: the AsyncCall moved the result out and destroyed it.
+  // (A job that ran destroyed its callable already.)
   void FinishJob(bool result_taken) {
-    if (ABSL_PREDICT_FALSE(job_finished_ && !result_taken)) {
-      job_.destroy_result(job_.result);
+    if (ABSL_PREDICT_FALSE(!job_finished_)) {
+      if (job_.ops->destroy_fn != nullptr) job_.ops->destroy_fn(job_.object);
+    } else if (ABSL_PREDICT_FALSE(!result_taken)) {
+      job_.ops->destroy_result(job_.result);
     }
-    if (job_.destroy_fn != nullptr) job_.destroy_fn(job_.object);
     if (ABSL_PREDICT_FALSE(heap_job_)) FreeHeapJob();
-    job_.object = nullptr;
-    job_.result = nullptr;
-    owner_ = nullptr;
-    // Resetting an empty AnyInvocable still calls its manager.
+    // job_ and owner_ mean nothing while !busy_. Resetting an empty
+    // AnyInvocable still calls its manager.
     if (waker_) waker_ = nullptr;
     busy_ = false;
     job_started_ = false;
     job_finished_ = false;
     cancelled_ = false;
   }
-  // Host side: cancels an unfinished job (see the header comment).
+  // Host side: cancels an unfinished job (see the header comment), or
+  // destroys a finished one's untaken result.
   void Cancel();
+  // Host side: a finished job's result goes to its AsyncCall, which keeps
+  // it; the driver is free.
+  void EvictResult() { job_.ops->evict(owner_); }
   void SetWaker(absl::AnyInvocable<void()> waker) { waker_ = std::move(waker); }
   // Runs the waker (any thread).
   void Wake();
@@ -224,40 +242,68 @@ class AsyncCallBase {
   bool orphaned_ = false;
 };
 
+template <typename R>
+void EvictResult(AsyncCallBase* owner);
+
 // The job of StartAsync: fn() -> Result<R>, its result built in place by
 // Run (placement new from the returned prvalue: no move of the Result).
 // The result's lifetime is the driver's and the AsyncCall's business
-// (AsyncJob), not this object's.
+// (AsyncJob), not this object's. fn is built in place too, from the
+// prvalue make() returns (no copy of the captures), and destroyed as soon
+// as it returned.
 template <typename R, typename F>
 struct AsyncJobOf {
-  F fn;
+  union {  // fn's lifetime is managed by hand
+    F fn;
+  };
   alignas(Result<R>) unsigned char result[sizeof(Result<R>)];
-  explicit AsyncJobOf(F f) : fn(std::move(f)) {}
+  template <typename Make>
+  explicit AsyncJobOf(Make& make) : fn(make()) {}
+  ~AsyncJobOf() {}
   static void Run(void* p) {
     auto* job = static_cast<AsyncJobOf*>(p);
     new (job->result) Result<R>(job->fn());
+    job->fn.~F();
   }
-  static void DestroyFn(void* p) { static_cast<AsyncJobOf*>(p)->~AsyncJobOf(); }
+  // A job that never ran (cancelled before its first Poll).
+  static void DestroyFn(void* p) { static_cast<AsyncJobOf*>(p)->fn.~F(); }
   static void DestroyResult(void* r) {
     std::launder(static_cast<Result<R>*>(r))->~Result();
   }
+  static constexpr AsyncJobOps kOps = {
+      &Run, std::is_trivially_destructible_v<F> ? nullptr : &DestroyFn,
+      &DestroyResult, &EvictResult<R>};
   static AsyncJob Make(AsyncJobOf* job) {
-    return AsyncJob{&Run,
-                    std::is_trivially_destructible_v<F> ? nullptr : &DestroyFn,
-                    &DestroyResult, job, job->result};
+    return AsyncJob{&kOps, job, job->result};
   }
 };
+
+// Moves a finished job's Result<R> out of `slot` and ends the slot's
+// lifetime. A value that is trivially copyable (the common typed call)
+// skips the variant's move and destroy: nothing in them has an effect.
+template <typename R>
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline Result<R> MoveOutResult(Result<R>* slot) {
+  if constexpr (std::is_void_v<R>) {
+    if (ABSL_PREDICT_TRUE(slot->ok())) return Result<void>();
+  } else if constexpr (std::is_trivially_copyable_v<R>) {
+    if (ABSL_PREDICT_TRUE(slot->ok())) return Result<R>(slot->value());
+  }
+  Result<R> r(std::move(*slot));
+  slot->~Result();
+  return r;
+}
 
 }  // namespace internal
 
 template <typename R>
 class AsyncCall;
 namespace internal {
-template <typename R, typename F>
-AsyncCall<R> StartAsync(StoreOpaque& store, std::string_view where, F&& fn);
-template <typename R, typename F>
+template <typename R, typename Make>
+AsyncCall<R> StartAsync(StoreOpaque& store, std::string_view where,
+                        Make&& make);
+template <typename R, typename Make>
 AsyncCall<R> StartAsyncSlow(StoreOpaque& store, std::string_view where,
-                            F&& fn);
+                            Make& make);
 }  // namespace internal
 
 // A call (or instantiation) in progress; see the header comment. Move-only;
@@ -271,29 +317,27 @@ class AsyncCall : public internal::AsyncCallBase {
 
   // Runs the call until it finishes or waits.
   AsyncPoll Poll() {
-    if (result_.has_value()) return AsyncPoll::kReady;
-    if (driver_ == nullptr) {
-      result_.emplace(absl::FailedPreconditionError(
-          orphaned_ ? "AsyncCall::Poll: the store was destroyed"
-                    : "AsyncCall::Poll: the result was taken already"));
-      return AsyncPoll::kReady;
-    }
-    if (driver_->Poll() == AsyncPoll::kPending) return AsyncPoll::kPending;
-    Result<R>* slot = ResultSlot();
-    result_.emplace(std::move(*slot));
-    slot->~Result();
-    internal::AsyncDriver* d = std::exchange(driver_, nullptr);
-    d->FinishJob(/*result_taken=*/true);
-    return AsyncPoll::kReady;
+    if (ABSL_PREDICT_FALSE(driver_ == nullptr)) return PollWithoutDriver();
+    // A finished result stays in the driver's job until TakeResult.
+    return driver_->Poll();
   }
-  bool done() const { return result_.has_value(); }
+  bool done() const {
+    return result_.has_value() ||
+           (driver_ != nullptr && driver_->job_finished());
+  }
   // The result, after Poll returned kReady (moved out).
   Result<R> TakeResult() {
+    if (ABSL_PREDICT_TRUE(driver_ != nullptr && driver_->job_finished())) {
+      return TakeFinished();
+    }
     if (!result_.has_value()) {
       return absl::FailedPreconditionError(
-          "AsyncCall::TakeResult: the call has not finished");
+          "AsyncCall::TakeResult: the call has not finished (or its result "
+          "was taken already)");
     }
-    return *std::move(result_);
+    Result<R> r = *std::move(result_);
+    result_.reset();
+    return r;
   }
   // Runs when a Poll would make progress (from Promise::Set's thread, or
   // inside Poll for a yield). Set it before the first Poll.
@@ -308,52 +352,79 @@ class AsyncCall : public internal::AsyncCallBase {
   }
 
  private:
-  template <typename R2, typename F>
+  template <typename R2, typename Make>
   friend AsyncCall<R2> internal::StartAsync(StoreOpaque&, std::string_view,
-                                            F&&);
-  template <typename R2, typename F>
+                                            Make&&);
+  template <typename R2, typename Make>
   friend AsyncCall<R2> internal::StartAsyncSlow(StoreOpaque&,
-                                                std::string_view, F&&);
-  // Places fn as the job of `driver` (free). Always built in its final
-  // place (StartAsync returns prvalues), so the driver's owner pointer is
-  // right from the start.
-  template <typename F>
-  AsyncCall(internal::AsyncDriver* driver, F&& fn)
+                                                std::string_view, Make&);
+  template <typename R2>
+  friend void internal::EvictResult(internal::AsyncCallBase*);
+  // Places make() as the job of `driver` (free). Always built in its
+  // final place (StartAsync returns prvalues), so the driver's owner
+  // pointer is right from the start.
+  template <typename Make>
+  AsyncCall(internal::AsyncDriver* driver, Make& make)
       : internal::AsyncCallBase(driver) {
-    using Job = internal::AsyncJobOf<R, std::decay_t<F>>;
-    Job* job = new (driver->AllocateJob<Job>()) Job(std::forward<F>(fn));
+    using Job = internal::AsyncJobOf<R, std::invoke_result_t<Make&>>;
+    Job* job = new (driver->AllocateJob<Job>()) Job(make);
     driver->SetJob(Job::Make(job), this);
   }
-  // The finished job's result (AsyncJobOf<R, F>::result; see StartAsync).
-  Result<R>* ResultSlot() {
-    return std::launder(static_cast<Result<R>*>(driver_->result_slot()));
+  // The finished job's result, moved out once (one return: NRVO into
+  // TakeResult's caller), and the driver freed.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE Result<R> TakeFinished() {
+    internal::AsyncDriver* d = std::exchange(driver_, nullptr);
+    Result<R> r = internal::MoveOutResult(
+        std::launder(static_cast<Result<R>*>(d->result_slot())));
+    d->FinishJob(/*result_taken=*/true);
+    return r;
   }
+  ABSL_ATTRIBUTE_NOINLINE AsyncPoll PollWithoutDriver() {
+    if (!result_.has_value()) {
+      result_.emplace(absl::FailedPreconditionError(
+          orphaned_ ? "AsyncCall::Poll: the store was destroyed"
+                    : "AsyncCall::Poll: the result was taken already"));
+    }
+    return AsyncPoll::kReady;
+  }
+  // The result when it is not (or no longer) in the driver's job: an
+  // error before anything ran, a Poll error, or an evicted result.
   std::optional<Result<R>> result_;
 };
 
 namespace internal {
+template <typename R>
+void EvictResult(AsyncCallBase* owner) {
+  auto* call = static_cast<AsyncCall<R>*>(owner);
+  call->result_.emplace(call->TakeFinished());
+}
+}  // namespace internal
 
-// Runs fn() -> Result<R> on the store's fiber as an AsyncCall<R>. Only
-// prvalues are returned: the AsyncCall is built where the caller keeps it.
-template <typename R, typename F>
+namespace internal {
+
+// Runs fn() -> Result<R> on the store's fiber as an AsyncCall<R>, where
+// fn is the callable make() returns (called once, right away; it may
+// capture by reference). Only prvalues are returned: the AsyncCall is
+// built where the caller keeps it.
+template <typename R, typename Make>
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline AsyncCall<R> StartAsync(
-    StoreOpaque& store, std::string_view where, F&& fn) {
+    StoreOpaque& store, std::string_view where, Make&& make) {
   AsyncDriver* d = AsyncDriver::IdleDriver(store);
   if (ABSL_PREDICT_FALSE(d == nullptr)) {
-    return StartAsyncSlow<R>(store, where, std::forward<F>(fn));
+    return StartAsyncSlow<R>(store, where, make);
   }
-  return AsyncCall<R>(d, std::forward<F>(fn));
+  return AsyncCall<R>(d, make);
 }
 
 // The first call of a store (the driver and its fiber are made), or an
 // error.
-template <typename R, typename F>
+template <typename R, typename Make>
 ABSL_ATTRIBUTE_NOINLINE AsyncCall<R> StartAsyncSlow(StoreOpaque& store,
                                                     std::string_view where,
-                                                    F&& fn) {
+                                                    Make& make) {
   absl::StatusOr<AsyncDriver*> driver = AsyncDriver::Begin(store, where);
   if (!driver.ok()) return AsyncCall<R>(Result<R>(driver.status()));
-  return AsyncCall<R>(*driver, std::forward<F>(fn));
+  return AsyncCall<R>(*driver, make);
 }
 
 }  // namespace internal

@@ -378,10 +378,11 @@ Result<std::vector<Val>> Func::Call(StoreOpaque& store,
 AsyncCall<std::vector<Val>> Func::CallAsync(
     StoreOpaque& store, absl::Span<const Val> params) const {
   return internal::StartAsync<std::vector<Val>>(
-      store, "Func::CallAsync",
-      [f = *this, s = &store,
-       p = std::vector<Val>(params.begin(), params.end())]()
-          -> Result<std::vector<Val>> { return f.Call(*s, p); });
+      store, "Func::CallAsync", [&] {
+        return [f = *this, s = &store,
+                p = std::vector<Val>(params.begin(), params.end())]()
+                   -> Result<std::vector<Val>> { return f.Call(*s, p); };
+      });
 }
 
 }  // namespace kiln

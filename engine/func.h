@@ -329,12 +329,12 @@ class TypedFunc<R(A...)> {
   // when polled. The TypedFunc and the arguments are copied into it; the
   // store must outlive it (a store destroyed first cancels it).
   AsyncCall<R> CallAsync(StoreOpaque& store, A... args) const {
-    return internal::StartAsync<R>(
-        store, "TypedFunc::CallAsync",
-        // Inlined into the job's Run: one call from the fiber's loop to
-        // the entry trampoline.
-        [f = *this, s = &store, args...]() ABSL_ATTRIBUTE_ALWAYS_INLINE
-        -> Result<R> { return f.Call(*s, args...); });
+    return internal::StartAsync<R>(store, "TypedFunc::CallAsync", [&] {
+      // Inlined into the job's Run: one call from the fiber's loop to the
+      // entry trampoline.
+      return [f = *this, s = &store, args...]() ABSL_ATTRIBUTE_ALWAYS_INLINE
+             -> Result<R> { return f.Call(*s, args...); };
+    });
   }
 
   const Func& func() const { return func_; }

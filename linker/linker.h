@@ -141,11 +141,10 @@ class InstancePre : public InstancePreBase {
   friend class Linker;
   AsyncCall<Instance> InstantiateAsyncAt(Store<T>& store,
                                          std::string_view where) const {
-    return internal::StartAsync<Instance>(
-        store, where,
-        [pre = InstancePre(LocalHandle()), s = &store]() -> Result<Instance> {
-          return pre.Instantiate(*s);
-        });
+    return internal::StartAsync<Instance>(store, where, [&] {
+      return [pre = InstancePre(LocalHandle()), s = &store]()
+                 -> Result<Instance> { return pre.Instantiate(*s); };
+    });
   }
 };
 
@@ -436,12 +435,12 @@ class Linker : public LinkerBase {
   // Linker and the store must outlive the call.
   AsyncCall<void> ModuleAsync(Store<T>& store, std::string_view module_name,
                               const kiln::Module& module) {
-    return internal::StartAsync<void>(
-        store, "Linker::ModuleAsync",
-        [this, s = &store, name = std::string(module_name),
-         module]() -> Result<void> {
-          return Result<void>(LinkerBase::Module(*s, name, module));
-        });
+    return internal::StartAsync<void>(store, "Linker::ModuleAsync", [&] {
+      return [this, s = &store, name = std::string(module_name),
+              module]() -> Result<void> {
+        return Result<void>(LinkerBase::Module(*s, name, module));
+      };
+    });
   }
 
   // Resolves and type-checks every import of `module` now.

@@ -16,12 +16,11 @@ Fiber::~Fiber() { fiber_hooks::TsanDestroy(tsan_fiber_); }
 FiberStack Fiber::TakeStack() && { return std::move(stack_); }
 
 void Fiber::ResumeSlow() {
-  if (done_ || running_) {
+  if (state_ != State::kNew) {
     std::fprintf(stderr, "kiln: Fiber::Resume on a %s fiber\n",
-                 done_ ? "finished" : "running");
+                 done() ? "finished" : "running");
     std::abort();
   }
-  started_ = true;
   fiber_ctx_ = MakeStackContext(stack_.top(), stack_.size());
   tsan_fiber_ = fiber_hooks::TsanCreate();
   SwitchIn(/*first=*/true);
@@ -32,7 +31,7 @@ void Fiber::Entry(void* arg) {
   fiber_hooks::AsanFinishSwitch(nullptr, &self->asan_host_bottom_,
                                 &self->asan_host_size_);
   self->body_(*self);
-  self->done_ = true;
+  self->state_ = State::kDone;
   self->body_ = nullptr;
   // Back to the last Resume for good (no fake stack to keep: the fiber is
   // finished).

@@ -47,7 +47,7 @@ class Fiber {
   // Runs the body until it calls Suspend or returns. Must not be called
   // from the fiber itself, nor after done() (aborts).
   ABSL_ATTRIBUTE_ALWAYS_INLINE void Resume() {
-    if (ABSL_PREDICT_FALSE(!started_ || done_ || running_)) {
+    if (ABSL_PREDICT_FALSE(state_ != State::kSuspended)) {
       ResumeSlow();
       return;
     }
@@ -64,11 +64,11 @@ class Fiber {
                                   &asan_host_size_);
   }
 
-  bool done() const { return done_; }
+  bool done() const { return state_ == State::kDone; }
   // Resumed at least once.
-  bool started() const { return started_; }
+  bool started() const { return state_ != State::kNew; }
   // True while the body runs (between Resume and Suspend / return).
-  bool running() const { return running_; }
+  bool running() const { return state_ == State::kRunning; }
   const FiberStack& stack() const { return stack_; }
   // The stack back (for a pool); the fiber must be done or never resumed.
   FiberStack TakeStack() &&;
@@ -77,7 +77,7 @@ class Fiber {
   // The first Resume, and misuse (aborts).
   ABSL_ATTRIBUTE_NOINLINE void ResumeSlow();
   ABSL_ATTRIBUTE_ALWAYS_INLINE void SwitchIn(bool first) {
-    running_ = true;
+    state_ = State::kRunning;
     const ThreadActivation host = SwapThreadActivation(activation_);
     void* fake_stack = nullptr;
     fiber_hooks::AsanStartSwitch(
@@ -91,8 +91,11 @@ class Fiber {
       SwitchStack(&host_ctx_, fiber_ctx_);
     }
     fiber_hooks::AsanFinishSwitch(fake_stack, nullptr, nullptr);
-    running_ = false;
-    activation_ = SwapThreadActivation(host);
+    if (state_ == State::kRunning) state_ = State::kSuspended;
+    // Only the entry list changes on the fiber: its floor and bounds are
+    // its stack's for good (ActivationForStack).
+    activation_.entry = CurrentEntryFrame();
+    RestoreThreadActivation(host);
   }
   [[noreturn]] static void Entry(void* self);
 
@@ -101,9 +104,9 @@ class Fiber {
   StackContext fiber_ctx_ = nullptr;  // where the fiber continues
   StackContext host_ctx_ = nullptr;   // where Resume continues
   ThreadActivation activation_;  // the fiber's, while it is switched out
-  bool started_ = false;
-  bool running_ = false;
-  bool done_ = false;
+  // One byte for the state, so Resume's fast path tests it once.
+  enum class State : unsigned char { kNew, kSuspended, kRunning, kDone };
+  State state_ = State::kNew;
   // AddressSanitizer's bookkeeping of the stack being left (unused
   // without ASan).
   void* asan_fake_stack_ = nullptr;

@@ -73,7 +73,7 @@ TEST(FiberTest, SwapsTheThreadsActivationState) {
   Fiber fiber(*std::move(s), [&](Fiber& f) {
     seen_entry = CurrentEntryFrame();
     seen_bounds = CurrentThreadStackBounds();
-    seen_floor = internal::tls_stack_floor;
+    seen_floor = internal::tls_activation.stack_floor;
     SetCurrentEntryFrame(&fiber_frame);  // wasm entered on the fiber
     f.Suspend();
     seen_after_resume = CurrentEntryFrame();

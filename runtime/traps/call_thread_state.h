@@ -15,6 +15,7 @@
 
 #include "runtime/abi/trap_code.h"
 #include "runtime/abi/vm_offsets.h"
+#include "runtime/traps/stack_limit.h"
 
 namespace kiln::runtime {
 
@@ -86,24 +87,16 @@ static_assert(offsetof(EntryFrame, ret_int) + 8 == kEntryFrameRetInt1);
 static_assert(offsetof(EntryFrame, ret_vec) == kEntryFrameRetVec0);
 static_assert(std::is_trivially_default_constructible_v<EntryFrame>);
 
-namespace internal {
-// initial-exec: reading it in a signal handler never calls __tls_get_addr
-// (which may allocate on first use in a dlopen'ed library). __thread, not
-// thread_local: no dynamic initialisation, so no TLS wrapper call per use.
-extern __attribute__((tls_model("initial-exec"))) __thread EntryFrame*
-    tls_current_entry;
-// The lowest stack limit wasm may get on this thread (stack bottom +
-// kHostStackReserve); 0 until the thread is ready to enter wasm (trap
-// handlers installed, alternate signal stack, stack bounds known).
-extern __attribute__((tls_model("initial-exec"))) __thread uintptr_t
-    tls_stack_floor;
-}  // namespace internal
+// The per-thread entry list and stack floor are in
+// internal::tls_activation (stack_limit.h).
 
 // The innermost active entry on this thread, or nullptr when no wasm
 // activation is on the stack. Async-signal-safe.
-inline EntryFrame* CurrentEntryFrame() { return internal::tls_current_entry; }
+inline EntryFrame* CurrentEntryFrame() {
+  return internal::tls_activation.entry;
+}
 inline void SetCurrentEntryFrame(EntryFrame* frame) {
-  internal::tls_current_entry = frame;
+  internal::tls_activation.entry = frame;
 }
 
 // The outermost active entry's trampoline frame pointer: a backtrace walk

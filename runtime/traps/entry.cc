@@ -103,8 +103,8 @@ uintptr_t PrepareThread() {
     std::abort();
   }
   const StackBounds bounds = CurrentThreadStackBounds();
-  tls_stack_floor = bounds.low + kHostStackReserve;
-  return tls_stack_floor;
+  tls_activation.stack_floor = bounds.low + kHostStackReserve;
+  return tls_activation.stack_floor;
 }
 
 }  // namespace internal
@@ -159,7 +159,7 @@ absl::Status InitTrapHandling() {
 bool InWasmActivation() { return CurrentEntryFrame() != nullptr; }
 
 std::optional<Trap> EnterWasm(WasmCall& call) {
-  if (ABSL_PREDICT_FALSE(internal::tls_stack_floor == 0)) {
+  if (ABSL_PREDICT_FALSE(internal::tls_activation.stack_floor == 0)) {
     internal::PrepareThread();
   }
   EntryFrame frame;

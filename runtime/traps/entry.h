@@ -154,14 +154,14 @@ namespace internal {
 extern const void* g_typed_entry0;
 // First entry on this thread: installs the trap handlers and the alternate
 // signal stack (aborts if that fails), caches the stack bounds; returns
-// tls_stack_floor.
+// tls_activation.stack_floor.
 uintptr_t PrepareThread();
 }  // namespace internal
 
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline void BeginEntry(
     EntryFrame& frame, abi::VMRuntimeLimits* limits, size_t max_wasm_stack) {
   frame.trap.trapped = false;
-  frame.prev = internal::tls_current_entry;
+  frame.prev = internal::tls_activation.entry;
   frame.limits = limits;
   const uintptr_t limit = limits->stack_limit;
   frame.saved_stack_limit = limit;
@@ -177,7 +177,7 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline void BeginEntry(
   if (limit == abi::kStackLimitUnset) {
     // Outermost entry of this store: the limit is
     // max(sp - max_wasm_stack, floor), never above sp (ComputeStackLimit).
-    uintptr_t floor = internal::tls_stack_floor;
+    uintptr_t floor = internal::tls_activation.stack_floor;
     if (ABSL_PREDICT_FALSE(floor == 0)) floor = internal::PrepareThread();
     const auto sp = reinterpret_cast<uintptr_t>(&frame);
     const uintptr_t by_budget = sp > max_wasm_stack ? sp - max_wasm_stack : 0;
@@ -185,11 +185,11 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline void BeginEntry(
     limits->stack_limit = l < sp ? l : sp;
     limits->last_wasm_entry_sp = sp;
   }
-  internal::tls_current_entry = &frame;
+  internal::tls_activation.entry = &frame;
 }
 
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline void EndEntry(EntryFrame& frame) {
-  internal::tls_current_entry = frame.prev;
+  internal::tls_activation.entry = frame.prev;
   abi::VMRuntimeLimits* limits = frame.limits;
   if (frame.saved_stack_limit == abi::kStackLimitUnset) {
     limits->last_wasm_entry_sp = 0;

@@ -9,7 +9,7 @@ namespace kiln::runtime {
 namespace internal {
 
 constinit __attribute__((tls_model("initial-exec"))) thread_local
-    StackBounds tls_stack_bounds;
+    ThreadActivation tls_activation;
 
 StackBounds QueryThreadStackBounds() {
   StackBounds cached;

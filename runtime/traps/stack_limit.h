@@ -23,23 +23,38 @@ struct StackBounds {
   uintptr_t high = 0;  // one past the highest address
 };
 
+struct EntryFrame;  // call_thread_state.h
+
+// The per-thread state of wasm activations, which is per stack: a fiber
+// switch (thread_activation.h) saves the running stack's and installs the
+// other's.
+struct ThreadActivation {
+  EntryFrame* entry = nullptr;  // innermost entry frame on that stack
+  // The lowest stack limit wasm may get there (stack bottom +
+  // kHostStackReserve); 0 on a thread not ready to enter wasm yet (trap
+  // handlers installed, alternate signal stack, stack bounds known).
+  uintptr_t stack_floor = 0;
+  StackBounds bounds;  // the stack's usable range (high 0: not known yet)
+};
+
 namespace internal {
 StackBounds QueryThreadStackBounds();
-// constinit: constant-initialised, so every use is a plain TLS access
-// (an extern thread_local otherwise goes through the TLS wrapper function,
-// which a fiber switch would call twice); initial-exec like the other
-// per-thread wasm state (call_thread_state.h).
+// The running stack's ThreadActivation: one TLS object, so a fiber switch
+// copies 32 contiguous bytes each way. constinit: constant-initialised, so
+// every use is a plain TLS access (an extern thread_local otherwise goes
+// through the TLS wrapper function); initial-exec: reading it in a signal
+// handler never calls __tls_get_addr (which may allocate on first use in
+// a dlopen'ed library).
 extern constinit __attribute__((tls_model("initial-exec"))) thread_local
-    StackBounds tls_stack_bounds;
+    ThreadActivation tls_activation;
 }  // namespace internal
 
 // The calling thread's stack, from pthread_getattr_np, cached per thread.
 // Not async-signal-safe (the first call per thread may read /proc).
 inline StackBounds CurrentThreadStackBounds() {
-  if (internal::tls_stack_bounds.high == 0) {
-    internal::tls_stack_bounds = internal::QueryThreadStackBounds();
-  }
-  return internal::tls_stack_bounds;
+  StackBounds& bounds = internal::tls_activation.bounds;
+  if (bounds.high == 0) bounds = internal::QueryThreadStackBounds();
+  return bounds;
 }
 
 // The limit for a wasm activation starting at stack pointer `sp`:

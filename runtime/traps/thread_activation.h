@@ -15,11 +15,7 @@
 
 namespace kiln::runtime {
 
-struct ThreadActivation {
-  EntryFrame* entry = nullptr;   // innermost entry frame on that stack
-  uintptr_t stack_floor = 0;     // lowest stack limit wasm may get there
-  StackBounds bounds;            // the stack's usable range
-};
+// ThreadActivation itself is in stack_limit.h (the TLS object is one).
 
 // The state for a fresh stack [low, high): no entries, floor
 // low + kHostStackReserve.
@@ -34,18 +30,18 @@ void PrepareThreadForSwap();
 // Installs `next` as this thread's activation state and returns the one it
 // replaces (inline: a fiber switch does it twice). Not async-signal-safe.
 inline ThreadActivation SwapThreadActivation(const ThreadActivation& next) {
-  if (__builtin_expect(internal::tls_stack_floor == 0, 0)) {
+  if (__builtin_expect(internal::tls_activation.stack_floor == 0, 0)) {
     internal::PrepareThreadForSwap();
   }
-  StackBounds& bounds = internal::tls_stack_bounds;
-  ThreadActivation prev;
-  prev.entry = internal::tls_current_entry;
-  prev.stack_floor = internal::tls_stack_floor;
-  prev.bounds = bounds;
-  internal::tls_current_entry = next.entry;
-  internal::tls_stack_floor = next.stack_floor;
-  bounds = next.bounds;
+  const ThreadActivation prev = internal::tls_activation;
+  internal::tls_activation = next;
   return prev;
+}
+
+// Puts back a state SwapThreadActivation returned, on the thread that
+// swapped it out (already prepared, so no check). Not async-signal-safe.
+inline void RestoreThreadActivation(const ThreadActivation& prev) {
+  internal::tls_activation = prev;
 }
 
 }  // namespace kiln::runtime

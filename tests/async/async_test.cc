@@ -145,6 +145,61 @@ TEST(AsyncTest, ReadyFutureDoesNotSuspend) {
   EXPECT_EQ(*call.TakeResult(), 8);
 }
 
+// A finished call's result waits in the store's fiber job until
+// TakeResult (engine/async_call.h); these are the ways it must leave
+// earlier, or be dropped.
+TEST(AsyncTest, AnUntakenResultSurvivesTheNextCallOnTheStore) {
+  Fixture f;
+  Instance i = f.Instantiate();
+  auto wait_add1 = f.Typed(i, "wait_add1");
+  AsyncCall<int32_t> first = wait_add1.CallAsync(f.store, -1);
+  ASSERT_EQ(first.Poll(), AsyncPoll::kReady);
+  EXPECT_TRUE(first.done());
+  // The store is free for the next call although `first` kept its result.
+  AsyncCall<int32_t> second = wait_add1.CallAsync(f.store, -2);
+  ASSERT_EQ(second.Poll(), AsyncPoll::kReady);
+  EXPECT_TRUE(first.done());
+  ASSERT_EQ(first.Poll(), AsyncPoll::kReady);  // polling again is harmless
+  AsyncCall<int32_t> moved = std::move(second);
+  EXPECT_EQ(*moved.TakeResult(), 3);
+  EXPECT_EQ(*first.TakeResult(), 2);
+  Result<int32_t> again = first.TakeResult();
+  EXPECT_FALSE(again.ok());
+  // A non-trivial result (a vector) through the same paths.
+  absl::StatusOr<Func> func = i.GetFunc(f.store, "wait_add1");
+  ASSERT_TRUE(func.ok());
+  AsyncCall<std::vector<Val>> untyped =
+      func->CallAsync(f.store, {Val::I32(-4)});
+  ASSERT_EQ(untyped.Poll(), AsyncPoll::kReady);
+  AsyncCall<int32_t> third = wait_add1.CallAsync(f.store, -5);
+  ASSERT_EQ(third.Poll(), AsyncPoll::kReady);
+  Result<std::vector<Val>> v = untyped.TakeResult();
+  ASSERT_TRUE(v.ok()) << v.status();
+  ASSERT_EQ(v->size(), 1u);
+  EXPECT_EQ((*v)[0].i32(), 5);
+  EXPECT_EQ(*third.TakeResult(), 6);
+  // Dropping a finished call whose result was never taken frees the store.
+  {
+    AsyncCall<int32_t> dropped = wait_add1.CallAsync(f.store, -6);
+    ASSERT_EQ(dropped.Poll(), AsyncPoll::kReady);
+  }
+  AsyncCall<int32_t> fourth = wait_add1.CallAsync(f.store, -7);
+  ASSERT_EQ(fourth.Poll(), AsyncPoll::kReady);
+  EXPECT_EQ(*fourth.TakeResult(), 8);
+}
+
+TEST(AsyncTest, AFinishedResultOutlivesItsStore) {
+  auto f = std::make_unique<Fixture>();
+  Instance i = f->Instantiate();
+  AsyncCall<int32_t> call = f->Typed(i, "wait_add1").CallAsync(f->store, -9);
+  ASSERT_EQ(call.Poll(), AsyncPoll::kReady);
+  f.reset();
+  ASSERT_EQ(call.Poll(), AsyncPoll::kReady);
+  Result<int32_t> r = call.TakeResult();
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(*r, 10);
+}
+
 TEST(AsyncTest, NestingAcrossSuspensions) {
   // host -> outer (wasm) -> reenter (host, sync Call) -> inner (wasm) ->
   // wait_add1 -> wait (async host): suspended with all of them on the fiber.
