@@ -141,9 +141,27 @@ class LoadEliminator {
   std::vector<Value> repl_;
 };
 
+// Whether `f` has a load this pass could remove: one whose value may change
+// (readonly ones are GVN's) and that is not volatile. Most functions have
+// none, and this scan is much cheaper than the dominator tree.
+bool HasCandidateLoad(const ir::Function& f) {
+  for (Block b : f.blocks()) {
+    for (Inst i : f.insts(b)) {
+      if (!ir::ReadsMemory(f.opcode(i))) continue;
+      MemAccess m;
+      if (DescribeAccess(f, i, &m) && !m.volatile_load &&
+          m.region != kRegionNone) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 bool RedundantLoadsPass::Run(ir::Function& f) {
+  if (!HasCandidateLoad(f)) return false;
   bool changed = RemoveUnreachableBlocks(f);
   return LoadEliminator(f).Run() || changed;
 }
