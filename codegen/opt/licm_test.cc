@@ -15,7 +15,7 @@ block0(v0: i64, v1: i32, v2: i32):
     jump block1(v2)
 block1(v3: i32):
     v4 = heap_load.i32 v0, v1
-    v5 = iadd_imm v4, 1
+    v5 = imul_imm v4, 3
     v6 = isub v3, v5
     brif v6, block1(v6), block2
 block2:
@@ -24,7 +24,7 @@ block2:
             R"(function %f(i64, i32, i32) -> i32 {
 block0(v0: i64, v1: i32, v2: i32):
     v4 = heap_load.i32 v0, v1
-    v5 = iadd_imm v4, 1
+    v5 = imul_imm v4, 3
     jump block1(v2)
 block1(v3: i32):
     v6 = isub v3, v5
