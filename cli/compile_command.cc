@@ -37,9 +37,9 @@ constexpr std::string_view kHelp =
 
 Compiles every defined function of a WebAssembly module (binary .wasm or
 text .wat) with Kiln's optimizing compiler (translate -> const_fold, gvn,
-dce -> x86-64) and prints the result, or, with -o, writes a precompiled
-module that `kiln run` (and Module::DeserializeFile) loads without
-compiling. A .cwasm only loads into the same Kiln version on a CPU with the
+redundant_loads, licm, dce -> x86-64) and prints the result, or, with -o,
+writes a precompiled module that `kiln run` (and Module::DeserializeFile)
+loads without compiling. A .cwasm only loads into the same Kiln version on a CPU with the
 features it was compiled for, with the same --no-opt, --consume-fuel and
 --epoch-interruption settings (`kiln run --fuel` needs a .cwasm compiled with
 --consume-fuel, `kiln run --timeout` one with --epoch-interruption); it is

@@ -22,7 +22,8 @@ constexpr absl::string_view kIntCCNames[] = {"eq",  "ne",  "slt", "sle", "sgt",
                                             "sge", "ult", "ule", "ugt", "uge"};
 constexpr absl::string_view kFloatCCNames[] = {"eq", "ne", "lt",  "le",
                                               "gt", "ge", "ord", "uno"};
-constexpr absl::string_view kMemFlagNames[] = {"notrap", "aligned", "readonly"};
+constexpr absl::string_view kMemFlagNames[] = {"notrap", "aligned", "readonly",
+                                              "vmctx", "global", "table"};
 
 const std::array<std::string, abi::kNumTrapCodes>& TrapNames() {
   static const auto* names = [] {

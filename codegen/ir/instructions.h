@@ -130,8 +130,16 @@ enum MemFlag : uint8_t {
   kMemNotrap = 1 << 0,    // Cannot fault (e.g. VMContext fields).
   kMemAligned = 1 << 1,   // Naturally aligned.
   kMemReadonly = 1 << 2,  // Never written while the function runs.
+  // Alias regions (at most one; codegen/opt/alias.h): what the pointer
+  // reaches, so accesses to different regions are known not to overlap.
+  // Without one, a load is volatile to the optimizer (never merged, moved
+  // or forwarded: the epoch counter changes under us) and a store may
+  // write anything.
+  kMemVmctx = 1 << 3,   // A mutable VMContext field (memory length).
+  kMemGlobal = 1 << 4,  // A wasm global's value.
+  kMemTable = 1 << 5,   // A table's definition (size, base) or its slots.
 };
-inline constexpr int kNumMemFlags = 3;
+inline constexpr int kNumMemFlags = 6;
 absl::string_view MemFlagName(int bit_index);  // "notrap", "aligned", ...
 std::optional<MemFlag> ParseMemFlag(absl::string_view s);
 

@@ -13,6 +13,12 @@
 namespace kiln::ir {
 namespace {
 
+// A pointer reaches one kind of memory (alias analysis relies on it).
+bool OneRegionAtMost(uint8_t mem_flags) {
+  const uint8_t r = mem_flags & (kMemVmctx | kMemGlobal | kMemTable);
+  return (r & (r - 1)) == 0;
+}
+
 bool IsValidType(Type t) {
   return t == Type::kI32 || t == Type::kI64 || t == Type::kF32 ||
          t == Type::kF64 || t == Type::kV128;
@@ -386,10 +392,16 @@ class Verifier {
         if (d.imm != static_cast<int32_t>(d.imm)) {
           return InstError(b, i, "offset does not fit in 32 bits (signed)");
         }
+        if (!OneRegionAtMost(d.code)) {
+          return InstError(b, i, "more than one alias region flag");
+        }
         return ExpectType(b, i, 0, kPointerType);
       case InstFormat::kStore:
         if (d.imm != static_cast<int32_t>(d.imm)) {
           return InstError(b, i, "offset does not fit in 32 bits (signed)");
+        }
+        if (!OneRegionAtMost(d.code)) {
+          return InstError(b, i, "more than one alias region flag");
         }
         if (auto s = ExpectClass(b, i, 0, TypeClass::kAny); !s.ok()) return s;
         return ExpectType(b, i, 1, kPointerType);

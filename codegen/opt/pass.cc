@@ -10,6 +10,8 @@
 #include "codegen/opt/const_fold.h"
 #include "codegen/opt/dce.h"
 #include "codegen/opt/gvn.h"
+#include "codegen/opt/licm.h"
+#include "codegen/opt/redundant_loads.h"
 #include "codegen/opt/simplify_cfg.h"
 #include "codegen/opt/simplify_params.h"
 #include "codegen/opt/split_critical_edges.h"
@@ -32,6 +34,8 @@ const Entry kPasses[] = {
     {"const_fold", &Make<ConstFoldPass>},
     {"dce", &Make<DcePass>},
     {"gvn", &Make<GvnPass>},
+    {"licm", &Make<LicmPass>},
+    {"redundant_loads", &Make<RedundantLoadsPass>},
     {"simplify_cfg", &Make<SimplifyCfgPass>},
     {"simplify_params", &Make<SimplifyParamsPass>},
     {"split_critical_edges", &Make<SplitCriticalEdgesPass>},
@@ -56,6 +60,8 @@ void AddDefaultPipeline(PassManager& pm) {
   pm.Add(std::make_unique<SimplifyParamsPass>());
   pm.Add(std::make_unique<ConstFoldPass>());
   pm.Add(std::make_unique<GvnPass>());
+  pm.Add(std::make_unique<RedundantLoadsPass>());
+  pm.Add(std::make_unique<LicmPass>());
   pm.Add(std::make_unique<DcePass>());
 }
 

@@ -1,5 +1,6 @@
 // Differential test: random functions built with FunctionBuilder (straight
-// code, diamonds, bounded loops, wasm-style variables) must behave the same
+// code, diamonds, bounded loops, wasm-style variables, heap and global
+// loads and stores that often meet at one place) must behave the same
 // in the interpreter before and after the default pipeline plus
 // split_critical_edges, with the verifier run after every pass.
 #include <cstdio>
@@ -70,7 +71,7 @@ class Generator {
     Type t = Pick(2) ? Type::kI32 : Type::kI64;
     auto& pool = t == Type::kI32 ? pool32_ : pool64_;
     Value v;
-    switch (Pick(12)) {
+    switch (Pick(14)) {
       case 0:
         v = Const(t);
         break;
@@ -133,6 +134,36 @@ class Generator {
                             : b_->HeapLoad(Type::kI64, heap_base_, idx, 0);
         break;
       }
+      case 11: {
+        // A store, maybe another one elsewhere, then a load of the first
+        // place: redundant_loads food (forwarded only if nothing between
+        // may overlap).
+        Value idx = b_->BandImm(Int(Type::kI32), 0xfff);
+        const int64_t off = 8 * Pick(3);
+        b_->HeapStore(Int(t), heap_base_, idx, off);
+        if (Pick(2)) {
+          b_->HeapStore(Int(Type::kI32), heap_base_,
+                        b_->BandImm(Int(Type::kI32), 0xfff), Pick(12));
+        }
+        v = t == Type::kI32 ? b_->HeapLoad(Type::kI32, heap_base_, idx, off)
+                            : b_->HeapLoad(Type::kI64, heap_base_, idx, off);
+        break;
+      }
+      case 12: {
+        // Globals in the simulated VMContext (the second entry pointer):
+        // eight slots, so stores and loads of one slot meet often.
+        const ir::Value vmctx = f_->block_params(f_->entry_block())[1];
+        const int32_t off = 8 * Pick(8);
+        constexpr uint8_t kGlobal =
+            ir::kMemNotrap | ir::kMemAligned | ir::kMemGlobal;
+        if (Pick(2)) {
+          b_->Store(kGlobal, Int(Type::kI64), vmctx, off);
+          return;
+        }
+        v = b_->Load(Type::kI64, kGlobal, vmctx, off);
+        if (t == Type::kI32) v = b_->Ireduce(Type::kI32, v);
+        break;
+      }
       case 10: {
         // Same expression twice: GVN food.
         Value x = Int(t), y = Int(t);
@@ -153,6 +184,27 @@ class Generator {
       b_->DefVar(vars[Pick(vars.size())], v);
     }
     (void)pool;
+  }
+
+  // x = mem[slot]; mem[slot] = x + 1; a variable takes x. The slot is a
+  // global (invariant address) or a heap word (invariant index, and the
+  // load leads nothing: never hoisted).
+  void MemoryCount() {
+    Value x;
+    if (Pick(2)) {
+      const ir::Value vmctx = f_->block_params(f_->entry_block())[1];
+      const int32_t off = 8 * Pick(8);
+      constexpr uint8_t kGlobal =
+          ir::kMemNotrap | ir::kMemAligned | ir::kMemGlobal;
+      x = b_->Load(Type::kI64, kGlobal, vmctx, off);
+      b_->Store(kGlobal, b_->IaddImm(x, 1), vmctx, off);
+      b_->DefVar(vars64_[Pick(vars64_.size())], x);
+    } else {
+      Value idx = b_->BandImm(b_->UseVar(vars32_[0]), 0xff0);
+      x = b_->HeapLoad(Type::kI32, heap_base_, idx, 4);
+      b_->HeapStore(b_->IaddImm(x, 1), heap_base_, idx, 4);
+      b_->DefVar(vars32_[Pick(vars32_.size())], x);
+    }
   }
 
   void Straight(int n) {
@@ -217,6 +269,10 @@ class Generator {
             pool64_.clear();
             b_->SwitchToBlock(body);
             Section(depth - 1);
+            if (Pick(2)) {
+              // A count kept in memory: its load must not leave the loop.
+              MemoryCount();
+            }
             b_->DefVar(counter, b_->IaddImm(b_->UseVar(counter), -1));
             b_->Jump(header);
           }
@@ -262,8 +318,10 @@ absl::StatusOr<ir::InterpOutcome> Execute(const ir::Function& f,
                                           const std::vector<uint64_t>& args) {
   std::vector<uint8_t> heap(8192, 0);
   for (size_t k = 0; k < heap.size(); ++k) heap[k] = static_cast<uint8_t>(k * 7);
+  std::vector<uint8_t> raw(64, 0);  // The simulated VMContext (globals).
   ir::InterpOptions opts;
   opts.heap = &heap;
+  opts.raw_memory = &raw;
   return ir::Interpret(f, args, opts);
 }
 

@@ -39,6 +39,12 @@ constexpr Type kPtr = ir::kPointerType;
 constexpr uint8_t kRO = ir::kMemNotrap | ir::kMemAligned | ir::kMemReadonly;
 // Flags for VMContext fields that may change (lengths, globals, table bases).
 constexpr uint8_t kRW = ir::kMemNotrap | ir::kMemAligned;
+// kRW with the alias region (codegen/opt/alias.h): accesses of different
+// regions never overlap, and a load without one is never optimized (the
+// epoch counter and the fuel count keep plain kRW).
+constexpr uint8_t kRWMemoryLength = kRW | ir::kMemVmctx;
+constexpr uint8_t kRWGlobal = kRW | ir::kMemGlobal;
+constexpr uint8_t kRWTable = kRW | ir::kMemTable;
 
 // IR type of a wasm value type.
 Type IrType(ValType t) {
@@ -608,7 +614,7 @@ class Translator
     if (t == Type::kInvalid) return Unsupported("v128 global");
     int32_t off = 0;
     ir::Value p = GlobalAddr(global, &off);
-    *result = b_->Load(t, g.type.mutable_ ? kRW : kRO, p, off);
+    *result = b_->Load(t, g.type.mutable_ ? kRWGlobal : kRO, p, off);
   }
   void GlobalSet(uint32_t global, const Value& v) {
     if (!ok()) return;
@@ -619,7 +625,7 @@ class Translator
     }
     int32_t off = 0;
     ir::Value p = GlobalAddr(global, &off);
-    b_->Store(kRW, v, p, off);
+    b_->Store(kRWGlobal, v, p, off);
   }
 
   // --- Constants ------------------------------------------------------
@@ -693,7 +699,7 @@ class Translator
     SetLoc();
     int32_t moff;
     ir::Value mdef = MemoryDefinitionPtr(&moff);
-    ir::Value len = b_->Load(Type::kI64, kRW, mdef,
+    ir::Value len = b_->Load(Type::kI64, kRWMemoryLength, mdef,
                              moff + VMOffsets::kMemoryDefinitionLength);
     *result = b_->Ireduce(Type::kI32, b_->UshrImm(len, 16));
   }
@@ -753,7 +759,7 @@ class Translator
     SetLoc();
     int32_t toff;
     ir::Value tdef = TableDefinition(table, &toff);
-    ir::Value size = b_->Load(Type::kI64, kRW, tdef,
+    ir::Value size = b_->Load(Type::kI64, kRWTable, tdef,
                               toff + VMOffsets::kTableDefinitionSize);
     *result = b_->Ireduce(Type::kI32, size);
   }
@@ -1170,7 +1176,7 @@ class Translator
   void BoundsCheck(ir::Value index, uint64_t offset, int bytes) {
     int32_t moff;
     ir::Value mdef = MemoryDefinitionPtr(&moff);
-    ir::Value len = b_->Load(Type::kI64, kRW, mdef,
+    ir::Value len = b_->Load(Type::kI64, kRWMemoryLength, mdef,
                              moff + VMOffsets::kMemoryDefinitionLength);
     ir::Value idx = b_->Uextend(Type::kI64, index);
     uint64_t end = offset + static_cast<uint64_t>(bytes);
@@ -1508,14 +1514,14 @@ void Translator::EmitCallIndirect(uint32_t type_index, uint32_t table,
   int32_t toff;
   ir::Value def = TableDefinition(table, &toff);
   ir::Value size =
-      b.Load(Type::kI64, kRW, def, toff + VMOffsets::kTableDefinitionSize);
+      b.Load(Type::kI64, kRWTable, def, toff + VMOffsets::kTableDefinitionSize);
   ir::Value idx = b.Uextend(Type::kI64, index);
   b.Trapnz(b.Icmp(IntCC::kUge, idx, size),
            TrapCode::kIndirectCallOutOfBounds);
   ir::Value base =
-      b.Load(kPtr, kRW, def, toff + VMOffsets::kTableDefinitionBase);
+      b.Load(kPtr, kRWTable, def, toff + VMOffsets::kTableDefinitionBase);
   ir::Value slot_addr = b.Iadd(base, b.IshlImm(idx, 3));
-  ir::Value slot = b.Load(kPtr, kRW, slot_addr, 0);
+  ir::Value slot = b.Load(kPtr, kRWTable, slot_addr, 0);
   ir::Value funcref = slot;
   if (options_.funcref_table_init_bit) {
     // Slots holding their final value carry kFuncRefInitBit; others are
