@@ -160,10 +160,12 @@ int Run(const std::vector<std::string_view>& args) {
     // One store per script keeps all its instances alive (up to ~500);
     // memories may grow to 4 GiB as without the pool. No script needs more
     // than 1,000 table elements or 4 tables per module (the margins keep
-    // the pool's writable table storage at a few GiB of address space).
+    // the pool's writable table storage at a few GiB of address space), nor
+    // more than 4 memories per module (multi-memory; each is a 6 GiB
+    // MAP_NORESERVE reservation: 24 TiB of address space in all).
     config.allocation_strategy = kiln::InstanceAllocationStrategy::kPooling;
     config.pooling.total_instances = 1000;
-    config.pooling.max_memories_per_instance = 1;
+    config.pooling.max_memories_per_instance = 4;
     config.pooling.max_tables_per_instance = 8;
     config.pooling.max_memory_size = uint64_t{4} << 30;
     config.pooling.max_table_elements = 100'000;

@@ -88,14 +88,14 @@ Result<Instance> InstantiateChecked(StoreOpaque& store, const Module& module,
   config.limits = store.runtime_limits();
   config.store = &store;
   config.funcref_table_init_bit = internal::kFuncRefTableInitBit;
-  config.memory_image = internal::MemoryImageFor(*m);  // built on first use
+  config.memory_images = internal::MemoryImageFor(*m);  // built on first use
   config.limiter = store.limiter_hook();
   config.table_images = m->table_images.get();
   config.offsets = m->offsets.has_value() ? &*m->offsets : nullptr;
   internal::EngineImpl* engine = store.engine().impl();
   if (engine->allocator == nullptr) return engine->allocator_status;
   config.allocator = engine->allocator.get();
-  config.module_id = m->id;  // also names its (one) memory image
+  config.module_id = m->id;  // also names its memory images (one a memory)
   absl::StatusOr<std::unique_ptr<runtime::Instance>> rt =
       runtime::Instance::Create(config);
   if (!rt.ok()) return rt.status();

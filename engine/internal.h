@@ -99,13 +99,15 @@ struct alignas(64) ModuleImpl {
   std::unique_ptr<runtime::TableImages> table_images;
   // The instances' VMContext layout, computed once.
   std::optional<abi::VMOffsets> offsets;
-  // Copy-on-write image of memory 0's initial contents (null when the
-  // module does not qualify, see runtime::MemoryImageForModule, or
-  // Config::memory_init_cow is off). Built once, on first instantiation or
+  // Copy-on-write images of the defined memories' initial contents, one
+  // per defined memory (null where the memory does not qualify, see
+  // runtime::ImageSourceForMemory; none when Config::memory_init_cow is
+  // off). Built once, on first instantiation or
   // Module::InitializeCopyOnWriteImage (MemoryImageFor); a .cwasm loaded
-  // by DeserializeFile sets it up front, mapped from the file.
+  // by DeserializeFile sets them up front, memory 0's mapped from the file.
   absl::once_flag memory_image_once;
-  std::unique_ptr<runtime::MemoryImage> memory_image;
+  std::vector<std::unique_ptr<runtime::MemoryImage>> memory_images;
+  std::vector<const runtime::MemoryImage*> memory_image_ptrs;  // the same
   absl::Status memory_image_status;  // of the build (written once)
   // Precompiled modules (engine/serialize.cc): the compiler's metadata
   // (functions, traps, source map; `code` left empty) for Module::Serialize,
@@ -117,9 +119,15 @@ struct alignas(64) ModuleImpl {
   size_t code_size = 0;
 };
 
-// The module's copy-on-write memory image, built on the first call
-// (thread-safe, once per module); null when there is none.
-const runtime::MemoryImage* MemoryImageFor(ModuleImpl& module);
+// The module's copy-on-write memory images (one per defined memory, null
+// entries where there is none; empty when there are none at all), built
+// on the first call (thread-safe, once per module).
+absl::Span<const runtime::MemoryImage* const> MemoryImageFor(
+    ModuleImpl& module);
+// Sets the images up once, given defined memory 0's (`first`, may be
+// null: built like the others); called inside memory_image_once.
+absl::Status SetMemoryImages(ModuleImpl& module,
+                             std::unique_ptr<runtime::MemoryImage> first);
 
 // The compiler options `config` implies (Module::FromBinary; the
 // precompiled-module target in engine/serialize.cc is derived from them).

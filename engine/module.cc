@@ -114,26 +114,32 @@ absl::StatusOr<Module> ModuleFromCompiled(
   return Module(std::move(impl));
 }
 
-namespace {
-// The build MemoryImageFor runs once; its status for
-// InitializeCopyOnWriteImage (kept in the module, next to the image).
-absl::Status BuildMemoryImage(ModuleImpl& module) {
-  if (!module.engine.config().memory_init_cow) return absl::OkStatus();
-  absl::StatusOr<std::unique_ptr<runtime::MemoryImage>> image =
-      runtime::MemoryImageOfModule(*module.info);
-  if (!image.ok()) return image.status();
-  module.memory_image = *std::move(image);
+absl::Status SetMemoryImages(ModuleImpl& module,
+                             std::unique_ptr<runtime::MemoryImage> first) {
+  absl::StatusOr<std::vector<std::unique_ptr<runtime::MemoryImage>>> images =
+      runtime::MemoryImagesOfModule(*module.info, std::move(first));
+  if (!images.ok()) return images.status();
+  module.memory_images = *std::move(images);
+  module.memory_image_ptrs.clear();
+  bool any = false;
+  for (const auto& image : module.memory_images) {
+    module.memory_image_ptrs.push_back(image.get());
+    any = any || image != nullptr;
+  }
+  // No image at all: an empty span, so instantiation skips the lookups.
+  if (!any) module.memory_image_ptrs.clear();
   return absl::OkStatus();
 }
-}  // namespace
 
-const runtime::MemoryImage* MemoryImageFor(ModuleImpl& module) {
+absl::Span<const runtime::MemoryImage* const> MemoryImageFor(
+    ModuleImpl& module) {
   // Best effort: without an image (none, or building it failed),
   // instantiation copies the segments, with the same result.
   absl::call_once(module.memory_image_once, [&module] {
-    module.memory_image_status = BuildMemoryImage(module);
+    if (!module.engine.config().memory_init_cow) return;
+    module.memory_image_status = SetMemoryImages(module, nullptr);
   });
-  return module.memory_image.get();
+  return module.memory_image_ptrs;
 }
 
 }  // namespace internal
@@ -170,7 +176,7 @@ absl::Status Module::InitializeCopyOnWriteImage() const {
 }
 
 bool Module::HasCopyOnWriteImage() const {
-  return internal::MemoryImageFor(*impl_) != nullptr;
+  return !internal::MemoryImageFor(*impl_).empty();
 }
 
 const Engine& Module::engine() const { return impl_->engine; }

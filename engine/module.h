@@ -60,7 +60,7 @@ class Module {
   static absl::StatusOr<Module> DeserializeFile(const Engine& engine,
                                                 const std::string& path);
 
-  // Builds the copy-on-write image of the module's initial memory now
+  // Builds the copy-on-write images of the module's initial memories now
   // (wasmtime's Module::initialize_copy_on_write_image) instead of on the
   // first instantiation. Thread-safe; built at most once per module. OK
   // when the module has no image (Config::memory_init_cow off, or its data

@@ -783,10 +783,13 @@ absl::Status UseFileImage(Module& module, int fd, uint64_t file_offset,
       runtime::MemoryImage::FromFile(fd, file_offset, extent->offset,
                                      extent->length);
   if (!image.ok()) return image.status();
+  absl::Status status = absl::OkStatus();
   absl::call_once(impl.memory_image_once, [&] {
-    impl.memory_image = *std::move(image);
+    // The artifact holds memory 0's image; other memories' are built.
+    status = impl.memory_image_status =
+        internal::SetMemoryImages(impl, *std::move(image));
   });
-  return absl::OkStatus();
+  return status;
 }
 
 absl::Status FileError(const std::string& path, absl::string_view what) {

@@ -76,6 +76,10 @@ class ModuleDecoder {
   absl::StatusOr<GlobalType> ReadGlobalType(Reader& r);
   absl::StatusOr<ConstExpr> ReadConstExpr(Reader& r, ValType expected);
 
+  // Before adding a memory (imported or defined) that starts at `at`: a
+  // second one needs multi-memory, and there are at most kMaxMemories.
+  absl::Status CheckAnotherMemory(size_t at) const;
+
   absl::Status DecodeTypeSection(Reader& r);
   absl::Status DecodeImportSection(Reader& r);
   absl::Status DecodeFunctionSection(Reader& r);
@@ -181,6 +185,19 @@ absl::StatusOr<MemoryType> ModuleDecoder::ReadMemoryType(Reader& r) {
     return ErrorAt(at, "size minimum must not be greater than maximum");
   }
   return t;
+}
+
+absl::Status ModuleDecoder::CheckAnotherMemory(size_t at) const {
+  if (m_->memories.empty()) return absl::OkStatus();
+  if (!m_->features.multi_memory) {
+    return ErrorAt(at, FeatureDisabledMessage(Feature::k_multi_memory,
+                                              "multiple memories"));
+  }
+  if (m_->memories.size() >= kMaxMemories) {
+    return ErrorAt(at, absl::StrFormat("too many memories (at most %u)",
+                                       kMaxMemories));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<GlobalType> ModuleDecoder::ReadGlobalType(Reader& r) {
@@ -428,7 +445,7 @@ absl::Status ModuleDecoder::DecodeImportSection(Reader& r) {
       case 2: {
         imp.kind = ExternKind::kMemory;
         KILN_ASSIGN_OR_RETURN(imp.memory, ReadMemoryType(r));
-        if (!m_->memories.empty()) return ErrorAt(at, "multiple memories");
+        KILN_RETURN_IF_ERROR(CheckAnotherMemory(at));
         m_->memories.push_back(Memory{imp.memory, true});
         ++m_->num_imported_memories;
         break;
@@ -483,11 +500,11 @@ absl::Status ModuleDecoder::DecodeTableSection(Reader& r) {
 }
 
 absl::Status ModuleDecoder::DecodeMemorySection(Reader& r) {
-  size_t at = r.offset();
   KILN_ASSIGN_OR_RETURN(uint32_t n, Count(r, 1 << 20, "memories", 2));
   for (uint32_t i = 0; i < n; ++i) {
+    const size_t mat = r.offset();
     KILN_ASSIGN_OR_RETURN(MemoryType t, ReadMemoryType(r));
-    if (!m_->memories.empty()) return ErrorAt(at, "multiple memories");
+    KILN_RETURN_IF_ERROR(CheckAnotherMemory(mat));
     m_->memories.push_back(Memory{t, false});
   }
   return absl::OkStatus();

@@ -217,9 +217,14 @@ TEST(DecoderTest, ImportAndExportErrors) {
 }
 
 TEST(DecoderTest, MemoryRules) {
-  EXPECT_THAT(DecodeError(Cat({Header(), Section(5, Vec({Bytes{0x00, 0x01},
-                                                          Bytes{0x00, 0x01}}))})),
-              HasSubstr("multiple memories"));
+  // Two memories: WebAssembly 2.0 has one; multi-memory (on by default)
+  // allows more.
+  const Bytes two = Cat({Header(), Section(5, Vec({Bytes{0x00, 0x01},
+                                                   Bytes{0x00, 0x01}}))});
+  DecodeOptions wasm2;
+  wasm2.features = Features::None();
+  EXPECT_THAT(DecodeError(two, wasm2), HasSubstr("multiple memories"));
+  EXPECT_EQ(DecodeError(two), "ok");
   EXPECT_THAT(DecodeError(Cat({Header(), Section(5, Vec({Cat(
                                                     {Bytes{0x00}, Leb(65537)})}))})),
               HasSubstr("memory size must be at most 65536 pages (4GiB)"));

@@ -1,5 +1,5 @@
 // The decoder and validator with proposals on and off (wasm/features.def):
-// tail calls, extended constant expressions and relaxed SIMD.
+// tail calls, extended constant expressions, multi-memory and relaxed SIMD.
 #include <string>
 #include <vector>
 
@@ -115,6 +115,118 @@ TEST(FeaturesValidationTest, ExtendedConstOffAndTypeErrors) {
   ASSERT_FALSE(bad_op.ok());
   EXPECT_THAT(bad_op.status().message(),
               HasSubstr("constant expression required"));
+}
+
+constexpr char kMultiMemory[] = R"(
+  (module
+    (import "env" "m" (memory $a 1))
+    (memory $b 1 2)
+    (memory $c 0)
+    (data (memory $c) (i32.const 0) "xy")
+    (data "z")
+    (export "b" (memory $b))
+    (export "c" (memory $c))
+    (func (param i32) (result i32)
+      (i32.store $b offset=4 (local.get 0) (i32.load $c (local.get 0)))
+      (memory.fill $c (i32.const 0) (i32.const 1) (i32.const 1))
+      (memory.copy $a $c (i32.const 0) (i32.const 0) (i32.const 1))
+      (memory.init $b 1 (i32.const 0) (i32.const 0) (i32.const 1))
+      (drop (memory.grow $c (i32.const 1)))
+      (i32.add (memory.size $b) (i32.load8_u (local.get 0)))))
+)";
+
+TEST(FeaturesValidationTest, MultiMemoryOnByDefault) {
+  auto m = Decode(Wat(kMultiMemory));
+  ASSERT_TRUE(m.ok()) << m.status();
+  const ModuleInfo& info = **m;
+  EXPECT_TRUE(info.features.multi_memory);
+  ASSERT_EQ(info.memories.size(), 3u);
+  EXPECT_EQ(info.num_imported_memories, 1u);
+  EXPECT_EQ(info.data_segments[0].memory_index, 2u);
+  EXPECT_EQ(info.exports[1].index, 2u);
+}
+
+// A module of `memories` defined memories (limits min 0) and a body
+// `code` (locals and end included), by hand so offsets are known.
+std::vector<uint8_t> MemoryModule(int memories, std::vector<uint8_t> code) {
+  std::vector<uint8_t> b = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+                            // type 0: [] -> []
+                            0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
+                            // one function of type 0
+                            0x03, 0x02, 0x01, 0x00};
+  b.push_back(0x05);  // memory section
+  b.push_back(static_cast<uint8_t>(1 + 2 * memories));
+  b.push_back(static_cast<uint8_t>(memories));
+  for (int i = 0; i < memories; ++i) {
+    b.push_back(0x00);  // limits: min only
+    b.push_back(0x00);
+  }
+  b.push_back(0x0a);  // code section
+  b.push_back(static_cast<uint8_t>(code.size() + 2));
+  b.push_back(0x01);
+  b.push_back(static_cast<uint8_t>(code.size()));
+  b.insert(b.end(), code.begin(), code.end());
+  return b;
+}
+
+TEST(FeaturesValidationTest, MultiMemoryOffNamesTheSecondMemoryAndOffset) {
+  Features f;
+  f.multi_memory = false;
+  const std::vector<uint8_t> bytes = MemoryModule(2, {0x00, 0x0b});
+  ASSERT_TRUE(Decode(bytes).ok());
+  auto m = Decode(bytes, f);
+  ASSERT_FALSE(m.ok());
+  // Header 8 + type section 6 + function section 4 + section id, size and
+  // count 3 + the first memory's 2 bytes: the second memory is at 0x17.
+  EXPECT_THAT(m.status().message(),
+              HasSubstr("at byte 0x17: multiple memories requires the "
+                        "multi-memory feature, which is disabled "
+                        "(Config::wasm_features.multi_memory)"));
+  // An imported memory and a defined one.
+  auto imported = Decode(
+      Wat(R"((module (import "env" "m" (memory 1)) (memory 1)))"), f);
+  ASSERT_FALSE(imported.ok());
+  EXPECT_THAT(imported.status().message(),
+              HasSubstr("multiple memories requires the multi-memory"));
+}
+
+TEST(FeaturesValidationTest, MultiMemoryOffRejectsAMemargMemoryIndex) {
+  Features f;
+  f.multi_memory = false;
+  // i32.const 0; i32.load with flags 0x42 (align 2 + bit 6), memory 0,
+  // offset 0; drop; end. The function body starts at 0x1b (after its size
+  // byte); the load is at 0x1b + 3 (locals count, i32.const 0).
+  const std::vector<uint8_t> bytes = MemoryModule(
+      1, {0x00, 0x41, 0x00, 0x28, 0x42, 0x00, 0x00, 0x1a, 0x0b});
+  ASSERT_TRUE(Decode(bytes).ok()) << Decode(bytes).status();
+  auto m = Decode(bytes, f);
+  ASSERT_FALSE(m.ok());
+  EXPECT_THAT(m.status().message(),
+              HasSubstr("at byte 0x1e: a memory index in a memarg requires "
+                        "the multi-memory feature"));
+  // With the feature off, memory.size keeps 2.0's reserved zero byte.
+  const std::vector<uint8_t> size1 =
+      MemoryModule(1, {0x00, 0x3f, 0x01, 0x1a, 0x0b});
+  auto s = Decode(size1, f);
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.status().message(), HasSubstr("zero byte expected"));
+  // With it on, the byte is a memory index: memory 1 does not exist.
+  auto on = Decode(size1);
+  ASSERT_FALSE(on.ok());
+  EXPECT_THAT(on.status().message(), HasSubstr("unknown memory 1"));
+}
+
+TEST(FeaturesValidationTest, MultiMemoryUnknownMemoryInMemarg) {
+  // i32.load with a memory index of 2 in a module of two memories.
+  auto m = Decode(MemoryModule(
+      2, {0x00, 0x41, 0x00, 0x28, 0x42, 0x02, 0x00, 0x1a, 0x0b}));
+  ASSERT_FALSE(m.ok());
+  EXPECT_THAT(m.status().message(), HasSubstr("unknown memory 2"));
+  auto copy = Decode(MemoryModule(
+      2, {0x00, 0x41, 0x00, 0x41, 0x00, 0x41, 0x00, 0xfc, 0x0a, 0x01, 0x03,
+          0x0b}));
+  ASSERT_FALSE(copy.ok());
+  EXPECT_THAT(copy.status().message(), HasSubstr("unknown memory 3"));
 }
 
 constexpr char kRelaxedSimd[] = R"(

@@ -209,6 +209,8 @@ struct MemArg {
   uint32_t offset = 0;
   uint32_t memory = 0;
 };
+// The memarg alignment bit that announces a memory index (multi-memory).
+inline constexpr uint32_t kMemArgHasMemoryIndex = 1u << 6;
 
 enum class ControlKind : uint8_t { kFunction, kBlock, kLoop, kIf, kElse };
 
@@ -324,6 +326,7 @@ class FunctionBodyDecoder {
   absl::Status ReadMemArg(ImmKind kind, MemArg* m);
   absl::Status ReadLane(int lanes, uint8_t* lane);
   absl::Status ReadZeroByte();
+  absl::Status ReadMemoryIndex(uint32_t* memory);
   absl::Status CheckTable(uint32_t t) const {
     if (t >= module_.tables.size())
       return Error(absl::StrCat("unknown table ", t));
@@ -593,8 +596,19 @@ absl::Status FunctionBodyDecoder<I>::ReadBlockType(BlockType* bt) {
 template <class I>
 absl::Status FunctionBodyDecoder<I>::ReadMemArg(ImmKind kind, MemArg* m) {
   KILN_FBD_READ(m->align_log2, reader_.U32());
+  // Multi-memory: bit 6 of the alignment field says a memory index
+  // follows (before the offset); without it the access is to memory 0.
+  m->memory = 0;
+  if (m->align_log2 & kMemArgHasMemoryIndex) {
+    if (!module_.features.multi_memory) {
+      return Error(FeatureDisabledMessage(Feature::k_multi_memory,
+                                          "a memory index in a memarg"));
+    }
+    m->align_log2 &= ~kMemArgHasMemoryIndex;
+    KILN_FBD_READ(m->memory, reader_.U32());
+  }
   KILN_FBD_READ(m->offset, reader_.U32());
-  KILN_FBD_RETURN_IF_ERROR(CheckMemory(0));
+  KILN_FBD_RETURN_IF_ERROR(CheckMemory(m->memory));
   if (m->align_log2 > static_cast<uint32_t>(NaturalAlignmentLog2(kind))) {
     return Error("alignment must not be larger than natural");
   }
@@ -605,6 +619,18 @@ template <class I>
 absl::Status FunctionBodyDecoder<I>::ReadLane(int lanes, uint8_t* lane) {
   KILN_FBD_READ(*lane, reader_.U8());
   if (*lane >= lanes) return Error("invalid lane index");
+  return absl::OkStatus();
+}
+
+template <class I>
+absl::Status FunctionBodyDecoder<I>::ReadMemoryIndex(uint32_t* memory) {
+  // WebAssembly 2.0 reserves one zero byte here; multi-memory makes it a
+  // memory index (u32 LEB128).
+  if (!module_.features.multi_memory) {
+    *memory = 0;
+    return ReadZeroByte();
+  }
+  KILN_FBD_READ(*memory, reader_.U32());
   return absl::OkStatus();
 }
 
@@ -860,6 +886,7 @@ absl::Status FunctionBodyDecoder<I>::DecodeSimple(Opcode op,
   uint8_t lane = 0;
   uint8_t shuffle[16];
   uint32_t idx0 = 0, idx1 = 0;
+  uint32_t mem0 = 0, mem1 = 0;  // memory indices (multi-memory)
   switch (info.imm) {
     case ImmKind::kNone:
       break;
@@ -914,22 +941,21 @@ absl::Status FunctionBodyDecoder<I>::DecodeSimple(Opcode op,
       KILN_FBD_RETURN_IF_ERROR(ReadLane(LaneCount(info.imm), &lane));
       break;
     case ImmKind::kMemory:  // memory.size, memory.grow, memory.fill
-      KILN_FBD_RETURN_IF_ERROR(ReadZeroByte());
-      KILN_FBD_RETURN_IF_ERROR(CheckMemory(0));
+      KILN_FBD_RETURN_IF_ERROR(ReadMemoryIndex(&mem0));
+      KILN_FBD_RETURN_IF_ERROR(CheckMemory(mem0));
       break;
-    case ImmKind::kMemoryCopy:
-      KILN_FBD_RETURN_IF_ERROR(ReadZeroByte());
-      KILN_FBD_RETURN_IF_ERROR(ReadZeroByte());
-      KILN_FBD_RETURN_IF_ERROR(CheckMemory(0));
+    case ImmKind::kMemoryCopy:  // destination, then source
+      KILN_FBD_RETURN_IF_ERROR(ReadMemoryIndex(&mem0));
+      KILN_FBD_RETURN_IF_ERROR(ReadMemoryIndex(&mem1));
+      KILN_FBD_RETURN_IF_ERROR(CheckMemory(mem0));
+      KILN_FBD_RETURN_IF_ERROR(CheckMemory(mem1));
       break;
     case ImmKind::kMemoryInit:
     case ImmKind::kData: {
       KILN_FBD_READ(idx0, reader_.U32());
       if (info.imm == ImmKind::kMemoryInit) {
-        KILN_FBD_RETURN_IF_ERROR(ReadZeroByte());
-      }
-      if (info.imm == ImmKind::kMemoryInit) {
-        KILN_FBD_RETURN_IF_ERROR(CheckMemory(0));
+        KILN_FBD_RETURN_IF_ERROR(ReadMemoryIndex(&mem0));
+        KILN_FBD_RETURN_IF_ERROR(CheckMemory(mem0));
       }
       // Without a data count section, fall back to the number of data
       // segments (known when the whole module is decoded before bodies
@@ -1009,18 +1035,18 @@ absl::Status FunctionBodyDecoder<I>::DecodeSimple(Opcode op,
         break;
       case ImmKind::kMemory:
         if (op == Opcode::kMemorySize) {
-          iface_->MemorySize(0, &result);
+          iface_->MemorySize(mem0, &result);
         } else if (op == Opcode::kMemoryGrow) {
-          iface_->MemoryGrow(0, arg(0), &result);
+          iface_->MemoryGrow(mem0, arg(0), &result);
         } else {
-          iface_->MemoryFill(0, arg(0), arg(1), arg(2));
+          iface_->MemoryFill(mem0, arg(0), arg(1), arg(2));
         }
         break;
       case ImmKind::kMemoryCopy:
-        iface_->MemoryCopy(0, 0, arg(0), arg(1), arg(2));
+        iface_->MemoryCopy(mem0, mem1, arg(0), arg(1), arg(2));
         break;
       case ImmKind::kMemoryInit:
-        iface_->MemoryInit(idx0, 0, arg(0), arg(1), arg(2));
+        iface_->MemoryInit(idx0, mem0, arg(0), arg(1), arg(2));
         break;
       case ImmKind::kData:
         iface_->DataDrop(idx0);

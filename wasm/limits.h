@@ -15,6 +15,9 @@ inline constexpr uint32_t kMaxExports = 100000;
 inline constexpr uint32_t kMaxGlobals = 1000000;
 inline constexpr uint32_t kMaxDataSegments = 100000;
 inline constexpr uint32_t kMaxTables = 100000;
+// Multi-memory: V8's limit. Each 32-bit memory reserves 6 GiB of address
+// space (4 GiB + 2 GiB guard), so a few thousand would exhaust it.
+inline constexpr uint32_t kMaxMemories = 100;
 inline constexpr uint32_t kMaxElemSegments = 10000000;
 inline constexpr uint64_t kMaxElemItemsTotal = 10000000;
 inline constexpr uint32_t kMaxMemoryPages = 65536;

@@ -262,7 +262,9 @@ class Translator
     locals_.clear();
     saved_params_.clear();
     scratch_.clear();
-    vmctx_ = heap_base_ = memdef_ = type_ids_ = builtins_ = ir::Value();
+    vmctx_ = type_ids_ = builtins_ = ir::Value();
+    heap_bases_.assign(module_.memories.size(), ir::Value());
+    memdefs_.assign(module_.memories.size(), ir::Value());
     limits_ = epoch_ptr_ = ir::Value();
     fuel_pending_ = 0;
     fuel_charged_pc_ = ~size_t{0};
@@ -673,16 +675,16 @@ class Translator
     if (!ok()) return;
     SetLoc();
     const int bytes = SimdMemBytes(op);
-    if (NeedsBoundsCheck(m.offset, bytes)) BoundsCheck(addr, m.offset, bytes);
-    *result = EmitLoadLane(*b_, *f_, op, lane, HeapBase(), addr, m.offset, vec);
+    if (NeedsBoundsCheck(m.offset, bytes)) BoundsCheck(m.memory, addr, m.offset, bytes);
+    *result = EmitLoadLane(*b_, *f_, op, lane, HeapBase(m.memory), addr, m.offset, vec);
   }
   void StoreLane(wasm::Opcode op, const wasm::MemArg& m, uint8_t lane,
                  const Value& addr, const Value& vec) {
     if (!ok()) return;
     SetLoc();
     const int bytes = SimdMemBytes(op);
-    if (NeedsBoundsCheck(m.offset, bytes)) BoundsCheck(addr, m.offset, bytes);
-    EmitStoreLane(*b_, *f_, op, lane, HeapBase(), addr, m.offset, vec);
+    if (NeedsBoundsCheck(m.offset, bytes)) BoundsCheck(m.memory, addr, m.offset, bytes);
+    EmitStoreLane(*b_, *f_, op, lane, HeapBase(m.memory), addr, m.offset, vec);
   }
 
   void NumericOp(wasm::Opcode op, absl::Span<const Value> args,
@@ -694,11 +696,11 @@ class Translator
   void Store(wasm::Opcode op, const wasm::MemArg& m, const Value& addr,
              const Value& v);
 
-  void MemorySize(uint32_t, Value* result) {
+  void MemorySize(uint32_t memory, Value* result) {
     if (!ok()) return;
     SetLoc();
     int32_t moff;
-    ir::Value mdef = MemoryDefinitionPtr(&moff);
+    ir::Value mdef = MemoryDefinitionPtr(memory, &moff);
     ir::Value len = b_->Load(Type::kI64, kRWMemoryLength, mdef,
                              moff + VMOffsets::kMemoryDefinitionLength);
     *result = b_->Ireduce(Type::kI32, b_->UshrImm(len, 16));
@@ -1087,26 +1089,33 @@ class Translator
     return v;
   }
 
-  // The VMMemoryDefinition* of memory 0 (the VMContext itself plus an
-  // offset for a defined memory: returned as (ptr, offset) via *off).
-  ir::Value MemoryDefinitionPtr(int32_t* off) {
-    if (module_.num_imported_memories == 0) {
-      *off = static_cast<int32_t>(offsets_.DefinedMemory(0));
+  // The VMMemoryDefinition of memory `memory` is at [returned pointer +
+  // *off]: the VMContext itself for a defined memory (memory 0 defined:
+  // [vmctx + 48], the fast path), the import's `from` pointer (loaded once,
+  // in the entry block) for an imported one.
+  ir::Value MemoryDefinitionPtr(uint32_t memory, int32_t* off) {
+    if (memory >= module_.num_imported_memories) {
+      *off = static_cast<int32_t>(
+          offsets_.DefinedMemory(memory - module_.num_imported_memories));
       return vmctx_;
     }
-    if (!memdef_.valid()) {
-      memdef_ = EntryLoad(vmctx_, offsets_.ImportedMemoryFrom(0));
+    ir::Value& memdef = memdefs_[memory];
+    if (!memdef.valid()) {
+      memdef = EntryLoad(vmctx_, offsets_.ImportedMemoryFrom(memory));
     }
     *off = 0;
-    return memdef_;
+    return memdef;
   }
-  ir::Value HeapBase() {
-    if (!heap_base_.valid()) {
+  // Memory `memory`'s base, loaded once per function in the entry block
+  // (every memory the same way, so memory N costs what memory 0 does).
+  ir::Value HeapBase(uint32_t memory) {
+    ir::Value& base = heap_bases_[memory];
+    if (!base.valid()) {
       int32_t off;
-      ir::Value p = MemoryDefinitionPtr(&off);
-      heap_base_ = EntryLoad(p, off + VMOffsets::kMemoryDefinitionBase);
+      ir::Value p = MemoryDefinitionPtr(memory, &off);
+      base = EntryLoad(p, off + VMOffsets::kMemoryDefinitionBase);
     }
-    return heap_base_;
+    return base;
   }
   // Table `t`'s VMTableDefinition is at [returned pointer + *off].
   ir::Value TableDefinition(uint32_t t, int32_t* off) {
@@ -1173,9 +1182,10 @@ class Translator
   }
 
   // Explicit bounds check for accesses the guard region does not cover.
-  void BoundsCheck(ir::Value index, uint64_t offset, int bytes) {
+  void BoundsCheck(uint32_t memory, ir::Value index, uint64_t offset,
+                   int bytes) {
     int32_t moff;
-    ir::Value mdef = MemoryDefinitionPtr(&moff);
+    ir::Value mdef = MemoryDefinitionPtr(memory, &moff);
     ir::Value len = b_->Load(Type::kI64, kRWMemoryLength, mdef,
                              moff + VMOffsets::kMemoryDefinitionLength);
     ir::Value idx = b_->Uextend(Type::kI64, index);
@@ -1208,7 +1218,10 @@ class Translator
   bool dead_code_ = false;
   ir::Block entry_;
   ir::Inst last_entry_load_;
-  ir::Value vmctx_, heap_base_, memdef_, type_ids_, builtins_;
+  ir::Value vmctx_, type_ids_, builtins_;
+  // Per memory index: its base and (imported) VMMemoryDefinition*, once
+  // loaded.
+  std::vector<ir::Value> heap_bases_, memdefs_;
   // Interruption: the store's VMRuntimeLimits* and its epoch_ptr.
   ir::Value limits_, epoch_ptr_;
   // Fuel of the operators since the last flush; the last charged pc.
@@ -1408,12 +1421,12 @@ void Translator::Load(wasm::Opcode op, const wasm::MemArg& m,
     default:
       bytes = SimdMemBytes(op);
       if (bytes == 0) return UnsupportedOp();
-      if (NeedsBoundsCheck(m.offset, bytes)) BoundsCheck(addr, m.offset, bytes);
-      *result = EmitSimdLoad(b, *f_, op, HeapBase(), addr, m.offset);
+      if (NeedsBoundsCheck(m.offset, bytes)) BoundsCheck(m.memory, addr, m.offset, bytes);
+      *result = EmitSimdLoad(b, *f_, op, HeapBase(m.memory), addr, m.offset);
       return;
   }
-  if (NeedsBoundsCheck(m.offset, bytes)) BoundsCheck(addr, m.offset, bytes);
-  ir::Value base = HeapBase();
+  if (NeedsBoundsCheck(m.offset, bytes)) BoundsCheck(m.memory, addr, m.offset, bytes);
+  ir::Value base = HeapBase(m.memory);
   const uint32_t off = m.offset;
   switch (op) {
     case O::kI32Load: *result = b.HeapLoad(Type::kI32, base, addr, off); break;
@@ -1449,8 +1462,8 @@ void Translator::Store(wasm::Opcode op, const wasm::MemArg& m,
     case O::kV128Store: bytes = 16; break;
     default: return UnsupportedOp();
   }
-  if (NeedsBoundsCheck(m.offset, bytes)) BoundsCheck(addr, m.offset, bytes);
-  ir::Value base = HeapBase();
+  if (NeedsBoundsCheck(m.offset, bytes)) BoundsCheck(m.memory, addr, m.offset, bytes);
+  ir::Value base = HeapBase(m.memory);
   const uint32_t off = m.offset;
   switch (op) {
     case O::kI32Store: case O::kI64Store: case O::kF32Store:

@@ -25,16 +25,18 @@
 //    Locals a loop reads but never assigns are bound to their pre-loop
 //    values in the header (a cheap pre-walk finds them), so they do not
 //    become header parameters.
-//  * Linear memory: heap_* ops on (base, i32 index, u32 offset). The base
-//    is loaded from the VMContext once per function (memory 0 defined:
-//    [vmctx + 48]; imported: [[vmctx + ImportedMemoryFrom(0)] + 0]) and
+//  * Linear memory: heap_* ops on (base, i32 index, u32 offset). Each
+//    memory's base is loaded from the VMContext once per function, in the
+//    entry block (memory 0 defined: [vmctx + 48]; defined memory d:
+//    [vmctx + DefinedMemoryBase(d)]; imported memory i:
+//    [[vmctx + ImportedMemoryFrom(i)] + 0]; multi-memory) and
 //    reloaded after anything that can grow memory only if the memory can
 //    move (never with the default 4 GiB reservation). When offset + access
 //    size > TranslateOptions::memory_guard_bytes an explicit bounds check
 //    against VMMemoryDefinition::length is emitted before the access.
 //
-// Not supported: SIMD (v128) -> absl::StatusCode::kUnimplemented naming the
-// function and opcode; multiple memories (wasm 2.0 has one).
+// Not supported: an opcode the translator has no case for ->
+// absl::StatusCode::kUnimplemented naming the function and opcode.
 #ifndef KILN_CODEGEN_TRANSLATE_TRANSLATOR_H_
 #define KILN_CODEGEN_TRANSLATE_TRANSLATOR_H_
 

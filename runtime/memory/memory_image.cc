@@ -152,18 +152,22 @@ absl::Status MemoryImage::MapInto(LinearMemory& memory) const {
   return absl::OkStatus();
 }
 
-std::optional<ModuleImageSource> ImageSourceForModule(
-    const wasm::ModuleInfo& module) {
-  if (module.memories.empty() || module.num_imported_memories > 0) {
+std::optional<ModuleImageSource> ImageSourceForMemory(
+    const wasm::ModuleInfo& module, uint32_t memory_index) {
+  if (memory_index >= module.memories.size() ||
+      memory_index < module.num_imported_memories) {
     return std::nullopt;
   }
   ModuleImageSource source;
   source.memory_size_bytes =
-      uint64_t{module.memories[0].type.limits.min} * LinearMemory::kWasmPageSize;
+      uint64_t{module.memories[memory_index].type.limits.min} *
+      LinearMemory::kWasmPageSize;
   for (const wasm::DataSegment& seg : module.data_segments) {
-    if (seg.mode != wasm::SegmentMode::kActive) continue;
-    if (seg.memory_index != 0 ||
-        seg.offset.kind != wasm::ConstExpr::Kind::kI32Const) {
+    if (seg.mode != wasm::SegmentMode::kActive ||
+        seg.memory_index != memory_index) {
+      continue;
+    }
+    if (seg.offset.kind != wasm::ConstExpr::Kind::kI32Const) {
       return std::nullopt;
     }
     const uint64_t offset = static_cast<uint32_t>(seg.offset.bits);
@@ -176,11 +180,31 @@ std::optional<ModuleImageSource> ImageSourceForModule(
   return source;
 }
 
-absl::StatusOr<std::unique_ptr<MemoryImage>> MemoryImageOfModule(
-    const wasm::ModuleInfo& module) {
-  std::optional<ModuleImageSource> source = ImageSourceForModule(module);
+absl::StatusOr<std::unique_ptr<MemoryImage>> MemoryImageOfMemory(
+    const wasm::ModuleInfo& module, uint32_t memory_index) {
+  std::optional<ModuleImageSource> source =
+      ImageSourceForMemory(module, memory_index);
   if (!source.has_value()) return std::unique_ptr<MemoryImage>();
   return MemoryImage::Create(source->segments, source->memory_size_bytes);
+}
+
+absl::StatusOr<std::vector<std::unique_ptr<MemoryImage>>>
+MemoryImagesOfModule(const wasm::ModuleInfo& module,
+                     std::unique_ptr<MemoryImage> first) {
+  const uint32_t defined = static_cast<uint32_t>(module.memories.size()) -
+                           module.num_imported_memories;
+  std::vector<std::unique_ptr<MemoryImage>> images(defined);
+  for (uint32_t d = 0; d < defined; ++d) {
+    if (d == 0 && first != nullptr) {
+      images[0] = std::move(first);
+      continue;
+    }
+    absl::StatusOr<std::unique_ptr<MemoryImage>> image =
+        MemoryImageOfMemory(module, module.num_imported_memories + d);
+    if (!image.ok()) return image.status();
+    images[d] = *std::move(image);
+  }
+  return images;
 }
 
 }  // namespace kiln::runtime

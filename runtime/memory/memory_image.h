@@ -84,25 +84,46 @@ class MemoryImage {
   uint64_t length_;
 };
 
-// What a module's image is made of: the active data segments of its
-// defined memory 0, when the module qualifies. It qualifies when memory 0
-// is defined (an imported memory's contents are not the module's to
-// image) and every active data segment targets it with an i32.const
-// offset (a global.get offset is known only per instance) and fits in the
-// memory's minimum size (so none can trap at instantiation and applying
-// them in order is exactly the image). Passive segments do not matter
-// (memory.init copies them at run time). Segments keep their order.
+// What the image of one of a module's memories is made of: the active
+// data segments that target it, when the memory qualifies. It qualifies
+// when it is defined (an imported memory's contents are not the module's
+// to image) and every active data segment that targets it has an
+// i32.const offset (a global.get offset is known only per instance) and
+// fits in the memory's minimum size (so none can trap at instantiation
+// and applying them in order is exactly the image). Passive segments do
+// not matter (memory.init copies them at run time), nor do segments of
+// other memories (multi-memory: a trap in one of those fails the
+// instantiation, and this memory, not yet exported, is never seen).
+// Segments keep their order.
 struct ModuleImageSource {
   std::vector<MemoryImage::Segment> segments;
-  uint64_t memory_size_bytes = 0;  // memory 0's minimum size
+  uint64_t memory_size_bytes = 0;  // the memory's minimum size
 };
-std::optional<ModuleImageSource> ImageSourceForModule(
-    const wasm::ModuleInfo& module);
+std::optional<ModuleImageSource> ImageSourceForMemory(
+    const wasm::ModuleInfo& module, uint32_t memory_index);
+// Memory 0's (the one a .cwasm artifact stores).
+inline std::optional<ModuleImageSource> ImageSourceForModule(
+    const wasm::ModuleInfo& module) {
+  return ImageSourceForMemory(module, 0);
+}
 
-// MemoryImage::Create of ImageSourceForModule(module); null (not an error)
-// when the module does not qualify or has no data to map.
-absl::StatusOr<std::unique_ptr<MemoryImage>> MemoryImageOfModule(
-    const wasm::ModuleInfo& module);
+// MemoryImage::Create of ImageSourceForMemory(module, memory_index); null
+// (not an error) when the memory does not qualify or has no data to map.
+absl::StatusOr<std::unique_ptr<MemoryImage>> MemoryImageOfMemory(
+    const wasm::ModuleInfo& module, uint32_t memory_index);
+// Memory 0's.
+inline absl::StatusOr<std::unique_ptr<MemoryImage>> MemoryImageOfModule(
+    const wasm::ModuleInfo& module) {
+  return MemoryImageOfMemory(module, 0);
+}
+
+// The images of every defined memory (index: defined memory, i.e. memory
+// index minus the imported memories; null entries where there is none).
+// `first`, when given, is used for defined memory 0 instead of building
+// it (an image mapped from a .cwasm file).
+absl::StatusOr<std::vector<std::unique_ptr<MemoryImage>>>
+MemoryImagesOfModule(const wasm::ModuleInfo& module,
+                     std::unique_ptr<MemoryImage> first = nullptr);
 
 }  // namespace kiln::runtime
 

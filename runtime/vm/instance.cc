@@ -252,6 +252,7 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
   }
 
   // Defined memories.
+  instance->memory_from_image_.assign(module->memories.size(), false);
   for (uint32_t i = module->num_imported_memories; i < module->memories.size();
        ++i) {
     const wasm::Limits& limits = module->memories[i].type.limits;
@@ -272,7 +273,9 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
     memory_request.min_pages = limits.min;
     memory_request.max_pages = max_pages;
     memory_request.options = config.memory_options;
-    memory_request.image = i == 0 ? config.memory_image : nullptr;
+    memory_request.image = defined < config.memory_images.size()
+                               ? config.memory_images[defined]
+                               : nullptr;
     memory_request.image_id = config.module_id;
     memory_request.where =
         static_cast<uint8_t*>(block) + objects_at + defined * kMemoryObjectBytes;
@@ -285,7 +288,7 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
     }
     LinearMemory* memory = *created;
     instance->owned_memories_.push_back(memory);
-    if (memory_request.image != nullptr) instance->data_from_image_ = true;
+    instance->memory_from_image_[i] = memory_request.image != nullptr;
     memory->BindDefinition(reinterpret_cast<abi::VMMemoryDefinition*>(
         instance->At(o.DefinedMemory(defined))));
     instance->memories_.push_back(memory);
@@ -451,7 +454,7 @@ std::optional<TrapCode> Instance::Initialize() {
   for (uint32_t i = 0; i < module_->data_segments.size(); ++i) {
     const wasm::DataSegment& seg = module_->data_segments[i];
     if (seg.mode != SegmentMode::kActive) continue;
-    if (data_from_image_) {  // already in memory, and cannot trap
+    if (memory_from_image_[seg.memory_index]) {  // there, cannot trap
       DataDrop(i);
       continue;
     }

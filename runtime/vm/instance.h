@@ -87,11 +87,12 @@ struct InstanceConfig {
   // Must match the code's TranslateOptions::funcref_table_init_bit (both
   // default to abi::kFuncRefTableInitBit).
   bool funcref_table_init_bit = abi::kFuncRefTableInitBit;
-  // From runtime::MemoryImageOfModule(*module) (built once per module), or
-  // null.
-  // When set, Create maps it into defined memory 0 and Initialize only
-  // drops the active data segments instead of copying them.
-  const MemoryImage* memory_image = nullptr;
+  // Per defined memory (index: memory index minus the imported memories),
+  // from runtime::MemoryImagesOfModule(*module) (built once per module);
+  // a null entry, or none (a shorter span), means no image. Create maps
+  // each into its memory, and Initialize only drops the active data
+  // segments of those memories instead of copying them.
+  absl::Span<const MemoryImage* const> memory_images;
   // From TableImagesForModule(*module), or null. When set (and
   // funcref_table_init_bit), defined funcref tables are lazy and Initialize
   // only drops the active element segments.
@@ -103,8 +104,9 @@ struct InstanceConfig {
   // Identity of `module`, unique in the process (0: unknown). An allocator
   // that reuses blocks keeps the funcrefs of the same module for its next
   // instance, and one that reuses memories does not map the same image
-  // again (required with a pooling allocator and `memory_image`: the
-  // image is one per module).
+  // again (required with a pooling allocator and `memory_images`: a
+  // module has one image per defined memory, and a pool slot's memory k
+  // only ever holds defined memory k's).
   uint64_t module_id = 0;
   // VMOffsets(InstanceCountsFor(*module)) computed once per module, or null
   // (then computed here).
@@ -225,7 +227,8 @@ class Instance {
   InstanceRequest request_;  // what allocation_ was allocated with
   void* host_data_ = nullptr;
   ResourceLimiterHook* limiter_ = nullptr;
-  bool data_from_image_ = false;
+  // Per memory index: its active data segments are in its image already.
+  absl::InlinedVector<bool, 1> memory_from_image_;
   bool elems_from_image_ = false;
   struct LazyTable {
     const Instance* instance;

@@ -42,7 +42,8 @@ void Run(benchmark::State& state, size_t data_bytes, bool use_image) {
   config.type_ids = type_ids;
   config.function_code = code;
   config.limits = &limits;
-  config.memory_image = image.get();
+  const MemoryImage* images[] = {image.get()};
+  config.memory_images = images;
   for (auto _ : state) {
     auto instance = Instance::Create(config);
     if (!instance.ok() || (*instance)->Initialize().has_value()) std::abort();

@@ -270,7 +270,8 @@ TEST(InstanceImageTest, ImageGivesSameMemoryAsSegments) {
   config.function_code = code;
   config.imported_functions = imports;
   config.limits = &limits;
-  config.memory_image = image->get();
+  const MemoryImage* images[] = {image->get()};
+  config.memory_images = images;
   for (int i = 0; i < 3; ++i) {
     auto instance = Instance::Create(config);
     ASSERT_TRUE(instance.ok()) << instance.status();

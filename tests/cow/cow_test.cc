@@ -60,6 +60,7 @@ class CowTest : public ::testing::TestWithParam<Case> {
       c.allocation_strategy = InstanceAllocationStrategy::kPooling;
       c.pooling.total_instances = 8;
       c.pooling.max_memory_size = 400 * uint64_t{kPage};  // the sparse module has 300
+      c.pooling.max_memories_per_instance = 3;  // OneImagePerDefinedMemory
     }
     return c;
   }
@@ -287,6 +288,109 @@ TEST_P(CowTest, CwasmOfSparseModuleStaysSmall) {
   ASSERT_TRUE(inst.ok()) << inst.status();
   EXPECT_EQ(Read(store, *inst, 16777216, 4), "high");
   unlink(path.c_str());
+}
+
+// Multi-memory: one image per defined memory, each mapped into its own
+// memory (segments in any order, overlapping within a memory), and an
+// imported memory before them (so defined memory k is memory k + 1).
+constexpr char kMultiMemoryModule[] = R"(
+  (module
+    (import "env" "imported" (memory 1))
+    (memory (export "m1") 1)
+    (memory (export "m2") 2)
+    (memory (export "m3") 1)
+    (data (memory 2) (i32.const 65540) "one")
+    (data (memory 1) (i32.const 8) "zero")
+    (data (memory 3) (i32.const 0) "two")
+    (data (memory 2) (i32.const 65536) "ONE!x")
+    (func (export "load8_m2") (param i32) (result i32)
+      (i32.load8_u 2 (local.get 0))))
+)";
+
+TEST_P(CowTest, OneImagePerDefinedMemory) {
+  Module m = Compile(kMultiMemoryModule);
+  EXPECT_EQ(m.HasCopyOnWriteImage(), GetParam().cow);
+  for (int round = 0; round < 5; ++round) {
+    Store<> store(engine_);
+    absl::StatusOr<Memory> imported =
+        Memory::New(store, MemoryType{{1, std::nullopt}});
+    ASSERT_TRUE(imported.ok()) << imported.status();
+    const Extern imports[] = {Extern(*imported)};
+    Result<Instance> inst = Instance::Create(store, m, imports);
+    ASSERT_TRUE(inst.ok()) << round << ": " << inst.status();
+    auto bytes = [&](const char* name, uint32_t at, uint32_t len) {
+      Memory mem = *inst->GetMemory(store, name);
+      return std::string(
+          reinterpret_cast<const char*>(mem.data(store).value()) + at, len);
+    };
+    ASSERT_EQ(bytes("m1", 8, 4), "zero") << round;
+    // "one" at 65540, then "ONE!x" at 65536 over its first byte.
+    ASSERT_EQ(bytes("m2", 65536, 8), std::string("ONE!xne\0", 8)) << round;
+    ASSERT_EQ(bytes("m2", 0, 4), std::string(4, '\0')) << round;
+    ASSERT_EQ(bytes("m3", 0, 3), "two") << round;
+    ASSERT_EQ(imported->data(store).value()[8], 0) << round;  // not imaged
+    auto load8 = *inst->GetTypedFunc<int32_t(int32_t)>(store, "load8_m2");
+    ASSERT_EQ(*load8.Call(store, 65536 + 5), 'n');
+    // Writes stay in this instance.
+    for (const char* name : {"m1", "m2", "m3"}) {
+      inst->GetMemory(store, name)->data(store).value()[0] = 'W';
+      inst->GetMemory(store, name)->data(store).value()[8] = 'W';
+    }
+    ASSERT_EQ(*inst->GetMemory(store, "m2")->Grow(store, 1), 2u);
+  }
+}
+
+// A .cwasm artifact stores memory 0's image; memory 1's is built from the
+// segments on load. Both memories start with their data.
+TEST_P(CowTest, CwasmOfAMultiMemoryModule) {
+  Module m = Compile(R"(
+    (module
+      (memory (export "mem") 1)
+      (memory (export "second") 1)
+      (data (memory 1) (i32.const 32) "memory one")
+      (data (memory 0) (i32.const 16) "memory zero"))
+  )");
+  absl::StatusOr<std::vector<uint8_t>> bytes = m.Serialize();
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  const std::string path = TempPath("multi");
+  {
+    std::ofstream out(path, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(bytes->data()), bytes->size());
+  }
+  absl::StatusOr<Module> from_file = Module::DeserializeFile(engine_, path);
+  ASSERT_TRUE(from_file.ok()) << from_file.status();
+  EXPECT_EQ(from_file->HasCopyOnWriteImage(), GetParam().cow);
+  for (int round = 0; round < 3; ++round) {
+    Store<> store(engine_);
+    Result<Instance> inst = Instance::Create(store, *from_file, {});
+    ASSERT_TRUE(inst.ok()) << inst.status();
+    EXPECT_EQ(Read(store, *inst, 16, 11), "memory zero");
+    Memory second = *inst->GetMemory(store, "second");
+    uint8_t* data = second.data(store).value();
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(data) + 32, 10),
+              "memory one");
+    EXPECT_EQ(data[16], 0);
+    data[32] = 'W';  // private to this instance
+  }
+  unlink(path.c_str());
+}
+
+// A segment of memory 2 out of bounds fails the instantiation, even though
+// memory 1 (before it) has an image and memory 2 none.
+TEST_P(CowTest, ATrappingSegmentOfOneMemoryFailsTheInstantiation) {
+  Module m = Compile(R"(
+    (module
+      (memory 1)
+      (memory 1)
+      (data (memory 0) (i32.const 0) "fine")
+      (data (memory 1) (i32.const 65535) "too long"))
+  )");
+  EXPECT_EQ(m.HasCopyOnWriteImage(), GetParam().cow);
+  Store<> store(engine_);
+  Result<Instance> inst = Instance::Create(store, m, {});
+  ASSERT_FALSE(inst.ok());
+  EXPECT_NE(inst.status().ToString().find("out of bounds"), std::string::npos)
+      << inst.status();
 }
 
 INSTANTIATE_TEST_SUITE_P(

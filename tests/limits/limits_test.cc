@@ -176,6 +176,55 @@ TEST_F(LimitsTest, InstanceMemoryAndTableCounts) {
   }
 }
 
+// Multi-memory: the limiter is asked for every memory (each initial size,
+// each grow, the count), and memory_size bounds each memory on its own.
+TEST_F(LimitsTest, EveryMemoryOfAModuleIsLimited) {
+  Module m = Compile(R"(
+    (module
+      (memory (export "a") 1)
+      (memory (export "b") 2)
+      (func (export "grow_a") (param i32) (result i32)
+        (memory.grow 0 (local.get 0)))
+      (func (export "grow_b") (param i32) (result i32)
+        (memory.grow 1 (local.get 0))))
+  )");
+  {
+    Store<> store(engine_);
+    StoreLimits limits = StoreLimitsBuilder().MemorySize(3 * kPage).Build();
+    store.SetLimiter(&limits);
+    Result<Instance> inst = Instance::Create(store, m, {});
+    ASSERT_TRUE(inst.ok()) << inst.status();
+    auto grow_a = Typed<int32_t(int32_t)>(store, *inst, "grow_a");
+    auto grow_b = Typed<int32_t(int32_t)>(store, *inst, "grow_b");
+    EXPECT_EQ(*grow_b.Call(store, 2), -1);  // 4 > 3 pages: refused
+    EXPECT_EQ(*grow_b.Call(store, 1), 2);   // 3: at the limit
+    EXPECT_EQ(*grow_a.Call(store, 2), 1);   // memory a has its own 3 pages
+    EXPECT_EQ(*grow_a.Call(store, 1), -1);
+    EXPECT_EQ(*inst->GetMemory(store, "a")->size(store), 3u);
+    EXPECT_EQ(*inst->GetMemory(store, "b")->size(store), 3u);
+    // The host API asks the same limiter for each memory.
+    EXPECT_FALSE(inst->GetMemory(store, "b")->Grow(store, 1).ok());
+  }
+  {
+    // Memory 1's initial size is over the limit: named in the error.
+    Store<> store(engine_);
+    StoreLimits limits = StoreLimitsBuilder().MemorySize(kPage).Build();
+    store.SetLimiter(&limits);
+    Result<Instance> inst = Instance::Create(store, m, {});
+    ASSERT_TRUE(inst.is_error());
+    EXPECT_THAT(inst.status().message(), HasSubstr("memory 1"));
+  }
+  {
+    // Both memories count against the store's memories().
+    Store<> store(engine_);
+    StoreLimits limits = StoreLimitsBuilder().Memories(1).Build();
+    store.SetLimiter(&limits);
+    Result<Instance> inst = Instance::Create(store, m, {});
+    ASSERT_TRUE(inst.is_error());
+    EXPECT_THAT(inst.status().message(), HasSubstr("memories"));
+  }
+}
+
 TEST_F(LimitsTest, TrapOnGrowFailure) {
   Store<> store(engine_);
   StoreLimits limits = StoreLimitsBuilder()

@@ -23,6 +23,7 @@ Config PoolingConfig(uint32_t instances = 4) {
   config.pooling.max_memory_size = 4 * 65536;  // 4 pages
   config.pooling.max_table_elements = 100;
   config.pooling.max_tables_per_instance = 2;
+  config.pooling.max_memories_per_instance = 2;
   return config;
 }
 
@@ -205,6 +206,13 @@ TEST(PoolTest, ModulesOverTheSlotLimitsAreRejected) {
       {"(module (table 1 funcref) (table 1 funcref))",
        "pooling allocator: the module defines 2 tables, the limit per "
        "instance is 1"},
+      // Multi-memory: PoolingConfig allows 2 memories per instance.
+      {"(module (memory 1) (memory 1) (memory 1))",
+       "pooling allocator: the module defines 3 memories, the limit per "
+       "instance is 2"},
+      {"(module (memory 1) (memory 5))",
+       "pooling allocator: memory 1 has a minimum of 5 pages, above "
+       "max_memory_size of 262144 bytes"},
       {many_funcs, "above max_instance_size of 4096"},
   };
   for (const Case& c : cases) {
@@ -221,6 +229,53 @@ TEST(PoolTest, ModulesOverTheSlotLimitsAreRejected) {
   Store<> s2(engine);
   EXPECT_TRUE(Instance::Create(s1, ok, {}).ok());
   EXPECT_TRUE(Instance::Create(s2, ok, {}).ok());
+}
+
+// Multi-memory: each of an instance's memories has its own slot
+// reservation, bounds and reset; growing one leaves the other alone, and
+// the next instance of the slot sees both fresh.
+TEST(PoolTest, TwoMemoriesPerSlotAreSeparateAndReset) {
+  Engine engine(PoolingConfig(1));
+  Module m = Compile(engine, R"(
+    (module
+      (memory $a (export "a") 1)
+      (memory $b (export "b") 1 4)
+      (data (memory $a) (i32.const 0) "A")
+      (data (memory $b) (i32.const 0) "B")
+      (func (export "load_b") (param i32) (result i32)
+        (i32.load8_u $b (local.get 0)))
+      (func (export "store_b") (param i32 i32)
+        (i32.store8 $b (local.get 0) (local.get 1)))
+      (func (export "grow_b") (param i32) (result i32)
+        (memory.grow $b (local.get 0)))
+      (func (export "size_a") (result i32) (memory.size $a)))
+  )");
+  for (int round = 0; round < 3; ++round) {
+    Store<> store(engine);  // one slot: every round reuses it
+    Result<Instance> inst = Instance::Create(store, m, {});
+    ASSERT_TRUE(inst.ok()) << inst.status();
+    Memory a = *inst->GetMemory(store, "a");
+    Memory b = *inst->GetMemory(store, "b");
+    EXPECT_EQ(a.data(store).value()[0], 'A') << round;
+    EXPECT_EQ(a.data(store).value()[1], 0) << round;  // written last round
+    EXPECT_EQ(b.data(store).value()[0], 'B') << round;
+    EXPECT_EQ(*b.size(store), 1u) << round;
+    EXPECT_EQ(CallI32(store, *inst, "load_b", {Val::I32(100)}), 0) << round;
+    CallI32(store, *inst, "store_b", {Val::I32(100), Val::I32(7)});
+    EXPECT_EQ(CallI32(store, *inst, "load_b", {Val::I32(100)}), 7);
+    EXPECT_EQ(a.data(store).value()[100], 0);  // memory a is another place
+    EXPECT_EQ(CallI32(store, *inst, "grow_b", {Val::I32(3)}), 1);
+    EXPECT_EQ(CallI32(store, *inst, "grow_b", {Val::I32(1)}), -1);  // max 4
+    EXPECT_EQ(*b.size(store), 4u);
+    EXPECT_EQ(CallI32(store, *inst, "size_a"), 1);
+    // Past memory b's end: a trap, though memory a's slot is mapped.
+    absl::StatusOr<Func> load_b = inst->GetFunc(store, "load_b");
+    const std::vector<Val> past_end = {Val::I32(4 * 65536)};
+    Result<std::vector<Val>> oob = load_b->Call(store, past_end);
+    EXPECT_FALSE(oob.ok());
+    a.data(store).value()[1] = 'x';
+    b.data(store).value()[3 * 65536] = 'y';
+  }
 }
 
 // Instantiations that fail half way (a segment traps, a table does not

@@ -26,6 +26,14 @@ while [[ $# -gt 0 && "$1" == --replace=* ]]; do
   replace["${spec%%=*}"]="${spec#*=}"
   shift
 done
+# --extra=PATH (optional, repeated, after --replace): also run PATH, a
+# script of our own in this repository (e.g. cases the proposal's suite
+# lacks). Pass the proposal's --features then, as for --replace.
+extra=()
+while [[ $# -gt 0 && "$1" == --extra=* ]]; do
+  extra+=("${1#--extra=}")
+  shift
+done
 # Further arguments are `kiln wast` options (e.g. --pooling).
 wast_flags=("$@")
 suite="${KILN_TESTSUITE:-/work/shared/testsuite}"
@@ -39,6 +47,7 @@ for i in "${!files[@]}"; do
     unset "replace[$name]"
   fi
 done
+files+=("${extra[@]}")
 if [[ ${#replace[@]} -ne 0 ]]; then
   echo "spec_test: --replace names scripts not in the suite: ${!replace[*]}" >&2
   exit 1
