@@ -131,5 +131,47 @@ TEST(MemoryImageTest, ReadIntoAndFromFile) {
   }
 }
 
+// Multi-memory: each defined memory qualifies on its own segments; an
+// imported memory never has an image.
+TEST(MemoryImageTest, ImageSourcePerMemory) {
+  wasm::ModuleInfo m;
+  m.bytes = {'a', 'b', 'c', 'd'};
+  m.memories.push_back(wasm::Memory{wasm::MemoryType{{1, std::nullopt}}, true});
+  m.memories.push_back(wasm::Memory{wasm::MemoryType{{1, std::nullopt}}, false});
+  m.memories.push_back(wasm::Memory{wasm::MemoryType{{1, std::nullopt}}, false});
+  m.num_imported_memories = 1;
+  auto segment = [](uint32_t memory, uint32_t offset, uint32_t at) {
+    wasm::DataSegment d;
+    d.memory_index = memory;
+    d.offset = wasm::ConstExpr::I32(static_cast<int32_t>(offset));
+    d.data_offset = at;
+    d.data_size = 2;
+    return d;
+  };
+  m.data_segments.push_back(segment(1, 16, 0));     // "ab" into memory 1
+  m.data_segments.push_back(segment(2, 65535, 2));  // memory 2: traps
+  m.data_segments.push_back(segment(1, 17, 2));     // "cd" over "b"
+  EXPECT_FALSE(ImageSourceForMemory(m, 0).has_value());  // imported
+  EXPECT_FALSE(ImageSourceForModule(m).has_value());
+  std::optional<ModuleImageSource> one = ImageSourceForMemory(m, 1);
+  ASSERT_TRUE(one.has_value());
+  ASSERT_EQ(one->segments.size(), 2u);
+  EXPECT_EQ(one->segments[1].offset, 17u);
+  EXPECT_FALSE(ImageSourceForMemory(m, 2).has_value());  // would trap
+  EXPECT_FALSE(ImageSourceForMemory(m, 3).has_value());  // no such memory
+  absl::StatusOr<std::vector<std::unique_ptr<MemoryImage>>> images =
+      MemoryImagesOfModule(m);
+  ASSERT_TRUE(images.ok()) << images.status();
+  ASSERT_EQ(images->size(), 2u);  // one entry per defined memory
+  ASSERT_NE((*images)[0], nullptr);
+  EXPECT_EQ((*images)[1], nullptr);
+  std::vector<uint8_t> bytes((*images)[0]->length());
+  ASSERT_TRUE((*images)[0]->ReadInto(absl::MakeSpan(bytes)).ok());
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(bytes.data()) + 16 -
+                            (*images)[0]->offset(),
+                        3),
+            "acd");
+}
+
 }  // namespace
 }  // namespace kiln::runtime
