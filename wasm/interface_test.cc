@@ -43,7 +43,10 @@ struct Recorder {
   template <class F>
   void If(const BlockType&, const Value& cond, absl::Span<Value>, F* f) {
     H("If");
-    if (f->reachable) EXPECT_NE(cond, 0);  // default Value when unreachable
+    // A default Value stands in for the condition when unreachable.
+    if (f->reachable) {
+      EXPECT_NE(cond, 0);
+    }
   }
   template <class F>
   void Else(F*, absl::Span<const Value>, absl::Span<Value> else_params) {

@@ -867,7 +867,9 @@ TEST(AsyncFuelTest, YieldingCostsNoFuel) {
   int pendings[2];
   for (int with_interval = 0; with_interval < 2; ++with_interval) {
     FuelFixture f;
-    if (with_interval) ASSERT_TRUE(f.store.FuelAsyncYieldInterval(777).ok());
+    if (with_interval) {
+      ASSERT_TRUE(f.store.FuelAsyncYieldInterval(777).ok());
+    }
     ASSERT_TRUE(f.store.SetFuel(1'000'000).ok());
     AsyncCall<int32_t> call = f.count->CallAsync(f.store, 5000);
     pendings[with_interval] = 0;
