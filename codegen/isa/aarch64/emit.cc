@@ -358,6 +358,7 @@ class Emitter final : public EmitBackend {
       case AluOp::kSub:
         if (imm < 0) a.add(d, s, Imm(-imm)); else a.sub(d, s, Imm(imm));
         break;
+      case AluOp::kAnd: a.and_(d, s, Imm(imm)); break;  // a logical immediate (2^n - 1)
       case AluOp::kLsl: a.lsl(d, s, Imm(imm)); break;
       case AluOp::kLsr: a.lsr(d, s, Imm(imm)); break;
       case AluOp::kAsr: a.asr(d, s, Imm(imm)); break;

@@ -127,10 +127,8 @@ VReg SimdLowerer::Shift() {
     const VecOp op = op_ == Opcode::kVishl ? V::kShl : op_ == Opcode::kVushr ? V::kUshr : V::kSshr;
     return UnImm(op, A(0), n, Full(), Full());
   }
-  VReg mask = G();
-  b_.MovImm(mask, bits - 1, 4);
   VReg n = G();
-  b_.AluRRR(AluOp::kAnd, A(1), mask, n, 4);
+  b_.AluRRI(AluOp::kAnd, A(1), bits - 1, n, 4);
   if (op_ != Opcode::kVishl) {
     VReg neg = G();
     b_.Unary(UnaryOp::kNeg, n, neg, 4);
