@@ -20,7 +20,10 @@
 // moves, the prologue's stack-limit load); x18 (platform register) is never
 // touched. Float values use v0-v7 and v16-v30; v31 is the float scratch.
 // v8-v15 are not allocated: AAPCS64 makes their low halves callee-saved,
-// and leaving them alone saves the prologue any float saves.
+// and leaving them alone saves the prologue any float saves. A call
+// clobbers every vector register, so a float or v128 value live across a
+// call is spilled (v128 whole, in a 16-byte slot: only d8-d15's low halves
+// would survive a call anyway).
 #ifndef KILN_CODEGEN_ISA_AARCH64_ABI_H_
 #define KILN_CODEGEN_ISA_AARCH64_ABI_H_
 

@@ -4,6 +4,7 @@
 // emitter is in every libasmjit build, so include it directly.
 #include <asmjit/arm/a64assembler.h>
 
+#include <array>
 #include <cstring>
 #include <functional>
 #include <vector>
@@ -27,6 +28,46 @@ a64::Gp G(int hw, int size) {
 a64::Vec F(int hw, int size) {
   return size == 8 ? a64::Vec(a64::d(hw)) : a64::Vec(a64::s(hw));
 }
+// Register `hw` viewed with arrangement `arr`.
+a64::Vec VA(int hw, VecArr arr) {
+  const a64::Vec v = a64::v(hw);
+  switch (arr) {
+    case VecArr::k16B: return v.b16();
+    case VecArr::k8H: return v.h8();
+    case VecArr::k4S: return v.s4();
+    case VecArr::k2D: return v.d2();
+    case VecArr::k8B: return v.b8();
+    case VecArr::k4H: return v.h4();
+    case VecArr::k2S: return v.s2();
+    case VecArr::kB: return v.b();
+    case VecArr::kH: return v.h();
+    case VecArr::kS: return v.s();
+    case VecArr::kD: return v.d();
+    case VecArr::kQ: return v.q();
+  }
+  return v;
+}
+// Lane `lane` of register `hw` with element `elem` (kB .. kD).
+a64::Vec Lane(int hw, VecArr elem, int lane) {
+  const a64::Vec v = a64::v(hw);
+  switch (elem) {
+    case VecArr::kB: return v.b(lane);
+    case VecArr::kH: return v.h(lane);
+    case VecArr::kS: return v.s(lane);
+    default: return v.d(lane);
+  }
+}
+asmjit::InstId VecId(VecOp op) {
+  switch (op) {
+#define KILN_A64_VOP(name, text) \
+  case VecOp::k##name:           \
+    return a64::Inst::kId##name##_v;
+#include "codegen/isa/aarch64/inst.def"
+#undef KILN_A64_VOP
+  }
+  return a64::Inst::kIdNone;
+}
+
 // asmjit numbers condition codes from 2 (eq); the architecture from 0.
 asmjit::arm::CondCode CC(uint8_t c) { return static_cast<asmjit::arm::CondCode>(c + 2); }
 
@@ -60,7 +101,8 @@ class Emitter final : public EmitBackend {
         vc_(f.vcode),
         ra_(ra),
         ctx_(ctx),
-        d_(f.vcode, f.srclocs, ra, Aarch64Abi(), asmjit::Arch::kAArch64, 8),
+        d_(f.vcode, f.srclocs, ra, Aarch64Abi(), asmjit::Arch::kAArch64,
+           f.wide_float_slots ? 16 : 8),
         buf_(d_.buf()),
         asm_(&buf_.holder()),
         a_(&asm_),
@@ -94,7 +136,11 @@ class Emitter final : public EmitBackend {
   uint32_t SlotsBase() const { return frame_.outgoing_bytes; }
   uint32_t CsrBase() const { return frame_.outgoing_bytes + frame_.spill_bytes; }
 
-  a64::Mem SlotMem(uint32_t slot) const { return a64::ptr(a64::sp, SlotsBase() + 8 * slot); }
+  int64_t SlotOffset(uint32_t slot) const { return SlotsBase() + frame_.slot_bytes * slot; }
+  // Slot `slot` accessed with `size` bytes (may build the offset in x17).
+  a64::Mem SlotMem(uint32_t slot, int size = 8) {
+    return OffsetMem(a64::sp, SlotOffset(slot), size);
+  }
 
   // mov dst, #imm with movz / movn + movk (the fewest instructions).
   void MovImm(int hw, uint64_t v, int size) {
@@ -181,32 +227,45 @@ class Emitter final : public EmitBackend {
     return a64::ptr(base, a64::x17);
   }
 
+  // With v128 values in the function (16-byte slots) every float-class
+  // move copies all 128 bits: the allocator does not know which values are
+  // scalars.
   void EmitMove(const regalloc::Move& m) override {
     a64::Assembler& a = *a_;
     const bool fl = m.cls == RegClass::kFloat;
+    const bool wide = fl && frame_.slot_bytes == 16;
     if (m.from.is_reg() && m.to.is_reg()) {
       if (m.from == m.to) return;
-      if (fl) {
+      if (wide) {
+        a.mov(a64::v(m.to.reg().hw()).b16(), a64::v(m.from.reg().hw()).b16());
+      } else if (fl) {
         a.fmov(a64::d(m.to.reg().hw()), a64::d(m.from.reg().hw()));
       } else {
         a.mov(a64::x(m.to.reg().hw()), a64::x(m.from.reg().hw()));
       }
     } else if (m.from.is_stack() && m.to.is_reg()) {
-      if (fl) {
+      if (wide) {
+        a.ldr(a64::v(m.to.reg().hw()).q(), SlotMem(m.from.slot(), 16));
+      } else if (fl) {
         a.ldr(a64::d(m.to.reg().hw()), SlotMem(m.from.slot()));
       } else {
         a.ldr(a64::x(m.to.reg().hw()), SlotMem(m.from.slot()));
       }
     } else if (m.from.is_reg() && m.to.is_stack()) {
-      if (fl) {
+      if (wide) {
+        a.str(a64::v(m.from.reg().hw()).q(), SlotMem(m.to.slot(), 16));
+      } else if (fl) {
         a.str(a64::d(m.from.reg().hw()), SlotMem(m.to.slot()));
       } else {
         a.str(a64::x(m.from.reg().hw()), SlotMem(m.to.slot()));
       }
     } else if (m.from.is_stack() && m.to.is_stack()) {
       if (m.from == m.to) return;
-      a.ldr(a64::x17, SlotMem(m.from.slot()));
-      a.str(a64::x17, SlotMem(m.to.slot()));
+      // x17 carries 8 bytes at a time (offsets stay in the ldr/str forms).
+      for (int64_t half = 0; half < (wide ? 16 : 8); half += 8) {
+        a.ldr(a64::x17, a64::ptr(a64::sp, static_cast<int32_t>(SlotOffset(m.from.slot()) + half)));
+        a.str(a64::x17, a64::ptr(a64::sp, static_cast<int32_t>(SlotOffset(m.to.slot()) + half)));
+      }
     }
   }
 
@@ -245,7 +304,8 @@ class Emitter final : public EmitBackend {
   void EmitLoad(uint32_t i, const Inst& inst) {
     a64::Assembler& a = *a_;
     const auto k = static_cast<LoadKind>(inst.sub);
-    const int access = k == LoadKind::kI64 || k == LoadKind::kF64 ? 8
+    const int access = k == LoadKind::kV128                       ? 16
+                       : k == LoadKind::kI64 || k == LoadKind::kF64 ? 8
                        : k == LoadKind::kI32 || k == LoadKind::kF32 || k == LoadKind::kS32x64 ? 4
                        : k == LoadKind::kU8 || k == LoadKind::kS8x32 || k == LoadKind::kS8x64 ? 1
                                                                                               : 2;
@@ -263,6 +323,7 @@ class Emitter final : public EmitBackend {
       case LoadKind::kS32x64: a.ldrsw(X(i, 0, 8), m); break;
       case LoadKind::kF32: a.ldr(V(i, 0, 4), m); break;
       case LoadKind::kF64: a.ldr(V(i, 0, 8), m); break;
+      case LoadKind::kV128: a.ldr(a64::v(R(i, 0)).q(), m); break;
     }
   }
 
@@ -270,7 +331,8 @@ class Emitter final : public EmitBackend {
     a64::Assembler& a = *a_;
     const auto k = static_cast<StoreKind>(inst.sub);
     const int access = k == StoreKind::kI8 ? 1 : k == StoreKind::kI16 ? 2
-                       : k == StoreKind::kI32 || k == StoreKind::kF32 ? 4 : 8;
+                       : k == StoreKind::kI32 || k == StoreKind::kF32 ? 4
+                       : k == StoreKind::kV128 ? 16 : 8;
     a64::Mem m = M(i, inst, access);
     MaybeTrap(inst);
     switch (k) {
@@ -280,6 +342,7 @@ class Emitter final : public EmitBackend {
       case StoreKind::kI64: a.str(X(i, 0, 8), m); break;
       case StoreKind::kF32: a.str(V(i, 0, 4), m); break;
       case StoreKind::kF64: a.str(V(i, 0, 8), m); break;
+      case StoreKind::kV128: a.str(a64::v(R(i, 0)).q(), m); break;
     }
   }
 
@@ -295,6 +358,7 @@ class Emitter final : public EmitBackend {
       case AluOp::kSub:
         if (imm < 0) a.add(d, s, Imm(-imm)); else a.sub(d, s, Imm(imm));
         break;
+      case AluOp::kAnd: a.and_(d, s, Imm(imm)); break;  // a logical immediate (2^n - 1)
       case AluOp::kLsl: a.lsl(d, s, Imm(imm)); break;
       case AluOp::kLsr: a.lsr(d, s, Imm(imm)); break;
       case AluOp::kAsr: a.asr(d, s, Imm(imm)); break;
@@ -570,6 +634,104 @@ class Emitter final : public EmitBackend {
         a.fmov(V(i, 2, sz), t1);
         break;
       }
+      case Op::kVConst:
+        EmitVConst(i, inst);
+        break;
+      case Op::kVMov:
+        if (Al(i, 0) != Al(i, 1)) a.mov(a64::v(R(i, 1)).b16(), a64::v(R(i, 0)).b16());
+        break;
+      case Op::kVecRRR: case Op::kVecRR: case Op::kVecRRRMod: case Op::kVecRRMod:
+        EmitVec(i, inst);
+        break;
+      case Op::kVecDup: case Op::kVecDupLane: case Op::kVecInsGpr: case Op::kVecInsLane:
+      case Op::kVecExtract:
+        EmitVecLanes(i, inst);
+        break;
+      case Op::kVSelect: {
+        const a64::Vec d = a64::v(R(i, 2));
+        a.csetm(a64::x17, Imm(static_cast<uint32_t>(CC(inst.cc))));
+        a.dup(d.d2(), a64::x17);
+        a.bsl(d.b16(), a64::v(R(i, 0)).b16(), a64::v(R(i, 1)).b16());
+        break;
+      }
+    }
+  }
+
+  // ---- NEON ----
+  a64::Vec VR(uint32_t i, int slot, uint8_t arr) const {
+    return VA(R(i, slot), static_cast<VecArr>(arr & ~kVecHasImm));
+  }
+
+  // 0 and all-ones are movi; other constants are loaded from the
+  // function's literal pool (one 16-byte entry per distinct value).
+  void EmitVConst(uint32_t i, const Inst& inst) {
+    const std::array<uint64_t, 2> c = f_.vconsts[static_cast<size_t>(inst.imm)];
+    const a64::Vec d = a64::v(R(i, 0));
+    if (c[0] == c[1] && (c[0] == 0 || c[0] == ~uint64_t{0})) {
+      a_->movi(d.d2(), Imm(c[0]));
+      return;
+    }
+    Label l;
+    for (const auto& [val, label] : literals_) {
+      if (val == c) l = label;
+    }
+    if (!l.isValid()) {
+      l = a_->newLabel();
+      literals_.push_back({c, l});
+      buf_.AddLateData([this, c, l] {
+        a_->align(asmjit::AlignMode::kData, 16);
+        a_->bind(l);
+        a_->embed(c.data(), 16);
+      });
+    }
+    a_->ldr(d.q(), a64::ptr(l));
+  }
+
+  void EmitVec(uint32_t i, const Inst& inst) {
+    a64::Assembler& a = *a_;
+    const asmjit::InstId id = VecId(static_cast<VecOp>(inst.sub));
+    switch (inst.op) {
+      case Op::kVecRRR:
+        a.emit(id, VR(i, 2, inst.size), VR(i, 0, inst.cc), VR(i, 1, inst.cc));
+        break;
+      case Op::kVecRRRMod:  // tbx dst, {r0}, r1; bsl dst, r0, r1; umlal ...
+        a.emit(id, VR(i, 2, inst.size), VR(i, 0, inst.cc), VR(i, 1, inst.cc));
+        break;
+      case Op::kVecRR: case Op::kVecRRMod:  // the same operands; Mod only for the allocator
+        if (inst.cc & kVecHasImm) {
+          a.emit(id, VR(i, 1, inst.size), VR(i, 0, inst.cc), Imm(inst.imm));
+        } else {
+          a.emit(id, VR(i, 1, inst.size), VR(i, 0, inst.cc));
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  void EmitVecLanes(uint32_t i, const Inst& inst) {
+    a64::Assembler& a = *a_;
+    const auto elem = static_cast<VecArr>(inst.cc);
+    const int lane = static_cast<int>(inst.imm);
+    const int gsize = elem == VecArr::kD ? 8 : 4;
+    switch (inst.op) {
+      case Op::kVecDup:
+        a.dup(VR(i, 1, inst.size), X(i, 0, inst.size == static_cast<uint8_t>(VecArr::k2D) ? 8 : 4));
+        break;
+      case Op::kVecDupLane:
+        a.dup(VR(i, 1, inst.size), Lane(R(i, 0), elem, lane));
+        break;
+      case Op::kVecInsGpr:
+        a.ins(Lane(R(i, 1), elem, lane), X(i, 0, gsize));
+        break;
+      case Op::kVecInsLane:
+        a.ins(Lane(R(i, 1), elem, lane), Lane(R(i, 0), elem, 0));
+        break;
+      case Op::kVecExtract:
+        a.umov(X(i, 1, gsize), Lane(R(i, 0), elem, lane));
+        break;
+      default:
+        break;
     }
   }
 
@@ -582,6 +744,7 @@ class Emitter final : public EmitBackend {
   a64::Assembler asm_;
   a64::Assembler* a_;
   const FrameLayout& frame_;
+  std::vector<std::pair<std::array<uint64_t, 2>, Label>> literals_;
 };
 
 }  // namespace

@@ -26,6 +26,29 @@ uint16_t OpVCodeFlags(Op op) {
   return 0;
 }
 
+const char* VecOpName(VecOp op) {
+  switch (op) {
+#define KILN_A64_VOP(name, text) \
+  case VecOp::k##name:           \
+    return text;
+#include "codegen/isa/aarch64/inst.def"
+#undef KILN_A64_VOP
+  }
+  return "?";
+}
+
+VecArr FullArr(int lane_bytes) {
+  return lane_bytes == 1 ? VecArr::k16B : lane_bytes == 2 ? VecArr::k8H
+         : lane_bytes == 4 ? VecArr::k4S : VecArr::k2D;
+}
+VecArr HalfArr(int lane_bytes) {
+  return lane_bytes == 1 ? VecArr::k8B : lane_bytes == 2 ? VecArr::k4H : VecArr::k2S;
+}
+VecArr ElemArr(int lane_bytes) {
+  return lane_bytes == 1 ? VecArr::kB : lane_bytes == 2 ? VecArr::kH
+         : lane_bytes == 4 ? VecArr::kS : VecArr::kD;
+}
+
 const char* CondName(Cond c) {
   static const char* const kNames[] = {"eq", "ne", "hs", "lo", "mi", "pl", "vs",
                                        "vc", "hi", "ls", "ge", "lt", "gt", "le"};
@@ -209,13 +232,82 @@ void Builder::Copysign(VReg mag, VReg sign, VReg dst, int size) {
         Operand::EarlyDef(NewInt()), Operand::EarlyDef(NewInt())});
 }
 
+void Builder::VConst(VReg dst, uint64_t lo, uint64_t hi) {
+  f_->vconsts.push_back({lo, hi});
+  Emit(Make(Op::kVConst, 16, 0, static_cast<int64_t>(f_->vconsts.size() - 1)),
+       {Operand::Def(dst)});
+}
+void Builder::VMov(VReg src, VReg dst) {
+  Emit(Make(Op::kVMov, 16), {Operand::Use(src), Operand::Def(dst)});
+}
+namespace {
+Inst MakeVec(Op op, VecOp v, VecArr d, VecArr s, int64_t imm = 0) {
+  Inst i = Make(op, static_cast<int>(d), U8(v), imm);
+  i.cc = U8(s);
+  return i;
+}
+}  // namespace
+void Builder::VecRRR(VecOp op, VecArr d, VecArr s, VReg a, VReg b, VReg dst) {
+  Emit(MakeVec(Op::kVecRRR, op, d, s), {Operand::Use(a), Operand::Use(b), Operand::Def(dst)});
+}
+void Builder::VecRR(VecOp op, VecArr d, VecArr s, VReg src, VReg dst) {
+  Emit(MakeVec(Op::kVecRR, op, d, s), {Operand::Use(src), Operand::Def(dst)});
+}
+void Builder::VecRRImm(VecOp op, VecArr d, VecArr s, VReg src, int64_t imm, VReg dst) {
+  Inst i = MakeVec(Op::kVecRR, op, d, s, imm);
+  i.cc |= kVecHasImm;
+  Emit(i, {Operand::Use(src), Operand::Def(dst)});
+}
+void Builder::VecRRRMod(VecOp op, VecArr d, VecArr s, VReg a, VReg b, VReg dst) {
+  Emit(MakeVec(Op::kVecRRRMod, op, d, s), {Operand::Use(a), Operand::Use(b), Operand::Mod(dst)});
+}
+void Builder::VecRRMod(VecOp op, VecArr d, VecArr s, VReg src, VReg dst) {
+  Emit(MakeVec(Op::kVecRRMod, op, d, s), {Operand::Use(src), Operand::Mod(dst)});
+}
+void Builder::VecRRModImm(VecOp op, VecArr d, VecArr s, VReg src, int64_t imm, VReg dst) {
+  Inst i = MakeVec(Op::kVecRRMod, op, d, s, imm);
+  i.cc |= kVecHasImm;
+  Emit(i, {Operand::Use(src), Operand::Mod(dst)});
+}
+void Builder::VecDup(VecArr d, VReg gpr, VReg dst) {
+  Emit(MakeVec(Op::kVecDup, VecOp::kAdd, d, d), {Operand::Use(gpr), Operand::Def(dst)});
+}
+void Builder::VecDupLane(VecArr d, VecArr elem, int lane, VReg src, VReg dst) {
+  Emit(MakeVec(Op::kVecDupLane, VecOp::kAdd, d, elem, lane),
+       {Operand::Use(src), Operand::Def(dst)});
+}
+void Builder::VecInsGpr(VecArr elem, int lane, VReg gpr, VReg dst) {
+  Emit(MakeVec(Op::kVecInsGpr, VecOp::kAdd, elem, elem, lane),
+       {Operand::Use(gpr), Operand::Mod(dst)});
+}
+void Builder::VecInsLane(VecArr elem, int lane, VReg src, VReg dst) {
+  Emit(MakeVec(Op::kVecInsLane, VecOp::kAdd, elem, elem, lane),
+       {Operand::Use(src), Operand::Mod(dst)});
+}
+void Builder::VecExtract(VecArr elem, int lane, VReg src, VReg gpr) {
+  Emit(MakeVec(Op::kVecExtract, VecOp::kAdd, elem, elem, lane),
+       {Operand::Use(src), Operand::Def(gpr)});
+}
+void Builder::VSelect(Cond cc, VReg if_true, VReg if_false, VReg dst) {
+  Inst i = Make(Op::kVSelect, 16);
+  i.cc = cc;
+  Emit(i, {Operand::Use(if_true), Operand::Use(if_false), Operand::EarlyDef(dst)});
+}
+
+namespace {
+bool IsVecOpKind(Op op) {
+  return op == Op::kVecRRR || op == Op::kVecRR || op == Op::kVecRRRMod || op == Op::kVecRRMod;
+}
+}  // namespace
+
 std::string InstToString(const MachFunction& f, uint32_t i) {
   const Inst& inst = f.insts[i];
   const bool has_cond = inst.op == Op::kBcond || inst.op == Op::kCset || inst.op == Op::kCsel ||
-                        inst.op == Op::kFCsel || inst.op == Op::kTrapIf;
-  return InstText(OpName(inst.op), inst.size,
-                  has_cond ? CondName(static_cast<Cond>(inst.cc)) : "", f.vcode.operands(i),
-                  inst.imm);
+                        inst.op == Op::kFCsel || inst.op == Op::kTrapIf || inst.op == Op::kVSelect;
+  const char* suffix = has_cond ? CondName(static_cast<Cond>(inst.cc))
+                       : IsVecOpKind(inst.op) ? VecOpName(static_cast<VecOp>(inst.sub))
+                                              : "";
+  return InstText(OpName(inst.op), inst.size, suffix, f.vcode.operands(i), inst.imm);
 }
 
 }  // namespace kiln::isa::aarch64

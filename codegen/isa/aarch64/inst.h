@@ -7,6 +7,7 @@
 #ifndef KILN_CODEGEN_ISA_AARCH64_INST_H_
 #define KILN_CODEGEN_ISA_AARCH64_INST_H_
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -54,7 +55,26 @@ enum class StoreKind : uint8_t {
 #undef KILN_A64_STORE
 };
 
+enum class VecOp : uint8_t {
+#define KILN_A64_VOP(name, text) k##name,
+#include "codegen/isa/aarch64/inst.def"
+#undef KILN_A64_VOP
+};
+
+// NEON register arrangements: full vectors, 64-bit halves and scalars
+// (the lane element of VecDupLane / VecInsLane / VecExtract).
+enum class VecArr : uint8_t { k16B, k8H, k4S, k2D, k8B, k4H, k2S, kB, kH, kS, kD, kQ };
+// The full-width arrangement with lanes of `lane_bytes` (1, 2, 4, 8).
+VecArr FullArr(int lane_bytes);
+// The 64-bit arrangement with lanes of `lane_bytes` (1, 2, 4).
+VecArr HalfArr(int lane_bytes);
+// The scalar element of `lane_bytes`.
+VecArr ElemArr(int lane_bytes);
+// VecRR with an immediate operand: cc carries this bit.
+inline constexpr uint8_t kVecHasImm = 0x80;
+
 const char* OpName(Op op);
+const char* VecOpName(VecOp op);
 uint16_t OpVCodeFlags(Op op);
 
 // Registers with a fixed role (hardware numbers).
@@ -109,6 +129,10 @@ struct MachFunction {
   // Wasm bytecode offset per instruction (~0u: none); empty if unknown.
   std::vector<uint32_t> srclocs;
   std::string name;
+  // 128-bit constants of VConst (low, high 64 bits).
+  std::vector<std::array<uint64_t, 2>> vconsts;
+  // v128 values present: spill slots are 16 bytes (else 8).
+  bool wide_float_slots = false;
 };
 
 // Address with vregs, converted to operand slots by the builder.
@@ -170,6 +194,22 @@ class Builder {
   void MovToFpr(VReg src, VReg dst, int size);
   void MovFromFpr(VReg src, VReg dst, int size);
   void Copysign(VReg mag, VReg sign, VReg dst, int size);
+
+  // NEON (see inst.def; `d` = destination arrangement, `s` = sources').
+  void VConst(VReg dst, uint64_t lo, uint64_t hi);
+  void VMov(VReg src, VReg dst);
+  void VecRRR(VecOp op, VecArr d, VecArr s, VReg a, VReg b, VReg dst);
+  void VecRR(VecOp op, VecArr d, VecArr s, VReg src, VReg dst);
+  void VecRRImm(VecOp op, VecArr d, VecArr s, VReg src, int64_t imm, VReg dst);
+  void VecRRRMod(VecOp op, VecArr d, VecArr s, VReg a, VReg b, VReg dst);
+  void VecRRMod(VecOp op, VecArr d, VecArr s, VReg src, VReg dst);
+  void VecRRModImm(VecOp op, VecArr d, VecArr s, VReg src, int64_t imm, VReg dst);
+  void VecDup(VecArr d, VReg gpr, VReg dst);
+  void VecDupLane(VecArr d, VecArr elem, int lane, VReg src, VReg dst);
+  void VecInsGpr(VecArr elem, int lane, VReg gpr, VReg dst);
+  void VecInsLane(VecArr elem, int lane, VReg src, VReg dst);
+  void VecExtract(VecArr elem, int lane, VReg src, VReg gpr);
+  void VSelect(Cond cc, VReg if_true, VReg if_false, VReg dst);
 
  private:
   MachFunction* f_;

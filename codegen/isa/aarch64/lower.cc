@@ -7,7 +7,9 @@
 #include "absl/strings/str_cat.h"
 #include "codegen/ir/instructions.h"
 #include "codegen/ir/printer.h"
+#include "codegen/ir/simd.h"
 #include "codegen/isa/aarch64/abi.h"
+#include "codegen/isa/aarch64/lower_simd.h"
 #include "codegen/isa/lower_driver.h"
 
 namespace kiln::isa::aarch64 {
@@ -57,6 +59,7 @@ LoadKind LoadKindFor(Type t) {
     case Type::kI32: return LoadKind::kI32;
     case Type::kF32: return LoadKind::kF32;
     case Type::kF64: return LoadKind::kF64;
+    case Type::kV128: return LoadKind::kV128;
     default: return LoadKind::kI64;
   }
 }
@@ -65,6 +68,7 @@ StoreKind StoreKindFor(Type t) {
     case Type::kI32: return StoreKind::kI32;
     case Type::kF32: return StoreKind::kF32;
     case Type::kF64: return StoreKind::kF64;
+    case Type::kV128: return StoreKind::kV128;
     default: return StoreKind::kI64;
   }
 }
@@ -79,12 +83,7 @@ class Lowerer final : public LowerBackend {
 
   absl::Status Run() {
     mf_->name = f_.name();
-    for (uint32_t v = 0; v < f_.num_values(); ++v) {
-      if (f_.value_type(Value(v)) == Type::kV128) {
-        return absl::UnimplementedError(absl::StrCat(
-            "aarch64 lowering of ", f_.name(), ": v128 (NEON) is not implemented yet"));
-      }
-    }
+    if (absl::Status s = CheckV128(); !s.ok()) return s;
     if (!f_.entry_block().valid()) return Err("function has no blocks");
     return d_.Run(*this);
   }
@@ -141,6 +140,35 @@ class Lowerer final : public LowerBackend {
     a.disp = disp;
     return a;
   }
+  // v128 values need 16-byte spill slots; as arguments they travel in
+  // v0-v7 only (stack argument slots are 8 bytes). In a multi-value return
+  // area a v128 result takes 16 bytes (abi::ReturnAreaOffsets).
+  absl::Status CheckV128() {
+    bool any = false;
+    for (uint32_t v = 0; v < f_.num_values(); ++v) {
+      if (f_.value_type(Value(v)) == Type::kV128) any = true;
+    }
+    if (!any) return absl::OkStatus();
+    mf_->wide_float_slots = true;
+    auto check_sig = [&](const ir::Signature& sig) -> absl::Status {
+      int nstack = 0;
+      std::vector<ArgLoc> locs =
+          Aarch64Abi().ArgLocs(sig.params, sig.results.size() > 1, &nstack);
+      for (size_t k = 0; k < sig.params.size(); ++k) {
+        if (sig.params[k] == Type::kV128 && !locs[k].in_reg) {
+          return absl::UnimplementedError(absl::StrCat(
+              "aarch64 lowering of ", f_.name(), ": v128 argument on the stack"));
+        }
+      }
+      return absl::OkStatus();
+    };
+    if (absl::Status s = check_sig(f_.signature()); !s.ok()) return s;
+    for (uint32_t k = 0; k < f_.num_signatures(); ++k) {
+      if (absl::Status s = check_sig(f_.sig(ir::SigRef(k))); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }
+
   absl::Status Err(absl::string_view msg) {
     return absl::InvalidArgumentError(
         absl::StrCat("aarch64 lowering of ", f_.name(), ": ", msg));
@@ -449,7 +477,9 @@ class Lowerer final : public LowerBackend {
       case Opcode::kSelect: {
         VReg t = V(args[1]), e = V(args[2]);
         Cond cc = EmitCondition(args[0]);
-        if (IsFpr(T(res))) {
+        if (T(res) == Type::kV128) {
+          b_.VSelect(cc, t, e, V(res));
+        } else if (IsFpr(T(res))) {
           b_.FCsel(cc, t, e, V(res), Sz(T(res)));
         } else {
           b_.Csel(cc, t, e, V(res), 8);
@@ -534,6 +564,11 @@ class Lowerer final : public LowerBackend {
         break;
       }
       default:
+        if (ir::IsVectorOp(op)) {
+          absl::Status st = LowerSimd(b_, f_, i, [this](Value v) { return V(v); });
+          if (!st.ok()) return st;
+          break;
+        }
         return absl::UnimplementedError(absl::StrCat("aarch64 lowering of ", f_.name(),
                                                      ": opcode ", ir::OpcodeName(op)));
     }

@@ -13,6 +13,8 @@
 //    fcvtzs/fcvtzu (trapping), fcvtzs/fcvtzu alone (saturating); fmin/fmax
 //    map to the instructions (they have wasm's NaN and -0 semantics).
 //  * Pure instructions whose results are unused are dropped.
+//  * v128 values (float class, v registers) and the IR's vector rows:
+//    lower_simd.h (NEON); v128 select is csetm + dup + bsl.
 //
 // Invariant (as on x86-64): an i32 value in a 64-bit register has its upper
 // 32 bits zero (every w-register operation guarantees it; incoming i32
