@@ -1242,26 +1242,34 @@ class Translator
     if (BelowFourGiB(addr) && !NeedsBoundsCheck(m.offset, bytes)) {
       return {HeapBase(m.memory), addr, static_cast<uint32_t>(m.offset)};
     }
-    // In bounds iff addr < len + 1 - (offset + bytes), the bound
-    // saturating at 0. The bound depends on the length only, so GVN
-    // shares it between accesses and LICM hoists it out of loops that do
-    // not grow memory: what stays at the access is one compare.
-    const uint64_t end = m.offset + static_cast<uint64_t>(bytes);
-    ir::Value bound;
-    if (m.offset > kMaxMemory64Bytes || end > kMaxMemory64Bytes) {
-      bound = b_->Iconst(Type::kI64, 0);  // never in bounds
+    int32_t moff;
+    ir::Value mdef = MemoryDefinitionPtr(m.memory, &moff);
+    ir::Value len = b_->Load(Type::kI64, kRWMemoryLength, mdef,
+                             moff + VMOffsets::kMemoryDefinitionLength);
+    ir::Value oob;
+    if (!NeedsBoundsCheck(m.offset, bytes)) {
+      // offset + bytes <= the guard: addr < len suffices. The access then
+      // ends before base + len + guard <= the end of the guard, and what
+      // lies past len faults (MemoryOutOfBounds) as for memory32. One
+      // compare with the length, which LICM hoists out of loops that do not
+      // grow memory.
+      oob = b_->Icmp(IntCC::kUge, addr, len);
     } else {
-      int32_t moff;
-      ir::Value mdef = MemoryDefinitionPtr(m.memory, &moff);
-      ir::Value len = b_->Load(Type::kI64, kRWMemoryLength, mdef,
-                               moff + VMOffsets::kMemoryDefinitionLength);
-      ir::Value end_v = b_->Iconst(Type::kI64, static_cast<int64_t>(end));
-      ir::Value len1 = b_->IaddImm(len, 1);  // len < 2^48: no wrap
-      bound = b_->Select(b_->Icmp(IntCC::kUge, len1, end_v),
-                         b_->Isub(len1, end_v), b_->Iconst(Type::kI64, 0));
+      // In bounds iff addr < len + 1 - (offset + bytes), the bound
+      // saturating at 0 (len + 1 < 2^48 does not wrap).
+      const uint64_t end = m.offset + static_cast<uint64_t>(bytes);
+      ir::Value bound;
+      if (m.offset > kMaxMemory64Bytes || end > kMaxMemory64Bytes) {
+        bound = b_->Iconst(Type::kI64, 0);  // never in bounds
+      } else {
+        ir::Value end_v = b_->Iconst(Type::kI64, static_cast<int64_t>(end));
+        ir::Value len1 = b_->IaddImm(len, 1);
+        bound = b_->Select(b_->Icmp(IntCC::kUge, len1, end_v),
+                           b_->Isub(len1, end_v), b_->Iconst(Type::kI64, 0));
+      }
+      oob = b_->Icmp(IntCC::kUge, addr, bound);
     }
-    b_->Trapnz(b_->Icmp(IntCC::kUge, addr, bound),
-               TrapCode::kMemoryOutOfBounds);
+    b_->Trapnz(oob, TrapCode::kMemoryOutOfBounds);
     if (m.offset <= UINT32_MAX) {
       return {HeapBase(m.memory), addr, static_cast<uint32_t>(m.offset)};
     }
