@@ -2,10 +2,11 @@
 // (address space reserved, pages committed only when touched: these tests
 // touch a few pages of a memory over 4 GiB), the store's ResourceLimiter,
 // the Memory API in u64 pages, import matching, and the pooling
-// allocator's refusal.
+// allocator's refusal, .cwasm round trip and feature bits.
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/kiln.h"
 #include "gmock/gmock.h"
@@ -178,6 +179,59 @@ TEST(Memory64ConfigTest, HostMemoriesAndImports) {
   Result<Instance> wrong = Instance::Create(store, *m, {Extern(*mem32)});
   ASSERT_FALSE(wrong.ok());
   EXPECT_THAT(wrong.status().message(), HasSubstr("memory i64"));
+}
+
+TEST(Memory64ConfigTest, CwasmRoundTripAndFeatureBits) {
+  Config config;
+  config.verify = true;  // the IR verifier takes i64 heap indices
+  Engine engine(config);
+  absl::StatusOr<Module> m = Module::FromWat(engine, R"(
+    (module (memory i64 1) (data (i64.const 70000) "\07")
+      (func (export "grow") (param i64) (result i64) (memory.grow (local.get 0)))
+      (func (export "load8") (param i64) (result i32) (i32.load8_u (local.get 0))))
+  )");
+  ASSERT_TRUE(m.ok()) << m.status();
+  absl::StatusOr<std::vector<uint8_t>> bytes = m->Serialize();
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  absl::StatusOr<Module> loaded = Module::Deserialize(engine, *bytes);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  Store<> store(engine);
+  Result<Instance> inst = Instance::Create(store, *loaded, {});
+  ASSERT_FALSE(inst.ok());  // the segment ends past the one page
+  EXPECT_THAT(inst.status().message(), HasSubstr("out of bounds"));
+
+  absl::StatusOr<Module> fits = Module::FromWat(engine, R"(
+    (module (memory i64 2) (data (i64.const 70000) "\07")
+      (func (export "grow") (param i64) (result i64) (memory.grow (local.get 0)))
+      (func (export "load8") (param i64) (result i32) (i32.load8_u (local.get 0))))
+  )");
+  ASSERT_TRUE(fits.ok()) << fits.status();
+  bytes = fits->Serialize();
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  loaded = Module::Deserialize(engine, *bytes);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  inst = Instance::Create(store, *loaded, {});
+  ASSERT_TRUE(inst.ok()) << inst.status();
+  auto load8 = inst->GetTypedFunc<int32_t(int64_t)>(store, "load8");
+  auto grow = inst->GetTypedFunc<int64_t(int64_t)>(store, "grow");
+  ASSERT_TRUE(load8.ok() && grow.ok());
+  EXPECT_EQ(*load8->Call(store, 70000), 7);
+  EXPECT_EQ(*grow->Call(store, 1), 2);
+  EXPECT_FALSE(load8->Call(store, 3 * int64_t{kPage}).ok());
+
+  // The artifact records memory64 among its features: an engine with it
+  // off refuses the artifact, and its validator the module.
+  Config off;
+  off.wasm_features.memory64 = false;
+  Engine engine_off(off);
+  absl::Status refused = Module::Deserialize(engine_off, *bytes).status();
+  EXPECT_FALSE(refused.ok());
+  EXPECT_THAT(refused.message(), HasSubstr("memory64"));
+  absl::StatusOr<Module> invalid =
+      Module::FromWat(engine_off, "(module (memory i64 1))");
+  ASSERT_FALSE(invalid.ok());
+  EXPECT_THAT(invalid.status().message(),
+              HasSubstr("requires the memory64 feature"));
 }
 
 }  // namespace
