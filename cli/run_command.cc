@@ -311,6 +311,9 @@ int Run(const std::vector<std::string_view>& args) {
     store.SetEpochDeadline(1);
     timer.emplace(engine, *o.timeout);
   }
+  if (absl::Status s = wasi::CheckWasiMemory(module->info()); !s.ok()) {
+    return Fail(absl::StrCat(o.file, ": ", s.message()));
+  }
   Result<Instance> instance = linker.Instantiate(store, *module);
   if (instance.is_trap()) return TrapExit(instance.trap(), ctx, o.file);
   if (!instance.ok()) {

@@ -71,6 +71,13 @@ struct Config {
   // first instantiation or Module::InitializeCopyOnWriteImage) instead of
   // copying the segments (wasmtime's memory_init_cow).
   bool memory_init_cow = true;
+  // Memory64: the most bytes a 64-bit memory may hold (up to 2^47). Each
+  // 64-bit memory reserves address space for min(its declared maximum,
+  // this) bytes, at least 4 GiB, and commits only what it grows to;
+  // memory.grow past it returns -1, and instantiation fails when the
+  // minimum is above it. The store's ResourceLimiter is asked as for any
+  // memory.
+  uint64_t memory64_max_bytes = runtime::LinearMemory::kDefaultMaxBytes64;
   // Async support (engine/async_call.h, wasmtime's async_support): calls
   // into wasm go through the async entry points (CallAsync,
   // InstantiateAsync, ...) and run on a fiber, where async host functions

@@ -39,8 +39,11 @@ absl::StatusOr<Memory> Memory::New(StoreOpaque& store, const MemoryType& type) {
     return s;
   }
   if (absl::Status s = internal::AdmitHostMemory(store); !s.ok()) return s;
+  runtime::LinearMemory::Options options;
+  options.index64 = type.is64;
+  options.max_bytes64 = store.engine().config().memory64_max_bytes;
   absl::StatusOr<std::unique_ptr<runtime::LinearMemory>> mem =
-      runtime::LinearMemory::Create(type.limits.min, max);
+      runtime::LinearMemory::Create(type.limits.min, max, options);
   if (!mem.ok()) return mem.status();
   runtime::LinearMemory* raw = mem->get();
   store.impl().memories.push_back(*std::move(mem));
@@ -50,10 +53,9 @@ absl::StatusOr<Memory> Memory::New(StoreOpaque& store, const MemoryType& type) {
 absl::StatusOr<MemoryType> Memory::type(const StoreOpaque& store) const {
   if (!OwnedBy(store)) return WrongStoreError();
   MemoryType t;
-  t.limits.min = static_cast<uint32_t>(memory_->size_pages());
-  if (memory_->max_pages().has_value()) {
-    t.limits.max = static_cast<uint32_t>(*memory_->max_pages());
-  }
+  t.limits.min = memory_->size_pages();
+  t.limits.max = memory_->max_pages();
+  t.is64 = memory_->index64();
   return t;
 }
 
@@ -65,13 +67,13 @@ absl::StatusOr<uint64_t> Memory::data_size(const StoreOpaque& store) const {
   if (!OwnedBy(store)) return WrongStoreError();
   return memory_->size_bytes();
 }
-absl::StatusOr<uint32_t> Memory::size(const StoreOpaque& store) const {
+absl::StatusOr<uint64_t> Memory::size(const StoreOpaque& store) const {
   if (!OwnedBy(store)) return WrongStoreError();
-  return static_cast<uint32_t>(memory_->size_pages());
+  return memory_->size_pages();
 }
 
-absl::StatusOr<uint32_t> Memory::Grow(StoreOpaque& store,
-                                      uint32_t delta) const {
+absl::StatusOr<uint64_t> Memory::Grow(StoreOpaque& store,
+                                      uint64_t delta) const {
   if (!OwnedBy(store)) return WrongStoreError();
   // The store's limiter decides as for memory.grow; its error is returned
   // (there is no wasm to trap).
@@ -83,7 +85,7 @@ absl::StatusOr<uint32_t> Memory::Grow(StoreOpaque& store,
     return absl::ResourceExhaustedError(
         absl::StrCat("memory cannot grow by ", delta, " pages"));
   }
-  return static_cast<uint32_t>(old);
+  return static_cast<uint64_t>(old);
 }
 
 // --- Table

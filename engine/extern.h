@@ -29,9 +29,11 @@ class Memory {
   absl::StatusOr<MemoryType> type(const StoreOpaque& store) const;
   absl::StatusOr<uint8_t*> data(const StoreOpaque& store) const;
   absl::StatusOr<uint64_t> data_size(const StoreOpaque& store) const;
-  absl::StatusOr<uint32_t> size(const StoreOpaque& store) const;  // pages
+  // Pages; u64 because a 64-bit memory (MemoryType::is64) may have more
+  // than 2^32 of them.
+  absl::StatusOr<uint64_t> size(const StoreOpaque& store) const;
   // Old size in pages, or an error when the memory cannot grow that much.
-  absl::StatusOr<uint32_t> Grow(StoreOpaque& store, uint32_t delta) const;
+  absl::StatusOr<uint64_t> Grow(StoreOpaque& store, uint64_t delta) const;
 
   StoreId store_id() const { return store_; }
   bool OwnedBy(const StoreOpaque& store) const { return store.id() == store_; }

@@ -79,14 +79,18 @@ absl::Status CheckImportType(const StoreOpaque& store, const Module& module,
     case wasm::ExternKind::kMemory: {
       const runtime::LinearMemory& m = *ext.memory()->raw();
       wasm::Limits actual;
-      actual.min = static_cast<uint32_t>(m.size_pages());
-      if (m.max_pages().has_value()) {
-        actual.max = static_cast<uint32_t>(*m.max_pages());
+      actual.min = m.size_pages();
+      actual.max = m.max_pages();
+      // Memory64: the index types must be equal too.
+      if (m.index64() == imp.memory.is64 &&
+          LimitsMatch(actual, imp.memory.limits)) {
+        return absl::OkStatus();
       }
-      if (LimitsMatch(actual, imp.memory.limits)) return absl::OkStatus();
-      return IncompatibleImport(
-          imp, absl::StrCat("memory ", LimitsString(imp.memory.limits)),
-          absl::StrCat("memory ", LimitsString(actual)));
+      auto text = [](bool is64, const wasm::Limits& l) {
+        return absl::StrCat(is64 ? "memory i64 " : "memory ", LimitsString(l));
+      };
+      return IncompatibleImport(imp, text(imp.memory.is64, imp.memory.limits),
+                                text(m.index64(), actual));
     }
     case wasm::ExternKind::kGlobal: {
       const GlobalType& actual = ext.global()->type();

@@ -90,6 +90,7 @@ Result<Instance> InstantiateChecked(StoreOpaque& store, const Module& module,
   config.funcref_table_init_bit = internal::kFuncRefTableInitBit;
   config.memory_images = internal::MemoryImageFor(*m);  // built on first use
   config.limiter = store.limiter_hook();
+  config.memory_options.max_bytes64 = store.engine().config().memory64_max_bytes;
   config.table_images = m->table_images.get();
   config.offsets = m->offsets.has_value() ? &*m->offsets : nullptr;
   internal::EngineImpl* engine = store.engine().impl();

@@ -124,6 +124,31 @@ TEST(WasiImportsTest, InstantiateWithoutALinker) {
   EXPECT_NE(bad.status().message().find("env::f"), std::string::npos);
 }
 
+// Memory64: refused before running, with the reason.
+TEST(WasiImportsTest, A64BitMemoryIsRefused) {
+  Engine engine;
+  absl::StatusOr<Module> module = Module::FromWat(engine, R"(
+    (module (import "wasi_snapshot_preview1" "proc_exit" (func (param i32)))
+      (memory (export "memory") i64 1)))");
+  ASSERT_TRUE(module.ok()) << module.status();
+  WasiCtx ctx;
+  Store<> store(engine);
+  absl::StatusOr<std::vector<Extern>> imports =
+      WasiImports(store, *module, &ctx);
+  ASSERT_FALSE(imports.ok());
+  EXPECT_TRUE(absl::IsUnimplemented(imports.status()));
+  EXPECT_NE(imports.status().message().find(
+                "WASI with a 64-bit memory is not implemented: memory 0 is "
+                "i64 (memory64)"),
+            std::string::npos)
+      << imports.status();
+  // Without WASI imports a 64-bit memory is fine.
+  absl::StatusOr<Module> plain =
+      Module::FromWat(engine, "(module (memory i64 1))");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE(CheckWasiMemory(plain->info()).ok());
+}
+
 TEST(AddToLinkerTest, WrongSignatureIsALinkError) {
   Engine engine;
   absl::StatusOr<Module> module = Module::FromWat(engine, R"(

@@ -25,6 +25,23 @@ GuestMemory CallerMemory(Caller<>& caller) {
   return GuestMemory(*data, *size);
 }
 
+absl::Status CheckWasiMemory(const wasm::ModuleInfo& module) {
+  bool uses_wasi = false;
+  for (const wasm::Import& imp : module.imports) {
+    uses_wasi |= imp.module == preview1::kModuleName;
+  }
+  if (!uses_wasi) return absl::OkStatus();
+  for (uint32_t i = 0; i < module.memories.size(); ++i) {
+    if (!module.memories[i].type.is64) continue;
+    return absl::UnimplementedError(absl::StrCat(
+        "WASI with a 64-bit memory is not implemented: memory ", i,
+        " is i64 (memory64), but ", std::string(preview1::kModuleName),
+        " passes guest pointers as i32 and there is no standard memory64 "
+        "WASI ABI"));
+  }
+  return absl::OkStatus();
+}
+
 std::string ExitMessage(uint32_t code) {
   return absl::StrCat("wasi proc_exit(", code, ")");
 }
@@ -56,6 +73,7 @@ absl::Status RunPreview1(const preview1::Function& f, WasiCtx& ctx,
 absl::StatusOr<std::vector<Extern>> WasiImports(StoreOpaque& store,
                                                 const Module& module,
                                                 WasiCtx* ctx) {
+  if (absl::Status s = CheckWasiMemory(module.info()); !s.ok()) return s;
   std::vector<Extern> out;
   for (const wasm::Import& imp : module.info().imports) {
     const std::string where = absl::StrCat("import ", imp.module, "::", imp.name);

@@ -35,6 +35,14 @@ GuestMemory CallerMemory(Caller<>& caller);
 absl::Status RunPreview1(const preview1::Function& f, WasiCtx& ctx,
                          const GuestMemory& mem, absl::Span<ValRaw> values);
 
+// OK unless `module` imports from wasi_snapshot_preview1 and has a 64-bit
+// memory (memory64): Unimplemented, naming why. Preview1 passes guest
+// pointers as i32 and there is no standard memory64 WASI ABI (wasi-libc
+// has no wasm64 target), so such a module is refused before it runs.
+// WasiImports and `kiln run` check it; an embedder using AddToLinker calls
+// it before Linker::Instantiate.
+absl::Status CheckWasiMemory(const wasm::ModuleInfo& module);
+
 // The trap message of proc_exit(code).
 std::string ExitMessage(uint32_t code);
 

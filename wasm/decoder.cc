@@ -70,7 +70,9 @@ class ModuleDecoder {
                                  size_t min_elem_size = 1);
   absl::StatusOr<ValType> ReadValType(Reader& r);
   absl::StatusOr<ValType> ReadRefType(Reader& r);
-  absl::StatusOr<Limits> ReadLimits(Reader& r, uint64_t max_allowed_u32);
+  // `is64`: where a memory type's limits go (nullptr for a table): set
+  // from the memory64 flag (bit 2), which makes min and max u64.
+  absl::StatusOr<Limits> ReadLimits(Reader& r, bool* is64);
   absl::StatusOr<TableType> ReadTableType(Reader& r);
   absl::StatusOr<MemoryType> ReadMemoryType(Reader& r);
   absl::StatusOr<GlobalType> ReadGlobalType(Reader& r);
@@ -142,13 +144,32 @@ absl::StatusOr<ValType> ModuleDecoder::ReadRefType(Reader& r) {
   return *t;
 }
 
-absl::StatusOr<Limits> ModuleDecoder::ReadLimits(Reader& r, uint64_t) {
+absl::StatusOr<Limits> ModuleDecoder::ReadLimits(Reader& r, bool* is64) {
   size_t at = r.offset();
-  // The flags are a 1-bit LEB128 value.
+  // The flags are a 1-bit LEB128 value (3 bits for a memory with memory64).
   KILN_ASSIGN_OR_RETURN(uint8_t flags, r.U8());
   if (flags & 0x80) return ErrorAt(at, "integer representation too long");
-  if (flags > 1) return ErrorAt(at, "integer too large");
+  constexpr uint8_t kMemory64Flag = 4;
+  const bool wide = is64 != nullptr && (flags & kMemory64Flag) != 0;
+  if (wide && !m_->features.memory64) {
+    return ErrorAt(at, FeatureDisabledMessage(Feature::k_memory64,
+                                              "a 64-bit memory (i64 limits)"));
+  }
+  if ((flags & ~(wide ? kMemory64Flag : 0)) > 1) {
+    return ErrorAt(at, "integer too large");
+  }
+  if (is64 != nullptr) *is64 = wide;
   Limits l;
+  // With memory64 on, every memory's limits are u64 in the binary (3.0);
+  // a 32-bit memory's are then bounded by validation, not decoding.
+  if (is64 != nullptr && m_->features.memory64) {
+    KILN_ASSIGN_OR_RETURN(l.min, r.U64());
+    if (flags & 1) {
+      KILN_ASSIGN_OR_RETURN(uint64_t max, r.U64());
+      l.max = max;
+    }
+    return l;
+  }
   KILN_ASSIGN_OR_RETURN(l.min, r.U32());
   if (flags & 1) {
     KILN_ASSIGN_OR_RETURN(uint32_t max, r.U32());
@@ -161,7 +182,7 @@ absl::StatusOr<TableType> ModuleDecoder::ReadTableType(Reader& r) {
   TableType t;
   KILN_ASSIGN_OR_RETURN(t.elem_type, ReadRefType(r));
   size_t at = r.offset();
-  KILN_ASSIGN_OR_RETURN(t.limits, ReadLimits(r, 0));
+  KILN_ASSIGN_OR_RETURN(t.limits, ReadLimits(r, nullptr));
   if (t.limits.max && t.limits.min > *t.limits.max) {
     return ErrorAt(at, "size minimum must not be greater than maximum");
   }
@@ -176,10 +197,13 @@ absl::StatusOr<TableType> ModuleDecoder::ReadTableType(Reader& r) {
 absl::StatusOr<MemoryType> ModuleDecoder::ReadMemoryType(Reader& r) {
   MemoryType t;
   size_t at = r.offset();
-  KILN_ASSIGN_OR_RETURN(t.limits, ReadLimits(r, 0));
-  if (t.limits.min > kMaxMemoryPages ||
-      (t.limits.max && *t.limits.max > kMaxMemoryPages)) {
-    return ErrorAt(at, "memory size must be at most 65536 pages (4GiB)");
+  KILN_ASSIGN_OR_RETURN(t.limits, ReadLimits(r, &t.is64));
+  const uint64_t max_pages = t.is64 ? kMaxMemory64Pages : kMaxMemoryPages;
+  if (t.limits.min > max_pages ||
+      (t.limits.max && *t.limits.max > max_pages)) {
+    return ErrorAt(at, t.is64
+                           ? "memory size must be at most 2^48 pages (2^64 bytes)"
+                           : "memory size must be at most 65536 pages (4GiB)");
   }
   if (t.limits.max && t.limits.min > *t.limits.max) {
     return ErrorAt(at, "size minimum must not be greater than maximum");
@@ -726,7 +750,9 @@ absl::Status ModuleDecoder::DecodeDataSection(Reader& r) {
         } else if (m_->memories.empty()) {
           return ErrorAt(fat, "unknown memory 0");
         }
-        KILN_ASSIGN_OR_RETURN(d.offset, ReadConstExpr(r, ValType::kI32));
+        KILN_ASSIGN_OR_RETURN(
+            d.offset,
+            ReadConstExpr(r, m_->memories[d.memory_index].type.index_type()));
         break;
       }
       case 1:

@@ -1,5 +1,6 @@
 // The decoder and validator with proposals on and off (wasm/features.def):
-// tail calls, extended constant expressions, multi-memory and relaxed SIMD.
+// tail calls, extended constant expressions, multi-memory, memory64 and
+// relaxed SIMD.
 #include <string>
 #include <vector>
 
@@ -236,6 +237,80 @@ constexpr char kRelaxedSimd[] = R"(
         (i32x4.dot_i8x16_i7x16_add_s (local.get 0) (local.get 1)
                                               (local.get 2)))))
 )";
+
+constexpr char kMemory64[] = R"(
+  (module
+    (memory i64 1 70000)
+    (data (i64.const 8) "x")
+    (func (param i64) (result i64)
+      (i64.store offset=0xfffffff0 (local.get 0) (i64.const 1))
+      (memory.fill (local.get 0) (i32.const 0) (i64.const 4))
+      (memory.copy (local.get 0) (local.get 0) (i64.const 4))
+      (memory.init 0 (local.get 0) (i32.const 0) (i32.const 1))
+      (drop (memory.grow (i64.const 1)))
+      (i64.add (memory.size) (i64.load8_u (local.get 0)))))
+)";
+
+TEST(FeaturesValidationTest, Memory64OnByDefault) {
+  auto m = Decode(Wat(kMemory64));
+  ASSERT_TRUE(m.ok()) << m.status();
+  ASSERT_EQ((*m)->memories.size(), 1u);
+  EXPECT_TRUE((*m)->memories[0].type.is64);
+  EXPECT_EQ((*m)->memories[0].type.limits.max, 70000u);  // above 65536
+  EXPECT_EQ((*m)->data_segments[0].offset.kind, ConstExpr::Kind::kI64Const);
+}
+
+TEST(FeaturesValidationTest, Memory64OffNamesTheLimitsAndOffset) {
+  Features f;
+  f.memory64 = false;
+  // Header 8 + section id, size and count 3: the limits flags at 0xb.
+  const std::vector<uint8_t> bytes = {0, 'a', 's', 'm', 1, 0, 0, 0,
+                                      0x05, 0x03, 0x01, 0x04, 0x01};
+  ASSERT_TRUE(Decode(bytes).ok());
+  auto m = Decode(bytes, f);
+  ASSERT_FALSE(m.ok());
+  EXPECT_THAT(m.status().message(),
+              HasSubstr("at byte 0xb: a 64-bit memory (i64 limits) requires "
+                        "the memory64 feature, which is disabled "
+                        "(Config::wasm_features.memory64)"));
+  // An imported 64-bit memory too.
+  auto imported =
+      Decode(Wat(R"((module (import "env" "m" (memory i64 1))))"), f);
+  ASSERT_FALSE(imported.ok());
+  EXPECT_THAT(imported.status().message(),
+              HasSubstr("requires the memory64 feature"));
+}
+
+TEST(FeaturesValidationTest, Memory64IndexTypes) {
+  // The address of a 64-bit memory is i64, of a 32-bit one i32.
+  auto wrong = Decode(Wat(R"((module (memory i64 1)
+      (func (drop (i32.load (i32.const 0))))))"));
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_THAT(wrong.status().message(), HasSubstr("type mismatch"));
+  auto wrong32 = Decode(Wat(R"((module (memory 1)
+      (func (drop (i32.load (i64.const 0))))))"));
+  ASSERT_FALSE(wrong32.ok());
+  // memory.size / memory.grow give i64.
+  auto size = Decode(Wat(R"((module (memory i64 1)
+      (func (result i32) (memory.size))))"));
+  ASSERT_FALSE(size.ok());
+  EXPECT_THAT(size.status().message(), HasSubstr("type mismatch"));
+  // memory.copy between a 32- and a 64-bit memory: the length is i32 (the
+  // narrower type), each address has its own memory's type.
+  auto copy = Decode(Wat(R"((module (memory $a i64 1) (memory $b 1)
+      (func (memory.copy $a $b (i64.const 0) (i32.const 0) (i32.const 1))
+            (memory.copy $b $a (i32.const 0) (i64.const 0) (i32.const 1)))))"));
+  EXPECT_TRUE(copy.ok()) << copy.status();
+  auto copy_bad = Decode(Wat(R"((module (memory $a i64 1) (memory $b 1)
+      (func (memory.copy $a $b (i64.const 0) (i32.const 0) (i64.const 1)))))"));
+  EXPECT_FALSE(copy_bad.ok());
+  // Limits: up to 2^48 pages for i64, 2^16 for i32.
+  auto big = Decode(Wat("(module (memory i64 0x1000000000000))"));
+  EXPECT_TRUE(big.ok()) << big.status();
+  auto too_big = Decode(Wat("(module (memory i64 0x1000000000001))"));
+  ASSERT_FALSE(too_big.ok());
+  EXPECT_THAT(too_big.status().message(), HasSubstr("at most 2^48 pages"));
+}
 
 TEST(FeaturesValidationTest, RelaxedSimdOnByDefault) {
   auto m = Decode(Wat(kRelaxedSimd));

@@ -206,7 +206,7 @@ struct BlockType {
 
 struct MemArg {
   uint32_t align_log2 = 0;
-  uint32_t offset = 0;
+  uint64_t offset = 0;  // u32, or u64 for a 64-bit memory (memory64)
   uint32_t memory = 0;
 };
 // The memarg alignment bit that announces a memory index (multi-memory).
@@ -327,6 +327,36 @@ class FunctionBodyDecoder {
   absl::Status ReadLane(int lanes, uint8_t* lane);
   absl::Status ReadZeroByte();
   absl::Status ReadMemoryIndex(uint32_t* memory);
+  // memory64: the addresses and sizes of memory.size/grow/fill/copy/init
+  // have the memory's index type; memory.copy's length has the narrower of
+  // the two memories' types.
+  void SetMemoryIndexTypes(Opcode op, ImmKind imm, uint32_t mem0,
+                           uint32_t mem1, Signature* s) const {
+    const ValType t0 = module_.memories[mem0].type.index_type();
+    switch (imm) {
+      case ImmKind::kMemory:
+        if (op == Opcode::kMemorySize) {
+          s->result = t0;
+        } else if (op == Opcode::kMemoryGrow) {
+          s->params[0] = s->result = t0;
+        } else {  // memory.fill: dst, value, len
+          s->params[0] = s->params[2] = t0;
+        }
+        break;
+      case ImmKind::kMemoryCopy: {  // dst, src, len
+        const ValType t1 = module_.memories[mem1].type.index_type();
+        s->params[0] = t0;
+        s->params[1] = t1;
+        s->params[2] = t0 == ValType::kI64 && t1 == ValType::kI64
+                           ? ValType::kI64
+                           : ValType::kI32;
+        break;
+      }
+      default:  // memory.init: dst, segment offset, len
+        s->params[0] = t0;
+        break;
+    }
+  }
   absl::Status CheckTable(uint32_t t) const {
     if (t >= module_.tables.size())
       return Error(absl::StrCat("unknown table ", t));
@@ -607,8 +637,17 @@ absl::Status FunctionBodyDecoder<I>::ReadMemArg(ImmKind kind, MemArg* m) {
     m->align_log2 &= ~kMemArgHasMemoryIndex;
     KILN_FBD_READ(m->memory, reader_.U32());
   }
-  KILN_FBD_READ(m->offset, reader_.U32());
   KILN_FBD_RETURN_IF_ERROR(CheckMemory(m->memory));
+  // With memory64 on the offset is a u64 in the binary (3.0), and one
+  // above 2^32 - 1 is invalid for a 32-bit memory.
+  if (module_.features.memory64) {
+    KILN_FBD_READ(m->offset, reader_.U64());
+    if (!module_.memories[m->memory].type.is64 && m->offset > UINT32_MAX) {
+      return Error("offset out of range");
+    }
+  } else {
+    KILN_FBD_READ(m->offset, reader_.U32());
+  }
   if (m->align_log2 > static_cast<uint32_t>(NaturalAlignmentLog2(kind))) {
     return Error("alignment must not be larger than natural");
   }
@@ -846,7 +885,9 @@ absl::Status FunctionBodyDecoder<I>::DecodeMemoryAccess(
   uint8_t lane = 0;
   int lanes = LaneCount(info.imm);
   if (lanes) KILN_FBD_RETURN_IF_ERROR(ReadLane(lanes, &lane));
-  const Signature& s = GetSignature(info.sig);
+  // The address (first operand) has the memory's index type (memory64).
+  Signature s = GetSignature(info.sig);
+  s.params[0] = module_.memories[m.memory].type.index_type();
   KILN_FBD_RETURN_IF_ERROR(EnsureArgs(s.num_params, s.params));
   KILN_FBD_RETURN_IF_ERROR(CheckTop(s.num_params, s.params));
   const bool live = reachable();
@@ -881,7 +922,7 @@ absl::Status FunctionBodyDecoder<I>::DecodeMemoryAccess(
 template <class I>
 absl::Status FunctionBodyDecoder<I>::DecodeSimple(Opcode op,
                                                   const OpcodeInfo& info) {
-  const Signature& s = GetSignature(info.sig);
+  Signature s = GetSignature(info.sig);  // memory64 adjusts a copy
   // Immediates.
   uint8_t lane = 0;
   uint8_t shuffle[16];
@@ -1009,6 +1050,10 @@ absl::Status FunctionBodyDecoder<I>::DecodeSimple(Opcode op,
     }
     default:
       return Error("internal error: unexpected immediate kind");
+  }
+  if (info.imm == ImmKind::kMemory || info.imm == ImmKind::kMemoryCopy ||
+      info.imm == ImmKind::kMemoryInit) {
+    SetMemoryIndexTypes(op, info.imm, mem0, mem1, &s);
   }
 
   KILN_FBD_RETURN_IF_ERROR(EnsureArgs(s.num_params, s.params));

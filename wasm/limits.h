@@ -21,6 +21,13 @@ inline constexpr uint32_t kMaxMemories = 100;
 inline constexpr uint32_t kMaxElemSegments = 10000000;
 inline constexpr uint64_t kMaxElemItemsTotal = 10000000;
 inline constexpr uint32_t kMaxMemoryPages = 65536;
+// Memory64: the proposal's bound on a 64-bit memory's limits (2^48 pages,
+// 2^64 bytes).
+inline constexpr uint64_t kMaxMemory64Pages = uint64_t{1} << 48;
+// Kiln's bound on a 64-bit memory's size in bytes (2^47, the x86-64 user
+// address space): memory.grow fails beyond it. Compiled code relies on it
+// (length + 1 never wraps in a bounds check).
+inline constexpr uint64_t kMaxMemory64Bytes = uint64_t{1} << 47;
 inline constexpr uint32_t kMaxTableSize = 10000000;  // initial size
 inline constexpr uint32_t kMaxLocals = 50000;
 inline constexpr uint32_t kMaxFunctionBodySize = 7654321;

@@ -53,9 +53,11 @@ struct FuncType {
   std::string ToString() const;
 };
 
+// 64-bit so a memory64 type's page counts fit (up to 2^48); the decoder
+// keeps tables' and 32-bit memories' limits within u32.
 struct Limits {
-  uint32_t min = 0;
-  std::optional<uint32_t> max;
+  uint64_t min = 0;
+  std::optional<uint64_t> max;
   friend bool operator==(const Limits& a, const Limits& b) {
     return a.min == b.min && a.max == b.max;
   }
@@ -71,8 +73,13 @@ struct TableType {
 
 struct MemoryType {
   Limits limits;  // In 64 KiB pages.
+  // Memory64: addresses, sizes and memory.size/grow values are i64 (limits
+  // flag bit 2).
+  bool is64 = false;
+  // The type of an address (and memory.size/grow value) into this memory.
+  ValType index_type() const { return is64 ? ValType::kI64 : ValType::kI32; }
   friend bool operator==(const MemoryType& a, const MemoryType& b) {
-    return a.limits == b.limits;
+    return a.limits == b.limits && a.is64 == b.is64;
   }
 };
 

@@ -125,8 +125,11 @@ absl::StatusOr<InterpOutcome> Interpret(const Function& f,
           if (!options.heap) return unsupported(i, "no heap given");
           const bool store = info.format == InstFormat::kHeapStore;
           const size_t first = store ? 1 : 0;
-          const uint64_t addr = (arg(first + 1) & 0xffffffffu) +
-                                static_cast<uint64_t>(d.imm);
+          // An i32 index is zero-extended; an i64 one (memory64) is whole.
+          const bool index64 = f.value_type(a[first + 1]) == Type::kI64;
+          const uint64_t index =
+              index64 ? arg(first + 1) : (arg(first + 1) & 0xffffffffu);
+          const uint64_t addr = index + static_cast<uint64_t>(d.imm);
           const int bytes = HeapAccessBytes(d.opcode, d.ctrl_type);
           if (addr + bytes > options.heap->size()) {
             return trap(TrapCode::kMemoryOutOfBounds);

@@ -416,7 +416,7 @@ class Verifier {
           return ctrl_error("i64");
         }
         if (auto s = ExpectType(b, i, 0, kPointerType); !s.ok()) return s;
-        if (auto s = ExpectType(b, i, 1, Type::kI32); !s.ok()) return s;
+        if (auto s = ExpectHeapIndex(b, i, 1); !s.ok()) return s;
         return CheckHeapOffset(b, i, d);
       case InstFormat::kHeapStore:
         if (auto s = ExpectClass(b, i, 0, info.operands); !s.ok()) return s;
@@ -424,7 +424,7 @@ class Verifier {
           if (auto s = ExpectType(b, i, 0, Type::kI64); !s.ok()) return s;
         }
         if (auto s = ExpectType(b, i, 1, kPointerType); !s.ok()) return s;
-        if (auto s = ExpectType(b, i, 2, Type::kI32); !s.ok()) return s;
+        if (auto s = ExpectHeapIndex(b, i, 2); !s.ok()) return s;
         return CheckHeapOffset(b, i, d);
       case InstFormat::kCall:
         return ExpectArgs(b, i, args, 0, call_sig->params, "arguments");
@@ -458,6 +458,12 @@ class Verifier {
                           "return values");
     }
     return absl::OkStatus();
+  }
+
+  // A heap index is i32 (memory32, zero-extended) or i64 (memory64).
+  absl::Status ExpectHeapIndex(Block b, Inst i, size_t arg) {
+    if (f_.value_type(f_.args(i)[arg]) == Type::kI64) return absl::OkStatus();
+    return ExpectType(b, i, arg, Type::kI32);
   }
 
   absl::Status CheckHeapOffset(Block b, Inst i, const InstData& d) {

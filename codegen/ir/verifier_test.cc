@@ -180,13 +180,21 @@ block2:
 }
 
 TEST(VerifierTest, HeapAccessTypes) {
-  EXPECT_EQ(VerifyText(R"(function %f(i64, i64) {
-block0(v0: i64, v1: i64):
+  EXPECT_EQ(VerifyText(R"(function %f(i64, f64) {
+block0(v0: i64, v1: f64):
     v2 = heap_load.i32 v0, v1
     return
 })"),
-            "block0: v2 = heap_load.i32 v0, v1: operand v1 has type i64, "
+            "block0: v2 = heap_load.i32 v0, v1: operand v1 has type f64, "
             "expected i32");
+  // A memory64 index is i64.
+  EXPECT_EQ(VerifyText(R"(function %f(i64, i64, i32) {
+block0(v0: i64, v1: i64, v2: i32):
+    v3 = heap_load.i32 v0, v1+8
+    heap_store v2, v0, v1+4
+    return
+})"),
+            "ok");
   EXPECT_EQ(VerifyText(R"(function %f(i64, i32) {
 block0(v0: i64, v1: i32):
     v2 = heap_uload32.i32 v0, v1

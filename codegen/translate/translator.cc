@@ -19,6 +19,7 @@
 #include "runtime/abi/vm_context_counts.h"
 #include "runtime/abi/vm_offsets.h"
 #include "wasm/function_body_decoder.h"
+#include "wasm/limits.h"
 #include "wasm/opcodes.h"
 
 namespace kiln::translate {
@@ -32,6 +33,7 @@ using ir::FloatCC;
 using ir::IntCC;
 using ir::Type;
 using wasm::ValType;
+using wasm::kMaxMemory64Bytes;
 
 constexpr Type kPtr = ir::kPointerType;
 
@@ -674,17 +676,15 @@ class Translator
                 const Value& addr, const Value& vec, Value* result) {
     if (!ok()) return;
     SetLoc();
-    const int bytes = SimdMemBytes(op);
-    if (NeedsBoundsCheck(m.offset, bytes)) BoundsCheck(m.memory, addr, m.offset, bytes);
-    *result = EmitLoadLane(*b_, *f_, op, lane, HeapBase(m.memory), addr, m.offset, vec);
+    const HeapAddress a = CheckedHeapAddress(m, addr, SimdMemBytes(op));
+    *result = EmitLoadLane(*b_, *f_, op, lane, a.base, a.index, a.offset, vec);
   }
   void StoreLane(wasm::Opcode op, const wasm::MemArg& m, uint8_t lane,
                  const Value& addr, const Value& vec) {
     if (!ok()) return;
     SetLoc();
-    const int bytes = SimdMemBytes(op);
-    if (NeedsBoundsCheck(m.offset, bytes)) BoundsCheck(m.memory, addr, m.offset, bytes);
-    EmitStoreLane(*b_, *f_, op, lane, HeapBase(m.memory), addr, m.offset, vec);
+    const HeapAddress a = CheckedHeapAddress(m, addr, SimdMemBytes(op));
+    EmitStoreLane(*b_, *f_, op, lane, a.base, a.index, a.offset, vec);
   }
 
   void NumericOp(wasm::Opcode op, absl::Span<const Value> args,
@@ -703,13 +703,16 @@ class Translator
     ir::Value mdef = MemoryDefinitionPtr(memory, &moff);
     ir::Value len = b_->Load(Type::kI64, kRWMemoryLength, mdef,
                              moff + VMOffsets::kMemoryDefinitionLength);
-    *result = b_->Ireduce(Type::kI32, b_->UshrImm(len, 16));
+    ir::Value pages = b_->UshrImm(len, 16);
+    *result = Is64(memory) ? pages : b_->Ireduce(Type::kI32, pages);
   }
   void MemoryGrow(uint32_t memory, const Value& delta, Value* result) {
     if (!ok()) return;
     SetLoc();
     ir::Value mem = b_->Iconst(Type::kI32, memory);
-    *result = CallBuiltin(BuiltinId::kMemoryGrow, {mem, delta});
+    *result = CallBuiltin(
+        Is64(memory) ? BuiltinId::kMemoryGrow64 : BuiltinId::kMemoryGrow,
+        {mem, delta});
     // The base never moves with the 4 GiB reservation
     // (runtime/memory/linear_memory.h), so the cached base stays valid.
   }
@@ -719,6 +722,12 @@ class Translator
     SetLoc();
     ir::Value mem = b_->Iconst(Type::kI32, memory);
     ir::Value seg = b_->Iconst(Type::kI32, segment);
+    if (Is64(memory)) {  // dst is i64; the segment offset and size are i32
+      CallBuiltin(BuiltinId::kMemoryInit64,
+                  {mem, seg, dst, b_->Uextend(Type::kI64, src),
+                   b_->Uextend(Type::kI64, size)});
+      return;
+    }
     CallBuiltin(BuiltinId::kMemoryInit, {mem, seg, dst, src, size});
   }
   void DataDrop(uint32_t segment) {
@@ -733,6 +742,11 @@ class Translator
     ir::Value dm = b_->Iconst(Type::kI32, dst_memory);
     ir::Value sm = src_memory == dst_memory ? dm
                                             : b_->Iconst(Type::kI32, src_memory);
+    if (Is64(dst_memory) || Is64(src_memory)) {  // each i32 operand widened
+      CallBuiltin(BuiltinId::kMemoryCopy64,
+                  {dm, sm, Widen(dst), Widen(src), Widen(size)});
+      return;
+    }
     CallBuiltin(BuiltinId::kMemoryCopy, {dm, sm, dst, src, size});
   }
   void MemoryFill(uint32_t memory, const Value& dst, const Value& value,
@@ -740,7 +754,8 @@ class Translator
     if (!ok()) return;
     SetLoc();
     ir::Value mem = b_->Iconst(Type::kI32, memory);
-    CallBuiltin(BuiltinId::kMemoryFill, {mem, dst, value, size});
+    CallBuiltin(Is64(memory) ? BuiltinId::kMemoryFill64 : BuiltinId::kMemoryFill,
+                {mem, dst, value, size});
   }
 
   // --- Tables and references -----------------------------------------
@@ -1181,6 +1196,14 @@ class Translator
     return f_->first_result(call);
   }
 
+  bool Is64(uint32_t memory) const {
+    return module_.memories[memory].type.is64;
+  }
+  // An address or length as i64 (i32 zero-extended).
+  ir::Value Widen(ir::Value v) {
+    return f_->value_type(v) == Type::kI64 ? v : b_->Uextend(Type::kI64, v);
+  }
+
   // Explicit bounds check for accesses the guard region does not cover.
   void BoundsCheck(uint32_t memory, ir::Value index, uint64_t offset,
                    int bytes) {
@@ -1194,9 +1217,80 @@ class Translator
     ir::Value oob = b_->Icmp(IntCC::kUgt, last, len);
     b_->Trapnz(oob, TrapCode::kMemoryOutOfBounds);
   }
-  bool NeedsBoundsCheck(uint32_t offset, int bytes) const {
-    return uint64_t{offset} + static_cast<uint64_t>(bytes) >
-           options_.memory_guard_bytes;
+  bool NeedsBoundsCheck(uint64_t offset, int bytes) const {
+    return offset > options_.memory_guard_bytes ||
+           offset + static_cast<uint64_t>(bytes) > options_.memory_guard_bytes;
+  }
+
+  // The operands of a heap_load/heap_store of `bytes` at addr + m.offset,
+  // after the bounds check the access needs (trapping out of bounds).
+  struct HeapAddress {
+    ir::Value base, index;
+    uint32_t offset;
+  };
+  HeapAddress CheckedHeapAddress(const wasm::MemArg& m, ir::Value addr,
+                                 int bytes) {
+    if (!module_.memories[m.memory].type.is64) {
+      if (NeedsBoundsCheck(m.offset, bytes)) {
+        BoundsCheck(m.memory, addr, m.offset, bytes);
+      }
+      return {HeapBase(m.memory), addr, static_cast<uint32_t>(m.offset)};
+    }
+    // Memory64. A 64-bit memory is reserved like a 32-bit one (at least
+    // 4 GiB + the guard, runtime/memory/linear_memory.h), so an address
+    // known to be below 2^32 needs no check where memory32 needs none.
+    if (BelowFourGiB(addr) && !NeedsBoundsCheck(m.offset, bytes)) {
+      return {HeapBase(m.memory), addr, static_cast<uint32_t>(m.offset)};
+    }
+    int32_t moff;
+    ir::Value mdef = MemoryDefinitionPtr(m.memory, &moff);
+    ir::Value len = b_->Load(Type::kI64, kRWMemoryLength, mdef,
+                             moff + VMOffsets::kMemoryDefinitionLength);
+    ir::Value oob;
+    if (!NeedsBoundsCheck(m.offset, bytes)) {
+      // offset + bytes <= the guard: addr < len suffices. The access then
+      // ends before base + len + guard <= the end of the guard, and what
+      // lies past len faults (MemoryOutOfBounds) as for memory32. One
+      // compare with the length, which LICM hoists out of loops that do not
+      // grow memory.
+      oob = b_->Icmp(IntCC::kUge, addr, len);
+    } else {
+      // In bounds iff addr < len + 1 - (offset + bytes), the bound
+      // saturating at 0 (len + 1 < 2^48 does not wrap).
+      const uint64_t end = m.offset + static_cast<uint64_t>(bytes);
+      ir::Value bound;
+      if (m.offset > kMaxMemory64Bytes || end > kMaxMemory64Bytes) {
+        bound = b_->Iconst(Type::kI64, 0);  // never in bounds
+      } else {
+        ir::Value end_v = b_->Iconst(Type::kI64, static_cast<int64_t>(end));
+        ir::Value len1 = b_->IaddImm(len, 1);
+        bound = b_->Select(b_->Icmp(IntCC::kUge, len1, end_v),
+                           b_->Isub(len1, end_v), b_->Iconst(Type::kI64, 0));
+      }
+      oob = b_->Icmp(IntCC::kUge, addr, bound);
+    }
+    b_->Trapnz(oob, TrapCode::kMemoryOutOfBounds);
+    if (m.offset <= UINT32_MAX) {
+      return {HeapBase(m.memory), addr, static_cast<uint32_t>(m.offset)};
+    }
+    // In bounds, so addr + offset < 2^48 does not wrap.
+    ir::Value index =
+        b_->Iadd(addr, b_->Iconst(Type::kI64, static_cast<int64_t>(m.offset)));
+    return {HeapBase(m.memory), index, 0};
+  }
+  // An i64 address that is provably below 2^32: a zero-extended i32 or a
+  // small constant.
+  bool BelowFourGiB(ir::Value addr) const {
+    ir::Inst def = f_->DefiningInst(addr);
+    if (!def.valid()) return false;
+    switch (f_->opcode(def)) {
+      case ir::Opcode::kUextend:
+        return true;
+      case ir::Opcode::kIconst:
+        return static_cast<uint64_t>(f_->inst(def).imm) <= UINT32_MAX;
+      default:
+        return false;
+    }
   }
 
   void EmitCallResults(ir::Inst call, absl::Span<Value> results) {
@@ -1421,28 +1515,28 @@ void Translator::Load(wasm::Opcode op, const wasm::MemArg& m,
     default:
       bytes = SimdMemBytes(op);
       if (bytes == 0) return UnsupportedOp();
-      if (NeedsBoundsCheck(m.offset, bytes)) BoundsCheck(m.memory, addr, m.offset, bytes);
-      *result = EmitSimdLoad(b, *f_, op, HeapBase(m.memory), addr, m.offset);
+      const HeapAddress a = CheckedHeapAddress(m, addr, bytes);
+      *result = EmitSimdLoad(b, *f_, op, a.base, a.index, a.offset);
       return;
   }
-  if (NeedsBoundsCheck(m.offset, bytes)) BoundsCheck(m.memory, addr, m.offset, bytes);
-  ir::Value base = HeapBase(m.memory);
-  const uint32_t off = m.offset;
+  const HeapAddress a = CheckedHeapAddress(m, addr, bytes);
+  const ir::Value base = a.base, index = a.index;
+  const uint32_t off = a.offset;
   switch (op) {
-    case O::kI32Load: *result = b.HeapLoad(Type::kI32, base, addr, off); break;
-    case O::kI64Load: *result = b.HeapLoad(Type::kI64, base, addr, off); break;
-    case O::kF32Load: *result = b.HeapLoad(Type::kF32, base, addr, off); break;
-    case O::kF64Load: *result = b.HeapLoad(Type::kF64, base, addr, off); break;
-    case O::kI32Load8S: *result = b.HeapSload8(Type::kI32, base, addr, off); break;
-    case O::kI32Load8U: *result = b.HeapUload8(Type::kI32, base, addr, off); break;
-    case O::kI32Load16S: *result = b.HeapSload16(Type::kI32, base, addr, off); break;
-    case O::kI32Load16U: *result = b.HeapUload16(Type::kI32, base, addr, off); break;
-    case O::kI64Load8S: *result = b.HeapSload8(Type::kI64, base, addr, off); break;
-    case O::kI64Load8U: *result = b.HeapUload8(Type::kI64, base, addr, off); break;
-    case O::kI64Load16S: *result = b.HeapSload16(Type::kI64, base, addr, off); break;
-    case O::kI64Load16U: *result = b.HeapUload16(Type::kI64, base, addr, off); break;
-    case O::kI64Load32S: *result = b.HeapSload32(Type::kI64, base, addr, off); break;
-    case O::kI64Load32U: *result = b.HeapUload32(Type::kI64, base, addr, off); break;
+    case O::kI32Load: *result = b.HeapLoad(Type::kI32, base, index, off); break;
+    case O::kI64Load: *result = b.HeapLoad(Type::kI64, base, index, off); break;
+    case O::kF32Load: *result = b.HeapLoad(Type::kF32, base, index, off); break;
+    case O::kF64Load: *result = b.HeapLoad(Type::kF64, base, index, off); break;
+    case O::kI32Load8S: *result = b.HeapSload8(Type::kI32, base, index, off); break;
+    case O::kI32Load8U: *result = b.HeapUload8(Type::kI32, base, index, off); break;
+    case O::kI32Load16S: *result = b.HeapSload16(Type::kI32, base, index, off); break;
+    case O::kI32Load16U: *result = b.HeapUload16(Type::kI32, base, index, off); break;
+    case O::kI64Load8S: *result = b.HeapSload8(Type::kI64, base, index, off); break;
+    case O::kI64Load8U: *result = b.HeapUload8(Type::kI64, base, index, off); break;
+    case O::kI64Load16S: *result = b.HeapSload16(Type::kI64, base, index, off); break;
+    case O::kI64Load16U: *result = b.HeapUload16(Type::kI64, base, index, off); break;
+    case O::kI64Load32S: *result = b.HeapSload32(Type::kI64, base, index, off); break;
+    case O::kI64Load32U: *result = b.HeapUload32(Type::kI64, base, index, off); break;
     default: break;
   }
 }
@@ -1462,15 +1556,15 @@ void Translator::Store(wasm::Opcode op, const wasm::MemArg& m,
     case O::kV128Store: bytes = 16; break;
     default: return UnsupportedOp();
   }
-  if (NeedsBoundsCheck(m.offset, bytes)) BoundsCheck(m.memory, addr, m.offset, bytes);
-  ir::Value base = HeapBase(m.memory);
-  const uint32_t off = m.offset;
+  const HeapAddress a = CheckedHeapAddress(m, addr, bytes);
+  const ir::Value base = a.base, index = a.index;
+  const uint32_t off = a.offset;
   switch (op) {
     case O::kI32Store: case O::kI64Store: case O::kF32Store:
-    case O::kF64Store: case O::kV128Store: b.HeapStore(v, base, addr, off); break;
-    case O::kI32Store8: case O::kI64Store8: b.HeapIstore8(v, base, addr, off); break;
-    case O::kI32Store16: case O::kI64Store16: b.HeapIstore16(v, base, addr, off); break;
-    case O::kI64Store32: b.HeapIstore32(v, base, addr, off); break;
+    case O::kF64Store: case O::kV128Store: b.HeapStore(v, base, index, off); break;
+    case O::kI32Store8: case O::kI64Store8: b.HeapIstore8(v, base, index, off); break;
+    case O::kI32Store16: case O::kI64Store16: b.HeapIstore16(v, base, index, off); break;
+    case O::kI64Store32: b.HeapIstore32(v, base, index, off); break;
     default: break;
   }
 }

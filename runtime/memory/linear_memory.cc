@@ -15,6 +15,7 @@ namespace kiln::runtime {
 absl::StatusOr<std::unique_ptr<LinearMemory>> LinearMemory::Create(
     uint64_t min_pages, std::optional<uint64_t> max_pages,
     const Options& options) {
+  if (options.index64) return Create64(min_pages, max_pages, options);
   if (options.reservation_bytes % kWasmPageSize != 0 ||
       options.reservation_bytes > kReservationBytes) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -44,6 +45,40 @@ absl::StatusOr<std::unique_ptr<LinearMemory>> LinearMemory::Create(
         " pages"));
   }
 
+  return Reserve(min_pages, max_pages, options, kMaxPages);
+}
+
+absl::StatusOr<std::unique_ptr<LinearMemory>> LinearMemory::Create64(
+    uint64_t min_pages, std::optional<uint64_t> max_pages,
+    const Options& options) {
+  if (max_pages.has_value() && *max_pages < min_pages) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "LinearMemory::Create: maximum of ", *max_pages,
+        " pages is below the minimum ", min_pages));
+  }
+  if (options.guard_bytes % 4096 != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "LinearMemory::Create: guard of ", options.guard_bytes,
+        " bytes is not a multiple of 4 KiB"));
+  }
+  const uint64_t cap_pages =
+      std::min(options.max_bytes64 / kWasmPageSize, kMaxPages64);
+  if (min_pages > cap_pages) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "LinearMemory::Create: 64-bit memory minimum of ", min_pages,
+        " pages is above the configured maximum of ", cap_pages * kWasmPageSize,
+        " bytes (Config::memory64_max_bytes)"));
+  }
+  Options o = options;
+  const uint64_t pages = std::min(max_pages.value_or(cap_pages), cap_pages);
+  o.reservation_bytes = std::max(pages * kWasmPageSize, kReservationBytes);
+  return Reserve(min_pages, max_pages, o, kMaxPages64);
+}
+
+absl::StatusOr<std::unique_ptr<LinearMemory>> LinearMemory::Reserve(
+    uint64_t min_pages, std::optional<uint64_t> max_pages,
+    const Options& options, uint64_t type_max_pages) {
+  const uint64_t reservation_pages = options.reservation_bytes / kWasmPageSize;
   const uint64_t total = options.reservation_bytes + options.guard_bytes;
   void* p = total == 0 ? nullptr
                        : mmap(nullptr, total, PROT_NONE,
@@ -59,8 +94,9 @@ absl::StatusOr<std::unique_ptr<LinearMemory>> LinearMemory::Create(
   memory->max_pages_ = max_pages;
   memory->reservation_bytes_ = options.reservation_bytes;
   memory->guard_bytes_ = options.guard_bytes;
-  memory->limit_pages_ =
-      std::min({max_pages.value_or(kMaxPages), kMaxPages, reservation_pages});
+  memory->index64_ = options.index64;
+  memory->limit_pages_ = std::min(
+      {max_pages.value_or(type_max_pages), type_max_pages, reservation_pages});
   memory->definition_.base = memory->base_;
   if (min_pages > 0 && memory->Grow(min_pages) < 0) {
     return absl::ResourceExhaustedError(absl::StrCat(

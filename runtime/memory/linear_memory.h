@@ -1,4 +1,5 @@
-// LinearMemory: a wasm linear memory (memory32) backed by one fixed virtual
+// LinearMemory: a wasm linear memory (memory32 or memory64, see
+// Options::index64) backed by one fixed virtual
 // reservation, so its base never moves and compiled code can elide bounds
 // checks.
 //
@@ -39,17 +40,31 @@ class LinearMemory {
   static constexpr uint64_t kMaxPages = 65536;
   static constexpr uint64_t kReservationBytes = uint64_t{4} << 30;
   static constexpr uint64_t kGuardBytes = uint64_t{2} << 30;
+  // memory64: at most wasm::kMaxMemory64Bytes (2^47 bytes).
+  static constexpr uint64_t kMaxPages64 = (uint64_t{1} << 47) / kWasmPageSize;
+  // memory64: the default of Options::max_bytes64 (Config::memory64_max_bytes).
+  static constexpr uint64_t kDefaultMaxBytes64 = uint64_t{16} << 30;
 
   struct Options {
     // Bytes of address space reserved for the memory's own pages; it can
     // never grow past this. Must be a multiple of the wasm page size.
+    // Ignored for a 64-bit memory (index64), see max_bytes64.
     uint64_t reservation_bytes = kReservationBytes;
     // PROT_NONE bytes after the reservation.
     uint64_t guard_bytes = kGuardBytes;
+    // Memory64 (a 64-bit memory): compiled code checks every access it
+    // cannot prove below 4 GiB explicitly against the length. The memory
+    // reserves min(declared maximum, max_bytes64) bytes, but at least
+    // kReservationBytes so accesses proved below 4 GiB rely on the guard as
+    // for memory32; it grows (beyond 4 GiB too) up to that reservation
+    // and never moves. Reserving commits nothing (PROT_NONE, NORESERVE).
+    bool index64 = false;
+    uint64_t max_bytes64 = kDefaultMaxBytes64;
   };
 
   // Reserves the address space and commits `min_pages`. `max_pages`, if
-  // set, must be >= min_pages and <= kMaxPages. Fails (with a message
+  // set, must be >= min_pages and <= kMaxPages (memory64: any maximum; the
+  // memory grows at most to its reservation). Fails (with a message
   // naming the sizes) if the limits are invalid or mmap/mprotect fails.
   static absl::StatusOr<std::unique_ptr<LinearMemory>> Create(
       uint64_t min_pages, std::optional<uint64_t> max_pages,
@@ -89,6 +104,8 @@ class LinearMemory {
   // The effective maximum: min(declared max, kMaxPages, reservation).
   uint64_t limit_pages() const { return limit_pages_; }
   uint64_t reservation_bytes() const { return reservation_bytes_; }
+  // A 64-bit memory (Options::index64).
+  bool index64() const { return index64_; }
   uint64_t guard_bytes() const { return guard_bytes_; }
 
   // True if `addr` is inside the reservation or its guard (committed or
@@ -109,6 +126,14 @@ class LinearMemory {
 
  private:
   LinearMemory() = default;
+  static absl::StatusOr<std::unique_ptr<LinearMemory>> Create64(
+      uint64_t min_pages, std::optional<uint64_t> max_pages,
+      const Options& options);
+  // Maps the reservation and commits min_pages (limits already checked);
+  // the memory grows to at most type_max_pages.
+  static absl::StatusOr<std::unique_ptr<LinearMemory>> Reserve(
+      uint64_t min_pages, std::optional<uint64_t> max_pages,
+      const Options& options, uint64_t type_max_pages);
   void PublishLength();
 
   uint8_t* base_ = nullptr;
@@ -119,6 +144,7 @@ class LinearMemory {
   uint64_t reservation_bytes_ = 0;
   uint64_t guard_bytes_ = 0;
   bool owns_reservation_ = true;
+  bool index64_ = false;
   abi::VMMemoryDefinition definition_{};
   abi::VMMemoryDefinition* bound_ = nullptr;
 };

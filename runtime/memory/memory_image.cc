@@ -158,19 +158,23 @@ std::optional<ModuleImageSource> ImageSourceForMemory(
       memory_index < module.num_imported_memories) {
     return std::nullopt;
   }
+  const uint64_t min_pages = module.memories[memory_index].type.limits.min;
+  if (min_pages > LinearMemory::kMaxPages64) return std::nullopt;  // fails
   ModuleImageSource source;
-  source.memory_size_bytes =
-      uint64_t{module.memories[memory_index].type.limits.min} *
-      LinearMemory::kWasmPageSize;
+  source.memory_size_bytes = min_pages * LinearMemory::kWasmPageSize;
   for (const wasm::DataSegment& seg : module.data_segments) {
     if (seg.mode != wasm::SegmentMode::kActive ||
         seg.memory_index != memory_index) {
       continue;
     }
-    if (seg.offset.kind != wasm::ConstExpr::Kind::kI32Const) {
+    uint64_t offset;
+    if (seg.offset.kind == wasm::ConstExpr::Kind::kI32Const) {
+      offset = static_cast<uint32_t>(seg.offset.bits);
+    } else if (seg.offset.kind == wasm::ConstExpr::Kind::kI64Const) {
+      offset = seg.offset.bits;  // memory64
+    } else {
       return std::nullopt;
     }
-    const uint64_t offset = static_cast<uint32_t>(seg.offset.bits);
     if (offset > source.memory_size_bytes ||
         seg.data_size > source.memory_size_bytes - offset) {
       return std::nullopt;  // traps at instantiation: apply them one by one

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+
 namespace kiln::runtime {
 
 absl::StatusOr<std::unique_ptr<PoolingInstanceAllocator>>
@@ -40,6 +42,14 @@ void PoolingInstanceAllocator::DeallocateInstance(
 
 absl::StatusOr<LinearMemory*> PoolingInstanceAllocator::AllocateMemory(
     const InstanceAllocation& allocation, const MemoryRequest& request) {
+  // A slot is a 32-bit memory's reservation (4 GiB + guard at most), and
+  // compiled code relies on that only for 32-bit memories.
+  if (request.options.index64) {
+    return absl::UnimplementedError(absl::StrCat(
+        "pooling allocator: memory ", request.index,
+        " is a 64-bit memory (memory64), which pooled slots do not support; "
+        "use InstanceAllocationStrategy::kOnDemand"));
+  }
   // Only one image per module (memory 0's), so its id is the module's.
   return pool_->AcquireMemory(request.where, allocation.slot, request.defined,
                               request.min_pages, request.max_pages,

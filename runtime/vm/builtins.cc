@@ -20,20 +20,26 @@ inline void MaybeRaise(std::optional<TrapCode> trap) {
   if (trap.has_value()) RaiseTrap(*trap);
 }
 
-uint32_t MemoryGrow(void* vmctx, uint32_t memory_index, uint32_t delta) {
-  return static_cast<uint32_t>(Self(vmctx)->MemoryGrow(memory_index, delta));
+// The memory builtins for 32-bit memories (T = uint32_t) and 64-bit ones
+// (T = uint64_t, memory64): addresses, lengths and page counts are T.
+template <class T>
+T MemoryGrow(void* vmctx, uint32_t memory_index, T delta) {
+  return static_cast<T>(Self(vmctx)->MemoryGrow(memory_index, delta));
 }
-void MemoryFill(void* vmctx, uint32_t memory_index, uint32_t dst,
-                uint32_t value, uint32_t len) {
+template <class T>
+void MemoryFill(void* vmctx, uint32_t memory_index, T dst, uint32_t value,
+                T len) {
   MaybeRaise(Self(vmctx)->MemoryFill(memory_index, dst,
                                      static_cast<uint8_t>(value), len));
 }
-void MemoryCopy(void* vmctx, uint32_t dst_memory, uint32_t src_memory,
-                uint32_t dst, uint32_t src, uint32_t len) {
+template <class T>
+void MemoryCopy(void* vmctx, uint32_t dst_memory, uint32_t src_memory, T dst,
+                T src, T len) {
   MaybeRaise(Self(vmctx)->MemoryCopy(dst_memory, src_memory, dst, src, len));
 }
+template <class T>
 void MemoryInit(void* vmctx, uint32_t memory_index, uint32_t data_index,
-                uint32_t dst, uint32_t src, uint32_t len) {
+                T dst, T src, T len) {
   MaybeRaise(Self(vmctx)->MemoryInit(memory_index, data_index, dst, src, len));
 }
 void DataDrop(void* vmctx, uint32_t data_index) {
@@ -131,10 +137,10 @@ using Void = void;
 const void* const* BuiltinTable() {
   using namespace sig;
   static const void* const kTable[] = {
-#define KILN_BUILTIN_IMPL_MemoryGrow MemoryGrow
-#define KILN_BUILTIN_IMPL_MemoryFill MemoryFill
-#define KILN_BUILTIN_IMPL_MemoryCopy MemoryCopy
-#define KILN_BUILTIN_IMPL_MemoryInit MemoryInit
+#define KILN_BUILTIN_IMPL_MemoryGrow MemoryGrow<uint32_t>
+#define KILN_BUILTIN_IMPL_MemoryFill MemoryFill<uint32_t>
+#define KILN_BUILTIN_IMPL_MemoryCopy MemoryCopy<uint32_t>
+#define KILN_BUILTIN_IMPL_MemoryInit MemoryInit<uint32_t>
 #define KILN_BUILTIN_IMPL_DataDrop DataDrop
 #define KILN_BUILTIN_IMPL_TableGet TableGet
 #define KILN_BUILTIN_IMPL_TableSet TableSet
@@ -148,6 +154,10 @@ const void* const* BuiltinTable() {
 #define KILN_BUILTIN_IMPL_TableGetLazyInit TableGetLazyInit
 #define KILN_BUILTIN_IMPL_NewEpoch NewEpoch
 #define KILN_BUILTIN_IMPL_OutOfFuel OutOfFuel
+#define KILN_BUILTIN_IMPL_MemoryGrow64 MemoryGrow<uint64_t>
+#define KILN_BUILTIN_IMPL_MemoryFill64 MemoryFill<uint64_t>
+#define KILN_BUILTIN_IMPL_MemoryCopy64 MemoryCopy<uint64_t>
+#define KILN_BUILTIN_IMPL_MemoryInit64 MemoryInit<uint64_t>
 #define KILN_BUILTIN(name, result, params) \
   reinterpret_cast<const void*>(           \
       static_cast<result(*) params>(&KILN_BUILTIN_IMPL(name))),

@@ -273,6 +273,7 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
     memory_request.min_pages = limits.min;
     memory_request.max_pages = max_pages;
     memory_request.options = config.memory_options;
+    memory_request.options.index64 = module->memories[i].type.is64;
     memory_request.image = defined < config.memory_images.size()
                                ? config.memory_images[defined]
                                : nullptr;
@@ -460,8 +461,12 @@ std::optional<TrapCode> Instance::Initialize() {
     }
     abi::VMGlobalDefinition offset;
     EvalConstExpr(seg.offset, &offset);
-    uint32_t dst;
-    std::memcpy(&dst, offset.storage, 4);
+    uint32_t dst32;
+    uint64_t dst64;
+    std::memcpy(&dst32, offset.storage, 4);
+    std::memcpy(&dst64, offset.storage, 8);
+    const uint64_t dst =
+        module_->memories[seg.memory_index].type.is64 ? dst64 : dst32;
     if (auto trap = MemoryInit(seg.memory_index, i, dst, 0, seg.data_size)) {
       return trap;
     }
@@ -484,31 +489,38 @@ ABSL_ATTRIBUTE_NOINLINE bool TrapPending(ResourceLimiterHook* limiter,
 }
 }  // namespace
 
-int32_t Instance::MemoryGrow(uint32_t memory_index, uint32_t delta_pages) {
-  if (limiter_ == nullptr) {
-    return static_cast<int32_t>(memories_[memory_index]->Grow(delta_pages));
-  }
+int64_t Instance::MemoryGrow(uint32_t memory_index, uint64_t delta_pages) {
+  if (limiter_ == nullptr) return memories_[memory_index]->Grow(delta_pages);
   LimitedGrow grow = GrowMemory(*memories_[memory_index], delta_pages, limiter_);
   if (TrapPending(limiter_, grow)) RaiseTrap(TrapCode::kHostError);
-  return static_cast<int32_t>(grow.old);
+  return grow.old;
 }
 
+namespace {
+// [at, at + len) within `size` bytes, without wrapping (u64 operands).
+bool RangeInBounds(uint64_t at, uint64_t len, uint64_t size) {
+  return len <= size && at <= size - len;
+}
+}  // namespace
+
 std::optional<TrapCode> Instance::MemoryFill(uint32_t memory_index,
-                                             uint32_t dst, uint8_t value,
-                                             uint32_t len) {
+                                             uint64_t dst, uint8_t value,
+                                             uint64_t len) {
   LinearMemory* m = memories_[memory_index];
-  if (uint64_t{dst} + len > m->size_bytes()) return TrapCode::kMemoryOutOfBounds;
+  if (!RangeInBounds(dst, len, m->size_bytes())) {
+    return TrapCode::kMemoryOutOfBounds;
+  }
   std::memset(m->base() + dst, value, len);
   return std::nullopt;
 }
 
 std::optional<TrapCode> Instance::MemoryCopy(uint32_t dst_memory,
-                                             uint32_t src_memory, uint32_t dst,
-                                             uint32_t src, uint32_t len) {
+                                             uint32_t src_memory, uint64_t dst,
+                                             uint64_t src, uint64_t len) {
   LinearMemory* d = memories_[dst_memory];
   LinearMemory* s = memories_[src_memory];
-  if (uint64_t{dst} + len > d->size_bytes() ||
-      uint64_t{src} + len > s->size_bytes()) {
+  if (!RangeInBounds(dst, len, d->size_bytes()) ||
+      !RangeInBounds(src, len, s->size_bytes())) {
     return TrapCode::kMemoryOutOfBounds;
   }
   std::memmove(d->base() + dst, s->base() + src, len);
@@ -516,15 +528,15 @@ std::optional<TrapCode> Instance::MemoryCopy(uint32_t dst_memory,
 }
 
 std::optional<TrapCode> Instance::MemoryInit(uint32_t memory_index,
-                                             uint32_t data_index, uint32_t dst,
-                                             uint32_t src, uint32_t len) {
+                                             uint32_t data_index, uint64_t dst,
+                                             uint64_t src, uint64_t len) {
   LinearMemory* m = memories_[memory_index];
   absl::Span<const uint8_t> data;
   if (!data_dropped(data_index)) {
     data = module_->DataBytes(module_->data_segments[data_index]);
   }
-  if (uint64_t{src} + len > data.size() ||
-      uint64_t{dst} + len > m->size_bytes()) {
+  if (!RangeInBounds(src, len, data.size()) ||
+      !RangeInBounds(dst, len, m->size_bytes())) {
     return TrapCode::kMemoryOutOfBounds;
   }
   if (len > 0) std::memcpy(m->base() + dst, data.data() + src, len);

@@ -171,15 +171,17 @@ class Instance {
   // The two grows consult the limiter; when it answers with an error they
   // raise TrapCode::kHostError (after ResourceLimiterHook::OnTrap), so call
   // them from builtins only (outside wasm they return -1 instead).
-  int32_t MemoryGrow(uint32_t memory_index, uint32_t delta_pages);
-  std::optional<abi::TrapCode> MemoryFill(uint32_t memory_index, uint32_t dst,
-                                          uint8_t value, uint32_t len);
+  // Addresses, sizes and page counts are u64 for memory64 (the 32-bit
+  // builtins pass u32 values). MemoryGrow returns the old size or -1.
+  int64_t MemoryGrow(uint32_t memory_index, uint64_t delta_pages);
+  std::optional<abi::TrapCode> MemoryFill(uint32_t memory_index, uint64_t dst,
+                                          uint8_t value, uint64_t len);
   std::optional<abi::TrapCode> MemoryCopy(uint32_t dst_memory, uint32_t src_memory,
-                                          uint32_t dst, uint32_t src,
-                                          uint32_t len);
+                                          uint64_t dst, uint64_t src,
+                                          uint64_t len);
   std::optional<abi::TrapCode> MemoryInit(uint32_t memory_index,
-                                          uint32_t data_index, uint32_t dst,
-                                          uint32_t src, uint32_t len);
+                                          uint32_t data_index, uint64_t dst,
+                                          uint64_t src, uint64_t len);
   void DataDrop(uint32_t data_index);
   std::optional<abi::TrapCode> TableGet(uint32_t table_index, uint32_t index,
                                         void** out);

@@ -22,11 +22,15 @@ absl::Status AdmitMemory(ResourceLimiterHook* limiter, const char* what,
                          uint32_t index, uint64_t min_pages,
                          std::optional<uint64_t> max_pages) {
   if (limiter == nullptr) return absl::OkStatus();
-  const uint64_t bytes = min_pages * LinearMemory::kWasmPageSize;
+  // Saturated: a memory64 type may declare up to 2^48 pages (2^64 bytes).
+  auto to_bytes = [](uint64_t pages) {
+    return pages > UINT64_MAX / LinearMemory::kWasmPageSize
+               ? UINT64_MAX
+               : pages * LinearMemory::kWasmPageSize;
+  };
+  const uint64_t bytes = to_bytes(min_pages);
   std::optional<uint64_t> max_bytes;
-  if (max_pages.has_value()) {
-    max_bytes = *max_pages * LinearMemory::kWasmPageSize;
-  }
+  if (max_pages.has_value()) max_bytes = to_bytes(*max_pages);
   absl::StatusOr<bool> allowed = limiter->MemoryGrowing(0, bytes, max_bytes);
   if (!allowed.ok()) return Prefixed(what, index, allowed.status());
   if (!*allowed) {
@@ -63,15 +67,19 @@ LimitedGrow GrowMemory(LinearMemory& memory, uint64_t delta_pages,
     return r;
   }
   const uint64_t current = memory.size_bytes();
+  // Saturated: a memory64 delta may be up to 2^64 - 1 pages.
   const uint64_t desired =
-      current + delta_pages * LinearMemory::kWasmPageSize;  // < 2^64: pages < 2^32
+      delta_pages > (UINT64_MAX - current) / LinearMemory::kWasmPageSize
+          ? UINT64_MAX
+          : current + delta_pages * LinearMemory::kWasmPageSize;
   // Past the memory's own limit (declared max, 4 GiB, reservation) the grow
   // fails whatever the limiter says; like wasmtime, it is then only told
   // about the failure.
   if (delta_pages <= memory.limit_pages() - memory.size_pages()) {
     std::optional<uint64_t> max_bytes;
     if (memory.max_pages().has_value()) {
-      max_bytes = *memory.max_pages() * LinearMemory::kWasmPageSize;
+      max_bytes = std::min(*memory.max_pages(), LinearMemory::kMaxPages64) *
+                  LinearMemory::kWasmPageSize;
     }
     absl::StatusOr<bool> allowed =
         limiter->MemoryGrowing(current, desired, max_bytes);
