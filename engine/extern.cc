@@ -39,8 +39,14 @@ absl::StatusOr<Memory> Memory::New(StoreOpaque& store, const MemoryType& type) {
     return s;
   }
   if (absl::Status s = internal::AdmitHostMemory(store); !s.ok()) return s;
+  if (type.shared && !max.has_value()) {
+    return absl::InvalidArgumentError(
+        "Memory::New: shared memory must have maximum");
+  }
+  runtime::LinearMemory::Options options;
+  options.shared = type.shared;
   absl::StatusOr<std::unique_ptr<runtime::LinearMemory>> mem =
-      runtime::LinearMemory::Create(type.limits.min, max);
+      runtime::LinearMemory::Create(type.limits.min, max, options);
   if (!mem.ok()) return mem.status();
   runtime::LinearMemory* raw = mem->get();
   store.impl().memories.push_back(*std::move(mem));
@@ -54,6 +60,7 @@ absl::StatusOr<MemoryType> Memory::type(const StoreOpaque& store) const {
   if (memory_->max_pages().has_value()) {
     t.limits.max = static_cast<uint32_t>(*memory_->max_pages());
   }
+  t.shared = memory_->shared();
   return t;
 }
 

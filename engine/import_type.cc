@@ -21,6 +21,10 @@ bool LimitsMatch(const wasm::Limits& actual, const wasm::Limits& expected) {
   return true;
 }
 
+std::string MemoryTypeString(const wasm::Limits& l, bool shared) {
+  return absl::StrCat("memory ", LimitsString(l), shared ? " shared" : "");
+}
+
 std::string GlobalTypeString(const wasm::GlobalType& t) {
   return t.mutable_ ? absl::StrCat("(mut ", wasm::ValTypeName(t.type), ")")
                     : std::string(wasm::ValTypeName(t.type));
@@ -83,10 +87,14 @@ absl::Status CheckImportType(const StoreOpaque& store, const Module& module,
       if (m.max_pages().has_value()) {
         actual.max = static_cast<uint32_t>(*m.max_pages());
       }
-      if (LimitsMatch(actual, imp.memory.limits)) return absl::OkStatus();
+      // Threads: shared and unshared memories never match each other.
+      if (LimitsMatch(actual, imp.memory.limits) &&
+          m.shared() == imp.memory.shared) {
+        return absl::OkStatus();
+      }
       return IncompatibleImport(
-          imp, absl::StrCat("memory ", LimitsString(imp.memory.limits)),
-          absl::StrCat("memory ", LimitsString(actual)));
+          imp, MemoryTypeString(imp.memory.limits, imp.memory.shared),
+          MemoryTypeString(actual, m.shared()));
     }
     case wasm::ExternKind::kGlobal: {
       const GlobalType& actual = ext.global()->type();

@@ -70,7 +70,10 @@ class ModuleDecoder {
                                  size_t min_elem_size = 1);
   absl::StatusOr<ValType> ReadValType(Reader& r);
   absl::StatusOr<ValType> ReadRefType(Reader& r);
-  absl::StatusOr<Limits> ReadLimits(Reader& r, uint64_t max_allowed_u32);
+  // `shared` (memories only; nullptr for tables) receives the threads
+  // proposal's shared flag (bit 1 of the limits flags).
+  absl::StatusOr<Limits> ReadLimits(Reader& r, uint64_t max_allowed_u32,
+                                    bool* shared = nullptr);
   absl::StatusOr<TableType> ReadTableType(Reader& r);
   absl::StatusOr<MemoryType> ReadMemoryType(Reader& r);
   absl::StatusOr<GlobalType> ReadGlobalType(Reader& r);
@@ -142,11 +145,21 @@ absl::StatusOr<ValType> ModuleDecoder::ReadRefType(Reader& r) {
   return *t;
 }
 
-absl::StatusOr<Limits> ModuleDecoder::ReadLimits(Reader& r, uint64_t) {
+absl::StatusOr<Limits> ModuleDecoder::ReadLimits(Reader& r, uint64_t,
+                                                  bool* shared) {
   size_t at = r.offset();
-  // The flags are a 1-bit LEB128 value.
+  // The flags are a small LEB128 value: bit 0 = has maximum, bit 1 =
+  // shared (memories, threads proposal).
   KILN_ASSIGN_OR_RETURN(uint8_t flags, r.U8());
   if (flags & 0x80) return ErrorAt(at, "integer representation too long");
+  if (shared != nullptr && (flags & 2) && flags <= 3) {
+    if (!m_->features.threads) {
+      return ErrorAt(at, FeatureDisabledMessage(Feature::k_threads,
+                                                "a shared memory"));
+    }
+    *shared = true;
+    flags &= 1;
+  }
   if (flags > 1) return ErrorAt(at, "integer too large");
   Limits l;
   KILN_ASSIGN_OR_RETURN(l.min, r.U32());
@@ -176,13 +189,16 @@ absl::StatusOr<TableType> ModuleDecoder::ReadTableType(Reader& r) {
 absl::StatusOr<MemoryType> ModuleDecoder::ReadMemoryType(Reader& r) {
   MemoryType t;
   size_t at = r.offset();
-  KILN_ASSIGN_OR_RETURN(t.limits, ReadLimits(r, 0));
+  KILN_ASSIGN_OR_RETURN(t.limits, ReadLimits(r, 0, &t.shared));
   if (t.limits.min > kMaxMemoryPages ||
       (t.limits.max && *t.limits.max > kMaxMemoryPages)) {
     return ErrorAt(at, "memory size must be at most 65536 pages (4GiB)");
   }
   if (t.limits.max && t.limits.min > *t.limits.max) {
     return ErrorAt(at, "size minimum must not be greater than maximum");
+  }
+  if (t.shared && !t.limits.max) {
+    return ErrorAt(at, "shared memory must have maximum");
   }
   return t;
 }

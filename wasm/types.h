@@ -71,8 +71,11 @@ struct TableType {
 
 struct MemoryType {
   Limits limits;  // In 64 KiB pages.
+  // Threads proposal: a shared memory (always has a maximum); its accesses
+  // may race with other threads' and it is never moved.
+  bool shared = false;
   friend bool operator==(const MemoryType& a, const MemoryType& b) {
-    return a.limits == b.limits;
+    return a.limits == b.limits && a.shared == b.shared;
   }
 };
 

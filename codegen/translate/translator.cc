@@ -676,7 +676,9 @@ class Translator
     SetLoc();
     const int bytes = SimdMemBytes(op);
     if (NeedsBoundsCheck(m.offset, bytes)) BoundsCheck(m.memory, addr, m.offset, bytes);
+    const uint32_t first = f_->num_insts();
     *result = EmitLoadLane(*b_, *f_, op, lane, HeapBase(m.memory), addr, m.offset, vec);
+    MarkSharedAccesses(m.memory, first);
   }
   void StoreLane(wasm::Opcode op, const wasm::MemArg& m, uint8_t lane,
                  const Value& addr, const Value& vec) {
@@ -684,7 +686,9 @@ class Translator
     SetLoc();
     const int bytes = SimdMemBytes(op);
     if (NeedsBoundsCheck(m.offset, bytes)) BoundsCheck(m.memory, addr, m.offset, bytes);
+    const uint32_t first = f_->num_insts();
     EmitStoreLane(*b_, *f_, op, lane, HeapBase(m.memory), addr, m.offset, vec);
+    MarkSharedAccesses(m.memory, first);
   }
 
   void NumericOp(wasm::Opcode op, absl::Span<const Value> args,
@@ -692,9 +696,29 @@ class Translator
 
   // --- Memory ---------------------------------------------------------
   void Load(wasm::Opcode op, const wasm::MemArg& m, const Value& addr,
-            Value* result);
+            Value* result) {
+    const uint32_t first = f_->num_insts();
+    LoadImpl(op, m, addr, result);
+    MarkSharedAccesses(m.memory, first);
+  }
   void Store(wasm::Opcode op, const wasm::MemArg& m, const Value& addr,
-             const Value& v);
+             const Value& v) {
+    const uint32_t first = f_->num_insts();
+    StoreImpl(op, m, addr, v);
+    MarkSharedAccesses(m.memory, first);
+  }
+  void LoadImpl(wasm::Opcode op, const wasm::MemArg& m, const Value& addr,
+                Value* result);
+  void StoreImpl(wasm::Opcode op, const wasm::MemArg& m, const Value& addr,
+                 const Value& v);
+  // Threads: atomic loads, stores, read-modify-writes, wait and notify.
+  void Atomic(wasm::Opcode op, const wasm::MemArg& m,
+              absl::Span<const Value> args, Value* result);
+  void AtomicFence() {
+    if (!ok()) return;
+    SetLoc();
+    b_->Fence();
+  }
 
   void MemorySize(uint32_t memory, Value* result) {
     if (!ok()) return;
@@ -1194,6 +1218,19 @@ class Translator
     ir::Value oob = b_->Icmp(IntCC::kUgt, last, len);
     b_->Trapnz(oob, TrapCode::kMemoryOutOfBounds);
   }
+  // Threads: flags the heap accesses made since instruction `first` as
+  // accesses of a shared memory (ir::kHeapShared) when `memory` is one, so
+  // the passes keep them in place (codegen/opt/alias.h).
+  void MarkSharedAccesses(uint32_t memory, uint32_t first) {
+    if (!module_.memories[memory].type.shared) return;
+    for (uint32_t k = first; k < f_->num_insts(); ++k) {
+      const ir::Inst i(k);
+      const ir::InstFormat fmt = ir::GetOpcodeInfo(f_->opcode(i)).format;
+      if (fmt == ir::InstFormat::kHeapLoad || fmt == ir::InstFormat::kHeapStore) {
+        f_->mutable_inst(i).code |= ir::kHeapShared;
+      }
+    }
+  }
   bool NeedsBoundsCheck(uint32_t offset, int bytes) const {
     return uint64_t{offset} + static_cast<uint64_t>(bytes) >
            options_.memory_guard_bytes;
@@ -1403,8 +1440,8 @@ void Translator::NumericOp(wasm::Opcode op, absl::Span<const Value> args,
 // Linear memory.
 // ---------------------------------------------------------------------------
 
-void Translator::Load(wasm::Opcode op, const wasm::MemArg& m,
-                      const Value& addr, Value* result) {
+void Translator::LoadImpl(wasm::Opcode op, const wasm::MemArg& m,
+                          const Value& addr, Value* result) {
   if (!ok()) return;
   SetLoc();
   using O = wasm::Opcode;
@@ -1447,8 +1484,8 @@ void Translator::Load(wasm::Opcode op, const wasm::MemArg& m,
   }
 }
 
-void Translator::Store(wasm::Opcode op, const wasm::MemArg& m,
-                       const Value& addr, const Value& v) {
+void Translator::StoreImpl(wasm::Opcode op, const wasm::MemArg& m,
+                           const Value& addr, const Value& v) {
   if (!ok()) return;
   SetLoc();
   using O = wasm::Opcode;
@@ -1472,6 +1509,79 @@ void Translator::Store(wasm::Opcode op, const wasm::MemArg& m,
     case O::kI32Store16: case O::kI64Store16: b.HeapIstore16(v, base, addr, off); break;
     case O::kI64Store32: b.HeapIstore32(v, base, addr, off); break;
     default: break;
+  }
+}
+
+void Translator::Atomic(wasm::Opcode op, const wasm::MemArg& m,
+                        absl::Span<const Value> args, Value* result) {
+  if (!ok()) return;
+  SetLoc();
+  using O = wasm::Opcode;
+  auto& b = *b_;
+  const wasm::OpcodeInfo& info = wasm::GetOpcodeInfo(op);
+  const int log2 = wasm::NaturalAlignmentLog2(info.imm);
+  const int bytes = 1 << log2;
+  const ir::Value addr = args[0];
+  if (op == O::kMemoryAtomicNotify || op == O::kMemoryAtomicWait32 ||
+      op == O::kMemoryAtomicWait64) {
+    // Builtins: they block or wake threads, and check alignment and bounds
+    // themselves. The effective address in 64 bits cannot wrap.
+    ir::Value ea = b.Uextend(Type::kI64, addr);
+    if (m.offset != 0) ea = b.IaddImm(ea, m.offset);
+    const ir::Value mem = b.Iconst(Type::kI32, m.memory);
+    const BuiltinId id = op == O::kMemoryAtomicNotify ? BuiltinId::kMemoryAtomicNotify
+                         : op == O::kMemoryAtomicWait32
+                             ? BuiltinId::kMemoryAtomicWait32
+                             : BuiltinId::kMemoryAtomicWait64;
+    *result = op == O::kMemoryAtomicNotify
+                  ? CallBuiltin(id, {mem, ea, args[1]})
+                  : CallBuiltin(id, {mem, ea, args[1], args[2]});
+    return;
+  }
+  // "unaligned atomic" before the access (and before its bounds trap).
+  // Only the low bits of index + offset matter, so 32-bit arithmetic does.
+  if (bytes > 1) {
+    const int64_t mask = bytes - 1;
+    ir::Value low = addr;
+    if ((m.offset & mask) != 0) low = b.IaddImm(addr, m.offset & mask);
+    b.Trapnz(b.BandImm(low, mask), TrapCode::kHeapMisaligned);
+  }
+  if (NeedsBoundsCheck(m.offset, bytes)) {
+    BoundsCheck(m.memory, addr, m.offset, bytes);
+  }
+  const wasm::Signature& sig = wasm::GetSignature(info.sig);
+  const Type t = sig.has_result ? IrType(sig.result) : IrType(sig.params[1]);
+  const ir::Value base = HeapBase(m.memory);
+  const uint32_t off = m.offset;
+  const auto in_range = [op](O first, O last) {
+    return static_cast<int>(op) >= static_cast<int>(first) &&
+           static_cast<int>(op) <= static_cast<int>(last);
+  };
+  if (in_range(O::kI32AtomicLoad, O::kI64AtomicLoad32U)) {
+    *result = b.AtomicLoad(t, log2, {}, base, addr, off);
+    return;
+  }
+  if (in_range(O::kI32AtomicStore, O::kI64AtomicStore32)) {
+    b.AtomicStore(t, log2, {args[1]}, base, addr, off);
+    return;
+  }
+  // The RMW rows of wasm/opcodes.def come in groups of seven (i32, i64,
+  // i32 8/16, i64 8/16/32) per operation, add ... cmpxchg.
+  static_assert(static_cast<int>(O::kI32AtomicRmwSub) -
+                    static_cast<int>(O::kI32AtomicRmwAdd) == 7);
+  static_assert(static_cast<int>(O::kI32AtomicRmwCmpxchg) -
+                    static_cast<int>(O::kI32AtomicRmwAdd) == 42);
+  switch ((static_cast<int>(op) - static_cast<int>(O::kI32AtomicRmwAdd)) / 7) {
+    case 0: *result = b.AtomicRmwAdd(t, log2, {args[1]}, base, addr, off); break;
+    case 1: *result = b.AtomicRmwSub(t, log2, {args[1]}, base, addr, off); break;
+    case 2: *result = b.AtomicRmwAnd(t, log2, {args[1]}, base, addr, off); break;
+    case 3: *result = b.AtomicRmwOr(t, log2, {args[1]}, base, addr, off); break;
+    case 4: *result = b.AtomicRmwXor(t, log2, {args[1]}, base, addr, off); break;
+    case 5: *result = b.AtomicRmwXchg(t, log2, {args[1]}, base, addr, off); break;
+    case 6:
+      *result = b.AtomicCas(t, log2, {args[1], args[2]}, base, addr, off);
+      break;
+    default: return UnsupportedOp();
   }
 }
 

@@ -273,6 +273,7 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
     memory_request.min_pages = limits.min;
     memory_request.max_pages = max_pages;
     memory_request.options = config.memory_options;
+    memory_request.options.shared = module->memories[i].type.shared;
     memory_request.image = defined < config.memory_images.size()
                                ? config.memory_images[defined]
                                : nullptr;
