@@ -403,7 +403,9 @@ class Emitter final : public EmitBackend {
         break;
       }
     }
-    ZeroExtendAtomicResult(G(i, 1, 8), n);
+    // A 32- or 64-bit destination is complete already (32-bit writes clear
+    // the upper half).
+    if (n < 4) ZeroExtendAtomicResult(G(i, 1, 8), n);
   }
 
   void EmitAtomicCas(uint32_t i, const Inst& inst) {
