@@ -725,7 +725,7 @@ class Translator
     SetLoc();
     int32_t moff;
     ir::Value mdef = MemoryDefinitionPtr(memory, &moff);
-    ir::Value len = b_->Load(Type::kI64, kRWMemoryLength, mdef,
+    ir::Value len = b_->Load(Type::kI64, MemoryLengthFlags(memory), mdef,
                              moff + VMOffsets::kMemoryDefinitionLength);
     *result = b_->Ireduce(Type::kI32, b_->UshrImm(len, 16));
   }
@@ -1210,13 +1210,19 @@ class Translator
                    int bytes) {
     int32_t moff;
     ir::Value mdef = MemoryDefinitionPtr(memory, &moff);
-    ir::Value len = b_->Load(Type::kI64, kRWMemoryLength, mdef,
+    ir::Value len = b_->Load(Type::kI64, MemoryLengthFlags(memory), mdef,
                              moff + VMOffsets::kMemoryDefinitionLength);
     ir::Value idx = b_->Uextend(Type::kI64, index);
     uint64_t end = offset + static_cast<uint64_t>(bytes);
     ir::Value last = b_->Iadd(idx, b_->Iconst(Type::kI64, end));
     ir::Value oob = b_->Icmp(IntCC::kUgt, last, len);
     b_->Trapnz(oob, TrapCode::kMemoryOutOfBounds);
+  }
+  // The flags of a load of memory `memory`'s length. A shared memory's
+  // grows under other threads: no region, so the load is volatile (never
+  // forwarded or hoisted; codegen/opt/alias.h).
+  uint8_t MemoryLengthFlags(uint32_t memory) const {
+    return module_.memories[memory].type.shared ? kRW : kRWMemoryLength;
   }
   // Threads: flags the heap accesses made since instruction `first` as
   // accesses of a shared memory (ir::kHeapShared) when `memory` is one, so
