@@ -70,6 +70,21 @@ struct Thread {
   std::optional<Instance> instance;
 };
 
+// An engine, kCounterWat compiled, and a SharedMemory of 1 page (at most
+// `max_pages`).
+struct Counter {
+  explicit Counter(uint32_t max_pages)
+      : module(Module::FromWat(engine, kCounterWat)),
+        memory(SharedMemory::New(engine, SharedType(1, max_pages))) {
+    EXPECT_TRUE(module.ok()) << module.status();
+    EXPECT_TRUE(memory.ok()) << memory.status();
+  }
+  bool ok() const { return module.ok() && memory.ok(); }
+  Engine engine;
+  absl::StatusOr<Module> module;
+  absl::StatusOr<SharedMemory> memory;
+};
+
 TEST(SharedMemoryTest, NewChecksTheType) {
   Engine engine;
   MemoryType unshared;
@@ -91,11 +106,9 @@ TEST(SharedMemoryTest, NewChecksTheType) {
 // million times with i32.atomic.rmw.add: no increment is lost, and both
 // stores and the embedder see the same bytes.
 TEST(SharedMemoryTest, AtomicsAcrossTwoStoresOnTwoThreads) {
-  Engine engine;
-  absl::StatusOr<Module> module = Module::FromWat(engine, kCounterWat);
-  ASSERT_TRUE(module.ok()) << module.status();
-  absl::StatusOr<SharedMemory> memory = SharedMemory::New(engine, SharedType(1, 4));
-  ASSERT_TRUE(memory.ok()) << memory.status();
+  Counter c(4);
+  ASSERT_TRUE(c.ok());
+  auto& [engine, module, memory] = c;
   constexpr int32_t kN = 1'000'000;
   std::vector<std::thread> threads;
   for (int t = 0; t < 2; ++t) {
@@ -116,11 +129,9 @@ TEST(SharedMemoryTest, AtomicsAcrossTwoStoresOnTwoThreads) {
 // Growth from the embedder on one thread is seen by memory.size in another
 // store; the base never moves.
 TEST(SharedMemoryTest, GrowIsVisibleToEveryStore) {
-  Engine engine;
-  absl::StatusOr<Module> module = Module::FromWat(engine, kCounterWat);
-  ASSERT_TRUE(module.ok()) << module.status();
-  absl::StatusOr<SharedMemory> memory = SharedMemory::New(engine, SharedType(1, 4));
-  ASSERT_TRUE(memory.ok());
+  Counter c(4);
+  ASSERT_TRUE(c.ok());
+  auto& [engine, module, memory] = c;
   uint8_t* base = memory->data();
   Thread a(engine, *module, *memory);
   std::thread([&] { EXPECT_EQ(*memory->Grow(2), 1u); }).join();
@@ -135,11 +146,9 @@ TEST(SharedMemoryTest, GrowIsVisibleToEveryStore) {
 }
 
 TEST(SharedMemoryTest, WaitResultsAndTimeouts) {
-  Engine engine;
-  absl::StatusOr<Module> module = Module::FromWat(engine, kCounterWat);
-  ASSERT_TRUE(module.ok());
-  absl::StatusOr<SharedMemory> memory = SharedMemory::New(engine, SharedType(1, 1));
-  ASSERT_TRUE(memory.ok());
+  Counter c(1);
+  ASSERT_TRUE(c.ok());
+  auto& [engine, module, memory] = c;
   Thread t(engine, *module, *memory);
   auto wait = t.F<int32_t(int32_t, int32_t, int64_t)>("wait");
   auto wait64 = t.F<int32_t(int32_t, int64_t, int64_t)>("wait64");
@@ -167,11 +176,9 @@ TEST(SharedMemoryTest, WaitResultsAndTimeouts) {
 // Three threads wait at one address; notify(2) wakes two of them and
 // returns 2, notify(10) the last one and returns 1.
 TEST(SharedMemoryTest, NotifyWakeCounts) {
-  Engine engine;
-  absl::StatusOr<Module> module = Module::FromWat(engine, kCounterWat);
-  ASSERT_TRUE(module.ok());
-  absl::StatusOr<SharedMemory> memory = SharedMemory::New(engine, SharedType(1, 1));
-  ASSERT_TRUE(memory.ok());
+  Counter c(1);
+  ASSERT_TRUE(c.ok());
+  auto& [engine, module, memory] = c;
   constexpr int kWaiters = 3;
   std::atomic<int> woken{0};
   std::vector<std::thread> threads;
@@ -198,11 +205,9 @@ TEST(SharedMemoryTest, NotifyWakeCounts) {
 
 // A waiter in one store, woken by another store's atomic store + notify.
 TEST(SharedMemoryTest, WaitNotifyAcrossStores) {
-  Engine engine;
-  absl::StatusOr<Module> module = Module::FromWat(engine, kCounterWat);
-  ASSERT_TRUE(module.ok());
-  absl::StatusOr<SharedMemory> memory = SharedMemory::New(engine, SharedType(1, 1));
-  ASSERT_TRUE(memory.ok());
+  Counter c(1);
+  ASSERT_TRUE(c.ok());
+  auto& [engine, module, memory] = c;
   std::thread waiter([&] {
     Thread t(engine, *module, *memory);
     auto wait = t.F<int32_t(int32_t, int32_t, int64_t)>("wait");
@@ -218,11 +223,9 @@ TEST(SharedMemoryTest, WaitNotifyAcrossStores) {
 }
 
 TEST(SharedMemoryTest, UnalignedAtomicTraps) {
-  Engine engine;
-  absl::StatusOr<Module> module = Module::FromWat(engine, kCounterWat);
-  ASSERT_TRUE(module.ok());
-  absl::StatusOr<SharedMemory> memory = SharedMemory::New(engine, SharedType(1, 1));
-  ASSERT_TRUE(memory.ok());
+  Counter c(1);
+  ASSERT_TRUE(c.ok());
+  auto& [engine, module, memory] = c;
   Thread t(engine, *module, *memory);
   Result<int32_t> r = t.F<int32_t(int32_t)>("unaligned").Call(t.store, 6);
   ASSERT_TRUE(r.is_trap());
