@@ -3,8 +3,11 @@
 //
 //   bazel run -c opt //benchmarks:proposals -- --benchmark_repetitions=5
 //     --benchmark_report_aggregates_only=true
+#include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <thread>
 
 #include "absl/strings/str_replace.h"
 #include "benchmark/benchmark.h"
@@ -261,6 +264,137 @@ BENCHMARK(BM_SumMemory64)->Unit(benchmark::kMicrosecond);
 // Threads (wasm3-memory): BM_AtomicAdd, BM_NativeAtomicAdd,
 // BM_WaitNotifyRoundTrip go here.
 // ===========================================================================
+
+// ===========================================================================
+// Threads: BM_AtomicAdd, BM_NativeAtomicAdd, BM_WaitNotifyRoundTrip.
+// An uncontended loop of i32.atomic.rmw.add on a shared memory (its old
+// value summed, so it is a real read-modify-write: lock xadd) against the
+// same loop in C++ with std::atomic<int32_t>::fetch_add (seq_cst, also
+// lock xadd) (target: wasm within 1.2x); and a wait/notify ping-pong
+// between two threads, each in its own store over one SharedMemory: one
+// iteration is one round trip (store 1 + notify, the other thread wakes,
+// stores 0 + notifies, the first wakes).
+// ===========================================================================
+
+constexpr int32_t kAtomicIterations = 10'000'000;
+
+constexpr const char* kAtomicWat = R"(
+  (module
+    (memory 1 1 shared)
+    (func (export "add") (param $n i32) (result i32)
+      (local $acc i32)
+      (loop $l
+        (local.set $acc
+          (i32.add (local.get $acc)
+                   (i32.atomic.rmw.add (i32.const 64) (i32.const 1))))
+        (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+      (local.get $acc)))
+)";
+
+void BM_AtomicAdd(benchmark::State& state) {
+  if (CallEachIteration<int32_t>(state, kAtomicWat, "add",
+                                 "the atomic loop trapped",
+                                 kAtomicIterations)) {
+    state.SetItemsProcessed(state.iterations() * kAtomicIterations);
+  }
+}
+
+// Not inlined, like the wasm call, so the loop is compiled on its own.
+[[gnu::noinline]] int32_t NativeAtomicAdd(std::atomic<int32_t>& counter,
+                                          int32_t n) {
+  int32_t acc = 0;
+  do {
+    acc += counter.fetch_add(1);
+  } while (--n != 0);
+  return acc;
+}
+
+void BM_NativeAtomicAdd(benchmark::State& state) {
+  alignas(64) std::atomic<int32_t> counter{0};
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(NativeAtomicAdd(counter, kAtomicIterations));
+  }
+  state.SetItemsProcessed(state.iterations() * kAtomicIterations);
+}
+
+BENCHMARK(BM_AtomicAdd)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_NativeAtomicAdd)->Unit(benchmark::kMillisecond);
+
+constexpr const char* kPingPongWat = R"(
+  (module
+    (import "env" "memory" (memory 1 1 shared))
+    ;; The flag at 0: 1 = ping sent, 0 = answered, 2 = stop.
+    (func (export "ping")
+      (i32.atomic.store (i32.const 0) (i32.const 1))
+      (drop (memory.atomic.notify (i32.const 0) (i32.const 1)))
+      (loop $w
+        (if (i32.eq (i32.atomic.load (i32.const 0)) (i32.const 1))
+          (then
+            (drop (memory.atomic.wait32 (i32.const 0) (i32.const 1)
+                                        (i64.const -1)))
+            (br $w)))))
+    (func (export "pong")
+      (loop $serve
+        (block $got
+          (loop $w
+            (br_if $got (i32.ne (i32.atomic.load (i32.const 0)) (i32.const 0)))
+            (drop (memory.atomic.wait32 (i32.const 0) (i32.const 0)
+                                        (i64.const -1)))
+            (br $w)))
+        (if (i32.eq (i32.atomic.load (i32.const 0)) (i32.const 2))
+          (then (return)))
+        (i32.atomic.store (i32.const 0) (i32.const 0))
+        (drop (memory.atomic.notify (i32.const 0) (i32.const 1)))
+        (br $serve)))
+    (func (export "stop")
+      (i32.atomic.store (i32.const 0) (i32.const 2))
+      (drop (memory.atomic.notify (i32.const 0) (i32.const 1)))))
+)";
+
+void BM_WaitNotifyRoundTrip(benchmark::State& state) {
+  Engine engine;
+  absl::StatusOr<Module> module = Module::FromWat(engine, kPingPongWat);
+  MemoryType type;
+  type.limits = {1, 1};
+  type.shared = true;
+  absl::StatusOr<SharedMemory> memory = SharedMemory::New(engine, type);
+  if (!module.ok() || !memory.ok()) {
+    state.SkipWithError("the ping-pong module or its memory failed");
+    return;
+  }
+  // One store per thread, both importing the memory.
+  auto instantiate = [&](Store<>& store) -> std::optional<Instance> {
+    absl::StatusOr<Memory> m = memory->ToMemory(store);
+    if (!m.ok()) return std::nullopt;
+    Result<Instance> i = Instance::Create(store, *module, {Extern(*m)});
+    if (!i.ok()) return std::nullopt;
+    return *i;
+  };
+  std::thread ponger([&] {
+    Store<> store(engine);
+    std::optional<Instance> i = instantiate(store);
+    if (i.has_value()) (void)i->GetTypedFunc<void()>(store, "pong")->Call(store);
+  });
+  Store<> store(engine);
+  std::optional<Instance> i = instantiate(store);
+  if (!i.has_value()) {
+    state.SkipWithError("instantiation failed");
+    ponger.join();
+    return;
+  }
+  auto ping = *i->GetTypedFunc<void()>(store, "ping");
+  for (auto _ : state) {
+    if (!ping.Call(store).ok()) {
+      state.SkipWithError("ping trapped");
+      break;
+    }
+  }
+  (void)i->GetTypedFunc<void()>(store, "stop")->Call(store);
+  ponger.join();
+  state.SetItemsProcessed(state.iterations());
+}
+
+BENCHMARK(BM_WaitNotifyRoundTrip)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 }  // namespace
 }  // namespace kiln

@@ -23,6 +23,7 @@
 #include "linker/linker.h"
 #include "wasi/add_to_linker.h"
 #include "wasi/host.h"
+#include "wasi/threads.h"
 #include "wasi/wasi_ctx.h"
 
 namespace kiln::cli {
@@ -35,6 +36,12 @@ Runs a WebAssembly module with WASI preview1 (wasi_snapshot_preview1):
 calls its "_start" export (a WASI command) with ARGS as its arguments
 (argv[0] is FILE), or, with --invoke, calls one export with ARGS as wasm
 values and prints the results, one per line.
+
+wasi-threads: a module that imports wasi::thread-spawn (and a shared
+memory) gets it; each spawned thread runs a new instance of the module
+over the same shared memory and calls its wasi_thread_start(tid, arg).
+A trap or proc_exit in any thread ends the process; so does the end of
+_start (or of the --invoke call) while other threads still run.
 
 FILE is binary .wasm or text .wat (compiled now), or a .cwasm written by
 `kiln compile FILE -o FILE.cwasm` (recognised by its magic; starts
@@ -298,24 +305,53 @@ int Run(const std::vector<std::string_view>& args) {
   Linker<> linker(engine);
   absl::Status defined = wasi::AddToLinker(linker, &ctx);
   if (!defined.ok()) return Fail(std::string(defined.message()));
+  // Fuel and the --timeout deadline (the next epoch), for the main store
+  // and each wasi-threads thread's.
+  auto configure_store = [&o](Store<>& s) -> absl::Status {
+    if (o.fuel.has_value()) {
+      if (absl::Status st = s.SetFuel(*o.fuel); !st.ok()) return st;
+    }
+    if (o.timeout.has_value()) s.SetEpochDeadline(1);
+    return absl::OkStatus();
+  };
   Store<> store(engine);
-  if (o.fuel.has_value()) {
-    absl::Status s = store.SetFuel(*o.fuel);
-    if (!s.ok()) return Fail(std::string(s.message()));
+  if (absl::Status s = configure_store(store); !s.ok()) {
+    return Fail(std::string(s.message()));
   }
-  // --timeout: the deadline is the next epoch, and a timer thread ends the
-  // epoch when the time is up (unless the run finished first). Covers the
-  // start function too.
+  std::shared_ptr<wasi::WasiThreads> threads;
+  if (wasi::WasiThreads::Wanted(*module)) {
+    absl::StatusOr<std::shared_ptr<wasi::WasiThreads>> t =
+        wasi::WasiThreads::Create(engine, *module, &ctx, configure_store,
+                                  [](int code) {
+                                    std::fflush(stdout);
+                                    std::fflush(stderr);
+                                    std::_Exit(code);
+                                  });
+    if (!t.ok()) return Fail(absl::StrCat(o.file, ": ", t.status().message()));
+    threads = *std::move(t);
+    if (absl::Status s = threads->AddToLinker(linker, store); !s.ok()) {
+      return Fail(std::string(s.message()));
+    }
+  }
+  // Threads still running when the main thread is done: end the process
+  // here (they use this function's WasiCtx).
+  auto finish = [&threads](int code) {
+    if (threads != nullptr && threads->Running() > 0) {
+      std::fflush(stdout);
+      std::fflush(stderr);
+      std::_Exit(code);
+    }
+    return code;
+  };
+  // --timeout: a timer thread ends the epoch when the time is up (unless
+  // the run finished first). Covers the start function too.
   std::optional<Timeout> timer;
-  if (o.timeout.has_value()) {
-    store.SetEpochDeadline(1);
-    timer.emplace(engine, *o.timeout);
-  }
+  if (o.timeout.has_value()) timer.emplace(engine, *o.timeout);
   if (absl::Status s = wasi::CheckWasiMemory(module->info()); !s.ok()) {
     return Fail(absl::StrCat(o.file, ": ", s.message()));
   }
   Result<Instance> instance = linker.Instantiate(store, *module);
-  if (instance.is_trap()) return TrapExit(instance.trap(), ctx, o.file);
+  if (instance.is_trap()) return finish(TrapExit(instance.trap(), ctx, o.file));
   if (!instance.ok()) {
     return Fail(absl::StrCat(o.file, ": ", instance.status().message()));
   }
@@ -324,7 +360,7 @@ int Run(const std::vector<std::string_view>& args) {
     if (absl::StatusOr<Func> init = instance->GetFunc(store, "_initialize");
         init.ok()) {
       Result<std::vector<Val>> r = init->Call(store, {});
-      if (r.is_trap()) return TrapExit(r.trap(), ctx, o.file);
+      if (r.is_trap()) return finish(TrapExit(r.trap(), ctx, o.file));
       if (!r.ok()) return Fail(std::string(r.status().message()));
     }
     absl::StatusOr<Func> f = instance->GetFunc(store, *o.invoke);
@@ -351,11 +387,11 @@ int Run(const std::vector<std::string_view>& args) {
       params.push_back(v);
     }
     Result<std::vector<Val>> r = f->Call(store, params);
-    if (r.is_trap()) return TrapExit(r.trap(), ctx, o.file);
+    if (r.is_trap()) return finish(TrapExit(r.trap(), ctx, o.file));
     if (!r.ok()) return Fail(std::string(r.status().message()));
     for (const Val& v : *r) std::printf("%s\n", FormatVal(v).c_str());
     std::fflush(stdout);
-    return 0;
+    return finish(0);
   }
 
   absl::StatusOr<Func> start = instance->GetFunc(store, "_start");
@@ -366,9 +402,9 @@ int Run(const std::vector<std::string_view>& args) {
   }
   Result<std::vector<Val>> r = start->Call(store, {});
   std::fflush(stdout);
-  if (r.is_trap()) return TrapExit(r.trap(), ctx, o.file);
-  if (!r.ok()) return Fail(std::string(r.status().message()));
-  return 0;
+  if (r.is_trap()) return finish(TrapExit(r.trap(), ctx, o.file));
+  if (!r.ok()) return finish(Fail(std::string(r.status().message())));
+  return finish(0);
 }
 
 }  // namespace

@@ -39,9 +39,14 @@ absl::StatusOr<Memory> Memory::New(StoreOpaque& store, const MemoryType& type) {
     return s;
   }
   if (absl::Status s = internal::AdmitHostMemory(store); !s.ok()) return s;
+  if (type.shared && !max.has_value()) {
+    return absl::InvalidArgumentError(
+        "Memory::New: shared memory must have maximum");
+  }
   runtime::LinearMemory::Options options;
   options.index64 = type.is64;
   options.max_bytes64 = store.engine().config().memory64_max_bytes;
+  options.shared = type.shared;
   absl::StatusOr<std::unique_ptr<runtime::LinearMemory>> mem =
       runtime::LinearMemory::Create(type.limits.min, max, options);
   if (!mem.ok()) return mem.status();
@@ -56,6 +61,7 @@ absl::StatusOr<MemoryType> Memory::type(const StoreOpaque& store) const {
   t.limits.min = memory_->size_pages();
   t.limits.max = memory_->max_pages();
   t.is64 = memory_->index64();
+  t.shared = memory_->shared();
   return t;
 }
 

@@ -21,6 +21,11 @@ bool LimitsMatch(const wasm::Limits& actual, const wasm::Limits& expected) {
   return true;
 }
 
+std::string MemoryTypeString(bool is64, const wasm::Limits& l, bool shared) {
+  return absl::StrCat(is64 ? "memory i64 " : "memory ", LimitsString(l),
+                      shared ? " shared" : "");
+}
+
 std::string GlobalTypeString(const wasm::GlobalType& t) {
   return t.mutable_ ? absl::StrCat("(mut ", wasm::ValTypeName(t.type), ")")
                     : std::string(wasm::ValTypeName(t.type));
@@ -81,16 +86,17 @@ absl::Status CheckImportType(const StoreOpaque& store, const Module& module,
       wasm::Limits actual;
       actual.min = m.size_pages();
       actual.max = m.max_pages();
-      // Memory64: the index types must be equal too.
-      if (m.index64() == imp.memory.is64 &&
+      // Memory64: the index types must be equal too; threads: shared and
+      // unshared memories never match each other.
+      if (m.index64() == imp.memory.is64 && m.shared() == imp.memory.shared &&
           LimitsMatch(actual, imp.memory.limits)) {
         return absl::OkStatus();
       }
-      auto text = [](bool is64, const wasm::Limits& l) {
-        return absl::StrCat(is64 ? "memory i64 " : "memory ", LimitsString(l));
-      };
-      return IncompatibleImport(imp, text(imp.memory.is64, imp.memory.limits),
-                                text(m.index64(), actual));
+      return IncompatibleImport(
+          imp,
+          MemoryTypeString(imp.memory.is64, imp.memory.limits,
+                           imp.memory.shared),
+          MemoryTypeString(m.index64(), actual, m.shared()));
     }
     case wasm::ExternKind::kGlobal: {
       const GlobalType& actual = ext.global()->type();

@@ -195,6 +195,9 @@ class LazyDeque {
 struct StoreImpl {
   LazyDeque<HostFuncData> host_funcs;
   std::vector<std::unique_ptr<runtime::LinearMemory>> memories;
+  // SharedMemory (engine/shared_memory.h) imported here: the store holds a
+  // reference, other stores and threads hold theirs.
+  std::vector<std::shared_ptr<runtime::LinearMemory>> shared_memories;
   std::vector<std::unique_ptr<runtime::Table>> tables;
   std::vector<std::unique_ptr<abi::VMGlobalDefinition>> globals;
   // Caller::GetExport finds an instance's InstanceData through its

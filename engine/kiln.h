@@ -10,6 +10,7 @@
 #include "engine/instance.h"   // IWYU pragma: export
 #include "engine/limits.h"     // IWYU pragma: export
 #include "engine/module.h"     // IWYU pragma: export
+#include "engine/shared_memory.h"  // IWYU pragma: export
 #include "engine/spectest.h"   // IWYU pragma: export
 #include "engine/store.h"      // IWYU pragma: export
 #include "engine/trap.h"       // IWYU pragma: export

@@ -47,6 +47,13 @@ absl::StatusOr<std::vector<std::pair<std::string, Extern>>> DefineSpectest(
   absl::StatusOr<Memory> memory = Memory::New(store, memory_type);
   if (!memory.ok()) return memory.status();
   out.emplace_back("memory", *memory);
+  // The threads proposal's suite imports a shared memory of this type.
+  MemoryType shared_type;
+  shared_type.limits = {1, 2};
+  shared_type.shared = true;
+  absl::StatusOr<Memory> shared_memory = Memory::New(store, shared_type);
+  if (!shared_memory.ok()) return shared_memory.status();
+  out.emplace_back("shared_memory", *shared_memory);
   return out;
 }
 

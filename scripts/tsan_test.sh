@@ -5,7 +5,9 @@
 # stacks must balance across switches), async calls suspended on one
 # thread and finished on another, stores on several threads sharing the
 # engine's stack pool and instance pool, the pool's per-CPU slot stacks,
-# and the server (one io_context thread, the epoch ticker).
+# the server (one io_context thread, the epoch ticker), and the threads
+# proposal (a SharedMemory used by stores on several threads, atomics,
+# wait/notify's parking lot).
 #
 # Environment: KILN_TSAN_OUTPUT_BASE (default ~/.cache/kiln-tsan-output).
 set -euo pipefail
@@ -18,6 +20,8 @@ bazel --output_base="$output_base" --max_idle_secs=300 test --config=tsan \
   //runtime/fiber:fiber_test \
   //runtime/fiber:fiber_boost_switch_test \
   //runtime/pool:pooling_allocator_test \
+  //runtime/memory:parking_lot_test \
+  //tests/threads:shared_memory_test \
   //tests/async:async_test \
   //tests/concurrency:all \
   //examples/server:server_test

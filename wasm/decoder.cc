@@ -70,9 +70,10 @@ class ModuleDecoder {
                                  size_t min_elem_size = 1);
   absl::StatusOr<ValType> ReadValType(Reader& r);
   absl::StatusOr<ValType> ReadRefType(Reader& r);
-  // `is64`: where a memory type's limits go (nullptr for a table): set
-  // from the memory64 flag (bit 2), which makes min and max u64.
-  absl::StatusOr<Limits> ReadLimits(Reader& r, bool* is64);
+  // A memory type's flags go to `is64` (memory64, bit 2: min and max are
+  // then u64) and `shared` (threads, bit 1); both are nullptr for a table.
+  absl::StatusOr<Limits> ReadLimits(Reader& r, bool* is64,
+                                    bool* shared = nullptr);
   absl::StatusOr<TableType> ReadTableType(Reader& r);
   absl::StatusOr<MemoryType> ReadMemoryType(Reader& r);
   absl::StatusOr<GlobalType> ReadGlobalType(Reader& r);
@@ -144,21 +145,31 @@ absl::StatusOr<ValType> ModuleDecoder::ReadRefType(Reader& r) {
   return *t;
 }
 
-absl::StatusOr<Limits> ModuleDecoder::ReadLimits(Reader& r, bool* is64) {
+absl::StatusOr<Limits> ModuleDecoder::ReadLimits(Reader& r, bool* is64,
+                                                  bool* shared) {
   size_t at = r.offset();
-  // The flags are a 1-bit LEB128 value (3 bits for a memory with memory64).
+  // The flags are a small LEB128 value: bit 0 = has maximum; for memories
+  // bit 1 = shared (threads) and bit 2 = 64-bit (memory64).
   KILN_ASSIGN_OR_RETURN(uint8_t flags, r.U8());
   if (flags & 0x80) return ErrorAt(at, "integer representation too long");
+  constexpr uint8_t kSharedFlag = 2;
   constexpr uint8_t kMemory64Flag = 4;
   const bool wide = is64 != nullptr && (flags & kMemory64Flag) != 0;
   if (wide && !m_->features.memory64) {
     return ErrorAt(at, FeatureDisabledMessage(Feature::k_memory64,
                                               "a 64-bit memory (i64 limits)"));
   }
-  if ((flags & ~(wide ? kMemory64Flag : 0)) > 1) {
-    return ErrorAt(at, "integer too large");
+  const bool is_shared = shared != nullptr && (flags & kSharedFlag) != 0 &&
+                         (flags & ~(kSharedFlag | kMemory64Flag | 1)) == 0;
+  if (is_shared && !m_->features.threads) {
+    return ErrorAt(at, FeatureDisabledMessage(Feature::k_threads,
+                                              "a shared memory"));
   }
+  const uint8_t known =
+      1 | (wide ? kMemory64Flag : 0) | (is_shared ? kSharedFlag : 0);
+  if (flags & ~known) return ErrorAt(at, "integer too large");
   if (is64 != nullptr) *is64 = wide;
+  if (shared != nullptr) *shared = is_shared;
   Limits l;
   // With memory64 on, every memory's limits are u64 in the binary (3.0);
   // a 32-bit memory's are then bounded by validation, not decoding.
@@ -197,7 +208,7 @@ absl::StatusOr<TableType> ModuleDecoder::ReadTableType(Reader& r) {
 absl::StatusOr<MemoryType> ModuleDecoder::ReadMemoryType(Reader& r) {
   MemoryType t;
   size_t at = r.offset();
-  KILN_ASSIGN_OR_RETURN(t.limits, ReadLimits(r, &t.is64));
+  KILN_ASSIGN_OR_RETURN(t.limits, ReadLimits(r, &t.is64, &t.shared));
   const uint64_t max_pages = t.is64 ? kMaxMemory64Pages : kMaxMemoryPages;
   if (t.limits.min > max_pages ||
       (t.limits.max && *t.limits.max > max_pages)) {
@@ -207,6 +218,9 @@ absl::StatusOr<MemoryType> ModuleDecoder::ReadMemoryType(Reader& r) {
   }
   if (t.limits.max && t.limits.min > *t.limits.max) {
     return ErrorAt(at, "size minimum must not be greater than maximum");
+  }
+  if (t.shared && !t.limits.max) {
+    return ErrorAt(at, "shared memory must have maximum");
   }
   return t;
 }

@@ -1,6 +1,7 @@
 // The decoder and validator with proposals on and off (wasm/features.def):
-// tail calls, extended constant expressions, multi-memory, memory64 and
-// relaxed SIMD.
+// tail calls, extended constant expressions, multi-memory, memory64,
+// relaxed SIMD and threads.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -377,6 +378,66 @@ TEST(FeaturesValidationTest, RelaxedSimdTypes) {
   auto bad = Decode(*bytes);
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(bad.status().message(), HasSubstr("type mismatch"));
+}
+
+constexpr char kThreads[] = R"(
+  (module
+    (memory 1 2 shared)
+    (func (param i32) (result i32)
+      (atomic.fence)
+      (i32.atomic.load (local.get 0))))
+)";
+
+TEST(FeaturesValidationTest, ThreadsOnByDefault) {
+  auto m = Decode(Wat(kThreads));
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_TRUE((*m)->features.threads);
+  EXPECT_TRUE((*m)->memories[0].type.shared);
+}
+
+TEST(FeaturesValidationTest, ThreadsOffRejectsSharedMemoriesAndAtomics) {
+  Features f;
+  f.threads = false;
+  auto m = Decode(Wat(kThreads), f);
+  ASSERT_FALSE(m.ok());
+  EXPECT_THAT(m.status().message(),
+              HasSubstr("a shared memory requires the threads feature, which "
+                        "is disabled (Config::wasm_features.threads)"));
+  auto unshared = Decode(Wat(R"(
+    (module (memory 1)
+      (func (param i32) (result i32) (i32.atomic.load (local.get 0)))))"),
+                         f);
+  ASSERT_FALSE(unshared.ok());
+  EXPECT_THAT(unshared.status().message(),
+              HasSubstr("i32.atomic.load requires the threads feature"));
+}
+
+TEST(FeaturesValidationTest, SharedMemoryNeedsAMaximum) {
+  // (memory 1 shared) has no text form in wabt: flags 0x02 by hand.
+  std::vector<uint8_t> bytes = Wat("(module (memory 1 2 shared))");
+  const std::vector<uint8_t> limits = {0x03, 0x01, 0x02};
+  auto at = std::search(bytes.begin(), bytes.end(), limits.begin(), limits.end());
+  ASSERT_NE(at, bytes.end());
+  *at = 0x02;
+  bytes.erase(at + 2);                       // the maximum
+  bytes[bytes.size() - 4] -= 1;              // section size
+  auto m = Decode(bytes);
+  ASSERT_FALSE(m.ok());
+  EXPECT_THAT(m.status().message(),
+              HasSubstr("shared memory must have maximum"));
+}
+
+TEST(FeaturesValidationTest, AtomicAlignmentMustBeNatural) {
+  // i32.atomic.load: 0xfe 0x10, then the memarg's alignment 2 (natural);
+  // 1 is valid for a plain load and invalid for an atomic one.
+  std::vector<uint8_t> bytes = Wat(kThreads);
+  const std::vector<uint8_t> op = {0xfe, 0x10, 0x02};
+  auto at = std::search(bytes.begin(), bytes.end(), op.begin(), op.end());
+  ASSERT_NE(at, bytes.end());
+  at[2] = 0x01;
+  auto m = Decode(bytes);
+  ASSERT_FALSE(m.ok());
+  EXPECT_THAT(m.status().message(), HasSubstr("atomic alignment must be natural"));
 }
 
 }  // namespace

@@ -111,6 +111,14 @@
 //                   const Value& dst, const Value& src, const Value& size);
 //   void MemoryFill(uint32_t memory, const Value& dst, const Value& value,
 //                   const Value& size);
+// Threads (threads feature; the memarg's alignment is exactly natural):
+//   void Atomic(Opcode op, const MemArg& m, absl::Span<const Value> args,
+//               Value* result);
+//       Every 0xFE opcode with a memarg: atomic loads, stores, RMWs,
+//       cmpxchg, memory.atomic.notify / wait32 / wait64. `args` are the
+//       signature's operands (address first); `result` is ignored when the
+//       opcode has none (stores).
+//   void AtomicFence();
 // Tables and references:
 //   void TableGet(uint32_t table, const Value& index, Value* result);
 //   void TableSet(uint32_t table, const Value& index, const Value& v);
@@ -444,6 +452,7 @@ class FunctionBodyDecoder {
   absl::Status DecodeInstruction(Opcode op, const OpcodeInfo& info);
   absl::Status DecodeSimple(Opcode op, const OpcodeInfo& info);
   absl::Status DecodeMemoryAccess(Opcode op, const OpcodeInfo& info);
+  absl::Status DecodeAtomic(Opcode op, const OpcodeInfo& info);
   absl::Status DecodeEnd();
   absl::Status DecodeBrTable();
 
@@ -524,6 +533,8 @@ struct BaseInterface {
   void MemoryCopy(uint32_t, uint32_t, const Value&, const Value&,
                   const Value&) {}
   void MemoryFill(uint32_t, const Value&, const Value&, const Value&) {}
+  void Atomic(Opcode, const MemArg&, absl::Span<const Value>, Value*) {}
+  void AtomicFence() {}
   void TableGet(uint32_t, const Value&, Value*) {}
   void TableSet(uint32_t, const Value&, const Value&) {}
   void TableSize(uint32_t, Value*) {}
@@ -918,6 +929,28 @@ absl::Status FunctionBodyDecoder<I>::DecodeMemoryAccess(
   return absl::OkStatus();
 }
 
+// Atomic accesses, wait and notify: a memarg whose alignment must be exactly
+// the access's natural alignment, then the signature's operands.
+template <class I>
+absl::Status FunctionBodyDecoder<I>::DecodeAtomic(Opcode op,
+                                                  const OpcodeInfo& info) {
+  MemArg m;
+  KILN_FBD_RETURN_IF_ERROR(ReadMemArg(info.imm, &m));
+  if (m.align_log2 != static_cast<uint32_t>(NaturalAlignmentLog2(info.imm))) {
+    return Error("atomic alignment must be natural");
+  }
+  // The address (first operand) has the memory's index type (memory64).
+  Signature s = GetSignature(info.sig);
+  s.params[0] = module_.memories[m.memory].type.index_type();
+  KILN_FBD_RETURN_IF_ERROR(EnsureArgs(s.num_params, s.params));
+  KILN_FBD_RETURN_IF_ERROR(CheckTop(s.num_params, s.params));
+  Value result{};
+  if (reachable()) iface_->Atomic(op, m, TopValues(s.num_params), &result);
+  PopN(s.num_params);
+  if (s.has_result) *PushResult(s.result) = result;
+  return absl::OkStatus();
+}
+
 // Opcodes whose types come from the signature class in opcodes.def.
 template <class I>
 absl::Status FunctionBodyDecoder<I>::DecodeSimple(Opcode op,
@@ -1118,6 +1151,7 @@ template <class I>
 absl::Status FunctionBodyDecoder<I>::DecodeInstruction(
     Opcode op, const OpcodeInfo& info) {
   if (info.sig != SigClass::kSigSpecial) {
+    if (info.prefix == 0xfe) return DecodeAtomic(op, info);
     if (NaturalAlignmentLog2(info.imm) >= 0) {
       return DecodeMemoryAccess(op, info);
     }
@@ -1494,6 +1528,10 @@ absl::Status FunctionBodyDecoder<I>::DecodeInstruction(
       *PushResult(ValType::kI32) = result;
       return absl::OkStatus();
     }
+    case Opcode::kAtomicFence:
+      KILN_FBD_RETURN_IF_ERROR(ReadZeroByte());
+      if (live) iface_->AtomicFence();
+      return absl::OkStatus();
     case Opcode::kRefFunc: {
       uint32_t f;
       KILN_FBD_READ(f, reader_.U32());

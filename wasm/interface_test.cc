@@ -131,6 +131,11 @@ struct Recorder {
   void MemoryFill(uint32_t, const Value&, const Value&, const Value&) {
     H("MemoryFill");
   }
+  void Atomic(Opcode, const MemArg&, absl::Span<const Value>, Value* r) {
+    H("Atomic");
+    Def(r);
+  }
+  void AtomicFence() { H("AtomicFence"); }
   void TableGet(uint32_t, const Value&, Value* r) { H("TableGet"); Def(r); }
   void TableSet(uint32_t, const Value&, const Value&) { H("TableSet"); }
   void TableSize(uint32_t, Value* r) { H("TableSize"); Def(r); }
@@ -203,6 +208,8 @@ TEST(InterfaceTest, EveryHookIsCalled) {
       Bytes{0xfc, 0x09, 0x00},                                 // data.drop
       i0, i0, i0, Bytes{0xfc, 0x0a, 0x00, 0x00},               // memory.copy
       i0, i0, i0, Bytes{0xfc, 0x0b, 0x00},                     // memory.fill
+      i0, i0, Bytes{0xfe, 0x1e, 0x02, 0x00, 0x1a},             // rmw.add
+      Bytes{0xfe, 0x03, 0x00},                                 // atomic.fence
       // Tables and references.
       i0, Bytes{0x25, 0x00},                                   // table.get
       Bytes{0xd1, 0x1a},                                       // ref.is_null
@@ -245,7 +252,7 @@ TEST(InterfaceTest, EveryHookIsCalled) {
       "I32Const", "I64Const", "F32Const", "F64Const", "V128Const",
       "NumericOp", "SimdLaneOp", "Shuffle", "Load", "Store", "LoadLane",
       "StoreLane", "MemorySize", "MemoryGrow", "MemoryInit", "DataDrop",
-      "MemoryCopy", "MemoryFill", "TableGet", "TableSet", "TableSize",
+      "MemoryCopy", "MemoryFill", "Atomic", "AtomicFence", "TableGet", "TableSet", "TableSize",
       "TableGrow", "TableFill", "TableInit", "ElemDrop", "TableCopy",
       "RefNull", "RefIsNull", "RefFunc", "Call", "CallIndirect"};
   for (const char* h : all) EXPECT_TRUE(r.hooks.count(h)) << h;

@@ -75,7 +75,7 @@ struct Signature {
 };
 
 struct OpcodeInfo {
-  uint8_t prefix;  // 0, 0xfc or 0xfd
+  uint8_t prefix;  // 0, 0xfc, 0xfd or 0xfe
   uint32_t code;
   const char* name;
   ImmKind imm;
@@ -138,6 +138,8 @@ inline constexpr std::array<Opcode, 32> kLookupFC = MakeLookup<0xfc, 32>();
 // 0xFD codes run to 0x113 (relaxed SIMD).
 inline constexpr std::array<Opcode, 0x114> kLookupFD =
     MakeLookup<0xfd, 0x114>();
+// 0xFE (threads) codes run to 0x4e.
+inline constexpr std::array<Opcode, 0x4f> kLookupFE = MakeLookup<0xfe, 0x4f>();
 
 }  // namespace internal
 
@@ -148,7 +150,14 @@ inline const char* OpcodeName(Opcode op) { return GetOpcodeInfo(op).name; }
 inline const Signature& GetSignature(SigClass s) {
   return internal::kSignatures[static_cast<int>(s)];
 }
-inline bool IsPrefixByte(uint8_t b) { return b == 0xfc || b == 0xfd; }
+inline bool IsPrefixByte(uint8_t b) {
+  return b == 0xfc || b == 0xfd || b == 0xfe;
+}
+// The threads proposal's atomic memory accesses, wait and notify (0xFE
+// opcodes with a memarg; atomic.fence has none).
+inline bool IsAtomicAccess(Opcode op) {
+  return GetOpcodeInfo(op).prefix == 0xfe && op != Opcode::kAtomicFence;
+}
 
 // Maps (prefix, code) to an opcode, or Opcode::kInvalid.
 inline Opcode LookupOpcode(uint8_t prefix, uint32_t code) {
@@ -159,6 +168,9 @@ inline Opcode LookupOpcode(uint8_t prefix, uint32_t code) {
       return code < 32 ? internal::kLookupFC[code] : Opcode::kInvalid;
     case 0xfd:
       return code < internal::kLookupFD.size() ? internal::kLookupFD[code]
+                                                : Opcode::kInvalid;
+    case 0xfe:
+      return code < internal::kLookupFE.size() ? internal::kLookupFE[code]
                                                 : Opcode::kInvalid;
     default:
       return Opcode::kInvalid;

@@ -23,16 +23,24 @@ TEST(OpcodesTest, LookupRoundTripsAndCodesAreUnique) {
   EXPECT_EQ(LookupOpcode(0xfd, 0x113), Opcode::kI32X4RelaxedDotI8X16I7X16AddS);
   EXPECT_EQ(LookupOpcode(0xfd, 0x114), Opcode::kInvalid);  // bf16 dot (dropped)
   EXPECT_EQ(LookupOpcode(0xfd, 0xffffffff), Opcode::kInvalid);
-  EXPECT_EQ(LookupOpcode(0xfe, 0x00), Opcode::kInvalid);  // threads
+  EXPECT_EQ(LookupOpcode(0xfe, 0x00), Opcode::kMemoryAtomicNotify);
+  EXPECT_EQ(LookupOpcode(0xfe, 0x04), Opcode::kInvalid);  // reserved
+  EXPECT_EQ(LookupOpcode(0xfe, 0x4e), Opcode::kI64AtomicRmw32CmpxchgU);
+  EXPECT_EQ(LookupOpcode(0xfe, 0x4f), Opcode::kInvalid);
 }
 
 TEST(OpcodesTest, Counts) {
-  int single = 0, fc = 0, fd = 0, relaxed = 0;
+  int single = 0, fc = 0, fd = 0, relaxed = 0, threads = 0;
   for (int i = 0; i < kNumOpcodes; ++i) {
     const OpcodeInfo& info = GetOpcodeInfo(static_cast<Opcode>(i));
     if (info.feature == Feature::k_relaxed_simd) {
       EXPECT_EQ(info.prefix, 0xfd) << info.name;
       ++relaxed;
+      continue;
+    }
+    if (info.feature == Feature::k_threads) {
+      EXPECT_EQ(info.prefix, 0xfe) << info.name;
+      ++threads;
       continue;
     }
     switch (info.prefix) {
@@ -46,6 +54,8 @@ TEST(OpcodesTest, Counts) {
   EXPECT_EQ(fc, 18);       // trunc_sat 8 + bulk memory/table 10
   EXPECT_EQ(fd, 236);      // all of 128-bit SIMD
   EXPECT_EQ(relaxed, 20);  // relaxed SIMD (0xfd 0x100-0x113)
+  EXPECT_EQ(threads, 67);  // notify, wait32/64, fence + 7 loads, 7 stores,
+                           // 7 x 7 RMW (0xfe 0x00-0x03, 0x10-0x4e)
 }
 
 char Letter(const std::string& t) {

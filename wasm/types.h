@@ -76,10 +76,13 @@ struct MemoryType {
   // Memory64: addresses, sizes and memory.size/grow values are i64 (limits
   // flag bit 2).
   bool is64 = false;
+  // Threads proposal: a shared memory (always has a maximum); its accesses
+  // may race with other threads' and it is never moved.
+  bool shared = false;
   // The type of an address (and memory.size/grow value) into this memory.
   ValType index_type() const { return is64 ? ValType::kI64 : ValType::kI32; }
   friend bool operator==(const MemoryType& a, const MemoryType& b) {
-    return a.limits == b.limits && a.is64 == b.is64;
+    return a.limits == b.limits && a.is64 == b.is64 && a.shared == b.shared;
   }
 };
 

@@ -36,6 +36,11 @@
 //   HeapLoad:           Value HeapUload8(Type t, Value base, Value index, uint32_t off)
 //   HeapStore:          Inst HeapIstore8(Value x, Value base, Value index, uint32_t off)
 //   CondTrap:           Inst Trapz(Value x, TrapCode code)
+//   Atomic:             Value AtomicRmwAdd(Type t, int log2_bytes,
+//                                          Span values, Value base,
+//                                          Value index, uint32_t off)
+//                       (no result: atomic_store returns Value())
+//   Nullary:            Inst Fence()
 // plus Iconst, F32const, F64const, Call, CallIndirect, Trap, Jump, Brif,
 // BrTable and Return below.
 #ifndef KILN_CODEGEN_IR_BUILDER_H_
@@ -187,6 +192,20 @@ class FunctionBuilder {
     f_->mutable_inst(i).code = static_cast<uint8_t>(code);                     \
     return Insert(i);                                                          \
   }
+#define KILN_IR_BUILD_Atomic(name, result)                                      \
+  Value name(Type t, int log2_bytes, absl::Span<const Value> values,           \
+             Value base, Value index, uint32_t off) {                          \
+    std::vector<Value> a(values.begin(), values.end());                        \
+    a.push_back(base);                                                         \
+    a.push_back(index);                                                        \
+    Inst i = f_->CreateInst(Opcode::k##name, t, a);                            \
+    f_->mutable_inst(i).code = static_cast<uint8_t>(log2_bytes);               \
+    f_->mutable_inst(i).imm = off;                                             \
+    Inst in = Insert(i);                                                       \
+    return f_->results(in).empty() ? Value() : f_->first_result(in);           \
+  }
+#define KILN_IR_BUILD_Nullary(name, result) \
+  Inst name() { return Emit(Opcode::k##name, Type::kInvalid, {}); }
 #define KILN_IR_BUILD_Call(name, result)
 #define KILN_IR_BUILD_CallIndirect(name, result)
 #define KILN_IR_BUILD_Trap(name, result)

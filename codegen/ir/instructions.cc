@@ -153,4 +153,12 @@ int HeapAccessBytes(Opcode op, Type ctrl_type) {
   }
 }
 
+int AtomicValueArgs(Opcode op) {
+  switch (op) {
+    case Opcode::kAtomicLoad: return 0;
+    case Opcode::kAtomicCas: return 2;
+    default: return 1;
+  }
+}
+
 }  // namespace kiln::ir

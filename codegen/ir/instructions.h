@@ -51,6 +51,8 @@ enum class InstFormat : uint8_t {
   kBrTable,       // br_table i, blockD, [blockA, blockB]
   kReturn,        // return args
   kVector,        // iadd.i32x4 x, y; layout from the row (codegen/ir/simd.h)
+  kAtomic,        // atomic_rmw_add.T wN x, base, index+off (opcodes.def)
+  kNullary,       // fence
 };
 
 enum class ResultRule : uint8_t {
@@ -148,8 +150,22 @@ std::optional<MemFlag> ParseMemFlag(absl::string_view s);
 absl::string_view TrapCodeTextName(TrapCode code);
 std::optional<TrapCode> ParseTrapCode(absl::string_view s);
 
+// InstData::code of a heap_* load or store of a shared memory (threads):
+// other threads may write it at any time, so passes never forward,
+// remove or hoist such a load, nor forward such a store to a load
+// (codegen/opt/alias.h). Printed "shared".
+inline constexpr uint8_t kHeapShared = 1;
+
 // Bytes accessed by a heap load/store (the memory width, not the type).
 int HeapAccessBytes(Opcode op, Type ctrl_type);
+
+// Atomic accesses (InstFormat::kAtomic): value operands before the heap
+// base and index (0 load, 1 store / rmw, 2 cas); the bytes accessed are
+// 1 << InstData::code.
+inline bool IsAtomic(Opcode op) {
+  return GetOpcodeInfo(op).format == InstFormat::kAtomic;
+}
+int AtomicValueArgs(Opcode op);
 
 }  // namespace kiln::ir
 

@@ -158,6 +158,43 @@ absl::StatusOr<InterpOutcome> Interpret(const Function& f,
           set(v);
           break;
         }
+        case InstFormat::kAtomic: {
+          // One thread: the plain read-modify-write.
+          if (!options.heap) return unsupported(i, "no heap given");
+          const int n = AtomicValueArgs(d.opcode);
+          const uint64_t addr = (arg(n + 1) & 0xffffffffu) +
+                                static_cast<uint64_t>(d.imm);
+          const int bytes = 1 << d.code;
+          if (addr + bytes > options.heap->size()) {
+            return trap(TrapCode::kMemoryOutOfBounds);
+          }
+          if (addr % bytes != 0) return trap(TrapCode::kHeapMisaligned);
+          uint8_t* p = options.heap->data() + addr;
+          const uint64_t mask =
+              bytes == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * bytes)) - 1;
+          uint64_t old = 0;
+          std::memcpy(&old, p, bytes);
+          uint64_t nv = old;
+          switch (d.opcode) {
+            case Opcode::kAtomicStore: nv = arg(0); break;
+            case Opcode::kAtomicRmwAdd: nv = old + arg(0); break;
+            case Opcode::kAtomicRmwSub: nv = old - arg(0); break;
+            case Opcode::kAtomicRmwAnd: nv = old & arg(0); break;
+            case Opcode::kAtomicRmwOr: nv = old | arg(0); break;
+            case Opcode::kAtomicRmwXor: nv = old ^ arg(0); break;
+            case Opcode::kAtomicRmwXchg: nv = arg(0); break;
+            case Opcode::kAtomicCas:
+              if (old == (arg(0) & mask)) nv = arg(1);
+              break;
+            default: break;
+          }
+          nv &= mask;
+          std::memcpy(p, &nv, bytes);
+          if (d.opcode != Opcode::kAtomicStore) set(old);
+          break;
+        }
+        case InstFormat::kNullary:
+          break;
         case InstFormat::kLoad:
         case InstFormat::kStore: {
           if (!options.raw_memory) return unsupported(i, "no raw memory given");

@@ -524,6 +524,17 @@ class Parser {
       Bump();
       return absl::OkStatus();
     };
+    // "+off" of a heap access: [0, 2^32).
+    auto heap_offset = [&]() -> absl::Status {
+      Token ot = tok_;
+      auto off = ParseOffset();
+      if (!off.ok()) return off.status();
+      if (*off < 0 || *off > 0xffffffffll) {
+        return Error(ot, "heap offset must be in [0, 2^32)");
+      }
+      imm = *off;
+      return absl::OkStatus();
+    };
     auto block_call = [&]() -> absl::Status {
       Block b;
       std::vector<Value> a;
@@ -602,19 +613,37 @@ class Parser {
       }
       case InstFormat::kHeapLoad:
       case InstFormat::kHeapStore: {
+        if (tok_.kind == Tok::kIdent && tok_.text == "shared") {
+          code = kHeapShared;
+          Bump();
+        }
         if (auto s = values(info.format == InstFormat::kHeapStore ? 3 : 2);
             !s.ok()) {
           return s;
         }
-        Token ot = tok_;
-        auto off = ParseOffset();
-        if (!off.ok()) return off.status();
-        if (*off < 0 || *off > 0xffffffffll) {
-          return Error(ot, "heap offset must be in [0, 2^32)");
-        }
-        imm = *off;
+        st = heap_offset();
         break;
       }
+      case InstFormat::kAtomic: {
+        // wN: the bytes accessed.
+        int log2 = -1;
+        if (tok_.kind == Tok::kIdent) {
+          for (int k = 0; k < 4; ++k) {
+            if (tok_.text == absl::StrCat("w", 8 << k)) log2 = k;
+          }
+        }
+        if (log2 < 0) {
+          return Error(absl::StrCat("expected an access width w8, w16, w32 "
+                                    "or w64, got '", tok_.text, "'"));
+        }
+        code = static_cast<uint8_t>(log2);
+        Bump();
+        if (auto s = values(AtomicValueArgs(*op) + 2); !s.ok()) return s;
+        st = heap_offset();
+        break;
+      }
+      case InstFormat::kNullary:
+        break;
       case InstFormat::kCall: {
         std::optional<uint32_t> n;
         if (tok_.kind == Tok::kIdent) n = EntityNumber(tok_.text, "fn");
@@ -738,7 +767,8 @@ class Parser {
       f.AttachResult(inst, results[k].first, f.ResultType(inst, k));
     }
     if (!results.empty() || info.format == InstFormat::kStore ||
-        info.format == InstFormat::kHeapStore) {
+        info.format == InstFormat::kHeapStore ||
+        d.opcode == Opcode::kAtomicStore) {
       pending_.push_back({inst, op_tok});
     }
     f.AppendInst(cur, inst);
@@ -786,7 +816,8 @@ class Parser {
       }
       const InstData& d = f.inst(inst);
       if (GetOpcodeInfo(d.opcode).format == InstFormat::kStore ||
-          GetOpcodeInfo(d.opcode).format == InstFormat::kHeapStore) {
+          GetOpcodeInfo(d.opcode).format == InstFormat::kHeapStore ||
+          d.opcode == Opcode::kAtomicStore) {
         f.mutable_inst(inst).ctrl_type = f.value_type(f.args(inst)[0]);
       }
     }

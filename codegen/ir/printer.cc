@@ -153,12 +153,23 @@ std::string PrintInst(const Function& f, Inst i) {
       break;
     }
     case InstFormat::kHeapLoad:
+      if (d.code & kHeapShared) out.append(" shared");
       absl::StrAppend(&out, " ", arg(0), ", ", arg(1));
       AppendOffset(&out, d.imm);
       break;
     case InstFormat::kHeapStore:
+      if (d.code & kHeapShared) out.append(" shared");
       absl::StrAppend(&out, " ", arg(0), ", ", arg(1), ", ", arg(2));
       AppendOffset(&out, d.imm);
+      break;
+    case InstFormat::kAtomic:
+      absl::StrAppend(&out, " w", 8 << d.code);
+      for (size_t k = 0; k < args.size(); ++k) {
+        absl::StrAppend(&out, k ? ", " : " ", arg(k));
+      }
+      AppendOffset(&out, d.imm);
+      break;
+    case InstFormat::kNullary:
       break;
     case InstFormat::kCall:
       absl::StrAppend(&out, " fn", d.ref, "(");

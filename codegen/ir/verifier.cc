@@ -293,6 +293,12 @@ class Verifier {
       case InstFormat::kVector:
         want_args = VectorNumArgs(d.opcode);
         break;
+      case InstFormat::kAtomic:
+        want_args = AtomicValueArgs(d.opcode) + 2;
+        break;
+      case InstFormat::kNullary:
+        want_args = 0;
+        break;
     }
     if (args.size() != want_args) {
       return InstError(b, i, absl::StrCat("has ", args.size(),
@@ -426,6 +432,21 @@ class Verifier {
         if (auto s = ExpectType(b, i, 1, kPointerType); !s.ok()) return s;
         if (auto s = ExpectHeapIndex(b, i, 2); !s.ok()) return s;
         return CheckHeapOffset(b, i, d);
+      case InstFormat::kAtomic: {
+        if (!IsInt(ctrl)) return ctrl_error("i32 or i64");
+        if (d.code > 3 || (8 << d.code) > TypeBits(ctrl)) {
+          return InstError(b, i, "atomic access width wider than its type");
+        }
+        const int n = AtomicValueArgs(d.opcode);
+        for (int k = 0; k < n; ++k) {
+          if (auto s = ExpectType(b, i, k, ctrl); !s.ok()) return s;
+        }
+        if (auto s = ExpectType(b, i, n, kPointerType); !s.ok()) return s;
+        if (auto s = ExpectType(b, i, n + 1, Type::kI32); !s.ok()) return s;
+        return CheckHeapOffset(b, i, d);
+      }
+      case InstFormat::kNullary:
+        return absl::OkStatus();
       case InstFormat::kCall:
         return ExpectArgs(b, i, args, 0, call_sig->params, "arguments");
       case InstFormat::kCallIndirect:

@@ -42,13 +42,16 @@ bool DescribeAccess(const ir::Function& f, ir::Inst i, MemAccess* out) {
               args[1], ir::Value(), d.imm, ir::TypeBits(t) / 8};
       return true;
     }
-    case ir::InstFormat::kHeapLoad:
-      *out = {d.opcode, d.ctrl_type, kRegionHeap, false, false, args[0],
+    case ir::InstFormat::kHeapLoad: {
+      const bool shared = d.code & ir::kHeapShared;
+      *out = {d.opcode, d.ctrl_type, kRegionHeap, false, shared, args[0],
               args[1], d.imm, ir::HeapAccessBytes(d.opcode, d.ctrl_type)};
       return true;
+    }
     case ir::InstFormat::kHeapStore: {
       const ir::Type t = f.value_type(args[0]);
-      *out = {d.opcode, t, kRegionHeap, true, false, args[1], args[2], d.imm,
+      const bool shared = d.code & ir::kHeapShared;
+      *out = {d.opcode, t, kRegionHeap, true, shared, args[1], args[2], d.imm,
               ir::HeapAccessBytes(d.opcode, t)};
       return true;
     }
@@ -67,6 +70,9 @@ uint8_t WrittenRegions(const ir::Function& f, ir::Inst i) {
     }
     case ir::InstFormat::kHeapStore:
       return kRegionHeap;
+    case ir::InstFormat::kAtomic:   // barriers (alias.h)
+    case ir::InstFormat::kNullary:  // fence
+      return kAllRegions;
     default:
       return 0;
   }

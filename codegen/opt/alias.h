@@ -12,6 +12,13 @@
 // region; a raw store without a region may write anything. Loads marked
 // readonly never change. Raw loads without a region (the epoch counter, the
 // fuel count) are volatile: passes must leave them where they are.
+//
+// Threads: an atomic access (InstFormat::kAtomic) or fence is a barrier:
+// DescribeAccess does not describe it (no pass moves or merges it) and it
+// may write every region, so nothing known before it is known after it.
+// Plain heap accesses of a shared memory (kHeapShared) are volatile: such
+// a load is never forwarded, removed or hoisted, and such a store is never
+// forwarded to a load.
 #ifndef KILN_CODEGEN_OPT_ALIAS_H_
 #define KILN_CODEGEN_OPT_ALIAS_H_
 
@@ -37,7 +44,9 @@ struct MemAccess {
   ir::Type type;         // Loaded type, or the stored value's type.
   uint8_t region;        // One bit; kRegionNone for readonly loads.
   bool is_store;
-  bool volatile_load;    // A load of kRegionOther: never optimized.
+  // A load of kRegionOther or of a shared memory: never optimized; a store
+  // to a shared memory: never forwarded.
+  bool volatile_load;
   ir::Value base;        // Heap base, or the raw pointer.
   ir::Value index;       // Heap index (none for raw accesses).
   int64_t offset;

@@ -115,7 +115,11 @@ class LoadEliminator {
     }
     if (m.is_store) {
       Forget(known, [&](const Known& k) { return MayAlias(k.access, m); });
-      if (m.region != kRegionOther) Remember(known, m, f_.args(i)[0]);
+      // A shared memory's store is not forwarded (another thread may
+      // overwrite it before our load).
+      if (m.region != kRegionOther && !m.volatile_load) {
+        Remember(known, m, f_.args(i)[0]);
+      }
       return false;
     }
     if (m.volatile_load) return false;

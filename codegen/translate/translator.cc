@@ -677,14 +677,18 @@ class Translator
     if (!ok()) return;
     SetLoc();
     const HeapAddress a = CheckedHeapAddress(m, addr, SimdMemBytes(op));
+    const uint32_t first = f_->num_insts();
     *result = EmitLoadLane(*b_, *f_, op, lane, a.base, a.index, a.offset, vec);
+    MarkSharedAccesses(m.memory, first);
   }
   void StoreLane(wasm::Opcode op, const wasm::MemArg& m, uint8_t lane,
                  const Value& addr, const Value& vec) {
     if (!ok()) return;
     SetLoc();
     const HeapAddress a = CheckedHeapAddress(m, addr, SimdMemBytes(op));
+    const uint32_t first = f_->num_insts();
     EmitStoreLane(*b_, *f_, op, lane, a.base, a.index, a.offset, vec);
+    MarkSharedAccesses(m.memory, first);
   }
 
   void NumericOp(wasm::Opcode op, absl::Span<const Value> args,
@@ -692,16 +696,36 @@ class Translator
 
   // --- Memory ---------------------------------------------------------
   void Load(wasm::Opcode op, const wasm::MemArg& m, const Value& addr,
-            Value* result);
+            Value* result) {
+    const uint32_t first = f_->num_insts();
+    LoadImpl(op, m, addr, result);
+    MarkSharedAccesses(m.memory, first);
+  }
   void Store(wasm::Opcode op, const wasm::MemArg& m, const Value& addr,
-             const Value& v);
+             const Value& v) {
+    const uint32_t first = f_->num_insts();
+    StoreImpl(op, m, addr, v);
+    MarkSharedAccesses(m.memory, first);
+  }
+  void LoadImpl(wasm::Opcode op, const wasm::MemArg& m, const Value& addr,
+                Value* result);
+  void StoreImpl(wasm::Opcode op, const wasm::MemArg& m, const Value& addr,
+                 const Value& v);
+  // Threads: atomic loads, stores, read-modify-writes, wait and notify.
+  void Atomic(wasm::Opcode op, const wasm::MemArg& m,
+              absl::Span<const Value> args, Value* result);
+  void AtomicFence() {
+    if (!ok()) return;
+    SetLoc();
+    b_->Fence();
+  }
 
   void MemorySize(uint32_t memory, Value* result) {
     if (!ok()) return;
     SetLoc();
     int32_t moff;
     ir::Value mdef = MemoryDefinitionPtr(memory, &moff);
-    ir::Value len = b_->Load(Type::kI64, kRWMemoryLength, mdef,
+    ir::Value len = b_->Load(Type::kI64, MemoryLengthFlags(memory), mdef,
                              moff + VMOffsets::kMemoryDefinitionLength);
     ir::Value pages = b_->UshrImm(len, 16);
     *result = Is64(memory) ? pages : b_->Ireduce(Type::kI32, pages);
@@ -1209,7 +1233,7 @@ class Translator
                    int bytes) {
     int32_t moff;
     ir::Value mdef = MemoryDefinitionPtr(memory, &moff);
-    ir::Value len = b_->Load(Type::kI64, kRWMemoryLength, mdef,
+    ir::Value len = b_->Load(Type::kI64, MemoryLengthFlags(memory), mdef,
                              moff + VMOffsets::kMemoryDefinitionLength);
     ir::Value idx = b_->Uextend(Type::kI64, index);
     uint64_t end = offset + static_cast<uint64_t>(bytes);
@@ -1244,7 +1268,7 @@ class Translator
     }
     int32_t moff;
     ir::Value mdef = MemoryDefinitionPtr(m.memory, &moff);
-    ir::Value len = b_->Load(Type::kI64, kRWMemoryLength, mdef,
+    ir::Value len = b_->Load(Type::kI64, MemoryLengthFlags(m.memory), mdef,
                              moff + VMOffsets::kMemoryDefinitionLength);
     ir::Value oob;
     if (!NeedsBoundsCheck(m.offset, bytes)) {
@@ -1290,6 +1314,25 @@ class Translator
         return static_cast<uint64_t>(f_->inst(def).imm) <= UINT32_MAX;
       default:
         return false;
+    }
+  }
+  // The flags of a load of memory `memory`'s length. A shared memory's
+  // grows under other threads: no region, so the load is volatile (never
+  // forwarded or hoisted; codegen/opt/alias.h).
+  uint8_t MemoryLengthFlags(uint32_t memory) const {
+    return module_.memories[memory].type.shared ? kRW : kRWMemoryLength;
+  }
+  // Threads: flags the heap accesses made since instruction `first` as
+  // accesses of a shared memory (ir::kHeapShared) when `memory` is one, so
+  // the passes keep them in place (codegen/opt/alias.h).
+  void MarkSharedAccesses(uint32_t memory, uint32_t first) {
+    if (!module_.memories[memory].type.shared) return;
+    for (uint32_t k = first; k < f_->num_insts(); ++k) {
+      const ir::Inst i(k);
+      const ir::InstFormat fmt = ir::GetOpcodeInfo(f_->opcode(i)).format;
+      if (fmt == ir::InstFormat::kHeapLoad || fmt == ir::InstFormat::kHeapStore) {
+        f_->mutable_inst(i).code |= ir::kHeapShared;
+      }
     }
   }
 
@@ -1497,8 +1540,8 @@ void Translator::NumericOp(wasm::Opcode op, absl::Span<const Value> args,
 // Linear memory.
 // ---------------------------------------------------------------------------
 
-void Translator::Load(wasm::Opcode op, const wasm::MemArg& m,
-                      const Value& addr, Value* result) {
+void Translator::LoadImpl(wasm::Opcode op, const wasm::MemArg& m,
+                          const Value& addr, Value* result) {
   if (!ok()) return;
   SetLoc();
   using O = wasm::Opcode;
@@ -1541,8 +1584,8 @@ void Translator::Load(wasm::Opcode op, const wasm::MemArg& m,
   }
 }
 
-void Translator::Store(wasm::Opcode op, const wasm::MemArg& m,
-                       const Value& addr, const Value& v) {
+void Translator::StoreImpl(wasm::Opcode op, const wasm::MemArg& m,
+                           const Value& addr, const Value& v) {
   if (!ok()) return;
   SetLoc();
   using O = wasm::Opcode;
@@ -1566,6 +1609,84 @@ void Translator::Store(wasm::Opcode op, const wasm::MemArg& m,
     case O::kI32Store16: case O::kI64Store16: b.HeapIstore16(v, base, index, off); break;
     case O::kI64Store32: b.HeapIstore32(v, base, index, off); break;
     default: break;
+  }
+}
+
+void Translator::Atomic(wasm::Opcode op, const wasm::MemArg& m,
+                        absl::Span<const Value> args, Value* result) {
+  if (!ok()) return;
+  SetLoc();
+  using O = wasm::Opcode;
+  auto& b = *b_;
+  const wasm::OpcodeInfo& info = wasm::GetOpcodeInfo(op);
+  const int log2 = wasm::NaturalAlignmentLog2(info.imm);
+  const int bytes = 1 << log2;
+  const ir::Value addr = args[0];
+  if (op == O::kMemoryAtomicNotify || op == O::kMemoryAtomicWait32 ||
+      op == O::kMemoryAtomicWait64) {
+    // Builtins: they block or wake threads, and check alignment and bounds
+    // themselves. The effective address of a 32-bit memory in 64 bits
+    // cannot wrap; a 64-bit memory's is bounds-checked here first.
+    ir::Value ea = addr;
+    if (module_.memories[m.memory].type.is64) {
+      const HeapAddress a = CheckedHeapAddress(m, addr, bytes);
+      ea = a.offset == 0 ? a.index : b.IaddImm(a.index, a.offset);
+    } else {
+      ea = b.Uextend(Type::kI64, addr);
+      if (m.offset != 0) ea = b.IaddImm(ea, static_cast<int64_t>(m.offset));
+    }
+    const ir::Value mem = b.Iconst(Type::kI32, m.memory);
+    const BuiltinId id = op == O::kMemoryAtomicNotify ? BuiltinId::kMemoryAtomicNotify
+                         : op == O::kMemoryAtomicWait32
+                             ? BuiltinId::kMemoryAtomicWait32
+                             : BuiltinId::kMemoryAtomicWait64;
+    *result = op == O::kMemoryAtomicNotify
+                  ? CallBuiltin(id, {mem, ea, args[1]})
+                  : CallBuiltin(id, {mem, ea, args[1], args[2]});
+    return;
+  }
+  // "unaligned atomic" before the access (and before its bounds trap).
+  // Only the low bits of index + offset matter, so 32-bit arithmetic does.
+  if (bytes > 1) {
+    const int64_t mask = bytes - 1;
+    ir::Value low = addr;
+    if ((m.offset & mask) != 0) low = b.IaddImm(addr, m.offset & mask);
+    b.Trapnz(b.BandImm(low, mask), TrapCode::kHeapMisaligned);
+  }
+  const HeapAddress a = CheckedHeapAddress(m, addr, bytes);
+  const wasm::Signature& sig = wasm::GetSignature(info.sig);
+  const Type t = sig.has_result ? IrType(sig.result) : IrType(sig.params[1]);
+  const ir::Value base = a.base, index = a.index;
+  const uint32_t off = a.offset;
+  const auto in_range = [op](O first, O last) {
+    return static_cast<int>(op) >= static_cast<int>(first) &&
+           static_cast<int>(op) <= static_cast<int>(last);
+  };
+  if (in_range(O::kI32AtomicLoad, O::kI64AtomicLoad32U)) {
+    *result = b.AtomicLoad(t, log2, {}, base, index, off);
+    return;
+  }
+  if (in_range(O::kI32AtomicStore, O::kI64AtomicStore32)) {
+    b.AtomicStore(t, log2, {args[1]}, base, index, off);
+    return;
+  }
+  // The RMW rows of wasm/opcodes.def come in groups of seven (i32, i64,
+  // i32 8/16, i64 8/16/32) per operation, add ... cmpxchg.
+  static_assert(static_cast<int>(O::kI32AtomicRmwSub) -
+                    static_cast<int>(O::kI32AtomicRmwAdd) == 7);
+  static_assert(static_cast<int>(O::kI32AtomicRmwCmpxchg) -
+                    static_cast<int>(O::kI32AtomicRmwAdd) == 42);
+  switch ((static_cast<int>(op) - static_cast<int>(O::kI32AtomicRmwAdd)) / 7) {
+    case 0: *result = b.AtomicRmwAdd(t, log2, {args[1]}, base, index, off); break;
+    case 1: *result = b.AtomicRmwSub(t, log2, {args[1]}, base, index, off); break;
+    case 2: *result = b.AtomicRmwAnd(t, log2, {args[1]}, base, index, off); break;
+    case 3: *result = b.AtomicRmwOr(t, log2, {args[1]}, base, index, off); break;
+    case 4: *result = b.AtomicRmwXor(t, log2, {args[1]}, base, index, off); break;
+    case 5: *result = b.AtomicRmwXchg(t, log2, {args[1]}, base, index, off); break;
+    case 6:
+      *result = b.AtomicCas(t, log2, {args[1], args[2]}, base, index, off);
+      break;
+    default: return UnsupportedOp();
   }
 }
 

@@ -98,6 +98,7 @@ absl::StatusOr<std::unique_ptr<LinearMemory>> LinearMemory::Reserve(
   memory->limit_pages_ = std::min(
       {max_pages.value_or(type_max_pages), type_max_pages, reservation_pages});
   memory->definition_.base = memory->base_;
+  if (options.shared) memory->shared_ = std::make_unique<SharedState>();
   if (min_pages > 0 && memory->Grow(min_pages) < 0) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "LinearMemory::Create: committing ", min_pages, " pages failed"));
@@ -137,14 +138,20 @@ LinearMemory::~LinearMemory() {
 }
 
 int64_t LinearMemory::Grow(uint64_t delta_pages) {
+  // Threads of a shared memory grow it one at a time; each sees the size
+  // the one before it left.
+  std::unique_lock<std::mutex> lock;
+  if (shared_) lock = std::unique_lock<std::mutex>(shared_->grow_mu);
   const uint64_t old_pages = size_pages();
   if (delta_pages == 0) return static_cast<int64_t>(old_pages);
   if (delta_pages > limit_pages_ - old_pages) return -1;
   const uint64_t delta_bytes = delta_pages * kWasmPageSize;
-  if (mprotect(base_ + size_bytes_, delta_bytes, PROT_READ | PROT_WRITE) != 0) {
+  if (mprotect(base_ + size_bytes(), delta_bytes, PROT_READ | PROT_WRITE) !=
+      0) {
     return -1;
   }
-  size_bytes_ += delta_bytes;
+  // Published after mprotect: a thread that sees the new length can use it.
+  size_bytes_.fetch_add(delta_bytes, std::memory_order_release);
   PublishLength();
   return static_cast<int64_t>(old_pages);
 }
@@ -155,9 +162,17 @@ void LinearMemory::BindDefinition(abi::VMMemoryDefinition* target) {
 }
 
 void LinearMemory::PublishLength() {
+  // Compiled code on other threads reads `length` (explicit bounds checks)
+  // while a shared memory grows: one atomic store each.
+  const uint64_t length = size_bytes();
   definition_.base = base_;
-  definition_.length = size_bytes_;
-  if (bound_ != nullptr) *bound_ = definition_;
+  std::atomic_ref<uint64_t>(definition_.length)
+      .store(length, std::memory_order_release);
+  if (bound_ != nullptr) {
+    bound_->base = base_;
+    std::atomic_ref<uint64_t>(bound_->length)
+        .store(length, std::memory_order_release);
+  }
 }
 
 }  // namespace kiln::runtime

@@ -19,17 +19,24 @@
 //
 // Growing commits pages with mprotect; fresh pages read as zero (they are
 // untouched anonymous memory). Destroying the memory unmaps everything.
-// Not thread-safe: a store is used by one thread at a time.
+// Not thread-safe (a store is used by one thread at a time), except a
+// shared memory (threads proposal, Options::shared): its Grow is
+// serialized by a lock and publishes the new length atomically, its size
+// may be read from any thread, and it has a ParkingLot for
+// memory.atomic.wait / notify. Its base never moves, like every memory's.
 #ifndef KILN_RUNTIME_MEMORY_LINEAR_MEMORY_H_
 #define KILN_RUNTIME_MEMORY_LINEAR_MEMORY_H_
 
 #include <cstddef>
 #include <cstdint>
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
 
 #include "absl/status/statusor.h"
 #include "runtime/abi/vm_offsets.h"
+#include "runtime/memory/parking_lot.h"
 
 namespace kiln::runtime {
 
@@ -60,6 +67,10 @@ class LinearMemory {
     // and never moves. Reserving commits nothing (PROT_NONE, NORESERVE).
     bool index64 = false;
     uint64_t max_bytes64 = kDefaultMaxBytes64;
+    // A shared memory (threads): thread-safe Grow, a ParkingLot. Only
+    // Create makes them (a pool slot is reset on reuse, a shared memory
+    // must never be).
+    bool shared = false;
   };
 
   // Reserves the address space and commits `min_pages`. `max_pages`, if
@@ -97,7 +108,14 @@ class LinearMemory {
   int64_t Grow(uint64_t delta_pages);
 
   uint8_t* base() const { return base_; }
-  uint64_t size_bytes() const { return size_bytes_; }
+  uint64_t size_bytes() const {
+    return size_bytes_.load(std::memory_order_acquire);
+  }
+  bool shared() const { return shared_ != nullptr; }
+  // The wait queue of a shared memory; null for an unshared one.
+  ParkingLot* parking_lot() const {
+    return shared_ ? &shared_->parking_lot : nullptr;
+  }
   uint64_t size_pages() const { return size_bytes_ / kWasmPageSize; }
   uint64_t min_pages() const { return min_pages_; }
   std::optional<uint64_t> max_pages() const { return max_pages_; }
@@ -136,8 +154,15 @@ class LinearMemory {
       const Options& options, uint64_t type_max_pages);
   void PublishLength();
 
+  struct SharedState {
+    std::mutex grow_mu;
+    ParkingLot parking_lot;
+  };
+
   uint8_t* base_ = nullptr;
-  uint64_t size_bytes_ = 0;
+  // Written under SharedState::grow_mu when shared; read from any thread.
+  std::atomic<uint64_t> size_bytes_{0};
+  std::unique_ptr<SharedState> shared_;
   uint64_t min_pages_ = 0;
   std::optional<uint64_t> max_pages_;
   uint64_t limit_pages_ = 0;

@@ -50,6 +50,15 @@ absl::StatusOr<LinearMemory*> PoolingInstanceAllocator::AllocateMemory(
         " is a 64-bit memory (memory64), which pooled slots do not support; "
         "use InstanceAllocationStrategy::kOnDemand"));
   }
+  // A slot's memory is reset and handed to the next instance when this one
+  // is dropped, while another thread could still use a shared memory.
+  if (request.options.shared) {
+    return absl::FailedPreconditionError(
+        "pooling allocator: shared memories cannot live in a pool slot (a "
+        "slot is reset for reuse while other threads may still use it); "
+        "import a kiln::SharedMemory instead, or use the on-demand "
+        "allocator");
+  }
   // Only one image per module (memory 0's), so its id is the module's.
   return pool_->AcquireMemory(request.where, allocation.slot, request.defined,
                               request.min_pages, request.max_pages,

@@ -1,6 +1,8 @@
 #include "runtime/vm/builtins.h"
 
+#include <atomic>
 #include <cstdint>
+#include <optional>
 
 #include "runtime/abi/builtins.h"
 #include "runtime/abi/trap_code.h"
@@ -120,6 +122,73 @@ void OutOfFuel(void* vmctx) {
   RaiseTrap(TrapCode::kOutOfFuel);
 }
 
+// Threads. The trap (alignment first, as the spec's interpreter checks it,
+// then bounds) of an atomic access of `bytes` at `addr`, if any.
+std::optional<TrapCode> CheckAtomicAccess(const LinearMemory* memory,
+                                          uint64_t addr, uint64_t bytes) {
+  if (addr % bytes != 0) return TrapCode::kHeapMisaligned;
+  if (addr + bytes > memory->size_bytes()) return TrapCode::kMemoryOutOfBounds;
+  return std::nullopt;
+}
+
+uint32_t MemoryAtomicNotify(void* vmctx, uint32_t memory_index, uint64_t addr,
+                            uint32_t count) {
+  uint32_t woken = 0;
+  std::optional<TrapCode> trap;
+  {
+    LinearMemory* memory = Self(vmctx)->memory(memory_index);
+    trap = CheckAtomicAccess(memory, addr, 4);
+    // An unshared memory has no waiters: nothing to wake.
+    if (!trap.has_value() && memory->shared()) {
+      woken = memory->parking_lot()->Notify(
+          reinterpret_cast<uintptr_t>(memory->base() + addr), count);
+    }
+  }
+  MaybeRaise(trap);
+  return woken;
+}
+
+template <typename T>
+uint32_t AtomicWait(void* vmctx, uint32_t memory_index, uint64_t addr,
+                    T expected, int64_t timeout_ns) {
+  uint32_t result = 0;
+  std::optional<TrapCode> trap;
+  {
+    LinearMemory* memory = Self(vmctx)->memory(memory_index);
+    trap = CheckAtomicAccess(memory, addr, sizeof(T));
+    if (!trap.has_value() && !memory->shared()) {
+      trap = TrapCode::kAtomicWaitNonSharedMemory;
+    }
+    if (!trap.has_value()) {
+      T* p = reinterpret_cast<T*>(memory->base() + addr);
+      const std::optional<uint64_t> timeout =
+          timeout_ns < 0 ? std::nullopt
+                         : std::optional<uint64_t>(
+                               static_cast<uint64_t>(timeout_ns));
+      result = static_cast<uint32_t>(memory->parking_lot()->Park(
+          reinterpret_cast<uintptr_t>(p),
+          [&] {
+            return std::atomic_ref<T>(*p).load(std::memory_order_seq_cst) ==
+                   expected;
+          },
+          timeout));
+    }
+  }
+  MaybeRaise(trap);
+  return result;
+}
+
+uint32_t MemoryAtomicWait32(void* vmctx, uint32_t memory_index, uint64_t addr,
+                            uint32_t expected, uint64_t timeout_ns) {
+  return AtomicWait<uint32_t>(vmctx, memory_index, addr, expected,
+                              static_cast<int64_t>(timeout_ns));
+}
+uint32_t MemoryAtomicWait64(void* vmctx, uint32_t memory_index, uint64_t addr,
+                            uint64_t expected, uint64_t timeout_ns) {
+  return AtomicWait<uint64_t>(vmctx, memory_index, addr, expected,
+                              static_cast<int64_t>(timeout_ns));
+}
+
 // The .def's machine types as C types: each row's signature becomes a
 // function pointer type the implementation must convert to exactly.
 namespace sig {
@@ -158,6 +227,9 @@ const void* const* BuiltinTable() {
 #define KILN_BUILTIN_IMPL_MemoryFill64 MemoryFill<uint64_t>
 #define KILN_BUILTIN_IMPL_MemoryCopy64 MemoryCopy<uint64_t>
 #define KILN_BUILTIN_IMPL_MemoryInit64 MemoryInit<uint64_t>
+#define KILN_BUILTIN_IMPL_MemoryAtomicNotify MemoryAtomicNotify
+#define KILN_BUILTIN_IMPL_MemoryAtomicWait32 MemoryAtomicWait32
+#define KILN_BUILTIN_IMPL_MemoryAtomicWait64 MemoryAtomicWait64
 #define KILN_BUILTIN(name, result, params) \
   reinterpret_cast<const void*>(           \
       static_cast<result(*) params>(&KILN_BUILTIN_IMPL(name))),

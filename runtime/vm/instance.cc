@@ -274,6 +274,7 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
     memory_request.max_pages = max_pages;
     memory_request.options = config.memory_options;
     memory_request.options.index64 = module->memories[i].type.is64;
+    memory_request.options.shared = module->memories[i].type.shared;
     memory_request.image = defined < config.memory_images.size()
                                ? config.memory_images[defined]
                                : nullptr;

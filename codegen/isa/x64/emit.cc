@@ -349,6 +349,92 @@ class Emitter final : public EmitBackend {
     a.bind(done);
   }
 
+  // Threads (inst.def: AtomicRmw / AtomicCas / AtomicStore). x86 is TSO:
+  // a locked instruction or xchg is a full barrier, so each sequence is
+  // sequentially consistent on its own; plain loads are too (Lowerer).
+  void EmitAtomicRmw(uint32_t i, const Inst& inst) {
+    ax::Assembler& a = *a_;
+    const int n = inst.size;        // bytes accessed
+    const int rsz = n == 8 ? 8 : 4;  // register width for the arithmetic
+    const auto op = static_cast<AtomicOp>(inst.sub);
+    const ax::Mem m = M(i, inst, n);
+    if (inst.imm == 1 && op != AtomicOp::kXchg) {  // the old value is unused
+      const ax::Gp src = G(i, 0, n);
+      MaybeTrap(inst);
+      switch (op) {
+        case AtomicOp::kAdd: a.lock().add(m, src); break;
+        case AtomicOp::kSub: a.lock().sub(m, src); break;
+        case AtomicOp::kAnd: a.lock().and_(m, src); break;
+        case AtomicOp::kOr: a.lock().or_(m, src); break;
+        default: a.lock().xor_(m, src); break;
+      }
+      return;
+    }
+    switch (op) {
+      case AtomicOp::kAdd:
+      case AtomicOp::kSub:
+        a.mov(G(i, 1, rsz), G(i, 0, rsz));
+        if (op == AtomicOp::kSub) a.neg(G(i, 1, rsz));
+        MaybeTrap(inst);
+        a.lock().xadd(m, G(i, 1, n));
+        break;
+      case AtomicOp::kXchg:
+        a.mov(G(i, 1, rsz), G(i, 0, rsz));
+        MaybeTrap(inst);
+        a.xchg(m, G(i, 1, n));  // implicitly locked
+        break;
+      default: {
+        // dst is rax: load, compute into tmp, lock cmpxchg until no other
+        // thread wrote in between (cmpxchg reloads rax when one did).
+        MaybeTrap(inst);
+        a.mov(G(i, 1, n), m);
+        Label loop = a.newLabel();
+        a.bind(loop);
+        a.mov(G(i, 2, rsz), G(i, 1, rsz));
+        if (op == AtomicOp::kAnd) {
+          a.and_(G(i, 2, rsz), G(i, 0, rsz));
+        } else if (op == AtomicOp::kOr) {
+          a.or_(G(i, 2, rsz), G(i, 0, rsz));
+        } else {
+          a.xor_(G(i, 2, rsz), G(i, 0, rsz));
+        }
+        a.lock().cmpxchg(m, G(i, 2, n), G(i, 1, n));
+        a.jne(loop);
+        break;
+      }
+    }
+    // A 32- or 64-bit destination is complete already (32-bit writes clear
+    // the upper half).
+    if (n < 4) ZeroExtendAtomicResult(G(i, 1, 8), n);
+  }
+
+  void EmitAtomicCas(uint32_t i, const Inst& inst) {
+    ax::Assembler& a = *a_;
+    const int n = inst.size;
+    MaybeTrap(inst);
+    a.lock().cmpxchg(M(i, inst, n), G(i, 1, n), GpOf(kRax, n));
+    // On success rax still holds all of `expected`, whose bits above the
+    // access may be set.
+    ZeroExtendAtomicResult(ax::rax, n);
+  }
+
+  void EmitAtomicStore(uint32_t i, const Inst& inst) {
+    ax::Assembler& a = *a_;
+    const int n = inst.size;
+    a.mov(G(i, 1, n == 8 ? 8 : 4), G(i, 0, n == 8 ? 8 : 4));
+    MaybeTrap(inst);
+    a.xchg(M(i, inst, n), G(i, 1, n));
+  }
+
+  // The old value of an n-byte atomic access, zero-extended to 64 bits.
+  void ZeroExtendAtomicResult(ax::Gp r64, int n) {
+    ax::Assembler& a = *a_;
+    const ax::Gp r32 = r64.r32();
+    if (n == 1) a.movzx(r32, r64.r8());
+    if (n == 2) a.movzx(r32, r64.r16());
+    if (n == 4) a.mov(r32, r32);
+  }
+
   // Float -> int with wasm semantics. Operands: r0 src xmm, r1 dst gpr,
   // r2/r3 xmm temps, r4 gpr temp.
   void EmitCvtFloatToInt(uint32_t i, const Inst& inst) {
@@ -538,6 +624,18 @@ class Emitter final : public EmitBackend {
         break;
       case Op::kDiv:
         EmitDiv(i, inst);
+        break;
+      case Op::kAtomicRmw:
+        EmitAtomicRmw(i, inst);
+        break;
+      case Op::kAtomicCas:
+        EmitAtomicCas(i, inst);
+        break;
+      case Op::kAtomicStore:
+        EmitAtomicStore(i, inst);
+        break;
+      case Op::kFence:
+        a.mfence();
         break;
       case Op::kSetcc: {
         ax::Gp d8 = G(i, 0, 1);

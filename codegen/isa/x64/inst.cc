@@ -145,6 +145,40 @@ void Builder::Div(DivKind k, VReg dividend, VReg divisor, VReg result, int size,
            Operand::Def(rem ? other : result).Fixed(GprReg(kRax)),
            Operand::EarlyDef(rem ? result : other).Fixed(GprReg(kRdx))});
 }
+void Builder::AtomicRmw(AtomicOp op, int bytes, VReg src, VReg dst, const Addr& a,
+                        uint8_t trap) {
+  const bool unused = dst == kInvalidVReg;
+  Inst i = Make(Op::kAtomicRmw, bytes, static_cast<uint8_t>(op), unused ? 1 : 0);
+  i.trap = trap;
+  if (unused && op != AtomicOp::kXchg) {
+    Emit(i, {Operand::Use(src)}, &a);
+    return;
+  }
+  if (unused) dst = NewInt();
+  // Early defs: dst and tmp are written while src and the address are
+  // still read.
+  if (op == AtomicOp::kAnd || op == AtomicOp::kOr || op == AtomicOp::kXor) {
+    Emit(i, {Operand::Use(src), Operand::EarlyDef(dst).Fixed(GprReg(kRax)),
+             Operand::EarlyDef(NewInt())},
+         &a);
+  } else {
+    Emit(i, {Operand::Use(src), Operand::EarlyDef(dst)}, &a);
+  }
+}
+void Builder::AtomicCas(int bytes, VReg expected, VReg replacement, VReg dst, const Addr& a,
+                        uint8_t trap) {
+  Inst i = Make(Op::kAtomicCas, bytes);
+  i.trap = trap;
+  Emit(i, {Operand::Use(expected).Fixed(GprReg(kRax)), Operand::Use(replacement),
+           Operand::Def(dst).Fixed(GprReg(kRax))},
+       &a);
+}
+void Builder::AtomicStore(int bytes, VReg src, const Addr& a, uint8_t trap) {
+  Inst i = Make(Op::kAtomicStore, bytes);
+  i.trap = trap;
+  Emit(i, {Operand::Use(src), Operand::EarlyDef(NewInt())}, &a);
+}
+void Builder::Fence() { Emit(Make(Op::kFence), {}); }
 void Builder::Setcc(Cond cc, VReg dst) {
   Inst i = Make(Op::kSetcc, 4);
   i.cc = cc;

@@ -72,6 +72,8 @@ enum Cond : uint8_t {
 Cond InvertCond(Cond c);
 
 enum class DivKind : uint8_t { kUdiv, kSdiv, kUrem, kSrem };
+// The operations of AtomicRmw.
+enum class AtomicOp : uint8_t { kAdd, kSub, kAnd, kOr, kXor, kXchg };
 enum class FloatToIntKind : uint8_t { kSigned, kUnsigned, kSignedSat, kUnsignedSat };
 enum class RelocKind : uint8_t { kWasmFunction, kBuiltin };
 
@@ -156,6 +158,13 @@ class Builder {
   void Not(VReg dst, int size = 8);
   void Ext(LoadKind k, VReg src, VReg dst);
   void Div(DivKind k, VReg dividend, VReg divisor, VReg result, int size, bool checks = true);
+  // Threads (bytes: 1/2/4/8 accessed). `dst` invalid: the old value is
+  // not needed.
+  void AtomicRmw(AtomicOp op, int bytes, VReg src, VReg dst, const Addr& a, uint8_t trap);
+  void AtomicCas(int bytes, VReg expected, VReg replacement, VReg dst, const Addr& a,
+                 uint8_t trap);
+  void AtomicStore(int bytes, VReg src, const Addr& a, uint8_t trap);
+  void Fence();
   void Setcc(Cond cc, VReg dst);
   void Cmov(Cond cc, VReg dst, VReg src, int size = 8);
   void XmmCmov(Cond cc, VReg dst, VReg src);

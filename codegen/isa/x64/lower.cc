@@ -815,6 +815,37 @@ class Lowerer final : public LowerBackend {
         }
         break;
       }
+      case Opcode::kAtomicLoad: {
+        // x86 is TSO: a plain load is a sequentially consistent load (the
+        // stores and RMWs are the locked ones).
+        static constexpr LoadKind kKinds[] = {LoadKind::kU8, LoadKind::kU16,
+                                              LoadKind::kI32, LoadKind::kI64};
+        b_.Load(kKinds[d.code], V(res), HeapAddr(args[0], args[1], d.imm), oob);
+        break;
+      }
+      case Opcode::kAtomicStore:
+        b_.AtomicStore(1 << d.code, V(args[0]), HeapAddr(args[1], args[2], d.imm), oob);
+        break;
+      case Opcode::kAtomicRmwAdd: case Opcode::kAtomicRmwSub: case Opcode::kAtomicRmwAnd:
+      case Opcode::kAtomicRmwOr: case Opcode::kAtomicRmwXor: case Opcode::kAtomicRmwXchg: {
+        const AtomicOp aop = op == Opcode::kAtomicRmwAdd   ? AtomicOp::kAdd
+                             : op == Opcode::kAtomicRmwSub ? AtomicOp::kSub
+                             : op == Opcode::kAtomicRmwAnd ? AtomicOp::kAnd
+                             : op == Opcode::kAtomicRmwOr  ? AtomicOp::kOr
+                             : op == Opcode::kAtomicRmwXor ? AtomicOp::kXor
+                                                           : AtomicOp::kXchg;
+        const bool used = reg_uses_[res.index] > 0;
+        b_.AtomicRmw(aop, 1 << d.code, V(args[0]), used ? V(res) : kInvalidVReg,
+                     HeapAddr(args[1], args[2], d.imm), oob);
+        break;
+      }
+      case Opcode::kAtomicCas:
+        b_.AtomicCas(1 << d.code, V(args[0]), V(args[1]), V(res),
+                     HeapAddr(args[2], args[3], d.imm), oob);
+        break;
+      case Opcode::kFence:
+        b_.Fence();
+        break;
       case Opcode::kTrap:
         b_.Trap(static_cast<abi::TrapCode>(d.code));
         break;
