@@ -18,6 +18,7 @@
 #include "engine/internal.h"
 #include "runtime/memory/memory_image.h"
 #include "runtime/abi/builtins.h"
+#include "runtime/abi/call_conv.h"
 #include "runtime/abi/trap_code.h"
 #include "runtime/abi/vm_offsets.h"
 #include "wasm/decoder.h"
@@ -131,6 +132,8 @@ uint64_t AbiFingerprint() {
       abi::kNumBuiltins,
       static_cast<uint64_t>(abi::kNumTrapCodes),
       compiler::kFunctionAlignment,
+      // Who pops a wasm callee's stack arguments.
+      uint64_t{abi::HostCallConv::kCalleePopsStackArgs},
   };
   return XxHash64(absl::MakeConstSpan(
       reinterpret_cast<const uint8_t*>(values), sizeof(values)));
