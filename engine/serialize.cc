@@ -164,6 +164,9 @@ std::string OptionNames(uint32_t options) {
       // Only when on, so the usual description stays as it was.
       (options & kOptionConsumeFuel) ? ", consume-fuel=on" : "",
       (options & kOptionEpochInterruption) ? ", epoch-interruption=on" : "",
+      (options & kOptionRelaxedSimdDeterministic)
+          ? ", relaxed-simd-deterministic=on"
+          : "",
       ", wasm features [",
       wasm::Features::FromBits(options >> kOptionWasmFeaturesShift)
           .ToString(),
@@ -243,6 +246,9 @@ Target Target::ForEngine(const Engine& engine) {
               (options.translate.consume_fuel ? kOptionConsumeFuel : 0) |
               (options.translate.epoch_interruption ? kOptionEpochInterruption
                                                     : 0) |
+              (options.translate.relaxed_simd.deterministic
+                   ? kOptionRelaxedSimdDeterministic
+                   : 0) |
               (engine.config().wasm_features.Bits()
                << kOptionWasmFeaturesShift);
   t.memory_guard_bytes = options.translate.memory_guard_bytes;
@@ -258,6 +264,8 @@ std::string FeatureNames(uint32_t features) {
       {kFeatureLzcnt, "lzcnt"},
       {kFeatureBmi1, "bmi1"},
       {kFeatureSse42, "sse4.2"},
+      {kFeatureFma, "fma"},
+      {kFeatureAvx, "avx"},
   };
   uint32_t known = 0;
   for (const auto& [bit, name] : kNames) {

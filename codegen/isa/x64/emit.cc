@@ -786,6 +786,13 @@ class Emitter final : public EmitBackend {
       case Op::kVecRI:
         a.emit(static_cast<InstId>(inst.imm), X(i, 0), Imm(inst.cc));
         break;
+      case Op::kVecVex:
+        if (inst.sub == 3) {
+          a.emit(static_cast<InstId>(inst.imm), X(i, 0), X(i, 1), X(i, 2), X(i, 3));
+        } else {
+          a.emit(static_cast<InstId>(inst.imm), X(i, 0), X(i, 1), X(i, 2));
+        }
+        break;
       case Op::kVecInsert:
         a.emit(static_cast<InstId>(inst.imm), X(i, 0), G(i, 1, sz), Imm(inst.cc));
         break;
