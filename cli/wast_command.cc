@@ -23,6 +23,7 @@ namespace {
 
 constexpr std::string_view kHelp =
     R"(Usage: kiln wast [--verbose] [--check-messages] [--interrupt] [--pooling]
+                 [--relaxed-simd-deterministic]
                  [--features=auto|all|none|NAME,...] FILE...
 
 Runs WebAssembly spec-test scripts (.wast). wabt parses each script; every
@@ -55,6 +56,9 @@ Options:
   --pooling           instantiate with the pooling allocator
                       (Config::allocation_strategy = kPooling, limits wide
                       enough for the suite): every result must be the same
+  --relaxed-simd-deterministic
+                      relaxed SIMD gives the deterministic profile's
+                      results (Config::relaxed_simd_deterministic)
   --features=SET      the WebAssembly proposals (wasm/features.def names:
                       tail-call, extended-const, multi-memory, memory64,
                       threads, relaxed-simd) wabt's parser and Kiln's
@@ -112,6 +116,7 @@ int Run(const std::vector<std::string_view>& args) {
   WastOptions options;
   bool interrupt = false;
   bool pooling = false;
+  bool relaxed_simd_deterministic = false;
   std::optional<wasm::Features> fixed_features;  // nullopt: auto
   std::vector<std::string> files;
   bool options_done = false;
@@ -126,6 +131,8 @@ int Run(const std::vector<std::string_view>& args) {
       interrupt = true;
     } else if (!options_done && arg == "--pooling") {
       pooling = true;
+    } else if (!options_done && arg == "--relaxed-simd-deterministic") {
+      relaxed_simd_deterministic = true;
     } else if (!options_done && arg.substr(0, 11) == "--features=") {
       absl::StatusOr<std::optional<wasm::Features>> parsed =
           ParseFeatures(arg.substr(std::string_view("--features=").size()));
@@ -156,6 +163,7 @@ int Run(const std::vector<std::string_view>& args) {
   kiln::Config config;
   config.consume_fuel = interrupt;
   config.epoch_interruption = interrupt;
+  config.relaxed_simd_deterministic = relaxed_simd_deterministic;
   if (pooling) {
     // One store per script keeps all its instances alive (up to ~500);
     // memories may grow to 4 GiB as without the pool. No script needs more

@@ -98,6 +98,14 @@ struct Config {
   // records the set it was validated with and loads only into an engine
   // that has all of them on.
   wasm::Features wasm_features;
+  // Relaxed SIMD (wasmtime's relaxed_simd_deterministic): every relaxed
+  // instruction gives the deterministic profile's result of the
+  // WebAssembly 3.0 spec (swizzle, the saturating truncations, unfused
+  // madd, fmin/fmax, saturating q15mulr, signed dot products, bitselect),
+  // the same on every machine. Off: the fastest permitted result the CPU
+  // has (e.g. vfmadd with FMA, vblendv with AVX), which may differ between
+  // machines. A .cwasm records it.
+  bool relaxed_simd_deterministic = false;
 };
 
 // Every function type the engine has seen, interned to a dense id. Two

@@ -36,6 +36,8 @@ compiler::CompileOptions CompileOptionsFor(const Config& config) {
   options.translate.memory_guard_bytes = runtime::LinearMemory::kGuardBytes;
   options.translate.consume_fuel = config.consume_fuel;
   options.translate.epoch_interruption = config.epoch_interruption;
+  options.translate.relaxed_simd.deterministic =
+      config.relaxed_simd_deterministic;
   return options;
 }
 

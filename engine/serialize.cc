@@ -18,6 +18,7 @@
 #include "engine/internal.h"
 #include "runtime/memory/memory_image.h"
 #include "runtime/abi/builtins.h"
+#include "runtime/abi/call_conv.h"
 #include "runtime/abi/trap_code.h"
 #include "runtime/abi/vm_offsets.h"
 #include "wasm/decoder.h"
@@ -131,6 +132,8 @@ uint64_t AbiFingerprint() {
       abi::kNumBuiltins,
       static_cast<uint64_t>(abi::kNumTrapCodes),
       compiler::kFunctionAlignment,
+      // Who pops a wasm callee's stack arguments.
+      uint64_t{abi::HostCallConv::kCalleePopsStackArgs},
   };
   return XxHash64(absl::MakeConstSpan(
       reinterpret_cast<const uint8_t*>(values), sizeof(values)));
@@ -161,6 +164,9 @@ std::string OptionNames(uint32_t options) {
       // Only when on, so the usual description stays as it was.
       (options & kOptionConsumeFuel) ? ", consume-fuel=on" : "",
       (options & kOptionEpochInterruption) ? ", epoch-interruption=on" : "",
+      (options & kOptionRelaxedSimdDeterministic)
+          ? ", relaxed-simd-deterministic=on"
+          : "",
       ", wasm features [",
       wasm::Features::FromBits(options >> kOptionWasmFeaturesShift)
           .ToString(),
@@ -240,6 +246,9 @@ Target Target::ForEngine(const Engine& engine) {
               (options.translate.consume_fuel ? kOptionConsumeFuel : 0) |
               (options.translate.epoch_interruption ? kOptionEpochInterruption
                                                     : 0) |
+              (options.translate.relaxed_simd.deterministic
+                   ? kOptionRelaxedSimdDeterministic
+                   : 0) |
               (engine.config().wasm_features.Bits()
                << kOptionWasmFeaturesShift);
   t.memory_guard_bytes = options.translate.memory_guard_bytes;
@@ -255,6 +264,8 @@ std::string FeatureNames(uint32_t features) {
       {kFeatureLzcnt, "lzcnt"},
       {kFeatureBmi1, "bmi1"},
       {kFeatureSse42, "sse4.2"},
+      {kFeatureFma, "fma"},
+      {kFeatureAvx, "avx"},
   };
   uint32_t known = 0;
   for (const auto& [bit, name] : kNames) {

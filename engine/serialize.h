@@ -83,6 +83,8 @@ inline constexpr uint32_t kFeaturePopcnt = 1u << 1;
 inline constexpr uint32_t kFeatureLzcnt = 1u << 2;
 inline constexpr uint32_t kFeatureBmi1 = 1u << 3;
 inline constexpr uint32_t kFeatureSse42 = 1u << 4;
+inline constexpr uint32_t kFeatureFma = 1u << 5;
+inline constexpr uint32_t kFeatureAvx = 1u << 6;
 // Code-changing options.
 inline constexpr uint32_t kOptionOptimize = 1u << 0;
 inline constexpr uint32_t kOptionStackCheck = 1u << 1;
@@ -91,6 +93,8 @@ inline constexpr uint32_t kOptionFuncRefInitBit = 1u << 2;
 // Config::epoch_interruption).
 inline constexpr uint32_t kOptionConsumeFuel = 1u << 3;
 inline constexpr uint32_t kOptionEpochInterruption = 1u << 4;
+// Config::relaxed_simd_deterministic.
+inline constexpr uint32_t kOptionRelaxedSimdDeterministic = 1u << 5;
 // Bits 16..31: the WebAssembly proposals (wasm::Features::Bits(), one bit
 // per row of wasm/features.def) the module was validated with. An engine
 // loads an artifact whose features are a subset of its Config's

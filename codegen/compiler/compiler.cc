@@ -40,9 +40,23 @@ absl::Status Annotate(const wasm::ModuleInfo& m, uint32_t func_index,
 }
 
 // Per-thread compilation state, reused across functions.
+// The translation options with the relaxed SIMD forms the target CPU has.
+translate::TranslateOptions TranslateOptionsFor(const CompileOptions& o) {
+  translate::TranslateOptions t = o.translate;
+#if defined(__x86_64__)
+  // The x86_blendv and fused fma rows exist for x86-64 targets only (a
+  // cross-compile to AArch64 from here keeps the portable forms).
+  if (o.backend == nullptr || o.backend->name() == "x64") {
+    t.relaxed_simd.fused_madd = o.features.fma;
+    t.relaxed_simd.blendv = o.features.avx;
+  }
+#endif
+  return t;
+}
+
 struct Worker {
   Worker(const wasm::ModuleInfo& m, const CompileOptions& o)
-      : translator(m, o.translate), passes(o.verify) {
+      : translator(m, TranslateOptionsFor(o)), passes(o.verify) {
     if (o.optimize) opt::AddDefaultPipeline(passes);
   }
   translate::FunctionTranslator translator;

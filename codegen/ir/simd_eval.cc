@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstring>
 
 #include "codegen/ir/eval.h"
@@ -62,6 +63,18 @@ bool IntCompare(IntCC cc, int64_t as, int64_t bs, uint64_t au, uint64_t bu) {
     case IntCC::kUge: return au >= bu;
   }
   return false;
+}
+
+// x * y + z rounded once, on the bits of float type F (integer type U).
+template <typename F, typename U>
+uint64_t FmaBits(uint64_t x, uint64_t y, uint64_t z) {
+  F v[3];
+  const U in[3] = {static_cast<U>(x), static_cast<U>(y), static_cast<U>(z)};
+  std::memcpy(v, in, sizeof(in));
+  const F r = std::fma(v[0], v[1], v[2]);
+  U out;
+  std::memcpy(&out, &r, sizeof(r));
+  return out;
 }
 
 // The scalar row computing a float lane operation.
@@ -191,6 +204,19 @@ std::optional<Bits128> EvaluateVector(Opcode op, Type shape, uint8_t code,
         return static_cast<uint64_t>((a.GetS(16, k) * b.GetS(16, k) + 0x4000) >> 15);
       });
       break;
+    case Opcode::kX86Blendv: {  // c, x, y
+      Vec x(args[1]), y(args[2]);
+      lanes([&](int k) { return a.Get(bits, k) >> (bits - 1) ? x.Get(bits, k) : y.Get(bits, k); });
+      break;
+    }
+    case Opcode::kVfma: {
+      Vec c(args[2]);
+      lanes([&](int k) -> uint64_t {
+        return bits == 32 ? FmaBits<float, uint32_t>(a.Get(32, k), b.Get(32, k), c.Get(32, k))
+                          : FmaBits<double, uint64_t>(a.Get(64, k), b.Get(64, k), c.Get(64, k));
+      });
+      break;
+    }
     case Opcode::kX86Pshufb:
       for (int k = 0; k < 16; ++k) r.b[k] = b.b[k] & 0x80 ? 0 : a.b[b.b[k] & 15];
       break;

@@ -47,6 +47,9 @@ class Abi {
   virtual int32_t StackSlotSize() const = 0;
   // Bytes from the frame pointer to the first incoming stack argument.
   virtual int32_t IncomingArgsOffset() const = 0;
+  // Bytes a wasm callee with `num_stack_slots` stack-argument slots pops
+  // when it returns (abi::CalleePoppedBytes; 0: the caller pops them).
+  virtual int32_t CalleePoppedBytes(int num_stack_slots) const = 0;
   // Byte offset of each result in a multi-value return area, and the
   // area's size in `*size` (abi::ReturnAreaOffsets: 8 bytes per result,
   // 16 for a v128).

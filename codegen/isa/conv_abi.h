@@ -85,6 +85,9 @@ class ConvAbi final : public Abi {
   int32_t IncomingArgsOffset() const override {
     return Conv::kFrameHeaderSize;
   }
+  int32_t CalleePoppedBytes(int num_stack_slots) const override {
+    return abi::CalleePoppedBytes<Conv>(static_cast<uint32_t>(num_stack_slots));
+  }
   std::vector<int32_t> ReturnAreaOffsets(absl::Span<const ir::Type> results,
                                          int32_t* size) const override {
     return abi::ReturnAreaOffsets(

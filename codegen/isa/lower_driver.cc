@@ -42,7 +42,17 @@ absl::Status LowerDriver::Run(LowerBackend& backend) {
   const_block_.assign(f_.num_values(), 0);
   CountUses();
   tail_.assign(f_.num_insts(), 0);
+  {
+    int own_stack = 0;
+    abi_.ArgLocs(f_.signature().params, f_.signature().results.size() > 1,
+                 &own_stack);
+    own_popped_ = abi_.CalleePoppedBytes(own_stack);
+  }
+  incoming_grow_ = 0;
   if (backend.SupportsTailCalls()) MarkTailCalls();
+  vcode_->incoming_args_size =
+      static_cast<uint32_t>(own_popped_ + incoming_grow_);
+  vcode_->incoming_args_grow = static_cast<uint32_t>(incoming_grow_);
   backend.Analyze();
   vcode_->DeclareBlocks(static_cast<uint32_t>(order_.size()));
   for (size_t k = 1; k < order_.size(); ++k) {
@@ -93,7 +103,9 @@ void LowerDriver::CountUses() {
 
 void LowerDriver::MarkTailCalls() {
   const ir::Signature& own = f_.signature();
+  const bool callee_pops = abi_.CalleePoppedBytes(1) > 0;
   int own_stack = -1;
+  int32_t area = own_popped_;
   for (ir::Block blk : order_) {
     ir::Inst ret = f_.last_inst(blk);
     if (!ret.valid() || f_.opcode(ret) != Opcode::kReturn) continue;
@@ -116,10 +128,15 @@ void LowerDriver::MarkTailCalls() {
     }
     int callee_stack = 0;
     abi_.ArgLocs(sig->params, multi, &callee_stack);
-    if (callee_stack > own_stack) continue;
+    // Where the caller pops, the callee's stack arguments must fit in the
+    // area our caller reserved; where the callee pops, the prologue grows
+    // our incoming area to the largest tail callee's (incoming_grow_).
+    if (!callee_pops && callee_stack > own_stack) continue;
+    area = std::max(area, abi_.CalleePoppedBytes(callee_stack));
     tail_[call.index] = kTailCall;
     tail_[ret.index] = kDeadReturn;
   }
+  incoming_grow_ = area - own_popped_;
 }
 
 void LowerDriver::LowerEntryArgs() {
@@ -157,7 +174,8 @@ void LowerDriver::LowerEntryArgs() {
   for (size_t k = 0; k < locs.size(); ++k) {
     if (locs[k].in_reg) continue;
     if (k < params.size() && total_uses_[params[k].index] == 0) continue;
-    const int32_t disp = abi_.IncomingArgsOffset() + locs[k].stack_offset;
+    const int32_t disp =
+        abi_.IncomingArgsOffset() + incoming_grow_ + locs[k].stack_offset;
     if (k < params.size()) {
       backend_->EmitFrameLoad(FrameArea::kIncomingArgs, disp, T(params[k]),
                               V(params[k]));
@@ -180,8 +198,16 @@ absl::Status LowerDriver::LowerCall(ir::Inst i) {
   const bool tail = tail_[i.index] == kTailCall;
   int nstack = 0;
   const std::vector<ArgLoc> locs = abi_.ArgLocs(sig->params, multi, &nstack);
-  // The return area sits above the outgoing stack arguments.
-  const int32_t ret_area = abi_.StackSlotSize() * nstack;
+  const bool builtin =
+      op == Opcode::kCall &&
+      f_.ext_func(ir::FuncRef(f_.inst(i).ref)).kind == ir::ExtFuncKind::kBuiltin;
+  // A wasm callee may pop its (aligned) stack-argument area; builtins are
+  // C functions and leave it.
+  const int32_t popped = builtin ? 0 : abi_.CalleePoppedBytes(nstack);
+  // The return area sits above the outgoing stack arguments (above what
+  // the callee pops, so it stays above the stack pointer).
+  const int32_t ret_area =
+      std::max(abi_.StackSlotSize() * nstack, popped);
   int32_t ret_area_size = 0;
   std::vector<int32_t> ret_offsets;
   if (multi) {
@@ -212,12 +238,16 @@ absl::Status LowerDriver::LowerCall(ir::Inst i) {
       arg_vregs.push_back(v);
       arg_regs.push_back(locs[k].reg);
     } else if (tail) {
-      // A tail call's stack arguments go to this function's incoming
-      // argument area (MarkTailCalls checked that they fit); every
-      // incoming argument was loaded at entry, so nothing reads it later.
-      backend_->EmitFrameStore(FrameArea::kIncomingArgs,
-                               abi_.IncomingArgsOffset() + locs[k].stack_offset,
-                               t == Type::kI32 ? Type::kI64 : t, v);
+      // A tail call's stack arguments go to the top of this function's
+      // incoming argument area (MarkTailCalls made it large enough), where
+      // the callee pops them to leave the stack as our caller expects;
+      // every incoming argument was loaded at entry, so nothing reads the
+      // area later.
+      const int32_t top = own_popped_ + incoming_grow_;
+      backend_->EmitFrameStore(
+          FrameArea::kIncomingArgs,
+          abi_.IncomingArgsOffset() + top - popped + locs[k].stack_offset,
+          t == Type::kI32 ? Type::kI64 : t, v);
     } else {
       backend_->EmitFrameStore(FrameArea::kOutgoingArgs, locs[k].stack_offset,
                                t == Type::kI32 ? Type::kI64 : t, v);
@@ -229,13 +259,13 @@ absl::Status LowerDriver::LowerCall(ir::Inst i) {
   auto dest = [&] {
     CallDest d;
     if (op == Opcode::kCall) {
-      const ir::ExtFuncData& ext = f_.ext_func(ir::FuncRef(f_.inst(i).ref));
-      d.builtin = ext.kind == ir::ExtFuncKind::kBuiltin;
-      d.index = ext.func_index;
+      d.builtin = builtin;
+      d.index = f_.ext_func(ir::FuncRef(f_.inst(i).ref)).func_index;
     } else {
       d.known = false;
       d.target = V(all_args[0]);
     }
+    d.popped_bytes = popped;
     return d;
   };
   if (tail) {

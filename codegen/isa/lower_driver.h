@@ -39,6 +39,9 @@ struct CallDest {
   bool builtin = false;  // known: a runtime builtin, not a wasm function
   uint32_t index = 0;    // known: function index or builtin id
   VReg target = kInvalidVReg;  // !known: the callee address
+  // Stack-argument bytes the callee pops when it returns (Abi::
+  // CalleePoppedBytes; 0 for builtins, which are C functions).
+  int32_t popped_bytes = 0;
 };
 
 // What an ISA implements; the driver calls it in this order: Analyze once,
@@ -139,11 +142,12 @@ class LowerDriver {
  private:
   void CountUses();
   // Tail calls (ir::kCallIsTail calls followed by the return of their
-  // results) whose stack arguments fit in this function's own incoming
-  // argument area become jumps that reuse the frame (tail_); the return
-  // then emits nothing. The others stay a call and a return: correct, but
-  // each such call keeps its frame (see docs/architecture.md, "Tail
-  // calls").
+  // results) become jumps that reuse the frame (tail_); the return then
+  // emits nothing. Under a callee-pops convention every one does: the
+  // incoming argument area grows (incoming_grow_) to the largest tail
+  // callee's. Where the caller pops, only those whose stack arguments fit
+  // in this function's own incoming area; the others stay a call and a
+  // return (see docs/architecture.md, "Tail calls").
   void MarkTailCalls();
   void LowerEntryArgs();
   absl::Status LowerCall(ir::Inst i);
@@ -164,6 +168,10 @@ class LowerDriver {
   uint32_t cur_block_ = 0;
   uint32_t cur_srcloc_ = ~0u;
   std::vector<uint8_t> tail_;  // per inst: a tail call / the return it makes dead
+  // Bytes of incoming stack arguments this function pops at return (as
+  // its caller passed them) and the bytes its prologue adds below them.
+  int32_t own_popped_ = 0;
+  int32_t incoming_grow_ = 0;
   VReg ret_ptr_ = kInvalidVReg;
 };
 

@@ -153,6 +153,13 @@ class VCode {
 
   // Bytes of outgoing stack-argument area the calls in this function need.
   uint32_t outgoing_args_size = 0;
+  // Under a callee-pops convention (Abi::CalleePoppedBytes): the bytes of
+  // incoming stack-argument area this function pops when it returns, and
+  // how many of them its prologue adds below the area its caller passed
+  // (so that tail calls with more stack arguments fit; see LowerDriver::
+  // MarkTailCalls).
+  uint32_t incoming_args_size = 0;
+  uint32_t incoming_args_grow = 0;
 
  private:
   std::vector<RegClass> vreg_class_;

@@ -45,9 +45,10 @@ class Emitter {
   virtual void EmitArrayCallPrologue() = 0;
   virtual void EmitArrayCallEpilogue() = 0;
   // The wasm-to-host frame: a frame record only (sp 16-byte aligned); the
-  // epilogue drops everything below it and returns.
+  // epilogue drops everything below it and returns, popping `popped_bytes`
+  // of stack arguments (abi::CalleePoppedBytes: 0 where the caller pops).
   virtual void EmitFrameRecord() = 0;
-  virtual void EmitFrameRecordEpilogue() = 0;
+  virtual void EmitFrameRecordEpilogue(int32_t popped_bytes) = 0;
 
   // sp -= bytes (bytes <= max_frame_bytes()).
   virtual void EmitAllocStack(int32_t bytes) = 0;

@@ -1,5 +1,6 @@
 #include "codegen/trampolines/layout.h"
 
+#include <algorithm>
 #include <memory>
 #include <utility>
 
@@ -46,7 +47,11 @@ absl::StatusOr<Layout> ComputeLayout(const wasm::FuncType& type, bool v128) {
 ArrayCallFrame ComputeArrayCallFrame(const wasm::FuncType& type,
                                      const Layout& layout) {
   ArrayCallFrame f;
-  f.stack_bytes = abi::HostCallConv::kStackSlotSize * layout.stack_slots;
+  f.popped_bytes = abi::CalleePoppedBytes<abi::HostCallConv>(
+      static_cast<uint32_t>(layout.stack_slots));
+  // The return area stays above what the callee pops.
+  f.stack_bytes = std::max(
+      abi::HostCallConv::kStackSlotSize * layout.stack_slots, f.popped_bytes);
   if (layout.has_ret_area) {
     f.ret_offsets = abi::ReturnAreaOffsets(
         type.results,

@@ -38,6 +38,8 @@ absl::StatusOr<Layout> ComputeLayout(const wasm::FuncType& type,
 // area (abi::ReturnAreaOffsets, as the callee's code writes it).
 struct ArrayCallFrame {
   int32_t stack_bytes = 0;  // outgoing stack arguments
+  // What the wasm callee pops of them (abi::CalleePoppedBytes).
+  int32_t popped_bytes = 0;
   // Each result's offset from the start of the return area (which is at
   // stack_bytes); empty without a return area.
   std::vector<int32_t> ret_offsets;

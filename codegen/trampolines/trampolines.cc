@@ -74,6 +74,8 @@ absl::StatusOr<Trampoline> CompileArrayCall(const wasm::FuncType& type) {
     }
   }
   e.EmitCallRegister(r.target);
+  // A callee that popped its stack arguments: sp back to the frame.
+  if (af.popped_bytes > 0) e.EmitAllocStack(af.popped_bytes);
   if (nres == 1) {
     const ValType t = type.results[0];
     e.EmitStore(t, ResultReg(t), r.values, 0);
@@ -155,7 +157,9 @@ absl::StatusOr<Trampoline> CompileWasmToHost(const wasm::FuncType& type,
       e.EmitStore(ValType::kI64, r.scratch, r.scratch2, 8 * k);
     }
   }
-  e.EmitFrameRecordEpilogue();
+  // Called as a wasm function: pop the stack arguments as one does.
+  e.EmitFrameRecordEpilogue(abi::CalleePoppedBytes<Conv>(
+      static_cast<uint32_t>(layout.stack_slots)));
   return PublishTrampoline(e.code());
 }
 

@@ -8,6 +8,7 @@
 #include "absl/types/span.h"
 #include "codegen/ir/builder.h"
 #include "codegen/ir/function.h"
+#include "codegen/translate/translator.h"
 #include "wasm/opcodes.h"
 
 namespace kiln::translate {
@@ -17,9 +18,11 @@ ir::Value EmitVector(ir::FunctionBuilder& b, ir::Function& f, ir::Opcode op,
                      ir::Type shape, absl::Span<const ir::Value> args,
                      int64_t imm = 0, uint8_t code = 0);
 // The IR form of wasm SIMD operation `op` (not memory, v128.const or
-// shuffle: below); an invalid value if the IR has none.
+// shuffle: below); an invalid value if the IR has none. `relaxed` picks
+// the relaxed instructions' results.
 ir::Value EmitSimd(ir::FunctionBuilder& b, ir::Function& f, wasm::Opcode op,
-                   absl::Span<const ir::Value> args, uint8_t lane = 0);
+                   absl::Span<const ir::Value> args, uint8_t lane = 0,
+                   const TranslateOptions::RelaxedSimd& relaxed = {});
 ir::Value EmitV128Const(ir::FunctionBuilder& b, ir::Function& f,
                         const uint8_t bytes[16]);
 ir::Value EmitShuffle(ir::FunctionBuilder& b, ir::Function& f,

@@ -663,7 +663,7 @@ class Translator
                   Value* result) {
     if (!ok()) return;
     SetLoc();
-    *result = EmitSimd(*b_, *f_, op, args, lane);
+    *result = EmitSimd(*b_, *f_, op, args, lane, options_.relaxed_simd);
     if (!result->valid()) UnsupportedOp();
   }
   void Shuffle(const uint8_t* lanes, const Value& x, const Value& y,
@@ -1522,7 +1522,7 @@ void Translator::NumericOp(wasm::Opcode op, absl::Span<const Value> args,
     case O::kF64ReinterpretI64: r = b.Bitcast(Type::kF64, x); break;
     default:
       if (wasm::GetOpcodeInfo(op).prefix == 0xfd) {
-        r = EmitSimd(b, *f_, op, args);
+        r = EmitSimd(b, *f_, op, args, 0, options_.relaxed_simd);
         if (r.valid()) break;
       }
       UnsupportedOp();

@@ -73,6 +73,19 @@ struct TranslateOptions {
   // epoch_deadline and call the NewEpoch builtin (out of line) when it has
   // been reached.
   bool epoch_interruption = false;
+  // Which permitted result each relaxed SIMD instruction gives.
+  struct RelaxedSimd {
+    // The WebAssembly 3.0 deterministic profile's, everywhere
+    // (Config::relaxed_simd_deterministic).
+    bool deterministic = false;
+    // Otherwise, the target's faster forms where it has them (set by the
+    // compiler from the CPU features): relaxed_madd/nmadd fused (FMA),
+    // relaxed_laneselect of 8-, 32- and 64-bit lanes as a blend on each
+    // lane's top bit (a non-destructive blendv, AVX).
+    bool fused_madd = false;
+    bool blendv = false;
+  };
+  RelaxedSimd relaxed_simd;
 };
 
 // The IR signature of a wasm function type (hidden args first).

@@ -64,6 +64,17 @@ class ArgPlacer {
   uint32_t stack_slots_ = 0;
 };
 
+// Bytes of stack arguments a wasm callee under `Conv` pops when it returns:
+// `slots` stack slots rounded up to the stack alignment (the area the
+// caller reserved), or 0 where the caller pops them.
+template <typename Conv>
+constexpr int32_t CalleePoppedBytes(uint32_t slots) {
+  if (!Conv::kCalleePopsStackArgs) return 0;
+  const uint32_t bytes = Conv::kStackSlotSize * slots;
+  return static_cast<int32_t>((bytes + Conv::kStackAlign - 1) &
+                              ~uint32_t{Conv::kStackAlign - 1});
+}
+
 #if defined(__x86_64__)
 using HostCallConv = x64::CallConv;
 #elif defined(__aarch64__)

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "engine/kiln.h"
 #include "gtest/gtest.h"
 
@@ -262,6 +263,214 @@ TEST_F(TailCallTest, TailCallsIntoHostFunctions) {
   ASSERT_TRUE(r.ok()) << r.trap().ToString();
   EXPECT_EQ(*r, 42);
   EXPECT_EQ(calls, 3);
+}
+
+// Mutual tail recursion between $zero (no stack arguments) and $ten (ten
+// stack arguments on x86-64: 9 i64 and 13 f64 parameters, four i64 and
+// eight f64 of them in registers), directly and through
+// return_call_indirect. $ten folds every argument into the accumulator in
+// order (h = h * 31 + p), so a misplaced argument changes the result.
+constexpr int kTenInts = 7;     // after $n and $acc
+constexpr int kTenFloats = 13;
+
+std::string TenStackArgsModule() {
+  std::string ten_params, args, fold = "(local.get $acc)";
+  for (int k = 0; k < kTenInts; ++k) {
+    absl::StrAppend(&ten_params, " (param i64)");
+    absl::StrAppend(&args, " (i64.add (local.get $n) (i64.const ", k + 1, "))");
+    fold = absl::StrCat("(i64.add (i64.mul ", fold, " (i64.const 31)) (local.get ",
+                        k + 2, "))");
+  }
+  for (int k = 0; k < kTenFloats; ++k) {
+    absl::StrAppend(&ten_params, " (param f64)");
+    absl::StrAppend(&args, " (f64.add (f64.convert_i64_s (local.get $n)) (f64.const ",
+                    k, ".5))");
+    // 2 * (n + k + 0.5) is an exact integer.
+    fold = absl::StrCat("(i64.add (i64.mul ", fold,
+                        " (i64.const 31)) (i64.trunc_f64_s (f64.mul (local.get ",
+                        k + 2 + kTenInts, ") (f64.const 2))))");
+  }
+  return absl::StrCat(R"(
+  (module
+    (type $zt (func (param i64 i64) (result i64)))
+    (type $tt (func (param i64 i64))", ten_params, R"( (result i64)))
+    (table $t 2 funcref)
+    (elem (i32.const 0) $zero_ind $ten_ind)
+    (func $zero (export "zero") (param $n i64) (param $acc i64) (result i64)
+      (if (result i64) (i64.eqz (local.get $n))
+        (then (local.get $acc))
+        (else (return_call $ten (i64.sub (local.get $n) (i64.const 1))
+                                (local.get $acc))", args, R"())))
+    (func $ten (export "ten") (param $n i64) (param $acc i64))", ten_params,
+                      R"( (result i64)
+      (if (i64.eq (local.get $n) (i64.const -7)) (then (unreachable)))
+      (return_call $zero (local.get $n) )", fold, R"())
+    (func $zero_ind (export "zero_ind") (param $n i64) (param $acc i64)
+          (result i64)
+      (if (result i64) (i64.eqz (local.get $n))
+        (then (local.get $acc))
+        (else (return_call_indirect (type $tt)
+                (i64.sub (local.get $n) (i64.const 1)) (local.get $acc))",
+                      args, R"( (i32.const 1)))))
+    (func $ten_ind (param $n i64) (param $acc i64))", ten_params,
+                      R"( (result i64)
+      (return_call_indirect (type $zt) (local.get $n) )", fold,
+                      R"( (i32.const 0)))
+    ;; Ordinary calls with ten stack arguments, many times: the callee pops
+    ;; them and this frame's stack pointer must come back each time.
+    (func (export "call_ten") (param $n i64) (result i64)
+      (local $acc i64)
+      (block $done
+        (loop $next
+          (br_if $done (i64.eqz (local.get $n)))
+          (local.set $n (i64.sub (local.get $n) (i64.const 1)))
+          (local.set $acc
+            (call $ten (i64.const 0) (local.get $acc))", args, R"())
+          (br $next)))
+      (local.get $acc))
+    ;; A trap in $ten reached by a tail call that grew the stack area.
+    (func $outer (export "trap_in_ten") (result i64)
+      (i64.add (call $zero (i64.const -6) (i64.const 0)) (i64.const 1)))
+  )
+)");
+}
+
+// What the module computes, in C++.
+int64_t Fold(int64_t n, int64_t acc) {
+  uint64_t h = static_cast<uint64_t>(acc);
+  for (int k = 0; k < kTenInts; ++k) h = h * 31 + static_cast<uint64_t>(n + k + 1);
+  for (int k = 0; k < kTenFloats; ++k) h = h * 31 + static_cast<uint64_t>(2 * (n + k) + 1);
+  return static_cast<int64_t>(h);
+}
+// $zero builds $ten's arguments from its own n, then counts down.
+int64_t ExpectedZero(int64_t n, int64_t acc) {
+  for (; n != 0; --n) acc = Fold(n, acc);
+  return acc;
+}
+
+TEST_F(TailCallTest, MutualRecursionWithTenStackArguments) {
+  Instance inst = Instantiate(TenStackArgsModule());
+  for (const char* name : {"zero", "zero_ind"}) {
+    auto f = inst.GetTypedFunc<int64_t(int64_t, int64_t)>(store_, name);
+    ASSERT_TRUE(f.ok()) << name;
+    Result<int64_t> r = f->Call(store_, kDeep, 3);
+    ASSERT_TRUE(r.ok()) << name << ": " << r.trap().ToString();
+    EXPECT_EQ(*r, ExpectedZero(kDeep, 3)) << name;
+    r = f->Call(store_, 2, 3);
+    ASSERT_TRUE(r.ok()) << name;
+    EXPECT_EQ(*r, ExpectedZero(2, 3)) << name;
+  }
+}
+
+TEST_F(TailCallTest, CallsWithStackArgumentsKeepTheStackPointer) {
+  Instance inst = Instantiate(TenStackArgsModule());
+  auto f = inst.GetTypedFunc<int64_t(int64_t)>(store_, "call_ten");
+  ASSERT_TRUE(f.ok());
+  Result<int64_t> r = f->Call(store_, kDeep);
+  ASSERT_TRUE(r.ok()) << r.trap().ToString();
+  // Each step's arguments come from the loop's counter after it counts down.
+  int64_t acc = 0;
+  for (int64_t n = kDeep - 1; n >= 0; --n) acc = Fold(n, acc);
+  EXPECT_EQ(*r, acc);
+  // Entered from the host with its stack arguments (the entry trampoline).
+  absl::StatusOr<Func> ten = inst.GetFunc(store_, "ten");
+  ASSERT_TRUE(ten.ok());
+  std::vector<Val> args = {Val::I64(0), Val::I64(5)};
+  for (int k = 0; k < kTenInts; ++k) args.push_back(Val::I64(k + 1));
+  for (int k = 0; k < kTenFloats; ++k) args.push_back(Val::F64(k + 0.5));
+  Result<std::vector<Val>> v = ten->Call(store_, args);
+  ASSERT_TRUE(v.ok()) << v.trap().ToString();
+  EXPECT_EQ((*v)[0].i64(), Fold(0, 5));
+}
+
+TEST_F(TailCallTest, TrapAfterATailCallThatGrewTheArgumentArea) {
+  Instance inst = Instantiate(TenStackArgsModule());
+  auto run = inst.GetTypedFunc<int64_t()>(store_, "trap_in_ten");
+  ASSERT_TRUE(run.ok());
+  Result<int64_t> r = run->Call(store_);
+  ASSERT_TRUE(r.is_trap());
+  EXPECT_EQ(r.trap().code(), TrapCode::kUnreachableCodeReached);
+  const auto& bt = r.trap().backtrace();
+  // $zero's frame was replaced by $ten's: ten, then outer.
+  ASSERT_EQ(bt.size(), 2u) << r.trap().ToString();
+  EXPECT_EQ(bt[0].func_name, "ten");
+  EXPECT_EQ(bt[1].func_name, "outer");
+  // The store still runs deep loops afterwards.
+  auto f = inst.GetTypedFunc<int64_t(int64_t, int64_t)>(store_, "zero");
+  ASSERT_TRUE(f.ok());
+  Result<int64_t> ok = f->Call(store_, kDeep, 1);
+  ASSERT_TRUE(ok.ok()) << ok.trap().ToString();
+  EXPECT_EQ(*ok, ExpectedZero(kDeep, 1));
+}
+
+TEST_F(TailCallTest, TailCallsIntoHostFunctionsWithStackArguments) {
+  // (i64 x 9, f64 x 13) -> i64: ten stack arguments, like $ten.
+  FuncType type;
+  for (int k = 0; k < 2 + kTenInts; ++k) type.params.push_back(ValType::kI64);
+  for (int k = 0; k < kTenFloats; ++k) type.params.push_back(ValType::kF64);
+  type.results = {ValType::kI64};
+  int calls = 0;
+  absl::StatusOr<Func> host = Func::New(
+      store_, type,
+      [&calls](Caller<>&, absl::Span<const Val> params,
+               absl::Span<Val> results) -> std::optional<Trap> {
+        ++calls;
+        uint64_t h = static_cast<uint64_t>(params[1].i64());
+        for (int k = 0; k < kTenInts; ++k) {
+          h = h * 31 + static_cast<uint64_t>(params[2 + k].i64());
+        }
+        for (int k = 0; k < kTenFloats; ++k) {
+          h = h * 31 + static_cast<uint64_t>(params[2 + kTenInts + k].f64() * 2);
+        }
+        results[0] = Val::I64(static_cast<int64_t>(h));
+        return std::nullopt;
+      });
+  ASSERT_TRUE(host.ok()) << host.status();
+  std::string ten_params, args;
+  for (int k = 0; k < kTenInts; ++k) {
+    absl::StrAppend(&ten_params, " (param i64)");
+    absl::StrAppend(&args, " (i64.add (local.get $n) (i64.const ", k + 1, "))");
+  }
+  for (int k = 0; k < kTenFloats; ++k) {
+    absl::StrAppend(&ten_params, " (param f64)");
+    absl::StrAppend(&args, " (f64.add (f64.convert_i64_s (local.get $n)) (f64.const ",
+                    k, ".5))");
+  }
+  Instance inst = Instantiate(absl::StrCat(R"(
+    (module
+      (import "env" "h" (func $h (param i64 i64))", ten_params, R"( (result i64)))
+      ;; No stack arguments of its own; loops, then ends in the host call.
+      (func $loop (export "loop") (param $n i64) (param $acc i64) (result i64)
+        (if (result i64) (i64.eqz (local.get $n))
+          (then (return_call $h (local.get $n) (local.get $acc))", args, R"())
+          (else (return_call $loop (i64.sub (local.get $n) (i64.const 1))
+                                   (i64.add (local.get $acc) (i64.const 1))))))
+      ;; Host calls in a loop, each with ten stack arguments.
+      (func (export "call_host") (param $n i64) (result i64)
+        (local $acc i64)
+        (block $done
+          (loop $next
+            (br_if $done (i64.eqz (local.get $n)))
+            (local.set $n (i64.sub (local.get $n) (i64.const 1)))
+            (local.set $acc (call $h (i64.const 0) (local.get $acc))", args, R"())
+            (br $next)))
+        (local.get $acc)))
+  )"), {Extern(*host)});
+  auto loop = inst.GetTypedFunc<int64_t(int64_t, int64_t)>(store_, "loop");
+  ASSERT_TRUE(loop.ok());
+  for (int round = 0; round < 3; ++round) {
+    Result<int64_t> r = loop->Call(store_, kDeep, 0);
+    ASSERT_TRUE(r.ok()) << r.trap().ToString();
+    EXPECT_EQ(*r, Fold(0, kDeep));
+  }
+  EXPECT_EQ(calls, 3);
+  auto call_host = inst.GetTypedFunc<int64_t(int64_t)>(store_, "call_host");
+  ASSERT_TRUE(call_host.ok());
+  Result<int64_t> r = call_host->Call(store_, 100'000);
+  ASSERT_TRUE(r.ok()) << r.trap().ToString();
+  int64_t acc = 0;
+  for (int64_t n = 100'000 - 1; n >= 0; --n) acc = Fold(n, acc);
+  EXPECT_EQ(*r, acc);
 }
 
 class TailCallFuelTest : public TailCallTest {

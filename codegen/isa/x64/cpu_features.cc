@@ -13,6 +13,8 @@ CpuFeatures CpuFeatures::Host() {
   c.lzcnt = info.hasFeature(X::kLZCNT);
   c.bmi1 = info.hasFeature(X::kBMI);
   c.sse42 = info.hasFeature(X::kSSE4_2);
+  c.fma = info.hasFeature(X::kFMA);
+  c.avx = info.hasFeature(X::kAVX);
   return c;
 }
 

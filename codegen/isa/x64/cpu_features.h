@@ -12,9 +12,11 @@ struct CpuFeatures {
   bool lzcnt = false;   // else bsr + cmov
   bool bmi1 = false;    // tzcnt; else bsf + cmov
   bool sse42 = false;   // pcmpgtq (i64x2 ordered compares); SIMD needs sse41
+  bool fma = false;     // vfmadd (fused relaxed_madd)
+  bool avx = false;     // VEX forms (vblendv for relaxed_laneselect)
   static CpuFeatures Host();
   static CpuFeatures Baseline() { return CpuFeatures(); }  // plain x86-64
-  static CpuFeatures All() { return {true, true, true, true, true}; }
+  static CpuFeatures All() { return {true, true, true, true, true, true, true}; }
 };
 
 }  // namespace kiln::isa::x64

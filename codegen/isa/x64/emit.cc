@@ -114,9 +114,10 @@ class Emitter final : public EmitBackend {
 
   void EmitPrologue() override {
     ax::Assembler& a = *a_;
+    const int32_t grow = static_cast<int32_t>(vc_.incoming_args_grow);
     a.push(ax::rbp);
     a.mov(ax::rbp, ax::rsp);
-    if (frame_.frame_size > 0) a.sub(ax::rsp, frame_.frame_size);
+    if (frame_.frame_size + grow > 0) a.sub(ax::rsp, frame_.frame_size + grow);
     if (ctx_.stack_check) {
       if (ctx_.stack_limit_indirect) {
         a.mov(ax::r11, ax::qword_ptr(ax::rdi, ctx_.stack_limit_offset));
@@ -125,6 +126,17 @@ class Emitter final : public EmitBackend {
         a.cmp(ax::rsp, ax::qword_ptr(ax::rdi, ctx_.stack_limit_offset));
       }
       a.jb(TrapLabel(abi::TrapCode::kStackOverflow));
+    }
+    if (grow > 0) {
+      // Tail calls pass more stack arguments than our caller did: move the
+      // frame record (saved rbp, return address) `grow` bytes down, after
+      // the stack check covered it, so that the incoming area below the
+      // caller's arguments is ours (popped by `ret`, see EmitEpilogue).
+      a.mov(ax::r11, ax::qword_ptr(ax::rbp));
+      a.mov(ax::qword_ptr(ax::rbp, -grow), ax::r11);
+      a.mov(ax::r11, ax::qword_ptr(ax::rbp, 8));
+      a.mov(ax::qword_ptr(ax::rbp, 8 - grow), ax::r11);
+      a.sub(ax::rbp, grow);
     }
     for (size_t k = 0; k < frame_.saved.size(); ++k) {
       a.mov(ax::qword_ptr(ax::rbp, -8 * static_cast<int32_t>(k + 1)), ax::gpq(frame_.saved[k]));
@@ -141,9 +153,33 @@ class Emitter final : public EmitBackend {
     a.leave();
   }
 
+  // The callee pops its incoming stack-argument area
+  // (abi::CalleePoppedBytes, grown by the prologue for tail calls).
   void EmitEpilogue() {
     EmitFrameTeardown();
-    a_->ret();
+    if (vc_.incoming_args_size > 0) {
+      a_->ret(vc_.incoming_args_size);
+    } else {
+      a_->ret();
+    }
+  }
+
+  // After the teardown of a tail call to a callee that pops `popped`
+  // bytes: its stack arguments are at the top of our incoming area, so the
+  // return address goes right below them (rax is neither an argument nor
+  // the indirect target's r11).
+  void EmitTailCallShift(int32_t popped) {
+    const int32_t shift = static_cast<int32_t>(vc_.incoming_args_size) - popped;
+    if (shift == 0) return;
+    ax::Assembler& a = *a_;
+    a.mov(ax::rax, ax::qword_ptr(ax::rsp));
+    a.mov(ax::qword_ptr(ax::rsp, shift), ax::rax);
+    a.add(ax::rsp, shift);
+  }
+
+  // A wasm callee popped its stack arguments: restore the outgoing area.
+  void EmitAfterCall(const Inst& inst) {
+    if (inst.mem.disp > 0) a_->sub(ax::rsp, inst.mem.disp);
   }
 
   // `opcode` rel32 to a known callee (sub: RelocKind, imm: index),
@@ -704,12 +740,15 @@ class Emitter final : public EmitBackend {
         break;
       case Op::kCallKnown:
         EmitRel32ToCallee(0xE8, inst);  // call rel32
+        EmitAfterCall(inst);
         break;
       case Op::kCallInd:
         a.call(G(i, 0, 8));
+        EmitAfterCall(inst);
         break;
       case Op::kReturnCallKnown:
         EmitFrameTeardown();
+        EmitTailCallShift(inst.mem.disp);
         EmitRel32ToCallee(0xE9, inst);  // jmp rel32
         break;
       case Op::kReturnCallInd:
@@ -717,6 +756,7 @@ class Emitter final : public EmitBackend {
         // restores; r11 is neither callee-saved nor an argument register.
         if (G(i, 0, 8) != ax::r11) a.mov(ax::r11, G(i, 0, 8));
         EmitFrameTeardown();
+        EmitTailCallShift(inst.mem.disp);
         a.jmp(ax::r11);
         break;
       case Op::kBitCount: {
@@ -843,6 +883,13 @@ class Emitter final : public EmitBackend {
         break;
       case Op::kVecRI:
         a.emit(static_cast<InstId>(inst.imm), X(i, 0), Imm(inst.cc));
+        break;
+      case Op::kVecVex:
+        if (inst.sub == 3) {
+          a.emit(static_cast<InstId>(inst.imm), X(i, 0), X(i, 1), X(i, 2), X(i, 3));
+        } else {
+          a.emit(static_cast<InstId>(inst.imm), X(i, 0), X(i, 1), X(i, 2));
+        }
         break;
       case Op::kVecInsert:
         a.emit(static_cast<InstId>(inst.imm), X(i, 0), G(i, 1, sz), Imm(inst.cc));

@@ -227,30 +227,39 @@ void Builder::TrapIf(Cond cc, abi::TrapCode code) {
   i.cc = cc;
   Emit(i, {});
 }
+namespace {
+// The bytes a call's callee pops ride in the otherwise unused amode.
+Inst WithPopped(Inst i, int32_t popped) {
+  i.mem.disp = popped;
+  return i;
+}
+}  // namespace
 void Builder::CallKnown(RelocKind kind, uint32_t index, absl::Span<const VReg> args,
                         absl::Span<const PReg> arg_regs, absl::Span<const VReg> rets,
-                        absl::Span<const PReg> ret_regs, RegSet clobbers) {
+                        absl::Span<const PReg> ret_regs, RegSet clobbers, int32_t popped) {
   const std::vector<Operand> ops = CallOperands(kInvalidVReg, args, arg_regs, rets, ret_regs);
-  Emit(Make(Op::kCallKnown, 8, static_cast<uint8_t>(kind), index), ops, nullptr, clobbers);
+  Emit(WithPopped(Make(Op::kCallKnown, 8, static_cast<uint8_t>(kind), index), popped), ops,
+       nullptr, clobbers);
 }
 void Builder::CallInd(VReg target, absl::Span<const VReg> args, absl::Span<const PReg> arg_regs,
                       absl::Span<const VReg> rets, absl::Span<const PReg> ret_regs,
-                      RegSet clobbers) {
-  Emit(Make(Op::kCallInd), CallOperands(target, args, arg_regs, rets, ret_regs), nullptr,
-       clobbers);
+                      RegSet clobbers, int32_t popped) {
+  Emit(WithPopped(Make(Op::kCallInd), popped),
+       CallOperands(target, args, arg_regs, rets, ret_regs), nullptr, clobbers);
 }
 void Builder::ReturnCallKnown(RelocKind kind, uint32_t index, absl::Span<const VReg> args,
-                              absl::Span<const PReg> arg_regs) {
+                              absl::Span<const PReg> arg_regs, int32_t popped) {
   std::vector<Operand> ops;
   for (size_t k = 0; k < args.size(); ++k) ops.push_back(Operand::Use(args[k]).Fixed(arg_regs[k]));
-  Emit(Make(Op::kReturnCallKnown, 8, static_cast<uint8_t>(kind), index), ops);
+  Emit(WithPopped(Make(Op::kReturnCallKnown, 8, static_cast<uint8_t>(kind), index), popped),
+       ops);
 }
 void Builder::ReturnCallInd(VReg target, absl::Span<const VReg> args,
-                            absl::Span<const PReg> arg_regs) {
+                            absl::Span<const PReg> arg_regs, int32_t popped) {
   std::vector<Operand> ops;
   ops.push_back(Operand::Use(target));
   for (size_t k = 0; k < args.size(); ++k) ops.push_back(Operand::Use(args[k]).Fixed(arg_regs[k]));
-  Emit(Make(Op::kReturnCallInd), ops);
+  Emit(WithPopped(Make(Op::kReturnCallInd), popped), ops);
 }
 void Builder::BitCount(int which, VReg src, VReg dst, int size) {
   Emit(Make(Op::kBitCount, size, static_cast<uint8_t>(which)),

@@ -175,16 +175,17 @@ class Builder {
   void Ret(absl::Span<const VReg> vals, absl::Span<const PReg> regs);
   void Trap(abi::TrapCode code);
   void TrapIf(Cond cc, abi::TrapCode code);
+  // `popped`: stack-argument bytes the callee pops (CallDest::popped_bytes).
   void CallKnown(RelocKind kind, uint32_t index, absl::Span<const VReg> args,
                  absl::Span<const PReg> arg_regs, absl::Span<const VReg> rets,
-                 absl::Span<const PReg> ret_regs, RegSet clobbers);
+                 absl::Span<const PReg> ret_regs, RegSet clobbers, int32_t popped = 0);
   void CallInd(VReg target, absl::Span<const VReg> args, absl::Span<const PReg> arg_regs,
                absl::Span<const VReg> rets, absl::Span<const PReg> ret_regs,
-               RegSet clobbers);
+               RegSet clobbers, int32_t popped = 0);
   void ReturnCallKnown(RelocKind kind, uint32_t index, absl::Span<const VReg> args,
-                       absl::Span<const PReg> arg_regs);
+                       absl::Span<const PReg> arg_regs, int32_t popped = 0);
   void ReturnCallInd(VReg target, absl::Span<const VReg> args,
-                     absl::Span<const PReg> arg_regs);
+                     absl::Span<const PReg> arg_regs, int32_t popped = 0);
   void BitCount(int which, VReg src, VReg dst, int size);
   void BitScan(int which, VReg src, VReg dst, int size);
   void PopcntSoft(VReg src, VReg dst, int size);

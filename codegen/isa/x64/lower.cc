@@ -134,17 +134,18 @@ class Lowerer final : public LowerBackend {
                 absl::Span<const PReg> arg_regs, absl::Span<const VReg> rets,
                 absl::Span<const PReg> ret_regs, RegSet clobbers) override {
     if (dest.known) {
-      b_.CallKnown(RelocKindOf(dest), dest.index, args, arg_regs, rets, ret_regs, clobbers);
+      b_.CallKnown(RelocKindOf(dest), dest.index, args, arg_regs, rets, ret_regs, clobbers,
+                   dest.popped_bytes);
     } else {
-      b_.CallInd(dest.target, args, arg_regs, rets, ret_regs, clobbers);
+      b_.CallInd(dest.target, args, arg_regs, rets, ret_regs, clobbers, dest.popped_bytes);
     }
   }
   void EmitReturnCall(const CallDest& dest, absl::Span<const VReg> args,
                       absl::Span<const PReg> arg_regs) override {
     if (dest.known) {
-      b_.ReturnCallKnown(RelocKindOf(dest), dest.index, args, arg_regs);
+      b_.ReturnCallKnown(RelocKindOf(dest), dest.index, args, arg_regs, dest.popped_bytes);
     } else {
-      b_.ReturnCallInd(dest.target, args, arg_regs);
+      b_.ReturnCallInd(dest.target, args, arg_regs, dest.popped_bytes);
     }
   }
   void EmitRet(absl::Span<const VReg> vals, absl::Span<const PReg> regs) override {

@@ -3,7 +3,9 @@
 #include <asmjit/x86.h>
 
 #include <cstring>
+#include <initializer_list>
 #include <optional>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "codegen/ir/printer.h"
@@ -89,6 +91,17 @@ class SimdLowerer {
     VReg d = X();
     b_.XmmMov(src, d);
     return d;
+  }
+  // A non-destructive VEX instruction: dst (defined or modified), then
+  // 2 or 3 register sources.
+  void Vex(Id id, Operand dst, std::initializer_list<VReg> srcs) {
+    Inst in;
+    in.op = Op::kVecVex;
+    in.imm = id;
+    in.sub = static_cast<uint8_t>(srcs.size());
+    std::vector<Operand> ops = {dst};
+    for (VReg s : srcs) ops.push_back(Operand::Use(s));
+    b_.Emit(in, ops);
   }
   // d = copy(a); d op= b.
   VReg Bin(Id id, VReg a, VReg bb, int imm8 = -1) {
@@ -475,6 +488,21 @@ absl::Status SimdLowerer::Run() {
     case O::kX86Pshufb: bin(I::kIdPshufb); break;
     case O::kX86Pmulhrsw: bin(I::kIdPmulhrsw); break;
     case O::kX86Pmaddubsw: r = Bin(I::kIdPmaddubsw, A(1), A(0)); break;
+    // VEX forms (translation asks for them only when the CPU has them).
+    case O::kX86Blendv: {  // c, x, y: vblendv dst, y, x, c
+      if (absl::Status s = Need(ctx_.features.avx, "AVX"); !s.ok()) return s;
+      r = X();
+      Vex(ByLane({I::kIdVpblendvb, I::kIdNone, I::kIdVblendvps, I::kIdVblendvpd}),
+          Operand::Def(r), {A(2), A(1), A(0)});
+      break;
+    }
+    case O::kVfma: {  // dst = c; dst = a * b + dst
+      if (absl::Status s = Need(ctx_.features.fma, "FMA"); !s.ok()) return s;
+      const Id id = shape_ == Type::kF64X2 ? I::kIdVfmadd231pd : I::kIdVfmadd231ps;
+      r = Copy(A(2));
+      Vex(id, Operand::Mod(r), {A(0), A(1)});
+      break;
+    }
     case O::kSwidenAddPairwise:
       r = shape_ == Type::kI8X16 ? Bin(I::kIdPmaddubsw, Splat8(1), A(0))
                                  : Bin(I::kIdPmaddwd, A(0), Splat16(1));

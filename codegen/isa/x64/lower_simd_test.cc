@@ -194,6 +194,11 @@ TEST(LowerSimdTest, EveryVectorOpMatchesTheInterpreter) {
   std::mt19937_64 rng(11);
   int cases = 0;
   for (const isa::testing::VectorCaseKind& kind : isa::testing::AllVectorCaseKinds()) {
+    // Rows lowered to VEX instructions run only where the host has them.
+    if ((kind.op == ir::Opcode::kVfma && !CpuFeatures::Host().fma) ||
+        (kind.op == ir::Opcode::kX86Blendv && !CpuFeatures::Host().avx)) {
+      continue;
+    }
     for (int trial = 0; trial < 6; ++trial) {
       const std::string text = isa::testing::VectorCase(kind, rng);
       absl::StatusOr<ir::Function> f = ir::ParseFunction(text);

@@ -75,7 +75,8 @@ class Aarch64Emitter final : public Emitter {
     a_.stp(a64::x29, a64::x30, a64::ptr_pre(a64::sp, -16));
     a_.mov(a64::x29, a64::sp);
   }
-  void EmitFrameRecordEpilogue() override {
+  // AAPCS64 callers pop their stack arguments: `popped_bytes` is 0.
+  void EmitFrameRecordEpilogue(int32_t /*popped_bytes*/) override {
     a_.mov(a64::sp, a64::x29);
     a_.ldp(a64::x29, a64::x30, a64::ptr_post(a64::sp, 16));
     a_.ret(a64::x30);

@@ -66,9 +66,13 @@ class X64Emitter final : public Emitter {
     a_.push(ax::rbp);
     a_.mov(ax::rbp, ax::rsp);
   }
-  void EmitFrameRecordEpilogue() override {
+  void EmitFrameRecordEpilogue(int32_t popped_bytes) override {
     a_.leave();
-    a_.ret();
+    if (popped_bytes > 0) {
+      a_.ret(popped_bytes);
+    } else {
+      a_.ret();
+    }
   }
 
   void EmitAllocStack(int32_t bytes) override { a_.sub(ax::rsp, bytes); }

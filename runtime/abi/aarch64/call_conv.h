@@ -28,6 +28,9 @@ struct CallConv {
   // arguments of at most 8 bytes on Linux).
   static constexpr int kStackSlotSize = 8;
   static constexpr int kStackAlign = 16;
+  // AAPCS64: the caller owns and pops the stack-argument area (no tail
+  // calls on AArch64 yet).
+  static constexpr bool kCalleePopsStackArgs = false;
   // Callee-saved general-purpose registers (x29 is the frame pointer and
   // saved with x30 by every prologue). d8-d15 are callee-saved too (their
   // low 64 bits); Kiln's code never allocates them.

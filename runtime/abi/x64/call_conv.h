@@ -36,6 +36,12 @@ struct CallConv {
   // Every stack argument takes one slot of this size, left to right.
   static constexpr int kStackSlotSize = 8;
   static constexpr int kStackAlign = 16;
+  // A wasm callee pops its stack-argument area (`ret n`, n = the slots
+  // rounded up to kStackAlign), like Cranelift's `tail` convention: a
+  // tail call can then pass more stack arguments than its own caller did
+  // (it moves the return address) and still leave the stack where that
+  // caller expects it. Builtins (C functions) keep System V's caller pops.
+  static constexpr bool kCalleePopsStackArgs = true;
   // Registers a callee preserves (rbp is the frame pointer and saved by
   // every prologue).
   static constexpr uint8_t kCalleeSavedGprs[] = {kRbx, kR12, kR13, kR14, kR15};
