@@ -332,7 +332,9 @@ size_t wasm_memory_data_size(const wasm_memory_t* m) {
 }
 
 wasm_memory_pages_t wasm_memory_size(const wasm_memory_t* m) {
-  return m->memory().size(StoreOf(m)).value_or(0);
+  // wasm_memory_pages_t is u32: a 64-bit memory above 2^32 pages saturates.
+  return static_cast<wasm_memory_pages_t>(std::min<uint64_t>(
+      m->memory().size(StoreOf(m)).value_or(0), UINT32_MAX));
 }
 
 bool wasm_memory_grow(wasm_memory_t* m, wasm_memory_pages_t delta) {

@@ -1,6 +1,7 @@
 // Values and references: wasm_val_t <-> kiln::Val, the reference base
 // functions every wasm.h reference type shares (copy, same, host info,
 // as_ref casts), extern handles and traps.
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -72,7 +73,13 @@ Limits ToLimits(const wasm_limits_t& limits) {
 }
 
 wasm_limits_t FromLimits(const Limits& limits) {
-  return wasm_limits_t{limits.min, limits.max.value_or(wasm_limits_max_default)};
+  // wasm_limits_t is u32: a 64-bit memory's larger limits saturate (a max
+  // above u32 reads as wasm_limits_max_default, no maximum).
+  auto u32 = [](uint64_t v) {
+    return static_cast<uint32_t>(std::min<uint64_t>(v, UINT32_MAX));
+  };
+  return wasm_limits_t{u32(limits.min),
+                       u32(limits.max.value_or(wasm_limits_max_default))};
 }
 
 wasm_externtype_t* NewExternType(const wasm::ModuleInfo& info,

@@ -132,7 +132,8 @@ std::string ExternText(const wasm::ModuleInfo& m, const wasm::Import& i) {
       return absl::StrCat(wasm::ValTypeName(i.table.elem_type), " ",
                           LimitsText(i.table.limits));
     case wasm::ExternKind::kMemory:
-      return absl::StrCat("pages ", LimitsText(i.memory.limits));
+      return absl::StrCat(i.memory.is64 ? "i64 " : "", "pages ",
+                          LimitsText(i.memory.limits));
     case wasm::ExternKind::kGlobal:
       return absl::StrCat(i.global.mutable_ ? "mut " : "",
                           wasm::ValTypeName(i.global.type));
@@ -169,7 +170,8 @@ void PrintDetails(const wasm::ModuleInfo& m,
                       m.tables[t].imported ? " (imported)" : "", "\n");
     }
     for (size_t i = 0; i < m.memories.size(); ++i) {
-      absl::StrAppend(out, "  memory[", i, "] pages ",
+      absl::StrAppend(out, "  memory[", i, "] ",
+                      m.memories[i].type.is64 ? "i64 " : "", "pages ",
                       LimitsText(m.memories[i].type.limits),
                       m.memories[i].imported ? " (imported)" : "", "\n");
     }

@@ -131,7 +131,8 @@ absl::StatusOr<InterpOutcome> Interpret(const Function& f,
               index64 ? arg(first + 1) : (arg(first + 1) & 0xffffffffu);
           const uint64_t addr = index + static_cast<uint64_t>(d.imm);
           const int bytes = HeapAccessBytes(d.opcode, d.ctrl_type);
-          if (addr + bytes > options.heap->size()) {
+          if (addr < index || addr > options.heap->size() ||
+              static_cast<uint64_t>(bytes) > options.heap->size() - addr) {
             return trap(TrapCode::kMemoryOutOfBounds);
           }
           uint8_t* p = options.heap->data() + addr;

@@ -61,6 +61,36 @@ block0(v0: i64, v1: i32, v2: i32):
   EXPECT_EQ(out->trap, TrapCode::kIntegerDivisionByZero);
 }
 
+// A memory64 heap index is i64 and used whole (no zero-extension from
+// 32 bits): 2^32 + 4 is out of bounds, not 4.
+TEST(InterpreterTest, HeapIndex64) {
+  auto f = ParseFunction(R"(function %h(i64, i64) -> i32 {
+block0(v0: i64, v1: i64):
+    v2 = heap_load.i32 v0, v1+4
+    return v2
+})");
+  ASSERT_TRUE(f.ok()) << f.status();
+  std::vector<uint8_t> heap(16, 0);
+  heap[8] = 7;
+  InterpOptions opts;
+  opts.heap = &heap;
+  uint64_t in[] = {0, 4};
+  auto out = Interpret(*f, in, opts);
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_FALSE(out->trapped);
+  EXPECT_EQ(out->results[0], 7u);
+  uint64_t wide[] = {0, (uint64_t{1} << 32) + 4};
+  out = Interpret(*f, wide, opts);
+  ASSERT_TRUE(out.ok());
+  EXPECT_TRUE(out->trapped);
+  EXPECT_EQ(out->trap, TrapCode::kMemoryOutOfBounds);
+  uint64_t wraps[] = {0, ~uint64_t{0} - 3};  // index + 4 wraps to 0
+  out = Interpret(*f, wraps, opts);
+  ASSERT_TRUE(out.ok());
+  EXPECT_TRUE(out->trapped);
+  EXPECT_EQ(out->trap, TrapCode::kMemoryOutOfBounds);
+}
+
 TEST(InterpreterTest, OutOfFuel) {
   auto f = ParseFunction(R"(function %spin() {
 block0:

@@ -181,6 +181,41 @@ TEST(Memory64ConfigTest, HostMemoriesAndImports) {
   EXPECT_THAT(wrong.status().message(), HasSubstr("memory i64"));
 }
 
+// memory.copy between a 64-bit and a 32-bit memory (multi-memory): each
+// address has its memory's type, the length is i32; each side's bounds.
+TEST(Memory64ConfigTest, CopyBetween32And64BitMemories) {
+  Engine engine;
+  Store<> store(engine);
+  absl::StatusOr<Module> m = Module::FromWat(engine, R"(
+    (module
+      (memory $a i64 1) (memory $b 1)
+      (data (memory $b) (i32.const 8) "\01\02\03")
+      (func (export "to64") (param i64 i32 i32)
+        (memory.copy $a $b (local.get 0) (local.get 1) (local.get 2)))
+      (func (export "to32") (param i32 i64 i32)
+        (memory.copy $b $a (local.get 0) (local.get 1) (local.get 2)))
+      (func (export "load64") (param i64) (result i32) (i32.load8_u $a (local.get 0)))
+      (func (export "load32") (param i32) (result i32) (i32.load8_u $b (local.get 0))))
+  )");
+  ASSERT_TRUE(m.ok()) << m.status();
+  Result<Instance> inst = Instance::Create(store, *m, {});
+  ASSERT_TRUE(inst.ok()) << inst.status();
+  auto to64 = *inst->GetTypedFunc<void(int64_t, int32_t, int32_t)>(store, "to64");
+  auto to32 = *inst->GetTypedFunc<void(int32_t, int64_t, int32_t)>(store, "to32");
+  auto load64 = *inst->GetTypedFunc<int32_t(int64_t)>(store, "load64");
+  auto load32 = *inst->GetTypedFunc<int32_t(int32_t)>(store, "load32");
+  ASSERT_TRUE(to64.Call(store, 0xfffd, 8, 3).ok());
+  EXPECT_EQ(*load64.Call(store, 0xffff), 3);
+  ASSERT_TRUE(to32.Call(store, 100, 0xfffd, 3).ok());
+  EXPECT_EQ(*load32.Call(store, 100), 1);
+  EXPECT_FALSE(to64.Call(store, 0xfffe, 8, 3).ok());          // 64-bit side
+  EXPECT_FALSE(to64.Call(store, int64_t{1} << 32, 0, 1).ok());
+  EXPECT_FALSE(to32.Call(store, 0xfffe, 0, 3).ok());          // 32-bit side
+  EXPECT_FALSE(to32.Call(store, 0, -1, 1).ok());
+  // The length is u32: 0xffffffff is large, not -1.
+  EXPECT_FALSE(to64.Call(store, 0, 0, -1).ok());
+}
+
 TEST(Memory64ConfigTest, CwasmRoundTripAndFeatureBits) {
   Config config;
   config.verify = true;  // the IR verifier takes i64 heap indices
