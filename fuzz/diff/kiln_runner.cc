@@ -75,6 +75,7 @@ const char* TrapKind(TrapCode code) {
     case TrapCode::kInterrupt: return "interrupt";
     case TrapCode::kHostError: return "host";
     case TrapCode::kOutOfFuel: return "fuel";
+    case TrapCode::kAtomicWaitNonSharedMemory: return "wait_unshared";
   }
   return "unknown";
 }

@@ -369,6 +369,35 @@ TEST_F(CwasmTest, ConfigThatChangesCodeMustMatch) {
   EXPECT_TRUE(Module::Deserialize(Engine(threads), artifact_).ok());
 }
 
+// Threads: a module with atomics round-trips, and its artifact (compiled
+// with every feature on) is refused by an engine without the threads
+// feature: the feature set is in the artifact's option bits.
+TEST_F(CwasmTest, ThreadsFeatureBitMustBeOn) {
+  absl::StatusOr<Module> m = Module::FromWat(engine_, R"(
+    (module
+      (memory 1 1 shared)
+      (func (export "add") (param i32) (result i32)
+        (i32.atomic.rmw.add (i32.const 8) (local.get 0))))
+  )");
+  ASSERT_TRUE(m.ok()) << m.status();
+  absl::StatusOr<std::vector<uint8_t>> bytes = m->Serialize();
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  absl::StatusOr<Module> back = Module::Deserialize(engine_, *bytes);
+  ASSERT_TRUE(back.ok()) << back.status();
+  Store<> store(engine_);
+  Result<Instance> i = Instance::Create(store, *back, {});
+  ASSERT_TRUE(i.ok()) << i.status();
+  auto add = i->GetTypedFunc<int32_t(int32_t)>(store, "add");
+  ASSERT_TRUE(add.ok());
+  EXPECT_EQ(*add->Call(store, 5), 0);
+  EXPECT_EQ(*add->Call(store, 1), 5);
+  Config config;
+  config.wasm_features.threads = false;
+  absl::Status s = Module::Deserialize(Engine(config), *bytes).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_THAT(s.message(), HasSubstr("threads")) << s;
+}
+
 TEST_F(CwasmTest, TargetDescription) {
   const serialize::Target host = serialize::Target::ForEngine(engine_);
   EXPECT_THAT(host.ToString(), HasSubstr("kiln 0.1.0-dev, x86-64 ["));
