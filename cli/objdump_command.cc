@@ -298,12 +298,13 @@ int Run(const std::vector<std::string_view>& args) {
           view->target.ToString(), view->compat_hash, view->wasm.size(),
           view->code.size(), view->code_file_offset, cm.functions.size(),
           cm.traps.size(), cm.source_map.size());
-      if (!view->memory_image.empty()) {
+      for (const serialize::MemoryImageSection& image :
+           view->memory_images) {
         absl::StrAppendFormat(&out,
-                              "  memory image: %u bytes at file offset 0x%x "
+                              "  memory %u image: %u bytes at file offset 0x%x "
                               "(mapped copy-on-write by instances)\n",
-                              view->memory_image.size(),
-                              view->memory_image_file_offset);
+                              image.memory_index, image.bytes.size(),
+                              image.file_offset);
       }
       out.push_back('\n');
     } else {

@@ -124,10 +124,12 @@ struct alignas(64) ModuleImpl {
 // on the first call (thread-safe, once per module).
 absl::Span<const runtime::MemoryImage* const> MemoryImageFor(
     ModuleImpl& module);
-// Sets the images up once, given defined memory 0's (`first`, may be
-// null: built like the others); called inside memory_image_once.
-absl::Status SetMemoryImages(ModuleImpl& module,
-                             std::unique_ptr<runtime::MemoryImage> first);
+// Sets the images up once, given some defined memories' (`preset`,
+// indexed by defined memory; missing or null: built like the others);
+// called inside memory_image_once.
+absl::Status SetMemoryImages(
+    ModuleImpl& module,
+    std::vector<std::unique_ptr<runtime::MemoryImage>> preset);
 
 // The compiler options `config` implies (Module::FromBinary; the
 // precompiled-module target in engine/serialize.cc is derived from them).

@@ -116,10 +116,11 @@ absl::StatusOr<Module> ModuleFromCompiled(
   return Module(std::move(impl));
 }
 
-absl::Status SetMemoryImages(ModuleImpl& module,
-                             std::unique_ptr<runtime::MemoryImage> first) {
+absl::Status SetMemoryImages(
+    ModuleImpl& module,
+    std::vector<std::unique_ptr<runtime::MemoryImage>> preset) {
   absl::StatusOr<std::vector<std::unique_ptr<runtime::MemoryImage>>> images =
-      runtime::MemoryImagesOfModule(*module.info, std::move(first));
+      runtime::MemoryImagesOfModule(*module.info, std::move(preset));
   if (!images.ok()) return images.status();
   module.memory_images = *std::move(images);
   module.memory_image_ptrs.clear();
@@ -139,7 +140,7 @@ absl::Span<const runtime::MemoryImage* const> MemoryImageFor(
   // instantiation copies the segments, with the same result.
   absl::call_once(module.memory_image_once, [&module] {
     if (!module.engine.config().memory_init_cow) return;
-    module.memory_image_status = SetMemoryImages(module, nullptr);
+    module.memory_image_status = SetMemoryImages(module, {});
   });
   return module.memory_image_ptrs;
 }

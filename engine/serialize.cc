@@ -305,11 +305,10 @@ bool IsArtifact(absl::Span<const uint8_t> bytes) {
              0;
 }
 
-std::vector<uint8_t> WriteArtifact(const Target& target,
-                                   absl::Span<const uint8_t> wasm,
-                                   const compiler::CompiledModule& compiled,
-                                   absl::Span<const uint8_t> code,
-                                   absl::Span<const uint8_t> memory_image) {
+std::vector<uint8_t> WriteArtifact(
+    const Target& target, absl::Span<const uint8_t> wasm,
+    const compiler::CompiledModule& compiled, absl::Span<const uint8_t> code,
+    absl::Span<const MemoryImageSection> memory_images) {
   std::vector<uint8_t> out(kArtifactHeaderSize, 0);
   std::memcpy(out.data(), kArtifactMagic, sizeof(kArtifactMagic));
   Put32(out, kOffFormatVersion, kArtifactFormatVersion);
@@ -364,10 +363,11 @@ std::vector<uint8_t> WriteArtifact(const Target& target,
   }
   end_section(e);
 
-  // Page aligned, so instances can map it straight from the file.
-  if (!memory_image.empty()) {
+  // Page aligned, so instances can map them straight from the file.
+  for (const MemoryImageSection& image : memory_images) {
     e = begin_section(SectionKind::kMemoryImage, kArtifactCodeAlignment);
-    out.insert(out.end(), memory_image.begin(), memory_image.end());
+    Put32(out, e + 4, image.memory_index);
+    out.insert(out.end(), image.bytes.begin(), image.bytes.end());
     end_section(e);
   }
 
@@ -469,6 +469,7 @@ absl::StatusOr<ArtifactView> ParseArtifact(absl::Span<const uint8_t> bytes,
                                   kArtifactMaxSections, ")"));
   }
   constexpr uint32_t kMaxKind = static_cast<uint32_t>(SectionKind::kMemoryImage);
+  const uint32_t image_kind = static_cast<uint32_t>(SectionKind::kMemoryImage);
   absl::Span<const uint8_t> sections[kMaxKind + 1];
   uint64_t section_offsets[kMaxKind + 1] = {};
   bool seen[kMaxKind + 1] = {};
@@ -480,7 +481,7 @@ absl::StatusOr<ArtifactView> ParseArtifact(absl::Span<const uint8_t> bytes,
     if (kind == 0 || kind > kMaxKind) {
       return Corrupted(absl::StrCat("unknown section kind ", kind));
     }
-    if (seen[kind]) {
+    if (seen[kind] && kind != image_kind) {
       return Corrupted(absl::StrCat("section kind ", kind, " twice"));
     }
     if (offset < kArtifactHeaderSize || offset > file_size ||
@@ -492,6 +493,17 @@ absl::StatusOr<ArtifactView> ParseArtifact(absl::Span<const uint8_t> bytes,
     seen[kind] = true;
     sections[kind] = bytes.subspan(offset, size);
     section_offsets[kind] = offset;
+    if (kind == image_kind) {
+      // One per memory, in ascending memory index.
+      const uint32_t memory = Get32(e + 4);
+      if (!view.memory_images.empty() &&
+          memory <= view.memory_images.back().memory_index) {
+        return Corrupted(absl::StrCat("memory image sections for memory ",
+                                      view.memory_images.back().memory_index,
+                                      " then ", memory));
+      }
+      view.memory_images.push_back({memory, sections[kind], offset});
+    }
   }
   for (uint32_t kind = 1; kind <= 5; ++kind) {
     if (!seen[kind]) {
@@ -506,22 +518,25 @@ absl::StatusOr<ArtifactView> ParseArtifact(absl::Span<const uint8_t> bytes,
                                   " is not ", kArtifactCodeAlignment,
                                   "-byte aligned"));
   }
-  const uint32_t image_kind = static_cast<uint32_t>(SectionKind::kMemoryImage);
-  if (seen[image_kind]) {
-    view.memory_image = sections[image_kind];
-    view.memory_image_file_offset = section_offsets[image_kind];
-    if (view.memory_image_file_offset % kArtifactCodeAlignment != 0 ||
-        view.memory_image.size() % kArtifactCodeAlignment != 0 ||
-        view.memory_image.empty()) {
+  for (const MemoryImageSection& image : view.memory_images) {
+    if (image.file_offset % kArtifactCodeAlignment != 0 ||
+        image.bytes.size() % kArtifactCodeAlignment != 0 ||
+        image.bytes.empty()) {
       return Corrupted(absl::StrCat("memory image section [",
-                                    view.memory_image_file_offset, ", +",
-                                    view.memory_image.size(),
+                                    image.file_offset, ", +",
+                                    image.bytes.size(),
                                     ") is not page aligned"));
+    }
+    // Nothing else may share the code's pages (they become executable).
+    if (image.file_offset + image.bytes.size() > view.code_file_offset) {
+      return Corrupted(absl::StrCat("section ", image_kind,
+                                    " overlaps the code section"));
     }
   }
   // Nothing else may share the code's pages (they become executable).
   for (uint32_t kind = 1; kind <= kMaxKind; ++kind) {
-    if (kind == static_cast<uint32_t>(SectionKind::kCode) || !seen[kind]) {
+    if (kind == static_cast<uint32_t>(SectionKind::kCode) || !seen[kind] ||
+        kind == image_kind) {
       continue;
     }
     if (section_offsets[kind] + sections[kind].size() > view.code_file_offset) {
@@ -688,13 +703,14 @@ absl::Status CheckCompatible(const Target& artifact, const Engine& engine) {
 
 namespace {
 
-// The kMemoryImage section of `module`: its copy-on-write image bytes, or
-// empty when it has none or the image is much sparser than its data (a
-// few bytes at offset 0 and at 1 GiB must not make a 1 GiB file; the
-// loader then builds the image from the segments, sparsely).
-std::vector<uint8_t> MemoryImageSection(const wasm::ModuleInfo& module) {
+// The kMemoryImage section of memory `memory_index`: its copy-on-write
+// image bytes, or empty when it has none or the image is much sparser than
+// its data (a few bytes at offset 0 and at 1 GiB must not make a 1 GiB
+// file; the loader then builds the image from the segments, sparsely).
+std::vector<uint8_t> MemoryImageBytes(const wasm::ModuleInfo& module,
+                                      uint32_t memory_index) {
   std::optional<runtime::ModuleImageSource> source =
-      runtime::ImageSourceForModule(module);
+      runtime::ImageSourceForMemory(module, memory_index);
   if (!source.has_value()) return {};
   std::optional<runtime::MemoryImage::Extent> extent =
       runtime::MemoryImage::Layout(source->segments, source->memory_size_bytes);
@@ -722,10 +738,20 @@ absl::StatusOr<std::vector<uint8_t>> SerializeForTarget(const Module& module,
     return absl::FailedPreconditionError(
         "module has no compiled metadata to serialize");
   }
-  const std::vector<uint8_t> image = MemoryImageSection(*impl.info);
+  // Every defined memory's image, as far as the section table has room.
+  const wasm::ModuleInfo& m = *impl.info;
+  std::vector<std::pair<uint32_t, std::vector<uint8_t>>> images;
+  constexpr size_t kRoom = kArtifactMaxSections - 5;
+  for (uint32_t mem = m.num_imported_memories;
+       mem < m.memories.size() && images.size() < kRoom; ++mem) {
+    std::vector<uint8_t> image = MemoryImageBytes(m, mem);
+    if (!image.empty()) images.emplace_back(mem, std::move(image));
+  }
+  std::vector<MemoryImageSection> sections;
+  for (const auto& [mem, image] : images) sections.push_back({mem, image});
   return WriteArtifact(
       target, impl.info->bytes, *impl.compiled,
-      absl::Span<const uint8_t>(impl.code_base, impl.code_size), image);
+      absl::Span<const uint8_t>(impl.code_base, impl.code_size), sections);
 }
 
 namespace {
@@ -769,36 +795,47 @@ absl::StatusOr<Module> Load(const Engine& engine, ArtifactView view,
                                       std::move(mapping));
 }
 
-// A module from `path` whose artifact has a kMemoryImage section of `size`
-// bytes at `file_offset`: its image maps that part of the file (no build,
-// no copy). The section must be the image the module's segments give.
-absl::Status UseFileImage(Module& module, int fd, uint64_t file_offset,
-                          uint64_t size) {
+// A module from `path` whose artifact has kMemoryImage `sections`: each
+// memory's image maps its part of the file (no build, no copy). Each
+// section must be the image that memory's segments give.
+absl::Status UseFileImages(Module& module, int fd,
+                           absl::Span<const MemoryImageSection> sections) {
   internal::ModuleImpl& impl = *module.impl();
   if (!impl.engine.config().memory_init_cow) return absl::OkStatus();
-  std::optional<runtime::ModuleImageSource> source =
-      runtime::ImageSourceForModule(*impl.info);
-  std::optional<runtime::MemoryImage::Extent> extent;
-  if (source.has_value()) {
-    extent = runtime::MemoryImage::Layout(source->segments,
-                                          source->memory_size_bytes);
+  const wasm::ModuleInfo& m = *impl.info;
+  std::vector<std::unique_ptr<runtime::MemoryImage>> preset;
+  for (const MemoryImageSection& section : sections) {
+    const uint64_t size = section.bytes.size();
+    std::optional<runtime::MemoryImage::Extent> extent;
+    if (section.memory_index >= m.num_imported_memories &&
+        section.memory_index < m.memories.size()) {
+      std::optional<runtime::ModuleImageSource> source =
+          runtime::ImageSourceForMemory(m, section.memory_index);
+      if (source.has_value()) {
+        extent = runtime::MemoryImage::Layout(source->segments,
+                                              source->memory_size_bytes);
+      }
+    }
+    if (!extent.has_value() || extent->length != size) {
+      return Corrupted(absl::StrCat(
+          "memory image section of ", size, " bytes for memory ",
+          section.memory_index, ", its data segments give ",
+          extent.has_value() ? absl::StrCat(extent->length, " bytes")
+                             : std::string("no image")));
+    }
+    absl::StatusOr<std::unique_ptr<runtime::MemoryImage>> image =
+        runtime::MemoryImage::FromFile(fd, section.file_offset,
+                                       extent->offset, extent->length);
+    if (!image.ok()) return image.status();
+    const uint32_t defined = section.memory_index - m.num_imported_memories;
+    if (preset.size() <= defined) preset.resize(defined + 1);
+    preset[defined] = *std::move(image);
   }
-  if (!extent.has_value() || extent->length != size) {
-    return Corrupted(absl::StrCat(
-        "memory image section of ", size, " bytes, the module's data "
-        "segments give ",
-        extent.has_value() ? absl::StrCat(extent->length, " bytes")
-                           : std::string("no image")));
-  }
-  absl::StatusOr<std::unique_ptr<runtime::MemoryImage>> image =
-      runtime::MemoryImage::FromFile(fd, file_offset, extent->offset,
-                                     extent->length);
-  if (!image.ok()) return image.status();
   absl::Status status = absl::OkStatus();
   absl::call_once(impl.memory_image_once, [&] {
-    // The artifact holds memory 0's image; other memories' are built.
+    // Memories without a section get theirs built.
     status = impl.memory_image_status =
-        internal::SetMemoryImages(impl, *std::move(image));
+        internal::SetMemoryImages(impl, std::move(preset));
   });
   return status;
 }
@@ -873,13 +910,13 @@ absl::StatusOr<Module> Module::DeserializeFile(const Engine& engine,
       code_mapping = mapping;
     }
   }
-  const uint64_t image_offset = view->memory_image_file_offset;
-  const uint64_t image_size = view->memory_image.size();
+  // The spans point into `mapping`, alive until the end of this function.
+  const std::vector<serialize::MemoryImageSection> images =
+      view->memory_images;
   absl::StatusOr<Module> module =
       serialize::Load(engine, *std::move(view), std::move(code_mapping));
-  if (module.ok() && image_size > 0) {
-    if (absl::Status s =
-            serialize::UseFileImage(*module, fd, image_offset, image_size);
+  if (module.ok() && !images.empty()) {
+    if (absl::Status s = serialize::UseFileImages(*module, fd, images);
         !s.ok()) {
       module = s;
     }

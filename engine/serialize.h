@@ -29,8 +29,9 @@
 //   64  u64      memory guard bytes the code assumes (bounds checks elided)
 //   72  u64      ABI fingerprint (VMContext layout, builtins, trap codes)
 //   80  char[48] Kiln version string, NUL padded
-//   128 section table: per section {u32 kind, u32 reserved, u64 offset,
-//                u64 size}; kArtifactMaxSections entries (unused: kind 0)
+//   128 section table: per section {u32 kind, u32 memory index
+//                (kMemoryImage; else 0), u64 offset, u64 size};
+//                kArtifactMaxSections entries (unused: kind 0)
 //   then the sections, each 8-byte aligned; the code section last, at an
 //   offset that is a multiple of kArtifactCodeAlignment so that a file
 //   mapping of the artifact can make it executable in place.
@@ -39,15 +40,17 @@
 // traps_end, source_map_begin, source_map_end as u32), kTraps ({u32
 // code_offset, u32 trap code}), kSourceMap ({u32 code_offset, u32
 // wasm_offset}), kCode (the position-independent code blob), and optional
-// kMemoryImage (format 2): the module's copy-on-write memory image, page
-// aligned, before the code: exactly the bytes [offset, offset + length)
-// of memory 0 after its active data segments are applied, where offset
-// and length are what runtime::MemoryImage::Layout gives for the module's
-// segments (recomputed by the loader and checked against the section
-// size). DeserializeFile maps it MAP_PRIVATE from the file into each
-// instance; written only when the image is not much sparser than its data
-// (otherwise the loader builds it from the data segments, as for modules
-// without the section).
+// kMemoryImage sections (format 3: one per defined memory that has one,
+// its memory index in the entry, ascending; format 2 had memory 0's
+// only): a memory's copy-on-write image, page aligned, before the code:
+// exactly the bytes [offset, offset + length) of that memory after its
+// active data segments are applied, where offset and length are what
+// runtime::MemoryImage::Layout gives for its segments (recomputed by the
+// loader and checked against the section size). DeserializeFile maps each
+// MAP_PRIVATE from the file into each instance; written only when the
+// image is not much sparser than its data (otherwise the loader builds it
+// from the data segments, as for memories without a section), for at most
+// the kArtifactMaxSections - 5 first such memories.
 #ifndef KILN_ENGINE_SERIALIZE_H_
 #define KILN_ENGINE_SERIALIZE_H_
 
@@ -68,9 +71,10 @@ namespace kiln::serialize {
 inline constexpr char kKilnVersion[] = "kiln 0.1.0-dev";
 inline constexpr char kArtifactMagic[8] = {'K', 'I', 'L', 'N',
                                            'C', 'W', 'S', 'M'};
-inline constexpr uint32_t kArtifactFormatVersion = 2;  // 2: kMemoryImage
+// 2: kMemoryImage; 3: one kMemoryImage section per memory.
+inline constexpr uint32_t kArtifactFormatVersion = 3;
 inline constexpr uint32_t kArtifactHeaderSize = 512;
-inline constexpr uint32_t kArtifactMaxSections = 8;
+inline constexpr uint32_t kArtifactMaxSections = 16;
 inline constexpr uint32_t kArtifactCodeAlignment = 4096;  // x86-64 page
 inline constexpr uint32_t kIsaX64 = 1;
 inline constexpr uint32_t kIsaAarch64 = 2;
@@ -135,6 +139,14 @@ struct Target {
 // bits as "bit31".
 std::string FeatureNames(uint32_t features);
 
+// One kMemoryImage section: memory `memory_index`'s image bytes (and,
+// parsed, their offset in the artifact).
+struct MemoryImageSection {
+  uint32_t memory_index = 0;
+  absl::Span<const uint8_t> bytes;
+  uint64_t file_offset = 0;
+};
+
 // A parsed and bounds-checked artifact. Spans point into the parsed bytes.
 struct ArtifactView {
   uint32_t format_version = 0;
@@ -145,9 +157,8 @@ struct ArtifactView {
   compiler::CompiledModule compiled;
   absl::Span<const uint8_t> code;
   uint64_t code_file_offset = 0;  // offset of `code` in the artifact
-  // The kMemoryImage section (empty when absent) and its offset.
-  absl::Span<const uint8_t> memory_image;
-  uint64_t memory_image_file_offset = 0;
+  // The kMemoryImage sections, ascending memory index.
+  std::vector<MemoryImageSection> memory_images;
 };
 
 // Parses `bytes`: magic, format version, sizes, checksums (unless
@@ -169,12 +180,12 @@ bool IsArtifact(absl::Span<const uint8_t> bytes);
 
 // Writes an artifact for `target` (normally Target::ForEngine). Tests use
 // other targets to produce mismatched artifacts.
-// `memory_image`, if not empty, is the kMemoryImage section's contents.
-std::vector<uint8_t> WriteArtifact(const Target& target,
-                                   absl::Span<const uint8_t> wasm,
-                                   const compiler::CompiledModule& compiled,
-                                   absl::Span<const uint8_t> code,
-                                   absl::Span<const uint8_t> memory_image = {});
+// `memory_images` become kMemoryImage sections (their file_offset is
+// ignored).
+std::vector<uint8_t> WriteArtifact(
+    const Target& target, absl::Span<const uint8_t> wasm,
+    const compiler::CompiledModule& compiled, absl::Span<const uint8_t> code,
+    absl::Span<const MemoryImageSection> memory_images = {});
 
 // Module::Serialize with an explicit target (tests).
 absl::StatusOr<std::vector<uint8_t>> SerializeForTarget(const Module& module,

@@ -194,13 +194,13 @@ absl::StatusOr<std::unique_ptr<MemoryImage>> MemoryImageOfMemory(
 
 absl::StatusOr<std::vector<std::unique_ptr<MemoryImage>>>
 MemoryImagesOfModule(const wasm::ModuleInfo& module,
-                     std::unique_ptr<MemoryImage> first) {
+                     std::vector<std::unique_ptr<MemoryImage>> preset) {
   const uint32_t defined = static_cast<uint32_t>(module.memories.size()) -
                            module.num_imported_memories;
   std::vector<std::unique_ptr<MemoryImage>> images(defined);
   for (uint32_t d = 0; d < defined; ++d) {
-    if (d == 0 && first != nullptr) {
-      images[0] = std::move(first);
+    if (d < preset.size() && preset[d] != nullptr) {
+      images[d] = std::move(preset[d]);
       continue;
     }
     absl::StatusOr<std::unique_ptr<MemoryImage>> image =

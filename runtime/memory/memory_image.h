@@ -101,7 +101,7 @@ struct ModuleImageSource {
 };
 std::optional<ModuleImageSource> ImageSourceForMemory(
     const wasm::ModuleInfo& module, uint32_t memory_index);
-// Memory 0's (the one a .cwasm artifact stores).
+// Memory 0's.
 inline std::optional<ModuleImageSource> ImageSourceForModule(
     const wasm::ModuleInfo& module) {
   return ImageSourceForMemory(module, 0);
@@ -119,11 +119,11 @@ inline absl::StatusOr<std::unique_ptr<MemoryImage>> MemoryImageOfModule(
 
 // The images of every defined memory (index: defined memory, i.e. memory
 // index minus the imported memories; null entries where there is none).
-// `first`, when given, is used for defined memory 0 instead of building
-// it (an image mapped from a .cwasm file).
+// A non-null `preset[d]` is used for defined memory d instead of building
+// it (images mapped from a .cwasm file).
 absl::StatusOr<std::vector<std::unique_ptr<MemoryImage>>>
 MemoryImagesOfModule(const wasm::ModuleInfo& module,
-                     std::unique_ptr<MemoryImage> first = nullptr);
+                     std::vector<std::unique_ptr<MemoryImage>> preset = {});
 
 }  // namespace kiln::runtime
 

@@ -36,9 +36,9 @@ check compile-o-emit 2 "-o cannot be combined with --emit" -- "$kiln" compile --
 check compile-o-missing 1 "missing.wat: cannot open file" -- "$kiln" compile "$tmp/missing.wat" -o "$tmp/x.cwasm"
 check compile-o-unwritable 1 "cannot write" -- "$kiln" compile "$wat" -o "$tmp/no/such/dir/x.cwasm"
 
-check objdump-cwasm 0 "small.cwasm: Kiln precompiled module, format 2" -- "$kiln" objdump "$tmp/small.cwasm"
+check objdump-cwasm 0 "small.cwasm: Kiln precompiled module, format 3" -- "$kiln" objdump "$tmp/small.cwasm"
 check objdump-cwasm-target 0 "optimize=on" -- "$kiln" objdump --headers "$tmp/small.cwasm"
-check objdump-cwasm-image 0 "memory image: 4096 bytes at file offset" -- "$kiln" objdump --headers "$tmp/small.cwasm"
+check objdump-cwasm-image 0 "memory 0 image: 4096 bytes at file offset" -- "$kiln" objdump --headers "$tmp/small.cwasm"
 check objdump-cwasm-no-opt 0 "optimize=off" -- "$kiln" objdump --headers "$tmp/noopt.cwasm"
 check objdump-cwasm-exports 0 'func[1] "add"' -- "$kiln" objdump --details "$tmp/small.cwasm"
 # The disassembly of the .cwasm is the one of compiling the .wat.

@@ -181,6 +181,74 @@ TEST_F(CwasmTest, FileIsMappedInPlace) {
   EXPECT_EQ(Exercise(engine_, *second), Exercise(engine_, *module_));
 }
 
+// Multi-memory: every defined memory's image is stored (a kMemoryImage
+// section per memory, keyed by its index) and mapped from the file.
+TEST(CwasmMemoriesTest, EveryMemorysImageIsStoredAndMapped) {
+  Engine engine;
+  absl::StatusOr<Module> m = Module::FromWat(engine, R"((module
+    (memory $a 1)
+    (memory $b 2)
+    (data (memory $a) (i32.const 16) "first")
+    (data (memory $b) (i32.const 70000) "second")
+    (func (export "a") (param i32) (result i32) (i32.load8_u $a (local.get 0)))
+    (func (export "b") (param i32) (result i32)
+      (i32.load8_u $b (local.get 0)))))");
+  ASSERT_TRUE(m.ok()) << m.status();
+  absl::StatusOr<std::vector<uint8_t>> bytes = m->Serialize();
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  absl::StatusOr<serialize::ArtifactView> view =
+      serialize::ParseArtifact(*bytes);
+  ASSERT_TRUE(view.ok()) << view.status();
+  ASSERT_EQ(view->memory_images.size(), 2u);
+  EXPECT_EQ(view->memory_images[0].memory_index, 0u);
+  EXPECT_EQ(view->memory_images[1].memory_index, 1u);
+
+  const std::string path = TempPath("two_memories.cwasm");
+  WriteFile(path, *bytes);
+  for (bool from_file : {true, false}) {
+    absl::StatusOr<Module> loaded =
+        from_file ? Module::DeserializeFile(engine, path)
+                  : Module::Deserialize(engine, *bytes);
+    ASSERT_TRUE(loaded.ok()) << loaded.status();
+    Store<> store(engine);
+    Result<Instance> inst = Instance::Create(store, *loaded, {});
+    ASSERT_TRUE(inst.ok()) << inst.status();
+    auto a = inst->GetTypedFunc<int32_t(int32_t)>(store, "a");
+    auto b = inst->GetTypedFunc<int32_t(int32_t)>(store, "b");
+    ASSERT_TRUE(a.ok() && b.ok());
+    EXPECT_EQ(*a->Call(store, 16), 'f');
+    EXPECT_EQ(*a->Call(store, 20), 't');
+    EXPECT_EQ(*b->Call(store, 70000), 's');
+    EXPECT_EQ(*b->Call(store, 70005), 'd');
+    EXPECT_EQ(*b->Call(store, 16), 0);
+    // Both memories have an image (from the file's sections, or built).
+    const internal::ModuleImpl& impl = *loaded->impl();
+    ASSERT_EQ(impl.memory_image_ptrs.size(), 2u);
+    EXPECT_NE(impl.memory_image_ptrs[0], nullptr);
+    EXPECT_NE(impl.memory_image_ptrs[1], nullptr);
+  }
+
+  // A section that is not the image of its memory is rejected by name.
+  std::vector<uint8_t> wrong(2 * 4096, 0);
+  std::vector<serialize::MemoryImageSection> sections = {
+      view->memory_images[0], {1, wrong}};
+  const std::string bad_path = TempPath("two_memories_bad.cwasm");
+  WriteFile(bad_path, serialize::WriteArtifact(view->target, view->wasm,
+                                               view->compiled, view->code,
+                                               sections));
+  absl::Status s = Module::DeserializeFile(engine, bad_path).status();
+  EXPECT_THAT(s.message(), HasSubstr("for memory 1")) << s;
+  // Sections out of order are corrupt.
+  std::swap(sections[0], sections[1]);
+  EXPECT_THAT(Module::Deserialize(engine,
+                                  serialize::WriteArtifact(
+                                      view->target, view->wasm,
+                                      view->compiled, view->code, sections))
+                  .status()
+                  .message(),
+              HasSubstr("memory image sections for memory 1 then 0"));
+}
+
 TEST_F(CwasmTest, MissingFile) {
   absl::StatusOr<Module> m =
       Module::DeserializeFile(engine_, TempPath("no-such.cwasm"));
