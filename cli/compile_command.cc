@@ -25,6 +25,7 @@
 #include "codegen/ir/printer.h"
 #include "codegen/isa/host_backend.h"
 #include "engine/kiln.h"
+#include "engine/serialize.h"
 #include "runtime/abi/trap_code.h"
 #include "wasm/decoder.h"
 
@@ -33,7 +34,7 @@ namespace {
 
 constexpr std::string_view kHelp =
     R"(Usage: kiln compile [OPTIONS] FILE
-       kiln compile [--no-opt] [--threads=N] FILE -o FILE.cwasm
+       kiln compile [--no-opt] [--threads=N] [--target=ISA] FILE -o FILE.cwasm
 
 Compiles every defined function of a WebAssembly module (binary .wasm or
 text .wat) with Kiln's optimizing compiler (translate -> const_fold, gvn,
@@ -54,7 +55,8 @@ Options:
   --emit=ir       each function's IR after optimization
   --emit=none     print nothing (with --stats: measure compile speed)
   --target=ISA    compile for ISA: host (default), x64, aarch64 (cross-
-                  compiles from any host; --emit only, not with -o yet)
+                  compiles from any host; with -o the artifact loads only on
+                  that ISA's build)
   --func=N        only print function N (function index space)
   --no-opt        skip the optimization passes
   --consume-fuel  compile fuel checks in (Config::consume_fuel)
@@ -78,9 +80,10 @@ int Usage(std::string_view error) {
 }
 
 // `kiln compile FILE -o OUT`: compiles with the engine's settings and
-// writes Module::Serialize's artifact (written to OUT.tmp, then renamed).
+// writes Module::Serialize's artifact, or for a `cross` target
+// serialize::CompileArtifact's (written to OUT.tmp, then renamed).
 int WritePrecompiled(const std::string& file, const std::string& output,
-                     const compiler::CompileOptions& options) {
+                     const compiler::CompileOptions& options, bool cross) {
   absl::StatusOr<std::vector<uint8_t>> bytes = LoadModuleBinary(file);
   if (!bytes.ok()) {
     std::fprintf(stderr, "%s: %s\n", file.c_str(),
@@ -94,13 +97,18 @@ int WritePrecompiled(const std::string& file, const std::string& output,
   config.consume_fuel = options.translate.consume_fuel;
   config.epoch_interruption = options.translate.epoch_interruption;
   Engine engine(config);
-  absl::StatusOr<Module> module = Module::FromBinary(engine, *bytes);
-  if (!module.ok()) {
-    std::fprintf(stderr, "%s: %s\n", file.c_str(),
-                 std::string(module.status().message()).c_str());
-    return 1;
+  absl::StatusOr<std::vector<uint8_t>> artifact;
+  if (cross) {  // compiled for --target's ISA; only its build loads it
+    artifact = serialize::CompileArtifact(engine, *bytes, *options.backend);
+  } else {
+    absl::StatusOr<Module> module = Module::FromBinary(engine, *bytes);
+    if (!module.ok()) {
+      std::fprintf(stderr, "%s: %s\n", file.c_str(),
+                   std::string(module.status().message()).c_str());
+      return 1;
+    }
+    artifact = module->Serialize();
   }
-  absl::StatusOr<std::vector<uint8_t>> artifact = module->Serialize();
   if (!artifact.ok()) {
     std::fprintf(stderr, "%s: %s\n", file.c_str(),
                  std::string(artifact.status().message()).c_str());
@@ -182,10 +190,8 @@ int Run(const std::vector<std::string_view>& args) {
   options.backend = backend.get();
   if (!output.empty()) {
     if (emit_given) return Usage("-o cannot be combined with --emit");
-    if (target != "host" && backend->name() != isa::CreateHostBackend()->name()) {
-      return Usage("-o writes artifacts for the host only (for now)");
-    }
-    return WritePrecompiled(file, output, options);
+    return WritePrecompiled(file, output, options,
+                            backend->name() != isa::CreateHostBackend()->name());
   }
 
   absl::StatusOr<std::vector<uint8_t>> bytes = LoadModuleBinary(file);

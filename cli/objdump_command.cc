@@ -29,8 +29,8 @@ read without compiling): for a .cwasm its header (Kiln version, target CPU
 features, options); then the sections with their byte offsets and sizes,
 types, imports, exports, functions (type, body range in the module, code
 range and frame size in the compiled code, trap sites), and each function's
-x86-64 disassembly annotated with the wasm byte offset of each instruction
-("; @0x1a3") and trap sites ("; trap: ...").
+disassembly (x86-64 or AArch64: the artifact's ISA) annotated with the wasm
+byte offset of each instruction ("; @0x1a3") and trap sites ("; trap: ...").
 
 Options:
   --headers       only the header and the section table
@@ -321,7 +321,9 @@ int Run(const std::vector<std::string_view>& args) {
     if (headers || details) out += "Disassembly:\n";
     for (const compiler::CompiledFunctionInfo& f : cm.functions) {
       if (only_func >= 0 && f.func_index != only_func) continue;
-      PrintAsm(m, cm, view->code, f, &out);
+      // The artifact's ISA (a cross-compiled .cwasm holds AArch64 code).
+      PrintAsm(m, cm, view->code, f, &out,
+               view->target.isa == serialize::kIsaAarch64 ? "aarch64" : "x64");
     }
   }
   std::fwrite(out.data(), 1, out.size(), stdout);

@@ -22,6 +22,7 @@
 #include "runtime/abi/trap_code.h"
 #include "runtime/abi/vm_offsets.h"
 #include "wasm/decoder.h"
+#include "wasm/validator.h"
 
 namespace kiln {
 namespace serialize {
@@ -109,7 +110,20 @@ inline uint64_t MergeRound(uint64_t acc, uint64_t val) {
 
 // --- target -----------------------------------------------------------------
 
-uint64_t AbiFingerprint() {
+// Who pops a wasm callee's stack arguments on `isa` (its
+// runtime/abi/<isa>/call_conv.h kCalleePopsStackArgs; checked for the host
+// below), so a cross-compiled artifact carries the target's fingerprint.
+constexpr bool CalleePopsStackArgs(uint32_t isa) { return isa == kIsaX64; }
+
+#if defined(__aarch64__)
+constexpr uint32_t kHostIsa = kIsaAarch64;
+#else
+constexpr uint32_t kHostIsa = kIsaX64;
+#endif
+static_assert(CalleePopsStackArgs(kHostIsa) ==
+              abi::HostCallConv::kCalleePopsStackArgs);
+
+uint64_t AbiFingerprint(uint32_t isa) {
   using abi::VMOffsets;
   const uint64_t values[] = {
       VMOffsets::kRuntimeLimits,
@@ -133,7 +147,7 @@ uint64_t AbiFingerprint() {
       static_cast<uint64_t>(abi::kNumTrapCodes),
       compiler::kFunctionAlignment,
       // Who pops a wasm callee's stack arguments.
-      uint64_t{abi::HostCallConv::kCalleePopsStackArgs},
+      uint64_t{CalleePopsStackArgs(isa)},
   };
   return XxHash64(absl::MakeConstSpan(
       reinterpret_cast<const uint8_t*>(values), sizeof(values)));
@@ -230,15 +244,16 @@ uint64_t XxHash64(absl::Span<const uint8_t> data, uint64_t seed) {
 }
 
 Target Target::ForEngine(const Engine& engine) {
+  return ForEngine(engine, kHostIsa);
+}
+
+Target Target::ForEngine(const Engine& engine, uint32_t isa) {
   const compiler::CompileOptions options =
       internal::CompileOptionsFor(engine.config());
   Target t;
-#if defined(__aarch64__)
-  t.isa = kIsaAarch64;
-#else
-  t.isa = kIsaX64;
-#endif
-  t.features = FeatureBits(options.features);
+  t.isa = isa;
+  // A cross-compile uses the target's baseline: no optional CPU features.
+  t.features = isa == kHostIsa ? FeatureBits(options.features) : 0;
   t.options = (options.optimize ? kOptionOptimize : 0) |
               (options.stack_check ? kOptionStackCheck : 0) |
               (options.translate.funcref_table_init_bit ? kOptionFuncRefInitBit
@@ -252,7 +267,7 @@ Target Target::ForEngine(const Engine& engine) {
               (engine.config().wasm_features.Bits()
                << kOptionWasmFeaturesShift);
   t.memory_guard_bytes = options.translate.memory_guard_bytes;
-  t.abi_fingerprint = AbiFingerprint();
+  t.abi_fingerprint = AbiFingerprint(isa);
   return t;
 }
 
@@ -278,12 +293,16 @@ std::string FeatureNames(uint32_t features) {
   return names.empty() ? "none" : absl::StrJoin(names, " ");
 }
 
+std::string IsaName(uint32_t isa) {
+  return isa == kIsaX64       ? std::string("x86-64")
+         : isa == kIsaAarch64 ? std::string("aarch64")
+                              : absl::StrCat("isa ", isa);
+}
+
 std::string Target::ToString() const {
   return absl::StrFormat(
       "%s, %s [%s], %s, memory guard %u bytes, ABI %016x", version,
-      isa == kIsaX64       ? std::string("x86-64")
-      : isa == kIsaAarch64 ? std::string("aarch64")
-                           : absl::StrCat("isa ", isa),
+      IsaName(isa),
       FeatureNames(features), OptionNames(options), memory_guard_bytes,
       abi_fingerprint);
 }
@@ -659,8 +678,8 @@ absl::Status CheckCompatible(const Target& artifact, const Engine& engine) {
                                  "\", this is \"", host.version, "\""));
   }
   if (artifact.isa != host.isa) {
-    return mismatch(absl::StrCat("it was compiled for ISA ", artifact.isa,
-                                 ", this host's is ", host.isa));
+    return mismatch(absl::StrCat("it was compiled for ", IsaName(artifact.isa),
+                                 ", this host is ", IsaName(host.isa)));
   }
   if ((artifact.features & ~host.features) != 0) {
     return mismatch(absl::StrCat(
@@ -847,6 +866,47 @@ absl::Status FileError(const std::string& path, absl::string_view what) {
 
 }  // namespace
 }  // namespace serialize
+
+absl::StatusOr<std::vector<uint8_t>> serialize::CompileArtifact(
+    const Engine& engine, absl::Span<const uint8_t> wasm,
+    const isa::Backend& backend) {
+  if (!engine.init_status().ok()) return engine.init_status();
+  uint32_t isa;
+  if (backend.name() == "x64") {
+    isa = serialize::kIsaX64;
+  } else if (backend.name() == "aarch64") {
+    isa = serialize::kIsaAarch64;
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "serialize::CompileArtifact: no artifact ISA for backend ",
+        std::string(backend.name())));
+  }
+  wasm::DecodeOptions decode;
+  decode.validate_function_bodies = false;  // CompileModule validates them
+  decode.features = engine.config().wasm_features;
+  absl::StatusOr<std::unique_ptr<wasm::ModuleInfo>> info =
+      wasm::DecodeModule(wasm, decode);
+  if (!info.ok()) return info.status();
+  compiler::CompileOptions options = internal::CompileOptionsFor(engine.config());
+  options.backend = &backend;
+  const serialize::Target target = serialize::Target::ForEngine(engine, isa);
+  if (target.features == 0) options.features = {};
+  absl::StatusOr<compiler::CompiledModule> compiled =
+      compiler::CompileModule(**info, {}, options);
+  if (!compiled.ok()) {
+    if (absl::Status v = wasm::ValidateAllFunctions(**info); !v.ok()) return v;
+    return compiled.status();
+  }
+  if (!compiled->relocations.empty()) {
+    return absl::UnimplementedError(absl::StrCat(
+        "serialize::CompileArtifact: ", compiled->relocations.size(),
+        " unresolved relocations"));
+  }
+  std::vector<uint8_t> code = std::move(compiled->code);
+  compiled->code.clear();
+  return serialize::WriteArtifact(target, wasm, *compiled, code,
+                                  serialize::MemoryImageSection(**info));
+}
 
 absl::StatusOr<std::vector<uint8_t>> Module::Serialize() const {
   return serialize::SerializeForTarget(

@@ -64,6 +64,10 @@
 #include "engine/engine.h"
 #include "engine/module.h"
 
+namespace kiln::isa {
+class Backend;
+}  // namespace kiln::isa
+
 namespace kiln::serialize {
 
 // The version string artifacts record; an artifact from another version is
@@ -129,11 +133,17 @@ struct Target {
 
   // What `engine` compiles for (and so what it can load).
   static Target ForEngine(const Engine& engine);
+  // What `engine`'s settings compile to for `isa` (kIsa*): a cross-compile
+  // records no optional CPU features and the target's ABI fingerprint.
+  static Target ForEngine(const Engine& engine, uint32_t isa);
   // "x86-64 [sse4.1 popcnt lzcnt bmi1], optimize, stack-check, ..." for
   // messages and objdump.
   std::string ToString() const;
   uint64_t Hash() const;
 };
+
+// "x86-64", "aarch64" or "isa N".
+std::string IsaName(uint32_t isa);
 
 // Names of the bits in `features` ("sse4.1 popcnt lzcnt bmi1"), unknown
 // bits as "bit31".
@@ -190,6 +200,13 @@ std::vector<uint8_t> WriteArtifact(
 // Module::Serialize with an explicit target (tests).
 absl::StatusOr<std::vector<uint8_t>> SerializeForTarget(const Module& module,
                                                         const Target& target);
+
+// Compiles `wasm` with `engine`'s settings for `backend`'s ISA and returns
+// the artifact: `kiln compile --target=aarch64 -o F.cwasm` on an x86-64
+// host writes one the AArch64 build loads (and x86-64 refuses).
+absl::StatusOr<std::vector<uint8_t>> CompileArtifact(
+    const Engine& engine, absl::Span<const uint8_t> wasm,
+    const isa::Backend& backend);
 
 // xxHash64 (the reference algorithm), seed 0 by default.
 uint64_t XxHash64(absl::Span<const uint8_t> data, uint64_t seed = 0);

@@ -10,6 +10,9 @@ bazel test --nocache_test_results --test_env=KILN_TESTSUITE //...
 # The program suite at its CI size: outputs of native, kiln and V8 agree
 # (no timing; ~45 s of CPU cold, a few seconds of it once built).
 scripts/bench-programs.sh --size small --runs 1 --no-timing
+# AArch64 under qemu-user: unit tests, the spec suite (two shards), a
+# cross-compiled .cwasm, the WASI and suite programs against native output.
+scripts/aarch64_test.sh
 # The embedding-API safety tests again with AddressSanitizer everywhere.
 scripts/asan_test.sh
 # Kiln as a dependency of another Bazel workspace (deps.bzl).

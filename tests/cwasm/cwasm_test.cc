@@ -13,6 +13,7 @@
 #include "engine/internal.h"
 #include "engine/kiln.h"
 #include "engine/serialize.h"
+#include "codegen/isa/host_backend.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -390,7 +391,7 @@ TEST_F(CwasmTest, MismatchedTargetsAreRejected) {
       {"version", [](serialize::Target& t) { t.version = "kiln 0.0.1"; },
        "it was compiled by \"kiln 0.0.1\", this is \"kiln 0.1.0-dev\""},
       {"isa", [](serialize::Target& t) { t.isa = 2; },
-       "it was compiled for ISA 2"},
+       "it was compiled for aarch64, this host is x86-64"},
       {"features", [](serialize::Target& t) { t.features |= 1u << 31; },
        "its code uses CPU features this host lacks: bit31"},
       {"optimize", [](serialize::Target& t) { t.options ^= serialize::kOptionOptimize; },
@@ -465,6 +466,38 @@ TEST_F(CwasmTest, ThreadsFeatureBitMustBeOn) {
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
   EXPECT_THAT(s.message(), HasSubstr("threads")) << s;
 }
+
+#if defined(__x86_64__)
+// `kiln compile --target=aarch64 -o`: the artifact records aarch64 and this
+// x86-64 engine refuses it by name (scripts/aarch64_test.sh runs one under
+// qemu and checks that the AArch64 build refuses an x86-64 one).
+TEST_F(CwasmTest, CrossCompiledArtifactNamesItsIsa) {
+  const std::vector<uint8_t> wasm(module_->info().bytes.begin(),
+                                  module_->info().bytes.end());
+  std::unique_ptr<isa::Backend> a64 = isa::CreateBackendForTarget("aarch64");
+  absl::StatusOr<std::vector<uint8_t>> cross =
+      serialize::CompileArtifact(engine_, wasm, *a64);
+  ASSERT_TRUE(cross.ok()) << cross.status();
+  absl::StatusOr<serialize::ArtifactView> view = serialize::ParseArtifact(*cross);
+  ASSERT_TRUE(view.ok()) << view.status();
+  EXPECT_EQ(view->target.isa, serialize::kIsaAarch64);
+  EXPECT_EQ(view->target.features, 0u);
+  EXPECT_NE(view->target.abi_fingerprint,
+            serialize::Target::ForEngine(engine_).abi_fingerprint);
+  absl::Status s = Load(*cross);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(s.message(), HasSubstr("it was compiled for aarch64, this host is x86-64"));
+  // The same call for the host's backend writes an artifact that loads and
+  // runs as Module::Serialize's does.
+  std::unique_ptr<isa::Backend> host = isa::CreateHostBackend();
+  absl::StatusOr<std::vector<uint8_t>> native =
+      serialize::CompileArtifact(engine_, wasm, *host);
+  ASSERT_TRUE(native.ok()) << native.status();
+  absl::StatusOr<Module> loaded = Module::Deserialize(engine_, *native);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(Exercise(engine_, *loaded), Exercise(engine_, *module_));
+}
+#endif
 
 TEST_F(CwasmTest, TargetDescription) {
   const serialize::Target host = serialize::Target::ForEngine(engine_);

@@ -74,9 +74,11 @@ for code in 0 1 7 42 255 300; do
 done
 
 # poll_oneoff: an fd subscription with a timeout on a pipe that gets data
-# later.
-n_out=$( (sleep 0.3; echo hi) | "$dir/poll_stdin_native")
-w_out=$( (sleep 0.3; echo hi) | "$kiln" run "$dir/poll_stdin.wasm")
+# later (POLL_DELAY seconds: kiln must be polling by then; under qemu,
+# scripts/aarch64_test.sh gives it longer).
+delay=${POLL_DELAY:-0.3}
+n_out=$( (sleep "$delay"; echo hi) | "$dir/poll_stdin_native")
+w_out=$( (sleep "$delay"; echo hi) | "$kiln" run "$dir/poll_stdin.wasm")
 if [[ "$n_out" == "$w_out" && "$w_out" == *"50ms: 0 ready"* ]]; then
   pass "poll_stdin"
 else

@@ -337,6 +337,11 @@ absl::Status SimdLowerer::Run() {
               VecArr::k8H);
       break;
     }
+    // c, x, y: each lane's top bit of c becomes a whole-lane mask (cmlt #0)
+    // selecting x (blendv's semantics for every lane width).
+    case O::kX86Blendv:
+      r = Select(UnImm(V::kCmlt, A(0), 0, Full(), Full()), A(1), A(2));
+      break;
 
     // Shifts.
     case O::kVishl: case O::kVushr: case O::kVsshr: r = Shift(); break;
@@ -383,6 +388,10 @@ absl::Status SimdLowerer::Run() {
     case O::kVfsub: bin(V::kFsub); break;
     case O::kVfmul: bin(V::kFmul); break;
     case O::kVfdiv: bin(V::kFdiv); break;
+    case O::kVfma:  // a * b + c fused: fmla accumulates into a copy of c
+      r = Copy(A(2));
+      b_.VecRRRMod(V::kFmla, Full(), Full(), A(0), A(1), r);
+      break;
     case O::kVfmin: bin(V::kFmin); break;
     case O::kVfmax: bin(V::kFmax); break;
     case O::kFminPseudo: r = Select(Bin(V::kFcmgt, A(0), A(1)), A(1), A(0)); break;  // b < a
