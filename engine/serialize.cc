@@ -750,6 +750,25 @@ std::vector<uint8_t> MemoryImageBytes(const wasm::ModuleInfo& module,
 
 }  // namespace
 
+std::vector<MemoryImageSection> MemoryImageSections(
+    const wasm::ModuleInfo& m, std::vector<std::vector<uint8_t>>& storage) {
+  constexpr size_t kRoom = kArtifactMaxSections - 5;
+  storage.clear();
+  std::vector<uint32_t> indexes;
+  for (uint32_t mem = m.num_imported_memories;
+       mem < m.memories.size() && storage.size() < kRoom; ++mem) {
+    std::vector<uint8_t> image = MemoryImageBytes(m, mem);
+    if (image.empty()) continue;
+    storage.push_back(std::move(image));
+    indexes.push_back(mem);
+  }
+  std::vector<MemoryImageSection> sections;
+  for (size_t k = 0; k < storage.size(); ++k) {
+    sections.push_back({indexes[k], storage[k]});
+  }
+  return sections;
+}
+
 absl::StatusOr<std::vector<uint8_t>> SerializeForTarget(const Module& module,
                                                         const Target& target) {
   const internal::ModuleImpl& impl = *module.impl();
@@ -757,20 +776,11 @@ absl::StatusOr<std::vector<uint8_t>> SerializeForTarget(const Module& module,
     return absl::FailedPreconditionError(
         "module has no compiled metadata to serialize");
   }
-  // Every defined memory's image, as far as the section table has room.
-  const wasm::ModuleInfo& m = *impl.info;
-  std::vector<std::pair<uint32_t, std::vector<uint8_t>>> images;
-  constexpr size_t kRoom = kArtifactMaxSections - 5;
-  for (uint32_t mem = m.num_imported_memories;
-       mem < m.memories.size() && images.size() < kRoom; ++mem) {
-    std::vector<uint8_t> image = MemoryImageBytes(m, mem);
-    if (!image.empty()) images.emplace_back(mem, std::move(image));
-  }
-  std::vector<MemoryImageSection> sections;
-  for (const auto& [mem, image] : images) sections.push_back({mem, image});
+  std::vector<std::vector<uint8_t>> images;
   return WriteArtifact(
       target, impl.info->bytes, *impl.compiled,
-      absl::Span<const uint8_t>(impl.code_base, impl.code_size), sections);
+      absl::Span<const uint8_t>(impl.code_base, impl.code_size),
+      MemoryImageSections(*impl.info, images));
 }
 
 namespace {
@@ -904,8 +914,9 @@ absl::StatusOr<std::vector<uint8_t>> serialize::CompileArtifact(
   }
   std::vector<uint8_t> code = std::move(compiled->code);
   compiled->code.clear();
+  std::vector<std::vector<uint8_t>> images;
   return serialize::WriteArtifact(target, wasm, *compiled, code,
-                                  serialize::MemoryImageSection(**info));
+                                  serialize::MemoryImageSections(**info, images));
 }
 
 absl::StatusOr<std::vector<uint8_t>> Module::Serialize() const {

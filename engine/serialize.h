@@ -157,6 +157,11 @@ struct MemoryImageSection {
   uint64_t file_offset = 0;
 };
 
+// Every defined memory's image of `m` (as far as the section table has
+// room) as kMemoryImage sections; their bytes live in `storage`.
+std::vector<MemoryImageSection> MemoryImageSections(
+    const wasm::ModuleInfo& m, std::vector<std::vector<uint8_t>>& storage);
+
 // A parsed and bounds-checked artifact. Spans point into the parsed bytes.
 struct ArtifactView {
   uint32_t format_version = 0;
