@@ -10,10 +10,12 @@
 #include "engine/kiln.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/util/typed_export.h"
 
 namespace kiln {
 namespace {
 
+using ::kiln::test_util::TypedExport;
 using ::testing::HasSubstr;
 
 constexpr size_t kPage = 65536;
@@ -43,13 +45,6 @@ class LimitsTest : public ::testing::Test {
     EXPECT_TRUE(m.ok()) << m.status();
     return *m;
   }
-  template <typename Sig>
-  TypedFunc<Sig> Typed(StoreOpaque& store, const Instance& inst,
-                       std::string_view name) {
-    auto f = inst.GetTypedFunc<Sig>(store, name);
-    EXPECT_TRUE(f.ok()) << f.status();
-    return *f;
-  }
 
   Engine engine_;
 };
@@ -61,9 +56,9 @@ TEST_F(LimitsTest, MemoryGrowRefusedAtLimitReturnsMinusOne) {
   Module m = Compile(kGrowWat);
   Result<Instance> inst = Instance::Create(store, m, {});
   ASSERT_TRUE(inst.ok()) << inst.status();
-  auto grow = Typed<int32_t(int32_t)>(store, *inst, "grow");
-  auto size = Typed<int32_t()>(store, *inst, "size");
-  auto store_last = Typed<void(int32_t)>(store, *inst, "store_last");
+  auto grow = TypedExport<int32_t(int32_t)>(store, *inst, "grow");
+  auto size = TypedExport<int32_t()>(store, *inst, "size");
+  auto store_last = TypedExport<void(int32_t)>(store, *inst, "store_last");
 
   EXPECT_EQ(*grow.Call(store, 1), 1);   // 2 pages
   EXPECT_EQ(*grow.Call(store, 2), -1);  // 4 > 3: refused
@@ -92,8 +87,8 @@ TEST_F(LimitsTest, TableGrowRefusedAtLimitReturnsMinusOne) {
   Module m = Compile(kGrowWat);
   Result<Instance> inst = Instance::Create(store, m, {});
   ASSERT_TRUE(inst.ok()) << inst.status();
-  auto tgrow = Typed<int32_t(int32_t)>(store, *inst, "tgrow");
-  auto tsize = Typed<int32_t()>(store, *inst, "tsize");
+  auto tgrow = TypedExport<int32_t(int32_t)>(store, *inst, "tgrow");
+  auto tsize = TypedExport<int32_t()>(store, *inst, "tsize");
   EXPECT_EQ(*tgrow.Call(store, 3), 1);   // 4
   EXPECT_EQ(*tgrow.Call(store, 2), -1);  // 6 > 5
   EXPECT_EQ(*tsize.Call(store), 4);
@@ -194,8 +189,8 @@ TEST_F(LimitsTest, EveryMemoryOfAModuleIsLimited) {
     store.SetLimiter(&limits);
     Result<Instance> inst = Instance::Create(store, m, {});
     ASSERT_TRUE(inst.ok()) << inst.status();
-    auto grow_a = Typed<int32_t(int32_t)>(store, *inst, "grow_a");
-    auto grow_b = Typed<int32_t(int32_t)>(store, *inst, "grow_b");
+    auto grow_a = TypedExport<int32_t(int32_t)>(store, *inst, "grow_a");
+    auto grow_b = TypedExport<int32_t(int32_t)>(store, *inst, "grow_b");
     EXPECT_EQ(*grow_b.Call(store, 2), -1);  // 4 > 3 pages: refused
     EXPECT_EQ(*grow_b.Call(store, 1), 2);   // 3: at the limit
     EXPECT_EQ(*grow_a.Call(store, 2), 1);   // memory a has its own 3 pages
@@ -236,9 +231,9 @@ TEST_F(LimitsTest, TrapOnGrowFailure) {
   Module m = Compile(kGrowWat);
   Result<Instance> inst = Instance::Create(store, m, {});
   ASSERT_TRUE(inst.ok()) << inst.status();
-  auto grow = Typed<int32_t(int32_t)>(store, *inst, "grow");
-  auto size = Typed<int32_t()>(store, *inst, "size");
-  auto tgrow = Typed<int32_t(int32_t)>(store, *inst, "tgrow");
+  auto grow = TypedExport<int32_t(int32_t)>(store, *inst, "grow");
+  auto size = TypedExport<int32_t()>(store, *inst, "size");
+  auto tgrow = TypedExport<int32_t(int32_t)>(store, *inst, "tgrow");
   EXPECT_EQ(*grow.Call(store, 1), 1);
   Result<int32_t> r = grow.Call(store, 1);
   ASSERT_TRUE(r.is_trap());
@@ -304,8 +299,8 @@ TEST_F(LimitsTest, CallbackLimiterInStoreData) {
   ASSERT_EQ(store.data().limiter.table_calls.size(), 1u);
   EXPECT_EQ(store.data().limiter.table_calls[0], (CountingLimiter::Call{0, 1, 0}));
 
-  auto grow = Typed<int32_t(int32_t)>(store, *inst, "grow");
-  auto tgrow = Typed<int32_t(int32_t)>(store, *inst, "tgrow");
+  auto grow = TypedExport<int32_t(int32_t)>(store, *inst, "grow");
+  auto tgrow = TypedExport<int32_t(int32_t)>(store, *inst, "tgrow");
   EXPECT_EQ(*grow.Call(store, 1), 1);
   EXPECT_EQ(*grow.Call(store, 1), -1);  // false -> -1
   EXPECT_EQ(store.data().limiter.calls.back(),
@@ -370,7 +365,7 @@ TEST_F(LimitsTest, LimiterSetAfterInstantiationApplies) {
   Module m = Compile(kGrowWat);
   Result<Instance> inst = Instance::Create(store, m, {});
   ASSERT_TRUE(inst.ok()) << inst.status();
-  auto grow = Typed<int32_t(int32_t)>(store, *inst, "grow");
+  auto grow = TypedExport<int32_t(int32_t)>(store, *inst, "grow");
   EXPECT_EQ(*grow.Call(store, 1), 1);
   StoreLimits limits = StoreLimitsBuilder().MemorySize(2 * kPage).Build();
   store.SetLimiter(&limits);

@@ -11,10 +11,12 @@
 #include "engine/kiln.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/util/typed_export.h"
 
 namespace kiln {
 namespace {
 
+using ::kiln::test_util::TypedExport;
 using ::testing::HasSubstr;
 
 constexpr uint64_t kPage = 65536;
@@ -51,13 +53,6 @@ class Memory64Test : public ::testing::Test {
     EXPECT_TRUE(m.ok()) << m.status();
     return Instance::Create(store, *m, {});
   }
-  template <typename Sig>
-  TypedFunc<Sig> Typed(StoreOpaque& store, const Instance& inst,
-                       std::string_view name) {
-    auto f = inst.GetTypedFunc<Sig>(store, name);
-    EXPECT_TRUE(f.ok()) << f.status();
-    return *f;
-  }
 
   Engine engine_;
 };
@@ -66,11 +61,11 @@ TEST_F(Memory64Test, GrowsBeyond4GiBUpToTheConfiguredMaximum) {
   Store<> store(engine_);
   Result<Instance> inst = Instantiate(store);
   ASSERT_TRUE(inst.ok()) << inst.status();
-  auto grow = Typed<int64_t(int64_t)>(store, *inst, "grow");
-  auto size = Typed<int64_t()>(store, *inst, "size");
-  auto store8 = Typed<void(int64_t, int32_t)>(store, *inst, "store8");
-  auto load8 = Typed<int32_t(int64_t)>(store, *inst, "load8");
-  auto load_far = Typed<int64_t(int64_t)>(store, *inst, "load_far");
+  auto grow = TypedExport<int64_t(int64_t)>(store, *inst, "grow");
+  auto size = TypedExport<int64_t()>(store, *inst, "size");
+  auto store8 = TypedExport<void(int64_t, int32_t)>(store, *inst, "store8");
+  auto load8 = TypedExport<int32_t(int64_t)>(store, *inst, "load8");
+  auto load_far = TypedExport<int64_t(int64_t)>(store, *inst, "load_far");
 
   // 1 page -> 4 GiB + 1 page: the size no longer fits 32 bits.
   EXPECT_EQ(*grow.Call(store, kPagesIn4GiB), 1);
@@ -115,8 +110,8 @@ TEST_F(Memory64Test, TheResourceLimiterIsAsked) {
   store.SetLimiter(&limits);
   Result<Instance> inst = Instantiate(store);
   ASSERT_TRUE(inst.ok()) << inst.status();
-  auto grow = Typed<int64_t(int64_t)>(store, *inst, "grow");
-  auto size = Typed<int64_t()>(store, *inst, "size");
+  auto grow = TypedExport<int64_t(int64_t)>(store, *inst, "grow");
+  auto size = TypedExport<int64_t()>(store, *inst, "size");
   EXPECT_EQ(*grow.Call(store, kPagesIn4GiB), 1);
   // 5 GiB + 1 page would exceed the limit: refused, nothing changes.
   EXPECT_EQ(*grow.Call(store, kPagesIn4GiB / 4), -1);

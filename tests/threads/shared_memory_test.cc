@@ -14,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "engine/kiln.h"
 #include "gtest/gtest.h"
+#include "tests/util/typed_export.h"
 
 namespace kiln {
 namespace {
@@ -62,9 +63,7 @@ struct Thread {
   }
   template <typename Sig>
   TypedFunc<Sig> F(const char* name) {
-    absl::StatusOr<TypedFunc<Sig>> f = instance->GetTypedFunc<Sig>(store, name);
-    EXPECT_TRUE(f.ok()) << f.status();
-    return *f;
+    return test_util::TypedExport<Sig>(store, *instance, name);
   }
   Store<> store;
   std::optional<Instance> instance;
