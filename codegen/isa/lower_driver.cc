@@ -31,6 +31,33 @@ absl::Status LowerDriver::Err(absl::string_view msg) const {
       absl::StrCat(isa_, " lowering of ", f_.name(), ": ", msg));
 }
 
+bool LowerDriver::UsesV128() const {
+  for (uint32_t v = 0; v < f_.num_values(); ++v) {
+    if (f_.value_type(ir::Value(v)) == ir::Type::kV128) return true;
+  }
+  return false;
+}
+
+absl::Status LowerDriver::CheckV128Arguments() const {
+  auto check_sig = [&](const ir::Signature& sig) -> absl::Status {
+    int nstack = 0;
+    const std::vector<ArgLoc> locs =
+        abi_.ArgLocs(sig.params, sig.results.size() > 1, &nstack);
+    for (size_t k = 0; k < sig.params.size(); ++k) {
+      if (sig.params[k] == ir::Type::kV128 && !locs[k].in_reg) {
+        return absl::UnimplementedError(absl::StrCat(
+            isa_, " lowering of ", f_.name(), ": v128 argument on the stack"));
+      }
+    }
+    return absl::OkStatus();
+  };
+  if (absl::Status s = check_sig(f_.signature()); !s.ok()) return s;
+  for (uint32_t k = 0; k < f_.num_signatures(); ++k) {
+    if (absl::Status s = check_sig(f_.sig(ir::SigRef(k))); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 absl::Status LowerDriver::Run(LowerBackend& backend) {
   backend_ = &backend;
   vblock_.assign(f_.num_blocks(), ~0u);

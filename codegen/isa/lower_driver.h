@@ -138,6 +138,14 @@ class LowerDriver {
   // The multi-value return area's pointer (an extra last argument of a
   // function with more than one result).
   VReg ret_ptr() const { return ret_ptr_; }
+  // Whether any value is a v128 (the backend then needs 16-byte spill
+  // slots).
+  bool UsesV128() const;
+  // v128 arguments travel in vector registers only (stack argument slots
+  // are 8 bytes; in a multi-value return area a v128 result takes 16 bytes,
+  // abi::ReturnAreaOffsets): Unimplemented if this function's signature or
+  // a callee's would put one on the stack.
+  absl::Status CheckV128Arguments() const;
 
  private:
   void CountUses();

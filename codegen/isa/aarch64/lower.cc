@@ -140,33 +140,11 @@ class Lowerer final : public LowerBackend {
     a.disp = disp;
     return a;
   }
-  // v128 values need 16-byte spill slots; as arguments they travel in
-  // v0-v7 only (stack argument slots are 8 bytes). In a multi-value return
-  // area a v128 result takes 16 bytes (abi::ReturnAreaOffsets).
+  // v128 needs 16-byte spill slots.
   absl::Status CheckV128() {
-    bool any = false;
-    for (uint32_t v = 0; v < f_.num_values(); ++v) {
-      if (f_.value_type(Value(v)) == Type::kV128) any = true;
-    }
-    if (!any) return absl::OkStatus();
+    if (!d_.UsesV128()) return absl::OkStatus();
     mf_->wide_float_slots = true;
-    auto check_sig = [&](const ir::Signature& sig) -> absl::Status {
-      int nstack = 0;
-      std::vector<ArgLoc> locs =
-          Aarch64Abi().ArgLocs(sig.params, sig.results.size() > 1, &nstack);
-      for (size_t k = 0; k < sig.params.size(); ++k) {
-        if (sig.params[k] == Type::kV128 && !locs[k].in_reg) {
-          return absl::UnimplementedError(absl::StrCat(
-              "aarch64 lowering of ", f_.name(), ": v128 argument on the stack"));
-        }
-      }
-      return absl::OkStatus();
-    };
-    if (absl::Status s = check_sig(f_.signature()); !s.ok()) return s;
-    for (uint32_t k = 0; k < f_.num_signatures(); ++k) {
-      if (absl::Status s = check_sig(f_.sig(ir::SigRef(k))); !s.ok()) return s;
-    }
-    return absl::OkStatus();
+    return d_.CheckV128Arguments();
   }
 
   absl::Status Err(absl::string_view msg) {

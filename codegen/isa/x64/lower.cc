@@ -79,11 +79,6 @@ StoreKind StoreKindFor(Type t) {
 
 bool FitsImm32(int64_t v) { return v >= INT32_MIN && v <= INT32_MAX; }
 
-// The calling convention, from the ABI object.
-std::vector<ArgLoc> AssignArgs(absl::Span<const Type> types, bool ret_ptr, int* num_stack) {
-  return X64Abi().ArgLocs(types, ret_ptr, num_stack);
-}
-
 // x64 instruction selection; block order, value -> vreg mapping, constant
 // rematerialization and use counts come from the generic LowerDriver.
 class Lowerer final : public LowerBackend {
@@ -162,37 +157,15 @@ class Lowerer final : public LowerBackend {
   static RelocKind RelocKindOf(const CallDest& dest) {
     return dest.builtin ? RelocKind::kBuiltin : RelocKind::kWasmFunction;
   }
-  // v128 values need 16-byte spill slots; as arguments they travel in xmm
-  // registers only (no stack arguments yet). In a multi-value return area
-  // a v128 result takes 16 bytes (abi::ReturnAreaOffsets).
+  // v128 needs SSE4.1 and 16-byte spill slots.
   absl::Status CheckV128() {
-    bool any = false;
-    for (uint32_t v = 0; v < f_.num_values(); ++v) {
-      if (f_.value_type(Value(v)) == Type::kV128) any = true;
-    }
-    if (!any) return absl::OkStatus();
+    if (!d_.UsesV128()) return absl::OkStatus();
     if (!ctx_.features.sse41) {
       return absl::UnimplementedError(absl::StrCat("x64 lowering of ", f_.name(),
                                                    ": v128 needs SSE4.1"));
     }
     mf_->wide_float_slots = true;
-    auto check_sig = [&](const ir::Signature& sig) -> absl::Status {
-      int nstack = 0;
-      const bool multi = sig.results.size() > 1;
-      std::vector<ArgLoc> locs = AssignArgs(sig.params, multi, &nstack);
-      for (size_t k = 0; k < sig.params.size(); ++k) {
-        if (sig.params[k] == Type::kV128 && !locs[k].in_reg) {
-          return absl::UnimplementedError(absl::StrCat(
-              "x64 lowering of ", f_.name(), ": v128 argument on the stack"));
-        }
-      }
-      return absl::OkStatus();
-    };
-    if (absl::Status s = check_sig(f_.signature()); !s.ok()) return s;
-    for (uint32_t k = 0; k < f_.num_signatures(); ++k) {
-      if (absl::Status s = check_sig(f_.sig(ir::SigRef(k))); !s.ok()) return s;
-    }
-    return absl::OkStatus();
+    return d_.CheckV128Arguments();
   }
 
   absl::Status Err(absl::string_view msg) {
