@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -51,9 +52,9 @@ TEST_P(RandomCallsTest, NoCrashNoEscape) {
     close(fd);
   }
   mkdir((box + "/d").c_str(), 0755);
-  symlink("../outside", (box + "/up").c_str());
-  symlink("..", (box + "/updir").c_str());
-  symlink("a", (box + "/in").c_str());
+  ASSERT_EQ(symlink("../outside", (box + "/up").c_str()), 0) << std::strerror(errno);
+  ASSERT_EQ(symlink("..", (box + "/updir").c_str()), 0) << std::strerror(errno);
+  ASSERT_EQ(symlink("a", (box + "/in").c_str()), 0) << std::strerror(errno);
   const std::set<std::string> before = List(root);
 
   std::mt19937_64 rng(GetParam() == ResolveMode::kAuto ? 1 : 2);

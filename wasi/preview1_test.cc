@@ -539,12 +539,12 @@ class EscapeTest : public FsTest,
     const std::string box = root_ + "/box";
     mkdir((box + "/sub").c_str(), 0755);
     WriteFile(box + "/sub/inner", "inner");
-    symlink("../secret", (box + "/out").c_str());
-    symlink((root_ + "/secret").c_str(), (box + "/abs").c_str());
-    symlink("..", (box + "/updir").c_str());
-    symlink("sub/inner", (box + "/in").c_str());
-    symlink("../sub", (box + "/sub/self").c_str());
-    symlink("loop", (box + "/loop").c_str());
+    ASSERT_EQ(symlink("../secret", (box + "/out").c_str()), 0) << std::strerror(errno);
+    ASSERT_EQ(symlink((root_ + "/secret").c_str(), (box + "/abs").c_str()), 0) << std::strerror(errno);
+    ASSERT_EQ(symlink("..", (box + "/updir").c_str()), 0) << std::strerror(errno);
+    ASSERT_EQ(symlink("sub/inner", (box + "/in").c_str()), 0) << std::strerror(errno);
+    ASSERT_EQ(symlink("../sub", (box + "/sub/self").c_str()), 0) << std::strerror(errno);
+    ASSERT_EQ(symlink("loop", (box + "/loop").c_str()), 0) << std::strerror(errno);
   }
   void TearDown() override { SetResolveMode(ResolveMode::kAuto); }
 };
