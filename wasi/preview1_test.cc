@@ -324,6 +324,20 @@ TEST_F(FsTest, ReadWriteSeekStat) {
   EXPECT_EQ(FdWrite(ctx_, g_.mem(), 99, 100, 1, 200), Errno::kBadf);
 }
 
+// fd_allocate would reserve real disk blocks for any size the guest names:
+// refused (ENOTSUP) as wasmtime does, after the usual fd and rights checks.
+TEST_F(FsTest, FdAllocateIsNotSupported) {
+  uint32_t fd;
+  const Rights rights = rights::kFdAllocate | rights::kFdFilestatGet;
+  ASSERT_EQ(Open("alloc", kOflagCreat, rights, &fd), Errno::kSuccess);
+  EXPECT_EQ(FdAllocate(ctx_, g_.mem(), fd, 0, uint64_t{1} << 40), Errno::kNotsup);
+  ASSERT_EQ(FdFilestatGet(ctx_, g_.mem(), fd, 400), Errno::kSuccess);
+  EXPECT_EQ(g_.Load<uint64_t>(400 + 32), 0u);  // size
+  EXPECT_EQ(FdAllocate(ctx_, g_.mem(), 99, 0, 1), Errno::kBadf);
+  ASSERT_EQ(Open("plain", kOflagCreat, rights::kFdRead, &fd), Errno::kSuccess);
+  EXPECT_EQ(FdAllocate(ctx_, g_.mem(), fd, 0, 1), Errno::kNotcapable);
+}
+
 TEST_F(FsTest, SetFlagsOnlyOnOwnDescriptors) {
   uint32_t fd;
   ASSERT_EQ(Open("file", 0, rights::kFdWrite | rights::kFdFdstatSetFlags, &fd),
