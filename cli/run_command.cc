@@ -303,7 +303,9 @@ int Run(const std::vector<std::string_view>& args) {
   }
 
   Linker<> linker(engine);
-  absl::Status defined = wasi::AddToLinker(linker, &ctx);
+  // A memory64 module gets the wasm64 signatures (i64 pointers).
+  absl::Status defined =
+      wasi::AddToLinker(linker, &ctx, wasi::WasiAbi(module->info()));
   if (!defined.ok()) return Fail(std::string(defined.message()));
   // Fuel and the --timeout deadline (the next epoch), for the main store
   // and each wasi-threads thread's.
@@ -347,9 +349,6 @@ int Run(const std::vector<std::string_view>& args) {
   // the run finished first). Covers the start function too.
   std::optional<Timeout> timer;
   if (o.timeout.has_value()) timer.emplace(engine, *o.timeout);
-  if (absl::Status s = wasi::CheckWasiMemory(module->info()); !s.ok()) {
-    return Fail(absl::StrCat(o.file, ": ", s.message()));
-  }
   Result<Instance> instance = linker.Instantiate(store, *module);
   if (instance.is_trap()) return finish(TrapExit(instance.trap(), ctx, o.file));
   if (!instance.ok()) {
