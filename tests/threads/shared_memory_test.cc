@@ -100,6 +100,44 @@ TEST(SharedMemoryTest, NewChecksTheType) {
   config.wasm_features.threads = false;
   Engine no_threads(config);
   EXPECT_FALSE(SharedMemory::New(no_threads, SharedType(1, 2)).ok());
+  // A shared 64-bit memory is not implemented: a clear error, not a
+  // 32-bit memory behind a 64-bit type.
+  MemoryType shared64 = SharedType(1, 2);
+  shared64.is64 = true;
+  absl::StatusOr<SharedMemory> m64 = SharedMemory::New(engine, shared64);
+  ASSERT_FALSE(m64.ok());
+  EXPECT_TRUE(absl::IsUnimplemented(m64.status())) << m64.status();
+}
+
+// Memory::New follows the engine's features like the validator: a shared
+// type needs threads, a 64-bit type memory64.
+TEST(SharedMemoryTest, MemoryNewChecksTheFeatures) {
+  Config config;
+  config.wasm_features.threads = false;
+  config.wasm_features.memory64 = false;
+  Engine engine(config);
+  Store<> store(engine);
+  absl::StatusOr<Memory> shared = Memory::New(store, SharedType(1, 2));
+  ASSERT_FALSE(shared.ok());
+  EXPECT_TRUE(absl::StrContains(shared.status().message(),
+                                "Config::wasm_features.threads"))
+      << shared.status();
+  MemoryType wide;
+  wide.limits = {1, 2};
+  wide.is64 = true;
+  absl::StatusOr<Memory> m64 = Memory::New(store, wide);
+  ASSERT_FALSE(m64.ok());
+  EXPECT_TRUE(absl::StrContains(m64.status().message(),
+                                "Config::wasm_features.memory64"))
+      << m64.status();
+  MemoryType plain;
+  plain.limits = {1, 2};
+  EXPECT_TRUE(Memory::New(store, plain).ok());
+  // With the features on (the default) both are accepted.
+  Engine all;
+  Store<> store2(all);
+  EXPECT_TRUE(Memory::New(store2, SharedType(1, 2)).ok());
+  EXPECT_TRUE(Memory::New(store2, wide).ok());
 }
 
 // Two stores on two threads import one SharedMemory; each adds 1 a
