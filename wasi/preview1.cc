@@ -29,11 +29,11 @@ namespace {
 constexpr uint32_t kMaxIovs = 1024;  // IOV_MAX; more is a short transfer
 
 // Looks up `fd` and checks that it has all of `needed` rights.
-Errno GetFd(WasiCtx& ctx, u32 fd, Rights needed, FdEntry** out) {
-  FdEntry* e = ctx.Get(fd);
+Errno GetFd(WasiCtx& ctx, u32 fd, Rights needed, FdRef* out) {
+  FdRef e = ctx.Get(fd);
   if (e == nullptr) return Errno::kBadf;
   if ((e->base & needed) != needed) return Errno::kNotcapable;
-  *out = e;
+  *out = std::move(e);
   return Errno::kSuccess;
 }
 
@@ -133,7 +133,7 @@ std::string ProcFdPath(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 
 // Directory fd with `needed` rights plus its path argument.
 Errno DirAndPath(WasiCtx& ctx, M mem, u32 fd, Rights needed, Ptr path,
-                 Size path_len, FdEntry** dir, std::string* p) {
+                 Size path_len, FdRef* dir, std::string* p) {
   Errno err = GetFd(ctx, fd, needed, dir);
   if (err != Errno::kSuccess) return err;
   if ((*dir)->filetype != Filetype::kDirectory) return Errno::kNotdir;
@@ -150,7 +150,7 @@ Errno SpecialName(int dirfd, const std::string& path, Errno err) {
 }
 
 Errno SockCheck(WasiCtx& ctx, u32 fd) {
-  FdEntry* e = ctx.Get(fd);
+  FdRef e = ctx.Get(fd);
   if (e == nullptr) return Errno::kBadf;
   if (e->filetype != Filetype::kSocketStream &&
       e->filetype != Filetype::kSocketDgram) {
@@ -233,7 +233,7 @@ Errno ClockTimeGet(WasiCtx&, M mem, u32 clock_id, u64, Ptr time_out) {
 }
 
 Errno FdAdvise(WasiCtx& ctx, M, u32 fd, u64 offset, u64 len, u32 advice) {
-  FdEntry* e;
+  FdRef e;
   if (Errno err = GetFd(ctx, fd, rights::kFdAdvise, &e); err != Errno::kSuccess) {
     return err;
   }
@@ -251,7 +251,7 @@ Errno FdAdvise(WasiCtx& ctx, M, u32 fd, u64 offset, u64 len, u32 advice) {
 }
 
 Errno FdAllocate(WasiCtx& ctx, M, u32 fd, u64 offset, u64 len) {
-  FdEntry* e;
+  FdRef e;
   if (Errno err = GetFd(ctx, fd, rights::kFdAllocate, &e); err != Errno::kSuccess) {
     return err;
   }
@@ -266,7 +266,7 @@ Errno FdAllocate(WasiCtx& ctx, M, u32 fd, u64 offset, u64 len) {
 Errno FdClose(WasiCtx& ctx, M, u32 fd) { return ctx.Close(fd); }
 
 Errno FdDatasync(WasiCtx& ctx, M, u32 fd) {
-  FdEntry* e;
+  FdRef e;
   if (Errno err = GetFd(ctx, fd, rights::kFdDatasync, &e); err != Errno::kSuccess) {
     return err;
   }
@@ -274,7 +274,7 @@ Errno FdDatasync(WasiCtx& ctx, M, u32 fd) {
 }
 
 Errno FdSync(WasiCtx& ctx, M, u32 fd) {
-  FdEntry* e;
+  FdRef e;
   if (Errno err = GetFd(ctx, fd, rights::kFdSync, &e); err != Errno::kSuccess) {
     return err;
   }
@@ -282,7 +282,7 @@ Errno FdSync(WasiCtx& ctx, M, u32 fd) {
 }
 
 Errno FdFdstatGet(WasiCtx& ctx, M mem, u32 fd, Ptr stat_out) {
-  FdEntry* e = ctx.Get(fd);
+  FdRef e = ctx.Get(fd);
   if (e == nullptr) return Errno::kBadf;
   int fl = fcntl(e->host_fd, F_GETFL);
   if (fl < 0) return LastHostErrno();
@@ -297,13 +297,14 @@ Errno FdFdstatGet(WasiCtx& ctx, M mem, u32 fd, Ptr stat_out) {
   uint8_t buf[kFdstatSize] = {};
   buf[0] = static_cast<uint8_t>(e->filetype);
   std::memcpy(buf + 2, &flags, 2);
-  std::memcpy(buf + 8, &e->base, 8);
-  std::memcpy(buf + 16, &e->inheriting, 8);
+  const Rights base = e->base, inheriting = e->inheriting;
+  std::memcpy(buf + 8, &base, 8);
+  std::memcpy(buf + 16, &inheriting, 8);
   return mem.Write(stat_out, buf, sizeof(buf)) ? Errno::kSuccess : Errno::kFault;
 }
 
 Errno FdFdstatSetFlags(WasiCtx& ctx, M, u32 fd, u32 flags) {
-  FdEntry* e;
+  FdRef e;
   if (Errno err = GetFd(ctx, fd, rights::kFdFdstatSetFlags, &e);
       err != Errno::kSuccess) {
     return err;
@@ -327,7 +328,7 @@ Errno FdFdstatSetFlags(WasiCtx& ctx, M, u32 fd, u32 flags) {
 }
 
 Errno FdFdstatSetRights(WasiCtx& ctx, M, u32 fd, u64 base, u64 inheriting) {
-  FdEntry* e = ctx.Get(fd);
+  FdRef e = ctx.Get(fd);
   if (e == nullptr) return Errno::kBadf;
   // Rights can only be dropped.
   if ((base & ~e->base) != 0 || (inheriting & ~e->inheriting) != 0) {
@@ -339,7 +340,7 @@ Errno FdFdstatSetRights(WasiCtx& ctx, M, u32 fd, u64 base, u64 inheriting) {
 }
 
 Errno FdFilestatGet(WasiCtx& ctx, M mem, u32 fd, Ptr stat_out) {
-  FdEntry* e;
+  FdRef e;
   if (Errno err = GetFd(ctx, fd, rights::kFdFilestatGet, &e);
       err != Errno::kSuccess) {
     return err;
@@ -350,7 +351,7 @@ Errno FdFilestatGet(WasiCtx& ctx, M mem, u32 fd, Ptr stat_out) {
 }
 
 Errno FdFilestatSetSize(WasiCtx& ctx, M, u32 fd, u64 size) {
-  FdEntry* e;
+  FdRef e;
   if (Errno err = GetFd(ctx, fd, rights::kFdFilestatSetSize, &e);
       err != Errno::kSuccess) {
     return err;
@@ -364,7 +365,7 @@ Errno FdFilestatSetSize(WasiCtx& ctx, M, u32 fd, u64 size) {
 
 Errno FdFilestatSetTimes(WasiCtx& ctx, M, u32 fd, u64 atim, u64 mtim,
                          u32 fst_flags) {
-  FdEntry* e;
+  FdRef e;
   if (Errno err = GetFd(ctx, fd, rights::kFdFilestatSetTimes, &e);
       err != Errno::kSuccess) {
     return err;
@@ -382,7 +383,7 @@ Errno FdFilestatSetTimes(WasiCtx& ctx, M, u32 fd, u64 atim, u64 mtim,
 template <typename Io>
 Errno VectoredIo(WasiCtx& ctx, M mem, u32 fd, Rights needed_rights,
                  Ptr iovs, Size iovs_len, Ptr count_out, Io io) {
-  FdEntry* e;
+  FdRef e;
   if (Errno err = GetFd(ctx, fd, needed_rights, &e); err != Errno::kSuccess) {
     return err;
   }
@@ -443,21 +444,30 @@ Errno FdWrite(WasiCtx& ctx, M mem, u32 fd, Ptr iovs, Size iovs_len,
                     nwritten_out, writev);
 }
 
+// A prestat {u8 tag (dir), SizeT pr_name_len} at `out` (fixed-size copies:
+// this is on the host-call path).
+template <typename SizeT>
+bool StorePrestat(M mem, Ptr out, uint64_t len) {
+  uint8_t buf[2 * sizeof(SizeT)] = {};
+  buf[0] = kPreopentypeDir;
+  const SizeT n = static_cast<SizeT>(len);
+  std::memcpy(buf + sizeof(SizeT), &n, sizeof(SizeT));
+  return mem.Write(out, buf, sizeof(buf));
+}
+
 Errno FdPrestatGet(WasiCtx& ctx, M mem, u32 fd, Ptr prestat_out) {
-  FdEntry* e = ctx.Get(fd);
+  FdRef e = ctx.Get(fd);
   if (e == nullptr || !e->preopen_name.has_value()) return Errno::kBadf;
   // {u8 tag, size_t pr_name_len}: the length sits at the pointer width.
-  const uint64_t field = mem.ptr_size();
-  uint8_t buf[2 * 8] = {};
-  buf[0] = kPreopentypeDir;
   const uint64_t len = e->preopen_name->size();
-  std::memcpy(buf + field, &len, field);  // little-endian: the low bytes
-  return mem.Write(prestat_out, buf, 2 * field) ? Errno::kSuccess
-                                                : Errno::kFault;
+  const bool ok = mem.abi() == Abi::kWasm64
+                      ? StorePrestat<uint64_t>(mem, prestat_out, len)
+                      : StorePrestat<uint32_t>(mem, prestat_out, len);
+  return ok ? Errno::kSuccess : Errno::kFault;
 }
 
 Errno FdPrestatDirName(WasiCtx& ctx, M mem, u32 fd, Ptr path, Size path_len) {
-  FdEntry* e = ctx.Get(fd);
+  FdRef e = ctx.Get(fd);
   if (e == nullptr || !e->preopen_name.has_value()) return Errno::kBadf;
   const std::string& name = *e->preopen_name;
   if (path_len < name.size()) return Errno::kNametoolong;
@@ -467,11 +477,14 @@ Errno FdPrestatDirName(WasiCtx& ctx, M mem, u32 fd, Ptr path, Size path_len) {
 
 Errno FdReaddir(WasiCtx& ctx, M mem, u32 fd, Ptr buf, Size buf_len,
                 u64 cookie, Ptr bufused_out) {
-  FdEntry* e;
+  FdRef e;
   if (Errno err = GetFd(ctx, fd, rights::kFdReaddir, &e); err != Errno::kSuccess) {
     return err;
   }
   if (e->filetype != Filetype::kDirectory) return Errno::kNotdir;
+  // The entry's stream is shared state (wasi-threads: another thread may
+  // list the same descriptor).
+  std::lock_guard<std::mutex> lock(ctx.readdir_mutex());
   if (!mem.InBounds(buf, buf_len) ||
       !mem.InBounds(bufused_out, mem.ptr_size())) {
     return Errno::kFault;
@@ -574,7 +587,7 @@ Errno FdSeek(WasiCtx& ctx, M mem, u32 fd, u64 offset, u32 whence,
   const Rights needed = (offset == 0 && whence == kWhenceCur)
                             ? rights::kFdTell
                             : rights::kFdSeek | rights::kFdTell;
-  FdEntry* e;
+  FdRef e;
   if (Errno err = GetFd(ctx, fd, needed, &e); err != Errno::kSuccess) {
     return err;
   }
@@ -593,7 +606,7 @@ Errno FdSeek(WasiCtx& ctx, M mem, u32 fd, u64 offset, u32 whence,
 }
 
 Errno FdTell(WasiCtx& ctx, M mem, u32 fd, Ptr offset_out) {
-  FdEntry* e;
+  FdRef e;
   if (Errno err = GetFd(ctx, fd, rights::kFdTell, &e); err != Errno::kSuccess) {
     return err;
   }
@@ -611,7 +624,7 @@ Errno FdTell(WasiCtx& ctx, M mem, u32 fd, Ptr offset_out) {
 template <typename SpecialErrno, typename Op>
 Errno OnParentEntry(WasiCtx& ctx, M mem, u32 fd, Rights needed, Ptr path,
                     Size path_len, SpecialErrno special_errno, Op op) {
-  FdEntry* dir;
+  FdRef dir;
   std::string p;
   if (Errno err = DirAndPath(ctx, mem, fd, needed, path, path_len, &dir, &p);
       err != Errno::kSuccess) {
@@ -636,7 +649,7 @@ Errno PathCreateDirectory(WasiCtx& ctx, M mem, u32 fd, Ptr path,
 
 Errno PathFilestatGet(WasiCtx& ctx, M mem, u32 fd, u32 flags, Ptr path,
                       Size path_len, Ptr stat_out) {
-  FdEntry* dir;
+  FdRef dir;
   std::string p;
   if (Errno err = DirAndPath(ctx, mem, fd, rights::kPathFilestatGet, path,
                              path_len, &dir, &p);
@@ -657,7 +670,7 @@ Errno PathFilestatGet(WasiCtx& ctx, M mem, u32 fd, u32 flags, Ptr path,
 
 Errno PathFilestatSetTimes(WasiCtx& ctx, M mem, u32 fd, u32 flags, Ptr path,
                            Size path_len, u64 atim, u64 mtim, u32 fst_flags) {
-  FdEntry* dir;
+  FdRef dir;
   std::string p;
   if (Errno err = DirAndPath(ctx, mem, fd, rights::kPathFilestatSetTimes, path,
                              path_len, &dir, &p);
@@ -695,8 +708,8 @@ Errno PathFilestatSetTimes(WasiCtx& ctx, M mem, u32 fd, u32 flags, Ptr path,
 
 Errno PathLink(WasiCtx& ctx, M mem, u32 old_fd, u32 old_flags, Ptr old_path,
                Size old_path_len, u32 new_fd, Ptr new_path, Size new_path_len) {
-  FdEntry* old_dir;
-  FdEntry* new_dir;
+  FdRef old_dir;
+  FdRef new_dir;
   std::string op, np;
   if (Errno err = DirAndPath(ctx, mem, old_fd, rights::kPathLinkSource,
                              old_path, old_path_len, &old_dir, &op);
@@ -741,7 +754,7 @@ Errno PathOpen(WasiCtx& ctx, M mem, u32 dirfd, u32 dirflags, Ptr path,
   Rights needed = rights::kPathOpen;
   if (oflags & kOflagCreat) needed |= rights::kPathCreateFile;
   if (oflags & kOflagTrunc) needed |= rights::kPathFilestatSetSize;
-  FdEntry* dir;
+  FdRef dir;
   std::string p;
   if (Errno err = DirAndPath(ctx, mem, dirfd, needed, path, path_len, &dir, &p);
       err != Errno::kSuccess) {
@@ -798,7 +811,7 @@ Errno PathOpen(WasiCtx& ctx, M mem, u32 dirfd, u32 dirflags, Ptr path,
 
 Errno PathReadlink(WasiCtx& ctx, M mem, u32 fd, Ptr path, Size path_len,
                    Ptr buf, Size buf_len, Ptr bufused_out) {
-  FdEntry* dir;
+  FdRef dir;
   std::string p;
   if (Errno err = DirAndPath(ctx, mem, fd, rights::kPathReadlink, path,
                              path_len, &dir, &p);
@@ -841,8 +854,8 @@ Errno PathRemoveDirectory(WasiCtx& ctx, M mem, u32 fd, Ptr path,
 
 Errno PathRename(WasiCtx& ctx, M mem, u32 fd, Ptr old_path, Size old_path_len,
                  u32 new_fd, Ptr new_path, Size new_path_len) {
-  FdEntry* old_dir;
-  FdEntry* new_dir;
+  FdRef old_dir;
+  FdRef new_dir;
   std::string op, np;
   if (Errno err = DirAndPath(ctx, mem, fd, rights::kPathRenameSource, old_path,
                              old_path_len, &old_dir, &op);
@@ -871,7 +884,7 @@ Errno PathRename(WasiCtx& ctx, M mem, u32 fd, Ptr old_path, Size old_path_len,
 
 Errno PathSymlink(WasiCtx& ctx, M mem, Ptr old_path, Size old_path_len,
                   u32 fd, Ptr new_path, Size new_path_len) {
-  FdEntry* dir;
+  FdRef dir;
   std::string np;
   if (Errno err = DirAndPath(ctx, mem, fd, rights::kPathSymlink, new_path,
                              new_path_len, &dir, &np);
@@ -919,7 +932,7 @@ Errno PollOneoff(WasiCtx& ctx, M mem, Ptr in, Ptr out, Size nsubscriptions,
   struct FdSub {
     u64 userdata = 0;
     uint8_t type;
-    FdEntry* entry;
+    FdRef entry;
   };
   std::vector<FdSub> fd_subs;
   std::vector<pollfd> pfds;
@@ -961,7 +974,7 @@ Errno PollOneoff(WasiCtx& ctx, M mem, Ptr in, Ptr out, Size nsubscriptions,
     } else if (tag == kEventFdRead || tag == kEventFdWrite) {
       u32 fd = 0;
       mem.Load(s + 16, &fd);
-      FdEntry* e = ctx.Get(fd);
+      FdRef e = ctx.Get(fd);
       if (e == nullptr) {
         ready.push_back(
             {userdata, static_cast<uint16_t>(Errno::kBadf), tag, 0, 0});
