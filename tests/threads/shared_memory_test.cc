@@ -71,7 +71,9 @@ struct Thread {
 };
 
 // An engine, kCounterWat compiled, and a SharedMemory of 1 page (at most
-// `max_pages`).
+// `max_pages`). Tests take plain references to the members, not a
+// structured binding: their lambdas capture them, which clang before 16
+// (scripts/tsan_test.sh) cannot do for structured bindings.
 struct Counter {
   explicit Counter(uint32_t max_pages)
       : module(Module::FromWat(engine, kCounterWat)),
@@ -146,7 +148,9 @@ TEST(SharedMemoryTest, MemoryNewChecksTheFeatures) {
 TEST(SharedMemoryTest, AtomicsAcrossTwoStoresOnTwoThreads) {
   Counter c(4);
   ASSERT_TRUE(c.ok());
-  auto& [engine, module, memory] = c;
+  Engine& engine = c.engine;
+  absl::StatusOr<Module>& module = c.module;
+  absl::StatusOr<SharedMemory>& memory = c.memory;
   constexpr int32_t kN = 1'000'000;
   std::vector<std::thread> threads;
   for (int t = 0; t < 2; ++t) {
@@ -169,7 +173,9 @@ TEST(SharedMemoryTest, AtomicsAcrossTwoStoresOnTwoThreads) {
 TEST(SharedMemoryTest, GrowIsVisibleToEveryStore) {
   Counter c(4);
   ASSERT_TRUE(c.ok());
-  auto& [engine, module, memory] = c;
+  Engine& engine = c.engine;
+  absl::StatusOr<Module>& module = c.module;
+  absl::StatusOr<SharedMemory>& memory = c.memory;
   uint8_t* base = memory->data();
   Thread a(engine, *module, *memory);
   std::thread([&] { EXPECT_EQ(*memory->Grow(2), 1u); }).join();
@@ -186,7 +192,9 @@ TEST(SharedMemoryTest, GrowIsVisibleToEveryStore) {
 TEST(SharedMemoryTest, WaitResultsAndTimeouts) {
   Counter c(1);
   ASSERT_TRUE(c.ok());
-  auto& [engine, module, memory] = c;
+  Engine& engine = c.engine;
+  absl::StatusOr<Module>& module = c.module;
+  absl::StatusOr<SharedMemory>& memory = c.memory;
   Thread t(engine, *module, *memory);
   auto wait = t.F<int32_t(int32_t, int32_t, int64_t)>("wait");
   auto wait64 = t.F<int32_t(int32_t, int64_t, int64_t)>("wait64");
@@ -216,7 +224,9 @@ TEST(SharedMemoryTest, WaitResultsAndTimeouts) {
 TEST(SharedMemoryTest, NotifyWakeCounts) {
   Counter c(1);
   ASSERT_TRUE(c.ok());
-  auto& [engine, module, memory] = c;
+  Engine& engine = c.engine;
+  absl::StatusOr<Module>& module = c.module;
+  absl::StatusOr<SharedMemory>& memory = c.memory;
   constexpr int kWaiters = 3;
   std::atomic<int> woken{0};
   std::vector<std::thread> threads;
@@ -245,7 +255,9 @@ TEST(SharedMemoryTest, NotifyWakeCounts) {
 TEST(SharedMemoryTest, WaitNotifyAcrossStores) {
   Counter c(1);
   ASSERT_TRUE(c.ok());
-  auto& [engine, module, memory] = c;
+  Engine& engine = c.engine;
+  absl::StatusOr<Module>& module = c.module;
+  absl::StatusOr<SharedMemory>& memory = c.memory;
   std::thread waiter([&] {
     Thread t(engine, *module, *memory);
     auto wait = t.F<int32_t(int32_t, int32_t, int64_t)>("wait");
@@ -263,7 +275,9 @@ TEST(SharedMemoryTest, WaitNotifyAcrossStores) {
 TEST(SharedMemoryTest, UnalignedAtomicTraps) {
   Counter c(1);
   ASSERT_TRUE(c.ok());
-  auto& [engine, module, memory] = c;
+  Engine& engine = c.engine;
+  absl::StatusOr<Module>& module = c.module;
+  absl::StatusOr<SharedMemory>& memory = c.memory;
   Thread t(engine, *module, *memory);
   Result<int32_t> r = t.F<int32_t(int32_t)>("unaligned").Call(t.store, 6);
   ASSERT_TRUE(r.is_trap());
