@@ -201,7 +201,10 @@ struct wasm_memorytype_t : wasm_externtype_t {
   wasm_externtype_t* Copy() const override {
     return new wasm_memorytype_t(*this);
   }
+  // wasm.h's u32 view of `type`'s limits (saturated), and the whole type
+  // (u64 limits, is64, shared) that kiln_memorytype_* read and set.
   wasm_limits_t limits;
+  kiln::MemoryType type;
 };
 struct wasm_tagtype_t : wasm_externtype_t {
   wasm_tagtype_t() : wasm_externtype_t(WASM_EXTERN_TAG) {}
@@ -232,6 +235,8 @@ wasm_functype_t* NewFuncType(const FuncType& type);
 FuncType ToFuncType(const wasm_functype_t& type);
 Limits ToLimits(const wasm_limits_t& limits);
 wasm_limits_t FromLimits(const Limits& limits);
+// A memory type with both views set (wasm_memorytype_t).
+wasm_memorytype_t* NewMemoryType(const MemoryType& type);
 wasm_externtype_t* NewExternType(const wasm::ModuleInfo& info,
                                  wasm::ExternKind kind, uint32_t index,
                                  const Engine& engine);

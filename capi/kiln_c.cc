@@ -45,6 +45,10 @@ struct kiln_wasi_config_t {
   }
 };
 
+struct kiln_sharedmemory_t {
+  kiln::SharedMemory memory;
+};
+
 namespace {
 
 kiln_error_t* Error(absl::Status s) {
@@ -113,6 +117,19 @@ void kiln_config_consume_fuel_set(wasm_config_t* c, bool on) {
 void kiln_config_epoch_interruption_set(wasm_config_t* c, bool on) {
   c->config.epoch_interruption = on;
 }
+void kiln_config_wasm_threads_set(wasm_config_t* c, bool on) {
+  c->config.wasm_features.threads = on;
+}
+void kiln_config_wasm_memory64_set(wasm_config_t* c, bool on) {
+  c->config.wasm_features.memory64 = on;
+}
+void kiln_config_wasm_relaxed_simd_set(wasm_config_t* c, bool on) {
+  c->config.wasm_features.relaxed_simd = on;
+}
+void kiln_config_wasm_relaxed_simd_deterministic_set(wasm_config_t* c,
+                                                     bool on) {
+  c->config.relaxed_simd_deterministic = on;
+}
 void kiln_pooling_config_default(kiln_pooling_config_t* out) {
   kiln::PoolingAllocationConfig d;
   out->total_instances = d.total_instances;
@@ -129,6 +146,76 @@ void kiln_config_pooling_allocation_set(wasm_config_t* c,
   c->config.pooling.max_tables_per_instance = p->max_tables_per_instance;
   c->config.pooling.max_memory_size = p->max_memory_size;
   c->config.pooling.max_table_elements = p->max_table_elements;
+}
+
+// --- Memory types
+wasm_memorytype_t* kiln_memorytype_new(uint64_t min, bool max_present,
+                                       uint64_t max, bool is_64, bool shared) {
+  kiln::MemoryType type;
+  type.limits.min = min;
+  if (max_present) type.limits.max = max;
+  type.is64 = is_64;
+  type.shared = shared;
+  return kiln::capi::NewMemoryType(type);
+}
+uint64_t kiln_memorytype_minimum(const wasm_memorytype_t* t) {
+  return t->type.limits.min;
+}
+bool kiln_memorytype_maximum(const wasm_memorytype_t* t, uint64_t* max) {
+  if (!t->type.limits.max.has_value()) return false;
+  *max = *t->type.limits.max;
+  return true;
+}
+bool kiln_memorytype_is64(const wasm_memorytype_t* t) { return t->type.is64; }
+bool kiln_memorytype_isshared(const wasm_memorytype_t* t) {
+  return t->type.shared;
+}
+
+// --- Shared memories
+kiln_error_t* kiln_sharedmemory_new(const wasm_engine_t* engine,
+                                    const wasm_memorytype_t* type,
+                                    kiln_sharedmemory_t** out) {
+  *out = nullptr;
+  absl::StatusOr<kiln::SharedMemory> m =
+      kiln::SharedMemory::New(engine->engine, type->type);
+  if (!m.ok()) return Error(m.status());
+  *out = new kiln_sharedmemory_t{*std::move(m)};
+  return nullptr;
+}
+void kiln_sharedmemory_delete(kiln_sharedmemory_t* m) { delete m; }
+kiln_sharedmemory_t* kiln_sharedmemory_clone(const kiln_sharedmemory_t* m) {
+  return new kiln_sharedmemory_t{m->memory};
+}
+wasm_memorytype_t* kiln_sharedmemory_type(const kiln_sharedmemory_t* m) {
+  return kiln::capi::NewMemoryType(m->memory.type());
+}
+uint8_t* kiln_sharedmemory_data(const kiln_sharedmemory_t* m) {
+  return m->memory.data();
+}
+size_t kiln_sharedmemory_data_size(const kiln_sharedmemory_t* m) {
+  return m->memory.data_size();
+}
+uint64_t kiln_sharedmemory_size(const kiln_sharedmemory_t* m) {
+  return m->memory.size();
+}
+kiln_error_t* kiln_sharedmemory_grow(const kiln_sharedmemory_t* m,
+                                     uint64_t delta, uint64_t* prev_size) {
+  // SharedMemory counts u32 pages (shared memories are 32-bit here).
+  if (delta > UINT32_MAX) {
+    return Error(absl::ResourceExhaustedError(absl::StrCat(
+        "kiln_sharedmemory_grow: cannot grow by ", delta, " pages")));
+  }
+  absl::StatusOr<uint32_t> old = m->memory.Grow(static_cast<uint32_t>(delta));
+  if (!old.ok()) return Error(old.status());
+  if (prev_size != nullptr) *prev_size = *old;
+  return nullptr;
+}
+wasm_extern_t* kiln_sharedmemory_into_extern(const kiln_sharedmemory_t* m,
+                                             wasm_store_t* store) {
+  absl::StatusOr<kiln::Memory> mem = m->memory.ToMemory(store->store);
+  if (!mem.ok()) return nullptr;
+  return new wasm_memory_t(kiln::capi::RefKind::kMemory, store,
+                           kiln::Extern(*mem));
 }
 
 void kiln_engine_increment_epoch(wasm_engine_t* e) {

@@ -308,18 +308,15 @@ bool wasm_table_grow(wasm_table_t* t, wasm_table_size_t delta,
 // --- Memories
 wasm_memory_t* wasm_memory_new(wasm_store_t* store,
                                const wasm_memorytype_t* type) {
-  absl::StatusOr<kiln::Memory> m = kiln::Memory::New(
-      store->store, kiln::MemoryType{kiln::capi::ToLimits(type->limits)});
+  // The whole type: kiln_memorytype_new may have made it 64-bit or shared.
+  absl::StatusOr<kiln::Memory> m = kiln::Memory::New(store->store, type->type);
   if (!m.ok()) return nullptr;
   return new wasm_memory_t(RefKind::kMemory, store, kiln::Extern(*m));
 }
 
 wasm_memorytype_t* wasm_memory_type(const wasm_memory_t* m) {
-  auto* out = new wasm_memorytype_t;
   absl::StatusOr<kiln::MemoryType> type = m->memory().type(StoreOf(m));
-  out->limits = type.ok() ? kiln::capi::FromLimits(type->limits)
-                          : wasm_limits_t{0, wasm_limits_max_default};
-  return out;
+  return kiln::capi::NewMemoryType(type.ok() ? *type : kiln::MemoryType{});
 }
 
 byte_t* wasm_memory_data(wasm_memory_t* m) {

@@ -99,6 +99,7 @@ const wasm_limits_t* wasm_tabletype_limits(const wasm_tabletype_t* t) {
 wasm_memorytype_t* wasm_memorytype_new(const wasm_limits_t* limits) {
   auto* t = new wasm_memorytype_t;
   t->limits = *limits;
+  t->type.limits = kiln::capi::ToLimits(*limits);
   return t;
 }
 wasm_memorytype_t* wasm_memorytype_copy(const wasm_memorytype_t* t) {

@@ -82,6 +82,13 @@ wasm_limits_t FromLimits(const Limits& limits) {
                        u32(limits.max.value_or(wasm_limits_max_default))};
 }
 
+wasm_memorytype_t* NewMemoryType(const MemoryType& type) {
+  auto* t = new wasm_memorytype_t;
+  t->limits = FromLimits(type.limits);
+  t->type = type;
+  return t;
+}
+
 wasm_externtype_t* NewExternType(const wasm::ModuleInfo& info,
                                  wasm::ExternKind kind, uint32_t index,
                                  const Engine&) {
@@ -101,9 +108,7 @@ wasm_externtype_t* NewExternType(const wasm::ModuleInfo& info,
       return t;
     }
     case wasm::ExternKind::kMemory: {
-      auto* t = new wasm_memorytype_t;
-      t->limits = FromLimits(info.memories[index].type.limits);
-      return t;
+      return NewMemoryType(info.memories[index].type);
     }
   }
   return nullptr;

@@ -62,6 +62,9 @@ Options:
   --consume-fuel  compile fuel checks in (Config::consume_fuel)
   --epoch-interruption
                   compile epoch checks in (Config::epoch_interruption)
+  --relaxed-simd-deterministic
+                  relaxed SIMD gives the deterministic profile's results
+                  (Config::relaxed_simd_deterministic; the .cwasm records it)
   --verify        run the IR verifier after translation and every pass
   --threads=N     compile on N threads (0 = all cores; default 1)
   --stats         print sizes and compile throughput to stderr
@@ -96,6 +99,8 @@ int WritePrecompiled(const std::string& file, const std::string& output,
   config.compile_threads = options.num_threads;
   config.consume_fuel = options.translate.consume_fuel;
   config.epoch_interruption = options.translate.epoch_interruption;
+  config.relaxed_simd_deterministic =
+      options.translate.relaxed_simd.deterministic;
   Engine engine(config);
   absl::StatusOr<std::vector<uint8_t>> artifact;
   if (cross) {  // compiled for --target's ISA; only its build loads it
@@ -169,6 +174,8 @@ int Run(const std::vector<std::string_view>& args) {
       options.translate.consume_fuel = true;
     } else if (arg == "--epoch-interruption") {
       options.translate.epoch_interruption = true;
+    } else if (arg == "--relaxed-simd-deterministic") {
+      options.translate.relaxed_simd.deterministic = true;
     } else if (arg == "--verify") {
       options.verify = true;
     } else if (arg == "--stats") {

@@ -55,6 +55,22 @@ check wast-check-messages 0 "script.wast: 3 passed, 0 failed, 0 skipped, 0 messa
 check wast-unknown-option 2 "unknown option '--frob'" -- "$kiln" wast --frob "$tmp/script.wast"
 check wast-verbose 0 "script.wast:1: assert_invalid: pass: rejected by Kiln: at byte 0x" -- "$kiln" wast -v "$tmp/script.wast"
 
+# --relaxed-simd-deterministic (Config::relaxed_simd_deterministic) in
+# compile and run: the deterministic relaxed_madd is not fused, and a .cwasm
+# records the setting (run needs the same flag).
+printf '(module (func (export "_start")) (func (param v128 v128 v128) (result v128) (f32x4.relaxed_madd (local.get 0) (local.get 1) (local.get 2))))' >"$tmp/relaxed.wat"
+check compile-relaxed-fused 0 "fmadd" -- "$kiln" compile "$tmp/relaxed.wat"
+det_asm=$("$kiln" compile --relaxed-simd-deterministic "$tmp/relaxed.wat" 2>&1)
+if [[ "$det_asm" == *"fmadd"* || "$det_asm" != *"mulps"* ]]; then
+  echo "FAIL compile-relaxed-deterministic: expected mulps, no fmadd"; echo "$det_asm"; failures=$((failures + 1))
+else
+  echo "ok   compile-relaxed-deterministic"
+fi
+check compile-relaxed-det-cwasm 0 "" -- "$kiln" compile --relaxed-simd-deterministic "$tmp/relaxed.wat" -o "$tmp/det.cwasm"
+check run-relaxed-det-cwasm 0 "" -- "$kiln" run --relaxed-simd-deterministic "$tmp/det.cwasm"
+check run-relaxed-det-mismatch 1 "relaxed-simd-deterministic=on" -- "$kiln" run "$tmp/det.cwasm"
+check run-help-relaxed 0 "--relaxed-simd-deterministic" -- "$kiln" help run
+
 if [[ $failures -ne 0 ]]; then
   echo "$failures check(s) failed"
   exit 1

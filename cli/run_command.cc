@@ -67,6 +67,10 @@ Options:
                         time (e.g. 500ms, 2s, 1m; epoch interruption: the
                         guest traps "interrupt" at its next function entry
                         or loop iteration)
+  --relaxed-simd-deterministic
+                        relaxed SIMD gives the deterministic profile's
+                        results (Config::relaxed_simd_deterministic; a
+                        .cwasm must have been compiled with it too)
   -O0                   no optimization passes
   -O2                   optimize (default)
   -h, --help            this text
@@ -98,6 +102,7 @@ struct Options {
   std::vector<std::string> env;
   std::optional<std::string> invoke;
   bool optimize = true;
+  bool relaxed_simd_deterministic = false;
   std::optional<uint64_t> fuel;
   std::optional<absl::Duration> timeout;
   std::string file;
@@ -221,6 +226,8 @@ int Run(const std::vector<std::string_view>& args) {
     } else if (a == "-h" || a == "--help") {
       std::fwrite(kHelp.data(), 1, kHelp.size(), stdout);
       return 0;
+    } else if (a == "--relaxed-simd-deterministic") {
+      o.relaxed_simd_deterministic = true;
     } else if (a == "-O0") {
       o.optimize = false;
     } else if (a == "-O2" || a == "-O1" || a == "-O3") {
@@ -278,6 +285,7 @@ int Run(const std::vector<std::string_view>& args) {
   config.optimize = o.optimize;
   config.consume_fuel = o.fuel.has_value();
   config.epoch_interruption = o.timeout.has_value();
+  config.relaxed_simd_deterministic = o.relaxed_simd_deterministic;
   Engine engine(config);
   if (!engine.init_status().ok()) {
     return Fail(std::string(engine.init_status().message()));
@@ -303,7 +311,9 @@ int Run(const std::vector<std::string_view>& args) {
   }
 
   Linker<> linker(engine);
-  absl::Status defined = wasi::AddToLinker(linker, &ctx);
+  // A memory64 module gets the wasm64 signatures (i64 pointers).
+  absl::Status defined =
+      wasi::AddToLinker(linker, &ctx, wasi::WasiAbi(module->info()));
   if (!defined.ok()) return Fail(std::string(defined.message()));
   // Fuel and the --timeout deadline (the next epoch), for the main store
   // and each wasi-threads thread's.
@@ -347,9 +357,6 @@ int Run(const std::vector<std::string_view>& args) {
   // the run finished first). Covers the start function too.
   std::optional<Timeout> timer;
   if (o.timeout.has_value()) timer.emplace(engine, *o.timeout);
-  if (absl::Status s = wasi::CheckWasiMemory(module->info()); !s.ok()) {
-    return Fail(absl::StrCat(o.file, ": ", s.message()));
-  }
   Result<Instance> instance = linker.Instantiate(store, *module);
   if (instance.is_trap()) return finish(TrapExit(instance.trap(), ctx, o.file));
   if (!instance.ok()) {

@@ -30,6 +30,20 @@ Val LoadGlobal(const abi::VMGlobalDefinition* def, ValType type,
 // --- Memory
 
 absl::StatusOr<Memory> Memory::New(StoreOpaque& store, const MemoryType& type) {
+  // The engine's features bound host memories as the validator bounds a
+  // module's (a shared or 64-bit memory could otherwise reach code the
+  // engine was configured without).
+  const Config& config = store.engine().config();
+  if (type.shared && !config.wasm_features.threads) {
+    return absl::FailedPreconditionError(
+        "Memory::New: a shared memory requires the threads feature, which is "
+        "disabled (Config::wasm_features.threads)");
+  }
+  if (type.is64 && !config.wasm_features.memory64) {
+    return absl::FailedPreconditionError(
+        "Memory::New: a 64-bit memory requires the memory64 feature, which is "
+        "disabled (Config::wasm_features.memory64)");
+  }
   std::optional<uint64_t> max;
   if (type.limits.max.has_value()) max = *type.limits.max;
   // Resource limits (engine/limits.h): the initial size, then the count.

@@ -24,6 +24,12 @@ absl::StatusOr<SharedMemory> SharedMemory::New(const Engine& engine,
     return absl::InvalidArgumentError(
         "SharedMemory::New: shared memory must have maximum");
   }
+  if (type.is64) {
+    // Sizes here are u32 pages and the runtime memory is made 32-bit.
+    return absl::UnimplementedError(
+        "SharedMemory::New: a shared 64-bit memory (threads with memory64) "
+        "is not implemented");
+  }
   runtime::LinearMemory::Options options;
   options.shared = true;
   absl::StatusOr<std::unique_ptr<runtime::LinearMemory>> m =

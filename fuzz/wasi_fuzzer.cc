@@ -526,7 +526,7 @@ class Program {
   void CheckDescriptors(std::string_view call) {
     const std::string& box = box_.box_real();
     for (uint32_t fd = 0; fd < 256; ++fd) {
-      const wasi::FdEntry* e = ctx_.Get(fd);
+      const wasi::FdRef e = ctx_.Get(fd);
       if (e == nullptr || e->host_fd < 0) continue;
       char target[4096];
       const std::string link = "/proc/self/fd/" + std::to_string(e->host_fd);

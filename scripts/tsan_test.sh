@@ -7,7 +7,8 @@
 # engine's stack pool and instance pool, the pool's per-CPU slot stacks,
 # the server (one io_context thread, the epoch ticker), and the threads
 # proposal (a SharedMemory used by stores on several threads, atomics,
-# wait/notify's parking lot).
+# wait/notify's parking lot), and wasi-threads (`kiln run` of threaded
+# programs sharing one WasiCtx; the WasiCtx's table used from 4 threads).
 #
 # Environment: KILN_TSAN_OUTPUT_BASE (default ~/.cache/kiln-tsan-output).
 set -euo pipefail
@@ -22,6 +23,8 @@ bazel --output_base="$output_base" --max_idle_secs=300 test --config=tsan \
   //runtime/pool:pooling_allocator_test \
   //runtime/memory:parking_lot_test \
   //tests/threads:shared_memory_test \
+  //tests/threads:wasi_threads_test \
+  //wasi:wasi_ctx_threads_test \
   //tests/async:async_test \
   //tests/concurrency:all \
   //examples/server:server_test

@@ -3,13 +3,14 @@
 
 namespace kiln::wasi {
 
-absl::Status AddToLinker(LinkerBase& linker, WasiCtx* ctx) {
+absl::Status AddToLinker(LinkerBase& linker, WasiCtx* ctx, Abi abi) {
   for (const preview1::Function& f : preview1::Functions()) {
     const preview1::Function* fn = &f;
     absl::Status s = linker.FuncNewUnchecked(
         std::string(preview1::kModuleName), std::string(f.name),
-        Preview1Type(f), [fn, ctx](Caller<>& caller, absl::Span<ValRaw> values) {
-          return RunPreview1(*fn, *ctx, CallerMemory(caller), values);
+        Preview1Type(f, abi),
+        [fn, ctx, abi](Caller<>& caller, absl::Span<ValRaw> values) {
+          return RunPreview1(*fn, *ctx, CallerMemory(caller, abi), values);
         });
     if (!s.ok()) return s;
   }

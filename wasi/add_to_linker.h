@@ -15,6 +15,10 @@
 // through the calling instance's export "memory", re-read on every call
 // (memory.grow may move it). proc_exit ends the call with a trap whose
 // message is "wasi proc_exit(N)" after recording N in the WasiCtx.
+//
+// `abi` picks the signatures: Abi::kWasm32 (i32 pointers, the default) or
+// Abi::kWasm64 for a module whose memory 0 is 64-bit (WasiAbi(module)).
+// A linker holds one of the two (the names are the same).
 #ifndef KILN_WASI_ADD_TO_LINKER_H_
 #define KILN_WASI_ADD_TO_LINKER_H_
 
@@ -35,15 +39,16 @@ namespace kiln::wasi {
 // `get_ctx` maps the store's data (T&) to its WasiCtx&. T must not be void.
 template <typename T, typename GetCtx>
   requires(!std::is_void_v<T> && std::is_invocable_r_v<WasiCtx&, GetCtx&, T&>)
-absl::Status AddToLinker(Linker<T>& linker, GetCtx get_ctx) {
+absl::Status AddToLinker(Linker<T>& linker, GetCtx get_ctx,
+                         Abi abi = Abi::kWasm32) {
   for (const preview1::Function& f : preview1::Functions()) {
     const preview1::Function* fn = &f;
     absl::Status s = linker.FuncNewUnchecked(
         std::string(preview1::kModuleName), std::string(f.name),
-        Preview1Type(f),
-        [fn, get_ctx](Caller<>& caller, absl::Span<ValRaw> values) {
+        Preview1Type(f, abi),
+        [fn, get_ctx, abi](Caller<>& caller, absl::Span<ValRaw> values) {
           WasiCtx& ctx = get_ctx(caller.template data<T>());
-          return RunPreview1(*fn, ctx, CallerMemory(caller), values);
+          return RunPreview1(*fn, ctx, CallerMemory(caller, abi), values);
         });
     if (!s.ok()) return s;
   }
@@ -53,7 +58,8 @@ absl::Status AddToLinker(Linker<T>& linker, GetCtx get_ctx) {
 // Every store instantiated through `linker` shares the one `ctx` (which
 // must outlive them): for Linker<void> and single-store embedders such as
 // `kiln run`.
-absl::Status AddToLinker(LinkerBase& linker, WasiCtx* ctx);
+absl::Status AddToLinker(LinkerBase& linker, WasiCtx* ctx,
+                         Abi abi = Abi::kWasm32);
 
 }  // namespace kiln::wasi
 

@@ -124,29 +124,37 @@ TEST(WasiImportsTest, InstantiateWithoutALinker) {
   EXPECT_NE(bad.status().message().find("env::f"), std::string::npos);
 }
 
-// Memory64: refused before running, with the reason.
-TEST(WasiImportsTest, A64BitMemoryIsRefused) {
+// Memory64: the module's memory 0 picks the wasm64 signatures (i64
+// pointers; wasm64_test covers the calls), fixed i32s stay i32.
+TEST(WasiImportsTest, A64BitMemoryGetsTheWasm64Signatures) {
   Engine engine;
   absl::StatusOr<Module> module = Module::FromWat(engine, R"(
     (module (import "wasi_snapshot_preview1" "proc_exit" (func (param i32)))
+      (import "wasi_snapshot_preview1" "random_get"
+        (func (param i64 i64) (result i32)))
       (memory (export "memory") i64 1)))");
   ASSERT_TRUE(module.ok()) << module.status();
+  EXPECT_EQ(WasiAbi(module->info()), Abi::kWasm64);
   WasiCtx ctx;
   Store<> store(engine);
   absl::StatusOr<std::vector<Extern>> imports =
       WasiImports(store, *module, &ctx);
-  ASSERT_FALSE(imports.ok());
-  EXPECT_TRUE(absl::IsUnimplemented(imports.status()));
-  EXPECT_NE(imports.status().message().find(
-                "WASI with a 64-bit memory is not implemented: memory 0 is "
-                "i64 (memory64)"),
+  ASSERT_TRUE(imports.ok()) << imports.status();
+  // The 32-bit signature of random_get is refused for that module.
+  absl::StatusOr<Module> narrow = Module::FromWat(engine, R"(
+    (module (import "wasi_snapshot_preview1" "random_get"
+        (func (param i32 i32) (result i32)))
+      (memory (export "memory") i64 1)))");
+  ASSERT_TRUE(narrow.ok());
+  absl::StatusOr<std::vector<Extern>> bad = WasiImports(store, *narrow, &ctx);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("incompatible import type"),
             std::string::npos)
-      << imports.status();
-  // Without WASI imports a 64-bit memory is fine.
+      << bad.status();
   absl::StatusOr<Module> plain =
-      Module::FromWat(engine, "(module (memory i64 1))");
+      Module::FromWat(engine, "(module (memory 1))");
   ASSERT_TRUE(plain.ok());
-  EXPECT_TRUE(CheckWasiMemory(plain->info()).ok());
+  EXPECT_EQ(WasiAbi(plain->info()), Abi::kWasm32);
 }
 
 TEST(AddToLinkerTest, WrongSignatureIsALinkError) {

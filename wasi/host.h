@@ -22,26 +22,28 @@
 
 namespace kiln::wasi {
 
-// The wasm type of a preview1 function.
-FuncType Preview1Type(const preview1::Function& f);
+// The wasm type of a preview1 function for a guest of pointer width `abi`
+// (its 'p' parameters are i32 or i64).
+FuncType Preview1Type(const preview1::Function& f, Abi abi);
 
 // The memory a guest call sees: the caller's export "memory" (empty when
-// there is none: every pointer is then kFault).
-GuestMemory CallerMemory(Caller<>& caller);
+// there is none: every pointer is then kFault), read with `abi`'s struct
+// layouts.
+GuestMemory CallerMemory(Caller<>& caller, Abi abi);
 
-// Runs `f` on raw values (params in, the errno result out). An error
+// Runs `f` on raw values (params in, the errno result out); `mem.abi()`
+// says which parameters are i64. An error
 // status when the call must trap: after proc_exit, or when a host failure
 // leaves nothing sensible to return.
 absl::Status RunPreview1(const preview1::Function& f, WasiCtx& ctx,
                          const GuestMemory& mem, absl::Span<ValRaw> values);
 
-// OK unless `module` imports from wasi_snapshot_preview1 and has a 64-bit
-// memory (memory64): Unimplemented, naming why. Preview1 passes guest
-// pointers as i32 and there is no standard memory64 WASI ABI (wasi-libc
-// has no wasm64 target), so such a module is refused before it runs.
-// WasiImports and `kiln run` check it; an embedder using AddToLinker calls
-// it before Linker::Instantiate.
-absl::Status CheckWasiMemory(const wasm::ModuleInfo& module);
+// The pointer width a module's WASI imports use: kWasm64 when its memory
+// 0 is 64-bit (memory64: every pointer and size_t parameter is an i64 and
+// iovec/prestat/argv fields are 8 bytes, as wasi-libc's wasm64 experiments
+// and wasmtime's memory64 WASI build it), else kWasm32. WasiImports and
+// `kiln run` use it; an embedder using AddToLinker passes it.
+Abi WasiAbi(const wasm::ModuleInfo& module);
 
 // The trap message of proc_exit(code).
 std::string ExitMessage(uint32_t code);

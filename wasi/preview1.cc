@@ -29,26 +29,26 @@ namespace {
 constexpr uint32_t kMaxIovs = 1024;  // IOV_MAX; more is a short transfer
 
 // Looks up `fd` and checks that it has all of `needed` rights.
-Errno GetFd(WasiCtx& ctx, u32 fd, Rights needed, FdEntry** out) {
-  FdEntry* e = ctx.Get(fd);
+Errno GetFd(WasiCtx& ctx, u32 fd, Rights needed, FdRef* out) {
+  FdRef e = ctx.Get(fd);
   if (e == nullptr) return Errno::kBadf;
   if ((e->base & needed) != needed) return Errno::kNotcapable;
-  *out = e;
+  *out = std::move(e);
   return Errno::kSuccess;
 }
 
 // Reads the guest's iovec array into host iovecs, checking every buffer.
-Errno GatherIovs(M mem, u32 iovs, u32 iovs_len, std::vector<iovec>* out) {
-  if (!mem.InBounds(iovs, uint64_t{iovs_len} * kIovecSize)) {
-    return Errno::kFault;
-  }
-  const u32 n = std::min(iovs_len, kMaxIovs);
+// An iovec is {buf, buf_len}, two pointer-sized fields.
+Errno GatherIovs(M mem, Ptr iovs, Size iovs_len, std::vector<iovec>* out) {
+  const uint64_t field = mem.ptr_size();
+  if (!mem.InBoundsArray(iovs, iovs_len, 2 * field)) return Errno::kFault;
+  const u32 n = static_cast<u32>(std::min<uint64_t>(iovs_len, kMaxIovs));
   out->clear();
   out->reserve(n);
   for (u32 i = 0; i < n; ++i) {
-    u32 buf = 0, len = 0;
-    mem.Load(uint64_t{iovs} + i * kIovecSize, &buf);
-    mem.Load(uint64_t{iovs} + i * kIovecSize + 4, &len);
+    uint64_t buf = 0, len = 0;
+    mem.LoadPtr(iovs + i * 2 * field, &buf);
+    mem.LoadPtr(iovs + i * 2 * field + field, &len);
     uint8_t* p = mem.Slice(buf, len);
     if (p == nullptr) return Errno::kFault;
     out->push_back(iovec{p, len});
@@ -56,7 +56,7 @@ Errno GatherIovs(M mem, u32 iovs, u32 iovs_len, std::vector<iovec>* out) {
   return Errno::kSuccess;
 }
 
-bool ReadPath(M mem, u32 path, u32 len, std::string* out) {
+bool ReadPath(M mem, Ptr path, Size len, std::string* out) {
   std::string_view v;
   if (!mem.ReadString(path, len, &v)) return false;
   *out = std::string(v);
@@ -90,7 +90,7 @@ Filetype ModeFiletype(mode_t mode) {
   }
 }
 
-Errno StoreFilestat(M mem, u32 out, const struct stat& st) {
+Errno StoreFilestat(M mem, Ptr out, const struct stat& st) {
   uint8_t buf[kFilestatSize] = {};
   uint64_t dev = st.st_dev, ino = st.st_ino, nlink = st.st_nlink,
            size = static_cast<uint64_t>(st.st_size);
@@ -132,8 +132,8 @@ Errno TimesFor(u64 atim, u64 mtim, u32 fst, timespec ts[2]) {
 std::string ProcFdPath(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 
 // Directory fd with `needed` rights plus its path argument.
-Errno DirAndPath(WasiCtx& ctx, M mem, u32 fd, Rights needed, u32 path,
-                 u32 path_len, FdEntry** dir, std::string* p) {
+Errno DirAndPath(WasiCtx& ctx, M mem, u32 fd, Rights needed, Ptr path,
+                 Size path_len, FdRef* dir, std::string* p) {
   Errno err = GetFd(ctx, fd, needed, dir);
   if (err != Errno::kSuccess) return err;
   if ((*dir)->filetype != Filetype::kDirectory) return Errno::kNotdir;
@@ -150,7 +150,7 @@ Errno SpecialName(int dirfd, const std::string& path, Errno err) {
 }
 
 Errno SockCheck(WasiCtx& ctx, u32 fd) {
-  FdEntry* e = ctx.Get(fd);
+  FdRef e = ctx.Get(fd);
   if (e == nullptr) return Errno::kBadf;
   if (e->filetype != Filetype::kSocketStream &&
       e->filetype != Filetype::kSocketDgram) {
@@ -161,29 +161,35 @@ Errno SockCheck(WasiCtx& ctx, u32 fd) {
 
 }  // namespace
 
-Errno ArgsSizesGet(WasiCtx& ctx, M mem, u32 argc_out, u32 buf_size_out) {
+// True if `value` fits the guest's size_t.
+bool FitsSize(M mem, uint64_t value) {
+  return mem.abi() == Abi::kWasm64 || value <= std::numeric_limits<u32>::max();
+}
+
+Errno ArgsSizesGet(WasiCtx& ctx, M mem, Ptr argc_out, Ptr buf_size_out) {
   uint64_t size = 0;
   for (const std::string& a : ctx.args()) size += a.size() + 1;
-  if (size > std::numeric_limits<u32>::max()) return Errno::kOverflow;
-  if (!mem.Store<u32>(argc_out, static_cast<u32>(ctx.args().size())) ||
-      !mem.Store<u32>(buf_size_out, static_cast<u32>(size))) {
+  if (!FitsSize(mem, size)) return Errno::kOverflow;
+  if (!mem.StorePtr(argc_out, ctx.args().size()) ||
+      !mem.StorePtr(buf_size_out, size)) {
     return Errno::kFault;
   }
   return Errno::kSuccess;
 }
 
 namespace {
-Errno PutStrings(M mem, const std::vector<std::string>& strs, u32 ptrs,
-                 u32 buf) {
+Errno PutStrings(M mem, const std::vector<std::string>& strs, Ptr ptrs,
+                 Ptr buf) {
   uint64_t total = 0;
   for (const std::string& s : strs) total += s.size() + 1;
-  if (!mem.InBounds(ptrs, uint64_t{strs.size()} * 4) ||
+  const uint64_t field = mem.ptr_size();
+  if (!mem.InBoundsArray(ptrs, strs.size(), field) ||
       !mem.InBounds(buf, total)) {
     return Errno::kFault;
   }
   uint64_t at = buf;
   for (size_t i = 0; i < strs.size(); ++i) {
-    mem.Store<u32>(uint64_t{ptrs} + 4 * i, static_cast<u32>(at));
+    mem.StorePtr(ptrs + field * i, at);
     mem.Write(at, strs[i].c_str(), strs[i].size() + 1);
     at += strs[i].size() + 1;
   }
@@ -191,26 +197,26 @@ Errno PutStrings(M mem, const std::vector<std::string>& strs, u32 ptrs,
 }
 }  // namespace
 
-Errno ArgsGet(WasiCtx& ctx, M mem, u32 argv, u32 argv_buf) {
+Errno ArgsGet(WasiCtx& ctx, M mem, Ptr argv, Ptr argv_buf) {
   return PutStrings(mem, ctx.args(), argv, argv_buf);
 }
 
-Errno EnvironSizesGet(WasiCtx& ctx, M mem, u32 count_out, u32 buf_size_out) {
+Errno EnvironSizesGet(WasiCtx& ctx, M mem, Ptr count_out, Ptr buf_size_out) {
   uint64_t size = 0;
   for (const std::string& a : ctx.env()) size += a.size() + 1;
-  if (size > std::numeric_limits<u32>::max()) return Errno::kOverflow;
-  if (!mem.Store<u32>(count_out, static_cast<u32>(ctx.env().size())) ||
-      !mem.Store<u32>(buf_size_out, static_cast<u32>(size))) {
+  if (!FitsSize(mem, size)) return Errno::kOverflow;
+  if (!mem.StorePtr(count_out, ctx.env().size()) ||
+      !mem.StorePtr(buf_size_out, size)) {
     return Errno::kFault;
   }
   return Errno::kSuccess;
 }
 
-Errno EnvironGet(WasiCtx& ctx, M mem, u32 environ, u32 environ_buf) {
+Errno EnvironGet(WasiCtx& ctx, M mem, Ptr environ, Ptr environ_buf) {
   return PutStrings(mem, ctx.env(), environ, environ_buf);
 }
 
-Errno ClockResGet(WasiCtx&, M mem, u32 clock_id, u32 res_out) {
+Errno ClockResGet(WasiCtx&, M mem, u32 clock_id, Ptr res_out) {
   clockid_t id;
   if (!HostClock(clock_id, &id)) return Errno::kInval;
   timespec ts;
@@ -218,7 +224,7 @@ Errno ClockResGet(WasiCtx&, M mem, u32 clock_id, u32 res_out) {
   return mem.Store<u64>(res_out, ToNs(ts)) ? Errno::kSuccess : Errno::kFault;
 }
 
-Errno ClockTimeGet(WasiCtx&, M mem, u32 clock_id, u64, u32 time_out) {
+Errno ClockTimeGet(WasiCtx&, M mem, u32 clock_id, u64, Ptr time_out) {
   clockid_t id;
   if (!HostClock(clock_id, &id)) return Errno::kInval;
   timespec ts;
@@ -227,7 +233,7 @@ Errno ClockTimeGet(WasiCtx&, M mem, u32 clock_id, u64, u32 time_out) {
 }
 
 Errno FdAdvise(WasiCtx& ctx, M, u32 fd, u64 offset, u64 len, u32 advice) {
-  FdEntry* e;
+  FdRef e;
   if (Errno err = GetFd(ctx, fd, rights::kFdAdvise, &e); err != Errno::kSuccess) {
     return err;
   }
@@ -248,7 +254,7 @@ Errno FdAdvise(WasiCtx& ctx, M, u32 fd, u64 offset, u64 len, u32 advice) {
 // so a guest could fill the host's disk with one call (a random-call test
 // did: 46 GB). ftruncate-grown files stay sparse instead.
 Errno FdAllocate(WasiCtx& ctx, M, u32 fd, u64, u64) {
-  FdEntry* e;
+  FdRef e;
   if (Errno err = GetFd(ctx, fd, rights::kFdAllocate, &e); err != Errno::kSuccess) {
     return err;
   }
@@ -258,7 +264,7 @@ Errno FdAllocate(WasiCtx& ctx, M, u32 fd, u64, u64) {
 Errno FdClose(WasiCtx& ctx, M, u32 fd) { return ctx.Close(fd); }
 
 Errno FdDatasync(WasiCtx& ctx, M, u32 fd) {
-  FdEntry* e;
+  FdRef e;
   if (Errno err = GetFd(ctx, fd, rights::kFdDatasync, &e); err != Errno::kSuccess) {
     return err;
   }
@@ -266,15 +272,15 @@ Errno FdDatasync(WasiCtx& ctx, M, u32 fd) {
 }
 
 Errno FdSync(WasiCtx& ctx, M, u32 fd) {
-  FdEntry* e;
+  FdRef e;
   if (Errno err = GetFd(ctx, fd, rights::kFdSync, &e); err != Errno::kSuccess) {
     return err;
   }
   return fsync(e->host_fd) == 0 ? Errno::kSuccess : LastHostErrno();
 }
 
-Errno FdFdstatGet(WasiCtx& ctx, M mem, u32 fd, u32 stat_out) {
-  FdEntry* e = ctx.Get(fd);
+Errno FdFdstatGet(WasiCtx& ctx, M mem, u32 fd, Ptr stat_out) {
+  FdRef e = ctx.Get(fd);
   if (e == nullptr) return Errno::kBadf;
   int fl = fcntl(e->host_fd, F_GETFL);
   if (fl < 0) return LastHostErrno();
@@ -289,13 +295,14 @@ Errno FdFdstatGet(WasiCtx& ctx, M mem, u32 fd, u32 stat_out) {
   uint8_t buf[kFdstatSize] = {};
   buf[0] = static_cast<uint8_t>(e->filetype);
   std::memcpy(buf + 2, &flags, 2);
-  std::memcpy(buf + 8, &e->base, 8);
-  std::memcpy(buf + 16, &e->inheriting, 8);
+  const Rights base = e->base, inheriting = e->inheriting;
+  std::memcpy(buf + 8, &base, 8);
+  std::memcpy(buf + 16, &inheriting, 8);
   return mem.Write(stat_out, buf, sizeof(buf)) ? Errno::kSuccess : Errno::kFault;
 }
 
 Errno FdFdstatSetFlags(WasiCtx& ctx, M, u32 fd, u32 flags) {
-  FdEntry* e;
+  FdRef e;
   if (Errno err = GetFd(ctx, fd, rights::kFdFdstatSetFlags, &e);
       err != Errno::kSuccess) {
     return err;
@@ -319,7 +326,7 @@ Errno FdFdstatSetFlags(WasiCtx& ctx, M, u32 fd, u32 flags) {
 }
 
 Errno FdFdstatSetRights(WasiCtx& ctx, M, u32 fd, u64 base, u64 inheriting) {
-  FdEntry* e = ctx.Get(fd);
+  FdRef e = ctx.Get(fd);
   if (e == nullptr) return Errno::kBadf;
   // Rights can only be dropped.
   if ((base & ~e->base) != 0 || (inheriting & ~e->inheriting) != 0) {
@@ -330,8 +337,8 @@ Errno FdFdstatSetRights(WasiCtx& ctx, M, u32 fd, u64 base, u64 inheriting) {
   return Errno::kSuccess;
 }
 
-Errno FdFilestatGet(WasiCtx& ctx, M mem, u32 fd, u32 stat_out) {
-  FdEntry* e;
+Errno FdFilestatGet(WasiCtx& ctx, M mem, u32 fd, Ptr stat_out) {
+  FdRef e;
   if (Errno err = GetFd(ctx, fd, rights::kFdFilestatGet, &e);
       err != Errno::kSuccess) {
     return err;
@@ -342,7 +349,7 @@ Errno FdFilestatGet(WasiCtx& ctx, M mem, u32 fd, u32 stat_out) {
 }
 
 Errno FdFilestatSetSize(WasiCtx& ctx, M, u32 fd, u64 size) {
-  FdEntry* e;
+  FdRef e;
   if (Errno err = GetFd(ctx, fd, rights::kFdFilestatSetSize, &e);
       err != Errno::kSuccess) {
     return err;
@@ -356,7 +363,7 @@ Errno FdFilestatSetSize(WasiCtx& ctx, M, u32 fd, u64 size) {
 
 Errno FdFilestatSetTimes(WasiCtx& ctx, M, u32 fd, u64 atim, u64 mtim,
                          u32 fst_flags) {
-  FdEntry* e;
+  FdRef e;
   if (Errno err = GetFd(ctx, fd, rights::kFdFilestatSetTimes, &e);
       err != Errno::kSuccess) {
     return err;
@@ -373,12 +380,12 @@ Errno FdFilestatSetTimes(WasiCtx& ctx, M, u32 fd, u64 atim, u64 mtim,
 // (retrying on EINTR), store the byte count.
 template <typename Io>
 Errno VectoredIo(WasiCtx& ctx, M mem, u32 fd, Rights needed_rights,
-                 u32 iovs, u32 iovs_len, u32 count_out, Io io) {
-  FdEntry* e;
+                 Ptr iovs, Size iovs_len, Ptr count_out, Io io) {
+  FdRef e;
   if (Errno err = GetFd(ctx, fd, needed_rights, &e); err != Errno::kSuccess) {
     return err;
   }
-  if (!mem.InBounds(count_out, 4)) return Errno::kFault;
+  if (!mem.InBounds(count_out, mem.ptr_size())) return Errno::kFault;
   std::vector<iovec> v;
   if (Errno err = GatherIovs(mem, iovs, iovs_len, &v); err != Errno::kSuccess) {
     return err;
@@ -388,7 +395,7 @@ Errno VectoredIo(WasiCtx& ctx, M mem, u32 fd, Rights needed_rights,
     n = io(e->host_fd, v.data(), static_cast<int>(v.size()));
   } while (n < 0 && errno == EINTR);
   if (n < 0) return LastHostErrno();
-  mem.Store<u32>(count_out, static_cast<u32>(n));
+  mem.StorePtr(count_out, static_cast<uint64_t>(n));
   return Errno::kSuccess;
 }
 
@@ -396,8 +403,8 @@ bool OffsetFitsOffT(u64 offset) {
   return offset <= static_cast<u64>(std::numeric_limits<off_t>::max());
 }
 
-Errno FdPread(WasiCtx& ctx, M mem, u32 fd, u32 iovs, u32 iovs_len,
-              u64 offset, u32 nread_out) {
+Errno FdPread(WasiCtx& ctx, M mem, u32 fd, Ptr iovs, Size iovs_len,
+              u64 offset, Ptr nread_out) {
   // Rights and buffers are checked before the offset, as before.
   auto io = [&](int host_fd, const iovec* v, int n) -> ssize_t {
     if (!OffsetFitsOffT(offset)) {
@@ -410,8 +417,8 @@ Errno FdPread(WasiCtx& ctx, M mem, u32 fd, u32 iovs, u32 iovs_len,
                     iovs_len, nread_out, io);
 }
 
-Errno FdPwrite(WasiCtx& ctx, M mem, u32 fd, u32 iovs, u32 iovs_len,
-               u64 offset, u32 nwritten_out) {
+Errno FdPwrite(WasiCtx& ctx, M mem, u32 fd, Ptr iovs, Size iovs_len,
+               u64 offset, Ptr nwritten_out) {
   auto io = [&](int host_fd, const iovec* v, int n) -> ssize_t {
     if (!OffsetFitsOffT(offset)) {
       errno = EINVAL;
@@ -423,31 +430,42 @@ Errno FdPwrite(WasiCtx& ctx, M mem, u32 fd, u32 iovs, u32 iovs_len,
                     iovs_len, nwritten_out, io);
 }
 
-Errno FdRead(WasiCtx& ctx, M mem, u32 fd, u32 iovs, u32 iovs_len,
-             u32 nread_out) {
+Errno FdRead(WasiCtx& ctx, M mem, u32 fd, Ptr iovs, Size iovs_len,
+             Ptr nread_out) {
   return VectoredIo(ctx, mem, fd, rights::kFdRead, iovs, iovs_len, nread_out,
                     readv);
 }
 
-Errno FdWrite(WasiCtx& ctx, M mem, u32 fd, u32 iovs, u32 iovs_len,
-              u32 nwritten_out) {
+Errno FdWrite(WasiCtx& ctx, M mem, u32 fd, Ptr iovs, Size iovs_len,
+              Ptr nwritten_out) {
   return VectoredIo(ctx, mem, fd, rights::kFdWrite, iovs, iovs_len,
                     nwritten_out, writev);
 }
 
-Errno FdPrestatGet(WasiCtx& ctx, M mem, u32 fd, u32 prestat_out) {
-  FdEntry* e = ctx.Get(fd);
-  if (e == nullptr || !e->preopen_name.has_value()) return Errno::kBadf;
-  uint8_t buf[kPrestatSize] = {};
+// A prestat {u8 tag (dir), SizeT pr_name_len} at `out` (fixed-size copies:
+// this is on the host-call path).
+template <typename SizeT>
+bool StorePrestat(M mem, Ptr out, uint64_t len) {
+  uint8_t buf[2 * sizeof(SizeT)] = {};
   buf[0] = kPreopentypeDir;
-  u32 len = static_cast<u32>(e->preopen_name->size());
-  std::memcpy(buf + 4, &len, 4);
-  return mem.Write(prestat_out, buf, sizeof(buf)) ? Errno::kSuccess
-                                                  : Errno::kFault;
+  const SizeT n = static_cast<SizeT>(len);
+  std::memcpy(buf + sizeof(SizeT), &n, sizeof(SizeT));
+  return mem.Write(out, buf, sizeof(buf));
 }
 
-Errno FdPrestatDirName(WasiCtx& ctx, M mem, u32 fd, u32 path, u32 path_len) {
-  FdEntry* e = ctx.Get(fd);
+Errno FdPrestatGet(WasiCtx& ctx, M mem, u32 fd, Ptr prestat_out) {
+  FdRef e = ctx.Get(fd);
+  if (e == nullptr || !e->preopen_name.has_value()) return Errno::kBadf;
+  // {u8 tag, size_t pr_name_len}: the length sits at the pointer width.
+  const uint64_t len = e->preopen_name->size();
+  const bool ok = mem.abi() == Abi::kWasm64
+                      ? StorePrestat<uint64_t>(mem, prestat_out, len)
+                      : StorePrestat<uint32_t>(mem, prestat_out, len);
+  return ok ? Errno::kSuccess : Errno::kFault;
+}
+
+Errno FdPrestatDirName(WasiCtx& ctx, M mem, u32 fd, Ptr path, Size path_len) {
+  FdRef e = ctx.Get(fd);
   if (e == nullptr || !e->preopen_name.has_value()) return Errno::kBadf;
   const std::string& name = *e->preopen_name;
   if (path_len < name.size()) return Errno::kNametoolong;
@@ -455,14 +473,18 @@ Errno FdPrestatDirName(WasiCtx& ctx, M mem, u32 fd, u32 path, u32 path_len) {
                                                    : Errno::kFault;
 }
 
-Errno FdReaddir(WasiCtx& ctx, M mem, u32 fd, u32 buf, u32 buf_len,
-                u64 cookie, u32 bufused_out) {
-  FdEntry* e;
+Errno FdReaddir(WasiCtx& ctx, M mem, u32 fd, Ptr buf, Size buf_len,
+                u64 cookie, Ptr bufused_out) {
+  FdRef e;
   if (Errno err = GetFd(ctx, fd, rights::kFdReaddir, &e); err != Errno::kSuccess) {
     return err;
   }
   if (e->filetype != Filetype::kDirectory) return Errno::kNotdir;
-  if (!mem.InBounds(buf, buf_len) || !mem.InBounds(bufused_out, 4)) {
+  // The entry's stream is shared state (wasi-threads: another thread may
+  // list the same descriptor).
+  std::lock_guard<std::mutex> lock(ctx.readdir_mutex());
+  if (!mem.InBounds(buf, buf_len) ||
+      !mem.InBounds(bufused_out, mem.ptr_size())) {
     return Errno::kFault;
   }
   // Cookies are positions in the listing (entry i has d_next = i + 1). The
@@ -549,7 +571,7 @@ Errno FdReaddir(WasiCtx& ctx, M mem, u32 fd, u32 buf, u32 buf_len,
     }
     ++ds.next;
   }
-  mem.Store<u32>(bufused_out, static_cast<u32>(used));
+  mem.StorePtr(bufused_out, used);
   return Errno::kSuccess;
 }
 
@@ -558,12 +580,12 @@ Errno FdRenumber(WasiCtx& ctx, M, u32 fd, u32 to) {
 }
 
 Errno FdSeek(WasiCtx& ctx, M mem, u32 fd, u64 offset, u32 whence,
-             u32 newoffset_out) {
+             Ptr newoffset_out) {
   // A pure "where am I" needs only kFdTell; anything else seeks.
   const Rights needed = (offset == 0 && whence == kWhenceCur)
                             ? rights::kFdTell
                             : rights::kFdSeek | rights::kFdTell;
-  FdEntry* e;
+  FdRef e;
   if (Errno err = GetFd(ctx, fd, needed, &e); err != Errno::kSuccess) {
     return err;
   }
@@ -581,8 +603,8 @@ Errno FdSeek(WasiCtx& ctx, M mem, u32 fd, u64 offset, u32 whence,
   return Errno::kSuccess;
 }
 
-Errno FdTell(WasiCtx& ctx, M mem, u32 fd, u32 offset_out) {
-  FdEntry* e;
+Errno FdTell(WasiCtx& ctx, M mem, u32 fd, Ptr offset_out) {
+  FdRef e;
   if (Errno err = GetFd(ctx, fd, rights::kFdTell, &e); err != Errno::kSuccess) {
     return err;
   }
@@ -598,9 +620,9 @@ Errno FdTell(WasiCtx& ctx, M mem, u32 fd, u32 offset_out) {
 // last component "." or ".." fails with special_errno(name) (after checking
 // the path stays inside); otherwise `op(parent_fd, name)` is the *at call.
 template <typename SpecialErrno, typename Op>
-Errno OnParentEntry(WasiCtx& ctx, M mem, u32 fd, Rights needed, u32 path,
-                    u32 path_len, SpecialErrno special_errno, Op op) {
-  FdEntry* dir;
+Errno OnParentEntry(WasiCtx& ctx, M mem, u32 fd, Rights needed, Ptr path,
+                    Size path_len, SpecialErrno special_errno, Op op) {
+  FdRef dir;
   std::string p;
   if (Errno err = DirAndPath(ctx, mem, fd, needed, path, path_len, &dir, &p);
       err != Errno::kSuccess) {
@@ -615,17 +637,17 @@ Errno OnParentEntry(WasiCtx& ctx, M mem, u32 fd, Rights needed, u32 path,
                                                    : LastHostErrno();
 }
 
-Errno PathCreateDirectory(WasiCtx& ctx, M mem, u32 fd, u32 path,
-                          u32 path_len) {
+Errno PathCreateDirectory(WasiCtx& ctx, M mem, u32 fd, Ptr path,
+                          Size path_len) {
   return OnParentEntry(
       ctx, mem, fd, rights::kPathCreateDirectory, path, path_len,
       [](const std::string&) { return Errno::kExist; },
       [](int parent, const char* name) { return mkdirat(parent, name, 0777); });
 }
 
-Errno PathFilestatGet(WasiCtx& ctx, M mem, u32 fd, u32 flags, u32 path,
-                      u32 path_len, u32 stat_out) {
-  FdEntry* dir;
+Errno PathFilestatGet(WasiCtx& ctx, M mem, u32 fd, u32 flags, Ptr path,
+                      Size path_len, Ptr stat_out) {
+  FdRef dir;
   std::string p;
   if (Errno err = DirAndPath(ctx, mem, fd, rights::kPathFilestatGet, path,
                              path_len, &dir, &p);
@@ -644,9 +666,9 @@ Errno PathFilestatGet(WasiCtx& ctx, M mem, u32 fd, u32 flags, u32 path,
   return StoreFilestat(mem, stat_out, st);
 }
 
-Errno PathFilestatSetTimes(WasiCtx& ctx, M mem, u32 fd, u32 flags, u32 path,
-                           u32 path_len, u64 atim, u64 mtim, u32 fst_flags) {
-  FdEntry* dir;
+Errno PathFilestatSetTimes(WasiCtx& ctx, M mem, u32 fd, u32 flags, Ptr path,
+                           Size path_len, u64 atim, u64 mtim, u32 fst_flags) {
+  FdRef dir;
   std::string p;
   if (Errno err = DirAndPath(ctx, mem, fd, rights::kPathFilestatSetTimes, path,
                              path_len, &dir, &p);
@@ -682,10 +704,10 @@ Errno PathFilestatSetTimes(WasiCtx& ctx, M mem, u32 fd, u32 flags, u32 path,
              : LastHostErrno();
 }
 
-Errno PathLink(WasiCtx& ctx, M mem, u32 old_fd, u32 old_flags, u32 old_path,
-               u32 old_path_len, u32 new_fd, u32 new_path, u32 new_path_len) {
-  FdEntry* old_dir;
-  FdEntry* new_dir;
+Errno PathLink(WasiCtx& ctx, M mem, u32 old_fd, u32 old_flags, Ptr old_path,
+               Size old_path_len, u32 new_fd, Ptr new_path, Size new_path_len) {
+  FdRef old_dir;
+  FdRef new_dir;
   std::string op, np;
   if (Errno err = DirAndPath(ctx, mem, old_fd, rights::kPathLinkSource,
                              old_path, old_path_len, &old_dir, &op);
@@ -724,13 +746,13 @@ Errno PathLink(WasiCtx& ctx, M mem, u32 old_fd, u32 old_flags, u32 old_path,
              : LastHostErrno();
 }
 
-Errno PathOpen(WasiCtx& ctx, M mem, u32 dirfd, u32 dirflags, u32 path,
-               u32 path_len, u32 oflags, u64 rights_base,
-               u64 rights_inheriting, u32 fdflags, u32 fd_out) {
+Errno PathOpen(WasiCtx& ctx, M mem, u32 dirfd, u32 dirflags, Ptr path,
+               Size path_len, u32 oflags, u64 rights_base,
+               u64 rights_inheriting, u32 fdflags, Ptr fd_out) {
   Rights needed = rights::kPathOpen;
   if (oflags & kOflagCreat) needed |= rights::kPathCreateFile;
   if (oflags & kOflagTrunc) needed |= rights::kPathFilestatSetSize;
-  FdEntry* dir;
+  FdRef dir;
   std::string p;
   if (Errno err = DirAndPath(ctx, mem, dirfd, needed, path, path_len, &dir, &p);
       err != Errno::kSuccess) {
@@ -785,9 +807,9 @@ Errno PathOpen(WasiCtx& ctx, M mem, u32 dirfd, u32 dirflags, u32 path,
   return Errno::kSuccess;
 }
 
-Errno PathReadlink(WasiCtx& ctx, M mem, u32 fd, u32 path, u32 path_len,
-                   u32 buf, u32 buf_len, u32 bufused_out) {
-  FdEntry* dir;
+Errno PathReadlink(WasiCtx& ctx, M mem, u32 fd, Ptr path, Size path_len,
+                   Ptr buf, Size buf_len, Ptr bufused_out) {
+  FdRef dir;
   std::string p;
   if (Errno err = DirAndPath(ctx, mem, fd, rights::kPathReadlink, path,
                              path_len, &dir, &p);
@@ -795,7 +817,9 @@ Errno PathReadlink(WasiCtx& ctx, M mem, u32 fd, u32 path, u32 path_len,
     return err;
   }
   uint8_t* out = mem.Slice(buf, buf_len);
-  if (out == nullptr || !mem.InBounds(bufused_out, 4)) return Errno::kFault;
+  if (out == nullptr || !mem.InBounds(bufused_out, mem.ptr_size())) {
+    return Errno::kFault;
+  }
   ParentAndName pn;
   if (Errno err = OpenParent(dir->host_fd, p, &pn); err != Errno::kSuccess) {
     return err;
@@ -806,14 +830,14 @@ Errno PathReadlink(WasiCtx& ctx, M mem, u32 fd, u32 path, u32 path_len,
   ssize_t n = readlinkat(pn.parent.get(), pn.name.c_str(), target.data(),
                          target.size());
   if (n < 0) return LastHostErrno();
-  const u32 copy = static_cast<u32>(std::min<uint64_t>(n, buf_len));
+  const uint64_t copy = std::min<uint64_t>(n, buf_len);
   if (copy != 0) std::memcpy(out, target.data(), copy);
-  mem.Store<u32>(bufused_out, copy);
+  mem.StorePtr(bufused_out, copy);
   return Errno::kSuccess;
 }
 
-Errno PathRemoveDirectory(WasiCtx& ctx, M mem, u32 fd, u32 path,
-                          u32 path_len) {
+Errno PathRemoveDirectory(WasiCtx& ctx, M mem, u32 fd, Ptr path,
+                          Size path_len) {
   return OnParentEntry(
       ctx, mem, fd, rights::kPathRemoveDirectory, path, path_len,
       [](const std::string& name) {
@@ -826,10 +850,10 @@ Errno PathRemoveDirectory(WasiCtx& ctx, M mem, u32 fd, u32 path,
       });
 }
 
-Errno PathRename(WasiCtx& ctx, M mem, u32 fd, u32 old_path, u32 old_path_len,
-                 u32 new_fd, u32 new_path, u32 new_path_len) {
-  FdEntry* old_dir;
-  FdEntry* new_dir;
+Errno PathRename(WasiCtx& ctx, M mem, u32 fd, Ptr old_path, Size old_path_len,
+                 u32 new_fd, Ptr new_path, Size new_path_len) {
+  FdRef old_dir;
+  FdRef new_dir;
   std::string op, np;
   if (Errno err = DirAndPath(ctx, mem, fd, rights::kPathRenameSource, old_path,
                              old_path_len, &old_dir, &op);
@@ -856,9 +880,9 @@ Errno PathRename(WasiCtx& ctx, M mem, u32 fd, u32 old_path, u32 old_path_len,
              : LastHostErrno();
 }
 
-Errno PathSymlink(WasiCtx& ctx, M mem, u32 old_path, u32 old_path_len,
-                  u32 fd, u32 new_path, u32 new_path_len) {
-  FdEntry* dir;
+Errno PathSymlink(WasiCtx& ctx, M mem, Ptr old_path, Size old_path_len,
+                  u32 fd, Ptr new_path, Size new_path_len) {
+  FdRef dir;
   std::string np;
   if (Errno err = DirAndPath(ctx, mem, fd, rights::kPathSymlink, new_path,
                              new_path_len, &dir, &np);
@@ -880,19 +904,19 @@ Errno PathSymlink(WasiCtx& ctx, M mem, u32 old_path, u32 old_path_len,
              : LastHostErrno();
 }
 
-Errno PathUnlinkFile(WasiCtx& ctx, M mem, u32 fd, u32 path, u32 path_len) {
+Errno PathUnlinkFile(WasiCtx& ctx, M mem, u32 fd, Ptr path, Size path_len) {
   return OnParentEntry(
       ctx, mem, fd, rights::kPathUnlinkFile, path, path_len,
       [](const std::string&) { return Errno::kIsdir; },
       [](int parent, const char* name) { return unlinkat(parent, name, 0); });
 }
 
-Errno PollOneoff(WasiCtx& ctx, M mem, u32 in, u32 out, u32 nsubscriptions,
-                 u32 nevents_out) {
+Errno PollOneoff(WasiCtx& ctx, M mem, Ptr in, Ptr out, Size nsubscriptions,
+                 Ptr nevents_out) {
   if (nsubscriptions == 0) return Errno::kInval;
-  if (!mem.InBounds(in, uint64_t{nsubscriptions} * kSubscriptionSize) ||
-      !mem.InBounds(out, uint64_t{nsubscriptions} * kEventSize) ||
-      !mem.InBounds(nevents_out, 4)) {
+  if (!mem.InBoundsArray(in, nsubscriptions, kSubscriptionSize) ||
+      !mem.InBoundsArray(out, nsubscriptions, kEventSize) ||
+      !mem.InBounds(nevents_out, mem.ptr_size())) {
     return Errno::kFault;
   }
   struct Event {
@@ -906,7 +930,7 @@ Errno PollOneoff(WasiCtx& ctx, M mem, u32 in, u32 out, u32 nsubscriptions,
   struct FdSub {
     u64 userdata = 0;
     uint8_t type;
-    FdEntry* entry;
+    FdRef entry;
   };
   std::vector<FdSub> fd_subs;
   std::vector<pollfd> pfds;
@@ -918,8 +942,8 @@ Errno PollOneoff(WasiCtx& ctx, M mem, u32 in, u32 out, u32 nsubscriptions,
   timespec start_ts;
   clock_gettime(CLOCK_MONOTONIC, &start_ts);
   const u64 start = ToNs(start_ts);
-  for (u32 i = 0; i < nsubscriptions; ++i) {
-    const uint64_t s = uint64_t{in} + uint64_t{i} * kSubscriptionSize;
+  for (uint64_t i = 0; i < nsubscriptions; ++i) {
+    const uint64_t s = in + i * kSubscriptionSize;
     u64 userdata = 0;
     uint8_t tag = 0;
     mem.Load(s, &userdata);
@@ -948,7 +972,7 @@ Errno PollOneoff(WasiCtx& ctx, M mem, u32 in, u32 out, u32 nsubscriptions,
     } else if (tag == kEventFdRead || tag == kEventFdWrite) {
       u32 fd = 0;
       mem.Load(s + 16, &fd);
-      FdEntry* e = ctx.Get(fd);
+      FdRef e = ctx.Get(fd);
       if (e == nullptr) {
         ready.push_back(
             {userdata, static_cast<uint16_t>(Errno::kBadf), tag, 0, 0});
@@ -1023,7 +1047,7 @@ Errno PollOneoff(WasiCtx& ctx, M mem, u32 in, u32 out, u32 nsubscriptions,
       ready.push_back({c.userdata, 0, kEventClock, 0, 0});
     }
   }
-  u32 count = 0;
+  uint64_t count = 0;
   for (const Event& ev : ready) {
     if (count == nsubscriptions) break;
     uint8_t buf[kEventSize] = {};
@@ -1032,10 +1056,10 @@ Errno PollOneoff(WasiCtx& ctx, M mem, u32 in, u32 out, u32 nsubscriptions,
     buf[10] = ev.type;
     std::memcpy(buf + 16, &ev.nbytes, 8);
     std::memcpy(buf + 24, &ev.flags, 2);
-    mem.Write(uint64_t{out} + uint64_t{count} * kEventSize, buf, sizeof(buf));
+    mem.Write(out + count * kEventSize, buf, sizeof(buf));
     ++count;
   }
-  mem.Store<u32>(nevents_out, count);
+  mem.StorePtr(nevents_out, count);
   return Errno::kSuccess;
 }
 
@@ -1048,7 +1072,7 @@ Errno SchedYield(WasiCtx&, M) {
   return Errno::kSuccess;
 }
 
-Errno RandomGet(WasiCtx&, M mem, u32 buf, u32 buf_len) {
+Errno RandomGet(WasiCtx&, M mem, Ptr buf, Size buf_len) {
   uint8_t* p = mem.Slice(buf, buf_len);
   if (p == nullptr) return Errno::kFault;
   size_t done = 0;
@@ -1063,141 +1087,39 @@ Errno RandomGet(WasiCtx&, M mem, u32 buf, u32 buf_len) {
   return Errno::kSuccess;
 }
 
-Errno SockAccept(WasiCtx& ctx, M, u32 fd, u32, u32) {
+Errno SockAccept(WasiCtx& ctx, M, u32 fd, u32, Ptr) {
   return SockCheck(ctx, fd);
 }
-Errno SockRecv(WasiCtx& ctx, M, u32 fd, u32, u32, u32, u32, u32) {
+Errno SockRecv(WasiCtx& ctx, M, u32 fd, Ptr, Size, u32, Ptr, Ptr) {
   return SockCheck(ctx, fd);
 }
-Errno SockSend(WasiCtx& ctx, M, u32 fd, u32, u32, u32, u32) {
+Errno SockSend(WasiCtx& ctx, M, u32 fd, Ptr, Size, u32, Ptr) {
   return SockCheck(ctx, fd);
 }
 Errno SockShutdown(WasiCtx& ctx, M, u32 fd, u32) { return SockCheck(ctx, fd); }
 
 namespace {
 
-// Raw-argument thunks: `a[k]` is argument k (i32 zero-extended).
-#define KILN_A32(k) static_cast<u32>(a[k])
-#define KILN_THUNK(body)                                             \
-  [](WasiCtx& c, M m, const uint64_t* a) -> uint32_t {               \
-    (void)a;                                                         \
-    return static_cast<uint32_t>(body);                              \
-  }
+// Raw-argument thunks: `a[k]` is argument k (an i32 zero-extended, a
+// 'p' of either width and an i64 as is).
+#define P(k) a[k]
+#define I32(k) static_cast<u32>(a[k])
+#define I64(k) a[k]
+#define KILN_WASI_PREVIEW1(name, params, has_result, call)    \
+  {#name, params, has_result,                                 \
+   [](WasiCtx& c, M m, const uint64_t* a) -> uint32_t {       \
+     (void)a;                                                 \
+     return static_cast<uint32_t>(call);                      \
+   }},
 
 constexpr Function kFunctions[] = {
-    {"args_get", "ii", true, KILN_THUNK(ArgsGet(c, m, KILN_A32(0), KILN_A32(1)))},
-    {"args_sizes_get", "ii", true,
-     KILN_THUNK(ArgsSizesGet(c, m, KILN_A32(0), KILN_A32(1)))},
-    {"environ_get", "ii", true,
-     KILN_THUNK(EnvironGet(c, m, KILN_A32(0), KILN_A32(1)))},
-    {"environ_sizes_get", "ii", true,
-     KILN_THUNK(EnvironSizesGet(c, m, KILN_A32(0), KILN_A32(1)))},
-    {"clock_res_get", "ii", true,
-     KILN_THUNK(ClockResGet(c, m, KILN_A32(0), KILN_A32(1)))},
-    {"clock_time_get", "iIi", true,
-     KILN_THUNK(ClockTimeGet(c, m, KILN_A32(0), a[1], KILN_A32(2)))},
-    {"fd_advise", "iIIi", true,
-     KILN_THUNK(FdAdvise(c, m, KILN_A32(0), a[1], a[2], KILN_A32(3)))},
-    {"fd_allocate", "iII", true,
-     KILN_THUNK(FdAllocate(c, m, KILN_A32(0), a[1], a[2]))},
-    {"fd_close", "i", true, KILN_THUNK(FdClose(c, m, KILN_A32(0)))},
-    {"fd_datasync", "i", true, KILN_THUNK(FdDatasync(c, m, KILN_A32(0)))},
-    {"fd_fdstat_get", "ii", true,
-     KILN_THUNK(FdFdstatGet(c, m, KILN_A32(0), KILN_A32(1)))},
-    {"fd_fdstat_set_flags", "ii", true,
-     KILN_THUNK(FdFdstatSetFlags(c, m, KILN_A32(0), KILN_A32(1) & 0xffff))},
-    {"fd_fdstat_set_rights", "iII", true,
-     KILN_THUNK(FdFdstatSetRights(c, m, KILN_A32(0), a[1], a[2]))},
-    {"fd_filestat_get", "ii", true,
-     KILN_THUNK(FdFilestatGet(c, m, KILN_A32(0), KILN_A32(1)))},
-    {"fd_filestat_set_size", "iI", true,
-     KILN_THUNK(FdFilestatSetSize(c, m, KILN_A32(0), a[1]))},
-    {"fd_filestat_set_times", "iIIi", true,
-     KILN_THUNK(FdFilestatSetTimes(c, m, KILN_A32(0), a[1], a[2],
-                                   KILN_A32(3) & 0xffff))},
-    {"fd_pread", "iiiIi", true,
-     KILN_THUNK(FdPread(c, m, KILN_A32(0), KILN_A32(1), KILN_A32(2), a[3],
-                        KILN_A32(4)))},
-    {"fd_prestat_get", "ii", true,
-     KILN_THUNK(FdPrestatGet(c, m, KILN_A32(0), KILN_A32(1)))},
-    {"fd_prestat_dir_name", "iii", true,
-     KILN_THUNK(FdPrestatDirName(c, m, KILN_A32(0), KILN_A32(1), KILN_A32(2)))},
-    {"fd_pwrite", "iiiIi", true,
-     KILN_THUNK(FdPwrite(c, m, KILN_A32(0), KILN_A32(1), KILN_A32(2), a[3],
-                         KILN_A32(4)))},
-    {"fd_read", "iiii", true,
-     KILN_THUNK(FdRead(c, m, KILN_A32(0), KILN_A32(1), KILN_A32(2),
-                       KILN_A32(3)))},
-    {"fd_readdir", "iiiIi", true,
-     KILN_THUNK(FdReaddir(c, m, KILN_A32(0), KILN_A32(1), KILN_A32(2), a[3],
-                          KILN_A32(4)))},
-    {"fd_renumber", "ii", true,
-     KILN_THUNK(FdRenumber(c, m, KILN_A32(0), KILN_A32(1)))},
-    {"fd_seek", "iIii", true,
-     KILN_THUNK(FdSeek(c, m, KILN_A32(0), a[1], KILN_A32(2) & 0xff,
-                       KILN_A32(3)))},
-    {"fd_sync", "i", true, KILN_THUNK(FdSync(c, m, KILN_A32(0)))},
-    {"fd_tell", "ii", true, KILN_THUNK(FdTell(c, m, KILN_A32(0), KILN_A32(1)))},
-    {"fd_write", "iiii", true,
-     KILN_THUNK(FdWrite(c, m, KILN_A32(0), KILN_A32(1), KILN_A32(2),
-                        KILN_A32(3)))},
-    {"path_create_directory", "iii", true,
-     KILN_THUNK(PathCreateDirectory(c, m, KILN_A32(0), KILN_A32(1),
-                                    KILN_A32(2)))},
-    {"path_filestat_get", "iiiii", true,
-     KILN_THUNK(PathFilestatGet(c, m, KILN_A32(0), KILN_A32(1), KILN_A32(2),
-                                KILN_A32(3), KILN_A32(4)))},
-    {"path_filestat_set_times", "iiiiIIi", true,
-     KILN_THUNK(PathFilestatSetTimes(c, m, KILN_A32(0), KILN_A32(1),
-                                     KILN_A32(2), KILN_A32(3), a[4], a[5],
-                                     KILN_A32(6) & 0xffff))},
-    {"path_link", "iiiiiii", true,
-     KILN_THUNK(PathLink(c, m, KILN_A32(0), KILN_A32(1), KILN_A32(2),
-                         KILN_A32(3), KILN_A32(4), KILN_A32(5), KILN_A32(6)))},
-    {"path_open", "iiiiiIIii", true,
-     KILN_THUNK(PathOpen(c, m, KILN_A32(0), KILN_A32(1), KILN_A32(2),
-                         KILN_A32(3), KILN_A32(4) & 0xffff, a[5], a[6],
-                         KILN_A32(7) & 0xffff, KILN_A32(8)))},
-    {"path_readlink", "iiiiii", true,
-     KILN_THUNK(PathReadlink(c, m, KILN_A32(0), KILN_A32(1), KILN_A32(2),
-                             KILN_A32(3), KILN_A32(4), KILN_A32(5)))},
-    {"path_remove_directory", "iii", true,
-     KILN_THUNK(PathRemoveDirectory(c, m, KILN_A32(0), KILN_A32(1),
-                                    KILN_A32(2)))},
-    {"path_rename", "iiiiii", true,
-     KILN_THUNK(PathRename(c, m, KILN_A32(0), KILN_A32(1), KILN_A32(2),
-                           KILN_A32(3), KILN_A32(4), KILN_A32(5)))},
-    {"path_symlink", "iiiii", true,
-     KILN_THUNK(PathSymlink(c, m, KILN_A32(0), KILN_A32(1), KILN_A32(2),
-                            KILN_A32(3), KILN_A32(4)))},
-    {"path_unlink_file", "iii", true,
-     KILN_THUNK(PathUnlinkFile(c, m, KILN_A32(0), KILN_A32(1), KILN_A32(2)))},
-    {"poll_oneoff", "iiii", true,
-     KILN_THUNK(PollOneoff(c, m, KILN_A32(0), KILN_A32(1), KILN_A32(2),
-                           KILN_A32(3)))},
-    {"proc_exit", "i", false,
-     [](WasiCtx& c, M m, const uint64_t* a) -> uint32_t {
-       ProcExit(c, m, static_cast<u32>(a[0]));
-       return 0;
-     }},
-    {"proc_raise", "i", true, KILN_THUNK(ProcRaise(c, m, KILN_A32(0) & 0xff))},
-    {"sched_yield", "", true, KILN_THUNK(SchedYield(c, m))},
-    {"random_get", "ii", true,
-     KILN_THUNK(RandomGet(c, m, KILN_A32(0), KILN_A32(1)))},
-    {"sock_accept", "iii", true,
-     KILN_THUNK(SockAccept(c, m, KILN_A32(0), KILN_A32(1), KILN_A32(2)))},
-    {"sock_recv", "iiiiii", true,
-     KILN_THUNK(SockRecv(c, m, KILN_A32(0), KILN_A32(1), KILN_A32(2),
-                         KILN_A32(3), KILN_A32(4), KILN_A32(5)))},
-    {"sock_send", "iiiii", true,
-     KILN_THUNK(SockSend(c, m, KILN_A32(0), KILN_A32(1), KILN_A32(2),
-                         KILN_A32(3), KILN_A32(4)))},
-    {"sock_shutdown", "ii", true,
-     KILN_THUNK(SockShutdown(c, m, KILN_A32(0), KILN_A32(1) & 0xff))},
+#include "wasi/preview1.def"
 };
 
-#undef KILN_THUNK
-#undef KILN_A32
+#undef KILN_WASI_PREVIEW1
+#undef I64
+#undef I32
+#undef P
 
 }  // namespace
 

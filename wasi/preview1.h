@@ -1,6 +1,7 @@
 // Every function of wasi_snapshot_preview1 as plain C++ over a WasiCtx and
 // a GuestMemory view. Arguments are the raw wasm values (pointers and
-// lengths are guest offsets, checked against `mem` before any use); the
+// lengths are guest offsets, checked against `mem` before any use, for a
+// 32-bit guest or a memory64 one alike: see preview1.def); the
 // result is the WASI errno the guest receives. Nothing here can make the
 // host crash on guest input: a bad pointer is kFault, a bad enum value
 // kInval, an unknown fd kBadf, a missing right kNotcapable.
@@ -20,82 +21,88 @@ namespace kiln::wasi::preview1 {
 using M = const GuestMemory&;
 using u32 = uint32_t;
 using u64 = uint64_t;
+// A guest pointer and a guest size_t: u64 for both pointer widths (a
+// 32-bit guest's are zero-extended i32s); GuestMemory::abi() says how
+// wide the pointer and size_t fields inside structs are.
+using Ptr = uint64_t;
+using Size = uint64_t;
 
-Errno ArgsGet(WasiCtx& ctx, M mem, u32 argv, u32 argv_buf);
-Errno ArgsSizesGet(WasiCtx& ctx, M mem, u32 argc_out, u32 buf_size_out);
-Errno EnvironGet(WasiCtx& ctx, M mem, u32 environ, u32 environ_buf);
-Errno EnvironSizesGet(WasiCtx& ctx, M mem, u32 count_out, u32 buf_size_out);
-Errno ClockResGet(WasiCtx& ctx, M mem, u32 clock_id, u32 res_out);
+Errno ArgsGet(WasiCtx& ctx, M mem, Ptr argv, Ptr argv_buf);
+Errno ArgsSizesGet(WasiCtx& ctx, M mem, Ptr argc_out, Ptr buf_size_out);
+Errno EnvironGet(WasiCtx& ctx, M mem, Ptr environ, Ptr environ_buf);
+Errno EnvironSizesGet(WasiCtx& ctx, M mem, Ptr count_out, Ptr buf_size_out);
+Errno ClockResGet(WasiCtx& ctx, M mem, u32 clock_id, Ptr res_out);
 Errno ClockTimeGet(WasiCtx& ctx, M mem, u32 clock_id, u64 precision,
-                   u32 time_out);
+                   Ptr time_out);
 Errno FdAdvise(WasiCtx& ctx, M mem, u32 fd, u64 offset, u64 len, u32 advice);
 Errno FdAllocate(WasiCtx& ctx, M mem, u32 fd, u64 offset, u64 len);
 Errno FdClose(WasiCtx& ctx, M mem, u32 fd);
 Errno FdDatasync(WasiCtx& ctx, M mem, u32 fd);
-Errno FdFdstatGet(WasiCtx& ctx, M mem, u32 fd, u32 stat_out);
+Errno FdFdstatGet(WasiCtx& ctx, M mem, u32 fd, Ptr stat_out);
 Errno FdFdstatSetFlags(WasiCtx& ctx, M mem, u32 fd, u32 flags);
 Errno FdFdstatSetRights(WasiCtx& ctx, M mem, u32 fd, u64 base,
                         u64 inheriting);
-Errno FdFilestatGet(WasiCtx& ctx, M mem, u32 fd, u32 stat_out);
+Errno FdFilestatGet(WasiCtx& ctx, M mem, u32 fd, Ptr stat_out);
 Errno FdFilestatSetSize(WasiCtx& ctx, M mem, u32 fd, u64 size);
 Errno FdFilestatSetTimes(WasiCtx& ctx, M mem, u32 fd, u64 atim, u64 mtim,
                          u32 fst_flags);
-Errno FdPread(WasiCtx& ctx, M mem, u32 fd, u32 iovs, u32 iovs_len,
-              u64 offset, u32 nread_out);
-Errno FdPrestatGet(WasiCtx& ctx, M mem, u32 fd, u32 prestat_out);
-Errno FdPrestatDirName(WasiCtx& ctx, M mem, u32 fd, u32 path, u32 path_len);
-Errno FdPwrite(WasiCtx& ctx, M mem, u32 fd, u32 iovs, u32 iovs_len,
-               u64 offset, u32 nwritten_out);
-Errno FdRead(WasiCtx& ctx, M mem, u32 fd, u32 iovs, u32 iovs_len,
-             u32 nread_out);
-Errno FdReaddir(WasiCtx& ctx, M mem, u32 fd, u32 buf, u32 buf_len,
-                u64 cookie, u32 bufused_out);
+Errno FdPread(WasiCtx& ctx, M mem, u32 fd, Ptr iovs, Size iovs_len,
+              u64 offset, Ptr nread_out);
+Errno FdPrestatGet(WasiCtx& ctx, M mem, u32 fd, Ptr prestat_out);
+Errno FdPrestatDirName(WasiCtx& ctx, M mem, u32 fd, Ptr path, Size path_len);
+Errno FdPwrite(WasiCtx& ctx, M mem, u32 fd, Ptr iovs, Size iovs_len,
+               u64 offset, Ptr nwritten_out);
+Errno FdRead(WasiCtx& ctx, M mem, u32 fd, Ptr iovs, Size iovs_len,
+             Ptr nread_out);
+Errno FdReaddir(WasiCtx& ctx, M mem, u32 fd, Ptr buf, Size buf_len,
+                u64 cookie, Ptr bufused_out);
 Errno FdRenumber(WasiCtx& ctx, M mem, u32 fd, u32 to);
 Errno FdSeek(WasiCtx& ctx, M mem, u32 fd, u64 offset, u32 whence,
-             u32 newoffset_out);
+             Ptr newoffset_out);
 Errno FdSync(WasiCtx& ctx, M mem, u32 fd);
-Errno FdTell(WasiCtx& ctx, M mem, u32 fd, u32 offset_out);
-Errno FdWrite(WasiCtx& ctx, M mem, u32 fd, u32 iovs, u32 iovs_len,
-              u32 nwritten_out);
-Errno PathCreateDirectory(WasiCtx& ctx, M mem, u32 fd, u32 path,
-                          u32 path_len);
-Errno PathFilestatGet(WasiCtx& ctx, M mem, u32 fd, u32 flags, u32 path,
-                      u32 path_len, u32 stat_out);
-Errno PathFilestatSetTimes(WasiCtx& ctx, M mem, u32 fd, u32 flags, u32 path,
-                           u32 path_len, u64 atim, u64 mtim, u32 fst_flags);
-Errno PathLink(WasiCtx& ctx, M mem, u32 old_fd, u32 old_flags, u32 old_path,
-               u32 old_path_len, u32 new_fd, u32 new_path, u32 new_path_len);
-Errno PathOpen(WasiCtx& ctx, M mem, u32 dirfd, u32 dirflags, u32 path,
-               u32 path_len, u32 oflags, u64 rights_base,
-               u64 rights_inheriting, u32 fdflags, u32 fd_out);
-Errno PathReadlink(WasiCtx& ctx, M mem, u32 fd, u32 path, u32 path_len,
-                   u32 buf, u32 buf_len, u32 bufused_out);
-Errno PathRemoveDirectory(WasiCtx& ctx, M mem, u32 fd, u32 path,
-                          u32 path_len);
-Errno PathRename(WasiCtx& ctx, M mem, u32 fd, u32 old_path, u32 old_path_len,
-                 u32 new_fd, u32 new_path, u32 new_path_len);
-Errno PathSymlink(WasiCtx& ctx, M mem, u32 old_path, u32 old_path_len,
-                  u32 fd, u32 new_path, u32 new_path_len);
-Errno PathUnlinkFile(WasiCtx& ctx, M mem, u32 fd, u32 path, u32 path_len);
-Errno PollOneoff(WasiCtx& ctx, M mem, u32 in, u32 out, u32 nsubscriptions,
-                 u32 nevents_out);
+Errno FdTell(WasiCtx& ctx, M mem, u32 fd, Ptr offset_out);
+Errno FdWrite(WasiCtx& ctx, M mem, u32 fd, Ptr iovs, Size iovs_len,
+              Ptr nwritten_out);
+Errno PathCreateDirectory(WasiCtx& ctx, M mem, u32 fd, Ptr path,
+                          Size path_len);
+Errno PathFilestatGet(WasiCtx& ctx, M mem, u32 fd, u32 flags, Ptr path,
+                      Size path_len, Ptr stat_out);
+Errno PathFilestatSetTimes(WasiCtx& ctx, M mem, u32 fd, u32 flags, Ptr path,
+                           Size path_len, u64 atim, u64 mtim, u32 fst_flags);
+Errno PathLink(WasiCtx& ctx, M mem, u32 old_fd, u32 old_flags, Ptr old_path,
+               Size old_path_len, u32 new_fd, Ptr new_path, Size new_path_len);
+Errno PathOpen(WasiCtx& ctx, M mem, u32 dirfd, u32 dirflags, Ptr path,
+               Size path_len, u32 oflags, u64 rights_base,
+               u64 rights_inheriting, u32 fdflags, Ptr fd_out);
+Errno PathReadlink(WasiCtx& ctx, M mem, u32 fd, Ptr path, Size path_len,
+                   Ptr buf, Size buf_len, Ptr bufused_out);
+Errno PathRemoveDirectory(WasiCtx& ctx, M mem, u32 fd, Ptr path,
+                          Size path_len);
+Errno PathRename(WasiCtx& ctx, M mem, u32 fd, Ptr old_path, Size old_path_len,
+                 u32 new_fd, Ptr new_path, Size new_path_len);
+Errno PathSymlink(WasiCtx& ctx, M mem, Ptr old_path, Size old_path_len,
+                  u32 fd, Ptr new_path, Size new_path_len);
+Errno PathUnlinkFile(WasiCtx& ctx, M mem, u32 fd, Ptr path, Size path_len);
+Errno PollOneoff(WasiCtx& ctx, M mem, Ptr in, Ptr out, Size nsubscriptions,
+                 Ptr nevents_out);
 // Records the exit code; the binding then ends the call with a trap (see
-// wasi/bind.h). Never returns an error.
+// wasi/host.h). Never returns an error.
 void ProcExit(WasiCtx& ctx, M mem, u32 code);
 Errno ProcRaise(WasiCtx& ctx, M mem, u32 sig);
 Errno SchedYield(WasiCtx& ctx, M mem);
-Errno RandomGet(WasiCtx& ctx, M mem, u32 buf, u32 buf_len);
-Errno SockAccept(WasiCtx& ctx, M mem, u32 fd, u32 flags, u32 fd_out);
-Errno SockRecv(WasiCtx& ctx, M mem, u32 fd, u32 ri_data, u32 ri_data_len,
-               u32 ri_flags, u32 ro_datalen_out, u32 ro_flags_out);
-Errno SockSend(WasiCtx& ctx, M mem, u32 fd, u32 si_data, u32 si_data_len,
-               u32 si_flags, u32 so_datalen_out);
+Errno RandomGet(WasiCtx& ctx, M mem, Ptr buf, Size buf_len);
+Errno SockAccept(WasiCtx& ctx, M mem, u32 fd, u32 flags, Ptr fd_out);
+Errno SockRecv(WasiCtx& ctx, M mem, u32 fd, Ptr ri_data, Size ri_data_len,
+               u32 ri_flags, Ptr ro_datalen_out, Ptr ro_flags_out);
+Errno SockSend(WasiCtx& ctx, M mem, u32 fd, Ptr si_data, Size si_data_len,
+               u32 si_flags, Ptr so_datalen_out);
 Errno SockShutdown(WasiCtx& ctx, M mem, u32 fd, u32 how);
 
-// The import table: each function's name, wasm signature and a thunk that
-// takes the raw arguments (i32 zero-extended, i64 as is). `params` spells
-// the parameter types, 'i' = i32 and 'I' = i64; every function returns an
-// i32 errno except proc_exit (no results).
+// The import table (rows from preview1.def): each function's name, wasm
+// parameters and a thunk that takes the raw arguments (i32 zero-extended,
+// i64 as is). `params` has one letter per parameter: 'p' a pointer or
+// size_t (i32, or i64 for Abi::kWasm64), 'i' an i32, 'I' an i64; every
+// function returns an i32 errno except proc_exit (no results).
 struct Function {
   std::string_view name;
   std::string_view params;

@@ -139,8 +139,8 @@ TEST(FunctionTableTest, EveryPreview1FunctionOnce) {
   for (const Function& f : Functions()) names.insert(std::string(f.name));
   EXPECT_EQ(names.size(), Functions().size());
   EXPECT_EQ(names, std::set<std::string>(witx.begin(), witx.end()));
-  EXPECT_EQ(FindFunction("path_open")->params, "iiiiiIIii");
-  EXPECT_EQ(FindFunction("fd_seek")->params, "iIii");
+  EXPECT_EQ(FindFunction("path_open")->params, "iippiIIip");
+  EXPECT_EQ(FindFunction("fd_seek")->params, "iIip");
   EXPECT_FALSE(FindFunction("proc_exit")->has_result);
   EXPECT_EQ(FindFunction("nope"), nullptr);
 }
@@ -225,7 +225,7 @@ class FsTest : public ::testing::Test {
     *fd = g_.Load<uint32_t>(900);
     return e;
   }
-  Errno Call(Errno (*fn)(WasiCtx&, M, u32, u32, u32), std::string_view path) {
+  Errno Call(Errno (*fn)(WasiCtx&, M, u32, Ptr, Size), std::string_view path) {
     g_.Put(1000, path);
     return fn(ctx_, g_.mem(), fd_, 1000, static_cast<uint32_t>(path.size()));
   }

@@ -107,7 +107,7 @@ void WasiThreads::RunThread(int32_t tid, int32_t start_arg) {
     Store<> store(engine_);
     if (absl::Status s = configure_(store); !s.ok()) fail(s);
     Linker<> linker(engine_);
-    if (absl::Status s = wasi::AddToLinker(linker, ctx_); !s.ok()) fail(s);
+    if (absl::Status s = wasi::AddToLinker(linker, ctx_, WasiAbi(module_.info())); !s.ok()) fail(s);
     if (absl::Status s = AddToLinker(linker, store); !s.ok()) fail(s);
     Result<Instance> instance = linker.Instantiate(store, module_);
     if (instance.is_trap()) Exit(instance.trap());

@@ -8,11 +8,11 @@
 // `wasi_thread_start(tid: i32, start_arg: i32)` it calls. Thread ids are
 // 1 .. 0x1FFFFFFF; a spawn that cannot start a thread returns -1.
 //
-// All threads share one WasiCtx (fd table, args, environment): WASI calls
-// from several threads are not serialized (fine for writes to stdout and
-// reads of args / environment, which is what threaded programs do
-// concurrently; opening and closing files from several threads at once is
-// a data race). A trap or proc_exit in any thread ends the whole process
+// All threads share one WasiCtx (fd table, args, environment), which is
+// safe to use from several threads (wasi_ctx.h: a locked table of
+// reference-counted entries, atomic rights, fd_readdir under a lock);
+// calls are not serialized otherwise (one thread blocked in fd_read does
+// not hold up the others). A trap or proc_exit in any thread ends the whole process
 // through `exit_process` (wasi-threads semantics); when the main thread's
 // _start returns while threads still run, the embedder ends the process
 // too (see Running()).

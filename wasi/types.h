@@ -99,13 +99,14 @@ inline constexpr uint16_t kSubclockAbstime = 1 << 0;
 inline constexpr uint8_t kPreopentypeDir = 0;
 
 // Sizes and offsets of the structs the guest passes by pointer.
-inline constexpr uint32_t kIovecSize = 8;          // buf u32 @0, len u32 @4
+// iovec/ciovec {buf, buf_len} and prestat {u8 tag, size_t pr_name_len}
+// are two pointer-sized fields (GuestMemory::ptr_size(): 4, or 8 for a
+// memory64 guest): 8 or 16 bytes, the second field at 4 or 8.
 inline constexpr uint32_t kFdstatSize = 24;        // filetype @0, flags @2,
                                                    // base @8, inheriting @16
 inline constexpr uint32_t kFilestatSize = 64;      // dev @0 ino @8 type @16
                                                    // nlink @24 size @32
                                                    // atim @40 mtim @48 ctim @56
-inline constexpr uint32_t kPrestatSize = 8;        // tag @0, name_len @4
 inline constexpr uint32_t kDirentSize = 24;        // next @0 ino @8
                                                    // namlen @16 type @20
 inline constexpr uint32_t kSubscriptionSize = 48;  // userdata @0 tag @8

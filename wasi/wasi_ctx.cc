@@ -40,17 +40,19 @@ Filetype HostFiletype(int host_fd) {
   }
 }
 
-WasiCtx::~WasiCtx() {
-  for (std::optional<FdEntry>& e : fds_) {
-    if (e.has_value()) Release(*e);
-  }
+namespace {
+// A table entry whose host fd is closed (if owned) when the last reference
+// goes: the table's, or a call's still running on another thread.
+FdRef MakeRef(FdEntry entry) {
+  return FdRef(new FdEntry(std::move(entry)), [](FdEntry* e) {
+    e->dir_stream.reset();
+    if (e->owned && e->host_fd >= 0) close(e->host_fd);
+    delete e;
+  });
 }
+}  // namespace
 
-void WasiCtx::Release(FdEntry& entry) {
-  entry.dir_stream.reset();
-  if (entry.owned && entry.host_fd >= 0) close(entry.host_fd);
-  entry.host_fd = -1;
-}
+WasiCtx::~WasiCtx() = default;
 
 void WasiCtx::InheritStdio() {
   for (uint32_t i = 0; i < 3; ++i) {
@@ -63,8 +65,6 @@ absl::Status WasiCtx::SetStdio(uint32_t guest_fd, int host_fd, bool owned) {
     return absl::InvalidArgumentError(
         absl::StrCat("WasiCtx::SetStdio: fd ", guest_fd, " is not 0, 1 or 2"));
   }
-  if (fds_.size() < 3) fds_.resize(3);
-  if (fds_[guest_fd].has_value()) Release(*fds_[guest_fd]);
   FdEntry e;
   e.host_fd = host_fd;
   e.owned = owned;
@@ -74,12 +74,19 @@ absl::Status WasiCtx::SetStdio(uint32_t guest_fd, int host_fd, bool owned) {
     // Pipes and sockets cannot seek either.
     struct stat st;
     if (fstat(host_fd, &st) == 0 && !S_ISCHR(st.st_mode)) {
-      e.base &= ~(rights::kFdSeek | rights::kFdTell);
+      e.base = e.base & ~(rights::kFdSeek | rights::kFdTell);
     }
   }
   e.inheriting = 0;
-  fds_[guest_fd] = std::move(e);
+  PutStdio(guest_fd, MakeRef(std::move(e)));  // the old entry goes here
   return absl::OkStatus();
+}
+
+FdRef WasiCtx::PutStdio(uint32_t guest_fd, FdRef entry) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (fds_.size() < 3) fds_.resize(3);
+  fds_[guest_fd].swap(entry);
+  return entry;
 }
 
 absl::Status WasiCtx::PreopenDir(const std::string& host_path,
@@ -90,7 +97,6 @@ absl::Status WasiCtx::PreopenDir(const std::string& host_path,
                                             host_path, "': ",
                                             std::strerror(errno)));
   }
-  if (fds_.size() < 3) fds_.resize(3);
   FdEntry e;
   e.host_fd = fd;
   e.owned = true;
@@ -100,48 +106,53 @@ absl::Status WasiCtx::PreopenDir(const std::string& host_path,
   e.preopen_name = guest_path;
   uint32_t guest_fd;
   if (Insert(std::move(e), &guest_fd, 3) != Errno::kSuccess) {
-    close(fd);
     return absl::ResourceExhaustedError("WasiCtx::PreopenDir: fd table full");
   }
   return absl::OkStatus();
 }
 
-FdEntry* WasiCtx::Get(uint32_t fd) {
-  if (fd >= fds_.size() || !fds_[fd].has_value()) return nullptr;
-  return &*fds_[fd];
+FdRef WasiCtx::Get(uint32_t fd) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (fd >= fds_.size()) return nullptr;
+  return fds_[fd];
 }
 
 Errno WasiCtx::Insert(FdEntry entry, uint32_t* fd, uint32_t min_fd) {
+  // Made before the lock; released after it when the table is full.
+  FdRef ref = MakeRef(std::move(entry));
+  std::lock_guard<std::mutex> lock(mu_);
   if (fds_.size() < min_fd) fds_.resize(min_fd);
   for (uint32_t i = min_fd; i < fds_.size(); ++i) {
-    if (!fds_[i].has_value()) {
-      fds_[i] = std::move(entry);
+    if (fds_[i] == nullptr) {
+      fds_[i] = std::move(ref);
       *fd = i;
       return Errno::kSuccess;
     }
   }
   if (fds_.size() >= kMaxFds) return Errno::kNfile;
-  fds_.push_back(std::move(entry));
+  fds_.push_back(std::move(ref));
   *fd = static_cast<uint32_t>(fds_.size() - 1);
   return Errno::kSuccess;
 }
 
 Errno WasiCtx::Close(uint32_t fd) {
-  FdEntry* e = Get(fd);
-  if (e == nullptr) return Errno::kBadf;
-  Release(*e);
-  fds_[fd].reset();
+  FdRef old;  // released after the lock
+  std::lock_guard<std::mutex> lock(mu_);
+  if (fd >= fds_.size() || fds_[fd] == nullptr) return Errno::kBadf;
+  old = std::move(fds_[fd]);
   return Errno::kSuccess;
 }
 
 Errno WasiCtx::Renumber(uint32_t from, uint32_t to) {
-  FdEntry* f = Get(from);
-  FdEntry* t = Get(to);
-  if (f == nullptr || t == nullptr) return Errno::kBadf;
+  FdRef old;  // released after the lock
+  std::lock_guard<std::mutex> lock(mu_);
+  if (from >= fds_.size() || to >= fds_.size() || fds_[from] == nullptr ||
+      fds_[to] == nullptr) {
+    return Errno::kBadf;
+  }
   if (from == to) return Errno::kSuccess;
-  Release(*t);
+  old = std::move(fds_[to]);
   fds_[to] = std::move(fds_[from]);
-  fds_[from].reset();
   return Errno::kSuccess;
 }
 

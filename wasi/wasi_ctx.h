@@ -1,11 +1,22 @@
 // WasiCtx: the state a WASI preview1 guest sees: arguments, environment,
 // the descriptor table (stdio, preopened directories, opened files) with
 // the rights of each descriptor, and the exit code once proc_exit ran.
+//
+// Thread safety: wasi-threads runs guest threads that share one WasiCtx,
+// so the table is guarded by a mutex and entries are reference-counted:
+// Get hands out a FdRef that keeps the entry (and its host fd) alive for
+// the call, and fd_close/fd_renumber drop the table's reference (the host
+// fd is closed when the last call using it ends). Rights are atomic
+// (fd_fdstat_set_rights may drop them while another thread checks them),
+// fd_readdir's stream is used under readdir_mutex(). Arguments and
+// environment are set before the guest runs and read-only after.
 #ifndef KILN_WASI_WASI_CTX_H_
 #define KILN_WASI_WASI_CTX_H_
 
 #include <cstdint>
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,17 +46,39 @@ struct DirStream {
   std::optional<Entry> pending;
 };
 
+// A rights word read and written with relaxed atomics (a plain load and
+// store on x86-64), copyable so that an FdEntry can still be built and
+// moved as a value.
+class AtomicRights {
+ public:
+  AtomicRights(Rights r = 0) : v_(r) {}  // NOLINT: converts like Rights
+  AtomicRights(const AtomicRights& o) : v_(Rights(o)) {}
+  AtomicRights& operator=(const AtomicRights& o) { return *this = Rights(o); }
+  AtomicRights& operator=(Rights r) {
+    v_.store(r, std::memory_order_relaxed);
+    return *this;
+  }
+  operator Rights() const { return v_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<Rights> v_;
+};
+
 struct FdEntry {
   int host_fd = -1;
   bool owned = true;  // close host_fd when the entry goes away
   Filetype filetype = Filetype::kUnknown;
-  Rights base = 0;
-  Rights inheriting = 0;
+  AtomicRights base = 0;
+  AtomicRights inheriting = 0;
   // Set for preopened directories: the name the guest sees.
   std::optional<std::string> preopen_name;
   // fd_readdir's stream (directories only, created on first use).
   std::unique_ptr<DirStream> dir_stream;
 };
+
+// A table entry held for the length of a call (see the thread-safety note
+// above); nullptr for a descriptor that is not open.
+using FdRef = std::shared_ptr<FdEntry>;
 
 class WasiCtx {
  public:
@@ -72,7 +105,7 @@ class WasiCtx {
                           const std::string& guest_path);
 
   // The entry of `fd`, or nullptr.
-  FdEntry* Get(uint32_t fd);
+  FdRef Get(uint32_t fd);
   // Puts `entry` at the lowest free descriptor >= `min_fd`; kNfile when
   // the table is full.
   Errno Insert(FdEntry entry, uint32_t* fd, uint32_t min_fd = 0);
@@ -83,20 +116,33 @@ class WasiCtx {
 
   // Set by proc_exit; the call that ran it then ends with a trap the
   // embedder recognizes by this being set.
-  const std::optional<uint32_t>& exit_code() const { return exit_code_; }
-  void set_exit_code(uint32_t code) { exit_code_ = code; }
+  std::optional<uint32_t> exit_code() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return exit_code_;
+  }
+  void set_exit_code(uint32_t code) {
+    std::lock_guard<std::mutex> lock(mu_);
+    exit_code_ = code;
+  }
+
+  // Held by fd_readdir while it uses an entry's DirStream.
+  std::mutex& readdir_mutex() { return readdir_mu_; }
 
   // Upper bound on descriptors (guards the table against a guest that
   // opens without closing).
   static constexpr uint32_t kMaxFds = 1u << 16;
 
  private:
-  void Release(FdEntry& entry);
+  // Puts `entry` at `guest_fd` (0..2); the previous entry is returned so
+  // that it is released after the lock.
+  FdRef PutStdio(uint32_t guest_fd, FdRef entry);
 
   std::vector<std::string> args_;
   std::vector<std::string> env_;
-  std::vector<std::optional<FdEntry>> fds_;
+  mutable std::mutex mu_;  // fds_ and exit_code_
+  std::vector<FdRef> fds_;
   std::optional<uint32_t> exit_code_;
+  std::mutex readdir_mu_;
 };
 
 // The WASI file type of a host fd (from fstat; sockets by SO_TYPE).

@@ -28,6 +28,16 @@ WASM_API_EXTERN void kiln_config_optimize_set(wasm_config_t*, bool);
 WASM_API_EXTERN void kiln_config_max_wasm_stack_set(wasm_config_t*, size_t);
 WASM_API_EXTERN void kiln_config_consume_fuel_set(wasm_config_t*, bool);
 WASM_API_EXTERN void kiln_config_epoch_interruption_set(wasm_config_t*, bool);
+/* Proposals (Config::wasm_features; as wasmtime_config_wasm_*_set), on by
+ * default. */
+WASM_API_EXTERN void kiln_config_wasm_threads_set(wasm_config_t*, bool);
+WASM_API_EXTERN void kiln_config_wasm_memory64_set(wasm_config_t*, bool);
+WASM_API_EXTERN void kiln_config_wasm_relaxed_simd_set(wasm_config_t*, bool);
+/* Relaxed SIMD gives the deterministic profile's results on every machine
+ * (Config::relaxed_simd_deterministic; off by default: the fastest the CPU
+ * has). As wasmtime_config_wasm_relaxed_simd_deterministic_set. */
+WASM_API_EXTERN void kiln_config_wasm_relaxed_simd_deterministic_set(
+    wasm_config_t*, bool);
 
 /* The pooling allocator: instances, memories and tables come from slots
  * reserved once per engine. */
@@ -42,6 +52,47 @@ typedef struct kiln_pooling_config_t {
 WASM_API_EXTERN void kiln_pooling_config_default(kiln_pooling_config_t* out);
 WASM_API_EXTERN void kiln_config_pooling_allocation_set(
     wasm_config_t*, const kiln_pooling_config_t*);
+
+/* ---- Memory types beyond wasm.h (as wasmtime_memorytype_*): u64 limits,
+ * 64-bit (memory64) and shared (threads) memories. wasm_memorytype_limits
+ * shows a u32 view (saturated). */
+WASM_API_EXTERN own wasm_memorytype_t* kiln_memorytype_new(uint64_t min,
+                                                           bool max_present,
+                                                           uint64_t max,
+                                                           bool is_64,
+                                                           bool shared);
+WASM_API_EXTERN uint64_t kiln_memorytype_minimum(const wasm_memorytype_t*);
+/* False when there is no maximum. */
+WASM_API_EXTERN bool kiln_memorytype_maximum(const wasm_memorytype_t*,
+                                             uint64_t* max);
+WASM_API_EXTERN bool kiln_memorytype_is64(const wasm_memorytype_t*);
+WASM_API_EXTERN bool kiln_memorytype_isshared(const wasm_memorytype_t*);
+
+/* ---- Shared memories (threads; as wasmtime_sharedmemory_*): owned by the
+ * engine's side, not a store; usable from several stores and threads at
+ * once. The type must be shared with a maximum, and the engine's threads
+ * feature on. */
+typedef struct kiln_sharedmemory_t kiln_sharedmemory_t;
+WASM_API_EXTERN own kiln_error_t* kiln_sharedmemory_new(
+    const wasm_engine_t*, const wasm_memorytype_t*,
+    own kiln_sharedmemory_t** out);
+WASM_API_EXTERN void kiln_sharedmemory_delete(own kiln_sharedmemory_t*);
+/* Another handle to the same memory. */
+WASM_API_EXTERN own kiln_sharedmemory_t* kiln_sharedmemory_clone(
+    const kiln_sharedmemory_t*);
+WASM_API_EXTERN own wasm_memorytype_t* kiln_sharedmemory_type(
+    const kiln_sharedmemory_t*);
+/* The bytes (never moved: the whole maximum is reserved up front). */
+WASM_API_EXTERN uint8_t* kiln_sharedmemory_data(const kiln_sharedmemory_t*);
+WASM_API_EXTERN size_t kiln_sharedmemory_data_size(const kiln_sharedmemory_t*);
+/* Pages. */
+WASM_API_EXTERN uint64_t kiln_sharedmemory_size(const kiln_sharedmemory_t*);
+WASM_API_EXTERN own kiln_error_t* kiln_sharedmemory_grow(
+    const kiln_sharedmemory_t*, uint64_t delta, uint64_t* prev_size);
+/* The memory as an extern of `store` (a wasm_memory_t), to pass as an
+ * import or define in a linker; the store keeps the memory alive. */
+WASM_API_EXTERN own wasm_extern_t* kiln_sharedmemory_into_extern(
+    const kiln_sharedmemory_t*, wasm_store_t*);
 
 /* ---- Engine-wide */
 WASM_API_EXTERN void kiln_engine_increment_epoch(wasm_engine_t*);
