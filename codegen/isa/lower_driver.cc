@@ -3,7 +3,10 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "codegen/ir/cfg.h"
+#include "codegen/ir/dominator_tree.h"
 #include "codegen/ir/instructions.h"
+#include "codegen/ir/loops.h"
 
 namespace kiln::isa {
 
@@ -15,6 +18,10 @@ namespace {
 bool IsConstOpcode(Opcode op) {
   return op == Opcode::kIconst || op == Opcode::kF32const ||
          op == Opcode::kF64const;
+}
+
+bool IsFloatConstOpcode(Opcode op) {
+  return op == Opcode::kF32const || op == Opcode::kF64const;
 }
 
 // tail_ values.
@@ -54,6 +61,9 @@ absl::Status LowerDriver::Run(LowerBackend& backend) {
       static_cast<uint32_t>(own_popped_ + incoming_grow_);
   vcode_->incoming_args_grow = static_cast<uint32_t>(incoming_grow_);
   backend.Analyze();
+  hoist_block_.clear();
+  hoisted_.clear();
+  if (backend.HoistLoopFloatConsts()) PlanLoopConsts();
   vcode_->DeclareBlocks(static_cast<uint32_t>(order_.size()));
   for (size_t k = 1; k < order_.size(); ++k) {
     for (Value p : f_.block_params(order_[k])) {
@@ -67,6 +77,7 @@ absl::Status LowerDriver::Run(LowerBackend& backend) {
       LowerEntryArgs();
       backend.FinishInst();
     }
+    if (!hoisted_.empty()) MaterializeHoistedConsts(order_[k]);
     for (ir::Inst i : f_.insts(order_[k])) {
       if (backend.Skip(i) || tail_[i.index] == kDeadReturn) continue;
       const Opcode op = f_.opcode(i);
@@ -137,6 +148,57 @@ void LowerDriver::MarkTailCalls() {
     tail_[ret.index] = kDeadReturn;
   }
   incoming_grow_ = area - own_popped_;
+}
+
+void LowerDriver::PlanLoopConsts() {
+  // Cheap scan first: most functions have no float constant.
+  bool any = false;
+  for (ir::Block blk : order_) {
+    for (ir::Inst i : f_.insts(blk)) any |= IsFloatConstOpcode(f_.opcode(i));
+    if (any) break;
+  }
+  if (!any) return;
+  ir::ControlFlowGraph cfg(f_);
+  ir::DominatorTree dt(f_, cfg);
+  ir::LoopAnalysis loops(f_, cfg, dt);
+  if (loops.loops().empty()) return;
+  // Loops come innermost first, so the last one to claim a block is its
+  // outermost loop; its header's immediate dominator is outside the whole
+  // nest and dominates every block of it.
+  hoist_block_.assign(f_.num_blocks(), ~0u);
+  for (const ir::Loop& loop : loops.loops()) {
+    ir::Block d = dt.idom(loop.header);
+    if (!d.valid()) continue;
+    for (ir::Block b : loop.blocks) hoist_block_[b.index] = d.index;
+  }
+  auto note = [&](ir::Block b, Value v) {
+    if (hoist_block_[b.index] == ~0u || !IsConstValue(v)) return;
+    if (!IsFloatConstOpcode(f_.opcode(DefInst(v)))) return;
+    hoisted_.push_back({{hoist_block_[b.index], v.index}, kInvalidVReg});
+  };
+  for (ir::Block blk : order_) {
+    if (hoist_block_[blk.index] == ~0u) continue;
+    for (ir::Inst i : f_.insts(blk)) {
+      for (Value a : f_.args(i)) note(blk, a);
+      for (const ir::BlockCall& bc : f_.block_calls(i)) {
+        for (Value a : f_.List(bc.args)) note(blk, a);
+      }
+    }
+  }
+  std::sort(hoisted_.begin(), hoisted_.end());
+  hoisted_.erase(std::unique(hoisted_.begin(), hoisted_.end()), hoisted_.end());
+}
+
+void LowerDriver::MaterializeHoistedConsts(ir::Block b) {
+  auto it = std::lower_bound(
+      hoisted_.begin(), hoisted_.end(),
+      std::make_pair(std::make_pair(b.index, 0u), kInvalidVReg),
+      [](const auto& x, const auto& y) { return x.first < y.first; });
+  for (; it != hoisted_.end() && it->first.first == b.index; ++it) {
+    const Value v(it->first.second);
+    it->second = vcode_->NewVReg(ClassOf(T(v)));
+    backend_->MaterializeConst(it->second, T(v), f_.inst(DefInst(v)).imm);
+  }
 }
 
 void LowerDriver::LowerEntryArgs() {
@@ -341,6 +403,19 @@ bool LowerDriver::ConstOf(Value v, int64_t* out) const {
 
 VReg LowerDriver::ConstReg(Value v) {
   if (const_block_[v.index] == cur_block_ + 1) return value_vreg_[v.index];
+  if (!hoisted_.empty()) {
+    const uint32_t d = hoist_block_[order_[cur_block_].index];
+    auto it = std::lower_bound(
+        hoisted_.begin(), hoisted_.end(),
+        std::make_pair(std::make_pair(d, v.index), kInvalidVReg),
+        [](const auto& x, const auto& y) { return x.first < y.first; });
+    // The hoist block dominates this one, so with the layout in dominance
+    // order its constants exist already; otherwise fall back to a local one.
+    if (d != ~0u && it != hoisted_.end() && it->first == std::make_pair(d, v.index) &&
+        it->second != kInvalidVReg) {
+      return it->second;
+    }
+  }
   const Type t = T(v);
   VReg r = vcode_->NewVReg(ClassOf(t));
   backend_->MaterializeConst(r, t, f_.inst(DefInst(v)).imm);

@@ -67,6 +67,11 @@ class LowerBackend {
   // Loads constant `bits` (iconst / f32const / f64const of type `type`)
   // into `dst` in the current block.
   virtual void MaterializeConst(VReg dst, ir::Type type, int64_t bits) = 0;
+  // Whether f32/f64 constants used inside a loop are materialized once
+  // before the loop nest instead of in each block that uses them (where
+  // materializing takes more than one instruction, e.g. x86-64's
+  // mov r, imm64 + movq xmm, r).
+  virtual bool HoistLoopFloatConsts() const { return false; }
 
   // --- ABI placement: the machine instructions the driver's argument,
   // call and return placement asks for.
@@ -149,6 +154,11 @@ class LowerDriver {
   // in this function's own incoming area; the others stay a call and a
   // return (see docs/architecture.md, "Tail calls").
   void MarkTailCalls();
+  // Plans hoisted loop constants (LowerBackend::HoistLoopFloatConsts): for
+  // each block in a loop, the block dominating its outermost loop, and the
+  // constants to materialize at that block's start.
+  void PlanLoopConsts();
+  void MaterializeHoistedConsts(ir::Block b);
   void LowerEntryArgs();
   absl::Status LowerCall(ir::Inst i);
   void LowerReturn(ir::Inst i);
@@ -173,6 +183,12 @@ class LowerDriver {
   int32_t own_popped_ = 0;
   int32_t incoming_grow_ = 0;
   VReg ret_ptr_ = kInvalidVReg;
+  // Per IR block: the IR block index whose start holds this block's
+  // hoisted loop constants (~0u: not in a loop).
+  std::vector<uint32_t> hoist_block_;
+  // (hoist block index, constant value index) -> vreg; kInvalidVReg until
+  // the hoist block is lowered. Sorted by key (few entries).
+  std::vector<std::pair<std::pair<uint32_t, uint32_t>, VReg>> hoisted_;
 };
 
 }  // namespace kiln::isa

@@ -101,6 +101,8 @@ class Lowerer final : public LowerBackend {
   // ---- LowerBackend ----
   bool Skip(ir::Inst i) const override { return sunk_[i.index] || dead_[i.index]; }
   void BeforeInst(ir::Inst i) override { MaterializeConstOperands(i); }
+  // A float constant takes mov r, imm64 + movq (or xorps for +0.0).
+  bool HoistLoopFloatConsts() const override { return true; }
   void MaterializeConst(VReg r, Type t, int64_t imm) override {
     if (t == Type::kF32) {
       b_.XmmConst(r, static_cast<uint32_t>(imm), 4);
