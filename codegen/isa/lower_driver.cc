@@ -48,6 +48,7 @@ absl::Status LowerDriver::Run(LowerBackend& backend) {
   value_vreg_.assign(f_.num_values(), kInvalidVReg);
   const_block_.assign(f_.num_values(), 0);
   CountUses();
+  FindUpperUses();
   tail_.assign(f_.num_insts(), 0);
   {
     int own_stack = 0;
@@ -108,6 +109,47 @@ void LowerDriver::CountUses() {
       for (const ir::BlockCall& bc : f_.block_calls(i)) {
         for (Value a : f_.List(bc.args)) ++total_uses_[a.index];
       }
+    }
+  }
+}
+
+void LowerDriver::FindUpperUses() {
+  upper_used_.assign(f_.num_values(), 0);
+  // (argument, parameter) pairs of i32 block arguments.
+  std::vector<std::pair<uint32_t, uint32_t>> flows;
+  for (ir::Block blk : order_) {
+    for (ir::Inst i : f_.insts(blk)) {
+      auto args = f_.args(i);
+      for (size_t k = 0; k < args.size(); ++k) {
+        if (T(args[k]) == Type::kI32 && !backend_->ReadsLow32Only(i, k)) {
+          upper_used_[args[k].index] = 1;
+        }
+      }
+      for (const ir::BlockCall& bc : f_.block_calls(i)) {
+        auto bargs = f_.List(bc.args);
+        auto params = f_.block_params(bc.block);
+        for (size_t k = 0; k < bargs.size() && k < params.size(); ++k) {
+          if (T(bargs[k]) == Type::kI32) {
+            flows.push_back({bargs[k].index, params[k].index});
+          }
+        }
+      }
+    }
+  }
+  // Backward propagation to a fixed point; chains longer than the pass
+  // budget (rare) keep every zero-extension.
+  for (int pass = 0;; ++pass) {
+    bool changed = false;
+    for (auto it = flows.rbegin(); it != flows.rend(); ++it) {
+      if (upper_used_[it->second] && !upper_used_[it->first]) {
+        upper_used_[it->first] = 1;
+        changed = true;
+      }
+    }
+    if (!changed) return;
+    if (pass == 8) {
+      upper_used_.clear();
+      return;
     }
   }
 }
@@ -216,7 +258,7 @@ void LowerDriver::LowerEntryArgs() {
     if (k < params.size()) {
       if (total_uses_[params[k].index] == 0) continue;  // unused parameter
       dst = V(params[k]);
-      is_i32 = T(params[k]) == Type::kI32;
+      is_i32 = T(params[k]) == Type::kI32 && NeedsZeroExtend(params[k]);
     } else {
       dst = ret_ptr_ = vcode_->NewVReg(RegClass::kInt);
     }
@@ -340,7 +382,7 @@ absl::Status LowerDriver::LowerCall(ir::Inst i) {
   if (results.size() == 1) {
     Type t = T(results[0]);
     VReg r = V(results[0]);
-    if (t == Type::kI32) {
+    if (t == Type::kI32 && NeedsZeroExtend(results[0])) {
       zext_tmp = vcode_->NewVReg(RegClass::kInt);
       r = zext_tmp;
     }

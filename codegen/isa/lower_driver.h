@@ -84,6 +84,11 @@ class LowerBackend {
   // dst = the low 32 bits of src, zero-extended (an i32 arriving in a
   // register whose upper half the convention leaves unspecified).
   virtual void EmitZeroExtendI32(VReg src, VReg dst) = 0;
+  // Whether the machine code for `user` reads only the low 32 bits of its
+  // i32 operand `arg` (so an entry argument or call result used only that
+  // way, also through block parameters, needs no EmitZeroExtendI32). The
+  // default keeps every zero-extension.
+  virtual bool ReadsLow32Only(ir::Inst user, size_t arg) const { return false; }
   // dst = the `type` value at `disp` bytes into `area`.
   virtual void EmitFrameLoad(FrameArea area, int32_t disp, ir::Type type,
                              VReg dst) = 0;
@@ -146,6 +151,14 @@ class LowerDriver {
 
  private:
   void CountUses();
+  // Fills upper_used_: the i32 values whose upper register half must be
+  // zero for some use (LowerBackend::ReadsLow32Only says no, a block
+  // parameter that needs it receives it, or it is a call or return
+  // operand).
+  void FindUpperUses();
+  bool NeedsZeroExtend(ir::Value v) const {
+    return upper_used_.empty() || upper_used_[v.index];
+  }
   // Tail calls (ir::kCallIsTail calls followed by the return of their
   // results) become jumps that reuse the frame (tail_); the return then
   // emits nothing. Under a callee-pops convention every one does: the
@@ -175,6 +188,7 @@ class LowerDriver {
   // 1 + the block where value_vreg_ holds the constant (0: none yet).
   std::vector<uint32_t> const_block_;
   std::vector<uint32_t> total_uses_;
+  std::vector<uint8_t> upper_used_;  // per value (empty: all of them)
   uint32_t cur_block_ = 0;
   uint32_t cur_srcloc_ = ~0u;
   std::vector<uint8_t> tail_;  // per inst: a tail call / the return it makes dead

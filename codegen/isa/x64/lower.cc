@@ -120,6 +120,35 @@ class Lowerer final : public LowerBackend {
     b_.Args(defs, regs);
   }
   void EmitZeroExtendI32(VReg src, VReg dst) override { b_.Ext(LoadKind::kI32, src, dst); }
+  // The i32 operands x86-64 reads with 32-bit instructions (or as cl, or
+  // through a 32-bit result: a 32-bit cmov writes its whole destination
+  // either way). Not: heap indices (64-bit address registers), uextend (a
+  // move), unsigned i32 -> float (a 64-bit cvtsi2sd), block arguments
+  // (the driver follows them), calls, returns and everything else.
+  bool ReadsLow32Only(ir::Inst user, size_t arg) const override {
+    switch (f_.opcode(user)) {
+      case Opcode::kIadd: case Opcode::kIsub: case Opcode::kImul:
+      case Opcode::kBand: case Opcode::kBor: case Opcode::kBxor:
+      case Opcode::kIaddImm: case Opcode::kImulImm: case Opcode::kBandImm:
+      case Opcode::kBorImm: case Opcode::kBxorImm:
+      case Opcode::kIshl: case Opcode::kUshr: case Opcode::kSshr:
+      case Opcode::kRotl: case Opcode::kRotr:
+      case Opcode::kIshlImm: case Opcode::kUshrImm: case Opcode::kSshrImm:
+      case Opcode::kSdiv: case Opcode::kUdiv: case Opcode::kSrem: case Opcode::kUrem:
+      case Opcode::kClz: case Opcode::kCtz:
+      case Opcode::kSextend8: case Opcode::kSextend16: case Opcode::kSextend32:
+      case Opcode::kSextend:
+      case Opcode::kIcmp: case Opcode::kSelect: case Opcode::kBrif:
+      case Opcode::kTrapz: case Opcode::kTrapnz:
+      case Opcode::kFcvtFromSint: case Opcode::kBitcast:
+        return true;
+      case Opcode::kHeapStore: case Opcode::kHeapIstore8: case Opcode::kHeapIstore16:
+      case Opcode::kStore:
+        return arg == 0;  // the stored value, not the address
+      default:
+        return false;
+    }
+  }
   void EmitFrameLoad(FrameArea area, int32_t disp, Type t, VReg dst) override {
     b_.Load(LoadKindFor(t), dst, FrameAddr(area, disp));
   }
