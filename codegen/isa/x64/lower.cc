@@ -272,22 +272,38 @@ class Lowerer final : public LowerBackend {
     lea_arg_.assign(ni, -1);
     pos_.assign(ni, 0);
     barriers_before_.assign(ni, 0);
+    passed_to_.clear();
     const std::vector<ir::Block>& order = d_.order();
     for (ir::Block blk : order) {
       uint32_t pos = 0, barriers = 0;
       for (ir::Inst i : f_.insts(blk)) {
+        for (const ir::BlockCall& bc : f_.block_calls(i)) {
+          auto bargs = f_.List(bc.args);
+          auto params = f_.block_params(bc.block);
+          for (size_t k = 0; k < bargs.size() && k < params.size(); ++k) {
+            passed_to_.push_back({bargs[k].index, params[k].index});
+          }
+        }
         pos_[i.index] = pos++;
         barriers_before_[i.index] = barriers;
         const uint8_t fl = ir::GetOpcodeInfo(f_.opcode(i)).flags;
         if (fl & (ir::kCanTrap | ir::kSideEffects | ir::kCall)) ++barriers;
       }
     }
+    std::sort(passed_to_.begin(), passed_to_.end());
     reg_uses_ = d_.total_uses();
     for (size_t k = order.size(); k-- > 0;) {
       std::vector<ir::Inst> insts;
       for (ir::Inst i : f_.insts(order[k])) insts.push_back(i);
       for (size_t j = insts.size(); j-- > 0;) AnalyzeInst(insts[j]);
     }
+  }
+
+  // Whether a branch passes `v` to block parameter `param` (v becomes the
+  // parameter's next value).
+  bool PassedAsParam(Value v, Value param) const {
+    return std::binary_search(passed_to_.begin(), passed_to_.end(),
+                              std::make_pair(v.index, param.index));
   }
 
   bool SingleUseInBlock(Value v, ir::Inst user, Opcode want, ir::Inst* prod) const {
@@ -554,7 +570,18 @@ class Lowerer final : public LowerBackend {
       return;
     }
     // Two-address form: copy the operand that dies (the copy coalesces).
-    const bool swap = live0 && alu != AluOp::kSub;
+    // But when the result goes back into the block parameter that is an
+    // operand (a loop accumulator, acc = acc + x), copy that one: where the
+    // parameter dies here, result and parameter share a register and the
+    // back edge needs no move (else the move just moves from the edge into
+    // the block).
+    bool swap = live0;
+    if (PassedAsParam(res, args[0])) {
+      swap = false;
+    } else if (PassedAsParam(res, args[1])) {
+      swap = true;
+    }
+    if (alu == AluOp::kSub) swap = false;
     b_.MovRR(V(args[swap ? 1 : 0]), dst, 8);
     b_.AluRR(alu, dst, V(args[swap ? 0 : 1]), sz);
     FlagsFrom(res, alu);
@@ -941,6 +968,8 @@ class Lowerer final : public LowerBackend {
   std::vector<uint8_t> sunk_, dead_, imm_mask_;
   std::vector<int8_t> mem_arg_, lea_arg_;
   std::vector<uint32_t> pos_, barriers_before_;
+  // (value, block parameter) for every block argument, sorted.
+  std::vector<std::pair<uint32_t, uint32_t>> passed_to_;
 };
 
 }  // namespace
