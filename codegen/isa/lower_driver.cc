@@ -205,12 +205,21 @@ void LowerDriver::PlanLoopConsts() {
   ir::LoopAnalysis loops(f_, cfg, dt);
   if (loops.loops().empty()) return;
   // Loops come innermost first, so the last one to claim a block is its
-  // outermost loop; its header's immediate dominator is outside the whole
-  // nest and dominates every block of it.
+  // outermost call-free loop; its header's immediate dominator is outside
+  // that nest and dominates every block of it.
+  // Only call-free loops: a call clobbers every float register (System V,
+  // AAPCS64 above the low halves), so a constant live across one is
+  // spilled and reloaded, no cheaper than materializing it again.
   hoist_block_.assign(f_.num_blocks(), ~0u);
   for (const ir::Loop& loop : loops.loops()) {
     ir::Block d = dt.idom(loop.header);
     if (!d.valid()) continue;
+    bool calls = false;
+    for (ir::Block b : loop.blocks) {
+      for (ir::Inst i : f_.insts(b)) calls |= ir::IsCall(f_.opcode(i));
+      if (calls) break;
+    }
+    if (calls) continue;
     for (ir::Block b : loop.blocks) hoist_block_[b.index] = d.index;
   }
   auto note = [&](ir::Block b, Value v) {
@@ -251,30 +260,40 @@ void LowerDriver::LowerEntryArgs() {
   const std::vector<ArgLoc> locs = abi_.ArgLocs(sig.params, multi, &nstack);
   std::vector<VReg> defs;
   std::vector<PReg> regs;
-  std::vector<std::pair<VReg, VReg>> zext;  // (tmp, dst) for i32 params
+  struct Zext {
+    VReg tmp, dst;
+    bool needed;
+  };
+  std::vector<Zext> zext;  // i32 params
   for (size_t k = 0; k < locs.size(); ++k) {
     VReg dst;
     bool is_i32 = false;
     if (k < params.size()) {
       if (total_uses_[params[k].index] == 0) continue;  // unused parameter
       dst = V(params[k]);
-      is_i32 = T(params[k]) == Type::kI32 && NeedsZeroExtend(params[k]);
+      is_i32 = T(params[k]) == Type::kI32;
     } else {
       dst = ret_ptr_ = vcode_->NewVReg(RegClass::kInt);
     }
     if (!locs[k].in_reg) continue;
     if (is_i32) {
       // Neither System V nor AAPCS64 defines an i32 argument's upper half;
-      // Kiln's code keeps it zero.
+      // Kiln's code keeps it zero (where a use needs it).
       VReg t = vcode_->NewVReg(RegClass::kInt);
-      zext.push_back({t, dst});
+      zext.push_back({t, dst, NeedsZeroExtend(params[k])});
       dst = t;
     }
     defs.push_back(dst);
     regs.push_back(locs[k].reg);
   }
   backend_->EmitArgs(defs, regs);
-  for (auto [t, dst] : zext) backend_->EmitZeroExtendI32(t, dst);
+  for (const Zext& z : zext) {
+    if (z.needed) {
+      backend_->EmitZeroExtendI32(z.tmp, z.dst);
+    } else {
+      backend_->EmitI32Copy(z.tmp, z.dst);
+    }
+  }
   for (size_t k = 0; k < locs.size(); ++k) {
     if (locs[k].in_reg) continue;
     if (k < params.size() && total_uses_[params[k].index] == 0) continue;
@@ -382,7 +401,7 @@ absl::Status LowerDriver::LowerCall(ir::Inst i) {
   if (results.size() == 1) {
     Type t = T(results[0]);
     VReg r = V(results[0]);
-    if (t == Type::kI32 && NeedsZeroExtend(results[0])) {
+    if (t == Type::kI32) {
       zext_tmp = vcode_->NewVReg(RegClass::kInt);
       r = zext_tmp;
     }
@@ -392,7 +411,11 @@ absl::Status LowerDriver::LowerCall(ir::Inst i) {
   backend_->EmitCall(dest(), arg_vregs, arg_regs, rets, ret_regs,
                      abi_.CallClobbers());
   if (zext_tmp != kInvalidVReg) {
-    backend_->EmitZeroExtendI32(zext_tmp, V(results[0]));
+    if (NeedsZeroExtend(results[0])) {
+      backend_->EmitZeroExtendI32(zext_tmp, V(results[0]));
+    } else {
+      backend_->EmitI32Copy(zext_tmp, V(results[0]));
+    }
   }
   if (multi) {
     for (size_t k = 0; k < results.size(); ++k) {

@@ -89,6 +89,11 @@ class LowerBackend {
   // way, also through block parameters, needs no EmitZeroExtendI32). The
   // default keeps every zero-extension.
   virtual bool ReadsLow32Only(ir::Inst user, size_t arg) const { return false; }
+  // dst = src for such an i32 that needs no zero-extension: a register
+  // move the allocator coalesces away (it still splits the fixed argument
+  // or result register from the value's own live range, as the
+  // zero-extension did).
+  virtual void EmitI32Copy(VReg src, VReg dst) { EmitZeroExtendI32(src, dst); }
   // dst = the `type` value at `disp` bytes into `area`.
   virtual void EmitFrameLoad(FrameArea area, int32_t disp, ir::Type type,
                              VReg dst) = 0;

@@ -120,6 +120,7 @@ class Lowerer final : public LowerBackend {
     b_.Args(defs, regs);
   }
   void EmitZeroExtendI32(VReg src, VReg dst) override { b_.Ext(LoadKind::kI32, src, dst); }
+  void EmitI32Copy(VReg src, VReg dst) override { b_.MovRR(src, dst, 8); }
   // The i32 operands x86-64 reads with 32-bit instructions (or as cl, or
   // through a 32-bit result: a 32-bit cmov writes its whole destination
   // either way). Not: heap indices (64-bit address registers), uextend (a
