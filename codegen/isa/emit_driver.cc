@@ -1,5 +1,7 @@
 #include "codegen/isa/emit_driver.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 
 namespace kiln::isa {
@@ -52,10 +54,12 @@ absl::StatusOr<CompiledFunction> EmitDriver::Run(EmitBackend& backend,
   buf_.DeclareLabels(vc_,
                      [this](uint32_t e) { return !ra_.EdgeMoves(e).empty(); });
   edge_inline_.assign(vc_.num_edges(), 0);
+  island_needed_.assign(vc_.num_edges(), 0);
   backend.EmitPrologue();
   size_t edit = 0;
   for (uint32_t b = 0; b < nb; ++b) {
     cur_block_ = b;
+    next_block_ = b + 1;
     buf_.BindBlock(b);
     const VCode::Block& blk = vc_.block(b);
     for (uint32_t i = blk.inst_begin; i < blk.inst_end; ++i) {
@@ -74,7 +78,9 @@ absl::StatusOr<CompiledFunction> EmitDriver::Run(EmitBackend& backend,
     auto succs = vc_.succs(b);
     for (uint32_t k = 0; k < succs.size(); ++k) {
       const uint32_t e = vc_.edge_index(b, k);
-      if (!buf_.edge_label(e).isValid() || edge_inline_[e]) continue;
+      if (!buf_.edge_label(e).isValid() || (edge_inline_[e] && !island_needed_[e])) {
+        continue;
+      }
       buf_.Bind(buf_.edge_label(e));
       for (const regalloc::Move& m : ra_.EdgeMoves(e)) backend.EmitMove(m);
       backend.EmitJump(buf_.block_label(succs[k].block));
@@ -98,14 +104,75 @@ bool EmitDriver::HasEdgeMoves(uint32_t k) const {
 bool EmitDriver::EdgeFallsThrough(uint32_t k) const {
   const uint32_t e = vc_.edge_index(cur_block_, k);
   return !buf_.edge_label(e).isValid() &&
-         vc_.succs(cur_block_)[k].block == cur_block_ + 1;
+         vc_.succs(cur_block_)[k].block == next_block_;
 }
 
 void EmitDriver::EmitJumpTerminator() {
-  if (!EdgeFallsThrough(0)) backend_->EmitJump(EdgeTarget(0));
+  if (EdgeFallsThrough(0)) return;
+  const uint32_t target = vc_.succs(cur_block_)[0].block;
+  if (target <= cur_block_ && !rotating_ && !HasEdgeMoves(0) &&
+      TryRotateLoop(target)) {
+    return;
+  }
+  backend_->EmitJump(EdgeTarget(0));
+}
+
+bool EmitDriver::TryRotateLoop(uint32_t t) {
+  const VCode::Block& blk = vc_.block(t);
+  if (blk.inst_end - blk.inst_begin != 2 ||
+      !backend_->IsPlainCompare(blk.inst_begin) || vc_.succs(t).size() != 2) {
+    return false;
+  }
+  // No reload or other allocator move inside the header (edits are sorted
+  // by position).
+  auto it = std::lower_bound(
+      ra_.edits.begin(), ra_.edits.end(), 2 * blk.inst_begin,
+      [](const regalloc::Edit& e, uint32_t pos) { return e.pos < pos; });
+  if (it != ra_.edits.end() && it->pos < 2 * blk.inst_end) return false;
+  // The jump's own edge moves (if any) were placed before it, so the
+  // registers hold what the header expects on entry.
+  latch_ = cur_block_;
+  next_block_ = cur_block_ + 1;
+  cur_block_ = t;
+  rotating_ = true;
+  for (uint32_t i = blk.inst_begin; i < blk.inst_end; ++i) {
+    if (!srclocs_.empty()) buf_.MarkSourceLoc(srclocs_[i]);
+    backend_->EmitInst(i);
+  }
+  rotating_ = false;
+  cur_block_ = latch_;
+  return true;
+}
+
+void EmitDriver::EmitRotatedBranch(uint8_t cc) {
+  EmitBackend& be = *backend_;
+  // Edges with moves jump to their islands (made even where the header's
+  // own branch put the moves in line).
+  auto target = [&](uint32_t k) {
+    const uint32_t e = vc_.edge_index(cur_block_, k);
+    if (buf_.edge_label(e).isValid()) island_needed_[e] = 1;
+    return EdgeTarget(k);
+  };
+  if (EdgeFallsThrough(0) && be.CanInvertToFallThrough(cc)) {
+    be.EmitCondJump(be.InvertCond(cc), target(1));
+  } else if (EdgeFallsThrough(1)) {
+    be.EmitCondJump(cc, target(0));
+  } else if (vc_.succs(cur_block_)[1].block <= latch_ &&
+             be.CanInvertToFallThrough(cc)) {
+    // The loop continues on the not-taken edge: make it the taken one.
+    be.EmitCondJump(be.InvertCond(cc), target(1));
+    be.EmitJump(target(0));
+  } else {
+    be.EmitCondJump(cc, target(0));
+    be.EmitJump(target(1));
+  }
 }
 
 void EmitDriver::EmitCondBranch(uint8_t cc) {
+  if (rotating_) {
+    EmitRotatedBranch(cc);
+    return;
+  }
   EmitBackend& be = *backend_;
   const bool moves0 = HasEdgeMoves(0), moves1 = HasEdgeMoves(1);
   // A forward taken edge with moves next to a fall-through edge keeps its

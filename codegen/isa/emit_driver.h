@@ -79,6 +79,12 @@ class EmitBackend {
   virtual bool CanInvertToFallThrough(uint8_t cc) const { return true; }
   // The instruction every trap island executes (x64: ud2).
   virtual void EmitTrapInst() = 0;
+  // Whether VCode instruction `i` only sets the flags from registers (a
+  // compare without a memory operand, no trap), so the driver may emit it
+  // a second time: a loop's back-edge jump to a header made of just such
+  // an instruction and its conditional branch becomes a copy of the two
+  // (loop rotation: a bottom-tested loop without a taken jump back).
+  virtual bool IsPlainCompare(uint32_t i) const { return false; }
 };
 
 class EmitDriver {
@@ -108,6 +114,14 @@ class EmitDriver {
   void EmitCondBranch(uint8_t cc);
 
  private:
+  // For a back-edge jump to block `t`: emits t's compare and branch here
+  // instead, when t is just those (EmitBackend::IsPlainCompare) and has no
+  // allocator moves inside. The copy's edges with moves go through their
+  // out-of-line islands.
+  bool TryRotateLoop(uint32_t t);
+  // The copied branch of TryRotateLoop (cur_block_ is the header).
+  void EmitRotatedBranch(uint8_t cc);
+
   const VCode& vc_;
   const std::vector<uint32_t>& srclocs_;
   const regalloc::Output& ra_;
@@ -115,7 +129,13 @@ class EmitDriver {
   FrameLayout frame_;
   EmitBackend* backend_ = nullptr;
   std::vector<uint8_t> edge_inline_;  // edge moves emitted on a fall-through path
+  std::vector<uint8_t> island_needed_;  // an island a rotated copy jumps to
   uint32_t cur_block_ = 0;
+  // The block placed after the code being emitted (cur_block_ + 1, except
+  // while TryRotateLoop emits the header's branch at the end of the latch).
+  uint32_t next_block_ = 1;
+  uint32_t latch_ = 0;  // the latch of the rotation in progress
+  bool rotating_ = false;
 };
 
 }  // namespace kiln::isa

@@ -3,7 +3,10 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "codegen/ir/cfg.h"
+#include "codegen/ir/dominator_tree.h"
 #include "codegen/ir/instructions.h"
+#include "codegen/ir/loops.h"
 
 namespace kiln::isa {
 
@@ -15,6 +18,10 @@ namespace {
 bool IsConstOpcode(Opcode op) {
   return op == Opcode::kIconst || op == Opcode::kF32const ||
          op == Opcode::kF64const;
+}
+
+bool IsFloatConstOpcode(Opcode op) {
+  return op == Opcode::kF32const || op == Opcode::kF64const;
 }
 
 // tail_ values.
@@ -68,6 +75,7 @@ absl::Status LowerDriver::Run(LowerBackend& backend) {
   value_vreg_.assign(f_.num_values(), kInvalidVReg);
   const_block_.assign(f_.num_values(), 0);
   CountUses();
+  FindUpperUses();
   tail_.assign(f_.num_insts(), 0);
   {
     int own_stack = 0;
@@ -81,6 +89,9 @@ absl::Status LowerDriver::Run(LowerBackend& backend) {
       static_cast<uint32_t>(own_popped_ + incoming_grow_);
   vcode_->incoming_args_grow = static_cast<uint32_t>(incoming_grow_);
   backend.Analyze();
+  hoist_block_.clear();
+  hoisted_.clear();
+  if (backend.HoistLoopFloatConsts()) PlanLoopConsts();
   vcode_->DeclareBlocks(static_cast<uint32_t>(order_.size()));
   for (size_t k = 1; k < order_.size(); ++k) {
     for (Value p : f_.block_params(order_[k])) {
@@ -94,6 +105,7 @@ absl::Status LowerDriver::Run(LowerBackend& backend) {
       LowerEntryArgs();
       backend.FinishInst();
     }
+    if (!hoisted_.empty()) MaterializeHoistedConsts(order_[k]);
     for (ir::Inst i : f_.insts(order_[k])) {
       if (backend.Skip(i) || tail_[i.index] == kDeadReturn) continue;
       const Opcode op = f_.opcode(i);
@@ -124,6 +136,47 @@ void LowerDriver::CountUses() {
       for (const ir::BlockCall& bc : f_.block_calls(i)) {
         for (Value a : f_.List(bc.args)) ++total_uses_[a.index];
       }
+    }
+  }
+}
+
+void LowerDriver::FindUpperUses() {
+  upper_used_.assign(f_.num_values(), 0);
+  // (argument, parameter) pairs of i32 block arguments.
+  std::vector<std::pair<uint32_t, uint32_t>> flows;
+  for (ir::Block blk : order_) {
+    for (ir::Inst i : f_.insts(blk)) {
+      auto args = f_.args(i);
+      for (size_t k = 0; k < args.size(); ++k) {
+        if (T(args[k]) == Type::kI32 && !backend_->ReadsLow32Only(i, k)) {
+          upper_used_[args[k].index] = 1;
+        }
+      }
+      for (const ir::BlockCall& bc : f_.block_calls(i)) {
+        auto bargs = f_.List(bc.args);
+        auto params = f_.block_params(bc.block);
+        for (size_t k = 0; k < bargs.size() && k < params.size(); ++k) {
+          if (T(bargs[k]) == Type::kI32) {
+            flows.push_back({bargs[k].index, params[k].index});
+          }
+        }
+      }
+    }
+  }
+  // Backward propagation to a fixed point; chains longer than the pass
+  // budget (rare) keep every zero-extension.
+  for (int pass = 0;; ++pass) {
+    bool changed = false;
+    for (auto it = flows.rbegin(); it != flows.rend(); ++it) {
+      if (upper_used_[it->second] && !upper_used_[it->first]) {
+        upper_used_[it->first] = 1;
+        changed = true;
+      }
+    }
+    if (!changed) return;
+    if (pass == 8) {
+      upper_used_.clear();
+      return;
     }
   }
 }
@@ -166,6 +219,66 @@ void LowerDriver::MarkTailCalls() {
   incoming_grow_ = area - own_popped_;
 }
 
+void LowerDriver::PlanLoopConsts() {
+  // Cheap scan first: most functions have no float constant.
+  bool any = false;
+  for (ir::Block blk : order_) {
+    for (ir::Inst i : f_.insts(blk)) any |= IsFloatConstOpcode(f_.opcode(i));
+    if (any) break;
+  }
+  if (!any) return;
+  ir::ControlFlowGraph cfg(f_);
+  ir::DominatorTree dt(f_, cfg);
+  ir::LoopAnalysis loops(f_, cfg, dt);
+  if (loops.loops().empty()) return;
+  // Loops come innermost first, so the last one to claim a block is its
+  // outermost call-free loop; its header's immediate dominator is outside
+  // that nest and dominates every block of it.
+  // Only call-free loops: a call clobbers every float register (System V,
+  // AAPCS64 above the low halves), so a constant live across one is
+  // spilled and reloaded, no cheaper than materializing it again.
+  hoist_block_.assign(f_.num_blocks(), ~0u);
+  for (const ir::Loop& loop : loops.loops()) {
+    ir::Block d = dt.idom(loop.header);
+    if (!d.valid()) continue;
+    bool calls = false;
+    for (ir::Block b : loop.blocks) {
+      for (ir::Inst i : f_.insts(b)) calls |= ir::IsCall(f_.opcode(i));
+      if (calls) break;
+    }
+    if (calls) continue;
+    for (ir::Block b : loop.blocks) hoist_block_[b.index] = d.index;
+  }
+  auto note = [&](ir::Block b, Value v) {
+    if (hoist_block_[b.index] == ~0u || !IsConstValue(v)) return;
+    if (!IsFloatConstOpcode(f_.opcode(DefInst(v)))) return;
+    hoisted_.push_back({{hoist_block_[b.index], v.index}, kInvalidVReg});
+  };
+  for (ir::Block blk : order_) {
+    if (hoist_block_[blk.index] == ~0u) continue;
+    for (ir::Inst i : f_.insts(blk)) {
+      for (Value a : f_.args(i)) note(blk, a);
+      for (const ir::BlockCall& bc : f_.block_calls(i)) {
+        for (Value a : f_.List(bc.args)) note(blk, a);
+      }
+    }
+  }
+  std::sort(hoisted_.begin(), hoisted_.end());
+  hoisted_.erase(std::unique(hoisted_.begin(), hoisted_.end()), hoisted_.end());
+}
+
+void LowerDriver::MaterializeHoistedConsts(ir::Block b) {
+  auto it = std::lower_bound(
+      hoisted_.begin(), hoisted_.end(),
+      std::make_pair(std::make_pair(b.index, 0u), kInvalidVReg),
+      [](const auto& x, const auto& y) { return x.first < y.first; });
+  for (; it != hoisted_.end() && it->first.first == b.index; ++it) {
+    const Value v(it->first.second);
+    it->second = vcode_->NewVReg(ClassOf(T(v)));
+    backend_->MaterializeConst(it->second, T(v), f_.inst(DefInst(v)).imm);
+  }
+}
+
 void LowerDriver::LowerEntryArgs() {
   const ir::Signature& sig = f_.signature();
   auto params = f_.block_params(f_.entry_block());
@@ -174,7 +287,11 @@ void LowerDriver::LowerEntryArgs() {
   const std::vector<ArgLoc> locs = abi_.ArgLocs(sig.params, multi, &nstack);
   std::vector<VReg> defs;
   std::vector<PReg> regs;
-  std::vector<std::pair<VReg, VReg>> zext;  // (tmp, dst) for i32 params
+  struct Zext {
+    VReg tmp, dst;
+    bool needed;
+  };
+  std::vector<Zext> zext;  // i32 params
   for (size_t k = 0; k < locs.size(); ++k) {
     VReg dst;
     bool is_i32 = false;
@@ -188,16 +305,22 @@ void LowerDriver::LowerEntryArgs() {
     if (!locs[k].in_reg) continue;
     if (is_i32) {
       // Neither System V nor AAPCS64 defines an i32 argument's upper half;
-      // Kiln's code keeps it zero.
+      // Kiln's code keeps it zero (where a use needs it).
       VReg t = vcode_->NewVReg(RegClass::kInt);
-      zext.push_back({t, dst});
+      zext.push_back({t, dst, NeedsZeroExtend(params[k])});
       dst = t;
     }
     defs.push_back(dst);
     regs.push_back(locs[k].reg);
   }
   backend_->EmitArgs(defs, regs);
-  for (auto [t, dst] : zext) backend_->EmitZeroExtendI32(t, dst);
+  for (const Zext& z : zext) {
+    if (z.needed) {
+      backend_->EmitZeroExtendI32(z.tmp, z.dst);
+    } else {
+      backend_->EmitI32Copy(z.tmp, z.dst);
+    }
+  }
   for (size_t k = 0; k < locs.size(); ++k) {
     if (locs[k].in_reg) continue;
     if (k < params.size() && total_uses_[params[k].index] == 0) continue;
@@ -315,7 +438,11 @@ absl::Status LowerDriver::LowerCall(ir::Inst i) {
   backend_->EmitCall(dest(), arg_vregs, arg_regs, rets, ret_regs,
                      abi_.CallClobbers());
   if (zext_tmp != kInvalidVReg) {
-    backend_->EmitZeroExtendI32(zext_tmp, V(results[0]));
+    if (NeedsZeroExtend(results[0])) {
+      backend_->EmitZeroExtendI32(zext_tmp, V(results[0]));
+    } else {
+      backend_->EmitI32Copy(zext_tmp, V(results[0]));
+    }
   }
   if (multi) {
     for (size_t k = 0; k < results.size(); ++k) {
@@ -368,6 +495,19 @@ bool LowerDriver::ConstOf(Value v, int64_t* out) const {
 
 VReg LowerDriver::ConstReg(Value v) {
   if (const_block_[v.index] == cur_block_ + 1) return value_vreg_[v.index];
+  if (!hoisted_.empty()) {
+    const uint32_t d = hoist_block_[order_[cur_block_].index];
+    auto it = std::lower_bound(
+        hoisted_.begin(), hoisted_.end(),
+        std::make_pair(std::make_pair(d, v.index), kInvalidVReg),
+        [](const auto& x, const auto& y) { return x.first < y.first; });
+    // The hoist block dominates this one, so with the layout in dominance
+    // order its constants exist already; otherwise fall back to a local one.
+    if (d != ~0u && it != hoisted_.end() && it->first == std::make_pair(d, v.index) &&
+        it->second != kInvalidVReg) {
+      return it->second;
+    }
+  }
   const Type t = T(v);
   VReg r = vcode_->NewVReg(ClassOf(t));
   backend_->MaterializeConst(r, t, f_.inst(DefInst(v)).imm);

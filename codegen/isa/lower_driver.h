@@ -67,6 +67,11 @@ class LowerBackend {
   // Loads constant `bits` (iconst / f32const / f64const of type `type`)
   // into `dst` in the current block.
   virtual void MaterializeConst(VReg dst, ir::Type type, int64_t bits) = 0;
+  // Whether f32/f64 constants used inside a loop are materialized once
+  // before the loop nest instead of in each block that uses them (where
+  // materializing takes more than one instruction, e.g. x86-64's
+  // mov r, imm64 + movq xmm, r).
+  virtual bool HoistLoopFloatConsts() const { return false; }
 
   // --- ABI placement: the machine instructions the driver's argument,
   // call and return placement asks for.
@@ -79,6 +84,16 @@ class LowerBackend {
   // dst = the low 32 bits of src, zero-extended (an i32 arriving in a
   // register whose upper half the convention leaves unspecified).
   virtual void EmitZeroExtendI32(VReg src, VReg dst) = 0;
+  // Whether the machine code for `user` reads only the low 32 bits of its
+  // i32 operand `arg` (so an entry argument or call result used only that
+  // way, also through block parameters, needs no EmitZeroExtendI32). The
+  // default keeps every zero-extension.
+  virtual bool ReadsLow32Only(ir::Inst user, size_t arg) const { return false; }
+  // dst = src for such an i32 that needs no zero-extension: a register
+  // move the allocator coalesces away (it still splits the fixed argument
+  // or result register from the value's own live range, as the
+  // zero-extension did).
+  virtual void EmitI32Copy(VReg src, VReg dst) { EmitZeroExtendI32(src, dst); }
   // dst = the `type` value at `disp` bytes into `area`.
   virtual void EmitFrameLoad(FrameArea area, int32_t disp, ir::Type type,
                              VReg dst) = 0;
@@ -149,6 +164,14 @@ class LowerDriver {
 
  private:
   void CountUses();
+  // Fills upper_used_: the i32 values whose upper register half must be
+  // zero for some use (LowerBackend::ReadsLow32Only says no, a block
+  // parameter that needs it receives it, or it is a call or return
+  // operand).
+  void FindUpperUses();
+  bool NeedsZeroExtend(ir::Value v) const {
+    return upper_used_.empty() || upper_used_[v.index];
+  }
   // Tail calls (ir::kCallIsTail calls followed by the return of their
   // results) become jumps that reuse the frame (tail_); the return then
   // emits nothing. Under a callee-pops convention every one does: the
@@ -157,6 +180,11 @@ class LowerDriver {
   // in this function's own incoming area; the others stay a call and a
   // return (see docs/architecture.md, "Tail calls").
   void MarkTailCalls();
+  // Plans hoisted loop constants (LowerBackend::HoistLoopFloatConsts): for
+  // each block in a loop, the block dominating its outermost loop, and the
+  // constants to materialize at that block's start.
+  void PlanLoopConsts();
+  void MaterializeHoistedConsts(ir::Block b);
   void LowerEntryArgs();
   absl::Status LowerCall(ir::Inst i);
   void LowerReturn(ir::Inst i);
@@ -173,6 +201,7 @@ class LowerDriver {
   // 1 + the block where value_vreg_ holds the constant (0: none yet).
   std::vector<uint32_t> const_block_;
   std::vector<uint32_t> total_uses_;
+  std::vector<uint8_t> upper_used_;  // per value (empty: all of them)
   uint32_t cur_block_ = 0;
   uint32_t cur_srcloc_ = ~0u;
   std::vector<uint8_t> tail_;  // per inst: a tail call / the return it makes dead
@@ -181,6 +210,12 @@ class LowerDriver {
   int32_t own_popped_ = 0;
   int32_t incoming_grow_ = 0;
   VReg ret_ptr_ = kInvalidVReg;
+  // Per IR block: the IR block index whose start holds this block's
+  // hoisted loop constants (~0u: not in a loop).
+  std::vector<uint32_t> hoist_block_;
+  // (hoist block index, constant value index) -> vreg; kInvalidVReg until
+  // the hoist block is lowered. Sorted by key (few entries).
+  std::vector<std::pair<std::pair<uint32_t, uint32_t>, VReg>> hoisted_;
 };
 
 }  // namespace kiln::isa

@@ -16,7 +16,10 @@
 //    operand slot directly.
 //  * Move instructions (flag kIsMove: operand 0 = source use, operand 1 =
 //    destination def, same class) are hints for coalescing; the emitter drops
-//    moves whose two allocations coincide.
+//    moves whose two allocations coincide. Flag kHintSame marks other
+//    instructions with the same operand layout that work in place (e.g. a
+//    zero-extending 32-bit mov): the allocator hints them the same way, but
+//    they are always emitted.
 //
 // Positions: instruction i has an early point 2i (uses are read) and a late
 // point 2i+1 (defs are written). An early def is written before the uses are
@@ -90,6 +93,7 @@ class VCode {
     kIsMove = 1 << 0,
     kIsTerminator = 1 << 1,
     kIsCall = 1 << 2,
+    kHintSame = 1 << 3,
   };
 
   struct Block {

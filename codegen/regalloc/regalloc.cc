@@ -51,6 +51,8 @@ inline bool IsUse(OperandKind k) { return k != OperandKind::kDef; }
 inline bool IsDef(OperandKind k) { return k != OperandKind::kUse; }
 
 constexpr float kInfiniteWeight = std::numeric_limits<float>::infinity();
+// Coalescing partners remembered per vreg (see AddPartners).
+constexpr int kMaxPartners = 3;
 
 // The allocator's working storage, kept per thread and reused from one
 // function to the next: only capacity carries over (every array is
@@ -72,7 +74,7 @@ struct Scratch {
   std::vector<std::vector<Range>> ranges;
   std::vector<float> weight;
   std::vector<int8_t> hint;
-  std::vector<VReg> partner;
+  std::vector<VReg> partner;  // kMaxPartners per vreg
   std::vector<int8_t> assign;
   std::array<std::vector<FixedBlock>, PReg::kMaxIndex> fixed;
   std::array<std::vector<VReg>, PReg::kMaxIndex> active;
@@ -321,7 +323,7 @@ class Allocator {
     for (VReg v = 0; v < nv; ++v) ranges_[v].clear();
     weight_.assign(nv, 0);
     hint_.assign(nv, -1);
-    partner_.assign(nv, kInvalidVReg);
+    partner_.assign(size_t{nv} * kMaxPartners, kInvalidVReg);
     std::vector<uint64_t>& live = s_.live;
     live.assign((nv + 63) / 64, 0);
     for (uint32_t b = nb; b-- > 0;) {
@@ -348,10 +350,7 @@ class Allocator {
               weight_[a] += lw;
               // Coalescing hint: a block parameter prefers the register of
               // an argument passed to it (and vice versa).
-              if (j < params.size()) {
-                if (partner_[params[j]] == kInvalidVReg) partner_[params[j]] = a;
-                if (partner_[a] == kInvalidVReg) partner_[a] = params[j];
-              }
+              if (j < params.size()) AddPartners(params[j], a);
             }
           }
         }
@@ -396,10 +395,8 @@ class Allocator {
             clear(live, 0, v);
           }
         }
-        if ((info.flags & VCode::kIsMove) && info.op_count == 2) {
-          VReg src = op_vreg_[kb], dst = op_vreg_[kb + 1];
-          if (partner_[dst] == kInvalidVReg) partner_[dst] = src;
-          if (partner_[src] == kInvalidVReg) partner_[src] = dst;
+        if ((info.flags & (VCode::kIsMove | VCode::kHintSame)) && info.op_count == 2) {
+          AddPartners(op_vreg_[kb], op_vreg_[kb + 1]);
         }
       }
       for (VReg p : code_.params(b)) {
@@ -455,6 +452,26 @@ class Allocator {
                 [](const FixedBlock& a, const FixedBlock& b) { return a.from < b.from; });
     }
     return absl::OkStatus();
+  }
+
+  // Records a and b as coalescing partners of each other (a move between
+  // them, or a block parameter and an argument passed to it). Each vreg
+  // keeps its first kMaxPartners (in the backward walk: the last ones in
+  // layout, e.g. a loop parameter's back-edge argument before its entry
+  // argument); the scan tries each assigned partner's register in turn.
+  void AddPartners(VReg a, VReg b) {
+    auto add = [this](VReg v, VReg p) {
+      VReg* slots = &partner_[size_t{v} * kMaxPartners];
+      for (int k = 0; k < kMaxPartners; ++k) {
+        if (slots[k] == p) return;
+        if (slots[k] == kInvalidVReg) {
+          slots[k] = p;
+          return;
+        }
+      }
+    };
+    add(a, b);
+    add(b, a);
   }
 
   bool OverlapsRange(VReg v, uint32_t from, uint32_t to) const {
@@ -548,12 +565,13 @@ class Allocator {
       const uint32_t start = ranges_[v].front().from;
       const int cls = static_cast<int>(cls_[v]);
       if (TryAssign(v, hint_[v], start)) continue;
-      VReg partner = partner_[v];
-      if (partner != kInvalidVReg && assign_[partner] >= 0 &&
-          TryAssign(v, assign_[partner], start)) {
-        continue;
-      }
       bool done = false;
+      for (int k = 0; k < kMaxPartners && !done; ++k) {
+        const VReg partner = partner_[size_t{v} * kMaxPartners + k];
+        if (partner == kInvalidVReg) break;
+        done = assign_[partner] >= 0 && TryAssign(v, assign_[partner], start);
+      }
+      if (done) continue;
       for (PReg r : env_.allocatable[cls]) {
         if (TryAssign(v, r.index(), start)) {
           done = true;

@@ -137,40 +137,71 @@ TEST(RegallocTest, CallClobbersForceCalleeSavedOrSpill) {
   EXPECT_EQ(out.num_spill_slots, 1u);
 }
 
-TEST(RegallocTest, LoopWithBlockParams) {
-  // b0: n = def; s = def; jmp b1(n, s)
-  // b1(n1, s1): s2 = s1 + n1; n2 = n1 - 1; br n2 ? b1(n2, s2) : b2(s2)
-  // b2(r): ret r
-  VCode c;
+// b0: n = def (fixed r3); [z = n, a kHintSame instruction, if `zext`;]
+//     s = def; jmp b1(z or n, s)
+// b1(n1, s1): s2 = s1; s2 += n1; n2 = n1; n2 -= 1; br n2 ? b1(n2, s2) : b2(s2)
+// b2(r): ret r (fixed r0)
+struct SumLoop {
+  VReg n, z, s, n1, s1, s2, n2, r;
+};
+SumLoop BuildSumLoop(VCode& c, bool zext) {
   auto I = [&] { return c.NewVReg(RegClass::kInt); };
-  VReg n = I(), s = I(), n1 = I(), s1 = I(), s2 = I(), n2 = I(), r = I();
+  SumLoop l;
+  l.n = I(), l.z = I(), l.s = I(), l.n1 = I(), l.s1 = I(), l.s2 = I(), l.n2 = I(), l.r = I();
   c.DeclareBlocks(3);
-  c.AddBlockParam(1, n1);
-  c.AddBlockParam(1, s1);
-  c.AddBlockParam(2, r);
+  c.AddBlockParam(1, l.n1);
+  c.AddBlockParam(1, l.s1);
+  c.AddBlockParam(2, l.r);
   c.StartBlock(0);
-  c.AddInst({Operand::Def(n).Fixed(PReg::Int(3))});
-  c.AddInst({Operand::Def(s)});
+  c.AddInst({Operand::Def(l.n).Fixed(PReg::Int(3))});
+  if (zext) c.AddInst({Operand::Use(l.n), Operand::Def(l.z)}, VCode::kHintSame);
+  c.AddInst({Operand::Def(l.s)});
   c.AddInst({}, VCode::kIsTerminator);
-  c.AddEdge(1, {n, s});
+  c.AddEdge(1, {zext ? l.z : l.n, l.s});
   c.EndBlock();
   c.StartBlock(1);
-  c.AddInst({Operand::Use(s1), Operand::Def(s2)}, VCode::kIsMove);
-  c.AddInst({Operand::Mod(s2), Operand::Use(n1)});
-  c.AddInst({Operand::Use(n1), Operand::Def(n2)}, VCode::kIsMove);
-  c.AddInst({Operand::Mod(n2)});
-  c.AddInst({Operand::Use(n2)}, VCode::kIsTerminator);
-  c.AddEdge(1, {n2, s2});
-  c.AddEdge(2, {s2});
+  c.AddInst({Operand::Use(l.s1), Operand::Def(l.s2)}, VCode::kIsMove);
+  c.AddInst({Operand::Mod(l.s2), Operand::Use(l.n1)});
+  c.AddInst({Operand::Use(l.n1), Operand::Def(l.n2)}, VCode::kIsMove);
+  c.AddInst({Operand::Mod(l.n2)});
+  c.AddInst({Operand::Use(l.n2)}, VCode::kIsTerminator);
+  c.AddEdge(1, {l.n2, l.s2});
+  c.AddEdge(2, {l.s2});
   c.EndBlock();
   c.StartBlock(2);
-  c.AddInst({Operand::Use(r).Fixed(PReg::Int(0))}, VCode::kIsTerminator);
+  c.AddInst({Operand::Use(l.r).Fixed(PReg::Int(0))}, VCode::kIsTerminator);
   c.EndBlock();
+  return l;
+}
+
+TEST(RegallocTest, LoopWithBlockParams) {
+  VCode c;
+  BuildSumLoop(c, /*zext=*/false);
   Output out = AllocOk(c, ToyEnv());
   EXPECT_EQ(out.num_spill_slots, 0u);
   // With two registers only, the loop still allocates (with spills).
   Output tight = AllocOk(c, ToyEnv(2));
   (void)tight;
+}
+
+TEST(RegallocTest, LoopParamsCoalesceWithEntryAndBackEdgeValues) {
+  // Every value of the loop can share one register with the values passed
+  // to it on both edges (a loop parameter has two partners: the entry and
+  // the back-edge argument), so no move is needed anywhere.
+  VCode c;
+  const SumLoop l = BuildSumLoop(c, /*zext=*/true);
+  Output out = AllocOk(c, ToyEnv());
+  EXPECT_EQ(out.num_spill_slots, 0u);
+  // The kHintSame instruction (a zero-extension) works in place in the
+  // argument register.
+  EXPECT_EQ(out.allocs[2], Allocation::Reg(PReg::Int(3)));
+  EXPECT_EQ(out.vreg_locs[l.z], out.vreg_locs[l.n1]);
+  EXPECT_EQ(out.vreg_locs[l.n1], out.vreg_locs[l.n2]);
+  EXPECT_EQ(out.vreg_locs[l.s], out.vreg_locs[l.s1]);
+  EXPECT_EQ(out.vreg_locs[l.s1], out.vreg_locs[l.s2]);
+  EXPECT_TRUE(out.edge_moves.empty()) << DumpAllocation(c, out);
+  // s2 = s1 and n2 = n1 are coalesced: the allocator inserts no move.
+  EXPECT_TRUE(out.edits.empty()) << DumpAllocation(c, out);
 }
 
 TEST(RegallocTest, CheckerCatchesWrongAllocation) {

@@ -104,6 +104,10 @@ class Emitter final : public EmitBackend {
     return cc != kCondFEq && cc != kCondFNe;
   }
   void EmitTrapInst() override { a_->ud2(); }
+  bool IsPlainCompare(uint32_t i) const override {
+    const Op op = f_.insts[i].op;
+    return op == Op::kCmpRR || op == Op::kCmpRI;
+  }
 
  private:
   int32_t SlotOffset(uint32_t slot) const {

@@ -96,6 +96,8 @@ class Lowerer final : public LowerBackend {
   // ---- LowerBackend ----
   bool Skip(ir::Inst i) const override { return sunk_[i.index] || dead_[i.index]; }
   void BeforeInst(ir::Inst i) override { MaterializeConstOperands(i); }
+  // A float constant takes mov r, imm64 + movq (or xorps for +0.0).
+  bool HoistLoopFloatConsts() const override { return true; }
   void MaterializeConst(VReg r, Type t, int64_t imm) override {
     if (t == Type::kF32) {
       b_.XmmConst(r, static_cast<uint32_t>(imm), 4);
@@ -113,6 +115,36 @@ class Lowerer final : public LowerBackend {
     b_.Args(defs, regs);
   }
   void EmitZeroExtendI32(VReg src, VReg dst) override { b_.Ext(LoadKind::kI32, src, dst); }
+  void EmitI32Copy(VReg src, VReg dst) override { b_.MovRR(src, dst, 8); }
+  // The i32 operands x86-64 reads with 32-bit instructions (or as cl, or
+  // through a 32-bit result: a 32-bit cmov writes its whole destination
+  // either way). Not: heap indices (64-bit address registers), uextend (a
+  // move), unsigned i32 -> float (a 64-bit cvtsi2sd), block arguments
+  // (the driver follows them), calls, returns and everything else.
+  bool ReadsLow32Only(ir::Inst user, size_t arg) const override {
+    switch (f_.opcode(user)) {
+      case Opcode::kIadd: case Opcode::kIsub: case Opcode::kImul:
+      case Opcode::kBand: case Opcode::kBor: case Opcode::kBxor:
+      case Opcode::kIaddImm: case Opcode::kImulImm: case Opcode::kBandImm:
+      case Opcode::kBorImm: case Opcode::kBxorImm:
+      case Opcode::kIshl: case Opcode::kUshr: case Opcode::kSshr:
+      case Opcode::kRotl: case Opcode::kRotr:
+      case Opcode::kIshlImm: case Opcode::kUshrImm: case Opcode::kSshrImm:
+      case Opcode::kSdiv: case Opcode::kUdiv: case Opcode::kSrem: case Opcode::kUrem:
+      case Opcode::kClz: case Opcode::kCtz:
+      case Opcode::kSextend8: case Opcode::kSextend16: case Opcode::kSextend32:
+      case Opcode::kSextend:
+      case Opcode::kIcmp: case Opcode::kSelect: case Opcode::kBrif:
+      case Opcode::kTrapz: case Opcode::kTrapnz:
+      case Opcode::kFcvtFromSint: case Opcode::kBitcast:
+        return true;
+      case Opcode::kHeapStore: case Opcode::kHeapIstore8: case Opcode::kHeapIstore16:
+      case Opcode::kStore:
+        return arg == 0;  // the stored value, not the address
+      default:
+        return false;
+    }
+  }
   void EmitFrameLoad(FrameArea area, int32_t disp, Type t, VReg dst) override {
     b_.Load(LoadKindFor(t), dst, FrameAddr(area, disp));
   }
@@ -214,22 +246,38 @@ class Lowerer final : public LowerBackend {
     lea_arg_.assign(ni, -1);
     pos_.assign(ni, 0);
     barriers_before_.assign(ni, 0);
+    passed_to_.clear();
     const std::vector<ir::Block>& order = d_.order();
     for (ir::Block blk : order) {
       uint32_t pos = 0, barriers = 0;
       for (ir::Inst i : f_.insts(blk)) {
+        for (const ir::BlockCall& bc : f_.block_calls(i)) {
+          auto bargs = f_.List(bc.args);
+          auto params = f_.block_params(bc.block);
+          for (size_t k = 0; k < bargs.size() && k < params.size(); ++k) {
+            passed_to_.push_back({bargs[k].index, params[k].index});
+          }
+        }
         pos_[i.index] = pos++;
         barriers_before_[i.index] = barriers;
         const uint8_t fl = ir::GetOpcodeInfo(f_.opcode(i)).flags;
         if (fl & (ir::kCanTrap | ir::kSideEffects | ir::kCall)) ++barriers;
       }
     }
+    std::sort(passed_to_.begin(), passed_to_.end());
     reg_uses_ = d_.total_uses();
     for (size_t k = order.size(); k-- > 0;) {
       std::vector<ir::Inst> insts;
       for (ir::Inst i : f_.insts(order[k])) insts.push_back(i);
       for (size_t j = insts.size(); j-- > 0;) AnalyzeInst(insts[j]);
     }
+  }
+
+  // Whether a branch passes `v` to block parameter `param` (v becomes the
+  // parameter's next value).
+  bool PassedAsParam(Value v, Value param) const {
+    return std::binary_search(passed_to_.begin(), passed_to_.end(),
+                              std::make_pair(v.index, param.index));
   }
 
   bool SingleUseInBlock(Value v, ir::Inst user, Opcode want, ir::Inst* prod) const {
@@ -496,7 +544,18 @@ class Lowerer final : public LowerBackend {
       return;
     }
     // Two-address form: copy the operand that dies (the copy coalesces).
-    const bool swap = live0 && alu != AluOp::kSub;
+    // But when the result goes back into the block parameter that is an
+    // operand (a loop accumulator, acc = acc + x), copy that one: where the
+    // parameter dies here, result and parameter share a register and the
+    // back edge needs no move (else the move just moves from the edge into
+    // the block).
+    bool swap = live0;
+    if (PassedAsParam(res, args[0])) {
+      swap = false;
+    } else if (PassedAsParam(res, args[1])) {
+      swap = true;
+    }
+    if (alu == AluOp::kSub) swap = false;
     b_.MovRR(V(args[swap ? 1 : 0]), dst, 8);
     b_.AluRR(alu, dst, V(args[swap ? 0 : 1]), sz);
     FlagsFrom(res, alu);
@@ -883,6 +942,8 @@ class Lowerer final : public LowerBackend {
   std::vector<uint8_t> sunk_, dead_, imm_mask_;
   std::vector<int8_t> mem_arg_, lea_arg_;
   std::vector<uint32_t> pos_, barriers_before_;
+  // (value, block parameter) for every block argument, sorted.
+  std::vector<std::pair<uint32_t, uint32_t>> passed_to_;
 };
 
 }  // namespace
