@@ -18,7 +18,9 @@
 #include "engine/internal.h"
 #include "runtime/memory/memory_image.h"
 #include "runtime/abi/builtins.h"
+#include "runtime/abi/aarch64/call_conv.h"
 #include "runtime/abi/call_conv.h"
+#include "runtime/abi/x64/call_conv.h"
 #include "runtime/abi/trap_code.h"
 #include "runtime/abi/vm_offsets.h"
 #include "wasm/decoder.h"
@@ -113,7 +115,10 @@ inline uint64_t MergeRound(uint64_t acc, uint64_t val) {
 // Who pops a wasm callee's stack arguments on `isa` (its
 // runtime/abi/<isa>/call_conv.h kCalleePopsStackArgs; checked for the host
 // below), so a cross-compiled artifact carries the target's fingerprint.
-constexpr bool CalleePopsStackArgs(uint32_t isa) { return isa == kIsaX64; }
+constexpr bool CalleePopsStackArgs(uint32_t isa) {
+  return isa == kIsaX64 ? abi::x64::CallConv::kCalleePopsStackArgs
+                        : abi::aarch64::CallConv::kCalleePopsStackArgs;
+}
 
 #if defined(__aarch64__)
 constexpr uint32_t kHostIsa = kIsaAarch64;

@@ -516,6 +516,14 @@ class Parser {
       }
       return absl::OkStatus();
     };
+    // `call tail fnN(...)`: a wasm tail call (kCallIsTail).
+    auto tail_flag = [&]() -> absl::Status {
+      if (tok_.kind == Tok::kIdent && tok_.text == "tail") {
+        code = kCallIsTail;
+        Bump();
+      }
+      return absl::OkStatus();
+    };
     auto trap_code = [&]() -> absl::Status {
       std::optional<TrapCode> tc;
       if (tok_.kind == Tok::kIdent) tc = ParseTrapCode(tok_.text);
@@ -645,6 +653,7 @@ class Parser {
       case InstFormat::kNullary:
         break;
       case InstFormat::kCall: {
+        if (auto s = tail_flag(); !s.ok()) return s;
         std::optional<uint32_t> n;
         if (tok_.kind == Tok::kIdent) n = EntityNumber(tok_.text, "fn");
         if (!n || *n >= f.num_ext_funcs()) {
@@ -658,6 +667,7 @@ class Parser {
         break;
       }
       case InstFormat::kCallIndirect: {
+        if (auto s = tail_flag(); !s.ok()) return s;
         std::optional<uint32_t> n;
         if (tok_.kind == Tok::kIdent) n = EntityNumber(tok_.text, "sig");
         if (!n || *n >= f.num_signatures()) {

@@ -172,11 +172,13 @@ std::string PrintInst(const Function& f, Inst i) {
     case InstFormat::kNullary:
       break;
     case InstFormat::kCall:
+      if (d.code == kCallIsTail) out.append(" tail");
       absl::StrAppend(&out, " fn", d.ref, "(");
       AppendValues(&out, f, args);
       out.push_back(')');
       break;
     case InstFormat::kCallIndirect:
+      if (d.code == kCallIsTail) out.append(" tail");
       absl::StrAppend(&out, " sig", d.ref, ", ", arg(0), "(");
       AppendValues(&out, f, args.empty() ? args : args.subspan(1));
       out.push_back(')');

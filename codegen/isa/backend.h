@@ -42,7 +42,7 @@ enum class RelocEncoding : uint8_t {
   // x86-64: a PC-relative 32-bit field (call rel32):
   //   *(int32_t*)(code + offset) = target - (code + offset) + addend
   kX64PcRel32,
-  // AArch64: the 26-bit word offset of a BL instruction at `offset`:
+  // AArch64: the 26-bit word offset of a BL or B instruction at `offset`:
   //   imm26 = (target - (code + offset) + addend) >> 2
   kAarch64Call26,
 };

@@ -183,9 +183,10 @@ class Emitter final : public EmitBackend {
 
   void EmitPrologue() override {
     a64::Assembler& a = *a_;
+    const uint32_t grow = vc_.incoming_args_grow;
     a.stp(a64::x29, a64::x30, a64::ptr_pre(a64::sp, -16));
     a.mov(a64::x29, a64::sp);
-    SubSp(frame_.frame_size);
+    SubSp(frame_.frame_size + grow);
     if (ctx_.stack_check) {
       a.ldr(a64::x16, OffsetMem(a64::x0, ctx_.stack_limit_offset, 8));
       if (ctx_.stack_limit_indirect) {
@@ -195,25 +196,73 @@ class Emitter final : public EmitBackend {
       a.cmp(a64::x17, a64::x16);
       a.b(CC(kCondLo), buf_.TrapLabel(abi::TrapCode::kStackOverflow));
     }
+    if (grow > 0) {
+      // Tail calls pass more stack arguments than our caller did: move the
+      // frame record `grow` bytes down, after the stack check covered it,
+      // so that the incoming area below the caller's arguments is ours
+      // (popped by the epilogue).
+      a.ldp(a64::x16, a64::x17, a64::ptr(a64::x29));
+      SubImm(a64::x29, grow);
+      a.stp(a64::x16, a64::x17, a64::ptr(a64::x29));
+    }
     for (size_t k = 0; k < frame_.saved.size(); ++k) {
       a.str(a64::x(frame_.saved[k]), a64::ptr(a64::sp, CsrBase() + 8 * static_cast<int32_t>(k)));
     }
   }
 
-  void SubSp(uint32_t bytes) {
-    if (bytes == 0) return;
-    if (bytes & ~0xfffu) a_->sub(a64::sp, a64::sp, Imm(bytes & ~0xfffu));
-    if (bytes & 0xfffu) a_->sub(a64::sp, a64::sp, Imm(bytes & 0xfffu));
+  // add / sub take a 12-bit immediate, optionally shifted by 12.
+  void SubImm(const a64::Gp& r, uint32_t bytes) {
+    if (bytes & ~0xfffu) a_->sub(r, r, Imm(bytes & ~0xfffu));
+    if (bytes & 0xfffu) a_->sub(r, r, Imm(bytes & 0xfffu));
   }
+  void AddImm(const a64::Gp& r, uint32_t bytes) {
+    if (bytes & ~0xfffu) a_->add(r, r, Imm(bytes & ~0xfffu));
+    if (bytes & 0xfffu) a_->add(r, r, Imm(bytes & 0xfffu));
+  }
+  void SubSp(uint32_t bytes) { SubImm(a64::sp, bytes); }
 
-  void EmitEpilogue() {
+  // Restores the callee-saved registers and the caller's frame record: sp
+  // then points at the incoming stack arguments, as at entry (less the
+  // prologue's growth).
+  void EmitFrameTeardown() {
     a64::Assembler& a = *a_;
     for (size_t k = 0; k < frame_.saved.size(); ++k) {
       a.ldr(a64::x(frame_.saved[k]), a64::ptr(a64::sp, CsrBase() + 8 * static_cast<int32_t>(k)));
     }
     a.mov(a64::sp, a64::x29);
     a.ldp(a64::x29, a64::x30, a64::ptr_post(a64::sp, 16));
-    a.ret(a64::x30);
+  }
+
+  // The callee pops its incoming stack-argument area
+  // (abi::CalleePoppedBytes, grown by the prologue for tail calls).
+  void EmitEpilogue() {
+    EmitFrameTeardown();
+    AddImm(a64::sp, vc_.incoming_args_size);
+    a_->ret(a64::x30);
+  }
+
+  // After the teardown of a tail call to a callee that pops `popped`
+  // bytes: its stack arguments are at the top of our incoming area; sp
+  // goes to them (x30 is our caller's return address already).
+  void EmitTailCallShift(int32_t popped) {
+    AddImm(a64::sp, vc_.incoming_args_size - static_cast<uint32_t>(popped));
+  }
+
+  // A wasm callee popped its stack arguments: restore the outgoing area.
+  void EmitAfterCall(const Inst& inst) {
+    if (inst.mem.disp > 0) SubSp(static_cast<uint32_t>(inst.mem.disp));
+  }
+
+  // `word` (bl or b with a zero offset) to a known callee (sub: RelocKind,
+  // imm: index); the compiler's linker fills imm26.
+  void EmitBranchToCallee(uint32_t word, const Inst& inst) {
+    EmitWord(word);
+    buf_.AddRelocation(RelocEncoding::kAarch64Call26,
+                       inst.sub == static_cast<uint8_t>(RelocKind::kBuiltin)
+                           ? RelocTarget::kBuiltin
+                           : RelocTarget::kWasmFunction,
+                       static_cast<uint32_t>(inst.imm),
+                       static_cast<uint32_t>(a_->offset() - 4), /*addend=*/0);
   }
 
   // [base + disp] for an access of `size` bytes: the scaled unsigned or
@@ -459,6 +508,98 @@ class Emitter final : public EmitBackend {
     if (is_unsigned) a.fcvtzu(dst, src); else a.fcvtzs(dst, src);
   }
 
+  // ---- Threads (inst.def: AtomicLoad .. Fence) ----
+  // t = the heap address of instruction i's memory operand.
+  void AtomicAddr(const a64::Gp& t, uint32_t i, const Inst& inst) {
+    const a64::Gp base = a64::x(R(i, inst.mem.base));
+    if (inst.mem.index >= 0) {
+      a_->add(t, base, a64::x(R(i, inst.mem.index)));
+    } else {
+      a_->mov(t, base);
+    }
+    const int64_t disp = inst.mem.disp;
+    if (disp > 0 && disp < 4096) {
+      a_->add(t, t, Imm(disp));
+    } else if (disp != 0) {
+      MovImm(kX17, static_cast<uint64_t>(disp), 8);
+      a_->add(t, t, a64::x17);
+    }
+  }
+
+  // The acquire / release and exclusive accesses, encoded here: asmjit's
+  // stlr() helpers emit stllr (LORelease) and its validation refuses
+  // stlxr with a w status and an x value. `size_log2` is the access size
+  // (0 = byte .. 3 = doubleword), Rn the address register.
+  void EmitWord(uint32_t word) {
+    const uint8_t bytes[4] = {static_cast<uint8_t>(word), static_cast<uint8_t>(word >> 8),
+                              static_cast<uint8_t>(word >> 16),
+                              static_cast<uint8_t>(word >> 24)};
+    a_->embed(bytes, 4);
+  }
+  static uint32_t SizeLog2(int bytes) { return bytes == 1 ? 0 : bytes == 2 ? 1 : bytes == 4 ? 2 : 3; }
+  void Ldar(int bytes, const a64::Gp& rt, const a64::Gp& rn) {  // ldar{b,h} rt, [rn]
+    EmitWord(0x08DFFC00u | SizeLog2(bytes) << 30 | rn.id() << 5 | rt.id());
+  }
+  void Stlr(int bytes, const a64::Gp& rt, const a64::Gp& rn) {  // stlr{b,h} rt, [rn]
+    EmitWord(0x089FFC00u | SizeLog2(bytes) << 30 | rn.id() << 5 | rt.id());
+  }
+  void Ldaxr(int bytes, const a64::Gp& rt, const a64::Gp& rn) {  // ldaxr{b,h} rt, [rn]
+    EmitWord(0x085FFC00u | SizeLog2(bytes) << 30 | rn.id() << 5 | rt.id());
+  }
+  // stlxr{b,h} rs, rt, [rn] (rs: 0 when the store succeeded).
+  void Stlxr(int bytes, const a64::Gp& rs, const a64::Gp& rt, const a64::Gp& rn) {
+    EmitWord(0x0800FC00u | SizeLog2(bytes) << 30 | rs.id() << 16 | rn.id() << 5 | rt.id());
+  }
+
+  void EmitAtomicRmw(uint32_t i, const Inst& inst) {
+    a64::Assembler& a = *a_;
+    const int rs = inst.size == 8 ? 8 : 4;
+    const a64::Gp src = X(i, 0, rs), old = X(i, 1, rs), nw = X(i, 2, rs);
+    const a64::Gp status = X(i, 3, 4), addr = X(i, 4, 8);
+    AtomicAddr(addr, i, inst);
+    Label loop = a.newLabel();
+    a.bind(loop);
+    MaybeTrap(inst);
+    Ldaxr(inst.size, old, addr);
+    a64::Gp data = nw;
+    switch (static_cast<AtomicOp>(inst.sub)) {
+      case AtomicOp::kAdd: a.add(nw, old, src); break;
+      case AtomicOp::kSub: a.sub(nw, old, src); break;
+      case AtomicOp::kAnd: a.and_(nw, old, src); break;
+      case AtomicOp::kOrr: a.orr(nw, old, src); break;
+      case AtomicOp::kEor: a.eor(nw, old, src); break;
+      case AtomicOp::kXchg: data = src; break;
+    }
+    MaybeTrap(inst);
+    Stlxr(inst.size, status, data, addr);
+    a.cbnz(status, loop);
+  }
+
+  void EmitAtomicCas(uint32_t i, const Inst& inst) {
+    a64::Assembler& a = *a_;
+    const int rs = inst.size == 8 ? 8 : 4;
+    const a64::Gp expected = X(i, 0, rs), repl = X(i, 1, rs), old = X(i, 2, rs);
+    const a64::Gp want = X(i, 3, rs), status = X(i, 4, 4), addr = X(i, 5, 8);
+    AtomicAddr(addr, i, inst);
+    // Only the accessed bytes of `expected` take part in the comparison.
+    switch (inst.size) {
+      case 1: a.uxtb(want, expected); break;
+      case 2: a.uxth(want, expected); break;
+      case 4: a.mov(want, expected); break;  // w: clears the upper half
+      default: a.mov(want, expected); break;
+    }
+    Label loop = a.newLabel(), done = a.newLabel();
+    a.bind(loop);
+    MaybeTrap(inst);
+    Ldaxr(inst.size, old, addr);
+    a.cmp(old, want);
+    a.b(CC(kCondNe), done);
+    MaybeTrap(inst);
+    Stlxr(inst.size, status, repl, addr);
+    a.cbnz(status, loop);
+    a.bind(done);
+  }
+
   void EmitInst(uint32_t i) override {
     a64::Assembler& a = *a_;
     const Inst& inst = f_.insts[i];
@@ -558,20 +699,26 @@ class Emitter final : public EmitBackend {
       case Op::kTrapIf:
         a.b(CC(inst.cc), buf_.TrapLabel(static_cast<abi::TrapCode>(inst.imm)));
         break;
-      case Op::kCallKnown: {
-        // bl with a zero offset; the compiler's linker fills imm26.
-        static const uint8_t kBl[4] = {0x00, 0x00, 0x00, 0x94};
-        a.embed(kBl, 4);
-        buf_.AddRelocation(RelocEncoding::kAarch64Call26,
-                           inst.sub == static_cast<uint8_t>(RelocKind::kBuiltin)
-                               ? RelocTarget::kBuiltin
-                               : RelocTarget::kWasmFunction,
-                           static_cast<uint32_t>(inst.imm),
-                           static_cast<uint32_t>(a.offset() - 4), /*addend=*/0);
+      case Op::kCallKnown:
+        EmitBranchToCallee(0x94000000u, inst);  // bl
+        EmitAfterCall(inst);
         break;
-      }
       case Op::kCallInd:
         a.blr(X(i, 0, 8));
+        EmitAfterCall(inst);
+        break;
+      case Op::kReturnCallKnown:
+        EmitFrameTeardown();
+        EmitTailCallShift(inst.mem.disp);
+        EmitBranchToCallee(0x14000000u, inst);  // b
+        break;
+      case Op::kReturnCallInd:
+        // The target may sit in a callee-saved register the teardown
+        // restores; x17 is neither allocatable nor an argument register.
+        if (R(i, 0) != kX17) a.mov(a64::x17, X(i, 0, 8));
+        EmitFrameTeardown();
+        EmitTailCallShift(inst.mem.disp);
+        a.br(a64::x17);
         break;
       case Op::kFMov:
         if (Al(i, 0) != Al(i, 1)) a.fmov(V(i, 1, 8), V(i, 0, 8));
@@ -634,6 +781,29 @@ class Emitter final : public EmitBackend {
         a.fmov(V(i, 2, sz), t1);
         break;
       }
+      case Op::kAtomicLoad: {
+        const a64::Gp addr = X(i, 1, 8);
+        AtomicAddr(addr, i, inst);
+        MaybeTrap(inst);
+        Ldar(sz, X(i, 0, sz == 8 ? 8 : 4), addr);
+        break;
+      }
+      case Op::kAtomicStore: {
+        const a64::Gp addr = X(i, 1, 8);
+        AtomicAddr(addr, i, inst);
+        MaybeTrap(inst);
+        Stlr(sz, X(i, 0, sz == 8 ? 8 : 4), addr);
+        break;
+      }
+      case Op::kAtomicRmw:
+        EmitAtomicRmw(i, inst);
+        break;
+      case Op::kAtomicCas:
+        EmitAtomicCas(i, inst);
+        break;
+      case Op::kFence:
+        a.dmb(Imm(0xB));  // ish
+        break;
       case Op::kVConst:
         EmitVConst(i, inst);
         break;

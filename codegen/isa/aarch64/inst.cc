@@ -37,6 +37,17 @@ const char* VecOpName(VecOp op) {
   return "?";
 }
 
+const char* AtomicOpName(AtomicOp op) {
+  switch (op) {
+#define KILN_A64_ATOMIC(name, text) \
+  case AtomicOp::k##name:           \
+    return text;
+#include "codegen/isa/aarch64/inst.def"
+#undef KILN_A64_ATOMIC
+  }
+  return "?";
+}
+
 VecArr FullArr(int lane_bytes) {
   return lane_bytes == 1 ? VecArr::k16B : lane_bytes == 2 ? VecArr::k8H
          : lane_bytes == 4 ? VecArr::k4S : VecArr::k2D;
@@ -182,18 +193,68 @@ void Builder::TrapIf(Cond cc, abi::TrapCode code) {
   i.cc = cc;
   Emit(i, {});
 }
+namespace {
+// The bytes a call's callee pops ride in the otherwise unused memory operand.
+Inst WithPopped(Inst i, int32_t popped) {
+  i.mem.disp = popped;
+  return i;
+}
+}  // namespace
 void Builder::CallKnown(RelocKind kind, uint32_t index, absl::Span<const VReg> args,
                         absl::Span<const PReg> arg_regs, absl::Span<const VReg> rets,
-                        absl::Span<const PReg> ret_regs, RegSet clobbers) {
+                        absl::Span<const PReg> ret_regs, RegSet clobbers, int32_t popped) {
   const std::vector<Operand> ops = CallOperands(kInvalidVReg, args, arg_regs, rets, ret_regs);
-  Emit(Make(Op::kCallKnown, 8, U8(kind), index), ops, nullptr, clobbers);
+  Emit(WithPopped(Make(Op::kCallKnown, 8, U8(kind), index), popped), ops, nullptr, clobbers);
 }
 void Builder::CallInd(VReg target, absl::Span<const VReg> args, absl::Span<const PReg> arg_regs,
                       absl::Span<const VReg> rets, absl::Span<const PReg> ret_regs,
-                      RegSet clobbers) {
-  Emit(Make(Op::kCallInd), CallOperands(target, args, arg_regs, rets, ret_regs), nullptr,
-       clobbers);
+                      RegSet clobbers, int32_t popped) {
+  Emit(WithPopped(Make(Op::kCallInd), popped),
+       CallOperands(target, args, arg_regs, rets, ret_regs), nullptr, clobbers);
 }
+void Builder::ReturnCallKnown(RelocKind kind, uint32_t index, absl::Span<const VReg> args,
+                              absl::Span<const PReg> arg_regs, int32_t popped) {
+  Emit(WithPopped(Make(Op::kReturnCallKnown, 8, U8(kind), index), popped),
+       FixedUses(args, arg_regs));
+}
+void Builder::ReturnCallInd(VReg target, absl::Span<const VReg> args,
+                            absl::Span<const PReg> arg_regs, int32_t popped) {
+  std::vector<Operand> ops;
+  ops.push_back(Operand::Use(target));
+  for (size_t k = 0; k < args.size(); ++k) ops.push_back(Operand::Use(args[k]).Fixed(arg_regs[k]));
+  Emit(WithPopped(Make(Op::kReturnCallInd), popped), ops);
+}
+void Builder::AtomicLoad(int bytes, VReg dst, const Addr& a, uint8_t trap) {
+  Inst i = Make(Op::kAtomicLoad, bytes);
+  i.trap = trap;
+  Emit(i, {Operand::Def(dst), Operand::EarlyDef(NewInt())}, &a);
+}
+void Builder::AtomicStore(int bytes, VReg src, const Addr& a, uint8_t trap) {
+  Inst i = Make(Op::kAtomicStore, bytes);
+  i.trap = trap;
+  Emit(i, {Operand::Use(src), Operand::EarlyDef(NewInt())}, &a);
+}
+// The loop writes dst and the temporaries before its last read of the
+// sources (it may run again): all early defs.
+void Builder::AtomicRmw(AtomicOp op, int bytes, VReg src, VReg dst, const Addr& a,
+                        uint8_t trap) {
+  Inst i = Make(Op::kAtomicRmw, bytes, U8(op));
+  i.trap = trap;
+  Emit(i,
+       {Operand::Use(src), Operand::EarlyDef(dst), Operand::EarlyDef(NewInt()),
+        Operand::EarlyDef(NewInt()), Operand::EarlyDef(NewInt())},
+       &a);
+}
+void Builder::AtomicCas(int bytes, VReg expected, VReg replacement, VReg dst, const Addr& a,
+                        uint8_t trap) {
+  Inst i = Make(Op::kAtomicCas, bytes);
+  i.trap = trap;
+  Emit(i,
+       {Operand::Use(expected), Operand::Use(replacement), Operand::EarlyDef(dst),
+        Operand::EarlyDef(NewInt()), Operand::EarlyDef(NewInt()), Operand::EarlyDef(NewInt())},
+       &a);
+}
+void Builder::Fence() { Emit(Make(Op::kFence), {}); }
 void Builder::FMov(VReg src, VReg dst) {
   Emit(Make(Op::kFMov), {Operand::Use(src), Operand::Def(dst)});
 }
@@ -306,7 +367,8 @@ std::string InstToString(const MachFunction& f, uint32_t i) {
                         inst.op == Op::kFCsel || inst.op == Op::kTrapIf || inst.op == Op::kVSelect;
   const char* suffix = has_cond ? CondName(static_cast<Cond>(inst.cc))
                        : IsVecOpKind(inst.op) ? VecOpName(static_cast<VecOp>(inst.sub))
-                                              : "";
+                       : inst.op == Op::kAtomicRmw ? AtomicOpName(static_cast<AtomicOp>(inst.sub))
+                                                   : "";
   return InstText(OpName(inst.op), inst.size, suffix, f.vcode.operands(i), inst.imm);
 }
 

@@ -55,6 +55,12 @@ enum class StoreKind : uint8_t {
 #undef KILN_A64_STORE
 };
 
+enum class AtomicOp : uint8_t {
+#define KILN_A64_ATOMIC(name, text) k##name,
+#include "codegen/isa/aarch64/inst.def"
+#undef KILN_A64_ATOMIC
+};
+
 enum class VecOp : uint8_t {
 #define KILN_A64_VOP(name, text) k##name,
 #include "codegen/isa/aarch64/inst.def"
@@ -75,6 +81,7 @@ inline constexpr uint8_t kVecHasImm = 0x80;
 
 const char* OpName(Op op);
 const char* VecOpName(VecOp op);
+const char* AtomicOpName(AtomicOp op);
 uint16_t OpVCodeFlags(Op op);
 
 // Registers with a fixed role (hardware numbers).
@@ -177,12 +184,17 @@ class Builder {
   void Ret(absl::Span<const VReg> vals, absl::Span<const PReg> regs);
   void Trap(abi::TrapCode code);
   void TrapIf(Cond cc, abi::TrapCode code);
+  // `popped`: the stack-argument bytes the callee pops (see inst.def).
   void CallKnown(RelocKind kind, uint32_t index, absl::Span<const VReg> args,
                  absl::Span<const PReg> arg_regs, absl::Span<const VReg> rets,
-                 absl::Span<const PReg> ret_regs, RegSet clobbers);
+                 absl::Span<const PReg> ret_regs, RegSet clobbers, int32_t popped);
   void CallInd(VReg target, absl::Span<const VReg> args, absl::Span<const PReg> arg_regs,
                absl::Span<const VReg> rets, absl::Span<const PReg> ret_regs,
-               RegSet clobbers);
+               RegSet clobbers, int32_t popped);
+  void ReturnCallKnown(RelocKind kind, uint32_t index, absl::Span<const VReg> args,
+                       absl::Span<const PReg> arg_regs, int32_t popped);
+  void ReturnCallInd(VReg target, absl::Span<const VReg> args,
+                     absl::Span<const PReg> arg_regs, int32_t popped);
   void FMov(VReg src, VReg dst);
   void FRRR(FBinOp op, VReg a, VReg b, VReg dst, int size);
   void FRR(FUnOp op, VReg src, VReg dst, int size);
@@ -194,6 +206,14 @@ class Builder {
   void MovToFpr(VReg src, VReg dst, int size);
   void MovFromFpr(VReg src, VReg dst, int size);
   void Copysign(VReg mag, VReg sign, VReg dst, int size);
+
+  // Threads (see inst.def; `bytes` = the access size).
+  void AtomicLoad(int bytes, VReg dst, const Addr& a, uint8_t trap);
+  void AtomicStore(int bytes, VReg src, const Addr& a, uint8_t trap);
+  void AtomicRmw(AtomicOp op, int bytes, VReg src, VReg dst, const Addr& a, uint8_t trap);
+  void AtomicCas(int bytes, VReg expected, VReg replacement, VReg dst, const Addr& a,
+                 uint8_t trap);
+  void Fence();
 
   // NEON (see inst.def; `d` = destination arrangement, `s` = sources').
   void VConst(VReg dst, uint64_t lo, uint64_t hi);

@@ -123,10 +123,21 @@ class Lowerer final : public LowerBackend {
                 absl::Span<const PReg> arg_regs, absl::Span<const VReg> rets,
                 absl::Span<const PReg> ret_regs, RegSet clobbers) override {
     if (dest.known) {
-      b_.CallKnown(dest.builtin ? RelocKind::kBuiltin : RelocKind::kWasmFunction, dest.index,
-                   args, arg_regs, rets, ret_regs, clobbers);
+      b_.CallKnown(RelocKindOf(dest), dest.index, args, arg_regs, rets, ret_regs, clobbers,
+                   dest.popped_bytes);
     } else {
-      b_.CallInd(dest.target, args, arg_regs, rets, ret_regs, clobbers);
+      b_.CallInd(dest.target, args, arg_regs, rets, ret_regs, clobbers, dest.popped_bytes);
+    }
+  }
+  // Wasm callees pop their stack arguments (abi::aarch64::CallConv), so
+  // every return_call is a jump (LowerDriver::MarkTailCalls).
+  bool SupportsTailCalls() const override { return true; }
+  void EmitReturnCall(const CallDest& dest, absl::Span<const VReg> args,
+                      absl::Span<const PReg> arg_regs) override {
+    if (dest.known) {
+      b_.ReturnCallKnown(RelocKindOf(dest), dest.index, args, arg_regs, dest.popped_bytes);
+    } else {
+      b_.ReturnCallInd(dest.target, args, arg_regs, dest.popped_bytes);
     }
   }
   void EmitRet(absl::Span<const VReg> vals, absl::Span<const PReg> regs) override {
@@ -134,6 +145,9 @@ class Lowerer final : public LowerBackend {
   }
 
  private:
+  static RelocKind RelocKindOf(const CallDest& dest) {
+    return dest.builtin ? RelocKind::kBuiltin : RelocKind::kWasmFunction;
+  }
   static Addr FrameAddr(FrameArea area, int32_t disp) {
     Addr a;
     a.special_base = area == FrameArea::kIncomingArgs ? kBaseFp : kBaseSp;
@@ -502,6 +516,31 @@ class Lowerer final : public LowerBackend {
         b_.Store(k, V(args[0]), Addr{V(args[1]), V(args[2]), d.imm}, oob);
         break;
       }
+      case Opcode::kAtomicLoad:
+        b_.AtomicLoad(1 << d.code, V(res), Addr{V(args[0]), V(args[1]), d.imm}, oob);
+        break;
+      case Opcode::kAtomicStore:
+        b_.AtomicStore(1 << d.code, V(args[0]), Addr{V(args[1]), V(args[2]), d.imm}, oob);
+        break;
+      case Opcode::kAtomicRmwAdd: case Opcode::kAtomicRmwSub: case Opcode::kAtomicRmwAnd:
+      case Opcode::kAtomicRmwOr: case Opcode::kAtomicRmwXor: case Opcode::kAtomicRmwXchg: {
+        const AtomicOp aop = op == Opcode::kAtomicRmwAdd   ? AtomicOp::kAdd
+                             : op == Opcode::kAtomicRmwSub ? AtomicOp::kSub
+                             : op == Opcode::kAtomicRmwAnd ? AtomicOp::kAnd
+                             : op == Opcode::kAtomicRmwOr  ? AtomicOp::kOrr
+                             : op == Opcode::kAtomicRmwXor ? AtomicOp::kEor
+                                                           : AtomicOp::kXchg;
+        b_.AtomicRmw(aop, 1 << d.code, V(args[0]), V(res), Addr{V(args[1]), V(args[2]), d.imm},
+                     oob);
+        break;
+      }
+      case Opcode::kAtomicCas:
+        b_.AtomicCas(1 << d.code, V(args[0]), V(args[1]), V(res),
+                     Addr{V(args[2]), V(args[3]), d.imm}, oob);
+        break;
+      case Opcode::kFence:
+        b_.Fence();
+        break;
       case Opcode::kTrap:
         b_.Trap(static_cast<abi::TrapCode>(d.code));
         break;

@@ -75,10 +75,14 @@ class Aarch64Emitter final : public Emitter {
     a_.stp(a64::x29, a64::x30, a64::ptr_pre(a64::sp, -16));
     a_.mov(a64::x29, a64::sp);
   }
-  // AAPCS64 callers pop their stack arguments: `popped_bytes` is 0.
-  void EmitFrameRecordEpilogue(int32_t /*popped_bytes*/) override {
+  // Called as a wasm function, it pops its stack arguments
+  // (abi::CalleePoppedBytes).
+  void EmitFrameRecordEpilogue(int32_t popped_bytes) override {
     a_.mov(a64::sp, a64::x29);
     a_.ldp(a64::x29, a64::x30, a64::ptr_post(a64::sp, 16));
+    // add takes a 12-bit immediate, optionally shifted by 12.
+    if (popped_bytes & ~0xfff) a_.add(a64::sp, a64::sp, Imm(popped_bytes & ~0xfff));
+    if (popped_bytes & 0xfff) a_.add(a64::sp, a64::sp, Imm(popped_bytes & 0xfff));
     a_.ret(a64::x30);
   }
 

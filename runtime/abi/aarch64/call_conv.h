@@ -28,9 +28,12 @@ struct CallConv {
   // arguments of at most 8 bytes on Linux).
   static constexpr int kStackSlotSize = 8;
   static constexpr int kStackAlign = 16;
-  // AAPCS64: the caller owns and pops the stack-argument area (no tail
-  // calls on AArch64 yet).
-  static constexpr bool kCalleePopsStackArgs = false;
+  // Unlike AAPCS64, a wasm callee pops its stack-argument area (`add sp`
+  // before `ret`; n = the slots rounded up to kStackAlign), as on x86-64:
+  // a tail call can then pass more stack arguments than its own caller did
+  // and still leave sp where that caller expects it. Builtins (C
+  // functions) keep AAPCS64's caller pops.
+  static constexpr bool kCalleePopsStackArgs = true;
   // Callee-saved general-purpose registers (x29 is the frame pointer and
   // saved with x30 by every prologue). d8-d15 are callee-saved too (their
   // low 64 bits); Kiln's code never allocates them.
