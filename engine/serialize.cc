@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/types/span.h"
 #include "engine/internal.h"
 #include "runtime/memory/memory_image.h"
 #include "runtime/abi/builtins.h"
@@ -276,9 +277,10 @@ Target Target::ForEngine(const Engine& engine, uint32_t isa) {
   return t;
 }
 
-std::string FeatureNames(uint32_t features) {
+std::string FeatureNames(uint32_t isa, uint32_t features) {
   std::vector<std::string> names;
-  static constexpr std::pair<uint32_t, const char*> kNames[] = {
+  using Names = absl::Span<const std::pair<uint32_t, const char*>>;
+  static constexpr std::pair<uint32_t, const char*> kX64Names[] = {
       {kFeatureSse41, "sse4.1"},
       {kFeaturePopcnt, "popcnt"},
       {kFeatureLzcnt, "lzcnt"},
@@ -287,6 +289,12 @@ std::string FeatureNames(uint32_t features) {
       {kFeatureFma, "fma"},
       {kFeatureAvx, "avx"},
   };
+  static constexpr std::pair<uint32_t, const char*> kAarch64Names[] = {
+      {kFeatureLse, "lse"},
+  };
+  const Names kNames = isa == kIsaX64       ? Names(kX64Names)
+                       : isa == kIsaAarch64 ? Names(kAarch64Names)
+                                            : Names();
   uint32_t known = 0;
   for (const auto& [bit, name] : kNames) {
     known |= bit;
@@ -308,7 +316,7 @@ std::string Target::ToString() const {
   return absl::StrFormat(
       "%s, %s [%s], %s, memory guard %u bytes, ABI %016x", version,
       IsaName(isa),
-      FeatureNames(features), OptionNames(options), memory_guard_bytes,
+      FeatureNames(isa, features), OptionNames(options), memory_guard_bytes,
       abi_fingerprint);
 }
 
@@ -689,9 +697,9 @@ absl::Status CheckCompatible(const Target& artifact, const Engine& engine) {
   if ((artifact.features & ~host.features) != 0) {
     return mismatch(absl::StrCat(
         "its code uses CPU features this host lacks: ",
-        FeatureNames(artifact.features & ~host.features), " (compiled for [",
-        FeatureNames(artifact.features), "], host has [",
-        FeatureNames(host.features), "])"));
+        FeatureNames(host.isa, artifact.features & ~host.features),
+        " (compiled for [", FeatureNames(host.isa, artifact.features),
+        "], host has [", FeatureNames(host.isa, host.features), "])"));
   }
   const uint32_t artifact_wasm =
       (artifact.options & kOptionWasmFeaturesMask) >> kOptionWasmFeaturesShift;

@@ -85,7 +85,8 @@ inline constexpr uint32_t kIsaAarch64 = 2;
 
 // CPU feature bits: bit i is field i of codegen/isa's CpuFeatures (a
 // struct of bools) the code was compiled for; every field is recorded, the
-// known ones have names.
+// known ones have names. The bits mean different features per ISA
+// (Target::isa): x86-64's first, then AArch64's.
 inline constexpr uint32_t kFeatureSse41 = 1u << 0;
 inline constexpr uint32_t kFeaturePopcnt = 1u << 1;
 inline constexpr uint32_t kFeatureLzcnt = 1u << 2;
@@ -93,6 +94,7 @@ inline constexpr uint32_t kFeatureBmi1 = 1u << 3;
 inline constexpr uint32_t kFeatureSse42 = 1u << 4;
 inline constexpr uint32_t kFeatureFma = 1u << 5;
 inline constexpr uint32_t kFeatureAvx = 1u << 6;
+inline constexpr uint32_t kFeatureLse = 1u << 0;  // AArch64
 // Code-changing options.
 inline constexpr uint32_t kOptionOptimize = 1u << 0;
 inline constexpr uint32_t kOptionStackCheck = 1u << 1;
@@ -145,9 +147,9 @@ struct Target {
 // "x86-64", "aarch64" or "isa N".
 std::string IsaName(uint32_t isa);
 
-// Names of the bits in `features` ("sse4.1 popcnt lzcnt bmi1"), unknown
-// bits as "bit31".
-std::string FeatureNames(uint32_t features);
+// Names of the bits in `features` for `isa` (x86-64: "sse4.1 popcnt lzcnt
+// bmi1", AArch64: "lse"), unknown bits as "bit31".
+std::string FeatureNames(uint32_t isa, uint32_t features);
 
 // One kMemoryImage section: memory `memory_index`'s image bytes (and,
 // parsed, their offset in the artifact).

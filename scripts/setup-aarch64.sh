@@ -17,7 +17,7 @@ sudo_cmd=()
 export DEBIAN_FRONTEND=noninteractive
 
 packages=(
-  qemu-user g++-aarch64-linux-gnu
+  qemu-user g++-aarch64-linux-gnu libc6:arm64
   libasmjit-dev:arm64 libabsl-dev:arm64 libgtest-dev:arm64 libgmock-dev:arm64
   libbenchmark-dev:arm64 libzydis-dev:arm64 libboost-context-dev:arm64
   libcapstone-dev:arm64

@@ -20,6 +20,15 @@
 namespace kiln {
 namespace {
 
+// What loading an artifact of the other ISA says on this host.
+#if defined(__aarch64__)
+constexpr char kOtherIsaMessage[] =
+    "it was compiled for x86-64, this host is aarch64";
+#else
+constexpr char kOtherIsaMessage[] =
+    "it was compiled for aarch64, this host is x86-64";
+#endif
+
 using ::testing::HasSubstr;
 
 constexpr char kWat[] = R"((module $demo
@@ -390,8 +399,13 @@ TEST_F(CwasmTest, MismatchedTargetsAreRejected) {
   const Case cases[] = {
       {"version", [](serialize::Target& t) { t.version = "kiln 0.0.1"; },
        "it was compiled by \"kiln 0.0.1\", this is \"kiln 0.1.0-dev\""},
-      {"isa", [](serialize::Target& t) { t.isa = 2; },
-       "it was compiled for aarch64, this host is x86-64"},
+      // The other ISA (this test runs on both).
+      {"isa",
+       [](serialize::Target& t) {
+         t.isa = t.isa == serialize::kIsaX64 ? serialize::kIsaAarch64
+                                             : serialize::kIsaX64;
+       },
+       kOtherIsaMessage},
       {"features", [](serialize::Target& t) { t.features |= 1u << 31; },
        "its code uses CPU features this host lacks: bit31"},
       {"optimize", [](serialize::Target& t) { t.options ^= serialize::kOptionOptimize; },
@@ -503,10 +517,18 @@ TEST_F(CwasmTest, CrossCompiledArtifactNamesItsIsa) {
 
 TEST_F(CwasmTest, TargetDescription) {
   const serialize::Target host = serialize::Target::ForEngine(engine_);
-  EXPECT_THAT(host.ToString(), HasSubstr("kiln 0.1.0-dev, x86-64 ["));
-  EXPECT_EQ(serialize::FeatureNames(serialize::kFeatureLzcnt |
-                                    serialize::kFeatureSse41 | (1u << 9)),
+  EXPECT_THAT(host.ToString(),
+              HasSubstr(absl::StrCat("kiln 0.1.0-dev, ",
+                                     serialize::IsaName(host.isa), " [")));
+  EXPECT_EQ(serialize::FeatureNames(serialize::kIsaX64,
+                                    serialize::kFeatureLzcnt |
+                                        serialize::kFeatureSse41 | (1u << 9)),
             "sse4.1 lzcnt bit9");
+  // The bits are per ISA: AArch64's bit 0 is LSE, not SSE4.1.
+  EXPECT_EQ(serialize::FeatureNames(serialize::kIsaAarch64,
+                                    serialize::kFeatureLse | (1u << 3)),
+            "lse bit3");
+  EXPECT_EQ(serialize::FeatureNames(serialize::kIsaAarch64, 0), "none");
 }
 
 TEST(XxHash64Test, ReferenceValues) {
