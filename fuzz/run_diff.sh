@@ -21,6 +21,9 @@
 #   KILN_DIFF_ARTIFACTS       where mismatching modules go
 #   KILN_DIFF_REDUCE_SECONDS  time budget of wasm-reduce (default 600; 0: off)
 #   KILN_DIFF_BATCH           cases per batch (default 64)
+#   KILN_DIFF_TIMEOUT         seconds per module and tool (default 60; a
+#                             batch gets 5 s more per further module);
+#                             emulated runners need more (fuzz/README.md)
 #   KILN_DIFF_BIN             take kiln_diff_runner and wabt_oracle from this
 #                             directory instead of building them (long runs
 #                             from a snapshot of the tree)
@@ -77,6 +80,7 @@ renice=()
   --artifacts="$artifacts" \
   --reduce-seconds="${KILN_DIFF_REDUCE_SECONDS:-600}" \
   --workers="$jobs" --batch="${KILN_DIFF_BATCH:-64}" \
+  --timeout="${KILN_DIFF_TIMEOUT:-60}" \
   --seed="$base_seed" "${extra[@]}" 2>&1 | tee "$work/loop.log" || true
 
 line=$(grep -E '^[0-9]+ cases, [0-9]+ mismatches$' "$work/loop.log" | tail -1 || true)
