@@ -4,9 +4,9 @@
 #      (run_test; lower_simd_test: every IR vector row against the
 #      interpreter) and the engine / runtime tests that run generated code
 #      and the runtime on the target (traps and signals, fibers and async,
-#      epoch interruption from another thread, concurrency, limits, linker);
-#      the list and what is left out (x86-only tests, atomics, tail calls,
-#      qemu-slow pooling tests) is at `unit_tests` below;
+#      epoch interruption from another thread, limits, linker, tail calls,
+#      shared memories and atomics); the list and what is left out (x86-only
+#      tests, qemu-slow stress and pooling tests) is at `unit_tests` below;
 #   2. the spec suite through the cross-built kiln: core files plus the
 #      multi-memory, relaxed-simd, memory64, threads, tail-call and
 #      extended-const proposals, in two parallel qemu shards;
@@ -34,11 +34,9 @@ stage() { echo "aarch64_test: $1 ($((SECONDS - t0)) s)" >&2; }
 # code_memory_test, runtime/traps: traps_test and host_handler_chain_test,
 # tests/smoke:deps_test: hand-written x86 code or asmjit/Zydis x86),
 # //tests/filetests:filetests (x86 filetest kinds), the TSan build's
-# threads_tsan_test; tests that need wasm atomics, not lowered on AArch64
-# yet (tests/threads:shared_memory_test, tests/cwasm:cwasm_test's
-# ThreadsFeatureBitMustBeOn) or tail calls (tests/tailcall: AArch64 lowers
-# return_call as call + return, so the constant-stack checks overflow);
-# and tests whose pooling / copy-on-write cases take minutes under qemu
+# threads_tsan_test; tests/concurrency:stress_test (two minutes under
+# qemu; the x86-64 run and ThreadSanitizer cover it); and tests whose
+# pooling / copy-on-write cases take minutes under qemu
 # (its user-mode page tracking makes every multi-GB reservation slow):
 # tests/pool, tests/cow, runtime/pool, tests/linker:threads_test,
 # tests/cwasm:spec_round_trip_test (the whole spec suite, which stage 2
@@ -54,7 +52,7 @@ unit_tests=(
   //runtime/traps:entry_trampolines_test
   //runtime/vm:instance_test //runtime/vm:table_test
   //tests/async:async_test
-  //tests/concurrency:stress_test
+  //tests/cwasm:cwasm_test
   //tests/engine:engine_test //tests/engine:host_signal_handler_test
   //tests/engine:simd_test //tests/engine:relaxed_simd_test
   //tests/interrupt:interrupt_test
@@ -62,6 +60,8 @@ unit_tests=(
   //tests/limits:resource_limiter_test
   //tests/linker:linker_test //tests/linker:linker_checks_test
   //tests/store_safety:store_safety_test
+  //tests/tailcall:tail_call_test
+  //tests/threads:shared_memory_test
 )
 bazel test --config=aarch64 --nocache_test_results "${unit_tests[@]}"
 stage "unit tests"
