@@ -8,6 +8,8 @@ output_base=${KILN_CONSUMER_OUTPUT_BASE:-$HOME/.cache/kiln-consumer-output}
 bazel_c() { bazel --output_base="$output_base" --max_idle_secs=300 "$@"; }
 bazel_c build //:hello_c //:hello_cc
 bin=$(bazel_c info bazel-bin 2>/dev/null)
-"$bin/hello_c" | tee /dev/stderr | grep -q '^Done\.$'
-"$bin/hello_cc" | tee /dev/stderr | grep -q '^Done\.$'
+# tee -a: without it tee truncates stderr when stderr is a log file, wiping
+# everything CI printed before this stage.
+"$bin/hello_c" | tee -a /dev/stderr | grep -q '^Done\.$'
+"$bin/hello_cc" | tee -a /dev/stderr | grep -q '^Done\.$'
 echo "bazel consumer: ok"
