@@ -32,6 +32,7 @@
 #define KILN_ENGINE_SHARED_REF_H_
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <utility>
 
@@ -41,6 +42,10 @@ namespace kiln::internal {
 class SharedRefCounts {
  public:
   static constexpr uint32_t kShards = 16;
+  // Bytes apart that two threads' writes must be: x86-64's adjacent-line
+  // prefetcher fetches 64-byte lines in 128-byte pairs, so counters on
+  // neighbouring 64-byte lines still bounce between cores.
+  static constexpr size_t kNoFalseSharing = 128;
 
   explicit SharedRefCounts(void (*destroy)(SharedRefCounts*))
       : destroy_(destroy) {}
@@ -73,13 +78,13 @@ class SharedRefCounts {
   void ReleaseShared();
   void Kill();
 
-  struct alignas(64) Shard {
+  struct alignas(kNoFalseSharing) Shard {
     std::atomic<int64_t> count{0};
   };
   Shard shards_[kShards];
   // Strong references, plus one "base" reference for all the shards
   // until Kill.
-  alignas(64) std::atomic<int64_t> shared_{1};
+  alignas(kNoFalseSharing) std::atomic<int64_t> shared_{1};
   std::atomic<int64_t> strong_{0};
   std::atomic<bool> killed_{false};
   void (*destroy_)(SharedRefCounts*);
@@ -147,7 +152,9 @@ class SharedRef {
     explicit Block(Args&&... args)
         : SharedRefCounts(&Destroy), value(std::forward<Args>(args)...) {}
     static void Destroy(SharedRefCounts* c) { delete static_cast<Block*>(c); }
-    T value;
+    // Not on the shared count's line: the object's read-mostly fields
+    // (a module's tables) are read on every instantiation.
+    alignas(kNoFalseSharing) T value;
   };
   SharedRef(SharedRefCounts* counts, T* value, bool local)
       : counts_(counts), value_(value), local_(local) {}
