@@ -1,5 +1,7 @@
 #include "runtime/pool/pooling_instance_allocator.h"
 
+#include <algorithm>
+
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -89,7 +91,12 @@ absl::StatusOr<Table*> PoolingInstanceAllocator::AllocateTable(
 
 void PoolingInstanceAllocator::DeallocateTable(
     const InstanceAllocation& allocation, uint32_t defined, Table* table) {
-  pool_->RecordTableSize(allocation.slot, defined, table->size());
+  // Only the slots written can be non-zero: a lazy table of 10,000
+  // functions that called through one slot resets one slot, not 80 KB
+  // (whose pages would otherwise be given back to the kernel, one more
+  // madvise range per instance).
+  pool_->RecordTableSize(allocation.slot, defined,
+                         std::min<uint64_t>(table->size(), table->written_end()));
   table->~Table();
 }
 

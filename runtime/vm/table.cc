@@ -65,7 +65,10 @@ absl::StatusOr<Table*> Table::CreateInStorage(
   t.slots_ = storage;
   t.size_ = min;
   const uintptr_t encoded = t.Encode(init);
-  if (encoded != 0 && !leave_zero) std::fill_n(storage, min, encoded);
+  if (encoded != 0 && !leave_zero) {
+    std::fill_n(storage, min, encoded);
+    t.NoteWritten(0, min);
+  }
   t.Publish();
   return table;
 }
@@ -79,7 +82,10 @@ absl::Status Table::MakeLazy(LazyResolver resolver, void* ctx,
   }
   resolver_ = resolver;
   resolver_ctx_ = ctx;
-  if (!slots_are_zero) std::fill_n(slots_, size_, uintptr_t{0});
+  if (!slots_are_zero) {
+    std::fill_n(slots_, size_, uintptr_t{0});
+    NoteWritten(0, size_);
+  }
   return absl::OkStatus();
 }
 
@@ -88,6 +94,7 @@ void* Table::ResolveSlot(uint32_t index) const {
   if (raw == 0 && resolver_ != nullptr) {
     raw = Encode(resolver_(resolver_ctx_, index));
     slots_[index] = raw;
+    NoteWritten(index, 1);
   }
   return Decode(raw);
 }
@@ -101,6 +108,7 @@ bool Table::Get(uint32_t index, void** out) const {
 bool Table::Set(uint32_t index, void* value) {
   if (index >= size_) return false;
   slots_[index] = Encode(value);
+  NoteWritten(index, 1);
   return true;
 }
 
@@ -114,6 +122,7 @@ int64_t Table::Grow(uint32_t delta, void* init) {
     owned_.resize(old_size + delta, Encode(init));
     slots_ = owned_.data();
   }
+  NoteWritten(old_size, delta);
   size_ = static_cast<uint32_t>(old_size + delta);
   Publish();
   return static_cast<int64_t>(old_size);
@@ -122,6 +131,7 @@ int64_t Table::Grow(uint32_t delta, void* init) {
 bool Table::Fill(uint32_t dst, void* value, uint32_t len) {
   if (uint64_t{dst} + len > size_) return false;
   std::fill_n(slots_ + dst, len, Encode(value));
+  NoteWritten(dst, len);
   return true;
 }
 
@@ -132,6 +142,7 @@ bool Table::Copy(Table& dst_table, uint32_t dst, const Table& src_table,
     return false;
   }
   if (len == 0) return true;
+  dst_table.NoteWritten(dst, len);
   if (src_table.lazy()) {  // materialise the source range first
     for (uint32_t i = 0; i < len; ++i) src_table.ResolveSlot(src + i);
   }
@@ -155,6 +166,7 @@ bool Table::Init(uint32_t dst, absl::Span<void* const> items, uint32_t src,
     return false;
   }
   for (uint32_t i = 0; i < len; ++i) slots_[dst + i] = Encode(items[src + i]);
+  NoteWritten(dst, len);
   return true;
 }
 

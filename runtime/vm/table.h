@@ -19,6 +19,7 @@
 #ifndef KILN_RUNTIME_VM_TABLE_H_
 #define KILN_RUNTIME_VM_TABLE_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -74,6 +75,10 @@ class Table {
   absl::Status MakeLazy(LazyResolver resolver, void* ctx,
                         bool slots_are_zero = false);
   bool lazy() const { return resolver_ != nullptr; }
+  // One past the highest slot written since creation (0: none). Every
+  // write goes through this class (compiled code only reads slots), so a
+  // pooling allocator resets just [0, written_end()) of a dropped table.
+  uint64_t written_end() const { return written_end_; }
   // The decoded value of slot `index` (< size()), initialising it first if
   // it is uninitialised.
   void* ResolveSlot(uint32_t index) const;
@@ -129,6 +134,10 @@ class Table {
   void* resolver_ctx_ = nullptr;
   abi::VMTableDefinition definition_{};
   abi::VMTableDefinition* bound_ = nullptr;
+  mutable uint64_t written_end_ = 0;
+  void NoteWritten(uint64_t first, uint64_t count) const {
+    written_end_ = std::max(written_end_, first + count);
+  }
 };
 
 }  // namespace kiln::runtime

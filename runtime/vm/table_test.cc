@@ -53,6 +53,28 @@ TEST(TableTest, GrowRespectsMaxAndUpdatesBoundDefinition) {
   EXPECT_EQ((*unbounded)->Grow(1000, nullptr), 0);
 }
 
+TEST(TableTest, WrittenEndCoversEveryWrite) {
+  auto t = Table::Create(wasm::ValType::kFuncRef, 8, 64);
+  ASSERT_TRUE(t.ok());
+  Table& table = **t;
+  EXPECT_EQ(table.written_end(), 0u);  // created null: nothing stored yet
+  ASSERT_TRUE(table.Set(2, P(0x10)));
+  EXPECT_EQ(table.written_end(), 3u);
+  ASSERT_TRUE(table.Fill(3, P(0x10), 2));
+  EXPECT_EQ(table.written_end(), 5u);
+  ASSERT_TRUE(Table::Copy(table, 5, table, 2, 1));
+  EXPECT_EQ(table.written_end(), 6u);
+  void* const items[] = {P(0x20)};
+  ASSERT_TRUE(table.Init(6, items, 0, 1));
+  EXPECT_EQ(table.written_end(), 7u);
+  EXPECT_EQ(table.Grow(4, P(0x30)), 8);
+  EXPECT_EQ(table.written_end(), 12u);
+  // Failed and empty writes store nothing.
+  EXPECT_FALSE(table.Set(12, nullptr));
+  ASSERT_TRUE(table.Fill(11, nullptr, 0));
+  EXPECT_EQ(table.written_end(), 12u);
+}
+
 TEST(TableTest, FillCopyInitBounds) {
   auto t = Table::Create(wasm::ValType::kFuncRef, 6, std::nullopt);
   ASSERT_TRUE(t.ok());

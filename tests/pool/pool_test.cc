@@ -371,6 +371,64 @@ TEST(PoolTest, TablesAreResetForTheNextInstance) {
   }
 }
 
+// A dropped table is reset only up to its highest written slot (the rest
+// is known zero): every way of writing a slot past the first page, which
+// the reset clears by memset, must raise that mark, or the next instance
+// in the slot would see the last one's entries. One way per instance.
+TEST(PoolTest, TableSlotsWrittenPastTheFirstPageAreReset) {
+  Config config = PoolingConfig(1);
+  config.pooling.max_table_elements = 4096;  // 32 KiB of slots
+  Engine engine(config);
+  Module m = Compile(engine, R"(
+    (module
+      (type $t (func (result i32)))
+      (table $t0 3000 4000 funcref)
+      (elem (i32.const 2500) $one)
+      (elem $passive func $two)
+      (func $one (result i32) (i32.const 1))
+      (func $two (result i32) (i32.const 2))
+      (func (export "null_at") (param i32) (result i32)
+        (ref.is_null (table.get $t0 (local.get 0))))
+      (func (export "size") (result i32) (table.size $t0))
+      (func (export "call") (param i32) (result i32)
+        (call_indirect $t0 (type $t) (local.get 0)))
+      (func (export "set") (param i32)
+        (table.set $t0 (local.get 0) (ref.func $two)))
+      (func (export "fill") (param i32)
+        (table.fill $t0 (local.get 0) (ref.func $two) (i32.const 1)))
+      (func (export "copy") (param i32)
+        (table.copy $t0 $t0 (local.get 0) (i32.const 2500) (i32.const 1)))
+      (func (export "init") (param i32)
+        (table.init $t0 $passive (local.get 0) (i32.const 0) (i32.const 1)))
+      (func (export "grow") (param i32)
+        (drop (table.grow $t0 (ref.func $two) (i32.const 500)))))
+  )");
+  // (write, slot): each leaves a non-null entry at `slot`.
+  const std::pair<const char*, int> writes[] = {
+      {"set", 2000}, {"fill", 2100}, {"copy", 2200}, {"init", 2300},
+      {"grow", 3499}, {"call", 2500}};
+  for (const auto& [write, slot] : writes) {
+    {
+      Store<> store(engine);
+      Result<Instance> inst = Instance::Create(store, m, {});
+      ASSERT_TRUE(inst.ok()) << inst.status();
+      CallI32(store, *inst, write, {Val::I32(slot)});
+      EXPECT_EQ(CallI32(store, *inst, "null_at", {Val::I32(slot)}), 0)
+          << write;
+    }
+    Store<> store(engine);
+    Result<Instance> inst = Instance::Create(store, m, {});
+    ASSERT_TRUE(inst.ok()) << inst.status();
+    EXPECT_EQ(CallI32(store, *inst, "size"), 3000) << "after " << write;
+    if (slot < 3000 && slot != 2500) {
+      EXPECT_EQ(CallI32(store, *inst, "null_at", {Val::I32(slot)}), 1)
+          << "after " << write;
+    }
+    // The lazy entry reads as its segment's function again.
+    EXPECT_EQ(CallI32(store, *inst, "call", {Val::I32(2500)}), 1);
+  }
+}
+
 // A slot keeps the defined functions' funcrefs for the next instance of
 // the same module; imported functions' funcrefs, tables and everything
 // else start fresh, and another module in the slot sees none of them.
