@@ -15,8 +15,9 @@
 // InstancePre / Linker instantiation of a module with host imports.
 //
 //   bazel build -c opt //benchmarks:instantiate
-//   bazel-bin/benchmarks/instantiate --benchmark_filter=BM_Instantiate \
+//   bazel-bin/benchmarks/instantiate --benchmark_filter=BM_Instantiate
 //     --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+//   (one command)
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>

@@ -2,8 +2,9 @@
 // engine with neither option, with epoch interruption (a deadline that is
 // never reached) and with fuel (more fuel than the loop uses).
 //
-//   bazel run -c opt //benchmarks:instantiate -- --benchmark_filter=BM_Loop \
+//   bazel run -c opt //benchmarks:instantiate -- --benchmark_filter=BM_Loop
 //     --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+//   (one command)
 #include <cstdint>
 #include <limits>
 #include <optional>

@@ -176,7 +176,9 @@ class Sandbox {
     WriteFile(level1_ + "/canary", secret);
     WriteFile(level1_ + "/secret-" + token_, secret);
     WriteFile(level1_ + "/dir/file", secret);
-    symlink("canary", (level1_ + "/link").c_str());
+    if (symlink("canary", (level1_ + "/link").c_str()) != 0) {
+      Fail("symlink " + level1_ + "/link");
+    }
     // /proc/self/fd names the canonical path.
     char real[PATH_MAX];
     if (realpath(box_.c_str(), real) == nullptr) Fail("realpath " + box_);

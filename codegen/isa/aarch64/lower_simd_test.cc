@@ -21,7 +21,8 @@
 namespace kiln::isa::aarch64 {
 namespace {
 
-absl::StatusOr<CompiledFunction> CompileIr(const std::string& text) {
+// Used only where the test runs (an AArch64 host or qemu).
+[[maybe_unused]] absl::StatusOr<CompiledFunction> CompileIr(const std::string& text) {
   absl::StatusOr<ir::Function> f = ir::ParseFunction(text);
   if (!f.ok()) return f.status();
   CompileContext ctx;
@@ -31,7 +32,7 @@ absl::StatusOr<CompiledFunction> CompileIr(const std::string& text) {
 
 // Executable copy of `code` with the instruction cache made coherent.
 // Leaks on purpose.
-void* MakeExecutable(const std::vector<uint8_t>& code) {
+[[maybe_unused]] void* MakeExecutable(const std::vector<uint8_t>& code) {
   const size_t size = (code.size() + 4095) & ~size_t{4095};
   void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) return nullptr;
@@ -41,7 +42,7 @@ void* MakeExecutable(const std::vector<uint8_t>& code) {
   return p;
 }
 
-uint64_t vmctx[16];
+[[maybe_unused]] uint64_t vmctx[16];
 
 TEST(Aarch64LowerSimdTest, EveryVectorOpMatchesTheInterpreter) {
 #if !defined(__aarch64__)
