@@ -665,6 +665,13 @@ class Emitter final : public EmitBackend {
       case Op::kDiv:
         EmitDiv(i, inst);
         break;
+      case Op::kMulWide:
+        if (inst.sub == 0) {
+          a.mul(GpOf(kRdx, sz), GpOf(kRax, sz), G(i, 1, sz));
+        } else {
+          a.imul(GpOf(kRdx, sz), GpOf(kRax, sz), G(i, 1, sz));
+        }
+        break;
       case Op::kAtomicRmw:
         EmitAtomicRmw(i, inst);
         break;

@@ -8,6 +8,7 @@
 #include "codegen/ir/instructions.h"
 #include "codegen/ir/printer.h"
 #include "codegen/ir/simd.h"
+#include "codegen/isa/div_magic.h"
 #include "codegen/isa/lower_driver.h"
 #include "codegen/isa/x64/abi.h"
 #include "codegen/isa/x64/lower_simd.h"
@@ -98,6 +99,8 @@ class Lowerer final : public LowerBackend {
   void BeforeInst(ir::Inst i) override { MaterializeConstOperands(i); }
   // A float constant takes mov r, imm64 + movq (or xorps for +0.0).
   bool HoistLoopFloatConsts() const override { return true; }
+  bool SplitLoopLiveIns() const override { return true; }
+  void EmitCopy(VReg src, VReg dst) override { Copy(src, dst); }
   void MaterializeConst(VReg r, Type t, int64_t imm) override {
     if (t == Type::kF32) {
       b_.XmmConst(r, static_cast<uint32_t>(imm), 4);
@@ -122,6 +125,8 @@ class Lowerer final : public LowerBackend {
   // move), unsigned i32 -> float (a 64-bit cvtsi2sd), block arguments
   // (the driver follows them), calls, returns and everything else.
   bool ReadsLow32Only(ir::Inst user, size_t arg) const override {
+    // Division by a constant multiplies the dividend's whole register.
+    if (UnsignedConstDivisor(user, nullptr)) return false;
     switch (f_.opcode(user)) {
       case Opcode::kIadd: case Opcode::kIsub: case Opcode::kImul:
       case Opcode::kBand: case Opcode::kBor: case Opcode::kBxor:
@@ -233,6 +238,20 @@ class Lowerer final : public LowerBackend {
     int64_t c;
     if (!ConstOf(v, &c) || !FitsImm32(c)) return false;
     *out = static_cast<int32_t>(c);
+    return true;
+  }
+
+  // Whether i is a udiv / urem by a nonzero constant (lowered without a
+  // divide instruction); *divisor gets it, truncated to the operation's width.
+  bool UnsignedConstDivisor(ir::Inst i, uint64_t* divisor) const {
+    const Opcode op = f_.opcode(i);
+    if (op != Opcode::kUdiv && op != Opcode::kUrem) return false;
+    int64_t c;
+    if (!ConstOf(f_.args(i)[1], &c)) return false;
+    uint64_t d = static_cast<uint64_t>(c);
+    if (Sz(T(f_.first_result(i))) == 4) d = static_cast<uint32_t>(d);
+    if (d == 0) return false;
+    if (divisor != nullptr) *divisor = d;
     return true;
   }
 
@@ -392,6 +411,13 @@ class Lowerer final : public LowerBackend {
       case Opcode::kRotl: case Opcode::kRotr:
       case Opcode::kIcmp:
         FoldImm(i, 1);
+        break;
+      case Opcode::kUdiv: case Opcode::kUrem:
+        // The divisor is folded into the multiply-shift sequence.
+        if (UnsignedConstDivisor(i, nullptr)) {
+          imm_mask_[i.index] |= 2;
+          --reg_uses_[args[1].index];
+        }
         break;
       case Opcode::kHeapStore: case Opcode::kHeapIstore8: case Opcode::kHeapIstore16:
       case Opcode::kHeapIstore32:
@@ -602,6 +628,58 @@ class Lowerer final : public LowerBackend {
     b_.XmmRR(op, dst, V(args[1]), sz);
   }
 
+  // udiv / urem by a constant d: a shift / mask for a power of two, else a
+  // multiply by d's magic reciprocal (div_magic.h) and, for urem,
+  // n - q * d. i32 dividends are zero-extended in their registers.
+  void LowerUnsignedConstDiv(ir::Inst i) {
+    uint64_t d = 0;
+    UnsignedConstDivisor(i, &d);
+    const bool rem = f_.opcode(i) == Opcode::kUrem;
+    Value res = f_.first_result(i);
+    const int sz = Sz(T(res));
+    VReg n = V(f_.args(i)[0]);
+    VReg dst = V(res);
+    if (IsPowerOfTwo(d)) {
+      b_.MovRR(n, dst, 8);
+      if (!rem) {
+        if (d != 1) b_.ShiftRI(ShiftOp::kShr, dst, static_cast<uint8_t>(Log2(d)), sz);
+      } else if (FitsImm32(static_cast<int64_t>(d - 1))) {
+        b_.AluRI(AluOp::kAnd, dst, static_cast<int32_t>(d - 1), sz);
+      } else {
+        VReg mask = b_.NewInt();
+        b_.MovImm(mask, static_cast<int64_t>(d - 1), 8);
+        b_.AluRR(AluOp::kAnd, dst, mask, sz);
+      }
+      return;
+    }
+    const UnsignedDivMagic m = ComputeUnsignedDivMagic(d, sz * 8);
+    VReg mul = b_.NewInt();
+    b_.MovImm(mul, static_cast<int64_t>(m.multiplier), 8);
+    VReg q = b_.NewInt();
+    b_.MulHigh(false, mul, n, q, 8);
+    if (m.add) {
+      VReg t = b_.NewInt();
+      b_.MovRR(n, t, 8);
+      b_.AluRR(AluOp::kSub, t, q, 8);
+      b_.ShiftRI(ShiftOp::kShr, t, 1, 8);
+      b_.AluRR(AluOp::kAdd, t, q, 8);
+      q = t;
+    }
+    VReg quot = rem ? b_.NewInt() : dst;
+    b_.MovRR(q, quot, 8);
+    if (m.shift != 0) b_.ShiftRI(ShiftOp::kShr, quot, static_cast<uint8_t>(m.shift), 8);
+    if (!rem) return;
+    VReg prod = b_.NewInt();
+    if (FitsImm32(static_cast<int64_t>(d))) {
+      b_.Imul3(prod, quot, static_cast<int32_t>(d), sz);
+    } else {
+      b_.MovImm(prod, static_cast<int64_t>(d), 8);
+      b_.AluRR(AluOp::kImul, prod, quot, sz);
+    }
+    b_.MovRR(n, dst, 8);
+    b_.AluRR(AluOp::kSub, dst, prod, sz);
+  }
+
   absl::Status LowerInst(ir::Inst i) override {
     const Opcode op = f_.opcode(i);
     const ir::InstData& d = f_.inst(i);
@@ -662,6 +740,10 @@ class Lowerer final : public LowerBackend {
       case Opcode::kRotl: LowerShift(i, ShiftOp::kRol); break;
       case Opcode::kRotr: LowerShift(i, ShiftOp::kRor); break;
       case Opcode::kSdiv: case Opcode::kUdiv: case Opcode::kSrem: case Opcode::kUrem: {
+        if (imm_mask_[i.index] & 2) {
+          LowerUnsignedConstDiv(i);
+          break;
+        }
         const DivKind k = op == Opcode::kSdiv   ? DivKind::kSdiv
                           : op == Opcode::kUdiv ? DivKind::kUdiv
                           : op == Opcode::kSrem ? DivKind::kSrem
