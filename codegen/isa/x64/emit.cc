@@ -38,6 +38,8 @@ InstId AluId(AluOp op) {
     case AluOp::kOr: return ax::Inst::kIdOr;
     case AluOp::kXor: return ax::Inst::kIdXor;
     case AluOp::kImul: return ax::Inst::kIdImul;
+    case AluOp::kAdc: return ax::Inst::kIdAdc;
+    case AluOp::kSbb: return ax::Inst::kIdSbb;
   }
   return ax::Inst::kIdNone;
 }

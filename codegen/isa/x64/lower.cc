@@ -263,6 +263,8 @@ class Lowerer final : public LowerBackend {
     imm_mask_.assign(ni, 0);
     mem_arg_.assign(ni, -1);
     lea_arg_.assign(ni, -1);
+    carry_arg_.assign(ni, -1);
+    cmp_fused_.assign(ni, 0);
     pos_.assign(ni, 0);
     barriers_before_.assign(ni, 0);
     passed_to_.clear();
@@ -285,6 +287,7 @@ class Lowerer final : public LowerBackend {
     }
     std::sort(passed_to_.begin(), passed_to_.end());
     reg_uses_ = d_.total_uses();
+    for (ir::Block blk : order) PlanCompareFusion(blk);
     for (size_t k = order.size(); k-- > 0;) {
       std::vector<ir::Inst> insts;
       for (ir::Inst i : f_.insts(order[k])) insts.push_back(i);
@@ -359,6 +362,47 @@ class Lowerer final : public LowerBackend {
     return true;
   }
 
+  // An icmp whose every use is in its block and can take the flags of the
+  // compare emitted again right there -- a select / brif / trap condition,
+  // or an operand of an iadd (unsigned compares: the carry flag, adc /
+  // sbb) -- is not materialized (setcc + movzx + test) but recomputed at
+  // each use. Clang's branch-free code (i += a[j] < a[i]) has this shape.
+  // Single-use select / brif conditions are left to AnalyzeInst.
+  void PlanCompareFusion(ir::Block blk) {
+    for (ir::Inst p : f_.insts(blk)) {
+      if (f_.opcode(p) != Opcode::kIcmp) continue;
+      const Value c = f_.first_result(p);
+      const uint32_t uses = d_.total_uses()[c.index];
+      const auto cc = static_cast<ir::IntCC>(f_.inst(p).code);
+      int64_t unused;
+      const bool carry_ok = cc == ir::IntCC::kUlt || cc == ir::IntCC::kUge ||
+                            ((cc == ir::IntCC::kUgt || cc == ir::IntCC::kUle) &&
+                             !ConstOf(f_.args(p)[1], &unused));
+      uint32_t fusable = 0;
+      bool any_add = false;
+      for (ir::Inst u = f_.inst(p).next; u.valid() && fusable < uses; u = f_.inst(u).next) {
+        auto uargs = f_.args(u);
+        const Opcode uop = f_.opcode(u);
+        for (size_t k = 0; k < uargs.size(); ++k) {
+          if (uargs[k] != c) continue;
+          const bool cond = k == 0 && (uop == Opcode::kSelect || uop == Opcode::kBrif ||
+                                       uop == Opcode::kTrapz || uop == Opcode::kTrapnz);
+          const bool add = uop == Opcode::kIadd && carry_ok && uargs[1 - k] != c;
+          if (cond || add) ++fusable;
+          any_add |= add;
+        }
+      }
+      if (fusable != uses || (!any_add && uses < 2)) continue;
+      cmp_fused_[p.index] = 1;
+      for (ir::Inst u = f_.inst(p).next; u.valid(); u = f_.inst(u).next) {
+        if (f_.opcode(u) != Opcode::kIadd) continue;
+        for (int k = 0; k < 2; ++k) {
+          if (f_.args(u)[k] == c) carry_arg_[u.index] = static_cast<int8_t>(k);
+        }
+      }
+    }
+  }
+
   void AnalyzeInst(ir::Inst i) {
     if (sunk_[i.index]) return;
     const Opcode op = f_.opcode(i);
@@ -376,6 +420,7 @@ class Lowerer final : public LowerBackend {
     switch (op) {
       case Opcode::kIadd: case Opcode::kIsub: case Opcode::kImul:
       case Opcode::kBand: case Opcode::kBor: case Opcode::kBxor: {
+        if (carry_arg_[i.index] >= 0) break;
         const bool commutative = op != Opcode::kIsub;
         int32_t imm;
         if (Imm32Of(args[1], &imm)) {
@@ -407,9 +452,16 @@ class Lowerer final : public LowerBackend {
       case Opcode::kFsub: case Opcode::kFdiv:
         TryFoldLoad(i, 1);
         break;
+      case Opcode::kIcmp:
+        if (cmp_fused_[i.index]) {
+          // Emitted at each use (PlanCompareFusion); uses left are live.
+          sunk_[i.index] = 1;
+          reg_uses_[f_.first_result(i).index] = 0;
+        }
+        FoldImm(i, 1);
+        break;
       case Opcode::kIshl: case Opcode::kUshr: case Opcode::kSshr:
       case Opcode::kRotl: case Opcode::kRotr:
-      case Opcode::kIcmp:
         FoldImm(i, 1);
         break;
       case Opcode::kUdiv: case Opcode::kUrem:
@@ -526,12 +578,46 @@ class Lowerer final : public LowerBackend {
     flags_inst_ = mf_->insts.size() - 1;
   }
 
+  // dst = x + (a <u b) as cmp + adc, or x + (a >=u b) as cmp + sbb -1
+  // (ugt / ule: the operands swapped); the compare is a fused icmp.
+  void LowerAddCarry(ir::Inst i) {
+    auto args = f_.args(i);
+    const int k = carry_arg_[i.index];
+    const ir::Inst cmp = DefInst(args[k]);
+    auto cargs = f_.args(cmp);
+    const auto cc = static_cast<ir::IntCC>(f_.inst(cmp).code);
+    Value res = f_.first_result(i);
+    const int sz = Sz(T(res));
+    const int csz = Sz(T(cargs[0]));
+    VReg dst = V(res);
+    b_.MovRR(V(args[1 - k]), dst, 8);
+    if (cc == ir::IntCC::kUgt || cc == ir::IntCC::kUle) {
+      b_.Cmp(V(cargs[1]), V(cargs[0]), csz);
+    } else if (imm_mask_[cmp.index] & 2) {
+      int32_t imm = 0;
+      Imm32Of(cargs[1], &imm);
+      b_.CmpImm(V(cargs[0]), imm, csz);
+    } else {
+      b_.Cmp(V(cargs[0]), V(cargs[1]), csz);
+    }
+    // CF = the strict "less" of the (possibly swapped) compare.
+    if (cc == ir::IntCC::kUlt || cc == ir::IntCC::kUgt) {
+      b_.AluRI(AluOp::kAdc, dst, 0, sz);
+    } else {
+      b_.AluRI(AluOp::kSbb, dst, -1, sz);
+    }
+  }
+
   // dst = a op b for the integer ALU ops.
   void LowerIntBinary(ir::Inst i, AluOp alu) {
     auto args = f_.args(i);
     Value res = f_.first_result(i);
     const int sz = Sz(T(res));
     VReg dst = V(res);
+    if (carry_arg_[i.index] >= 0) {
+      LowerAddCarry(i);
+      return;
+    }
     const int mem = mem_arg_[i.index];
     if (imm_mask_[i.index] & 2) {
       int32_t imm;
@@ -1023,6 +1109,10 @@ class Lowerer final : public LowerBackend {
   std::vector<uint32_t> reg_uses_;
   std::vector<uint8_t> sunk_, dead_, imm_mask_;
   std::vector<int8_t> mem_arg_, lea_arg_;
+  // Per iadd: the operand that is a compare recomputed into its carry
+  // (adc / sbb), else -1. Per icmp: every use recomputes it (PlanCompareFusion).
+  std::vector<int8_t> carry_arg_;
+  std::vector<uint8_t> cmp_fused_;
   std::vector<uint32_t> pos_, barriers_before_;
   // (value, block parameter) for every block argument, sorted.
   std::vector<std::pair<uint32_t, uint32_t>> passed_to_;
