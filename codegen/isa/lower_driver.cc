@@ -91,7 +91,8 @@ absl::Status LowerDriver::Run(LowerBackend& backend) {
   backend.Analyze();
   hoist_block_.clear();
   hoisted_.clear();
-  if (backend.HoistLoopFloatConsts()) PlanLoopConsts();
+  split_.clear();
+  PlanLoops(backend.HoistLoopFloatConsts(), backend.SplitLoopLiveIns());
   vcode_->DeclareBlocks(static_cast<uint32_t>(order_.size()));
   for (size_t k = 1; k < order_.size(); ++k) {
     for (Value p : f_.block_params(order_[k])) {
@@ -111,6 +112,7 @@ absl::Status LowerDriver::Run(LowerBackend& backend) {
       const Opcode op = f_.opcode(i);
       if (IsConstOpcode(op)) continue;  // materialized at the uses
       cur_srcloc_ = f_.inst(i).srcloc;
+      if (!split_.empty() && i == f_.last_inst(order_[k])) EmitSplitCopies(order_[k]);
       backend.BeforeInst(i);
       absl::Status st;
       if (op == Opcode::kCall || op == Opcode::kCallIndirect) {
@@ -219,14 +221,16 @@ void LowerDriver::MarkTailCalls() {
   incoming_grow_ = area - own_popped_;
 }
 
-void LowerDriver::PlanLoopConsts() {
-  // Cheap scan first: most functions have no float constant.
-  bool any = false;
+void LowerDriver::PlanLoops(bool float_consts, bool split) {
+  // Cheap scan first: most functions have no float constant, many no call.
+  bool any_float = false, any_call = false;
   for (ir::Block blk : order_) {
-    for (ir::Inst i : f_.insts(blk)) any |= IsFloatConstOpcode(f_.opcode(i));
-    if (any) break;
+    for (ir::Inst i : f_.insts(blk)) {
+      any_float |= float_consts && IsFloatConstOpcode(f_.opcode(i));
+      any_call |= split && ir::IsCall(f_.opcode(i));
+    }
   }
-  if (!any) return;
+  if (!any_float && !any_call) return;
   ir::ControlFlowGraph cfg(f_);
   ir::DominatorTree dt(f_, cfg);
   ir::LoopAnalysis loops(f_, cfg, dt);
@@ -236,7 +240,9 @@ void LowerDriver::PlanLoopConsts() {
   // that nest and dominates every block of it.
   // Only call-free loops: a call clobbers every float register (System V,
   // AAPCS64 above the low halves), so a constant live across one is
-  // spilled and reloaded, no cheaper than materializing it again.
+  // spilled and reloaded, no cheaper than materializing it again; and a
+  // value live across a call is what needs a copy in a register for the
+  // loop.
   hoist_block_.assign(f_.num_blocks(), ~0u);
   for (const ir::Loop& loop : loops.loops()) {
     ir::Block d = dt.idom(loop.header);
@@ -249,10 +255,22 @@ void LowerDriver::PlanLoopConsts() {
     if (calls) continue;
     for (ir::Block b : loop.blocks) hoist_block_[b.index] = d.index;
   }
+  auto def_block = [&](Value v) {
+    const ir::ValueData& vd = f_.value(v);
+    return vd.kind == ir::ValueDefKind::kParam ? vd.def
+                                               : f_.inst_block(ir::Inst(vd.def)).index;
+  };
   auto note = [&](ir::Block b, Value v) {
-    if (hoist_block_[b.index] == ~0u || !IsConstValue(v)) return;
-    if (!IsFloatConstOpcode(f_.opcode(DefInst(v)))) return;
-    hoisted_.push_back({{hoist_block_[b.index], v.index}, kInvalidVReg});
+    const uint32_t d = hoist_block_[b.index];
+    if (d == ~0u) return;
+    if (IsConstValue(v)) {
+      if (any_float && IsFloatConstOpcode(f_.opcode(DefInst(v)))) {
+        hoisted_.push_back({{d, v.index}, kInvalidVReg});
+      }
+    } else if (any_call && hoist_block_[def_block(v)] != d) {
+      // Defined outside the nest (so its definition dominates d).
+      split_.push_back({{d, v.index}, kInvalidVReg});
+    }
   };
   for (ir::Block blk : order_) {
     if (hoist_block_[blk.index] == ~0u) continue;
@@ -263,15 +281,37 @@ void LowerDriver::PlanLoopConsts() {
       }
     }
   }
-  std::sort(hoisted_.begin(), hoisted_.end());
-  hoisted_.erase(std::unique(hoisted_.begin(), hoisted_.end()), hoisted_.end());
+  for (HoistList* list : {&hoisted_, &split_}) {
+    std::sort(list->begin(), list->end());
+    list->erase(std::unique(list->begin(), list->end()), list->end());
+  }
+  for (auto& [key, vreg] : split_) vreg = vcode_->NewVReg(ClassOf(T(Value(key.second))));
+}
+
+LowerDriver::HoistList::iterator LowerDriver::FindHoisted(HoistList& list, uint32_t d,
+                                                          Value v) {
+  auto it = std::lower_bound(
+      list.begin(), list.end(), std::make_pair(std::make_pair(d, v.index), kInvalidVReg),
+      [](const auto& x, const auto& y) { return x.first < y.first; });
+  if (it != list.end() && it->first == std::make_pair(d, v.index)) return it;
+  return list.end();
+}
+
+LowerDriver::HoistList::iterator LowerDriver::FirstHoisted(HoistList& list, ir::Block b) {
+  return std::lower_bound(
+      list.begin(), list.end(), std::make_pair(std::make_pair(b.index, 0u), kInvalidVReg),
+      [](const auto& x, const auto& y) { return x.first < y.first; });
+}
+
+void LowerDriver::EmitSplitCopies(ir::Block b) {
+  auto it = FirstHoisted(split_, b);
+  for (; it != split_.end() && it->first.first == b.index; ++it) {
+    backend_->EmitCopy(V(Value(it->first.second)), it->second);
+  }
 }
 
 void LowerDriver::MaterializeHoistedConsts(ir::Block b) {
-  auto it = std::lower_bound(
-      hoisted_.begin(), hoisted_.end(),
-      std::make_pair(std::make_pair(b.index, 0u), kInvalidVReg),
-      [](const auto& x, const auto& y) { return x.first < y.first; });
+  auto it = FirstHoisted(hoisted_, b);
   for (; it != hoisted_.end() && it->first.first == b.index; ++it) {
     const Value v(it->first.second);
     it->second = vcode_->NewVReg(ClassOf(T(v)));
@@ -497,16 +537,10 @@ VReg LowerDriver::ConstReg(Value v) {
   if (const_block_[v.index] == cur_block_ + 1) return value_vreg_[v.index];
   if (!hoisted_.empty()) {
     const uint32_t d = hoist_block_[order_[cur_block_].index];
-    auto it = std::lower_bound(
-        hoisted_.begin(), hoisted_.end(),
-        std::make_pair(std::make_pair(d, v.index), kInvalidVReg),
-        [](const auto& x, const auto& y) { return x.first < y.first; });
+    auto it = FindHoisted(hoisted_, d, v);
     // The hoist block dominates this one, so with the layout in dominance
     // order its constants exist already; otherwise fall back to a local one.
-    if (d != ~0u && it != hoisted_.end() && it->first == std::make_pair(d, v.index) &&
-        it->second != kInvalidVReg) {
-      return it->second;
-    }
+    if (d != ~0u && it != hoisted_.end() && it->second != kInvalidVReg) return it->second;
   }
   const Type t = T(v);
   VReg r = vcode_->NewVReg(ClassOf(t));
@@ -518,6 +552,13 @@ VReg LowerDriver::ConstReg(Value v) {
 
 VReg LowerDriver::V(Value v) {
   if (IsConstValue(v)) return ConstReg(v);
+  if (!split_.empty()) {
+    const uint32_t d = hoist_block_[order_[cur_block_].index];
+    if (d != ~0u) {
+      auto it = FindHoisted(split_, d, v);
+      if (it != split_.end()) return it->second;
+    }
+  }
   VReg& r = value_vreg_[v.index];
   if (r == kInvalidVReg) r = vcode_->NewVReg(ClassOf(T(v)));
   return r;

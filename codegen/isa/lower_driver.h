@@ -72,6 +72,14 @@ class LowerBackend {
   // materializing takes more than one instruction, e.g. x86-64's
   // mov r, imm64 + movq xmm, r).
   virtual bool HoistLoopFloatConsts() const { return false; }
+  // Whether, in a function with calls, the values a call-free loop nest
+  // reads from outside get a copy made once before the nest (at the end
+  // of the block dominating it) that the nest's blocks read instead: the
+  // allocator can then keep the copy in a register through the loop while
+  // the original, live across calls, is spilled outside it (live-range
+  // splitting at loop boundaries). EmitCopy makes the copies.
+  virtual bool SplitLoopLiveIns() const { return false; }
+  virtual void EmitCopy(VReg src, VReg dst) {}
 
   // --- ABI placement: the machine instructions the driver's argument,
   // call and return placement asks for.
@@ -180,11 +188,20 @@ class LowerDriver {
   // in this function's own incoming area; the others stay a call and a
   // return (see docs/architecture.md, "Tail calls").
   void MarkTailCalls();
-  // Plans hoisted loop constants (LowerBackend::HoistLoopFloatConsts): for
-  // each block in a loop, the block dominating its outermost loop, and the
-  // constants to materialize at that block's start.
-  void PlanLoopConsts();
+  // Plans hoisted loop constants (LowerBackend::HoistLoopFloatConsts) and
+  // split loop live-ins (LowerBackend::SplitLoopLiveIns): for each block
+  // in a call-free loop, the block dominating its outermost call-free loop,
+  // the constants to materialize at that block's start and the values to
+  // copy at its end.
+  void PlanLoops(bool float_consts, bool split);
   void MaterializeHoistedConsts(ir::Block b);
+  // Emits the copies of split_ that block b makes before its terminator.
+  void EmitSplitCopies(ir::Block b);
+  using HoistList = std::vector<std::pair<std::pair<uint32_t, uint32_t>, VReg>>;
+  // The entry of `list` for (hoist block d, value v), or list.end().
+  static HoistList::iterator FindHoisted(HoistList& list, uint32_t d, ir::Value v);
+  // The first entry of `list` for hoist block b.
+  static HoistList::iterator FirstHoisted(HoistList& list, ir::Block b);
   void LowerEntryArgs();
   absl::Status LowerCall(ir::Inst i);
   void LowerReturn(ir::Inst i);
@@ -215,7 +232,10 @@ class LowerDriver {
   std::vector<uint32_t> hoist_block_;
   // (hoist block index, constant value index) -> vreg; kInvalidVReg until
   // the hoist block is lowered. Sorted by key (few entries).
-  std::vector<std::pair<std::pair<uint32_t, uint32_t>, VReg>> hoisted_;
+  HoistList hoisted_;
+  // (hoist block index, value index) -> the copy the nest reads (vregs
+  // made when planned; the copy is emitted at the end of the hoist block).
+  HoistList split_;
 };
 
 }  // namespace kiln::isa

@@ -38,6 +38,8 @@ InstId AluId(AluOp op) {
     case AluOp::kOr: return ax::Inst::kIdOr;
     case AluOp::kXor: return ax::Inst::kIdXor;
     case AluOp::kImul: return ax::Inst::kIdImul;
+    case AluOp::kAdc: return ax::Inst::kIdAdc;
+    case AluOp::kSbb: return ax::Inst::kIdSbb;
   }
   return ax::Inst::kIdNone;
 }
@@ -664,6 +666,13 @@ class Emitter final : public EmitBackend {
         break;
       case Op::kDiv:
         EmitDiv(i, inst);
+        break;
+      case Op::kMulWide:
+        if (inst.sub == 0) {
+          a.mul(GpOf(kRdx, sz), GpOf(kRax, sz), G(i, 1, sz));
+        } else {
+          a.imul(GpOf(kRdx, sz), GpOf(kRax, sz), G(i, 1, sz));
+        }
         break;
       case Op::kAtomicRmw:
         EmitAtomicRmw(i, inst);

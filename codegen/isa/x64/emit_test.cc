@@ -75,6 +75,12 @@ TEST(X64EncodeTest, IntegerForms) {
   EXPECT_EQ(EmitWith([](Builder& b) { b.AluRR(AluOp::kImul, b.NewInt(), b.NewInt()); },
                      {R(kRsi), R(kRdi)}),
             "imul rsi, rdi\n");
+  EXPECT_EQ(EmitWith([](Builder& b) { b.MulHigh(false, b.NewInt(), b.NewInt(), b.NewInt()); },
+                     {R(kRax), R(kR9), R(kRdx), R(kRax)}),
+            "mul r9\n");
+  EXPECT_EQ(EmitWith([](Builder& b) { b.MulHigh(true, b.NewInt(), b.NewInt(), b.NewInt(), 4); },
+                     {R(kRax), R(kRcx), R(kRdx), R(kRax)}),
+            "imul ecx\n");
   EXPECT_EQ(EmitWith([](Builder& b) { b.Imul3(b.NewInt(), b.NewInt(), 10, 4); },
                      {R(kRcx), R(kRax)}),
             "imul eax, ecx, 0x0A\n");

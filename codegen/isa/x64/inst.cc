@@ -145,6 +145,11 @@ void Builder::Div(DivKind k, VReg dividend, VReg divisor, VReg result, int size,
            Operand::Def(rem ? other : result).Fixed(GprReg(kRax)),
            Operand::EarlyDef(rem ? result : other).Fixed(GprReg(kRdx))});
 }
+void Builder::MulHigh(bool is_signed, VReg a, VReg b, VReg hi, int size) {
+  Emit(Make(Op::kMulWide, size, is_signed ? 1 : 0),
+       {Operand::Use(a).Fixed(GprReg(kRax)), Operand::Use(b),
+        Operand::Def(hi).Fixed(GprReg(kRdx)), Operand::Def(NewInt()).Fixed(GprReg(kRax))});
+}
 void Builder::AtomicRmw(AtomicOp op, int bytes, VReg src, VReg dst, const Addr& a,
                         uint8_t trap) {
   const bool unused = dst == kInvalidVReg;

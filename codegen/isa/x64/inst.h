@@ -158,6 +158,8 @@ class Builder {
   void Not(VReg dst, int size = 8);
   void Ext(LoadKind k, VReg src, VReg dst);
   void Div(DivKind k, VReg dividend, VReg divisor, VReg result, int size, bool checks = true);
+  // hi = the high half of a * b (signed: imul, else mul).
+  void MulHigh(bool is_signed, VReg a, VReg b, VReg hi, int size = 8);
   // Threads (bytes: 1/2/4/8 accessed). `dst` invalid: the old value is
   // not needed.
   void AtomicRmw(AtomicOp op, int bytes, VReg src, VReg dst, const Addr& a, uint8_t trap);

@@ -8,6 +8,7 @@
 #include "codegen/ir/instructions.h"
 #include "codegen/ir/printer.h"
 #include "codegen/ir/simd.h"
+#include "codegen/isa/div_magic.h"
 #include "codegen/isa/lower_driver.h"
 #include "codegen/isa/x64/abi.h"
 #include "codegen/isa/x64/lower_simd.h"
@@ -98,6 +99,8 @@ class Lowerer final : public LowerBackend {
   void BeforeInst(ir::Inst i) override { MaterializeConstOperands(i); }
   // A float constant takes mov r, imm64 + movq (or xorps for +0.0).
   bool HoistLoopFloatConsts() const override { return true; }
+  bool SplitLoopLiveIns() const override { return true; }
+  void EmitCopy(VReg src, VReg dst) override { Copy(src, dst); }
   void MaterializeConst(VReg r, Type t, int64_t imm) override {
     if (t == Type::kF32) {
       b_.XmmConst(r, static_cast<uint32_t>(imm), 4);
@@ -122,6 +125,8 @@ class Lowerer final : public LowerBackend {
   // move), unsigned i32 -> float (a 64-bit cvtsi2sd), block arguments
   // (the driver follows them), calls, returns and everything else.
   bool ReadsLow32Only(ir::Inst user, size_t arg) const override {
+    // Division by a constant multiplies the dividend's whole register.
+    if (UnsignedConstDivisor(user, nullptr)) return false;
     switch (f_.opcode(user)) {
       case Opcode::kIadd: case Opcode::kIsub: case Opcode::kImul:
       case Opcode::kBand: case Opcode::kBor: case Opcode::kBxor:
@@ -236,6 +241,20 @@ class Lowerer final : public LowerBackend {
     return true;
   }
 
+  // Whether i is a udiv / urem by a nonzero constant (lowered without a
+  // divide instruction); *divisor gets it, truncated to the operation's width.
+  bool UnsignedConstDivisor(ir::Inst i, uint64_t* divisor) const {
+    const Opcode op = f_.opcode(i);
+    if (op != Opcode::kUdiv && op != Opcode::kUrem) return false;
+    int64_t c;
+    if (!ConstOf(f_.args(i)[1], &c)) return false;
+    uint64_t d = static_cast<uint64_t>(c);
+    if (Sz(T(f_.first_result(i))) == 4) d = static_cast<uint32_t>(d);
+    if (d == 0) return false;
+    if (divisor != nullptr) *divisor = d;
+    return true;
+  }
+
   // ---- analysis: use counts, dead code, fusion decisions ----
   void Analyze() override {
     const uint32_t ni = f_.num_insts();
@@ -244,6 +263,8 @@ class Lowerer final : public LowerBackend {
     imm_mask_.assign(ni, 0);
     mem_arg_.assign(ni, -1);
     lea_arg_.assign(ni, -1);
+    carry_arg_.assign(ni, -1);
+    cmp_fused_.assign(ni, 0);
     pos_.assign(ni, 0);
     barriers_before_.assign(ni, 0);
     passed_to_.clear();
@@ -266,6 +287,7 @@ class Lowerer final : public LowerBackend {
     }
     std::sort(passed_to_.begin(), passed_to_.end());
     reg_uses_ = d_.total_uses();
+    for (ir::Block blk : order) PlanCompareFusion(blk);
     for (size_t k = order.size(); k-- > 0;) {
       std::vector<ir::Inst> insts;
       for (ir::Inst i : f_.insts(order[k])) insts.push_back(i);
@@ -340,6 +362,47 @@ class Lowerer final : public LowerBackend {
     return true;
   }
 
+  // An icmp whose every use is in its block and can take the flags of the
+  // compare emitted again right there -- a select / brif / trap condition,
+  // or an operand of an iadd (unsigned compares: the carry flag, adc /
+  // sbb) -- is not materialized (setcc + movzx + test) but recomputed at
+  // each use. Clang's branch-free code (i += a[j] < a[i]) has this shape.
+  // Single-use select / brif conditions are left to AnalyzeInst.
+  void PlanCompareFusion(ir::Block blk) {
+    for (ir::Inst p : f_.insts(blk)) {
+      if (f_.opcode(p) != Opcode::kIcmp) continue;
+      const Value c = f_.first_result(p);
+      const uint32_t uses = d_.total_uses()[c.index];
+      const auto cc = static_cast<ir::IntCC>(f_.inst(p).code);
+      int64_t unused;
+      const bool carry_ok = cc == ir::IntCC::kUlt || cc == ir::IntCC::kUge ||
+                            ((cc == ir::IntCC::kUgt || cc == ir::IntCC::kUle) &&
+                             !ConstOf(f_.args(p)[1], &unused));
+      uint32_t fusable = 0;
+      bool any_add = false;
+      for (ir::Inst u = f_.inst(p).next; u.valid() && fusable < uses; u = f_.inst(u).next) {
+        auto uargs = f_.args(u);
+        const Opcode uop = f_.opcode(u);
+        for (size_t k = 0; k < uargs.size(); ++k) {
+          if (uargs[k] != c) continue;
+          const bool cond = k == 0 && (uop == Opcode::kSelect || uop == Opcode::kBrif ||
+                                       uop == Opcode::kTrapz || uop == Opcode::kTrapnz);
+          const bool add = uop == Opcode::kIadd && carry_ok && uargs[1 - k] != c;
+          if (cond || add) ++fusable;
+          any_add |= add;
+        }
+      }
+      if (fusable != uses || (!any_add && uses < 2)) continue;
+      cmp_fused_[p.index] = 1;
+      for (ir::Inst u = f_.inst(p).next; u.valid(); u = f_.inst(u).next) {
+        if (f_.opcode(u) != Opcode::kIadd) continue;
+        for (int k = 0; k < 2; ++k) {
+          if (f_.args(u)[k] == c) carry_arg_[u.index] = static_cast<int8_t>(k);
+        }
+      }
+    }
+  }
+
   void AnalyzeInst(ir::Inst i) {
     if (sunk_[i.index]) return;
     const Opcode op = f_.opcode(i);
@@ -357,6 +420,7 @@ class Lowerer final : public LowerBackend {
     switch (op) {
       case Opcode::kIadd: case Opcode::kIsub: case Opcode::kImul:
       case Opcode::kBand: case Opcode::kBor: case Opcode::kBxor: {
+        if (carry_arg_[i.index] >= 0) break;
         const bool commutative = op != Opcode::kIsub;
         int32_t imm;
         if (Imm32Of(args[1], &imm)) {
@@ -388,10 +452,24 @@ class Lowerer final : public LowerBackend {
       case Opcode::kFsub: case Opcode::kFdiv:
         TryFoldLoad(i, 1);
         break;
+      case Opcode::kIcmp:
+        if (cmp_fused_[i.index]) {
+          // Emitted at each use (PlanCompareFusion); uses left are live.
+          sunk_[i.index] = 1;
+          reg_uses_[f_.first_result(i).index] = 0;
+        }
+        FoldImm(i, 1);
+        break;
       case Opcode::kIshl: case Opcode::kUshr: case Opcode::kSshr:
       case Opcode::kRotl: case Opcode::kRotr:
-      case Opcode::kIcmp:
         FoldImm(i, 1);
+        break;
+      case Opcode::kUdiv: case Opcode::kUrem:
+        // The divisor is folded into the multiply-shift sequence.
+        if (UnsignedConstDivisor(i, nullptr)) {
+          imm_mask_[i.index] |= 2;
+          --reg_uses_[args[1].index];
+        }
         break;
       case Opcode::kHeapStore: case Opcode::kHeapIstore8: case Opcode::kHeapIstore16:
       case Opcode::kHeapIstore32:
@@ -500,12 +578,46 @@ class Lowerer final : public LowerBackend {
     flags_inst_ = mf_->insts.size() - 1;
   }
 
+  // dst = x + (a <u b) as cmp + adc, or x + (a >=u b) as cmp + sbb -1
+  // (ugt / ule: the operands swapped); the compare is a fused icmp.
+  void LowerAddCarry(ir::Inst i) {
+    auto args = f_.args(i);
+    const int k = carry_arg_[i.index];
+    const ir::Inst cmp = DefInst(args[k]);
+    auto cargs = f_.args(cmp);
+    const auto cc = static_cast<ir::IntCC>(f_.inst(cmp).code);
+    Value res = f_.first_result(i);
+    const int sz = Sz(T(res));
+    const int csz = Sz(T(cargs[0]));
+    VReg dst = V(res);
+    b_.MovRR(V(args[1 - k]), dst, 8);
+    if (cc == ir::IntCC::kUgt || cc == ir::IntCC::kUle) {
+      b_.Cmp(V(cargs[1]), V(cargs[0]), csz);
+    } else if (imm_mask_[cmp.index] & 2) {
+      int32_t imm = 0;
+      Imm32Of(cargs[1], &imm);
+      b_.CmpImm(V(cargs[0]), imm, csz);
+    } else {
+      b_.Cmp(V(cargs[0]), V(cargs[1]), csz);
+    }
+    // CF = the strict "less" of the (possibly swapped) compare.
+    if (cc == ir::IntCC::kUlt || cc == ir::IntCC::kUgt) {
+      b_.AluRI(AluOp::kAdc, dst, 0, sz);
+    } else {
+      b_.AluRI(AluOp::kSbb, dst, -1, sz);
+    }
+  }
+
   // dst = a op b for the integer ALU ops.
   void LowerIntBinary(ir::Inst i, AluOp alu) {
     auto args = f_.args(i);
     Value res = f_.first_result(i);
     const int sz = Sz(T(res));
     VReg dst = V(res);
+    if (carry_arg_[i.index] >= 0) {
+      LowerAddCarry(i);
+      return;
+    }
     const int mem = mem_arg_[i.index];
     if (imm_mask_[i.index] & 2) {
       int32_t imm;
@@ -602,6 +714,58 @@ class Lowerer final : public LowerBackend {
     b_.XmmRR(op, dst, V(args[1]), sz);
   }
 
+  // udiv / urem by a constant d: a shift / mask for a power of two, else a
+  // multiply by d's magic reciprocal (div_magic.h) and, for urem,
+  // n - q * d. i32 dividends are zero-extended in their registers.
+  void LowerUnsignedConstDiv(ir::Inst i) {
+    uint64_t d = 0;
+    UnsignedConstDivisor(i, &d);
+    const bool rem = f_.opcode(i) == Opcode::kUrem;
+    Value res = f_.first_result(i);
+    const int sz = Sz(T(res));
+    VReg n = V(f_.args(i)[0]);
+    VReg dst = V(res);
+    if (IsPowerOfTwo(d)) {
+      b_.MovRR(n, dst, 8);
+      if (!rem) {
+        if (d != 1) b_.ShiftRI(ShiftOp::kShr, dst, static_cast<uint8_t>(Log2(d)), sz);
+      } else if (FitsImm32(static_cast<int64_t>(d - 1))) {
+        b_.AluRI(AluOp::kAnd, dst, static_cast<int32_t>(d - 1), sz);
+      } else {
+        VReg mask = b_.NewInt();
+        b_.MovImm(mask, static_cast<int64_t>(d - 1), 8);
+        b_.AluRR(AluOp::kAnd, dst, mask, sz);
+      }
+      return;
+    }
+    const UnsignedDivMagic m = ComputeUnsignedDivMagic(d, sz * 8);
+    VReg mul = b_.NewInt();
+    b_.MovImm(mul, static_cast<int64_t>(m.multiplier), 8);
+    VReg q = b_.NewInt();
+    b_.MulHigh(false, mul, n, q, 8);
+    if (m.add) {
+      VReg t = b_.NewInt();
+      b_.MovRR(n, t, 8);
+      b_.AluRR(AluOp::kSub, t, q, 8);
+      b_.ShiftRI(ShiftOp::kShr, t, 1, 8);
+      b_.AluRR(AluOp::kAdd, t, q, 8);
+      q = t;
+    }
+    VReg quot = rem ? b_.NewInt() : dst;
+    b_.MovRR(q, quot, 8);
+    if (m.shift != 0) b_.ShiftRI(ShiftOp::kShr, quot, static_cast<uint8_t>(m.shift), 8);
+    if (!rem) return;
+    VReg prod = b_.NewInt();
+    if (FitsImm32(static_cast<int64_t>(d))) {
+      b_.Imul3(prod, quot, static_cast<int32_t>(d), sz);
+    } else {
+      b_.MovImm(prod, static_cast<int64_t>(d), 8);
+      b_.AluRR(AluOp::kImul, prod, quot, sz);
+    }
+    b_.MovRR(n, dst, 8);
+    b_.AluRR(AluOp::kSub, dst, prod, sz);
+  }
+
   absl::Status LowerInst(ir::Inst i) override {
     const Opcode op = f_.opcode(i);
     const ir::InstData& d = f_.inst(i);
@@ -662,6 +826,10 @@ class Lowerer final : public LowerBackend {
       case Opcode::kRotl: LowerShift(i, ShiftOp::kRol); break;
       case Opcode::kRotr: LowerShift(i, ShiftOp::kRor); break;
       case Opcode::kSdiv: case Opcode::kUdiv: case Opcode::kSrem: case Opcode::kUrem: {
+        if (imm_mask_[i.index] & 2) {
+          LowerUnsignedConstDiv(i);
+          break;
+        }
         const DivKind k = op == Opcode::kSdiv   ? DivKind::kSdiv
                           : op == Opcode::kUdiv ? DivKind::kUdiv
                           : op == Opcode::kSrem ? DivKind::kSrem
@@ -941,6 +1109,10 @@ class Lowerer final : public LowerBackend {
   std::vector<uint32_t> reg_uses_;
   std::vector<uint8_t> sunk_, dead_, imm_mask_;
   std::vector<int8_t> mem_arg_, lea_arg_;
+  // Per iadd: the operand that is a compare recomputed into its carry
+  // (adc / sbb), else -1. Per icmp: every use recomputes it (PlanCompareFusion).
+  std::vector<int8_t> carry_arg_;
+  std::vector<uint8_t> cmp_fused_;
   std::vector<uint32_t> pos_, barriers_before_;
   // (value, block parameter) for every block argument, sorted.
   std::vector<std::pair<uint32_t, uint32_t>> passed_to_;
