@@ -1,0 +1,44 @@
+// Which functions of a module the compiler may inline (codegen/opt/inline.h).
+//
+// One cheap walk over every body (the validating decoder with only the call
+// hooks) counts the direct call sites of each defined function. A defined
+// function is a candidate if its body is small, or if it has exactly one
+// call site and a body of moderate size. The compiler translates and
+// optimizes each candidate once, then keeps it only if its IR fits the
+// instruction limit of its kind. Every decision depends on the module alone,
+// never on the thread count, so compiled code is deterministic.
+#ifndef KILN_CODEGEN_COMPILER_INLINE_PLAN_H_
+#define KILN_CODEGEN_COMPILER_INLINE_PLAN_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/types/span.h"
+#include "codegen/opt/inline.h"
+#include "wasm/module_info.h"
+
+namespace kiln::compiler {
+
+struct InlineLimits {
+  // IR instructions (after the callee's own pipeline) of a callee inlined
+  // at every call site.
+  uint32_t small_size = 40;
+  // ... of a callee with exactly one call site in the module.
+  uint32_t single_site_size = 400;
+  // Body bytes above which a function is not even translated as a
+  // candidate (the IR is a few instructions per byte at most).
+  uint32_t small_body_bytes = 160;
+  uint32_t single_site_body_bytes = 2000;
+  opt::InlineBudget budget;
+};
+
+// For every function index: the IR size limit under which it may be
+// inlined, 0 if it is not a candidate (imported functions, bodies over the
+// byte limits, functions with a tail call in them).
+std::vector<uint32_t> PlanInlining(const wasm::ModuleInfo& module,
+                                   absl::Span<const uint8_t> module_bytes,
+                                   const InlineLimits& limits);
+
+}  // namespace kiln::compiler
+
+#endif  // KILN_CODEGEN_COMPILER_INLINE_PLAN_H_
