@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "codegen/disasm/disasm.h"
+#include "codegen/ir/function.h"
 #include "codegen/ir/printer.h"
 #include "codegen/translate/test_util.h"
 #include "gtest/gtest.h"
@@ -54,7 +55,10 @@ absl::StatusOr<CompiledModule> Compile(std::string_view wat,
 }
 
 TEST(CompilerTest, LayoutTrapsAndRelocations) {
-  auto cm = Compile(kModule);
+  // Without inlining $sum would not be called (inlining is tested below).
+  CompileOptions no_inline;
+  no_inline.inline_functions = false;
+  auto cm = Compile(kModule, no_inline);
   ASSERT_TRUE(cm.ok()) << cm.status();
   ASSERT_EQ(cm->functions.size(), 6u);
   EXPECT_TRUE(cm->relocations.empty());
@@ -144,6 +148,72 @@ TEST(CompilerTest, OnIrSeesOptimizedFunctions) {
   ASSERT_TRUE(cm.ok()) << cm.status();
   EXPECT_EQ(n, 6);
   EXPECT_TRUE(cm->code.empty());
+}
+
+int CountCalls(const ir::Function& f) {
+  int n = 0;
+  for (ir::Block b : f.blocks()) {
+    for (ir::Inst i : f.insts(b)) n += ir::IsCall(f.opcode(i));
+  }
+  return n;
+}
+
+TEST(CompilerTest, InlinesSmallFunctions) {
+  for (bool inline_functions : {true, false}) {
+    CompileOptions o;
+    o.inline_functions = inline_functions;
+    std::vector<int> calls(6, -1);
+    o.on_ir = [&](uint32_t i, const ir::Function& f) {
+      calls[i] = CountCalls(f);
+    };
+    o.skip_codegen = true;
+    auto cm = Compile(kModule, o);
+    ASSERT_TRUE(cm.ok()) << cm.status();
+    // $twice calls the small $sum twice; $usepair calls $pair (two results).
+    EXPECT_EQ(calls[1], inline_functions ? 0 : 2);
+    EXPECT_EQ(calls[5], inline_functions ? 0 : 1);
+  }
+}
+
+TEST(CompilerTest, TrapInAnInlinedFunction) {
+  constexpr char kWat[] = R"(
+    (module
+      (func $div (param i32 i32) (result i32)
+        (i32.div_s (local.get 0) (local.get 1)))
+      (func $caller (param i32) (result i32)
+        (call $div (i32.const 100) (local.get 0))))
+  )";
+  auto m = translate::testing::WatToModule(kWat);
+  ASSERT_TRUE(m.ok()) << m.status();
+  CompileOptions o;
+  o.verify = true;
+  int calls = -1;
+  o.on_ir = [&](uint32_t i, const ir::Function& f) {
+    if (i == 1) calls = CountCalls(f);
+  };
+  auto cm = CompileModule(**m, {}, o);
+  ASSERT_TRUE(cm.ok()) << cm.status();
+  EXPECT_EQ(calls, 0);
+  // $caller's code has the division's trap site, and a source map entry
+  // there points into $div's body.
+  const CompiledFunctionInfo& caller = cm->Function(1);
+  const wasm::Function& div = (*m)->functions[0];
+  bool has_div0 = false;
+  for (uint32_t t = caller.traps_begin; t < caller.traps_end; ++t) {
+    if (cm->traps[t].code != abi::TrapCode::kIntegerDivisionByZero) continue;
+    has_div0 = true;
+    const uint32_t at = cm->traps[t].code_offset;
+    bool located = false;
+    for (uint32_t k = caller.source_map_begin; k < caller.source_map_end;
+         ++k) {
+      const auto& l = cm->source_map[k];
+      if (l.code_offset > at) break;
+      located = l.wasm_offset >= div.body_offset &&
+                l.wasm_offset < div.body_offset + div.body_size;
+    }
+    EXPECT_TRUE(located);
+  }
+  EXPECT_TRUE(has_div0);
 }
 
 // Runs compiled code directly: a hand-built VMContext with one memory and

@@ -188,7 +188,12 @@ int InlineCalls(ir::Function& f, uint32_t caller_index,
   for (Block b : f.blocks()) {
     for (Inst i : f.insts(b)) {
       ++size;
-      if (f.opcode(i) != ir::Opcode::kCall) continue;
+      // A tail call's frame replaces the caller's (backtraces show it so):
+      // not inlined.
+      if (f.opcode(i) != ir::Opcode::kCall ||
+          f.inst(i).code == ir::kCallIsTail) {
+        continue;
+      }
       const ir::ExtFuncData& e = f.ext_func(ir::FuncRef(f.inst(i).ref));
       if (e.kind != ir::ExtFuncKind::kWasm || e.func_index == caller_index) {
         continue;

@@ -55,7 +55,8 @@ using InlineLookup = std::function<const InlineBody*(uint32_t func_index)>;
 
 // Inlines the direct wasm calls of `caller` (function `caller_index`)
 // whose callee `lookup` returns, in layout order while the budget lasts;
-// never a call of the caller itself. Returns the number inlined.
+// never a call of the caller itself nor a tail call (its frame replaces
+// the caller's, as backtraces show). Returns the number inlined.
 int InlineCalls(ir::Function& caller, uint32_t caller_index,
                 const InlineLookup& lookup, const InlineBudget& budget = {});
 
