@@ -103,6 +103,9 @@ absl::Status TranslateOne(const wasm::ModuleInfo& m,
 struct InlineCache {
   uint32_t first = 0;
   std::vector<std::unique_ptr<opt::InlineBody>> bodies;  // By index - first.
+  // Functions whose only call site is inlined and that nothing else
+  // reaches (InlinePlan::unreferenced): compiled as a stub.
+  std::vector<bool> stub;  // By index - first.
   opt::InlineBudget budget;
 
   const opt::InlineBody* Get(uint32_t func_index) const {
@@ -123,14 +126,28 @@ absl::StatusOr<isa::CompiledFunction> CompileOne(
   const opt::InlineBody* own =
       inline_cache ? inline_cache->Get(func_index) : nullptr;
   bool optimized = false;
-  if (own != nullptr) {
+  const bool stub = inline_cache != nullptr &&
+                    inline_cache->stub[func_index - inline_cache->first];
+  if (stub) {
+    // Never called: its one call site has its body. A trap keeps it safe.
+    f.Reset(own->func.name(), own->func.signature());
+    const ir::Block entry = f.CreateBlock();
+    for (ir::Type t : f.signature().params) f.AppendBlockParam(entry, t);
+    f.AppendBlock(entry);
+    const ir::Inst trap =
+        f.CreateInst(ir::Opcode::kTrap, ir::Type::kInvalid, {});
+    f.mutable_inst(trap).code =
+        static_cast<uint8_t>(ir::TrapCode::kUnreachableCodeReached);
+    f.AppendInst(entry, trap);
+    optimized = true;
+  } else if (own != nullptr) {
     f = own->func;  // Already translated and optimized.
     optimized = true;
   } else {
     s = TranslateOne(m, module_bytes, func_index, w, o, f);
     if (!s.ok()) return s;
   }
-  if (inline_cache != nullptr) {
+  if (inline_cache != nullptr && !stub) {
     const int inlined = opt::InlineCalls(
         f, func_index,
         [inline_cache](uint32_t callee) { return inline_cache->Get(callee); },
@@ -210,14 +227,15 @@ std::unique_ptr<InlineCache> PrepareInlining(
     const wasm::ModuleInfo& m, absl::Span<const uint8_t> module_bytes,
     int threads, const CompileOptions& o) {
   const InlineLimits limits;
-  const std::vector<uint32_t> plan = PlanInlining(m, module_bytes, limits);
+  const InlinePlan plan = PlanInlining(m, module_bytes, limits);
   auto cache = std::make_unique<InlineCache>();
   cache->first = m.num_imported_functions;
   cache->budget = limits.budget;
   cache->bodies.resize(m.functions.size() - cache->first);
+  cache->stub.assign(m.functions.size() - cache->first, false);
   std::vector<uint32_t> candidates;
-  for (uint32_t f = cache->first; f < plan.size(); ++f) {
-    if (plan[f] != 0) candidates.push_back(f);
+  for (uint32_t f = cache->first; f < plan.max_size.size(); ++f) {
+    if (plan.max_size[f] != 0) candidates.push_back(f);
   }
   if (candidates.empty()) return cache;
   threads = static_cast<int>(
@@ -235,10 +253,16 @@ std::unique_ptr<InlineCache> PrepareInlining(
         auto body = std::make_unique<opt::InlineBody>(
             opt::PrepareInlineBody(std::move(w.func)));
         w.func = ir::Function();
-        if (body->size > plan[func_index]) body->inlinable = false;
+        if (body->size > plan.max_size[func_index]) body->inlinable = false;
+        body->always = body->inlinable && plan.single_site[func_index];
         cache->bodies[func_index - cache->first] = std::move(body);
         return absl::OkStatus();
       });
+  for (uint32_t f : candidates) {
+    const opt::InlineBody* body = cache->Get(f);
+    cache->stub[f - cache->first] =
+        plan.unreferenced[f] && body != nullptr && body->always;
+  }
   return cache;
 }
 

@@ -163,8 +163,11 @@ TEST(CompilerTest, InlinesSmallFunctions) {
     CompileOptions o;
     o.inline_functions = inline_functions;
     std::vector<int> calls(6, -1);
+    std::vector<bool> stub(6, false);
     o.on_ir = [&](uint32_t i, const ir::Function& f) {
       calls[i] = CountCalls(f);
+      ir::Inst first = f.first_inst(f.entry_block());
+      stub[i] = f.opcode(first) == ir::Opcode::kTrap;
     };
     o.skip_codegen = true;
     auto cm = Compile(kModule, o);
@@ -172,6 +175,10 @@ TEST(CompilerTest, InlinesSmallFunctions) {
     // $twice calls the small $sum twice; $usepair calls $pair (two results).
     EXPECT_EQ(calls[1], inline_functions ? 0 : 2);
     EXPECT_EQ(calls[5], inline_functions ? 0 : 1);
+    // $pair's one call site has its body and nothing else reaches it: its
+    // own code is a stub. $sum has two call sites: compiled.
+    EXPECT_EQ(stub[4], inline_functions);
+    EXPECT_FALSE(stub[0]);
   }
 }
 

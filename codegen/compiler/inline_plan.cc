@@ -1,6 +1,8 @@
 #include "codegen/compiler/inline_plan.h"
 
+#include <algorithm>
 #include <memory>
+#include <optional>
 
 #include "wasm/function_body_decoder.h"
 
@@ -11,15 +13,20 @@ namespace {
 // rest) and notes tail calls.
 struct CallScan : wasm::BaseInterface<> {
   std::vector<uint32_t>* sites = nullptr;
+  std::vector<uint32_t>* caller = nullptr;
+  std::vector<bool>* tail_site = nullptr;
+  uint32_t func_index = 0;
   bool tail_call = false;
 
   void Call(uint32_t function, const wasm::FuncType&, absl::Span<const Value>,
             absl::Span<Value>) {
     ++(*sites)[function];
+    (*caller)[function] = func_index;
   }
   void ReturnCall(uint32_t function, const wasm::FuncType&,
                   absl::Span<const Value>) {
     ++(*sites)[function];
+    (*tail_site)[function] = true;
     tail_call = true;
   }
   void ReturnCallIndirect(uint32_t, uint32_t, const wasm::FuncType&,
@@ -30,17 +37,22 @@ struct CallScan : wasm::BaseInterface<> {
 
 }  // namespace
 
-std::vector<uint32_t> PlanInlining(const wasm::ModuleInfo& m,
-                                   absl::Span<const uint8_t> module_bytes,
-                                   const InlineLimits& limits) {
+InlinePlan PlanInlining(const wasm::ModuleInfo& m,
+                        absl::Span<const uint8_t> module_bytes,
+                        const InlineLimits& limits) {
   const uint32_t n = static_cast<uint32_t>(m.functions.size());
   const uint32_t first = m.num_imported_functions;
   std::vector<uint32_t> sites(n, 0);
   std::vector<bool> tail_call(n, false);
+  std::vector<bool> tail_site(n, false);
+  InlinePlan plan;
+  plan.caller.assign(n, 0);
   const absl::Span<const uint8_t> bytes =
       m.bytes.empty() ? module_bytes : absl::MakeConstSpan(m.bytes);
   CallScan scan;
   scan.sites = &sites;
+  scan.caller = &plan.caller;
+  scan.tail_site = &tail_site;
   std::unique_ptr<wasm::FunctionBodyDecoder<CallScan>> decoder;
   for (uint32_t f = first; f < n; ++f) {
     const wasm::Function& fn = m.functions[f];
@@ -54,20 +66,37 @@ std::vector<uint32_t> PlanInlining(const wasm::ModuleInfo& m,
       decoder->Reset(f, body, fn.body_offset);
     }
     scan.tail_call = false;
+    scan.func_index = f;
     // An invalid body fails its own translation later, with the error the
     // compiler reports; here it only stops counting.
     (void)decoder->Decode();
     tail_call[f] = scan.tail_call;
   }
-  std::vector<uint32_t> plan(n, 0);
+  plan.max_size.assign(n, 0);
+  plan.single_site.assign(n, false);
+  plan.unreferenced.assign(n, false);
+  // Without the table (hand-made ModuleInfo) every function may escape.
+  const bool know_refs = m.declared_functions.size() == n;
   for (uint32_t f = first; f < n; ++f) {
     const uint32_t size = m.functions[f].body_size;
     if (tail_call[f]) continue;
     if (size <= limits.small_body_bytes) {
-      plan[f] = limits.small_size;
+      plan.max_size[f] = limits.small_size;
     }
-    if (sites[f] == 1 && size <= limits.single_site_body_bytes) {
-      plan[f] = std::max(plan[f], limits.single_site_size);
+    if (sites[f] == 1 && !tail_site[f] && plan.caller[f] != f &&
+        size <= limits.single_site_body_bytes) {
+      plan.max_size[f] = std::max(plan.max_size[f], limits.single_site_size);
+      plan.single_site[f] = true;
+      plan.unreferenced[f] = know_refs && !m.declared_functions[f] &&
+                             m.start != std::optional<uint32_t>(f);
+    }
+  }
+  // A caller whose body may be inlined elsewhere would copy the call out of
+  // reach of the one-level inliner.
+  for (uint32_t f = first; f < n; ++f) {
+    const uint32_t c = plan.caller[f];
+    if (plan.unreferenced[f] && sites[c] > 0 && plan.max_size[c] != 0) {
+      plan.unreferenced[f] = false;
     }
   }
   return plan;

@@ -32,12 +32,28 @@ struct InlineLimits {
   opt::InlineBudget budget;
 };
 
-// For every function index: the IR size limit under which it may be
-// inlined, 0 if it is not a candidate (imported functions, bodies over the
-// byte limits, functions with a tail call in them).
-std::vector<uint32_t> PlanInlining(const wasm::ModuleInfo& module,
-                                   absl::Span<const uint8_t> module_bytes,
-                                   const InlineLimits& limits);
+struct InlinePlan {
+  // Per function index: the IR size limit under which it may be inlined,
+  // 0 if it is not a candidate (imported functions, bodies over the byte
+  // limits, functions with a tail call in them).
+  std::vector<uint32_t> max_size;
+  // Exactly one call site (a plain `call` in another function): inlined
+  // there whatever the caller's budget (up to single_site_size).
+  std::vector<bool> single_site;
+  // The one caller of a single_site function.
+  std::vector<uint32_t> caller;
+  // single_site and nothing else can reach it (not exported, in no element
+  // segment or global initializer, not the start function): once inlined
+  // at its site, its own code is never run, so the compiler emits a stub
+  // instead; not when its caller is called and a candidate itself (its
+  // body, inlined elsewhere, would copy the call out of reach of the
+  // one-level inliner).
+  std::vector<bool> unreferenced;
+};
+
+InlinePlan PlanInlining(const wasm::ModuleInfo& module,
+                        absl::Span<const uint8_t> module_bytes,
+                        const InlineLimits& limits);
 
 }  // namespace kiln::compiler
 

@@ -208,8 +208,10 @@ int InlineCalls(ir::Function& f, uint32_t caller_index,
   std::vector<std::pair<Value, Value>> renames;
   int inlined = 0;
   for (const Site& s : sites) {
-    if (s.body->size > left) continue;
-    left -= s.body->size;
+    if (!s.body->always) {
+      if (s.body->size > left) continue;
+      left -= s.body->size;
+    }
     InlineCall(f, s.call, *s.body, &renames);
     ++inlined;
   }

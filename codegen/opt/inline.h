@@ -35,6 +35,9 @@ struct InlineBody {
   // False if it cannot be spliced: a tail call inside, or an unreachable
   // block left (never after dce).
   bool inlinable = false;
+  // Inlined whatever the caller's budget (the one call site of a function
+  // whose own code the compiler drops).
+  bool always = false;
 };
 
 // Builds an InlineBody from a (verified) function.
@@ -54,7 +57,8 @@ struct InlineBudget {
 using InlineLookup = std::function<const InlineBody*(uint32_t func_index)>;
 
 // Inlines the direct wasm calls of `caller` (function `caller_index`)
-// whose callee `lookup` returns, in layout order while the budget lasts;
+// whose callee `lookup` returns, in layout order while the budget lasts
+// (`always` bodies regardless of it);
 // never a call of the caller itself nor a tail call (its frame replaces
 // the caller's, as backtraces show). Returns the number inlined.
 int InlineCalls(ir::Function& caller, uint32_t caller_index,
