@@ -254,14 +254,25 @@ std::unique_ptr<InlineCache> PrepareInlining(
             opt::PrepareInlineBody(std::move(w.func)));
         w.func = ir::Function();
         if (body->size > plan.max_size[func_index]) body->inlinable = false;
-        body->always = body->inlinable && plan.single_site[func_index];
         cache->bodies[func_index - cache->first] = std::move(body);
         return absl::OkStatus();
       });
+  // Unreferenced single-site callees up to single_site_total per caller
+  // (in function order: deterministic) are inlined whatever the caller's
+  // budget, and only a stub of their own is compiled.
+  std::vector<uint32_t> used(m.functions.size(), 0);
   for (uint32_t f : candidates) {
-    const opt::InlineBody* body = cache->Get(f);
-    cache->stub[f - cache->first] =
-        plan.unreferenced[f] && body != nullptr && body->always;
+    opt::InlineBody* body = cache->bodies[f - cache->first].get();
+    if (!plan.unreferenced[f] || body == nullptr || !body->inlinable) continue;
+    uint32_t& u = used[plan.caller[f]];
+    if (u + body->size > limits.single_site_total) {
+      // Compiled as usual; inlined if small and the budget allows.
+      if (body->size > limits.small_size) body->inlinable = false;
+      continue;
+    }
+    u += body->size;
+    body->always = true;
+    cache->stub[f - cache->first] = true;
   }
   return cache;
 }

@@ -85,19 +85,22 @@ InlinePlan PlanInlining(const wasm::ModuleInfo& m,
     }
     if (sites[f] == 1 && !tail_site[f] && plan.caller[f] != f &&
         size <= limits.single_site_body_bytes) {
-      plan.max_size[f] = std::max(plan.max_size[f], limits.single_site_size);
       plan.single_site[f] = true;
       plan.unreferenced[f] = know_refs && !m.declared_functions[f] &&
                              m.start != std::optional<uint32_t>(f);
     }
   }
-  // A caller whose body may be inlined elsewhere would copy the call out of
-  // reach of the one-level inliner.
   for (uint32_t f = first; f < n; ++f) {
+    if (!plan.unreferenced[f]) continue;
+    // A caller whose body may be inlined elsewhere would copy the call out
+    // of reach of the one-level inliner.
     const uint32_t c = plan.caller[f];
-    if (plan.unreferenced[f] && sites[c] > 0 && plan.max_size[c] != 0) {
+    if (sites[c] > 0 && plan.max_size[c] != 0) {
       plan.unreferenced[f] = false;
+      continue;
     }
+    // Inlined at its one site only if its own code goes: never duplicated.
+    plan.max_size[f] = std::max(plan.max_size[f], limits.single_site_size);
   }
   return plan;
 }

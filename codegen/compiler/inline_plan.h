@@ -3,7 +3,9 @@
 // One cheap walk over every body (the validating decoder with only the call
 // hooks) counts the direct call sites of each defined function. A defined
 // function is a candidate if its body is small, or if it has exactly one
-// call site and a body of moderate size. The compiler translates and
+// call site, nothing else reaches it (not exported, not in a table) and its
+// body is of moderate size: then its code is dropped once inlined, so
+// inlining it costs no compile time. The compiler translates and
 // optimizes each candidate once, then keeps it only if its IR fits the
 // instruction limit of its kind. Every decision depends on the module alone,
 // never on the thread count, so compiled code is deterministic.
@@ -23,8 +25,12 @@ struct InlineLimits {
   // IR instructions (after the callee's own pipeline) of a callee inlined
   // at every call site.
   uint32_t small_size = 40;
-  // ... of a callee with exactly one call site in the module.
+  // ... of a callee with exactly one call site in the module and nothing
+  // else reaching it (its own code is then dropped).
   uint32_t single_site_size = 400;
+  // Instructions of such callees inlined into one caller (they bypass the
+  // caller's growth budget; past this, they are compiled as usual).
+  uint32_t single_site_total = 1000;
   // Body bytes above which a function is not even translated as a
   // candidate (the IR is a few instructions per byte at most).
   uint32_t small_body_bytes = 160;
