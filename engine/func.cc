@@ -113,8 +113,14 @@ Trap ConvertTrap(const runtime::Trap& trap) {
       // (its offset is the caller's code offset), then the caller's.
       const bool exact =
           k == 0 && IsTrapSite(*module, f.func_index, f.func_offset);
-      if (std::optional<uint32_t> callee = InlinedFunctionAt(
-              *module, f.func_index, f.func_offset, exact)) {
+      // A stack overflow is raised by the prologue, never inlined code (its
+      // island has no location of its own).
+      const bool prologue = k == 0 && trap.code == abi::TrapCode::kStackOverflow;
+      std::optional<uint32_t> callee;
+      if (!prologue) {
+        callee = InlinedFunctionAt(*module, f.func_index, f.func_offset, exact);
+      }
+      if (callee.has_value()) {
         frames.push_back(MakeFrame(module, *callee, f.func_offset));
       }
     }
