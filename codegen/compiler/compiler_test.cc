@@ -182,6 +182,49 @@ TEST(CompilerTest, InlinesSmallFunctions) {
   }
 }
 
+// A body of about 40 * 8 bytes (over the small-function limit).
+std::string BigBody(const std::string& callee) {
+  std::string s = "(local.get 0)";
+  for (int k = 0; k < 40; ++k) {
+    s = absl::StrCat("(i32.xor (i32.mul ", s, " (i32.const 40503)) (i32.const ",
+                     1000 + k, "))");
+  }
+  if (!callee.empty()) s = absl::StrCat("(call ", callee, " ", s, ")");
+  return s;
+}
+
+// Whatever the function order, a function compiled as a stub is called
+// from nowhere: $c's one caller $b is itself inlined into $a, which would
+// copy the call of $c into $a (one level of inlining).
+TEST(CompilerTest, StubsAreNeverCalled) {
+  const std::string wat = absl::StrCat(
+      "(module (func $c (param i32) (result i32) ", BigBody(""),
+      ") (func $b (param i32) (result i32) ", BigBody("$c"),
+      ") (func $a (export \"a\") (param i32) (result i32) ", BigBody("$b"),
+      "))");
+  CompileOptions o;
+  std::vector<bool> stub(3, false);
+  std::vector<std::vector<uint32_t>> callees(3);
+  o.on_ir = [&](uint32_t i, const ir::Function& f) {
+    stub[i] = f.opcode(f.first_inst(f.entry_block())) == ir::Opcode::kTrap;
+    for (ir::Block b : f.blocks()) {
+      for (ir::Inst k : f.insts(b)) {
+        if (f.opcode(k) == ir::Opcode::kCall) {
+          callees[i].push_back(f.ext_func(ir::FuncRef(f.inst(k).ref)).func_index);
+        }
+      }
+    }
+  };
+  o.skip_codegen = true;
+  auto cm = Compile(wat, o);
+  ASSERT_TRUE(cm.ok()) << cm.status();
+  EXPECT_TRUE(stub[1]);  // $b: inlined into $a
+  for (uint32_t i = 0; i < 3; ++i) {
+    if (stub[i]) continue;
+    for (uint32_t c : callees[i]) EXPECT_FALSE(stub[c]) << i << " calls " << c;
+  }
+}
+
 TEST(CompilerTest, TrapInAnInlinedFunction) {
   constexpr char kWat[] = R"(
     (module

@@ -90,12 +90,19 @@ InlinePlan PlanInlining(const wasm::ModuleInfo& m,
                              m.start != std::optional<uint32_t>(f);
     }
   }
+  // Whether a function's body may be inlined somewhere (decided before the
+  // loop below changes max_size: the answer must not depend on the order).
+  std::vector<bool> may_inline(n, false);
+  for (uint32_t f = first; f < n; ++f) {
+    may_inline[f] =
+        sites[f] > 0 && (plan.max_size[f] != 0 || plan.unreferenced[f]);
+  }
   for (uint32_t f = first; f < n; ++f) {
     if (!plan.unreferenced[f]) continue;
     // A caller whose body may be inlined elsewhere would copy the call out
     // of reach of the one-level inliner.
     const uint32_t c = plan.caller[f];
-    if (sites[c] > 0 && plan.max_size[c] != 0) {
+    if (may_inline[c]) {
       plan.unreferenced[f] = false;
       continue;
     }
