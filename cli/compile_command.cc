@@ -59,6 +59,7 @@ Options:
                   that ISA's build)
   --func=N        only print function N (function index space)
   --no-opt        skip the optimization passes
+  --no-inline     optimize without inlining (for comparisons)
   --consume-fuel  compile fuel checks in (Config::consume_fuel)
   --epoch-interruption
                   compile epoch checks in (Config::epoch_interruption)
@@ -95,6 +96,7 @@ int WritePrecompiled(const std::string& file, const std::string& output,
   }
   Config config;
   config.optimize = options.optimize;
+  config.inline_functions = options.inline_functions;
   config.verify = options.verify;
   config.compile_threads = options.num_threads;
   config.consume_fuel = options.translate.consume_fuel;
@@ -170,6 +172,8 @@ int Run(const std::vector<std::string_view>& args) {
       options.num_threads = n;
     } else if (arg == "--no-opt") {
       options.optimize = false;
+    } else if (arg == "--no-inline") {
+      options.inline_functions = false;
     } else if (arg == "--consume-fuel") {
       options.translate.consume_fuel = true;
     } else if (arg == "--epoch-interruption") {

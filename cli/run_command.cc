@@ -73,6 +73,7 @@ Options:
                         .cwasm must have been compiled with it too)
   -O0                   no optimization passes
   -O2                   optimize (default)
+  --no-inline           optimize without inlining (for comparisons)
   -h, --help            this text
 
 Exit status:
@@ -102,6 +103,7 @@ struct Options {
   std::vector<std::string> env;
   std::optional<std::string> invoke;
   bool optimize = true;
+  bool inline_functions = true;
   bool relaxed_simd_deterministic = false;
   std::optional<uint64_t> fuel;
   std::optional<absl::Duration> timeout;
@@ -230,6 +232,8 @@ int Run(const std::vector<std::string_view>& args) {
       o.relaxed_simd_deterministic = true;
     } else if (a == "-O0") {
       o.optimize = false;
+    } else if (a == "--no-inline") {
+      o.inline_functions = false;
     } else if (a == "-O2" || a == "-O1" || a == "-O3") {
       o.optimize = true;
     } else if (a.substr(0, 5) == "--dir") {
@@ -283,6 +287,7 @@ int Run(const std::vector<std::string_view>& args) {
 
   Config config;
   config.optimize = o.optimize;
+  config.inline_functions = o.inline_functions;
   config.consume_fuel = o.fuel.has_value();
   config.epoch_interruption = o.timeout.has_value();
   config.relaxed_simd_deterministic = o.relaxed_simd_deterministic;

@@ -42,6 +42,9 @@ using PoolingAllocationConfig = runtime::PoolingConfig;
 struct Config {
   // Run the optimization passes (const_fold, dce, gvn).
   bool optimize = true;
+  // With `optimize`: inline the module's small and single-call-site
+  // functions into their callers (codegen/compiler/inline_plan.h).
+  bool inline_functions = true;
   // Run the IR verifier after every pass and the register allocator's
   // checker on every function (slow; for debugging and fuzzing).
   bool verify = false;

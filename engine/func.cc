@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cstring>
 #include <exception>
+#include <iterator>
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include "absl/base/attributes.h"
@@ -16,23 +18,113 @@
 namespace kiln {
 namespace internal {
 
+namespace {
+
+// The function whose code the compiler inlined (codegen/opt/inline.h) at
+// `func_offset` of function `func_index`, if any: the wasm offset the
+// source map gives there lies in another function's body. `exact` for a
+// faulting pc, else a return address (looked up one byte before, in the
+// call). Inlining is one level deep, so there is at most one such frame.
+std::optional<uint32_t> InlinedFunctionAt(const ModuleImpl& module,
+                                          uint32_t func_index,
+                                          uint32_t func_offset, bool exact) {
+  const compiler::CompiledModule* cm = module.compiled.get();
+  const wasm::ModuleInfo& info = *module.info;
+  const uint32_t first = info.num_imported_functions;
+  if (cm == nullptr || func_index < first ||
+      func_index - first >= cm->functions.size()) {
+    return std::nullopt;
+  }
+  const compiler::CompiledFunctionInfo& f = cm->functions[func_index - first];
+  uint32_t at = f.code_offset + func_offset;
+  if (!exact) {
+    if (func_offset == 0) return std::nullopt;
+    --at;
+  }
+  const auto begin = cm->source_map.begin() + f.source_map_begin;
+  const auto end = cm->source_map.begin() + f.source_map_end;
+  auto it = std::upper_bound(begin, end, at,
+                             [](uint32_t pc, const compiler::SourceMapEntry& e) {
+                               return pc < e.code_offset;
+                             });
+  if (it == begin) return std::nullopt;
+  const uint32_t wasm_offset = std::prev(it)->wasm_offset;
+  const wasm::Function& own = info.functions[func_index];
+  if (wasm_offset >= own.body_offset &&
+      wasm_offset - own.body_offset < own.body_size) {
+    return std::nullopt;
+  }
+  // Bodies lie in function order in the code section.
+  const auto defined = info.functions.begin() + first;
+  auto g = std::upper_bound(defined, info.functions.end(), wasm_offset,
+                            [](uint32_t off, const wasm::Function& fn) {
+                              return off < fn.body_offset;
+                            });
+  if (g == defined) return std::nullopt;
+  --g;
+  if (wasm_offset - g->body_offset >= g->body_size) return std::nullopt;
+  return static_cast<uint32_t>(g - info.functions.begin());
+}
+
+bool IsTrapSite(const ModuleImpl& module, uint32_t func_index,
+                uint32_t func_offset) {
+  const compiler::CompiledModule* cm = module.compiled.get();
+  const uint32_t first = module.info->num_imported_functions;
+  if (cm == nullptr || func_index < first ||
+      func_index - first >= cm->functions.size()) {
+    return false;
+  }
+  const uint32_t at = cm->functions[func_index - first].code_offset +
+                      func_offset;
+  return std::binary_search(cm->traps.begin(), cm->traps.end(),
+                            compiler::TrapEntry{at, {}},
+                            [](const compiler::TrapEntry& a,
+                               const compiler::TrapEntry& b) {
+                              return a.code_offset < b.code_offset;
+                            });
+}
+
+FrameInfo MakeFrame(const ModuleImpl* module, uint32_t func_index,
+                    uint32_t func_offset) {
+  FrameInfo info;
+  info.func_index = func_index;
+  info.func_offset = func_offset;
+  if (module != nullptr) {
+    if (const std::string* name = module->info->FunctionName(func_index)) {
+      info.func_name = *name;
+    }
+    if (module->info->module_name.has_value()) {
+      info.module_name = *module->info->module_name;
+    }
+  }
+  return info;
+}
+
+}  // namespace
+
 Trap ConvertTrap(const runtime::Trap& trap) {
   std::vector<FrameInfo> frames;
   frames.reserve(trap.backtrace.size());
-  for (const runtime::WasmFrame& f : trap.backtrace) {
-    FrameInfo info;
-    info.func_index = f.func_index;
-    info.func_offset = f.func_offset;
-    if (f.owner != nullptr) {
-      const auto* module = static_cast<const ModuleImpl*>(f.owner);
-      if (const std::string* name = module->info->FunctionName(f.func_index)) {
-        info.func_name = *name;
+  for (size_t k = 0; k < trap.backtrace.size(); ++k) {
+    const runtime::WasmFrame& f = trap.backtrace[k];
+    const auto* module = static_cast<const ModuleImpl*>(f.owner);
+    if (module != nullptr) {
+      // Code inlined from another function shows as that function's frame
+      // (its offset is the caller's code offset), then the caller's.
+      const bool exact =
+          k == 0 && IsTrapSite(*module, f.func_index, f.func_offset);
+      // A stack overflow is raised by the prologue, never inlined code (its
+      // island has no location of its own).
+      const bool prologue = k == 0 && trap.code == abi::TrapCode::kStackOverflow;
+      std::optional<uint32_t> callee;
+      if (!prologue) {
+        callee = InlinedFunctionAt(*module, f.func_index, f.func_offset, exact);
       }
-      if (module->info->module_name.has_value()) {
-        info.module_name = *module->info->module_name;
+      if (callee.has_value()) {
+        frames.push_back(MakeFrame(module, *callee, f.func_offset));
       }
     }
-    frames.push_back(std::move(info));
+    frames.push_back(MakeFrame(module, f.func_index, f.func_offset));
   }
   return Trap(trap.code, std::move(frames));
 }

@@ -29,6 +29,7 @@ namespace internal {
 compiler::CompileOptions CompileOptionsFor(const Config& config) {
   compiler::CompileOptions options;
   options.optimize = config.optimize;
+  options.inline_functions = config.inline_functions;
   options.verify = config.verify;
   options.check_regalloc = config.verify;
   options.num_threads = config.compile_threads;

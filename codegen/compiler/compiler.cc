@@ -12,9 +12,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
+#include "codegen/compiler/inline_plan.h"
 #include "codegen/ir/function.h"
 #include "codegen/ir/verifier.h"
 #include "codegen/isa/host_backend.h"
+#include "codegen/opt/inline.h"
 #include "codegen/opt/pass.h"
 #include "runtime/abi/vm_context_counts.h"
 
@@ -65,11 +67,11 @@ struct Worker {
   ir::Function func;
 };
 
-absl::StatusOr<isa::CompiledFunction> CompileOne(
-    const wasm::ModuleInfo& m, absl::Span<const uint8_t> module_bytes,
-    uint32_t func_index, Worker& w, const isa::Backend* backend,
-    const isa::CompileContext& ctx, const CompileOptions& o) {
-  ir::Function& f = w.func;
+// Translates function `func_index` into `f` (verified when o.verify).
+absl::Status TranslateOne(const wasm::ModuleInfo& m,
+                          absl::Span<const uint8_t> module_bytes,
+                          uint32_t func_index, Worker& w,
+                          const CompileOptions& o, ir::Function& f) {
   absl::Status s;
   if (m.bytes.empty()) {
     const wasm::Function& fn = m.functions[func_index];
@@ -92,16 +94,187 @@ absl::StatusOr<isa::CompiledFunction> CompileOne(
           s.message()));
     }
   }
-  s = w.passes.Run(f);
-  if (!s.ok()) {
-    return absl::InternalError(
-        absl::StrCat(Describe(m, func_index), ": ", s.message()));
+  return absl::OkStatus();
+}
+
+// The optimized IR of the inlining candidates (codegen/compiler/
+// inline_plan.h), made once before the per-function compile and read by
+// every thread. A candidate's own compile starts from its entry too.
+struct InlineCache {
+  uint32_t first = 0;
+  std::vector<std::unique_ptr<opt::InlineBody>> bodies;  // By index - first.
+  // Functions whose only call site is inlined and that nothing else
+  // reaches (InlinePlan::unreferenced): compiled as a stub.
+  std::vector<bool> stub;  // By index - first.
+  opt::InlineBudget budget;
+
+  const opt::InlineBody* Get(uint32_t func_index) const {
+    if (func_index < first || func_index - first >= bodies.size()) {
+      return nullptr;
+    }
+    return bodies[func_index - first].get();
+  }
+};
+
+absl::StatusOr<isa::CompiledFunction> CompileOne(
+    const wasm::ModuleInfo& m, absl::Span<const uint8_t> module_bytes,
+    uint32_t func_index, Worker& w, const isa::Backend* backend,
+    const isa::CompileContext& ctx, const CompileOptions& o,
+    const InlineCache* inline_cache) {
+  ir::Function& f = w.func;
+  absl::Status s;
+  const opt::InlineBody* own =
+      inline_cache ? inline_cache->Get(func_index) : nullptr;
+  bool optimized = false;
+  const bool stub = inline_cache != nullptr &&
+                    inline_cache->stub[func_index - inline_cache->first];
+  if (stub) {
+    // Never called: its one call site has its body. A trap keeps it safe.
+    f.Reset(own->func.name(), own->func.signature());
+    const ir::Block entry = f.CreateBlock();
+    for (ir::Type t : f.signature().params) f.AppendBlockParam(entry, t);
+    f.AppendBlock(entry);
+    const ir::Inst trap =
+        f.CreateInst(ir::Opcode::kTrap, ir::Type::kInvalid, {});
+    f.mutable_inst(trap).code =
+        static_cast<uint8_t>(ir::TrapCode::kUnreachableCodeReached);
+    f.AppendInst(entry, trap);
+    optimized = true;
+  } else if (own != nullptr) {
+    f = own->func;  // Already translated and optimized.
+    optimized = true;
+  } else {
+    s = TranslateOne(m, module_bytes, func_index, w, o, f);
+    if (!s.ok()) return s;
+  }
+  if (inline_cache != nullptr && !stub) {
+    const int inlined = opt::InlineCalls(
+        f, func_index,
+        [inline_cache](uint32_t callee) { return inline_cache->Get(callee); },
+        inline_cache->budget);
+    if (inlined > 0) {
+      optimized = false;
+      if (o.verify) {
+        s = ir::VerifyFunction(f);
+        if (!s.ok()) {
+          return absl::InternalError(
+              absl::StrCat(Describe(m, func_index),
+                           ": IR does not verify after inlining: ",
+                           s.message()));
+        }
+      }
+    }
+  }
+  if (!optimized) {
+    s = w.passes.Run(f);
+    if (!s.ok()) {
+      return absl::InternalError(
+          absl::StrCat(Describe(m, func_index), ": ", s.message()));
+    }
   }
   if (o.on_ir) o.on_ir(func_index, f);
   if (o.skip_codegen) return isa::CompiledFunction();
   absl::StatusOr<isa::CompiledFunction> c = backend->Compile(f, ctx);
   if (!c.ok()) return Annotate(m, func_index, c.status());
   return c;
+}
+
+// Runs work(i, worker) for every i in [0, count) on `threads` threads (one
+// Worker each). On failure returns the lowest-numbered failure
+// (deterministic for one bad function).
+template <typename Work>
+absl::Status ForEachFunction(uint32_t count, int threads,
+                             const wasm::ModuleInfo& m, const CompileOptions& o,
+                             const Work& work) {
+  if (threads <= 1) {
+    Worker w(m, o);
+    for (uint32_t i = 0; i < count; ++i) {
+      absl::Status s = work(i, w);
+      if (!s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }
+  // Work stealing over function indexes, largest-first would be better
+  // for balance; functions in order keep it simple and deterministic.
+  std::atomic<uint32_t> next{0};
+  std::atomic<bool> failed{false};
+  std::vector<absl::Status> status(count);
+  auto run = [&] {
+    Worker w(m, o);
+    while (!failed.load(std::memory_order_relaxed)) {
+      uint32_t i = next.fetch_add(1);
+      if (i >= count) break;
+      absl::Status s = work(i, w);
+      if (!s.ok()) {
+        status[i] = std::move(s);
+        failed.store(true);
+        break;
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(run);
+  run();
+  for (std::thread& t : pool) t.join();
+  for (const absl::Status& s : status) {
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+// Translates and optimizes every inlining candidate of the plan.
+std::unique_ptr<InlineCache> PrepareInlining(
+    const wasm::ModuleInfo& m, absl::Span<const uint8_t> module_bytes,
+    int threads, const CompileOptions& o) {
+  const InlineLimits limits;
+  const InlinePlan plan = PlanInlining(m, module_bytes, limits);
+  auto cache = std::make_unique<InlineCache>();
+  cache->first = m.num_imported_functions;
+  cache->budget = limits.budget;
+  cache->bodies.resize(m.functions.size() - cache->first);
+  cache->stub.assign(m.functions.size() - cache->first, false);
+  std::vector<uint32_t> candidates;
+  for (uint32_t f = cache->first; f < plan.max_size.size(); ++f) {
+    if (plan.max_size[f] != 0) candidates.push_back(f);
+  }
+  if (candidates.empty()) return cache;
+  threads = static_cast<int>(
+      std::min<size_t>(std::max(threads, 1), candidates.size()));
+  // Failures are not reported here: the function's own compile translates
+  // it again and reports the error in order.
+  (void)ForEachFunction(
+      static_cast<uint32_t>(candidates.size()), threads, m, o,
+      [&](uint32_t k, Worker& w) {
+        const uint32_t func_index = candidates[k];
+        if (!TranslateOne(m, module_bytes, func_index, w, o, w.func).ok() ||
+            !w.passes.Run(w.func).ok()) {
+          return absl::OkStatus();
+        }
+        auto body = std::make_unique<opt::InlineBody>(
+            opt::PrepareInlineBody(std::move(w.func)));
+        w.func = ir::Function();
+        if (body->size > plan.max_size[func_index]) body->inlinable = false;
+        cache->bodies[func_index - cache->first] = std::move(body);
+        return absl::OkStatus();
+      });
+  // Unreferenced single-site callees up to single_site_total per caller
+  // (in function order: deterministic) are inlined whatever the caller's
+  // budget, and only a stub of their own is compiled.
+  std::vector<uint32_t> used(m.functions.size(), 0);
+  for (uint32_t f : candidates) {
+    opt::InlineBody* body = cache->bodies[f - cache->first].get();
+    if (!plan.unreferenced[f] || body == nullptr || !body->inlinable) continue;
+    uint32_t& u = used[plan.caller[f]];
+    if (u + body->size > limits.single_site_total) {
+      // Compiled as usual; inlined if small and the budget allows.
+      if (body->size > limits.small_size) body->inlinable = false;
+      continue;
+    }
+    u += body->size;
+    body->always = true;
+    cache->stub[f - cache->first] = true;
+  }
+  return cache;
 }
 
 }  // namespace
@@ -138,45 +311,21 @@ absl::StatusOr<CompiledModule> CompileModule(
   }
   threads = static_cast<int>(std::min<uint32_t>(threads, std::max(count, 1u)));
 
-  if (threads <= 1) {
-    Worker w(module, options);
-    for (uint32_t i = 0; i < count; ++i) {
-      absl::StatusOr<isa::CompiledFunction> c =
-          CompileOne(module, module_bytes, first + i, w, backend, ctx, options);
-      if (!c.ok()) return c.status();
-      compiled[i] = *std::move(c);
-    }
-  } else {
-    // Work stealing over function indexes, largest-first would be better
-    // for balance; functions in order keep it simple and deterministic.
-    std::atomic<uint32_t> next{0};
-    std::atomic<bool> failed{false};
-    std::vector<absl::Status> status(count);
-    auto work = [&] {
-      Worker w(module, options);
-      while (!failed.load(std::memory_order_relaxed)) {
-        uint32_t i = next.fetch_add(1);
-        if (i >= count) break;
-        absl::StatusOr<isa::CompiledFunction> c = CompileOne(
-            module, module_bytes, first + i, w, backend, ctx, options);
-        if (!c.ok()) {
-          status[i] = c.status();
-          failed.store(true);
-          break;
-        }
-        compiled[i] = *std::move(c);
-      }
-    };
-    std::vector<std::thread> pool;
-    for (int t = 1; t < threads; ++t) pool.emplace_back(work);
-    work();
-    for (std::thread& t : pool) t.join();
-    // Report the lowest-numbered failure (deterministic for one bad
-    // function).
-    for (const absl::Status& s : status) {
-      if (!s.ok()) return s;
-    }
+  std::unique_ptr<InlineCache> inline_cache;
+  if (options.optimize && options.inline_functions) {
+    inline_cache = PrepareInlining(module, module_bytes, threads, options);
   }
+  absl::Status status = ForEachFunction(
+      count, threads, module, options, [&](uint32_t i, Worker& w) {
+        absl::StatusOr<isa::CompiledFunction> c =
+            CompileOne(module, module_bytes, first + i, w, backend, ctx,
+                       options, inline_cache.get());
+        if (!c.ok()) return c.status();
+        compiled[i] = *std::move(c);
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  inline_cache.reset();
 
   // Link: concatenate (16-byte aligned), rebase traps and source maps,
   // resolve direct calls between defined functions.

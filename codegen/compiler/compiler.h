@@ -1,8 +1,9 @@
 // Module compiler: wasm::ModuleInfo -> CompiledModule.
 //
-// For each defined function: translate (codegen/translate) -> optimization
-// pipeline (const_fold, dce, gvn; the verifier after each pass when
-// `verify` is set) -> Backend::Compile -> append to one code blob (16-byte
+// For each defined function: translate (codegen/translate) -> inline the
+// module's small and single-call-site functions (their optimized IR,
+// prepared once; codegen/compiler/inline_plan.h) -> optimization pipeline
+// (the verifier after each pass when `verify` is set) -> Backend::Compile -> append to one code blob (16-byte
 // aligned), then resolve direct calls between defined functions inside the
 // blob. Functions may be compiled on several threads (`num_threads`); the
 // result is identical for any thread count.
@@ -43,8 +44,11 @@ struct CompileOptions {
   // Prologue stack-limit check against VMRuntimeLimits::stack_limit,
   // reached through VMContextHeader::runtime_limits.
   bool stack_check = true;
-  // Run const_fold, dce, gvn.
+  // Run the optimization pipeline (opt::AddDefaultPipeline).
   bool optimize = true;
+  // With `optimize`: inline small and single-call-site functions of the
+  // module into their callers (codegen/compiler/inline_plan.h).
+  bool inline_functions = true;
   // Run the IR verifier after translation and after every pass.
 #ifdef NDEBUG
   bool verify = false;

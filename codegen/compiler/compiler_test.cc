@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "codegen/disasm/disasm.h"
+#include "codegen/ir/function.h"
 #include "codegen/ir/printer.h"
 #include "codegen/translate/test_util.h"
 #include "gtest/gtest.h"
@@ -54,7 +55,10 @@ absl::StatusOr<CompiledModule> Compile(std::string_view wat,
 }
 
 TEST(CompilerTest, LayoutTrapsAndRelocations) {
-  auto cm = Compile(kModule);
+  // Without inlining $sum would not be called (inlining is tested below).
+  CompileOptions no_inline;
+  no_inline.inline_functions = false;
+  auto cm = Compile(kModule, no_inline);
   ASSERT_TRUE(cm.ok()) << cm.status();
   ASSERT_EQ(cm->functions.size(), 6u);
   EXPECT_TRUE(cm->relocations.empty());
@@ -144,6 +148,122 @@ TEST(CompilerTest, OnIrSeesOptimizedFunctions) {
   ASSERT_TRUE(cm.ok()) << cm.status();
   EXPECT_EQ(n, 6);
   EXPECT_TRUE(cm->code.empty());
+}
+
+int CountCalls(const ir::Function& f) {
+  int n = 0;
+  for (ir::Block b : f.blocks()) {
+    for (ir::Inst i : f.insts(b)) n += ir::IsCall(f.opcode(i));
+  }
+  return n;
+}
+
+TEST(CompilerTest, InlinesSmallFunctions) {
+  for (bool inline_functions : {true, false}) {
+    CompileOptions o;
+    o.inline_functions = inline_functions;
+    std::vector<int> calls(6, -1);
+    std::vector<bool> stub(6, false);
+    o.on_ir = [&](uint32_t i, const ir::Function& f) {
+      calls[i] = CountCalls(f);
+      ir::Inst first = f.first_inst(f.entry_block());
+      stub[i] = f.opcode(first) == ir::Opcode::kTrap;
+    };
+    o.skip_codegen = true;
+    auto cm = Compile(kModule, o);
+    ASSERT_TRUE(cm.ok()) << cm.status();
+    // $twice calls the small $sum twice; $usepair calls $pair (two results).
+    EXPECT_EQ(calls[1], inline_functions ? 0 : 2);
+    EXPECT_EQ(calls[5], inline_functions ? 0 : 1);
+    // $pair's one call site has its body and nothing else reaches it: its
+    // own code is a stub. $sum has two call sites: compiled.
+    EXPECT_EQ(stub[4], inline_functions);
+    EXPECT_FALSE(stub[0]);
+  }
+}
+
+// A body of about 40 * 8 bytes (over the small-function limit).
+std::string BigBody(const std::string& callee) {
+  std::string s = "(local.get 0)";
+  for (int k = 0; k < 40; ++k) {
+    s = absl::StrCat("(i32.xor (i32.mul ", s, " (i32.const 40503)) (i32.const ",
+                     1000 + k, "))");
+  }
+  if (!callee.empty()) s = absl::StrCat("(call ", callee, " ", s, ")");
+  return s;
+}
+
+// Whatever the function order, a function compiled as a stub is called
+// from nowhere: $c's one caller $b is itself inlined into $a, which would
+// copy the call of $c into $a (one level of inlining).
+TEST(CompilerTest, StubsAreNeverCalled) {
+  const std::string wat = absl::StrCat(
+      "(module (func $c (param i32) (result i32) ", BigBody(""),
+      ") (func $b (param i32) (result i32) ", BigBody("$c"),
+      ") (func $a (export \"a\") (param i32) (result i32) ", BigBody("$b"),
+      "))");
+  CompileOptions o;
+  std::vector<bool> stub(3, false);
+  std::vector<std::vector<uint32_t>> callees(3);
+  o.on_ir = [&](uint32_t i, const ir::Function& f) {
+    stub[i] = f.opcode(f.first_inst(f.entry_block())) == ir::Opcode::kTrap;
+    for (ir::Block b : f.blocks()) {
+      for (ir::Inst k : f.insts(b)) {
+        if (f.opcode(k) == ir::Opcode::kCall) {
+          callees[i].push_back(f.ext_func(ir::FuncRef(f.inst(k).ref)).func_index);
+        }
+      }
+    }
+  };
+  o.skip_codegen = true;
+  auto cm = Compile(wat, o);
+  ASSERT_TRUE(cm.ok()) << cm.status();
+  EXPECT_TRUE(stub[1]);  // $b: inlined into $a
+  for (uint32_t i = 0; i < 3; ++i) {
+    if (stub[i]) continue;
+    for (uint32_t c : callees[i]) EXPECT_FALSE(stub[c]) << i << " calls " << c;
+  }
+}
+
+TEST(CompilerTest, TrapInAnInlinedFunction) {
+  constexpr char kWat[] = R"(
+    (module
+      (func $div (param i32 i32) (result i32)
+        (i32.div_s (local.get 0) (local.get 1)))
+      (func $caller (param i32) (result i32)
+        (call $div (i32.const 100) (local.get 0))))
+  )";
+  auto m = translate::testing::WatToModule(kWat);
+  ASSERT_TRUE(m.ok()) << m.status();
+  CompileOptions o;
+  o.verify = true;
+  int calls = -1;
+  o.on_ir = [&](uint32_t i, const ir::Function& f) {
+    if (i == 1) calls = CountCalls(f);
+  };
+  auto cm = CompileModule(**m, {}, o);
+  ASSERT_TRUE(cm.ok()) << cm.status();
+  EXPECT_EQ(calls, 0);
+  // $caller's code has the division's trap site, and a source map entry
+  // there points into $div's body.
+  const CompiledFunctionInfo& caller = cm->Function(1);
+  const wasm::Function& div = (*m)->functions[0];
+  bool has_div0 = false;
+  for (uint32_t t = caller.traps_begin; t < caller.traps_end; ++t) {
+    if (cm->traps[t].code != abi::TrapCode::kIntegerDivisionByZero) continue;
+    has_div0 = true;
+    const uint32_t at = cm->traps[t].code_offset;
+    bool located = false;
+    for (uint32_t k = caller.source_map_begin; k < caller.source_map_end;
+         ++k) {
+      const auto& l = cm->source_map[k];
+      if (l.code_offset > at) break;
+      located = l.wasm_offset >= div.body_offset &&
+                l.wasm_offset < div.body_offset + div.body_size;
+    }
+    EXPECT_TRUE(located);
+  }
+  EXPECT_TRUE(has_div0);
 }
 
 // Runs compiled code directly: a hand-built VMContext with one memory and

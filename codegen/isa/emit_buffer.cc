@@ -33,16 +33,34 @@ void EmitBuffer::DeclareLabels(
 }
 
 asmjit::Label EmitBuffer::TrapLabel(abi::TrapCode code) {
+  if (last_srcloc_ != ~0u) {
+    // Islands of the current location are the last ones made (a location
+    // seen again later, e.g. in a rotated loop, may get a second island).
+    for (auto it = srcloc_islands_.rbegin();
+         it != srcloc_islands_.rend() && it->srcloc == last_srcloc_; ++it) {
+      if (it->code == code) return it->label;
+    }
+    srcloc_islands_.push_back({code, last_srcloc_, a_->newLabel()});
+    return srcloc_islands_.back().label;
+  }
   asmjit::Label& l = trap_labels_[static_cast<int>(code)];
   if (!l.isValid()) l = a_->newLabel();
   return l;
 }
 
 void EmitBuffer::EmitTrapIslands(const std::function<void()>& emit_trap) {
+  // Islands without a location first: they keep the source location of the
+  // code before them, as they always had.
   for (int c = 0; c < abi::kNumTrapCodes; ++c) {
     if (!trap_labels_[c].isValid()) continue;
     a_->bind(trap_labels_[c]);
     AddTrapSite(static_cast<abi::TrapCode>(c));
+    emit_trap();
+  }
+  for (const TrapIsland& t : srcloc_islands_) {
+    MarkSourceLoc(t.srcloc);
+    a_->bind(t.label);
+    AddTrapSite(t.code);
     emit_trap();
   }
 }

@@ -55,7 +55,11 @@ class EmitBuffer {
   void AddTrapSite(abi::TrapCode code) {
     traps_.push_back(TrapSite{offset(), code});
   }
-  // The shared out-of-line island that traps with `code` (made on first use).
+  // The out-of-line island that traps with `code` (made on first use),
+  // shared by the instructions of one wasm offset (the current source
+  // location): the island's own source-map entry then names the trapping
+  // wasm instruction, also inside an inlined function (backtraces,
+  // engine/func.cc). Without a source location, one per code.
   asmjit::Label TrapLabel(abi::TrapCode code);
   // Binds every used trap island, records its trap site and emits the ISA's
   // trap instruction (x64: ud2) with `emit_trap`.
@@ -96,6 +100,12 @@ class EmitBuffer {
   std::vector<asmjit::Label> block_labels_;
   std::vector<asmjit::Label> edge_labels_;
   std::array<asmjit::Label, abi::kNumTrapCodes> trap_labels_;
+  struct TrapIsland {
+    abi::TrapCode code;
+    uint32_t srcloc;
+    asmjit::Label label;
+  };
+  std::vector<TrapIsland> srcloc_islands_;  // In order of first use.
   std::vector<TrapSite> traps_;
   std::vector<Relocation> relocations_;
   std::vector<SourceLoc> source_map_;

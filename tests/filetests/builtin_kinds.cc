@@ -3,6 +3,9 @@
 //   test print        the printed functions (also checks parse(print) round trip)
 //   test opt P1,P2    the functions after the passes (verified after each)
 //   test domtree      per block: preds, succs and immediate dominator
+//   test inline [P1,P2]  function k of the file is wasm function k; each
+//                     function with the others' bodies (as written)
+//                     inlined (codegen/opt/inline.h), then the passes
 //   test run [P1,P2]  interprets each "; run: %f(args)" line; with passes,
 //                     also runs the optimized function and reports any
 //                     difference
@@ -23,6 +26,7 @@
 #include "codegen/ir/parser.h"
 #include "codegen/ir/printer.h"
 #include "codegen/ir/verifier.h"
+#include "codegen/opt/inline.h"
 #include "codegen/opt/pass.h"
 #include "tests/filetests/filetest.h"
 
@@ -78,6 +82,40 @@ absl::StatusOr<std::string> RunOpt(absl::string_view options,
     if (absl::Status s = pm.Run(f); !s.ok()) return s;
     if (!out.empty()) out.push_back('\n');
     out += ir::PrintFunction(f);
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> RunInline(absl::string_view options,
+                                      absl::string_view input) {
+  opt::PassManager pm(/*verify_each=*/true);
+  if (!options.empty()) {
+    if (absl::Status s = pm.AddByNames(options); !s.ok()) return s;
+  }
+  auto fs = ir::ParseFunctions(input);
+  if (!fs.ok()) return fs.status();
+  std::vector<opt::InlineBody> bodies;
+  for (const ir::Function& f : *fs) {
+    if (absl::Status s = ir::VerifyFunction(f); !s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("input does not verify: ", s.message()));
+    }
+    bodies.push_back(opt::PrepareInlineBody(f));
+  }
+  auto lookup = [&](uint32_t i) -> const opt::InlineBody* {
+    return i < bodies.size() ? &bodies[i] : nullptr;
+  };
+  std::string out;
+  for (uint32_t k = 0; k < fs->size(); ++k) {
+    ir::Function& f = (*fs)[k];
+    const int n = opt::InlineCalls(f, k, lookup);
+    if (absl::Status s = ir::VerifyFunction(f); !s.ok()) {
+      return absl::InternalError(
+          absl::StrCat("after inlining: ", s.message()));
+    }
+    if (absl::Status s = pm.Run(f); !s.ok()) return s;
+    if (!out.empty()) out.push_back('\n');
+    absl::StrAppend(&out, "; ", n, " calls inlined\n", ir::PrintFunction(f));
   }
   return out;
 }
@@ -265,6 +303,7 @@ KILN_FILETEST_KIND(run, RunRun);
 KILN_FILETEST_KIND(print, RunPrint);
 KILN_FILETEST_KIND(opt, RunOpt);
 KILN_FILETEST_KIND(domtree, RunDomtree);
+KILN_FILETEST_KIND(inline, RunInline);
 
 }  // namespace
 }  // namespace kiln::filetest

@@ -1,0 +1,115 @@
+#include "codegen/compiler/inline_plan.h"
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+
+#include "wasm/function_body_decoder.h"
+
+namespace kiln::compiler {
+namespace {
+
+// Counts direct call sites (in reachable code: the translator drops the
+// rest) and notes tail calls.
+struct CallScan : wasm::BaseInterface<> {
+  std::vector<uint32_t>* sites = nullptr;
+  std::vector<uint32_t>* caller = nullptr;
+  std::vector<bool>* tail_site = nullptr;
+  uint32_t func_index = 0;
+  bool tail_call = false;
+
+  void Call(uint32_t function, const wasm::FuncType&, absl::Span<const Value>,
+            absl::Span<Value>) {
+    ++(*sites)[function];
+    (*caller)[function] = func_index;
+  }
+  void ReturnCall(uint32_t function, const wasm::FuncType&,
+                  absl::Span<const Value>) {
+    ++(*sites)[function];
+    (*tail_site)[function] = true;
+    tail_call = true;
+  }
+  void ReturnCallIndirect(uint32_t, uint32_t, const wasm::FuncType&,
+                          const Value&, absl::Span<const Value>) {
+    tail_call = true;
+  }
+};
+
+}  // namespace
+
+InlinePlan PlanInlining(const wasm::ModuleInfo& m,
+                        absl::Span<const uint8_t> module_bytes,
+                        const InlineLimits& limits) {
+  const uint32_t n = static_cast<uint32_t>(m.functions.size());
+  const uint32_t first = m.num_imported_functions;
+  std::vector<uint32_t> sites(n, 0);
+  std::vector<bool> tail_call(n, false);
+  std::vector<bool> tail_site(n, false);
+  InlinePlan plan;
+  plan.caller.assign(n, 0);
+  const absl::Span<const uint8_t> bytes =
+      m.bytes.empty() ? module_bytes : absl::MakeConstSpan(m.bytes);
+  CallScan scan;
+  scan.sites = &sites;
+  scan.caller = &plan.caller;
+  scan.tail_site = &tail_site;
+  std::unique_ptr<wasm::FunctionBodyDecoder<CallScan>> decoder;
+  for (uint32_t f = first; f < n; ++f) {
+    const wasm::Function& fn = m.functions[f];
+    if (uint64_t{fn.body_offset} + fn.body_size > bytes.size()) continue;
+    const absl::Span<const uint8_t> body =
+        bytes.subspan(fn.body_offset, fn.body_size);
+    if (decoder == nullptr) {
+      decoder = std::make_unique<wasm::FunctionBodyDecoder<CallScan>>(
+          m, f, body, fn.body_offset, &scan);
+    } else {
+      decoder->Reset(f, body, fn.body_offset);
+    }
+    scan.tail_call = false;
+    scan.func_index = f;
+    // An invalid body fails its own translation later, with the error the
+    // compiler reports; here it only stops counting.
+    (void)decoder->Decode();
+    tail_call[f] = scan.tail_call;
+  }
+  plan.max_size.assign(n, 0);
+  plan.single_site.assign(n, false);
+  plan.unreferenced.assign(n, false);
+  // Without the table (hand-made ModuleInfo) every function may escape.
+  const bool know_refs = m.declared_functions.size() == n;
+  for (uint32_t f = first; f < n; ++f) {
+    const uint32_t size = m.functions[f].body_size;
+    if (tail_call[f]) continue;
+    if (size <= limits.small_body_bytes) {
+      plan.max_size[f] = limits.small_size;
+    }
+    if (sites[f] == 1 && !tail_site[f] && plan.caller[f] != f &&
+        size <= limits.single_site_body_bytes) {
+      plan.single_site[f] = true;
+      plan.unreferenced[f] = know_refs && !m.declared_functions[f] &&
+                             m.start != std::optional<uint32_t>(f);
+    }
+  }
+  // Whether a function's body may be inlined somewhere (decided before the
+  // loop below changes max_size: the answer must not depend on the order).
+  std::vector<bool> may_inline(n, false);
+  for (uint32_t f = first; f < n; ++f) {
+    may_inline[f] =
+        sites[f] > 0 && (plan.max_size[f] != 0 || plan.unreferenced[f]);
+  }
+  for (uint32_t f = first; f < n; ++f) {
+    if (!plan.unreferenced[f]) continue;
+    // A caller whose body may be inlined elsewhere would copy the call out
+    // of reach of the one-level inliner.
+    const uint32_t c = plan.caller[f];
+    if (may_inline[c]) {
+      plan.unreferenced[f] = false;
+      continue;
+    }
+    // Inlined at its one site only if its own code goes: never duplicated.
+    plan.max_size[f] = std::max(plan.max_size[f], limits.single_site_size);
+  }
+  return plan;
+}
+
+}  // namespace kiln::compiler
