@@ -360,7 +360,7 @@ class Allocator {
           const Operand& op = ops[k];
           VReg v = op_vreg_[k];
           if (tiny_[v]) {
-            uint32_t from, to;
+            uint32_t from = 0, to = 0;
             OperandRange(op, i, &from, &to);
             ranges_[v].assign(1, Range{from, to});
             weight_[v] = kInfiniteWeight;
@@ -437,7 +437,7 @@ class Allocator {
         const Operand& op = ops[k];
         if (op.fixed < 0) continue;
         VReg v = op_vreg_[k];
-        uint32_t from, to;
+        uint32_t from = 0, to = 0;
         OperandRange(op, i, &from, &to);
         fixed_[op.fixed].push_back({from, to, v});
         if (hint_[v] < 0) hint_[v] = op.fixed;

@@ -79,7 +79,7 @@ class Gen {
         }
       };
       const int kind = nb == 1 ? 0 : Rand(4);
-      if (kind == 0 || b == nb - 1 && Rand(2) == 0) {
+      if (kind == 0 || (b == nb - 1 && Rand(2) == 0)) {
         std::vector<Operand> uses;
         VReg v = avail[Rand(avail.size())];
         uses.push_back(Operand::Use(v).Fixed(c.vreg_class(v) == RegClass::kInt

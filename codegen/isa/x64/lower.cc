@@ -311,7 +311,7 @@ class Lowerer final : public LowerBackend {
   }
 
   void FoldImm(ir::Inst i, int k) {
-    int32_t imm;
+    int32_t imm = 0;
     if (Imm32Of(f_.args(i)[k], &imm)) {
       imm_mask_[i.index] |= 1 << k;
       --reg_uses_[f_.args(i)[k].index];
@@ -422,7 +422,7 @@ class Lowerer final : public LowerBackend {
       case Opcode::kBand: case Opcode::kBor: case Opcode::kBxor: {
         if (carry_arg_[i.index] >= 0) break;
         const bool commutative = op != Opcode::kIsub;
-        int32_t imm;
+        int32_t imm = 0;
         if (Imm32Of(args[1], &imm)) {
           FoldImm(i, 1);
           break;
@@ -533,7 +533,7 @@ class Lowerer final : public LowerBackend {
     auto args = f_.args(cmp);
     const int sz = Sz(T(args[0]));
     if (imm_mask_[cmp.index] & 2) {
-      int32_t imm;
+      int32_t imm = 0;
       Imm32Of(args[1], &imm);
       if (imm == 0 && (f_.inst(cmp).code == static_cast<uint8_t>(ir::IntCC::kEq) ||
                        f_.inst(cmp).code == static_cast<uint8_t>(ir::IntCC::kNe))) {
@@ -620,7 +620,7 @@ class Lowerer final : public LowerBackend {
     }
     const int mem = mem_arg_[i.index];
     if (imm_mask_[i.index] & 2) {
-      int32_t imm;
+      int32_t imm = 0;
       Imm32Of(args[1], &imm);
       if (alu == AluOp::kImul) {
         b_.Imul3(dst, V(args[0]), imm, sz);
@@ -680,7 +680,7 @@ class Lowerer final : public LowerBackend {
     VReg dst = V(res);
     b_.MovRR(V(args[0]), dst, 8);
     if (imm_mask_[i.index] & 2) {
-      int32_t imm;
+      int32_t imm = 0;
       Imm32Of(args[1], &imm);
       b_.ShiftRI(sh, dst, static_cast<uint8_t>(imm & (8 * sz - 1)), sz);
     } else {
@@ -1006,7 +1006,7 @@ class Lowerer final : public LowerBackend {
                                                     : StoreKindFor(T(args[0]));
         Addr a = HeapAddr(args[1], args[2], d.imm);
         if (imm_mask_[i.index] & 1) {
-          int32_t imm;
+          int32_t imm = 0;
           Imm32Of(args[0], &imm);
           const int size = k == StoreKind::kI8 ? 1 : k == StoreKind::kI16 ? 2
                            : k == StoreKind::kI32 ? 4 : 8;
