@@ -103,9 +103,6 @@ absl::Status TranslateOne(const wasm::ModuleInfo& m,
 struct InlineCache {
   uint32_t first = 0;
   std::vector<std::unique_ptr<opt::InlineBody>> bodies;  // By index - first.
-  // Functions whose only call site is inlined and that nothing else
-  // reaches (InlinePlan::unreferenced): compiled as a stub.
-  std::vector<bool> stub;  // By index - first.
   opt::InlineBudget budget;
 
   const opt::InlineBody* Get(uint32_t func_index) const {
@@ -126,10 +123,11 @@ absl::StatusOr<isa::CompiledFunction> CompileOne(
   const opt::InlineBody* own =
       inline_cache ? inline_cache->Get(func_index) : nullptr;
   bool optimized = false;
-  const bool stub = inline_cache != nullptr &&
-                    inline_cache->stub[func_index - inline_cache->first];
-  if (stub) {
-    // Never called: its one call site has its body. A trap keeps it safe.
+  // An `always` body is absorbed by its only caller and nothing else
+  // reaches the function (InlinePlan::unreferenced): its own code is never
+  // called, so it is just a trap.
+  const bool absorbed = own != nullptr && own->always;
+  if (absorbed) {
     f.Reset(own->func.name(), own->func.signature());
     const ir::Block entry = f.CreateBlock();
     for (ir::Type t : f.signature().params) f.AppendBlockParam(entry, t);
@@ -147,7 +145,7 @@ absl::StatusOr<isa::CompiledFunction> CompileOne(
     s = TranslateOne(m, module_bytes, func_index, w, o, f);
     if (!s.ok()) return s;
   }
-  if (inline_cache != nullptr && !stub) {
+  if (inline_cache != nullptr && !absorbed) {
     const int inlined = opt::InlineCalls(
         f, func_index,
         [inline_cache](uint32_t callee) { return inline_cache->Get(callee); },
@@ -232,7 +230,6 @@ std::unique_ptr<InlineCache> PrepareInlining(
   cache->first = m.num_imported_functions;
   cache->budget = limits.budget;
   cache->bodies.resize(m.functions.size() - cache->first);
-  cache->stub.assign(m.functions.size() - cache->first, false);
   std::vector<uint32_t> candidates;
   for (uint32_t f = cache->first; f < plan.max_size.size(); ++f) {
     if (plan.max_size[f] != 0) candidates.push_back(f);
@@ -259,7 +256,7 @@ std::unique_ptr<InlineCache> PrepareInlining(
       });
   // Unreferenced single-site callees up to single_site_total per caller
   // (in function order: deterministic) are inlined whatever the caller's
-  // budget, and only a stub of their own is compiled.
+  // budget, and their own code is only a trap (absorbed).
   std::vector<uint32_t> used(m.functions.size(), 0);
   for (uint32_t f : candidates) {
     opt::InlineBody* body = cache->bodies[f - cache->first].get();
@@ -272,7 +269,6 @@ std::unique_ptr<InlineCache> PrepareInlining(
     }
     u += body->size;
     body->always = true;
-    cache->stub[f - cache->first] = true;
   }
   return cache;
 }

@@ -163,11 +163,11 @@ TEST(CompilerTest, InlinesSmallFunctions) {
     CompileOptions o;
     o.inline_functions = inline_functions;
     std::vector<int> calls(6, -1);
-    std::vector<bool> stub(6, false);
+    std::vector<bool> absorbed(6, false);
     o.on_ir = [&](uint32_t i, const ir::Function& f) {
       calls[i] = CountCalls(f);
       ir::Inst first = f.first_inst(f.entry_block());
-      stub[i] = f.opcode(first) == ir::Opcode::kTrap;
+      absorbed[i] = f.opcode(first) == ir::Opcode::kTrap;
     };
     o.skip_codegen = true;
     auto cm = Compile(kModule, o);
@@ -176,9 +176,9 @@ TEST(CompilerTest, InlinesSmallFunctions) {
     EXPECT_EQ(calls[1], inline_functions ? 0 : 2);
     EXPECT_EQ(calls[5], inline_functions ? 0 : 1);
     // $pair's one call site has its body and nothing else reaches it: its
-    // own code is a stub. $sum has two call sites: compiled.
-    EXPECT_EQ(stub[4], inline_functions);
-    EXPECT_FALSE(stub[0]);
+    // own code is only a trap (absorbed). $sum has two call sites: compiled.
+    EXPECT_EQ(absorbed[4], inline_functions);
+    EXPECT_FALSE(absorbed[0]);
   }
 }
 
@@ -193,20 +193,20 @@ std::string BigBody(const std::string& callee) {
   return s;
 }
 
-// Whatever the function order, a function compiled as a stub is called
-// from nowhere: $c's one caller $b is itself inlined into $a, which would
+// Whatever the function order, an absorbed function (compiled as a trap)
+// is called from nowhere: $c's one caller $b is itself inlined into $a, which would
 // copy the call of $c into $a (one level of inlining).
-TEST(CompilerTest, StubsAreNeverCalled) {
+TEST(CompilerTest, AbsorbedFunctionsAreNeverCalled) {
   const std::string wat = absl::StrCat(
       "(module (func $c (param i32) (result i32) ", BigBody(""),
       ") (func $b (param i32) (result i32) ", BigBody("$c"),
       ") (func $a (export \"a\") (param i32) (result i32) ", BigBody("$b"),
       "))");
   CompileOptions o;
-  std::vector<bool> stub(3, false);
+  std::vector<bool> absorbed(3, false);
   std::vector<std::vector<uint32_t>> callees(3);
   o.on_ir = [&](uint32_t i, const ir::Function& f) {
-    stub[i] = f.opcode(f.first_inst(f.entry_block())) == ir::Opcode::kTrap;
+    absorbed[i] = f.opcode(f.first_inst(f.entry_block())) == ir::Opcode::kTrap;
     for (ir::Block b : f.blocks()) {
       for (ir::Inst k : f.insts(b)) {
         if (f.opcode(k) == ir::Opcode::kCall) {
@@ -218,10 +218,10 @@ TEST(CompilerTest, StubsAreNeverCalled) {
   o.skip_codegen = true;
   auto cm = Compile(wat, o);
   ASSERT_TRUE(cm.ok()) << cm.status();
-  EXPECT_TRUE(stub[1]);  // $b: inlined into $a
+  EXPECT_TRUE(absorbed[1]);  // $b: inlined into $a
   for (uint32_t i = 0; i < 3; ++i) {
-    if (stub[i]) continue;
-    for (uint32_t c : callees[i]) EXPECT_FALSE(stub[c]) << i << " calls " << c;
+    if (absorbed[i]) continue;
+    for (uint32_t c : callees[i]) EXPECT_FALSE(absorbed[c]) << i << " calls " << c;
   }
 }
 

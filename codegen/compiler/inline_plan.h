@@ -50,7 +50,7 @@ struct InlinePlan {
   std::vector<uint32_t> caller;
   // single_site and nothing else can reach it (not exported, in no element
   // segment or global initializer, not the start function): once inlined
-  // at its site, its own code is never run, so the compiler emits a stub
+  // at its site, its own code is never run, so the compiler emits a trap
   // instead; not when its caller is called and a candidate itself (its
   // body, inlined elsewhere, would copy the call out of reach of the
   // one-level inliner).
