@@ -61,6 +61,7 @@ absl::StatusOr<CompiledFunction> EmitDriver::Run(EmitBackend& backend,
     cur_block_ = b;
     next_block_ = b + 1;
     buf_.BindBlock(b);
+    backend.StartBlock();
     const VCode::Block& blk = vc_.block(b);
     for (uint32_t i = blk.inst_begin; i < blk.inst_end; ++i) {
       while (edit < ra_.edits.size() && ra_.edits[edit].pos <= 2 * i) {

@@ -65,6 +65,10 @@ class EmitBackend {
     return absl::OkStatus();
   }
   virtual void EmitPrologue() = 0;
+  // A block's label was just bound: code may jump here, so whatever the
+  // ISA knows about the machine state so far (x64: which value the flags
+  // describe) no longer holds.
+  virtual void StartBlock() {}
   // Instruction `i` of the VCode (in the driver's current block).
   virtual void EmitInst(uint32_t i) = 0;
   virtual void EmitMove(const regalloc::Move& m) = 0;

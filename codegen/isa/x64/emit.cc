@@ -110,6 +110,7 @@ class Emitter final : public EmitBackend {
     const Op op = f_.insts[i].op;
     return op == Op::kCmpRR || op == Op::kCmpRI;
   }
+  void StartBlock() override { flags_ = FlagsState(); }
 
  private:
   int32_t SlotOffset(uint32_t slot) const {
@@ -209,6 +210,9 @@ class Emitter final : public EmitBackend {
 
   void EmitMove(const regalloc::Move& m) override {
     ax::Assembler& a = *a_;
+    // Moves leave the flags alone, but one into the register the flags
+    // describe replaces its value.
+    if (m.to.is_reg() && m.to.reg() == flags_.reg) flags_ = FlagsState();
     const bool fl = m.cls == RegClass::kFloat;
     if (m.from.is_reg() && m.to.is_reg()) {
       if (m.from == m.to) return;
@@ -603,10 +607,128 @@ class Emitter final : public EmitBackend {
     a.bind(done);
   }
 
+  // ---- Flags of ALU results (no `test r, r` after `sub r, 1`) ----
+  //
+  // Decided here, on allocated registers and the instructions really
+  // emitted (the allocator's moves and reloads included), not in the
+  // lowering: what sits between an ALU op and a compare is only known now.
+
+  // Which register's value the flags describe (the last flag-setting
+  // instruction was an add / sub / and / or / xor / neg writing it).
+  struct FlagsState {
+    PReg reg;  // invalid: nothing known
+    uint8_t size = 0;
+    bool logic = false;  // and / or / xor: CF = OF = 0 as after `test`
+  };
+
+  static bool ReadsFlags(const Inst& inst) {
+    switch (inst.op) {
+      case Op::kJcc: case Op::kCmov: case Op::kSetcc: case Op::kTrapIf: case Op::kXmmCmov:
+        return true;
+      case Op::kAluRR: case Op::kAluRI: case Op::kAluRM:
+        return inst.sub == static_cast<uint8_t>(AluOp::kAdc) ||
+               inst.sub == static_cast<uint8_t>(AluOp::kSbb);
+      default:
+        return false;
+    }
+  }
+
+  // After instruction i (an ALU op or neg): the flags describe its result.
+  void SetFlagsFrom(uint32_t i, const Inst& inst) {
+    bool logic;
+    if (inst.op == Op::kUnary) {
+      if (inst.sub != 0) return;  // not: leaves the flags alone
+      logic = false;
+    } else {
+      switch (static_cast<AluOp>(inst.sub)) {
+        case AluOp::kAdd: case AluOp::kSub: logic = false; break;
+        case AluOp::kAnd: case AluOp::kOr: case AluOp::kXor: logic = true; break;
+        default: return;  // imul: ZF / SF undefined; adc / sbb: not tracked
+      }
+    }
+    flags_ = FlagsState{Al(i, 0).reg(), inst.size, logic};
+  }
+
+  // Instructions that leave the flags alone (mov, lea, loads, stores, sign
+  // / zero extensions, constants other than the xor-zeroed 0): the flags
+  // still describe `prev.reg` unless i writes that register.
+  bool KeepsFlags(uint32_t i, const Inst& inst, const FlagsState& prev) const {
+    switch (inst.op) {
+      case Op::kMovRR: case Op::kLea: case Op::kLoad: case Op::kStore: case Op::kStoreImm:
+      case Op::kExt: case Op::kXmmMov:
+        break;
+      case Op::kMovImm:
+        if (inst.imm == 0) return false;
+        break;
+      default:
+        return false;
+    }
+    auto ops = vc_.operands(i);
+    for (size_t k = 0; k < ops.size(); ++k) {
+      if (ops[k].kind != OperandKind::kUse && Al(i, static_cast<int>(k)).is_reg() &&
+          Al(i, static_cast<int>(k)).reg() == prev.reg) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // The condition that tests on an ALU result's own flags what `cc` tests
+  // after `test r, r` / `cmp r, 0`, or -1. ZF, SF and PF are the result's
+  // either way; after add / sub / neg CF and OF are not 0: r <s 0 is SF
+  // alone, r >u 0 is r != 0; r <=s 0 and r >s 0 need OF = 0.
+  static int CondOnAluFlags(uint8_t cc, bool logic) {
+    if (logic) return cc;
+    switch (cc) {
+      case kCondE: case kCondNE: case kCondS: case kCondNS: return cc;
+      case kCondL: return kCondS;
+      case kCondGE: return kCondNS;
+      case kCondA: return kCondNE;
+      case kCondBE: return kCondE;
+      default: return -1;
+    }
+  }
+
+  // Whether compare i (`test r, r` or `cmp r, 0`) can be left out because
+  // the flags already describe r (`prev`) with the same width; then the
+  // one instruction after it that reads the flags tests cond_ instead.
+  bool ElideCompare(uint32_t i, const Inst& inst, const FlagsState& prev) {
+    if (!prev.reg.valid() || prev.size != inst.size) return false;
+    if (inst.op == Op::kCmpRR ? inst.sub != 1 || Al(i, 0) != Al(i, 1)
+                              : inst.sub != 0 || inst.imm != 0) {
+      return false;
+    }
+    if (!Al(i, 0).is_reg() || Al(i, 0).reg() != prev.reg) return false;
+    if (i + 1 >= f_.insts.size()) return false;
+    const Inst& user = f_.insts[i + 1];
+    if (!ReadsFlags(user) || user.op == Op::kAluRR || user.op == Op::kAluRI ||
+        user.op == Op::kAluRM) {
+      return false;
+    }
+    // A second reader would see the flags too (not emitted by the lowering).
+    if (i + 2 < f_.insts.size() && user.op != Op::kJcc && ReadsFlags(f_.insts[i + 2])) {
+      return false;
+    }
+    const int cc = CondOnAluFlags(user.cc, prev.logic);
+    if (cc < 0) return false;
+    cond_inst_ = i + 1;
+    cond_ = static_cast<uint8_t>(cc);
+    return true;
+  }
+
+  // The condition flags reader i tests (its own, or ElideCompare's).
+  uint8_t CondOf(uint32_t i, const Inst& inst) {
+    const bool retarget = cond_inst_ == i;
+    cond_inst_ = ~0u;
+    return retarget ? cond_ : inst.cc;
+  }
+
   void EmitInst(uint32_t i) override {
     ax::Assembler& a = *a_;
     const Inst& inst = f_.insts[i];
     const int sz = inst.size;
+    const FlagsState prev = flags_;
+    flags_ = KeepsFlags(i, inst, prev) ? prev : FlagsState();
     switch (inst.op) {
       case Op::kArgs:
         break;
@@ -631,21 +753,26 @@ class Emitter final : public EmitBackend {
         break;
       case Op::kAluRR:
         a.emit(AluId(static_cast<AluOp>(inst.sub)), G(i, 0, sz), G(i, 1, sz));
+        SetFlagsFrom(i, inst);
         break;
       case Op::kAluRI:
         a.emit(AluId(static_cast<AluOp>(inst.sub)), G(i, 0, sz), Imm(inst.imm));
+        SetFlagsFrom(i, inst);
         break;
       case Op::kAluRM:
         MaybeTrap(inst);
         a.emit(AluId(static_cast<AluOp>(inst.sub)), G(i, 0, sz), M(i, inst, sz));
+        SetFlagsFrom(i, inst);
         break;
       case Op::kImul3:
         a.imul(G(i, 1, sz), G(i, 0, sz), Imm(inst.imm));
         break;
       case Op::kCmpRR:
+        if (ElideCompare(i, inst, prev)) break;
         if (inst.sub == 0) a.cmp(G(i, 0, sz), G(i, 1, sz)); else a.test(G(i, 0, sz), G(i, 1, sz));
         break;
       case Op::kCmpRI:
+        if (ElideCompare(i, inst, prev)) break;
         if (inst.sub == 0) a.cmp(G(i, 0, sz), Imm(inst.imm)); else a.test(G(i, 0, sz), Imm(inst.imm));
         break;
       case Op::kCmpRM:
@@ -660,6 +787,7 @@ class Emitter final : public EmitBackend {
         break;
       case Op::kUnary:
         if (inst.sub == 0) a.neg(G(i, 0, sz)); else a.not_(G(i, 0, sz));
+        SetFlagsFrom(i, inst);
         break;
       case Op::kExt:
         EmitExt(static_cast<LoadKind>(inst.sub), i);
@@ -700,26 +828,29 @@ class Emitter final : public EmitBackend {
             a.or_(d8, t8);
           }
         } else {
-          a.set(CC(inst.cc), d8);
+          a.set(CC(CondOf(i, inst)), d8);
         }
         a.movzx(G(i, 0, 4), d8);
         break;
       }
       case Op::kCmov:
-        a.cmov(CC(inst.cc), G(i, 0, sz), G(i, 1, sz));
+        a.cmov(CC(CondOf(i, inst)), G(i, 0, sz), G(i, 1, sz));
         break;
       case Op::kXmmCmov: {
         Label skip = a.newLabel();
-        EmitJcc(InvertCond(static_cast<Cond>(inst.cc)), skip);
+        EmitJcc(InvertCond(static_cast<Cond>(CondOf(i, inst))), skip);
         a.movaps(X(i, 0), X(i, 1));
         a.bind(skip);
         break;
       }
       case Op::kJmp:
+        // A jmp leaves the flags alone: a rotated loop's copied compare
+        // (EmitJumpTerminator) may use the latch's.
+        flags_ = prev;
         d_.EmitJumpTerminator();
         break;
       case Op::kJcc:
-        d_.EmitCondBranch(inst.cc);
+        d_.EmitCondBranch(CondOf(i, inst));
         break;
       case Op::kBrTable: {
         const uint32_t n = static_cast<uint32_t>(vc_.succs(d_.cur_block()).size()) - 1;
@@ -749,7 +880,7 @@ class Emitter final : public EmitBackend {
         a.ud2();
         break;
       case Op::kTrapIf:
-        EmitJcc(inst.cc, TrapLabel(static_cast<abi::TrapCode>(inst.imm)));
+        EmitJcc(CondOf(i, inst), TrapLabel(static_cast<abi::TrapCode>(inst.imm)));
         break;
       case Op::kCallKnown:
         EmitRel32ToCallee(0xE8, inst);  // call rel32
@@ -944,6 +1075,11 @@ class Emitter final : public EmitBackend {
   ax::Assembler asm_;
   ax::Assembler* a_;
   const FrameLayout& frame_;
+  FlagsState flags_;
+  // The flags reader whose compare was left out (ElideCompare) and the
+  // condition it tests instead.
+  uint32_t cond_inst_ = ~0u;
+  uint8_t cond_ = 0;
 };
 
 }  // namespace

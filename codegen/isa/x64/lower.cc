@@ -535,8 +535,8 @@ class Lowerer final : public LowerBackend {
     if (imm_mask_[cmp.index] & 2) {
       int32_t imm = 0;
       Imm32Of(args[1], &imm);
-      if (imm == 0 && (f_.inst(cmp).code == static_cast<uint8_t>(ir::IntCC::kEq) ||
-                       f_.inst(cmp).code == static_cast<uint8_t>(ir::IntCC::kNe))) {
+      if (imm == 0) {
+        // The flags of `cmp x, 0` (CF = OF = 0), two bytes shorter.
         b_.Test(V(args[0]), V(args[0]), sz);
       } else {
         b_.CmpImm(V(args[0]), imm, sz);
