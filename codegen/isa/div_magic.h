@@ -31,6 +31,29 @@ UnsignedDivMagic ComputeUnsignedDivMagic(uint64_t d, int bits);
 // tests check it against real division).
 uint64_t ApplyUnsignedDivMagic(const UnsignedDivMagic& m, uint64_t n);
 
+// q = n / d (truncating) for every n of `bits` (32 or 64) signed bits and a
+// divisor d with |d| >= 3 that is not a power of two (Hacker's Delight
+// 10-1):
+//   t = mulhs(multiplier, n)   (the high half of the signed product)
+//   t = t + correction * n     (correction: +1 when d > 0 and the
+//                               multiplier is negative, -1 when d < 0 and
+//                               it is positive, else 0)
+//   t = t >> shift             (arithmetic)
+//   q = t + (t >>> (bits - 1)) (rounds a negative quotient toward zero)
+// all in `bits`-bit wrapping arithmetic. For bits == 32 the multiplier is a
+// 32-bit signed value (an x64 imm32).
+struct SignedDivMagic {
+  int64_t multiplier = 0;
+  int shift = 0;
+  int correction = 0;
+};
+
+SignedDivMagic ComputeSignedDivMagic(int64_t d, int bits);
+
+// The quotient of that sequence (`n` sign-extended from `bits` bits; the
+// result too): what the machine code computes, for the tests.
+int64_t ApplySignedDivMagic(const SignedDivMagic& m, int64_t n, int bits);
+
 }  // namespace kiln::isa
 
 #endif  // KILN_CODEGEN_ISA_DIV_MAGIC_H_

@@ -1,5 +1,6 @@
 #include "codegen/isa/div_magic.h"
 
+#include <cstdint>
 #include <random>
 #include <vector>
 
@@ -53,7 +54,54 @@ void CheckBits(int bits) {
   }
 }
 
+// Signed: every divisor above with both signs, and the extremes; the
+// dividends include INT_MIN, INT_MIN + 1, -1 and INT_MAX (a divisor of -1,
+// +-1, +-2 and powers of two take other sequences).
+void CheckSignedBits(int bits) {
+  std::mt19937_64 rng(bits + 1);
+  const int64_t min = bits == 32 ? INT32_MIN : INT64_MIN;
+  const int64_t max = bits == 32 ? INT32_MAX : INT64_MAX;
+  auto narrow = [bits](uint64_t v) {
+    return bits == 32 ? int64_t{static_cast<int32_t>(v)} : static_cast<int64_t>(v);
+  };
+  std::vector<int64_t> ds = {min + 1, max, min / 3, max / 7, min + 3};
+  for (uint64_t d : Divisors(bits, rng)) ds.push_back(narrow(d));
+  for (int64_t d : ds) {
+    for (int64_t sd : {d, d == min ? d : -d}) {
+      const uint64_t ad = sd < 0 ? 0 - static_cast<uint64_t>(sd) : static_cast<uint64_t>(sd);
+      if (ad < 3 || IsPowerOfTwo(ad)) continue;
+      const SignedDivMagic m = ComputeSignedDivMagic(sd, bits);
+      std::vector<int64_t> ns = {0, 1, -1, min, min + 1, max, max - 1, sd, -sd, sd + 1,
+                                 sd - 1, max / sd * sd, min / sd * sd, min / sd * sd + 1};
+      for (int k = 0; k < 100; ++k) ns.push_back(narrow(rng()));
+      for (int k = 0; k < 50; ++k) ns.push_back(narrow(rng() >> (rng() % 64)));
+      for (int64_t n : ns) {
+        n = narrow(static_cast<uint64_t>(n));
+        ASSERT_EQ(ApplySignedDivMagic(m, n, bits), n / sd)
+            << "n=" << n << " d=" << sd << " bits=" << bits;
+      }
+    }
+  }
+}
+
 TEST(DivMagicTest, Unsigned32) { CheckBits(32); }
+TEST(DivMagicTest, Signed32) { CheckSignedBits(32); }
+TEST(DivMagicTest, Signed64) { CheckSignedBits(64); }
+
+TEST(DivMagicTest, KnownSignedMagics) {
+  // Hacker's Delight table 10-1: 7 needs the add, -7 the subtract.
+  const SignedDivMagic seven = ComputeSignedDivMagic(7, 32);
+  EXPECT_EQ(seven.multiplier, static_cast<int32_t>(0x92492493));
+  EXPECT_EQ(seven.shift, 2);
+  EXPECT_EQ(seven.correction, 1);
+  const SignedDivMagic minus7 = ComputeSignedDivMagic(-7, 32);
+  EXPECT_EQ(minus7.multiplier, 0x6DB6DB6D);
+  EXPECT_EQ(minus7.correction, -1);
+  const SignedDivMagic three = ComputeSignedDivMagic(3, 64);
+  EXPECT_EQ(static_cast<uint64_t>(three.multiplier), 0x5555555555555556ull);
+  EXPECT_EQ(three.shift, 0);
+  EXPECT_EQ(three.correction, 0);
+}
 TEST(DivMagicTest, Unsigned64) { CheckBits(64); }
 
 TEST(DivMagicTest, KnownMagics) {

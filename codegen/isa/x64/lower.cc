@@ -255,6 +255,20 @@ class Lowerer final : public LowerBackend {
     return true;
   }
 
+  // Whether i is an sdiv / srem by a constant other than 0 and -1 (lowered
+  // without a divide instruction; 0 keeps idiv's fault, -1 its INT_MIN
+  // check); *divisor gets it, sign-extended from the operation's width.
+  bool SignedConstDivisor(ir::Inst i, int64_t* divisor) const {
+    const Opcode op = f_.opcode(i);
+    if (op != Opcode::kSdiv && op != Opcode::kSrem) return false;
+    int64_t c;
+    if (!ConstOf(f_.args(i)[1], &c)) return false;
+    if (Sz(T(f_.first_result(i))) == 4) c = static_cast<int32_t>(c);
+    if (c == 0 || c == -1) return false;
+    if (divisor != nullptr) *divisor = c;
+    return true;
+  }
+
   // ---- analysis: use counts, dead code, fusion decisions ----
   void Analyze() override {
     const uint32_t ni = f_.num_insts();
@@ -465,8 +479,9 @@ class Lowerer final : public LowerBackend {
         FoldImm(i, 1);
         break;
       case Opcode::kUdiv: case Opcode::kUrem:
+      case Opcode::kSdiv: case Opcode::kSrem:
         // The divisor is folded into the multiply-shift sequence.
-        if (UnsignedConstDivisor(i, nullptr)) {
+        if (UnsignedConstDivisor(i, nullptr) || SignedConstDivisor(i, nullptr)) {
           imm_mask_[i.index] |= 2;
           --reg_uses_[args[1].index];
         }
@@ -766,6 +781,104 @@ class Lowerer final : public LowerBackend {
     b_.AluRR(AluOp::kSub, dst, prod, sz);
   }
 
+  // sdiv / srem by a constant d (not 0 or -1), as clang does. |d| a power
+  // of two 2^k: n biased by 2^k - 1 when negative (lea, test, cmovns), so
+  // that the arithmetic shift rounds toward zero, then sar k (and neg for
+  // d < 0); srem n - (biased & -2^k). Any other d: the signed magic
+  // multiply (div_magic.h; i32 as one 64-bit imul by an imm32 of the
+  // sign-extended dividend), srem then n - q * d.
+  void LowerSignedConstDiv(ir::Inst i) {
+    int64_t d = 0;
+    SignedConstDivisor(i, &d);
+    const bool rem = f_.opcode(i) == Opcode::kSrem;
+    Value res = f_.first_result(i);
+    const int sz = Sz(T(res));
+    const int bits = 8 * sz;
+    VReg n = V(f_.args(i)[0]);
+    VReg dst = V(res);
+    const uint64_t ad = d < 0 ? 0 - static_cast<uint64_t>(d) : static_cast<uint64_t>(d);
+    if (ad == 1) {  // d == 1
+      if (rem) {
+        b_.MovImm(dst, 0, sz);
+      } else if (sz == 4) {
+        b_.Ext(LoadKind::kI32, n, dst);  // the upper half may be anything
+      } else {
+        b_.MovRR(n, dst, 8);
+      }
+      return;
+    }
+    if (IsPowerOfTwo(ad)) {
+      const int k = Log2(ad);
+      VReg biased = b_.NewInt();
+      if (k <= 31) {
+        b_.Lea(biased, Addr{n, kInvalidVReg, 0, static_cast<int32_t>((uint64_t{1} << k) - 1)},
+               sz);
+        b_.Test(n, n, sz);
+        b_.Cmov(kCondNS, biased, n, sz);
+      } else {  // 2^k - 1 needs 64 bits: (n >> 63) >>> (64 - k) is the bias
+        b_.MovRR(n, biased, 8);
+        b_.ShiftRI(ShiftOp::kSar, biased, static_cast<uint8_t>(bits - 1), sz);
+        b_.ShiftRI(ShiftOp::kShr, biased, static_cast<uint8_t>(bits - k), sz);
+        b_.AluRR(AluOp::kAdd, biased, n, sz);
+      }
+      if (!rem) {
+        b_.MovRR(biased, dst, 8);
+        b_.ShiftRI(ShiftOp::kSar, dst, static_cast<uint8_t>(k), sz);
+        if (d < 0) b_.Neg(dst, sz);
+        return;
+      }
+      const int64_t mask = -static_cast<int64_t>(ad);
+      if (FitsImm32(mask)) {
+        b_.AluRI(AluOp::kAnd, biased, static_cast<int32_t>(mask), sz);
+      } else {
+        VReg m = b_.NewInt();
+        b_.MovImm(m, mask, 8);
+        b_.AluRR(AluOp::kAnd, biased, m, sz);
+      }
+      b_.MovRR(n, dst, 8);
+      b_.AluRR(AluOp::kSub, dst, biased, sz);
+      return;
+    }
+    const SignedDivMagic m = ComputeSignedDivMagic(d, bits);
+    VReg q = b_.NewInt();
+    int shift = m.shift;
+    if (sz == 4) {
+      // The high half of the 64-bit product, sign-extended (the 32-bit ops
+      // after it clear the upper half again); without a correction the
+      // quotient's shift joins the sar.
+      VReg wide = b_.NewInt();
+      b_.Ext(LoadKind::kS32x64, n, wide);
+      b_.Imul3(q, wide, static_cast<int32_t>(m.multiplier), 8);
+      b_.ShiftRI(ShiftOp::kSar, q, static_cast<uint8_t>(m.correction == 0 ? 32 + shift : 32),
+                 8);
+      if (m.correction == 0) shift = 0;
+    } else {
+      VReg mul = b_.NewInt();
+      b_.MovImm(mul, m.multiplier, 8);
+      b_.MulHigh(true, mul, n, q, 8);
+    }
+    if (m.correction != 0) b_.AluRR(m.correction > 0 ? AluOp::kAdd : AluOp::kSub, q, n, sz);
+    if (shift != 0) b_.ShiftRI(ShiftOp::kSar, q, static_cast<uint8_t>(shift), sz);
+    // + 1 when negative: the quotient rounds toward zero.
+    VReg quot = b_.NewInt();
+    b_.MovRR(q, quot, 8);
+    b_.ShiftRI(ShiftOp::kShr, quot, static_cast<uint8_t>(bits - 1), sz);
+    b_.AluRR(AluOp::kAdd, quot, q, sz);
+    if (!rem) {
+      b_.MovRR(quot, dst, 8);
+      return;
+    }
+    VReg prod = b_.NewInt();
+    if (FitsImm32(d)) {
+      b_.Imul3(prod, quot, static_cast<int32_t>(d), sz);
+    } else {
+      b_.MovImm(prod, d, 8);
+      b_.AluRR(AluOp::kImul, prod, quot, sz);
+    }
+    b_.MovRR(n, dst, 8);
+    b_.AluRR(AluOp::kSub, dst, prod, sz);
+  }
+
   absl::Status LowerInst(ir::Inst i) override {
     const Opcode op = f_.opcode(i);
     const ir::InstData& d = f_.inst(i);
@@ -827,7 +940,11 @@ class Lowerer final : public LowerBackend {
       case Opcode::kRotr: LowerShift(i, ShiftOp::kRor); break;
       case Opcode::kSdiv: case Opcode::kUdiv: case Opcode::kSrem: case Opcode::kUrem: {
         if (imm_mask_[i.index] & 2) {
-          LowerUnsignedConstDiv(i);
+          if (op == Opcode::kSdiv || op == Opcode::kSrem) {
+            LowerSignedConstDiv(i);
+          } else {
+            LowerUnsignedConstDiv(i);
+          }
           break;
         }
         const DivKind k = op == Opcode::kSdiv   ? DivKind::kSdiv
