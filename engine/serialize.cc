@@ -288,6 +288,7 @@ std::string FeatureNames(uint32_t isa, uint32_t features) {
       {kFeatureSse42, "sse4.2"},
       {kFeatureFma, "fma"},
       {kFeatureAvx, "avx"},
+      {kFeatureBmi2, "bmi2"},
   };
   static constexpr std::pair<uint32_t, const char*> kAarch64Names[] = {
       {kFeatureLse, "lse"},

@@ -94,6 +94,7 @@ inline constexpr uint32_t kFeatureBmi1 = 1u << 3;
 inline constexpr uint32_t kFeatureSse42 = 1u << 4;
 inline constexpr uint32_t kFeatureFma = 1u << 5;
 inline constexpr uint32_t kFeatureAvx = 1u << 6;
+inline constexpr uint32_t kFeatureBmi2 = 1u << 7;
 inline constexpr uint32_t kFeatureLse = 1u << 0;  // AArch64
 // Code-changing options.
 inline constexpr uint32_t kOptionOptimize = 1u << 0;

@@ -433,6 +433,19 @@ TEST_F(CwasmTest, MismatchedTargetsAreRejected) {
       serialize::SerializeForTarget(*module_, fewer);
   ASSERT_TRUE(bytes.ok());
   EXPECT_TRUE(Load(*bytes).ok());
+  // Code using BMI2 (shlx, rorx) loads only on a host that has it.
+  if (host.isa == serialize::kIsaX64) {
+    serialize::Target bmi2 = host;
+    bmi2.features |= serialize::kFeatureBmi2;
+    bytes = serialize::SerializeForTarget(*module_, bmi2);
+    ASSERT_TRUE(bytes.ok());
+    const absl::Status s = Load(*bytes);
+    if (host.features & serialize::kFeatureBmi2) {
+      EXPECT_TRUE(s.ok()) << s;
+    } else {
+      EXPECT_THAT(s.message(), HasSubstr("CPU features this host lacks: bmi2")) << s;
+    }
+  }
 }
 
 TEST_F(CwasmTest, ConfigThatChangesCodeMustMatch) {
@@ -524,6 +537,7 @@ TEST_F(CwasmTest, TargetDescription) {
                                     serialize::kFeatureLzcnt |
                                         serialize::kFeatureSse41 | (1u << 9)),
             "sse4.1 lzcnt bit9");
+  EXPECT_EQ(serialize::FeatureNames(serialize::kIsaX64, serialize::kFeatureBmi2), "bmi2");
   // The bits are per ISA: AArch64's bit 0 is LSE, not SSE4.1.
   EXPECT_EQ(serialize::FeatureNames(serialize::kIsaAarch64,
                                     serialize::kFeatureLse | (1u << 3)),

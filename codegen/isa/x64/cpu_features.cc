@@ -15,6 +15,7 @@ CpuFeatures CpuFeatures::Host() {
   c.sse42 = info.hasFeature(X::kSSE4_2);
   c.fma = info.hasFeature(X::kFMA);
   c.avx = info.hasFeature(X::kAVX);
+  c.bmi2 = info.hasFeature(X::kBMI2);
   return c;
 }
 

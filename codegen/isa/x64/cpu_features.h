@@ -10,13 +10,14 @@ struct CpuFeatures {
   bool sse41 = false;   // roundss/roundsd (required for floor/ceil/trunc/nearest)
   bool popcnt = false;  // else a bit-twiddling sequence
   bool lzcnt = false;   // else bsr + cmov
-  bool bmi1 = false;    // tzcnt; else bsf + cmov
+  bool bmi1 = false;    // tzcnt, andn, blsr/blsi; else bsf + cmov, not + and
   bool sse42 = false;   // pcmpgtq (i64x2 ordered compares); SIMD needs sse41
   bool fma = false;     // vfmadd (fused relaxed_madd)
   bool avx = false;     // VEX forms (vblendv for relaxed_laneselect)
+  bool bmi2 = false;    // shlx/shrx/sarx (variable shifts without cl), rorx
   static CpuFeatures Host();
   static CpuFeatures Baseline() { return CpuFeatures(); }  // plain x86-64
-  static CpuFeatures All() { return {true, true, true, true, true, true, true}; }
+  static CpuFeatures All() { return {true, true, true, true, true, true, true, true}; }
 };
 
 }  // namespace kiln::isa::x64

@@ -633,10 +633,12 @@ class Emitter final : public EmitBackend {
     }
   }
 
-  // After instruction i (an ALU op or neg): the flags describe its result.
+  // After instruction i (an ALU op, neg or andn): the flags describe its result.
   void SetFlagsFrom(uint32_t i, const Inst& inst) {
     bool logic;
-    if (inst.op == Op::kUnary) {
+    if (inst.op == Op::kAndn) {
+      logic = true;
+    } else if (inst.op == Op::kUnary) {
       if (inst.sub != 0) return;  // not: leaves the flags alone
       logic = false;
     } else {
@@ -646,16 +648,18 @@ class Emitter final : public EmitBackend {
         default: return;  // imul: ZF / SF undefined; adc / sbb: not tracked
       }
     }
-    flags_ = FlagsState{Al(i, 0).reg(), inst.size, logic};
+    flags_ = FlagsState{Al(i, inst.op == Op::kAndn ? 2 : 0).reg(), inst.size, logic};
   }
 
   // Instructions that leave the flags alone (mov, lea, loads, stores, sign
-  // / zero extensions, constants other than the xor-zeroed 0): the flags
+  // / zero extensions, constants other than the xor-zeroed 0, BMI2 shifts
+  // and rotates): the flags
   // still describe `prev.reg` unless i writes that register.
   bool KeepsFlags(uint32_t i, const Inst& inst, const FlagsState& prev) const {
+    if (!prev.reg.valid()) return false;
     switch (inst.op) {
       case Op::kMovRR: case Op::kLea: case Op::kLoad: case Op::kStore: case Op::kStoreImm:
-      case Op::kExt: case Op::kXmmMov:
+      case Op::kExt: case Op::kXmmMov: case Op::kShiftX: case Op::kRorx:
         break;
       case Op::kMovImm:
         if (inst.imm == 0) return false;
@@ -678,6 +682,7 @@ class Emitter final : public EmitBackend {
   // either way; after add / sub / neg CF and OF are not 0: r <s 0 is SF
   // alone, r >u 0 is r != 0; r <=s 0 and r >s 0 need OF = 0.
   static int CondOnAluFlags(uint8_t cc, bool logic) {
+    if (cc == kCondP || cc == kCondNP || cc >= kCondFEq) return -1;  // andn: PF undefined
     if (logic) return cc;
     switch (cc) {
       case kCondE: case kCondNE: case kCondS: case kCondNS: return cc;
@@ -910,6 +915,24 @@ class Emitter final : public EmitBackend {
         a.emit(id, G(i, 1, sz), G(i, 0, sz));
         break;
       }
+      case Op::kAndn:
+        a.andn(G(i, 2, sz), G(i, 0, sz), G(i, 1, sz));
+        SetFlagsFrom(i, inst);
+        break;
+      case Op::kShiftX: {
+        const auto op = static_cast<ShiftOp>(inst.sub);
+        const InstId id = op == ShiftOp::kShl   ? ax::Inst::kIdShlx
+                          : op == ShiftOp::kShr ? ax::Inst::kIdShrx
+                                                : ax::Inst::kIdSarx;
+        a.emit(id, G(i, 2, sz), G(i, 0, sz), G(i, 1, sz));
+        break;
+      }
+      case Op::kRorx:
+        a.rorx(G(i, 1, sz), G(i, 0, sz), Imm(inst.imm));
+        break;
+      case Op::kBls:
+        if (inst.sub == 0) a.blsr(G(i, 1, sz), G(i, 0, sz)); else a.blsi(G(i, 1, sz), G(i, 0, sz));
+        break;
       case Op::kBitScan: {
         ax::Gp d = G(i, 1, sz), t = G(i, 2, sz);
         const int bits = 8 * sz;

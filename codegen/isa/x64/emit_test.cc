@@ -119,6 +119,20 @@ TEST(X64EncodeTest, IntegerForms) {
   EXPECT_EQ(EmitWith([](Builder& b) { b.BitCount(2, b.NewInt(), b.NewInt(), 8); },
                      {R(kRcx), R(kRax)}),
             "popcnt rax, rcx\n");
+  // BMI1 / BMI2 (VEX, three operands).
+  EXPECT_EQ(EmitWith([](Builder& b) { b.Andn(b.NewInt(), b.NewInt(), b.NewInt(), 4); },
+                     {R(kRcx), R(kRdx), R(kRax)}),
+            "andn eax, ecx, edx\n");
+  EXPECT_EQ(EmitWith(
+                [](Builder& b) { b.ShiftX(ShiftOp::kSar, b.NewInt(), b.NewInt(), b.NewInt(), 8); },
+                {R(kRdi), R(kRsi), R(kR9)}),
+            "sarx r9, rdi, rsi\n");
+  EXPECT_EQ(EmitWith([](Builder& b) { b.Rorx(b.NewInt(), b.NewInt(), 25, 4); },
+                     {R(kRcx), R(kR10)}),
+            "rorx r10d, ecx, 0x19\n");
+  EXPECT_EQ(EmitWith([](Builder& b) { b.Bls(0, b.NewInt(), b.NewInt(), 8); },
+                     {R(kRcx), R(kRax)}),
+            "blsr rax, rcx\n");
   EXPECT_EQ(EmitWith([](Builder& b) { b.BitScan(1, b.NewInt(), b.NewInt(), 4); },
                      {R(kRcx), R(kRax), R(kRdx)}),
             "bsf eax, ecx\nmov edx, 0x20\ncmovz eax, edx\n");

@@ -270,6 +270,19 @@ void Builder::BitCount(int which, VReg src, VReg dst, int size) {
   Emit(Make(Op::kBitCount, size, static_cast<uint8_t>(which)),
        {Operand::Use(src), Operand::Def(dst)});
 }
+void Builder::Andn(VReg a, VReg b, VReg dst, int size) {
+  Emit(Make(Op::kAndn, size), {Operand::Use(a), Operand::Use(b), Operand::Def(dst)});
+}
+void Builder::ShiftX(ShiftOp op, VReg src, VReg count, VReg dst, int size) {
+  Emit(Make(Op::kShiftX, size, static_cast<uint8_t>(op)),
+       {Operand::Use(src), Operand::Use(count), Operand::Def(dst)});
+}
+void Builder::Rorx(VReg src, VReg dst, uint8_t amount, int size) {
+  Emit(Make(Op::kRorx, size, 0, amount), {Operand::Use(src), Operand::Def(dst)});
+}
+void Builder::Bls(int which, VReg src, VReg dst, int size) {
+  Emit(Make(Op::kBls, size, static_cast<uint8_t>(which)), {Operand::Use(src), Operand::Def(dst)});
+}
 void Builder::BitScan(int which, VReg src, VReg dst, int size) {
   Emit(Make(Op::kBitScan, size, static_cast<uint8_t>(which)),
        {Operand::Use(src), Operand::Def(dst), Operand::Def(NewInt())});

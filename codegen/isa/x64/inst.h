@@ -189,6 +189,11 @@ class Builder {
   void ReturnCallInd(VReg target, absl::Span<const VReg> args,
                      absl::Span<const PReg> arg_regs, int32_t popped = 0);
   void BitCount(int which, VReg src, VReg dst, int size);
+  // BMI1 / BMI2 (CpuFeatures::bmi1 / bmi2).
+  void Andn(VReg a, VReg b, VReg dst, int size);  // dst = ~a & b
+  void ShiftX(ShiftOp op, VReg src, VReg count, VReg dst, int size);  // shl / shr / sar
+  void Rorx(VReg src, VReg dst, uint8_t amount, int size);
+  void Bls(int which, VReg src, VReg dst, int size);  // 0 blsr, 1 blsi
   void BitScan(int which, VReg src, VReg dst, int size);
   void PopcntSoft(VReg src, VReg dst, int size);
   void XmmMov(VReg src, VReg dst);

@@ -80,6 +80,9 @@ StoreKind StoreKindFor(Type t) {
 
 bool FitsImm32(int64_t v) { return v >= INT32_MIN && v <= INT32_MAX; }
 
+// The BMI1 forms of band (Lowerer::MatchBmi).
+enum BmiKind { kBmiAndn = 0, kBmiBlsr = 1, kBmiBlsi = 2 };
+
 // x64 instruction selection; block order, value -> vreg mapping, constant
 // rematerialization and use counts come from the generic LowerDriver.
 class Lowerer final : public LowerBackend {
@@ -278,6 +281,7 @@ class Lowerer final : public LowerBackend {
     mem_arg_.assign(ni, -1);
     lea_arg_.assign(ni, -1);
     carry_arg_.assign(ni, -1);
+    bmi_.assign(ni, -1);
     cmp_fused_.assign(ni, 0);
     pos_.assign(ni, 0);
     barriers_before_.assign(ni, 0);
@@ -376,6 +380,65 @@ class Lowerer final : public LowerBackend {
     return true;
   }
 
+  // Whether v is the constant `want` at v's width.
+  bool IsConstAtWidth(Value v, int64_t want) const {
+    int64_t c;
+    if (!ConstOf(v, &c)) return false;
+    const uint64_t mask = Sz(T(v)) == 4 ? 0xffffffffu : ~uint64_t{0};
+    return (static_cast<uint64_t>(c) & mask) == (static_cast<uint64_t>(want) & mask);
+  }
+
+  // BMI1 forms of `band` whose operand k is a single-use value of its
+  // block: x & (y ^ -1) -> andn; x & (x - 1) (or x + -1) -> blsr; x & (0 -
+  // x) -> blsi. The operand's instruction is sunk into the band.
+  bool MatchBmi(ir::Inst i) {
+    auto args = f_.args(i);
+    for (int k : {1, 0}) {
+      ir::Inst p;
+      int kind = -1;
+      int const_slot = -1;
+      if (SingleUseInBlock(args[k], i, Opcode::kBxor, &p) &&
+          IsConstAtWidth(f_.args(p)[1], -1)) {
+        kind = kBmiAndn;
+        const_slot = 1;
+      } else if (SingleUseInBlock(args[k], i, Opcode::kIsub, &p)) {
+        if (f_.args(p)[0] == args[1 - k] && IsConstAtWidth(f_.args(p)[1], 1)) {
+          kind = kBmiBlsr;
+          const_slot = 1;
+        } else if (f_.args(p)[1] == args[1 - k] && IsConstAtWidth(f_.args(p)[0], 0)) {
+          kind = kBmiBlsi;
+          const_slot = 0;
+        }
+      } else if (SingleUseInBlock(args[k], i, Opcode::kIadd, &p) &&
+                 f_.args(p)[0] == args[1 - k] && IsConstAtWidth(f_.args(p)[1], -1)) {
+        kind = kBmiBlsr;
+        const_slot = 1;
+      }
+      if (kind < 0) continue;
+      bmi_[i.index] = static_cast<int8_t>(kind * 2 + k);
+      Sink(p);
+      // The constant is part of the instruction, not a register operand;
+      // blsr / blsi read x once.
+      imm_mask_[p.index] |= 1 << const_slot;
+      --reg_uses_[f_.args(p)[const_slot].index];
+      if (kind != kBmiAndn) --reg_uses_[args[1 - k].index];
+      return true;
+    }
+    return false;
+  }
+
+  void LowerBmi(ir::Inst i) {
+    auto args = f_.args(i);
+    const int kind = bmi_[i.index] / 2, k = bmi_[i.index] % 2;
+    Value res = f_.first_result(i);
+    const int sz = Sz(T(res));
+    if (kind == kBmiAndn) {
+      b_.Andn(V(f_.args(DefInst(args[k]))[0]), V(args[1 - k]), V(res), sz);
+    } else {
+      b_.Bls(kind == kBmiBlsr ? 0 : 1, V(args[1 - k]), V(res), sz);
+    }
+  }
+
   // An icmp whose every use is in its block and can take the flags of the
   // compare emitted again right there -- a select / brif / trap condition,
   // or an operand of an iadd (unsigned compares: the carry flag, adc /
@@ -457,6 +520,7 @@ class Lowerer final : public LowerBackend {
           }
           if (lea_arg_[i.index] >= 0) break;
         }
+        if (op == Opcode::kBand && ctx_.features.bmi1 && MatchBmi(i)) break;
         if (!TryFoldLoad(i, 1) && commutative) TryFoldLoad(i, 0);
         break;
       }
@@ -633,6 +697,10 @@ class Lowerer final : public LowerBackend {
       LowerAddCarry(i);
       return;
     }
+    if (bmi_[i.index] >= 0) {
+      LowerBmi(i);
+      return;
+    }
     const int mem = mem_arg_[i.index];
     if (imm_mask_[i.index] & 2) {
       int32_t imm = 0;
@@ -693,6 +761,21 @@ class Lowerer final : public LowerBackend {
     Value res = f_.first_result(i);
     const int sz = Sz(T(res));
     VReg dst = V(res);
+    const bool rotate = sh == ShiftOp::kRol || sh == ShiftOp::kRor;
+    if (ctx_.features.bmi2) {
+      // Three operands: no copy of the source, any count register.
+      if (!(imm_mask_[i.index] & 2) && !rotate) {
+        b_.ShiftX(sh, V(args[0]), V(args[1]), dst, sz);
+        return;
+      }
+      if ((imm_mask_[i.index] & 2) && rotate) {
+        int32_t imm = 0;
+        Imm32Of(args[1], &imm);
+        const int right = sh == ShiftOp::kRor ? imm : 8 * sz - imm;
+        b_.Rorx(V(args[0]), dst, static_cast<uint8_t>(right & (8 * sz - 1)), sz);
+        return;
+      }
+    }
     b_.MovRR(V(args[0]), dst, 8);
     if (imm_mask_[i.index] & 2) {
       int32_t imm = 0;
@@ -1230,6 +1313,9 @@ class Lowerer final : public LowerBackend {
   // (adc / sbb), else -1. Per icmp: every use recomputes it (PlanCompareFusion).
   std::vector<int8_t> carry_arg_;
   std::vector<uint8_t> cmp_fused_;
+  // Per band with BMI1: kBmiAndn / kBmiBlsr / kBmiBlsi times 2 plus the
+  // operand that is the sunk bnot / x - 1 / 0 - x (MatchBmi), else -1.
+  std::vector<int8_t> bmi_;
   std::vector<uint32_t> pos_, barriers_before_;
   // (value, block parameter) for every block argument, sorted.
   std::vector<std::pair<uint32_t, uint32_t>> passed_to_;

@@ -280,6 +280,88 @@ TEST(X64LowerTest, BitCountingWithAndWithoutCpuFeatures) {
   }
 }
 
+// Variable shifts, rotates by a constant, and-not, x & (x - 1), x & -x:
+// BMI1 / BMI2 forms (shlx, rorx, andn, blsr, blsi) where the CPU has them.
+constexpr char kBmi[] = R"(function %bmi(i64, i64, i32, i64, i32) -> i64 {
+block0(v0: i64, v1: i64, v2: i32, v3: i64, v4: i32):
+    v5 = ishl v2, v4
+    v6 = ushr v2, v4
+    v7 = sshr v2, v4
+    v8 = iconst.i32 7
+    v9 = rotr v2, v8
+    v10 = iconst.i64 13
+    v11 = rotl v3, v10
+    v12 = iconst.i32 -1
+    v13 = bxor v4, v12
+    v14 = band v2, v13
+    v15 = iconst.i64 1
+    v16 = isub v3, v15
+    v17 = band v3, v16
+    v18 = iconst.i32 0
+    v19 = isub v18, v2
+    v20 = band v2, v19
+    v21 = uextend.i64 v4
+    v22 = sshr v3, v21
+    v30 = uextend.i64 v5
+    v31 = imul_imm v30, 1000003
+    v32 = uextend.i64 v6
+    v33 = iadd v31, v32
+    v34 = imul_imm v33, 1000003
+    v35 = uextend.i64 v7
+    v36 = iadd v34, v35
+    v37 = imul_imm v36, 1000003
+    v38 = uextend.i64 v9
+    v39 = iadd v37, v38
+    v40 = imul_imm v39, 1000003
+    v41 = iadd v40, v11
+    v42 = imul_imm v41, 1000003
+    v43 = uextend.i64 v14
+    v44 = iadd v42, v43
+    v45 = imul_imm v44, 1000003
+    v46 = iadd v45, v17
+    v47 = imul_imm v46, 1000003
+    v48 = uextend.i64 v20
+    v49 = iadd v47, v48
+    v50 = imul_imm v49, 1000003
+    v51 = iadd v50, v22
+    return v51
+}
+)";
+
+TEST(X64LowerTest, BmiWithAndWithoutCpuFeatures) {
+  CpuFeatures no_bmi = CpuFeatures::Host();
+  no_bmi.bmi1 = no_bmi.bmi2 = false;
+  for (CpuFeatures feat : {CpuFeatures::Host(), no_bmi, CpuFeatures::Baseline()}) {
+    Compiled c = CompileIr(kBmi, feat);
+    auto fn = c.As<uint64_t (*)(void*, void*, uint32_t, uint64_t, uint32_t)>();
+    ASSERT_NE(fn, nullptr);
+    auto ref = [](uint32_t a, uint64_t b, uint32_t n) {
+      const uint32_t s = n & 31;
+      const uint64_t r[] = {
+          a << s,
+          a >> s,
+          static_cast<uint32_t>(static_cast<int32_t>(a) >> s),
+          (a >> 7) | (a << 25),
+          (b << 13) | (b >> 51),
+          a & ~n,
+          b & (b - 1),
+          a & (0u - a),
+          static_cast<uint64_t>(static_cast<int64_t>(b) >> (n & 63)),
+      };
+      uint64_t acc = r[0];
+      for (int k = 1; k < 9; ++k) acc = acc * 1000003 + r[k];
+      return acc;
+    };
+    for (uint32_t a : {0u, 1u, 0x80000000u, 0xF0F0u, 0xFFFFFFFFu, 0x12345678u}) {
+      for (uint64_t b : {0ull, 1ull, 0x8000000000000000ull, 0x123456789ull, ~0ull}) {
+        for (uint32_t n : {0u, 1u, 7u, 31u, 32u, 45u, 63u, 0xFFFFFFFFu}) {
+          EXPECT_EQ(fn(&vmctx, &vmctx, a, b, n), ref(a, b, n)) << a << " " << b << " " << n;
+        }
+      }
+    }
+  }
+}
+
 extern "C" int64_t KilnLowerTestCallee(int64_t vm1, int64_t vm2, int64_t a, int64_t b, int64_t c,
                                        int64_t d, int64_t e, int64_t f, double x) {
   return (vm1 == vm2 ? 1 : 0) + a + 2 * b + 3 * c + 4 * d + 5 * e + 6 * f +
