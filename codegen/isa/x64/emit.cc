@@ -110,7 +110,9 @@ class Emitter final : public EmitBackend {
     const Op op = f_.insts[i].op;
     return op == Op::kCmpRR || op == Op::kCmpRI;
   }
-  void StartBlock() override { flags_ = FlagsState(); }
+  void StartBlock(bool only_from_previous) override {
+    if (!only_from_previous) flags_ = FlagsState();
+  }
 
  private:
   int32_t SlotOffset(uint32_t slot) const {
@@ -653,13 +655,17 @@ class Emitter final : public EmitBackend {
 
   // Instructions that leave the flags alone (mov, lea, loads, stores, sign
   // / zero extensions, constants other than the xor-zeroed 0, BMI2 shifts
-  // and rotates): the flags
+  // and rotates, the flags' readers): the flags
   // still describe `prev.reg` unless i writes that register.
   bool KeepsFlags(uint32_t i, const Inst& inst, const FlagsState& prev) const {
     if (!prev.reg.valid()) return false;
     switch (inst.op) {
       case Op::kMovRR: case Op::kLea: case Op::kLoad: case Op::kStore: case Op::kStoreImm:
       case Op::kExt: case Op::kXmmMov: case Op::kShiftX: case Op::kRorx:
+      case Op::kCmov: case Op::kXmmCmov: case Op::kTrapIf: case Op::kJcc:
+        break;
+      case Op::kSetcc:
+        if (inst.cc == kCondFEq || inst.cc == kCondFNe) return false;  // and / or
         break;
       case Op::kMovImm:
         if (inst.imm == 0) return false;
@@ -697,12 +703,20 @@ class Emitter final : public EmitBackend {
   // Whether compare i (`test r, r` or `cmp r, 0`) can be left out because
   // the flags already describe r (`prev`) with the same width; then the
   // one instruction after it that reads the flags tests cond_ instead.
+  // Whether compare i is `test r, r` or `cmp r, 0`.
+  bool IsZeroCompare(uint32_t i, const Inst& inst) const {
+    return inst.op == Op::kCmpRR ? inst.sub == 1 && Al(i, 0) == Al(i, 1)
+                                 : inst.sub == 0 && inst.imm == 0;
+  }
+
+  // After an emitted compare i: a zero compare leaves the flags of a logic
+  // op on r (the compare emitted again for another use can go).
+  void NoteZeroCompare(uint32_t i, const Inst& inst) {
+    if (IsZeroCompare(i, inst)) flags_ = FlagsState{Al(i, 0).reg(), inst.size, true};
+  }
+
   bool ElideCompare(uint32_t i, const Inst& inst, const FlagsState& prev) {
-    if (!prev.reg.valid() || prev.size != inst.size) return false;
-    if (inst.op == Op::kCmpRR ? inst.sub != 1 || Al(i, 0) != Al(i, 1)
-                              : inst.sub != 0 || inst.imm != 0) {
-      return false;
-    }
+    if (!prev.reg.valid() || prev.size != inst.size || !IsZeroCompare(i, inst)) return false;
     if (!Al(i, 0).is_reg() || Al(i, 0).reg() != prev.reg) return false;
     if (i + 1 >= f_.insts.size()) return false;
     const Inst& user = f_.insts[i + 1];
@@ -718,6 +732,7 @@ class Emitter final : public EmitBackend {
     if (cc < 0) return false;
     cond_inst_ = i + 1;
     cond_ = static_cast<uint8_t>(cc);
+    flags_ = prev;
     return true;
   }
 
@@ -775,10 +790,12 @@ class Emitter final : public EmitBackend {
       case Op::kCmpRR:
         if (ElideCompare(i, inst, prev)) break;
         if (inst.sub == 0) a.cmp(G(i, 0, sz), G(i, 1, sz)); else a.test(G(i, 0, sz), G(i, 1, sz));
+        NoteZeroCompare(i, inst);
         break;
       case Op::kCmpRI:
         if (ElideCompare(i, inst, prev)) break;
         if (inst.sub == 0) a.cmp(G(i, 0, sz), Imm(inst.imm)); else a.test(G(i, 0, sz), Imm(inst.imm));
+        NoteZeroCompare(i, inst);
         break;
       case Op::kCmpRM:
         MaybeTrap(inst);
