@@ -659,28 +659,33 @@ class Emitter final : public EmitBackend {
   // still describe `prev.reg` unless i writes that register.
   bool KeepsFlags(uint32_t i, const Inst& inst, const FlagsState& prev) const {
     if (!prev.reg.valid()) return false;
+    int def;  // the operand slot of the integer register written, or -1
     switch (inst.op) {
-      case Op::kMovRR: case Op::kLea: case Op::kLoad: case Op::kStore: case Op::kStoreImm:
-      case Op::kExt: case Op::kXmmMov: case Op::kShiftX: case Op::kRorx:
-      case Op::kCmov: case Op::kXmmCmov: case Op::kTrapIf: case Op::kJcc:
+      case Op::kStore: case Op::kStoreImm: case Op::kXmmMov: case Op::kXmmCmov:
+      case Op::kTrapIf: case Op::kJcc:
+        return true;
+      case Op::kLea: case Op::kLoad: case Op::kCmov:
+        def = 0;
+        break;
+      case Op::kMovRR: case Op::kExt: case Op::kRorx:
+        def = 1;
+        break;
+      case Op::kShiftX:
+        def = 2;
         break;
       case Op::kSetcc:
         if (inst.cc == kCondFEq || inst.cc == kCondFNe) return false;  // and / or
+        def = 0;
         break;
       case Op::kMovImm:
         if (inst.imm == 0) return false;
+        def = 0;
         break;
       default:
         return false;
     }
-    auto ops = vc_.operands(i);
-    for (size_t k = 0; k < ops.size(); ++k) {
-      if (ops[k].kind != OperandKind::kUse && Al(i, static_cast<int>(k)).is_reg() &&
-          Al(i, static_cast<int>(k)).reg() == prev.reg) {
-        return false;
-      }
-    }
-    return true;
+    const Allocation d = Al(i, def);
+    return !d.is_reg() || d.reg() != prev.reg;
   }
 
   // The condition that tests on an ALU result's own flags what `cc` tests

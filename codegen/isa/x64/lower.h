@@ -19,7 +19,12 @@
 //  * Division: sdiv/srem check for a -1 divisor in line (INT_MIN / -1 traps
 //    IntegerOverflow via neg+jo; srem gives 0); a zero divisor faults in
 //    div/idiv (#DE -> SIGFPE) and the trap table maps that instruction to
-//    IntegerDivisionByZero. Constant divisors other than -1 skip the check.
+//    IntegerDivisionByZero. Constant divisors other than -1 skip the check;
+//    udiv / urem by a nonzero constant and sdiv / srem by a constant other
+//    than 0 and -1 never divide (shifts, or a multiply by a magic reciprocal).
+//  * With BMI1 / BMI2: shlx / shrx / sarx, rorx, andn, blsr / blsi.
+//  * A compare against 0 right after the ALU op that computed its operand
+//    is left out by the emitter (emit.cc, ElideCompare).
 //  * fcvt_to_* use the checked/saturating sequences of the emitter; fmin/
 //    fmax the ucomis-based wasm NaN/-0 sequence; floor/ceil/trunc/nearest
 //    need SSE4.1 (roundss/sd; kUnimplemented without it).
