@@ -55,17 +55,13 @@ absl::StatusOr<CompiledFunction> EmitDriver::Run(EmitBackend& backend,
                      [this](uint32_t e) { return !ra_.EdgeMoves(e).empty(); });
   edge_inline_.assign(vc_.num_edges(), 0);
   island_needed_.assign(vc_.num_edges(), 0);
-  num_preds_.assign(nb, 0);
-  for (uint32_t b = 0; b < nb; ++b) {
-    for (const auto& s : vc_.succs(b)) ++num_preds_[s.block];
-  }
   backend.EmitPrologue();
   size_t edit = 0;
   for (uint32_t b = 0; b < nb; ++b) {
     cur_block_ = b;
     next_block_ = b + 1;
     buf_.BindBlock(b);
-    backend.StartBlock(b > 0 && num_preds_[b] == 1 && FromPreviousWithoutMoves(b));
+    backend.StartBlock();
     const VCode::Block& blk = vc_.block(b);
     for (uint32_t i = blk.inst_begin; i < blk.inst_end; ++i) {
       while (edit < ra_.edits.size() && ra_.edits[edit].pos <= 2 * i) {
@@ -94,14 +90,6 @@ absl::StatusOr<CompiledFunction> EmitDriver::Run(EmitBackend& backend,
   // Trap islands, one per trap code.
   buf_.EmitTrapIslands([&backend] { backend.EmitTrapInst(); });
   return buf_.Finish(what, frame_.frame_size, ra_.num_spill_slots);
-}
-
-bool EmitDriver::FromPreviousWithoutMoves(uint32_t b) const {
-  auto succs = vc_.succs(b - 1);
-  for (uint32_t k = 0; k < succs.size(); ++k) {
-    if (succs[k].block == b) return !buf_.edge_label(vc_.edge_index(b - 1, k)).isValid();
-  }
-  return false;
 }
 
 asmjit::Label EmitDriver::EdgeTarget(uint32_t k) const {

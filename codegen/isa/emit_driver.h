@@ -65,12 +65,10 @@ class EmitBackend {
     return absl::OkStatus();
   }
   virtual void EmitPrologue() = 0;
-  // A block's label was just bound. Unless `only_from_previous` (its one
-  // predecessor is the block emitted just before it, over an edge without
-  // allocator moves: only jumps, which change nothing, lead here from the
-  // code just emitted), whatever the ISA knows about the machine state so
-  // far (x64: which value the flags describe) no longer holds.
-  virtual void StartBlock(bool only_from_previous) {}
+  // A block's label was just bound: code may jump here, so whatever the
+  // ISA knows about the machine state so far (x64: which value the flags
+  // describe) no longer holds.
+  virtual void StartBlock() {}
   // Instruction `i` of the VCode (in the driver's current block).
   virtual void EmitInst(uint32_t i) = 0;
   virtual void EmitMove(const regalloc::Move& m) = 0;
@@ -127,8 +125,6 @@ class EmitDriver {
   bool TryRotateLoop(uint32_t t);
   // The copied branch of TryRotateLoop (cur_block_ is the header).
   void EmitRotatedBranch(uint8_t cc);
-  // Whether block b - 1 has an edge to b without allocator moves.
-  bool FromPreviousWithoutMoves(uint32_t b) const;
 
   const VCode& vc_;
   const std::vector<uint32_t>& srclocs_;
@@ -138,7 +134,6 @@ class EmitDriver {
   EmitBackend* backend_ = nullptr;
   std::vector<uint8_t> edge_inline_;  // edge moves emitted on a fall-through path
   std::vector<uint8_t> island_needed_;  // an island a rotated copy jumps to
-  std::vector<uint32_t> num_preds_;  // per block: incoming edges
   uint32_t cur_block_ = 0;
   // The block placed after the code being emitted (cur_block_ + 1, except
   // while TryRotateLoop emits the header's branch at the end of the latch).

@@ -110,9 +110,7 @@ class Emitter final : public EmitBackend {
     const Op op = f_.insts[i].op;
     return op == Op::kCmpRR || op == Op::kCmpRI;
   }
-  void StartBlock(bool only_from_previous) override {
-    if (!only_from_previous) flags_ = FlagsState();
-  }
+  void StartBlock() override { flags_ = FlagsState(); }
 
  private:
   int32_t SlotOffset(uint32_t slot) const {
