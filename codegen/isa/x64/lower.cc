@@ -852,13 +852,17 @@ class Lowerer final : public LowerBackend {
     VReg quot = rem ? b_.NewInt() : dst;
     b_.MovRR(q, quot, 8);
     if (m.shift != 0) b_.ShiftRI(ShiftOp::kShr, quot, static_cast<uint8_t>(m.shift), 8);
-    if (!rem) return;
+    if (rem) SubtractMultiple(n, quot, static_cast<int64_t>(d), dst, sz);
+  }
+
+  // dst = n - q * d (a remainder from its quotient).
+  void SubtractMultiple(VReg n, VReg q, int64_t d, VReg dst, int sz) {
     VReg prod = b_.NewInt();
-    if (FitsImm32(static_cast<int64_t>(d))) {
-      b_.Imul3(prod, quot, static_cast<int32_t>(d), sz);
+    if (FitsImm32(d)) {
+      b_.Imul3(prod, q, static_cast<int32_t>(d), sz);
     } else {
-      b_.MovImm(prod, static_cast<int64_t>(d), 8);
-      b_.AluRR(AluOp::kImul, prod, quot, sz);
+      b_.MovImm(prod, d, 8);
+      b_.AluRR(AluOp::kImul, prod, q, sz);
     }
     b_.MovRR(n, dst, 8);
     b_.AluRR(AluOp::kSub, dst, prod, sz);
@@ -947,19 +951,11 @@ class Lowerer final : public LowerBackend {
     b_.MovRR(q, quot, 8);
     b_.ShiftRI(ShiftOp::kShr, quot, static_cast<uint8_t>(bits - 1), sz);
     b_.AluRR(AluOp::kAdd, quot, q, sz);
-    if (!rem) {
-      b_.MovRR(quot, dst, 8);
-      return;
-    }
-    VReg prod = b_.NewInt();
-    if (FitsImm32(d)) {
-      b_.Imul3(prod, quot, static_cast<int32_t>(d), sz);
+    if (rem) {
+      SubtractMultiple(n, quot, d, dst, sz);
     } else {
-      b_.MovImm(prod, d, 8);
-      b_.AluRR(AluOp::kImul, prod, quot, sz);
+      b_.MovRR(quot, dst, 8);
     }
-    b_.MovRR(n, dst, 8);
-    b_.AluRR(AluOp::kSub, dst, prod, sz);
   }
 
   absl::Status LowerInst(ir::Inst i) override {
