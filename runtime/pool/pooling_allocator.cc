@@ -278,6 +278,9 @@ absl::StatusOr<std::unique_ptr<PoolingAllocator>> PoolingAllocator::Create(
   pool->num_shards_ = static_cast<uint32_t>(std::clamp<long>(
       cpus, 1, std::min<uint64_t>(kMaxShards, config.total_instances)));
   pool->shards_ = std::make_unique<Shard[]>(pool->num_shards_);
+  pool->drain_threshold_ = std::clamp<uint32_t>(
+      config.decommit_batch_size, 1,
+      std::max<uint32_t>(1, config.total_instances / pool->num_shards_ / 2));
   // Each shard gets a contiguous run of slots, its lowest on top: low
   // addresses are used first.
   for (uint32_t i = config.total_instances; i-- > 0;) {
@@ -403,7 +406,7 @@ void PoolingAllocator::ReleaseSlot(uint32_t slot) {
   // stack holds (a drain subtracts what it took).
   const uint32_t dirty = home.dirty_count.fetch_add(1) + 1;
   PushChain(home.dirty_head, slot, slot, std::memory_order_release);
-  if (dirty >= config_.decommit_batch_size) DrainDirty(home, /*wait=*/false);
+  if (dirty >= drain_threshold_) DrainDirty(home, /*wait=*/false);
 }
 
 void PoolingAllocator::ResetInstanceBlock(uint32_t slot) {

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <set>
@@ -141,6 +142,30 @@ TEST(PoolingAllocatorTest, ShrunkMemoryIsInaccessibleAgain) {
   pool->RecordMemorySize(slot, 0, memory->size_bytes());
   memory.reset();
   pool->ReleaseSlot(slot);
+}
+
+// A batch larger than a CPU's share of the slots is capped: releases never
+// leave more than half of the pool waiting for its pages to go back, so an
+// acquire finds a free slot without stealing or draining.
+TEST(PoolingAllocatorTest, BatchesNeverHoldHalfThePool) {
+  PoolingConfig c = SmallConfig(16);
+  c.decommit_batch_size = 1000;
+  auto pool = *PoolingAllocator::Create(c);
+  EXPECT_GE(pool->drain_threshold(), 1u);
+  // (With a shard per slot the threshold is 1: every release drains.)
+  EXPECT_LE(pool->drain_threshold() * pool->num_shards_for_testing(),
+            std::max(8u, pool->num_shards_for_testing()));
+  for (int i = 0; i < 100; ++i) {
+    const uint32_t slot = *pool->AcquireSlot();
+    MemoryStorage storage;
+    InPlaceMemory memory(*pool->AcquireMemory(&storage, slot, 0, 1,
+                                              std::nullopt, nullptr, 0));
+    memory->base()[0] = 1;  // a page that must go back
+    pool->RecordMemorySize(slot, 0, memory->size_bytes());
+    memory.reset();
+    pool->ReleaseSlot(slot);
+    ASSERT_GE(pool->free_slots_for_testing(), 8u) << "after release " << i;
+  }
 }
 
 TEST(PoolingAllocatorTest, TwoThreadsNeverShareASlot) {

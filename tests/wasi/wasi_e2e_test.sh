@@ -74,9 +74,10 @@ for code in 0 1 7 42 255 300; do
 done
 
 # poll_oneoff: an fd subscription with a timeout on a pipe that gets data
-# later (POLL_DELAY seconds: kiln must be polling by then; under qemu,
-# scripts/aarch64_test.sh gives it longer).
-delay=${POLL_DELAY:-0.3}
+# later (POLL_DELAY seconds: kiln must be polling by then, also on a loaded
+# machine, where 0.3 s was once too short to start and compile; under
+# qemu, scripts/aarch64_test.sh gives it longer).
+delay=${POLL_DELAY:-1.5}
 n_out=$( (sleep "$delay"; echo hi) | "$dir/poll_stdin_native")
 w_out=$( (sleep "$delay"; echo hi) | "$kiln" run "$dir/poll_stdin.wasm")
 if [[ "$n_out" == "$w_out" && "$w_out" == *"50ms: 0 ready"* ]]; then
