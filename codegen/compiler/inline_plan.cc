@@ -46,7 +46,8 @@ InlinePlan PlanInlining(const wasm::ModuleInfo& m,
   for (uint32_t f = first; f < n; ++f) {
     const uint32_t size = m.functions[f].body_size;
     if (tail_call[f]) continue;
-    if (size <= limits.small_body_bytes) {
+    // Without a direct call site nothing would inline it: not prepared.
+    if (size <= limits.small_body_bytes && sites[f] > 0) {
       plan.max_size[f] = limits.small_size;
     }
     if (sites[f] == 1 && !tail_site[f] && plan.caller[f] != f &&
