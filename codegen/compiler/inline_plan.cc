@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <optional>
 
-#include "codegen/compiler/call_scan.h"
+#include "wasm/instruction_reader.h"
 
 namespace kiln::compiler {
 
@@ -22,21 +22,28 @@ InlinePlan PlanInlining(const wasm::ModuleInfo& m,
   for (uint32_t f = first; f < n; ++f) {
     const wasm::Function& fn = m.functions[f];
     if (uint64_t{fn.body_offset} + fn.body_size > bytes.size()) continue;
-    // A malformed body fails its own translation later, with the error the
-    // compiler reports; here it only stops counting.
-    const BodyCalls calls = ScanCalls(
-        bytes.subspan(fn.body_offset, fn.body_size),
-        [&](uint32_t callee, bool tail) {
-          if (callee >= n) return;
-          ++sites[callee];
-          if (tail) {
-            tail_site[callee] = true;
-            tail_call[f] = true;
-          } else {
-            plan.caller[callee] = f;
-          }
-        });
-    if (calls.tail_call_indirect) tail_call[f] = true;
+    // Calls in unreachable code count too (the translator drops them):
+    // counts can only be higher than the IR's, which keeps every decision
+    // safe. A malformed body fails its own translation later, with the
+    // error the compiler reports; here it only stops counting.
+    wasm::InstructionReader r(bytes.subspan(fn.body_offset, fn.body_size));
+    r.ReadLocals();
+    wasm::Opcode op;
+    uint64_t callee;
+    while (r.Next(&op, &callee)) {
+      if (op == wasm::Opcode::kReturnCallIndirect) tail_call[f] = true;
+      if (op != wasm::Opcode::kCall && op != wasm::Opcode::kReturnCall) {
+        continue;
+      }
+      if (callee >= n) continue;
+      ++sites[callee];
+      if (op == wasm::Opcode::kReturnCall) {
+        tail_site[callee] = true;
+        tail_call[f] = true;
+      } else {
+        plan.caller[callee] = static_cast<uint32_t>(f);
+      }
+    }
   }
   plan.max_size.assign(n, 0);
   plan.single_site.assign(n, false);

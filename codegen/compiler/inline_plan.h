@@ -1,7 +1,8 @@
 // Which functions of a module the compiler may inline (codegen/opt/inline.h).
 //
-// One cheap walk over every body (the validating decoder with only the call
-// hooks) counts the direct call sites of each defined function. A defined
+// One cheap walk over every body (wasm::InstructionReader: opcodes and
+// immediates, no validation) counts the direct call sites of each defined
+// function. A defined
 // function is a candidate if its body is small, or if it has exactly one
 // call site, nothing else reaches it (not exported, not in a table) and its
 // body is of moderate size: then its code is dropped once inlined, so
