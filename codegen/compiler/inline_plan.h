@@ -24,10 +24,8 @@ namespace kiln::compiler {
 
 struct InlineLimits {
   // IR instructions (after the callee's own pipeline) of a callee inlined
-  // at every call site. Measured on libc_all.wasm and the program suite:
-  // 40 (with 160 body bytes) cost 11% of compile time for no run-time gain
-  // over 20 (and 64 bytes); see codegen/opt/README.md.
-  uint32_t small_size = 20;
+  // at every call site.
+  uint32_t small_size = 40;
   // ... of a callee with exactly one call site in the module and nothing
   // else reaching it (its own code is then dropped).
   uint32_t single_site_size = 400;
@@ -35,8 +33,11 @@ struct InlineLimits {
   // caller's growth budget; past this, they are compiled as usual).
   uint32_t single_site_total = 1000;
   // Body bytes above which a function is not even translated as a
-  // candidate (the IR is a few instructions per byte at most).
-  uint32_t small_body_bytes = 64;
+  // candidate (the IR is a few instructions per byte at most). Measured on
+  // libc_all.wasm and the program suite (codegen/opt/README.md): 160 costs
+  // 5% more compile time than 96 for no run-time gain; 80 or less loses
+  // the gain on json.
+  uint32_t small_body_bytes = 96;
   uint32_t single_site_body_bytes = 2000;
   opt::InlineBudget budget;
 };
