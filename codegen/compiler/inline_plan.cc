@@ -1,41 +1,11 @@
 #include "codegen/compiler/inline_plan.h"
 
 #include <algorithm>
-#include <memory>
 #include <optional>
 
-#include "wasm/function_body_decoder.h"
+#include "wasm/instruction_reader.h"
 
 namespace kiln::compiler {
-namespace {
-
-// Counts direct call sites (in reachable code: the translator drops the
-// rest) and notes tail calls.
-struct CallScan : wasm::BaseInterface<> {
-  std::vector<uint32_t>* sites = nullptr;
-  std::vector<uint32_t>* caller = nullptr;
-  std::vector<bool>* tail_site = nullptr;
-  uint32_t func_index = 0;
-  bool tail_call = false;
-
-  void Call(uint32_t function, const wasm::FuncType&, absl::Span<const Value>,
-            absl::Span<Value>) {
-    ++(*sites)[function];
-    (*caller)[function] = func_index;
-  }
-  void ReturnCall(uint32_t function, const wasm::FuncType&,
-                  absl::Span<const Value>) {
-    ++(*sites)[function];
-    (*tail_site)[function] = true;
-    tail_call = true;
-  }
-  void ReturnCallIndirect(uint32_t, uint32_t, const wasm::FuncType&,
-                          const Value&, absl::Span<const Value>) {
-    tail_call = true;
-  }
-};
-
-}  // namespace
 
 InlinePlan PlanInlining(const wasm::ModuleInfo& m,
                         absl::Span<const uint8_t> module_bytes,
@@ -49,28 +19,31 @@ InlinePlan PlanInlining(const wasm::ModuleInfo& m,
   plan.caller.assign(n, 0);
   const absl::Span<const uint8_t> bytes =
       m.bytes.empty() ? module_bytes : absl::MakeConstSpan(m.bytes);
-  CallScan scan;
-  scan.sites = &sites;
-  scan.caller = &plan.caller;
-  scan.tail_site = &tail_site;
-  std::unique_ptr<wasm::FunctionBodyDecoder<CallScan>> decoder;
   for (uint32_t f = first; f < n; ++f) {
     const wasm::Function& fn = m.functions[f];
     if (uint64_t{fn.body_offset} + fn.body_size > bytes.size()) continue;
-    const absl::Span<const uint8_t> body =
-        bytes.subspan(fn.body_offset, fn.body_size);
-    if (decoder == nullptr) {
-      decoder = std::make_unique<wasm::FunctionBodyDecoder<CallScan>>(
-          m, f, body, fn.body_offset, &scan);
-    } else {
-      decoder->Reset(f, body, fn.body_offset);
+    // Calls in unreachable code count too (the translator drops them):
+    // counts can only be higher than the IR's, which keeps every decision
+    // safe. A malformed body fails its own translation later, with the
+    // error the compiler reports; here it only stops counting.
+    wasm::InstructionReader r(bytes.subspan(fn.body_offset, fn.body_size));
+    r.ReadLocals();
+    wasm::Opcode op;
+    uint64_t callee;
+    while (r.Next(&op, &callee)) {
+      if (op == wasm::Opcode::kReturnCallIndirect) tail_call[f] = true;
+      if (op != wasm::Opcode::kCall && op != wasm::Opcode::kReturnCall) {
+        continue;
+      }
+      if (callee >= n) continue;
+      ++sites[callee];
+      if (op == wasm::Opcode::kReturnCall) {
+        tail_site[callee] = true;
+        tail_call[f] = true;
+      } else {
+        plan.caller[callee] = static_cast<uint32_t>(f);
+      }
     }
-    scan.tail_call = false;
-    scan.func_index = f;
-    // An invalid body fails its own translation later, with the error the
-    // compiler reports; here it only stops counting.
-    (void)decoder->Decode();
-    tail_call[f] = scan.tail_call;
   }
   plan.max_size.assign(n, 0);
   plan.single_site.assign(n, false);
@@ -80,7 +53,8 @@ InlinePlan PlanInlining(const wasm::ModuleInfo& m,
   for (uint32_t f = first; f < n; ++f) {
     const uint32_t size = m.functions[f].body_size;
     if (tail_call[f]) continue;
-    if (size <= limits.small_body_bytes) {
+    // Without a direct call site nothing would inline it: not prepared.
+    if (size <= limits.small_body_bytes && sites[f] > 0) {
       plan.max_size[f] = limits.small_size;
     }
     if (sites[f] == 1 && !tail_site[f] && plan.caller[f] != f &&

@@ -19,6 +19,7 @@
 #include "runtime/abi/vm_context_counts.h"
 #include "runtime/abi/vm_offsets.h"
 #include "wasm/function_body_decoder.h"
+#include "wasm/instruction_reader.h"
 #include "wasm/limits.h"
 #include "wasm/opcodes.h"
 
@@ -128,16 +129,106 @@ class LoopScan : public wasm::BaseInterface<wasm::EmptyValue, LoopScanControl> {
 
   template <class F>
   void Loop(const wasm::BlockType&, absl::Span<Value>, F* frame) {
-    frame->payload.loop = static_cast<int32_t>(ranges_.size());
+    frame->payload.loop = OpenLoop();
+  }
+  template <class F>
+  void End(F* frame, absl::Span<const Value>, absl::Span<Value>) {
+    if (frame->payload.loop >= 0) CloseLoop(frame->payload.loop);
+  }
+  // One event per local per innermost loop (stamps dedupe repeats).
+  void LocalGet(uint32_t local, Value*) {
+    if (cur_stamp_ && used_stamp_[local] != cur_stamp_) {
+      used_stamp_[local] = cur_stamp_;
+      used_.push_back(local);
+    }
+  }
+  void LocalSet(uint32_t local, const Value&) { Assign(local); }
+  void LocalTee(uint32_t local, const Value&, Value*) { Assign(local); }
+
+  // The events a FunctionBodyDecoder<LoopScan> walk gives (loops in opcode
+  // order, reachable or not; locals only where reachable, as the decoder
+  // tracks it), from wasm::InstructionReader: no operand stack or types,
+  // a fraction of the cost. False where the body does not read as
+  // well-nested instructions with locals in range: the caller then runs
+  // the validating walk, which reports the error. Any other invalid body
+  // fails in the translating walk.
+  bool Walk(absl::Span<const uint8_t> body, uint32_t num_params) {
+    wasm::InstructionReader r(body);
+    const uint64_t num_locals = uint64_t{num_params} + r.ReadLocals();
+    if (r.malformed() || num_locals > wasm::kMaxLocals) return false;
+    used_stamp_.assign(num_locals, 0);
+    assigned_stamp_.assign(num_locals, 0);
+    cur_stamp_ = 0;
+    frames_.clear();
+    frames_.push_back({-1, true, false});
+    wasm::Opcode op;
+    uint64_t imm;
+    while (r.Next(&op, &imm)) {
+      WalkFrame& top = frames_.back();
+      const bool live = top.reachable && !top.unreachable;
+      switch (op) {
+        case wasm::Opcode::kBlock:
+        case wasm::Opcode::kIf:
+          frames_.push_back({-1, live, false});
+          break;
+        case wasm::Opcode::kLoop:
+          frames_.push_back({OpenLoop(), live, false});
+          break;
+        case wasm::Opcode::kElse:
+          top.unreachable = false;
+          break;
+        case wasm::Opcode::kEnd: {
+          const int32_t loop = top.loop;
+          frames_.pop_back();
+          if (loop >= 0) CloseLoop(loop);
+          if (frames_.empty()) return r.at_end();
+          break;
+        }
+        case wasm::Opcode::kLocalGet:
+        case wasm::Opcode::kLocalSet:
+        case wasm::Opcode::kLocalTee:
+          if (imm >= num_locals) return false;
+          if (!live) break;
+          if (op == wasm::Opcode::kLocalGet) {
+            LocalGet(static_cast<uint32_t>(imm), nullptr);
+          } else {
+            Assign(static_cast<uint32_t>(imm));
+          }
+          break;
+        // What the decoder follows with SetUnreachable().
+        case wasm::Opcode::kUnreachable:
+        case wasm::Opcode::kBr:
+        case wasm::Opcode::kBrTable:
+        case wasm::Opcode::kReturn:
+        case wasm::Opcode::kReturnCall:
+        case wasm::Opcode::kReturnCallIndirect:
+          top.unreachable = true;
+          break;
+        default:
+          break;
+      }
+    }
+    return false;
+  }
+
+  // Locals read but not assigned in loop `i` (sorted).
+  absl::Span<const uint32_t> Invariant(uint32_t i) const {
+    if (i >= ranges_.size()) return {};
+    return absl::MakeConstSpan(invariant_.data() + ranges_[i].start,
+                               ranges_[i].size);
+  }
+
+ private:
+  int32_t OpenLoop() {
+    const int32_t index = static_cast<int32_t>(ranges_.size());
     ranges_.push_back({0, 0});
     cur_stamp_ = ++last_stamp_;
     open_.push_back({static_cast<uint32_t>(used_.size()),
                      static_cast<uint32_t>(assigned_.size()), cur_stamp_});
+    return index;
   }
-  template <class F>
-  void End(F* frame, absl::Span<const Value>, absl::Span<Value>) {
-    if (frame->payload.loop < 0) return;
-    const OpenLoop o = open_.back();
+  void CloseLoop(int32_t loop) {
+    const OpenLoopEntry o = open_.back();
     open_.pop_back();
     // Events recorded for the parent before this loop keep its stamp, so
     // they are not pushed again; this loop's are merged below.
@@ -149,7 +240,7 @@ class LoopScan : public wasm::BaseInterface<wasm::EmptyValue, LoopScanControl> {
                              assigned_.end());
     SortUnique(scratch_used_);
     SortUnique(scratch_assigned_);
-    Range& r = ranges_[frame->payload.loop];
+    Range& r = ranges_[loop];
     r.start = static_cast<uint32_t>(invariant_.size());
     std::set_difference(scratch_used_.begin(), scratch_used_.end(),
                         scratch_assigned_.begin(), scratch_assigned_.end(),
@@ -167,30 +258,19 @@ class LoopScan : public wasm::BaseInterface<wasm::EmptyValue, LoopScanControl> {
       assigned_.clear();
     }
   }
-  // One event per local per innermost loop (stamps dedupe repeats).
-  void LocalGet(uint32_t local, Value*) {
-    if (cur_stamp_ && used_stamp_[local] != cur_stamp_) {
-      used_stamp_[local] = cur_stamp_;
-      used_.push_back(local);
-    }
-  }
-  void LocalSet(uint32_t local, const Value&) { Assign(local); }
-  void LocalTee(uint32_t local, const Value&, Value*) { Assign(local); }
 
-  // Locals read but not assigned in loop `i` (sorted).
-  absl::Span<const uint32_t> Invariant(uint32_t i) const {
-    if (i >= ranges_.size()) return {};
-    return absl::MakeConstSpan(invariant_.data() + ranges_[i].start,
-                               ranges_[i].size);
-  }
-
- private:
   struct Range {
     uint32_t start, size;
   };
-  struct OpenLoop {
+  struct OpenLoopEntry {
     uint32_t used_start, assigned_start;
     uint64_t stamp;
+  };
+  // Walk's control frames.
+  struct WalkFrame {
+    int32_t loop;  // As LoopScanControl::loop.
+    bool reachable;
+    bool unreachable;
   };
   void Assign(uint32_t local) {
     if (cur_stamp_ && assigned_stamp_[local] != cur_stamp_) {
@@ -205,7 +285,8 @@ class LoopScan : public wasm::BaseInterface<wasm::EmptyValue, LoopScanControl> {
 
   std::vector<Range> ranges_;
   std::vector<uint32_t> invariant_;
-  std::vector<OpenLoop> open_;
+  std::vector<OpenLoopEntry> open_;
+  std::vector<WalkFrame> frames_;
   std::vector<uint32_t> used_, assigned_;
   std::vector<uint32_t> scratch_used_, scratch_assigned_;
   // Stamp of the innermost open loop (0: none); stamps only grow, so
@@ -1837,14 +1918,19 @@ absl::Status FunctionTranslator::Translate(uint32_t func_index,
   const wasm::Function& fn = m.functions[func_index];
   out->Reset(FunctionName(m, func_index), impl_->type_sigs[fn.type_index]);
   Translator& t = impl_->translator;
-  // First walk: loop-invariant locals (and validation; an invalid body
-  // fails here with the same message the translating walk would give).
+  // First walk: loop-invariant locals, from the non-validating reader; a
+  // body it cannot read takes the validating walk, which fails with the
+  // message the translating walk would give (so does any other invalid
+  // body, in the translating walk).
   LoopScan& scan = impl_->loop_scan;
   scan.Reset();
   // No 0x03 byte anywhere in the body: certainly no `loop`, skip the walk.
   const bool may_have_loops =
       std::memchr(body.data(), 0x03, body.size()) != nullptr;
-  if (may_have_loops) {
+  if (may_have_loops &&
+      !scan.Walk(body, static_cast<uint32_t>(
+                           m.types[fn.type_index].params.size()))) {
+    scan.Reset();
     wasm::FunctionBodyDecoder<LoopScan> pre(m, func_index, body, body_offset,
                                             &scan);
     absl::Status s = pre.Decode();
