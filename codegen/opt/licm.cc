@@ -230,26 +230,10 @@ class LoopHoister {
   uint32_t mark_ = 0;
 };
 
-// Whether some branch goes to its own block or one before it in the
-// layout. A cycle cannot only go forward, so without such a branch there is
-// no loop; the check is much cheaper than the dominator tree.
-bool MayHaveLoop(const ir::Function& f) {
-  std::vector<uint8_t> seen(f.num_blocks(), 0);
-  for (Block b : f.blocks()) {
-    seen[b.index] = 1;
-    const Inst t = f.last_inst(b);
-    if (!t.valid()) continue;
-    for (const ir::BlockCall& bc : f.block_calls(t)) {
-      if (seen[bc.block.index]) return true;
-    }
-  }
-  return false;
-}
-
 }  // namespace
 
 bool LicmPass::Run(ir::Function& f) {
-  if (!MayHaveLoop(f)) return false;
+  if (!ir::MayHaveLoop(f)) return false;
   bool changed = RemoveUnreachableBlocks(f);
   ir::ControlFlowGraph cfg(f);
   ir::DominatorTree dt(f, cfg);

@@ -15,6 +15,7 @@
 #include "codegen/opt/simplify_cfg.h"
 #include "codegen/opt/simplify_params.h"
 #include "codegen/opt/split_critical_edges.h"
+#include "codegen/opt/strength_reduce.h"
 
 namespace kiln::opt {
 namespace {
@@ -39,6 +40,7 @@ const Entry kPasses[] = {
     {"simplify_cfg", &Make<SimplifyCfgPass>},
     {"simplify_params", &Make<SimplifyParamsPass>},
     {"split_critical_edges", &Make<SplitCriticalEdgesPass>},
+    {"strength_reduce", &Make<StrengthReducePass>},
 };
 
 }  // namespace
