@@ -63,7 +63,10 @@ void AddDefaultPipeline(PassManager& pm) {
   pm.Add(std::make_unique<ConstFoldPass>());
   pm.Add(std::make_unique<GvnPass>());
   pm.Add(std::make_unique<RedundantLoadsPass>());
-  pm.Add(std::make_unique<LicmPass>());
+  // licm then strength_reduce on the same loop analysis (invariants
+  // hoisted, every loop with a preheader); dce removes the address
+  // arithmetic and IVs it leaves dead.
+  pm.Add(std::make_unique<LicmPass>(/*reduce_strength=*/true));
   pm.Add(std::make_unique<DcePass>());
 }
 

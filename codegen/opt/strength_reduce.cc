@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "codegen/ir/cfg.h"
 #include "codegen/ir/dominator_tree.h"
 #include "codegen/ir/loops.h"
@@ -67,9 +68,8 @@ struct ExitTest {
 
 class LoopReducer {
  public:
-  LoopReducer(ir::Function& f, const ir::ControlFlowGraph& cfg,
-              const ir::UseCounts& uses)
-      : f_(f), cfg_(cfg), uses_(uses), stamp_(f.num_blocks(), 0) {}
+  LoopReducer(ir::Function& f, const ir::ControlFlowGraph& cfg)
+      : f_(f), cfg_(cfg), stamp_(f.num_blocks(), 0) {}
 
   bool Run(const ir::Loop& loop) {
     ++mark_;
@@ -80,9 +80,17 @@ class LoopReducer {
     if (ivs_.empty()) return false;
     aff_.clear();
     materialized_.clear();
+    scaled_.clear();
     ComputeAffine(loop);
     std::vector<Group> groups = CollectGroups(loop);
     if (groups.empty()) return false;
+    // Counted once, when first needed: later loops see counts from before
+    // earlier loops were rewritten, which only blurs the estimate a little;
+    // correctness never depends on it.
+    if (!uses_computed_) {
+      uses_.Compute(f_);
+      uses_computed_ = true;
+    }
 
     bool changed = false;
     int derived = 0;
@@ -287,13 +295,17 @@ class LoopReducer {
       c = c * line.scale;
     } else {
       acc = x;
-      if (line.scale != 1) {
-        const uint64_t s = line.scale & m;
-        if ((s & (s - 1)) == 0 && s != 0) {
-          acc = EmitBefore(pre_jump_, Opcode::kIshlImm, acc, __builtin_ctzll(s));
-        } else {
-          acc = EmitBefore(pre_jump_, Opcode::kImulImm, acc, Imm(s, t));
+      const uint64_t s = line.scale & m;
+      if (s != 1) {
+        // Lines of one IV with one scale share the scaled start.
+        Value& scaled = scaled_[{x.index, s}];
+        if (!scaled.valid()) {
+          scaled = (s & (s - 1)) == 0
+                       ? EmitBefore(pre_jump_, Opcode::kIshlImm, acc,
+                                    __builtin_ctzll(s))
+                       : EmitBefore(pre_jump_, Opcode::kImulImm, acc, Imm(s, t));
         }
+        acc = scaled;
       }
     }
     c = (c + line.offset) & m;
@@ -493,6 +505,7 @@ class LoopReducer {
           (!IsPureInt(f_.opcode(d)) && f_.opcode(d) != Opcode::kIconst)) {
         continue;
       }
+      dying_.insert(d.index);
       saved += Cost(d) + Release(d);
     }
     return saved;
@@ -505,12 +518,14 @@ class LoopReducer {
             const std::vector<const Group*>& groups, ExitTest* exit,
             const Group** lftr) {
     remaining_.clear();
+    dying_.clear();
     saved_iv_dies_ = false;
     *lftr = nullptr;
     int saved = 0;
     for (const Group* g : groups) {
       for (Value r : g->roots) {
         const Inst d = f_.DefiningInst(r);
+        dying_.insert(d.index);
         if (r == g->roots[0]) saved += Cost(d);
         saved += Release(d);
       }
@@ -540,7 +555,7 @@ class LoopReducer {
     const Inst skip = f_.DefiningInst(iv.inc);
     for (Block b : loop.blocks) {
       for (Inst i : f_.insts(b)) {
-        if (i == skip) continue;
+        if (i == skip || dying_.contains(i.index)) continue;
         const auto args = f_.args(i);
         const int k = std::find(args.begin(), args.end(), target) - args.begin();
         if (k == static_cast<int>(args.size())) continue;
@@ -625,7 +640,8 @@ class LoopReducer {
 
   ir::Function& f_;
   const ir::ControlFlowGraph& cfg_;
-  const ir::UseCounts& uses_;
+  ir::UseCounts uses_;
+  bool uses_computed_ = false;
   std::vector<uint32_t> stamp_;
   uint32_t mark_ = 0;
   Block header_;
@@ -635,28 +651,32 @@ class LoopReducer {
   std::vector<Iv> ivs_;
   absl::flat_hash_map<uint32_t, Affine> aff_;
   absl::flat_hash_map<uint32_t, Value> materialized_;
+  absl::flat_hash_map<std::pair<uint32_t, uint64_t>, Value> scaled_;
   absl::flat_hash_map<uint32_t, uint32_t> remaining_;
+  // Instructions that the rewrite leaves dead (the roots and what only
+  // they used): not the IV's other uses.
+  absl::flat_hash_set<uint32_t> dying_;
   bool saved_iv_dies_ = false;
 };
 
 }  // namespace
+
+bool ReduceStrength(ir::Function& f, const ir::ControlFlowGraph& cfg,
+                    const ir::LoopAnalysis& loops) {
+  LoopReducer reducer(f, cfg);
+  bool changed = false;
+  // Innermost first; rewriting adds no blocks or edges, so the analyses
+  // stay valid for the enclosing loops.
+  for (const ir::Loop& l : loops.loops()) changed |= reducer.Run(l);
+  return changed;
+}
 
 bool StrengthReducePass::Run(ir::Function& f) {
   if (!ir::MayHaveLoop(f)) return false;
   ir::ControlFlowGraph cfg(f);
   ir::DominatorTree dt(f, cfg);
   ir::LoopAnalysis loops(f, cfg, dt);
-  if (loops.loops().empty()) return false;
-  // Counted once: later loops see counts from before earlier loops were
-  // rewritten, which only makes the estimate conservative or optimistic by
-  // a little; correctness never depends on it.
-  ir::UseCounts uses(f);
-  LoopReducer reducer(f, cfg, uses);
-  bool changed = false;
-  // Innermost first; rewriting adds no blocks or edges, so the analyses
-  // stay valid for the enclosing loops.
-  for (const ir::Loop& l : loops.loops()) changed |= reducer.Run(l);
-  return changed;
+  return ReduceStrength(f, cfg, loops);
 }
 
 }  // namespace kiln::opt
