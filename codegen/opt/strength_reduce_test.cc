@@ -5,8 +5,10 @@
 #include "codegen/opt/strength_reduce.h"
 
 #include <random>
+#include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "codegen/ir/builder.h"
 #include "codegen/ir/interpreter.h"
 #include "codegen/ir/printer.h"
@@ -226,12 +228,11 @@ TEST(StrengthReduceTest, RandomLoopsBehaveTheSame) {
   EXPECT_GT(compared, 10000);
 }
 
-// What the pass itself leaves (before dce): the representative address
-// becomes the header parameter, the step follows the IV's increment.
-TEST(StrengthReduceTest, DerivedIvShape) {
-  EXPECT_EQ(RunPasses("strength_reduce", R"(function %f(i64, i32, i32, i32) -> i32 {
+// A loop over a[i*12] with an ult exit test, entered by `entry`.
+std::string Mul12Loop(const char* entry) {
+  return absl::StrCat(R"(function %f(i64, i32, i32, i32) -> i32 {
 block0(v0: i64, v1: i32, v2: i32, v3: i32):
-    jump block1(v2)
+    )", entry, R"(
 block1(v4: i32):
     v5 = imul_imm v4, 12
     v6 = iadd v1, v5
@@ -240,8 +241,15 @@ block1(v4: i32):
     v9 = icmp ult v8, v3
     brif v9, block1(v8), block2
 block2:
-    return v7
-})"),
+    return v3
+}
+)");
+}
+
+// What the pass itself leaves (before dce): the representative address
+// becomes the header parameter, the step follows the IV's increment.
+TEST(StrengthReduceTest, DerivedIvShape) {
+  EXPECT_EQ(RunPasses("strength_reduce", Mul12Loop("jump block1(v2)").c_str()),
             R"(function %f(i64, i32, i32, i32) -> i32 {
 block0(v0: i64, v1: i32, v2: i32, v3: i32):
     v10 = imul_imm v2, 12
@@ -255,28 +263,15 @@ block1(v4: i32, v6: i32):
     v9 = icmp ult v8, v3
     brif v9, block1(v8, v12), block2
 block2:
-    return v7
+    return v3
 }
 )");
 }
 
 // A loop entered by a brif (no preheader jump) is left alone.
 TEST(StrengthReduceTest, NeedsAPreheaderJump) {
-  const char* text = R"(function %f(i64, i32, i32, i32) -> i32 {
-block0(v0: i64, v1: i32, v2: i32, v3: i32):
-    brif v3, block1(v2), block2
-block1(v4: i32):
-    v5 = imul_imm v4, 12
-    v6 = iadd v1, v5
-    v7 = heap_load.i32 v0, v6
-    v8 = iadd_imm v4, 1
-    v9 = icmp ult v8, v3
-    brif v9, block1(v8), block2
-block2:
-    return v3
-}
-)";
-  EXPECT_EQ(RunPasses("strength_reduce", text), text);
+  const std::string text = Mul12Loop("brif v3, block1(v2), block2");
+  EXPECT_EQ(RunPasses("strength_reduce", text.c_str()), text);
 }
 
 // Inside licm (the default pipeline): the preheader licm made for the
