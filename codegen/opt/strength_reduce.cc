@@ -107,7 +107,11 @@ class LoopReducer {
       const int saved = Saved(loop, ivs_[k], mine, &exit, &lftr);
       const bool iv_dies = saved_iv_dies_;
       const int live = n - (iv_dies ? 1 : 0) + (lftr && NeedsEndRegister(exit, *lftr) ? 1 : 0);
-      if (saved - n < 1 || derived + n > StrengthReducePass::kMaxDerivedIvs ||
+      // When p stays alive every derived IV is one more register across
+      // the loop (our allocator does not split live ranges): each must save
+      // an instruction per iteration by itself.
+      const int need = iv_dies ? 1 : n;
+      if (saved - n < need || derived + n > StrengthReducePass::kMaxDerivedIvs ||
           new_live + live > StrengthReducePass::kMaxNewLive) {
         continue;
       }

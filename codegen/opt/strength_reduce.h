@@ -30,7 +30,8 @@
 // the one step add per derived IV, and with few new live values per loop
 // (our register allocator does not split live ranges): at most
 // kMaxDerivedIvs derived IVs and kMaxNewLive more values live across a
-// loop than before. Run after licm and gvn (invariants hoisted, equal
+// loop than before; when the old IV stays alive, every derived IV must
+// save an instruction per iteration by itself. Run after licm and gvn (invariants hoisted, equal
 // expressions merged) and before dce, which removes what died.
 //
 // In the default pipeline it runs inside licm (LicmPass with

@@ -276,48 +276,29 @@ TEST(StrengthReduceTest, NeedsAPreheaderJump) {
 
 // Inside licm (the default pipeline): the preheader licm made for the
 // brif entry (and would drop if nothing were hoisted) computes the derived
-// IVs' starts, sharing the scaled IV, and stays.
+// IV's start and stays.
 TEST(StrengthReduceTest, InsideLicmUsesItsPreheader) {
-  auto f = ir::ParseFunction(R"(function %f(i64, i32, i32, i32) {
-block0(v0: i64, v1: i32, v2: i32, v3: i32):
-    v4 = iconst.i32 0
-    brif v3, block1(v4), block2
-block1(v5: i32):
-    v6 = ishl_imm v5, 3
-    v7 = iadd v1, v6
-    v8 = iadd v2, v6
-    v9 = heap_load.f64 v0, v7
-    heap_store v9, v0, v8
-    v10 = iadd_imm v5, 1
-    v11 = icmp ne v10, v3
-    brif v11, block1(v10), block2
-block2:
-    return
-})");
+  auto f = ir::ParseFunction(Mul12Loop("brif v3, block1(v2), block2"));
   ASSERT_TRUE(f.ok());
   PassManager pm(/*verify_each=*/true);
   pm.Add(std::make_unique<LicmPass>(/*reduce_strength=*/true));
   pm.Add(std::make_unique<DcePass>());
   ASSERT_TRUE(pm.Run(*f).ok()) << pm.Run(*f).message();
-  EXPECT_EQ(ir::PrintFunction(*f), R"(function %f(i64, i32, i32, i32) {
+  EXPECT_EQ(ir::PrintFunction(*f), R"(function %f(i64, i32, i32, i32) -> i32 {
 block0(v0: i64, v1: i32, v2: i32, v3: i32):
-    v4 = iconst.i32 0
-    brif v3, block3(v4), block2
-block3(v12: i32):
-    v13 = ishl_imm v12, 3
-    v14 = iadd v13, v1
-    v16 = iadd v13, v2
-    jump block1(v12, v14, v16)
-block1(v5: i32, v7: i32, v8: i32):
-    v9 = heap_load.f64 v0, v7
-    heap_store v9, v0, v8
-    v10 = iadd_imm v5, 1
-    v17 = iadd_imm v8, 8
-    v15 = iadd_imm v7, 8
-    v11 = icmp ne v10, v3
-    brif v11, block1(v10, v15, v17), block2
+    brif v3, block3(v2), block2
+block3(v10: i32):
+    v11 = imul_imm v10, 12
+    v12 = iadd v11, v1
+    jump block1(v10, v12)
+block1(v4: i32, v6: i32):
+    v7 = heap_load.i32 v0, v6
+    v8 = iadd_imm v4, 1
+    v13 = iadd_imm v6, 12
+    v9 = icmp ult v8, v3
+    brif v9, block1(v8, v13), block2
 block2:
-    return
+    return v3
 }
 )");
 }
