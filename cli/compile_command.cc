@@ -38,7 +38,7 @@ constexpr std::string_view kHelp =
 
 Compiles every defined function of a WebAssembly module (binary .wasm or
 text .wat) with Kiln's optimizing compiler (translate -> const_fold, gvn,
-redundant_loads, licm, dce -> x86-64) and prints the result, or, with -o,
+redundant_loads, licm, strength_reduce, dce -> x86-64) and prints the result, or, with -o,
 writes a precompiled module that `kiln run` (and Module::DeserializeFile)
 loads without compiling. A .cwasm only loads into the same Kiln version on a CPU with the
 features it was compiled for, with the same --no-opt, --consume-fuel and

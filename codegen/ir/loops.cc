@@ -51,4 +51,17 @@ void LoopAnalysis::Compute(const Function& f, const ControlFlowGraph& cfg,
                    });
 }
 
+bool MayHaveLoop(const Function& f) {
+  std::vector<uint8_t> seen(f.num_blocks(), 0);
+  for (Block b : f.blocks()) {
+    seen[b.index] = 1;
+    const Inst t = f.last_inst(b);
+    if (!t.valid()) continue;
+    for (const BlockCall& bc : f.block_calls(t)) {
+      if (seen[bc.block.index]) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace kiln::ir

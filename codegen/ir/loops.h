@@ -45,6 +45,11 @@ class LoopAnalysis {
   std::vector<uint8_t> is_header_;
 };
 
+// Whether some branch goes to its own block or one before it in the
+// layout. A cycle cannot only go forward, so without such a branch there is
+// no loop; the check is much cheaper than the dominator tree.
+bool MayHaveLoop(const Function& f);
+
 }  // namespace kiln::ir
 
 #endif  // KILN_CODEGEN_IR_LOOPS_H_

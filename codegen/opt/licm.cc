@@ -6,6 +6,7 @@
 #include "codegen/ir/dominator_tree.h"
 #include "codegen/ir/loops.h"
 #include "codegen/opt/alias.h"
+#include "codegen/opt/strength_reduce.h"
 #include "codegen/opt/unreachable.h"
 
 namespace kiln::opt {
@@ -70,6 +71,12 @@ void RemoveEmptyPreheaders(ir::Function& f,
                            const std::vector<NewPreheader>& created) {
   for (const NewPreheader& np : created) {
     if (f.first_inst(np.block) != f.last_inst(np.block)) continue;
+    // Strength reduction may have added an argument (a derived IV's start)
+    // without an instruction: then the block stays.
+    const Inst jump = f.last_inst(np.block);
+    if (f.block_calls(jump)[0].args.size != f.block_params(np.block).size()) {
+      continue;
+    }
     for (Inst br : np.branches) {
       for (ir::BlockCall& bc : f.mutable_block_calls(br)) {
         if (bc.block == np.block) bc.block = np.header;
@@ -230,26 +237,10 @@ class LoopHoister {
   uint32_t mark_ = 0;
 };
 
-// Whether some branch goes to its own block or one before it in the
-// layout. A cycle cannot only go forward, so without such a branch there is
-// no loop; the check is much cheaper than the dominator tree.
-bool MayHaveLoop(const ir::Function& f) {
-  std::vector<uint8_t> seen(f.num_blocks(), 0);
-  for (Block b : f.blocks()) {
-    seen[b.index] = 1;
-    const Inst t = f.last_inst(b);
-    if (!t.valid()) continue;
-    for (const ir::BlockCall& bc : f.block_calls(t)) {
-      if (seen[bc.block.index]) return true;
-    }
-  }
-  return false;
-}
-
 }  // namespace
 
 bool LicmPass::Run(ir::Function& f) {
-  if (!MayHaveLoop(f)) return false;
+  if (!ir::MayHaveLoop(f)) return false;
   bool changed = RemoveUnreachableBlocks(f);
   ir::ControlFlowGraph cfg(f);
   ir::DominatorTree dt(f, cfg);
@@ -276,6 +267,9 @@ bool LicmPass::Run(ir::Function& f) {
     if (outside.size() != 1) continue;  // Not reached: every loop has one now.
     hoisted |= hoister.Run(l, outside[0].block);
   }
+  // Hoisting moved instructions only: the analyses still hold. Derived IVs
+  // start in the preheaders, which then stay.
+  if (reduce_strength_) hoisted |= ReduceStrength(f, cfg, loops);
   RemoveEmptyPreheaders(f, created);
   return changed || hoisted;
 }

@@ -29,8 +29,16 @@ namespace kiln::opt {
 
 class LicmPass : public Pass {
  public:
+  // With reduce_strength, also runs strength reduction
+  // (codegen/opt/strength_reduce.h) on the same loop analysis, after
+  // hoisting (the default pipeline does).
+  explicit LicmPass(bool reduce_strength = false)
+      : reduce_strength_(reduce_strength) {}
   absl::string_view name() const override { return "licm"; }
   bool Run(ir::Function& f) override;
+
+ private:
+  bool reduce_strength_;
 };
 
 }  // namespace kiln::opt

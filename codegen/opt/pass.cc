@@ -15,6 +15,7 @@
 #include "codegen/opt/simplify_cfg.h"
 #include "codegen/opt/simplify_params.h"
 #include "codegen/opt/split_critical_edges.h"
+#include "codegen/opt/strength_reduce.h"
 
 namespace kiln::opt {
 namespace {
@@ -39,6 +40,7 @@ const Entry kPasses[] = {
     {"simplify_cfg", &Make<SimplifyCfgPass>},
     {"simplify_params", &Make<SimplifyParamsPass>},
     {"split_critical_edges", &Make<SplitCriticalEdgesPass>},
+    {"strength_reduce", &Make<StrengthReducePass>},
 };
 
 }  // namespace
@@ -61,7 +63,10 @@ void AddDefaultPipeline(PassManager& pm) {
   pm.Add(std::make_unique<ConstFoldPass>());
   pm.Add(std::make_unique<GvnPass>());
   pm.Add(std::make_unique<RedundantLoadsPass>());
-  pm.Add(std::make_unique<LicmPass>());
+  // licm then strength_reduce on the same loop analysis (invariants
+  // hoisted, every loop with a preheader); dce removes the address
+  // arithmetic and IVs it leaves dead.
+  pm.Add(std::make_unique<LicmPass>(/*reduce_strength=*/true));
   pm.Add(std::make_unique<DcePass>());
 }
 

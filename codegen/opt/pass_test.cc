@@ -10,7 +10,7 @@ namespace {
 TEST(PassTest, UnknownPassName) {
   PassManager pm;
   EXPECT_EQ(pm.AddByNames("dce,nope").message(),
-            "unknown pass 'nope' (known: const_fold, dce, gvn, licm, redundant_loads, simplify_cfg, simplify_params, split_critical_edges)");
+            "unknown pass 'nope' (known: const_fold, dce, gvn, licm, redundant_loads, simplify_cfg, simplify_params, split_critical_edges, strength_reduce)");
 }
 
 // A deliberately broken pass: the manager must name it.
