@@ -275,6 +275,10 @@ void LowerDriver::PlanLoops(bool float_consts, bool split) {
   for (ir::Block blk : order_) {
     if (hoist_block_[blk.index] == ~0u) continue;
     for (ir::Inst i : f_.insts(blk)) {
+      // A dead instruction reads nothing; a value only it uses may have no
+      // definition at all (dead too), and a copy would read an undefined
+      // register.
+      if (backend_->IsDead(i)) continue;
       for (Value a : f_.args(i)) note(blk, a);
       for (const ir::BlockCall& bc : f_.block_calls(i)) {
         for (Value a : f_.List(bc.args)) note(blk, a);

@@ -56,6 +56,10 @@ class LowerBackend {
   virtual void Analyze() {}
   // True when `inst` emits no code of its own (sunk into a user, dead).
   virtual bool Skip(ir::Inst inst) const { return false; }
+  // True when `inst` is dead: never lowered, so its operands are not read
+  // (Skip is also true for an instruction sunk into a user, whose operands
+  // the user reads).
+  virtual bool IsDead(ir::Inst inst) const { return false; }
   // Right before an instruction is lowered (e.g. materialize operand
   // constants first).
   virtual void BeforeInst(ir::Inst inst) {}

@@ -99,6 +99,7 @@ class Lowerer final : public LowerBackend {
 
   // ---- LowerBackend ----
   bool Skip(ir::Inst i) const override { return sunk_[i.index] || dead_[i.index]; }
+  bool IsDead(ir::Inst i) const override { return dead_[i.index]; }
   void BeforeInst(ir::Inst i) override { MaterializeConstOperands(i); }
   // A float constant takes mov r, imm64 + movq (or xorps for +0.0).
   bool HoistLoopFloatConsts() const override { return true; }
