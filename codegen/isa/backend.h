@@ -85,8 +85,6 @@ struct CompileContext {
   int32_t stack_limit_offset = abi::VMOffsets::kRuntimeLimits;
   bool stack_limit_indirect = true;
   int32_t stack_limit_field_offset = abi::VMOffsets::kRuntimeLimitsStackLimit;
-  // Off: no function checks (tests). On: every function but a leaf with a
-  // small frame (NeedsStackCheck).
   bool stack_check = true;
   CpuFeatures features = CpuFeatures::Host();
   // Run the register allocator's checker (regalloc::CheckAllocation) on

@@ -57,15 +57,6 @@ struct FrameLayout {
 // EmitPrologue, then per instruction EmitInst with EmitMove for the
 // allocator's moves around it, then the jumps and moves of the edge
 // islands and one EmitTrapInst per used trap code.
-// Whether the prologue checks the stack limit: always when `ctx` asks for
-// checks, but for a function that calls nothing with a frame of at most
-// abi::kLeafFrameWithoutStackCheck bytes.
-inline bool NeedsStackCheck(const CompileContext& ctx, const VCode& vcode,
-                            uint32_t frame_bytes) {
-  return ctx.stack_check &&
-         (vcode.has_calls || frame_bytes > abi::kLeafFrameWithoutStackCheck);
-}
-
 class EmitBackend {
  public:
   virtual ~EmitBackend() = default;

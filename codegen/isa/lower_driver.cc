@@ -381,7 +381,6 @@ void LowerDriver::LowerEntryArgs() {
 }
 
 absl::Status LowerDriver::LowerCall(ir::Inst i) {
-  vcode_->has_calls = true;
   const Opcode op = f_.opcode(i);
   const ir::Signature* sig = f_.CallSignature(i);
   if (sig == nullptr) return Err("call without signature");

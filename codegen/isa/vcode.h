@@ -155,10 +155,6 @@ class VCode {
                                blocks_[b].param_end - blocks_[b].param_begin);
   }
 
-  // Whether the function calls anything (wasm functions, builtins, tail
-  // calls). A leaf with a small frame needs no stack-limit check
-  // (kLeafFrameWithoutStackCheck).
-  bool has_calls = false;
   // Bytes of outgoing stack-argument area the calls in this function need.
   uint32_t outgoing_args_size = 0;
   // Under a callee-pops convention (Abi::CalleePoppedBytes): the bytes of

@@ -55,14 +55,6 @@ inline constexpr uint32_t kVMContextMagic = 0x434d564b;
 // (which sets the real limit) traps StackOverflow instead of overflowing.
 inline constexpr uintptr_t kStackLimitUnset = ~uintptr_t{0};
 
-// A function that calls nothing and whose frame (below the saved frame
-// pointer) is at most this many bytes has no stack-limit check: it cannot
-// recurse, so wasm never runs more than this (plus the frame record) below
-// the limit, inside the kHostStackReserve kept free there
-// (runtime/traps/stack_limit.h). A leaf's check was three instructions on
-// every call of what is often the hottest function.
-inline constexpr uint32_t kLeafFrameWithoutStackCheck = 4096;
-
 // Per-store state shared by all the store's instances.
 struct VMRuntimeLimits {
   // Compiled code traps StackOverflow when rsp (after its frame) would go

@@ -10,8 +10,6 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "runtime/abi/vm_offsets.h"
-
 namespace kiln::runtime {
 
 // Default budget of stack for one outermost wasm activation.
@@ -19,8 +17,6 @@ inline constexpr size_t kDefaultMaxWasmStack = size_t{1} << 20;  // 1 MiB
 // Stack kept free below the wasm limit for host functions and builtins
 // called from wasm near the limit (their own frames are not checked).
 inline constexpr size_t kHostStackReserve = size_t{128} << 10;   // 128 KiB
-static_assert(kHostStackReserve >= 4 * abi::kLeafFrameWithoutStackCheck,
-              "leaf functions run below the limit without a check");
 
 struct StackBounds {
   uintptr_t low = 0;   // lowest usable address (above any guard page)

@@ -187,7 +187,7 @@ class Emitter final : public EmitBackend {
     a.stp(a64::x29, a64::x30, a64::ptr_pre(a64::sp, -16));
     a.mov(a64::x29, a64::sp);
     SubSp(frame_.frame_size + grow);
-    if (NeedsStackCheck(ctx_, vc_, frame_.frame_size + grow)) {
+    if (ctx_.stack_check) {
       a.ldr(a64::x16, OffsetMem(a64::x0, ctx_.stack_limit_offset, 8));
       if (ctx_.stack_limit_indirect) {
         a.ldr(a64::x16, OffsetMem(a64::x16, ctx_.stack_limit_field_offset, 8));

@@ -125,7 +125,7 @@ class Emitter final : public EmitBackend {
     a.push(ax::rbp);
     a.mov(ax::rbp, ax::rsp);
     if (frame_.frame_size + grow > 0) a.sub(ax::rsp, frame_.frame_size + grow);
-    if (NeedsStackCheck(ctx_, vc_, frame_.frame_size + grow)) {
+    if (ctx_.stack_check) {
       if (ctx_.stack_limit_indirect) {
         a.mov(ax::r11, ax::qword_ptr(ax::rdi, ctx_.stack_limit_offset));
         a.cmp(ax::rsp, ax::qword_ptr(ax::r11, ctx_.stack_limit_field_offset));

@@ -11,7 +11,6 @@
 
 #include "absl/strings/str_split.h"
 #include "codegen/disasm/disasm.h"
-#include "codegen/isa/emit_driver.h"
 #include "codegen/isa/x64/abi.h"
 #include "codegen/isa/x64/inst.h"
 #include "codegen/isa/x64/test_util.h"
@@ -409,24 +408,6 @@ TEST(X64RunTest, ManyValuesLiveAcrossALoopAndCalls) {
   EXPECT_EQ(fn(&ctx, reinterpret_cast<void*>(&KilnTestCallee), 2),
             int64_t{2} * kN * (kN + 1) / 2);
   EXPECT_GT(c.num_spill_slots, 1000u);
-}
-
-// A function that calls nothing and has a small frame skips the stack
-// check (it runs at most its frame below the limit, inside the host
-// reserve); calls or a larger frame keep it. With checks off in the
-// context, no function checks.
-TEST(EmitTest, LeafFunctionsWithSmallFramesHaveNoStackCheck) {
-  CompileContext ctx;
-  VCode leaf;
-  EXPECT_FALSE(NeedsStackCheck(ctx, leaf, 0));
-  EXPECT_FALSE(NeedsStackCheck(ctx, leaf, abi::kLeafFrameWithoutStackCheck));
-  EXPECT_TRUE(NeedsStackCheck(ctx, leaf, abi::kLeafFrameWithoutStackCheck + 16));
-  VCode caller;
-  caller.has_calls = true;
-  EXPECT_TRUE(NeedsStackCheck(ctx, caller, 0));
-  ctx.stack_check = false;
-  EXPECT_FALSE(NeedsStackCheck(ctx, caller, 0));
-  EXPECT_FALSE(NeedsStackCheck(ctx, leaf, uint32_t{1} << 20));
 }
 
 }  // namespace

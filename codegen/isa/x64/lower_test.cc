@@ -480,27 +480,16 @@ block0(v0: i64, v1: i64, v2: i32, v3: i32, v4: f32):
             abi::TrapCode::kIntegerOverflow);
   EXPECT_EQ(RunForTrap(c, [&] { EXPECT_EQ(fn(&vmctx, &vmctx, 1, 1, -2147483648.0f), INT32_MIN + 1); }),
             std::nullopt);
-  // A leaf with a small frame has no stack check (NeedsStackCheck): it
-  // runs even when every stack pointer is below the limit.
   testing::FakeVmctx high;
-  high.stack_limit = ~0ull;
-  EXPECT_EQ(RunForTrap(c, [&] { EXPECT_EQ(fn(&high, &high, 9, 3, 2.5f), 5); }), std::nullopt);
+  high.stack_limit = ~0ull;  // every stack pointer is below the limit
+  EXPECT_EQ(RunForTrap(c, [&] { fn(&high, &high, 1, 1, 0); }), abi::TrapCode::kStackOverflow);
 }
 
 TEST(X64LowerTest, StackLimitThroughRuntimeLimits) {
-  // Default CompileContext: the limit is read through [vmctx + 8]. The
-  // function calls (leaves with small frames are not checked).
-  Compiled callee = CompileIr(R"(function %id(i64, i64, i32) -> i32 {
+  // Default CompileContext: the limit is read through [vmctx + 8].
+  absl::StatusOr<ir::Function> f = ir::ParseFunction(R"(function %id(i64, i64, i32) -> i32 {
 block0(v0: i64, v1: i64, v2: i32):
     return v2
-}
-)");
-  ASSERT_NE(callee.code, nullptr);
-  absl::StatusOr<ir::Function> f = ir::ParseFunction(R"(function %call_id(i64, i64, i32, i64) -> i32 {
-    sig0 = (i64, i64, i32) -> i32
-block0(v0: i64, v1: i64, v2: i32, v3: i64):
-    v4 = call_indirect sig0, v3(v0, v0, v2)
-    return v4
 }
 )");
   ASSERT_TRUE(f.ok());
@@ -510,12 +499,12 @@ block0(v0: i64, v1: i64, v2: i32, v3: i64):
   Compiled c;
   c.cf = *cf;
   c.code = testing::MakeExecutable(cf->code);
-  auto fn = c.As<int32_t (*)(void*, void*, int32_t, const void*)>();
+  auto fn = c.As<int32_t (*)(void*, void*, int32_t)>();
   uint64_t limits[4] = {0, 0, 0, 0};
   uint64_t vm[8] = {0, reinterpret_cast<uint64_t>(limits), 0, 0, 0, 0, 0, 0};
-  EXPECT_EQ(RunForTrap(c, [&] { EXPECT_EQ(fn(vm, vm, 42, callee.code), 42); }), std::nullopt);
+  EXPECT_EQ(RunForTrap(c, [&] { EXPECT_EQ(fn(vm, vm, 42), 42); }), std::nullopt);
   limits[0] = ~0ull;
-  EXPECT_EQ(RunForTrap(c, [&] { fn(vm, vm, 42, callee.code); }), abi::TrapCode::kStackOverflow);
+  EXPECT_EQ(RunForTrap(c, [&] { fn(vm, vm, 42); }), abi::TrapCode::kStackOverflow);
 }
 
 TEST(X64LowerTest, HeapOutOfBoundsFaultIsInTrapTable) {
