@@ -11,6 +11,10 @@
 // is the total of both threads). "run" makes
 // one call_indirect through the table (a lazily initialised entry).
 //
+// BM_ScalingReference (1 and 2 threads) measures, in the same run, how much
+// a second thread of pure arithmetic gains on this machine: the ceiling the
+// 2-thread instantiation ratios compare with on a shared host.
+//
 // Also: building a Linker with 50 host functions, and the older
 // InstancePre / Linker instantiation of a module with host imports.
 //
@@ -269,6 +273,24 @@ BENCHMARK(BM_InstantiateLarge_Pooling)->UseRealTime();
 BENCHMARK(BM_InstantiateLarge_Pooling)->Threads(2)->UseRealTime();
 BENCHMARK(BM_InstantiateLarge_OnDemand)->UseRealTime();
 BENCHMARK(BM_InstantiateLarge_OnDemand)->Threads(2)->UseRealTime();
+
+// What the machine itself gives a second thread, measured in the same run:
+// a fixed chain of arithmetic per iteration (about as long as one pooled
+// instantiation), no memory, nothing shared. On a host that runs the
+// second vCPU only part of the time its 2-thread total falls below 2x as
+// well; the BM_Instantiate* 2-thread ratios read against this one.
+void BM_ScalingReference(benchmark::State& state) {
+  uint64_t x = static_cast<uint64_t>(state.thread_index()) + 1;
+  for (auto _ : state) {
+    for (int i = 0; i < 256; ++i) {
+      x = x * 6364136223846793005ull + 1442695040888963407ull;
+    }
+    benchmark::DoNotOptimize(x);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ScalingReference)->UseRealTime();
+BENCHMARK(BM_ScalingReference)->Threads(2)->UseRealTime();
 
 // --- Linker construction and instantiation with host imports.
 
