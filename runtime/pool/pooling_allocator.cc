@@ -38,10 +38,14 @@ constexpr uint64_t kMaxShards = 64;
 // Ranges given back per process_madvise call (below UIO_MAXIOV).
 constexpr size_t kDecommitChunk = 256;
 // Bytes given back per process_madvise call: the kernel takes at most
-// MAX_RW_COUNT (just under 2 GiB) of an iovec array and reports the rest
-// as not done, and batches of large memories reach that (64 slots of a
-// 16 MiB memory is 1 GiB; a batch left by a busy drain grows past 64).
-constexpr uint64_t kDecommitChunkBytes = uint64_t{1} << 30;
+// MAX_RW_COUNT (INT_MAX rounded down to a page) of an iovec array and
+// reports the rest as not done, and batches of large memories reach that
+// (a batch left by a busy drain grows past 64 slots). This is that limit
+// for pages of up to 64 KiB: a batch of 64 memories of 16 MiB plus a page
+// (1.004 GiB) is one call, not two (each call is a syscall, which on 2
+// threads also moves the process's kernel state between CPUs).
+constexpr uint64_t kDecommitChunkBytes =
+    (uint64_t{1} << 31) - (uint64_t{1} << 16);
 
 }  // namespace
 
