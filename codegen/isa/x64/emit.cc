@@ -703,9 +703,6 @@ class Emitter final : public EmitBackend {
     }
   }
 
-  // Whether compare i (`test r, r` or `cmp r, 0`) can be left out because
-  // the flags already describe r (`prev`) with the same width; then the
-  // one instruction after it that reads the flags tests cond_ instead.
   // Whether compare i is `test r, r` or `cmp r, 0`.
   bool IsZeroCompare(uint32_t i, const Inst& inst) const {
     return inst.op == Op::kCmpRR ? inst.sub == 1 && Al(i, 0) == Al(i, 1)
@@ -718,6 +715,9 @@ class Emitter final : public EmitBackend {
     if (IsZeroCompare(i, inst)) flags_ = FlagsState{Al(i, 0).reg(), inst.size, true};
   }
 
+  // Whether compare i (`test r, r` or `cmp r, 0`) can be left out because
+  // the flags already describe r (`prev`) with the same width; then the
+  // one instruction after it that reads the flags tests cond_ instead.
   bool ElideCompare(uint32_t i, const Inst& inst, const FlagsState& prev) {
     if (!prev.reg.valid() || prev.size != inst.size || !IsZeroCompare(i, inst)) return false;
     if (!Al(i, 0).is_reg() || Al(i, 0).reg() != prev.reg) return false;
