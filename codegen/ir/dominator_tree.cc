@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "codegen/ir/reverse_postorder.h"
+
 namespace kiln::ir {
 
 void DominatorTree::Compute(const Function& f, const ControlFlowGraph& cfg) {
@@ -17,27 +19,9 @@ void DominatorTree::Compute(const Function& f, const ControlFlowGraph& cfg) {
   Block entry = f.entry_block();
   if (!entry.valid()) return;
 
-  // Iterative DFS post-order (no recursion: wasm functions can be deep).
-  std::vector<Block> post;
-  std::vector<uint8_t> visited(n, 0);
-  std::vector<std::pair<Block, uint32_t>> stack;
-  stack.push_back({entry, 0});
-  visited[entry.index] = 1;
-  while (!stack.empty()) {
-    auto& [b, next] = stack.back();
-    auto succs = cfg.succs(b);
-    if (next < succs.size()) {
-      Block s = succs[next++];
-      if (!visited[s.index]) {
-        visited[s.index] = 1;
-        stack.push_back({s, 0});
-      }
-    } else {
-      post.push_back(b);
-      stack.pop_back();
-    }
-  }
-  rpo_.assign(post.rbegin(), post.rend());
+  rpo_ = ReversePostorder(
+      f, [&](Block b) { return cfg.succs(b).size(); },
+      [&](Block b, uint32_t k) { return cfg.succs(b)[k]; });
   for (uint32_t i = 0; i < rpo_.size(); ++i) rpo_number_[rpo_[i].index] = i;
 
   // idom by RPO numbers; entry dominates itself during the iteration.

@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "codegen/ir/reverse_postorder.h"
 
 namespace kiln::opt {
 
@@ -22,42 +23,21 @@ uint32_t InstructionCount(const ir::Function& f) {
   return n;
 }
 
-// Reverse postorder of the blocks reachable from the entry, successors in
-// terminator order: the order ir::DominatorTree computes, without the tree
-// (and without a CFG) for what is only a copy order.
-std::vector<Block> ReversePostorder(const ir::Function& f) {
-  std::vector<Block> post;
-  const Block entry = f.entry_block();
-  if (!entry.valid()) return post;
-  std::vector<uint8_t> visited(f.num_blocks(), 0);
-  std::vector<std::pair<Block, uint32_t>> stack;
-  stack.push_back({entry, 0});
-  visited[entry.index] = 1;
-  while (!stack.empty()) {
-    auto& [b, next] = stack.back();
-    const Inst term = f.last_inst(b);
-    absl::Span<const ir::BlockCall> succs;
-    if (term.valid() && ir::IsBranch(f.opcode(term))) succs = f.block_calls(term);
-    if (next < succs.size()) {
-      const Block s = succs[next++].block;
-      if (s.valid() && s.index < visited.size() && !visited[s.index]) {
-        visited[s.index] = 1;
-        stack.push_back({s, 0});
-      }
-    } else {
-      post.push_back(b);
-      stack.pop_back();
-    }
-  }
-  std::reverse(post.begin(), post.end());
-  return post;
-}
-
 InlineBody PrepareInlineBody(ir::Function func) {
   InlineBody body;
   body.func = std::move(func);
   const ir::Function& f = body.func;
-  body.order = ReversePostorder(f);
+  // Successors in terminator order; no CFG or dominator tree for what is
+  // only a copy order.
+  auto successors = [&f](Block b) {
+    const Inst term = f.last_inst(b);
+    return term.valid() && ir::IsBranch(f.opcode(term))
+               ? f.block_calls(term)
+               : absl::Span<const ir::BlockCall>();
+  };
+  body.order = ir::ReversePostorder(
+      f, [&](Block b) { return successors(b).size(); },
+      [&](Block b, uint32_t k) { return successors(b)[k].block; });
   uint32_t blocks = 0;
   bool tail_call = false;
   for (Block b : f.blocks()) {
