@@ -21,6 +21,9 @@ timed scripts/bench-programs.sh --size small --runs 1 --no-timing
 timed scripts/aarch64_test.sh
 # The embedding-API safety tests again with AddressSanitizer everywhere.
 timed scripts/asan_test.sh
+# The multi-threaded tests (fibers, async calls, pools, the server, threads,
+# wasi-threads) again with ThreadSanitizer everywhere.
+timed scripts/tsan_test.sh
 # Kiln as a dependency of another Bazel workspace (deps.bzl).
 timed scripts/bazel_consumer.sh
 if [[ -x fuzz/run_fuzz.sh ]]; then
