@@ -16,6 +16,7 @@
 #include "codegen/compiler/compiled_module.h"
 #include "codegen/compiler/compiler.h"
 #include "codegen/trampolines/trampolines.h"
+#include "engine/async_call.h"
 #include "engine/engine.h"
 #include "engine/extern.h"
 #include "engine/func.h"
@@ -72,6 +73,8 @@ struct alignas(64) EngineImpl {
   // mapped: then `allocator_status` says why and instantiation fails.
   std::unique_ptr<runtime::InstanceAllocator> allocator;
   absl::Status allocator_status;
+  // Declared after `allocator`, which their fiber stacks go back to.
+  IdleAsyncDrivers idle_async_drivers;
 };
 
 // A process-wide unique id (never 0): identifies a module's memory image in
