@@ -20,6 +20,7 @@
 #include "engine/engine.h"
 #include "engine/extern.h"
 #include "engine/func.h"
+#include "engine/host_func.h"
 #include "engine/id_table.h"
 #include "engine/import_type.h"
 #include "engine/module.h"
@@ -213,8 +214,13 @@ struct StoreImpl {
   // entered wasm.
   std::optional<Trap> pending_trap;
   // Engine-owned HostFuncs (engine/host_func.h) materialized in this store:
-  // HostFuncState* -> its HostFuncCtx here (made on first use).
-  absl::flat_hash_map<const void*, std::shared_ptr<void>> host_func_contexts;
+  // their HostFuncCtx here (made on first use), found by ctx->state with a
+  // linear scan while there are few (a hash map and shared_ptr cost a
+  // store per request two allocations and a hash per import), through
+  // `host_func_index` (HostFuncState* -> ctx) beyond kHostFuncScan.
+  static constexpr size_t kHostFuncScan = 8;
+  absl::InlinedVector<std::unique_ptr<HostFuncCtx>, 2> host_func_contexts;
+  absl::flat_hash_map<const void*, HostFuncCtx*> host_func_index;
   // The store's fiber for async calls (engine/async_call.h), made on the
   // first one; reset first by ~StoreOpaque.
   std::unique_ptr<AsyncDriver> async_driver;
