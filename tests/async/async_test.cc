@@ -117,6 +117,21 @@ struct Fixture {
   std::optional<TypedFunc<int32_t(int32_t)>> inner_fn;
 };
 
+// "wait" that always waits (its promise in `pending`; it records its
+// stack address) and an identity "reenter", for tests with several stores.
+absl::Status DefinePendingWait(Linker<HostState>& linker) {
+  absl::Status s = linker.FuncWrapAsync(
+      "host", "wait", [](Caller<HostState>& c, int32_t) {
+        int local = 0;
+        c.data().stack_address = reinterpret_cast<uintptr_t>(&local);
+        auto [f, p] = MakeFuture<int32_t>();
+        c.data().pending.push_back(std::move(p));
+        return std::move(f);
+      });
+  if (!s.ok()) return s;
+  return linker.FuncWrap("host", "reenter", [](int32_t x) { return x; });
+}
+
 TEST(AsyncTest, TypedCallAsyncSuspendsUntilThePromiseIsSet) {
   Fixture f;
   Instance i = f.Instantiate();
@@ -352,19 +367,7 @@ TEST(AsyncTest, FiberStacksArePooledAndReused) {
 TEST(AsyncTest, ADroppedStoresFiberServesTheNextStore) {
   Engine engine(AsyncConfig());
   Linker<HostState> linker(engine);
-  ASSERT_TRUE(linker
-                  .FuncWrapAsync("host", "wait",
-                                 [](Caller<HostState>& c, int32_t x) {
-                                   int local = 0;
-                                   c.data().stack_address =
-                                       reinterpret_cast<uintptr_t>(&local);
-                                   auto [f, p] = MakeFuture<int32_t>();
-                                   c.data().pending.push_back(std::move(p));
-                                   return std::move(f);
-                                 })
-                  .ok());
-  ASSERT_TRUE(
-      linker.FuncWrap("host", "reenter", [](int32_t x) { return x; }).ok());
+  ASSERT_TRUE(DefinePendingWait(linker).ok());
   auto m = Module::FromWat(engine, kWat);
   ASSERT_TRUE(m.ok());
   std::vector<Promise<int32_t>> late;
@@ -404,16 +407,7 @@ TEST(AsyncTest, ADroppedStoresFiberServesTheNextStore) {
 TEST(AsyncTest, ManyConcurrentlySuspendedInstances) {
   Engine engine(AsyncConfig());
   Linker<HostState> linker(engine);
-  ASSERT_TRUE(linker
-                  .FuncWrapAsync("host", "wait",
-                                 [](Caller<HostState>& c, int32_t) {
-                                   auto [f, p] = MakeFuture<int32_t>();
-                                   c.data().pending.push_back(std::move(p));
-                                   return std::move(f);
-                                 })
-                  .ok());
-  ASSERT_TRUE(
-      linker.FuncWrap("host", "reenter", [](int32_t x) { return x; }).ok());
+  ASSERT_TRUE(DefinePendingWait(linker).ok());
   auto m = Module::FromWat(engine, kWat);
   ASSERT_TRUE(m.ok());
   auto pre = linker.InstantiatePre(*std::make_unique<Store<HostState>>(
