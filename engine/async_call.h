@@ -77,8 +77,9 @@ struct AsyncJob {
 };
 
 // The store's fiber and its one running job (engine/async_call.cc). The
-// fiber lives as long as the store (its stack from the engine's pool) and
-// runs jobs one after another.
+// fiber runs jobs one after another for as long as the store lives (its
+// stack comes from the engine's pool), then waits in IdleAsyncDrivers for
+// the next store.
 class AsyncDriver {
  public:
   static constexpr size_t kInlineJobBytes = 256;
