@@ -1,5 +1,6 @@
 #include "engine/async_call.h"
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -34,14 +35,18 @@ absl::StatusOr<AsyncDriver*> AsyncDriver::Begin(StoreOpaque& store,
         "call"));
   }
   std::unique_ptr<AsyncDriver>& slot = store.impl().async_driver;
-  if (slot == nullptr) {
+  internal::EngineImpl* engine = store.engine().impl();
+  if (slot == nullptr) slot = engine->idle_async_drivers.Take();
+  if (slot != nullptr) {
+    slot->store_ = &store;
+    store.async_driver_ = slot.get();
+  } else {
     if (config.async_stack_size < kMinAsyncStack) {
       return absl::InvalidArgumentError(absl::StrCat(
           Sv(where), ": Config::async_stack_size is ", config.async_stack_size,
           " bytes; at least ", kMinAsyncStack, " are needed (",
           runtime::kHostStackReserve, " are kept for host frames)"));
     }
-    internal::EngineImpl* engine = store.engine().impl();
     if (engine->allocator == nullptr) return engine->allocator_status;
     runtime::InstanceAllocator* allocator = engine->allocator.get();
     absl::StatusOr<runtime::FiberStack> stack = allocator->AllocateFiberStack();
@@ -78,20 +83,35 @@ absl::StatusOr<AsyncDriver*> AsyncDriver::Begin(StoreOpaque& store,
 }
 
 AsyncDriver::AsyncDriver(StoreOpaque& store)
-    : store_(store), impl_(new Impl) {}
+    : store_(&store), impl_(new Impl) {}
 
-AsyncDriver::~AsyncDriver() {
+void AsyncDriver::Detach() {
   // A finished result outlives the store in its AsyncCall.
   if (busy_ && job_finished_) EvictResult();
   if (busy_) {
     if (owner_ != nullptr) owner_->Orphan();
     Cancel();
   }
-  runtime::Fiber& fiber = *impl_->fiber;
-  if (fiber.running()) {
+  if (fiber_->running()) {
     std::fprintf(stderr, "kiln: a store was destroyed inside its async call\n");
     std::abort();
   }
+}
+
+void AsyncDriver::Retire(std::unique_ptr<AsyncDriver> driver) {
+  driver->Detach();
+  // A fiber that ran to its end cannot take jobs any more.
+  if (driver->fiber_->done()) return;
+  // A waker set but never run (no Poll after SetWaker) goes with the call.
+  driver->waker_ = nullptr;
+  EngineImpl* engine = driver->store_->engine().impl();
+  driver->store_ = nullptr;
+  engine->idle_async_drivers.Put(std::move(driver));  // or destroyed
+}
+
+AsyncDriver::~AsyncDriver() {
+  if (store_ != nullptr) Detach();
+  runtime::Fiber& fiber = *impl_->fiber;
   if (fiber.started() && !fiber.done()) {
     impl_->shutdown = true;
     fiber.Resume();  // the body returns
@@ -124,6 +144,37 @@ absl::Status AsyncDriver::Suspend() {
     return absl::CancelledError("async call dropped while it was waiting");
   }
   return absl::OkStatus();
+}
+
+IdleAsyncDrivers::~IdleAsyncDrivers() {
+  for (Shard& shard : shards_) {
+    for (AsyncDriver* d : shard.idle) delete d;
+  }
+}
+
+size_t IdleAsyncDrivers::ThisThreadShard() {
+  static std::atomic<size_t> next{0};
+  thread_local const size_t shard =
+      next.fetch_add(1, std::memory_order_relaxed) % kShards;
+  return shard;
+}
+
+std::unique_ptr<AsyncDriver> IdleAsyncDrivers::Take() {
+  Shard& shard = shards_[ThisThreadShard()];
+  std::lock_guard<std::mutex> lock(shard.mu);
+  if (shard.idle.empty()) return nullptr;
+  AsyncDriver* d = shard.idle.back();
+  shard.idle.pop_back();
+  return std::unique_ptr<AsyncDriver>(d);
+}
+
+std::unique_ptr<AsyncDriver> IdleAsyncDrivers::Put(
+    std::unique_ptr<AsyncDriver> driver) {
+  Shard& shard = shards_[ThisThreadShard()];
+  std::lock_guard<std::mutex> lock(shard.mu);
+  if (shard.idle.size() >= kMaxPerShard) return driver;
+  shard.idle.push_back(driver.release());
+  return nullptr;
 }
 
 absl::StatusOr<AsyncDriver*> RunningDriver(StoreOpaque& store,

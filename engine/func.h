@@ -293,6 +293,30 @@ class TypedFunc<R(A...)> {
                            store.sync_call_refused())) {
       return Refused(store);
     }
+    return CallOwned(store, args...);
+  }
+
+  // Async stores (engine/async_call.h): the call, run on the store's fiber
+  // when polled. The TypedFunc and the arguments are copied into it; the
+  // store must outlive it (a store destroyed first cancels it).
+  AsyncCall<R> CallAsync(StoreOpaque& store, A... args) const {
+    return internal::StartAsync<R>(store, "TypedFunc::CallAsync", [&] {
+      // Inlined into the job's Run: one call from the fiber's loop to the
+      // entry trampoline. Poll allowed synchronous calls on the store.
+      return [f = *this, s = &store, args...]() ABSL_ATTRIBUTE_ALWAYS_INLINE
+             -> Result<R> {
+        if (ABSL_PREDICT_FALSE(!f.func_.OwnedBy(*s))) return f.Refused(*s);
+        return f.CallOwned(*s, args...);
+      };
+    });
+  }
+
+  const Func& func() const { return func_; }
+
+ private:
+  // Call once the store is known to be func_'s and to allow the call.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE Result<R> CallOwned(StoreOpaque& store,
+                                                   A... args) const {
     if (ABSL_PREDICT_FALSE(entry_ == nullptr)) return CallHost(store, args...);
     const abi::VMFuncRef* ref = func_.raw();
     runtime::EntryFrame frame;
@@ -325,21 +349,6 @@ class TypedFunc<R(A...)> {
     }
   }
 
-  // Async stores (engine/async_call.h): the call, run on the store's fiber
-  // when polled. The TypedFunc and the arguments are copied into it; the
-  // store must outlive it (a store destroyed first cancels it).
-  AsyncCall<R> CallAsync(StoreOpaque& store, A... args) const {
-    return internal::StartAsync<R>(store, "TypedFunc::CallAsync", [&] {
-      // Inlined into the job's Run: one call from the fiber's loop to the
-      // entry trampoline.
-      return [f = *this, s = &store, args...]() ABSL_ATTRIBUTE_ALWAYS_INLINE
-             -> Result<R> { return f.Call(*s, args...); };
-    });
-  }
-
-  const Func& func() const { return func_; }
-
- private:
   template <size_t... I>
   static R ReadMulti(const uint64_t* ret, std::index_sequence<I...>) {
     return R(internal::FromSlot<std::tuple_element_t<I, R>>(ret[I])...);

@@ -13,6 +13,7 @@
 #ifndef KILN_ENGINE_FUTURE_H_
 #define KILN_ENGINE_FUTURE_H_
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -34,10 +35,16 @@ namespace internal {
 // std::mutex rather than absl::Mutex: Debian's abseil is built without
 // ThreadSanitizer, which then cannot see absl::Mutex's locking and reports
 // the value handed from Set to Take as a race.
+//
+// `ready` is set (release) once `value` is, under mu, and never cleared:
+// the future polls it without the lock (Await checks it before and after
+// every suspension) and, having seen it, reads `value` without the lock
+// too, as nothing writes it again (a later Set only tests has_value()).
 template <typename T>
 struct FutureState {
   std::mutex mu;
-  std::optional<FutureValue<T>> value;  // guarded by mu
+  std::atomic<bool> ready{false};
+  std::optional<FutureValue<T>> value;  // written under mu, once
   absl::AnyInvocable<void()> waker;     // guarded by mu
 };
 }  // namespace internal
@@ -63,14 +70,12 @@ class Future {
 
   bool ready() const {
     if (ready_.has_value()) return true;
-    if (state_ == nullptr) return false;
-    std::lock_guard<std::mutex> lock(state_->mu);
-    return state_->value.has_value();
+    return state_ != nullptr &&
+           state_->ready.load(std::memory_order_acquire);
   }
-  // The value; only when ready().
+  // The value; only when ready() (which ordered it before this read).
   FutureValue<T> Take() {
     if (ready_.has_value()) return *std::move(ready_);
-    std::lock_guard<std::mutex> lock(state_->mu);
     return *std::move(state_->value);
   }
   // `waker` runs (once) when the promise is set; at once if it was already.
@@ -107,6 +112,7 @@ class Promise {
       std::lock_guard<std::mutex> lock(state_->mu);
       if (state_->value.has_value()) return;
       state_->value = std::move(value);
+      state_->ready.store(true, std::memory_order_release);
       waker = std::move(state_->waker);
     }
     if (waker) waker();

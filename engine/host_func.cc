@@ -277,21 +277,37 @@ absl::StatusOr<Func> HostFunc::IntoFunc(StoreOpaque& store) const {
         "the host function takes Caller<T> of a store data type other than "
         "this store's");
   }
-  auto& contexts = store.impl().host_func_contexts;
-  auto [it, inserted] = contexts.try_emplace(state_.get());
-  if (inserted) {
-    auto ctx = std::make_shared<internal::HostFuncCtx>();
-    ctx->store = &store;
-    ctx->callable = state_->callable.get();
-    ctx->state = state_.get();
-    ctx->funcref.code = state_->code;
-    ctx->funcref.vmctx = ctx.get();
-    ctx->funcref.type_id = state_->type_id;
-    ctx->keep_alive = state_;
-    it->second = std::move(ctx);
+  internal::StoreImpl& impl = store.impl();
+  auto& contexts = impl.host_func_contexts;
+  if (contexts.size() <= internal::StoreImpl::kHostFuncScan) {
+    for (const std::unique_ptr<internal::HostFuncCtx>& ctx : contexts) {
+      if (ctx->state == state_.get()) {
+        return Func::FromRaw(store.id(), &ctx->funcref);
+      }
+    }
+  } else {
+    if (impl.host_func_index.empty()) {
+      for (const std::unique_ptr<internal::HostFuncCtx>& ctx : contexts) {
+        impl.host_func_index[ctx->state] = ctx.get();
+      }
+    }
+    auto it = impl.host_func_index.find(state_.get());
+    if (it != impl.host_func_index.end()) {
+      return Func::FromRaw(store.id(), &it->second->funcref);
+    }
   }
-  return Func::FromRaw(
-      store.id(), &static_cast<internal::HostFuncCtx*>(it->second.get())->funcref);
+  auto ctx = std::make_unique<internal::HostFuncCtx>();
+  ctx->store = &store;
+  ctx->callable = state_->callable.get();
+  ctx->state = state_.get();
+  ctx->funcref.code = state_->code;
+  ctx->funcref.vmctx = ctx.get();
+  ctx->funcref.type_id = state_->type_id;
+  ctx->keep_alive = state_;
+  const abi::VMFuncRef* ref = &ctx->funcref;
+  if (!impl.host_func_index.empty()) impl.host_func_index[ctx->state] = ctx.get();
+  contexts.push_back(std::move(ctx));
+  return Func::FromRaw(store.id(), ref);
 }
 
 }  // namespace kiln

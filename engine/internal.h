@@ -16,9 +16,11 @@
 #include "codegen/compiler/compiled_module.h"
 #include "codegen/compiler/compiler.h"
 #include "codegen/trampolines/trampolines.h"
+#include "engine/async_call.h"
 #include "engine/engine.h"
 #include "engine/extern.h"
 #include "engine/func.h"
+#include "engine/host_func.h"
 #include "engine/id_table.h"
 #include "engine/import_type.h"
 #include "engine/module.h"
@@ -72,6 +74,8 @@ struct alignas(64) EngineImpl {
   // mapped: then `allocator_status` says why and instantiation fails.
   std::unique_ptr<runtime::InstanceAllocator> allocator;
   absl::Status allocator_status;
+  // Declared after `allocator`, which their fiber stacks go back to.
+  IdleAsyncDrivers idle_async_drivers;
 };
 
 // A process-wide unique id (never 0): identifies a module's memory image in
@@ -210,8 +214,13 @@ struct StoreImpl {
   // entered wasm.
   std::optional<Trap> pending_trap;
   // Engine-owned HostFuncs (engine/host_func.h) materialized in this store:
-  // HostFuncState* -> its HostFuncCtx here (made on first use).
-  absl::flat_hash_map<const void*, std::shared_ptr<void>> host_func_contexts;
+  // their HostFuncCtx here (made on first use), found by ctx->state with a
+  // linear scan while there are few (a hash map and shared_ptr cost a
+  // store per request two allocations and a hash per import), through
+  // `host_func_index` (HostFuncState* -> ctx) beyond kHostFuncScan.
+  static constexpr size_t kHostFuncScan = 8;
+  absl::InlinedVector<std::unique_ptr<HostFuncCtx>, 2> host_func_contexts;
+  absl::flat_hash_map<const void*, HostFuncCtx*> host_func_index;
   // The store's fiber for async calls (engine/async_call.h), made on the
   // first one; reset first by ~StoreOpaque.
   std::unique_ptr<AsyncDriver> async_driver;

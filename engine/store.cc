@@ -13,9 +13,12 @@ StoreOpaque::StoreOpaque(const Engine& engine, const void* data_tag)
       sync_call_refused_(engine.config().async_support) {}
 
 // An unfinished async call is cancelled (its fiber unwound) while the
-// store, its instances and its hooks are all still there.
+// store, its instances and its hooks are all still there; the driver then
+// waits in the engine for the next store.
 StoreOpaque::~StoreOpaque() {
-  impl_->async_driver.reset();
+  if (impl_->async_driver != nullptr) {
+    internal::AsyncDriver::Retire(std::move(impl_->async_driver));
+  }
   async_driver_ = nullptr;
 }
 

@@ -55,6 +55,8 @@ class Fiber {
   }
   // From the body only: returns to the Resume that ran it.
   ABSL_ATTRIBUTE_ALWAYS_INLINE void Suspend() {
+    // Set here, on the fiber, so SwitchIn's return path does not test it.
+    state_ = State::kSuspended;
     fiber_hooks::AsanStartSwitch(&asan_fake_stack_, asan_host_bottom_,
                                  asan_host_size_);
     fiber_hooks::TsanSwitchTo(tsan_host_);
@@ -83,7 +85,7 @@ class Fiber {
     fiber_hooks::AsanStartSwitch(
         &fake_stack, reinterpret_cast<const void*>(stack_.bottom()),
         stack_.size());
-    tsan_host_ = fiber_hooks::TsanCurrent();
+    if constexpr (fiber_hooks::kTsan) tsan_host_ = fiber_hooks::TsanCurrent();
     fiber_hooks::TsanSwitchTo(tsan_fiber_);
     if (first) {
       StartStack(&host_ctx_, fiber_ctx_, &Fiber::Entry, this);
@@ -91,7 +93,7 @@ class Fiber {
       SwitchStack(&host_ctx_, fiber_ctx_);
     }
     fiber_hooks::AsanFinishSwitch(fake_stack, nullptr, nullptr);
-    if (state_ == State::kRunning) state_ = State::kSuspended;
+    // state_ is kSuspended (Suspend) or kDone (Entry) again.
     // Only the entry list changes on the fiber: its floor and bounds are
     // its stack's for good (ActivationForStack).
     activation_.entry = CurrentEntryFrame();

@@ -50,6 +50,12 @@
 
 namespace kiln::runtime::fiber_hooks {
 
+#ifdef KILN_FIBER_TSAN
+inline constexpr bool kTsan = true;
+#else
+inline constexpr bool kTsan = false;
+#endif
+
 // A switch to the stack [bottom, bottom + size) is about to happen; `fake`
 // receives this stack's fake-stack handle (nullptr: this stack is
 // finished, ASan may drop its fake frames).

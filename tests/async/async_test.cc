@@ -117,6 +117,21 @@ struct Fixture {
   std::optional<TypedFunc<int32_t(int32_t)>> inner_fn;
 };
 
+// "wait" that always waits (its promise in `pending`; it records its
+// stack address) and an identity "reenter", for tests with several stores.
+absl::Status DefinePendingWait(Linker<HostState>& linker) {
+  absl::Status s = linker.FuncWrapAsync(
+      "host", "wait", [](Caller<HostState>& c, int32_t) {
+        int local = 0;
+        c.data().stack_address = reinterpret_cast<uintptr_t>(&local);
+        auto [f, p] = MakeFuture<int32_t>();
+        c.data().pending.push_back(std::move(p));
+        return std::move(f);
+      });
+  if (!s.ok()) return s;
+  return linker.FuncWrap("host", "reenter", [](int32_t x) { return x; });
+}
+
 TEST(AsyncTest, TypedCallAsyncSuspendsUntilThePromiseIsSet) {
   Fixture f;
   Instance i = f.Instantiate();
@@ -346,19 +361,53 @@ TEST(AsyncTest, FiberStacksArePooledAndReused) {
   }
 }
 
+// A dropped store's fiber goes to the engine's next store
+// (IdleAsyncDrivers); a promise of the cancelled call set afterwards wakes
+// nothing there.
+TEST(AsyncTest, ADroppedStoresFiberServesTheNextStore) {
+  Engine engine(AsyncConfig());
+  Linker<HostState> linker(engine);
+  ASSERT_TRUE(DefinePendingWait(linker).ok());
+  auto m = Module::FromWat(engine, kWat);
+  ASSERT_TRUE(m.ok());
+  std::vector<Promise<int32_t>> late;
+  uintptr_t first_stack = 0;
+  {
+    Store<HostState> store(engine, HostState{});
+    Result<Instance> i = linker.InstantiateAsync(store, *m).Run([] {});
+    ASSERT_TRUE(i.ok()) << i.status();
+    auto fn = *i->GetTypedFunc<int32_t(int32_t)>(store, "wait_add1");
+    AsyncCall<int32_t> call = fn.CallAsync(store, 1);
+    ASSERT_EQ(call.Poll(), AsyncPoll::kPending);
+    first_stack = store.data().stack_address;
+    late = std::move(store.data().pending);
+  }  // the call is cancelled, then the store dropped
+  Store<HostState> store(engine, HostState{});
+  Result<Instance> i = linker.InstantiateAsync(store, *m).Run([] {});
+  ASSERT_TRUE(i.ok()) << i.status();
+  auto fn = *i->GetTypedFunc<int32_t(int32_t)>(store, "wait_add1");
+  AsyncCall<int32_t> call = fn.CallAsync(store, 5);
+  int wakes = 0;
+  call.SetWaker([&wakes] { ++wakes; });
+  ASSERT_EQ(call.Poll(), AsyncPoll::kPending);
+  const uintptr_t page_mask = ~uintptr_t{0xfff};
+  EXPECT_EQ(store.data().stack_address & page_mask, first_stack & page_mask);
+  ASSERT_EQ(late.size(), 1u);
+  late[0].Set(100);  // the dropped call's: no wake here
+  EXPECT_EQ(wakes, 0);
+  ASSERT_EQ(store.data().pending.size(), 1u);
+  store.data().pending[0].Set(7);
+  EXPECT_EQ(wakes, 1);
+  ASSERT_EQ(call.Poll(), AsyncPoll::kReady);
+  Result<int32_t> r = call.TakeResult();
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(*r, 8);
+}
+
 TEST(AsyncTest, ManyConcurrentlySuspendedInstances) {
   Engine engine(AsyncConfig());
   Linker<HostState> linker(engine);
-  ASSERT_TRUE(linker
-                  .FuncWrapAsync("host", "wait",
-                                 [](Caller<HostState>& c, int32_t) {
-                                   auto [f, p] = MakeFuture<int32_t>();
-                                   c.data().pending.push_back(std::move(p));
-                                   return std::move(f);
-                                 })
-                  .ok());
-  ASSERT_TRUE(
-      linker.FuncWrap("host", "reenter", [](int32_t x) { return x; }).ok());
+  ASSERT_TRUE(DefinePendingWait(linker).ok());
   auto m = Module::FromWat(engine, kWat);
   ASSERT_TRUE(m.ok());
   auto pre = linker.InstantiatePre(*std::make_unique<Store<HostState>>(
