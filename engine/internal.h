@@ -2,14 +2,15 @@
 #ifndef KILN_ENGINE_INTERNAL_H_
 #define KILN_ENGINE_INTERNAL_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "absl/base/call_once.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/synchronization/mutex.h"
@@ -109,7 +110,12 @@ struct alignas(64) ModuleImpl {
   // off). Built once, on first instantiation or
   // Module::InitializeCopyOnWriteImage (MemoryImageFor); a .cwasm loaded
   // by DeserializeFile sets them up front, memory 0's mapped from the file.
-  absl::once_flag memory_image_once;
+  // std::call_once, not absl's: Debian's abseil is not built with TSan,
+  // which then misses the hand-over to a thread that waited in absl's
+  // (prebuilt) slow path; pthread_once, under std::call_once, is
+  // intercepted. `memory_images_ready` (set last, release) is the fast path.
+  std::once_flag memory_image_once;
+  std::atomic<bool> memory_images_ready{false};
   std::vector<std::unique_ptr<runtime::MemoryImage>> memory_images;
   std::vector<const runtime::MemoryImage*> memory_image_ptrs;  // the same
   absl::Status memory_image_status;  // of the build (written once)

@@ -1,8 +1,11 @@
 #include "engine/module.h"
 
+#include <atomic>
 #include <cstring>
+#include <mutex>
 #include <utility>
 
+#include "absl/base/optimization.h"
 #include "absl/strings/str_cat.h"
 #include "codegen/compiler/compiler.h"
 #include "engine/internal.h"
@@ -139,10 +142,15 @@ absl::Span<const runtime::MemoryImage* const> MemoryImageFor(
     ModuleImpl& module) {
   // Best effort: without an image (none, or building it failed),
   // instantiation copies the segments, with the same result.
-  absl::call_once(module.memory_image_once, [&module] {
-    if (!module.engine.config().memory_init_cow) return;
-    module.memory_image_status = SetMemoryImages(module, {});
-  });
+  if (ABSL_PREDICT_FALSE(
+          !module.memory_images_ready.load(std::memory_order_acquire))) {
+    std::call_once(module.memory_image_once, [&module] {
+      if (module.engine.config().memory_init_cow) {
+        module.memory_image_status = SetMemoryImages(module, {});
+      }
+      module.memory_images_ready.store(true, std::memory_order_release);
+    });
+  }
   return module.memory_image_ptrs;
 }
 

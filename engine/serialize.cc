@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <type_traits>
 #include <utility>
 
@@ -875,10 +876,11 @@ absl::Status UseFileImages(Module& module, int fd,
     preset[defined] = *std::move(image);
   }
   absl::Status status = absl::OkStatus();
-  absl::call_once(impl.memory_image_once, [&] {
+  std::call_once(impl.memory_image_once, [&] {
     // Memories without a section get theirs built.
     status = impl.memory_image_status =
         internal::SetMemoryImages(impl, std::move(preset));
+    impl.memory_images_ready.store(true, std::memory_order_release);
   });
   return status;
 }
