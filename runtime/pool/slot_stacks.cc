@@ -31,6 +31,10 @@ constexpr size_t kDecommitChunk = 256;
 constexpr uint64_t kDecommitChunkBytes =
     (uint64_t{1} << 31) - (uint64_t{1} << 16);
 
+// A release over the drain threshold that found another drain running
+// tries again this many releases later.
+constexpr uint32_t kDrainRetry = 8;
+
 uint64_t RoundUp(uint64_t n, uint64_t to) { return (n + to - 1) / to * to; }
 
 }  // namespace
@@ -91,11 +95,11 @@ SlotStacks::Shard& SlotStacks::HomeShard() {
   return shards_[cpu < 0 ? 0 : static_cast<uint32_t>(cpu) % num_shards_];
 }
 
-std::optional<uint32_t> SlotStacks::Pop(Shard& shard) {
+uint32_t SlotStacks::Pop(Shard& shard) {
   uint64_t head = shard.free_head.load(std::memory_order_acquire);
   for (;;) {
     const uint32_t top = static_cast<uint32_t>(head & kLowMask);
-    if (top == 0) return std::nullopt;
+    if (top == 0) return 0;
     // May read the link of a slot another thread just popped; then the
     // head's tag has changed and the CAS below fails.
     const uint32_t next = link(top - 1).next.load(std::memory_order_relaxed);
@@ -103,7 +107,7 @@ std::optional<uint32_t> SlotStacks::Pop(Shard& shard) {
     if (shard.free_head.compare_exchange_weak(head, desired,
                                               std::memory_order_acquire,
                                               std::memory_order_acquire)) {
-      return top - 1;
+      return top;
     }
   }
 }
@@ -125,27 +129,13 @@ uint32_t SlotStacks::DrainDirty(Shard& shard, bool wait) {
 
 uint32_t SlotStacks::DrainDirtyLocked(Shard& shard) {
   draining_.fetch_add(1);
-  // Take the whole waiting stack.
-  uint64_t head = shard.dirty_head.load(std::memory_order_acquire);
-  while ((head & kLowMask) != 0 &&
-         !shard.dirty_head.compare_exchange_weak(
-             head, ((head >> 32) + 1) << 32, std::memory_order_acquire,
-             std::memory_order_acquire)) {
-  }
+  // Take the whole waiting stack (releases on this shard start a new one).
+  const uint64_t head = shard.dirty_head.exchange(0, std::memory_order_acquire);
   const uint32_t first = static_cast<uint32_t>(head & kLowMask);
   if (first == 0) {
     draining_.fetch_sub(1);
     return 0;
   }
-  // The chain is ours now. Count it first, so releases on other threads
-  // see the batch as taken and do not start a drain of a handful of slots
-  // (each call is one TLB shootdown) while this one runs.
-  uint32_t taken = 0;
-  for (uint32_t l = first; l != 0;
-       l = link(l - 1).next.load(std::memory_order_relaxed)) {
-    ++taken;
-  }
-  shard.dirty_count.fetch_sub(taken);
   // Give back its ranges, a chunk per call.
   iovec batch[kDecommitChunk];
   size_t n = 0;
@@ -173,19 +163,23 @@ uint32_t SlotStacks::DrainDirtyLocked(Shard& shard) {
   // Release: the resets happen before the next owner's acquire.
   PushChain(shard.free_head, first - 1, last, std::memory_order_release);
   draining_.fetch_sub(1);
-  return taken;
+  return static_cast<uint32_t>(head >> 32);
 }
 
 absl::StatusOr<uint32_t> SlotStacks::Acquire() {
   Shard& home = HomeShard();
+  if (const uint32_t top = Pop(home)) return top - 1;
+  return AcquireSlow(home);
+}
+
+absl::StatusOr<uint32_t> SlotStacks::AcquireSlow(Shard& home) {
   const uint32_t home_index = static_cast<uint32_t>(&home - shards_.get());
   for (;;) {
-    if (std::optional<uint32_t> slot = Pop(home)) return *slot;
+    if (const uint32_t top = Pop(home)) return top - 1;
     // Steal from the other CPUs' shards.
     for (uint32_t k = 1; k < num_shards_; ++k) {
-      if (std::optional<uint32_t> slot =
-              Pop(shards_[(home_index + k) % num_shards_])) {
-        return *slot;
+      if (const uint32_t top = Pop(shards_[(home_index + k) % num_shards_])) {
+        return top - 1;
       }
     }
     // Released slots may be waiting for their batch: give it back now
@@ -195,7 +189,7 @@ absl::StatusOr<uint32_t> SlotStacks::Acquire() {
     for (uint32_t k = 0; k < num_shards_; ++k) {
       Shard& shard = shards_[(home_index + k) % num_shards_];
       drained += DrainDirty(shard, /*wait=*/true);
-      dirty += shard.dirty_count.load();
+      dirty += static_cast<uint32_t>(shard.dirty_head.load() >> 32);
     }
     if (drained != 0) continue;
     if (draining_.load() == 0 && dirty == 0) {
@@ -228,11 +222,23 @@ void SlotStacks::Release(uint32_t slot) {
     PushChain(home.free_head, slot, slot, std::memory_order_release);
     return;
   }
-  // Counted before it is pushed, so the count never drops below what the
-  // stack holds (a drain subtracts what it took).
-  const uint32_t dirty = home.dirty_count.fetch_add(1) + 1;
-  PushChain(home.dirty_head, slot, slot, std::memory_order_release);
-  if (dirty >= drain_threshold_) DrainDirty(home, /*wait=*/false);
+  uint64_t head = home.dirty_head.load(std::memory_order_relaxed);
+  uint64_t desired;
+  do {
+    link(slot).next.store(static_cast<uint32_t>(head & kLowMask),
+                          std::memory_order_relaxed);
+    desired = (((head >> 32) + 1) << 32) | (slot + 1);
+    // Release: the resets happen before the drain that gives them back.
+  } while (!home.dirty_head.compare_exchange_weak(
+      head, desired, std::memory_order_release, std::memory_order_relaxed));
+  const uint32_t dirty = static_cast<uint32_t>(desired >> 32);
+  // While another thread's drain holds the decommitter, retry only every
+  // kDrainRetry releases: each try writes the mutex's line, which that
+  // thread's CPU holds.
+  if (dirty >= drain_threshold_ &&
+      (dirty - drain_threshold_) % kDrainRetry == 0) {
+    DrainDirty(home, /*wait=*/false);
+  }
 }
 
 uint32_t SlotStacks::free_for_testing() const {

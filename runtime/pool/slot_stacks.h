@@ -24,7 +24,6 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
 
 #include <sys/uio.h>
@@ -73,10 +72,11 @@ class SlotStacks {
     // half is the empty stack. The tag changes on every pop and push, so a
     // CAS against a head that was popped and pushed back in between fails.
     std::atomic<uint64_t> free_head{0};
-    // Released slots waiting for their batch (same encoding), and their
-    // number.
+    // Released slots waiting for their batch: (their count << 32) | (slot
+    // index + 1). Only pushed one at a time and taken all at once, which
+    // an ABA change cannot break, so no tag: the count, exact, rides along
+    // in the same CAS.
     std::atomic<uint64_t> dirty_head{0};
-    std::atomic<uint32_t> dirty_count{0};
   };
   // A slot's stack link and queued ranges, on whole cache lines of their
   // own (false sharing between threads on neighbouring slots cost more
@@ -96,8 +96,13 @@ class SlotStacks {
   }
   // The calling thread's shard (its CPU's).
   Shard& HomeShard();
-  // Pops `shard`'s free stack; nullopt when it is empty.
-  std::optional<uint32_t> Pop(Shard& shard);
+  // Pops `shard`'s free stack: slot index + 1, or 0 when it is empty (not
+  // an optional: its two-part return value was stored and reloaded whole,
+  // a store-forwarding stall that cost a third of the pop).
+  uint32_t Pop(Shard& shard);
+  // Acquire when the home shard is empty: steals, drains, waits, or fails
+  // (out of line: the fast path stays a pop).
+  [[gnu::noinline]] absl::StatusOr<uint32_t> AcquireSlow(Shard& home);
   // Gives back the ranges of every slot on `shard`'s waiting stack and
   // moves them to its free stack. Returns how many slots it moved. Drains
   // run one at a time (the decommitter's mutex): with `wait` false,
