@@ -61,7 +61,8 @@ absl::StatusOr<LinearMemory*> PoolingInstanceAllocator::AllocateMemory(
         "import a kiln::SharedMemory instead, or use the on-demand "
         "allocator");
   }
-  // Only one image per module (memory 0's), so its id is the module's.
+  // request.image_id is the module's id; the pool tells its memories'
+  // images apart by `defined`.
   return pool_->AcquireMemory(request.where, allocation.slot, request.defined,
                               request.min_pages, request.max_pages,
                               request.image, request.image_id);
