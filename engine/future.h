@@ -51,24 +51,27 @@ namespace internal {
 // (release) once the waker returned and was destroyed. ClearWaker waits
 // for that, so no thread still holds a waker whose wait has ended.
 // std::atomic wait/notify (futex) rather than a condition variable: the
-// notify costs one load when nobody waits, which is almost always.
+// notify costs one load when nobody waits, which is almost always. An int,
+// not a bool: libstdc++ waits on an int-sized atomic directly, while a
+// bool's notify also bumps a process-wide proxy counter.
 template <typename T>
 struct FutureState {
   std::mutex mu;
   std::atomic<bool> ready{false};
-  std::atomic<bool> waking{false};
+  std::atomic<int> waking{0};           // 1: Set is running the waker
   std::thread::id waking_thread;        // written under mu, once
   std::optional<FutureValue<T>> value;  // written under mu, once
   absl::AnyInvocable<void()> waker;     // guarded by mu
 
   // Set's slow half: runs the waker it took, then clears `waking`.
-  // `self` keeps the state alive until the notify, whatever the waker
-  // does to the future or the promise.
+  // `self` (the promise's reference, moved: no count to bump) keeps the
+  // state alive until the notify, whatever the waker does to the future
+  // or the promise.
   static void RunWaker(std::shared_ptr<FutureState> self,
                        absl::AnyInvocable<void()> waker) {
     waker();
     waker = nullptr;  // its captures die before the end of the wait
-    self->waking.store(false, std::memory_order_release);
+    self->waking.store(0, std::memory_order_release);
     self->waking.notify_all();
   }
   // ClearWaker's slow half: Set took the waker and is running it.
@@ -76,8 +79,8 @@ struct FutureState {
     // The waker is further up this thread's stack (it polled or dropped
     // the call itself): waiting would never end.
     if (waking_thread == std::this_thread::get_id()) return;
-    while (waking.load(std::memory_order_acquire)) {
-      waking.wait(true, std::memory_order_acquire);
+    while (waking.load(std::memory_order_acquire) != 0) {
+      waking.wait(1, std::memory_order_acquire);
     }
   }
 };
@@ -142,7 +145,7 @@ class Future {
     }
     // Set has run (ordered before here by `ready` or the lock), and took
     // the waker if there was one.
-    if (ABSL_PREDICT_FALSE(s.waking.load(std::memory_order_acquire))) {
+    if (ABSL_PREDICT_FALSE(s.waking.load(std::memory_order_acquire) != 0)) {
       s.AwaitWaker();
     }
   }
@@ -165,6 +168,8 @@ class Promise {
   // runs its waker, if any, on this thread (outside the lock: the waker
   // may poll or drop the call). Future::ClearWaker waits for it to return.
   void Set(FutureValue<T> value) {
+    // A Set that ran a waker let go of the state (below).
+    if (ABSL_PREDICT_FALSE(state_ == nullptr)) return;
     absl::AnyInvocable<void()> waker;
     {
       std::lock_guard<std::mutex> lock(state_->mu);
@@ -173,11 +178,13 @@ class Promise {
       waker = std::move(state_->waker);
       if (waker) {
         state_->waking_thread = std::this_thread::get_id();
-        state_->waking.store(true, std::memory_order_relaxed);
+        state_->waking.store(1, std::memory_order_relaxed);
       }
       state_->ready.store(true, std::memory_order_release);
     }
-    if (waker) internal::FutureState<T>::RunWaker(state_, std::move(waker));
+    if (waker) {
+      internal::FutureState<T>::RunWaker(std::move(state_), std::move(waker));
+    }
   }
 
  private:
