@@ -24,6 +24,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "absl/base/attributes.h"
 #include "absl/base/optimization.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
@@ -63,21 +64,30 @@ struct FutureState {
   std::optional<FutureValue<T>> value;  // written under mu, once
   absl::AnyInvocable<void()> waker;     // guarded by mu
 
-  // Set's slow half: runs the waker it took, then clears `waking`.
-  // `self` (the promise's reference, moved: no count to bump) keeps the
-  // state alive until the notify, whatever the waker does to the future
-  // or the promise.
-  static void RunWaker(std::shared_ptr<FutureState> self,
-                       absl::AnyInvocable<void()> waker) {
-    waker();
-    waker = nullptr;  // its captures die before the end of the wait
+  // Set's end, once the waker it took returned and was destroyed. `self`
+  // (the promise's reference, moved: no count to bump) keeps the state
+  // alive until the notify, whatever the waker did to the future or the
+  // promise.
+  static void EndWaking(std::shared_ptr<FutureState> self) {
     self->waking.store(0, std::memory_order_release);
     self->waking.notify_all();
   }
-  // ClearWaker's slow half: Set took the waker and is running it.
-  void AwaitWaker() {
-    // The waker is further up this thread's stack (it polled or dropped
-    // the call itself): waiting would never end.
+  // Future::ClearWaker when the future is not ready or Set is in the
+  // waker.
+  ABSL_ATTRIBUTE_NOINLINE void ClearWakerSlow() {
+    if (!ready.load(std::memory_order_acquire)) {
+      absl::AnyInvocable<void()> dropped;  // destroyed outside the lock
+      std::lock_guard<std::mutex> lock(mu);
+      if (!value.has_value()) {
+        dropped = std::move(waker);
+        waker = nullptr;
+        return;
+      }
+    }
+    // Set has run (ordered before here by `ready` or the lock) and took
+    // the waker, if there was one. If it is further up this thread's
+    // stack (it polled or dropped the call itself), waiting would never
+    // end.
     if (waking_thread == std::this_thread::get_id()) return;
     while (waking.load(std::memory_order_acquire) != 0) {
       waking.wait(1, std::memory_order_acquire);
@@ -133,21 +143,12 @@ class Future {
   // one load, unless Set is still in the waker.
   void ClearWaker() {
     if (state_ == nullptr) return;
-    internal::FutureState<T>& s = *state_;
-    if (!s.ready.load(std::memory_order_acquire)) {
-      absl::AnyInvocable<void()> dropped;  // destroyed outside the lock
-      std::lock_guard<std::mutex> lock(s.mu);
-      if (!s.value.has_value()) {
-        dropped = std::move(s.waker);
-        s.waker = nullptr;
-        return;
-      }
+    if (ABSL_PREDICT_TRUE(state_->ready.load(std::memory_order_acquire)) &&
+        ABSL_PREDICT_TRUE(state_->waking.load(std::memory_order_acquire) ==
+                          0)) {
+      return;
     }
-    // Set has run (ordered before here by `ready` or the lock), and took
-    // the waker if there was one.
-    if (ABSL_PREDICT_FALSE(s.waking.load(std::memory_order_acquire) != 0)) {
-      s.AwaitWaker();
-    }
+    state_->ClearWakerSlow();
   }
 
  private:
@@ -183,7 +184,9 @@ class Promise {
       state_->ready.store(true, std::memory_order_release);
     }
     if (waker) {
-      internal::FutureState<T>::RunWaker(std::move(state_), std::move(waker));
+      waker();
+      waker = nullptr;  // its captures die before the wait ends
+      internal::FutureState<T>::EndWaking(std::move(state_));
     }
   }
 

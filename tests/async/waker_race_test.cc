@@ -134,7 +134,7 @@ TEST(WakerRaceTest, AFinishedWaitDoesNotReturnWhileItsWakerRuns) {
 // call's never from the other thread (its counter is a plain int: under
 // TSan any such run is also a reported race).
 TEST(WakerRaceTest, CancellingAWaitRacesWithSetOnAnotherThread) {
-  constexpr int kRounds = 2000;
+  constexpr int kRounds = 1000;
   Harness s;
   std::optional<Promise<int32_t>> slot;  // handed to `setter` each round
   std::atomic<int> go{0};                // round published for `setter`
