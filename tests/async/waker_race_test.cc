@@ -127,6 +127,30 @@ TEST(WakerRaceTest, AFinishedWaitDoesNotReturnWhileItsWakerRuns) {
   setter.join();
 }
 
+// A waker may poll its call, or drop it, inline on the setting thread: the
+// wait then ends on the thread that is running the waker, and does not
+// wait for itself.
+TEST(WakerRaceTest, AWakerMayPollOrDropItsCallInline) {
+  Harness s;
+  s.NewStore();
+  std::optional<AsyncCall<int32_t>> call(s.fn->CallAsync(*s.store, 1));
+  std::optional<Result<int32_t>> result;
+  call->SetWaker([&] {
+    ASSERT_EQ(call->Poll(), AsyncPoll::kReady);
+    result.emplace(call->TakeResult());
+  });
+  ASSERT_EQ(call->Poll(), AsyncPoll::kPending);
+  std::thread([p = s.TakePromise()]() mutable { p.Set(5); }).join();
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(**result, 6);
+
+  call.emplace(s.fn->CallAsync(*s.store, 1));
+  call->SetWaker([&] { call.reset(); });
+  ASSERT_EQ(call->Poll(), AsyncPoll::kPending);
+  std::thread([p = s.TakePromise()]() mutable { p.Set(5); }).join();
+  EXPECT_FALSE(call.has_value());
+}
+
 // Many rounds of: a call waits; another thread sets its promise while this
 // one drops the call, then at once starts the next call on the same driver
 // with a new waker (every 8 rounds the store is dropped too, and the next
