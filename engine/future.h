@@ -65,9 +65,8 @@ struct FutureState {
   absl::AnyInvocable<void()> waker;     // guarded by mu
 
   // Set's end, once the waker it took returned and was destroyed. `self`
-  // (the promise's reference, moved: no count to bump) keeps the state
-  // alive until the notify, whatever the waker did to the future or the
-  // promise.
+  // keeps the state alive until the notify, whatever the waker did to the
+  // future or the promise.
   static void EndWaking(std::shared_ptr<FutureState> self) {
     self->waking.store(0, std::memory_order_release);
     self->waking.notify_all();
@@ -184,9 +183,12 @@ class Promise {
       state_->ready.store(true, std::memory_order_release);
     }
     if (waker) {
+      // The promise's reference, taken first: the waker may destroy the
+      // promise (no count to bump).
+      std::shared_ptr<internal::FutureState<T>> self = std::move(state_);
       waker();
       waker = nullptr;  // its captures die before the wait ends
-      internal::FutureState<T>::EndWaking(std::move(state_));
+      internal::FutureState<T>::EndWaking(std::move(self));
     }
   }
 
