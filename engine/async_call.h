@@ -21,6 +21,9 @@
 // the previous is finished or dropped). Dropping an unfinished AsyncCall
 // cancels it: its pending waits fail ("async call dropped"), which traps
 // the guest, and the fiber unwinds before the destructor returns.
+// A wait ends (the Poll that goes past it, or the drop) only once a waker
+// that Promise::Set runs on another thread returned, so the waker should
+// post work and return, never block on the thread that polls or drops.
 #ifndef KILN_ENGINE_ASYNC_CALL_H_
 #define KILN_ENGINE_ASYNC_CALL_H_
 
@@ -168,7 +171,8 @@ class AsyncDriver {
   // it; the driver is free.
   void EvictResult() { job_.ops->evict(owner_); }
   void SetWaker(absl::AnyInvocable<void()> waker) { waker_ = std::move(waker); }
-  // Runs the waker (any thread).
+  // Runs the waker (any thread: a Set's, ordered before the driver's next
+  // use by Future::ClearWaker in Await).
   void Wake();
 
   // Fiber side: true while this driver's job runs on the current thread.
@@ -246,14 +250,16 @@ FutureValue<T> Await(StoreOpaque& store, Future<T>& future,
   if (!driver.ok()) return driver.status();
   AsyncDriver* d = *driver;
   future.SetWaker([d] { d->Wake(); });
+  absl::Status s;
   while (!future.ready()) {
-    if (absl::Status s = d->Suspend(); !s.ok()) {
-      // Cancelled: a promise set later must not wake `d`, which then
-      // runs another call (or another store's: IdleAsyncDrivers).
-      future.SetWaker([] {});
-      return s;
-    }
+    s = d->Suspend();
+    if (!s.ok()) break;  // cancelled
   }
+  // Finished or cancelled, the wait ends only once no thread can still
+  // run this waker: `d` next runs another call (or another store's:
+  // IdleAsyncDrivers), or is destroyed, and its waker_ is reset.
+  future.ClearWaker();
+  if (!s.ok()) return s;
   return future.Take();
 }
 
@@ -389,7 +395,8 @@ class AsyncCall : public internal::AsyncCallBase {
     return r;
   }
   // Runs when a Poll would make progress (from Promise::Set's thread, or
-  // inside Poll for a yield). Set it before the first Poll.
+  // inside Poll for a yield). Set it before the first Poll. It must not
+  // wait for this call's Poll or drop (see the header comment).
   void SetWaker(absl::AnyInvocable<void()> waker) {
     if (driver_ != nullptr) driver_->SetWaker(std::move(waker));
   }

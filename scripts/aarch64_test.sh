@@ -51,7 +51,7 @@ unit_tests=(
   //runtime/memory:parking_lot_test
   //runtime/traps:entry_trampolines_test
   //runtime/vm:instance_test //runtime/vm:table_test
-  //tests/async:async_test
+  //tests/async:async_test //tests/async:waker_race_test
   //tests/cwasm:cwasm_test
   //tests/engine:engine_test //tests/engine:host_signal_handler_test
   //tests/engine:simd_test //tests/engine:relaxed_simd_test

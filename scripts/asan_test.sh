@@ -20,4 +20,5 @@ bazel --output_base="$output_base" --max_idle_secs=300 test --config=asan \
   //runtime/fiber:fiber_test \
   //runtime/fiber:fiber_boost_switch_test \
   //tests/async:async_test \
+  //tests/async:waker_race_test \
   //examples/server:server_test

@@ -26,5 +26,6 @@ bazel --output_base="$output_base" --max_idle_secs=300 test --config=tsan \
   //tests/threads:wasi_threads_test \
   //wasi:wasi_ctx_threads_test \
   //tests/async:async_test \
+  //tests/async:waker_race_test \
   //tests/concurrency:all \
   //examples/server:server_test

@@ -5,9 +5,10 @@
 #include <cstdlib>
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <vector>
 
-#include "absl/base/call_once.h"
+#include "absl/base/optimization.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/strings/str_cat.h"
@@ -34,7 +35,14 @@ namespace {
 
 using internal::EntryTrampolines;
 
-absl::once_flag g_init_once;
+// std::call_once behind an acquire flag, not absl::call_once: Debian's
+// abseil is prebuilt without TSan, which then misses the hand-over to a
+// thread that waited in absl's slow path (engines made on several threads
+// at once; commit b78d4dd had the same with memory images). pthread_once,
+// under std::call_once, is intercepted. g_init_done is set last (release):
+// once seen, g_init_status and g_trampolines are readable.
+std::once_flag g_init_once;
+std::atomic<bool> g_init_done{false};
 absl::Status* g_init_status = nullptr;
 EntryTrampolines* g_trampolines = nullptr;
 
@@ -111,10 +119,9 @@ uintptr_t PrepareThread() {
 
 absl::StatusOr<const void*> EntryTrampoline(uint32_t num_stack_args) {
   if (num_stack_args == 0) {
-    if (g_trampolines == nullptr) {
-      absl::Status status = InitTrapHandling();
-      if (!status.ok()) return status;
-    }
+    // Through the flag's acquire, not a plain read of g_trampolines.
+    absl::Status status = InitTrapHandling();
+    if (!status.ok()) return status;
     return g_trampolines->typed0;
   }
   if (num_stack_args > (1u << 16)) {
@@ -152,7 +159,12 @@ absl::StatusOr<const void*> EntryTrampoline(uint32_t num_stack_args) {
 Trap FrameTrap(const EntryFrame& frame) { return MakeTrap(frame.trap); }
 
 absl::Status InitTrapHandling() {
-  absl::call_once(g_init_once, DoInit);
+  if (ABSL_PREDICT_FALSE(!g_init_done.load(std::memory_order_acquire))) {
+    std::call_once(g_init_once, [] {
+      DoInit();
+      g_init_done.store(true, std::memory_order_release);
+    });
+  }
   return *g_init_status;
 }
 

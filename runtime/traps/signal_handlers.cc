@@ -7,9 +7,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 #include <optional>
 
-#include "absl/base/call_once.h"
 #include "absl/strings/str_cat.h"
 #include "runtime/code/code_registry.h"
 #include "runtime/traps/backtrace.h"
@@ -29,7 +29,9 @@ constexpr int kNumSignals = sizeof(kSignals) / sizeof(kSignals[0]);
 // Handlers that were installed before ours, indexed like kSignals. Written
 // before our handler is installed, read-only afterwards.
 struct sigaction g_previous[kNumSignals];
-absl::once_flag g_install_once;
+// std::call_once, not absl's (as InitTrapHandling, runtime/traps/entry.cc:
+// Debian's abseil is not built with TSan).
+std::once_flag g_install_once;
 absl::Status* g_install_status = nullptr;
 
 int SignalSlot(int sig) {
@@ -198,7 +200,7 @@ class SignalStack {
 }  // namespace
 
 absl::Status InstallSignalHandlers() {
-  absl::call_once(g_install_once, [] {
+  std::call_once(g_install_once, [] {
     g_install_status = new absl::Status(DoInstall());
   });
   return *g_install_status;
