@@ -2,28 +2,28 @@
 // dropping an instance costs no mmap/munmap and no allocation proportional
 // to the module (wasmtime's pooling instance allocator, our own code).
 //
-// An instance slot holds:
+// One instance slot holds everything an instance defines:
 //   - a block of max_instance_size bytes for the runtime::Instance object,
 //     its VMContext and its LinearMemory / Table objects
 //     (runtime/vm/instance.cc places them there),
+//   - max_memories_per_instance linear-memory reservations, each the full
+//     4 GiB + 2 GiB guard the compiled code assumes (bounds checks are
+//     elided against it), usable up to max_memory_size bytes,
 //   - max_tables_per_instance table storages of max_table_elements slots.
-// A memory slot (total_instances * max_memories_per_instance of them) is
-// one linear-memory reservation of the full 4 GiB + 2 GiB guard the
-// compiled code assumes (bounds checks are elided against it), usable up
-// to max_memory_size bytes.
 // All of it is mapped once, at creation (MAP_NORESERVE: untouched pages
 // cost nothing).
 //
-// Instance slots and memory slots are two pools (runtime/pool/slot_stacks.h:
-// per-CPU lock-free stacks, no mutex but the one that lets one batch of
-// pages at a time be given back), as in wasmtime: an instance takes an
-// instance slot (its block and tables) and, for each memory it defines, a
-// memory slot. Releasing an instance resets both and frees the instance
-// slot at once when its reset took only memsets; a memory slot whose pages
-// must go back to the kernel waits for its batch (decommit_batch_size)
-// without holding its instance block. A thread thus reuses the same few
-// warm instance blocks, and threads on different CPUs share no cache line
-// in the steady state, so instantiation on several threads scales.
+// Free slots are kept per CPU (one shard per CPU, each a lock-free Treiber
+// stack whose head carries an ABA tag, on a cache line of its own):
+// acquiring pops the current CPU's shard (stealing from the others only
+// when it is empty), releasing resets the slot's contents and pushes it on
+// the current CPU's shard (or, when pages must be given back, on that
+// shard's second stack of slots waiting for a batched madvise, see
+// decommit_batch_size). No mutex (but the one that lets one batch at a time
+// be given back, see DrainDirty), and in the steady state no cache line
+// written by two threads: a thread recycles the slots it released, so
+// instantiation on several threads scales (one shared stack head cost
+// more than the whole instantiation of an empty module on 2 threads).
 //
 // Reset on release: bytes past the first *_keep_resident bytes are
 // returned to the kernel with madvise(MADV_DONTNEED) (fresh zero pages on
@@ -43,17 +43,19 @@
 #ifndef KILN_RUNTIME_POOL_POOLING_ALLOCATOR_H_
 #define KILN_RUNTIME_POOL_POOLING_ALLOCATOR_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
 
+#include <sys/uio.h>
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "runtime/memory/linear_memory.h"
 #include "runtime/memory/memory_image.h"
-#include "runtime/pool/page_decommitter.h"
-#include "runtime/pool/slot_stacks.h"
 
 namespace kiln::runtime {
 
@@ -77,8 +79,8 @@ struct PoolingConfig {
   // with memset (kept resident) instead of being given back with madvise.
   uint64_t linear_memory_keep_resident = 0;
   uint64_t table_keep_resident = 0;
-  // Released slots (instance or memory) whose pages still have to be given
-  // back (madvise) are collected, and given back this many at a time with one
+  // Released slots whose pages still have to be given back (madvise) are
+  // collected, and given back this many at a time with one
   // process_madvise call: a TLB shootdown reaches every CPU running the
   // process, and batching pays for it once per batch instead of once per
   // instance. 1 = give back at every release. A slot is never reused
@@ -124,7 +126,7 @@ class PoolingAllocator {
   // instance slots are in use"). Lock-free.
   absl::StatusOr<uint32_t> AcquireSlot();
   // Resets everything the slot's instance used (see the Record* calls) and
-  // makes the slot and its memory slots available again. Lock-free.
+  // makes the slot available again. Lock-free.
   void ReleaseSlot(uint32_t slot);
 
   // The slot's instance block (max_instance_size bytes, zero when
@@ -159,12 +161,10 @@ class PoolingAllocator {
   void PrepareInstanceBlock(uint32_t slot, uint64_t keep_id,
                             uint64_t sparse_begin, uint64_t sparse_end);
 
-  // Memory `k` of `slot`, in a memory slot of its own (held until the
-  // instance slot is released), as a LinearMemory of min_pages (up to
-  // max_pages and max_memory_size), holding `image` (may be null: zeros),
-  // memory k's image of the module `image_id` (unique per module in the
-  // process; a memory slot that still holds that image is reused without
-  // mapping anything). The object
+  // Memory `k` of `slot` as a LinearMemory of min_pages (up to max_pages
+  // and max_memory_size), holding `image` (may be null: zeros) whose
+  // identity is `image_id` (unique per image in the process; a slot that
+  // still holds image_id is reused without mapping anything). The object
   // is constructed at `where` (LinearMemory::CreateInReservation); destroy
   // it with ~LinearMemory().
   absl::StatusOr<LinearMemory*> AcquireMemory(void* where, uint32_t slot,
@@ -186,19 +186,15 @@ class PoolingAllocator {
   // Call when the instance drops table `k`: how many elements it had.
   void RecordTableSize(uint32_t slot, uint32_t k, uint64_t elements);
 
-  // The number of free instance / memory slots (racy; for tests).
-  uint32_t free_slots_for_testing() const {
-    return instance_slots_->free_for_testing();
-  }
-  uint32_t free_memory_slots_for_testing() const {
-    return memory_slots_->free_for_testing();
-  }
-  // The count of released memory slots at which a CPU's batch is given
-  // back (SlotStacks::drain_threshold).
-  uint32_t drain_threshold() const { return memory_slots_->drain_threshold(); }
-  uint32_t num_shards_for_testing() const {
-    return memory_slots_->num_shards();
-  }
+  // The number of free slots (racy; for tests).
+  uint32_t free_slots_for_testing() const;
+  // The dirty-slot count at which a CPU's batch is given back:
+  // decommit_batch_size, capped at half of a shard's slots. Batches that
+  // could hold a whole shard left no free slot to acquire: every acquire
+  // then stole or waited for a drain (2 threads on a 256-slot pool with a
+  // batch of 128 did 0.6x the instantiations of 1 thread).
+  uint32_t drain_threshold() const { return drain_threshold_; }
+  uint32_t num_shards_for_testing() const { return num_shards_; }
 
  private:
   // Per-slot state is cache-line aligned (and the per-slot arrays below
@@ -209,11 +205,11 @@ class PoolingAllocator {
     uint64_t accessible_bytes = 0;  // read-write prefix
     uint64_t used_bytes = 0;        // size when dropped; reset on release
     uint64_t image_id = 0;          // 0: no image mapped
-    uint32_t image_memory = 0;      // which of image_id's memories
     uint64_t image_offset = 0;
     uint64_t image_length = 0;
   };
   struct alignas(64) SlotState {
+    std::atomic<uint32_t> next{0};  // stack link: slot index + 1
     uint64_t instance_bytes = 0;
     uint64_t sparse_begin = 0;
     uint64_t sparse_end = 0;
@@ -223,28 +219,56 @@ class PoolingAllocator {
     uint64_t kept_id = 0;
     uint64_t kept_begin = 0;
     uint64_t kept_end = 0;
+    uint32_t num_pending = 0;  // ranges in pending_ranges_ to give back
   };
 
   explicit PoolingAllocator(const PoolingConfig& config) : config_(config) {}
-  // Memory slot `m`.
-  uint8_t* memory_base(uint32_t m) const {
-    return memories_ + uint64_t{m} * kMemorySlotBytes;
+  uint8_t* memory_base(uint32_t slot, uint32_t k) const {
+    return memories_ +
+           (uint64_t{slot} * config_.max_memories_per_instance + k) *
+               kMemorySlotBytes;
   }
-  MemoryState& memory_state(uint32_t m) const { return memory_states_[m]; }
-  // The memory slot (+ 1; 0: none) holding memory `k` of instance `slot`.
-  uint32_t& memory_slot_of(uint32_t slot, uint32_t k) const {
-    return memory_slot_of_[uint64_t{slot} * memory_slot_of_per_slot_ + k];
+  MemoryState& memory_state(uint32_t slot, uint32_t k) const {
+    return memory_states_[uint64_t{slot} * config_.max_memories_per_instance +
+                          k];
   }
   uint64_t& table_used(uint32_t slot, uint32_t k) const {
     return table_used_[uint64_t{slot} * table_used_per_slot_ + k];
   }
   void ResetInstanceBlock(uint32_t slot);
-  // Resets memory slot `m` (its ranges queued on memory_slots_).
-  void ResetMemory(uint32_t m);
+  void ResetMemory(uint32_t slot, uint32_t k);
   // Zeroes the first `used` bytes of the page-aligned `p`: up to `keep`
-  // bytes by memset, the rest queued on `stacks` for slot `slot`.
-  static void ResetRegion(SlotStacks& stacks, uint32_t slot, uint8_t* p,
-                          uint64_t used, uint64_t keep);
+  // bytes by memset, the rest queued as a range to give back.
+  void ResetRegion(uint32_t slot, uint8_t* p, uint64_t used, uint64_t keep);
+  void QueueDecommit(uint32_t slot, uint8_t* p, uint64_t len);
+  // Free and dirty stacks of one CPU. 128 bytes apart: x86-64 fetches
+  // 64-byte lines in pairs, so neighbouring CPUs' stacks would bounce.
+  struct alignas(128) Shard {
+    // Free stack head: (ABA tag << 32) | (slot index + 1); 0 in the low
+    // half is the empty stack. The tag changes on every pop and push, so a
+    // CAS against a head that was popped and pushed back in between fails.
+    std::atomic<uint64_t> free_head{0};
+    // Released slots waiting for DrainDirty (same encoding), and their
+    // number.
+    std::atomic<uint64_t> dirty_head{0};
+    std::atomic<uint32_t> dirty_count{0};
+  };
+  // The calling thread's shard (its CPU's).
+  Shard& HomeShard();
+  // Pops `shard`'s free stack; nullopt when it is empty.
+  std::optional<uint32_t> Pop(Shard& shard);
+  // Gives back the ranges of every slot on `shard`'s dirty stack and moves
+  // them to its free stack. Returns how many slots it moved. Drains run
+  // one at a time (decommit_mu_): with `wait` false, returns 0 at once
+  // when another one is running.
+  uint32_t DrainDirty(Shard& shard, bool wait);
+  uint32_t DrainDirtyLocked(Shard& shard)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(decommit_mu_);
+  void Decommit(const iovec* ranges, size_t n);
+  // Pushes the chain first..last (linked through SlotState::next, slot
+  // index + 1) onto `head`.
+  void PushChain(std::atomic<uint64_t>& head, uint32_t first, uint32_t last,
+                 std::memory_order order);
 
   PoolingConfig config_;
   uint64_t instance_stride_ = 0;
@@ -259,16 +283,21 @@ class PoolingAllocator {
   std::unique_ptr<SlotState[]> slots_;
   std::unique_ptr<MemoryState[]> memory_states_;
   std::unique_ptr<uint64_t[]> table_used_;
+  // Per slot: 1 + max_tables_per_instance + max_memories_per_instance
+  // ranges queued for madvise.
+  uint32_t pending_per_slot_ = 0;  // a multiple of 4 (64 bytes)
   uint32_t table_used_per_slot_ = 0;  // a multiple of 8 (64 bytes)
-  std::unique_ptr<uint32_t[]> memory_slot_of_;
-  uint32_t memory_slot_of_per_slot_ = 0;  // a multiple of 16 (64 bytes)
-  // Declared before the stacks, which use it.
-  std::unique_ptr<PageDecommitter> decommitter_;
-  // Instance slots: block and tables; ranges for the block's sparse part
-  // and each table.
-  std::unique_ptr<SlotStacks> instance_slots_;
-  // Memory slots: total_instances * max_memories_per_instance.
-  std::unique_ptr<SlotStacks> memory_slots_;
+  std::unique_ptr<iovec[]> pending_ranges_;
+  int pidfd_ = -1;  // for process_madvise on ourselves; -1: plain madvise
+  std::atomic<bool> use_process_madvise_{true};
+  std::unique_ptr<Shard[]> shards_;
+  uint32_t num_shards_ = 1;
+  uint32_t drain_threshold_ = 1;
+  // Drains in progress (their slots are in neither stack for a while: an
+  // acquire that finds every stack empty waits for them).
+  alignas(64) std::atomic<uint32_t> draining_{0};
+  // Held while pages are given back (DrainDirty).
+  absl::Mutex decommit_mu_;
 };
 
 }  // namespace kiln::runtime

@@ -61,8 +61,7 @@ absl::StatusOr<LinearMemory*> PoolingInstanceAllocator::AllocateMemory(
         "import a kiln::SharedMemory instead, or use the on-demand "
         "allocator");
   }
-  // request.image_id is the module's id; the pool tells its memories'
-  // images apart by `defined`.
+  // Only one image per module (memory 0's), so its id is the module's.
   return pool_->AcquireMemory(request.where, allocation.slot, request.defined,
                               request.min_pages, request.max_pages,
                               request.image, request.image_id);

@@ -54,9 +54,9 @@ struct MemoryRequest {
   // The instance's memory settings (reservation, guard); an allocator with
   // fixed slots has its own.
   LinearMemory::Options options;
-  // Initial contents to map (this memory's copy-on-write image), or null;
-  // `image_id` (the module's, unique in the process) and `defined` identify
-  // it (a pooled memory that still holds it is not mapped again).
+  // Initial contents to map (memory 0's copy-on-write image), or null;
+  // `image_id` identifies it in the process (a pooled memory that still
+  // holds it is not mapped again).
   const MemoryImage* image = nullptr;
   uint64_t image_id = 0;
   // Room in the instance block for the LinearMemory object.
