@@ -13,7 +13,10 @@
 //
 // BM_ScalingReference (1 and 2 threads) measures, in the same run, how much
 // a second thread of pure arithmetic gains on this machine: the ceiling the
-// 2-thread instantiation ratios compare with on a shared host.
+// 2-thread instantiation ratios compare with on a shared host. It is a
+// multiply chain, which a busy sibling hyperthread hardly slows: when the
+// host's vCPUs differ in speed, scripts/bench-scaling.sh measures the
+// one-thread rate on each CPU and two one-thread processes side by side.
 //
 // Also: building a Linker with 50 host functions, and the older
 // InstancePre / Linker instantiation of a module with host imports.
