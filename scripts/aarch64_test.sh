@@ -51,12 +51,7 @@ unit_tests=(
   //runtime/memory:parking_lot_test
   //runtime/traps:entry_trampolines_test
   //runtime/vm:instance_test //runtime/vm:table_test
-  # Not //tests/async:waker_race_test: under qemu-user its first
-  # pthread_create, made after a fiber ran on the main thread, spins in
-  # glibc (a recursive-mutex lock loop, libc.so.6 +0x823c8) and never
-  # reaches clone; async_test's AsyncThreadsTest does the same when run
-  # alone. Open (issue 12 note, stop 29); x86-64, ASan and TSan run it.
-  //tests/async:async_test
+  //tests/async:async_test //tests/async:waker_race_test
   //tests/cwasm:cwasm_test
   //tests/engine:engine_test //tests/engine:host_signal_handler_test
   //tests/engine:simd_test //tests/engine:relaxed_simd_test

@@ -15,6 +15,14 @@
 // fiber's own stack and entries; the fiber's outermost entry frame has no
 // predecessor. Under AddressSanitizer and ThreadSanitizer every switch is
 // announced to the sanitizer (sanitizer_hooks.h).
+//
+// A fiber may be resumed on another thread than the one it suspended on
+// (an async call polled by a waker there). A function live on the fiber
+// across a switch must not touch a thread_local after it through the
+// thread pointer it read before: compilers keep that in a register across
+// calls (AArch64's TPIDR_EL0) and would reach the first thread's variable.
+// The entry list is unlinked with SetCurrentEntryFrameAfterCall for that
+// reason (runtime/traps/call_thread_state.h).
 #ifndef KILN_RUNTIME_FIBER_FIBER_H_
 #define KILN_RUNTIME_FIBER_FIBER_H_
 

@@ -1,6 +1,7 @@
 #include "runtime/fiber/fiber.h"
 
 #include <cstdint>
+#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -89,6 +90,57 @@ TEST(FiberTest, SwapsTheThreadsActivationState) {
   EXPECT_NE(CurrentThreadStackBounds().low, bottom);
   fiber.Resume();
   EXPECT_EQ(seen_after_resume, &fiber_frame);
+  EXPECT_EQ(CurrentEntryFrame(), &host_frame);
+  SetCurrentEntryFrame(nullptr);
+}
+
+// An entry (EnterWasm / BeginEntry, EndEntry) whose call out suspends the
+// fiber, which another thread resumes: the call returns there. Out of line,
+// as EnterWasm, with the entry linked before the call: the compiler may
+// keep the thread pointer it read then (AArch64) across the switch.
+__attribute__((noinline)) void EnterAndSuspend(Fiber& f) {
+  EntryFrame frame;
+  frame.prev = CurrentEntryFrame();
+  SetCurrentEntryFrame(&frame);
+  f.Suspend();  // resumed on another thread
+  SetCurrentEntryFrameAfterCall(frame.prev);
+}
+// The running thread's innermost entry, its thread pointer read afresh.
+__attribute__((noinline)) EntryFrame* EntryHere() {
+  return CurrentEntryFrame();
+}
+
+// The entry is unlinked from the list of the thread the call returned on:
+// the fiber's list is empty again wherever it runs next, and the thread
+// that started the call keeps its own. (It used to be unlinked from the
+// starting thread's list on AArch64: the fiber kept the returned frame, and
+// the next entry at that address linked to itself.)
+TEST(FiberTest, AnEntryLeftOnAnotherThreadIsUnlinkedThere) {
+  absl::StatusOr<FiberStack> s = FiberStack::Create(kStackSize);
+  ASSERT_TRUE(s.ok());
+  EntryFrame host_frame;  // this thread is inside wasm
+  SetCurrentEntryFrame(&host_frame);
+  EntryFrame* after_return = &host_frame;
+  EntryFrame* back_here = &host_frame;
+  Fiber fiber(*std::move(s), [&](Fiber& f) {
+    EnterAndSuspend(f);
+    after_return = EntryHere();
+    f.Suspend();
+    back_here = EntryHere();
+  });
+  fiber.Resume();
+  EXPECT_EQ(CurrentEntryFrame(), &host_frame);
+  EntryFrame* other_host = &host_frame;
+  std::thread([&] {
+    fiber.Resume();  // the call returns on this thread
+    other_host = EntryHere();
+  }).join();
+  EXPECT_EQ(after_return, nullptr);
+  EXPECT_EQ(other_host, nullptr);
+  EXPECT_EQ(CurrentEntryFrame(), &host_frame);
+  fiber.Resume();
+  EXPECT_TRUE(fiber.done());
+  EXPECT_EQ(back_here, nullptr);
   EXPECT_EQ(CurrentEntryFrame(), &host_frame);
   SetCurrentEntryFrame(nullptr);
 }

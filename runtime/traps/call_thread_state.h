@@ -99,6 +99,31 @@ inline void SetCurrentEntryFrame(EntryFrame* frame) {
   internal::tls_activation.entry = frame;
 }
 
+namespace internal {
+// SetCurrentEntryFrameAfterCall's store, out of line (noinline).
+void SetCurrentEntryFrameOutOfLine(EntryFrame* frame);
+}  // namespace internal
+
+// SetCurrentEntryFrame after a call into wasm, which may return on another
+// thread: wasm on a fiber suspends (an async host call) and another thread
+// resumes the fiber (a waker polling inline, an event loop thread). The
+// compiler assumes a function stays on one thread and may keep the thread
+// pointer it read before the call (AArch64's TPIDR_EL0) in a callee-saved
+// register: the store then went to the first thread's entry list and left
+// this thread's pointing at the returned frame, which the fiber kept as its
+// own; its next entry, at the same address, linked to itself and
+// RaiseTrap's walk spun forever. Out of line, the thread pointer is read
+// at the store. On x86-64 a TLS store addresses through %fs in the
+// instruction itself (no thread pointer in a register), so it stays
+// inline there; tests/async's calls resumed on another thread check both.
+inline void SetCurrentEntryFrameAfterCall(EntryFrame* frame) {
+#if defined(__x86_64__)
+  internal::tls_activation.entry = frame;
+#else
+  internal::SetCurrentEntryFrameOutOfLine(frame);
+#endif
+}
+
 // The outermost active entry's trampoline frame pointer: a backtrace walk
 // stops there, so it covers every activation on this thread (through the
 // host frames between nested entries when those keep frame pointers).

@@ -192,7 +192,8 @@ std::optional<Trap> EnterWasm(WasmCall& call) {
   }
   SetCurrentEntryFrame(&frame);
   const int returned = g_trampolines->enter(&frame, &call);
-  SetCurrentEntryFrame(frame.prev);
+  // Possibly on another thread now (a fiber resumed there).
+  SetCurrentEntryFrameAfterCall(frame.prev);
   if (abi::VMRuntimeLimits* limits = call.limits) {
     if (frame.saved_stack_limit == abi::kStackLimitUnset) {
       limits->last_wasm_entry_sp = 0;

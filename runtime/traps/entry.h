@@ -189,7 +189,8 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline void BeginEntry(
 }
 
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline void EndEntry(EntryFrame& frame) {
-  internal::tls_activation.entry = frame.prev;
+  // The call may have returned on another thread (a fiber resumed there).
+  SetCurrentEntryFrameAfterCall(frame.prev);
   abi::VMRuntimeLimits* limits = frame.limits;
   if (frame.saved_stack_limit == abi::kStackLimitUnset) {
     limits->last_wasm_entry_sp = 0;

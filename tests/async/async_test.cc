@@ -719,6 +719,53 @@ TEST(AsyncThreadsTest, ACallSuspendedOnOneThreadFinishesOnAnother) {
   EXPECT_EQ(d.trap().code(), TrapCode::kIntegerDivisionByZero);
 }
 
+// A call started on this thread and finished on another (its fiber resumed
+// there) leaves no entry frame behind: the fiber's next calls, back on this
+// thread, trap and return as usual. The return from wasm used to unlink its
+// entry frame in the starting thread's TLS on AArch64 (the compiler kept
+// the thread pointer read before the call): the resuming thread's list kept
+// the returned frame, the fiber took it as its own, and the next entry at
+// that address linked to itself, so this trap's walk of the entry list
+// never ended (runtime/traps/call_thread_state.h,
+// SetCurrentEntryFrameAfterCall).
+TEST(AsyncThreadsTest, ACallFinishedOnAnotherThreadLeavesNoEntryFrameBehind) {
+  Fixture f;
+  Instance i = f.Instantiate();
+  auto wait_add1 = f.Typed(i, "wait_add1");
+  AsyncCall<int32_t> call = wait_add1.CallAsync(f.store, 1);
+  ASSERT_EQ(call.Poll(), AsyncPoll::kPending);
+  std::optional<Result<int32_t>> r;
+  std::thread([&] {
+    f.Complete(4);
+    ASSERT_EQ(call.Poll(), AsyncPoll::kReady);
+    r.emplace(call.TakeResult());
+  }).join();
+  ASSERT_TRUE(r.has_value());
+  ASSERT_TRUE(r->ok()) << r->status();
+  EXPECT_EQ(**r, 5);
+  // RaiseTrap (an error from the future) on this thread, same fiber.
+  AsyncCall<int32_t> failing = wait_add1.CallAsync(f.store, 1);
+  ASSERT_EQ(failing.Poll(), AsyncPoll::kPending);
+  Promise<int32_t> p = std::move(f.store.data().pending.back());
+  f.store.data().pending.clear();
+  p.Set(absl::UnavailableError("backend down"));
+  ASSERT_EQ(failing.Poll(), AsyncPoll::kReady);
+  Result<int32_t> t = failing.TakeResult();
+  ASSERT_TRUE(t.is_trap());
+  EXPECT_TRUE(absl::StrContains(t.trap().ToString(), "backend down"))
+      << t.trap().ToString();
+  // And a fault trap, then a plain return.
+  auto boom = *i.GetTypedFunc<void()>(f.store, "boom");
+  AsyncCall<void> b = boom.CallAsync(f.store);
+  ASSERT_EQ(b.Poll(), AsyncPoll::kReady);
+  Result<void> br = b.TakeResult();
+  ASSERT_TRUE(br.is_trap());
+  EXPECT_EQ(br.trap().code(), TrapCode::kUnreachableCodeReached);
+  AsyncCall<int32_t> ok = wait_add1.CallAsync(f.store, -1);
+  ASSERT_EQ(ok.Poll(), AsyncPoll::kReady);
+  EXPECT_EQ(*ok.TakeResult(), 2);
+}
+
 TEST(AsyncThreadsTest, StoresOnSeveralThreadsShareTheEnginesStackPool) {
   Engine engine(AsyncConfig());
   Linker<HostState> linker(engine);
