@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -102,8 +103,9 @@ void AsyncDriver::Retire(std::unique_ptr<AsyncDriver> driver) {
   driver->Detach();
   // A fiber that ran to its end cannot take jobs any more.
   if (driver->fiber_->done()) return;
-  // A waker set but never run (no Poll after SetWaker) goes with the call.
-  driver->waker_ = nullptr;
+  // A waker set but never run (no Poll after SetWaker) goes with the call;
+  // the next store's calls must not meet a Wake of this one's.
+  driver->ForgetWakes();
   EngineImpl* engine = driver->store_->engine().impl();
   driver->store_ = nullptr;
   engine->idle_async_drivers.Put(std::move(driver));  // or destroyed
@@ -111,6 +113,7 @@ void AsyncDriver::Retire(std::unique_ptr<AsyncDriver> driver) {
 
 AsyncDriver::~AsyncDriver() {
   if (store_ != nullptr) Detach();
+  ForgetWakes();
   runtime::Fiber& fiber = *impl_->fiber;
   if (fiber.started() && !fiber.done()) {
     impl_->shutdown = true;
@@ -134,8 +137,119 @@ void AsyncDriver::Cancel() {
   FinishJob(/*result_taken=*/false);
 }
 
+// The waker's protocol (Rust's AtomicWaker, with a waker that stays set
+// and runs at every wake): a Wake takes the waker out of waker_ into its
+// frame (kWakeHeld) and runs it there, then puts it back. Meanwhile
+// SetWaker and EndWakes write waker_ freely and mark kWakeReplaced: the
+// holder then destroys its copy (on its thread, once it returned) instead
+// of putting it back. A wake meanwhile (a yield inside a waker that polls
+// inline, or a Set on a third thread) marks kWakeAgain: the holder runs
+// the current waker again, so no wake is lost and no waker runs twice at
+// once. The lock bit is held for moves only, never while a waker runs
+// (it may poll, drop or set the waker of its call).
+uint32_t AsyncDriver::LockWake() {
+  uint32_t s = wake_state_.load(std::memory_order_relaxed);
+  for (int spins = 0;; ++spins) {
+    if ((s & kWakeLocked) == 0) {
+      if (wake_state_.compare_exchange_weak(s, s | kWakeLocked,
+                                            std::memory_order_acquire,
+                                            std::memory_order_relaxed)) {
+        return s;
+      }
+      continue;
+    }
+    // The other side is between two instructions of a move; it may have
+    // been preempted.
+    if (spins >= 64) std::this_thread::yield();
+    s = wake_state_.load(std::memory_order_relaxed);
+  }
+}
+
 void AsyncDriver::Wake() {
-  if (waker_) waker_();
+  uint32_t s = LockWake();
+  if (s & kWakeHeld) {  // its holder runs it again when it returns
+    UnlockWake(s | kWakeAgain);
+    return;
+  }
+  if ((s & kWakeFull) == 0) {  // the next SetWaker runs its waker
+    UnlockWake(s | kWakeMissed);
+    return;
+  }
+  WakeFrame frame;
+  absl::AnyInvocable<void()> waker = std::move(waker_);
+  holder_thread_ = std::this_thread::get_id();
+  wake_frame_ = &frame;
+  UnlockWake((s & ~kWakeFull) | kWakeHeld);
+  for (;;) {
+    waker();
+    // The waker dropped the store on this thread: the driver is parked or
+    // gone. The waker dies with this frame.
+    if (frame.detached) return;
+    absl::AnyInvocable<void()> stale;  // destroyed outside the lock
+    s = LockWake();
+    if (s & kWakeReplaced) {
+      stale = std::move(waker);
+      if ((s & kWakeAgain) && (s & kWakeFull)) {
+        waker = std::move(waker_);
+        s &= ~kWakeFull;
+      }
+    }
+    if ((s & kWakeAgain) && waker) {
+      UnlockWake(s & ~(kWakeAgain | kWakeReplaced));
+      continue;
+    }
+    if (waker) {
+      waker_ = std::move(waker);
+      s |= kWakeFull;
+    } else if (s & kWakeAgain) {
+      s |= kWakeMissed;  // the waker was reset to none meanwhile
+    }
+    // After this store the driver may be reused or destroyed by another
+    // thread: nothing below touches it.
+    UnlockWake(s & ~(kWakeHeld | kWakeAgain | kWakeReplaced));
+    return;
+  }
+}
+
+void AsyncDriver::SetWaker(absl::AnyInvocable<void()> waker) {
+  const bool set = static_cast<bool>(waker);
+  uint32_t s = LockWake();
+  absl::AnyInvocable<void()> old = std::move(waker_);
+  waker_ = std::move(waker);
+  if (s & kWakeHeld) s |= kWakeReplaced;
+  const bool missed = set && (s & kWakeMissed);
+  if (set) {
+    s = (s | kWakeFull) & ~kWakeMissed;
+  } else {
+    s &= ~kWakeFull;
+  }
+  UnlockWake(s);
+  old = nullptr;  // not running: a holder has its own copy
+  if (missed) Wake();
+}
+
+void AsyncDriver::EndWakes() {
+  absl::AnyInvocable<void()> dropped;  // destroyed outside the lock
+  uint32_t s = LockWake();
+  dropped = std::move(waker_);
+  s &= ~(kWakeFull | kWakeAgain | kWakeMissed);
+  if (s & kWakeHeld) s |= kWakeReplaced;
+  UnlockWake(s);
+}
+
+void AsyncDriver::ForgetWakes() {
+  absl::AnyInvocable<void()> dropped;  // destroyed outside the lock
+  uint32_t s = LockWake();
+  // A holder on another thread puts its waker back (it must not wait for
+  // this thread: the header comment's rule for wakers).
+  while ((s & kWakeHeld) && holder_thread_ != std::this_thread::get_id()) {
+    UnlockWake(s);
+    std::this_thread::yield();
+    s = LockWake();
+  }
+  if (s & kWakeHeld) wake_frame_->detached = true;  // up this stack
+  dropped = std::move(waker_);
+  UnlockWake(0);
 }
 
 absl::Status AsyncDriver::Suspend() {

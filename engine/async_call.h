@@ -27,12 +27,15 @@
 #ifndef KILN_ENGINE_ASYNC_CALL_H_
 #define KILN_ENGINE_ASYNC_CALL_H_
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <new>
 #include <optional>
 #include <string_view>
+#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -156,9 +159,11 @@ class AsyncDriver {
       job_.ops->destroy_result(job_.result);
     }
     if (ABSL_PREDICT_FALSE(heap_job_)) FreeHeapJob();
-    // job_ and owner_ mean nothing while !busy_. Resetting an empty
-    // AnyInvocable still calls its manager.
-    if (waker_) waker_ = nullptr;
+    // job_ and owner_ mean nothing while !busy_. A call that never had a
+    // waker nor a wake leaves the state 0: one load.
+    if (ABSL_PREDICT_FALSE(wake_state_.load(std::memory_order_acquire) != 0)) {
+      EndWakes();
+    }
     busy_ = false;
     job_started_ = false;
     job_finished_ = false;
@@ -170,9 +175,20 @@ class AsyncDriver {
   // Host side: a finished job's result goes to its AsyncCall, which keeps
   // it; the driver is free.
   void EvictResult() { job_.ops->evict(owner_); }
-  void SetWaker(absl::AnyInvocable<void()> waker) { waker_ = std::move(waker); }
-  // Runs the waker (any thread: a Set's, ordered before the driver's next
-  // use by Future::ClearWaker in Await).
+  // Host side (the thread that polls, between Polls, or a waker running
+  // on any thread): replaces the waker. Safe while a Wake runs the old one
+  // on another thread: that run goes on with the old waker, destroyed
+  // once it returned (by the running thread); later wakes run the new
+  // one. If a wake found no waker since the call's last SetWaker, the new
+  // waker runs at once, on this thread, before SetWaker returns.
+  void SetWaker(absl::AnyInvocable<void()> waker);
+  // Runs the waker (any thread: a Set's, or the fiber's for a yield). It
+  // runs from this frame, taken out of waker_, so a SetWaker, the end of
+  // the job or the driver's destruction meanwhile never destroys or moves
+  // a running waker. A wake that comes while another runs is not run
+  // beside it: the running thread runs the (then current) waker once more
+  // when it returned. Ordered before the driver's next job by
+  // Future::ClearWaker in Await.
   void Wake();
 
   // Fiber side: true while this driver's job runs on the current thread.
@@ -185,6 +201,29 @@ class AsyncDriver {
   struct Impl;
   explicit AsyncDriver(StoreOpaque& store);
   void FreeHeapJob();
+  // The waker's state (wake_state_, engine/async_call.cc): kWakeLocked
+  // guards waker_, holder_thread_ and wake_frame_ for a few instructions
+  // (never while user code runs).
+  static constexpr uint32_t kWakeLocked = 1;
+  static constexpr uint32_t kWakeFull = 2;      // waker_ is set
+  static constexpr uint32_t kWakeHeld = 4;      // a Wake runs its copy
+  static constexpr uint32_t kWakeReplaced = 8;  // waker_ set while held
+  static constexpr uint32_t kWakeAgain = 16;    // woken while held
+  static constexpr uint32_t kWakeMissed = 32;   // woken with no waker
+  struct WakeFrame {
+    bool detached = false;  // the driver is gone: do not touch it
+  };
+  uint32_t LockWake();
+  void UnlockWake(uint32_t state) {
+    wake_state_.store(state & ~kWakeLocked, std::memory_order_release);
+  }
+  // The job ended (FinishJob): its waker is dropped and its pending
+  // wakes forgotten; a Wake still running the old waker drops its copy.
+  void EndWakes();
+  // The driver leaves its store or is destroyed: waits until a Wake on
+  // another thread returned; one further up this thread's stack (a waker
+  // that dropped the store) forgets the driver.
+  void ForgetWakes();
   // Ends the job a dropped store left (its result evicted to its
   // AsyncCall, or the call orphaned and cancelled).
   void Detach();
@@ -194,7 +233,10 @@ class AsyncDriver {
   runtime::Fiber* fiber_ = nullptr;  // impl_'s
   AsyncJob job_;
   AsyncCallBase* owner_ = nullptr;
-  absl::AnyInvocable<void()> waker_;
+  absl::AnyInvocable<void()> waker_;   // guarded by kWakeLocked
+  std::atomic<uint32_t> wake_state_{0};
+  std::thread::id holder_thread_;      // while kWakeHeld
+  WakeFrame* wake_frame_ = nullptr;    // while kWakeHeld
   bool busy_ = false;
   bool job_started_ = false;
   bool job_finished_ = false;
