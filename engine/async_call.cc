@@ -147,7 +147,17 @@ void AsyncDriver::Cancel() {
 // the current waker again, so no wake is lost and no waker runs twice at
 // once. The lock bit is held for moves only, never while a waker runs
 // (it may poll, drop or set the waker of its call).
-uint32_t AsyncDriver::LockWake() {
+inline uint32_t AsyncDriver::LockWake() {
+  uint32_t s = wake_state_.load(std::memory_order_relaxed) & ~kWakeLocked;
+  if (ABSL_PREDICT_TRUE(wake_state_.compare_exchange_weak(
+          s, s | kWakeLocked, std::memory_order_acquire,
+          std::memory_order_relaxed))) {
+    return s;
+  }
+  return LockWakeContended();
+}
+
+uint32_t AsyncDriver::LockWakeContended() {
   uint32_t s = wake_state_.load(std::memory_order_relaxed);
   for (int spins = 0;; ++spins) {
     if ((s & kWakeLocked) == 0) {
@@ -165,7 +175,7 @@ uint32_t AsyncDriver::LockWake() {
   }
 }
 
-void AsyncDriver::Wake() {
+void AsyncDriver::WakeSlow() {
   uint32_t s = LockWake();
   if (s & kWakeHeld) {  // its holder runs it again when it returns
     UnlockWake(s | kWakeAgain);

@@ -24,6 +24,19 @@
 // A wait ends (the Poll that goes past it, or the drop) only once a waker
 // that Promise::Set runs on another thread returned, so the waker should
 // post work and return, never block on the thread that polls or drops.
+//
+// The waker may be replaced between Polls (SetWaker; a Rust binding hands
+// every poll its current std::task::Waker), also while a Set runs the old
+// one on another thread, and by a waker itself. Guarantees (as Rust's
+// AtomicWaker, with a waker that stays set): a replaced waker is never
+// destroyed or moved while it runs (its run goes on and it is destroyed
+// once it returned, by the thread that ran it); a wake runs the waker set
+// when the wake starts, so a wake that overlaps a replacement runs the old
+// waker (already running) or the new one, never neither: a wake that
+// comes while a waker runs makes it run once more after it returned (on
+// that thread; two runs never overlap), and a wake that finds no waker
+// makes the next SetWaker run its waker at once. Wakes may be spurious
+// (a Poll after one may return kPending again).
 #ifndef KILN_ENGINE_ASYNC_CALL_H_
 #define KILN_ENGINE_ASYNC_CALL_H_
 
@@ -188,8 +201,17 @@ class AsyncDriver {
   // a running waker. A wake that comes while another runs is not run
   // beside it: the running thread runs the (then current) waker once more
   // when it returned. Ordered before the driver's next job by
-  // Future::ClearWaker in Await.
-  void Wake();
+  // Future::ClearWaker in Await. Inline: a wake with no waker, once
+  // marked, is one load (a call polled without a waker, as the
+  // benchmarks' event loop does).
+  void Wake() {
+    if ((wake_state_.load(std::memory_order_relaxed) &
+         (kWakeLocked | kWakeFull | kWakeHeld | kWakeMissed)) ==
+        kWakeMissed) {
+      return;
+    }
+    WakeSlow();
+  }
 
   // Fiber side: true while this driver's job runs on the current thread.
   bool running() const { return busy_ && fiber_->running(); }
@@ -213,7 +235,9 @@ class AsyncDriver {
   struct WakeFrame {
     bool detached = false;  // the driver is gone: do not touch it
   };
-  uint32_t LockWake();
+  ABSL_ATTRIBUTE_NOINLINE void WakeSlow();
+  uint32_t LockWake();  // inline in async_call.cc
+  ABSL_ATTRIBUTE_NOINLINE uint32_t LockWakeContended();
   void UnlockWake(uint32_t state) {
     wake_state_.store(state & ~kWakeLocked, std::memory_order_release);
   }
@@ -437,8 +461,14 @@ class AsyncCall : public internal::AsyncCallBase {
     return r;
   }
   // Runs when a Poll would make progress (from Promise::Set's thread, or
-  // inside Poll for a yield). Set it before the first Poll. It must not
-  // wait for this call's Poll or drop (see the header comment).
+  // inside Poll for a yield). It must not wait for this call's Poll or
+  // drop (see the header comment). May be called again between Polls,
+  // from the thread that polls or from a waker, while a Set runs the old
+  // waker on another thread (header comment: the old one finishes its
+  // run; later wakes run the new one; if a wake came with no waker set,
+  // `waker` runs at once, on this thread, before SetWaker returns). Not
+  // concurrently with this call's Poll, drop or another SetWaker (the
+  // AsyncCall is not shared between threads).
   void SetWaker(absl::AnyInvocable<void()> waker) {
     if (driver_ != nullptr) driver_->SetWaker(std::move(waker));
   }

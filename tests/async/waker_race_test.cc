@@ -412,7 +412,8 @@ TEST(WakerRaceTest, ReplacingTheWakerRacesWithSetOnAnotherThread) {
       armed.store(round, std::memory_order_release);
       // A varying head start for the replacements: some land before the
       // wake, some while it runs, some after.
-      for (volatile int spin = 0; spin < (round % 32) * 20; ++spin) {
+      for (int spin = 0; spin < (round % 32) * 20; ++spin) {
+        std::atomic_signal_fence(std::memory_order_seq_cst);  // kept
       }
       p.Set(round);
       done.store(round, std::memory_order_release);
