@@ -393,9 +393,10 @@ TEST(WakerRaceTest, AWakeWhileTheWakerRunsRunsItAgainAfterwards) {
 // Many rounds of: a call waits; another thread sets its promise while this
 // one replaces the waker twice. Exactly one of the three wakers runs, once
 // (the one set when the wake started; a replacement while it runs does not
-// run too), each intact; the replaced ones are destroyed by the time the
-// Set returned, the last one with the call. Under TSan, main's code
-// reports the race of the replacement with the wake at once.
+// run too). The wakers count in plain ints and synchronize nothing, so
+// under TSan a replacement that is not ordered with the run of the waker
+// it replaces is a reported race (main's code: SetWaker's write of waker_
+// against Wake's call of it, at once).
 TEST(WakerRaceTest, ReplacingTheWakerRacesWithSetOnAnotherThread) {
   constexpr int kRounds = 1000;
   Harness s;
@@ -420,40 +421,32 @@ TEST(WakerRaceTest, ReplacingTheWakerRacesWithSetOnAnotherThread) {
     }
   });
   s.NewStore();
-  int ran[3] = {0, 0, 0};
+  int total[3] = {0, 0, 0};
   for (int round = 1; round <= kRounds; ++round) {
-    RunProbe probes[3];
+    int runs[3] = {0, 0, 0};
     AsyncCall<int32_t> call = s.fn->CallAsync(*s.store, 0);
-    call.SetWaker(ProbedWaker(probes[0]));
+    call.SetWaker([&runs] { ++runs[0]; });
     ASSERT_EQ(call.Poll(), AsyncPoll::kPending);
     slot.emplace(s.TakePromise());
     go.store(round, std::memory_order_release);
     while (armed.load(std::memory_order_acquire) != round) {
       std::this_thread::yield();
     }
-    call.SetWaker(ProbedWaker(probes[1]));
-    call.SetWaker(ProbedWaker(probes[2]));
+    call.SetWaker([&runs] { ++runs[1]; });
+    call.SetWaker([&runs] { ++runs[2]; });
     while (done.load(std::memory_order_acquire) != round) {
       std::this_thread::yield();
     }
-    EXPECT_EQ(probes[0].runs.load() + probes[1].runs.load() +
-                  probes[2].runs.load(),
-              1)
-        << round;
-    for (int k = 0; k < 3; ++k) ran[k] += probes[k].runs.load();
-    EXPECT_EQ(probes[0].destroyed.load(), 1) << round;
-    EXPECT_EQ(probes[1].destroyed.load(), 1) << round;
-    EXPECT_EQ(probes[2].destroyed.load(), 0) << round;
+    EXPECT_EQ(runs[0] + runs[1] + runs[2], 1) << round;
+    for (int k = 0; k < 3; ++k) total[k] += runs[k];
     ASSERT_EQ(call.Poll(), AsyncPoll::kReady);
     EXPECT_EQ(*call.TakeResult(), round + 1);
-    EXPECT_EQ(probes[2].destroyed.load(), 1) << round;
-    for (const RunProbe& p : probes) ExpectIntact(p, "round");
     if (round % 8 == 0) s.NewStore();
   }
   setter.join();
-  // Which one ran is the race's; report the mix.
-  std::printf("wakes by the first waker: %d, second: %d, third: %d\n", ran[0],
-              ran[1], ran[2]);
+  // Which one ran is the race's; the mix, for the log.
+  std::printf("wakes by the first waker: %d, second: %d, third: %d\n",
+              total[0], total[1], total[2]);
 }
 
 }  // namespace
