@@ -114,6 +114,7 @@ void AsyncDriver::Retire(std::unique_ptr<AsyncDriver> driver) {
 AsyncDriver::~AsyncDriver() {
   if (store_ != nullptr) Detach();
   ForgetWakes();
+  delete[] wakers_;
   runtime::Fiber& fiber = *impl_->fiber;
   if (fiber.started() && !fiber.done()) {
     impl_->shutdown = true;
@@ -138,15 +139,22 @@ void AsyncDriver::Cancel() {
 }
 
 // The waker's protocol (Rust's AtomicWaker, with a waker that stays set
-// and runs at every wake): a Wake takes the waker out of waker_ into its
-// frame (kWakeHeld) and runs it there, then puts it back. Meanwhile
-// SetWaker and EndWakes write waker_ freely and mark kWakeReplaced: the
-// holder then destroys its copy (on its thread, once it returned) instead
-// of putting it back. A wake meanwhile (a yield inside a waker that polls
-// inline, or a Set on a third thread) marks kWakeAgain: the holder runs
-// the current waker again, so no wake is lost and no waker runs twice at
-// once. The lock bit is held for moves only, never while a waker runs
-// (it may poll, drop or set the waker of its call).
+// and runs at every wake). The waker lives in one of two slots (kWakeCur);
+// a Wake runs it in place (kWakeHeld, kWakeHeldSlot). Meanwhile SetWaker
+// and EndWakes write the other slot and make it current, so the running
+// one is neither destroyed nor moved; once it returned, its holder sees
+// it is no longer current and destroys it (on its thread). A wake
+// meanwhile (a yield inside a waker that polls inline, or a Set on a third
+// thread) marks kWakeAgain: the holder runs the current waker again, so no
+// wake is lost and no waker runs twice at once. When not held, the other
+// slot is empty. The lock bit is held for moves only, never while a waker
+// runs (it may poll, drop or set the waker of its call) or is destroyed.
+namespace {
+constexpr uint32_t SlotBit(uint32_t slot, uint32_t bit) {
+  return slot != 0 ? bit : 0;
+}
+}  // namespace
+
 inline uint32_t AsyncDriver::LockWake() {
   uint32_t s = wake_state_.load(std::memory_order_relaxed) & ~kWakeLocked;
   if (ABSL_PREDICT_TRUE(wake_state_.compare_exchange_weak(
@@ -186,79 +194,98 @@ void AsyncDriver::WakeSlow() {
     return;
   }
   WakeFrame frame;
-  absl::AnyInvocable<void()> waker = std::move(waker_);
   holder_thread_ = std::this_thread::get_id();
   wake_frame_ = &frame;
-  UnlockWake((s & ~kWakeFull) | kWakeHeld);
+  // Stays valid while held: only ForgetWakes takes it, handing it to
+  // `frame` (same thread) or waiting for this run (another thread).
+  absl::AnyInvocable<void()>* const slots = wakers_;
+  uint32_t slot = (s & kWakeCur) ? 1 : 0;
+  UnlockWake(s | kWakeHeld | SlotBit(slot, kWakeHeldSlot));
   for (;;) {
-    waker();
+    slots[slot]();
     // The waker dropped the store on this thread: the driver is parked or
-    // gone. The waker dies with this frame.
-    if (frame.detached) return;
+    // gone, its slots are this frame's.
+    if (frame.detached) {
+      delete[] frame.orphan;
+      return;
+    }
     absl::AnyInvocable<void()> stale;  // destroyed outside the lock
     s = LockWake();
-    if (s & kWakeReplaced) {
-      stale = std::move(waker);
-      if ((s & kWakeAgain) && (s & kWakeFull)) {
-        waker = std::move(waker_);
-        s &= ~kWakeFull;
-      }
+    const uint32_t cur = (s & kWakeCur) ? 1 : 0;
+    if (cur != slot) {  // replaced (by a waker or none) while it ran
+      stale = std::move(slots[slot]);
+      slot = cur;
     }
-    if ((s & kWakeAgain) && waker) {
-      UnlockWake(s & ~(kWakeAgain | kWakeReplaced));
+    s &= ~kWakeHeldSlot;
+    if ((s & kWakeAgain) && (s & kWakeFull)) {
+      UnlockWake((s & ~kWakeAgain) | SlotBit(slot, kWakeHeldSlot));
       continue;
     }
-    if (waker) {
-      waker_ = std::move(waker);
-      s |= kWakeFull;
-    } else if (s & kWakeAgain) {
-      s |= kWakeMissed;  // the waker was reset to none meanwhile
-    }
+    if (s & kWakeAgain) s |= kWakeMissed;  // reset to none meanwhile
     // After this store the driver may be reused or destroyed by another
     // thread: nothing below touches it.
-    UnlockWake(s & ~(kWakeHeld | kWakeAgain | kWakeReplaced));
+    UnlockWake(s & ~(kWakeHeld | kWakeAgain));
     return;
   }
 }
 
 void AsyncDriver::SetWaker(absl::AnyInvocable<void()> waker) {
   const bool set = static_cast<bool>(waker);
+  absl::AnyInvocable<void()>* fresh =
+      wakers_ == nullptr ? new absl::AnyInvocable<void()>[2] : nullptr;
+  absl::AnyInvocable<void()> old;  // destroyed outside the lock
   uint32_t s = LockWake();
-  absl::AnyInvocable<void()> old = std::move(waker_);
-  waker_ = std::move(waker);
-  if (s & kWakeHeld) s |= kWakeReplaced;
+  if (fresh != nullptr) wakers_ = fresh;  // only this side writes it
+  uint32_t cur = (s & kWakeCur) ? 1 : 0;
+  // Never the running slot: the other one becomes current.
+  if ((s & kWakeHeld) && cur == ((s & kWakeHeldSlot) ? 1u : 0u)) cur ^= 1;
+  old = std::move(wakers_[cur]);
+  wakers_[cur] = std::move(waker);
+  s = (s & ~(kWakeCur | kWakeFull)) | SlotBit(cur, kWakeCur) |
+      (set ? kWakeFull : 0);
   const bool missed = set && (s & kWakeMissed);
-  if (set) {
-    s = (s | kWakeFull) & ~kWakeMissed;
-  } else {
-    s &= ~kWakeFull;
-  }
+  if (set) s &= ~kWakeMissed;
   UnlockWake(s);
-  old = nullptr;  // not running: a holder has its own copy
+  old = nullptr;
   if (missed) Wake();
 }
 
 void AsyncDriver::EndWakes() {
   absl::AnyInvocable<void()> dropped;  // destroyed outside the lock
   uint32_t s = LockWake();
-  dropped = std::move(waker_);
   s &= ~(kWakeFull | kWakeAgain | kWakeMissed);
-  if (s & kWakeHeld) s |= kWakeReplaced;
+  if (s & kWakeHeld) {
+    // The running slot stays; none is current (the other slot, emptied).
+    const uint32_t other = (s & kWakeHeldSlot) ? 0 : 1;
+    dropped = std::move(wakers_[other]);
+    s = (s & ~kWakeCur) | SlotBit(other, kWakeCur);
+  } else if (wakers_ != nullptr) {  // (none: a wake without a waker)
+    dropped = std::move(wakers_[(s & kWakeCur) ? 1 : 0]);
+    s &= ~kWakeCur;  // both empty: the state is 0
+  }
   UnlockWake(s);
 }
 
 void AsyncDriver::ForgetWakes() {
-  absl::AnyInvocable<void()> dropped;  // destroyed outside the lock
+  absl::AnyInvocable<void()> dropped[2];  // destroyed outside the lock
   uint32_t s = LockWake();
-  // A holder on another thread puts its waker back (it must not wait for
-  // this thread: the header comment's rule for wakers).
+  // A holder on another thread returns (it must not wait for this thread:
+  // the header comment's rule for wakers).
   while ((s & kWakeHeld) && holder_thread_ != std::this_thread::get_id()) {
     UnlockWake(s);
     std::this_thread::yield();
     s = LockWake();
   }
-  if (s & kWakeHeld) wake_frame_->detached = true;  // up this stack
-  dropped = std::move(waker_);
+  if (s & kWakeHeld) {
+    // Up this stack (the waker dropped the store): its slot must outlive
+    // this driver's use, so the holder deletes the slots once it returned.
+    wake_frame_->detached = true;
+    wake_frame_->orphan = wakers_;
+    wakers_ = nullptr;
+  } else if (wakers_ != nullptr) {  // kept for the next store's calls
+    dropped[0] = std::move(wakers_[0]);
+    dropped[1] = std::move(wakers_[1]);
+  }
   UnlockWake(0);
 }
 

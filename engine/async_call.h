@@ -195,15 +195,15 @@ class AsyncDriver {
   // one. If a wake found no waker since the call's last SetWaker, the new
   // waker runs at once, on this thread, before SetWaker returns.
   void SetWaker(absl::AnyInvocable<void()> waker);
-  // Runs the waker (any thread: a Set's, or the fiber's for a yield). It
-  // runs from this frame, taken out of waker_, so a SetWaker, the end of
-  // the job or the driver's destruction meanwhile never destroys or moves
-  // a running waker. A wake that comes while another runs is not run
-  // beside it: the running thread runs the (then current) waker once more
-  // when it returned. Ordered before the driver's next job by
-  // Future::ClearWaker in Await. Inline: a wake with no waker, once
-  // marked, is one load (a call polled without a waker, as the
-  // benchmarks' event loop does).
+  // Runs the waker (any thread: a Set's, or the fiber's for a yield), in
+  // place: while it runs, a SetWaker or the end of the job puts the next
+  // waker (or none) in the other slot, and the driver's destruction hands
+  // the slots to this frame, so a running waker is never destroyed or
+  // moved. A wake that comes while another runs is not run beside it: the
+  // running thread runs the (then current) waker once more when it
+  // returned. Ordered before the driver's next job by Future::ClearWaker
+  // in Await. Inline: a wake with no waker, once marked, is one load (a
+  // call polled without a waker, as the benchmarks' event loop does).
   void Wake() {
     if ((wake_state_.load(std::memory_order_relaxed) &
          (kWakeLocked | kWakeFull | kWakeHeld | kWakeMissed)) ==
@@ -224,16 +224,18 @@ class AsyncDriver {
   explicit AsyncDriver(StoreOpaque& store);
   void FreeHeapJob();
   // The waker's state (wake_state_, engine/async_call.cc): kWakeLocked
-  // guards waker_, holder_thread_ and wake_frame_ for a few instructions
-  // (never while user code runs).
+  // guards wakers_ (the pointer and the slots), holder_thread_ and
+  // wake_frame_ for a few instructions (never while user code runs).
   static constexpr uint32_t kWakeLocked = 1;
-  static constexpr uint32_t kWakeFull = 2;      // waker_ is set
-  static constexpr uint32_t kWakeHeld = 4;      // a Wake runs its copy
-  static constexpr uint32_t kWakeReplaced = 8;  // waker_ set while held
-  static constexpr uint32_t kWakeAgain = 16;    // woken while held
-  static constexpr uint32_t kWakeMissed = 32;   // woken with no waker
+  static constexpr uint32_t kWakeFull = 2;     // the current slot is set
+  static constexpr uint32_t kWakeHeld = 4;     // a Wake runs a slot
+  static constexpr uint32_t kWakeAgain = 8;    // woken while held
+  static constexpr uint32_t kWakeMissed = 16;  // woken with no waker
+  static constexpr uint32_t kWakeCur = 32;     // current slot: 1 if set
+  static constexpr uint32_t kWakeHeldSlot = 64;  // the running slot
   struct WakeFrame {
     bool detached = false;  // the driver is gone: do not touch it
+    absl::AnyInvocable<void()>* orphan = nullptr;  // its slots, to delete
   };
   ABSL_ATTRIBUTE_NOINLINE void WakeSlow();
   uint32_t LockWake();  // inline in async_call.cc
@@ -242,11 +244,12 @@ class AsyncDriver {
     wake_state_.store(state & ~kWakeLocked, std::memory_order_release);
   }
   // The job ended (FinishJob): its waker is dropped and its pending
-  // wakes forgotten; a Wake still running the old waker drops its copy.
+  // wakes forgotten; a Wake still running the old waker destroys it when
+  // it returned.
   void EndWakes();
   // The driver leaves its store or is destroyed: waits until a Wake on
   // another thread returned; one further up this thread's stack (a waker
-  // that dropped the store) forgets the driver.
+  // that dropped the store) forgets the driver and takes the slots.
   void ForgetWakes();
   // Ends the job a dropped store left (its result evicted to its
   // AsyncCall, or the call orphaned and cancelled).
@@ -257,7 +260,9 @@ class AsyncDriver {
   runtime::Fiber* fiber_ = nullptr;  // impl_'s
   AsyncJob job_;
   AsyncCallBase* owner_ = nullptr;
-  absl::AnyInvocable<void()> waker_;   // guarded by kWakeLocked
+  // Two slots, made by the first SetWaker: the current waker and, while
+  // one runs in place, its replacement. Guarded by kWakeLocked.
+  absl::AnyInvocable<void()>* wakers_ = nullptr;
   std::atomic<uint32_t> wake_state_{0};
   std::thread::id holder_thread_;      // while kWakeHeld
   WakeFrame* wake_frame_ = nullptr;    // while kWakeHeld
@@ -323,7 +328,7 @@ FutureValue<T> Await(StoreOpaque& store, Future<T>& future,
   }
   // Finished or cancelled, the wait ends only once no thread can still
   // run this waker: `d` next runs another call (or another store's:
-  // IdleAsyncDrivers), or is destroyed, and its waker_ is reset.
+  // IdleAsyncDrivers), or is destroyed, and its waker is reset.
   future.ClearWaker();
   if (!s.ok()) return s;
   return future.Take();
