@@ -335,6 +335,39 @@ TEST(WakerRaceTest, AWakerMayReplaceItselfAndPollInline) {
   EXPECT_EQ(*call->TakeResult(), 8);
 }
 
+// A waker may even drop the call and its store inline on the setting
+// thread: the store's driver is parked for the next store while the waker
+// still runs from it; the waker finishes intact and is destroyed once it
+// returned (under ASan a use of the freed or reused slot is reported).
+TEST(WakerRaceTest, AWakerMayDropItsStoreInline) {
+  Harness s;
+  s.NewStore();
+  RunProbe probe;
+  std::optional<AsyncCall<int32_t>> call(s.fn->CallAsync(*s.store, 1));
+  call->SetWaker(ProbedWaker(probe, [&] {
+    call.reset();
+    s.fn.reset();
+    s.twice.reset();
+    s.store.reset();
+  }));
+  ASSERT_EQ(call->Poll(), AsyncPoll::kPending);
+  std::thread([p = s.TakePromise()]() mutable { p.Set(5); }).join();
+  EXPECT_FALSE(s.store.has_value());
+  EXPECT_EQ(probe.runs.load(), 1);
+  ExpectIntact(probe, "waker");
+  EXPECT_EQ(probe.destroyed.load(), 1);
+  // The next store takes the parked driver; its calls wake as usual.
+  s.NewStore();
+  int wakes = 0;
+  AsyncCall<int32_t> next = s.fn->CallAsync(*s.store, 1);
+  next.SetWaker([&wakes] { ++wakes; });
+  ASSERT_EQ(next.Poll(), AsyncPoll::kPending);
+  s.TakePromise().Set(9);
+  EXPECT_EQ(wakes, 1);
+  ASSERT_EQ(next.Poll(), AsyncPoll::kReady);
+  EXPECT_EQ(*next.TakeResult(), 10);
+}
+
 // A wake that found no waker is not lost: the waker set after it runs at
 // once (the embedder polled, then set the waker).
 TEST(WakerRaceTest, AWakerSetAfterItsWakeRunsAtOnce) {
