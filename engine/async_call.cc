@@ -209,24 +209,36 @@ void AsyncDriver::WakeSlow() {
       delete[] frame.orphan;
       return;
     }
-    absl::AnyInvocable<void()> stale;  // destroyed outside the lock
     s = LockWake();
-    const uint32_t cur = (s & kWakeCur) ? 1 : 0;
-    if (cur != slot) {  // replaced (by a waker or none) while it ran
-      stale = std::move(slots[slot]);
-      slot = cur;
-    }
-    s &= ~kWakeHeldSlot;
-    if ((s & kWakeAgain) && (s & kWakeFull)) {
-      UnlockWake((s & ~kWakeAgain) | SlotBit(slot, kWakeHeldSlot));
+    if (ABSL_PREDICT_TRUE(((s & kWakeCur) ? 1u : 0u) == slot)) {
+      if (ABSL_PREDICT_TRUE((s & kWakeAgain) == 0)) {
+        // After this store the driver may be reused or destroyed by
+        // another thread: nothing below touches it.
+        UnlockWake(s & ~(kWakeHeld | kWakeHeldSlot));
+        return;
+      }
+      UnlockWake(s & ~kWakeAgain);  // run it once more
       continue;
     }
-    if (s & kWakeAgain) s |= kWakeMissed;  // reset to none meanwhile
-    // After this store the driver may be reused or destroyed by another
-    // thread: nothing below touches it.
-    UnlockWake(s & ~(kWakeHeld | kWakeAgain));
-    return;
+    if (!EndReplacedRun(s, slots, slot)) return;
   }
+}
+
+bool AsyncDriver::EndReplacedRun(uint32_t s,
+                                 absl::AnyInvocable<void()>* slots,
+                                 uint32_t& slot) {
+  // Replaced (by a waker or none) while it ran: it is destroyed here,
+  // outside the lock; a wake meanwhile runs the current one.
+  absl::AnyInvocable<void()> stale = std::move(slots[slot]);
+  slot = (s & kWakeCur) ? 1 : 0;
+  s &= ~kWakeHeldSlot;
+  if ((s & kWakeAgain) && (s & kWakeFull)) {
+    UnlockWake((s & ~kWakeAgain) | SlotBit(slot, kWakeHeldSlot));
+    return true;
+  }
+  if (s & kWakeAgain) s |= kWakeMissed;  // reset to none meanwhile
+  UnlockWake(s & ~(kWakeHeld | kWakeAgain));  // the driver is let go
+  return false;
 }
 
 void AsyncDriver::SetWaker(absl::AnyInvocable<void()> waker) {

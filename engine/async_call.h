@@ -238,6 +238,10 @@ class AsyncDriver {
     absl::AnyInvocable<void()>* orphan = nullptr;  // its slots, to delete
   };
   ABSL_ATTRIBUTE_NOINLINE void WakeSlow();
+  // WakeSlow's end of a run whose slot was replaced (locked: `state`):
+  // true to run `slot` (now the current one) again.
+  ABSL_ATTRIBUTE_NOINLINE bool EndReplacedRun(
+      uint32_t state, absl::AnyInvocable<void()>* slots, uint32_t& slot);
   uint32_t LockWake();  // inline in async_call.cc
   ABSL_ATTRIBUTE_NOINLINE uint32_t LockWakeContended();
   void UnlockWake(uint32_t state) {
