@@ -69,6 +69,18 @@ struct Harness {
     twice.emplace(
         *i->GetTypedFunc<int32_t(int32_t)>(*store, "wait_twice_add1"));
   }
+  // The store's next call waits and wakes as usual: its waker runs once
+  // and it finishes.
+  void ExpectNextCallWakes() {
+    int wakes = 0;
+    AsyncCall<int32_t> next = fn->CallAsync(*store, 1);
+    next.SetWaker([&wakes] { ++wakes; });
+    ASSERT_EQ(next.Poll(), AsyncPoll::kPending);
+    TakePromise().Set(9);
+    EXPECT_EQ(wakes, 1);
+    ASSERT_EQ(next.Poll(), AsyncPoll::kReady);
+    EXPECT_EQ(*next.TakeResult(), 10);
+  }
   Promise<int32_t> TakePromise() {
     EXPECT_EQ(store->data().promises.size(), 1u);
     Promise<int32_t> p = std::move(store->data().promises.back());
@@ -99,6 +111,54 @@ struct SlowWaker {
   }
 };
 
+// Sets one promise a round on a thread of its own, in step with the test
+// (spin barriers): Start hands the round's promise over; AwaitArmed
+// returns when the setter is about to set it (after `head_start` spins
+// times the round mod 32: a varying delay), AwaitDone once Set returned.
+class RoundSetter {
+ public:
+  RoundSetter(int rounds, int head_start)
+      : thread_([this, rounds, head_start] { Loop(rounds, head_start); }) {}
+  ~RoundSetter() {
+    go_.store(-1, std::memory_order_release);  // ends an unfinished loop
+    thread_.join();
+  }
+  void Start(int round, Promise<int32_t> promise) {
+    slot_.emplace(std::move(promise));
+    go_.store(round, std::memory_order_release);
+  }
+  void AwaitArmed(int round) const { AwaitRound(armed_, round); }
+  void AwaitDone(int round) const { AwaitRound(done_, round); }
+
+ private:
+  static void AwaitRound(const std::atomic<int>& a, int round) {
+    while (a.load(std::memory_order_acquire) != round) {
+      std::this_thread::yield();
+    }
+  }
+  void Loop(int rounds, int head_start) {
+    for (int round = 1; round <= rounds; ++round) {
+      int go;
+      while ((go = go_.load(std::memory_order_acquire)) != round) {
+        if (go < 0) return;
+        std::this_thread::yield();
+      }
+      Promise<int32_t> p = *std::move(slot_);
+      armed_.store(round, std::memory_order_release);
+      for (int spin = 0; spin < (round % 32) * head_start; ++spin) {
+        std::atomic_signal_fence(std::memory_order_seq_cst);  // kept
+      }
+      p.Set(round);
+      done_.store(round, std::memory_order_release);
+    }
+  }
+  std::optional<Promise<int32_t>> slot_;  // handed over each round
+  std::atomic<int> go_{0};                // round published for the setter
+  std::atomic<int> armed_{0};             // round it is about to set
+  std::atomic<int> done_{0};              // round it finished
+  std::thread thread_;                    // last: uses the members above
+};
+
 TEST(WakerRaceTest, DroppingACallWaitsOutItsWakerOnTheSettingThread) {
   Harness s;
   s.NewStore();
@@ -112,11 +172,7 @@ TEST(WakerRaceTest, DroppingACallWaitsOutItsWakerOnTheSettingThread) {
   EXPECT_TRUE(w.returned.load());
   setter.join();
   // The driver serves the next call as usual.
-  AsyncCall<int32_t> next = s.fn->CallAsync(*s.store, 1);
-  ASSERT_EQ(next.Poll(), AsyncPoll::kPending);
-  s.TakePromise().Set(9);
-  ASSERT_EQ(next.Poll(), AsyncPoll::kReady);
-  EXPECT_EQ(*next.TakeResult(), 10);
+  s.ExpectNextCallWakes();
 }
 
 TEST(WakerRaceTest, AFinishedWaitDoesNotReturnWhileItsWakerRuns) {
@@ -169,21 +225,7 @@ TEST(WakerRaceTest, AWakerMayPollOrDropItsCallInline) {
 TEST(WakerRaceTest, CancellingAWaitRacesWithSetOnAnotherThread) {
   constexpr int kRounds = 1000;
   Harness s;
-  std::optional<Promise<int32_t>> slot;  // handed to `setter` each round
-  std::atomic<int> go{0};                // round published for `setter`
-  std::atomic<int> armed{0};             // round `setter` is about to set
-  std::atomic<int> done{0};              // round `setter` finished
-  std::thread setter([&] {
-    for (int round = 1; round <= kRounds; ++round) {
-      while (go.load(std::memory_order_acquire) != round) {
-        std::this_thread::yield();
-      }
-      Promise<int32_t> p = *std::move(slot);
-      armed.store(round, std::memory_order_release);
-      p.Set(round);
-      done.store(round, std::memory_order_release);
-    }
-  });
+  RoundSetter setter(kRounds, /*head_start=*/0);
   int stale_wakes = 0;
   s.NewStore();
   for (int round = 1; round <= kRounds; ++round) {
@@ -193,20 +235,15 @@ TEST(WakerRaceTest, CancellingAWaitRacesWithSetOnAnotherThread) {
       AsyncCall<int32_t> call = s.fn->CallAsync(*s.store, 0);
       call.SetWaker([&first_wakes] { ++first_wakes; });
       ASSERT_EQ(call.Poll(), AsyncPoll::kPending);
-      slot.emplace(s.TakePromise());
-      go.store(round, std::memory_order_release);
-      while (armed.load(std::memory_order_acquire) != round) {
-        std::this_thread::yield();
-      }
+      setter.Start(round, s.TakePromise());
+      setter.AwaitArmed(round);
     }  // dropped: cancelled while `setter` sets the promise
     if (round % 8 == 0) s.NewStore();
     AsyncCall<int32_t> next = s.fn->CallAsync(*s.store, 0);
     next.SetWaker([&next_wakes] { ++next_wakes; });
     ASSERT_EQ(next.Poll(), AsyncPoll::kPending);
     Promise<int32_t> p = s.TakePromise();
-    while (done.load(std::memory_order_acquire) != round) {
-      std::this_thread::yield();
-    }
+    setter.AwaitDone(round);
     EXPECT_LE(first_wakes, 1);
     const int stale = next_wakes;
     stale_wakes += stale;
@@ -215,7 +252,6 @@ TEST(WakerRaceTest, CancellingAWaitRacesWithSetOnAnotherThread) {
     ASSERT_EQ(next.Poll(), AsyncPoll::kReady);
     EXPECT_EQ(*next.TakeResult(), round + 1);
   }
-  setter.join();
   EXPECT_EQ(stale_wakes, 0);
 }
 
@@ -358,14 +394,7 @@ TEST(WakerRaceTest, AWakerMayDropItsStoreInline) {
   EXPECT_EQ(probe.destroyed.load(), 1);
   // The next store takes the parked driver; its calls wake as usual.
   s.NewStore();
-  int wakes = 0;
-  AsyncCall<int32_t> next = s.fn->CallAsync(*s.store, 1);
-  next.SetWaker([&wakes] { ++wakes; });
-  ASSERT_EQ(next.Poll(), AsyncPoll::kPending);
-  s.TakePromise().Set(9);
-  EXPECT_EQ(wakes, 1);
-  ASSERT_EQ(next.Poll(), AsyncPoll::kReady);
-  EXPECT_EQ(*next.TakeResult(), 10);
+  s.ExpectNextCallWakes();
 }
 
 // A wake that found no waker is not lost: the waker set after it runs at
@@ -433,26 +462,9 @@ TEST(WakerRaceTest, AWakeWhileTheWakerRunsRunsItAgainAfterwards) {
 TEST(WakerRaceTest, ReplacingTheWakerRacesWithSetOnAnotherThread) {
   constexpr int kRounds = 1000;
   Harness s;
-  std::optional<Promise<int32_t>> slot;  // handed to `setter` each round
-  std::atomic<int> go{0};
-  std::atomic<int> armed{0};
-  std::atomic<int> done{0};
-  std::thread setter([&] {
-    for (int round = 1; round <= kRounds; ++round) {
-      while (go.load(std::memory_order_acquire) != round) {
-        std::this_thread::yield();
-      }
-      Promise<int32_t> p = *std::move(slot);
-      armed.store(round, std::memory_order_release);
-      // A varying head start for the replacements: some land before the
-      // wake, some while it runs, some after.
-      for (int spin = 0; spin < (round % 32) * 20; ++spin) {
-        std::atomic_signal_fence(std::memory_order_seq_cst);  // kept
-      }
-      p.Set(round);
-      done.store(round, std::memory_order_release);
-    }
-  });
+  // A varying head start for the replacements: some land before the
+  // wake, some while it runs, some after.
+  RoundSetter setter(kRounds, /*head_start=*/200);
   s.NewStore();
   int total[3] = {0, 0, 0};
   for (int round = 1; round <= kRounds; ++round) {
@@ -460,23 +472,17 @@ TEST(WakerRaceTest, ReplacingTheWakerRacesWithSetOnAnotherThread) {
     AsyncCall<int32_t> call = s.fn->CallAsync(*s.store, 0);
     call.SetWaker([&runs] { ++runs[0]; });
     ASSERT_EQ(call.Poll(), AsyncPoll::kPending);
-    slot.emplace(s.TakePromise());
-    go.store(round, std::memory_order_release);
-    while (armed.load(std::memory_order_acquire) != round) {
-      std::this_thread::yield();
-    }
+    setter.Start(round, s.TakePromise());
+    setter.AwaitArmed(round);
     call.SetWaker([&runs] { ++runs[1]; });
     call.SetWaker([&runs] { ++runs[2]; });
-    while (done.load(std::memory_order_acquire) != round) {
-      std::this_thread::yield();
-    }
+    setter.AwaitDone(round);
     EXPECT_EQ(runs[0] + runs[1] + runs[2], 1) << round;
     for (int k = 0; k < 3; ++k) total[k] += runs[k];
     ASSERT_EQ(call.Poll(), AsyncPoll::kReady);
     EXPECT_EQ(*call.TakeResult(), round + 1);
     if (round % 8 == 0) s.NewStore();
   }
-  setter.join();
   // Which one ran is the race's; the mix, for the log.
   std::printf("wakes by the first waker: %d, second: %d, third: %d\n",
               total[0], total[1], total[2]);
