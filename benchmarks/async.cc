@@ -195,5 +195,25 @@ void BM_WasmToHost_FuncWrapAsyncPending(benchmark::State& state) {
 }
 BENCHMARK(BM_WasmToHost_FuncWrapAsyncPending);
 
+// The same with a waker set (it counts): every wake runs it.
+void BM_WasmToHost_FuncWrapAsyncPendingWaker(benchmark::State& state) {
+  Setup s(true, HostKind::kAsyncPending);
+  auto loop = *s.instance->GetTypedFunc<void(int32_t)>(s.store, "loop_nop");
+  int64_t wakes = 0;
+  for (auto _ : state) {
+    AsyncCall<void> call = loop.CallAsync(s.store, kBatch);
+    call.SetWaker([&wakes] { ++wakes; });
+    while (call.Poll() == AsyncPoll::kPending) {
+      Promise<void> p = *std::move(s.pending);
+      s.pending.reset();
+      p.Set(absl::OkStatus());
+    }
+    if (!call.TakeResult().ok()) std::abort();
+  }
+  benchmark::DoNotOptimize(wakes);
+  SetPerCall(state, kBatch);
+}
+BENCHMARK(BM_WasmToHost_FuncWrapAsyncPendingWaker);
+
 }  // namespace
 }  // namespace kiln

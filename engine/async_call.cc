@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -102,8 +103,9 @@ void AsyncDriver::Retire(std::unique_ptr<AsyncDriver> driver) {
   driver->Detach();
   // A fiber that ran to its end cannot take jobs any more.
   if (driver->fiber_->done()) return;
-  // A waker set but never run (no Poll after SetWaker) goes with the call.
-  driver->waker_ = nullptr;
+  // A waker set but never run (no Poll after SetWaker) goes with the call;
+  // the next store's calls must not meet a Wake of this one's.
+  driver->ForgetWakes();
   EngineImpl* engine = driver->store_->engine().impl();
   driver->store_ = nullptr;
   engine->idle_async_drivers.Put(std::move(driver));  // or destroyed
@@ -111,6 +113,8 @@ void AsyncDriver::Retire(std::unique_ptr<AsyncDriver> driver) {
 
 AsyncDriver::~AsyncDriver() {
   if (store_ != nullptr) Detach();
+  ForgetWakes();
+  delete[] wakers_;
   runtime::Fiber& fiber = *impl_->fiber;
   if (fiber.started() && !fiber.done()) {
     impl_->shutdown = true;
@@ -134,8 +138,167 @@ void AsyncDriver::Cancel() {
   FinishJob(/*result_taken=*/false);
 }
 
-void AsyncDriver::Wake() {
-  if (waker_) waker_();
+// The waker's protocol (Rust's AtomicWaker, with a waker that stays set
+// and runs at every wake). The waker lives in one of two slots (kWakeCur);
+// a Wake runs it in place (kWakeHeld, kWakeHeldSlot). Meanwhile SetWaker
+// and EndWakes write the other slot and make it current, so the running
+// one is neither destroyed nor moved; once it returned, its holder sees
+// it is no longer current and destroys it (on its thread). A wake
+// meanwhile (a yield inside a waker that polls inline, or a Set on a third
+// thread) marks kWakeAgain: the holder runs the current waker again, so no
+// wake is lost and no waker runs twice at once. When not held, the other
+// slot is empty. The lock bit is held for moves only, never while a waker
+// runs (it may poll, drop or set the waker of its call) or is destroyed.
+namespace {
+constexpr uint32_t SlotBit(uint32_t slot, uint32_t bit) {
+  return slot != 0 ? bit : 0;
+}
+}  // namespace
+
+inline uint32_t AsyncDriver::LockWake() {
+  uint32_t s = wake_state_.load(std::memory_order_relaxed) & ~kWakeLocked;
+  if (ABSL_PREDICT_TRUE(wake_state_.compare_exchange_weak(
+          s, s | kWakeLocked, std::memory_order_acquire,
+          std::memory_order_relaxed))) {
+    return s;
+  }
+  return LockWakeContended();
+}
+
+uint32_t AsyncDriver::LockWakeContended() {
+  uint32_t s = wake_state_.load(std::memory_order_relaxed);
+  for (int spins = 0;; ++spins) {
+    if ((s & kWakeLocked) == 0) {
+      if (wake_state_.compare_exchange_weak(s, s | kWakeLocked,
+                                            std::memory_order_acquire,
+                                            std::memory_order_relaxed)) {
+        return s;
+      }
+      continue;
+    }
+    // The other side is between two instructions of a move; it may have
+    // been preempted.
+    if (spins >= 64) std::this_thread::yield();
+    s = wake_state_.load(std::memory_order_relaxed);
+  }
+}
+
+void AsyncDriver::WakeSlow() {
+  uint32_t s = LockWake();
+  if (s & kWakeHeld) {  // its holder runs it again when it returns
+    UnlockWake(s | kWakeAgain);
+    return;
+  }
+  if ((s & kWakeFull) == 0) {  // the next SetWaker runs its waker
+    UnlockWake(s | kWakeMissed);
+    return;
+  }
+  WakeFrame frame;
+  holder_thread_ = std::this_thread::get_id();
+  wake_frame_ = &frame;
+  // Stays valid while held: only ForgetWakes takes it, handing it to
+  // `frame` (same thread) or waiting for this run (another thread).
+  absl::AnyInvocable<void()>* const slots = wakers_;
+  uint32_t slot = (s & kWakeCur) ? 1 : 0;
+  UnlockWake(s | kWakeHeld | SlotBit(slot, kWakeHeldSlot));
+  for (;;) {
+    slots[slot]();
+    // The waker dropped the store on this thread: the driver is parked or
+    // gone, its slots are this frame's.
+    if (frame.detached) {
+      delete[] frame.orphan;
+      return;
+    }
+    s = LockWake();
+    if (ABSL_PREDICT_TRUE(((s & kWakeCur) ? 1u : 0u) == slot)) {
+      if (ABSL_PREDICT_TRUE((s & kWakeAgain) == 0)) {
+        // After this store the driver may be reused or destroyed by
+        // another thread: nothing below touches it.
+        UnlockWake(s & ~(kWakeHeld | kWakeHeldSlot));
+        return;
+      }
+      UnlockWake(s & ~kWakeAgain);  // run it once more
+      continue;
+    }
+    if (!EndReplacedRun(s, slots, slot)) return;
+  }
+}
+
+bool AsyncDriver::EndReplacedRun(uint32_t s,
+                                 absl::AnyInvocable<void()>* slots,
+                                 uint32_t& slot) {
+  // Replaced (by a waker or none) while it ran: it is destroyed here,
+  // outside the lock; a wake meanwhile runs the current one.
+  absl::AnyInvocable<void()> stale = std::move(slots[slot]);
+  slot = (s & kWakeCur) ? 1 : 0;
+  s &= ~kWakeHeldSlot;
+  if ((s & kWakeAgain) && (s & kWakeFull)) {
+    UnlockWake((s & ~kWakeAgain) | SlotBit(slot, kWakeHeldSlot));
+    return true;
+  }
+  if (s & kWakeAgain) s |= kWakeMissed;  // reset to none meanwhile
+  UnlockWake(s & ~(kWakeHeld | kWakeAgain));  // the driver is let go
+  return false;
+}
+
+void AsyncDriver::SetWaker(absl::AnyInvocable<void()> waker) {
+  const bool set = static_cast<bool>(waker);
+  absl::AnyInvocable<void()>* fresh =
+      wakers_ == nullptr ? new absl::AnyInvocable<void()>[2] : nullptr;
+  absl::AnyInvocable<void()> old;  // destroyed outside the lock
+  uint32_t s = LockWake();
+  if (fresh != nullptr) wakers_ = fresh;  // only this side writes it
+  uint32_t cur = (s & kWakeCur) ? 1 : 0;
+  // Never the running slot: the other one becomes current.
+  if ((s & kWakeHeld) && cur == ((s & kWakeHeldSlot) ? 1u : 0u)) cur ^= 1;
+  old = std::move(wakers_[cur]);
+  wakers_[cur] = std::move(waker);
+  s = (s & ~(kWakeCur | kWakeFull)) | SlotBit(cur, kWakeCur) |
+      (set ? kWakeFull : 0);
+  const bool missed = set && (s & kWakeMissed);
+  if (set) s &= ~kWakeMissed;
+  UnlockWake(s);
+  old = nullptr;
+  if (missed) Wake();
+}
+
+void AsyncDriver::EndWakes() {
+  absl::AnyInvocable<void()> dropped;  // destroyed outside the lock
+  uint32_t s = LockWake();
+  s &= ~(kWakeFull | kWakeAgain | kWakeMissed);
+  if (s & kWakeHeld) {
+    // The running slot stays; none is current (the other slot, emptied).
+    const uint32_t other = (s & kWakeHeldSlot) ? 0 : 1;
+    dropped = std::move(wakers_[other]);
+    s = (s & ~kWakeCur) | SlotBit(other, kWakeCur);
+  } else if (wakers_ != nullptr) {  // (none: a wake without a waker)
+    dropped = std::move(wakers_[(s & kWakeCur) ? 1 : 0]);
+    s &= ~kWakeCur;  // both empty: the state is 0
+  }
+  UnlockWake(s);
+}
+
+void AsyncDriver::ForgetWakes() {
+  absl::AnyInvocable<void()> dropped[2];  // destroyed outside the lock
+  uint32_t s = LockWake();
+  // A holder on another thread returns (it must not wait for this thread:
+  // the header comment's rule for wakers).
+  while ((s & kWakeHeld) && holder_thread_ != std::this_thread::get_id()) {
+    UnlockWake(s);
+    std::this_thread::yield();
+    s = LockWake();
+  }
+  if (s & kWakeHeld) {
+    // Up this stack (the waker dropped the store): its slot must outlive
+    // this driver's use, so the holder deletes the slots once it returned.
+    wake_frame_->detached = true;
+    wake_frame_->orphan = wakers_;
+    wakers_ = nullptr;
+  } else if (wakers_ != nullptr) {  // kept for the next store's calls
+    dropped[0] = std::move(wakers_[0]);
+    dropped[1] = std::move(wakers_[1]);
+  }
+  UnlockWake(0);
 }
 
 absl::Status AsyncDriver::Suspend() {

@@ -24,15 +24,31 @@
 // A wait ends (the Poll that goes past it, or the drop) only once a waker
 // that Promise::Set runs on another thread returned, so the waker should
 // post work and return, never block on the thread that polls or drops.
+//
+// The waker may be replaced between Polls (SetWaker; a Rust binding hands
+// every poll its current std::task::Waker), also while a Set runs the old
+// one on another thread, and by a waker itself. Guarantees (as Rust's
+// AtomicWaker, with a waker that stays set): a replaced waker is never
+// destroyed or moved while it runs (its run goes on and it is destroyed
+// once it returned, by the thread that ran it); a wake runs the waker set
+// when the wake starts, so a wake that overlaps a replacement runs the old
+// waker (already running) or the new one, never neither: a wake that
+// comes while a waker runs makes it run once more after it returned (on
+// that thread; two runs never overlap), and a wake that finds no waker
+// makes the next SetWaker run its waker at once. Wakes may be spurious
+// (a Poll after one may return kPending again).
 #ifndef KILN_ENGINE_ASYNC_CALL_H_
 #define KILN_ENGINE_ASYNC_CALL_H_
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <new>
 #include <optional>
 #include <string_view>
+#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -156,9 +172,11 @@ class AsyncDriver {
       job_.ops->destroy_result(job_.result);
     }
     if (ABSL_PREDICT_FALSE(heap_job_)) FreeHeapJob();
-    // job_ and owner_ mean nothing while !busy_. Resetting an empty
-    // AnyInvocable still calls its manager.
-    if (waker_) waker_ = nullptr;
+    // job_ and owner_ mean nothing while !busy_. A call that never had a
+    // waker nor a wake leaves the state 0: one load.
+    if (ABSL_PREDICT_FALSE(wake_state_.load(std::memory_order_acquire) != 0)) {
+      EndWakes();
+    }
     busy_ = false;
     job_started_ = false;
     job_finished_ = false;
@@ -170,10 +188,30 @@ class AsyncDriver {
   // Host side: a finished job's result goes to its AsyncCall, which keeps
   // it; the driver is free.
   void EvictResult() { job_.ops->evict(owner_); }
-  void SetWaker(absl::AnyInvocable<void()> waker) { waker_ = std::move(waker); }
-  // Runs the waker (any thread: a Set's, ordered before the driver's next
-  // use by Future::ClearWaker in Await).
-  void Wake();
+  // Host side (the thread that polls, between Polls, or a waker running
+  // on any thread): replaces the waker. Safe while a Wake runs the old one
+  // on another thread: that run goes on with the old waker, destroyed
+  // once it returned (by the running thread); later wakes run the new
+  // one. If a wake found no waker since the call's last SetWaker, the new
+  // waker runs at once, on this thread, before SetWaker returns.
+  void SetWaker(absl::AnyInvocable<void()> waker);
+  // Runs the waker (any thread: a Set's, or the fiber's for a yield), in
+  // place: while it runs, a SetWaker or the end of the job puts the next
+  // waker (or none) in the other slot, and the driver's destruction hands
+  // the slots to this frame, so a running waker is never destroyed or
+  // moved. A wake that comes while another runs is not run beside it: the
+  // running thread runs the (then current) waker once more when it
+  // returned. Ordered before the driver's next job by Future::ClearWaker
+  // in Await. Inline: a wake with no waker, once marked, is one load (a
+  // call polled without a waker, as the benchmarks' event loop does).
+  void Wake() {
+    if ((wake_state_.load(std::memory_order_relaxed) &
+         (kWakeLocked | kWakeFull | kWakeHeld | kWakeMissed)) ==
+        kWakeMissed) {
+      return;
+    }
+    WakeSlow();
+  }
 
   // Fiber side: true while this driver's job runs on the current thread.
   bool running() const { return busy_ && fiber_->running(); }
@@ -185,6 +223,38 @@ class AsyncDriver {
   struct Impl;
   explicit AsyncDriver(StoreOpaque& store);
   void FreeHeapJob();
+  // The waker's state (wake_state_, engine/async_call.cc): kWakeLocked
+  // guards wakers_ (the pointer and the slots), holder_thread_ and
+  // wake_frame_ for a few instructions (never while user code runs).
+  static constexpr uint32_t kWakeLocked = 1;
+  static constexpr uint32_t kWakeFull = 2;     // the current slot is set
+  static constexpr uint32_t kWakeHeld = 4;     // a Wake runs a slot
+  static constexpr uint32_t kWakeAgain = 8;    // woken while held
+  static constexpr uint32_t kWakeMissed = 16;  // woken with no waker
+  static constexpr uint32_t kWakeCur = 32;     // current slot: 1 if set
+  static constexpr uint32_t kWakeHeldSlot = 64;  // the running slot
+  struct WakeFrame {
+    bool detached = false;  // the driver is gone: do not touch it
+    absl::AnyInvocable<void()>* orphan = nullptr;  // its slots, to delete
+  };
+  ABSL_ATTRIBUTE_NOINLINE void WakeSlow();
+  // WakeSlow's end of a run whose slot was replaced (locked: `state`):
+  // true to run `slot` (now the current one) again.
+  ABSL_ATTRIBUTE_NOINLINE bool EndReplacedRun(
+      uint32_t state, absl::AnyInvocable<void()>* slots, uint32_t& slot);
+  uint32_t LockWake();  // inline in async_call.cc
+  ABSL_ATTRIBUTE_NOINLINE uint32_t LockWakeContended();
+  void UnlockWake(uint32_t state) {
+    wake_state_.store(state & ~kWakeLocked, std::memory_order_release);
+  }
+  // The job ended (FinishJob): its waker is dropped and its pending
+  // wakes forgotten; a Wake still running the old waker destroys it when
+  // it returned.
+  void EndWakes();
+  // The driver leaves its store or is destroyed: waits until a Wake on
+  // another thread returned; one further up this thread's stack (a waker
+  // that dropped the store) forgets the driver and takes the slots.
+  void ForgetWakes();
   // Ends the job a dropped store left (its result evicted to its
   // AsyncCall, or the call orphaned and cancelled).
   void Detach();
@@ -194,7 +264,12 @@ class AsyncDriver {
   runtime::Fiber* fiber_ = nullptr;  // impl_'s
   AsyncJob job_;
   AsyncCallBase* owner_ = nullptr;
-  absl::AnyInvocable<void()> waker_;
+  // Two slots, made by the first SetWaker: the current waker and, while
+  // one runs in place, its replacement. Guarded by kWakeLocked.
+  absl::AnyInvocable<void()>* wakers_ = nullptr;
+  std::atomic<uint32_t> wake_state_{0};
+  std::thread::id holder_thread_;      // while kWakeHeld
+  WakeFrame* wake_frame_ = nullptr;    // while kWakeHeld
   bool busy_ = false;
   bool job_started_ = false;
   bool job_finished_ = false;
@@ -257,7 +332,7 @@ FutureValue<T> Await(StoreOpaque& store, Future<T>& future,
   }
   // Finished or cancelled, the wait ends only once no thread can still
   // run this waker: `d` next runs another call (or another store's:
-  // IdleAsyncDrivers), or is destroyed, and its waker_ is reset.
+  // IdleAsyncDrivers), or is destroyed, and its waker is reset.
   future.ClearWaker();
   if (!s.ok()) return s;
   return future.Take();
@@ -395,8 +470,14 @@ class AsyncCall : public internal::AsyncCallBase {
     return r;
   }
   // Runs when a Poll would make progress (from Promise::Set's thread, or
-  // inside Poll for a yield). Set it before the first Poll. It must not
-  // wait for this call's Poll or drop (see the header comment).
+  // inside Poll for a yield). It must not wait for this call's Poll or
+  // drop (see the header comment). May be called again between Polls,
+  // from the thread that polls or from a waker, while a Set runs the old
+  // waker on another thread (header comment: the old one finishes its
+  // run; later wakes run the new one; if a wake came with no waker set,
+  // `waker` runs at once, on this thread, before SetWaker returns). Not
+  // concurrently with this call's Poll, drop or another SetWaker (the
+  // AsyncCall is not shared between threads).
   void SetWaker(absl::AnyInvocable<void()> waker) {
     if (driver_ != nullptr) driver_->SetWaker(std::move(waker));
   }
