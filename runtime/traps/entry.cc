@@ -119,9 +119,14 @@ uintptr_t PrepareThread() {
 
 absl::StatusOr<const void*> EntryTrampoline(uint32_t num_stack_args) {
   if (num_stack_args == 0) {
-    // Through the flag's acquire, not a plain read of g_trampolines.
-    absl::Status status = InitTrapHandling();
-    if (!status.ok()) return status;
+    // Through the flag's acquire, not a plain read of g_trampolines; once
+    // set up, no Status is copied (TypedFunc::Create runs this per call
+    // of GetTypedFunc).
+    if (ABSL_PREDICT_FALSE(!g_init_done.load(std::memory_order_acquire) ||
+                           g_trampolines == nullptr)) {
+      absl::Status status = InitTrapHandling();
+      if (!status.ok()) return status;
+    }
     return g_trampolines->typed0;
   }
   if (num_stack_args > (1u << 16)) {
