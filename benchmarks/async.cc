@@ -179,30 +179,14 @@ BENCHMARK(BM_WasmToHost_FuncWrapAsync);
 
 // An async host function that suspends every time; the "event loop" sets
 // the promise and polls again: a suspension + wake + resume per call.
-void BM_WasmToHost_FuncWrapAsyncPending(benchmark::State& state) {
-  Setup s(true, HostKind::kAsyncPending);
-  auto loop = *s.instance->GetTypedFunc<void(int32_t)>(s.store, "loop_nop");
-  for (auto _ : state) {
-    AsyncCall<void> call = loop.CallAsync(s.store, kBatch);
-    while (call.Poll() == AsyncPoll::kPending) {
-      Promise<void> p = *std::move(s.pending);
-      s.pending.reset();
-      p.Set(absl::OkStatus());
-    }
-    if (!call.TakeResult().ok()) std::abort();
-  }
-  SetPerCall(state, kBatch);
-}
-BENCHMARK(BM_WasmToHost_FuncWrapAsyncPending);
-
-// The same with a waker set (it counts): every wake runs it.
-void BM_WasmToHost_FuncWrapAsyncPendingWaker(benchmark::State& state) {
+// `with_waker`: a waker is set (it counts), so every wake runs it.
+void RunAsyncPending(benchmark::State& state, bool with_waker) {
   Setup s(true, HostKind::kAsyncPending);
   auto loop = *s.instance->GetTypedFunc<void(int32_t)>(s.store, "loop_nop");
   int64_t wakes = 0;
   for (auto _ : state) {
     AsyncCall<void> call = loop.CallAsync(s.store, kBatch);
-    call.SetWaker([&wakes] { ++wakes; });
+    if (with_waker) call.SetWaker([&wakes] { ++wakes; });
     while (call.Poll() == AsyncPoll::kPending) {
       Promise<void> p = *std::move(s.pending);
       s.pending.reset();
@@ -212,6 +196,13 @@ void BM_WasmToHost_FuncWrapAsyncPendingWaker(benchmark::State& state) {
   }
   benchmark::DoNotOptimize(wakes);
   SetPerCall(state, kBatch);
+}
+void BM_WasmToHost_FuncWrapAsyncPending(benchmark::State& state) {
+  RunAsyncPending(state, /*with_waker=*/false);
+}
+BENCHMARK(BM_WasmToHost_FuncWrapAsyncPending);
+void BM_WasmToHost_FuncWrapAsyncPendingWaker(benchmark::State& state) {
+  RunAsyncPending(state, /*with_waker=*/true);
 }
 BENCHMARK(BM_WasmToHost_FuncWrapAsyncPendingWaker);
 
