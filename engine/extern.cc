@@ -81,8 +81,52 @@ absl::StatusOr<MemoryType> Memory::type(const StoreOpaque& store) const {
 
 absl::StatusOr<uint8_t*> Memory::data(const StoreOpaque& store) const {
   if (!OwnedBy(store)) return WrongStoreError();
+  // The pointer may reach a system call (WASI's readv into guest memory),
+  // which fails with EFAULT on a page the pool has not committed yet.
+  if (!memory_->CommitAll()) {
+    return absl::ResourceExhaustedError(
+        "memory: committing its pages failed (mprotect)");
+  }
   return memory_->base();
 }
+namespace {
+absl::Status CheckRange(const char* what, uint64_t offset, uint64_t len,
+                        uint64_t size) {
+  if (offset <= size && len <= size - offset) return absl::OkStatus();
+  return absl::OutOfRangeError(absl::StrCat(
+      "Memory::", what, ": ", len, " bytes at offset ", offset,
+      " do not fit in the memory of ", size, " bytes"));
+}
+}  // namespace
+
+absl::Status Memory::Read(const StoreOpaque& store, uint64_t offset,
+                          absl::Span<uint8_t> out) const {
+  if (!OwnedBy(store)) return WrongStoreError();
+  if (absl::Status s =
+          CheckRange("Read", offset, out.size(), memory_->size_bytes());
+      !s.ok()) {
+    return s;
+  }
+  // A plain copy: a page not committed yet faults and is committed by the
+  // signal handler.
+  if (!out.empty()) std::memcpy(out.data(), memory_->base() + offset, out.size());
+  return absl::OkStatus();
+}
+
+absl::Status Memory::Write(StoreOpaque& store, uint64_t offset,
+                           absl::Span<const uint8_t> bytes) const {
+  if (!OwnedBy(store)) return WrongStoreError();
+  if (absl::Status s =
+          CheckRange("Write", offset, bytes.size(), memory_->size_bytes());
+      !s.ok()) {
+    return s;
+  }
+  if (!bytes.empty()) {
+    std::memcpy(memory_->base() + offset, bytes.data(), bytes.size());
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<uint64_t> Memory::data_size(const StoreOpaque& store) const {
   if (!OwnedBy(store)) return WrongStoreError();
   return memory_->size_bytes();

@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "engine/func.h"
 #include "engine/store.h"
 #include "engine/val.h"
@@ -27,8 +28,18 @@ class Memory {
   // Every accessor checks the store first (WrongStoreError()).
   // Current type: limits.min is the current size in pages.
   absl::StatusOr<MemoryType> type(const StoreOpaque& store) const;
+  // The memory's bytes (the base never moves). Commits every page first (a pooled memory commits lazily,
+  // PoolingAllocationConfig::lazy_commit), so the pointer may go to a
+  // system call; Read / Write copy without that.
   absl::StatusOr<uint8_t*> data(const StoreOpaque& store) const;
   absl::StatusOr<uint64_t> data_size(const StoreOpaque& store) const;
+  // Copies out.size() bytes at `offset` to `out` / bytes to `offset`
+  // (wasmtime's Memory::read / write). OutOfRange, naming the offset,
+  // length and size, when they do not fit.
+  absl::Status Read(const StoreOpaque& store, uint64_t offset,
+                    absl::Span<uint8_t> out) const;
+  absl::Status Write(StoreOpaque& store, uint64_t offset,
+                     absl::Span<const uint8_t> bytes) const;
   // Pages; u64 because a 64-bit memory (MemoryType::is64) may have more
   // than 2^32 of them.
   absl::StatusOr<uint64_t> size(const StoreOpaque& store) const;

@@ -127,8 +127,22 @@ absl::StatusOr<LinearMemory*> LinearMemory::CreateInReservation(
   memory->limit_pages_ =
       std::min({max_pages.value_or(kMaxPages), kMaxPages, reservation_pages});
   memory->size_bytes_ = min_pages * kWasmPageSize;  // the owner made it RW
+  memory->lazy_committed_ = options.lazy_committed;
   memory->PublishLength();
   return memory;
+}
+
+bool LinearMemory::CommitAll() {
+  if (lazy_committed_ == nullptr) return true;
+  const uint64_t committed = lazy_committed_->load(std::memory_order_acquire);
+  const uint64_t size = size_bytes();
+  if (committed >= size) return true;
+  if (mprotect(base_ + committed, size - committed, PROT_READ | PROT_WRITE) !=
+      0) {
+    return false;
+  }
+  lazy_committed_->store(size, std::memory_order_release);
+  return true;
 }
 
 LinearMemory::~LinearMemory() {
@@ -146,7 +160,9 @@ int64_t LinearMemory::Grow(uint64_t delta_pages) {
   if (delta_pages == 0) return static_cast<int64_t>(old_pages);
   if (delta_pages > limit_pages_ - old_pages) return -1;
   const uint64_t delta_bytes = delta_pages * kWasmPageSize;
-  if (mprotect(base_ + size_bytes(), delta_bytes, PROT_READ | PROT_WRITE) !=
+  // A lazily committed memory's new pages stay PROT_NONE until touched.
+  if (lazy_committed_ == nullptr &&
+      mprotect(base_ + size_bytes(), delta_bytes, PROT_READ | PROT_WRITE) !=
       0) {
     return -1;
   }

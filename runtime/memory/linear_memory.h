@@ -71,6 +71,15 @@ class LinearMemory {
     // Create makes them (a pool slot is reset on reuse, a shared memory
     // must never be).
     bool shared = false;
+    // A pooled memory whose owner commits pages on first touch
+    // (runtime/pool/pooling_allocator.h, "Lazy commit"): pages in
+    // [*lazy_committed, size) are PROT_NONE and still hold their initial
+    // contents; a fault there is made accessible by the owner's
+    // FaultResolver (runtime/traps/signal_handlers.h). Grow then only
+    // raises the size, and CommitAll makes every page accessible (for
+    // code that hands the memory's address to the kernel). Only for
+    // CreateInReservation; null: every page below the size is committed.
+    std::atomic<uint64_t>* lazy_committed = nullptr;
   };
 
   // Reserves the address space and commits `min_pages`. `max_pages`, if
@@ -108,6 +117,13 @@ class LinearMemory {
   int64_t Grow(uint64_t delta_pages);
 
   uint8_t* base() const { return base_; }
+  // Makes every page below the size accessible (a no-op unless the memory
+  // commits lazily, Options::lazy_committed). Call before passing the
+  // memory's address to anything a fault cannot reach through the signal
+  // handler: a system call (read into guest memory fails with EFAULT on a
+  // page not yet committed), or the embedder (Memory::data). Returns false
+  // when the kernel refuses.
+  bool CommitAll();
   uint64_t size_bytes() const {
     return size_bytes_.load(std::memory_order_acquire);
   }
@@ -169,6 +185,7 @@ class LinearMemory {
   uint64_t reservation_bytes_ = 0;
   uint64_t guard_bytes_ = 0;
   bool owns_reservation_ = true;
+  std::atomic<uint64_t>* lazy_committed_ = nullptr;
   bool index64_ = false;
   abi::VMMemoryDefinition definition_{};
   abi::VMMemoryDefinition* bound_ = nullptr;

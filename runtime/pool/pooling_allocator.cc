@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "runtime/traps/signal_handlers.h"
 
 namespace kiln::runtime {
 namespace {
@@ -37,6 +38,8 @@ constexpr uint64_t kMaxShards = 64;
 
 // Ranges given back per process_madvise call (below UIO_MAXIOV).
 constexpr size_t kDecommitChunk = 256;
+// Lazy commit: a fault commits at least this much more of the memory.
+constexpr uint64_t kMinLazyCommit = 64 * 1024;
 // Bytes given back per process_madvise call: the kernel takes at most
 // MAX_RW_COUNT (INT_MAX rounded down to a page) of an iovec array and
 // reports the rest as not done, and batches of large memories reach that
@@ -277,6 +280,12 @@ absl::StatusOr<std::unique_ptr<PoolingAllocator>> PoolingAllocator::Create(
   // process_madvise on ourselves (Linux 6.13+ accepts MADV_DONTNEED):
   // one call gives back a whole batch. Without it, madvise per range.
   pool->pidfd_ = static_cast<int>(syscall(SYS_pidfd_open, getpid(), 0));
+  pool->lazy_ =
+      config.lazy_commit &&
+      AddFaultResolver(reinterpret_cast<uintptr_t>(pool->memories_),
+                       reinterpret_cast<uintptr_t>(pool->memories_) +
+                           pool->memories_bytes_,
+                       &PoolingAllocator::ResolveFault, pool.get());
   // One shard per CPU (at most one per slot).
   const long cpus = sysconf(_SC_NPROCESSORS_CONF);
   pool->num_shards_ = static_cast<uint32_t>(std::clamp<long>(
@@ -297,6 +306,7 @@ absl::StatusOr<std::unique_ptr<PoolingAllocator>> PoolingAllocator::Create(
 }
 
 PoolingAllocator::~PoolingAllocator() {
+  if (lazy_) RemoveFaultResolver(this);
   if (instances_ != nullptr) munmap(instances_, instances_bytes_);
   if (memories_ != nullptr) munmap(memories_, memories_bytes_);
   if (tables_ != nullptr) munmap(tables_, tables_bytes_);
@@ -472,8 +482,35 @@ void PoolingAllocator::ResetMemory(uint32_t slot, uint32_t k) {
   // bytes below the image resident.
   uint64_t keep = config_.linear_memory_keep_resident;
   if (st.image_id != 0) keep = std::min(keep, st.image_offset);
-  ResetRegion(slot, memory_base(slot, k), st.used_bytes, keep);
+  // Pages past the committed prefix were never touched.
+  const uint64_t touchable =
+      std::min(st.used_bytes, st.committed.load(std::memory_order_relaxed));
+  ResetRegion(slot, memory_base(slot, k), touchable, keep);
   st.used_bytes = 0;
+}
+
+bool PoolingAllocator::ResolveFault(void* owner, uintptr_t address) {
+  auto* pool = static_cast<PoolingAllocator*>(owner);
+  const uint64_t in_pool = address - reinterpret_cast<uintptr_t>(pool->memories_);
+  const uint64_t index = in_pool / kMemorySlotBytes;
+  MemoryState& st = pool->memory_states_[index];
+  const LinearMemory* memory = st.live.load(std::memory_order_acquire);
+  if (memory == nullptr) return false;
+  const uint64_t offset = in_pool - index * kMemorySlotBytes;
+  const uint64_t size = memory->size_bytes();
+  const uint64_t committed = st.committed.load(std::memory_order_acquire);
+  // Below the prefix: a fault for another reason; past the size: a wasm
+  // out-of-bounds access (the trap handler's).
+  if (offset < committed || offset >= size) return false;
+  const uint64_t target =
+      std::min(size, std::max({RoundUp(offset + 1, kPage), 2 * committed,
+                               committed + kMinLazyCommit}));
+  if (mprotect(pool->memories_ + index * kMemorySlotBytes + committed,
+               target - committed, PROT_READ | PROT_WRITE) != 0) {
+    return false;
+  }
+  st.committed.store(target, std::memory_order_release);
+  return true;
 }
 
 absl::StatusOr<LinearMemory*> PoolingAllocator::AcquireMemory(
@@ -489,7 +526,8 @@ absl::StatusOr<LinearMemory*> PoolingAllocator::AcquireMemory(
     // Another module's image: replace it and everything accessible with
     // fresh PROT_NONE pages in one call (contents were reset already).
     const uint64_t end =
-        std::max(st.accessible_bytes, st.image_offset + st.image_length);
+        std::max(st.committed.load(std::memory_order_relaxed),
+                 st.image_offset + st.image_length);
     if (mmap(base, end, PROT_NONE,
              MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1,
              0) == MAP_FAILED) {
@@ -498,28 +536,49 @@ absl::StatusOr<LinearMemory*> PoolingAllocator::AcquireMemory(
           std::strerror(errno)));
     }
     st.image_id = 0;
-    st.accessible_bytes = 0;
+    st.committed.store(0, std::memory_order_relaxed);
   }
-  if (st.accessible_bytes != min_bytes) {
-    const bool grow = st.accessible_bytes < min_bytes;
-    uint8_t* from = base + std::min(st.accessible_bytes, min_bytes);
-    const uint64_t len = grow ? min_bytes - st.accessible_bytes
-                              : st.accessible_bytes - min_bytes;
+  // The prefix to commit now: all of the memory, or when lazy the part
+  // ResetMemory zeroes with memset (it must not fault).
+  uint64_t target = min_bytes;
+  if (lazy_) {
+    uint64_t keep = config_.linear_memory_keep_resident;
+    if (image != nullptr) keep = std::min(keep, image->offset());
+    target = std::min(min_bytes, RoundUp(keep, kPage));
+  }
+  uint64_t committed = st.committed.load(std::memory_order_relaxed);
+  if (committed > min_bytes || committed < target) {
+    const bool grow = committed < target;
+    uint8_t* from = base + (grow ? committed : min_bytes);
+    const uint64_t len = grow ? target - committed : committed - min_bytes;
     if (mprotect(from, len, grow ? PROT_READ | PROT_WRITE : PROT_NONE) != 0) {
       return absl::ResourceExhaustedError(absl::StrCat(
-          "pooling allocator: making ", min_bytes,
+          "pooling allocator: making ", target,
           " bytes of memory accessible failed: ", std::strerror(errno)));
     }
-    st.accessible_bytes = min_bytes;
+    committed = grow ? target : min_bytes;
+    st.committed.store(committed, std::memory_order_relaxed);
   }
   LinearMemory::Options options;
   options.reservation_bytes = memory_reservation_;
   options.guard_bytes = kMemorySlotBytes - memory_reservation_;
+  if (lazy_) options.lazy_committed = &st.committed;
   absl::StatusOr<LinearMemory*> memory = LinearMemory::CreateInReservation(
       where, base, min_pages, max_pages, options);
   if (!memory.ok()) return memory.status();
   if (image != nullptr && st.image_id != image_id) {
-    if (absl::Status s = image->MapInto(**memory); !s.ok()) {
+    absl::Status s = image->MapInto(**memory);
+    // The image maps read-write; its pages past the prefix wait for a
+    // touch like the rest.
+    const uint64_t image_end = image->offset() + image->length();
+    const uint64_t none_from = std::max(committed, image->offset());
+    if (s.ok() && lazy_ && none_from < image_end &&
+        mprotect(base + none_from, image_end - none_from, PROT_NONE) != 0) {
+      s = absl::ResourceExhaustedError(absl::StrCat(
+          "pooling allocator: protecting a memory image failed: ",
+          std::strerror(errno)));
+    }
+    if (!s.ok()) {
       (*memory)->~LinearMemory();
       return s;
     }
@@ -527,6 +586,7 @@ absl::StatusOr<LinearMemory*> PoolingAllocator::AcquireMemory(
     st.image_offset = image->offset();
     st.image_length = image->length();
   }
+  st.live.store(*memory, std::memory_order_release);
   return memory;
 }
 
@@ -534,7 +594,9 @@ void PoolingAllocator::RecordMemorySize(uint32_t slot, uint32_t k,
                                         uint64_t size_bytes) {
   MemoryState& st = memory_state(slot, k);
   st.used_bytes = size_bytes;
-  st.accessible_bytes = size_bytes;  // grown by mprotect
+  st.live.store(nullptr, std::memory_order_release);
+  // Eager: Grow committed every page below the size with mprotect.
+  if (!lazy_) st.committed.store(size_bytes, std::memory_order_relaxed);
 }
 
 void PoolingAllocator::RecordTableSize(uint32_t slot, uint32_t k,

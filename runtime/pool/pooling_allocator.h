@@ -89,6 +89,18 @@ struct PoolingConfig {
   // dropped instances stay resident until their batch is given back.
   // Capped at half of one CPU's share of the slots (drain_threshold()).
   uint32_t decommit_batch_size = 64;
+  // Lazy commit: a memory's pages past linear_memory_keep_resident stay
+  // PROT_NONE until something touches them (wasm code, a builtin, the
+  // host); the fault handler then makes them accessible (doubling the
+  // committed prefix, so a walk through the memory takes O(log size)
+  // faults) and the instruction goes on. A slot's committed prefix only
+  // grows, and only it needs a reset on release: pages never touched cost
+  // no madvise. Instances that touch little (a request handler) then
+  // cost no system call at all, where giving back their untouched pages
+  // was a third of their instantiation. false: every page below the size
+  // is committed at once, as for memories outside the pool. Also off when
+  // the signal handlers cannot be installed.
+  bool lazy_commit = true;
 };
 
 class PoolingAllocator {
@@ -202,7 +214,14 @@ class PoolingAllocator {
   // sharing between them cost more than everything else in an
   // instantiation of an empty module.
   struct alignas(64) MemoryState {
-    uint64_t accessible_bytes = 0;  // read-write prefix
+    // Read-write prefix. Past it, up to the slot's end, pages are PROT_NONE
+    // and hold their initial contents (zero, or the image). Written by the
+    // slot's owner and the fault handler on its thread; atomic for
+    // LinearMemory::CommitAll and the handler.
+    std::atomic<uint64_t> committed{0};
+    // The memory built in the slot while an instance has it (for the
+    // fault handler: its size), else null.
+    std::atomic<LinearMemory*> live{nullptr};
     uint64_t used_bytes = 0;        // size when dropped; reset on release
     uint64_t image_id = 0;          // 0: no image mapped
     uint64_t image_offset = 0;
@@ -235,6 +254,9 @@ class PoolingAllocator {
   uint64_t& table_used(uint32_t slot, uint32_t k) const {
     return table_used_[uint64_t{slot} * table_used_per_slot_ + k];
   }
+  // FaultResolver (runtime/traps/signal_handlers.h) for the memory slots:
+  // commits more of the memory a fault hit, if it is below the size.
+  static bool ResolveFault(void* pool, uintptr_t address);
   void ResetInstanceBlock(uint32_t slot);
   void ResetMemory(uint32_t slot, uint32_t k);
   // Zeroes the first `used` bytes of the page-aligned `p`: up to `keep`
@@ -290,6 +312,7 @@ class PoolingAllocator {
   std::unique_ptr<iovec[]> pending_ranges_;
   int pidfd_ = -1;  // for process_madvise on ourselves; -1: plain madvise
   std::atomic<bool> use_process_madvise_{true};
+  bool lazy_ = false;  // lazy_commit, with the fault resolver registered
   std::unique_ptr<Shard[]> shards_;
   uint32_t num_shards_ = 1;
   uint32_t drain_threshold_ = 1;

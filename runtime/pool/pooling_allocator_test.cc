@@ -129,7 +129,8 @@ TEST(PoolingAllocatorTest, ShrunkMemoryIsInaccessibleAgain) {
   memory.reset(
       *pool->AcquireMemory(&storage, slot, 0, 1, std::nullopt, nullptr, 0));
   // Page 1 is PROT_NONE again: the kernel cannot read it (EFAULT), while
-  // page 0 is readable.
+  // page 0 is readable once committed (lazy commit, as Memory::data does).
+  ASSERT_TRUE(memory->CommitAll());
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);
   EXPECT_EQ(write(fds[1], memory->base(), 1), 1);
@@ -142,6 +143,40 @@ TEST(PoolingAllocatorTest, ShrunkMemoryIsInaccessibleAgain) {
   pool->RecordMemorySize(slot, 0, memory->size_bytes());
   memory.reset();
   pool->ReleaseSlot(slot);
+}
+
+// Lazy commit: past keep_resident, nothing is accessible until touched (the
+// kernel cannot read it); a touch from ordinary code is committed by the
+// fault handler, and the next instance of the slot reads zeros there (the
+// page stays committed and is reset like a kept one past keep_resident).
+TEST(PoolingAllocatorTest, PagesPastKeepResidentCommitOnFirstTouch) {
+  PoolingConfig config = SmallConfig(1);
+  config.linear_memory_keep_resident = 4096;
+  auto pool = *PoolingAllocator::Create(config);
+  for (int round = 0; round < 2; ++round) {
+    uint32_t slot = *pool->AcquireSlot();
+    MemoryStorage storage;
+    InPlaceMemory memory(
+        *pool->AcquireMemory(&storage, slot, 0, 2, std::nullopt, nullptr, 0));
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    EXPECT_EQ(write(fds[1], memory->base(), 1), 1);  // kept resident
+    if (round == 0) {
+      EXPECT_EQ(write(fds[1], memory->base() + 70000, 1), -1);
+      EXPECT_EQ(errno, EFAULT);
+    } else {
+      // A slot's committed prefix only grows; it is reset on release.
+      EXPECT_EQ(write(fds[1], memory->base() + 70000, 1), 1);
+    }
+    close(fds[0]);
+    close(fds[1]);
+    EXPECT_EQ(memory->base()[70000], 0) << "round " << round;
+    memory->base()[70000] = 9;  // committed by the handler
+    EXPECT_EQ(memory->base()[70000], 9);
+    pool->RecordMemorySize(slot, 0, memory->size_bytes());
+    memory.reset();
+    pool->ReleaseSlot(slot);
+  }
 }
 
 // A batch larger than a CPU's share of the slots is capped: releases never

@@ -5,6 +5,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
@@ -33,6 +34,37 @@ struct sigaction g_previous[kNumSignals];
 // Debian's abseil is not built with TSan).
 std::once_flag g_install_once;
 absl::Status* g_install_status = nullptr;
+
+// AddFaultResolver's table: a slot is free while `resolver` is null; the
+// owner and range are written before the resolver is published (release)
+// and read after it (acquire).
+struct ResolverSlot {
+  std::atomic<FaultResolver> resolver{nullptr};
+  std::atomic<void*> owner{nullptr};
+  std::atomic<uintptr_t> begin{0};
+  std::atomic<uintptr_t> end{0};
+};
+ResolverSlot g_resolvers[kMaxFaultResolvers];
+std::mutex g_resolvers_mu;  // serializes Add / Remove (not the handler)
+
+bool ResolveLazyFault(int sig, siginfo_t* info) {
+  if ((sig != SIGSEGV && sig != SIGBUS) || info == nullptr ||
+      info->si_code <= 0) {
+    return false;
+  }
+  const auto address = reinterpret_cast<uintptr_t>(info->si_addr);
+  for (ResolverSlot& slot : g_resolvers) {
+    const FaultResolver resolver =
+        slot.resolver.load(std::memory_order_acquire);
+    if (resolver == nullptr) continue;
+    if (address < slot.begin.load(std::memory_order_relaxed) ||
+        address >= slot.end.load(std::memory_order_relaxed)) {
+      continue;
+    }
+    return resolver(slot.owner.load(std::memory_order_relaxed), address);
+  }
+  return false;
+}
 
 int SignalSlot(int sig) {
   for (int i = 0; i < kNumSignals; ++i) {
@@ -110,6 +142,7 @@ bool HandleWasmTrap(int sig, siginfo_t* info, ucontext_t* uc) {
 void KilnSignalHandler(int sig, siginfo_t* info, void* context) {
   const int saved_errno = errno;
   const bool handled =
+      ResolveLazyFault(sig, info) ||
       HandleWasmTrap(sig, info, static_cast<ucontext_t*>(context));
   errno = saved_errno;
   if (!handled) ChainToPrevious(sig, info, context);
@@ -204,6 +237,32 @@ absl::Status InstallSignalHandlers() {
     g_install_status = new absl::Status(DoInstall());
   });
   return *g_install_status;
+}
+
+bool AddFaultResolver(uintptr_t begin, uintptr_t end, FaultResolver resolver,
+                      void* owner) {
+  if (resolver == nullptr || begin >= end) return false;
+  if (!InstallSignalHandlers().ok()) return false;
+  std::lock_guard<std::mutex> lock(g_resolvers_mu);
+  for (ResolverSlot& slot : g_resolvers) {
+    if (slot.resolver.load(std::memory_order_relaxed) != nullptr) continue;
+    slot.owner.store(owner, std::memory_order_relaxed);
+    slot.begin.store(begin, std::memory_order_relaxed);
+    slot.end.store(end, std::memory_order_relaxed);
+    slot.resolver.store(resolver, std::memory_order_release);
+    return true;
+  }
+  return false;
+}
+
+void RemoveFaultResolver(void* owner) {
+  std::lock_guard<std::mutex> lock(g_resolvers_mu);
+  for (ResolverSlot& slot : g_resolvers) {
+    if (slot.resolver.load(std::memory_order_relaxed) != nullptr &&
+        slot.owner.load(std::memory_order_relaxed) == owner) {
+      slot.resolver.store(nullptr, std::memory_order_release);
+    }
+  }
 }
 
 absl::Status EnsureSignalStack() {

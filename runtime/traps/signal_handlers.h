@@ -19,9 +19,28 @@
 #ifndef KILN_RUNTIME_TRAPS_SIGNAL_HANDLERS_H_
 #define KILN_RUNTIME_TRAPS_SIGNAL_HANDLERS_H_
 
+#include <cstdint>
+
 #include "absl/status/status.h"
 
 namespace kiln::runtime {
+
+// Resolves a fault at `address` inside a range whose owner makes pages
+// accessible on first touch (the pooling allocator commits the tail of a
+// memory lazily, runtime/pool/pooling_allocator.h). Returns true when the
+// address is accessible now, so the faulting instruction is retried.
+// Called from the signal handler: async-signal-safe, no allocation.
+using FaultResolver = bool (*)(void* owner, uintptr_t address);
+
+// Asks the handlers to call `resolver(owner, address)` first for every
+// SIGSEGV / SIGBUS an instruction raises at an address in [begin, end),
+// from any code (wasm, a builtin's memcpy, the host). Returns false when
+// the handlers cannot be installed or all kMaxFaultResolvers are taken
+// (the owner then commits eagerly). Remove it before the range goes away.
+inline constexpr int kMaxFaultResolvers = 64;
+bool AddFaultResolver(uintptr_t begin, uintptr_t end, FaultResolver resolver,
+                      void* owner);
+void RemoveFaultResolver(void* owner);
 
 // Installs the handlers once per process; thread-safe and idempotent.
 // Returns the first failure (sigaction error) on every call.

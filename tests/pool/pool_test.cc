@@ -2,12 +2,17 @@
 // Config::allocation_strategy = kPooling) and lazily filled funcref tables
 // (with pooling and on demand): slot exhaustion and reuse, resets between
 // instances in the same slot, limits, memory.grow up to the slot size,
-// table reuse, and every way a lazy table entry can be read.
+// table reuse, every way a lazy table entry can be read, and memories
+// whose pages commit on first touch (PoolingAllocationConfig::lazy_commit).
 #include <atomic>
+#include <cerrno>
 #include <cstring>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
+
+#include <unistd.h>
 
 #include "absl/strings/str_cat.h"
 #include "engine/kiln.h"
@@ -111,11 +116,14 @@ void ExpectPristine(StoreOpaque& store, const Instance& inst) {
   EXPECT_TRUE(r.is_trap());
 }
 
-class PoolResetTest : public ::testing::TestWithParam<uint64_t> {};
+// (linear_memory_keep_resident, lazy_commit)
+class PoolResetTest
+    : public ::testing::TestWithParam<std::tuple<uint64_t, bool>> {};
 
 TEST_P(PoolResetTest, WritesNeverReachTheNextInstanceOfTheSlot) {
   Config config = PoolingConfig(1);  // one slot: every instance reuses it
-  config.pooling.linear_memory_keep_resident = GetParam();
+  config.pooling.linear_memory_keep_resident = std::get<0>(GetParam());
+  config.pooling.lazy_commit = std::get<1>(GetParam());
   Engine engine(config);
   Module m = Compile(engine, kMemory);
   Module other = Compile(engine, R"(
@@ -152,8 +160,87 @@ TEST_P(PoolResetTest, WritesNeverReachTheNextInstanceOfTheSlot) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(KeepResident, PoolResetTest,
-                         ::testing::Values(0, 4096, 65536, 1 << 20));
+INSTANTIATE_TEST_SUITE_P(
+    KeepResident, PoolResetTest,
+    ::testing::Combine(::testing::Values(0, 4096, 65536, 1 << 20),
+                       ::testing::Bool()));
+
+// Lazy commit (PoolingAllocationConfig::lazy_commit): pages past
+// keep_resident are committed by the fault handler on first touch, from
+// wasm, from a builtin and from the host, and a pointer from Memory::data
+// works in a system call.
+constexpr std::string_view kLazyMemory = R"(
+  (module
+    (memory (export "mem") 2 4)
+    (func (export "peek") (param i32) (result i32) (i32.load (local.get 0)))
+    (func (export "poke") (param i32 i32)
+      (i32.store (local.get 0) (local.get 1)))
+    (func (export "fill") (param i32 i32 i32)
+      (memory.fill (local.get 0) (local.get 1) (local.get 2)))
+    (func (export "grow") (param i32) (result i32)
+      (memory.grow (local.get 0))))
+)";
+
+TEST(PoolLazyCommitTest, EveryWayIntoTheMemoryCommitsAndTheNextInstanceSeesZeros) {
+  Config config = PoolingConfig(1);
+  config.pooling.linear_memory_keep_resident = 4096;
+  Engine engine(config);
+  Module m = Compile(engine, kLazyMemory);
+  for (int round = 0; round < 3; ++round) {
+    Store<> store(engine);
+    Result<Instance> inst = Instance::Create(store, m, {});
+    ASSERT_TRUE(inst.ok()) << inst.status();
+    // What the last round wrote is gone, committed or not.
+    for (int32_t at : {0, 8192, 70000, 100000, 131068, 190000}) {
+      if (at >= 131072) continue;  // past the size again
+      EXPECT_EQ(CallI32(store, *inst, "peek", {Val::I32(at)}), 0)
+          << "round " << round << " at " << at;
+    }
+    absl::StatusOr<Func> poke = inst->GetFunc(store, "poke");
+    absl::StatusOr<Func> fill = inst->GetFunc(store, "fill");
+    // Wasm: a store, and a memory.fill (a builtin's memset) further on.
+    ASSERT_TRUE(poke->Call(store, {Val::I32(8192), Val::I32(11)}).ok());
+    ASSERT_TRUE(
+        fill->Call(store, {Val::I32(99990), Val::I32(0x5a), Val::I32(20)})
+            .ok());
+    EXPECT_EQ(CallI32(store, *inst, "peek", {Val::I32(8192)}), 11);
+    EXPECT_EQ(CallI32(store, *inst, "peek", {Val::I32(100000)}), 0x5a5a5a5a);
+    // Out of bounds still traps: the handler commits only below the size.
+    EXPECT_TRUE(poke->Call(store, {Val::I32(131072), Val::I32(1)}).is_trap());
+    // The host: Write / Read copy without committing everything.
+    absl::StatusOr<Memory> mem = inst->GetMemory(store, "mem");
+    ASSERT_TRUE(mem.ok());
+    const uint8_t bytes[4] = {1, 2, 3, 4};
+    ASSERT_TRUE(mem->Write(store, 70000, bytes).ok());
+    EXPECT_EQ(CallI32(store, *inst, "peek", {Val::I32(70000)}), 0x04030201);
+    uint8_t back[4] = {};
+    ASSERT_TRUE(mem->Read(store, 99990, back).ok());
+    EXPECT_EQ(back[0], 0x5a);
+    absl::Status past = mem->Write(store, 131070, bytes);
+    EXPECT_EQ(past.code(), absl::StatusCode::kOutOfRange);
+    EXPECT_NE(past.message().find("4 bytes at offset 131070 do not fit in "
+                                  "the memory of 131072 bytes"),
+              std::string::npos)
+        << past;
+    // Grown pages commit on touch too.
+    EXPECT_EQ(CallI32(store, *inst, "grow", {Val::I32(1)}), 2);
+    ASSERT_TRUE(poke->Call(store, {Val::I32(190000), Val::I32(7)}).ok());
+    EXPECT_EQ(CallI32(store, *inst, "peek", {Val::I32(190000)}), 7);
+    // Memory::data commits every page: the kernel can write through it
+    // (read(2) into a page nobody touched fails with EFAULT otherwise).
+    EXPECT_EQ(CallI32(store, *inst, "grow", {Val::I32(1)}), 3);
+    absl::StatusOr<uint8_t*> data = mem->data(store);
+    ASSERT_TRUE(data.ok());
+    int pipe_fds[2];
+    ASSERT_EQ(pipe(pipe_fds), 0);
+    ASSERT_EQ(write(pipe_fds[1], "kiln", 4), 4);
+    EXPECT_EQ(read(pipe_fds[0], *data + 250000, 4), 4) << std::strerror(errno);
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    EXPECT_EQ(CallI32(store, *inst, "peek", {Val::I32(250000)}),
+              0x6e6c696b);  // "kiln"
+  }
+}
 
 TEST(PoolTest, MemoryGrowsUpToTheSlotThenFails) {
   Engine engine(PoolingConfig(1));
