@@ -36,7 +36,9 @@ enum class InstanceAllocationStrategy {
 // Limits of the pooling allocator (wasmtime's PoolingAllocationConfig):
 // total_instances, max_memories_per_instance, max_tables_per_instance,
 // max_memory_size, max_table_elements, max_instance_size,
-// linear_memory_keep_resident, table_keep_resident.
+// linear_memory_keep_resident, table_keep_resident, decommit_batch_size,
+// and lazy_commit (memory pages past keep_resident are committed on first
+// touch; Memory::data commits them all, Memory::Read / Write do not).
 using PoolingAllocationConfig = runtime::PoolingConfig;
 
 struct Config {

@@ -109,7 +109,9 @@ absl::Status Memory::Read(const StoreOpaque& store, uint64_t offset,
   }
   // A plain copy: a page not committed yet faults and is committed by the
   // signal handler.
-  if (!out.empty()) std::memcpy(out.data(), memory_->base() + offset, out.size());
+  if (!out.empty()) {
+    std::memcpy(out.data(), memory_->base() + offset, out.size());
+  }
   return absl::OkStatus();
 }
 

@@ -28,9 +28,10 @@ class Memory {
   // Every accessor checks the store first (WrongStoreError()).
   // Current type: limits.min is the current size in pages.
   absl::StatusOr<MemoryType> type(const StoreOpaque& store) const;
-  // The memory's bytes (the base never moves). Commits every page first (a pooled memory commits lazily,
-  // PoolingAllocationConfig::lazy_commit), so the pointer may go to a
-  // system call; Read / Write copy without that.
+  // The memory's bytes (the base never moves). Commits every page first
+  // (a pooled memory commits lazily, PoolingAllocationConfig::lazy_commit),
+  // so the pointer may go to a system call; Read / Write copy without
+  // that.
   absl::StatusOr<uint8_t*> data(const StoreOpaque& store) const;
   absl::StatusOr<uint64_t> data_size(const StoreOpaque& store) const;
   // Copies out.size() bytes at `offset` to `out` / bytes to `offset`

@@ -21,4 +21,6 @@ bazel --output_base="$output_base" --max_idle_secs=300 test --config=asan \
   //runtime/fiber:fiber_boost_switch_test \
   //tests/async:async_test \
   //tests/async:waker_race_test \
+  //tests/pool:pool_test \
+  //runtime/pool:pooling_allocator_test \
   //examples/server:server_test

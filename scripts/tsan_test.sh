@@ -28,4 +28,5 @@ bazel --output_base="$output_base" --max_idle_secs=300 test --config=tsan \
   //tests/async:async_test \
   //tests/async:waker_race_test \
   //tests/concurrency:all \
+  //tests/pool:pool_test \
   //examples/server:server_test

@@ -491,7 +491,8 @@ void PoolingAllocator::ResetMemory(uint32_t slot, uint32_t k) {
 
 bool PoolingAllocator::ResolveFault(void* owner, uintptr_t address) {
   auto* pool = static_cast<PoolingAllocator*>(owner);
-  const uint64_t in_pool = address - reinterpret_cast<uintptr_t>(pool->memories_);
+  const uint64_t in_pool =
+      address - reinterpret_cast<uintptr_t>(pool->memories_);
   const uint64_t index = in_pool / kMemorySlotBytes;
   MemoryState& st = pool->memory_states_[index];
   const LinearMemory* memory = st.live.load(std::memory_order_acquire);

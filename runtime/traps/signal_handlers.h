@@ -1,5 +1,9 @@
 // Kiln's SIGSEGV / SIGBUS / SIGILL / SIGFPE handlers.
 //
+// A SIGSEGV / SIGBUS at an address a registered FaultResolver covers (a
+// pooled memory that commits its pages on first touch) goes to it first;
+// when it makes the page accessible, the instruction is retried.
+//
 // A fault is a wasm trap when (1) this thread has an active wasm entry
 // (CurrentEntryFrame() != nullptr) and (2) the faulting pc is a trap site in
 // registered wasm code (CodeRegistry + the range's trap table). Then the

@@ -181,7 +181,7 @@ constexpr std::string_view kLazyMemory = R"(
       (memory.grow (local.get 0))))
 )";
 
-TEST(PoolLazyCommitTest, EveryWayIntoTheMemoryCommitsAndTheNextInstanceSeesZeros) {
+TEST(PoolLazyCommitTest, EveryWayInCommitsAndTheNextInstanceSeesZeros) {
   Config config = PoolingConfig(1);
   config.pooling.linear_memory_keep_resident = 4096;
   Engine engine(config);
@@ -542,7 +542,7 @@ TEST(PoolTest, FuncrefsAreKeptOnlyForTheSameModule) {
       (func (export "call") (param i32) (result i32)
         (call_indirect (type $t) (local.get 0))))
   )");
-  FuncType type({}, {ValType::kI32});
+  FuncType type{{}, {ValType::kI32}};
   for (int round = 0; round < 4; ++round) {
     {
       Store<> store(engine);
