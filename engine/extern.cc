@@ -89,43 +89,34 @@ absl::StatusOr<uint8_t*> Memory::data(const StoreOpaque& store) const {
   }
   return memory_->base();
 }
-namespace {
-absl::Status CheckRange(const char* what, uint64_t offset, uint64_t len,
-                        uint64_t size) {
-  if (offset <= size && len <= size - offset) return absl::OkStatus();
-  return absl::OutOfRangeError(absl::StrCat(
-      "Memory::", what, ": ", len, " bytes at offset ", offset,
-      " do not fit in the memory of ", size, " bytes"));
+absl::StatusOr<uint8_t*> Memory::Bytes(const StoreOpaque& store,
+                                       const char* what, uint64_t offset,
+                                       uint64_t len) const {
+  if (!OwnedBy(store)) return WrongStoreError();
+  const uint64_t size = memory_->size_bytes();
+  if (offset > size || len > size - offset) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "Memory::", what, ": ", len, " bytes at offset ", offset,
+        " do not fit in the memory of ", size, " bytes"));
+  }
+  // No CommitAll: a page not committed yet faults in the copy and the
+  // signal handler commits it.
+  return memory_->base() + offset;
 }
-}  // namespace
 
 absl::Status Memory::Read(const StoreOpaque& store, uint64_t offset,
                           absl::Span<uint8_t> out) const {
-  if (!OwnedBy(store)) return WrongStoreError();
-  if (absl::Status s =
-          CheckRange("Read", offset, out.size(), memory_->size_bytes());
-      !s.ok()) {
-    return s;
-  }
-  // A plain copy: a page not committed yet faults and is committed by the
-  // signal handler.
-  if (!out.empty()) {
-    std::memcpy(out.data(), memory_->base() + offset, out.size());
-  }
+  absl::StatusOr<uint8_t*> from = Bytes(store, "Read", offset, out.size());
+  if (!from.ok()) return from.status();
+  if (!out.empty()) std::memcpy(out.data(), *from, out.size());
   return absl::OkStatus();
 }
 
 absl::Status Memory::Write(StoreOpaque& store, uint64_t offset,
                            absl::Span<const uint8_t> bytes) const {
-  if (!OwnedBy(store)) return WrongStoreError();
-  if (absl::Status s =
-          CheckRange("Write", offset, bytes.size(), memory_->size_bytes());
-      !s.ok()) {
-    return s;
-  }
-  if (!bytes.empty()) {
-    std::memcpy(memory_->base() + offset, bytes.data(), bytes.size());
-  }
+  absl::StatusOr<uint8_t*> to = Bytes(store, "Write", offset, bytes.size());
+  if (!to.ok()) return to.status();
+  if (!bytes.empty()) std::memcpy(*to, bytes.data(), bytes.size());
   return absl::OkStatus();
 }
 

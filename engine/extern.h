@@ -60,6 +60,10 @@ class Memory {
 
  private:
   Memory(StoreId store, runtime::LinearMemory* m) : store_(store), memory_(m) {}
+  // The address of [offset, offset + len) for Read / Write (`what`), after
+  // the store and bounds checks.
+  absl::StatusOr<uint8_t*> Bytes(const StoreOpaque& store, const char* what,
+                                 uint64_t offset, uint64_t len) const;
   StoreId store_;
   runtime::LinearMemory* memory_;
 };

@@ -140,6 +140,9 @@ class StoreSafetyTest : public ::testing::Test {
       EXPECT_WRONG_STORE(m.type(other));
       EXPECT_WRONG_STORE(m.data(other));
       EXPECT_WRONG_STORE(m.data_size(other));
+      uint8_t byte = 0;
+      EXPECT_WRONG_STORE(m.Read(other, 0, absl::MakeSpan(&byte, 1)));
+      EXPECT_WRONG_STORE(m.Write(other, 0, absl::MakeConstSpan(&byte, 1)));
       EXPECT_WRONG_STORE(m.size(other));
       EXPECT_WRONG_STORE(m.Grow(other, 1));
     }
