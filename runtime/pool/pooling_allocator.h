@@ -28,7 +28,9 @@
 // Reset on release: bytes past the first *_keep_resident bytes are
 // returned to the kernel with madvise(MADV_DONTNEED) (fresh zero pages on
 // the next touch), in batches; the first keep_resident bytes are zeroed
-// with memset so they stay resident and warm. The instance block is
+// with memset so they stay resident and warm. A memory's pages past
+// keep_resident are committed only when touched (lazy_commit), and only
+// the committed prefix is reset: pages no instance touched cost nothing. The instance block is
 // zeroed with memset except its sparse funcref array, which is kept for
 // the next instance of the same module (RecordInstanceBytes). A memory
 // slot keeps a module's
