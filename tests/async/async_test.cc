@@ -102,12 +102,24 @@ struct Fixture {
     return *i.GetTypedFunc<int32_t(int32_t)>(store, name);
   }
 
-  // Completes the oldest pending promise.
+  // Completes the oldest pending promise with a value or an error.
   void Complete(int32_t value) {
-    ASSERT_FALSE(store.data().pending.empty());
-    Promise<int32_t> p = std::move(store.data().pending.front());
-    store.data().pending.erase(store.data().pending.begin());
-    p.Set(value);
+    if (std::optional<Promise<int32_t>> p = TakeOldest()) p->Set(value);
+  }
+  void Fail(absl::Status error) {
+    if (std::optional<Promise<int32_t>> p = TakeOldest()) {
+      p->Set(std::move(error));
+    }
+  }
+  std::optional<Promise<int32_t>> TakeOldest() {
+    std::vector<Promise<int32_t>>& pending = store.data().pending;
+    if (pending.empty()) {
+      ADD_FAILURE() << "no pending promise";
+      return std::nullopt;
+    }
+    Promise<int32_t> p = std::move(pending.front());
+    pending.erase(pending.begin());
+    return p;
   }
 
   Engine engine;
@@ -267,18 +279,24 @@ TEST(AsyncTest, TrapsOnTheFiber) {
   EXPECT_EQ(*ok.TakeResult(), 2);
 }
 
-TEST(AsyncTest, ErrorFromTheFutureTraps) {
-  Fixture f;
-  Instance i = f.Instantiate();
-  AsyncCall<int32_t> call = f.Typed(i, "wait_add1").CallAsync(f.store, 1);
-  EXPECT_EQ(call.Poll(), AsyncPoll::kPending);
-  Promise<int32_t> p = std::move(f.store.data().pending.back());
-  p.Set(absl::UnavailableError("backend down"));
+// A call of wait_add1 whose future fails traps with the future's error.
+void ExpectErrorFromTheFutureTraps(Fixture& f,
+                                   TypedFunc<int32_t(int32_t)>& wait_add1) {
+  AsyncCall<int32_t> call = wait_add1.CallAsync(f.store, 1);
+  ASSERT_EQ(call.Poll(), AsyncPoll::kPending);
+  f.Fail(absl::UnavailableError("backend down"));
   ASSERT_EQ(call.Poll(), AsyncPoll::kReady);
   Result<int32_t> r = call.TakeResult();
   ASSERT_TRUE(r.is_trap());
   EXPECT_TRUE(absl::StrContains(r.trap().ToString(), "backend down"))
       << r.trap().ToString();
+}
+
+TEST(AsyncTest, ErrorFromTheFutureTraps) {
+  Fixture f;
+  Instance i = f.Instantiate();
+  auto wait_add1 = f.Typed(i, "wait_add1");
+  ExpectErrorFromTheFutureTraps(f, wait_add1);
 }
 
 void ExpectStackOverflowOnFiber(Config config) {
@@ -744,16 +762,7 @@ TEST(AsyncThreadsTest, ACallFinishedOnAnotherThreadLeavesNoEntryFrameBehind) {
   ASSERT_TRUE(r->ok()) << r->status();
   EXPECT_EQ(**r, 5);
   // RaiseTrap (an error from the future) on this thread, same fiber.
-  AsyncCall<int32_t> failing = wait_add1.CallAsync(f.store, 1);
-  ASSERT_EQ(failing.Poll(), AsyncPoll::kPending);
-  Promise<int32_t> p = std::move(f.store.data().pending.back());
-  f.store.data().pending.clear();
-  p.Set(absl::UnavailableError("backend down"));
-  ASSERT_EQ(failing.Poll(), AsyncPoll::kReady);
-  Result<int32_t> t = failing.TakeResult();
-  ASSERT_TRUE(t.is_trap());
-  EXPECT_TRUE(absl::StrContains(t.trap().ToString(), "backend down"))
-      << t.trap().ToString();
+  ExpectErrorFromTheFutureTraps(f, wait_add1);
   // And a fault trap, then a plain return.
   auto boom = *i.GetTypedFunc<void()>(f.store, "boom");
   AsyncCall<void> b = boom.CallAsync(f.store);
